@@ -1,0 +1,44 @@
+# her2kit — set-up and checks. `make run` and `make test` work on a fresh machine with Python 3.11.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STAMP_DEV := $(VENV)/.installed-dev
+
+.PHONY: run test lint typecheck unit kb-validate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -c constraints.txt -e .
+	touch $@
+
+$(STAMP_DEV): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP) $@
+
+## run: install and interpret the bundled example case
+run: $(STAMP)
+	$(BIN)/her2kit kb validate
+	$(BIN)/her2kit status examples/breast-her2-low.json
+	$(BIN)/her2kit status examples/gastric-ihc2-ish.json
+
+## test: install with dev extras, then lint, type-check and run the test suite
+test: $(STAMP_DEV) lint typecheck unit
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check src tests scripts
+
+typecheck: $(STAMP_DEV)
+	$(BIN)/mypy
+
+unit: $(STAMP_DEV)
+	$(BIN)/pytest
+
+kb-validate: $(STAMP)
+	$(BIN)/her2kit kb validate
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

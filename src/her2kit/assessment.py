@@ -1,0 +1,130 @@
+"""The assessment: the output contract of her2kit (``schema_version`` "1").
+
+A status interpretation (:class:`Her2Status`) carries the result, the category,
+the rules that fired with their guideline section and inputs, the actions the
+lab or clinician must take next, and the discordances between tests. The full
+:class:`Assessment` adds the ranked therapy options and the agents that do not
+fit, each with its reasons and references.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION: Final = "1"
+
+Her2Result = Literal["positive", "negative", "equivocal", "indeterminate"]
+Her2Category = Literal["HER2-positive", "HER2-low", "HER2-ultralow", "HER2-null", "HER2-negative", "unknown"]
+InputValue = str | float | int | bool | None
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleFired(_Out):
+    """One guideline rule that fired, with the inputs it read and what it concluded."""
+
+    rule: str = Field(description="stable rule id, e.g. breast.ish.group2")
+    guideline: str = Field(description="guideline or label the rule implements")
+    section: str = Field(description="section, figure or table of that guideline")
+    inputs: dict[str, InputValue] = Field(default_factory=dict)
+    conclusion: str
+    references: list[str] = Field(default_factory=list, description="knowledge-base reference ids")
+
+
+class Action(_Out):
+    """Something the laboratory or the clinician must do next."""
+
+    code: Literal[
+        "reflex-ish",
+        "ihc-same-tissue",
+        "recount-ish",
+        "dual-probe-ish",
+        "new-specimen",
+        "confirm-ngs-by-ihc-ish",
+        "report-staining-extent",
+        "rescore-ihc",
+        "ihc",
+        "ish",
+        "ngs",
+        "adjudicate-discordance",
+    ]
+    text: str
+    reason: str
+
+
+class Discordance(_Out):
+    code: str
+    text: str
+    tests: list[int] = Field(description="indices of the tests involved, in the case's her2_tests order")
+
+
+class GenomicFinding(_Out):
+    kind: Literal["amplification", "mutation"]
+    detail: str
+    test: int
+    note: str
+
+
+class Her2Status(_Out):
+    """The interpreted HER2 status of one case."""
+
+    result: Her2Result
+    category: Her2Category
+    ish_group: int | None = Field(None, ge=1, le=5)
+    tumor_type: str
+    guideline: str = Field(description="the guideline whose algorithm produced the result")
+    summary: str = Field(description="one sentence a clinician can read")
+    basis: list[int] = Field(default_factory=list, description="tests the result rests on")
+    actions: list[Action] = Field(default_factory=list)
+    rationale: list[RuleFired] = Field(default_factory=list)
+    discordances: list[Discordance] = Field(default_factory=list)
+    genomic_findings: list[GenomicFinding] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+class Finding(_Out):
+    """A caution or contraindication that applies to this patient, with its label section."""
+
+    code: str
+    text: str
+    source: str
+
+
+class Evidence(_Out):
+    regulatory: Literal["FDA-approved", "EMA-approved", "guideline-endorsed", "investigational"]
+    level: str = Field(description="ESCAT tier (see docs/matching.md for the mapping)")
+    trials: list[str] = Field(default_factory=list)
+    references: list[str] = Field(min_length=1)
+
+
+class Option(_Out):
+    id: str = Field(description="the indication record the option rests on")
+    name: str
+    agents: list[str] = Field(min_length=1, description="lower-case INN names")
+    rank: int = Field(ge=1)
+    setting: str
+    line: str | None = None
+    evidence: Evidence
+    criteria_met: list[str]
+    cautions: list[Finding] = Field(default_factory=list)
+    contraindications: list[Finding] = Field(default_factory=list)
+
+
+class NotRecommended(_Out):
+    agent: str
+    indication: str | None = None
+    reasons: list[str] = Field(min_length=1)
+
+
+class Assessment(_Out):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    case_id: str
+    kb_version: str
+    her2: Her2Status
+    options: list[Option] = Field(default_factory=list)
+    not_recommended: list[NotRecommended] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)

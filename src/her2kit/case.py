@@ -1,0 +1,287 @@
+"""The case: the input contract of her2kit (``schema_version`` "1").
+
+Models are closed (``extra="forbid"``): an unknown key is an error that lists
+the allowed keys, so a typo never silently drops a criterion. Values are checked
+for plausibility at the boundary (a negative ratio, weight 0, an ISH ratio that
+contradicts its own copy numbers), and :func:`parse_case` turns any problem into
+one :class:`~her2kit.errors.InvalidInput` naming the field, the value and what
+is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from her2kit.errors import InvalidInput
+from her2kit.vocab import normalise_ihc_score, normalise_tumor_type
+
+SCHEMA_VERSION: Final = "1"
+
+# Tolerance when checking a reported HER2/CEP17 ratio against the reported mean
+# copy numbers: reports round each mean to one or two decimals, so a ratio may
+# differ from HER2/CEP17 by rounding; more than this is a contradiction.
+RATIO_TOLERANCE_ABS = 0.1
+RATIO_TOLERANCE_REL = 0.05
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class _TestBase(_Closed):
+    date: dt.date | None = None
+    specimen_id: str | None = Field(None, description="block or specimen label, e.g. A3")
+    specimen_site: Literal["primary", "metastasis", "lymph-node", "unknown"] | None = None
+    source: str | None = Field(None, description="where the result comes from (report, lab)")
+
+
+class IhcTest(_TestBase):
+    """HER2 immunohistochemistry, scored by the pathologist."""
+
+    method: Literal["ihc"]
+    score: Annotated[str, Field(description='"0", "ultralow" ("0+", ">0 <1+"), "1+", "2+" or "3+"')]
+    percent_cells: float | None = Field(
+        None, ge=0, le=100, description="percent of invasive tumour cells with membrane staining"
+    )
+    specimen: Literal["biopsy", "resection"] | None = None
+    assay: str | None = Field(None, description="antibody or kit, e.g. PATHWAY 4B5, HercepTest")
+
+    @field_validator("score", mode="before")
+    @classmethod
+    def _score(cls, value: object) -> str:
+        return normalise_ihc_score(value)
+
+
+class IshTest(_TestBase):
+    """HER2 in situ hybridisation (FISH, SISH, CISH, DDISH)."""
+
+    method: Literal["ish"]
+    probe: Literal["dual", "single"] = "dual"
+    ratio: float | None = Field(None, ge=0, le=100, description="HER2/CEP17 ratio")
+    her2_copies: float | None = Field(None, ge=0, le=200, description="mean HER2 signals per cell")
+    cep17_copies: float | None = Field(None, ge=0, le=100, description="mean CEP17 signals per cell")
+    cells_counted: int | None = Field(None, ge=1)
+    result: Literal["amplified", "not-amplified", "equivocal"] | None = Field(
+        None, description="the laboratory's stated result, when the report gives no numbers"
+    )
+    recounted: bool = Field(False, description="counts are final after a blinded second-observer recount")
+    specimen: Literal["biopsy", "resection"] | None = None
+    assay: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> IshTest:
+        if self.probe == "single" and (self.ratio is not None or self.cep17_copies is not None):
+            name = "ratio" if self.ratio is not None else "cep17_copies"
+            raise InvalidInput(
+                name,
+                getattr(self, name),
+                "no value for a single-probe ISH (it has no CEP17 "
+                "probe); give her2_copies only, or set probe to dual",
+            )
+        if self.cep17_copies == 0 and self.her2_copies is not None:
+            raise InvalidInput("cep17_copies", 0, "a mean CEP17 count above 0 when her2_copies is given")
+        if self.ratio is not None and self.her2_copies is not None and self.cep17_copies:
+            computed = self.her2_copies / self.cep17_copies
+            tolerance = max(RATIO_TOLERANCE_ABS, RATIO_TOLERANCE_REL * computed)
+            if abs(computed - self.ratio) > tolerance:
+                raise InvalidInput(
+                    "ratio",
+                    self.ratio,
+                    f"a ratio within ±{tolerance:.2f} of her2_copies/cep17_copies = "
+                    f"{self.her2_copies:g}/{self.cep17_copies:g} = {computed:.2f}",
+                    hint="the ratio contradicts the copy numbers; check the report",
+                )
+        return self
+
+    @property
+    def effective_ratio(self) -> float | None:
+        """The stated ratio, or HER2/CEP17 from the copy numbers."""
+        if self.ratio is not None:
+            return self.ratio
+        if self.her2_copies is not None and self.cep17_copies:
+            return round(self.her2_copies / self.cep17_copies, 2)
+        return None
+
+
+class NgsTest(_TestBase):
+    """ERBB2 findings from next-generation sequencing."""
+
+    method: Literal["ngs"]
+    erbb2_amplified: bool | None = None
+    copy_number: float | None = Field(None, ge=0, le=500)
+    erbb2_mutations: list[str] = Field(
+        default_factory=list, description='HGVS protein, e.g. "p.Y772_A775dup"'
+    )
+    assay: str | None = None
+
+    @field_validator("erbb2_mutations")
+    @classmethod
+    def _hgvs_like(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not value.startswith("p.") or len(value) < 4:
+                raise ValueError(f"{value!r} is not an HGVS protein change such as p.Y772_A775dup or p.S310F")
+        return values
+
+
+Her2Test = Annotated[IhcTest | IshTest | NgsTest, Field(discriminator="method")]
+
+
+class Patient(_Closed):
+    age: int | None = Field(None, ge=0, le=120)
+    sex: Literal["female", "male", "other", "unknown"] | None = None
+    weight_kg: float | None = Field(None, gt=0, le=400)
+    height_cm: float | None = Field(None, gt=0, le=260)
+    lvef_percent: float | None = Field(
+        None, ge=5, le=90, description="latest left ventricular ejection fraction"
+    )
+    heart_failure_history: bool | None = None
+    pregnant: bool | None = None
+    ild_history: bool | None = Field(None, description="prior interstitial lung disease or pneumonitis")
+    brain_metastases: Literal["none", "stable", "active"] | None = None
+    hepatic_impairment: Literal["none", "mild", "moderate", "severe"] | None = None
+
+
+class Tumor(_Closed):
+    type: str = Field(
+        description="breast, gastric, gej, esophageal, colorectal, nsclc, biliary, ... or OncoTree"
+    )
+    setting: Literal["early", "metastatic"] | None = None
+    stage: str | None = None
+    histology: str | None = None
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _type(cls, value: object) -> str:
+        return normalise_tumor_type(value)
+
+
+class Biomarkers(_Closed):
+    er: Literal["positive", "low", "negative"] | None = None
+    er_percent: float | None = Field(None, ge=0, le=100)
+    pr: Literal["positive", "negative"] | None = None
+    pr_percent: float | None = Field(None, ge=0, le=100)
+    pd_l1_cps: float | None = Field(None, ge=0, le=100, description="PD-L1 combined positive score")
+    ras: Literal["wild-type", "mutant"] | None = None
+    braf: Literal["wild-type", "v600e", "other-mutant"] | None = None
+    other: dict[str, str] = Field(default_factory=dict, description="other named markers, e.g. MSI: MSS")
+
+    @property
+    def hormone_receptor(self) -> Literal["positive", "negative"] | None:
+        """HR-positive if ER or PR is positive (ER-low counts as positive, as labels do)."""
+        if self.er in ("positive", "low") or self.pr == "positive":
+            return "positive"
+        if self.er == "negative" and self.pr == "negative":
+            return "negative"
+        return None
+
+
+class Therapy(_Closed):
+    agents: list[str] = Field(min_length=1, description="INN, brand or abbreviation (e.g. T-DM1)")
+    setting: Literal["neoadjuvant", "adjuvant", "metastatic"]
+    line: int | None = Field(None, ge=1, le=20)
+    outcome: (
+        Literal["progression", "completed", "intolerance", "residual_disease", "pcr", "ongoing"] | None
+    ) = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @field_validator("agents")
+    @classmethod
+    def _lower(cls, values: list[str]) -> list[str]:
+        return [" ".join(v.lower().split()) for v in values]
+
+    @model_validator(mode="after")
+    def _dates(self) -> Therapy:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class History(_Closed):
+    therapies: list[Therapy] = Field(default_factory=list)
+    endocrine_therapy_progressed: bool | None = None
+    lines_of_chemotherapy_metastatic: int | None = Field(None, ge=0, le=20)
+
+
+class Case(_Closed):
+    """One patient's case as her2kit reads it."""
+
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    id: str = Field(min_length=1, max_length=200)
+    patient: Patient = Field(default_factory=Patient)
+    tumor: Tumor
+    her2_tests: list[Her2Test] = Field(default_factory=list)
+    biomarkers: Biomarkers = Field(default_factory=Biomarkers)
+    history: History = Field(default_factory=History)
+    medications: list[str] = Field(default_factory=list, description="current concomitant medications")
+
+
+def _allowed_from(err: dict[str, Any]) -> str:
+    msg = str(err.get("msg", ""))
+    if err.get("type") == "extra_forbidden":
+        return "a known key (this key is not part of the contract)"
+    if err.get("type") == "missing":
+        return "a value (this field is required)"
+    for prefix in ("Input should be ", "Value error, "):
+        if msg.startswith(prefix):
+            return msg[len(prefix) :]
+    return msg
+
+
+def invalid_input_from(exc: ValidationError, root: str = "") -> InvalidInput:
+    """The first pydantic error as an :class:`InvalidInput` naming field, value and what is allowed."""
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and p in ("ihc", "ish", "ngs"))]
+    field = ".".join(([root] if root else []) + loc) or root or "(document)"
+    ctx = err.get("ctx") or {}
+    original = ctx.get("error")
+    if isinstance(original, InvalidInput):
+        if loc and original.field != loc[-1] and not original.field.startswith(("tumor", "--")):
+            field = f"{field}.{original.field}"
+        return InvalidInput(field, original.value, original.allowed, hint=original.hint)
+    value = err.get("input")
+    if err.get("type") == "extra_forbidden":
+        value = loc[-1] if loc else value
+    return InvalidInput(field, value, _allowed_from(dict(err)))
+
+
+def parse_case(data: Any) -> Case:
+    """Validate a decoded JSON document as a :class:`Case`."""
+    if not isinstance(data, dict):
+        raise InvalidInput("(document)", type(data).__name__, "a JSON object describing one case")
+    try:
+        return Case.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_input_from(exc) from None
+
+
+def load_case(path: str | Path) -> Case:
+    """Read a case from a JSON (or YAML) file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput("case file", str(path), "a readable file", hint=exc.strerror) from None
+    return parse_case(decode_document(text, path.name))
+
+
+def decode_document(text: str, name: str = "input") -> Any:
+    """Decode JSON (or YAML for .yaml/.yml names) with an error naming the line."""
+    if name.endswith((".yaml", ".yml")):
+        import yaml
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InvalidInput(name, "(YAML)", "well-formed YAML", hint=str(exc).splitlines()[0]) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            name, "(JSON)", "well-formed JSON", hint=f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None

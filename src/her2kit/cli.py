@@ -1,0 +1,264 @@
+"""The ``her2kit`` command. Commands parse and format only; the library does the work.
+
+Bad input prints one line on stderr naming the field, the value and what is
+allowed, and exits with code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from her2kit import __version__
+from her2kit.assessment import Assessment
+from her2kit.case import Case, IhcTest, IshTest, Tumor, invalid_input_from, load_case
+from her2kit.errors import Her2kitError, InvalidInput, NotFound
+from her2kit.kb import load_kb
+from her2kit.kb.load import SECTIONS
+from her2kit.kb.schema import Topic
+from her2kit.render import card, status_table, to_json, topic_text
+from her2kit.status import interpret_her2
+
+app = typer.Typer(
+    name="her2kit",
+    help="HER2-targeted therapy engine: status interpretation and a cited knowledge base. "
+    "It supports clinical decisions; it does not make them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+kb_app = typer.Typer(help="Validate, export and browse the knowledge base.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+
+class Format(StrEnum):
+    json = "json"
+    table = "table"
+
+
+class SchemaName(StrEnum):
+    case = "case"
+    assessment = "assessment"
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text)
+
+
+def _describe_test(test: Any) -> str:
+    if isinstance(test, IhcTest):
+        pct = f", {test.percent_cells:g}% cells" if test.percent_cells is not None else ""
+        spec = f", {test.specimen}" if test.specimen else ""
+        return f"IHC {test.score}{pct}{spec}"
+    if isinstance(test, IshTest):
+        parts = [f"{test.probe}-probe ISH"]
+        for name in ("ratio", "her2_copies", "cep17_copies"):
+            value = getattr(test, name)
+            if value is not None:
+                parts.append(f"{name}={value:g}")
+        if test.result:
+            parts.append(test.result)
+        return " ".join(parts)
+    amp = {True: "amplified", False: "not amplified", None: "amplification not reported"}[
+        test.erbb2_amplified
+    ]
+    muts = ", ".join(test.erbb2_mutations) or "no ERBB2 mutation listed"
+    return f"NGS: ERBB2 {amp}; {muts}"
+
+
+@app.command()
+def status(
+    case_file: Annotated[Path | None, typer.Argument(help="case JSON (or YAML) file")] = None,
+    output_format: Annotated[Format, typer.Option("--format", help="json or table")] = Format.table,
+    tumor: Annotated[str | None, typer.Option(help="quick form: tumour type, e.g. breast, gastric")] = None,
+    ihc: Annotated[str | None, typer.Option(help="quick form: IHC score 0, ultralow, 1+, 2+, 3+")] = None,
+    ihc_percent: Annotated[
+        float | None, typer.Option(help="quick form: % of cells with membrane staining")
+    ] = None,
+    specimen: Annotated[str | None, typer.Option(help="quick form: biopsy or resection")] = None,
+    ish_ratio: Annotated[float | None, typer.Option(help="quick form: HER2/CEP17 ratio")] = None,
+    her2_copies: Annotated[float | None, typer.Option(help="quick form: mean HER2 signals per cell")] = None,
+    cep17_copies: Annotated[
+        float | None, typer.Option(help="quick form: mean CEP17 signals per cell")
+    ] = None,
+    probe: Annotated[str, typer.Option(help="quick form: dual or single ISH probe")] = "dual",
+) -> None:
+    """Interpret HER2 status (ASCO/CAP breast, CAP/ASCP/ASCO gastroesophageal, other solid tumours)."""
+    quick = [tumor, ihc, ihc_percent, specimen, ish_ratio, her2_copies, cep17_copies]
+    if case_file is not None and any(v is not None for v in quick):
+        raise InvalidInput(
+            "arguments", "CASE.json and quick-form options", "either a case file or the quick form"
+        )
+    if case_file is not None:
+        case = load_case(case_file)
+        tests, tumour = case.her2_tests, case.tumor
+    else:
+        if tumor is None:
+            raise InvalidInput("--tumor", None, "a tumour type (or give a case file)")
+        tests, tumour = _quick_tests(
+            tumor, ihc, ihc_percent, specimen, ish_ratio, her2_copies, cep17_copies, probe
+        )
+    result = interpret_her2(tests, tumour)
+    if output_format is Format.json:
+        _emit(to_json({"her2": result.model_dump(mode="json")}))
+    else:
+        _emit(status_table(result, [_describe_test(t) for t in tests]))
+
+
+def _quick_tests(
+    tumor: str,
+    ihc: str | None,
+    ihc_percent: float | None,
+    specimen: str | None,
+    ratio: float | None,
+    her2: float | None,
+    cep17: float | None,
+    probe: str,
+) -> tuple[list[Any], Tumor]:
+    from pydantic import TypeAdapter, ValidationError
+
+    from her2kit.case import Her2Test
+
+    raw: list[dict[str, Any]] = []
+    if ihc is not None or ihc_percent is not None:
+        raw.append({"method": "ihc", "score": ihc, "percent_cells": ihc_percent, "specimen": specimen})
+    if ratio is not None or her2 is not None or cep17 is not None:
+        raw.append(
+            {
+                "method": "ish",
+                "probe": probe,
+                "ratio": ratio,
+                "her2_copies": her2,
+                "cep17_copies": cep17,
+                "specimen": specimen,
+            }
+        )
+    adapter = TypeAdapter(list[Her2Test])
+    try:
+        tumour = Tumor.model_validate({"type": tumor})
+        tests = adapter.validate_python([{k: v for k, v in t.items() if v is not None} for t in raw])
+    except ValidationError as exc:
+        error = invalid_input_from(exc)
+        option = _QUICK_OPTIONS.get(error.field.rsplit(".", 1)[-1], error.field)
+        raise InvalidInput(option, error.value, error.allowed, hint=error.hint) from None
+    return tests, tumour
+
+
+_QUICK_OPTIONS = {
+    "type": "--tumor",
+    "score": "--ihc",
+    "percent_cells": "--ihc-percent",
+    "specimen": "--specimen",
+    "ratio": "--ish-ratio",
+    "her2_copies": "--her2-copies",
+    "cep17_copies": "--cep17-copies",
+    "probe": "--probe",
+    "0": "--ihc/--ish options",
+    "1": "--ish options",
+}
+
+
+@app.command()
+def schema(name: Annotated[SchemaName, typer.Argument(help="case or assessment")]) -> None:
+    """Print the JSON Schema of the case or the assessment."""
+    model = Case if name is SchemaName.case else Assessment
+    _emit(to_json(model.model_json_schema()))
+
+
+@app.command()
+def explain(topic: Annotated[str, typer.Argument(help="topic id or words, e.g. what-is-her2")]) -> None:
+    """Print a plain-language answer with its citations."""
+    kb = load_kb()
+    try:
+        record = kb.find(topic if topic.startswith("topic:") else f"topic:{topic}")
+    except NotFound:
+        record = _topic_by_words(kb.topics, topic)
+    if not isinstance(record, Topic):
+        raise NotFound("topic", topic, sorted(kb.topics))
+    _emit(topic_text(kb, record))
+
+
+def _topic_by_words(topics: dict[str, Topic], words: str) -> Topic:
+    query = set(words.lower().replace("-", " ").split())
+    scored = sorted(
+        (
+            (
+                len(
+                    query & set((t.id + " " + t.question).lower().replace("-", " ").replace("?", "").split())
+                ),
+                t.id,
+            )
+            for t in topics.values()
+        ),
+        reverse=True,
+    )
+    if not scored or scored[0][0] == 0:
+        raise NotFound("topic", words, sorted(topics)[:8])
+    return topics[scored[0][1]]
+
+
+@kb_app.command("validate")
+def kb_validate(
+    directory: Annotated[
+        Path | None, typer.Argument(help="knowledge-base directory (default: bundled)")
+    ] = None,
+) -> None:
+    """Validate the knowledge base; fails naming every bad record."""
+    kb = load_kb(directory)
+    counts = ", ".join(f"{len(kb.section(name))} {name}" for name in SECTIONS)
+    unverified = sum(1 for _, r in kb.all_records() if getattr(r, "unverified", False))
+    _emit(f"knowledge base {kb.version} is valid: {counts}; {unverified} record(s) marked unverified\n")
+
+
+@kb_app.command("export")
+def kb_export() -> None:
+    """Print the whole knowledge base as one JSON document with its version."""
+    kb = load_kb()
+    doc: dict[str, Any] = {"kb_version": kb.version, "released": kb.manifest.released.isoformat()}
+    for name in (
+        "agents",
+        "indications",
+        "regimens",
+        "trials",
+        "adverse_events",
+        "references",
+        "topics",
+        "biology",
+    ):
+        doc[name] = [r.model_dump(mode="json", exclude_none=True) for r in kb.section(name).values()]
+    _emit(to_json(doc))
+
+
+@kb_app.command("show")
+def kb_show(
+    key: Annotated[str, typer.Argument(help="record id or name: agent, trial, indication, topic")],
+) -> None:
+    """Print a readable card of one record with its references."""
+    kb = load_kb()
+    _emit(card(kb, kb.find(key)))
+
+
+@app.command()
+def version() -> None:
+    """Print the her2kit and knowledge-base versions."""
+    _emit(f"her2kit {__version__}; knowledge base {load_kb().version}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the command, turning domain errors into one line on stderr (exit code 2 for bad input).
+
+    Usage errors (unknown option, bad choice) are reported by the command-line parser with exit code 2.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="her2kit")
+    except Her2kitError as exc:
+        sys.stderr.write(f"her2kit: error: {exc}\n")
+        return exc.exit_code
+    except BrokenPipeError:  # pragma: no cover - e.g. piped into head
+        return 0
+    return 0

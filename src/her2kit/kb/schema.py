@@ -1,0 +1,414 @@
+"""Schema of the knowledge-base records.
+
+Every record is a closed pydantic model (unknown keys are errors), has a stable
+prefixed id (``agent:``, ``ind:``, ``regimen:``, ``trial:``, ``ae:``, ``bio:``,
+``topic:``, ``ref:``) and cites at least one reference record by id. Facts that
+could not be checked against a source carry ``unverified: true``.
+
+Cross-record checks (references resolve, ids unique, dates ordered) live in
+:mod:`her2kit.kb.validate`; this module only describes the shape of one record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# Units a quantity may carry anywhere in the knowledge base. A unit outside this
+# set is a validation error, so that "mg/kg" cannot silently become "mg/ kg".
+KNOWN_UNITS: frozenset[str] = frozenset(
+    {
+        "mg",
+        "mg/kg",
+        "mg/m2",
+        "mL",
+        "units",
+        "%",
+        "months",
+        "weeks",
+        "days",
+        "hours",
+        "years",
+        "patients",
+        "percentage points",
+    }
+)
+
+REF_ID = r"^ref:[a-z0-9][a-z0-9._-]*$"
+AGENT_ID = r"^agent:[a-z0-9][a-z0-9-]*$"
+IND_ID = r"^ind:[a-z0-9][a-z0-9-]*$"
+REGIMEN_ID = r"^regimen:[a-z0-9][a-z0-9-]*$"
+TRIAL_ID = r"^trial:[a-z0-9][a-z0-9-]*$"
+AE_ID = r"^ae:[a-z0-9][a-z0-9-]*$"
+BIO_ID = r"^bio:[a-z0-9][a-z0-9-]*$"
+TOPIC_ID = r"^topic:[a-z0-9][a-z0-9-]*$"
+
+RefId = Annotated[str, Field(pattern=REF_ID)]
+AgentId = Annotated[str, Field(pattern=AGENT_ID)]
+IndicationId = Annotated[str, Field(pattern=IND_ID)]
+RegimenId = Annotated[str, Field(pattern=REGIMEN_ID)]
+TrialId = Annotated[str, Field(pattern=TRIAL_ID)]
+AnyRecordId = Annotated[
+    str, Field(pattern=r"^(agent|ind|regimen|trial|ae|bio|topic|ref):[a-z0-9][a-z0-9._-]*$")
+]
+
+TumorType = Literal[
+    "breast",
+    "gastric",
+    "gej",
+    "esophageal",
+    "colorectal",
+    "nsclc",
+    "biliary",
+    "endometrial",
+    "cervical",
+    "ovarian",
+    "bladder",
+    "pancreatic",
+    "solid-tumor",
+]
+
+
+class Record(BaseModel):
+    """Fields every knowledge-base record shares."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    references: list[RefId] = Field(min_length=1, description="reference ids this record rests on")
+    unverified: bool = Field(False, description="true when a fact could not be checked against a source")
+    note: str | None = None
+
+
+class Quantity(BaseModel):
+    """A number with a unit from :data:`KNOWN_UNITS`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: float
+    unit: str
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, unit: str) -> str:
+        if unit not in KNOWN_UNITS:
+            raise ValueError(f"unknown unit {unit!r}; allowed: {', '.join(sorted(KNOWN_UNITS))}")
+        return unit
+
+
+# --------------------------------------------------------------------------- references
+class Reference(BaseModel):
+    """A source that was read: a label revision, a guideline, a trial paper, an FDA notice."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(pattern=REF_ID)]
+    kind: Literal[
+        "label", "guideline", "trial-paper", "regulatory-announcement", "review", "database", "abstract"
+    ]
+    title: str
+    source: str = Field(description="journal, agency or publisher")
+    year: int = Field(ge=1950, le=2100)
+    authors: str | None = None
+    pmid: Annotated[str, Field(pattern=r"^\d{5,9}$")] | None = None
+    doi: Annotated[str, Field(pattern=r"^10\.\d{4,9}/\S+$")] | None = None
+    url: str | None = None
+    revision_date: dt.date | None = Field(None, description="label revision or document date")
+    accessed: dt.date | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _locatable(self) -> Reference:
+        if not (self.pmid or self.doi or self.url):
+            raise ValueError("a reference needs at least one of pmid, doi or url")
+        if self.kind == "label" and self.revision_date is None:
+            raise ValueError("a label reference needs its revision_date")
+        return self
+
+
+# --------------------------------------------------------------------------- biology
+class BiologyFact(Record):
+    id: Annotated[str, Field(pattern=BIO_ID)]
+    topic: Literal[
+        "gene", "protein", "family", "dimerisation", "domains", "binding-site", "signalling", "testing"
+    ]
+    statement: str
+
+
+# --------------------------------------------------------------------------- agents
+class Agent(Record):
+    id: Annotated[str, Field(pattern=AGENT_ID)]
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*$", description="lower-case INN")]
+    agent_class: Literal[
+        "monoclonal-antibody",
+        "monoclonal-antibody-combination",
+        "tki",
+        "adc",
+        "bispecific-antibody",
+        "checkpoint-inhibitor",
+    ]
+    targets: list[str] = Field(min_length=1)
+    binding_site: str | None = Field(None, description="epitope or kinase domain and binding mode")
+    mechanism: str
+    payload: str | None = None
+    linker: str | None = None
+    drug_antibody_ratio: float | None = Field(None, gt=0)
+    routes: list[Literal["iv", "sc", "oral"]] = Field(min_length=1)
+    brands: list[str] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list, description="USAN names, abbreviations, code names")
+    biosimilars: list[str] = Field(default_factory=list, description="approved biosimilar names, as a group")
+    first_approval: dt.date | None = Field(None, description="first FDA approval")
+    her2_directed: bool = True
+
+    @model_validator(mode="after")
+    def _adc_fields(self) -> Agent:
+        if self.agent_class != "adc" and (self.payload or self.drug_antibody_ratio):
+            raise ValueError("payload and drug_antibody_ratio are for ADCs only")
+        return self
+
+
+# --------------------------------------------------------------------------- indications
+Her2Category = Literal["HER2-positive", "HER2-low", "HER2-ultralow"]
+
+
+class Approval(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date: dt.date
+    kind: Literal["original", "accelerated", "expansion", "conversion", "withdrawal"]
+    agency: Literal["FDA", "EMA"] = "FDA"
+    note: str | None = None
+
+
+class Criteria(BaseModel):
+    """Machine-readable eligibility of an indication, as the label words it.
+
+    Each field is optional; an absent field places no constraint. Matching code
+    reads these fields and nothing else.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tumor_types: list[TumorType] = Field(min_length=1)
+    setting: Literal["early", "metastatic"]
+    phase: Literal[
+        "neoadjuvant",
+        "adjuvant",
+        "post-neoadjuvant-residual",
+        "extended-adjuvant",
+        "metastatic",
+    ]
+    her2_categories: list[Her2Category] = Field(
+        default_factory=list, description="HER2 categories allowed; empty means HER2 status not required"
+    )
+    her2_ihc_scores: list[Literal["0", "ultralow", "1+", "2+", "3+"]] = Field(
+        default_factory=list,
+        description="IHC scores required instead of a category (e.g. tumour-agnostic 3+)",
+    )
+    erbb2_mutation: Literal["activating", "tkd-activating"] | None = Field(
+        None, description="an ERBB2 (HER2) mutation is required"
+    )
+    hormone_receptor: Literal["positive", "negative"] | None = None
+    pd_l1_cps_min: float | None = Field(None, ge=0, description="PD-L1 combined positive score ≥ this")
+    ras: Literal["wild-type"] | None = None
+    lines: list[Literal["first", "second", "later"]] = Field(
+        default_factory=list, description="metastatic lines the label allows; empty means any"
+    )
+    min_prior_her2_regimens_metastatic: int | None = Field(None, ge=0)
+    prior_agents_required: list[str] = Field(
+        default_factory=list, description="agent ids or drug classes the patient must have received"
+    )
+    endocrine_progression_required: bool | None = None
+    min_prior_chemo_lines_metastatic: int | None = Field(None, ge=0)
+    max_prior_chemo_lines_metastatic: int | None = Field(None, ge=0)
+    prior_systemic_therapy_required: bool | None = None
+    no_satisfactory_alternative_required: bool | None = None
+    high_risk_required: bool | None = None
+    free_text: str = Field(description="the criteria as the label states them")
+
+
+class Indication(Record):
+    id: Annotated[str, Field(pattern=IND_ID)]
+    agents: list[AgentId] = Field(min_length=1, description="HER2-directed agents of the indication")
+    combination: str | None = Field(None, description="partners as the label names them")
+    label_text: str = Field(description="indication as worded in the label (close paraphrase)")
+    region: Literal["US", "EU"]
+    regulatory: Literal["FDA-approved", "EMA-approved"]
+    approval_type: Literal["regular", "accelerated"]
+    approvals: list[Approval] = Field(min_length=1)
+    criteria: Criteria
+    companion_diagnostics: list[str] = Field(default_factory=list)
+    pivotal_trials: list[TrialId] = Field(default_factory=list)
+    regimen: RegimenId | None = None
+
+
+# --------------------------------------------------------------------------- regimens
+class DoseLevel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    level: int = Field(le=0, description="0 = starting dose, -1 = first reduction, ...")
+    dose: Quantity
+    label: str | None = None
+
+
+class MissedDoseRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    condition: str
+    max_delay_days: int | None = Field(None, ge=0, description="delay up to which the rule applies")
+    min_delay_days: int | None = Field(None, ge=0, description="delay from which the rule applies")
+    action: str
+
+
+class Regimen(Record):
+    id: Annotated[str, Field(pattern=REGIMEN_ID)]
+    agent: AgentId
+    context: str = Field(description="indication(s) or tumour type this dosing applies to")
+    route: Literal["iv", "sc", "oral"]
+    schedule: str = Field(description="q3w, weekly, daily, twice-daily, ...")
+    cycle_days: int | None = Field(None, gt=0)
+    loading_dose: Quantity | None = None
+    maintenance_dose: Quantity
+    max_dose: Quantity | None = None
+    infusion: str | None = Field(None, description="infusion or injection times")
+    duration: str | None = None
+    dose_levels: list[DoseLevel] = Field(default_factory=list)
+    discontinue_if_below_lowest: bool | None = None
+    escalation: str | None = None
+    prophylaxis: str | None = None
+    missed_dose: list[MissedDoseRule] = Field(default_factory=list)
+    label_section: str | None = None
+
+
+# --------------------------------------------------------------------------- trials
+class Arm(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+    label: str
+    agents: list[str] = Field(default_factory=list, description="agent ids or other drug names")
+    n: int | None = Field(None, gt=0)
+
+
+class ArmValue(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    arm: str
+    value: float | None = Field(None, description="null when not reached")
+    unit: str = "months"
+    ci95: tuple[float | None, float | None] | None = None
+    note: str | None = None
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, unit: str) -> str:
+        if unit not in KNOWN_UNITS:
+            raise ValueError(f"unknown unit {unit!r}; allowed: {', '.join(sorted(KNOWN_UNITS))}")
+        return unit
+
+
+class TrialResult(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    endpoint: str = Field(description="PFS, OS, iDFS, ORR, pCR, ...")
+    assessment: str | None = Field(None, description="e.g. BICR, investigator")
+    analysis: Literal["primary", "interim", "final", "updated", "descriptive"]
+    data_cutoff: dt.date | None = None
+    hazard_ratio: float | None = Field(None, gt=0)
+    ci95: tuple[float, float] | None = None
+    p_value: str | None = None
+    per_arm: list[ArmValue] = Field(default_factory=list)
+    reference: RefId
+
+    @model_validator(mode="after")
+    def _ci_contains_hr(self) -> TrialResult:
+        if self.ci95 is not None:
+            lo, hi = self.ci95
+            if lo > hi:
+                raise ValueError(f"ci95 lower bound {lo} above upper bound {hi}")
+            if self.hazard_ratio is not None and not lo <= self.hazard_ratio <= hi:
+                raise ValueError(f"hazard ratio {self.hazard_ratio} outside its ci95 {self.ci95}")
+        return self
+
+
+class Trial(Record):
+    id: Annotated[str, Field(pattern=TRIAL_ID)]
+    name: str
+    nct: Annotated[str, Field(pattern=r"^NCT\d{8}$")] | None = None
+    phase: Literal["1", "1b", "2", "2/3", "3"]
+    design: str
+    tumor_type: TumorType
+    setting: str
+    population: str
+    arms: list[Arm] = Field(min_length=1)
+    primary_endpoints: list[str] = Field(min_length=1)
+    results: list[TrialResult] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- adverse events
+AeCategory = Literal[
+    "cardiomyopathy",
+    "ild-pneumonitis",
+    "diarrhea",
+    "hepatotoxicity",
+    "thrombocytopenia",
+    "neutropenia",
+    "infusion-reaction",
+    "embryo-fetal-toxicity",
+    "oligohydramnios",
+    "hypersensitivity",
+    "neurotoxicity",
+    "ocular",
+    "skin",
+    "other",
+]
+
+
+class Incidence(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: float = Field(ge=0, le=100)
+    unit: Literal["%"] = "%"
+    grade: str = Field(description="any, ≥3, 4, 5, ...")
+    population: str
+    reference: RefId
+
+
+class AdverseEvent(Record):
+    id: Annotated[str, Field(pattern=AE_ID)]
+    agent: AgentId
+    category: AeCategory
+    term: str
+    boxed_warning: bool = False
+    label_section: str | None = None
+    incidence: list[Incidence] = Field(default_factory=list)
+    monitoring: str | None = None
+    management: str | None = None
+
+
+# --------------------------------------------------------------------------- topics
+class Topic(Record):
+    id: Annotated[str, Field(pattern=TOPIC_ID)]
+    question: str
+    audience: Literal["patient", "clinician", "general"] = "general"
+    answer: str = Field(description="plain-language answer; cite with [ref:...] markers")
+    related: list[AnyRecordId] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cites_inline(self) -> Topic:
+        cited = set(re.findall(r"\[(ref:[a-z0-9][a-z0-9._-]*)\]", self.answer))
+        missing = cited - set(self.references)
+        if missing:
+            raise ValueError(f"answer cites {sorted(missing)} not listed in references")
+        return self
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: str = Field(pattern=r"^\d{4}\.\d{2}\.\d+$")
+    released: dt.date
+    description: str

@@ -1,0 +1,202 @@
+"""Plain-text renderings of statuses and knowledge-base records for the terminal.
+
+Everything here is formatting only; the content comes from the core and the
+knowledge base. Output is deterministic (no clocks, no terminal-width wrapping).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from her2kit.assessment import Her2Status
+from her2kit.kb.load import KnowledgeBase
+from her2kit.kb.schema import (
+    AdverseEvent,
+    Agent,
+    BiologyFact,
+    Indication,
+    Reference,
+    Regimen,
+    Topic,
+    Trial,
+)
+
+
+def to_json(data: Any) -> str:
+    """Canonical JSON: stable key order as modelled, two-space indent, UTF-8, newline-terminated."""
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def cite(ref: Reference) -> str:
+    where = []
+    if ref.pmid:
+        where.append(f"PMID {ref.pmid}")
+    if ref.doi:
+        where.append(f"doi:{ref.doi}")
+    if ref.revision_date and ref.kind == "label":
+        where.append(f"revised {ref.revision_date.isoformat()}")
+    if ref.url and not ref.pmid and not ref.doi:
+        where.append(ref.url)
+    authors = f"{ref.authors}. " if ref.authors else ""
+    return f"{authors}{ref.title}. {ref.source}, {ref.year}. " + "; ".join(where)
+
+
+def status_table(status: Her2Status, tests: list[str] | None = None) -> str:
+    lines = [
+        f"HER2 status: {status.result.upper()}  ({status.category})"
+        + (f"  ISH group {status.ish_group}" if status.ish_group else ""),
+        f"Tumour: {status.tumor_type}    Guideline: {status.guideline}",
+        f"Summary: {status.summary}",
+    ]
+    if tests:
+        lines.append("Tests:")
+        lines.extend(f"  [{i}] {t}" for i, t in enumerate(tests))
+    lines.append("Decision path:")
+    for step, fired in enumerate(status.rationale, 1):
+        inputs = ", ".join(f"{k}={v}" for k, v in fired.inputs.items())
+        lines.append(f"  {step}. {fired.rule} — {fired.section}")
+        lines.append(f"     {fired.conclusion}" + (f"  [{inputs}]" if inputs else ""))
+    if status.actions:
+        lines.append("Next steps:")
+        lines.extend(f"  - {a.text} ({a.reason})" for a in status.actions)
+    if status.discordances:
+        lines.append("Discordances:")
+        lines.extend(f"  - {d.text} (tests {', '.join(map(str, d.tests))})" for d in status.discordances)
+    if status.genomic_findings:
+        lines.append("Genomic findings:")
+        lines.extend(f"  - {g.detail}: {g.note}" for g in status.genomic_findings)
+    if status.notes:
+        lines.append("Notes:")
+        lines.extend(f"  - {n}" for n in status.notes)
+    return "\n".join(lines) + "\n"
+
+
+def _refs(kb: KnowledgeBase, ids: list[str]) -> list[str]:
+    out = []
+    for ref_id in ids:
+        ref = kb.references.get(ref_id)
+        out.append(f"  [{ref_id}] {cite(ref)}" if ref else f"  [{ref_id}] (missing)")
+    return out
+
+
+def _flag(record: Any) -> list[str]:
+    if getattr(record, "unverified", False):
+        return ["  ! UNVERIFIED: " + (record.note or "not checked against a primary source")]
+    return []
+
+
+def card(kb: KnowledgeBase, record: BaseModel) -> str:
+    """A readable card for any knowledge-base record, with its references."""
+    lines: list[str] = []
+    if isinstance(record, Agent):
+        lines += [
+            f"{record.name}  ({record.id})",
+            f"  class: {record.agent_class}; targets: {', '.join(record.targets)}",
+        ]
+        if record.binding_site:
+            lines.append(f"  binds: {record.binding_site}")
+        lines.append(f"  mechanism: {record.mechanism}")
+        if record.payload:
+            dar = f", DAR ~{record.drug_antibody_ratio:g}" if record.drug_antibody_ratio else ""
+            lines.append(
+                f"  payload: {record.payload}{dar}" + (f"; linker: {record.linker}" if record.linker else "")
+            )
+        lines.append(f"  routes: {', '.join(record.routes)}; brands: {', '.join(record.brands) or '-'}")
+        if record.aliases:
+            lines.append(f"  aliases: {', '.join(record.aliases)}")
+        if record.biosimilars:
+            lines.append(f"  biosimilars: {', '.join(record.biosimilars)}")
+        indications = [i for i in kb.indications.values() if record.id in i.agents]
+        if indications:
+            lines.append("  indications:")
+            lines += [f"    - {i.id}: {i.label_text}" for i in indications]
+    elif isinstance(record, Indication):
+        lines += [
+            f"{record.id}",
+            f"  {record.label_text}",
+            f"  agents: {', '.join(record.agents)}"
+            + (f" with {record.combination}" if record.combination else ""),
+            f"  {record.regulatory} ({record.approval_type}); region {record.region}",
+            "  approvals: " + "; ".join(f"{a.date.isoformat()} {a.kind}" for a in record.approvals),
+            f"  criteria: {record.criteria.free_text}",
+        ]
+        if record.pivotal_trials:
+            lines.append(f"  pivotal trials: {', '.join(record.pivotal_trials)}")
+        if record.companion_diagnostics:
+            lines.append(f"  companion diagnostics: {', '.join(record.companion_diagnostics)}")
+    elif isinstance(record, Trial):
+        lines += [
+            f"{record.name}  ({record.id}{', ' + record.nct if record.nct else ''}), phase {record.phase}",
+            f"  {record.population}",
+            "  arms: " + "; ".join(f"{a.label}" + (f" (n={a.n})" if a.n else "") for a in record.arms),
+            f"  primary endpoint(s): {', '.join(record.primary_endpoints)}",
+        ]
+        for res in record.results:
+            hr = f" HR {res.hazard_ratio:g}" if res.hazard_ratio else ""
+            ci = f" (95% CI {res.ci95[0]:g}–{res.ci95[1]:g})" if res.ci95 else ""
+            arms = "; ".join(
+                f"{v.arm}: {'not reached' if v.value is None else f'{v.value:g} {v.unit}'}"
+                for v in res.per_arm
+            )
+            lines.append(
+                f"  - {res.endpoint} [{res.analysis}]{hr}{ci}"
+                + (f"; {arms}" if arms else "")
+                + f" [{res.reference}]"
+            )
+    elif isinstance(record, Regimen):
+        load = (
+            f"loading {record.loading_dose.value:g} {record.loading_dose.unit}, "
+            if record.loading_dose
+            else ""
+        )
+        lines += [
+            f"{record.id}: {record.context}",
+            f"  {record.route} {record.schedule}: {load}maintenance {record.maintenance_dose.value:g} "
+            f"{record.maintenance_dose.unit}",
+        ]
+        if record.dose_levels:
+            lines.append(
+                "  dose levels: "
+                + "; ".join(f"{lvl.level}: {lvl.dose.value:g} {lvl.dose.unit}" for lvl in record.dose_levels)
+            )
+        lines += [f"  missed dose: {m.condition} → {m.action}" for m in record.missed_dose]
+    elif isinstance(record, AdverseEvent):
+        lines += [
+            f"{record.term} — {record.agent} ({record.id})"
+            + ("  [BOXED WARNING]" if record.boxed_warning else "")
+        ]
+        lines += [f"  {i.value:g}% (grade {i.grade}) in {i.population}" for i in record.incidence]
+        if record.monitoring:
+            lines.append(f"  monitoring: {record.monitoring}")
+        if record.management:
+            lines.append(f"  management: {record.management}")
+    elif isinstance(record, Topic):
+        return topic_text(kb, record)
+    elif isinstance(record, BiologyFact):
+        lines += [f"{record.id} ({record.topic})", f"  {record.statement}"]
+    elif isinstance(record, Reference):
+        return f"{record.id}\n  {cite(record)}\n"
+    lines += _flag(record)
+    refs = getattr(record, "references", [])
+    if refs:
+        lines.append("References:")
+        lines += _refs(kb, refs)
+    return "\n".join(lines) + "\n"
+
+
+def topic_text(kb: KnowledgeBase, topic: Topic) -> str:
+    lines = [
+        topic.question,
+        "",
+        topic.answer.strip(),
+        "",
+        *_flag(topic),
+        "References:",
+        *_refs(kb, topic.references),
+    ]
+    return "\n".join(lines) + "\n"

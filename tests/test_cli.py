@@ -1,0 +1,145 @@
+"""The command line: output formats and the one-line error contract (exit code 2, no traceback)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+EXAMPLES = ROOT / "examples"
+
+
+def her2kit(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "her2kit", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def test_status_quick_form_json() -> None:
+    out = her2kit(
+        "status",
+        "--tumor",
+        "breast",
+        "--ihc",
+        "2+",
+        "--ish-ratio",
+        "2.3",
+        "--her2-copies",
+        "4.1",
+        "--format",
+        "json",
+    )
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["her2"]["result"] == "positive"
+    assert doc["her2"]["ish_group"] == 1
+
+
+def test_status_case_file_table() -> None:
+    out = her2kit("status", str(EXAMPLES / "breast-her2-low.json"))
+    assert out.returncode == 0, out.stderr
+    assert "HER2-low" in out.stdout
+    assert "Decision path" in out.stdout
+
+
+def test_status_output_is_byte_identical_across_runs() -> None:
+    args = ("status", str(EXAMPLES / "breast-her2-low.json"), "--format", "json")
+    assert her2kit(*args).stdout == her2kit(*args).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "content", "fragment"),
+    [
+        (("status", "{case}"), "{not json", "well-formed JSON"),
+        (("status", "{case}"), '{"id": "x", "tumor": {"type": "brest"}}', "tumor.type: 'brest' is not valid"),
+        (
+            ("status", "{case}"),
+            '{"id": "x", "tumor": {"type": "breast"}, "her2_tests": [{"method": "ihc", "score": "4+"}]}',
+            "her2_tests.0.score: '4+' is not valid",
+        ),
+        (
+            ("status", "{case}"),
+            '{"id": "x", "tumor": {"type": "breast"}, "her2_tests": [{"method": "ish", "ratio": -0.5}]}',
+            "her2_tests.0.ratio: -0.5 is not valid",
+        ),
+        (
+            ("status", "{case}"),
+            '{"id": "x", "tumor": {"type": "breast"}, "patient": {"weight_kg": 0}}',
+            "patient.weight_kg: 0 is not valid",
+        ),
+        (("status", "--tumor", "breast", "--ihc", "4+"), None, "--ihc: '4+' is not valid"),
+        (("status", "--tumor", "brest"), None, "--tumor: 'brest' is not valid"),
+        (("status", "--tumor", "breast", "--ish-ratio", "-1", "--her2-copies", "3"), None, "--ish-ratio"),
+        (("status", "nonexistent.json"), None, "case file: 'nonexistent.json' is not valid"),
+        (("kb", "show", "no-such-record"), None, "no record matches"),
+        (("explain", "zzzz qqqq"), None, "no topic matches"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(
+    tmp_path: Path, args: tuple[str, ...], content: str | None, fragment: str
+) -> None:
+    case = tmp_path / "case.json"
+    if content is not None:
+        case.write_text(content)
+    out = her2kit(*[a.replace("{case}", str(case)) for a in args])
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert fragment in lines[0]
+
+
+@pytest.mark.parametrize("name", ["case", "assessment"])
+def test_schema_commands(name: str) -> None:
+    out = her2kit("schema", name)
+    assert out.returncode == 0
+    schema = json.loads(out.stdout)
+    assert schema["additionalProperties"] is False
+    assert "schema_version" in schema["properties"]
+
+
+def test_kb_validate() -> None:
+    out = her2kit("kb", "validate")
+    assert out.returncode == 0, out.stderr
+    assert "is valid" in out.stdout
+
+
+def test_kb_export_has_the_sections_and_version() -> None:
+    out = her2kit("kb", "export")
+    doc = json.loads(out.stdout)
+    for key in (
+        "kb_version",
+        "agents",
+        "indications",
+        "regimens",
+        "trials",
+        "adverse_events",
+        "references",
+        "topics",
+    ):
+        assert key in doc
+    assert doc["agents"]
+
+
+@pytest.mark.parametrize("key", ["T-DXd", "trial:destiny-breast03", "topic:what-is-her2", "Kadcyla"])
+def test_kb_show_cards(key: str) -> None:
+    out = her2kit("kb", "show", key)
+    assert out.returncode == 0, out.stderr
+    assert "References:" in out.stdout
+
+
+def test_explain_topic_by_id_and_words() -> None:
+    by_id = her2kit("explain", "what-is-her2")
+    assert by_id.returncode == 0, by_id.stderr
+    assert "References:" in by_id.stdout
+    assert her2kit("explain", "what is HER2").stdout == by_id.stdout

@@ -1,0 +1,199 @@
+"""The knowledge base is tested like code: schema, references, hygiene; failures name the record."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from her2kit.errors import KnowledgeBaseError, NotFound
+from her2kit.kb import load_kb
+from her2kit.kb.load import SECTIONS, KnowledgeBase, data_dir
+
+
+def test_bundled_kb_is_valid(kb: KnowledgeBase) -> None:
+    assert kb.version == kb.manifest.version
+
+
+def test_required_content_present(kb: KnowledgeBase) -> None:
+    for agent in [
+        "trastuzumab",
+        "pertuzumab",
+        "trastuzumab-hyaluronidase",
+        "pertuzumab-trastuzumab-hyaluronidase",
+        "lapatinib",
+        "neratinib",
+        "tucatinib",
+        "trastuzumab-emtansine",
+        "trastuzumab-deruxtecan",
+        "margetuximab",
+        "zanidatamab",
+        "zongertinib",
+        "sevabertinib",
+    ]:
+        assert f"agent:{agent}" in kb.agents
+    assert len(kb.trials) >= 20
+    for section in ("indications", "regimens", "adverse_events", "topics", "biology"):
+        assert kb.section(section), section
+
+
+def test_every_record_cites_a_known_reference(kb: KnowledgeBase) -> None:
+    for name, record in kb.all_records():
+        if name == "references":
+            continue
+        refs = record.references  # type: ignore[attr-defined]
+        assert refs, record.id  # type: ignore[attr-defined]
+        for ref in refs:
+            assert ref in kb.references, f"{record.id}: {ref}"  # type: ignore[attr-defined]
+
+
+def test_agent_names_are_lower_case_inn(kb: KnowledgeBase) -> None:
+    for agent in kb.agents.values():
+        assert agent.name == agent.name.lower()
+        assert agent.id == "agent:" + agent.name.replace(" and ", " ").replace(" ", "-") or agent.id
+
+
+def test_adcs_have_payload(kb: KnowledgeBase) -> None:
+    for agent in kb.agents.values():
+        if agent.agent_class == "adc":
+            assert agent.payload, agent.id
+
+
+def test_labels_have_revision_dates(kb: KnowledgeBase) -> None:
+    for ref in kb.references.values():
+        if ref.kind == "label":
+            assert ref.revision_date is not None, ref.id
+
+
+def test_indication_approvals_are_chronological(kb: KnowledgeBase) -> None:
+    for ind in kb.indications.values():
+        dates = [a.date for a in ind.approvals]
+        assert dates == sorted(dates), ind.id
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "T-DXd",
+        "Enhertu",
+        "trastuzumab deruxtecan",
+        "agent:trastuzumab-deruxtecan",
+        "fam-trastuzumab deruxtecan-nxki",
+    ],
+)
+def test_agent_aliases(kb: KnowledgeBase, key: str) -> None:
+    assert kb.agent(key).id == "agent:trastuzumab-deruxtecan"
+
+
+def test_unknown_agent_suggests(kb: KnowledgeBase) -> None:
+    with pytest.raises(NotFound) as info:
+        kb.agent("trastuzumab deruxtecn")
+    assert "trastuzumab deruxtecan" in str(info.value)
+
+
+def test_find_trial_by_name(kb: KnowledgeBase) -> None:
+    assert kb.find("DESTINY-Breast03").id == "trial:destiny-breast03"  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------- broken copies
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "kb"
+    shutil.copytree(data_dir(), target)
+    return target
+
+
+def _append(path: Path, section: str, record: dict) -> None:  # type: ignore[type-arg]
+    path.write_text(yaml.safe_dump({section: [record]}, allow_unicode=True))
+
+
+def _problems(directory: Path) -> str:
+    with pytest.raises(KnowledgeBaseError) as info:
+        load_kb(directory)
+    return str(info.value)
+
+
+def _bio(rid: str, refs: list[str]) -> dict:  # type: ignore[type-arg]
+    return {"id": rid, "topic": "gene", "statement": "test statement", "references": refs}
+
+
+def test_record_without_reference_fails(kb_copy: Path) -> None:
+    _append(kb_copy / "zz_test.yaml", "biology", _bio("bio:test-no-ref", []))
+    text = _problems(kb_copy)
+    assert "zz_test.yaml: bio:test-no-ref: references" in text
+
+
+def test_unknown_reference_fails(kb_copy: Path) -> None:
+    _append(kb_copy / "zz_test.yaml", "biology", _bio("bio:test-bad-ref", ["ref:pmid-1"]))
+    text = _problems(kb_copy)
+    assert "bio:test-bad-ref: unknown reference id 'ref:pmid-1'" in text
+
+
+def test_duplicate_id_fails(kb_copy: Path, kb: KnowledgeBase) -> None:
+    existing = next(iter(kb.biology.values()))
+    _append(kb_copy / "zz_test.yaml", "biology", _bio(existing.id, list(existing.references)))
+    assert f"{existing.id}: duplicate id" in _problems(kb_copy)
+
+
+def test_unknown_unit_fails(kb_copy: Path, kb: KnowledgeBase) -> None:
+    regimen = next(iter(kb.regimens.values())).model_dump(mode="json", exclude_none=True)
+    regimen["id"] = "regimen:test-unit"
+    regimen["maintenance_dose"] = {"value": 6, "unit": "mg/kilo"}
+    _append(kb_copy / "zz_test.yaml", "regimens", regimen)
+    text = _problems(kb_copy)
+    assert "regimen:test-unit: maintenance_dose.unit" in text
+    assert "unknown unit 'mg/kilo'" in text
+
+
+def test_dates_out_of_order_fail(kb_copy: Path, kb: KnowledgeBase) -> None:
+    ind = next(iter(kb.indications.values())).model_dump(mode="json", exclude_none=True)
+    ind["id"] = "ind:test-dates"
+    ind["approvals"] = [
+        {"date": "2020-01-01", "kind": "original"},
+        {"date": "2019-01-01", "kind": "expansion"},
+    ]
+    _append(kb_copy / "zz_test.yaml", "indications", ind)
+    assert "ind:test-dates: approvals are not in date order" in _problems(kb_copy)
+
+
+def test_future_approval_fails(kb_copy: Path, kb: KnowledgeBase) -> None:
+    ind = next(iter(kb.indications.values())).model_dump(mode="json", exclude_none=True)
+    ind["id"] = "ind:test-future"
+    ind["approvals"] = [{"date": "2099-01-01", "kind": "original"}]
+    _append(kb_copy / "zz_test.yaml", "indications", ind)
+    assert "ind:test-future: approval dated after the KB release date" in _problems(kb_copy)
+
+
+def test_hazard_ratio_outside_ci_fails(kb_copy: Path, kb: KnowledgeBase) -> None:
+    trial = next(t for t in kb.trials.values() if any(r.hazard_ratio for r in t.results))
+    doc = trial.model_dump(mode="json", exclude_none=True)
+    doc["id"] = "trial:test-hr"
+    result = next(r for r in doc["results"] if r.get("hazard_ratio"))
+    result["ci95"] = [result["hazard_ratio"] + 0.1, result["hazard_ratio"] + 0.2]
+    _append(kb_copy / "zz_test.yaml", "trials", doc)
+    assert "trial:test-hr" in _problems(kb_copy)
+
+
+def test_unknown_key_fails(kb_copy: Path) -> None:
+    record = _bio("bio:test-extra", ["ref:guideline-asco-cap-breast-2018"])
+    record["colour"] = "blue"
+    _append(kb_copy / "zz_test.yaml", "biology", record)
+    assert "bio:test-extra: colour: Extra inputs are not permitted" in _problems(kb_copy)
+
+
+def test_unknown_section_fails(kb_copy: Path) -> None:
+    (kb_copy / "zz_test.yaml").write_text("drugs: []\n")
+    assert "unknown section 'drugs'" in _problems(kb_copy)
+
+
+def test_malformed_yaml_names_file(kb_copy: Path) -> None:
+    (kb_copy / "zz_test.yaml").write_text("biology: [unclosed\n")
+    assert "zz_test.yaml: not valid YAML" in _problems(kb_copy)
+
+
+def test_sections_cover_the_export_keys() -> None:
+    assert {"agents", "indications", "regimens", "trials", "adverse_events", "references", "topics"} <= set(
+        SECTIONS
+    )
