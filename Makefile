@@ -19,11 +19,11 @@ $(STAMP_DEV): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP) $@
 
-## run: install and interpret the bundled example case
+## run: install, validate the knowledge base, interpret and assess the bundled example cases
 run: $(STAMP)
 	$(BIN)/her2kit kb validate
-	$(BIN)/her2kit status examples/breast-her2-low.json
 	$(BIN)/her2kit status examples/gastric-ihc2-ish.json
+	$(BIN)/her2kit assess examples/breast-her2-low.json
 
 ## test: install with dev extras, then lint, type-check and run the test suite
 test: $(STAMP_DEV) lint typecheck unit

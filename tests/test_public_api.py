@@ -15,6 +15,7 @@ def test_exported_members() -> None:
             "KnowledgeBaseError",
             "NotFound",
             "__version__",
+            "assess",
             "default_kb",
             "interpret_her2",
             "load_case",

@@ -98,6 +98,7 @@ class Evidence(_Out):
     regulatory: Literal["FDA-approved", "EMA-approved", "guideline-endorsed", "investigational"]
     level: str = Field(description="ESCAT tier (see docs/matching.md for the mapping)")
     trials: list[str] = Field(default_factory=list)
+    effect: str | None = Field(None, description="headline result of the pivotal trial that ranks the option")
     references: list[str] = Field(min_length=1)
 
 
@@ -110,13 +111,19 @@ class Option(_Out):
     line: str | None = None
     evidence: Evidence
     criteria_met: list[str]
+    missing: list[str] = Field(
+        default_factory=list,
+        description="information needed to confirm eligibility (ranked after complete fits)",
+    )
     cautions: list[Finding] = Field(default_factory=list)
     contraindications: list[Finding] = Field(default_factory=list)
+    regimen: str | None = Field(None, description="combination partners as the label names them")
 
 
 class NotRecommended(_Out):
-    agent: str
-    indication: str | None = None
+    agents: list[str] = Field(min_length=1, description="lower-case INN names")
+    indication: str
+    name: str
     reasons: list[str] = Field(min_length=1)
 
 

@@ -153,11 +153,29 @@ class Tumor(_Closed):
     setting: Literal["early", "metastatic"] | None = None
     stage: str | None = None
     histology: str | None = None
+    treatment_phase: (
+        Literal["neoadjuvant", "adjuvant", "post-neoadjuvant-residual", "extended-adjuvant"] | None
+    ) = Field(
+        None,
+        description="early disease: the decision at hand; when absent it is inferred from the history "
+        "(residual disease after neoadjuvant therapy, completed adjuvant trastuzumab, ...)",
+    )
 
     @field_validator("type", mode="before")
     @classmethod
     def _type(cls, value: object) -> str:
         return normalise_tumor_type(value)
+
+    @model_validator(mode="after")
+    def _phase_needs_early(self) -> Tumor:
+        if self.treatment_phase is not None and self.setting == "metastatic":
+            raise InvalidInput(
+                "treatment_phase",
+                self.treatment_phase,
+                "no treatment_phase for metastatic disease (it is for early "
+                "disease: neoadjuvant, adjuvant, post-neoadjuvant-residual, extended-adjuvant)",
+            )
+        return self
 
 
 class Biomarkers(_Closed):

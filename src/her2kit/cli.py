@@ -20,7 +20,7 @@ from her2kit.errors import Her2kitError, InvalidInput, NotFound
 from her2kit.kb import load_kb
 from her2kit.kb.load import SECTIONS
 from her2kit.kb.schema import Topic
-from her2kit.render import card, status_table, to_json, topic_text
+from her2kit.render import assessment_table, card, status_table, to_json, topic_text
 from her2kit.status import interpret_her2
 
 app = typer.Typer(
@@ -160,6 +160,23 @@ _QUICK_OPTIONS = {
     "0": "--ihc/--ish options",
     "1": "--ish options",
 }
+
+
+@app.command()
+def assess(
+    case_file: Annotated[Path, typer.Argument(help="case JSON (or YAML) file")],
+    output_format: Annotated[Format, typer.Option("--format", help="json or table")] = Format.table,
+) -> None:
+    """HER2 status, then ranked HER2-directed options with evidence, cautions and contraindications."""
+    from her2kit.match import assess as run_assess
+
+    case = load_case(case_file)
+    kb = load_kb()
+    result = run_assess(case, kb)
+    if output_format is Format.json:
+        _emit(to_json(result))
+    else:
+        _emit(assessment_table(result, kb, [_describe_test(t) for t in case.her2_tests]))
 
 
 @app.command()

@@ -11,15 +11,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from her2kit.assessment import Her2Status
+from her2kit.assessment import Assessment, Her2Status
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import (
     AdverseEvent,
     Agent,
     BiologyFact,
+    DrugClass,
     Indication,
     Reference,
     Regimen,
+    SafetyGate,
     Topic,
     Trial,
 )
@@ -73,6 +75,40 @@ def status_table(status: Her2Status, tests: list[str] | None = None) -> str:
     if status.notes:
         lines.append("Notes:")
         lines.extend(f"  - {n}" for n in status.notes)
+    return "\n".join(lines) + "\n"
+
+
+def assessment_table(assessment: Assessment, kb: KnowledgeBase, tests: list[str] | None = None) -> str:
+    """The assessment for a clinician: status and decision path, ranked options, what does not fit."""
+    lines = [f"Case {assessment.case_id}    knowledge base {assessment.kb_version}", ""]
+    lines.append(status_table(assessment.her2, tests).rstrip("\n"))
+    lines.append("")
+    if assessment.options:
+        lines.append("HER2-directed options (ranked; see docs/matching.md for the rule):")
+    for option in assessment.options:
+        where = f"{option.setting}" + (f", {option.line}" if option.line else "")
+        lines.append(f"  {option.rank}. {option.name}  [{where}]")
+        ev = option.evidence
+        lines.append(f"     {ev.regulatory}; ESCAT {ev.level}; trials: {', '.join(ev.trials) or '-'}")
+        if ev.effect:
+            lines.append(f"     effect: {ev.effect}")
+        lines.append(f"     fits: {'; '.join(option.criteria_met)}")
+        if option.missing:
+            lines.append(f"     NEEDS: {'; '.join(option.missing)}")
+        lines.extend(f"     CONTRAINDICATION: {f.text} [{f.source}]" for f in option.contraindications)
+        lines.extend(f"     caution: {f.text} [{f.source}]" for f in option.cautions)
+        lines.append(f"     references: {', '.join(ev.references)}")
+    if assessment.not_recommended:
+        lines.append("")
+        lines.append("Not recommended for this case:")
+        lines.extend(
+            f"  - {n.name} ({n.indication}): {'; '.join(n.reasons)}" for n in assessment.not_recommended
+        )
+    if assessment.notes:
+        lines.append("")
+        lines.extend(f"Note: {n}" for n in assessment.notes)
+    lines.append("")
+    lines.append("her2kit supports clinical decisions; it does not make them.")
     return "\n".join(lines) + "\n"
 
 
@@ -181,6 +217,16 @@ def card(kb: KnowledgeBase, record: BaseModel) -> str:
         lines += [f"{record.id} ({record.topic})", f"  {record.statement}"]
     elif isinstance(record, Reference):
         return f"{record.id}\n  {cite(record)}\n"
+    elif isinstance(record, SafetyGate):
+        lines += [
+            f"{record.id}: {record.condition} ({record.severity}), label section {record.label_section}",
+            f"  agents: {', '.join(record.agents)}",
+            f"  {record.text}",
+        ]
+    elif isinstance(record, DrugClass):
+        lines += [f"{record.name} ({record.id})", f"  members: {', '.join(record.members) or '-'}"]
+        if record.includes:
+            lines.append(f"  includes: {', '.join(record.includes)}")
     lines += _flag(record)
     refs = getattr(record, "references", [])
     if refs:

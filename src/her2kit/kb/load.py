@@ -25,10 +25,12 @@ from her2kit.kb.schema import (
     AdverseEvent,
     Agent,
     BiologyFact,
+    DrugClass,
     Indication,
     Manifest,
     Reference,
     Regimen,
+    SafetyGate,
     Topic,
     Trial,
 )
@@ -41,6 +43,8 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "regimens": Regimen,
     "trials": Trial,
     "adverse_events": AdverseEvent,
+    "drug_classes": DrugClass,
+    "safety_gates": SafetyGate,
     "topics": Topic,
 }
 
@@ -58,6 +62,8 @@ class KnowledgeBase:
     regimens: dict[str, Regimen] = field(default_factory=dict)
     trials: dict[str, Trial] = field(default_factory=dict)
     adverse_events: dict[str, AdverseEvent] = field(default_factory=dict)
+    drug_classes: dict[str, DrugClass] = field(default_factory=dict)
+    safety_gates: dict[str, SafetyGate] = field(default_factory=dict)
     topics: dict[str, Topic] = field(default_factory=dict)
 
     def section(self, name: str) -> Mapping[str, BaseModel]:
@@ -97,6 +103,13 @@ class KnowledgeBase:
         if hit:
             return self.get(hit)
         raise NotFound("record", key, _close(norm, {**names, **self._agent_names}))
+
+    def moieties(self, agent_id: str) -> frozenset[str]:
+        """The INN names of the HER2-directed moieties of an agent (itself, or what a co-formulation contains)."""
+        agent = self.agents[agent_id]
+        if agent.contains:
+            return frozenset(self.agents[a].name for a in agent.contains)
+        return frozenset({agent.name})
 
     def agent(self, name_or_alias: str) -> Agent:
         """An agent by id, INN, brand name or alias (case-insensitive)."""

@@ -45,15 +45,19 @@ TRIAL_ID = r"^trial:[a-z0-9][a-z0-9-]*$"
 AE_ID = r"^ae:[a-z0-9][a-z0-9-]*$"
 BIO_ID = r"^bio:[a-z0-9][a-z0-9-]*$"
 TOPIC_ID = r"^topic:[a-z0-9][a-z0-9-]*$"
+CLASS_ID = r"^class:[a-z0-9][a-z0-9-]*$"
+GATE_ID = r"^gate:[a-z0-9][a-z0-9-]*$"
 
 RefId = Annotated[str, Field(pattern=REF_ID)]
 AgentId = Annotated[str, Field(pattern=AGENT_ID)]
 IndicationId = Annotated[str, Field(pattern=IND_ID)]
 RegimenId = Annotated[str, Field(pattern=REGIMEN_ID)]
 TrialId = Annotated[str, Field(pattern=TRIAL_ID)]
+ClassId = Annotated[str, Field(pattern=CLASS_ID)]
 AnyRecordId = Annotated[
-    str, Field(pattern=r"^(agent|ind|regimen|trial|ae|bio|topic|ref):[a-z0-9][a-z0-9._-]*$")
+    str, Field(pattern=r"^(agent|ind|regimen|trial|ae|bio|topic|ref|class|gate):[a-z0-9][a-z0-9._-]*$")
 ]
+EscatTier = Literal["I-A", "I-B", "I-C", "II-A", "II-B", "III-A", "III-B", "IV", "X"]
 
 TumorType = Literal[
     "breast",
@@ -159,7 +163,12 @@ class Agent(Record):
     routes: list[Literal["iv", "sc", "oral"]] = Field(min_length=1)
     brands: list[str] = Field(default_factory=list)
     aliases: list[str] = Field(default_factory=list, description="USAN names, abbreviations, code names")
-    biosimilars: list[str] = Field(default_factory=list, description="approved biosimilar names, as a group")
+    biosimilars: list[str] = Field(
+        default_factory=list, description='approved biosimilars, as "nonproprietary name (Brand)"'
+    )
+    contains: list[AgentId] = Field(
+        default_factory=list, description="active HER2-directed moieties of a co-formulation (e.g. Phesgo)"
+    )
     first_approval: dt.date | None = Field(None, description="first FDA approval")
     her2_directed: bool = True
 
@@ -243,6 +252,9 @@ class Indication(Record):
     companion_diagnostics: list[str] = Field(default_factory=list)
     pivotal_trials: list[TrialId] = Field(default_factory=list)
     regimen: RegimenId | None = None
+    escat_tier: EscatTier | None = Field(
+        None, description="ESCAT tier of the HER2 alteration-drug match for this tumour (docs/matching.md)"
+    )
 
 
 # --------------------------------------------------------------------------- regimens
@@ -346,6 +358,9 @@ class Trial(Record):
     arms: list[Arm] = Field(min_length=1)
     primary_endpoints: list[str] = Field(min_length=1)
     results: list[TrialResult] = Field(default_factory=list)
+    cns_metastases: Literal["active-allowed", "stable-allowed", "excluded"] | None = Field(
+        None, description="which brain metastases the trial enrolled; null when not curated"
+    )
 
 
 # --------------------------------------------------------------------------- adverse events
@@ -403,6 +418,52 @@ class Topic(Record):
         missing = cited - set(self.references)
         if missing:
             raise ValueError(f"answer cites {sorted(missing)} not listed in references")
+        return self
+
+
+# --------------------------------------------------------------------------- drug classes
+class DrugClass(Record):
+    """A named group of drugs used in indication criteria or interaction checks."""
+
+    id: Annotated[str, Field(pattern=CLASS_ID)]
+    name: str = Field(description="the words used in criteria, e.g. 'taxane', 'strong CYP3A4 inhibitor'")
+    aliases: list[str] = Field(default_factory=list)
+    members: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9 ./-]*$")]] = Field(
+        default_factory=list, description="lower-case generic drug names"
+    )
+    includes: list[ClassId] = Field(default_factory=list, description="classes whose members belong here too")
+
+
+# --------------------------------------------------------------------------- safety gates
+class SafetyGate(Record):
+    """A label-based condition that makes an option a caution or a contraindication for a patient."""
+
+    id: Annotated[str, Field(pattern=GATE_ID)]
+    agents: list[AgentId] = Field(min_length=1)
+    condition: Literal[
+        "lvef-below",
+        "heart-failure-history",
+        "ild-history",
+        "pregnancy",
+        "hepatic-impairment",
+        "interacting-medication",
+    ]
+    lvef_below: float | None = Field(None, gt=0, lt=100, description="fires when baseline LVEF < this (%)")
+    hepatic_levels: list[Literal["mild", "moderate", "severe"]] = Field(default_factory=list)
+    drug_classes: list[ClassId] = Field(default_factory=list)
+    severity: Literal["contraindication", "caution"]
+    text: str = Field(description="what the label says, for the clinician reading the option")
+    label_section: str
+    region: Literal["US", "EU"] = "US"
+
+    @model_validator(mode="after")
+    def _parameters(self) -> SafetyGate:
+        if self.condition == "lvef-below" and self.lvef_below is None:
+            raise ValueError("condition lvef-below needs lvef_below")
+        if self.condition == "hepatic-impairment" and not self.hepatic_levels:
+            raise ValueError("condition hepatic-impairment needs hepatic_levels")
+        if self.condition == "interacting-medication" and not self.drug_classes:
+            raise ValueError("condition interacting-medication needs drug_classes")
         return self
 
 

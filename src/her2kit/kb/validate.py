@@ -21,10 +21,13 @@ from pydantic import BaseModel
 
 from her2kit.kb.schema import (
     AdverseEvent,
+    Agent,
+    DrugClass,
     Indication,
     Manifest,
     Reference,
     Regimen,
+    SafetyGate,
     Topic,
     Trial,
 )
@@ -48,6 +51,13 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
     trials = _ids(parsed, "trials")
     regimens = _ids(parsed, "regimens")
     all_ids = set(counts)
+    classes = _ids(parsed, "drug_classes")
+    class_names = {
+        name.lower()
+        for _, c in parsed["drug_classes"]
+        if isinstance(c, DrugClass)
+        for name in [c.name, *c.aliases]
+    }
     references = {r.id: r for _, r in parsed["references"] if isinstance(r, Reference)}
 
     def need(path: Path, owner: str, ref_id: str, known: set[str], what: str) -> None:
@@ -66,6 +76,13 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
                 need(path, record.id, trial_id, trials, "trial")
             if record.regimen:
                 need(path, record.id, record.regimen, regimens, "regimen")
+            for prior in record.criteria.prior_agents_required:
+                if prior.startswith("agent:"):
+                    need(path, record.id, prior, agents, "agent")
+                elif prior.lower() not in class_names:
+                    problems.append(
+                        f"{path.name}: {record.id}: prior agent {prior!r} is neither an agent id nor a drug class name"
+                    )
             problems.extend(_approval_order(path, record, manifest))
         elif isinstance(record, Regimen):
             need(path, record.id, record.agent, agents, "agent")
@@ -98,6 +115,17 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
                     )
                 if result.data_cutoff and manifest and result.data_cutoff > manifest.released:
                     problems.append(f"{path.name}: {record.id}: data cut-off after the KB release date")
+        elif isinstance(record, Agent):
+            for contained in record.contains:
+                need(path, record.id, contained, agents, "agent")
+        elif isinstance(record, DrugClass):
+            for included in record.includes:
+                need(path, record.id, included, classes, "drug class")
+        elif isinstance(record, SafetyGate):
+            for agent_id in record.agents:
+                need(path, record.id, agent_id, agents, "agent")
+            for class_id in record.drug_classes:
+                need(path, record.id, class_id, classes, "drug class")
         elif isinstance(record, Topic):
             for related in record.related:
                 need(path, record.id, related, all_ids, "related")

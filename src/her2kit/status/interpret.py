@@ -234,13 +234,16 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
     if tumor_type == "breast" and deciding.result == "negative":
         notes.append(CATEGORY_NOTE)
 
+    summary = deciding.summary
+    if tumor_type == "breast" and deciding.result == "negative" and category not in summary:
+        summary = f"{summary.rstrip('.')}; category {category}."
     return Her2Status(
         result=deciding.result,
         category=category,
         ish_group=deciding.ish_group if tumor_type == "breast" else None,
         tumor_type=tumor_type,
         guideline=guideline,
-        summary=deciding.summary,
+        summary=summary,
         basis=sorted(deciding.basis),
         actions=_dedupe(actions),
         rationale=rationale,

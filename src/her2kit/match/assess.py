@@ -1,0 +1,168 @@
+"""``assess(case)``: HER2 status, then the ranked HER2-directed options, then what does not fit.
+
+Every option traces to one indication record of the knowledge base; there is no
+option without one. A contraindication moves an option down and says why; it
+never removes it. Indications of the case's tumour type and setting that do not
+fit are listed under ``not_recommended`` with their reasons.
+"""
+
+from __future__ import annotations
+
+from her2kit.assessment import Assessment, Evidence, Finding, NotRecommended, Option
+from her2kit.case import Case
+from her2kit.kb.load import KnowledgeBase, default_kb
+from her2kit.kb.schema import Indication
+from her2kit.match.criteria import SOLID_TUMOR, Fit, evaluate
+from her2kit.match.history import derive
+from her2kit.match.rank import indication_effect, sort_key
+from her2kit.match.safety import gate_findings, history_findings
+from her2kit.status import interpret_her2
+
+ESCAT_REFERENCE = "ref:pmid-30137196"
+
+
+def _name(indication: Indication, kb: KnowledgeBase) -> str:
+    names = [kb.agents[a].name for a in indication.agents]
+    text = " + ".join(names)
+    return f"{text} with {indication.combination}" if indication.combination else text
+
+
+def _line(indication: Indication) -> str | None:
+    c = indication.criteria
+    if c.setting == "early":
+        return c.phase
+    return "/".join(c.lines) if c.lines else None
+
+
+def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
+    """The full assessment of one case: a pure function of the case and the knowledge base."""
+    kb = kb or default_kb()
+    status = interpret_her2(case.her2_tests, case.tumor)
+    history = derive(case, kb)
+    ranked: list[tuple[tuple[object, ...], Option]] = []
+    not_recommended: list[NotRecommended] = []
+    for indication in kb.indications.values():
+        fit = evaluate(indication, case, status, history, kb)
+        h_cautions, h_contra, h_unmet = history_findings(indication, history, kb)
+        fit.unmet.extend(h_unmet)
+        relevant = (
+            case.tumor.type in indication.criteria.tumor_types
+            or SOLID_TUMOR in indication.criteria.tumor_types
+        ) and (case.tumor.setting in (None, indication.criteria.setting))
+        if not fit.eligible:
+            if relevant:
+                not_recommended.append(
+                    NotRecommended(
+                        agents=[kb.agents[a].name for a in indication.agents],
+                        indication=indication.id,
+                        name=_name(indication, kb),
+                        reasons=fit.unmet,
+                    )
+                )
+            continue
+        g_cautions, g_contra = gate_findings(case, indication.agents, kb)
+        cns_unproven = _brain_metastases(case, indication, kb, fit)
+        cautions = fit.cautions + h_cautions + g_cautions
+        contraindications = h_contra + g_contra
+        effect = indication_effect(indication, kb)
+        key = sort_key(
+            indication,
+            contraindicated=bool(contraindications),
+            missing=bool(fit.missing),
+            cns_unproven=cns_unproven,
+            exact=fit.exact,
+            effect=effect,
+        )
+        references = list(dict.fromkeys([*indication.references, ESCAT_REFERENCE]))
+        option = Option(
+            id=indication.id,
+            name=_name(indication, kb),
+            agents=[kb.agents[a].name for a in indication.agents],
+            rank=1,
+            setting=indication.criteria.setting,
+            line=_line(indication),
+            regimen=indication.combination,
+            evidence=Evidence(
+                regulatory=indication.regulatory,
+                level=indication.escat_tier or "not graded",
+                trials=list(indication.pivotal_trials),
+                effect=effect.text,
+                references=references,
+            ),
+            criteria_met=fit.met,
+            missing=fit.missing,
+            cautions=cautions,
+            contraindications=contraindications,
+        )
+        ranked.append((key, option))
+    ranked.sort(key=lambda item: item[0])
+    notes = list(history.notes)
+    kept = _drop_redundant_tumour_agnostic([option for _, option in ranked], kb, notes)
+    options = [option.model_copy(update={"rank": i}) for i, option in enumerate(kept, 1)]
+    if not options:
+        notes.append(_no_option_note(case, status.category))
+    covered = {a for o in options for a in o.agents}
+    not_recommended = [n for n in not_recommended if not set(n.agents) <= covered]
+    return Assessment(
+        case_id=case.id,
+        kb_version=kb.version,
+        her2=status,
+        options=options,
+        not_recommended=sorted(not_recommended, key=lambda n: n.indication),
+        notes=notes,
+    )
+
+
+def _drop_redundant_tumour_agnostic(
+    options: list[Option], kb: KnowledgeBase, notes: list[str]
+) -> list[Option]:
+    """A tumour-agnostic indication adds nothing when a tumour-specific one offers the same agents."""
+    specific = {
+        frozenset(o.agents) for o in options if SOLID_TUMOR not in kb.indications[o.id].criteria.tumor_types
+    }
+    kept = []
+    for option in options:
+        if (
+            SOLID_TUMOR in kb.indications[option.id].criteria.tumor_types
+            and frozenset(option.agents) in specific
+        ):
+            notes.append(
+                f"{option.name}: the tumour-agnostic indication ({option.id}) also fits; the tumour-specific "
+                "indication for the same agent is listed instead."
+            )
+            continue
+        kept.append(option)
+    return kept
+
+
+def _brain_metastases(case: Case, indication: Indication, kb: KnowledgeBase, fit: Fit) -> bool:
+    """Active brain metastases: credit the options whose pivotal trial enrolled such patients."""
+    if case.patient.brain_metastases != "active":
+        return False
+    trials = [
+        kb.trials[t].name
+        for t in indication.pivotal_trials
+        if t in kb.trials and kb.trials[t].cns_metastases == "active-allowed"
+    ]
+    if trials:
+        fit.met.append(
+            f"the pivotal trial ({', '.join(trials)}) enrolled patients with active brain metastases"
+        )
+        return False
+    fit.cautions.append(
+        Finding(
+            code="active-brain-metastases",
+            text="Active brain metastases: the knowledge base records no pivotal-trial evidence for this option "
+            "in patients with active brain metastases; discuss local therapy and CNS-active options.",
+            source=f"{indication.id}; pivotal trials {', '.join(indication.pivotal_trials) or 'none recorded'}",
+        )
+    )
+    return True
+
+
+def _no_option_note(case: Case, category: str) -> str:
+    return (
+        f"No HER2-directed option in the knowledge base fits this case ({case.tumor.type}, "
+        f"{case.tumor.setting or 'setting not given'}, {category}). See not_recommended for the reasons, and "
+        "the HER2 status actions for any test that could change this."
+    )

@@ -1,0 +1,133 @@
+"""Safety gates on an option: label conditions that apply to this patient.
+
+The gates are knowledge-base records (``safety_gates``): each names its agents,
+its condition, its severity and the label section it comes from. This module
+only checks the patient's data against them. Prior progression and prior
+intolerance come from the case history. Missing data that a gate needs (an
+unrecorded baseline LVEF or pregnancy status) is a caution asking for it, never
+a silent pass.
+"""
+
+from __future__ import annotations
+
+from her2kit.assessment import Finding
+from her2kit.case import Case
+from her2kit.kb.load import KnowledgeBase
+from her2kit.kb.schema import Indication, SafetyGate
+from her2kit.match.history import TreatmentHistory, class_members
+
+
+def _source(kb: KnowledgeBase, gate: SafetyGate) -> str:
+    ref_id = gate.references[0]
+    ref = kb.references.get(ref_id)
+    revised = f", revised {ref.revision_date.isoformat()}" if ref and ref.revision_date else ""
+    title = ref.title.split(" (")[0].split(",")[0] if ref else ref_id
+    return f"{title} label, section {gate.label_section} ({ref_id}{revised})"
+
+
+def gate_findings(case: Case, agents: list[str], kb: KnowledgeBase) -> tuple[list[Finding], list[Finding]]:
+    """Cautions and contraindications from the safety gates of these agent ids."""
+    cautions: list[Finding] = []
+    contraindications: list[Finding] = []
+    patient = case.patient
+    medications = {" ".join(m.lower().split()) for m in case.medications}
+    asked_lvef = asked_pregnancy = False
+    for gate in kb.safety_gates.values():
+        if not set(gate.agents) & set(agents):
+            continue
+        target = contraindications if gate.severity == "contraindication" else cautions
+        source = _source(kb, gate)
+        code = gate.condition
+        if gate.condition == "lvef-below":
+            assert gate.lvef_below is not None
+            if patient.lvef_percent is None:
+                if not asked_lvef:
+                    cautions.append(
+                        Finding(
+                            code="lvef-not-recorded",
+                            text="Baseline LVEF is not recorded; the label requires assessment before starting.",
+                            source=source,
+                        )
+                    )
+                    asked_lvef = True
+            elif patient.lvef_percent < gate.lvef_below:
+                target.append(
+                    Finding(
+                        code=code,
+                        text=f"LVEF {patient.lvef_percent:g}% < {gate.lvef_below:g}%: {gate.text}",
+                        source=source,
+                    )
+                )
+        elif (gate.condition == "heart-failure-history" and patient.heart_failure_history) or (
+            gate.condition == "ild-history" and patient.ild_history
+        ):
+            target.append(Finding(code=code, text=gate.text, source=source))
+        elif gate.condition == "pregnancy":
+            if patient.pregnant:
+                target.append(Finding(code=code, text=gate.text, source=source))
+            elif patient.pregnant is None and patient.sex != "male" and not asked_pregnancy:
+                cautions.append(
+                    Finding(
+                        code="pregnancy-status-not-recorded",
+                        text=f"Pregnancy status is not recorded; verify it before starting. {gate.text}",
+                        source=source,
+                    )
+                )
+                asked_pregnancy = True
+        elif gate.condition == "hepatic-impairment":
+            if patient.hepatic_impairment in gate.hepatic_levels:
+                target.append(
+                    Finding(
+                        code=code,
+                        text=f"{patient.hepatic_impairment} hepatic impairment: {gate.text}",
+                        source=source,
+                    )
+                )
+        elif gate.condition == "interacting-medication" and medications:
+            for class_id in gate.drug_classes:
+                drug_class = kb.drug_classes[class_id]
+                hits = sorted(medications & class_members(kb, drug_class.name))
+                if hits:
+                    target.append(
+                        Finding(
+                            code=f"interaction-{class_id.removeprefix('class:')}",
+                            text=f"{', '.join(hits)} ({drug_class.name}): {gate.text}",
+                            source=source,
+                        )
+                    )
+    return cautions, contraindications
+
+
+def history_findings(
+    indication: Indication, history: TreatmentHistory, kb: KnowledgeBase
+) -> tuple[list[Finding], list[Finding], list[str]]:
+    """Prior intolerance (contraindication), prior progression (caution, or not eligible when on every agent)."""
+    names = [kb.agents[a].name for a in indication.agents]
+    her2_names = sorted({m for a in indication.agents if kb.agents[a].her2_directed for m in kb.moieties(a)})
+    cautions: list[Finding] = []
+    contraindications: list[Finding] = []
+    unmet: list[str] = []
+    source = f"case history; {indication.id}"
+    intolerant = sorted((set(names) | set(her2_names)) & history.intolerant_to)
+    if intolerant:
+        contraindications.append(
+            Finding(
+                code="prior-intolerance",
+                text=f"Prior intolerance recorded to {', '.join(intolerant)}.",
+                source=source,
+            )
+        )
+    progressed = sorted(set(her2_names) & history.progressed_on)
+    if progressed and set(her2_names) <= history.progressed_on:
+        unmet.append(f"already progressed on {', '.join(progressed)}: not a new option")
+    elif progressed:
+        new = sorted(set(her2_names) - history.progressed_on)
+        cautions.append(
+            Finding(
+                code="prior-progression",
+                text=f"Disease progressed on {', '.join(progressed)} before; the new HER2-directed agent here is "
+                f"{', '.join(new)}.",
+                source=source,
+            )
+        )
+    return cautions, contraindications, unmet
