@@ -19,11 +19,13 @@ $(STAMP_DEV): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP) $@
 
-## run: install, validate the knowledge base, interpret and assess the bundled example cases
+## run: install, validate the knowledge base, interpret and assess the example cases, monitor the example course
 run: $(STAMP)
 	$(BIN)/her2kit kb validate
 	$(BIN)/her2kit status examples/gastric-ihc2-ish.json
 	$(BIN)/her2kit assess examples/breast-her2-low.json
+	$(BIN)/her2kit dose --agent T-DXd --indication breast --weight 68 --weight-unit kg
+	$(BIN)/her2kit monitor examples/course-tdxd.json
 
 ## test: install with dev extras, then lint, type-check and run the test suite
 test: $(STAMP_DEV) lint typecheck unit

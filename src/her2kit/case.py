@@ -259,7 +259,9 @@ def invalid_input_from(exc: ValidationError, root: str = "") -> InvalidInput:
     ctx = err.get("ctx") or {}
     original = ctx.get("error")
     if isinstance(original, InvalidInput):
-        if loc and original.field != loc[-1] and not original.field.startswith(("tumor", "--")):
+        if not loc:
+            field = ".".join(([root] if root else []) + [original.field])
+        elif original.field != loc[-1] and not original.field.startswith(("tumor", "--")):
             field = f"{field}.{original.field}"
         return InvalidInput(field, original.value, original.allowed, hint=original.hint)
     value = err.get("input")

@@ -20,7 +20,15 @@ from her2kit.errors import Her2kitError, InvalidInput, NotFound
 from her2kit.kb import load_kb
 from her2kit.kb.load import SECTIONS
 from her2kit.kb.schema import Topic
-from her2kit.render import assessment_table, card, status_table, to_json, topic_text
+from her2kit.render import (
+    assessment_table,
+    card,
+    dose_table,
+    monitor_table,
+    status_table,
+    to_json,
+    topic_text,
+)
 from her2kit.status import interpret_her2
 
 app = typer.Typer(
@@ -177,6 +185,59 @@ def assess(
         _emit(to_json(result))
     else:
         _emit(assessment_table(result, kb, [_describe_test(t) for t in case.her2_tests]))
+
+
+@app.command()
+def dose(
+    agent: Annotated[str, typer.Option(help="INN, brand or abbreviation, e.g. trastuzumab, T-DXd")],
+    weight: Annotated[float | None, typer.Option(help="body weight (give --weight-unit)")] = None,
+    weight_unit: Annotated[str | None, typer.Option(help="kg or lb (required with --weight)")] = None,
+    indication: Annotated[
+        str | None, typer.Option(help="breast, gastric, nsclc, ... when dosing differs")
+    ] = None,
+    schedule: Annotated[str | None, typer.Option(help="q3w, weekly, q2w, daily, twice-daily")] = None,
+    regimen: Annotated[str | None, typer.Option(help="knowledge-base regimen id")] = None,
+    output_format: Annotated[Format, typer.Option("--format", help="json or table")] = Format.table,
+) -> None:
+    """The label's dosing for one patient: loading and maintenance doses, dose levels, missed-dose rules."""
+    from her2kit.safety.course import LB_PER_KG
+    from her2kit.safety.dosing import calculate
+
+    weight_kg = None
+    if weight is not None:
+        if weight_unit not in ("kg", "lb"):
+            raise InvalidInput("--weight-unit", weight_unit, "kg or lb (the unit of --weight must be stated)")
+        weight_kg = weight if weight_unit == "kg" else round(weight / LB_PER_KG, 2)
+        if not 20 <= weight_kg <= 400:
+            raise InvalidInput(
+                "--weight", weight, f"a body weight between 20 and 400 kg (given in {weight_unit})"
+            )
+    elif weight_unit is not None:
+        raise InvalidInput("--weight", None, "a number when --weight-unit is given")
+    result = calculate(
+        load_kb(), agent, weight_kg=weight_kg, indication=indication, schedule=schedule, regimen_id=regimen
+    )
+    _emit(to_json(result) if output_format is Format.json else dose_table(result))
+
+
+@app.command()
+def monitor(
+    course_file: Annotated[Path, typer.Argument(help="course JSON (or YAML) file")],
+    output_format: Annotated[Format, typer.Option("--format", help="json or table")] = Format.table,
+    plot: Annotated[Path | None, typer.Option(help="write the LVEF plot to FILE.svg or FILE.png")] = None,
+) -> None:
+    """What to do today on a HER2-directed agent, the next dose and the next LVEF, with the label rules."""
+    from her2kit.safety import load_course
+    from her2kit.safety import monitor as run_monitor
+
+    course = load_course(str(course_file))
+    kb = load_kb()
+    result = run_monitor(course, kb)
+    if plot is not None:
+        from her2kit.safety.plot import plot_course
+
+        plot_course(course, result, plot, kb)
+    _emit(to_json(result) if output_format is Format.json else monitor_table(result))
 
 
 @app.command()

@@ -25,6 +25,8 @@ from her2kit.kb.schema import (
     Topic,
     Trial,
 )
+from her2kit.safety.dosing import DoseCalculation
+from her2kit.safety.monitor import MonitorResult
 
 
 def to_json(data: Any) -> str:
@@ -109,6 +111,51 @@ def assessment_table(assessment: Assessment, kb: KnowledgeBase, tests: list[str]
         lines.extend(f"Note: {n}" for n in assessment.notes)
     lines.append("")
     lines.append("her2kit supports clinical decisions; it does not make them.")
+    return "\n".join(lines) + "\n"
+
+
+def dose_table(calc: DoseCalculation) -> str:
+    weight = f"{calc.weight_kg:g} kg" if calc.weight_kg is not None else "weight not given"
+    lines = [f"{calc.agent} — {calc.regimen} ({calc.schedule}; {weight})", f"  {calc.context}"]
+    if calc.loading:
+        lines.append(f"  loading dose: {calc.loading.dose} = {calc.loading.mg:g} mg")
+    lines.append(f"  maintenance dose: {calc.maintenance.dose} = {calc.maintenance.mg:g} mg")
+    if len(calc.dose_levels) > 1:
+        lines.append(
+            "  dose levels: " + "; ".join(f"{d.level}: {d.dose} = {d.mg:g} mg" for d in calc.dose_levels)
+        )
+        if calc.discontinue_if_below_lowest:
+            lines.append("  discontinue if a reduction below the lowest level is needed")
+    lines.extend(f"  missed dose: {m}" for m in calc.missed_dose)
+    lines.append(f"  label section {calc.label_section or '-'}; references: {', '.join(calc.references)}")
+    lines.extend(f"  ! {n}" for n in calc.notes)
+    return "\n".join(lines) + "\n"
+
+
+def monitor_table(result: MonitorResult) -> str:
+    lines = [
+        f"Course {result.course_id}: {result.agent} ({result.regimen}); knowledge base {result.kb_version}",
+        f"ACTION TODAY: {result.action.upper()}",
+    ]
+    if result.next_dose:
+        nd = result.next_dose
+        lines.append(
+            f"Next dose: {nd.date.isoformat()} — {nd.mg:g} mg ({nd.kind}, dose level {nd.dose_level})"
+        )
+    else:
+        lines.append(
+            "Next dose: none until the hold is resolved" if result.action == "hold" else "Next dose: none"
+        )
+    lines.append(
+        f"Next LVEF due: {result.next_lvef_due.isoformat() if result.next_lvef_due else '-'}"
+        f"   (LVEF-driven holds so far: {result.lvef_holds})"
+    )
+    if result.needs:
+        lines.append("Needed: " + "; ".join(result.needs))
+    lines.append("Why:")
+    lines.extend(f"  - {step.text} [{step.rule}; {step.source}]" for step in result.rationale)
+    lines.extend(f"  ! {w}" for w in result.warnings)
+    lines.append(f"References: {', '.join(result.references)}")
     return "\n".join(lines) + "\n"
 
 

@@ -23,10 +23,13 @@ from pydantic import BaseModel, ValidationError
 from her2kit.errors import KnowledgeBaseError, NotFound
 from her2kit.kb.schema import (
     AdverseEvent,
+    AeRule,
     Agent,
     BiologyFact,
+    CardiacMonitoring,
     DrugClass,
     Indication,
+    LabGrading,
     Manifest,
     Reference,
     Regimen,
@@ -45,6 +48,9 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "adverse_events": AdverseEvent,
     "drug_classes": DrugClass,
     "safety_gates": SafetyGate,
+    "cardiac_monitoring": CardiacMonitoring,
+    "ae_rules": AeRule,
+    "lab_grading": LabGrading,
     "topics": Topic,
 }
 
@@ -64,6 +70,9 @@ class KnowledgeBase:
     adverse_events: dict[str, AdverseEvent] = field(default_factory=dict)
     drug_classes: dict[str, DrugClass] = field(default_factory=dict)
     safety_gates: dict[str, SafetyGate] = field(default_factory=dict)
+    cardiac_monitoring: dict[str, CardiacMonitoring] = field(default_factory=dict)
+    ae_rules: dict[str, AeRule] = field(default_factory=dict)
+    lab_grading: dict[str, LabGrading] = field(default_factory=dict)
     topics: dict[str, Topic] = field(default_factory=dict)
 
     def section(self, name: str) -> Mapping[str, BaseModel]:

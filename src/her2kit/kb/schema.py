@@ -273,6 +273,7 @@ class MissedDoseRule(BaseModel):
     max_delay_days: int | None = Field(None, ge=0, description="delay up to which the rule applies")
     min_delay_days: int | None = Field(None, ge=0, description="delay from which the rule applies")
     action: str
+    reload: bool | None = Field(None, description="true when the label says to give the loading dose again")
 
 
 class Regimen(Record):
@@ -293,6 +294,10 @@ class Regimen(Record):
     prophylaxis: str | None = None
     missed_dose: list[MissedDoseRule] = Field(default_factory=list)
     label_section: str | None = None
+    min_weight_kg: float | None = Field(
+        None, gt=0, description="this dosing applies from this weight (inclusive)"
+    )
+    max_weight_kg: float | None = Field(None, gt=0, description="this dosing applies below this weight")
 
 
 # --------------------------------------------------------------------------- trials
@@ -419,6 +424,121 @@ class Topic(Record):
         if missing:
             raise ValueError(f"answer cites {sorted(missing)} not listed in references")
         return self
+
+
+# --------------------------------------------------------------------------- monitoring rules
+Action = Literal["continue", "hold", "reduce", "discontinue"]
+
+
+class LvefBand(BaseModel):
+    """One row of a label's LVEF dose-modification table. Bounds: min inclusive, max exclusive."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lvef_min: float | None = Field(None, ge=0, le=100)
+    lvef_max: float | None = Field(None, ge=0, le=100)
+    below_lln: bool | None = Field(None, description="LVEF below the institutional lower limit of normal")
+    decline_min: float | None = Field(
+        None, ge=0, description="absolute decrease from baseline, points, inclusive"
+    )
+    decline_max: float | None = Field(
+        None, ge=0, description="absolute decrease from baseline, points, exclusive"
+    )
+    symptomatic_chf: bool | None = None
+    action: Action
+    recheck_weeks: float | None = Field(None, gt=0)
+    on_recheck: (
+        Literal["resume-if-recovered", "discontinue-if-not-recovered", "discontinue-if-confirmed", "continue"]
+        | None
+    ) = None
+    text: str
+
+
+class CardiacMonitoring(Record):
+    """LVEF monitoring and dose-modification rules of one label."""
+
+    id: Annotated[str, Field(pattern=r"^cardiac:[a-z0-9][a-z0-9-]*$")]
+    agents: list[AgentId] = Field(min_length=1)
+    baseline_required: bool
+    interval_weeks: float | None = Field(None, gt=0, description="routine LVEF interval during treatment")
+    interval_text: str
+    max_holds: int | None = Field(None, ge=1, description="discontinue when held more than this many times")
+    persistent_decline_weeks: float | None = Field(
+        None, gt=0, description="discontinue if a decline persists longer"
+    )
+    recovered_text: str | None = Field(None, description="what the label counts as recovery")
+    recovered_lvef_min: float | None = Field(
+        None, ge=0, le=100, description="recovery: LVEF at or above this"
+    )
+    recovered_decline_max: float | None = Field(
+        None, ge=0, description="recovery: decrease from baseline at or below this (points)"
+    )
+    bands: list[LvefBand] = Field(min_length=1)
+    label_section: str
+
+
+AeTerm = Literal[
+    "ild",
+    "diarrhea",
+    "alt",
+    "ast",
+    "bilirubin",
+    "platelets",
+    "neutrophils",
+    "febrile-neutropenia",
+    "infusion-reaction",
+    "left-ventricular-dysfunction",
+    "nodular-regenerative-hyperplasia",
+    "peripheral-neuropathy",
+    "rash",
+]
+
+
+class AeRule(Record):
+    """A label's dose modification for one adverse reaction at a CTCAE grade range."""
+
+    id: Annotated[str, Field(pattern=r"^aerule:[a-z0-9][a-z0-9-]*$")]
+    agents: list[AgentId] = Field(min_length=1)
+    term: AeTerm
+    grade_min: int = Field(ge=1, le=5)
+    grade_max: int = Field(ge=1, le=5)
+    action: Action
+    hold_until_grade: int | None = Field(None, ge=0, le=4, description="resume when the event is at or below")
+    reduce_levels_on_resume: int = Field(0, ge=0, le=3)
+    resolve_within_days: int | None = Field(
+        None, ge=1, description="e.g. the 28-day rule: resolved within N days of onset → same dose"
+    )
+    reduce_levels_if_resolved_later: int | None = Field(None, ge=0, le=3)
+    occurrence: int | None = Field(
+        None, ge=1, description="applies to the Nth occurrence, when the label says"
+    )
+    text: str
+    label_section: str
+
+    @model_validator(mode="after")
+    def _grades(self) -> AeRule:
+        if self.grade_min > self.grade_max:
+            raise ValueError("grade_min above grade_max")
+        return self
+
+
+class LabGrade(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    grade: int = Field(ge=1, le=4)
+    low: float | None = Field(None, description="inclusive lower bound (absolute, or a multiple of ULN)")
+    high: float | None = Field(None, description="exclusive upper bound")
+
+
+class LabGrading(Record):
+    """CTCAE grading of one laboratory test."""
+
+    id: Annotated[str, Field(pattern=r"^ctcae:[a-z0-9][a-z0-9-]*$")]
+    term: AeTerm
+    unit: str = Field(description="unit of the bounds, e.g. 'x ULN', '10^9/L'")
+    relative_to_uln: bool
+    grades: list[LabGrade] = Field(min_length=1)
+    version: str = Field(description="CTCAE version")
 
 
 # --------------------------------------------------------------------------- drug classes

@@ -21,7 +21,9 @@ from pydantic import BaseModel
 
 from her2kit.kb.schema import (
     AdverseEvent,
+    AeRule,
     Agent,
+    CardiacMonitoring,
     DrugClass,
     Indication,
     Manifest,
@@ -121,6 +123,9 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
         elif isinstance(record, DrugClass):
             for included in record.includes:
                 need(path, record.id, included, classes, "drug class")
+        elif isinstance(record, CardiacMonitoring | AeRule):
+            for agent_id in record.agents:
+                need(path, record.id, agent_id, agents, "agent")
         elif isinstance(record, SafetyGate):
             for agent_id in record.agents:
                 need(path, record.id, agent_id, agents, "agent")

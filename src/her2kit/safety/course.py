@@ -1,0 +1,204 @@
+"""The treatment course: the input of ``her2kit monitor`` (``schema_version`` "1").
+
+Units are never guessed: doses are in mg (the key says so), weights are
+``weight_kg`` or dated weights with an explicit ``unit`` of ``kg`` or ``lb``,
+and laboratory values carry their unit (and the upper limit of normal when
+the grading is relative to it). Dates are inputs; nothing reads the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from her2kit.case import decode_document, invalid_input_from
+from her2kit.errors import InvalidInput
+
+SCHEMA_VERSION: Final = "1"
+LB_PER_KG = 2.2046226218  # 1 kg = 2.2046226218 lb (international avoirdupois pound, 0.45359237 kg)
+
+# Adverse-event names users write, mapped to the terms of the knowledge-base rules.
+AE_TERMS: Final[dict[str, str]] = {
+    "ild": "ild",
+    "interstitial lung disease": "ild",
+    "pneumonitis": "ild",
+    "ild/pneumonitis": "ild",
+    "diarrhea": "diarrhea",
+    "diarrhoea": "diarrhea",
+    "alt": "alt",
+    "alt increased": "alt",
+    "ast": "ast",
+    "ast increased": "ast",
+    "bilirubin": "bilirubin",
+    "blood bilirubin increased": "bilirubin",
+    "hyperbilirubinemia": "bilirubin",
+    "thrombocytopenia": "platelets",
+    "platelet count decreased": "platelets",
+    "platelets": "platelets",
+    "neutropenia": "neutrophils",
+    "neutrophil count decreased": "neutrophils",
+    "neutrophils": "neutrophils",
+    "febrile neutropenia": "febrile-neutropenia",
+    "infusion reaction": "infusion-reaction",
+    "infusion-related reaction": "infusion-reaction",
+    "peripheral neuropathy": "peripheral-neuropathy",
+    "rash": "rash",
+    "left ventricular dysfunction": "left-ventricular-dysfunction",
+    "nodular regenerative hyperplasia": "nodular-regenerative-hyperplasia",
+}
+LAB_UNITS: Final[dict[str, tuple[str, ...]]] = {
+    "platelets": ("10^9/L", "x10^9/L", "/mm3", "/uL", "/µL"),
+    "neutrophils": ("10^9/L", "x10^9/L", "/mm3", "/uL", "/µL"),
+    "alt": ("U/L", "IU/L"),
+    "ast": ("U/L", "IU/L"),
+    "bilirubin": ("mg/dL", "umol/L", "µmol/L"),
+}
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class DoseGiven(_Closed):
+    date: dt.date
+    mg: float = Field(gt=0, le=5000, description="dose given, in mg")
+
+
+class Weight(_Closed):
+    date: dt.date
+    value: float = Field(gt=0)
+    unit: Literal["kg", "lb"]
+
+    @property
+    def kg(self) -> float:
+        return self.value if self.unit == "kg" else self.value / LB_PER_KG
+
+    @model_validator(mode="after")
+    def _plausible(self) -> Weight:
+        if not 20 <= self.kg <= 400:
+            raise InvalidInput(
+                "value", self.value, f"a body weight between 20 and 400 kg (given in {self.unit})"
+            )
+        return self
+
+
+class LvefReading(_Closed):
+    date: dt.date
+    percent: float = Field(ge=5, le=90)
+    baseline: bool = False
+
+
+class AdverseEventEntry(_Closed):
+    term: str
+    grade: int = Field(ge=1, le=5, description="CTCAE grade")
+    onset: dt.date
+    resolved: dt.date | None = None
+    resolved_grade: int | None = Field(None, ge=0, le=4, description="grade reached on the resolved date")
+
+    @field_validator("term")
+    @classmethod
+    def _term(cls, value: str) -> str:
+        key = " ".join(value.lower().replace("_", " ").split())
+        if key not in AE_TERMS:
+            raise InvalidInput("term", value, ", ".join(sorted(set(AE_TERMS))))
+        return AE_TERMS[key]
+
+    @model_validator(mode="after")
+    def _dates(self) -> AdverseEventEntry:
+        if self.resolved is not None and self.resolved < self.onset:
+            raise InvalidInput(
+                "resolved", self.resolved.isoformat(), f"a date on or after onset {self.onset}"
+            )
+        return self
+
+
+class LabValue(_Closed):
+    date: dt.date
+    test: Literal["platelets", "neutrophils", "alt", "ast", "bilirubin"]
+    value: float = Field(ge=0)
+    unit: str
+    uln: float | None = Field(
+        None, gt=0, description="upper limit of normal, same unit (ALT, AST, bilirubin)"
+    )
+
+    @model_validator(mode="after")
+    def _unit(self) -> LabValue:
+        if self.unit not in LAB_UNITS[self.test]:
+            raise InvalidInput("unit", self.unit, f"for {self.test}: {', '.join(LAB_UNITS[self.test])}")
+        return self
+
+
+class Course(_Closed):
+    """One patient's course on one HER2-directed agent."""
+
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    id: str = Field(min_length=1, max_length=200)
+    agent: str = Field(description="INN, brand or abbreviation")
+    indication: str | None = Field(None, description="tumour or context, e.g. breast, gastric, nsclc")
+    regimen: str | None = Field(None, description="knowledge-base regimen id, when several fit")
+    schedule: str | None = Field(None, description="q3w, weekly, q2w, daily, twice-daily")
+    region: Literal["US", "EU"] = "US"
+    weight_kg: float | None = Field(None, gt=0, le=400)
+    weights: list[Weight] = Field(default_factory=list)
+    doses: list[DoseGiven] = Field(default_factory=list)
+    lvef: list[LvefReading] = Field(default_factory=list)
+    lvef_lower_limit_normal: float | None = Field(None, ge=30, le=70, description="institutional LLN (%)")
+    symptomatic_heart_failure: bool = Field(False, description="symptomatic congestive heart failure now")
+    adverse_events: list[AdverseEventEntry] = Field(default_factory=list)
+    labs: list[LabValue] = Field(default_factory=list)
+    medications: list[str] = Field(default_factory=list)
+    today: dt.date
+
+    @model_validator(mode="after")
+    def _order(self) -> Course:
+        dated: list[tuple[str, list[dt.date]]] = [
+            ("doses", [d.date for d in self.doses]),
+            ("lvef", [r.date for r in self.lvef]),
+            ("labs", [lab.date for lab in self.labs]),
+            ("weights", [w.date for w in self.weights]),
+        ]
+        for name, dates in dated:
+            for index, date in enumerate(dates):
+                if date > self.today:
+                    raise InvalidInput(
+                        f"{name}.{index}.date", date.isoformat(), f"a date on or before today ({self.today})"
+                    )
+        if sum(1 for r in self.lvef if r.baseline) > 1:
+            raise InvalidInput("lvef", "several baseline readings", "at most one reading marked baseline")
+        return self
+
+    def weight_on(self, date: dt.date) -> float | None:
+        """Body weight in kg on a date: the latest dated weight on or before it, else ``weight_kg``."""
+        dated = [w for w in self.weights if w.date <= date]
+        if dated:
+            return max(dated, key=lambda w: w.date).kg
+        return self.weight_kg
+
+    @property
+    def baseline_lvef(self) -> LvefReading | None:
+        marked = [r for r in self.lvef if r.baseline]
+        if marked:
+            return marked[0]
+        return min(self.lvef, key=lambda r: r.date) if self.lvef else None
+
+
+def parse_course(data: Any) -> Course:
+    if not isinstance(data, dict):
+        raise InvalidInput("(document)", type(data).__name__, "a JSON object describing one treatment course")
+    try:
+        return Course.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_input_from(exc) from None
+
+
+def load_course(path: str) -> Course:
+    from pathlib import Path
+
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput("course file", str(path), "a readable file", hint=exc.strerror) from None
+    return parse_course(decode_document(text, file.name))

@@ -1,0 +1,202 @@
+"""Doses from the label's regimen records: which regimen, the loading and maintenance dose, dose levels.
+
+All numbers come from ``regimens`` records of the knowledge base (label
+section 2). This module only selects the record and does the arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from her2kit.errors import InvalidInput
+from her2kit.kb.load import KnowledgeBase
+from her2kit.kb.schema import Quantity, Regimen
+
+SCHEDULES = {
+    "q3w": "q3w",
+    "every 3 weeks": "q3w",
+    "3-weekly": "q3w",
+    "q21d": "q3w",
+    "weekly": "weekly",
+    "qw": "weekly",
+    "q1w": "weekly",
+    "q2w": "q2w",
+    "every 2 weeks": "q2w",
+    "q14d": "q2w",
+    "daily": "daily",
+    "once daily": "daily",
+    "qd": "daily",
+    "twice-daily": "twice-daily",
+    "twice daily": "twice-daily",
+    "bid": "twice-daily",
+}
+CONTEXT_WORDS = {
+    "breast": ("breast",),
+    "gastric": ("gastric", "gej", "gastroesophageal"),
+    "gej": ("gastric", "gej"),
+    "esophageal": ("gastric", "gej", "esophag"),
+    "nsclc": ("nsclc", "lung"),
+    "lung": ("nsclc", "lung"),
+    "solid-tumor": ("solid",),
+    "colorectal": ("colorectal",),
+    "biliary": ("biliary",),
+}
+
+
+def normalise_schedule(value: str) -> str:
+    key = " ".join(value.lower().split())
+    if key not in SCHEDULES:
+        raise InvalidInput("schedule", value, ", ".join(sorted(set(SCHEDULES.values()))))
+    return SCHEDULES[key]
+
+
+def select_regimen(
+    kb: KnowledgeBase,
+    agent: str,
+    *,
+    indication: str | None = None,
+    schedule: str | None = None,
+    regimen_id: str | None = None,
+    weight_kg: float | None = None,
+) -> Regimen:
+    """The one regimen record that fits; an error listing the candidates when none or several fit."""
+    agent_record = kb.agent(agent)
+    candidates = [r for r in kb.regimens.values() if r.agent == agent_record.id]
+    if not candidates:
+        raise InvalidInput("agent", agent, "an agent with dosing in the knowledge base")
+    if regimen_id is not None:
+        chosen = [r for r in candidates if r.id == regimen_id]
+        if not chosen:
+            raise InvalidInput("regimen", regimen_id, ", ".join(r.id for r in candidates))
+        return chosen[0]
+    if schedule is not None:
+        wanted = normalise_schedule(schedule)
+        fitting = [r for r in candidates if r.schedule == wanted]
+        if not fitting:
+            raise InvalidInput(
+                "schedule",
+                schedule,
+                f"for {agent_record.name}: " + ", ".join(sorted({r.schedule for r in candidates})),
+            )
+        candidates = fitting
+    if indication is not None and len(candidates) > 1:
+        words = CONTEXT_WORDS.get(indication.lower(), (indication.lower(),))
+        fitting = [r for r in candidates if any(w in r.id or w in r.context.lower() for w in words)]
+        specific = [r for r in fitting if any(w in r.id for w in words)]
+        suffix = agent_record.id.removeprefix("agent:")
+        exact = [r for r in specific if r.id == f"regimen:{suffix}-{indication.lower()}"]
+        candidates = exact or specific or fitting or candidates
+    if weight_kg is not None and len(candidates) > 1:
+        banded = [
+            r
+            for r in candidates
+            if (r.min_weight_kg is None or weight_kg >= r.min_weight_kg)
+            and (r.max_weight_kg is None or weight_kg < r.max_weight_kg)
+        ]
+        candidates = banded or candidates
+    if len(candidates) > 1:
+        # Prefer the general record over context-specific ones when nothing else decides.
+        general = [r for r in candidates if not any(w in r.id for ws in CONTEXT_WORDS.values() for w in ws)]
+        if len(general) == 1:
+            return general[0]
+        raise InvalidInput(
+            "regimen",
+            None,
+            "one of " + ", ".join(r.id for r in candidates),
+            hint="several dosing records fit; give indication, schedule or regimen",
+        )
+    return candidates[0]
+
+
+def amount_mg(dose: Quantity, weight_kg: float | None, field: str = "weight_kg") -> float:
+    """A dose in mg: mg as is, mg/kg times the body weight (which must be given)."""
+    if dose.unit == "mg":
+        return dose.value
+    if dose.unit == "mg/kg":
+        if weight_kg is None:
+            raise InvalidInput(
+                field,
+                None,
+                "a body weight in kg (or dated weights with unit kg or lb)",
+                hint="the dose is weight-based",
+            )
+        return round(dose.value * weight_kg, 1)
+    raise InvalidInput("regimen dose unit", dose.unit, "mg or mg/kg")
+
+
+class DoseLevelOut(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    level: int
+    dose: str
+    mg: float
+
+
+class DoseCalculation(BaseModel):
+    """``her2kit dose``: the label's dosing for one patient weight."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    agent: str
+    regimen: str
+    context: str
+    schedule: str
+    weight_kg: float | None
+    loading: DoseLevelOut | None
+    maintenance: DoseLevelOut
+    dose_levels: list[DoseLevelOut] = Field(default_factory=list)
+    discontinue_if_below_lowest: bool | None = None
+    missed_dose: list[str] = Field(default_factory=list)
+    label_section: str | None
+    references: list[str]
+    notes: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Level:
+    level: int
+    dose: Quantity
+
+
+def levels(regimen: Regimen) -> list[_Level]:
+    if regimen.dose_levels:
+        return [_Level(lvl.level, lvl.dose) for lvl in regimen.dose_levels]
+    return [_Level(0, regimen.maintenance_dose)]
+
+
+def calculate(
+    kb: KnowledgeBase,
+    agent: str,
+    *,
+    weight_kg: float | None = None,
+    indication: str | None = None,
+    schedule: str | None = None,
+    regimen_id: str | None = None,
+) -> DoseCalculation:
+    regimen = select_regimen(
+        kb, agent, indication=indication, schedule=schedule, regimen_id=regimen_id, weight_kg=weight_kg
+    )
+
+    def out(level: int, dose: Quantity) -> DoseLevelOut:
+        return DoseLevelOut(level=level, dose=f"{dose.value:g} {dose.unit}", mg=amount_mg(dose, weight_kg))
+
+    notes = []
+    if regimen.unverified:
+        notes.append(f"{regimen.id} is marked unverified in the knowledge base: {regimen.note or ''}".strip())
+    return DoseCalculation(
+        agent=kb.agents[regimen.agent].name,
+        regimen=regimen.id,
+        context=regimen.context.strip(),
+        schedule=regimen.schedule,
+        weight_kg=weight_kg,
+        loading=out(0, regimen.loading_dose) if regimen.loading_dose else None,
+        maintenance=out(0, regimen.maintenance_dose),
+        dose_levels=[out(lvl.level, lvl.dose) for lvl in levels(regimen)],
+        discontinue_if_below_lowest=regimen.discontinue_if_below_lowest,
+        missed_dose=[f"{m.condition}: {m.action}" for m in regimen.missed_dose],
+        label_section=regimen.label_section,
+        references=list(regimen.references),
+        notes=notes,
+    )

@@ -1,0 +1,649 @@
+"""``monitor(course)``: what to do today on one HER2-directed agent, the next dose, the next LVEF.
+
+The rules are knowledge-base records read from the labels: ``regimens`` (doses,
+levels, missed-dose rules), ``cardiac_monitoring`` (LVEF tables), ``ae_rules``
+(dose modifications by CTCAE grade) and ``lab_grading`` (CTCAE v5.0 grades of
+laboratory values). This module replays the course against them:
+
+1. LVEF readings in date order against the label's bands, counting holds and
+   the duration of a decline (persistent decline and repeated holds stop the
+   drug where the label says so);
+2. adverse events and laboratory values, graded, against the label's rules
+   (hold until a grade, resume at the same or a reduced level, the 28-day rule
+   for trastuzumab deruxtecan ILD, permanent discontinuation);
+3. the dose level of the last dose, any reduction still to apply, and the next
+   dose: loading again after a gap longer than the label allows.
+
+The most severe action wins (discontinue > hold > reduce > resume > continue).
+Missing information the rules need (baseline LVEF, institutional LLN, ULN of a
+liver test) holds the next dose and says what is needed — it is never guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from her2kit.kb.load import KnowledgeBase, default_kb
+from her2kit.kb.schema import AeRule, CardiacMonitoring, LabGrading, LvefBand, Regimen
+from her2kit.match.history import class_members
+from her2kit.safety.course import AdverseEventEntry, Course, LabValue, LvefReading
+from her2kit.safety.dosing import amount_mg, levels, select_regimen
+
+SCHEMA_VERSION: Final = "1"
+MonitorAction = Literal["continue", "hold", "resume", "reduce", "discontinue"]
+SEVERITY: Final[dict[str, int]] = {"continue": 0, "resume": 1, "reduce": 2, "hold": 3, "discontinue": 4}
+RULE_CAUTION: Final[dict[str, int]] = {"continue": 0, "hold": 1, "reduce": 2, "discontinue": 3}
+DOSE_MATCH_TOLERANCE = 0.05  # a given dose within 5% of a level's dose is taken to be that level
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Step(_Out):
+    rule: str = Field(description="knowledge-base record id that fired")
+    text: str
+    source: str
+
+
+class NextDose(_Out):
+    date: dt.date
+    mg: float
+    kind: Literal["loading", "maintenance"]
+    dose_level: int
+
+
+class MonitorResult(_Out):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    course_id: str
+    kb_version: str
+    agent: str
+    regimen: str
+    region: Literal["US", "EU"]
+    action: MonitorAction
+    next_dose: NextDose | None
+    next_lvef_due: dt.date | None
+    lvef_holds: int = Field(description="LVEF-driven holds counted over the course")
+    needs: list[str] = Field(
+        default_factory=list, description="information the rules need and the course lacks"
+    )
+    rationale: list[Step] = Field(default_factory=list)
+    references: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+@dataclass
+class _State:
+    action: str = "continue"
+    steps: list[Step] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    reductions: int = 0
+    resumed: bool = False
+
+    def fire(self, action: str, rule: str, text: str, source: str, refs: list[str]) -> None:
+        if SEVERITY[action] > SEVERITY[self.action]:
+            self.action = action
+        self.steps.append(Step(rule=rule, text=text, source=source))
+        self.references.extend(refs)
+
+
+def _source(kb: KnowledgeBase, refs: list[str], section: str | None) -> str:
+    ref = kb.references.get(refs[0]) if refs else None
+    revised = f", revised {ref.revision_date.isoformat()}" if ref and ref.revision_date else ""
+    where = f" section {section}" if section else ""
+    return f"{refs[0] if refs else 'knowledge base'}{where}{revised}"
+
+
+# ----------------------------------------------------------------------------------------------- cardiac
+def _cardiac_rules(kb: KnowledgeBase, agent_id: str) -> CardiacMonitoring | None:
+    for record in kb.cardiac_monitoring.values():
+        if agent_id in record.agents:
+            return record
+    return None
+
+
+def _band_matches(band: LvefBand, pct: float, decline: float, lln: float | None, chf: bool) -> bool | None:
+    """True/False, or None when the band needs the institutional LLN and it is not given."""
+    if band.symptomatic_chf is not None and band.symptomatic_chf != chf:
+        return False
+    if band.lvef_min is not None and pct < band.lvef_min:
+        return False
+    if band.lvef_max is not None and pct >= band.lvef_max:
+        return False
+    if band.decline_min is not None and decline < band.decline_min:
+        return False
+    if band.decline_max is not None and decline >= band.decline_max:
+        return False
+    if band.below_lln is not None:
+        if lln is None:
+            return None
+        if (pct < lln) != band.below_lln:
+            return False
+    return True
+
+
+def _recovered(rules: CardiacMonitoring, pct: float, decline: float, lln: float | None) -> bool | None:
+    """Recovery as the label defines it; None when it needs the institutional LLN and it is not given."""
+    floor = rules.recovered_lvef_min if rules.recovered_lvef_min is not None else lln
+    if floor is None and any(b.below_lln for b in rules.bands):
+        return None
+    ok_floor = floor is None or pct >= floor
+    ok_decline = rules.recovered_decline_max is None or decline <= rules.recovered_decline_max
+    return ok_floor and ok_decline
+
+
+@dataclass
+class _Cardiac:
+    holds: int = 0
+    holding_since: dt.date | None = None
+    holding_band: LvefBand | None = None
+    last_band: LvefBand | None = None
+    last_reading: LvefReading | None = None
+    discontinued: bool = False
+
+
+def _evaluate_cardiac(course: Course, rules: CardiacMonitoring, kb: KnowledgeBase, state: _State) -> _Cardiac:
+    source = _source(kb, rules.references, rules.label_section)
+    refs = list(rules.references)
+    cardiac = _Cardiac()
+    baseline = course.baseline_lvef
+    if baseline is None:
+        if rules.baseline_required:
+            state.needs.append("baseline LVEF (echocardiogram or MUGA) before the first dose")
+            state.fire(
+                "hold",
+                rules.id,
+                "No LVEF recorded: the label requires a baseline LVEF before starting.",
+                source,
+                refs,
+            )
+        return cardiac
+    if course.symptomatic_heart_failure:
+        chf_bands = [b for b in rules.bands if b.symptomatic_chf]
+        for band in chf_bands:
+            state.fire(band.action, rules.id, f"Symptomatic heart failure: {band.text}", source, refs)
+            cardiac.discontinued = band.action == "discontinue"
+    readings = sorted(course.lvef, key=lambda r: (r.date, r is not baseline))
+    lln = course.lvef_lower_limit_normal
+    _baseline_gates(course, baseline, kb, state)
+
+    def log(text: str) -> None:
+        state.steps.append(Step(rule=rules.id, text=text, source=source))
+        state.references.extend(refs)
+
+    if rules.interval_weeks is None:
+        log(f"LVEF monitoring: {' '.join(rules.interval_text.split())}")
+    stop: str | None = None  # a discontinuation is final
+    unknown_latest = False
+    for reading in readings:
+        decline = max(0.0, baseline.percent - reading.percent)
+        matches: list[LvefBand] = []
+        unknown = False
+        for band in rules.bands:
+            if band.symptomatic_chf:
+                continue
+            hit = _band_matches(band, reading.percent, decline, lln, course.symptomatic_heart_failure)
+            if hit is None:
+                unknown = True
+            elif hit:
+                matches.append(band)
+        worst = max(matches, key=lambda b: SEVERITY[b.action], default=None)
+        label = f"LVEF {reading.percent:g}% on {reading.date} (baseline {baseline.percent:g}%, decrease {decline:g} points)"
+        unknown_latest = unknown and worst is None
+        if stop is not None:
+            log(f"{label} (after discontinuation)")
+        elif cardiac.holding_since is not None:
+            recovered_raw = _recovered(rules, reading.percent, decline, lln)
+            if recovered_raw is None:
+                state.needs.append(
+                    "the institutional lower limit of normal for LVEF (lvef_lower_limit_normal)"
+                )
+            recovered = bool(recovered_raw) and (worst is None or worst.action == "continue")
+            on_recheck = cardiac.holding_band.on_recheck if cardiac.holding_band else None
+            weeks = (reading.date - cardiac.holding_since).days / 7
+            if recovered:
+                cardiac.holding_since = None
+                cardiac.holding_band = None
+                state.resumed = True
+                log(f"{label}: recovered — {rules.recovered_text or 'resume'}")
+            elif on_recheck in ("discontinue-if-confirmed", "discontinue-if-not-recovered"):
+                stop = f"{label}: not recovered at the repeat assessment — " + (
+                    cardiac.holding_band.text if cardiac.holding_band else ""
+                )
+            elif rules.persistent_decline_weeks is not None and weeks > rules.persistent_decline_weeks:
+                stop = (
+                    f"{label}: decline persisting {weeks:.1f} weeks (> {rules.persistent_decline_weeks:g}); "
+                    "the label says to discontinue."
+                )
+            else:
+                log(f"{label}: not yet recovered; the hold continues.")
+        elif worst is not None and worst.action == "discontinue":
+            stop = f"{label}: {worst.text}"
+        elif worst is not None and worst.action == "hold":
+            cardiac.holds += 1
+            cardiac.holding_since = reading.date
+            cardiac.holding_band = worst
+            state.resumed = False
+            log(f"{label}: {worst.text} (hold {cardiac.holds})")
+            if rules.max_holds is not None and cardiac.holds > rules.max_holds:
+                stop = (
+                    f"Held {cardiac.holds} times for LVEF decline (more than {rules.max_holds}); the label "
+                    "says to discontinue."
+                )
+        elif worst is not None:
+            log(f"{label}: {worst.text}")
+        else:
+            log(f"{label}: no dose modification in the label's table")
+        cardiac.last_reading = reading
+        cardiac.last_band = worst
+    if stop is not None:
+        cardiac.discontinued = True
+        state.fire("discontinue", rules.id, stop, source, refs)
+    elif cardiac.holding_since is not None:
+        weeks = (course.today - cardiac.holding_since).days / 7
+        if rules.persistent_decline_weeks is not None and weeks > rules.persistent_decline_weeks:
+            cardiac.discontinued = True
+            state.fire(
+                "discontinue",
+                rules.id,
+                f"LVEF decline unresolved for {weeks:.1f} weeks (> "
+                f"{rules.persistent_decline_weeks:g}); the label says to discontinue.",
+                source,
+                refs,
+            )
+        else:
+            state.fire(
+                "hold",
+                rules.id,
+                "LVEF-driven hold continues until a repeat assessment shows recovery.",
+                source,
+                refs,
+            )
+    elif unknown_latest:
+        state.needs.append("the institutional lower limit of normal for LVEF (lvef_lower_limit_normal)")
+        state.fire(
+            "hold",
+            rules.id,
+            "The latest LVEF falls under a label rule that uses the institutional lower "
+            "limit of normal, which the course does not give; the dose is held until it can be evaluated.",
+            source,
+            refs,
+        )
+    return cardiac
+
+
+def _baseline_gates(course: Course, baseline: LvefReading, kb: KnowledgeBase, state: _State) -> None:
+    """Baseline LVEF below the level the label studied (safety gates of the knowledge base)."""
+    agent_id = kb.agent(course.agent).id
+    for gate in kb.safety_gates.values():
+        threshold = gate.lvef_below
+        if (
+            gate.condition == "lvef-below"
+            and agent_id in gate.agents
+            and threshold
+            and baseline.percent < threshold
+        ):
+            state.warnings.append(
+                f"Baseline LVEF {baseline.percent:g}% is below {threshold:g}%: {gate.text} "
+                f"[{gate.id}; {_source(kb, gate.references, gate.label_section)}]"
+            )
+
+
+# ----------------------------------------------------------------------------------------------- AEs and labs
+def _lab_grade(lab: LabValue, grading: LabGrading) -> int | None:
+    """CTCAE grade of one value; None when the grading needs the ULN and it is not given."""
+    if grading.relative_to_uln:
+        if lab.uln is None:
+            return None
+        value = lab.value / lab.uln
+    elif "10^9" in grading.unit and lab.unit in ("/mm3", "/uL", "/µL"):
+        value = lab.value / 1000
+    else:
+        value = lab.value
+    grade = 0
+    for band in grading.grades:
+        if (band.low is None or value >= band.low) and (band.high is None or value < band.high):
+            grade = max(grade, band.grade)
+    return grade
+
+
+def _lab_events(course: Course, agent_id: str, kb: KnowledgeBase, state: _State) -> list[AdverseEventEntry]:
+    """Laboratory series as graded events: an event opens at the lowest grade any label rule of this agent acts
+    on (lower grades carry no dose modification), escalates with the worst grade, and closes — resolved to the new
+    grade — when the grade falls; a fall that still reaches an actionable grade opens the next event."""
+    events: list[AdverseEventEntry] = []
+    gradings = {g.term: g for g in kb.lab_grading.values()}
+    for test in sorted({lab.test for lab in course.labs}):
+        grading = gradings.get(test)
+        if grading is None:
+            state.warnings.append(f"No CTCAE grading for {test} in the knowledge base; values not graded.")
+            continue
+        actionable = min(
+            (r.grade_min for r in kb.ae_rules.values() if agent_id in r.agents and r.term == test),
+            default=None,
+        )
+        if actionable is None:
+            continue
+        onset: dt.date | None = None
+        worst = 0
+        last: LabValue | None = None
+        for lab in sorted((lab for lab in course.labs if lab.test == test), key=lambda lab: lab.date):
+            grade = _lab_grade(lab, grading)
+            if grade is None:
+                state.needs.append(f"the upper limit of normal (uln) for {test} on {lab.date}")
+                continue
+            last = lab
+            if onset is not None and grade < worst:
+                events.append(
+                    AdverseEventEntry(
+                        term=test, grade=worst, onset=onset, resolved=lab.date, resolved_grade=grade
+                    )
+                )
+                onset, worst = None, 0
+            if grade >= actionable:
+                onset = onset or lab.date
+                worst = max(worst, grade)
+        if onset is not None and last is not None:
+            events.append(AdverseEventEntry(term=test, grade=worst, onset=onset))
+        if last is not None:
+            state.steps.append(
+                Step(
+                    rule=grading.id,
+                    text=f"{test}: latest {last.value:g} {last.unit} on {last.date} = CTCAE grade "
+                    f"{_lab_grade(last, grading)}",
+                    source=_source(kb, grading.references, grading.version),
+                )
+            )
+            state.references.extend(grading.references)
+    return events
+
+
+def _matching_rules(kb: KnowledgeBase, agent_id: str, event: AdverseEventEntry) -> list[AeRule]:
+    return [
+        r
+        for r in kb.ae_rules.values()
+        if agent_id in r.agents and r.term == event.term and r.grade_min <= event.grade <= r.grade_max
+    ]
+
+
+def _ae_rule(kb: KnowledgeBase, agent_id: str, event: AdverseEventEntry, occurrence: int) -> AeRule | None:
+    rules = _matching_rules(kb, agent_id, event)
+    specific = [r for r in rules if r.occurrence is not None and r.occurrence == occurrence]
+    general = [r for r in rules if r.occurrence is None]
+    later = sorted(
+        (r for r in rules if r.occurrence is not None and r.occurrence < occurrence),
+        key=lambda r: r.occurrence or 0,
+    )
+    chosen = specific or general or later[-1:]
+    # When the label distinguishes cases the course does not record (e.g. with or without optimal
+    # antidiarrhoeal treatment), the more conservative rule applies: discontinue, then hold-and-reduce, then hold.
+    return max(chosen, key=lambda r: (RULE_CAUTION[r.action], r.reduce_levels_on_resume), default=None)
+
+
+def _evaluate_events(
+    course: Course, agent_id: str, last_dose: dt.date | None, kb: KnowledgeBase, state: _State
+) -> None:
+    events = sorted(
+        [*course.adverse_events, *_lab_events(course, agent_id, kb, state)], key=lambda e: e.onset
+    )
+    seen: dict[str, int] = {}
+    for event in events:
+        seen[event.term] = seen.get(event.term, 0) + 1
+        rule = _ae_rule(kb, agent_id, event, seen[event.term])
+        label = f"{event.term} grade {event.grade} from {event.onset}"
+        if rule is None:
+            state.warnings.append(f"{label}: no dose-modification rule for this agent in the knowledge base.")
+            continue
+        source = _source(kb, rule.references, rule.label_section)
+        refs = list(rule.references)
+        others = [r for r in _matching_rules(kb, agent_id, event) if r.action != rule.action]
+        if others:
+            state.warnings.append(
+                f"{label}: the label has other rules for this grade ({', '.join(o.id for o in others)}) that depend "
+                f"on details the course does not record; the more conservative rule ({rule.id}) is applied."
+            )
+        if rule.action == "discontinue":
+            state.fire("discontinue", rule.id, f"{label}: {rule.text}", source, refs)
+            continue
+        if event.resolved is None:
+            action = "hold" if rule.action in ("hold", "reduce") else rule.action
+            until = (
+                f" (resume when grade ≤ {rule.hold_until_grade})" if rule.hold_until_grade is not None else ""
+            )
+            state.fire(action, rule.id, f"{label}, unresolved: {rule.text}{until}", source, refs)
+            continue
+        if (
+            rule.hold_until_grade is not None
+            and event.resolved_grade is not None
+            and event.resolved_grade > rule.hold_until_grade
+        ):
+            state.fire(
+                "hold",
+                rule.id,
+                f"{label}: improved to grade {event.resolved_grade} on {event.resolved}, not "
+                f"yet to grade ≤ {rule.hold_until_grade}. {rule.text}",
+                source,
+                refs,
+            )
+            continue
+        # Resolved: a reduction is still to apply if it resolved after the last dose given.
+        pending = last_dose is None or event.resolved >= last_dose
+        reduce_by = rule.reduce_levels_on_resume
+        days = (event.resolved - event.onset).days
+        if rule.resolve_within_days is not None and days > rule.resolve_within_days:
+            reduce_by = max(reduce_by, rule.reduce_levels_if_resolved_later or 0)
+        timing = f"resolved {event.resolved} ({days} days after onset)"
+        if pending and rule.action in ("hold", "reduce"):
+            state.reductions += reduce_by
+            state.resumed = True
+            what = f"resume {'at a dose reduced by ' + str(reduce_by) + ' level(s)' if reduce_by else 'at the same dose'}"
+            state.fire(
+                "reduce" if reduce_by else "resume",
+                rule.id,
+                f"{label}, {timing}: {what}. {rule.text}",
+                source,
+                refs,
+            )
+        else:
+            state.steps.append(
+                Step(
+                    rule=rule.id,
+                    text=f"{label}, {timing}: already managed before the last dose. {rule.text}",
+                    source=source,
+                )
+            )
+            state.references.extend(refs)
+
+
+# ----------------------------------------------------------------------------------------------- dosing
+def _infer_level(regimen: Regimen, course: Course, state: _State) -> tuple[int, bool]:
+    """The dose level of the last dose given (and whether it was a loading dose)."""
+    if not course.doses:
+        return 0, False
+    last = max(course.doses, key=lambda d: d.date)
+    weight = course.weight_on(last.date)
+    candidates: list[tuple[int, float, bool]] = []
+    if regimen.loading_dose is not None:
+        candidates.append((0, amount_mg(regimen.loading_dose, weight), True))
+    for lvl in levels(regimen):
+        candidates.append((lvl.level, amount_mg(lvl.dose, weight), False))
+    level, mg, loading = min(candidates, key=lambda c: abs(c[1] - last.mg))
+    if abs(mg - last.mg) > DOSE_MATCH_TOLERANCE * mg:
+        state.warnings.append(
+            f"The last dose ({last.mg:g} mg on {last.date}) matches no label dose level at {weight or '?'} kg; "
+            f"taken as level {level} ({mg:g} mg), the nearest."
+        )
+    return level, loading
+
+
+def _reload_needed(regimen: Regimen, delay_days: int) -> tuple[bool, str | None]:
+    for rule in regimen.missed_dose:
+        if (
+            rule.reload
+            and (rule.min_delay_days is None or delay_days >= rule.min_delay_days)
+            and (rule.max_delay_days is None or delay_days <= rule.max_delay_days)
+        ):
+            return True, f"{rule.condition}: {rule.action}"
+    return False, None
+
+
+def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
+    """Evaluate one treatment course on the given date (``course.today``)."""
+    kb = kb or default_kb()
+    agent = kb.agent(course.agent)
+    weight = course.weight_on(course.today)
+    regimen = select_regimen(
+        kb,
+        course.agent,
+        indication=course.indication,
+        schedule=course.schedule,
+        regimen_id=course.regimen,
+        weight_kg=weight,
+    )
+    state = _State()
+    state.references.extend(regimen.references)
+    if course.region == "EU":
+        state.warnings.append(
+            "EU label region selected: the knowledge base encodes US labels; check the SmPC."
+        )
+    last_dose = max((d.date for d in course.doses), default=None)
+
+    cardiac_rules = _cardiac_rules(kb, agent.id)
+    cardiac = _evaluate_cardiac(course, cardiac_rules, kb, state) if cardiac_rules else _Cardiac()
+    _evaluate_events(course, agent.id, last_dose, kb, state)
+    _interactions(course, agent.id, kb, state)
+
+    level, last_was_loading = _infer_level(regimen, course, state)
+    ladder = levels(regimen)
+    lowest = min(lvl.level for lvl in ladder)
+    new_level = level - state.reductions
+    if state.reductions and not regimen.dose_levels:
+        state.warnings.append(
+            f"The label gives no dose-reduction levels for {agent.name}; no reduction is applied."
+        )
+        new_level = level
+    if new_level < lowest:
+        if regimen.discontinue_if_below_lowest:
+            state.fire(
+                "discontinue",
+                regimen.id,
+                f"A reduction below the lowest dose level ({lowest}) is needed; "
+                "the label says to discontinue.",
+                _source(kb, list(regimen.references), regimen.label_section),
+                list(regimen.references),
+            )
+        else:
+            state.warnings.append(
+                "A reduction below the lowest label dose level is needed; the label's text does "
+                "not say more here — discuss with the prescriber."
+            )
+        new_level = lowest
+
+    action = state.action
+    if action == "continue" and state.resumed:
+        action = "resume"
+    next_dose = None
+    if action in ("continue", "resume", "reduce"):
+        next_dose = _next_dose(regimen, course, new_level, last_dose, last_was_loading, state, kb)
+    return MonitorResult(
+        course_id=course.id,
+        kb_version=kb.version,
+        agent=agent.name,
+        regimen=regimen.id,
+        region=course.region,
+        action=action,
+        next_dose=next_dose,
+        next_lvef_due=_next_lvef(course, cardiac_rules, cardiac),
+        lvef_holds=cardiac.holds,
+        needs=list(dict.fromkeys(state.needs)),
+        rationale=state.steps,
+        references=list(dict.fromkeys(state.references)),
+        warnings=list(dict.fromkeys(state.warnings)),
+    )
+
+
+def _next_dose(
+    regimen: Regimen,
+    course: Course,
+    level: int,
+    last_dose: dt.date | None,
+    last_was_loading: bool,
+    state: _State,
+    kb: KnowledgeBase,
+) -> NextDose:
+    weight = course.weight_on(course.today)
+    source = _source(kb, list(regimen.references), regimen.label_section)
+    kind: Literal["loading", "maintenance"] = "maintenance"
+    if last_dose is None:
+        date = course.today
+        if regimen.loading_dose is not None:
+            kind = "loading"
+    else:
+        cycle = regimen.cycle_days or 1
+        planned = last_dose + dt.timedelta(days=cycle)
+        date = max(planned, course.today)
+        delay = (course.today - planned).days
+        reload, why = _reload_needed(regimen, delay) if delay > 0 else (False, None)
+        if reload and regimen.loading_dose is not None:
+            kind = "loading"
+            state.steps.append(Step(rule=regimen.id, text=f"Dose {delay} days late: {why}", source=source))
+        elif delay > 0:
+            state.steps.append(
+                Step(
+                    rule=regimen.id,
+                    text=f"Dose {delay} days late: give as soon as possible; "
+                    + "; ".join(f"{m.condition}: {m.action}" for m in regimen.missed_dose),
+                    source=source,
+                )
+            )
+    dose = (
+        regimen.loading_dose
+        if kind == "loading"
+        else next((lvl.dose for lvl in levels(regimen) if lvl.level == level), regimen.maintenance_dose)
+    )
+    assert dose is not None
+    mg = amount_mg(dose, weight)
+    if regimen.max_dose is not None:
+        mg = min(mg, amount_mg(regimen.max_dose, weight))
+    del last_was_loading
+    return NextDose(date=date, mg=mg, kind=kind, dose_level=0 if kind == "loading" else level)
+
+
+def _next_lvef(course: Course, rules: CardiacMonitoring | None, cardiac: _Cardiac) -> dt.date | None:
+    if rules is None:
+        return None
+    if course.baseline_lvef is None:
+        return course.today
+    last = cardiac.last_reading or course.baseline_lvef
+    band = cardiac.holding_band or cardiac.last_band
+    if band is not None and band.recheck_weeks is not None:
+        return last.date + dt.timedelta(weeks=band.recheck_weeks)
+    if rules.interval_weeks is not None:
+        return last.date + dt.timedelta(weeks=rules.interval_weeks)
+    return None
+
+
+def _interactions(course: Course, agent_id: str, kb: KnowledgeBase, state: _State) -> None:
+    medications = {" ".join(m.lower().split()) for m in course.medications}
+    if not medications:
+        return
+    for gate in kb.safety_gates.values():
+        if gate.condition != "interacting-medication" or agent_id not in gate.agents:
+            continue
+        for class_id in gate.drug_classes:
+            drug_class = kb.drug_classes[class_id]
+            hits = sorted(medications & class_members(kb, drug_class.name))
+            if hits:
+                text = f"{', '.join(hits)} ({drug_class.name}): {gate.text}"
+                state.steps.append(
+                    Step(rule=gate.id, text=text, source=_source(kb, gate.references, gate.label_section))
+                )
+                state.references.extend(gate.references)
+                if gate.severity == "contraindication":
+                    state.warnings.append(f"Interaction to avoid: {text}")

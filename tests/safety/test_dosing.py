@@ -1,0 +1,79 @@
+"""Dose arithmetic and regimen selection from the label regimen records."""
+
+from __future__ import annotations
+
+import pytest
+
+from her2kit.errors import InvalidInput
+from her2kit.kb.load import KnowledgeBase
+from her2kit.safety.dosing import calculate, select_regimen
+
+
+@pytest.mark.parametrize(
+    ("agent", "kwargs", "regimen", "loading", "maintenance"),
+    [
+        (
+            "trastuzumab",
+            {"schedule": "q3w", "indication": "breast", "weight_kg": 70},
+            "regimen:trastuzumab-iv-q3w",
+            560.0,
+            420.0,
+        ),
+        ("Herceptin", {"schedule": "weekly", "weight_kg": 70}, "regimen:trastuzumab-iv-weekly", 280.0, 140.0),
+        (
+            "T-DXd",
+            {"indication": "breast", "weight_kg": 60},
+            "regimen:trastuzumab-deruxtecan-breast",
+            None,
+            324.0,
+        ),
+        (
+            "Enhertu",
+            {"indication": "gastric", "weight_kg": 60},
+            "regimen:trastuzumab-deruxtecan-gastric",
+            None,
+            384.0,
+        ),
+        ("T-DM1", {"weight_kg": 50}, "regimen:trastuzumab-emtansine-q3w", None, 180.0),
+        ("pertuzumab", {}, "regimen:pertuzumab-iv-q3w", 840.0, 420.0),
+        ("tucatinib", {}, "regimen:tucatinib-bid", None, 300.0),
+        ("zongertinib", {"weight_kg": 89.9}, "regimen:zongertinib-daily", None, 120.0),
+        ("zongertinib", {"weight_kg": 90}, "regimen:zongertinib-daily-ge90kg", None, 180.0),
+    ],
+)
+def test_label_doses(
+    kb: KnowledgeBase,
+    agent: str,
+    kwargs: dict,
+    regimen: str,
+    loading: float | None,  # type: ignore[type-arg]
+    maintenance: float,
+) -> None:
+    calc = calculate(kb, agent, **kwargs)
+    assert calc.regimen == regimen
+    assert (calc.loading.mg if calc.loading else None) == loading
+    assert calc.maintenance.mg == maintenance
+
+
+def test_tdxd_breast_reduction_ladder(kb: KnowledgeBase) -> None:
+    calc = calculate(kb, "T-DXd", indication="breast", weight_kg=100)
+    assert [(d.level, d.mg) for d in calc.dose_levels] == [(0, 540.0), (-1, 440.0), (-2, 320.0)]
+    assert calc.discontinue_if_below_lowest
+
+
+def test_weight_based_dose_needs_weight(kb: KnowledgeBase) -> None:
+    with pytest.raises(InvalidInput) as info:
+        calculate(kb, "T-DM1")
+    assert info.value.field == "weight_kg"
+
+
+def test_ambiguous_regimen_lists_candidates(kb: KnowledgeBase) -> None:
+    with pytest.raises(InvalidInput) as info:
+        select_regimen(kb, "trastuzumab deruxtecan")
+    assert "regimen:trastuzumab-deruxtecan-gastric" in str(info.value)
+
+
+def test_unknown_schedule(kb: KnowledgeBase) -> None:
+    with pytest.raises(InvalidInput) as info:
+        select_regimen(kb, "trastuzumab", schedule="monthly")
+    assert info.value.field == "schedule"
