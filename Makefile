@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck unit kb-validate clean
+.PHONY: run test lint typecheck unit kb-validate eval bench system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -15,10 +15,17 @@ $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install -q -c constraints.txt -e .
 	touch $@
 
-$(STAMP_DEV): pyproject.toml constraints.txt | $(BIN)/python
-	command -v java >/dev/null || { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
+$(STAMP_DEV): pyproject.toml constraints.txt | $(BIN)/python system-deps
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev,spark]'
 	touch $(STAMP) $@
+
+## system-deps: Java (Spark), Chromium (browser tests) and wrk (load test) from Debian, when missing
+system-deps:
+	@missing=""; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
 ## run: install, validate the knowledge base, interpret and assess the example cases, monitor the example course
 run: $(STAMP)
@@ -42,6 +49,17 @@ unit: $(STAMP_DEV)
 
 kb-validate: $(STAMP)
 	$(BIN)/her2kit kb validate
+
+## eval: extraction precision/recall on the TCGA reports (needs ../shared)
+eval: $(STAMP_DEV)
+	$(BIN)/python scripts/eval_extraction.py
+
+## bench: the performance figures reported in the README
+bench: $(STAMP_DEV)
+	$(BIN)/python benchmarks/bench_api.py
+	$(BIN)/python benchmarks/bench_extract.py || true
+	$(BIN)/python benchmarks/bench_genomics.py
+	$(BIN)/python benchmarks/bench_cohort.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

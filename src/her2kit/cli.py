@@ -41,6 +41,10 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="Validate, export and browse the knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+fhir_app = typer.Typer(
+    help="HL7 FHIR R4 / mCODE: import a Bundle into a case, export an assessment.", no_args_is_help=True
+)
+app.add_typer(fhir_app, name="fhir")
 
 
 class Format(StrEnum):
@@ -174,12 +178,26 @@ _QUICK_OPTIONS = {
 def assess(
     case_file: Annotated[Path, typer.Argument(help="case JSON (or YAML) file")],
     output_format: Annotated[Format, typer.Option("--format", help="json or table")] = Format.table,
+    genomics: Annotated[
+        Path | None, typer.Option(help="VCF, MAF or copy-number file to merge into the case")
+    ] = None,
+    sample: Annotated[str | None, typer.Option(help="sample in a multi-sample genomics file")] = None,
+    genome: Annotated[str | None, typer.Option(help="GRCh37 or GRCh38 for the genomics file")] = None,
 ) -> None:
     """HER2 status, then ranked HER2-directed options with evidence, cautions and contraindications."""
     from her2kit.match import assess as run_assess
 
     case = load_case(case_file)
     kb = load_kb()
+    if genomics is not None:
+        from her2kit.genomics import profile_file
+        from her2kit.genomics.merge import merge_with_warnings
+
+        case, merge_warnings = merge_with_warnings(
+            case, profile_file(genomics, sample=sample, genome=_genome(genome))
+        )
+        for warning in merge_warnings:
+            sys.stderr.write(f"her2kit: genomics: {warning}\n")
     result = run_assess(case, kb)
     if output_format is Format.json:
         _emit(to_json(result))
@@ -238,6 +256,34 @@ def monitor(
 
         plot_course(course, result, plot, kb)
     _emit(to_json(result) if output_format is Format.json else monitor_table(result))
+
+
+def _genome(value: str | None) -> Any:
+    if value is None:
+        return None
+    canonical = {"grch37": "GRCh37", "hg19": "GRCh37", "grch38": "GRCh38", "hg38": "GRCh38"}.get(
+        value.lower()
+    )
+    if canonical is None:
+        raise InvalidInput("--genome", value, "GRCh37 or GRCh38")
+    return canonical
+
+
+@app.command()
+def genomics(
+    file: Annotated[
+        Path, typer.Argument(help="VCF (plain, .vcf.gz with .tbi), MAF, SEG, CNVkit .cns/.cnr or gene CN")
+    ],
+    sample: Annotated[str | None, typer.Option(help="sample in a multi-sample file")] = None,
+    genome: Annotated[str | None, typer.Option(help="GRCh37 or GRCh38")] = None,
+    output_format: Annotated[Format, typer.Option("--format", help="json or table")] = Format.table,
+) -> None:
+    """ERBB2 amplification, classified ERBB2 mutations and therapy-relevant co-alterations from a genomics file."""
+    from her2kit.genomics import profile_file
+    from her2kit.genomics.cli import render_profile
+
+    profile = profile_file(file, sample=sample, genome=_genome(genome))
+    _emit(render_profile(profile, "json" if output_format is Format.json else "table"))
 
 
 @app.command()
@@ -318,6 +364,78 @@ def kb_show(
     """Print a readable card of one record with its references."""
     kb = load_kb()
     _emit(card(kb, kb.find(key)))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+) -> None:
+    """Serve the REST API (/v1, OpenAPI at /docs) and the web app. Settings: HER2KIT_API_KEY, HER2KIT_MAX_BODY_BYTES."""
+    import uvicorn
+
+    if not 1 <= port <= 65535:
+        raise InvalidInput("--port", port, "1 to 65535")
+    uvicorn.run(
+        "her2kit.web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+    )
+
+
+@app.command()
+def report(
+    case_file: Annotated[Path, typer.Argument(help="case JSON (or YAML) file")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="report.html or report.pdf")],
+    course: Annotated[
+        Path | None, typer.Option(help="treatment course JSON: adds monitoring and the LVEF plot")
+    ] = None,
+) -> None:
+    """A printable clinical report (HTML or PDF): HER2 decision path, options, evidence, forest plot, references."""
+    from her2kit.match import assess as run_assess
+    from her2kit.report import build_report, write_report
+
+    case = load_case(case_file)
+    kb = load_kb()
+    course_doc = None
+    if course is not None:
+        from her2kit.safety import load_course
+
+        course_doc = load_course(str(course))
+    written = write_report(build_report(run_assess(case, kb), case, kb, course=course_doc), output)
+    _emit(f"wrote {written}\n")
+
+
+@fhir_app.command("import")
+def fhir_import(
+    bundle: Annotated[Path, typer.Argument(help="FHIR R4 Bundle (or Observation) JSON file")],
+    patient_id: Annotated[str | None, typer.Option(help="Patient id when the Bundle holds several")] = None,
+    tumor_type: Annotated[
+        str | None, typer.Option(help="tumour type when the Bundle has no Condition")
+    ] = None,
+) -> None:
+    """The case her2kit reads from the Bundle, with what each resource yielded and any inconsistency."""
+    from her2kit.interop import bundle_to_case, load_bundle_file
+
+    imported = bundle_to_case(load_bundle_file(bundle), patient_id=patient_id, tumor_type=tumor_type)
+    _emit(to_json(imported))
+
+
+@fhir_app.command("assess")
+def fhir_assess(
+    bundle: Annotated[Path, typer.Argument(help="FHIR R4 Bundle (or Observation) JSON file")],
+    patient_id: Annotated[str | None, typer.Option(help="Patient id when the Bundle holds several")] = None,
+    tumor_type: Annotated[
+        str | None, typer.Option(help="tumour type when the Bundle has no Condition")
+    ] = None,
+) -> None:
+    """Import, assess, and print the assessment as a FHIR R4 Bundle (Observation, DiagnosticReport, CarePlan)."""
+    from her2kit.interop import assessment_to_fhir, bundle_to_case, load_bundle_file
+    from her2kit.match import assess as run_assess
+
+    imported = bundle_to_case(load_bundle_file(bundle), patient_id=patient_id, tumor_type=tumor_type)
+    for line in imported.inconsistencies:
+        sys.stderr.write(f"her2kit: fhir: inconsistency: {line}\n")
+    _emit(to_json(assessment_to_fhir(run_assess(imported.case, load_kb()), imported.case)))
 
 
 @app.command()

@@ -186,6 +186,8 @@ def _prior_therapy(
         given = sorted(history.received & members)
         if given:
             fit.met.append(f"prior {name}: {', '.join(given)}")
+        elif name.lower() == "endocrine therapy" and history.endocrine_progressed:
+            fit.met.append("prior endocrine therapy (progression on endocrine therapy recorded)")
         else:
             fit.unmet.append(f"requires prior {name}; none recorded in the history")
     if c.endocrine_progression_required:

@@ -1,0 +1,12 @@
+"""HER2 result extraction from free-text pathology reports.
+
+>>> from her2kit.extract import extract_report
+>>> r = extract_report("HER2/neu (4B5): 3+ (positive). ER: positive (90%). PR: negative.")
+>>> [(t.method, t.score) for t in r.her2_tests], r.stated_status, r.er, r.pr
+([('ihc', '3+')], 'positive', 'positive', 'negative')
+"""
+
+from her2kit.extract.extract import extract_report
+from her2kit.extract.model import Evidence, ExtractedIhc, ExtractedIsh, ExtractionResult
+
+__all__ = ["Evidence", "ExtractedIhc", "ExtractedIsh", "ExtractionResult", "extract_report"]

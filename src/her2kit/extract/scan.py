@@ -1,0 +1,143 @@
+"""Fast, exact replacements for ``pattern.finditer(text)`` over a whole report.
+
+A full scan of a 3,000-character report by a case-insensitive pattern that opens with a
+look-behind or an alternation costs the regex engine a match attempt at every character.
+Every pattern here needs a literal keyword, so the keywords are found first with
+``str.find`` on a lower-cased copy of the text, and the pattern is tried only where a match can be:
+
+* :meth:`Scanner.starts` — the pattern's matches can only *start* at a keyword (or a fixed
+  offset before one). ``pattern.match(text, pos)`` at those positions, in order, skipping
+  positions inside the previous match, gives exactly the matches of ``finditer``.
+* ``near=(anchors, before)`` — for a pattern whose start word is common ("is", a digit), the
+  starts are tried only in the ``before`` characters preceding a rarer keyword that every match
+  contains. The distance bound holds because the text was checked to have no long run of white
+  space, punctuation filler or word characters (the only unbounded repeats in the patterns):
+  a white-space run is at most 24 characters, so the longest prefix is under 160 characters.
+
+The text is checked once (:func:`_fast_ok`); a text that fails the check (a long run, a
+non-ASCII digit, space or a character that case-folds onto ASCII, such as the Kelvin sign) is
+scanned the slow way, by ``finditer`` over the whole text, so results never depend on the path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Final
+
+_MAX_FILLER_RUN: Final = 24
+_MAX_WORD_RUN: Final = 48
+
+# Bytes of white space and of filler punctuation that unbounded repeats in the patterns accept.
+_FILLER_BYTES: Final = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f-:=(.,/&"
+_FILLER_TABLE: Final = bytes(32 if b in _FILLER_BYTES else 120 for b in range(256))
+_WORD_TABLE: Final = bytes(
+    97 if (chr(b).isascii() and (chr(b).isalnum() or b == 95)) or b >= 128 else 32 for b in range(256)
+)
+_WORD_START_REFUSED: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+_FILLER_RUN: Final = b" " * (_MAX_FILLER_RUN + 1)
+_WORD_RUN: Final = b"a" * (_MAX_WORD_RUN + 1)
+
+
+def _inert(c: str) -> bool:
+    """A non-ASCII character that no keyword search can miss or misplace."""
+    if c.isspace() or c.isdigit() or c.isnumeric() or c.isdecimal():
+        return False
+    low, up = c.lower(), c.upper()
+    return len(low) == 1 and not low.isascii() and not up.isascii() and c.casefold() not in "abcdefghijklmnopqrstuvwxyz"
+
+
+def _fast_ok(text: str, low: str) -> bool:
+    if len(low) != len(text):
+        return False
+    if not text.isascii() and not all(_inert(c) for c in set(text) if ord(c) > 127):
+        return False
+    raw = text.encode("utf-8", "surrogatepass")
+    return _FILLER_RUN not in raw.translate(_FILLER_TABLE) and _WORD_RUN not in raw.translate(_WORD_TABLE)
+
+
+class Scanner:
+    """Keyword-driven whole-text scans of one report, identical to ``finditer`` over the text."""
+
+    __slots__ = ("_cache", "fast", "low", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.low = text.lower()
+        self.fast = _fast_ok(text, self.low)
+        self._cache: dict[tuple[str, bool], list[int]] = {}
+
+    def _hits(self, words: Iterable[str], *, case: bool = False) -> list[int]:
+        out: list[int] = []
+        cache = self._cache
+        for w in words:
+            hits = cache.get((w, case))
+            if hits is None:
+                find = (self.text if case else self.low).find
+                hits = []
+                i = find(w)
+                while i >= 0:
+                    hits.append(i)
+                    i = find(w, i + 1)
+                cache[(w, case)] = hits
+            out += hits
+        return out
+
+    def has(self, *words: str) -> bool:
+        """Whether any of the lower-case ``words`` occurs (case-insensitively) in the text."""
+        return any(w in self.low for w in words)
+
+    def starts(
+        self,
+        rx: re.Pattern[str],
+        words: Iterable[str] = (),
+        *,
+        offsets: Iterable[tuple[str, tuple[int, ...]]] = (),
+        exact: Iterable[str] = (),
+        word_start: bool = False,
+        near: tuple[tuple[str, ...], int] | None = None,
+    ) -> Iterator[re.Match[str]]:
+        """``rx.finditer(text)`` for a pattern whose every match starts at one of the lower-case
+        ``words`` (any case in the text), at one of the ``exact`` words (this case only), or at a fixed
+        offset before one of the ``offsets`` words. ``word_start``: the pattern opens with a
+        look-behind refusing a letter, digit or hyphen, so only such starts are tried.
+        ``near=(anchors, before)``: every match also contains one of the lower-case ``anchors`` at most
+        ``before`` characters after its start (given the run limits), so only starts there are tried."""
+        text = self.text
+        if not self.fast:
+            yield from rx.finditer(text)
+            return
+        if near is None:
+            cands = set(self._hits(words))
+            cands.update(self._hits(exact, case=True))
+            for w, offs in offsets:
+                for i in self._hits((w,)):
+                    cands.update(i - o for o in offs if i - o >= 0)
+        else:
+            anchors, before = near
+            cands = set()
+            find = self.low.find
+            for t in self._hits(anchors):
+                lo = max(0, t - before)
+                for w in words:
+                    i = find(w, lo, t + len(w))
+                    while i >= 0:
+                        cands.add(i)
+                        i = find(w, i + 1, t + len(w))
+                for w, offs in offsets:
+                    i = find(w, lo, t + len(w) + max(offs))
+                    while i >= 0:
+                        cands.update(i - o for o in offs if lo <= i - o <= t)
+                        i = find(w, i + 1, t + len(w) + max(offs))
+        if word_start:
+            low = self.low
+            cands = {s for s in cands if s == 0 or low[s - 1] not in _WORD_START_REFUSED}
+        last = 0
+        match = rx.match
+        for s in sorted(cands):
+            if s < last:
+                continue
+            m = match(text, s)
+            if m is not None:
+                yield m
+                last = m.end() if m.end() > s else s + 1

@@ -1,0 +1,103 @@
+"""Shared pieces of the file readers: raw calls, text opening, sample choice, build detection."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Final
+
+from her2kit.errors import InvalidInput
+from her2kit.genomics.model import Genome
+
+GENES: Final = ("ERBB2", "KRAS", "NRAS", "BRAF", "PIK3CA", "ERBB3")
+
+
+@dataclass(frozen=True)
+class RawCall:
+    """A variant as a reader found it, before HGVS normalisation and classification."""
+
+    gene: str
+    hgvsp: str | None
+    hgvsc: str | None
+    exon: int | None
+    source: str
+    vaf: float | None = None
+
+
+def open_text(path: Path) -> IO[str]:
+    """Open plain or gzip/bgzip text (detected from the magic bytes, not the name)."""
+    with path.open("rb") as raw:
+        magic = raw.read(2)
+    if magic == b"\x1f\x8b":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace", newline="")
+    return path.open(encoding="utf-8", errors="replace", newline="")
+
+
+def lines(path: Path) -> Iterator[tuple[int, str]]:
+    with open_text(path) as fh:
+        for n, line in enumerate(fh, 1):
+            yield n, line.rstrip("\r\n")
+
+
+def short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def bad_line(name: str, n: int, line: str, allowed: str) -> InvalidInput:
+    return InvalidInput(f"{name} line {n}", short(line), allowed)
+
+
+def choose_sample(name: str, samples: Sequence[str], wanted: str | None) -> str:
+    """The sample to profile: the one asked for (exact or unique prefix), or the only one."""
+    unique = list(dict.fromkeys(samples))
+    listing = ", ".join(unique[:20]) + (f", … ({len(unique)} samples)" if len(unique) > 20 else "")
+    if wanted is None:
+        if len(unique) == 1:
+            return unique[0]
+        if not unique:
+            raise InvalidInput(f"{name}", "(no samples)", "a file with at least one sample")
+        raise InvalidInput("--sample", None, f"one of the samples in {name}: {listing}")
+    if wanted in unique:
+        return wanted
+    matches = [s for s in unique if s.startswith(wanted) or wanted.startswith(s)]
+    if len(matches) == 1:
+        return matches[0]
+    raise InvalidInput("--sample", wanted, f"one of the samples in {name}: {listing}")
+
+
+_BUILD_TOKENS: Final = (
+    (re.compile(r"grch38|hg38|b38|grch_38", re.I), "GRCh38"),
+    (re.compile(r"grch37|hg19|b37|grch_37|\bncbi37\b", re.I), "GRCh37"),
+)
+
+
+def genome_from_text(text: str) -> Genome | None:
+    for pattern, build in _BUILD_TOKENS:
+        if pattern.search(text):
+            return "GRCh38" if build == "GRCh38" else "GRCh37"
+    return None
+
+
+def genome_from_build_value(value: str) -> Genome | None:
+    v = value.strip().lower()
+    if v in ("37", "grch37", "hg19", "b37"):
+        return "GRCh37"
+    if v in ("38", "grch38", "hg38", "b38"):
+        return "GRCh38"
+    return None
+
+
+def strip_chr(chrom: str) -> str:
+    return chrom[3:] if chrom.lower().startswith("chr") else chrom
+
+
+def exon_number(text: str | None) -> int | None:
+    """'20/27' or '20' → 20."""
+    if not text:
+        return None
+    m = re.match(r"\s*(\d+)", text)
+    return int(m.group(1)) if m else None

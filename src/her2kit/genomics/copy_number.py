@@ -1,0 +1,256 @@
+"""ERBB2 copy number from segment files (SEG, CNVkit .cns/.cnr, allele-specific) and gene-level tables.
+
+Absolute copy numbers are used as given (allele-specific: nMajor + nMinor). Log2 ratios are converted
+with the CNVkit formula (ref:db-cnvkit-call): n = r·2^v for a pure sample, n = (r·2^v − x·(1 − p)) / p
+with purity p, where r = x = the ploidy on autosomes. GISTIC thresholded calls are read as documented
+(ref:db-gistic2-thresholded). The amplification call then follows :class:`AmplificationThresholds`.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, Literal
+
+from her2kit.errors import InvalidInput
+from her2kit.genomics.classify import REGION_PADDING, gene_regions
+from her2kit.genomics.common import bad_line, choose_sample, genome_from_text, lines, strip_chr
+from her2kit.genomics.model import AmplificationThresholds, Genome
+
+SEG_MEAN: Final = ("seg.mean", "Segment_Mean", "segment_mean", "log2", "Log2Ratio")
+SEG_SAMPLE: Final = ("ID", "Sample", "sample", "ID_", "Tumor_Sample_Barcode")
+CHROM: Final = ("chrom", "Chromosome", "chromosome", "chr", "Chrom", "CHROM")
+START: Final = ("loc.start", "Start", "start", "Start_Position", "startpos")
+END: Final = ("loc.end", "End", "end", "End_Position", "endpos")
+TOTAL_CN: Final = ("total_cn", "tcn", "tcn.em", "copy_number", "Copy_Number", "CN", "cn", "TCN")
+GENE_COL: Final = ("Hugo_Symbol", "Gene Symbol", "Gene_Symbol", "gene", "Gene")
+NON_SAMPLE: Final = frozenset({"Entrez_Gene_Id", "Locus ID", "Cytoband", "Locus_ID", "Entrez_Id"})
+
+CnKind = Literal["absolute", "log2", "gistic"]
+
+
+@dataclass
+class CopyNumberResult:
+    amplified: bool | None
+    copy_number: float | None
+    evidence: str
+    sample: str | None
+    genome: Genome | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _find(header: list[str], names: tuple[str, ...]) -> int | None:
+    for name in names:
+        if name in header:
+            return header.index(name)
+    return None
+
+
+def log2_to_copies(log2: float, thresholds: AmplificationThresholds) -> float:
+    """Copy number from a log2 ratio (CNVkit formula; purity and ploidy from the thresholds)."""
+    ploidy = thresholds.ploidy
+    linear: float = ploidy * math.pow(2.0, log2)
+    p = thresholds.purity
+    if p is not None and p < 1.0:
+        return max(0.0, float((linear - ploidy * (1.0 - p)) / p))
+    return linear
+
+
+def call_amplification(copies: float, thresholds: AmplificationThresholds) -> bool | None:
+    if copies >= thresholds.amplified_min_copies:
+        return True
+    if copies < thresholds.not_amplified_below:
+        return False
+    return None
+
+
+def erbb2_span(genome: Genome) -> tuple[str, int, int]:
+    chrom, start, end = gene_regions(genome)["ERBB2"]
+    return chrom, start + REGION_PADDING, end - REGION_PADDING
+
+
+def _describe(kind: CnKind, value: float, copies: float, thresholds: AmplificationThresholds) -> str:
+    if kind == "log2":
+        purity = f", purity {thresholds.purity:g}" if thresholds.purity else ""
+        return f"log2 ratio {value:.3g} → {copies:.2f} copies (CNVkit formula, ploidy {thresholds.ploidy:g}{purity})"
+    return f"absolute copy number {copies:g}"
+
+
+def _result(
+    kind: CnKind,
+    values: list[float],
+    thresholds: AmplificationThresholds,
+    sample: str | None,
+    genome: Genome | None,
+    what: str,
+) -> CopyNumberResult:
+    warnings: list[str] = []
+    if not values:
+        return CopyNumberResult(
+            None, None, f"no {what} overlaps ERBB2", sample, genome, [f"no {what} overlaps ERBB2"]
+        )
+    if len(set(values)) > 1:
+        warnings.append(f"{len(values)} {what}s overlap ERBB2 with different values; the highest was used")
+    value = max(values)
+    copies = log2_to_copies(value, thresholds) if kind == "log2" else value
+    amplified = call_amplification(copies, thresholds)
+    evidence = _describe(kind, value, copies, thresholds)
+    if amplified is None:
+        warnings.append(
+            f"ERBB2 copy number {copies:.2f} is in the equivocal range "
+            f"[{thresholds.not_amplified_below:g}, {thresholds.amplified_min_copies:g}); confirm by IHC/ISH"
+        )
+    return CopyNumberResult(amplified, round(copies, 2), evidence, sample, genome, warnings)
+
+
+def read_segments(
+    path: Path,
+    *,
+    sample: str | None,
+    genome: Genome | None,
+    thresholds: AmplificationThresholds,
+    kind: Literal["seg", "cns", "cnr", "allele"],
+) -> CopyNumberResult:
+    name = path.name
+    build = genome or genome_from_text(name)
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    for n, line in lines(path):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if header is None:
+            header = fields
+            continue
+        if len(fields) != len(header):
+            raise bad_line(name, n, line, f"{len(header)} tab-separated columns, as in the header")
+        rows.append((n, fields))
+    if header is None:
+        raise InvalidInput(name, "(empty)", "a segment table with a header line")
+    ci, si, ei = _find(header, CHROM), _find(header, START), _find(header, END)
+    if ci is None or si is None or ei is None:
+        raise bad_line(name, 1, "\t".join(header), "chromosome, start and end columns")
+    sample_i = _find(header, SEG_SAMPLE) if kind == "seg" else None
+    major, minor = _find(header, ("nMajor", "nmajor")), _find(header, ("nMinor", "nminor"))
+    total = _find(header, TOTAL_CN)
+    log2 = _find(header, SEG_MEAN)
+    value_kind: CnKind
+    if (major is not None and minor is not None) or (total is not None and kind != "seg"):
+        value_kind = "absolute"
+    elif log2 is not None:
+        value_kind = "log2"
+    else:
+        raise bad_line(
+            name, 1, "\t".join(header), "nMajor/nMinor, a total copy-number column or a log2/seg.mean column"
+        )
+    chosen = None
+    if sample_i is not None:
+        chosen = choose_sample(name, [f[sample_i] for _, f in rows], sample)
+    warnings: list[str] = []
+    builds: list[Genome] = [build] if build else ["GRCh37", "GRCh38"]
+    results: dict[Genome, list[float]] = {b: [] for b in builds}
+    for n, fields in rows:
+        if sample_i is not None and fields[sample_i] != chosen:
+            continue
+        try:
+            start, end = int(float(fields[si])), int(float(fields[ei]))
+            if value_kind == "absolute" and major is not None and minor is not None:
+                value = float(fields[major]) + float(fields[minor])
+            elif value_kind == "absolute" and total is not None:
+                value = float(fields[total])
+            else:
+                assert log2 is not None
+                value = float(fields[log2])
+        except ValueError:
+            raise bad_line(name, n, "\t".join(fields), "numeric start, end and copy-number values") from None
+        if math.isnan(value):
+            continue
+        chrom = strip_chr(fields[ci])
+        for b in builds:
+            c, lo, hi = erbb2_span(b)
+            if chrom == c and start <= hi and end >= lo:
+                results[b].append(value)
+    if kind == "cnr":
+        # bins: the median log2 of the bins over ERBB2 is the gene's estimate
+        results = {b: ([statistics.median(v)] if v else []) for b, v in results.items()}
+    what = "bin" if kind == "cnr" else "segment"
+    if build is None:
+        outcomes = {b: _result(value_kind, results[b], thresholds, chosen, b, what) for b in builds}
+        calls = {(o.amplified, o.copy_number) for o in outcomes.values()}
+        if len(calls) == 1:
+            out = outcomes["GRCh37"]
+            out.genome = None
+            out.warnings.append(
+                "genome build not stated; GRCh37 and GRCh38 ERBB2 coordinates gave the same result"
+            )
+            return out
+        return CopyNumberResult(
+            None,
+            None,
+            "genome build unknown: ERBB2 coordinates differ between GRCh37 and GRCh38",
+            chosen,
+            None,
+            ["genome build not stated and the GRCh37 and GRCh38 readings differ; pass genome="],
+        )
+    out = _result(value_kind, results[build], thresholds, chosen, build, what)
+    out.warnings = warnings + out.warnings
+    return out
+
+
+def read_gene_table(
+    path: Path, *, sample: str | None, thresholds: AmplificationThresholds
+) -> CopyNumberResult:
+    """cBioPortal data_CNA / GISTIC all_thresholded_by_genes: genes in rows, samples in columns."""
+    name = path.name
+    header: list[str] | None = None
+    erbb2: tuple[int, list[str]] | None = None
+    for n, line in lines(path):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if header is None:
+            header = fields
+            continue
+        if len(fields) != len(header):
+            raise bad_line(name, n, line, f"{len(header)} tab-separated columns, as in the header")
+        if fields[0] == "ERBB2" or (len(fields) > 1 and fields[0].isdigit() and fields[1] == "ERBB2"):
+            erbb2 = (n, fields)
+    if header is None:
+        raise InvalidInput(name, "(empty)", "a gene-level copy-number table with a header line")
+    gene_i = _find(header, GENE_COL) or 0
+    sample_cols = [i for i, h in enumerate(header) if i != gene_i and h not in NON_SAMPLE]
+    chosen = choose_sample(name, [header[i] for i in sample_cols], sample)
+    if erbb2 is None:
+        return CopyNumberResult(
+            None, None, "ERBB2 is not in the gene table", chosen, None, ["ERBB2 is not in the gene table"]
+        )
+    n, fields = erbb2
+    raw = fields[header.index(chosen)].strip()
+    if raw in ("", "NA", "nan"):
+        return CopyNumberResult(None, None, "ERBB2 value missing for this sample", chosen, None, [])
+    try:
+        value = float(raw)
+    except ValueError:
+        raise bad_line(name, n, "\t".join(fields), "a numeric GISTIC value (-2, -1, 0, 1, 2)") from None
+    if value != int(value) or not -2 <= value <= 2:
+        return CopyNumberResult(
+            None,
+            None,
+            f"ERBB2 gene-level value {value:g} is not a GISTIC thresholded call",
+            chosen,
+            None,
+            [f"{name}: only discrete GISTIC values (-2..2) are interpreted; got {value:g}"],
+        )
+    call = int(value)
+    labels = {
+        2: "high-level amplification",
+        1: "low-level gain",
+        0: "no change",
+        -1: "shallow deletion",
+        -2: "deep deletion",
+    }
+    evidence = f"GISTIC thresholded call {call} ({labels[call]})"
+    warnings = [] if call != 1 else ["GISTIC 1 is a low-level gain, not counted as amplification"]
+    return CopyNumberResult(call >= thresholds.gistic_amplified, None, evidence, chosen, None, warnings)

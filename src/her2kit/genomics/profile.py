@@ -1,0 +1,214 @@
+"""Format detection and assembly of a :class:`GenomicProfile` from one file."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+
+from her2kit.errors import InvalidInput
+from her2kit.genomics.classify import classify, co_gene_note
+from her2kit.genomics.common import GENES, RawCall, lines, short
+from her2kit.genomics.copy_number import CopyNumberResult, read_gene_table, read_segments
+from her2kit.genomics.hgvs import HgvsError, erbb2_sequence, parse
+from her2kit.genomics.maf import read_maf
+from her2kit.genomics.model import (
+    CO_GENES,
+    DEFAULT_THRESHOLDS,
+    AmplificationThresholds,
+    CoAlteration,
+    Erbb2Finding,
+    FileFormat,
+    Genome,
+    GenomicProfile,
+    Mutation,
+)
+from her2kit.genomics.vcf import read_vcf
+
+ALLOWED = (
+    "a VCF (.vcf, .vcf.gz with .tbi), a MAF, a SEG file, a CNVkit .cns/.cnr, a gene-level copy-number "
+    "table (cBioPortal data_CNA / GISTIC) or an allele-specific segment table (Chromosome, Start, End, "
+    "nMajor, nMinor)"
+)
+
+
+def _first_data_line(path: Path) -> tuple[int, str]:
+    for n, line in lines(path):
+        if line.startswith("##fileformat=VCF"):
+            return n, line
+        if line.strip() and not line.startswith("#"):
+            return n, line
+    return 0, ""
+
+
+def detect_format(path: Path) -> FileFormat:
+    """The file's format, from its name and its first lines."""
+    name = path.name.lower()
+    for suffix in (".gz", ".bgz"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    if name.endswith(".vcf"):
+        return "vcf"
+    if name.endswith(".cns"):
+        return "cnvkit-cns"
+    if name.endswith(".cnr"):
+        return "cnvkit-cnr"
+    try:
+        n, first = _first_data_line(path)
+    except OSError as exc:
+        raise InvalidInput("file", str(path), "a readable file", hint=exc.strerror) from None
+    if first.startswith("##fileformat=VCF"):
+        return "vcf"
+    columns = set(first.split("\t"))
+    if {"Hugo_Symbol", "Tumor_Sample_Barcode"} <= columns:
+        return "maf"
+    if {"nMajor", "nMinor"} <= columns:
+        return "allele-specific-segments"
+    if {"chromosome", "start", "end", "log2"} <= columns:
+        return "cnvkit-cnr" if "weight" in columns and "probes" not in columns else "cnvkit-cns"
+    if columns & {"seg.mean", "Segment_Mean", "segment_mean"} or name.endswith(".seg"):
+        return "seg"
+    if first.split("\t")[0] in ("Hugo_Symbol", "Gene Symbol", "Gene_Symbol"):
+        return "gene-cna"
+    if columns & {"Chromosome", "chromosome", "chrom"} and columns & {"total_cn", "tcn", "copy_number", "CN"}:
+        return "allele-specific-segments"
+    if name.endswith((".maf", ".maf.tsv")):
+        return "maf"
+    raise InvalidInput(f"{path.name} line {n or 1}", short(first), ALLOWED)
+
+
+def _mutation(call: RawCall, warnings: list[str]) -> Mutation:
+    if call.hgvsp is None or call.hgvsp in ("", ".", "p.?"):
+        return Mutation(
+            gene=call.gene, hgvsp=None, hgvsc=call.hgvsc, exon=call.exon, source=call.source, vaf=call.vaf
+        )
+    is_erbb2 = call.gene == "ERBB2"
+    try:
+        change = parse(call.hgvsp, erbb2_sequence() if is_erbb2 else None)
+    except HgvsError as exc:
+        warnings.append(f"{call.source}: {call.gene} {call.hgvsp!r} not normalised ({exc})")
+        return Mutation(
+            gene=call.gene, hgvsp=None, hgvsc=call.hgvsc, exon=call.exon, source=call.source, vaf=call.vaf
+        )
+    warnings.extend(f"{call.source}: {call.gene} {call.hgvsp}: {w}" for w in change.warnings)
+    if not is_erbb2:
+        return Mutation(
+            gene=call.gene,
+            hgvsp=change.text,
+            hgvsc=call.hgvsc,
+            exon=call.exon,
+            source=call.source,
+            vaf=call.vaf,
+        )
+    cls = classify(change)
+    return Mutation.model_validate(
+        {
+            "gene": "ERBB2",
+            "hgvsp": change.text,
+            "hgvsc": call.hgvsc,
+            "class": cls.class_,
+            "exon": call.exon if call.exon is not None else cls.exon,
+            "source": call.source,
+            "hotspot": cls.hotspot,
+            "references": list(cls.references),
+            "note": cls.note,
+            "vaf": call.vaf,
+        }
+    )
+
+
+def assemble(
+    file_format: FileFormat,
+    *,
+    sample: str | None,
+    genome: Genome | None,
+    calls: list[RawCall],
+    copy_number: CopyNumberResult | None,
+    sequenced_genes: Collection[str] | None,
+    warnings: list[str],
+) -> GenomicProfile:
+    warnings = list(warnings)
+    mutations: dict[str, list[Mutation]] = {g: [] for g in GENES}
+    seen: set[tuple[str, str]] = set()
+    for call in calls:
+        m = _mutation(call, warnings)
+        key = (m.gene, m.hgvsp or m.source)
+        if key in seen:
+            continue
+        seen.add(key)
+        mutations.setdefault(m.gene, []).append(m)
+    mutation_data = file_format in ("vcf", "maf")
+    sequenced = sorted(set(sequenced_genes or ()) & set(GENES)) if mutation_data else []
+    co: list[CoAlteration] = []
+    for gene in CO_GENES:
+        found = mutations.get(gene, [])
+        note, refs = co_gene_note(gene)
+        if found:
+            status = "mutant"
+        elif gene in sequenced:
+            status = "wild-type"
+        else:
+            status = "not-assessed"
+        co.append(CoAlteration(gene=gene, status=status, mutations=found, note=note, references=list(refs)))
+    if copy_number is not None:
+        finding = Erbb2Finding(
+            amplified=copy_number.amplified,
+            copy_number=copy_number.copy_number,
+            evidence=copy_number.evidence,
+            mutations=mutations["ERBB2"],
+        )
+        warnings.extend(copy_number.warnings)
+    else:
+        evidence = "no ERBB2 copy-number data in this file (sequence variants only)"
+        finding = Erbb2Finding(evidence=evidence, mutations=mutations["ERBB2"])
+    return GenomicProfile(
+        sample=sample,
+        genome=genome,
+        file_format=file_format,
+        erbb2=finding,
+        co_alterations=co,
+        sequenced_genes=sequenced,
+        warnings=list(dict.fromkeys(warnings)),
+    )
+
+
+def profile_file(
+    path: str | Path,
+    *,
+    sample: str | None = None,
+    genome: Genome | None = None,
+    amplification: AmplificationThresholds | None = None,
+    sequenced_genes: Collection[str] | None = None,
+) -> GenomicProfile:
+    """Profile ERBB2 (copy number, mutations) and co-alteration genes in one genomic file.
+
+    ``sequenced_genes`` names the genes the assay covered; only then can a gene with no variant be
+    called wild-type (otherwise it is ``not-assessed``).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput("file", str(path), "an existing genomic file (" + ALLOWED + ")")
+    thresholds = amplification or DEFAULT_THRESHOLDS
+    fmt = detect_format(path)
+    if fmt == "vcf":
+        v = read_vcf(path, sample=sample, genome=genome)
+        return assemble(
+            fmt, sample=v.sample, genome=v.genome, calls=v.calls, copy_number=None,
+            sequenced_genes=sequenced_genes, warnings=v.warnings,
+        )  # fmt: skip
+    if fmt == "maf":
+        m = read_maf(path, sample=sample, genome=genome)
+        return assemble(
+            fmt, sample=m.sample, genome=m.genome, calls=m.calls, copy_number=None,
+            sequenced_genes=sequenced_genes, warnings=m.warnings,
+        )  # fmt: skip
+    if fmt == "gene-cna":
+        cn = read_gene_table(path, sample=sample, thresholds=thresholds)
+    else:
+        kind = {"seg": "seg", "cnvkit-cns": "cns", "cnvkit-cnr": "cnr", "allele-specific-segments": "allele"}[
+            fmt
+        ]
+        cn = read_segments(path, sample=sample, genome=genome, thresholds=thresholds, kind=kind)  # type: ignore[arg-type]
+    return assemble(
+        fmt, sample=cn.sample, genome=cn.genome or genome, calls=[], copy_number=cn,
+        sequenced_genes=None, warnings=[],
+    )  # fmt: skip

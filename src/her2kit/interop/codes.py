@@ -1,0 +1,194 @@
+"""Code systems and the codes her2kit reads or writes in FHIR R4 / mCODE documents.
+
+fhir.resources does not check code bindings, so every code her2kit acts on is listed here,
+and every table says what it maps to. A code that is not here is reported as ignored, never
+guessed. See ``docs/fhir.md`` for the same tables in prose.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from her2kit.vocab import TumorType
+
+LOINC: Final = "http://loinc.org"
+SNOMED: Final = "http://snomed.info/sct"
+HGNC_SYSTEMS: Final = ("http://www.genenames.org/geneId", "http://www.genenames.org")
+ERBB2_HGNC: Final = "HGNC:3430"
+
+# --- LOINC observation codes ----------------------------------------------------------------
+
+HER2_INTERPRETATION: Final = "48676-1"  # HER2 [Interpretation] in Tissue
+HER2_IHC_SCORE: Final = "85319-2"  # HER2 [Presence] in Breast cancer specimen by Immune stain (score)
+HER2_IHC_PRESENCE: Final = "18474-7"  # HER2 Ag [Presence] in Tissue by Immune stain
+HER2_ISH_RATIO: Final = "49683-6"  # ERBB2 gene copy number/Chromosome 17 copy number in Tissue by FISH
+ERBB2_COPIES: Final = "74860-8"  # ERBB2 gene copy number/nucleus in Tissue by FISH
+CEP17_COPIES: Final = "74861-6"  # Chromosome 17 copy number/nucleus in Tissue by FISH
+CELLS_COUNTED: Final = "62361-1"  # Cells counted [#]
+ERBB2_DUPLICATION_FISH: Final = "96893-3"  # ERBB2 gene duplication in Tumor by FISH
+GENETIC_VARIANT: Final = "69548-6"  # Genetic variant assessment
+GENE_STUDIED: Final = "48018-6"  # Gene studied [ID]
+AMINO_ACID_CHANGE: Final = "48005-3"  # Amino acid change (pHGVS)
+STRUCTURAL_VARIANT_COPY_NUMBER: Final = "82155-3"  # Genomic structural variant copy number
+BODY_WEIGHT: Final = "29463-7"
+BODY_HEIGHT: Final = "8302-2"
+LVEF: Final = "10230-1"  # Left ventricular Ejection fraction
+
+# ER and PR: the breast-specimen codes (mCODE, MII), the tissue codes and the interpretation codes.
+ER_CODES: Final = frozenset({"85337-4", "40556-3", "16112-5"})
+PR_CODES: Final = frozenset({"85339-0", "40557-1", "16113-3"})
+
+# LOINC codes whose name restricts them to a breast cancer specimen.
+BREAST_ONLY_CODES: Final = frozenset({HER2_IHC_SCORE, "85337-4", "85339-0"})
+
+HER2_CODES: Final = frozenset(
+    {HER2_INTERPRETATION, HER2_IHC_SCORE, HER2_IHC_PRESENCE, HER2_ISH_RATIO, ERBB2_DUPLICATION_FISH}
+)
+
+LOINC_NAMES: Final[dict[str, str]] = {
+    HER2_INTERPRETATION: "HER2 interpretation",
+    HER2_IHC_SCORE: "HER2 IHC score",
+    HER2_IHC_PRESENCE: "HER2 Ag presence by immune stain",
+    HER2_ISH_RATIO: "ERBB2/CEP17 ratio by FISH",
+    ERBB2_DUPLICATION_FISH: "ERBB2 gene duplication by FISH",
+    GENETIC_VARIANT: "genetic variant assessment",
+    "85337-4": "ER (breast cancer specimen)",
+    "40556-3": "ER Ag presence",
+    "16112-5": "ER interpretation",
+    "85339-0": "PR (breast cancer specimen)",
+    "40557-1": "PR Ag presence",
+    "16113-3": "PR interpretation",
+    BODY_WEIGHT: "body weight",
+    BODY_HEIGHT: "body height",
+    LVEF: "LVEF",
+}
+
+# --- qualitative answers ----------------------------------------------------------------------
+
+# (system, code) → positive / negative / equivocal / indeterminate.
+ANSWER_CODES: Final[dict[tuple[str, str], str]] = {
+    (LOINC, "LA6576-8"): "positive",
+    (LOINC, "LA6577-6"): "negative",
+    (SNOMED, "10828004"): "positive",
+    (SNOMED, "260385009"): "negative",
+    (SNOMED, "42425007"): "equivocal",
+    (SNOMED, "82334004"): "indeterminate",
+    # HL7 v3 ObservationInterpretation
+    ("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "POS"): "positive",
+    ("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "NEG"): "negative",
+    ("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "IND"): "indeterminate",
+}
+
+# Words of a display or text (English and German, as the MII data uses), first match wins.
+ANSWER_WORDS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    (re.compile(r"\b(not[\s-]+amplified|non[\s-]?amplified|nicht[\s-]+amplifiziert)\b", re.I), "negative"),
+    (re.compile(r"\b(equivocal|borderline|grenzwertig|fraglich)\b", re.I), "equivocal"),
+    (re.compile(r"\b(indeterminate|inconclusive|unbestimmt|nicht beurteilbar)\b", re.I), "indeterminate"),
+    (re.compile(r"\b(negative?|negativ|absent|not detected)\b", re.I), "negative"),
+    (re.compile(r"\b(positive?|positiv|amplified|amplifiziert|present|detected)\b", re.I), "positive"),
+)
+
+# MII oBDS HER2 status codes (system ends with ...her2neu-status-obds).
+MII_HER2_OBDS: Final[dict[str, str]] = {"P": "positive", "N": "negative", "U": "indeterminate"}
+
+# --- tumour sites -----------------------------------------------------------------------------
+
+# ICD-10 / ICD-O-3 topography prefixes, most specific first.
+ICD_SITES: Final[tuple[tuple[str, TumorType], ...]] = (
+    ("C16.0", "gej"),  # cardia, gastro-oesophageal junction
+    ("C22.1", "biliary"),  # intrahepatic bile duct
+    ("C50", "breast"),
+    ("C16", "gastric"),
+    ("C15", "esophageal"),
+    ("C18", "colorectal"),
+    ("C19", "colorectal"),
+    ("C20", "colorectal"),
+    ("C34", "nsclc"),
+    ("C23", "biliary"),
+    ("C24", "biliary"),
+    ("C54", "endometrial"),
+    ("C53", "cervical"),
+    ("C56", "ovarian"),
+    ("C67", "bladder"),
+    ("C25", "pancreatic"),
+    ("C07", "salivary"),
+    ("C08", "salivary"),
+)
+
+# SNOMED CT disorders her2kit recognises by code; other SNOMED codes fall back to the display.
+SNOMED_SITES: Final[dict[str, TumorType]] = {
+    "254837009": "breast",  # Malignant neoplasm of breast
+    "408643008": "breast",  # Infiltrating duct carcinoma of breast
+    "372064008": "breast",  # Malignant neoplasm of female breast
+    "363349007": "gastric",  # Malignant tumor of stomach
+    "363402007": "esophageal",  # Malignant tumor of esophagus
+    "363406005": "colorectal",  # Malignant tumor of colon
+    "363351006": "colorectal",  # Malignant tumor of rectum
+    "254637007": "nsclc",  # Non-small cell lung cancer
+}
+
+# Words of a display or text, checked in order (the GEJ before the stomach and the oesophagus);
+# a small-cell lung carcinoma is not matched (``SMALL_CELL``), "non-small cell" is.
+SITE_WORDS: Final[tuple[tuple[re.Pattern[str], TumorType], ...]] = (
+    (re.compile(r"g(?:astro)?-?o?esophageal junction|gej\b|cardia", re.I), "gej"),
+    (re.compile(r"breast|mamma", re.I), "breast"),
+    (re.compile(r"stomach|gastric|magen", re.I), "gastric"),
+    (re.compile(r"o?esophag|speiseröhre|ösophagus", re.I), "esophageal"),
+    (re.compile(r"colon|rect(um|al)|colorectal|kolorektal|sigm", re.I), "colorectal"),
+    (re.compile(r"lung|bronch", re.I), "nsclc"),
+    (re.compile(r"bile duct|cholangio|gall ?bladder|biliary|gallenblase|gallengang", re.I), "biliary"),
+    (re.compile(r"endometri|corpus uteri", re.I), "endometrial"),
+    (re.compile(r"cervix|cervical", re.I), "cervical"),
+    (re.compile(r"ovar", re.I), "ovarian"),
+    (re.compile(r"bladder|urothel", re.I), "bladder"),
+    (re.compile(r"pancrea", re.I), "pancreatic"),
+    (re.compile(r"salivary", re.I), "salivary"),
+)
+
+SMALL_CELL: Final = re.compile(r"(?<!non-)(?<!non )(?<!non)small[\s-]cell", re.I)
+SECONDARY_WORDS: Final = re.compile(r"\b(secondary|metasta)", re.I)
+
+# --- outgoing codes ---------------------------------------------------------------------------
+
+RESULT_CODINGS: Final[dict[str, list[dict[str, str]]]] = {
+    "positive": [
+        {"system": LOINC, "code": "LA6576-8", "display": "Positive"},
+        {"system": SNOMED, "code": "10828004", "display": "Positive (qualifier value)"},
+    ],
+    "negative": [
+        {"system": LOINC, "code": "LA6577-6", "display": "Negative"},
+        {"system": SNOMED, "code": "260385009", "display": "Negative (qualifier value)"},
+    ],
+    "equivocal": [{"system": SNOMED, "code": "42425007", "display": "Equivocal (qualifier value)"}],
+    "indeterminate": [{"system": SNOMED, "code": "82334004", "display": "Indeterminate (qualifier value)"}],
+}
+
+# R4 value sets of the status and type elements her2kit reads (fhir.resources does not check them).
+BUNDLE_TYPES_READ: Final = frozenset({"transaction", "collection", "searchset", "batch", "document"})
+OBSERVATION_STATUS: Final = frozenset(
+    {"registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"}
+)
+OBSERVATION_STATUS_USED: Final = frozenset({"final", "amended", "corrected", "preliminary"})
+MEDICATION_STATEMENT_STATUS: Final = frozenset(
+    {"active", "completed", "entered-in-error", "intended", "stopped", "on-hold", "unknown", "not-taken"}
+)
+MEDICATION_REQUEST_STATUS: Final = frozenset(
+    {"active", "on-hold", "cancelled", "completed", "entered-in-error", "stopped", "draft", "unknown"}
+)
+MEDICATION_REQUEST_INTENT: Final = frozenset(
+    {
+        "proposal",
+        "plan",
+        "order",
+        "original-order",
+        "reflex-order",
+        "filler-order",
+        "instance-order",
+        "option",
+    }
+)
+MEDICATION_ADMINISTRATION_STATUS: Final = frozenset(
+    {"in-progress", "not-done", "on-hold", "completed", "entered-in-error", "stopped", "unknown"}
+)
+GENDERS: Final = frozenset({"male", "female", "other", "unknown"})

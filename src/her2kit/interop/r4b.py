@@ -1,0 +1,119 @@
+"""Validation against the HL7 FHIR R4 (R4B) models of fhir.resources, with errors naming the resource.
+
+fhir.resources checks structure and datatypes, not code bindings; the status and type codes
+her2kit reads are checked separately (:func:`check_codes`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError
+
+from her2kit.errors import InvalidInput
+from her2kit.interop import codes as C  # noqa: N812
+
+Json = dict[str, Any]
+
+_ID: Final = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+
+
+def resource_name(resource: Any) -> str:
+    """``Type/id`` of a resource dict, or its type alone."""
+    if not isinstance(resource, dict):
+        return "(not a resource)"
+    kind = str(resource.get("resourceType") or "(no resourceType)")
+    rid = resource.get("id")
+    return f"{kind}/{rid}" if rid else kind
+
+
+def _locate(doc: Json, loc: tuple[int | str, ...]) -> tuple[str, list[str]]:
+    """The resource a pydantic error location points into, and the path inside it."""
+    name = resource_name(doc)
+    path = [str(p) for p in loc]
+    entries = doc.get("entry")
+    if (
+        len(loc) >= 3
+        and loc[0] == "entry"
+        and isinstance(loc[1], int)
+        and loc[2] == "resource"
+        and isinstance(entries, list)
+        and loc[1] < len(entries)
+        and isinstance(entries[loc[1]], dict)
+    ):
+        inner = entries[loc[1]].get("resource")
+        return f"{resource_name(inner)} (Bundle.entry[{loc[1]}])", path[3:]
+    return name, path
+
+
+def validate(doc: Json) -> list[str]:
+    """Validate one resource (a Bundle validates its entries) as R4B; raise :class:`InvalidInput`.
+
+    Returns notes about what was tolerated: an invalid ``Bundle.id`` (the envelope's own
+    id, which carries no clinical data; the mCODE example bundles use an underscore in it)
+    is reported and not held against the content.
+    """
+    kind = doc.get("resourceType")
+    if not isinstance(kind, str):
+        raise InvalidInput("resourceType", kind, "a FHIR resource type such as Bundle or Observation")
+    try:
+        model = get_fhir_model_class(kind)
+    except (KeyError, ValueError, AttributeError):
+        raise InvalidInput(
+            "resourceType", kind, "a FHIR R4 resource type such as Bundle or Observation"
+        ) from None
+    notes: list[str] = []
+    checked = doc
+    if kind == "Bundle" and isinstance(doc.get("id"), str) and not _ID.match(doc["id"]):
+        notes.append(
+            f"Bundle.id {doc['id']!r} is not a valid FHIR id ([A-Za-z0-9-.], at most 64 characters); "
+            "tolerated, as the envelope's id carries no clinical data"
+        )
+        checked = {k: v for k, v in doc.items() if k != "id"}
+    try:
+        model.model_validate(checked)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where, path = _locate(checked, tuple(err["loc"]))
+        msg = str(err.get("msg", "a valid value"))
+        msg = msg.removeprefix("Value error, ")
+        field = f"{where}.{'.'.join(path)}" if path else where
+        raise InvalidInput(field, err.get("input"), f"valid FHIR R4 ({msg})") from None
+    except (TypeError, ValueError, KeyError) as exc:  # fhir.resources raises these for some shapes
+        raise InvalidInput(resource_name(doc), "(document)", "valid FHIR R4", hint=str(exc)[:200]) from None
+    check_codes(doc)
+    return notes
+
+
+def _check(resource: Json, element: str, allowed: frozenset[str], where: str) -> None:
+    value = resource.get(element)
+    if value is not None and value not in allowed:
+        raise InvalidInput(f"{where}.{element}", value, ", ".join(sorted(allowed)))
+
+
+def check_codes(doc: Json) -> None:
+    """Check the required code bindings of the elements her2kit reads (fhir.resources does not)."""
+    resources: list[tuple[Json, str]] = []
+    if doc.get("resourceType") == "Bundle":
+        _check(doc, "type", C.BUNDLE_TYPES_READ, "Bundle")
+        for i, entry in enumerate(doc.get("entry") or []):
+            res = entry.get("resource") if isinstance(entry, dict) else None
+            if isinstance(res, dict):
+                resources.append((res, f"{resource_name(res)} (Bundle.entry[{i}])"))
+    else:
+        resources.append((doc, resource_name(doc)))
+    for res, where in resources:
+        kind = res.get("resourceType")
+        if kind == "Observation":
+            _check(res, "status", C.OBSERVATION_STATUS, where)
+        elif kind == "Patient":
+            _check(res, "gender", C.GENDERS, where)
+        elif kind == "MedicationStatement":
+            _check(res, "status", C.MEDICATION_STATEMENT_STATUS, where)
+        elif kind == "MedicationRequest":
+            _check(res, "status", C.MEDICATION_REQUEST_STATUS, where)
+            _check(res, "intent", C.MEDICATION_REQUEST_INTENT, where)
+        elif kind == "MedicationAdministration":
+            _check(res, "status", C.MEDICATION_ADMINISTRATION_STATUS, where)

@@ -1,0 +1,177 @@
+"""The web application: the ``/v1`` REST API and the server-rendered pages, in one process.
+
+Pages are Jinja2 templates with autoescaping on (pathology text and case fields
+are always escaped), no JavaScript build step, and accessible markup: labelled
+fields, landmarks, a skip link, visible focus and high contrast.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from her2kit import __version__
+from her2kit.case import Case
+from her2kit.errors import Her2kitError, NotFound
+from her2kit.kb import default_kb
+from her2kit.kb.load import SECTIONS
+from her2kit.match import assess
+from her2kit.render import card, cite
+from her2kit.web.api import install_api
+from her2kit.web.forms import IHC_CHOICES, TUMOR_CHOICES, case_document
+from her2kit.web.search import search, title_of
+from her2kit.web.settings import Settings
+
+EXPLORER_SECTIONS = ("agents", "indications", "trials", "topics")
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(str(resources.files("her2kit.web") / "templates")),
+    autoescape=select_autoescape(["html", "j2", "html.j2"], default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    kb = default_kb()
+    html = _TEMPLATES.get_template(name).render(version=__version__, kb_version=kb.version, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def _references(ids: list[str]) -> list[dict[str, str]]:
+    kb = default_kb()
+    out = []
+    for ref_id in dict.fromkeys(ids):
+        ref = kb.references.get(ref_id)
+        out.append({"id": ref_id, "text": cite(ref) if ref else "(not in the knowledge base)"})
+    return out
+
+
+def _extract(text: str) -> Any:
+    try:
+        from her2kit.extract import extract_report
+    except ImportError:  # pragma: no cover - the extractor ships with the package
+        return None
+    return extract_report(text)
+
+
+def install_pages(app: FastAPI) -> None:
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> HTMLResponse:
+        return _page("index.html.j2", form={}, tumors=TUMOR_CHOICES, ihc=IHC_CHOICES)
+
+    @app.post("/assess", response_class=HTMLResponse, include_in_schema=False)
+    async def assess_page(request: Request) -> HTMLResponse:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        extraction = None
+        try:
+            doc = case_document(form)
+            text = form.get("report_text", "").strip()
+            if text:
+                extraction = _extract(text)
+                if extraction is not None and not doc["her2_tests"]:
+                    doc["her2_tests"] = [
+                        t.model_dump(mode="json", exclude_none=True) for t in extraction.case_tests()
+                    ]
+                if extraction is not None:
+                    for marker in ("er", "pr"):
+                        if getattr(extraction, marker) and marker not in doc["biomarkers"]:
+                            doc["biomarkers"][marker] = getattr(extraction, marker)
+            case = Case.model_validate(doc)
+            result = assess(case, default_kb())
+        except Her2kitError as exc:
+            return _page(
+                "index.html.j2", status=422, form=form, tumors=TUMOR_CHOICES, ihc=IHC_CHOICES, error=str(exc)
+            )
+        except ValueError as exc:  # pydantic ValidationError: name the field
+            from pydantic import ValidationError
+
+            from her2kit.case import invalid_input_from
+
+            message = str(invalid_input_from(exc)) if isinstance(exc, ValidationError) else "invalid input"
+            return _page(
+                "index.html.j2", status=422, form=form, tumors=TUMOR_CHOICES, ihc=IHC_CHOICES, error=message
+            )
+        refs = [ref for rule in result.her2.rationale for ref in rule.references]
+        refs += [ref for option in result.options for ref in option.evidence.references]
+        return _page("assessment.html.j2", a=result, extraction=extraction, references=_references(refs))
+
+    @app.get("/kb", response_class=HTMLResponse, include_in_schema=False)
+    def kb_page(q: str = "") -> HTMLResponse:
+        kb = default_kb()
+        query = q.strip()[:100]
+        hits = search(kb, query) if len(query) >= 2 else []
+        listing = [
+            (section, [{"id": rid, "title": title_of(r)} for rid, r in kb.section(section).items()])
+            for section in EXPLORER_SECTIONS
+        ]
+        return _page("kb.html.j2", q=query, hits=hits, listing=listing if not query else [])
+
+    @app.get("/kb/{record_id}", response_class=HTMLResponse, include_in_schema=False)
+    def kb_record_page(record_id: str) -> HTMLResponse:
+        kb = default_kb()
+        try:
+            record = kb.find(record_id)
+        except NotFound as exc:
+            return _page("kb.html.j2", status=404, q="", hits=[], listing=[], error=str(exc))
+        section = next(
+            name for name in SECTIONS if record_id in kb.section(name) or record in kb.section(name).values()
+        )
+        return _page(
+            "record.html.j2",
+            record_id=getattr(record, "id", record_id),
+            section=section,
+            title=title_of(record),
+            card=card(kb, record),
+        )
+
+    @app.get("/monitor", response_class=HTMLResponse, include_in_schema=False)
+    def monitor_form() -> HTMLResponse:
+        return _page("monitor.html.j2", course_text="", result=None)
+
+    @app.post("/monitor", response_class=HTMLResponse, include_in_schema=False)
+    def monitor_page(course: Annotated[str, Form()]) -> HTMLResponse:
+        from her2kit.case import decode_document
+        from her2kit.safety import monitor, parse_course
+        from her2kit.safety.plot import plot_course
+
+        try:
+            parsed = parse_course(decode_document(course, "course.json"))
+            result = monitor(parsed, default_kb())
+        except Her2kitError as exc:
+            return _page("monitor.html.j2", status=422, course_text=course, result=None, error=str(exc))
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as tmp:
+            svg = Path(plot_course(parsed, result, Path(tmp) / "lvef.svg", default_kb())).read_text()
+        svg = svg[svg.index("<svg") :]
+        return _page("monitor.html.j2", course_text=course, result=result, plot_svg=svg)
+
+    @app.get("/robots.txt", include_in_schema=False)
+    def robots() -> Response:
+        return Response("User-agent: *\nDisallow: /\n", media_type="text/plain")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    app = FastAPI(
+        title="her2kit",
+        version=__version__,
+        description=(
+            "HER2-targeted therapy engine: HER2 status interpretation (ASCO/CAP, CAP/ASCP/ASCO), therapy matching "
+            "with evidence and safety gates, treatment-course monitoring, and a cited knowledge base. It supports "
+            "clinical decisions; it does not make them. Errors are RFC 9457 problem+json documents."
+        ),
+    )
+    install_api(app, settings)
+    install_pages(app)
+    return app
+
+
+def openapi_json(app: FastAPI) -> str:
+    return json.dumps(app.openapi(), indent=2, sort_keys=True) + "\n"

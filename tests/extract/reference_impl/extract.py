@@ -1,0 +1,881 @@
+# ruff: noqa
+# Frozen copy of her2kit.extract before the performance rewrite; used only by test_differential.py. Do not edit.
+"""Read HER2 (and ER/PR) results from the free text of a pathology report.
+
+The extractor is conservative by design: a value is read only where a HER2 (or ISH, ER, PR)
+name stands right before it, never from a legend, a guideline, a control or an Oncotype DX
+score, and a result that is only announced sets ``pending`` instead of being guessed. Every
+test carries the character span it was read from. See ``docs/extraction.md``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from pydantic import ValidationError
+
+from her2kit.errors import Her2kitError
+from . import patterns as P  # noqa: N812
+from .model import Evidence, ExtractedIhc, ExtractedIsh, ExtractionResult
+from .sentences import Sentences
+
+Status = Literal["positive", "negative", "equivocal"]
+Receptor = Literal["positive", "low", "negative"]
+
+WINDOW: Final = 220  # characters read after a HER2 name
+STATUS_REACH: Final = 110  # a status word must stand this close to the name
+RECEPTOR_WINDOW: Final = 100
+QUOTE_REACH: Final = 380  # a "previously performed ..." phrase covers this much text after it
+ISH_CONTEXT_BEFORE: Final = 300
+ISH_CLUSTER_GAP: Final = 1500
+ONCOTYPE_REACH: Final = 700
+QUOTED_SOURCE: Final = "quoted from a prior report"
+
+_SCORE_CANON: Final[dict[str, str]] = {"zero": "0", "zoro": "0", "null": "0"}
+_SCORE_STATUS: Final[dict[str, Status]] = {
+    "0": "negative",
+    "1+": "negative",
+    "2+": "equivocal",
+    "3+": "positive",
+}
+_ISH_BETWEEN: Final = re.compile(
+    r"FISH|\bISH\b|CISH|SISH|ratio|CEP\s*-?17|amplif|allred|H-?score|grade|nottingham", re.I
+)
+_RECEPTOR_BETWEEN: Final = re.compile(r"=|calculated|proportion|\bsum\b|allred\s+score\s+for|h-?score", re.I)
+_FOLLOWED_BY_FOR: Final = re.compile(
+    r"^\s+for\b(?!\s+(?:HER[\s\-]?2\S*\s+)?(?:protein\s+)?(?:over-?\s?expression|amplification))", re.I
+)
+_LEGEND_GAP: Final = 12
+_RT_SCORE: Final = re.compile(r"^\s*score\s*[:=]?\s*(\d{1,3}(?:\.\d+)?)(?![\d+])", re.I)
+_SIGN_AFTER: Final = re.compile(
+    r"^([+\-])(?![\w.])(?!\s*[:\-]?\s*(?:pos|neg|equiv|weak|strong|low|\d))", re.I
+)
+_STATUS_FOR_BEFORE: Final = re.compile(rf"({P._POS}|{P._NEG})\s+for\s+(?:the\s+)?$", re.I)
+_PERCENT_AFTER_NAME: Final = re.compile(r"^[\s.:]{0,4}(\d{1,3}(?:\.\d)?)\s*%")
+
+
+# --- context -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Ctx:
+    text: str
+    sents: Sentences
+    excluded: list[tuple[int, int]]
+    quoted: list[tuple[int, int, bool]]
+    addendum_at: int | None
+    her2: list[tuple[int, int]]
+    stops: list[int]
+    warnings: list[str] = field(default_factory=list)
+
+    def is_excluded(self, pos: int) -> bool:
+        return any(a <= pos < b for a, b in self.excluded)
+
+    def quote(self, pos: int) -> tuple[bool, bool]:
+        """(inside a quoted passage, the passage names a biopsy)."""
+        for a, b, biopsy in self.quoted:
+            if a <= pos < b:
+                return True, biopsy
+        return False, False
+
+    def in_addendum(self, pos: int) -> bool:
+        return self.addendum_at is not None and pos >= self.addendum_at
+
+    def rank(self, pos: int) -> tuple[int, int, int]:
+        return (0 if self.quote(pos)[0] else 1, 1 if self.in_addendum(pos) else 0, pos)
+
+    def next_stop(self, pos: int) -> int:
+        i = bisect.bisect_right(self.stops, pos)
+        return self.stops[i] if i < len(self.stops) else len(self.text)
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+
+def _her2_anchors(text: str) -> list[tuple[int, int]]:
+    """HER2 names, with runs such as "HER2/NEU (HERCEPTEST)" merged into one."""
+    out: list[tuple[int, int]] = []
+    for m in P.HER2.finditer(text):
+        if out:
+            gap = text[out[-1][1] : m.start()]
+            if len(gap) <= 6 and re.fullmatch(r"[\s()/\-:.,]*", gap):
+                out[-1] = (out[-1][0], m.end())
+                continue
+        out.append((m.start(), m.end()))
+    return out
+
+
+def _addendum_start(text: str) -> int | None:
+    for m in P.ADDENDUM.finditer(text):
+        before = text[max(0, m.start() - 25) : m.start()]
+        after = text[m.end() : m.end() + 30]
+        if P.ADDENDUM_NOT_HEADING.search(before) or P.ADDENDUM_SIGNATURE.match(after):
+            continue
+        if re.match(r"\s*(?:Review|Final)\s*:", after, re.I) or re.match(
+            r"s?\s*:\s*Pathologist", after, re.I
+        ):
+            continue
+        return m.start()
+    return None
+
+
+def _context(text: str) -> _Ctx:
+    excluded = []
+    for m in P.ONCOTYPE.finditer(text):
+        end = min(len(text), m.start() + ONCOTYPE_REACH)
+        stop = P.ONCOTYPE_END.search(text, m.end(), end)
+        excluded.append((m.start(), stop.start() if stop else end))
+    quoted = []
+    for m in P.QUOTED.finditer(text):
+        reach = 2 * QUOTE_REACH if m.group(0).lower().startswith("clinical") else QUOTE_REACH
+        end = min(len(text), m.end() + reach)
+        brk = P.SECTION_BREAK.search(text, m.end(), end)
+        # A specimen heading ("B: Lymph node", "C. SENTINEL") also ends the quoted passage.
+        head = re.compile(r"(?<=[.\s])[A-H]\s?[:.)]\s+[A-Z][A-Za-z]").search(text, m.end() + 40, end)
+        stops = [x.start() for x in (brk, head) if x is not None]
+        end = min([end, *stops])
+        window = text[max(0, m.start() - 40) : min(len(text), m.end() + 60)]
+        quoted.append((m.start(), end, bool(P.QUOTED_BIOPSY.search(window))))
+    her2 = _her2_anchors(text)
+    stops = sorted(
+        {m.start() for m in P.OTHER_MARKER.finditer(text)}
+        | {m.start() for m in P.OTHER_MARKER_I.finditer(text)}
+        | {a for a, _ in her2}
+        | {m.start() for m in P.SECTION_BREAK.finditer(text)}
+    )
+    return _Ctx(text, Sentences(text), excluded, quoted, _addendum_start(text), her2, stops)
+
+
+def _evidence(ctx: _Ctx, start: int, end: int) -> Evidence:
+    return Evidence(start=start, end=end, sentence=ctx.sents.around(start, end))
+
+
+def _legend_pair(segment: str) -> bool:
+    """Two different status words side by side ("Negative 0-1+, Equivocal 2+"): a legend, not a result."""
+    prev: tuple[str, int] | None = None
+    for m in P.STATUS_WORD.finditer(segment):
+        value = _status_of(m.group(1)) or m.group(1).lower().split()[0]
+        if prev is not None and prev[0] != value and m.start() - prev[1] <= _LEGEND_GAP:
+            return True
+        prev = (value, m.end())
+    return False
+
+
+def _status_of(word: str) -> Status | None:
+    w = " ".join(word.lower().split())
+    if w.startswith(("weakly", "low", "indeterminate")):
+        return None
+    if w.startswith("neg"):
+        return "negative"
+    if w.startswith(("equivocal", "borderline")):
+        return "equivocal"
+    return "positive"
+
+
+def _specimen_id(ctx: _Ctx, lo: int, hi: int, near: int) -> str | None:
+    best: tuple[int, str] | None = None
+    for m in P.SPECIMEN_ID.finditer(ctx.text, max(0, lo), min(len(ctx.text), hi)):
+        if m.group("part"):
+            label = f"part {m.group('part')}"
+        else:
+            label = m.group("id").upper()
+            if m.group("id2"):
+                label = f"{label}, {m.group('id2').upper()}"
+        # A label before the value (a heading, "Block Number: E18") wins over one after it.
+        dist = near - m.start() if m.start() <= near else 10_000 + m.start() - near
+        if best is None or dist < best[0]:
+            best = (dist, label)
+    return best[1] if best else None
+
+
+# --- HER2 statements and IHC -------------------------------------------------------------------
+
+
+@dataclass
+class _Stmt:
+    value: str
+    pos: int
+    rank: tuple[int, int, int]
+    specimen_id: str | None = None
+
+
+@dataclass
+class _Ihc:
+    score: str
+    start: int
+    end: int
+    rank: tuple[int, int, int]
+    quoted: bool
+    percent: float | None
+    specimen_id: str | None
+    specimen: Literal["biopsy", "resection"] | None
+    assay: str | None
+
+
+def _score(token: str, ctx: _Ctx) -> str:
+    t = "".join(token.lower().split())
+    t = _SCORE_CANON.get(t, t)
+    if t.startswith("+"):
+        t = t[1:] + "+"
+    if t == "0+":
+        ctx.warn('IHC "0+" read as score 0 (not as HER2-ultralow, which a report must state)')
+        return "0"
+    return t if t.endswith("+") or t == "0" else t + "+"
+
+
+def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
+    """Stated HER2 statuses, IHC scores, and positions of HER2 values without a score (image analysis)."""
+    text = ctx.text
+    statuses: list[_Stmt] = []
+    ihcs: list[_Ihc] = []
+    other_results: list[int] = []
+    for a_start, a_end in ctx.her2:
+        if ctx.is_excluded(a_start):
+            continue
+        w_end = min(a_end + WINDOW, ctx.next_stop(a_end))
+        window = text[a_end:w_end]
+        rank = ctx.rank(a_start)
+        quoted, biopsy = ctx.quote(a_start)
+        legend = _legend_pair(window[: STATUS_REACH + 20])
+        found = None if legend else _find_score(window)
+        rng = None if legend else P.SCORE_RANGE.search(window)
+        if (
+            rng
+            and (found is None or rng.start() <= found[1])
+            and not _bad_value(window, rng.start(), rng.end())
+        ):
+            ctx.warn("HER2 IHC score stated as a range (e.g. 0-1+); no single score read")
+            found = None
+        else:
+            rng = None
+        reach = STATUS_REACH if found is None else min(STATUS_REACH, found[2] + 25)
+
+        # RT-PCR (Oncotype DX) "Her2 Score: 10 Negative" or "8.9": not an IHC score.
+        rt = _RT_SCORE.match(window)
+        if rt and (float(rt.group(1)) > 3 or "." in rt.group(1)):
+            continue
+        # Image analysis: "HER2. 0.0%" — a value, but no score.
+        pm = _PERCENT_AFTER_NAME.match(window)
+        if pm and P.IMAGE_ANALYSIS.search(text, max(0, a_start - 400), min(len(text), a_end + 100)):
+            ctx.warn("HER2 reported by image analysis as a percentage; no IHC score read")
+            other_results.append(a_start)
+            continue
+
+        # Stated status: "HER2: Negative", "Her2-)", "negative for HER2".
+        status: Status | None = None
+        status_pos = a_start
+        sm = _SIGN_AFTER.match(window)
+        before = text[max(0, a_start - 30) : a_start]
+        bm = _STATUS_FOR_BEFORE.search(before)
+        if sm and P.SIGN_STATUS.match(window):
+            status = "positive" if sm.group(1) == "+" else "negative"
+        elif bm:
+            status = _status_of(bm.group(1))
+            status_pos = a_start - len(before) + bm.start()
+        elif not legend:
+            wm = P.STATUS_WORD.search(window, 0, reach)
+            if wm and not _bad_value(window, wm.start(), wm.end(), ish_ok=True):
+                status = _status_of(wm.group(1))
+                status_pos = a_end + wm.start()
+                low = wm.group(1).lower()
+                if low.startswith("weakly"):
+                    ctx.warn('"weakly positive" HER2 wording not read as a stated status')
+                elif low.startswith("indeterminate"):
+                    ctx.warn("HER2 stated as indeterminate")
+        if rng is not None and status not in (None, "negative") and "2" not in rng.group(0):
+            ctx.warn(f"HER2 stated as {status} beside a 0-1+ score range; status not read")
+            status = None
+        if status is not None:
+            sid = _specimen_id(ctx, status_pos - 150, status_pos + 60, status_pos)
+            statuses.append(_Stmt(status, status_pos, ctx.rank(status_pos), sid))
+
+        # IHC score.
+        if found is None and rng is None and not legend:
+            bt = P.SCORE_BEFORE_NAME.search(text, max(0, a_start - 40), a_start)
+            if bt and not ctx.is_excluded(bt.start()):
+                found = (bt.group("score"), bt.start("score") - a_end, bt.end("score") - a_end)
+        if found is None:
+            continue
+        token, s0, s1 = found
+        score = _score(token, ctx)
+        start, end = min(a_start, a_end + s0), a_end + s1
+        pct = None
+        pm2 = P.PERCENT_CELLS.search(window)
+        if pm2:
+            value = float(pm2.group("a") or pm2.group("b"))
+            pct = value if 0 <= value <= 100 else None
+        assay = None
+        am = P.IHC_ASSAY.search(text, max(0, a_start - 60), min(len(text), w_end + 200))
+        if am:
+            assay = P.IHC_ASSAY_CANON.get(am.group(1).lower().replace("a485", "a0485"), am.group(1))
+        specimen: Literal["biopsy", "resection"] | None = "biopsy" if quoted and biopsy else None
+        fm = P.SPECIMEN_FIELD.search(window)
+        if fm:
+            if P.RESECTION_WORD.search(fm.group(1)):
+                specimen = "resection"
+            elif P.BIOPSY_WORD.search(fm.group(1)):
+                specimen = "biopsy"
+        if status is not None and _SCORE_STATUS[score] != status:
+            ctx.warn(f"HER2 IHC {score} stated as {status}: wording and score disagree")
+        ihcs.append(
+            _Ihc(
+                score=score,
+                start=start,
+                end=end,
+                rank=rank,
+                quoted=quoted,
+                percent=pct,
+                specimen_id=_specimen_id(ctx, a_start - 150, a_end + s1 + 60, a_end + s1),
+                specimen=specimen,
+                assay=assay,
+            )
+        )
+    return statuses, ihcs, other_results
+
+
+def _bad_value(window: str, start: int, end: int, *, ish_ok: bool = False) -> bool:
+    """A value that belongs to a legend, a control, a guideline or (for IHC) an ISH statement."""
+    between = window[:start]
+    if P.LEGEND.search(between) or P.LEGEND_AFTER.match(window[end:]):
+        return True
+    if _FOLLOWED_BY_FOR.match(window[end:]):
+        return True
+    return not ish_ok and bool(_ISH_BETWEEN.search(between))
+
+
+def _find_score(window: str) -> tuple[str, int, int] | None:
+    cands: list[tuple[int, str, int]] = []
+    m = P.SCORE_ADJACENT.match(window)
+    if m:
+        cands.append((m.start("score"), m.group("score"), m.end("score")))
+    for rx in (P.SCORE_AFTER_STATUS, P.SCORE_AFTER_WORD):
+        for m in rx.finditer(window):
+            if not _bad_value(window, m.start("score"), m.end("score")):
+                cands.append((m.start("score"), m.group("score"), m.end("score")))
+                break
+    m = P.SCORE_PLUS_ANY.search(window, 0, 130)
+    if m:
+        cands.append((m.start("score"), m.group("score"), m.end("score")))
+    cands = [c for c in cands if not _bad_value(window, c[0], c[2])]
+    if not cands:
+        return None
+    start, token, end = min(cands)
+    return token, start, end
+
+
+# --- ISH ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Frag:
+    kind: str  # ratio | her2 | cep17 | cells | result | probe
+    value: float | str
+    start: int
+    end: int
+
+
+@dataclass
+class _IshCluster:
+    frags: list[_Frag] = field(default_factory=list)
+
+    def get(self, kind: str) -> _Frag | None:
+        for f in self.frags:
+            if f.kind == kind:
+                return f
+        return None
+
+
+def _ish_context(ctx: _Ctx, start: int, end: int) -> bool:
+    text = ctx.text
+    lo = max(0, start - ISH_CONTEXT_BEFORE)
+    if P.ISH_WORD.search(text, lo, min(len(text), end + 100)):
+        return True
+    i = bisect.bisect_left(ctx.her2, (lo, 0))
+    return i < len(ctx.her2) and ctx.her2[i][0] < end + 60
+
+
+def _sentence_legend(ctx: _Ctx, start: int, end: int) -> bool:
+    s0, _ = ctx.sents.bounds(start)
+    before = ctx.text[max(s0, start - 60) : start]
+    after = ctx.text[end : end + 25]
+    return bool(
+        P.LEGEND.search(before)
+        or P.LEGEND_AFTER.match(after)
+        or re.match(r"^\s*(?:HER[\s\-]?2\S*\s+)?(?:levels?|control)", after, re.I)
+    )
+
+
+def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
+    text = ctx.text
+    frags: list[_Frag] = []
+
+    def add(kind: str, value: float | str, m: re.Match[str], group: int | str = 0) -> None:
+        start, end = m.start(), m.end()
+        if ctx.is_excluded(start) or not _ish_context(ctx, start, end) or _sentence_legend(ctx, start, end):
+            return
+        frags.append(_Frag(kind, value, start, end))
+
+    for rx in (P.RATIO, P.RATIO_DETERMINED, P.RATIO_AFTER_ISH):
+        for m in rx.finditer(text):
+            if rx is P.RATIO and P.RATIO_AFTER_BAD.match(text[m.end() : m.end() + 40]):
+                continue
+            if rx is P.RATIO and not re.search(
+                r"HER|CEP|17|signal|FISH|ISH|amplif", text[max(0, m.start() - 40) : m.end()], re.I
+            ):
+                continue
+            add("ratio", float(m.group(1)), m)
+    for kind, rx in (("her2", P.HER2_MEAN), ("cep17", P.CEP17_MEAN)):
+        for m in rx.finditer(text):
+            value = next(g for g in m.groups() if g is not None)
+            add(kind, float(value), m)
+    for m in P.CELLS_COUNTED.finditer(text):
+        raw = (m.group(1) or m.group(2) or "").lower()
+        raw = " ".join(raw.split())
+        n = P.COUNT_WORDS.get(raw) if not raw.isdigit() else int(raw)
+        if n:
+            add("cells", float(n), m)
+    taken: list[tuple[int, int]] = []
+    for value, rx in (
+        ("not-amplified", P.ISH_NOT_AMPLIFIED),
+        ("equivocal", P.ISH_EQUIVOCAL),
+        ("amplified", P.ISH_AMPLIFIED),
+    ):
+        for m in rx.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            # "amplification" needs HER2 or an ISH method nearby, not just the word itself.
+            near = text[max(0, m.start() - 200) : m.end() + 80]
+            if not (
+                P.HER2.search(near)
+                or P.ISH_TECHNIQUE.search(near)
+                or re.search(r"CEP\s*-?17|PathVysion", near, re.I)
+            ):
+                continue
+            taken.append((m.start(), m.end()))
+            add("result", value, m)
+    for m in P.SINGLE_PROBE.finditer(text):
+        add("probe", "single", m)
+    frags.sort(key=lambda f: f.start)
+    return frags
+
+
+def _clusters(frags: list[_Frag]) -> list[_IshCluster]:
+    out: list[_IshCluster] = []
+    cur = _IshCluster()
+    last = -(10**9)
+    for f in frags:
+        prev = cur.get(f.kind)
+        new = (
+            f.start - last > ISH_CLUSTER_GAP
+            or (prev is not None and prev.value != f.value)
+            or (f.kind == "result" and cur.get("result") is not None and cur.get("ratio") is not None)
+        )
+        if new and cur.frags:
+            out.append(cur)
+            cur = _IshCluster()
+        if prev is None or new:
+            cur.frags.append(f)
+        last = f.end
+    if cur.frags:
+        out.append(cur)
+    return [c for c in out if any(c.get(k) for k in ("ratio", "result", "her2"))]
+
+
+def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool]]:
+    text = ctx.text
+    out = []
+    for c in _clusters(_ish_fragments(ctx)):
+        main = c.get("ratio") or c.get("result") or c.get("her2")
+        assert main is not None
+        lo = min(f.start for f in c.frags)
+        hi = max(f.end for f in c.frags)
+        quoted, biopsy = ctx.quote(main.start)
+        technique = P.ISH_TECHNIQUE.search(text, max(0, lo - 400), min(len(text), hi + 200))
+        kit = P.ISH_KIT.search(text, max(0, lo - 1200), min(len(text), hi + 600))
+        assay_parts = [technique.group(1).upper() if technique else None, kit.group(1) if kit else None]
+        assay = " ".join(p for p in assay_parts if p) or None
+        data: dict[str, object] = {
+            "method": "ish",
+            "evidence": _evidence(ctx, main.start, main.end),
+            "specimen_id": _specimen_id(ctx, lo - 100, hi + 250, main.start),
+            "assay": assay,
+        }
+        for kind, key in (("ratio", "ratio"), ("her2", "her2_copies"), ("cep17", "cep17_copies")):
+            f = c.get(kind)
+            if f is not None:
+                data[key] = f.value
+        cells = c.get("cells")
+        if cells is not None:
+            data["cells_counted"] = int(float(cells.value))
+        result = c.get("result")
+        if result is not None:
+            data["result"] = result.value
+        if c.get("probe") is not None:
+            data["probe"] = "single"
+            if "ratio" in data or "cep17_copies" in data:
+                ctx.warn("single-probe ISH with a ratio or CEP17 count; ratio and CEP17 not read")
+                data.pop("ratio", None)
+                data.pop("cep17_copies", None)
+        if quoted:
+            data["source"] = QUOTED_SOURCE
+            if biopsy:
+                data["specimen"] = "biopsy"
+        test = _build_ish(ctx, data)
+        if test is not None:
+            out.append((test, ctx.rank(main.start), quoted))
+    return out
+
+
+def _build_ish(ctx: _Ctx, data: dict[str, object]) -> ExtractedIsh | None:
+    try:
+        return ExtractedIsh.model_validate(data)
+    except (ValidationError, Her2kitError, ValueError):
+        pass
+    if "her2_copies" in data or "cep17_copies" in data:
+        ctx.warn(
+            "ISH ratio contradicts the mean copy numbers (or a value is implausible); copy numbers not read"
+        )
+        data.pop("her2_copies", None)
+        data.pop("cep17_copies", None)
+        try:
+            return ExtractedIsh.model_validate(data)
+        except (ValidationError, Her2kitError, ValueError):
+            pass
+    ctx.warn("an ISH statement with implausible values was not read")
+    return None
+
+
+# --- pending -----------------------------------------------------------------------------------
+
+
+def _pending(ctx: _Ctx) -> list[tuple[int, str]]:
+    """Positions of HER2 results announced but not given, with their kind ("ish" or "any")."""
+    text = ctx.text
+    out = []
+    for m in P.PENDING.finditer(text):
+        if ctx.is_excluded(m.start()):
+            continue
+        near = text[max(0, m.start() - 40) : m.end() + 40]
+        if P.NEGATED.search(near):
+            continue
+        s0, s1 = ctx.sents.bounds(m.start())
+        sentence = text[s0:s1]
+        here = P.HER2.search(sentence) or P.ISH_TECHNIQUE.search(sentence)
+        if not here:
+            if (
+                P.OTHER_MARKER.search(sentence)
+                or P.OTHER_MARKER_I.search(sentence)
+                or re.search(r"stain|recut|marker|receptor|immunohisto", sentence, re.I)
+            ):
+                if re.search(r"marker|prognostic|receptor\s+studies", sentence, re.I):
+                    ctx.warn("marker studies announced without naming HER2; not read as HER2 pending")
+                continue
+            p0, _ = ctx.sents.bounds(max(0, s0 - 1))
+            prev = text[max(p0, m.start() - 160) : s0]
+            if not (P.HER2.search(prev) or P.ISH_TECHNIQUE.search(prev)):
+                if re.search(r"marker|prognostic", sentence, re.I):
+                    ctx.warn("marker studies announced without naming HER2; not read as HER2 pending")
+                continue
+            sentence = prev + sentence
+        kind = (
+            "ish"
+            if P.ISH_TECHNIQUE.search(sentence) or re.search(r"amplification|in situ", sentence, re.I)
+            else "any"
+        )
+        out.append((m.start(), kind))
+    return out
+
+
+# --- ER / PR -----------------------------------------------------------------------------------
+
+
+def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
+    text = ctx.text
+    anchors: list[tuple[int, int, frozenset[str]]] = []
+    both_spans = []
+    for m in P.ER_PR_BOTH.finditer(text):
+        anchors.append((m.start(), m.end(), frozenset({"er", "pr"})))
+        both_spans.append((m.start(), m.end()))
+    for rx, name in ((P.ER_NAME, "er"), (P.PR_NAME, "pr")):
+        for m in rx.finditer(text):
+            if any(a <= m.start() < b for a, b in both_spans):
+                continue
+            anchors.append((m.start(), m.end(), frozenset({name})))
+    anchors.sort()
+    starts = sorted({a for a, _, _ in anchors} | set(ctx.stops))
+    er: list[_Stmt] = []
+    pr: list[_Stmt] = []
+
+    def emit(names: frozenset[str], value: str, pos: int, pct: tuple[float, float] | None) -> None:
+        for name in names:
+            v = value
+            if name == "er" and v == "positive" and pct is not None and pct[0] >= 1 and pct[1] <= 10:
+                ctx.warn("ER positive in 1-10% of cells read as ER-low (ASCO/CAP 2020)")
+                v = "low"
+            if name == "pr" and v == "low":
+                v = "positive"
+            (er if name == "er" else pr).append(_Stmt(v, pos, ctx.rank(pos)))
+
+    for a_start, a_end, names in anchors:
+        if ctx.is_excluded(a_start):
+            continue
+        i = bisect.bisect_left(starts, a_end)
+        nxt = starts[i] if i < len(starts) else len(text)
+        w_end = min(a_end + RECEPTOR_WINDOW, nxt)
+        window = text[a_end:w_end]
+        before = text[max(0, a_start - 12) : a_start]
+        if (
+            P.RECEPTOR_ABSENT_BEFORE.search(before)
+            and re.match(r"^\s*(?:were\s+|was\s+)?(?:\w+\s+)?(?:detected|found|identified)", window, re.I)
+            is None
+        ):
+            pass
+        if P.RECEPTOR_ABSENT_BEFORE.search(before) and re.match(
+            r"^[\s\w]{0,25}?\b(?:detected|identified|seen)", window, re.I
+        ):
+            emit(names, "negative", a_start, None)
+            continue
+        sm = _SIGN_AFTER.match(window)
+        if sm:
+            emit(names, "positive" if sm.group(1) == "+" else "negative", a_start, None)
+            continue
+        if P.RECEPTOR_ABSENT.match(window):
+            emit(names, "negative", a_start, None)
+            continue
+        if _legend_pair(window):
+            continue
+        pct = None
+        for pm in P.PERCENT.finditer(window, 0, 90):
+            if P.LEGEND.search(
+                window[: pm.start()].replace(">", "").replace("<", "")
+            ) or _RECEPTOR_BETWEEN.search(window[: pm.start()]):
+                break
+            lo = float(pm.group("lo"))
+            hi = float(pm.group("hi")) if pm.group("hi") else lo
+            cmp = (pm.group("cmp") or "").lower()
+            if cmp in ("<", "less than", "≤"):
+                lo, hi = (0.0, hi) if hi > 1 else (0.0, 0.0)
+            elif cmp in (">", "over", "more than", "greater than", "≥"):
+                hi = 100.0
+            pct = (lo, hi)
+            break
+        wm = P.STATUS_WORD.search(window, 0, 90)
+        if (
+            wm
+            and not _bad_value(window, wm.start(), wm.end(), ish_ok=True)
+            and not _RECEPTOR_BETWEEN.search(window[: wm.start()])
+        ):
+            word = wm.group(1).lower()
+            if word.startswith(("indeterminate", "equivocal", "borderline")):
+                continue
+            value = (
+                "low" if word.startswith("low") else ("negative" if word.startswith("neg") else "positive")
+            )
+            emit(names, value, a_end + wm.start(), pct)
+            continue
+        if pct is not None:
+            lo, hi = pct
+            if hi < 1:
+                emit(names, "negative", a_start, None)
+            elif lo >= 1 or (lo == 0 and hi == 100):
+                emit(names, "low" if hi <= 10 else "positive", a_start, None)
+                ctx.warn("ER/PR category derived from the stated percentage of stained nuclei")
+            else:
+                ctx.warn("ER/PR stated as a percentage range that spans 1%; not read")
+            continue
+        am = P.ALLRED.search(window, 0, 60)
+        if am and not _RECEPTOR_BETWEEN.search(window[: am.start()]):
+            emit(names, "negative" if int(am.group(1)) <= 2 else "positive", a_start, None)
+    # "positive for ER and PR", "negative for PR"
+    for m in P.STATUS_FOR_MARKER.finditer(text):
+        if ctx.is_excluded(m.start()):
+            continue
+        names_text = m.group("names")
+        value = _status_of(m.group("status")) or "positive"
+        found: set[str] = set()
+        if re.search(r"\bER\b|estrogen", names_text, re.I):
+            found.add("er")
+        if re.search(r"\bPR\b|PgR|progesteron", names_text, re.I):
+            found.add("pr")
+        emit(frozenset(found), value, m.start(), None)
+    return er, pr
+
+
+# --- assembling the result ---------------------------------------------------------------------
+
+
+def _resolve(ctx: _Ctx, stmts: list[_Stmt], what: str) -> str | None:
+    if not stmts:
+        return None
+    direct = [s for s in stmts if s.rank[0] == 1]
+    pool = direct or stmts
+    if not direct:
+        ctx.warn(f"{what} {QUOTED_SOURCE}")
+    if any(s.rank[1] for s in pool):
+        pool = [s for s in pool if s.rank[1]]
+    best = max(pool, key=lambda s: s.rank)
+    values = {s.value for s in pool}
+    labels = {s.specimen_id for s in pool if s.value != best.value} | {best.specimen_id}
+    if len(values) > 1 and None not in labels and len(labels) > 1:
+        ctx.warn(f"{what}: specimens differ ({', '.join(sorted(values))}); no single status read")
+        return None
+    if len(values) > 1:
+        earlier = sorted(values - {best.value})
+        ctx.warn(
+            f"{what}: the report also states {', '.join(earlier)}; the latest statement ({best.value}) is used"
+        )
+    return best.value
+
+
+def _dedupe_ihc(ctx: _Ctx, items: list[_Ihc]) -> list[_Ihc]:
+    direct_scores = {i.score for i in items if not i.quoted}
+    kept: list[_Ihc] = []
+    for item in sorted(items, key=lambda i: i.rank):
+        if item.quoted and item.score in direct_scores:
+            continue
+        same = [
+            k
+            for k in kept
+            if (k.specimen_id, k.quoted) == (item.specimen_id, item.quoted)
+            or ((item.specimen_id is None or k.specimen_id is None) and k.quoted == item.quoted)
+        ]
+        dup = next((k for k in same if k.score == item.score), None)
+        if dup is not None:
+            if item.specimen_id and not dup.specimen_id:
+                dup.specimen_id = item.specimen_id
+            continue
+        if same and ctx.in_addendum(item.start):
+            for k in same:
+                if not ctx.in_addendum(k.start) or k.start < item.start:
+                    ctx.warn(f"HER2 IHC {k.score} superseded by a later addendum ({item.score})")
+                    kept.remove(k)
+        elif same:
+            ctx.warn("the report gives more than one HER2 IHC score for the same or unlabelled specimens")
+        kept.append(item)
+    return kept
+
+
+def _dedupe_ish(
+    ctx: _Ctx, items: list[tuple[ExtractedIsh, tuple[int, int, int], bool]]
+) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool]]:
+    def key(t: ExtractedIsh) -> tuple[object, ...]:
+        return (t.ratio, t.result, t.her2_copies)
+
+    direct = {key(t) for t, _, q in items if not q}
+    kept: list[tuple[ExtractedIsh, tuple[int, int, int], bool]] = []
+    for item in sorted(items, key=lambda x: x[1]):
+        t, rank, q = item
+        if q and key(t) in direct:
+            continue
+        same = [
+            k
+            for k in kept
+            if k[2] == q and (k[0].specimen_id == t.specimen_id or None in (k[0].specimen_id, t.specimen_id))
+        ]
+        if any(key(k[0]) == key(t) for k in same):
+            continue
+        # A bare result next to a fuller one is the same test said twice.
+        if any(
+            k[0].result == t.result and (k[0].ratio is None or t.ratio is None) and (k[0].ratio or t.ratio)
+            for k in same
+        ):
+            kept = [
+                k
+                for k in kept
+                if not (k in same and k[0].ratio is None and t.ratio is not None and k[0].result == t.result)
+            ]
+            if t.ratio is None:
+                continue
+        elif same and rank[1] and t.specimen_id is None and any(not k[1][1] for k in same):
+            for k in [k for k in same if not k[1][1]]:
+                ctx.warn("an earlier ISH statement was superseded by a later addendum")
+                kept.remove(k)
+        kept.append(item)
+    return kept
+
+
+def _ihc_model(ctx: _Ctx, item: _Ihc) -> ExtractedIhc | None:
+    data: dict[str, object] = {
+        "method": "ihc",
+        "score": item.score,
+        "evidence": _evidence(ctx, item.start, item.end),
+        "percent_cells": item.percent,
+        "specimen_id": item.specimen_id,
+        "specimen": item.specimen,
+        "assay": item.assay,
+    }
+    if item.quoted:
+        data["source"] = QUOTED_SOURCE
+    try:
+        return ExtractedIhc.model_validate(data)
+    except (ValidationError, Her2kitError, ValueError):
+        ctx.warn("an IHC statement with an implausible value was not read")
+        return None
+
+
+def _dcis_only(ctx: _Ctx, start: int, end: int) -> bool:
+    s0, s1 = ctx.sents.bounds(start)
+    region = ctx.text[max(0, s0, start - 60) : max(end, s1)]
+    region = re.sub(r"in\s+situ\s+hybridi[sz]ation", "", region, flags=re.I)
+    return bool(P.DCIS.search(region)) and not P.INVASIVE.search(region)
+
+
+def extract_report(text: str) -> ExtractionResult:
+    """Extract HER2 tests, the stated HER2 status, pending results and ER/PR from one report.
+
+    Pure and deterministic; never raises on any string.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return ExtractionResult()
+    ctx = _context(text)
+    statuses, ihc_items, other_results = _her2_statements(ctx)
+    ish_items = _dedupe_ish(ctx, _ish_tests(ctx))
+    ihc_items = _dedupe_ihc(ctx, ihc_items)
+
+    tests: list[tuple[int, ExtractedIhc | ExtractedIsh]] = []
+    for item in ihc_items:
+        model = _ihc_model(ctx, item)
+        if model is not None:
+            tests.append((item.start, model))
+    for ish, _, _ in ish_items:
+        tests.append((ish.evidence.start, ish))
+    tests.sort(key=lambda t: t[0])
+    for _, t in tests:
+        if t.source == QUOTED_SOURCE:
+            ctx.warn(f"HER2 {t.method.upper()} {QUOTED_SOURCE}")
+        if _dcis_only(ctx, t.evidence.start, t.evidence.end):
+            ctx.warn(f"HER2 {t.method.upper()} appears to refer to DCIS only")
+
+    # Pending: announced and not answered by a later (or addendum) result of that kind.
+    pending = False
+    result_positions: list[tuple[int, str]] = [(p, t.method) for p, t in tests if t.source != QUOTED_SOURCE]
+    result_positions += [(s.pos, "any") for s in statuses if s.rank[0] == 1]
+    result_positions += [(p, "any") for p in other_results]
+    for pos, kind in _pending(ctx):
+        answered = any(
+            (kind == "any" or method == "ish") and (p > pos or ctx.in_addendum(p))
+            for p, method in result_positions
+        )
+        if answered:
+            ctx.warn("a HER2 result announced as pending is reported later in the text")
+        else:
+            pending = True
+
+    stated = _resolve(ctx, statuses, "stated HER2 status")
+    er_stmts, pr_stmts = _receptors(ctx)
+    er = _resolve(ctx, er_stmts, "ER")
+    pr = _resolve(ctx, pr_stmts, "PR")
+    return ExtractionResult.model_validate(
+        {
+            "her2_tests": [t for _, t in tests],
+            "stated_status": stated,
+            "pending": pending,
+            "er": er,
+            "pr": pr,
+            "warnings": ctx.warnings,
+        }
+    )

@@ -1,0 +1,281 @@
+# ruff: noqa
+# Frozen copy of her2kit.extract before the performance rewrite; used only by test_differential.py. Do not edit.
+"""Regular expressions for HER2, ISH and hormone-receptor statements, compiled once at import.
+
+Reports in the wild are OCR text: words are broken by stray full stops ("HER-2/NEU. c-erb82"),
+letters are misread ("Postive", "zoro", "c-exbB2") and tables lose their layout. The patterns
+accept the common spellings and the common OCR slips, and nothing looser: a value is only read
+when a HER2 (or ISH, ER, PR) name stands right before it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_I = re.IGNORECASE
+
+# --- names -------------------------------------------------------------------------------------
+
+# HER2 and its aliases: HER2, HER-2/neu, HER 2 NEU, Her2neu, c-erbB-2 (and OCR c-erb82), HercepTest.
+HER2: Final = re.compile(
+    r"(?<![A-Za-z0-9])(?:"
+    r"HER[\s\-]?2(?:\s*/?\s*-?\s*neu)?"
+    r"|ER-2-NEU"
+    r"|c-?\s?erb-?\s?B-?2|c-?\s?e[rx]b-?[B8]2"
+    r"|herceptest?"
+    r")(?![A-Za-z0-9])",
+    _I,
+)
+
+# ISH methods and kits.
+ISH_WORD: Final = re.compile(
+    r"(?<![A-Za-z])(?:FISH|FIS[HZ]|CISH|SISH|DDISH|DISH|ISH|in[\s\-]+situ\s+hybridi[sz]ation"
+    r"|PathVysion|Vysis|INFORM\s+HER2|ZytoLight|IQFISH|CEP\s*-?\s*17|chromosome\s+17|amplification|amplified)"
+    r"(?![A-Za-z])",
+    _I,
+)
+ISH_TECHNIQUE: Final = re.compile(r"(?<![A-Za-z])(DDISH|CISH|SISH|FISH)(?![A-Za-z])", _I)
+ISH_KIT: Final = re.compile(r"\b(PathVysion|INFORM\s+HER2(?:\s+Dual\s+ISH)?|ZytoLight|IQFISH)\b", _I)
+IHC_ASSAY: Final = re.compile(
+    r"(?<![A-Za-z0-9])(herceptest?|4B5|CB11|A0?485|SP3|polyclonal)(?![A-Za-z0-9])",
+    _I,
+)
+IHC_ASSAY_CANON: Final[dict[str, str]] = {
+    "herceptest": "HercepTest",
+    "hercepte": "HercepTest",
+    "herceptes": "HercepTest",
+    "4b5": "PATHWAY 4B5",
+    "cb11": "CB11",
+    "a0485": "A0485",
+    "a485": "A0485",
+    "sp3": "SP3",
+    "polyclonal": "polyclonal",
+}
+
+# Other markers: the window after a HER2 name stops at the next one of these.
+OTHER_MARKER: Final = re.compile(
+    r"(?<![A-Za-z0-9\-])(?:ER|PR|PgR|ERA|Ki-?\s?67|MIB-?1|EGFR|p63|p53|CK\s?\d|AE1|CAM\s?5\.2|E[\s\-]?cadherin|keratin"
+    r"|estrogen|oestrogen|progesteron\w*|androgen)(?![A-Za-z0-9])"
+)
+OTHER_MARKER_I: Final = re.compile(
+    r"(?<![A-Za-z])(?:estrogen|oestrogen|progesteron\w*|Ki-?\s?67|E[\s\-]?cadherin|keratin|androgen|cell\s+cycle)",
+    _I,
+)
+
+# ER and PR names. "ER" and "PR" are matched in capitals only; "ER" not when it is a broken "HER-2".
+ER_PR_BOTH: Final = re.compile(
+    r"(?<![A-Za-z0-9\-])(?:ER\s*(?:/|and|&|,)\s*PR|ER\s*/\s*PgR|"
+    r"(?:o?estrogen)\s+(?:and|&|/)\s+progesteron\w*)(?:\s+receptors?)?(?![A-Za-z0-9])",
+    _I,
+)
+ER_NAME: Final = re.compile(
+    r"(?<![A-Za-z0-9\-])(?:ER(?:-ICA|A)?(?![\s\-]*2)|(?i:o?estrogen)(?:\s+(?i:receptors?))?(?:\s*\(ER\))?)"
+    r"(?![A-Za-z0-9])"
+)
+PR_NAME: Final = re.compile(
+    r"(?<![A-Za-z0-9\-])(?:PR(?:-ICA)?|PgR|PGR|(?i:progesteron\w*)(?:\s+(?i:receptors?))?(?:\s*\(PR\))?)"
+    r"(?![A-Za-z0-9])"
+)
+
+# --- values ------------------------------------------------------------------------------------
+
+_POS = r"pos[il1]?t[il1]?ve|postive|positve|posititve"
+_NEG = r"negat[il1]ve|negaitve|negtive"
+STATUS_WORD: Final = re.compile(
+    rf"(?<![A-Za-z])(weakly\s+(?:{_POS})|low[\s\-]+(?:{_POS})|{_POS}|{_NEG}|equivocal|borderline|indeterminate)"
+    r"(?![A-Za-z])",
+    _I,
+)
+# "HER2-" / "Her2+" as in "(ER+, PR+, Her2-)".
+SIGN_STATUS: Final = re.compile(r"([+\-])(?=\s*[),;]|\s+and\b|\s*$)")
+
+# An IHC score token. Bare digits only where a word such as "score" or a status stands before.
+_SCORE_PLUS = r"(?:[0-3]\s?\+|\+\s?[0-3])(?![\d+])"
+_SCORE_BARE = r"(?:[0-3](?!\.\d|[\d,/%+]|\s*%|\s*(?:cm|mm|x)\b)|zero|zoro|null)"
+SCORE_RANGE: Final = re.compile(
+    r"(?<![\d.])(?:0|zero|zoro)\s*\+?\s*(?:or|/|-|–|to)\s*1\s?\+(?![\d+])|(?<![\d.])1\s?\+?\s*(?:or|/|-|–|to)\s*2\s?\+",
+    _I,
+)
+SCORE_AFTER_WORD: Final = re.compile(
+    r"(?:\bscore[ds]?|\bintensity|\bstaining\s+intensity)(?:\s+(?:of|is|was|=))?\s*[:=]?\s*[(\[]?\s*"
+    rf"(?P<score>{_SCORE_PLUS}|{_SCORE_BARE})",
+    _I,
+)
+SCORE_AFTER_STATUS: Final = re.compile(
+    rf"(?P<status>{_POS}|{_NEG}|equivocal)(?:\s+reaction)?(?:\s+for\s+overexpression)?\s*[,:\-]?\s*[(\[]?\s*"
+    rf"(?:score\s*[:=]?\s*)?(?P<score>{_SCORE_PLUS}|{_SCORE_BARE})",
+    _I,
+)
+SCORE_ADJACENT: Final = re.compile(
+    r"^\s*(?:\([^()]{0,30}\)\s*)?(?:by\s+(?:IHC|immunohistochemistry|herceptest?)\s*)?[:=\-]?\s*"
+    rf"(?P<score>{_SCORE_PLUS}|[0-3](?!\.\d|[\d,/%+])|zero|zoro)",
+    _I,
+)
+SCORE_PLUS_ANY: Final = re.compile(rf"(?<![\d+./])(?P<score>{_SCORE_PLUS})")
+# Tables that print the value before the name: "SCORE. 1+. NEGATIVE. Her2/neu."
+SCORE_BEFORE_NAME: Final = re.compile(
+    rf"(?<![\d+])(?P<score>[0-3]\s?\+)\.?\s+(?P<status>{_POS}|{_NEG}|equivocal)\.?\s+$",
+    _I,
+)
+PERCENT_CELLS: Final = re.compile(
+    r"(?:%\s*(?:of\s+)?tumou?r\s+staining\s*[:=]?\s*(?P<a>\d{1,3})\s*%"
+    r"|(?<![\d.\-])(?P<b>\d{1,3})\s*%\s+of\s+(?:the\s+)?(?:invasive\s+)?(?:tumou?r|carcinoma|cancer|neoplastic)"
+    r"\s+cells\s+(?:show|exhibit|demonstrate|with|display)\w*\s+(?:\w+\s+){0,2}membran)",
+    _I,
+)
+
+# ISH values.
+_NUM = r"(\d{1,3}(?:\.\d{1,3})?)"
+RATIO: Final = re.compile(
+    r"\bratio\b(?:\s+(?:value|is|was|of|=|result))?(?:\s+(?:determined\s+to\s+be|calculated\s+as))?"
+    rf"[\s:=(]*{_NUM}(?![\d.]*\s*%)",
+    _I,
+)
+RATIO_DETERMINED: Final = re.compile(
+    rf"centromere\s+signals\s+(?:was|is|were)\s+(?:determined|calculated|found)\s+to\s+be\s+{_NUM}", _I
+)
+RATIO_AFTER_ISH: Final = re.compile(
+    r"(?:FISH|ISH|CISH|SISH)\s*\)?\s*[:=]\s*(\d{1,2}\.\d{1,3})\b(?!\s*%)\s*,?\s*(?=not|non|no\b|amplif)",
+    _I,
+)
+RATIO_AFTER_BAD: Final = re.compile(
+    r"\s*(?:or\s+(?:greater|more|higher|above|less|lower|below)|and\s+(?:above|below|greater|higher)"
+    r"|-\s*\d|–\s*\d|to\s+\d|is\s+(?:considered|defined))",
+    _I,
+)
+HER2_MEAN: Final = re.compile(
+    rf"(?:average|mean)\s+(?:of\s+)?{_NUM}\.?\s+(?:copies|signals)\s+of\s+(?:the\s+)?(?:LSI\s+)?HER[\s\-]?2"
+    r"|(?:average|mean)\s+(?:number\s+of\s+)?(?:LSI\s+)?HER[\s\-]?2(?:/neu)?\s+(?:gene\s+)?"
+    r"(?:copy\s+numbers?|copies|signals)(?:\s+(?:per|/)\s*(?:cell|nucleus|nuclei))?\s*(?:is|was|of|=|:)?\s*"
+    rf"{_NUM}"
+    rf"|HER[\s\-]?2(?:/neu)?\s+(?:signals|copies)\s*(?:per|/)\s*(?:cell|nucleus)\s*[:=]\s*{_NUM}",
+    _I,
+)
+CEP17_MEAN: Final = re.compile(
+    rf"(?:average|mean)\s+(?:of\s+)?{_NUM}\.?\s+(?:copies|signals)\s+of\s+(?:the\s+)?(?:CEP\s*-?17|chromosome\s+17)"
+    r"|(?:average|mean)\s+(?:number\s+of\s+)?(?:CEP\s*-?17|chromosome\s+17)(?:\s+centromere)?\s+"
+    r"(?:copy\s+numbers?|copies|signals)(?:\s+(?:per|/)\s*(?:cell|nucleus|nuclei))?\s*(?:is|was|of|=|:)?\s*"
+    rf"{_NUM}"
+    rf"|CEP\s*-?17\s+(?:signals|copies)\s*(?:per|/)\s*(?:cell|nucleus)\s*[:=]\s*{_NUM}",
+    _I,
+)
+_COUNT_WORDS = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|one\s+hundred|hundred"
+CELLS_COUNTED: Final = re.compile(
+    rf"(?<![\d.])(\d{{1,3}}|{_COUNT_WORDS})\s+(?:tumou?r\s+|invasive\s+|interphase\s+|carcinoma\s+)?"
+    r"(?:nuclei|cells)\s+(?:were\s+)?(?:counted|scored|analy[sz]ed|enumerated)"
+    r"|(?:number\s+of\s+)?(?:cells|nuclei)\s+(?:counted|scored|analy[sz]ed)\s*[:=]\s*(\d{1,3})",
+    _I,
+)
+COUNT_WORDS: Final[dict[str, int]] = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "one hundred": 100,
+    "hundred": 100,
+}
+ISH_NOT_AMPLIFIED: Final = re.compile(
+    r"(?<![A-Za-z])(?:not|non|no)[\s\-]*amplifi(?:ed|cation)"
+    r"|amplification\s+(?:(?:is|was|has\s+been)\s+)?not\s+(?:found|detected|identified|seen|observed|present|demonstrated)"
+    r"|no\s+(?:evidence\s+of\s+)?(?:HER[\s\-]?2(?:/neu)?\s+)?(?:gene\s+)?amplification"
+    r"|negative\s+for\s+(?:HER[\s\-]?2(?:/neu)?\s+)?(?:gene\s+)?amplification",
+    _I,
+)
+ISH_AMPLIFIED: Final = re.compile(
+    r"(?:\b(?:is|are|was|:|-)\s*|\bgene\s+|HER[\s\-]?2(?:/neu)?\s+)amplified\b(?!\s+control)"
+    r"|(?<=[.;]\s)amplified(?=\s*\.(?:\s|$)|\s*$)"
+    r"|positive\s+for\s+(?:HER[\s\-]?2(?:/neu)?\s+)?(?:gene\s+)?amplification"
+    r"|amplification\s+(?:(?:is|was|has\s+been)\s+)?(?:present|detected|identified|observed|demonstrated)",
+    _I,
+)
+ISH_EQUIVOCAL: Final = re.compile(
+    r"equivocal\s+(?:for\s+)?(?:HER[\s\-]?2\s+)?(?:gene\s+)?amplification"
+    r"|(?:FISH|ISH|CISH|SISH)\s*\)?\s*[:=\-]\s*equivocal",
+    _I,
+)
+SINGLE_PROBE: Final = re.compile(r"single[\s\-]+probe|HER2[\s\-]+only\s+probe", _I)
+
+# --- context -----------------------------------------------------------------------------------
+
+# Words that make a nearby value part of a legend, a guideline or a control, not a result.
+LEGEND: Final = re.compile(
+    r"<|>|≥|≤|\blevels?\s*:|guideline|defined|considered|criteria|\brange\b|control|\bknown\b|cell\s+lines?"
+    r"|\bif\b|should|reference|\bcut-?off|interpretation:\s*ER|scoring\s+system|scale\s+of\s+0",
+    _I,
+)
+LEGEND_AFTER: Final = re.compile(r"^\s*(?:<|>|≥|≤|=<|>=|is\s+defined|defined\s+as|if\b|=\s*\d)", _I)
+ONCOTYPE: Final = re.compile(r"onco\s?type|recurrence\s+score|mammaprint|RT-?PCR", _I)
+ONCOTYPE_END: Final = re.compile(r"see\s+separate|report\s+for\s+further|Microscopic|Final\s+Review", _I)
+ADDENDUM: Final = re.compile(
+    r"(?<![A-Za-z])(?:addend(?:um|a|im)|amended\s+report|supplementary\s+report)\b", _I
+)
+ADDENDUM_NOT_HEADING: Final = re.compile(
+    r"(?:\b(?:in|as|an|see|separate|future|subsequent|following|forthcoming)\s*$)", _I
+)
+ADDENDUM_SIGNATURE: Final = re.compile(r"^\s*(?:final|review|diagnosis)?\s*:?\s*(?:M\.D\.|Pathologist)", _I)
+QUOTED: Final = re.compile(
+    r"previously\s+(?:performed|reported|done|issued)|performed\s+on\s+(?:the\s+)?(?:prior|previous|another|"
+    r"outside|core|needle|earlier)|(?:prior|previous|outside|earlier)\s+(?:core\s+)?(?:biopsy|report|specimen|"
+    r"institution|hospital)|reported\s+(?:to\s+be|as)|outside\s+(?:report|institution|hospital|slides?)"
+    r"|see\s+outside|per\s+(?:outside|prior|previous|the\s+outside)|clinical\s+(?:diagnosis\s+and\s+)?history"
+    r"|clinical\s+information|history\s+of",
+    _I,
+)
+QUOTED_BIOPSY: Final = re.compile(r"biops|core|needle|\bFNA\b", _I)
+SECTION_BREAK: Final = re.compile(
+    r"ADDEND(?:UM|A)|FINAL\s+DIAGNOSIS|GROSS\s+DESCRIPTION|MICROSCOPIC\s+DESCRIPTION|SPECIMEN\(S\)|"
+    r"SYNOPTIC|INTRAOPERATIVE|PRE-OPERATIVE|Procedures/Addenda",
+)
+DCIS: Final = re.compile(
+    r"\bDCIS\b|ductal\s+carcinoma\s+in\s+situ|carcinoma\s+in\s+situ|intraductal|in[\s\-]situ\s+carcinoma", _I
+)
+INVASIVE: Final = re.compile(r"invasive|infiltrating|metasta", _I)
+NEGATED: Final = re.compile(
+    r"\b(?:not|never|no)\s+(?:been\s+)?(?:ordered|requested|performed|done|sent)|not\s+requested", _I
+)
+
+# Announced but not reported.
+PENDING: Final = re.compile(
+    r"\bpending\b(?!\s+clinical)"
+    r"|(?:has|have)\s+been\s+(?:ordered|requested|sent)"
+    r"|(?:was|were|is|are)\s+(?:being\s+)?(?:ordered|requested|sent\s+out)"
+    r"|will\s+be\s+(?:performed|reported|issued|evaluated|done|ordered|sent|assessed|forthcoming)"
+    r"|to\s+follow\b|will\s+follow|reported\s+(?:in|as)\s+an?\s+(?:addendum|separate\s+report)"
+    r"|(?:FISH|ISH)\s+ordered\s*:\s*yes",
+    _I,
+)
+
+# Specimen labels and types.
+SPECIMEN_ID: Final = re.compile(
+    r"\b(?:blocks?|slides?)(?:\s+(?:number|no\.?|#))?(?:\s+used)?\s*[:.#]?\s*[\"“(]?"
+    r"(?P<id>[A-Z]{0,2}\d{1,2}[A-Z]?\d{0,2})(?![A-Za-z0-9])(?:\s*(?:and|,|&)\s*[\"“]?(?P<id2>[A-Z]{1,2}\d{1,2}))?"
+    r"|\bPART\s*#\s*(?P<part>\d{1,2})\b",
+    _I,
+)
+SPECIMEN_FIELD: Final = re.compile(r"specimen(?:\s+type)?\s*:\s*([A-Za-z][A-Za-z \-]{2,40})", _I)
+RESECTION_WORD: Final = re.compile(r"excision|mastectomy|lumpectomy|resection|segmentectomy", _I)
+BIOPSY_WORD: Final = re.compile(r"biopsy|core|needle", _I)
+IMAGE_ANALYSIS: Final = re.compile(r"\bACIS\b|image\s+analysis", _I)
+
+# ER/PR values.
+PERCENT: Final = re.compile(
+    r"(?P<cmp>>|<|≥|≤|over|more\s+than|greater\s+than|less\s+than|approximately|about|~)?\s*"
+    r"(?<![\d.])(?P<lo>\d{1,3})(?:\s*(?:-|–|to)\s*(?P<hi>\d{1,3}))?\s*%",
+    _I,
+)
+ALLRED: Final = re.compile(r"allred(?:\s+score)?\s*[:=]?\s*(\d)(?!\d)", _I)
+RECEPTOR_ABSENT: Final = re.compile(
+    r"^[\s:\-.]*(?:no\s+(?:expression|staining|immunoreactivity)|not\s+(?:detected|identified|expressed))"
+    r"|^\s*(?:were\s+)?not\s+(?:detected|found)",
+    _I,
+)
+RECEPTOR_ABSENT_BEFORE: Final = re.compile(r"\bno\s+$", _I)
+STATUS_FOR_MARKER: Final = re.compile(
+    rf"(?P<status>{_POS}|{_NEG})\s+for\s+(?P<names>(?:(?:ER|PR|PgR|o?estrogen|progesteron\w*|receptors?|and|,|&|/|\s)+))",
+    _I,
+)

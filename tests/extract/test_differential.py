@@ -1,0 +1,125 @@
+"""The fast extractor gives byte-identical JSON to the frozen pre-optimisation one (reference_impl/)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from her2kit.extract import extract_report
+from her2kit.extract.cli import render_extraction
+from her2kit.extract.scan import Scanner
+from tests.extract.reference_impl import extract_report as reference_extract
+from tests.extract.reference_impl.cli import render_extraction as reference_render
+
+DATA = Path(__file__).parent / "data"
+REPORTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "tcga-brca" / "reports_dev.tsv"
+
+
+def _snippets() -> list[str]:
+    out: list[str] = []
+    for name in ("accept.yaml", "reject.yaml"):
+        cases: list[dict[str, Any]] = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+        out += [c["text"] for c in cases]
+    return out
+
+
+def _reports() -> list[str]:
+    if not REPORTS.exists():
+        return []
+    csv.field_size_limit(1 << 30)
+    with REPORTS.open(encoding="utf-8", newline="") as fh:
+        return [row["text"] for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)]
+
+
+SNIPPETS = _snippets()
+REPORT_TEXTS = _reports()
+
+
+def _same(text: str) -> None:
+    new = render_extraction(extract_report(text), "json")
+    old = reference_render(reference_extract(text), "json")
+    assert new == old
+
+
+def test_corpora_are_loaded() -> None:
+    assert len(SNIPPETS) >= 90
+
+
+@pytest.mark.parametrize("text", SNIPPETS, ids=[f"snippet{i}" for i in range(len(SNIPPETS))])
+def test_snippets_identical(text: str) -> None:
+    _same(text)
+
+
+@pytest.mark.skipif(not REPORT_TEXTS, reason="shared TCGA reports not available")
+def test_real_reports_identical() -> None:
+    assert len(REPORT_TEXTS) >= 100
+    fast = 0
+    for text in REPORT_TEXTS:
+        _same(text)
+        fast += Scanner(text).fast
+    assert fast == len(REPORT_TEXTS)  # the real reports take the keyword path, not the fallback
+
+
+def _variants(text: str) -> list[str]:
+    """Real reports changed in case and layout, and forced onto the fallback path."""
+    return [
+        text.upper(),
+        text.lower(),
+        text.replace(". ", ".\n"),
+        text.replace(": ", ":" + " " * 40),  # a long run of white space: fallback path
+        text.replace("s", "\u017f", 3),  # long s matches "s" case-insensitively: fallback path
+        text[: len(text) // 2],
+    ]
+
+
+@pytest.mark.skipif(not REPORT_TEXTS, reason="shared TCGA reports not available")
+def test_real_report_variants_identical() -> None:
+    her2 = [t for t in REPORT_TEXTS if "her" in t.lower()][:40]
+    for text in her2:
+        for variant in _variants(text):
+            _same(variant)
+
+
+def test_fallback_is_taken() -> None:
+    assert Scanner("HER2 3+").fast
+    assert not Scanner("HER2:" + " " * 40 + "3+").fast
+    assert not Scanner("HER2 3+ \u212a").fast  # Kelvin sign folds onto "k"
+    assert not Scanner("HER2 \u0663+").fast  # a non-ASCII digit
+    assert not Scanner("progesterone" + "x" * 60).fast
+
+
+_TOKENS = st.sampled_from(
+    [
+        "HER2", "HER-2/neu", "Her2neu", "c-erbB-2", "c-erb82", "ER-2-NEU", "HercepTest", " ", "  ", ": ", "\n",
+        ". ", "; ", "(", ")", "/", "-", "3+", "2+", "+3", "0", "1+", "0+", "zero", "score", "intensity",
+        "negative", "Positive", "POSTIVE", "equivocal", "weakly positive", "indeterminate", "FISH", "ISH", "CISH",
+        "ratio", "ratio of", "1.8", "2.4", "2.0", "HER2/CEP17 ratio", "average HER2 copy number per cell",
+        "mean CEP17 signals per cell", "5.2", "40 cells counted", "twenty nuclei were scored", "not amplified",
+        "no amplification", "amplified", "AMPLIFIED", "equivocal for amplification", "single probe",
+        "ER", "PR", "PgR", "ER/PR", "estrogen", "Progesterone receptor", "oestrogen", "Ki-67", "E-cadherin",
+        "Allred score", "7", "pending", "has been ordered", "will be reported", "to follow", "FISH Ordered: Yes",
+        "not been ordered", "ADDENDUM", "Addendum: Pathologist", "previously performed", "prior biopsy",
+        "clinical history", "outside report", "per outside", "Oncotype DX", "recurrence score", "RT-PCR",
+        "see separate", "Block Number: E18", "PART #4", "Specimen: core biopsy", "DCIS", "invasive", "<", ">",
+        "%", "90", "5", "less than", "defined", "control", "FINAL DIAGNOSIS", "GROSS DESCRIPTION", "ACIS",
+        "image analysis", "PathVysion", "4B5", "\u017f", "\u212a", "é", "x" * 50,
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TOKENS, max_size=60).map("".join))
+def test_report_like_text_identical(text: str) -> None:
+    _same(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_arbitrary_text_identical(text: str) -> None:
+    _same(text)

@@ -1,0 +1,146 @@
+"""Spans, determinism, robustness, rendering and the hand-off to the status engine."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from her2kit.case import IhcTest, IshTest
+from her2kit.extract import ExtractedIhc, ExtractedIsh, ExtractionResult, extract_report
+from her2kit.extract.cli import render_extraction
+from her2kit.status import interpret_her2
+
+REPORTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "tcga-brca" / "reports_dev.tsv"
+
+REPORT = (
+    "FINAL DIAGNOSIS: Invasive ductal carcinoma. ER: Positive (90%). PR: Negative.\n"
+    "HER2/neu (4B5): 2+ (equivocal), block A3. FISH to follow.\n"
+    "ADDENDUM: HER2 FISH (PathVysion), block A3: HER2/CEP17 ratio: 2.6; average HER2 copy number per cell: 5.2;"
+    " average CEP17 copy number per cell: 2.0; 40 cells counted. AMPLIFIED."
+)
+
+
+def test_spans_point_at_the_value() -> None:
+    result = extract_report(REPORT)
+    ihc, ish = result.her2_tests
+    assert isinstance(ihc, ExtractedIhc)
+    assert isinstance(ish, ExtractedIsh)
+    assert REPORT[ihc.evidence.start : ihc.evidence.end] == "HER2/neu (4B5): 2+"
+    assert REPORT[ish.evidence.start : ish.evidence.end].startswith("ratio")
+    assert "2.6" in REPORT[ish.evidence.start : ish.evidence.end]
+    for test in result.her2_tests:
+        assert REPORT[test.evidence.start : test.evidence.end] in test.evidence.sentence
+    assert (ish.ratio, ish.her2_copies, ish.cep17_copies, ish.cells_counted, ish.result) == (
+        2.6,
+        5.2,
+        2.0,
+        40,
+        "amplified",
+    )
+    assert ihc.specimen_id == ish.specimen_id == "A3"
+    assert result.pending is False
+    assert (result.er, result.pr, result.stated_status) == ("positive", "negative", "equivocal")
+
+
+def test_case_tests_feed_the_status_engine() -> None:
+    result = extract_report(REPORT)
+    tests = result.case_tests()
+    assert [type(t) for t in tests] == [IhcTest, IshTest]
+    status = interpret_her2(tests, "breast")
+    assert status.result == "positive"
+
+
+def test_result_is_closed() -> None:
+    with pytest.raises(ValueError, match="extra"):
+        ExtractionResult.model_validate({"unknown": 1})
+
+
+def test_json_round_trip_and_table() -> None:
+    result = extract_report(REPORT)
+    text = render_extraction(result, "json")
+    assert text.endswith("\n")
+    assert ExtractionResult.model_validate(json.loads(text)) == result
+    table = render_extraction(result, "table")
+    assert "IHC 2+" in table
+    assert "ratio 2.6" in table
+    assert "ER: positive" in table
+
+
+def test_no_long_text_in_warnings() -> None:
+    long_report = (
+        "HER2: Pending. "
+        + "x" * 5000
+        + " HER2/neu (HercepTest): 1+ negative. ADDENDUM: HER2/neu: 3+ positive."
+    )
+    result = extract_report(long_report)
+    assert all(len(w) < 160 for w in result.warnings)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=400))
+def test_never_raises_and_is_deterministic(text: str) -> None:
+    first = extract_report(text)
+    assert extract_report(text) == first
+    for test in first.her2_tests:
+        assert 0 <= test.evidence.start <= test.evidence.end <= len(text)
+
+
+_ALPHABET = st.sampled_from(
+    [
+        "HER2",
+        "HER-2/neu",
+        " ",
+        ": ",
+        "3+",
+        "2+",
+        "0",
+        "1+",
+        "negative",
+        "positive",
+        "FISH",
+        "ratio",
+        "1.8",
+        "2.4",
+        "not amplified",
+        "amplified",
+        "ER",
+        "PR",
+        "pending",
+        "ADDENDUM",
+        "(",
+        ")",
+        ". ",
+        "block A3",
+        "%",
+        "90",
+        "<",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_ALPHABET, max_size=40).map("".join))
+def test_report_like_text_never_raises(text: str) -> None:
+    result = extract_report(text)
+    for test in result.her2_tests:
+        assert 0 <= test.evidence.start <= test.evidence.end <= len(text)
+
+
+@pytest.mark.skipif(not REPORTS.exists(), reason="shared TCGA reports not available")
+def test_real_reports() -> None:
+    csv.field_size_limit(1 << 30)
+    with REPORTS.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+    assert len(rows) >= 100
+    for row in rows:
+        text = row["text"]
+        result = extract_report(text)
+        for test in result.her2_tests:
+            assert 0 <= test.evidence.start < test.evidence.end <= len(text)
+            assert text[test.evidence.start : test.evidence.end].strip()
+        assert all(len(w) < 200 for w in result.warnings)

@@ -1,0 +1,177 @@
+"""The REST API over a real server on 127.0.0.1: contracts, problem+json errors, limits, auth, logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from her2kit.web import create_app
+from her2kit.web.app import openapi_json
+from her2kit.web.settings import Settings
+from tests.conftest import ROOT, SHARED
+from tests.web.conftest import Server
+
+PROBLEM = "application/problem+json"
+CASE = json.loads((ROOT / "examples" / "breast-her2-low.json").read_text())
+COURSE = json.loads((ROOT / "examples" / "course-tdxd.json").read_text())
+
+
+def test_healthz(client: httpx.Client) -> None:
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["kb_version"]
+
+
+def test_status(client: httpx.Client) -> None:
+    r = client.post(
+        "/v1/status",
+        json={
+            "tumor": {"type": "breast"},
+            "her2_tests": [
+                {"method": "ihc", "score": "2+"},
+                {"method": "ish", "ratio": 2.3, "her2_copies": 4.1},
+            ],
+        },
+    )
+    assert r.status_code == 200
+    assert r.json()["her2"]["result"] == "positive"
+    assert r.json()["her2"]["ish_group"] == 1
+
+
+def test_assess_and_monitor(client: httpx.Client) -> None:
+    a = client.post("/v1/assess", json=CASE)
+    assert a.status_code == 200
+    assert a.json()["options"][0]["id"] == "ind:trastuzumab-deruxtecan-breast-hr-positive-her2-low-ultralow"
+    m = client.post("/v1/monitor", json=COURSE)
+    assert m.status_code == 200
+    assert m.json()["action"] == "reduce"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field", "fragment"),
+    [
+        (
+            "/v1/status",
+            {"tumor": {"type": "breast"}, "her2_tests": [{"method": "ihc", "score": "4+"}]},
+            "her2_tests.0.score",
+            '"3+"',
+        ),
+        ("/v1/status", {"tumor": {"type": "brest"}}, "tumor.type", "OncoTree"),
+        (
+            "/v1/status",
+            {"tumor": {"type": "breast"}, "her2_tests": [{"method": "ish", "ratio": -1}]},
+            "her2_tests.0.ratio",
+            "greater than or equal to 0",
+        ),
+        ("/v1/status", {"her2_tests": []}, "tumor", "required"),
+        ("/v1/assess", {**CASE, "colour": "blue"}, "colour", "known key"),
+        ("/v1/assess", {**CASE, "patient": {"weight_kg": 0}}, "patient.weight_kg", "greater than 0"),
+        (
+            "/v1/monitor",
+            {**COURSE, "weights": [{"date": "2026-01-01", "value": 70}]},
+            "weights.0.unit",
+            "required",
+        ),
+    ],
+)
+def test_bad_input_is_problem_json_naming_the_field(
+    client: httpx.Client, path: str, body: dict[str, Any], field: str, fragment: str
+) -> None:
+    r = client.post(path, json=body)
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith(PROBLEM)
+    problem = r.json()
+    assert problem["status"] == 422
+    assert problem["field"] == field
+    assert fragment in problem["allowed"] or fragment in problem["detail"]
+
+
+def test_malformed_json_is_a_problem(client: httpx.Client) -> None:
+    r = client.post("/v1/assess", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith(PROBLEM)
+
+
+def test_body_size_limit(client: httpx.Client) -> None:
+    r = client.post("/v1/extract", json={"text": "x" * 300_000})
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith(PROBLEM)
+
+
+def test_kb_routes(client: httpx.Client) -> None:
+    assert "agents" in client.get("/v1/kb").json()
+    ids = client.get("/v1/kb/agents").json()["ids"]
+    assert "agent:trastuzumab-deruxtecan" in ids
+    record = client.get("/v1/kb/agents/agent:trastuzumab-deruxtecan").json()
+    assert record["name"] == "trastuzumab deruxtecan"
+    hits = client.get("/v1/kb/search", params={"q": "deruxtecan ILD"}).json()
+    assert any(h["id"].startswith("ae:") for h in hits)
+    missing = client.get("/v1/kb/agents/agent:nope")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith(PROBLEM)
+
+
+def test_extract(client: httpx.Client) -> None:
+    r = client.post("/v1/extract", json={"text": "HER2 (4B5) immunohistochemistry: score 3+, positive."})
+    assert r.status_code == 200
+    tests = r.json()["her2_tests"]
+    assert tests
+    assert tests[0]["score"] == "3+"
+
+
+@pytest.mark.skipif(not (SHARED / "data").exists(), reason="shared data not present")
+def test_genomics_upload(client: httpx.Client) -> None:
+    path = SHARED / "data" / "variants" / "T001-BRCA.grch37.cna.tsv"
+    r = client.post(
+        "/v1/genomics",
+        params={"genome": "GRCh37"},
+        files={"file": (path.name, path.read_bytes(), "text/tab-separated-values")},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["erbb2"]["amplified"] is True
+
+
+def test_api_key_when_configured() -> None:
+    with Server(Settings(api_key="s3cret")) as secured, httpx.Client(base_url=secured.url) as c:
+        body = {"tumor": {"type": "breast"}, "her2_tests": []}
+        denied = c.post("/v1/status", json=body)
+        assert denied.status_code == 401
+        assert denied.headers["content-type"].startswith(PROBLEM)
+        assert c.post("/v1/status", json=body, headers={"X-API-Key": "s3cret"}).status_code == 200
+        assert c.get("/healthz").status_code == 200
+
+
+def test_logs_never_contain_case_content(client: httpx.Client, caplog: pytest.LogCaptureFixture) -> None:
+    secret = "PATIENT-MRN-99887766"
+    with caplog.at_level(logging.DEBUG):
+        client.post("/v1/assess", json={**CASE, "id": secret})
+        client.post("/v1/status", json={"tumor": {"type": secret}})
+        client.post("/v1/extract", json={"text": f"Name: {secret}. HER2 IHC 2+."})
+    assert secret not in caplog.text
+
+
+def test_openapi_snapshot() -> None:
+    snapshot = Path(__file__).parent / "openapi.snapshot.json"
+    current = openapi_json(create_app(Settings()))
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not snapshot.exists():
+        snapshot.write_text(current)
+    assert current == snapshot.read_text(), "OpenAPI changed: review, then rerun with UPDATE_SNAPSHOTS=1"
+
+
+@pytest.mark.skipif(not (SHARED / "data").exists(), reason="shared data not present")
+def test_fhir_assess_flags_the_inconsistent_ratio(client: httpx.Client) -> None:
+    bundle = json.loads(
+        (SHARED / "data" / "fhir" / "mii-testdata" / "Bundle-mii-exa-test-data-bundle-mtb-1.json").read_text()
+    )
+    r = client.post("/v1/fhir/assess", json=bundle)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert any("2.4" in line and "negative" in line for line in body["import"]["inconsistencies"])
+    assert body["fhir"]["resourceType"] == "Bundle"
+    assert body["assessment"]["her2"]["result"]
