@@ -143,3 +143,13 @@ def test_explain_topic_by_id_and_words() -> None:
     assert by_id.returncode == 0, by_id.stderr
     assert "References:" in by_id.stdout
     assert her2kit("explain", "what is HER2").stdout == by_id.stdout
+
+
+def test_extract_command(tmp_path: Path) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text("HER2 (4B5) immunohistochemistry: Score 3+, positive. ER positive (95%).")
+    out = her2kit("extract", str(report), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["her2_tests"][0]["score"] == "3+"
+    assert doc["er"] == "positive"

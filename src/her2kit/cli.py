@@ -41,6 +41,17 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="Validate, export and browse the knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+
+
+def _register_extract() -> None:
+    from her2kit.extract.cli import extract_command
+
+    app.command(
+        "extract", help="Extract HER2 (IHC, ISH), ER and PR results with evidence from a pathology report."
+    )(extract_command)
+
+
+_register_extract()
 fhir_app = typer.Typer(
     help="HL7 FHIR R4 / mCODE: import a Bundle into a case, export an assessment.", no_args_is_help=True
 )
