@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -270,24 +270,37 @@ def invalid_input_from(exc: ValidationError, root: str = "") -> InvalidInput:
     return InvalidInput(field, value, _allowed_from(dict(err)))
 
 
-def parse_case(data: Any) -> Case:
-    """Validate a decoded JSON document as a :class:`Case`."""
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_document(model: type[M], data: Any, what: str) -> M:
+    """Validate a decoded document as ``model``; any problem becomes one :class:`InvalidInput`."""
     if not isinstance(data, dict):
-        raise InvalidInput("(document)", type(data).__name__, "a JSON object describing one case")
+        raise InvalidInput("(document)", type(data).__name__, f"a JSON object describing {what}")
     try:
-        return Case.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise invalid_input_from(exc) from None
 
 
-def load_case(path: str | Path) -> Case:
-    """Read a case from a JSON (or YAML) file."""
+def read_document(path: str | Path, what: str) -> Any:
+    """Read and decode a JSON (or YAML) file, with errors naming the file and the line."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InvalidInput("case file", str(path), "a readable file", hint=exc.strerror) from None
-    return parse_case(decode_document(text, path.name))
+        raise InvalidInput(f"{what} file", str(path), "a readable file", hint=exc.strerror) from None
+    return decode_document(text, path.name)
+
+
+def parse_case(data: Any) -> Case:
+    """Validate a decoded JSON document as a :class:`Case`."""
+    return validate_document(Case, data, "one case")
+
+
+def load_case(path: str | Path) -> Case:
+    """Read a case from a JSON (or YAML) file."""
+    return parse_case(read_document(path, "case"))
 
 
 def decode_document(text: str, name: str = "input") -> Any:

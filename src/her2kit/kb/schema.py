@@ -17,6 +17,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from her2kit.vocab import TumorType as CaseTumorType
+
 # Units a quantity may carry anywhere in the knowledge base. A unit outside this
 # set is a validation error, so that "mg/kg" cannot silently become "mg/ kg".
 KNOWN_UNITS: frozenset[str] = frozenset(
@@ -59,21 +61,8 @@ AnyRecordId = Annotated[
 ]
 EscatTier = Literal["I-A", "I-B", "I-C", "II-A", "II-B", "III-A", "III-B", "IV", "X"]
 
-TumorType = Literal[
-    "breast",
-    "gastric",
-    "gej",
-    "esophageal",
-    "colorectal",
-    "nsclc",
-    "biliary",
-    "endometrial",
-    "cervical",
-    "ovarian",
-    "bladder",
-    "pancreatic",
-    "solid-tumor",
-]
+# Indication scope: a case tumour type, or "solid-tumor" for a tumour-agnostic indication.
+TumorType = Literal[CaseTumorType, "solid-tumor"]
 
 
 class Record(BaseModel):

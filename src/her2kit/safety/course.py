@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from her2kit.case import decode_document, invalid_input_from
+from her2kit.case import read_document, validate_document
 from her2kit.errors import InvalidInput
 
 SCHEMA_VERSION: Final = "1"
@@ -185,20 +185,8 @@ class Course(_Closed):
 
 
 def parse_course(data: Any) -> Course:
-    if not isinstance(data, dict):
-        raise InvalidInput("(document)", type(data).__name__, "a JSON object describing one treatment course")
-    try:
-        return Course.model_validate(data)
-    except ValidationError as exc:
-        raise invalid_input_from(exc) from None
+    return validate_document(Course, data, "one treatment course")
 
 
 def load_course(path: str) -> Course:
-    from pathlib import Path
-
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput("course file", str(path), "a readable file", hint=exc.strerror) from None
-    return parse_course(decode_document(text, file.name))
+    return parse_course(read_document(path, "course"))
