@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from her2kit.errors import Her2kitError
 from her2kit.extract import patterns as P  # noqa: N812
 from her2kit.extract.model import Evidence, ExtractedIhc, ExtractedIsh, ExtractionResult
-from her2kit.extract.scan import Scanner
+from her2kit.extract.scan import Scanner, finditer_at, may_contain, search_at
 from her2kit.extract.sentences import Sentences
 
 Status = Literal["positive", "negative", "equivocal"]
@@ -57,7 +57,9 @@ _PERCENT_AFTER_NAME: Final = re.compile(r"^[\s.:]{0,4}(\d{1,3}(?:\.\d)?)\s*%")
 _HER2_GAP: Final = re.compile(r"[\s()/\-:.,]*")
 _ADDENDUM_REVIEW: Final = re.compile(r"\s*(?:Review|Final)\s*:", re.I)
 _ADDENDUM_PATHOLOGIST: Final = re.compile(r"s?\s*:\s*Pathologist", re.I)
-_SPECIMEN_HEAD: Final = re.compile(r"(?<=[.\s])[A-H]\s?[:.)]\s+[A-Z][A-Za-z]")
+# "(?<=[.\s])[A-H]\s?[:.)]\s+[A-Z][A-Za-z]", with the look-behind after the first character so the
+# regex engine can skip ahead to a capital A-H (the same matches, about 3x faster).
+_SPECIMEN_HEAD: Final = re.compile(r"[A-H](?<=[.\s][A-H])\s?[:.)]\s+[A-Z][A-Za-z]")
 _RATIO_NEAR: Final = re.compile(r"HER|CEP|17|signal|FISH|ISH|amplif", re.I)
 _CEP_NEAR: Final = re.compile(r"CEP\s*-?17|PathVysion", re.I)
 _ISH_LEVELS_AFTER: Final = re.compile(r"^\s*(?:HER[\s\-]?2\S*\s+)?(?:levels?|control)", re.I)
@@ -65,7 +67,17 @@ _ISH_LEVELS_AFTER: Final = re.compile(r"^\s*(?:HER[\s\-]?2\S*\s+)?(?:levels?|con
 # Keywords that open (or sit at a fixed offset in) every match of a whole-text pattern; see scan.py.
 _HER2_WORDS: Final = ("her", "er-2-neu")
 _HER2_OFFSETS: Final = (("erb", (1, 2, 3)), ("exb", (1, 2, 3)))
-_QUOTED_WORDS: Final = ("previous", "per", "prior", "outside", "earlier", "reported", "see", "clinical", "history")
+_QUOTED_WORDS: Final = (
+    "previous",
+    "per",
+    "prior",
+    "outside",
+    "earlier",
+    "reported",
+    "see",
+    "clinical",
+    "history",
+)
 _OTHER_MARKER_EXACT: Final = (
     "ER", "PR", "PgR", "Ki", "MIB", "EGFR", "p63", "p53", "CK", "AE1", "CAM",
     "keratin", "estrogen", "oestrogen", "progesteron", "androgen",
@@ -77,7 +89,28 @@ _SECTION_EXACT: Final = (
     "Procedures/Addenda",
 )  # fmt: skip
 _PENDING_WORDS: Final = ("pending", "ordered", "requested", "sent", "will", "follow", "reported")
-_PENDING_STARTS: Final = ("pending", "has", "have", "was", "were", "is", "are", "will", "to", "reported", "ish")
+_PENDING_STARTS: Final = (
+    "pending",
+    "has",
+    "have",
+    "was",
+    "were",
+    "is",
+    "are",
+    "will",
+    "to",
+    "reported",
+    "ish",
+)
+# Words that open every match of a pattern (or that every match contains), for the window scans.
+_STATUS_STARTS: Final = ("weakly", "low", "pos", "neg", "equivocal", "borderline", "indeterminate")
+_LEGEND_STARTS: Final = (
+    "<", ">", "\u2265", "\u2264", "level", "guideline", "defined", "considered", "criteria", "range", "control",
+    "known", "cell", "if", "should", "reference", "cut", "interpretation", "scoring", "scale",
+)  # fmt: skip
+_ISH_BETWEEN_WORDS: Final = ("ish", "ratio", "cep", "amplif", "allred", "score", "grade", "nottingham")
+_RECEPTOR_BETWEEN_WORDS: Final = ("=", "calculated", "proportion", "sum", "allred", "score")
+_IHC_ASSAY_STARTS: Final = ("hercep", "4b5", "cb11", "a0485", "a485", "sp3", "polyclonal")
 _CELLS_STARTS: Final = (
     *"0123456789", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "one",
     "hundred", "number", "cells", "nuclei",
@@ -98,6 +131,11 @@ class _Ctx:
     stops: list[int]
     scan: Scanner
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def low(self) -> str | None:
+        """The lower-cased text when the keyword path is exact for it (see scan.py), else None."""
+        return self.scan.low if self.scan.fast else None
 
     def is_excluded(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.excluded)
@@ -153,6 +191,10 @@ def _addendum_start(scan: Scanner) -> int | None:
 
 def _context(text: str) -> _Ctx:
     scan = Scanner(text)
+    # Lower-case words found now so that their case-sensitive look-ups (OTHER_MARKER, SECTION_BREAK,
+    # ER_NAME, PR_NAME) filter these hits instead of scanning the text again.
+    # ("pr" first: "progesteron", "prior" and "previous" are read off its hits; see scan._PREFIX_OF.)
+    scan.warm("pr", "pgr", "estrogen", "oestrogen", "progesteron", "keratin", "androgen", "addend")
     excluded = []
     for m in scan.starts(P.ONCOTYPE, ("onco", "recurrence", "mammaprint"), offsets=(("pcr", (2, 3)),)):
         end = min(len(text), m.start() + ONCOTYPE_REACH)
@@ -162,7 +204,7 @@ def _context(text: str) -> _Ctx:
     for m in scan.starts(P.QUOTED, _QUOTED_WORDS):
         reach = 2 * QUOTE_REACH if m.group(0).lower().startswith("clinical") else QUOTE_REACH
         end = min(len(text), m.end() + reach)
-        brk = P.SECTION_BREAK.search(text, m.end(), end)
+        brk = search_at(P.SECTION_BREAK, text, text, _SECTION_EXACT, m.end(), end)  # case-sensitive words
         # A specimen heading ("B: Lymph node", "C. SENTINEL") also ends the quoted passage.
         head = _SPECIMEN_HEAD.search(text, m.end() + 40, end)
         stops = [x.start() for x in (brk, head) if x is not None]
@@ -171,7 +213,12 @@ def _context(text: str) -> _Ctx:
         quoted.append((m.start(), end, bool(P.QUOTED_BIOPSY.search(window))))
     her2 = _her2_anchors(scan)
     stops = sorted(
-        {m.start() for m in scan.starts(P.OTHER_MARKER, exact=_OTHER_MARKER_EXACT, offsets=(_CADHERIN,), word_start=True)}
+        {
+            m.start()
+            for m in scan.starts(
+                P.OTHER_MARKER, exact=_OTHER_MARKER_EXACT, offsets=(_CADHERIN,), word_start=True
+            )
+        }
         | {
             m.start()
             for m in scan.starts(
@@ -188,10 +235,12 @@ def _evidence(ctx: _Ctx, start: int, end: int) -> Evidence:
     return Evidence(start=start, end=end, sentence=ctx.sents.around(start, end))
 
 
-def _legend_pair(segment: str) -> bool:
-    """Two different status words side by side ("Negative 0-1+, Equivocal 2+"): a legend, not a result."""
+def _legend_pair(segment: str, low: str | None = None, end: int | None = None) -> bool:
+    """Two different status words side by side ("Negative 0-1+, Equivocal 2+"): a legend, not a result.
+
+    ``segment[:end]`` is read; ``low`` is ``segment`` lower-cased (see scan.finditer_at) or None."""
     prev: tuple[str, int] | None = None
-    for m in P.STATUS_WORD.finditer(segment):
+    for m in finditer_at(P.STATUS_WORD, segment, low, _STATUS_STARTS, 0, end):
         value = _status_of(m.group(1)) or m.group(1).lower().split()[0]
         if prev is not None and prev[0] != value and m.start() - prev[1] <= _LEGEND_GAP:
             return True
@@ -212,7 +261,9 @@ def _status_of(word: str) -> Status | None:
 
 def _specimen_id(ctx: _Ctx, lo: int, hi: int, near: int) -> str | None:
     best: tuple[int, str] | None = None
-    for m in P.SPECIMEN_ID.finditer(ctx.text, max(0, lo), min(len(ctx.text), hi)):
+    for m in finditer_at(
+        P.SPECIMEN_ID, ctx.text, ctx.low, ("block", "slide", "part"), max(0, lo), min(len(ctx.text), hi)
+    ):
         if m.group("part"):
             label = f"part {m.group('part')}"
         else:
@@ -264,6 +315,7 @@ def _score(token: str, ctx: _Ctx) -> str:
 def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
     """Stated HER2 statuses, IHC scores, and positions of HER2 values without a score (image analysis)."""
     text = ctx.text
+    tlow = ctx.low
     statuses: list[_Stmt] = []
     ihcs: list[_Ihc] = []
     other_results: list[int] = []
@@ -272,15 +324,20 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
             continue
         w_end = min(a_end + WINDOW, ctx.next_stop(a_end))
         window = text[a_end:w_end]
+        wlow = None if tlow is None else tlow[a_end:w_end]
         rank = ctx.rank(a_start)
         quoted, biopsy = ctx.quote(a_start)
-        legend = _legend_pair(window[: STATUS_REACH + 20])
-        found = None if legend else _find_score(window)
-        rng = None if legend else P.SCORE_RANGE.search(window)
+        legend = _legend_pair(window, wlow, STATUS_REACH + 20)
+        found = None if legend else _find_score(window, wlow)
+        rng = (
+            None
+            if legend or "+" not in window
+            else search_at(P.SCORE_RANGE, window, wlow, ("0", "1", "zero", "zoro"))
+        )
         if (
             rng
             and (found is None or rng.start() <= found[1])
-            and not _bad_value(window, rng.start(), rng.end())
+            and not _bad_value(window, rng.start(), rng.end(), wlow)
         ):
             ctx.warn("HER2 IHC score stated as a range (e.g. 0-1+); no single score read")
             found = None
@@ -304,15 +361,19 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         status_pos = a_start
         sm = _SIGN_AFTER.match(window)
         before = text[max(0, a_start - 30) : a_start]
-        bm = _STATUS_FOR_BEFORE.search(before)
+        bm = (
+            _STATUS_FOR_BEFORE.search(before)
+            if tlow is None or tlow.find("for", max(0, a_start - 30), a_start) >= 0
+            else None
+        )
         if sm and P.SIGN_STATUS.match(window):
             status = "positive" if sm.group(1) == "+" else "negative"
         elif bm:
             status = _status_of(bm.group(1))
             status_pos = a_start - len(before) + bm.start()
         elif not legend:
-            wm = P.STATUS_WORD.search(window, 0, reach)
-            if wm and not _bad_value(window, wm.start(), wm.end(), ish_ok=True):
+            wm = search_at(P.STATUS_WORD, window, wlow, _STATUS_STARTS, 0, reach)
+            if wm and not _bad_value(window, wm.start(), wm.end(), wlow, ish_ok=True):
                 status = _status_of(wm.group(1))
                 status_pos = a_end + wm.start()
                 low = wm.group(1).lower()
@@ -329,7 +390,11 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
 
         # IHC score.
         if found is None and rng is None and not legend:
-            bt = P.SCORE_BEFORE_NAME.search(text, max(0, a_start - 40), a_start)
+            bt = (
+                P.SCORE_BEFORE_NAME.search(text, max(0, a_start - 40), a_start)
+                if "+" in text[max(0, a_start - 40) : a_start]
+                else None
+            )
             if bt and not ctx.is_excluded(bt.start()):
                 found = (bt.group("score"), bt.start("score") - a_end, bt.end("score") - a_end)
         if found is None:
@@ -338,16 +403,18 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         score = _score(token, ctx)
         start, end = min(a_start, a_end + s0), a_end + s1
         pct = None
-        pm2 = P.PERCENT_CELLS.search(window)
+        pm2 = P.PERCENT_CELLS.search(window) if "%" in window else None
         if pm2:
             value = float(pm2.group("a") or pm2.group("b"))
             pct = value if 0 <= value <= 100 else None
         assay = None
-        am = P.IHC_ASSAY.search(text, max(0, a_start - 60), min(len(text), w_end + 200))
+        am = search_at(
+            P.IHC_ASSAY, text, tlow, _IHC_ASSAY_STARTS, max(0, a_start - 60), min(len(text), w_end + 200)
+        )
         if am:
             assay = P.IHC_ASSAY_CANON.get(am.group(1).lower().replace("a485", "a0485"), am.group(1))
         specimen: Literal["biopsy", "resection"] | None = "biopsy" if quoted and biopsy else None
-        fm = P.SPECIMEN_FIELD.search(window)
+        fm = P.SPECIMEN_FIELD.search(window) if may_contain(wlow, ("specimen",)) else None
         if fm:
             if P.RESECTION_WORD.search(fm.group(1)):
                 specimen = "resection"
@@ -371,30 +438,65 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
     return statuses, ihcs, other_results
 
 
-def _bad_value(window: str, start: int, end: int, *, ish_ok: bool = False) -> bool:
-    """A value that belongs to a legend, a control, a guideline or (for IHC) an ISH statement."""
+def _bad_value(window: str, start: int, end: int, wlow: str | None = None, *, ish_ok: bool = False) -> bool:
+    """A value that belongs to a legend, a control, a guideline or (for IHC) an ISH statement.
+
+    ``wlow``: ``window`` lower-cased (see scan.finditer_at) or None."""
     between = window[:start]
-    if P.LEGEND.search(between) or P.LEGEND_AFTER.match(window[end:]):
+    if (
+        search_at(P.LEGEND, window, wlow, _LEGEND_STARTS, 0, start)
+        if wlow is not None
+        else P.LEGEND.search(between)
+    ):
         return True
-    if _FOLLOWED_BY_FOR.match(window[end:]):
+    after = window[end:]
+    if P.LEGEND_AFTER.match(after):
         return True
-    return not ish_ok and bool(_ISH_BETWEEN.search(between))
+    if _FOLLOWED_BY_FOR.match(after):
+        return True
+    if ish_ok:
+        return False
+    return may_contain(None if wlow is None else wlow[:start], _ISH_BETWEEN_WORDS) and bool(
+        _ISH_BETWEEN.search(between)
+    )
 
 
-def _find_score(window: str) -> tuple[str, int, int] | None:
+def _score_plus(window: str, wlow: str | None) -> re.Match[str] | None:
+    """``SCORE_PLUS_ANY.search(window, 0, 130)``: every match holds a "+" at most 2 characters after its start."""
+    if wlow is None:
+        return P.SCORE_PLUS_ANY.search(window, 0, 130)
+    cands: set[int] = set()
+    find = window.find
+    i = find("+", 0, 130)
+    while i >= 0:
+        cands.update((i - 2, i - 1, i))
+        i = find("+", i + 1, 130)
+    match = P.SCORE_PLUS_ANY.match
+    for c in sorted(cands):
+        if c >= 0:
+            m = match(window, c, 130)
+            if m is not None:
+                return m
+    return None
+
+
+def _find_score(window: str, wlow: str | None = None) -> tuple[str, int, int] | None:
     cands: list[tuple[int, str, int]] = []
     m = P.SCORE_ADJACENT.match(window)
     if m:
         cands.append((m.start("score"), m.group("score"), m.end("score")))
-    for rx in (P.SCORE_AFTER_STATUS, P.SCORE_AFTER_WORD):
-        for m in rx.finditer(window):
-            if not _bad_value(window, m.start("score"), m.end("score")):
+    for rx, words in (
+        (P.SCORE_AFTER_STATUS, ("pos", "neg", "equivocal")),
+        (P.SCORE_AFTER_WORD, ("score", "intensity", "staining")),
+    ):
+        for m in finditer_at(rx, window, wlow, words):
+            if not _bad_value(window, m.start("score"), m.end("score"), wlow):
                 cands.append((m.start("score"), m.group("score"), m.end("score")))
                 break
-    m = P.SCORE_PLUS_ANY.search(window, 0, 130)
+    m = _score_plus(window, wlow)
     if m:
         cands.append((m.start("score"), m.group("score"), m.end("score")))
-    cands = [c for c in cands if not _bad_value(window, c[0], c[2])]
+    cands = [c for c in cands if not _bad_value(window, c[0], c[2], wlow)]
     if not cands:
         return None
     start, token, end = min(cands)
@@ -436,8 +538,9 @@ def _sentence_legend(ctx: _Ctx, start: int, end: int) -> bool:
     s0, _ = ctx.sents.bounds(start)
     before = ctx.text[max(s0, start - 60) : start]
     after = ctx.text[end : end + 25]
+    low = ctx.low
     return bool(
-        P.LEGEND.search(before)
+        search_at(P.LEGEND, before, None if low is None else low[max(s0, start - 60) : start], _LEGEND_STARTS)
         or P.LEGEND_AFTER.match(after)
         or _ISH_LEVELS_AFTER.match(after)
     )
@@ -470,7 +573,9 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
         for m in scan.starts(rx, ("average", "mean", word)):
             value = next(g for g in m.groups() if g is not None)
             add(kind, float(value), m)
-    for m in scan.starts(P.CELLS_COUNTED, _CELLS_STARTS, near=(("counted", "scored", "analy", "enumerated"), 180)):
+    for m in scan.starts(
+        P.CELLS_COUNTED, _CELLS_STARTS, near=(("counted", "scored", "analy", "enumerated"), 180)
+    ):
         raw = (m.group(1) or m.group(2) or "").lower()
         raw = " ".join(raw.split())
         n = P.COUNT_WORDS.get(raw) if not raw.isdigit() else int(raw)
@@ -480,7 +585,12 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
     for value, rx, words, anchor in (
         ("not-amplified", P.ISH_NOT_AMPLIFIED, ("no", "amplification", "negative"), "amplif"),
         ("equivocal", P.ISH_EQUIVOCAL, ("equivocal", "ish"), "equivocal"),
-        ("amplified", P.ISH_AMPLIFIED, ("is", "are", "was", ":", "-", "gene", "her", "amplif", "positive"), "amplif"),
+        (
+            "amplified",
+            P.ISH_AMPLIFIED,
+            ("is", "are", "was", ":", "-", "gene", "her", "amplif", "positive"),
+            "amplif",
+        ),
     ):
         offsets = (("ish", (1,)),) if value == "equivocal" else ()
         for m in scan.starts(rx, words, offsets=offsets, near=((anchor,), 180)):
@@ -488,11 +598,7 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
                 continue
             # "amplification" needs HER2 or an ISH method nearby, not just the word itself.
             near = text[max(0, m.start() - 200) : m.end() + 80]
-            if not (
-                P.HER2.search(near)
-                or P.ISH_TECHNIQUE.search(near)
-                or _CEP_NEAR.search(near)
-            ):
+            if not (P.HER2.search(near) or P.ISH_TECHNIQUE.search(near) or _CEP_NEAR.search(near)):
                 continue
             taken.append((m.start(), m.end()))
             add("result", value, m)
@@ -533,8 +639,22 @@ def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool
         lo = min(f.start for f in c.frags)
         hi = max(f.end for f in c.frags)
         quoted, biopsy = ctx.quote(main.start)
-        technique = P.ISH_TECHNIQUE.search(text, max(0, lo - 400), min(len(text), hi + 200))
-        kit = P.ISH_KIT.search(text, max(0, lo - 1200), min(len(text), hi + 600))
+        technique = search_at(
+            P.ISH_TECHNIQUE,
+            text,
+            ctx.low,
+            ("ddish", "cish", "sish", "fish"),
+            max(0, lo - 400),
+            min(len(text), hi + 200),
+        )
+        kit = search_at(
+            P.ISH_KIT,
+            text,
+            ctx.low,
+            ("pathvysion", "inform", "zytolight", "iqfish"),
+            max(0, lo - 1200),
+            min(len(text), hi + 600),
+        )
         assay_parts = [technique.group(1).upper() if technique else None, kit.group(1) if kit else None]
         assay = " ".join(p for p in assay_parts if p) or None
         data: dict[str, object] = {
@@ -595,11 +715,20 @@ def _pending(ctx: _Ctx) -> list[tuple[int, str]]:
     """Positions of HER2 results announced but not given, with their kind ("ish" or "any")."""
     text = ctx.text
     out = []
-    for m in ctx.scan.starts(P.PENDING, _PENDING_STARTS, offsets=(("ish", (1,)),), near=(_PENDING_WORDS, 80)):
+    for m in ctx.scan.starts(
+        P.PENDING,
+        _PENDING_STARTS,
+        offsets=(("ish", (1,)),),
+        near=(_PENDING_WORDS, 80),
+        anchor_prev={"sent": ""},  # "been sent", "being sent out": white space before it
+    ):
         if ctx.is_excluded(m.start()):
             continue
         near = text[max(0, m.start() - 40) : m.end() + 40]
-        if P.NEGATED.search(near):
+        tlow = ctx.low
+        if may_contain(
+            None if tlow is None else tlow[max(0, m.start() - 40) : m.end() + 40], ("no", "never")
+        ) and (P.NEGATED.search(near)):
             continue
         s0, s1 = ctx.sents.bounds(m.start())
         sentence = text[s0:s1]
@@ -632,13 +761,25 @@ def _pending(ctx: _Ctx) -> list[tuple[int, str]]:
 # --- ER / PR -----------------------------------------------------------------------------------
 
 
+def _receptor_between(window: str, wlow: str | None, end: int) -> bool:
+    """``_RECEPTOR_BETWEEN.search(window[:end])``, skipped when none of its words is there."""
+    if wlow is not None and not any(wlow.find(w, 0, end) >= 0 for w in _RECEPTOR_BETWEEN_WORDS):
+        return False
+    return bool(_RECEPTOR_BETWEEN.search(window[:end]))
+
+
 def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
     text = ctx.text
     anchors: list[tuple[int, int, frozenset[str]]] = []
     both_spans = []
     scan = ctx.scan
     for m in scan.starts(
-        P.ER_PR_BOTH, ("er", "estrogen", "oestrogen"), word_start=True, near=(("pr", "pgr"), 64)
+        P.ER_PR_BOTH,
+        ("er", "estrogen", "oestrogen"),
+        word_start=True,
+        near=(("pr", "pgr"), 64),
+        # "ER/PR", "ER & PR", "ER,PR", "ER andPR", "estrogen and progesterone": white space or one of these.
+        anchor_prev={"pr": "/&,d", "pgr": "/&,d"},
     ):
         anchors.append((m.start(), m.end(), frozenset({"er", "pr"})))
         both_spans.append((m.start(), m.end()))
@@ -652,6 +793,7 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
             anchors.append((m.start(), m.end(), frozenset({name})))
     anchors.sort()
     starts = sorted({a for a, _, _ in anchors} | set(ctx.stops))
+    tlow = ctx.low
     er: list[_Stmt] = []
     pr: list[_Stmt] = []
 
@@ -672,15 +814,13 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
         nxt = starts[i] if i < len(starts) else len(text)
         w_end = min(a_end + RECEPTOR_WINDOW, nxt)
         window = text[a_end:w_end]
+        wlow = None if tlow is None else tlow[a_end:w_end]
         before = text[max(0, a_start - 12) : a_start]
+        # (A no-op test of the same "no ..." wording stood here; it had no effect and was removed.)
         if (
-            P.RECEPTOR_ABSENT_BEFORE.search(before)
-            and re.match(r"^\s*(?:were\s+|was\s+)?(?:\w+\s+)?(?:detected|found|identified)", window, re.I)
-            is None
-        ):
-            pass
-        if P.RECEPTOR_ABSENT_BEFORE.search(before) and re.match(
-            r"^[\s\w]{0,25}?\b(?:detected|identified|seen)", window, re.I
+            may_contain(None if tlow is None else tlow[max(0, a_start - 12) : a_start], ("no",))
+            and (P.RECEPTOR_ABSENT_BEFORE.search(before))
+            and re.match(r"^[\s\w]{0,25}?\b(?:detected|identified|seen)", window, re.I)
         ):
             emit(names, "negative", a_start, None)
             continue
@@ -691,13 +831,13 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
         if P.RECEPTOR_ABSENT.match(window):
             emit(names, "negative", a_start, None)
             continue
-        if _legend_pair(window):
+        if _legend_pair(window, wlow):
             continue
         pct = None
-        for pm in P.PERCENT.finditer(window, 0, 90):
-            if P.LEGEND.search(
-                window[: pm.start()].replace(">", "").replace("<", "")
-            ) or _RECEPTOR_BETWEEN.search(window[: pm.start()]):
+        for pm in P.PERCENT.finditer(window, 0, 90) if "%" in window[:90] else ():
+            if P.LEGEND.search(window[: pm.start()].replace(">", "").replace("<", "")) or _receptor_between(
+                window, wlow, pm.start()
+            ):
                 break
             lo = float(pm.group("lo"))
             hi = float(pm.group("hi")) if pm.group("hi") else lo
@@ -708,11 +848,11 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
                 hi = 100.0
             pct = (lo, hi)
             break
-        wm = P.STATUS_WORD.search(window, 0, 90)
+        wm = search_at(P.STATUS_WORD, window, wlow, _STATUS_STARTS, 0, 90)
         if (
             wm
-            and not _bad_value(window, wm.start(), wm.end(), ish_ok=True)
-            and not _RECEPTOR_BETWEEN.search(window[: wm.start()])
+            and not _bad_value(window, wm.start(), wm.end(), wlow, ish_ok=True)
+            and not _receptor_between(window, wlow, wm.start())
         ):
             word = wm.group(1).lower()
             if word.startswith(("indeterminate", "equivocal", "borderline")):
@@ -732,8 +872,12 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
             else:
                 ctx.warn("ER/PR stated as a percentage range that spans 1%; not read")
             continue
-        am = P.ALLRED.search(window, 0, 60)
-        if am and not _RECEPTOR_BETWEEN.search(window[: am.start()]):
+        am = (
+            P.ALLRED.search(window, 0, 60)
+            if may_contain(None if wlow is None else wlow[:60], ("allred",))
+            else None
+        )
+        if am and not _receptor_between(window, wlow, am.start()):
             emit(names, "negative" if int(am.group(1)) <= 2 else "positive", a_start, None)
     # "positive for ER and PR", "negative for PR"
     for m in scan.starts(P.STATUS_FOR_MARKER, ("pos", "neg")):

@@ -37,6 +37,10 @@ _WORD_TABLE: Final = bytes(
 _WORD_START_REFUSED: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _FILLER_RUN: Final = b" " * (_MAX_FILLER_RUN + 1)
 _WORD_RUN: Final = b"a" * (_MAX_WORD_RUN + 1)
+# A lower-case keyword whose hits are read off those of a shorter one it starts with (found first),
+# instead of another scan of the text: ``low.startswith(word, i)`` at each hit ``i`` of the prefix.
+_PREFIX_OF: Final = {"her2": "her", "prior": "pr", "previous": "pr", "progesteron": "pr"}
+_NON_ASCII: Final = re.compile(r"[^\x00-\x7f]")
 
 
 def _inert(c: str) -> bool:
@@ -44,13 +48,18 @@ def _inert(c: str) -> bool:
     if c.isspace() or c.isdigit() or c.isnumeric() or c.isdecimal():
         return False
     low, up = c.lower(), c.upper()
-    return len(low) == 1 and not low.isascii() and not up.isascii() and c.casefold() not in "abcdefghijklmnopqrstuvwxyz"
+    return (
+        len(low) == 1
+        and not low.isascii()
+        and not up.isascii()
+        and c.casefold() not in "abcdefghijklmnopqrstuvwxyz"
+    )
 
 
 def _fast_ok(text: str, low: str) -> bool:
     if len(low) != len(text):
         return False
-    if not text.isascii() and not all(_inert(c) for c in set(text) if ord(c) > 127):
+    if not text.isascii() and not all(_inert(c) for c in set(_NON_ASCII.findall(text))):
         return False
     raw = text.encode("utf-8", "surrogatepass")
     return _FILLER_RUN not in raw.translate(_FILLER_TABLE) and _WORD_RUN not in raw.translate(_WORD_TABLE)
@@ -73,15 +82,34 @@ class Scanner:
         for w in words:
             hits = cache.get((w, case))
             if hits is None:
-                find = (self.text if case else self.low).find
-                hits = []
-                i = find(w)
-                while i >= 0:
-                    hits.append(i)
-                    i = find(w, i + 1)
+                base = cache.get((w.lower(), False)) if case else None
+                prefix = None if case else cache.get((_PREFIX_OF.get(w, ""), False))
+                if prefix is not None:
+                    starts = self.low.startswith
+                    hits = [i for i in prefix if starts(w, i)]
+                elif w == "oestrogen" and ("estrogen", False) in cache:
+                    low = self.low
+                    hits = [i - 1 for i in cache[("estrogen", False)] if i > 0 and low[i - 1] == "o"]
+                elif base is not None:
+                    # Where the text holds ``w`` the lower-cased text holds ``w.lower()`` (``fast``:
+                    # one character for one), so the case-sensitive hits are among the cached ones.
+                    starts = self.text.startswith
+                    hits = [i for i in base if starts(w, i)]
+                else:
+                    find = (self.text if case else self.low).find
+                    hits = []
+                    i = find(w)
+                    while i >= 0:
+                        hits.append(i)
+                        i = find(w, i + 1)
                 cache[(w, case)] = hits
             out += hits
         return out
+
+    def warm(self, *words: str) -> None:
+        """Find the lower-case ``words`` now, so that later case-sensitive look-ups of them filter these hits."""
+        if self.fast:
+            self._hits(words)
 
     def has(self, *words: str) -> bool:
         """Whether any of the lower-case ``words`` occurs (case-insensitively) in the text."""
@@ -96,13 +124,16 @@ class Scanner:
         exact: Iterable[str] = (),
         word_start: bool = False,
         near: tuple[tuple[str, ...], int] | None = None,
+        anchor_prev: dict[str, str] | None = None,
     ) -> Iterator[re.Match[str]]:
         """``rx.finditer(text)`` for a pattern whose every match starts at one of the lower-case
         ``words`` (any case in the text), at one of the ``exact`` words (this case only), or at a fixed
         offset before one of the ``offsets`` words. ``word_start``: the pattern opens with a
         look-behind refusing a letter, digit or hyphen, so only such starts are tried.
         ``near=(anchors, before)``: every match also contains one of the lower-case ``anchors`` at most
-        ``before`` characters after its start (given the run limits), so only starts there are tried."""
+        ``before`` characters after its start (given the run limits), so only starts there are tried.
+        ``anchor_prev``: an anchor listed there counts only where the character before it is white space or
+        one of the given characters (every match holds it so, e.g. "been sent", not "present")."""
         text = self.text
         if not self.fast:
             yield from rx.finditer(text)
@@ -117,7 +148,16 @@ class Scanner:
             anchors, before = near
             cands = set()
             find = self.low.find
-            for t in self._hits(anchors):
+            low = self.low
+            hits = self._hits(anchors)
+            if anchor_prev:
+                hits = []
+                for a in anchors:
+                    ok = anchor_prev.get(a)
+                    for t in self._hits((a,)):
+                        if ok is None or (t > 0 and (low[t - 1].isspace() or low[t - 1] in ok)):
+                            hits.append(t)
+            for t in hits:
                 lo = max(0, t - before)
                 for w in words:
                     i = find(w, lo, t + len(w))
@@ -141,3 +181,57 @@ class Scanner:
             if m is not None:
                 yield m
                 last = m.end() if m.end() > s else s + 1
+
+
+def finditer_at(
+    rx: re.Pattern[str],
+    s: str,
+    low: str | None,
+    words: Iterable[str],
+    pos: int = 0,
+    endpos: int | None = None,
+) -> Iterator[re.Match[str]]:
+    """``rx.finditer(s, pos, endpos)`` for a pattern whose every match *starts* with one of the
+    lower-case ``words`` (any case in ``s``). ``low`` is ``s`` lower-cased from a text that passed
+    :func:`_fast_ok` (same length, no character case-folding onto ASCII), or ``None``: then the
+    pattern scans ``s`` the usual way."""
+    n = len(s) if endpos is None else max(0, min(endpos, len(s)))
+    if low is None:
+        yield from rx.finditer(s, pos, n)
+        return
+    cands: set[int] = set()
+    find = low.find
+    for w in words:
+        i = find(w, pos, n)
+        while i >= 0:
+            cands.add(i)
+            i = find(w, i + 1, n)
+    if not cands:
+        return
+    last = pos
+    match = rx.match
+    for c in sorted(cands):
+        if c < last:
+            continue
+        m = match(s, c, n)
+        if m is not None:
+            yield m
+            last = m.end() if m.end() > c else c + 1
+
+
+def search_at(
+    rx: re.Pattern[str],
+    s: str,
+    low: str | None,
+    words: Iterable[str],
+    pos: int = 0,
+    endpos: int | None = None,
+) -> re.Match[str] | None:
+    """``rx.search(s, pos, endpos)``; see :func:`finditer_at`."""
+    return next(finditer_at(rx, s, low, words, pos, endpos), None)
+
+
+def may_contain(low: str | None, words: Iterable[str]) -> bool:
+    """False only if ``low`` (see :func:`finditer_at`) holds none of the lower-case ``words``, so a
+    pattern each of whose matches contains one of them cannot match."""
+    return low is None or any(w in low for w in words)
