@@ -52,6 +52,44 @@ def _register_extract() -> None:
 
 
 _register_extract()
+cohort_app = typer.Typer(
+    help="Registry-scale HER2 screening (Polars by default, Apache Spark to scale out).", no_args_is_help=True
+)
+app.add_typer(cohort_app, name="cohort")
+
+
+class Engine(StrEnum):
+    polars = "polars"
+    spark = "spark"
+
+
+@cohort_app.command("screen")
+def cohort_screen(
+    input_file: Annotated[Path, typer.Argument(help="INPUT.parquet|csv|tsv|jsonl")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="OUT.parquet or OUT.csv")],
+    engine: Annotated[Engine, typer.Option(help="polars (embedded) or spark")] = Engine.polars,
+    mapping: Annotated[
+        str | None, typer.Option(help="column mapping: a bundled name (tcga-brca) or a YAML file")
+    ] = None,
+    progress: Annotated[
+        bool | None, typer.Option(help="progress bar (default: when stderr is a terminal)")
+    ] = None,
+) -> None:
+    """HER2 status, category, ISH group and biomarker-level eligibility for every row; bad rows keep their place."""
+    from her2kit.cohort import screen
+    from her2kit.cohort.cli import render_summary
+
+    show = sys.stderr.isatty() if progress is None else progress
+    summary = screen(
+        input_file,
+        output,
+        engine="spark" if engine is Engine.spark else "polars",
+        mapping=mapping,
+        progress=show,
+    )
+    _emit(render_summary(summary) + "\n")
+
+
 fhir_app = typer.Typer(
     help="HL7 FHIR R4 / mCODE: import a Bundle into a case, export an assessment.", no_args_is_help=True
 )

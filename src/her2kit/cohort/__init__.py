@@ -1,0 +1,48 @@
+"""Cohort screening at registry scale: one vectorised kernel over Arrow record batches, two engines.
+
+``screen(input, output)`` reads a registry file (.parquet, .csv, .tsv, .jsonl) in batches, interprets
+HER2 status for every row exactly as :func:`her2kit.status.interpret_her2` would for the row's single IHC
+and ISH tests, lists the indications whose biomarker-level criteria are met, and writes one output row
+per input row (.parquet or .csv). The Polars engine is the default; ``engine="spark"`` runs the same
+kernel through ``DataFrame.mapInArrow``. See docs/cohort.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from her2kit.cohort.summary import CohortSummary
+from her2kit.errors import InvalidInput
+
+__all__ = ["CohortSummary", "screen"]
+
+
+def screen(
+    input_path: str | Path,
+    output_path: str | Path,
+    *,
+    engine: Literal["polars", "spark"] = "polars",
+    mapping: str | None = None,
+    progress: bool = False,
+) -> CohortSummary:
+    """Screen a registry file; returns the run's summary (counts, funnel). Bad rows never stop the run."""
+    from her2kit.cohort.io import output_format
+
+    output_format(output_path)
+    lazy = None
+    if mapping is not None:
+        from her2kit.cohort.mapping import apply_mapping, load_mapping
+
+        lazy = apply_mapping(load_mapping(mapping), input_path)
+    if engine == "polars":
+        from her2kit.cohort import local
+
+        return local.run(input_path, output_path, lazy=lazy, progress=progress, mapping=mapping)
+    if engine == "spark":
+        from her2kit.cohort import spark
+
+        if not spark.available():
+            raise InvalidInput("--engine", engine, "polars (pyspark or Java is not installed)")
+        return spark.run(input_path, output_path, lazy=lazy, progress=progress, mapping=mapping)
+    raise InvalidInput("--engine", engine, "polars or spark")

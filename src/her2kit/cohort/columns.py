@@ -1,0 +1,60 @@
+"""The column contract of cohort screening: standard input columns and the output schema."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pyarrow as pa
+
+# Standard input columns; a file may carry any subset (absent columns are read as null).
+ID: Final = "id"
+TUMOR_TYPE: Final = "tumor_type"
+SETTING: Final = "setting"
+IHC_SCORE: Final = "ihc_score"
+ISH_RATIO: Final = "ish_ratio"
+HER2_COPIES: Final = "her2_copies"
+CEP17_COPIES: Final = "cep17_copies"
+ER: Final = "er"
+PR: Final = "pr"
+REPORT_TEXT: Final = "report_text"
+# Optional extension: free-text notes (e.g. from a mapping) appended to the row's reasons as "mapping: ...".
+NOTES: Final = "notes"
+
+TEXT_COLUMNS: Final[tuple[str, ...]] = (ID, TUMOR_TYPE, SETTING, IHC_SCORE, ER, PR, REPORT_TEXT)
+NUMERIC_COLUMNS: Final[tuple[str, ...]] = (ISH_RATIO, HER2_COPIES, CEP17_COPIES)
+INPUT_COLUMNS: Final[tuple[str, ...]] = (
+    ID,
+    TUMOR_TYPE,
+    SETTING,
+    IHC_SCORE,
+    ISH_RATIO,
+    HER2_COPIES,
+    CEP17_COPIES,
+    ER,
+    PR,
+    REPORT_TEXT,
+    NOTES,
+)
+
+# Output: one row per input row, in input order.
+OUTPUT_SCHEMA: Final = pa.schema(
+    [
+        pa.field("id", pa.string()),
+        pa.field("her2_result", pa.string()),
+        pa.field("her2_category", pa.string()),
+        pa.field("ish_group", pa.int32()),
+        pa.field("eligible", pa.list_(pa.string())),
+        pa.field("reasons", pa.list_(pa.string())),
+        pa.field("error", pa.string()),
+    ]
+)
+OUTPUT_COLUMNS: Final[tuple[str, ...]] = tuple(OUTPUT_SCHEMA.names)
+
+# The same schema as a Spark DDL string (for ``DataFrame.mapInArrow``).
+SPARK_OUTPUT_DDL: Final = (
+    "id string, her2_result string, her2_category string, ish_group int, "
+    "eligible array<string>, reasons array<string>, error string"
+)
+
+# List columns in CSV output are joined with these separators.
+CSV_LIST_SEPARATOR: Final = {"eligible": ";", "reasons": " | "}

@@ -1,0 +1,151 @@
+"""Reading registry files lazily and writing screened batches (shared by both engines)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from pathlib import Path
+from types import TracebackType
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from her2kit.cohort import columns as cols
+from her2kit.errors import InvalidInput
+
+INPUT_SUFFIXES = (".parquet", ".csv", ".tsv", ".jsonl", ".ndjson")
+OUTPUT_SUFFIXES = (".parquet", ".csv")
+
+
+def input_format(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in INPUT_SUFFIXES:
+        raise InvalidInput("input", str(path), "a .parquet, .csv, .tsv or .jsonl file")
+    return suffix.lstrip(".").replace("ndjson", "jsonl")
+
+
+def output_format(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        raise InvalidInput("output", str(path), "a .parquet or .csv file")
+    return suffix.lstrip(".")
+
+
+def scan_input(path: str | Path) -> pl.LazyFrame:
+    """A lazy scan of the standard columns present in a registry file (CSV/TSV read as text)."""
+    path = Path(path)
+    if not path.exists():
+        raise InvalidInput("input", str(path), "an existing file")
+    kind = input_format(path)
+    if kind == "parquet":
+        frame = pl.scan_parquet(path)
+    elif kind in ("csv", "tsv"):
+        frame = pl.scan_csv(path, separator="\t" if kind == "tsv" else ",", infer_schema=False)
+    else:
+        frame = pl.scan_ndjson(path, infer_schema_length=10_000)
+    names = frame.collect_schema().names()
+    present = [name for name in cols.INPUT_COLUMNS if name in names]
+    if not present:
+        raise InvalidInput(
+            "input columns", ", ".join(names[:12]), "at least one of " + ", ".join(cols.INPUT_COLUMNS)
+        )
+    return frame.select(present)
+
+
+def count_rows(path: str | Path) -> int | None:
+    """The number of rows when it is cheap to know (Parquet metadata); else None."""
+    if Path(path).suffix.lower() == ".parquet":
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    return None
+
+
+def to_output_table(frame: pl.DataFrame) -> pa.Table:
+    """The kernel's output frame as an Arrow table with exactly :data:`columns.OUTPUT_SCHEMA`."""
+    return frame.select(cols.OUTPUT_COLUMNS).to_arrow().cast(cols.OUTPUT_SCHEMA)
+
+
+def _csv_ready(table: pa.Table) -> pa.Table:
+    for name, separator in cols.CSV_LIST_SEPARATOR.items():
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, name, pc.binary_join(table.column(name), separator))
+    return table
+
+
+class OutputWriter:
+    """Writes output tables to .parquet or .csv in a background thread; the file appears on success only."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.kind = output_format(self.path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.partial = self.path.with_name(f".{self.path.name}.partial")
+        self._queue: queue.Queue[pa.Table | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="her2kit-cohort-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        writer: pq.ParquetWriter | pa_csv.CSVWriter | None = None
+        try:
+            while True:
+                table = self._queue.get()
+                if table is None:
+                    break
+                if self._error is not None:
+                    continue
+                if self.kind == "csv":
+                    table = _csv_ready(table.cast(cols.OUTPUT_SCHEMA))
+                if writer is None:
+                    writer = self._open(table.schema)
+                writer.write_table(table)
+            if writer is None:
+                empty = cols.OUTPUT_SCHEMA.empty_table()
+                writer = self._open((_csv_ready(empty) if self.kind == "csv" else empty).schema)
+        except BaseException as exc:  # reported by close()
+            self._error = exc
+            while self._queue.get() is not None:
+                pass
+        finally:
+            if writer is not None:
+                writer.close()
+
+    def _open(self, schema: pa.Schema) -> pq.ParquetWriter | pa_csv.CSVWriter:
+        if self.kind == "csv":
+            return pa_csv.CSVWriter(self.partial, schema)
+        # String views go to Parquet as plain UTF-8 byte arrays; without the stored Arrow schema every
+        # reader sees string / list<string> (the types of OUTPUT_SCHEMA).
+        return pq.ParquetWriter(
+            self.partial,
+            schema,
+            compression="snappy",
+            store_schema=False,
+            write_statistics=["id", "her2_result", "her2_category", "ish_group", "error"],
+        )
+
+    def write(self, table: pa.Table) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(table)
+
+    def close(self, success: bool = True) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            self.partial.unlink(missing_ok=True)
+            raise self._error
+        if success:
+            os.replace(self.partial, self.path)
+        else:
+            self.partial.unlink(missing_ok=True)
+
+    def __enter__(self) -> OutputWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close(success=exc_type is None)

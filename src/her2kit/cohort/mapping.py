@@ -1,0 +1,193 @@
+"""Mappings: data files that turn a registry's own table into the standard cohort columns.
+
+A mapping is YAML (see ``mappings/tcga-brca.yaml``): how to read the file (separator, header rows to skip,
+placeholder strings that mean missing), constant columns (e.g. ``tumor_type: breast``), a renaming of
+source columns to standard ones, and optionally ``ish_counts`` for registries whose HER2/CEP17 "copy
+number" fields mix per-cell means with raw signal totals. ``--mapping NAME`` uses a bundled file;
+any other value is a path to the user's own file.
+
+What a mapping could not convert goes to the optional ``notes`` column, which the kernel appends to the
+row's ``reasons`` (prefixed ``mapping:``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from her2kit.cohort import columns as cols
+from her2kit.errors import InvalidInput
+
+BUNDLED = Path(__file__).resolve().parent / "mappings"
+STANDARD = frozenset(cols.INPUT_COLUMNS)
+
+
+@dataclass(frozen=True)
+class IshCounts:
+    her2: str
+    cep17: str
+    cells: str | None = None
+    totals_above: float = 20.0
+
+
+@dataclass(frozen=True)
+class Mapping:
+    name: str
+    path: Path
+    columns: dict[str, str]
+    constants: dict[str, Any] = field(default_factory=dict)
+    separator: str = ","
+    skip_rows_after_header: int = 0
+    null_values: tuple[str, ...] = ()
+    ish_counts: IshCounts | None = None
+    default_input: str | None = None
+    description: str = ""
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.stem for p in BUNDLED.glob("*.yaml"))
+
+
+def load_mapping(name_or_path: str | Path) -> Mapping:
+    """A bundled mapping by name (``tcga-brca``) or a user's mapping file by path."""
+    path = Path(name_or_path)
+    if not path.suffix and (BUNDLED / f"{name_or_path}.yaml").exists():
+        path = BUNDLED / f"{name_or_path}.yaml"
+    if not path.exists():
+        raise InvalidInput(
+            "--mapping",
+            str(name_or_path),
+            "a bundled mapping (" + ", ".join(bundled_names()) + ") or a YAML file",
+        )
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InvalidInput(
+            "--mapping", str(path), "well-formed YAML", hint=str(exc).splitlines()[0]
+        ) from None
+    if not isinstance(raw, dict):
+        raise InvalidInput("--mapping", str(path), "a YAML mapping with name, columns, constants, read")
+    known = {"name", "description", "default_input", "read", "constants", "columns", "ish_counts"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise InvalidInput(f"{path.name}: {unknown[0]}", unknown[0], "one of " + ", ".join(sorted(known)))
+    columns = dict(raw.get("columns") or {})
+    constants = dict(raw.get("constants") or {})
+    for target in [*columns, *constants]:
+        if target not in STANDARD:
+            raise InvalidInput(
+                f"{path.name}: columns", target, "a standard column: " + ", ".join(cols.INPUT_COLUMNS)
+            )
+    read = dict(raw.get("read") or {})
+    counts = raw.get("ish_counts")
+    ish = None
+    if counts:
+        ish = IshCounts(
+            her2=str(counts["her2"]),
+            cep17=str(counts["cep17"]),
+            cells=counts.get("cells"),
+            totals_above=float(counts.get("totals_above", 20)),
+        )
+    return Mapping(
+        name=str(raw.get("name") or path.stem),
+        path=path,
+        columns={str(k): str(v) for k, v in columns.items()},
+        constants=constants,
+        separator=str(read.get("separator", ",")),
+        skip_rows_after_header=int(read.get("skip_rows_after_header", 0)),
+        null_values=tuple(str(v) for v in read.get("null_values", [])),
+        ish_counts=ish,
+        default_input=raw.get("default_input"),
+        description=str(raw.get("description", "")),
+    )
+
+
+def _scan_source(mapping: Mapping, input_path: str | Path) -> pl.LazyFrame:
+    path = Path(input_path)
+    if not path.exists():
+        raise InvalidInput("input", str(path), "an existing file")
+    if path.suffix.lower() == ".parquet":
+        return pl.scan_parquet(path)
+    return pl.scan_csv(
+        path,
+        separator=mapping.separator,
+        skip_rows_after_header=mapping.skip_rows_after_header,
+        null_values=list(mapping.null_values) or None,
+        infer_schema=False,
+        quote_char=None if mapping.separator == "\t" else '"',
+    )
+
+
+def _counts(ish: IshCounts, names: list[str]) -> tuple[list[pl.Expr], pl.Expr]:
+    """HER2 and CEP17 mean copies per cell from mixed fields, and a note where they were not usable."""
+    for source in (ish.her2, ish.cep17, *([ish.cells] if ish.cells else [])):
+        if source not in names:
+            raise InvalidInput("ish_counts", source, "a column of the input file")
+    raw_h = pl.col(ish.her2).cast(pl.String).str.strip_chars()
+    raw_c = pl.col(ish.cep17).cast(pl.String).str.strip_chars()
+    h = raw_h.cast(pl.Float64, strict=False)
+    c = raw_c.cast(pl.Float64, strict=False)
+    cells = (
+        pl.col(ish.cells).cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+        if ish.cells
+        else pl.lit(None, dtype=pl.Float64)
+    )
+    text_h = raw_h.is_not_null() & h.is_null()
+    text_c = raw_c.is_not_null() & c.is_null()
+    totals = ((h > ish.totals_above) | (c > ish.totals_above)).fill_null(False)
+    divide = totals & (cells > 0).fill_null(False)
+    unusable = text_h | text_c | (totals & ~divide)
+    her2 = pl.when(unusable).then(None).when(divide).then((h / cells).round(2)).otherwise(h)
+    cep17 = pl.when(unusable).then(None).when(divide).then((c / cells).round(2)).otherwise(c)
+    fields = f"{ish.her2}/{ish.cep17}"
+    shown_h, shown_c = raw_h.fill_null("(missing)"), raw_c.fill_null("(missing)")
+    note = (
+        pl.when(text_h | text_c)
+        .then(
+            pl.format(
+                f"{fields} = {{}}/{{}} is text, not mean copies per cell; copies left out", shown_h, shown_c
+            )
+        )
+        .when(totals & ~divide)
+        .then(
+            pl.format(
+                f"{fields} = {{}}/{{}} look like signal totals but no cell count is given; copies left out",
+                shown_h,
+                shown_c,
+            )
+        )
+        .when(divide)
+        .then(
+            pl.format(
+                f"{fields} = {{}}/{{}} read as signal totals over {{}} cells: {{}}/{{}} per cell",
+                shown_h,
+                shown_c,
+                cells,
+                (h / cells).round(2).cast(pl.String).fill_null("(missing)"),
+                (c / cells).round(2).cast(pl.String).fill_null("(missing)"),
+            )
+        )
+    )
+    return [her2.alias(cols.HER2_COPIES), cep17.alias(cols.CEP17_COPIES)], note
+
+
+def apply_mapping(mapping: Mapping, input_path: str | Path) -> pl.LazyFrame:
+    """A lazy frame of standard columns (plus ``notes``) read from a registry file through a mapping."""
+    source = _scan_source(mapping, input_path)
+    names = source.collect_schema().names()
+    exprs: list[pl.Expr] = []
+    for target, column in mapping.columns.items():
+        if column not in names:
+            raise InvalidInput(f"mapping {mapping.name}: {target}", column, "a column of the input file")
+        exprs.append(pl.col(column).alias(target))
+    for target, value in mapping.constants.items():
+        exprs.append(pl.lit(value, dtype=pl.String).alias(target))
+    if mapping.ish_counts is not None:
+        counts, note = _counts(mapping.ish_counts, names)
+        exprs.extend(counts)
+        exprs.append(note.alias(cols.NOTES))
+    return source.select(exprs)

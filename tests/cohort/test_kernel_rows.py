@@ -1,0 +1,144 @@
+"""Bad rows, input types, report text and mapping notes in the kernel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import pytest
+
+from her2kit.case import IhcTest, IshTest
+from her2kit.cohort import kernel
+from her2kit.cohort.kernel import screen_frame
+
+
+def one(**row: Any) -> dict[str, Any]:
+    return screen_frame(pl.DataFrame([{"id": "x", **row}])).row(0, named=True)
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ({"tumor_type": "breast", "ihc_score": "4+"}, "ihc_score"),
+        ({"tumor_type": "breast", "ish_ratio": -1.0}, "ish_ratio"),
+        ({"tumor_type": "breast", "ish_ratio": 101.0}, "ish_ratio"),
+        ({"tumor_type": "breast", "her2_copies": 250.0}, "her2_copies"),
+        ({"tumor_type": "breast", "ish_ratio": 3.0, "her2_copies": 4.0, "cep17_copies": 2.0}, "ish_ratio"),
+        ({"tumor_type": "breast", "her2_copies": 4.0, "cep17_copies": 0.0}, "cep17_copies"),
+        ({"tumor_type": "melanoma-x", "ihc_score": "3+"}, "tumor_type"),
+        ({"tumor_type": None, "ihc_score": "3+"}, "tumor_type"),
+        ({"tumor_type": "breast", "setting": "adjuvant-ish"}, "setting"),
+        ({"tumor_type": "breast", "er": "strongly"}, "er"),
+        ({"tumor_type": "breast", "pr": "low"}, "pr"),
+        ({"tumor_type": "breast", "ish_ratio": float("nan")}, "ish_ratio"),
+        ({"tumor_type": "breast", "ish_ratio": "two"}, "ish_ratio"),
+    ],
+)
+def test_bad_row_has_error_and_stays(row: dict[str, Any], field: str) -> None:
+    rows = [{"id": "ok", "tumor_type": "breast", "ihc_score": "3+"}, {"id": "bad", **row}]
+    out = screen_frame(pl.DataFrame(rows, infer_schema_length=None))
+    assert out.get_column("id").to_list() == ["ok", "bad"]
+    assert out.row(0, named=True)["her2_result"] == "positive"
+    bad = out.row(1, named=True)
+    assert bad["error"].startswith(field + ":"), bad["error"]
+    assert bad["her2_result"] is None
+    assert bad["eligible"] == []
+    assert bad["reasons"] == []
+
+
+def test_text_columns_and_numbers_as_text() -> None:
+    out = one(
+        tumor_type=" Breast Cancer ", ihc_score="2+", ish_ratio="2.5", her2_copies=" 5.0 ", cep17_copies="2.0"
+    )
+    assert (out["her2_result"], out["ish_group"], out["error"]) == ("positive", 1, None)
+
+
+def test_integer_ihc_scores_and_empty_strings() -> None:
+    out = screen_frame(pl.DataFrame({"id": [1, 2], "tumor_type": ["BRCA", "BRCA"], "ihc_score": [3, None]}))
+    assert out.get_column("id").to_list() == ["1", "2"]
+    assert out.get_column("her2_result").to_list() == ["positive", "indeterminate"]
+    assert one(tumor_type="breast", ihc_score="  ", setting="")["her2_result"] == "indeterminate"
+
+
+def test_er_pr_words_and_eligibility() -> None:
+    out = one(tumor_type="breast", setting="metastatic", ihc_score="1+", er="Positive", pr="negative")
+    assert "ind:trastuzumab-deruxtecan-breast-hr-positive-her2-low-ultralow" in out["eligible"]
+    unknown = one(tumor_type="breast", setting="metastatic", ihc_score="1+", er="[Not Evaluated]")
+    assert "ind:trastuzumab-deruxtecan-breast-hr-positive-her2-low-ultralow" not in unknown["eligible"]
+    assert any("ER/PR not given" in r for r in unknown["reasons"])
+    assert any("not checked" in r for r in out["reasons"])
+
+
+def test_notes_column_goes_to_reasons() -> None:
+    out = one(tumor_type="breast", ihc_score="1+", notes="copies left out")
+    assert out["reasons"][-1] == "mapping: copies left out"
+
+
+class FakeExtraction:
+    def __init__(
+        self, tests: list[Any], er: str | None = None, stated: str | None = None, pending: bool = False
+    ):
+        self._tests = tests
+        self.her2_tests = tests
+        self.er = er
+        self.pr = None
+        self.stated_status = stated
+        self.pending = pending
+        self.warnings = ["ocr noise"]
+
+    def case_tests(self) -> list[Any]:
+        return self._tests
+
+
+def test_report_rows_with_an_extractor() -> None:
+    def extract(text: str) -> FakeExtraction:
+        if "amplified" in text:
+            return FakeExtraction(
+                [IhcTest(method="ihc", score="2+"), IshTest(method="ish", ratio=2.6, her2_copies=6.1)]
+            )
+        return FakeExtraction(
+            [IhcTest(method="ihc", score="3+")], er="positive", stated="positive", pending=True
+        )
+
+    kernel.set_extractor(extract)
+    frame = pl.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "tumor_type": ["breast"] * 4,
+            "setting": ["metastatic"] * 4,
+            "ihc_score": [None, "1+", None, "2+"],
+            "report_text": ["HER2 3+", "HER2 3+", "FISH amplified", None],
+        }
+    )
+    out = {r["id"]: r for r in screen_frame(frame).iter_rows(named=True)}
+    assert out["a"]["her2_result"] == "positive"
+    assert "the report says a HER2 result is pending (addendum or send-out)" in out["a"]["reasons"]
+    assert "extraction: ocr noise" in out["a"]["reasons"]
+    assert out["a"]["eligible"]  # HR-positive from the report, HER2-positive, metastatic
+    assert out["b"]["her2_result"] == "negative"  # the column (1+) wins over the report (3+)
+    assert any(r.startswith("conflict: ihc_score column 1+ vs report IHC 3+") for r in out["b"]["reasons"])
+    assert (out["c"]["her2_result"], out["c"]["ish_group"]) == ("positive", 1)
+    assert out["d"]["her2_result"] == "equivocal"
+
+
+def test_report_rows_without_an_extractor() -> None:
+    kernel.set_extractor(None)
+    out = one(tumor_type="breast", ihc_score="1+", report_text="HER2 3+")
+    assert out["her2_result"] == "negative"
+    assert out["reasons"][-1].startswith("report_text not read")
+
+
+def test_extractor_failure_is_a_row_error() -> None:
+    def broken(text: str) -> Any:
+        raise RuntimeError("boom")
+
+    kernel.set_extractor(broken)
+    out = one(tumor_type="breast", report_text="HER2 3+")
+    assert out["error"].startswith("report_text: extraction failed")
+
+
+def test_real_extractor_if_installed() -> None:
+    extract_mod = pytest.importorskip("her2kit.extract")
+    kernel.set_extractor(extract_mod.extract_report)
+    out = one(tumor_type="breast", report_text="HER2 (4B5) immunohistochemistry: score 3+ (positive).")
+    assert out["error"] is None
