@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from her2kit.errors import Her2kitError
 from her2kit.extract import patterns as P  # noqa: N812
 from her2kit.extract.model import Evidence, ExtractedIhc, ExtractedIsh, ExtractionResult
-from her2kit.extract.scan import Scanner, finditer_at, may_contain, search_at
+from her2kit.extract.scan import KeywordIndex, Scanner, finditer_at, may_contain, search_at
 from her2kit.extract.sentences import Sentences
 
 Status = Literal["positive", "negative", "equivocal"]
@@ -116,6 +116,53 @@ _CELLS_STARTS: Final = (
     "hundred", "number", "cells", "nuclei",
 )  # fmt: skip
 
+# Every keyword looked up in the whole text (by Scanner.starts/warm), lower-cased: one automaton
+# finds them all in one pass per report (see scan.KeywordIndex). A keyword left out would still be
+# found, by ``str.find``; tests/extract/test_keyword_index.py checks that none is left out. The start
+# words of ``near=`` scans are looked up only in the 64-180 characters before a rarer anchor, by a
+# bounded ``str.find`` unless they are in the index anyway: adding them (digits, "is", ":", ...) made
+# the automaton pass twice as slow, for range searches that are cheap.
+_ONCOTYPE_WORDS: Final = ("onco", "recurrence", "mammaprint")
+_ONCOTYPE_OFFSETS: Final = (("pcr", (2, 3)),)
+_ADDENDUM_WORDS: Final = ("addend", "amended", "supplementary")
+_WARM_WORDS: Final = ("pr", "pgr", "estrogen", "oestrogen", "progesteron", "keratin", "androgen", "addend")
+_KI67: Final = ("67", (2, 3, 4))
+_ISH_OFFSET: Final = ("ish", (1,))
+_ISH_RESULT_SCANS: Final = (
+    ("not-amplified", P.ISH_NOT_AMPLIFIED, ("no", "amplification", "negative"), "amplif"),
+    ("equivocal", P.ISH_EQUIVOCAL, ("equivocal", "ish"), "equivocal"),
+    (
+        "amplified",
+        P.ISH_AMPLIFIED,
+        ("is", "are", "was", ":", "-", "gene", "her", "amplif", "positive"),
+        "amplif",
+    ),
+)
+_CELLS_ANCHORS: Final = ("counted", "scored", "analy", "enumerated")
+_ER_PR_BOTH_WORDS: Final = ("er", "estrogen", "oestrogen")
+_ER_PR_BOTH_ANCHORS: Final = ("pr", "pgr")
+_ER_WORDS: Final = ("estrogen", "oestrogen")
+_ER_EXACT: Final = ("ER",)
+_PR_WORDS: Final = ("progesteron",)
+_PR_EXACT: Final = ("PR", "PgR", "PGR")
+_STATUS_FOR_WORDS: Final = ("pos", "neg")
+# An anchor listed counts only after white space or one of these characters (see Scanner.starts):
+# "been sent", "being sent out"; "ER/PR", "ER & PR", "ER,PR", "ER andPR", "estrogen and progesterone".
+_PENDING_PREV: Final = {"sent": ""}
+_ER_PR_BOTH_PREV: Final = {"pr": "/&,d", "pgr": "/&,d"}
+_KEYWORDS: Final = frozenset(
+    w.lower()
+    for group in (
+        _HER2_WORDS, [w for w, _ in _HER2_OFFSETS], _ONCOTYPE_WORDS, [w for w, _ in _ONCOTYPE_OFFSETS],
+        _QUOTED_WORDS, _OTHER_MARKER_EXACT, _OTHER_MARKER_I_WORDS, (_CADHERIN[0], _KI67[0]), _SECTION_EXACT,
+        _WARM_WORDS, _ADDENDUM_WORDS, ("ratio", "centromere", _ISH_OFFSET[0]), ("average", "mean", "her", "cep"),
+        _CELLS_ANCHORS, [anchor for _, _, _, anchor in _ISH_RESULT_SCANS], ("single", "her2"), _PENDING_WORDS,
+        _ER_PR_BOTH_ANCHORS, _ER_WORDS, _ER_EXACT, _PR_WORDS, _PR_EXACT, _STATUS_FOR_WORDS,
+    )
+    for w in group
+)  # fmt: skip
+_INDEX: KeywordIndex = KeywordIndex(_KEYWORDS)
+
 
 # --- context -----------------------------------------------------------------------------------
 
@@ -178,7 +225,7 @@ def _her2_anchors(scan: Scanner) -> list[tuple[int, int]]:
 
 def _addendum_start(scan: Scanner) -> int | None:
     text = scan.text
-    for m in scan.starts(P.ADDENDUM, ("addend", "amended", "supplementary")):
+    for m in scan.starts(P.ADDENDUM, _ADDENDUM_WORDS):
         before = text[max(0, m.start() - 25) : m.start()]
         after = text[m.end() : m.end() + 30]
         if P.ADDENDUM_NOT_HEADING.search(before) or P.ADDENDUM_SIGNATURE.match(after):
@@ -190,13 +237,13 @@ def _addendum_start(scan: Scanner) -> int | None:
 
 
 def _context(text: str) -> _Ctx:
-    scan = Scanner(text)
+    scan = Scanner(text, _INDEX)
     # Lower-case words found now so that their case-sensitive look-ups (OTHER_MARKER, SECTION_BREAK,
     # ER_NAME, PR_NAME) filter these hits instead of scanning the text again.
     # ("pr" first: "progesteron", "prior" and "previous" are read off its hits; see scan._PREFIX_OF.)
-    scan.warm("pr", "pgr", "estrogen", "oestrogen", "progesteron", "keratin", "androgen", "addend")
+    scan.warm(*_WARM_WORDS)
     excluded = []
-    for m in scan.starts(P.ONCOTYPE, ("onco", "recurrence", "mammaprint"), offsets=(("pcr", (2, 3)),)):
+    for m in scan.starts(P.ONCOTYPE, _ONCOTYPE_WORDS, offsets=_ONCOTYPE_OFFSETS):
         end = min(len(text), m.start() + ONCOTYPE_REACH)
         stop = P.ONCOTYPE_END.search(text, m.end(), end)
         excluded.append((m.start(), stop.start() if stop else end))
@@ -221,9 +268,7 @@ def _context(text: str) -> _Ctx:
         }
         | {
             m.start()
-            for m in scan.starts(
-                P.OTHER_MARKER_I, _OTHER_MARKER_I_WORDS, offsets=(("67", (2, 3, 4)), _CADHERIN)
-            )
+            for m in scan.starts(P.OTHER_MARKER_I, _OTHER_MARKER_I_WORDS, offsets=(_KI67, _CADHERIN))
         }
         | {a for a, _ in her2}
         | {m.start() for m in scan.starts(P.SECTION_BREAK, exact=_SECTION_EXACT)}
@@ -560,7 +605,7 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
     ratio_scans = (
         (P.RATIO, scan.starts(P.RATIO, ("ratio",))),
         (P.RATIO_DETERMINED, scan.starts(P.RATIO_DETERMINED, ("centromere",))),
-        (P.RATIO_AFTER_ISH, scan.starts(P.RATIO_AFTER_ISH, ("ish",), offsets=(("ish", (1,)),))),
+        (P.RATIO_AFTER_ISH, scan.starts(P.RATIO_AFTER_ISH, ("ish",), offsets=(_ISH_OFFSET,))),
     )
     for rx, matches in ratio_scans:
         for m in matches:
@@ -573,26 +618,15 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
         for m in scan.starts(rx, ("average", "mean", word)):
             value = next(g for g in m.groups() if g is not None)
             add(kind, float(value), m)
-    for m in scan.starts(
-        P.CELLS_COUNTED, _CELLS_STARTS, near=(("counted", "scored", "analy", "enumerated"), 180)
-    ):
+    for m in scan.starts(P.CELLS_COUNTED, _CELLS_STARTS, near=(_CELLS_ANCHORS, 180)):
         raw = (m.group(1) or m.group(2) or "").lower()
         raw = " ".join(raw.split())
         n = P.COUNT_WORDS.get(raw) if not raw.isdigit() else int(raw)
         if n:
             add("cells", float(n), m)
     taken: list[tuple[int, int]] = []
-    for value, rx, words, anchor in (
-        ("not-amplified", P.ISH_NOT_AMPLIFIED, ("no", "amplification", "negative"), "amplif"),
-        ("equivocal", P.ISH_EQUIVOCAL, ("equivocal", "ish"), "equivocal"),
-        (
-            "amplified",
-            P.ISH_AMPLIFIED,
-            ("is", "are", "was", ":", "-", "gene", "her", "amplif", "positive"),
-            "amplif",
-        ),
-    ):
-        offsets = (("ish", (1,)),) if value == "equivocal" else ()
+    for value, rx, words, anchor in _ISH_RESULT_SCANS:
+        offsets = (_ISH_OFFSET,) if value == "equivocal" else ()
         for m in scan.starts(rx, words, offsets=offsets, near=((anchor,), 180)):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
@@ -718,9 +752,9 @@ def _pending(ctx: _Ctx) -> list[tuple[int, str]]:
     for m in ctx.scan.starts(
         P.PENDING,
         _PENDING_STARTS,
-        offsets=(("ish", (1,)),),
+        offsets=(_ISH_OFFSET,),
         near=(_PENDING_WORDS, 80),
-        anchor_prev={"sent": ""},  # "been sent", "being sent out": white space before it
+        anchor_prev=_PENDING_PREV,
     ):
         if ctx.is_excluded(m.start()):
             continue
@@ -775,17 +809,16 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
     scan = ctx.scan
     for m in scan.starts(
         P.ER_PR_BOTH,
-        ("er", "estrogen", "oestrogen"),
+        _ER_PR_BOTH_WORDS,
         word_start=True,
-        near=(("pr", "pgr"), 64),
-        # "ER/PR", "ER & PR", "ER,PR", "ER andPR", "estrogen and progesterone": white space or one of these.
-        anchor_prev={"pr": "/&,d", "pgr": "/&,d"},
+        near=(_ER_PR_BOTH_ANCHORS, 64),
+        anchor_prev=_ER_PR_BOTH_PREV,
     ):
         anchors.append((m.start(), m.end(), frozenset({"er", "pr"})))
         both_spans.append((m.start(), m.end()))
     for matches, name in (
-        (scan.starts(P.ER_NAME, ("estrogen", "oestrogen"), exact=("ER",), word_start=True), "er"),
-        (scan.starts(P.PR_NAME, ("progesteron",), exact=("PR", "PgR", "PGR"), word_start=True), "pr"),
+        (scan.starts(P.ER_NAME, _ER_WORDS, exact=_ER_EXACT, word_start=True), "er"),
+        (scan.starts(P.PR_NAME, _PR_WORDS, exact=_PR_EXACT, word_start=True), "pr"),
     ):
         for m in matches:
             if any(a <= m.start() < b for a, b in both_spans):
@@ -880,7 +913,7 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
         if am and not _receptor_between(window, wlow, am.start()):
             emit(names, "negative" if int(am.group(1)) <= 2 else "positive", a_start, None)
     # "positive for ER and PR", "negative for PR"
-    for m in scan.starts(P.STATUS_FOR_MARKER, ("pos", "neg")):
+    for m in scan.starts(P.STATUS_FOR_MARKER, _STATUS_FOR_WORDS):
         if ctx.is_excluded(m.start()):
             continue
         names_text = m.group("names")

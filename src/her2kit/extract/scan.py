@@ -17,13 +17,25 @@ Every pattern here needs a literal keyword, so the keywords are found first with
 The text is checked once (:func:`_fast_ok`); a text that fails the check (a long run, a
 non-ASCII digit, space or a character that case-folds onto ASCII, such as the Kelvin sign) is
 scanned the slow way, by ``finditer`` over the whole text, so results never depend on the path.
+
+Keyword positions come from one pass of an Aho-Corasick automaton (:class:`KeywordIndex`, C
+extension ``pyahocorasick``) over the lower-cased text, which reports every occurrence of every
+keyword, overlapping ones included: the same positions as a ``str.find`` loop per keyword. A
+case-sensitive keyword is found among the hits of its lower-case form and checked in the original
+text. A keyword missing from the index, or a missing ``pyahocorasick``, takes the ``str.find`` path.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
-from typing import Final
+from typing import Any, Final
+
+try:
+    import ahocorasick  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - the str.find path is tested by disabling the automaton
+    ahocorasick = None
 
 _MAX_FILLER_RUN: Final = 24
 _MAX_WORD_RUN: Final = 48
@@ -65,16 +77,65 @@ def _fast_ok(text: str, low: str) -> bool:
     return _FILLER_RUN not in raw.translate(_FILLER_TABLE) and _WORD_RUN not in raw.translate(_WORD_TABLE)
 
 
+class KeywordIndex:
+    """A fixed set of lower-case keywords, found all at once by one Aho-Corasick automaton.
+
+    ``automaton`` is None when ``pyahocorasick`` is not installed (or ``use_automaton`` is false):
+    a :class:`Scanner` then finds every keyword with ``str.find``."""
+
+    __slots__ = ("_empty", "_no_hits", "automaton", "words")
+
+    def __init__(self, words: Iterable[str], *, use_automaton: bool = True) -> None:
+        self.words: frozenset[str] = frozenset(w for w in words if w)
+        for w in self.words:
+            if w != w.lower():
+                raise ValueError(f"keyword {w!r} is not lower-case")
+        # Every keyword has an entry in a scan's hit cache, empty unless the automaton reports it. The
+        # cached lists are never mutated (Scanner returns copies or slices), so one empty list serves all.
+        self._no_hits: list[int] = []
+        self._empty: dict[tuple[str, bool], list[int]] = {(w, False): self._no_hits for w in self.words}
+        self.automaton: Any = None
+        if use_automaton and ahocorasick is not None and self.words:
+            automaton = ahocorasick.Automaton()
+            for w in sorted(self.words):
+                # The value: the hit-cache key, and what turns the reported end index into the start.
+                automaton.add_word(w, ((w, False), len(w) - 1))
+            automaton.make_automaton()
+            self.automaton = automaton
+
+    def hits(self, low: str) -> dict[tuple[str, bool], list[int]]:
+        """``{(keyword, False): starts}`` for every keyword: each start ``i`` with
+        ``low.startswith(keyword, i)``, in order (overlapping occurrences included), as a
+        ``str.find`` loop gives them."""
+        out = self._empty.copy()
+        none = self._no_hits
+        for end, (key, shift) in self.automaton.iter(low):
+            lst = out[key]
+            if lst is none:
+                out[key] = [end - shift]
+            else:
+                lst.append(end - shift)
+        return out
+
+
 class Scanner:
-    """Keyword-driven whole-text scans of one report, identical to ``finditer`` over the text."""
+    """Keyword-driven whole-text scans of one report, identical to ``finditer`` over the text.
 
-    __slots__ = ("_cache", "fast", "low", "text")
+    With a :class:`KeywordIndex` (and ``pyahocorasick``), the hits of all its keywords are found at
+    once, by one automaton pass over ``low``, when the text takes the keyword path (``fast``)."""
 
-    def __init__(self, text: str) -> None:
+    __slots__ = ("_cache", "_indexed", "fast", "low", "text")
+
+    def __init__(self, text: str, index: KeywordIndex | None = None) -> None:
         self.text = text
         self.low = text.lower()
         self.fast = _fast_ok(text, self.low)
-        self._cache: dict[tuple[str, bool], list[int]] = {}
+        self._indexed: frozenset[str] = frozenset()
+        if self.fast and index is not None and index.automaton is not None:
+            self._cache: dict[tuple[str, bool], list[int]] = index.hits(self.low)
+            self._indexed = index.words
+        else:
+            self._cache = {}
 
     def _hits(self, words: Iterable[str], *, case: bool = False) -> list[int]:
         out: list[int] = []
@@ -82,29 +143,37 @@ class Scanner:
         for w in words:
             hits = cache.get((w, case))
             if hits is None:
-                base = cache.get((w.lower(), False)) if case else None
-                prefix = None if case else cache.get((_PREFIX_OF.get(w, ""), False))
-                if prefix is not None:
-                    starts = self.low.startswith
-                    hits = [i for i in prefix if starts(w, i)]
-                elif w == "oestrogen" and ("estrogen", False) in cache:
-                    low = self.low
-                    hits = [i - 1 for i in cache[("estrogen", False)] if i > 0 and low[i - 1] == "o"]
-                elif base is not None:
-                    # Where the text holds ``w`` the lower-cased text holds ``w.lower()`` (``fast``:
-                    # one character for one), so the case-sensitive hits are among the cached ones.
-                    starts = self.text.startswith
-                    hits = [i for i in base if starts(w, i)]
-                else:
-                    find = (self.text if case else self.low).find
-                    hits = []
-                    i = find(w)
-                    while i >= 0:
-                        hits.append(i)
-                        i = find(w, i + 1)
-                cache[(w, case)] = hits
-            out += hits
+                hits = self._find(w, case)
+            if hits:
+                out += hits
         return out
+
+    def _find(self, w: str, case: bool) -> list[int]:
+        """The hits of ``w`` (not yet cached), cached."""
+        cache = self._cache
+        base = cache.get((w.lower(), False)) if case else None
+        prefix = None if case else cache.get((_PREFIX_OF.get(w, ""), False))
+        if prefix is not None:
+            starts = self.low.startswith
+            hits = [i for i in prefix if starts(w, i)]
+        elif w == "oestrogen" and ("estrogen", False) in cache:
+            low = self.low
+            hits = [i - 1 for i in cache[("estrogen", False)] if i > 0 and low[i - 1] == "o"]
+        elif base is not None:
+            # Where the text holds ``w`` the lower-cased text holds ``w.lower()`` (``fast``: one
+            # character for one), so the case-sensitive hits are among the cached ones; each is
+            # checked in the original text.
+            starts = self.text.startswith
+            hits = [i for i in base if starts(w, i)] if base else base
+        else:
+            find = (self.text if case else self.low).find
+            hits = []
+            i = find(w)
+            while i >= 0:
+                hits.append(i)
+                i = find(w, i + 1)
+        cache[(w, case)] = hits
+        return hits
 
     def warm(self, *words: str) -> None:
         """Find the lower-case ``words`` now, so that later case-sensitive look-ups of them filter these hits."""
@@ -113,7 +182,22 @@ class Scanner:
 
     def has(self, *words: str) -> bool:
         """Whether any of the lower-case ``words`` occurs (case-insensitively) in the text."""
-        return any(w in self.low for w in words)
+        cache = self._cache
+        return any(cache[(w, False)] if w in self._indexed else w in self.low for w in words)
+
+    def _between(self, w: str, lo: int, hi: int) -> list[int]:
+        """Starts ``i`` of the lower-case ``w`` with ``lo <= i <= hi``, in order (``fast`` texts only)."""
+        if w in self._indexed:
+            hits = self._cache[(w, False)]
+            return hits[bisect.bisect_left(hits, lo) : bisect.bisect_right(hits, hi)]
+        out: list[int] = []
+        find = self.low.find
+        end = hi + len(w)
+        i = find(w, lo, end)
+        while i >= 0:
+            out.append(i)
+            i = find(w, i + 1, end)
+        return out
 
     def starts(
         self,
@@ -147,28 +231,47 @@ class Scanner:
         else:
             anchors, before = near
             cands = set()
-            find = self.low.find
+            between = self._between
             low = self.low
-            hits = self._hits(anchors)
-            if anchor_prev:
+            if not anchor_prev:
+                hits = self._hits(anchors)
+            else:
                 hits = []
                 for a in anchors:
                     ok = anchor_prev.get(a)
                     for t in self._hits((a,)):
                         if ok is None or (t > 0 and (low[t - 1].isspace() or low[t - 1] in ok)):
                             hits.append(t)
-            for t in hits:
+            # Starts are tried in ``t - before .. t`` for each anchor hit ``t``: the union of these
+            # ranges, merged where they overlap or touch, is searched once per word.
+            spans: list[list[int]] = []
+            for t in sorted(hits):
                 lo = max(0, t - before)
-                for w in words:
-                    i = find(w, lo, t + len(w))
+                if spans and lo <= spans[-1][1] + 1:
+                    spans[-1][1] = max(spans[-1][1], t)
+                else:
+                    spans.append([lo, t])
+            if not spans:
+                return
+            # (``low.find(w, lo, hi + len(w))``: the occurrences of ``w`` that start in ``lo .. hi``.)
+            indexed, cache, find = self._indexed, self._cache, low.find
+            for w in words:
+                if w in indexed:
+                    ws = cache[(w, False)]
+                    if ws:
+                        for lo, hi in spans:
+                            cands.update(ws[bisect.bisect_left(ws, lo) : bisect.bisect_right(ws, hi)])
+                    continue
+                n = len(w)
+                for lo, hi in spans:
+                    i = find(w, lo, hi + n)
                     while i >= 0:
                         cands.add(i)
-                        i = find(w, i + 1, t + len(w))
-                for w, offs in offsets:
-                    i = find(w, lo, t + len(w) + max(offs))
-                    while i >= 0:
-                        cands.update(i - o for o in offs if lo <= i - o <= t)
-                        i = find(w, i + 1, t + len(w) + max(offs))
+                        i = find(w, i + 1, hi + n)
+            for w, offs in offsets:
+                for lo, hi in spans:
+                    for i in between(w, lo, hi + max(offs)):
+                        cands.update(i - o for o in offs if lo <= i - o <= hi)
         if word_start:
             low = self.low
             cands = {s for s in cands if s == 0 or low[s - 1] not in _WORD_START_REFUSED}
