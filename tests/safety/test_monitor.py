@@ -39,7 +39,7 @@ def run(doc: dict[str, Any]):  # type: ignore[no-untyped-def]
         (60, 44.1, 50, "hold"),  # 15.9 points, but below LLN with ≥10
         (65, 50, 50, "continue"),  # 15 points, at the LLN (not below)
         (65, 49.9, 50, "hold"),  # below LLN, 15.1 points
-        (59, 49, 50, "continue"),  # below LLN but only 10 points? 59-49 = 10 → hold; see next row
+        (59, 49, 50, "hold"),  # below LLN with exactly 10 points: meets the rule (≥10)
         (58, 49, 50, "continue"),  # below LLN, 9 points: continue
         (60, 50, 50, "continue"),  # 10 points, not below LLN
     ],
