@@ -7,8 +7,9 @@ How a structured row is screened, without a Python loop over rows:
 
 1. **Normalise** the text columns exactly as the case model does: tumour type and IHC score go through
    :func:`her2kit.vocab.normalise_tumor_type` / :func:`~her2kit.vocab.normalise_ihc_score`, called once
-   per *distinct* value of the batch (a registry has a handful) and applied with ``replace_strict``;
-   ER/PR and setting words through a fixed table. Empty strings are missing values.
+   per *distinct* value per process (a registry has a handful); ER/PR and setting words through a fixed
+   table. Rows are coded by equality with the spellings already seen (no per-row hashing); a batch with a
+   new spelling finds its distinct values once with ``unique``. Empty strings are missing values.
 2. **Validate** like the case model (:class:`her2kit.case.IshTest`): ratio 0–100, HER2 copies 0–200,
    CEP17 copies 0–100, CEP17 above 0 when HER2 copies are given, and a stated ratio within ±max(0.1, 5%)
    of HER2/CEP17. A bad row keeps its place and gets its reason in ``error``.
@@ -39,6 +40,7 @@ from typing import Any, Final
 
 import polars as pl
 import pyarrow as pa
+from polars.expr.whenthen import ChainedThen, Then
 
 from her2kit.case import RATIO_TOLERANCE_ABS, RATIO_TOLERANCE_REL, IhcTest, IshTest
 from her2kit.cohort import columns as cols
@@ -272,28 +274,81 @@ def _as_text(df: pl.DataFrame, name: str) -> pl.Series | None:
     return series.cast(pl.String)
 
 
+# Per process: the distinct raw values seen so far in each normalised column, in first-seen order. A batch
+# is coded by comparing against these few values (cheap on short strings) instead of hashing every row;
+# a value not seen before sends the batch through the hashing path once, which adds it.
+_KNOWN: dict[str, dict[str, int]] = {name: {} for name in NORMALISERS}
+# More distinct spellings than this in a column and comparing costs more than hashing.
+KNOWN_LIMIT: Final = 24
+UNSEEN: Final = -100
+
+
+def _missing_code(name: str) -> int:
+    return 0 if None in CODE_VALUES[name] else REQUIRED_MISSING
+
+
+def _compare_codes(name: str, known: dict[str, int]) -> pl.Expr:
+    """The code of each row by equality with the known values (nulls: missing; others: ``UNSEEN``)."""
+    column = pl.col(name)
+    expr: Then | ChainedThen = pl.when(column.is_null()).then(pl.lit(_missing_code(name), dtype=pl.Int32))
+    by_code: dict[int, list[str]] = {}
+    for value, code in known.items():
+        by_code.setdefault(code, []).append(value)
+    for code, values in by_code.items():
+        condition = pl.any_horizontal(column == value for value in values)
+        expr = expr.when(condition).then(pl.lit(code, dtype=pl.Int32))
+    return expr.otherwise(pl.lit(UNSEEN, dtype=pl.Int32)).alias(name)
+
+
+def _hash_codes(name: str, values: list[str]) -> pl.Expr:
+    codes = [_classify(name, v)[0] for v in values]
+    return pl.col(name).replace_strict(values, codes, default=_missing_code(name), return_dtype=pl.Int32)
+
+
+def _distinct(frame: pl.DataFrame, name: str) -> list[str]:
+    values: list[str] = frame.get_column(name).drop_nulls().unique().to_list()
+    return values
+
+
 def _all_codes(df: pl.DataFrame) -> list[pl.Series]:
     """The code of each value of each normalised text column (see :data:`CODE_VALUES`), by distinct value.
 
-    One parallel pass finds the distinct values of all columns, Python classifies the few distinct
-    values, and a second parallel pass maps every row with ``replace_strict``.
+    Registries repeat a handful of spellings: each column is coded by comparing with the spellings seen
+    before in this process (one parallel pass, no hashing); Python classifies each distinct value once.
+    A batch with a new spelling finds its distinct values with ``unique`` (hashing) and, while a column
+    has at most :data:`KNOWN_LIMIT` spellings, remembers them; beyond that it is mapped with
+    ``replace_strict``.
     """
     texts = {name: _as_text(df, name) for name in NORMALISERS}
     present = pl.DataFrame([t.alias(n) for n, t in texts.items() if t is not None], height=df.height)
-    distinct = present.select(pl.col(n).drop_nulls().unique().implode() for n in present.columns).row(0)
-    mapped: list[pl.Expr] = []
-    for name, values in zip(present.columns, distinct, strict=True):
-        missing = 0 if None in CODE_VALUES[name] else REQUIRED_MISSING
-        codes = [_classify(name, v)[0] for v in values]
-        mapped.append(pl.col(name).replace_strict(values, codes, default=missing, return_dtype=pl.Int32))
-    coded = present.select(mapped) if mapped else pl.DataFrame(height=df.height)
+    coded = pl.DataFrame(height=df.height)
+    if present.width:
+        fast = [n for n in present.columns if len(_KNOWN[n]) <= KNOWN_LIMIT]
+        coded = present.select(
+            _compare_codes(n, _KNOWN[n]) if n in fast else _hash_codes(n, _distinct(present, n))
+            for n in present.columns
+        )
+        unseen = [n for n in fast if bool((coded.get_column(n) == UNSEEN).any())]
+        if unseen:
+            rows = coded.select(pl.any_horizontal(pl.col(n) == UNSEEN for n in unseen)).to_series()
+            sub = present.filter(rows)
+            distinct = sub.select(pl.col(n).drop_nulls().unique().implode() for n in unseen).row(0)
+            replaced: list[pl.Expr] = []
+            for name, values in zip(unseen, distinct, strict=True):
+                known = _KNOWN[name]
+                for value in sorted(values):
+                    known[value] = _classify(name, value)[0]
+                if len(known) <= KNOWN_LIMIT:
+                    replaced.append(_compare_codes(name, known))
+                else:
+                    replaced.append(_hash_codes(name, _distinct(present, name)))
+            coded = coded.with_columns(present.select(replaced))
     out: list[pl.Series] = []
     for name in NORMALISERS:
         if name in coded.columns:
             out.append(coded.get_column(name))
         else:
-            missing = 0 if None in CODE_VALUES[name] else REQUIRED_MISSING
-            out.append(pl.repeat(missing, df.height, dtype=pl.Int32, eager=True).alias(name))
+            out.append(pl.repeat(_missing_code(name), df.height, dtype=pl.Int32, eager=True).alias(name))
     return out
 
 
