@@ -313,6 +313,16 @@ def _lab_grade(lab: LabValue, grading: LabGrading) -> int | None:
     return grade
 
 
+def _grade_text(grade: int | None, grading: LabGrading) -> str:
+    """The grade for a reader: an open-ended grade-1 band of a cytopenia also holds normal counts, because its
+    upper bound is the laboratory's lower limit of normal, which the course does not give."""
+    open_grade1 = any(b.grade == 1 and b.high is None for b in grading.grades) and not grading.relative_to_uln
+    if grade == 1 and open_grade1:
+        low = next(b.low for b in grading.grades if b.grade == 1)
+        return f"CTCAE grade 0–1 (≥ {low:g}; grade 1 only if below the laboratory's lower limit of normal)"
+    return f"CTCAE grade {grade}"
+
+
 def _lab_events(course: Course, agent_id: str, kb: KnowledgeBase, state: _State) -> list[AdverseEventEntry]:
     """Laboratory series as graded events: an event opens at the lowest grade any label rule of this agent acts
     on (lower grades carry no dose modification), escalates with the worst grade, and closes — resolved to the new
@@ -355,8 +365,8 @@ def _lab_events(course: Course, agent_id: str, kb: KnowledgeBase, state: _State)
             state.steps.append(
                 Step(
                     rule=grading.id,
-                    text=f"{test}: latest {last.value:g} {last.unit} on {last.date} = CTCAE grade "
-                    f"{_lab_grade(last, grading)}",
+                    text=f"{test}: latest {last.value:g} {last.unit} on {last.date} = "
+                    f"{_grade_text(_lab_grade(last, grading), grading)}",
                     source=_source(kb, grading.references, grading.version),
                 )
             )
