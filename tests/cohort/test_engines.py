@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from her2kit.cohort import CohortSummary, screen
 from her2kit.cohort.cli import main, render_summary
+from her2kit.cohort.io import PARQUET_DICTIONARY_COLUMNS
 from her2kit.errors import InvalidInput
 
 ROWS: list[dict[str, Any]] = [
@@ -240,3 +243,17 @@ def test_spark_engine_partitions_keep_order(tmp_path: Path, spark_session: Any) 
         spark_session.conf.unset("spark.sql.files.maxPartitionBytes")
     screen(tmp_path / "in.parquet", tmp_path / "polars.csv")
     assert (tmp_path / "spark.csv").read_text() == (tmp_path / "polars.csv").read_text()
+
+
+def test_parquet_output_dictionary_pages_only_for_decision_columns(tmp_path: Path) -> None:
+    paths = write_all(registry(50), tmp_path)
+    screen(paths["parquet"], tmp_path / "out.parquet")
+    parquet = pq.ParquetFile(tmp_path / "out.parquet")
+    group = parquet.metadata.row_group(0)
+    dictionary = {
+        group.column(i).path_in_schema
+        for i in range(group.num_columns)
+        if group.column(i).has_dictionary_page
+    }
+    assert dictionary == set(PARQUET_DICTIONARY_COLUMNS)
+    assert parquet.schema_arrow.field("reasons").type == pa.list_(pa.string())

@@ -19,6 +19,14 @@ from her2kit.errors import InvalidInput
 
 INPUT_SUFFIXES = (".parquet", ".csv", ".tsv", ".jsonl", ".ndjson")
 OUTPUT_SUFFIXES = (".parquet", ".csv")
+# Parquet output: snappy pages; dictionary encoding only for the decision-table columns.
+PARQUET_COMPRESSION = "snappy"
+PARQUET_DICTIONARY_COLUMNS = (
+    "her2_result",
+    "her2_category",
+    "eligible.list.element",
+    "reasons.list.element",
+)
 
 
 def input_format(path: str | Path) -> str:
@@ -117,11 +125,14 @@ class OutputWriter:
         if self.kind == "csv":
             return pa_csv.CSVWriter(self.partial, schema)
         # String views go to Parquet as plain UTF-8 byte arrays; without the stored Arrow schema every
-        # reader sees string / list<string> (the types of OUTPUT_SCHEMA).
+        # reader sees string / list<string> (the types of OUTPUT_SCHEMA). Dictionary pages only for the
+        # columns the kernel gathers from the decision table (list leaves are named by their Parquet
+        # path): trying a dictionary on 10 million unique ids, then falling back, cost a third of the write.
         return pq.ParquetWriter(
             self.partial,
             schema,
-            compression="snappy",
+            compression=PARQUET_COMPRESSION,
+            use_dictionary=list(PARQUET_DICTIONARY_COLUMNS),
             store_schema=False,
             write_statistics=["id", "her2_result", "her2_category", "ish_group", "error"],
         )
