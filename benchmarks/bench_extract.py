@@ -32,14 +32,17 @@ def main(argv: list[str] | None = None) -> int:
     for text in texts:  # warm-up
         extract_report(text)
     start = time.perf_counter()
+    cpu_start = time.process_time()
     for text in batch:
         extract_report(text)
+    cpu = time.process_time() - cpu_start
     elapsed = time.perf_counter() - start
     rate = len(batch) / elapsed
     mean_chars = sum(map(len, batch)) / len(batch)
     print(
         f"extract_report: {len(batch)} reports (mean {mean_chars:.0f} chars) in {elapsed:.2f} s = "
-        f"{rate:,.0f} reports/s on one core (target >= {TARGET:,.0f})"
+        f"{rate:,.0f} reports/s on one core (target >= {TARGET:,.0f}); "
+        f"CPU time {cpu:.2f} s = {len(batch) / cpu:,.0f} reports/s"
     )
     return 0 if rate >= TARGET else 1
 

@@ -108,8 +108,12 @@ _LEGEND_STARTS: Final = (
     "<", ">", "\u2265", "\u2264", "level", "guideline", "defined", "considered", "criteria", "range", "control",
     "known", "cell", "if", "should", "reference", "cut", "interpretation", "scoring", "scale",
 )  # fmt: skip
-_ISH_BETWEEN_WORDS: Final = ("ish", "ratio", "cep", "amplif", "allred", "score", "grade", "nottingham")
-_RECEPTOR_BETWEEN_WORDS: Final = ("=", "calculated", "proportion", "sum", "allred", "score")
+# ("hscore", "h-score": the H-?score of the patterns; plain "score" is common and would not filter.)
+_ISH_BETWEEN_WORDS: Final = (
+    "ish", "ratio", "cep", "amplif", "allred", "hscore", "h-score", "grade", "nottingham",
+)  # fmt: skip
+_RECEPTOR_BETWEEN_WORDS: Final = ("=", "calculated", "proportion", "sum", "allred", "hscore", "h-score")
+_RECEPTOR_BETWEEN_RX: Final = re.compile("|".join(map(re.escape, _RECEPTOR_BETWEEN_WORDS)))
 _IHC_ASSAY_STARTS: Final = ("hercep", "4b5", "cb11", "a0485", "a485", "sp3", "polyclonal")
 _CELLS_STARTS: Final = (
     *"0123456789", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "one",
@@ -147,9 +151,62 @@ _PR_WORDS: Final = ("progesteron",)
 _PR_EXACT: Final = ("PR", "PgR", "PGR")
 _STATUS_FOR_WORDS: Final = ("pos", "neg")
 # An anchor listed counts only after white space or one of these characters (see Scanner.starts):
-# "been sent", "being sent out"; "ER/PR", "ER & PR", "ER,PR", "ER andPR", "estrogen and progesterone".
-_PENDING_PREV: Final = {"sent": ""}
+# "been sent", "being sent out", "to follow"; "ER/PR", "ER & PR", "ER,PR", "ER andPR", "estrogen and progesterone".
+_PENDING_PREV: Final = {"sent": "", "follow": ""}
 _ER_PR_BOTH_PREV: Final = {"pr": "/&,d", "pgr": "/&,d"}
+# An anchor listed counts only where its check (on the lower-cased text) is true; see Scanner.starts.
+_ALNUM: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_WORD_CHARS: Final = _ALNUM | {"_"}
+
+
+def _sent_anchor(low: str, i: int) -> bool:
+    """Whether a hit of "sent" can be the anchor of a PENDING match (``Scanner.starts(anchor_ok=...)``).
+
+    "sent" stands in PENDING only as "has been sent" (white space and "been" before it), "is sent out"
+    (white space after it) or "will be sent" (that match also holds the anchor "will"). ``low`` is a
+    keyword-path text (scan.py): white-space runs of at most 24 characters."""
+    j = i + 4
+    return (j < len(low) and low[j].isspace()) or low[max(0, i - 40) : i].rstrip().endswith("been")
+
+
+def _follow_anchor(low: str, i: int) -> bool:
+    """Whether a hit of "follow" can be the anchor of a PENDING match: "to follow" and a word end, or
+    "will follow" (that match also holds the anchor "will")."""
+    j = i + 6
+    return j >= len(low) or low[j] not in _WORD_CHARS
+
+
+def _pr_anchor(low: str, i: int) -> bool:
+    r"""A hit of "pr" in an ER_PR_BOTH match is "PR" followed by no letter or digit (the pattern ends
+    ``(?:\s+receptors?)?(?![A-Za-z0-9])``), or the start of "progesteron". On the keyword path no
+    non-ASCII character lower-cases to an ASCII letter or digit (scan.py)."""
+    j = i + 2
+    return j >= len(low) or low[j] not in _ALNUM or low.startswith("ogesteron", j)
+
+
+def _pgr_anchor(low: str, i: int) -> bool:
+    """A hit of "pgr" in an ER_PR_BOTH match is "PgR" followed by no letter or digit."""
+    j = i + 3
+    return j >= len(low) or low[j] not in _ALNUM
+
+
+_PENDING_OK: Final = {"sent": _sent_anchor, "follow": _follow_anchor}
+_ER_PR_BOTH_OK: Final = {"pr": _pr_anchor, "pgr": _pgr_anchor}
+# Every match of P.ISH_WORD, in any window of the text (``search(text, lo, hi)``: the look-ahead after
+# it may see the end of the window, the look-behind before it sees the text), holds one of: "ish" as
+# the end of "ish", "fish", "cish", "sish", "dish", "ddish" or "iqfish" with a non-letter before that
+# (FISH, CISH, SISH, DDISH, DISH, ISH, IQFISH); "cep" and "17" (CEP 17); "amplification" or
+# "amplified"; one of _ISH_WORD_RARE (FISZ, hybridisation, PathVysion, Vysis, ZytoLight); "inform her2"
+# or "chromosome 17". All these words are in the keyword index, so the check is a few look-ups.
+_ISH_WORD_INDEXED: Final = ("ish", "cep", "amplif")
+_ISH_PREFIXES: Final = ("", "f", "c", "s", "d", "dd", "iqf")
+_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
+_CEP17: Final = re.compile(r"cep\s*-?\s*17")
+_ISH_WORD_RARE: Final = ("fisz", "hybridi", "vysis", "pathvysion", "zytolight")  # (HYBRIDISATION, ...)
+_ISH_WORD_CHECKED: Final = ("inform", "chromosome")
+_ISH_WORD_OTHER: Final = re.compile(r"inform\s+her2|chromosome\s+17")
+
+
 _KEYWORDS: Final = frozenset(
     w.lower()
     for group in (
@@ -158,6 +215,7 @@ _KEYWORDS: Final = frozenset(
         _WARM_WORDS, _ADDENDUM_WORDS, ("ratio", "centromere", _ISH_OFFSET[0]), ("average", "mean", "her", "cep"),
         _CELLS_ANCHORS, [anchor for _, _, _, anchor in _ISH_RESULT_SCANS], ("single", "her2"), _PENDING_WORDS,
         _ER_PR_BOTH_ANCHORS, _ER_WORDS, _ER_EXACT, _PR_WORDS, _PR_EXACT, _STATUS_FOR_WORDS,
+        _ISH_WORD_INDEXED, _ISH_WORD_RARE, _ISH_WORD_CHECKED,
     )
     for w in group
 )  # fmt: skip
@@ -178,11 +236,11 @@ class _Ctx:
     stops: list[int]
     scan: Scanner
     warnings: list[str] = field(default_factory=list)
+    # The lower-cased text when the keyword path is exact for it (see scan.py), else None.
+    low: str | None = field(init=False)
 
-    @property
-    def low(self) -> str | None:
-        """The lower-cased text when the keyword path is exact for it (see scan.py), else None."""
-        return self.scan.low if self.scan.fast else None
+    def __post_init__(self) -> None:
+        self.low = self.scan.low if self.scan.fast else None
 
     def is_excluded(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.excluded)
@@ -236,12 +294,26 @@ def _addendum_start(scan: Scanner) -> int | None:
     return None
 
 
+def _biopsy_named(text: str, low: str | None, start: int, end: int) -> bool:
+    """``P.QUOTED_BIOPSY.search(text[start:end])``. On the keyword path (``low``, see scan.py) "biops",
+    "core" and "needle" are looked up in the lower-cased text (a case-insensitive ASCII word matches only
+    ASCII letters there); the pattern runs only if "fna" is there (for its word boundaries)."""
+    if low is not None:
+        w = low[start:end]
+        if "biops" in w or "core" in w or "needle" in w:
+            return True
+        if "fna" not in w:
+            return False
+    return bool(P.QUOTED_BIOPSY.search(text[start:end]))
+
+
 def _context(text: str) -> _Ctx:
     scan = Scanner(text, _INDEX)
     # Lower-case words found now so that their case-sensitive look-ups (OTHER_MARKER, SECTION_BREAK,
     # ER_NAME, PR_NAME) filter these hits instead of scanning the text again.
     # ("pr" first: "progesteron", "prior" and "previous" are read off its hits; see scan._PREFIX_OF.)
     scan.warm(*_WARM_WORDS)
+    low = scan.low if scan.fast else None
     excluded = []
     for m in scan.starts(P.ONCOTYPE, _ONCOTYPE_WORDS, offsets=_ONCOTYPE_OFFSETS):
         end = min(len(text), m.start() + ONCOTYPE_REACH)
@@ -256,8 +328,8 @@ def _context(text: str) -> _Ctx:
         head = _SPECIMEN_HEAD.search(text, m.end() + 40, end)
         stops = [x.start() for x in (brk, head) if x is not None]
         end = min([end, *stops])
-        window = text[max(0, m.start() - 40) : min(len(text), m.end() + 60)]
-        quoted.append((m.start(), end, bool(P.QUOTED_BIOPSY.search(window))))
+        w0, w1 = max(0, m.start() - 40), min(len(text), m.end() + 60)
+        quoted.append((m.start(), end, _biopsy_named(text, low, w0, w1)))
     her2 = _her2_anchors(scan)
     stops = sorted(
         {
@@ -525,23 +597,27 @@ def _score_plus(window: str, wlow: str | None) -> re.Match[str] | None:
     return None
 
 
+_SCORE_SCANS: Final = (
+    (P.SCORE_AFTER_STATUS, ("pos", "neg", "equivocal")),
+    (P.SCORE_AFTER_WORD, ("score", "intensity", "staining")),
+)
+
+
 def _find_score(window: str, wlow: str | None = None) -> tuple[str, int, int] | None:
     cands: list[tuple[int, str, int]] = []
+    ok: list[tuple[int, str, int]] = []  # already checked by _bad_value (a pure function of its arguments)
     m = P.SCORE_ADJACENT.match(window)
     if m:
         cands.append((m.start("score"), m.group("score"), m.end("score")))
-    for rx, words in (
-        (P.SCORE_AFTER_STATUS, ("pos", "neg", "equivocal")),
-        (P.SCORE_AFTER_WORD, ("score", "intensity", "staining")),
-    ):
+    for rx, words in _SCORE_SCANS:
         for m in finditer_at(rx, window, wlow, words):
             if not _bad_value(window, m.start("score"), m.end("score"), wlow):
-                cands.append((m.start("score"), m.group("score"), m.end("score")))
+                ok.append((m.start("score"), m.group("score"), m.end("score")))
                 break
     m = _score_plus(window, wlow)
     if m:
         cands.append((m.start("score"), m.group("score"), m.end("score")))
-    cands = [c for c in cands if not _bad_value(window, c[0], c[2], wlow)]
+    cands = [c for c in cands if not _bad_value(window, c[0], c[2], wlow)] + ok
     if not cands:
         return None
     start, token, end = min(cands)
@@ -664,6 +740,29 @@ def _clusters(frags: list[_Frag]) -> list[_IshCluster]:
     return [c for c in out if any(c.get(k) for k in ("ratio", "result", "her2"))]
 
 
+def _ish_possible(ctx: _Ctx) -> bool:
+    """False only if no ISH fragment can be read: a fragment needs a HER2 name or an ISH word near it
+    (:func:`_ish_context`), and the keyword-path text has neither anywhere. (On the keyword path no
+    non-ASCII character matches an ASCII letter case-insensitively, see scan.py.)"""
+    low = ctx.low
+    if ctx.her2 or low is None:
+        return True
+    scan = ctx.scan
+    ish, cep, amplif = _ISH_WORD_INDEXED
+    for i in scan.positions(ish):
+        for pre in _ISH_PREFIXES:
+            k = i - len(pre)
+            if k >= 0 and low.startswith(pre, k) and (k == 0 or low[k - 1] not in _LETTERS):
+                return True
+    if any(_CEP17.match(low, i) for i in scan.positions(cep)):
+        return True
+    if any(low.startswith(("amplification", "amplified"), i) for i in scan.positions(amplif)):
+        return True
+    if scan.has(*_ISH_WORD_RARE):
+        return True
+    return any(_ISH_WORD_OTHER.match(low, i) for w in _ISH_WORD_CHECKED for i in scan.positions(w))
+
+
 def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool]]:
     text = ctx.text
     out = []
@@ -755,6 +854,7 @@ def _pending(ctx: _Ctx) -> list[tuple[int, str]]:
         offsets=(_ISH_OFFSET,),
         near=(_PENDING_WORDS, 80),
         anchor_prev=_PENDING_PREV,
+        anchor_ok=_PENDING_OK,
     ):
         if ctx.is_excluded(m.start()):
             continue
@@ -797,7 +897,7 @@ def _pending(ctx: _Ctx) -> list[tuple[int, str]]:
 
 def _receptor_between(window: str, wlow: str | None, end: int) -> bool:
     """``_RECEPTOR_BETWEEN.search(window[:end])``, skipped when none of its words is there."""
-    if wlow is not None and not any(wlow.find(w, 0, end) >= 0 for w in _RECEPTOR_BETWEEN_WORDS):
+    if wlow is not None and _RECEPTOR_BETWEEN_RX.search(wlow, 0, end) is None:
         return False
     return bool(_RECEPTOR_BETWEEN.search(window[:end]))
 
@@ -813,6 +913,7 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
         word_start=True,
         near=(_ER_PR_BOTH_ANCHORS, 64),
         anchor_prev=_ER_PR_BOTH_PREV,
+        anchor_ok=_ER_PR_BOTH_OK,
     ):
         anchors.append((m.start(), m.end(), frozenset({"er", "pr"})))
         both_spans.append((m.start(), m.end()))
@@ -1039,10 +1140,21 @@ def _ihc_model(ctx: _Ctx, item: _Ihc) -> ExtractedIhc | None:
         return None
 
 
+_ISH_PHRASE: Final = re.compile(r"in\s+situ\s+hybridi[sz]ation", re.I)
+
+
 def _dcis_only(ctx: _Ctx, start: int, end: int) -> bool:
     s0, s1 = ctx.sents.bounds(start)
-    region = ctx.text[max(0, s0, start - 60) : max(end, s1)]
-    region = re.sub(r"in\s+situ\s+hybridi[sz]ation", "", region, flags=re.I)
+    r0, r1 = max(0, s0, start - 60), max(end, s1)
+    low = ctx.low
+    if low is not None:
+        # Every match of _ISH_PHRASE holds "situ"; every match of P.DCIS holds "dcis", "situ" or
+        # "intraductal" (case-insensitive ASCII words: on the keyword path, ASCII letters only).
+        w = low[r0:r1]
+        if "situ" not in w and "dcis" not in w and "intraductal" not in w:
+            return False
+    region = ctx.text[r0:r1]
+    region = _ISH_PHRASE.sub("", region)
     return bool(P.DCIS.search(region)) and not P.INVASIVE.search(region)
 
 
@@ -1055,7 +1167,7 @@ def extract_report(text: str) -> ExtractionResult:
         return ExtractionResult()
     ctx = _context(text)
     statuses, ihc_items, other_results = _her2_statements(ctx)
-    ish_items = _dedupe_ish(ctx, _ish_tests(ctx))
+    ish_items = _dedupe_ish(ctx, _ish_tests(ctx)) if _ish_possible(ctx) else []
     ihc_items = _dedupe_ihc(ctx, ihc_items)
 
     tests: list[tuple[int, ExtractedIhc | ExtractedIsh]] = []

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final
 
 try:
@@ -42,9 +42,13 @@ _MAX_WORD_RUN: Final = 48
 
 # Bytes of white space and of filler punctuation that unbounded repeats in the patterns accept.
 _FILLER_BYTES: Final = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f-:=(.,/&"
-_FILLER_TABLE: Final = bytes(32 if b in _FILLER_BYTES else 120 for b in range(256))
-_WORD_TABLE: Final = bytes(
-    97 if (chr(b).isascii() and (chr(b).isalnum() or b == 95)) or b >= 128 else 32 for b in range(256)
+# One table for both runs: filler bytes become " ", word bytes "a", the rest "x" (the two classes are
+# disjoint, so a run of " " is a filler run and a run of "a" a word run).
+_RUN_TABLE: Final = bytes(
+    32
+    if b in _FILLER_BYTES
+    else (97 if (chr(b).isascii() and (chr(b).isalnum() or b == 95)) or b >= 128 else 120)
+    for b in range(256)
 )
 _WORD_START_REFUSED: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _FILLER_RUN: Final = b" " * (_MAX_FILLER_RUN + 1)
@@ -52,7 +56,44 @@ _WORD_RUN: Final = b"a" * (_MAX_WORD_RUN + 1)
 # A lower-case keyword whose hits are read off those of a shorter one it starts with (found first),
 # instead of another scan of the text: ``low.startswith(word, i)`` at each hit ``i`` of the prefix.
 _PREFIX_OF: Final = {"her2": "her", "prior": "pr", "previous": "pr", "progesteron": "pr"}
-_NON_ASCII: Final = re.compile(r"[^\x00-\x7f]")
+_ASCII_BYTES: Final = bytes(range(128))
+_LOWER: dict[str, str] = {}
+
+
+def _lower(w: str) -> str:
+    """``w.lower()``, remembered (exact keywords are a small fixed set)."""
+    lw = _LOWER[w] = w.lower()
+    return lw
+
+
+# A case-sensitive keyword whose lower-case form has more hits than this is found with ``str.find``.
+_FILTER_MAX: Final = 8
+
+
+def find_all(s: str, w: str) -> list[int]:
+    """Every start ``i`` with ``s.startswith(w, i)``, in order (overlapping occurrences included)."""
+    find = s.find
+    hits = []
+    i = find(w)
+    while i >= 0:
+        hits.append(i)
+        i = find(w, i + 1)
+    return hits
+
+
+_WORD_START_RXS: dict[str, re.Pattern[str]] = {}
+
+
+def _word_start_rx(w: str) -> re.Pattern[str]:
+    """``w`` (this case) where no letter, digit or hyphen stands before it (see ``word_start``).
+
+    The look-behind follows the word, so that the regex engine searches for the word's letters first.
+    On the keyword path an ASCII letter, digit or hyphen of the text is one of ``low`` and back."""
+    rx = _WORD_START_RXS.get(w)
+    if rx is None:
+        e = re.escape(w)
+        rx = _WORD_START_RXS[w] = re.compile(f"{e}(?<![A-Za-z0-9\\-]{e})")
+    return rx
 
 
 def _inert(c: str) -> bool:
@@ -71,10 +112,15 @@ def _inert(c: str) -> bool:
 def _fast_ok(text: str, low: str) -> bool:
     if len(low) != len(text):
         return False
-    if not text.isascii() and not all(_inert(c) for c in set(_NON_ASCII.findall(text))):
-        return False
     raw = text.encode("utf-8", "surrogatepass")
-    return _FILLER_RUN not in raw.translate(_FILLER_TABLE) and _WORD_RUN not in raw.translate(_WORD_TABLE)
+    if not text.isascii():
+        # The non-ASCII characters: UTF-8 encodes each as bytes >= 0x80 only, so deleting the ASCII
+        # bytes leaves exactly their encodings, in order.
+        others = raw.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
+        if not all(_inert(c) for c in set(others)):
+            return False
+    runs = raw.translate(_RUN_TABLE)
+    return _FILLER_RUN not in runs and _WORD_RUN not in runs
 
 
 class KeywordIndex:
@@ -124,13 +170,15 @@ class Scanner:
     With a :class:`KeywordIndex` (and ``pyahocorasick``), the hits of all its keywords are found at
     once, by one automaton pass over ``low``, when the text takes the keyword path (``fast``)."""
 
-    __slots__ = ("_cache", "_indexed", "fast", "low", "text")
+    __slots__ = ("_cache", "_indexed", "_word_starts", "fast", "low", "text")
 
     def __init__(self, text: str, index: KeywordIndex | None = None) -> None:
         self.text = text
         self.low = text.lower()
         self.fast = _fast_ok(text, self.low)
         self._indexed: frozenset[str] = frozenset()
+        # Case-sensitive hits at word starts only, of frequent keywords (see ``starts``).
+        self._word_starts: dict[str, list[int]] = {}
         if self.fast and index is not None and index.automaton is not None:
             self._cache: dict[tuple[str, bool], list[int]] = index.hits(self.low)
             self._indexed = index.words
@@ -163,22 +211,30 @@ class Scanner:
             # Where the text holds ``w`` the lower-cased text holds ``w.lower()`` (``fast``: one
             # character for one), so the case-sensitive hits are among the cached ones; each is
             # checked in the original text.
-            starts = self.text.startswith
-            hits = [i for i in base if starts(w, i)] if base else base
+            # (When the lower-case form is frequent, e.g. "er" for "ER", one ``str.find`` pass over the
+            # text gives the same positions for less.)
+            if len(base) > _FILTER_MAX:
+                hits = find_all(self.text, w)
+            else:
+                starts = self.text.startswith
+                hits = [i for i in base if starts(w, i)] if base else base
         else:
-            find = (self.text if case else self.low).find
-            hits = []
-            i = find(w)
-            while i >= 0:
-                hits.append(i)
-                i = find(w, i + 1)
+            hits = find_all(self.text if case else self.low, w)
         cache[(w, case)] = hits
         return hits
 
     def warm(self, *words: str) -> None:
         """Find the lower-case ``words`` now, so that later case-sensitive look-ups of them filter these hits."""
         if self.fast:
-            self._hits(words)
+            cache = self._cache
+            for w in words:
+                if (w, False) not in cache:
+                    self._find(w, False)
+
+    def positions(self, word: str) -> list[int]:
+        """Every start of the lower-case ``word`` in ``low``, in order (do not modify the list)."""
+        hits = self._cache.get((word, False))
+        return self._find(word, False) if hits is None else hits
 
     def has(self, *words: str) -> bool:
         """Whether any of the lower-case ``words`` occurs (case-insensitively) in the text."""
@@ -209,6 +265,7 @@ class Scanner:
         word_start: bool = False,
         near: tuple[tuple[str, ...], int] | None = None,
         anchor_prev: dict[str, str] | None = None,
+        anchor_ok: Mapping[str, Callable[[str, int], bool]] | None = None,
     ) -> Iterator[re.Match[str]]:
         """``rx.finditer(text)`` for a pattern whose every match starts at one of the lower-case
         ``words`` (any case in the text), at one of the ``exact`` words (this case only), or at a fixed
@@ -217,73 +274,155 @@ class Scanner:
         ``near=(anchors, before)``: every match also contains one of the lower-case ``anchors`` at most
         ``before`` characters after its start (given the run limits), so only starts there are tried.
         ``anchor_prev``: an anchor listed there counts only where the character before it is white space or
-        one of the given characters (every match holds it so, e.g. "been sent", not "present")."""
+        one of the given characters (every match holds it so, e.g. "been sent", not "present").
+        ``anchor_ok``: a hit ``i`` of an anchor listed there counts only where ``anchor_ok[anchor](low, i)``
+        is true; every match must hold an anchor hit that counts (e.g. "PR" followed by no letter or digit,
+        not "present")."""
         text = self.text
         if not self.fast:
             yield from rx.finditer(text)
             return
+        cache = self._cache
         if near is None:
-            cands = set(self._hits(words))
-            cands.update(self._hits(exact, case=True))
+            cands: list[int] = []
+            sources = 0
+            for w in words:
+                hits = cache.get((w, False))
+                if hits is None:
+                    hits = self._find(w, False)
+                if hits:
+                    cands += hits
+                    sources += 1
+            for w in exact:
+                hits = cache.get((w, True))
+                if hits is None:
+                    lw = _LOWER.get(w) or _lower(w)
+                    base = cache.get((lw, False))
+                    if base == []:
+                        continue  # the lower-case form is not in the text, so neither is ``w``
+                    if word_start and base is not None and len(base) > _FILTER_MAX and w.isalnum():
+                        # Only the hits at a word start are tried below: one scan finds just those
+                        # (an alphanumeric word's occurrences at word starts cannot overlap).
+                        hits = self._word_starts.get(w)
+                        if hits is None:
+                            hits = self._word_starts[w] = [
+                                m.start() for m in _word_start_rx(w).finditer(text)
+                            ]
+                    else:
+                        hits = self._find(w, True)
+                if hits:
+                    cands += hits
+                    sources += 1
             for w, offs in offsets:
-                for i in self._hits((w,)):
-                    cands.update(i - o for o in offs if i - o >= 0)
+                hits = cache.get((w, False))
+                if hits is None:
+                    hits = self._find(w, False)
+                if hits:
+                    cands += [i - o for i in hits for o in offs if i >= o]
+                    sources += 2
+            if not cands:
+                return
+            # One word's hits are already in order and distinct.
+            order: Iterable[int] = cands if sources == 1 else sorted(set(cands))
         else:
             anchors, before = near
-            cands = set()
-            between = self._between
             low = self.low
-            if not anchor_prev:
-                hits = self._hits(anchors)
-            else:
-                hits = []
-                for a in anchors:
-                    ok = anchor_prev.get(a)
-                    for t in self._hits((a,)):
-                        if ok is None or (t > 0 and (low[t - 1].isspace() or low[t - 1] in ok)):
-                            hits.append(t)
+            hits = []
+            for a in anchors:
+                ah = cache.get((a, False))
+                if ah is None:
+                    ah = self._find(a, False)
+                if not ah:
+                    continue
+                ok = anchor_prev.get(a) if anchor_prev else None
+                check = anchor_ok.get(a) if anchor_ok else None
+                if ok is None and check is None:
+                    hits += ah
+                    continue
+                for t in ah:
+                    if ok is not None and not (t > 0 and (low[t - 1].isspace() or low[t - 1] in ok)):
+                        continue
+                    if check is not None and not check(low, t):
+                        continue
+                    hits.append(t)
+            if not hits:
+                return
             # Starts are tried in ``t - before .. t`` for each anchor hit ``t``: the union of these
             # ranges, merged where they overlap or touch, is searched once per word.
             spans: list[list[int]] = []
-            for t in sorted(hits):
-                lo = max(0, t - before)
+            for t in sorted(hits) if len(hits) > 1 else hits:
+                lo = t - before if t > before else 0
                 if spans and lo <= spans[-1][1] + 1:
-                    spans[-1][1] = max(spans[-1][1], t)
+                    if t > spans[-1][1]:
+                        spans[-1][1] = t
                 else:
                     spans.append([lo, t])
-            if not spans:
-                return
             # (``low.find(w, lo, hi + len(w))``: the occurrences of ``w`` that start in ``lo .. hi``.)
-            indexed, cache, find = self._indexed, self._cache, low.find
+            indexed = self._indexed
+            cset: set[int] = set()
+            rest: list[str] = []
             for w in words:
-                if w in indexed:
-                    ws = cache[(w, False)]
-                    if ws:
-                        for lo, hi in spans:
-                            cands.update(ws[bisect.bisect_left(ws, lo) : bisect.bisect_right(ws, hi)])
+                if w not in indexed:
+                    rest.append(w)
                     continue
-                n = len(w)
+                ws = cache[(w, False)]
+                if ws:
+                    for lo, hi in spans:
+                        cset.update(ws[bisect.bisect_left(ws, lo) : bisect.bisect_right(ws, hi)])
+            # The other words in one scan per range (see words_rx): the occurrences starting in
+            # ``lo .. hi`` all end by ``hi + longest``, and any found there starts in the range or after it.
+            rest_rx = words_rx(rest)
+            if rest_rx is not None:
+                search = rest_rx.search
+                longest = max(map(len, rest))
                 for lo, hi in spans:
-                    i = find(w, lo, hi + n)
-                    while i >= 0:
-                        cands.add(i)
-                        i = find(w, i + 1, hi + n)
+                    c = search(low, lo, hi + longest)
+                    while c is not None:
+                        i = c.start()
+                        if i > hi:
+                            break
+                        cset.add(i)
+                        c = search(low, i + 1, hi + longest)
+            between = self._between
             for w, offs in offsets:
                 for lo, hi in spans:
                     for i in between(w, lo, hi + max(offs)):
-                        cands.update(i - o for o in offs if lo <= i - o <= hi)
+                        cset.update(i - o for o in offs if lo <= i - o <= hi)
+            if not cset:
+                return
+            order = sorted(cset)
         if word_start:
             low = self.low
-            cands = {s for s in cands if s == 0 or low[s - 1] not in _WORD_START_REFUSED}
+            order = [s for s in order if s == 0 or low[s - 1] not in _WORD_START_REFUSED]
         last = 0
         match = rx.match
-        for s in sorted(cands):
+        for s in order:
             if s < last:
                 continue
             m = match(text, s)
             if m is not None:
                 yield m
-                last = m.end() if m.end() > s else s + 1
+                e = m.end()
+                last = e if e > s else s + 1
+
+
+_WORD_SETS: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def words_rx(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern for the alternation of ``words`` (literal, this case), None for no words.
+
+    ``search(low, i, n)`` is the leftmost occurrence of any of them inside ``low[i:n]``: stepping
+    from one occurrence's start to the next gives every start a ``str.find`` loop per word gives,
+    in order, in one C scan instead of one per word. Built once per (constant) tuple of words."""
+    key = tuple(words)
+    rx = _WORD_SETS.get(key)
+    if rx is None:
+        if not key:
+            return None
+        alternatives = sorted(set(key), key=len, reverse=True)
+        rx = _WORD_SETS[key] = re.compile("|".join(map(re.escape, alternatives)))
+    return rx
 
 
 def finditer_at(
@@ -302,24 +441,22 @@ def finditer_at(
     if low is None:
         yield from rx.finditer(s, pos, n)
         return
-    cands: set[int] = set()
-    find = low.find
-    for w in words:
-        i = find(w, pos, n)
-        while i >= 0:
-            cands.add(i)
-            i = find(w, i + 1, n)
-    if not cands:
+    starts = words_rx(words)
+    if starts is None:
         return
-    last = pos
+    # The candidates in order, each at or after the end of the previous match (as ``finditer``).
+    search = starts.search
     match = rx.match
-    for c in sorted(cands):
-        if c < last:
+    c = search(low, pos, n)
+    while c is not None:
+        i = c.start()
+        m = match(s, i, n)
+        if m is None:
+            c = search(low, i + 1, n)
             continue
-        m = match(s, c, n)
-        if m is not None:
-            yield m
-            last = m.end() if m.end() > c else c + 1
+        yield m
+        e = m.end()
+        c = search(low, e if e > i else i + 1, n)
 
 
 def search_at(
@@ -330,11 +467,31 @@ def search_at(
     pos: int = 0,
     endpos: int | None = None,
 ) -> re.Match[str] | None:
-    """``rx.search(s, pos, endpos)``; see :func:`finditer_at`."""
-    return next(finditer_at(rx, s, low, words, pos, endpos), None)
+    """``rx.search(s, pos, endpos)``; see :func:`finditer_at` (its first match)."""
+    n = len(s) if endpos is None else max(0, min(endpos, len(s)))
+    if low is None:
+        return rx.search(s, pos, n)
+    starts = words_rx(words)
+    if starts is None:
+        return None
+    search = starts.search
+    match = rx.match
+    c = search(low, pos, n)
+    while c is not None:
+        i = c.start()
+        m = match(s, i, n)
+        if m is not None:
+            return m
+        c = search(low, i + 1, n)
+    return None
 
 
-def may_contain(low: str | None, words: Iterable[str]) -> bool:
+def may_contain(low: str | None, words: tuple[str, ...]) -> bool:
     """False only if ``low`` (see :func:`finditer_at`) holds none of the lower-case ``words``, so a
     pattern each of whose matches contains one of them cannot match."""
-    return low is None or any(w in low for w in words)
+    if low is None:
+        return True
+    if len(words) <= 2:
+        return any(w in low for w in words)
+    rx = words_rx(words)
+    return rx is not None and rx.search(low) is not None

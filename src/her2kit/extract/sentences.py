@@ -12,6 +12,9 @@ import re
 from typing import Final
 
 _BOUNDARY: Final = re.compile(r"[.;!?](?=\s)|\n")
+# The last boundary in ``text[lo:hi]`` that ends before ``hi`` (a character must follow it there):
+# the greedy ``.*`` backs off from ``hi`` to the rightmost one, in one call.
+_LAST_BOUNDARY: Final = re.compile(r"(?s:.*)(?:[.;!?](?=\s)|\n(?=.))", re.S)
 MAX_SENTENCE_CHARS: Final = 600
 
 
@@ -35,12 +38,9 @@ class Sentences:
         span = 256
         while True:
             lo = max(0, pos - span)
-            last = -1
-            for m in _BOUNDARY.finditer(text, lo, hi):
-                if m.end() <= pos:
-                    last = m.end()
-            if last >= 0:
-                return last
+            m = _LAST_BOUNDARY.match(text, lo, hi)
+            if m is not None:
+                return m.end()
             if lo == 0:
                 return 0
             span *= 4

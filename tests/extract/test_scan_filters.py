@@ -1,0 +1,189 @@
+"""The candidate filters and shortcuts added for throughput give exactly the plain regex results.
+
+Anchor checks of ``Scanner.starts`` (``anchor_ok``), the one-pattern word scans of ``finditer_at`` /
+``search_at`` and of the ``near=`` ranges, the ISH and DCIS skips, the quoted-biopsy look-up, the
+sentence-start search and the non-ASCII character set of ``_fast_ok``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from her2kit.extract import extract as E  # noqa: N812
+from her2kit.extract import patterns as P  # noqa: N812
+from her2kit.extract import scan as S  # noqa: N812
+from her2kit.extract.sentences import _BOUNDARY, Sentences
+from tests.extract.test_differential import _TOKENS, REPORT_TEXTS, SNIPPETS
+
+_EXTRA = st.sampled_from(
+    [
+        "present", "sentinel", "has been sent", "was sent out", "will be sent", "as follows", "to follow",
+        "following", "PR ", "PR:", "PR)", "PRO", "progesterone", "PgR ", "PgR2", "ER/PR", "ER and PR", "er,pr",
+        "estrogen and progesterone receptors", "biopsy", "core", "FNA", "fna", "needle", "in situ", "DCIS",
+        "intraductal", "FISHER", "fisz", "CEP 17", "cep-17", "chromosome 17", "INFORM HER2", "information",
+        "hybridization", "amplification", "English", "dish", "iqfish", "H-score", "hscore", "per outside",
+        "performed on the prior", "see outside", "history of", "positive for ER", "ratio", "=",
+    ]
+)  # fmt: skip
+_TEXT = st.lists(st.one_of(_TOKENS, _EXTRA), max_size=60).map("".join)
+
+
+def _spans(ms: object) -> list[tuple[int, int]]:
+    return [m.span() for m in ms]  # type: ignore[attr-defined]
+
+
+def _filtered_scans(scan: S.Scanner) -> list[list[tuple[int, int]]]:
+    return [
+        _spans(
+            scan.starts(
+                P.PENDING,
+                E._PENDING_STARTS,
+                offsets=(E._ISH_OFFSET,),
+                near=(E._PENDING_WORDS, 80),
+                anchor_prev=E._PENDING_PREV,
+                anchor_ok=E._PENDING_OK,
+            )
+        ),
+        _spans(
+            scan.starts(
+                P.ER_PR_BOTH,
+                E._ER_PR_BOTH_WORDS,
+                word_start=True,
+                near=(E._ER_PR_BOTH_ANCHORS, 64),
+                anchor_prev=E._ER_PR_BOTH_PREV,
+                anchor_ok=E._ER_PR_BOTH_OK,
+            )
+        ),
+    ]
+
+
+def _check_filtered(text: str) -> None:
+    want = [_spans(P.PENDING.finditer(text)), _spans(P.ER_PR_BOTH.finditer(text))]
+    assert _filtered_scans(S.Scanner(text, E._INDEX)) == want
+    assert _filtered_scans(S.Scanner(text, S.KeywordIndex(E._KEYWORDS, use_automaton=False))) == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+def test_anchor_checks_keep_every_match(text: str) -> None:
+    _check_filtered(text)
+
+
+@pytest.mark.skipif(not REPORT_TEXTS, reason="shared TCGA reports not available")
+def test_anchor_checks_on_real_reports() -> None:
+    for text in REPORT_TEXTS + SNIPPETS:
+        _check_filtered(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT, st.integers(0, 80), st.integers(0, 600))
+def test_word_scans_are_finditer(text: str, pos: int, endpos: int) -> None:
+    scan = S.Scanner(text)
+    low = scan.low if scan.fast else None
+    for rx, words in (
+        (P.LEGEND, E._LEGEND_STARTS),
+        (P.STATUS_WORD, E._STATUS_STARTS),
+        (P.SECTION_BREAK, E._SECTION_EXACT),
+        (P.IHC_ASSAY, E._IHC_ASSAY_STARTS),
+    ):
+        ref = low if rx is not P.SECTION_BREAK else (text if low is not None else None)
+        assert _spans(S.finditer_at(rx, text, ref, words, pos, endpos)) == _spans(
+            rx.finditer(text, pos, endpos)
+        )
+        got = S.search_at(rx, text, ref, words, pos, endpos)
+        want = rx.search(text, pos, endpos)
+        assert (got and got.span()) == (want and want.span())
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXT)
+def test_case_sensitive_hits_are_find_positions(text: str) -> None:
+    scan = S.Scanner(text, E._INDEX)
+    for w in ("ER", "PR", "PgR", "CK", "FINAL"):
+        assert scan._hits((w,), case=True) == S.find_all(text, w)
+
+
+def _ish_word_anywhere(text: str) -> bool:
+    """Whether P.ISH_WORD matches in some window ``search(text, lo, hi)`` (the end of a window hides
+    what follows it, so every end is tried)."""
+    return any(P.ISH_WORD.search(text, 0, hi) for hi in range(len(text) + 1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+def test_ish_skip_only_when_nothing_can_be_read(text: str) -> None:
+    ctx = E._context(text)
+    if not E._ish_possible(ctx):
+        assert not ctx.her2
+        assert not _ish_word_anywhere(text)
+        assert E._ish_fragments(ctx) == []
+
+
+@pytest.mark.skipif(not REPORT_TEXTS, reason="shared TCGA reports not available")
+def test_ish_skip_on_real_reports() -> None:
+    skipped = 0
+    for text in REPORT_TEXTS:
+        ctx = E._context(text)
+        if not E._ish_possible(ctx):
+            skipped += 1
+            assert not ctx.her2
+            assert not P.ISH_WORD.search(text)
+            assert E._ish_tests(ctx) == []
+    assert skipped > 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT, st.integers(0, 400), st.integers(0, 400))
+def test_biopsy_look_up_is_the_pattern(text: str, a: int, b: int) -> None:
+    scan = S.Scanner(text)
+    lo, hi = min(a, b, len(text)), min(max(a, b), len(text))
+    want = bool(P.QUOTED_BIOPSY.search(text[lo:hi]))
+    assert E._biopsy_named(text, scan.low if scan.fast else None, lo, hi) == want
+
+
+def _old_prev_end(text: str, pos: int) -> int:
+    hi, span = min(len(text), pos + 1), 256
+    while True:
+        lo = max(0, pos - span)
+        last = -1
+        for m in _BOUNDARY.finditer(text, lo, hi):
+            if m.end() <= pos:
+                last = m.end()
+        if last >= 0:
+            return last
+        if lo == 0:
+            return 0
+        span *= 4
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .;!?\n\t\x1c\u2028")), max_size=700), st.data())
+def test_sentence_start_is_the_last_boundary(text: str, data: st.DataObject) -> None:
+    if not text:
+        return
+    pos = data.draw(st.integers(0, len(text) - 1))
+    assert Sentences(text)._prev_end(pos) == _old_prev_end(text, pos)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_non_ascii_characters_of_fast_ok(text: str) -> None:
+    raw = text.encode("utf-8", "surrogatepass")
+    got = set(raw.translate(None, S._ASCII_BYTES).decode("utf-8", "surrogatepass"))
+    assert got == set(re.findall(r"[^\x00-\x7f]", text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT.map(lambda t: t.upper()))
+def test_word_start_exact_scans_are_finditer(text: str) -> None:
+    scan = S.Scanner(text, E._INDEX)
+    other = scan.starts(P.OTHER_MARKER, exact=E._OTHER_MARKER_EXACT, offsets=(E._CADHERIN,), word_start=True)
+    assert _spans(other) == _spans(P.OTHER_MARKER.finditer(text))
+    er = scan.starts(P.ER_NAME, E._ER_WORDS, exact=E._ER_EXACT, word_start=True)
+    assert _spans(er) == _spans(P.ER_NAME.finditer(text))
+    pr = scan.starts(P.PR_NAME, E._PR_WORDS, exact=E._PR_EXACT, word_start=True)
+    assert _spans(pr) == _spans(P.PR_NAME.finditer(text))
