@@ -153,3 +153,21 @@ def test_extract_command(tmp_path: Path) -> None:
     doc = json.loads(out.stdout)
     assert doc["her2_tests"][0]["score"] == "3+"
     assert doc["er"] == "positive"
+
+
+def test_unwritable_output_is_one_line(tmp_path: Path) -> None:
+    out = her2kit(
+        "report", str(EXAMPLES / "breast-her2-low.json"), "-o", str(tmp_path / "missing-dir" / "r.html")
+    )
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_missing_field_does_not_echo_the_document(tmp_path: Path) -> None:
+    course = tmp_path / "course.json"
+    course.write_text(json.dumps({"schema_version": "1", "id": "SECRET-123", "today": "2026-01-01"}))
+    out = her2kit("monitor", str(course))
+    assert out.returncode == 2
+    assert "SECRET-123" not in out.stderr
+    assert "agent" in out.stderr

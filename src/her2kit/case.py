@@ -267,6 +267,8 @@ def invalid_input_from(exc: ValidationError, root: str = "") -> InvalidInput:
     value = err.get("input")
     if err.get("type") == "extra_forbidden":
         value = loc[-1] if loc else value
+    if err.get("type") == "missing":
+        return InvalidInput(field, "(missing)", "a value: this field is required")
     return InvalidInput(field, value, _allowed_from(dict(err)))
 
 

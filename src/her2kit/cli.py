@@ -506,4 +506,8 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
         return 0
+    except OSError as exc:  # a file that cannot be read or written: one line, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        sys.stderr.write(f"her2kit: error: {exc.strerror or exc}{where}\n")
+        return 2
     return 0
