@@ -52,17 +52,30 @@ def _analysis_order(result: TrialResult) -> int:
     return ["primary", "interim", "final", "updated", "descriptive"].index(result.analysis)
 
 
+def primary_results(trial: Trial) -> list[TrialResult]:
+    """Results of the trial's primary end point(s), first-reported analysis first."""
+    return sorted((r for r in trial.results if _is_primary(r, trial)), key=_analysis_order)
+
+
+def headline_result(trial: Trial) -> TrialResult | None:
+    """The result the ranking uses: the first-reported hazard ratio of the primary time-to-event end point."""
+    for result in primary_results(trial):
+        if result.hazard_ratio is not None and result.endpoint.lower().startswith(TIME_TO_EVENT):
+            return result
+    return None
+
+
 def trial_effect(trial: Trial) -> Effect:
     """The headline effect of a trial: the first-reported hazard ratio of its primary end point, else ORR."""
-    primary = sorted((r for r in trial.results if _is_primary(r, trial)), key=_analysis_order)
-    for result in primary:
-        if result.hazard_ratio is not None and result.endpoint.lower().startswith(TIME_TO_EVENT):
-            ci = f" (95% CI {result.ci95[0]:g}–{result.ci95[1]:g})" if result.ci95 else ""
-            return Effect(
-                "hr",
-                result.hazard_ratio,
-                f"{trial.name}: {result.endpoint} HR {result.hazard_ratio:g}{ci}, {result.analysis} analysis",
-            )
+    result = headline_result(trial)
+    if result is not None and result.hazard_ratio is not None:
+        ci = f" (95% CI {result.ci95[0]:g}–{result.ci95[1]:g})" if result.ci95 else ""
+        return Effect(
+            "hr",
+            result.hazard_ratio,
+            f"{trial.name}: {result.endpoint} HR {result.hazard_ratio:g}{ci}, {result.analysis} analysis",
+        )
+    primary = primary_results(trial)
     for result in primary:
         if (
             result.endpoint.upper().startswith("ORR")

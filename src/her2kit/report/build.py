@@ -28,7 +28,7 @@ from her2kit.case import Case, IhcTest, IshTest, NgsTest
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import Reference, Trial, TrialResult
-from her2kit.match.rank import TIME_TO_EVENT, _analysis_order, _is_primary
+from her2kit.match.rank import headline_result
 from her2kit.report.plots import forest_plot_svg, hr_text, lvef_plot_svg
 from her2kit.safety.course import Course
 from her2kit.safety.monitor import MonitorResult
@@ -212,15 +212,6 @@ def format_inputs(inputs: dict[str, Any]) -> str:
 
 
 # ------------------------------------------------------------------------------------------ evidence
-def headline_result(trial: Trial) -> TrialResult | None:
-    """The result the ranking uses: the first-reported hazard ratio of the primary time-to-event end point."""
-    primary = sorted((r for r in trial.results if _is_primary(r, trial)), key=_analysis_order)
-    for result in primary:
-        if result.hazard_ratio is not None and result.endpoint.lower().startswith(TIME_TO_EVENT):
-            return result
-    return None
-
-
 @dataclass(frozen=True)
 class ForestRow:
     trial: Trial
