@@ -175,3 +175,9 @@ def test_fhir_assess_flags_the_inconsistent_ratio(client: httpx.Client) -> None:
     assert any("2.4" in line and "negative" in line for line in body["import"]["inconsistencies"])
     assert body["fhir"]["resourceType"] == "Bundle"
     assert body["assessment"]["her2"]["result"]
+
+
+def test_unknown_record_page_says_so(client: httpx.Client) -> None:
+    r = client.get("/kb/agent:nope")
+    assert r.status_code == 404
+    assert "no record matches" in r.text

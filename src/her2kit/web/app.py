@@ -16,8 +16,9 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from her2kit import __version__
-from her2kit.case import Case
+from her2kit.case import parse_case
 from her2kit.errors import Her2kitError, NotFound
+from her2kit.extract import extract_report
 from her2kit.kb import default_kb
 from her2kit.kb.load import SECTIONS
 from her2kit.match import assess
@@ -51,14 +52,6 @@ def _references(ids: list[str]) -> list[dict[str, str]]:
     return out
 
 
-def _extract(text: str) -> Any:
-    try:
-        from her2kit.extract import extract_report
-    except ImportError:  # pragma: no cover - the extractor ships with the package
-        return None
-    return extract_report(text)
-
-
 def install_pages(app: FastAPI) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
@@ -72,29 +65,19 @@ def install_pages(app: FastAPI) -> None:
             doc = case_document(form)
             text = form.get("report_text", "").strip()
             if text:
-                extraction = _extract(text)
-                if extraction is not None and not doc["her2_tests"]:
+                extraction = extract_report(text)
+                if not doc["her2_tests"]:
                     doc["her2_tests"] = [
                         t.model_dump(mode="json", exclude_none=True) for t in extraction.case_tests()
                     ]
-                if extraction is not None:
-                    for marker in ("er", "pr"):
-                        if getattr(extraction, marker) and marker not in doc["biomarkers"]:
-                            doc["biomarkers"][marker] = getattr(extraction, marker)
-            case = Case.model_validate(doc)
+                for marker in ("er", "pr"):
+                    if getattr(extraction, marker) and marker not in doc["biomarkers"]:
+                        doc["biomarkers"][marker] = getattr(extraction, marker)
+            case = parse_case(doc)
             result = assess(case, default_kb())
         except Her2kitError as exc:
             return _page(
                 "index.html.j2", status=422, form=form, tumors=TUMOR_CHOICES, ihc=IHC_CHOICES, error=str(exc)
-            )
-        except ValueError as exc:  # pydantic ValidationError: name the field
-            from pydantic import ValidationError
-
-            from her2kit.case import invalid_input_from
-
-            message = str(invalid_input_from(exc)) if isinstance(exc, ValidationError) else "invalid input"
-            return _page(
-                "index.html.j2", status=422, form=form, tumors=TUMOR_CHOICES, ihc=IHC_CHOICES, error=message
             )
         refs = [ref for rule in result.her2.rationale for ref in rule.references]
         refs += [ref for option in result.options for ref in option.evidence.references]
@@ -136,20 +119,15 @@ def install_pages(app: FastAPI) -> None:
     @app.post("/monitor", response_class=HTMLResponse, include_in_schema=False)
     def monitor_page(course: Annotated[str, Form()]) -> HTMLResponse:
         from her2kit.case import decode_document
+        from her2kit.report.plots import lvef_plot_svg
         from her2kit.safety import monitor, parse_course
-        from her2kit.safety.plot import plot_course
 
         try:
             parsed = parse_course(decode_document(course, "course.json"))
             result = monitor(parsed, default_kb())
         except Her2kitError as exc:
             return _page("monitor.html.j2", status=422, course_text=course, result=None, error=str(exc))
-        import tempfile
-        from pathlib import Path
-
-        with tempfile.TemporaryDirectory() as tmp:
-            svg = Path(plot_course(parsed, result, Path(tmp) / "lvef.svg", default_kb())).read_text()
-        svg = svg[svg.index("<svg") :]
+        svg = lvef_plot_svg(parsed, result, default_kb())
         return _page("monitor.html.j2", course_text=course, result=result, plot_svg=svg)
 
     @app.get("/robots.txt", include_in_schema=False)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from her2kit.case import Case, parse_case
-
 TUMOR_CHOICES = [
     ("breast", "Breast"),
     ("gastric", "Gastric"),
@@ -113,7 +111,3 @@ def case_document(form: dict[str, str]) -> dict[str, Any]:
         "medications": [m.strip() for m in form.get("medications", "").split(",") if m.strip()],
     }
     return doc
-
-
-def case_from_form(form: dict[str, str]) -> Case:
-    return parse_case(case_document(form))
