@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, TypeVar
 
@@ -253,8 +254,12 @@ def _allowed_from(err: dict[str, Any]) -> str:
 
 def invalid_input_from(exc: ValidationError, root: str = "") -> InvalidInput:
     """The first pydantic error as an :class:`InvalidInput` naming field, value and what is allowed."""
-    err = exc.errors()[0]
-    loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and p in ("ihc", "ish", "ngs"))]
+    return invalid_input_from_error(exc.errors()[0], root)
+
+
+def invalid_input_from_error(err: Mapping[str, Any], root: str = "") -> InvalidInput:
+    """One pydantic error (a dict of ``ExceptionError``) as an :class:`InvalidInput`; used by the CLI and the API."""
+    loc = [str(p) for p in err.get("loc", ()) if not (isinstance(p, str) and p in ("ihc", "ish", "ngs"))]
     field = ".".join(([root] if root else []) + loc) or root or "(document)"
     ctx = err.get("ctx") or {}
     original = ctx.get("error")

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from her2kit import __version__
 from her2kit.assessment import Assessment, Her2Status
-from her2kit.case import Case, Her2Test, Tumor, invalid_input_from
+from her2kit.case import Case, Her2Test, Tumor, invalid_input_from, invalid_input_from_error
 from her2kit.errors import Her2kitError, InvalidInput, NotFound
 from her2kit.kb import default_kb
 from her2kit.kb.load import SECTIONS
@@ -117,6 +117,12 @@ def _short(value: Any) -> str | None:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+def _invalid_problem(error: InvalidInput) -> JSONResponse:
+    return problem(
+        422, "Invalid input", str(error), field=error.field, value=_short(error.value), allowed=error.allowed
+    )
+
+
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(InvalidInput)
     async def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
@@ -147,42 +153,24 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
-        first: dict[str, Any] = (
-            dict(errors[0]) if errors else {"loc": (), "msg": "invalid request", "input": None}
-        )
-        ctx: dict[str, Any] = dict(first.get("ctx") or {})
-        original = ctx.get("error")
-        loc = [str(p) for p in (first.get("loc") or ()) if p not in ("body", "ihc", "ish", "ngs")]
-        field = ".".join(loc) or "(body)"
-        if isinstance(original, InvalidInput):
+        if not errors:
+            return problem(422, "Invalid input", "invalid request")
+        first = dict(errors[0])
+        if first.get("type") == "json_invalid":
             return problem(
                 422,
                 "Invalid input",
-                str(InvalidInput(field, original.value, original.allowed, hint=original.hint)),
-                field=field,
-                value=_short(original.value),
-                allowed=original.allowed,
+                f"(body): {first.get('msg', 'not valid JSON')}",
+                field="(body)",
+                allowed="a JSON document",
             )
-        msg = str(first.get("msg", "invalid"))
-        allowed = msg.removeprefix("Input should be ").removeprefix("Value error, ")
-        if first.get("type") == "extra_forbidden":
-            allowed = "a known key (this key is not part of the contract)"
-        if first.get("type") == "missing":
-            allowed = "a value (this field is required)"
-        value = _short(first.get("input")) if first.get("type") != "missing" else None
-        return problem(422, "Invalid input", f"{field}: {msg}", field=field, value=value, allowed=allowed)
+        loc = tuple(first.get("loc") or ())
+        first["loc"] = loc[1:] if loc[:1] in (("body",), ("query",)) else loc
+        return _invalid_problem(invalid_input_from_error(first))
 
     @app.exception_handler(ValidationError)
     async def _pydantic(_: Request, exc: ValidationError) -> JSONResponse:
-        error = invalid_input_from(exc)
-        return problem(
-            422,
-            "Invalid input",
-            str(error),
-            field=error.field,
-            value=_short(error.value),
-            allowed=error.allowed,
-        )
+        return _invalid_problem(invalid_input_from(exc))
 
 
 class LimitsMiddleware:
