@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -30,6 +30,9 @@ from her2kit.render import (
     topic_text,
 )
 from her2kit.status import interpret_her2
+
+if TYPE_CHECKING:
+    from her2kit.interop import ImportResult
 
 app = typer.Typer(
     name="her2kit",
@@ -454,34 +457,30 @@ def report(
     _emit(f"wrote {written}\n")
 
 
-@fhir_app.command("import")
-def fhir_import(
-    bundle: Annotated[Path, typer.Argument(help="FHIR R4 Bundle (or Observation) JSON file")],
-    patient_id: Annotated[str | None, typer.Option(help="Patient id when the Bundle holds several")] = None,
-    tumor_type: Annotated[
-        str | None, typer.Option(help="tumour type when the Bundle has no Condition")
-    ] = None,
-) -> None:
-    """The case her2kit reads from the Bundle, with what each resource yielded and any inconsistency."""
+BundleArg = Annotated[Path, typer.Argument(help="FHIR R4 Bundle (or Observation) JSON file")]
+PatientOpt = Annotated[str | None, typer.Option(help="Patient id when the Bundle holds several")]
+TumorOpt = Annotated[str | None, typer.Option(help="tumour type when the Bundle has no Condition")]
+
+
+def _import_bundle(bundle: Path, patient_id: str | None, tumor_type: str | None) -> ImportResult:
     from her2kit.interop import bundle_to_case, load_bundle_file
 
-    imported = bundle_to_case(load_bundle_file(bundle), patient_id=patient_id, tumor_type=tumor_type)
-    _emit(to_json(imported))
+    return bundle_to_case(load_bundle_file(bundle), patient_id=patient_id, tumor_type=tumor_type)
+
+
+@fhir_app.command("import")
+def fhir_import(bundle: BundleArg, patient_id: PatientOpt = None, tumor_type: TumorOpt = None) -> None:
+    """The case her2kit reads from the Bundle, with what each resource yielded and any inconsistency."""
+    _emit(to_json(_import_bundle(bundle, patient_id, tumor_type)))
 
 
 @fhir_app.command("assess")
-def fhir_assess(
-    bundle: Annotated[Path, typer.Argument(help="FHIR R4 Bundle (or Observation) JSON file")],
-    patient_id: Annotated[str | None, typer.Option(help="Patient id when the Bundle holds several")] = None,
-    tumor_type: Annotated[
-        str | None, typer.Option(help="tumour type when the Bundle has no Condition")
-    ] = None,
-) -> None:
+def fhir_assess(bundle: BundleArg, patient_id: PatientOpt = None, tumor_type: TumorOpt = None) -> None:
     """Import, assess, and print the assessment as a FHIR R4 Bundle (Observation, DiagnosticReport, CarePlan)."""
-    from her2kit.interop import assessment_to_fhir, bundle_to_case, load_bundle_file
+    from her2kit.interop import assessment_to_fhir
     from her2kit.match import assess as run_assess
 
-    imported = bundle_to_case(load_bundle_file(bundle), patient_id=patient_id, tumor_type=tumor_type)
+    imported = _import_bundle(bundle, patient_id, tumor_type)
     for line in imported.inconsistencies:
         sys.stderr.write(f"her2kit: fhir: inconsistency: {line}\n")
     _emit(to_json(assessment_to_fhir(run_assess(imported.case, load_kb()), imported.case)))
