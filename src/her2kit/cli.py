@@ -267,6 +267,9 @@ def dose(
     ] = None,
     schedule: Annotated[str | None, typer.Option(help="q3w, weekly, q2w, daily, twice-daily")] = None,
     regimen: Annotated[str | None, typer.Option(help="knowledge-base regimen id")] = None,
+    region: Annotated[
+        str, typer.Option(help="label region: US (prescribing information) or EU (SmPC)")
+    ] = "US",
     output_format: Annotated[Format, typer.Option("--format", help="json or table")] = Format.table,
 ) -> None:
     """The label's dosing for one patient: loading and maintenance doses, dose levels, missed-dose rules."""
@@ -284,8 +287,16 @@ def dose(
             )
     elif weight_unit is not None:
         raise InvalidInput("--weight", None, "a number when --weight-unit is given")
+    if region not in ("US", "EU"):
+        raise InvalidInput("--region", region, "US or EU")
     result = calculate(
-        load_kb(), agent, weight_kg=weight_kg, indication=indication, schedule=schedule, regimen_id=regimen
+        load_kb(),
+        agent,
+        weight_kg=weight_kg,
+        indication=indication,
+        schedule=schedule,
+        regimen_id=regimen,
+        region="EU" if region == "EU" else "US",
     )
     _emit(to_json(result) if output_format is Format.json else dose_table(result))
 

@@ -127,7 +127,13 @@ def dose_table(calc: DoseCalculation) -> str:
         if calc.discontinue_if_below_lowest:
             lines.append("  discontinue if a reduction below the lowest level is needed")
     lines.extend(f"  missed dose: {m}" for m in calc.missed_dose)
-    lines.append(f"  label section {calc.label_section or '-'}; references: {', '.join(calc.references)}")
+    if calc.escalation:
+        lines.append("  optional dose escalation: " + "; ".join(calc.escalation))
+    if calc.prophylaxis:
+        lines.append(f"  prophylaxis: {calc.prophylaxis}")
+    lines.append(
+        f"  {calc.region} label section {calc.label_section or '-'}; references: {', '.join(calc.references)}"
+    )
     lines.extend(f"  ! {n}" for n in calc.notes)
     return "\n".join(lines) + "\n"
 

@@ -12,6 +12,7 @@ Cross-record checks (references resolve, ids unique, dates ordered) live in
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from typing import Annotated, Literal
 
@@ -50,6 +51,8 @@ TOPIC_ID = r"^topic:[a-z0-9][a-z0-9-]*$"
 CLASS_ID = r"^class:[a-z0-9][a-z0-9-]*$"
 GATE_ID = r"^gate:[a-z0-9][a-z0-9-]*$"
 
+Region = Literal["US", "EU"]  # US prescribing information or EU SmPC
+Setting = Literal["early", "metastatic"]  # early (neoadjuvant/adjuvant) or metastatic/advanced disease
 RefId = Annotated[str, Field(pattern=REF_ID)]
 AgentId = Annotated[str, Field(pattern=AGENT_ID)]
 IndicationId = Annotated[str, Field(pattern=IND_ID)]
@@ -233,7 +236,7 @@ class Indication(Record):
     agents: list[AgentId] = Field(min_length=1, description="HER2-directed agents of the indication")
     combination: str | None = Field(None, description="partners as the label names them")
     label_text: str = Field(description="indication as worded in the label (close paraphrase)")
-    region: Literal["US", "EU"]
+    region: Region
     regulatory: Literal["FDA-approved", "EMA-approved"]
     approval_type: Literal["regular", "accelerated"]
     approvals: list[Approval] = Field(min_length=1)
@@ -253,6 +256,22 @@ class DoseLevel(BaseModel):
     level: int = Field(le=0, description="0 = starting dose, -1 = first reduction, ...")
     dose: Quantity
     label: str | None = None
+
+
+class EscalationStep(BaseModel):
+    """One step of a label's optional dose escalation at the start of treatment (e.g. neratinib)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    from_day: int = Field(ge=1, description="first treatment day of the step (day 1 = first dose)")
+    to_day: int | None = Field(None, ge=1, description="last day of the step, inclusive; null = onwards")
+    dose: Quantity
+
+    @model_validator(mode="after")
+    def _days(self) -> EscalationStep:
+        if self.to_day is not None and self.to_day < self.from_day:
+            raise ValueError("to_day before from_day")
+        return self
 
 
 class MissedDoseRule(BaseModel):
@@ -280,13 +299,34 @@ class Regimen(Record):
     dose_levels: list[DoseLevel] = Field(default_factory=list)
     discontinue_if_below_lowest: bool | None = None
     escalation: str | None = None
+    escalation_steps: list[EscalationStep] = Field(
+        default_factory=list,
+        description="the optional escalation, as steps from day 1; the last is open-ended",
+    )
     prophylaxis: str | None = None
+    prophylaxis_days: int | None = Field(
+        None, ge=1, description="prophylaxis (e.g. antidiarrhoeal) is due during the first N days"
+    )
+    region: Region = Field("US", description="label region: US prescribing information or EU SmPC")
     missed_dose: list[MissedDoseRule] = Field(default_factory=list)
     label_section: str | None = None
     min_weight_kg: float | None = Field(
         None, gt=0, description="this dosing applies from this weight (inclusive)"
     )
     max_weight_kg: float | None = Field(None, gt=0, description="this dosing applies below this weight")
+
+    @model_validator(mode="after")
+    def _escalation(self) -> Regimen:
+        steps = self.escalation_steps
+        if steps:
+            if steps[0].from_day != 1:
+                raise ValueError("escalation_steps must start on day 1")
+            for before, after in itertools.pairwise(steps):
+                if before.to_day is None or after.from_day != before.to_day + 1:
+                    raise ValueError("escalation_steps must be contiguous")
+            if steps[-1].to_day is not None:
+                raise ValueError("the last escalation step must be open-ended (to_day null)")
+        return self
 
 
 # --------------------------------------------------------------------------- trials
@@ -464,6 +504,10 @@ class CardiacMonitoring(Record):
     )
     bands: list[LvefBand] = Field(min_length=1)
     label_section: str
+    region: Region = Field("US", description="label region: US prescribing information or EU SmPC")
+    setting: Setting | None = Field(
+        None, description="when the label's table is for one disease setting only"
+    )
 
 
 AeTerm = Literal[
@@ -480,6 +524,15 @@ AeTerm = Literal[
     "nodular-regenerative-hyperplasia",
     "peripheral-neuropathy",
     "rash",
+    "stomatitis",
+    "nausea",
+    "vomiting",
+    "hypersensitivity",
+    "injection-site-reaction",
+    "keratitis",
+    "ocular",
+    "anemia",
+    "other",
 ]
 
 
@@ -503,6 +556,8 @@ class AeRule(Record):
     )
     text: str
     label_section: str
+    region: Region = Field("US", description="label region: US prescribing information or EU SmPC")
+    setting: Setting | None = Field(None, description="when the label's row is for one disease setting only")
 
     @model_validator(mode="after")
     def _grades(self) -> AeRule:
@@ -563,7 +618,7 @@ class SafetyGate(Record):
     severity: Literal["contraindication", "caution"]
     text: str = Field(description="what the label says, for the clinician reading the option")
     label_section: str
-    region: Literal["US", "EU"] = "US"
+    region: Region = "US"
 
     @model_validator(mode="after")
     def _parameters(self) -> SafetyGate:

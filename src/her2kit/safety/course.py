@@ -47,6 +47,20 @@ AE_TERMS: Final[dict[str, str]] = {
     "rash": "rash",
     "left ventricular dysfunction": "left-ventricular-dysfunction",
     "nodular regenerative hyperplasia": "nodular-regenerative-hyperplasia",
+    "stomatitis": "stomatitis",
+    "mucositis oral": "stomatitis",
+    "nausea": "nausea",
+    "vomiting": "vomiting",
+    "hypersensitivity": "hypersensitivity",
+    "allergic reaction": "hypersensitivity",
+    "anaphylaxis": "hypersensitivity",
+    "injection site reaction": "injection-site-reaction",
+    "keratitis": "keratitis",
+    "ocular toxicity": "ocular",
+    "anemia": "anemia",
+    "anaemia": "anemia",
+    "other": "other",
+    "other adverse reaction": "other",
 }
 LAB_UNITS: Final[dict[str, tuple[str, ...]]] = {
     "platelets": ("10^9/L", "x10^9/L", "/mm3", "/uL", "/µL"),
@@ -140,6 +154,9 @@ class Course(_Closed):
     regimen: str | None = Field(None, description="knowledge-base regimen id, when several fit")
     schedule: str | None = Field(None, description="q3w, weekly, q2w, daily, twice-daily")
     region: Literal["US", "EU"] = "US"
+    setting: Literal["early", "metastatic"] | None = Field(
+        None, description="early (neoadjuvant/adjuvant) or metastatic; needed where a label's rules differ"
+    )
     weight_kg: float | None = Field(None, gt=0, le=400)
     weights: list[Weight] = Field(default_factory=list)
     doses: list[DoseGiven] = Field(default_factory=list)
@@ -149,6 +166,9 @@ class Course(_Closed):
     adverse_events: list[AdverseEventEntry] = Field(default_factory=list)
     labs: list[LabValue] = Field(default_factory=list)
     medications: list[str] = Field(default_factory=list)
+    escalation: bool = Field(
+        False, description="the patient started on the label's optional dose escalation (e.g. neratinib)"
+    )
     today: dt.date
 
     @model_validator(mode="after")

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase
-from her2kit.kb.schema import Quantity, Regimen
+from her2kit.kb.schema import Quantity, Regimen, Region
+from her2kit.safety.regions import in_region
 
 SCHEDULES = {
     "q3w": "q3w",
@@ -60,10 +61,15 @@ def select_regimen(
     schedule: str | None = None,
     regimen_id: str | None = None,
     weight_kg: float | None = None,
+    region: Region = "US",
 ) -> Regimen:
-    """The one regimen record that fits; an error listing the candidates when none or several fit."""
+    """The one regimen record that fits; an error listing the candidates when none or several fit.
+
+    For region EU the agent's EU regimens are candidates when there are any, else its US ones
+    (the returned record's ``region`` tells the caller which).
+    """
     agent_record = kb.agent(agent)
-    candidates = [r for r in kb.regimens.values() if r.agent == agent_record.id]
+    candidates, _ = in_region((r for r in kb.regimens.values() if r.agent == agent_record.id), region)
     if not candidates:
         raise InvalidInput("agent", agent, "an agent with dosing in the knowledge base")
     if regimen_id is not None:
@@ -149,6 +155,11 @@ class DoseCalculation(BaseModel):
     dose_levels: list[DoseLevelOut] = Field(default_factory=list)
     discontinue_if_below_lowest: bool | None = None
     missed_dose: list[str] = Field(default_factory=list)
+    escalation: list[str] = Field(
+        default_factory=list, description="the label's optional dose escalation, step by step"
+    )
+    prophylaxis: str | None = None
+    region: Region = "US"
     label_section: str | None
     references: list[str]
     notes: list[str] = Field(default_factory=list)
@@ -174,15 +185,26 @@ def calculate(
     indication: str | None = None,
     schedule: str | None = None,
     regimen_id: str | None = None,
+    region: Region = "US",
 ) -> DoseCalculation:
     regimen = select_regimen(
-        kb, agent, indication=indication, schedule=schedule, regimen_id=regimen_id, weight_kg=weight_kg
+        kb,
+        agent,
+        indication=indication,
+        schedule=schedule,
+        regimen_id=regimen_id,
+        weight_kg=weight_kg,
+        region=region,
     )
 
     def out(level: int, dose: Quantity) -> DoseLevelOut:
         return DoseLevelOut(level=level, dose=f"{dose.value:g} {dose.unit}", mg=amount_mg(dose, weight_kg))
 
     notes = []
+    if regimen.region != region:
+        notes.append(
+            f"No {region} dosing record for this agent; the {regimen.region} label's dosing is shown."
+        )
     if regimen.unverified:
         notes.append(f"{regimen.id} is marked unverified in the knowledge base: {regimen.note or ''}".strip())
     return DoseCalculation(
@@ -196,7 +218,23 @@ def calculate(
         dose_levels=[out(lvl.level, lvl.dose) for lvl in levels(regimen)],
         discontinue_if_below_lowest=regimen.discontinue_if_below_lowest,
         missed_dose=[f"{m.condition}: {m.action}" for m in regimen.missed_dose],
+        escalation=[
+            f"days {s.from_day}-{s.to_day}: {s.dose.value:g} {s.dose.unit}"
+            if s.to_day is not None
+            else f"day {s.from_day} onwards: {s.dose.value:g} {s.dose.unit}"
+            for s in regimen.escalation_steps
+        ],
+        prophylaxis=" ".join(regimen.prophylaxis.split()) if regimen.prophylaxis else None,
+        region=regimen.region,
         label_section=regimen.label_section,
         references=list(regimen.references),
         notes=notes,
     )
+
+
+def escalation_dose(regimen: Regimen, treatment_day: int) -> Quantity | None:
+    """The escalation step's dose on a treatment day (day 1 = first dose); None without escalation."""
+    for step in regimen.escalation_steps:
+        if treatment_day >= step.from_day and (step.to_day is None or treatment_day <= step.to_day):
+            return step.dose
+    return None

@@ -27,11 +27,13 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase, default_kb
-from her2kit.kb.schema import AeRule, CardiacMonitoring, LabGrading, LvefBand, Regimen
+from her2kit.kb.schema import AeRule, CardiacMonitoring, LabGrading, LvefBand, Regimen, Region, Setting
 from her2kit.match.history import class_members
 from her2kit.safety.course import AdverseEventEntry, Course, LabValue, LvefReading
-from her2kit.safety.dosing import amount_mg, levels, select_regimen
+from her2kit.safety.dosing import amount_mg, escalation_dose, levels, select_regimen
+from her2kit.safety.regions import fallback_warning, in_region
 
 SCHEMA_VERSION: Final = "1"
 MonitorAction = Literal["continue", "hold", "resume", "reduce", "discontinue"]
@@ -101,11 +103,29 @@ def _source(kb: KnowledgeBase, refs: list[str], section: str | None) -> str:
 
 
 # ----------------------------------------------------------------------------------------------- cardiac
-def _cardiac_rules(kb: KnowledgeBase, agent_id: str) -> CardiacMonitoring | None:
-    for record in kb.cardiac_monitoring.values():
-        if agent_id in record.agents:
-            return record
-    return None
+def cardiac_rules_for(
+    kb: KnowledgeBase, agent_id: str, region: Region, setting: Setting | None = None
+) -> tuple[list[CardiacMonitoring], bool]:
+    """The agent's LVEF rule tables for the region (and setting, when the label's tables differ by setting),
+    and whether US tables stand in for missing EU ones. Several tables come back only when the label's
+    tables differ by setting and ``setting`` is not given."""
+    records, fell_back = in_region(
+        (r for r in kb.cardiac_monitoring.values() if agent_id in r.agents), region
+    )
+    if setting is not None and any(r.setting is not None for r in records):
+        records = [r for r in records if r.setting in (None, setting)]
+    return records, fell_back and bool(records)
+
+
+def _agent_ae_rules(kb: KnowledgeBase, agent_id: str, course: Course, state: _State) -> list[AeRule]:
+    rules, fell_back = in_region((r for r in kb.ae_rules.values() if agent_id in r.agents), course.region)
+    if course.setting is not None:
+        rules = [r for r in rules if r.setting in (None, course.setting)]
+    if fell_back and rules:
+        state.warnings.append(
+            fallback_warning("adverse-reaction dose modifications", kb.agents[agent_id].name, course.region)
+        )
+    return rules
 
 
 def _band_matches(band: LvefBand, pct: float, decline: float, lln: float | None, chf: bool) -> bool | None:
@@ -323,7 +343,9 @@ def _grade_text(grade: int | None, grading: LabGrading) -> str:
     return f"CTCAE grade {grade}"
 
 
-def _lab_events(course: Course, agent_id: str, kb: KnowledgeBase, state: _State) -> list[AdverseEventEntry]:
+def _lab_events(
+    course: Course, rules: list[AeRule], kb: KnowledgeBase, state: _State
+) -> list[AdverseEventEntry]:
     """Laboratory series as graded events: an event opens at the lowest grade any label rule of this agent acts
     on (lower grades carry no dose modification), escalates with the worst grade, and closes — resolved to the new
     grade — when the grade falls; a fall that still reaches an actionable grade opens the next event."""
@@ -335,7 +357,7 @@ def _lab_events(course: Course, agent_id: str, kb: KnowledgeBase, state: _State)
             state.warnings.append(f"No CTCAE grading for {test} in the knowledge base; values not graded.")
             continue
         actionable = min(
-            (r.grade_min for r in kb.ae_rules.values() if agent_id in r.agents and r.term == test),
+            (r.grade_min for r in rules if r.term == test),
             default=None,
         )
         if actionable is None:
@@ -374,16 +396,16 @@ def _lab_events(course: Course, agent_id: str, kb: KnowledgeBase, state: _State)
     return events
 
 
-def _matching_rules(kb: KnowledgeBase, agent_id: str, event: AdverseEventEntry) -> list[AeRule]:
-    return [
-        r
-        for r in kb.ae_rules.values()
-        if agent_id in r.agents and r.term == event.term and r.grade_min <= event.grade <= r.grade_max
-    ]
+def _matching_rules(rules: list[AeRule], event: AdverseEventEntry) -> list[AeRule]:
+    """The agent's rules for the event's term and grade; the label's "other adverse reactions" rules
+    when the agent has no rule of its own for the term."""
+    own_term = any(r.term == event.term for r in rules)
+    term = event.term if own_term else "other"
+    return [r for r in rules if r.term == term and r.grade_min <= event.grade <= r.grade_max]
 
 
-def _ae_rule(kb: KnowledgeBase, agent_id: str, event: AdverseEventEntry, occurrence: int) -> AeRule | None:
-    rules = _matching_rules(kb, agent_id, event)
+def _ae_rule(rules: list[AeRule], event: AdverseEventEntry, occurrence: int) -> AeRule | None:
+    rules = _matching_rules(rules, event)
     specific = [r for r in rules if r.occurrence is not None and r.occurrence == occurrence]
     general = [r for r in rules if r.occurrence is None]
     later = sorted(
@@ -397,22 +419,27 @@ def _ae_rule(kb: KnowledgeBase, agent_id: str, event: AdverseEventEntry, occurre
 
 
 def _evaluate_events(
-    course: Course, agent_id: str, last_dose: dt.date | None, kb: KnowledgeBase, state: _State
+    course: Course, rules: list[AeRule], last_dose: dt.date | None, kb: KnowledgeBase, state: _State
 ) -> None:
-    events = sorted(
-        [*course.adverse_events, *_lab_events(course, agent_id, kb, state)], key=lambda e: e.onset
-    )
+    events = sorted([*course.adverse_events, *_lab_events(course, rules, kb, state)], key=lambda e: e.onset)
     seen: dict[str, int] = {}
     for event in events:
         seen[event.term] = seen.get(event.term, 0) + 1
-        rule = _ae_rule(kb, agent_id, event, seen[event.term])
+        rule = _ae_rule(rules, event, seen[event.term])
         label = f"{event.term} grade {event.grade} from {event.onset}"
         if rule is None:
             state.warnings.append(f"{label}: no dose-modification rule for this agent in the knowledge base.")
             continue
+        if rule.term == "other" and event.term != "other":
+            label += " (no rule of its own for this agent: the label's rule for other adverse reactions)"
         source = _source(kb, rule.references, rule.label_section)
         refs = list(rule.references)
-        others = [r for r in _matching_rules(kb, agent_id, event) if r.action != rule.action]
+        matching = _matching_rules(rules, event)
+        others = [r for r in matching if r.action != rule.action]
+        if course.setting is None and len({r.setting for r in matching}) > 1:
+            state.needs.append(
+                f"setting (early or metastatic): the label's rules for {event.term} differ by setting"
+            )
         if others:
             state.warnings.append(
                 f"{label}: the label has other rules for this grade ({', '.join(o.id for o in others)}) that depend "
@@ -478,6 +505,10 @@ def _infer_level(regimen: Regimen, course: Course, state: _State) -> tuple[int, 
         return 0, False
     last = max(course.doses, key=lambda d: d.date)
     weight = course.weight_on(last.date)
+    if course.escalation:
+        step = escalation_dose(regimen, _treatment_day(course, last.date))
+        if step is not None and abs(amount_mg(step, weight) - last.mg) <= DOSE_MATCH_TOLERANCE * last.mg:
+            return 0, False
     candidates: list[tuple[int, float, bool]] = []
     if regimen.loading_dose is not None:
         candidates.append((0, amount_mg(regimen.loading_dose, weight), True))
@@ -515,18 +546,37 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
         schedule=course.schedule,
         regimen_id=course.regimen,
         weight_kg=weight,
+        region=course.region,
     )
     state = _State()
     state.references.extend(regimen.references)
-    if course.region == "EU":
-        state.warnings.append(
-            "EU label region selected: the knowledge base encodes US labels; check the SmPC."
+    if regimen.region != course.region:
+        state.warnings.append(fallback_warning("dosing", agent.name, course.region))
+    if course.escalation and not regimen.escalation_steps:
+        raise InvalidInput(
+            "escalation",
+            True,
+            "true only for a regimen whose label has a dose escalation (e.g. neratinib)",
+            hint=f"{regimen.id} has none",
         )
     last_dose = max((d.date for d in course.doses), default=None)
 
-    cardiac_rules = _cardiac_rules(kb, agent.id)
+    tables, fell_back = cardiac_rules_for(kb, agent.id, course.region, course.setting)
+    if fell_back:
+        state.warnings.append(fallback_warning("LVEF rules", agent.name, course.region))
+    cardiac_rules = tables[0] if len(tables) == 1 else None
     cardiac = _evaluate_cardiac(course, cardiac_rules, kb, state) if cardiac_rules else _Cardiac()
-    _evaluate_events(course, agent.id, last_dose, kb, state)
+    if len(tables) > 1:
+        state.needs.append("setting (early or metastatic): the label's LVEF rules differ by setting")
+        state.fire(
+            "hold",
+            tables[0].id,
+            f"The label's LVEF tables differ by disease setting ({', '.join(t.id for t in tables)}) and the "
+            "course does not give its setting; the LVEF readings cannot be judged.",
+            _source(kb, tables[0].references, tables[0].label_section),
+            list(tables[0].references),
+        )
+    _evaluate_events(course, _agent_ae_rules(kb, agent.id, course, state), last_dose, kb, state)
     _interactions(course, agent.id, kb, state)
 
     level, last_was_loading = _infer_level(regimen, course, state)
@@ -617,12 +667,45 @@ def _next_dose(
         if kind == "loading"
         else next((lvl.dose for lvl in levels(regimen) if lvl.level == level), regimen.maintenance_dose)
     )
+    treatment_day = _treatment_day(course, date)
+    if course.escalation and level == 0 and kind == "maintenance":
+        step = escalation_dose(regimen, treatment_day)
+        if step is not None:
+            dose = step
+            state.steps.append(
+                Step(
+                    rule=regimen.id,
+                    text=f"Dose escalation, treatment day {treatment_day}: {step.value:g} {step.unit} "
+                    f"({regimen.escalation or 'label escalation'})".replace("\n", " "),
+                    source=source,
+                )
+            )
+    elif course.escalation and level < 0:
+        state.warnings.append(
+            "A dose reduction applies during the dose escalation: the reduced level is given; "
+            "the label's escalation table does not cover reductions — check with the prescriber."
+        )
+    if regimen.prophylaxis_days is not None and treatment_day <= regimen.prophylaxis_days:
+        state.steps.append(
+            Step(
+                rule=regimen.id,
+                text=f"Treatment day {treatment_day} is within the first {regimen.prophylaxis_days} days: "
+                + " ".join((regimen.prophylaxis or "prophylaxis is due").split()),
+                source=source,
+            )
+        )
     assert dose is not None
     mg = amount_mg(dose, weight)
     if regimen.max_dose is not None:
         mg = min(mg, amount_mg(regimen.max_dose, weight))
     del last_was_loading
     return NextDose(date=date, mg=mg, kind=kind, dose_level=0 if kind == "loading" else level)
+
+
+def _treatment_day(course: Course, date: dt.date) -> int:
+    """Day of treatment on a date: day 1 is the first dose (or the date itself when none was given)."""
+    first = min((d.date for d in course.doses), default=date)
+    return (date - first).days + 1
 
 
 def _next_lvef(course: Course, rules: CardiacMonitoring | None, cardiac: _Cardiac) -> dt.date | None:

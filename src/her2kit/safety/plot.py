@@ -12,7 +12,7 @@ from pathlib import Path
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase, default_kb
 from her2kit.safety.course import Course
-from her2kit.safety.monitor import MonitorResult, _cardiac_rules
+from her2kit.safety.monitor import MonitorResult, cardiac_rules_for
 
 
 def plot_course(
@@ -51,7 +51,8 @@ def plot_course(
                 ha="center",
                 fontsize=8,
             )
-    rules = _cardiac_rules(kb, kb.agent(course.agent).id)
+    tables, _ = cardiac_rules_for(kb, kb.agent(course.agent).id, course.region, course.setting)
+    rules = tables[0] if len(tables) == 1 else None
     drawn: set[float] = set()
     if rules is not None:
         for band in rules.bands:
