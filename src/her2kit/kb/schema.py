@@ -554,6 +554,22 @@ class AeRule(Record):
     occurrence: int | None = Field(
         None, ge=1, description="applies to the Nth occurrence, when the label says"
     )
+    complicated: bool | None = Field(
+        None,
+        description="the row is for events with (true) or without (false) complicating features, "
+        "as the label defines them (e.g. dehydration, fever, hypotension, renal failure, grade 3-4 neutropenia)",
+    )
+    despite_treatment: bool | None = Field(
+        None,
+        description="the row is for events persisting despite (true) or without (false) optimal supportive "
+        "(e.g. antidiarrhoeal) treatment",
+    )
+    duration_min_days: int | None = Field(
+        None, ge=1, description="the row applies once the event has lasted this many days (from onset)"
+    )
+    duration_max_days: int | None = Field(
+        None, ge=1, description="the row applies while the event has lasted fewer days than this"
+    )
     text: str
     label_section: str
     region: Region = Field("US", description="label region: US prescribing information or EU SmPC")
@@ -563,6 +579,12 @@ class AeRule(Record):
     def _grades(self) -> AeRule:
         if self.grade_min > self.grade_max:
             raise ValueError("grade_min above grade_max")
+        if (
+            self.duration_min_days is not None
+            and self.duration_max_days is not None
+            and self.duration_max_days <= self.duration_min_days
+        ):
+            raise ValueError("duration_max_days must be above duration_min_days")
         return self
 
 

@@ -110,6 +110,16 @@ class AdverseEventEntry(_Closed):
     onset: dt.date
     resolved: dt.date | None = None
     resolved_grade: int | None = Field(None, ge=0, le=4, description="grade reached on the resolved date")
+    complicated: bool | None = Field(
+        None,
+        description="complicating features (e.g. dehydration, fever, hypotension, renal failure, grade 3-4 "
+        "neutropenia); asked for when a label's rule depends on it",
+    )
+    despite_treatment: bool | None = Field(
+        None,
+        description="persists despite optimal supportive (e.g. antidiarrhoeal) treatment; asked for when a "
+        "label's rule depends on it",
+    )
 
     @field_validator("term")
     @classmethod

@@ -105,27 +105,62 @@ def _source(kb: KnowledgeBase, refs: list[str], section: str | None) -> str:
 # ----------------------------------------------------------------------------------------------- cardiac
 def cardiac_rules_for(
     kb: KnowledgeBase, agent_id: str, region: Region, setting: Setting | None = None
-) -> tuple[list[CardiacMonitoring], bool]:
-    """The agent's LVEF rule tables for the region (and setting, when the label's tables differ by setting),
-    and whether US tables stand in for missing EU ones. Several tables come back only when the label's
-    tables differ by setting and ``setting`` is not given."""
+) -> tuple[list[CardiacMonitoring], list[str]]:
+    """The agent's LVEF rule tables for the region and setting, and warnings on what stands in for what.
+
+    US tables stand in for missing EU ones; a table for the other setting stands in for a missing one
+    (the label's table for that setting is not in the knowledge base). Several tables come back only when
+    the label's tables differ by setting and ``setting`` is not given.
+    """
+    name = kb.agents[agent_id].name
     records, fell_back = in_region(
         (r for r in kb.cardiac_monitoring.values() if agent_id in r.agents), region
     )
-    if setting is not None and any(r.setting is not None for r in records):
-        records = [r for r in records if r.setting in (None, setting)]
-    return records, fell_back and bool(records)
+    notes = [fallback_warning("LVEF rules", name, region)] if fell_back and records else []
+    settings = sorted({r.setting for r in records if r.setting is not None})
+    if settings and setting is not None:
+        fitting = [r for r in records if r.setting in (None, setting)]
+        if fitting:
+            records = fitting
+        else:
+            notes.append(
+                f"The knowledge base has no LVEF table for {name} in {setting} disease; the label's "
+                f"{' / '.join(settings)} table is applied instead — check the label."
+            )
+    elif settings and len(records) == 1:
+        notes.append(
+            f"The knowledge base's LVEF table for {name} is the label's table for {settings[0]} disease and "
+            "the course gives no setting; it is applied — give the setting (early or metastatic)."
+        )
+    return records, notes
 
 
 def _agent_ae_rules(kb: KnowledgeBase, agent_id: str, course: Course, state: _State) -> list[AeRule]:
+    """The agent's adverse-reaction rules for the course's region and setting (per term, the other
+    setting's rules stand in when the knowledge base has none for the course's setting)."""
+    name = kb.agents[agent_id].name
     rules, fell_back = in_region((r for r in kb.ae_rules.values() if agent_id in r.agents), course.region)
-    if course.setting is not None:
-        rules = [r for r in rules if r.setting in (None, course.setting)]
     if fell_back and rules:
-        state.warnings.append(
-            fallback_warning("adverse-reaction dose modifications", kb.agents[agent_id].name, course.region)
-        )
-    return rules
+        state.warnings.append(fallback_warning("adverse-reaction dose modifications", name, course.region))
+    kept: list[AeRule] = []
+    for term in dict.fromkeys(r.term for r in rules):
+        of_term = [r for r in rules if r.term == term]
+        settings = sorted({r.setting for r in of_term if r.setting is not None})
+        fitting = [r for r in of_term if r.setting in (None, course.setting)]
+        if course.setting is not None and settings and not fitting:
+            state.warnings.append(
+                f"The knowledge base has no {term} rule for {name} in {course.setting} disease; the label's "
+                f"{' / '.join(settings)} rules are applied instead — check the label."
+            )
+        elif course.setting is not None and settings:
+            of_term = fitting
+        elif course.setting is None and len(settings) == 1 and all(r.setting for r in of_term):
+            state.warnings.append(
+                f"The knowledge base's {term} rules for {name} are the label's rules for {settings[0]} "
+                "disease and the course gives no setting; they are applied — give the setting."
+            )
+        kept.extend(of_term)
+    return kept
 
 
 def _band_matches(band: LvefBand, pct: float, decline: float, lln: float | None, chf: bool) -> bool | None:
@@ -396,16 +431,55 @@ def _lab_events(
     return events
 
 
-def _matching_rules(rules: list[AeRule], event: AdverseEventEntry) -> list[AeRule]:
-    """The agent's rules for the event's term and grade; the label's "other adverse reactions" rules
-    when the agent has no rule of its own for the term."""
+FEATURES: Final[dict[str, str]] = {
+    "complicated": "has complicating features (dehydration, fever, hypotension, renal failure, grade 3-4 "
+    "neutropenia, as the label lists them)",
+    "despite_treatment": "persists despite optimal supportive (e.g. antidiarrhoeal) treatment",
+}
+
+
+def _event_days(event: AdverseEventEntry, today: dt.date) -> int:
+    """How long the event has lasted: onset to resolution, or to today while unresolved."""
+    return ((event.resolved or today) - event.onset).days
+
+
+def _applies(rule: AeRule, event: AdverseEventEntry, today: dt.date) -> bool | None:
+    """Whether a rule of the event's term and grade applies; None when it depends on a feature not recorded."""
+    days = _event_days(event, today)
+    if rule.duration_min_days is not None and days < rule.duration_min_days:
+        return False
+    if rule.duration_max_days is not None and days >= rule.duration_max_days:
+        return False
+    unknown = False
+    for feature in FEATURES:
+        wanted = getattr(rule, feature)
+        if wanted is None:
+            continue
+        recorded = getattr(event, feature)
+        if recorded is None:
+            unknown = True
+        elif recorded != wanted:
+            return False
+    return None if unknown else True
+
+
+def _matching_rules(rules: list[AeRule], event: AdverseEventEntry, today: dt.date) -> list[AeRule]:
+    """The agent's rules for the event's term, grade, duration and features; the label's "other adverse
+    reactions" rules when the agent has no rule of its own for the term. Rules that depend on a feature
+    the course does not record stay in (the caller applies the most cautious and asks for the feature)."""
     own_term = any(r.term == event.term for r in rules)
     term = event.term if own_term else "other"
-    return [r for r in rules if r.term == term and r.grade_min <= event.grade <= r.grade_max]
+    return [
+        r
+        for r in rules
+        if r.term == term
+        and r.grade_min <= event.grade <= r.grade_max
+        and _applies(r, event, today) is not False
+    ]
 
 
-def _ae_rule(rules: list[AeRule], event: AdverseEventEntry, occurrence: int) -> AeRule | None:
-    rules = _matching_rules(rules, event)
+def _ae_rule(rules: list[AeRule], event: AdverseEventEntry, occurrence: int, today: dt.date) -> AeRule | None:
+    rules = _matching_rules(rules, event, today)
     specific = [r for r in rules if r.occurrence is not None and r.occurrence == occurrence]
     general = [r for r in rules if r.occurrence is None]
     later = sorted(
@@ -425,7 +499,7 @@ def _evaluate_events(
     seen: dict[str, int] = {}
     for event in events:
         seen[event.term] = seen.get(event.term, 0) + 1
-        rule = _ae_rule(rules, event, seen[event.term])
+        rule = _ae_rule(rules, event, seen[event.term], course.today)
         label = f"{event.term} grade {event.grade} from {event.onset}"
         if rule is None:
             state.warnings.append(f"{label}: no dose-modification rule for this agent in the knowledge base.")
@@ -434,12 +508,17 @@ def _evaluate_events(
             label += " (no rule of its own for this agent: the label's rule for other adverse reactions)"
         source = _source(kb, rule.references, rule.label_section)
         refs = list(rule.references)
-        matching = _matching_rules(rules, event)
+        matching = _matching_rules(rules, event, course.today)
         others = [r for r in matching if r.action != rule.action]
         if course.setting is None and len({r.setting for r in matching}) > 1:
             state.needs.append(
                 f"setting (early or metastatic): the label's rules for {event.term} differ by setting"
             )
+        for feature, words in FEATURES.items():
+            if getattr(event, feature) is None and len({getattr(r, feature) for r in matching}) > 1:
+                state.needs.append(
+                    f"whether the {event.term} from {event.onset} {words} ({feature}: true or false)"
+                )
         if others:
             state.warnings.append(
                 f"{label}: the label has other rules for this grade ({', '.join(o.id for o in others)}) that depend "
@@ -473,7 +552,9 @@ def _evaluate_events(
         pending = last_dose is None or event.resolved >= last_dose
         reduce_by = rule.reduce_levels_on_resume
         days = (event.resolved - event.onset).days
-        if rule.resolve_within_days is not None and days > rule.resolve_within_days:
+        # The resolution window counts from when the row began to apply (e.g. "lasting 5 days or longer").
+        window_days = days - (rule.duration_min_days or 0)
+        if rule.resolve_within_days is not None and window_days > rule.resolve_within_days:
             reduce_by = max(reduce_by, rule.reduce_levels_if_resolved_later or 0)
         timing = f"resolved {event.resolved} ({days} days after onset)"
         if pending and rule.action in ("hold", "reduce"):
@@ -561,9 +642,8 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
         )
     last_dose = max((d.date for d in course.doses), default=None)
 
-    tables, fell_back = cardiac_rules_for(kb, agent.id, course.region, course.setting)
-    if fell_back:
-        state.warnings.append(fallback_warning("LVEF rules", agent.name, course.region))
+    tables, notes = cardiac_rules_for(kb, agent.id, course.region, course.setting)
+    state.warnings.extend(notes)
     cardiac_rules = tables[0] if len(tables) == 1 else None
     cardiac = _evaluate_cardiac(course, cardiac_rules, kb, state) if cardiac_rules else _Cardiac()
     if len(tables) > 1:

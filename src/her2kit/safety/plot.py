@@ -51,7 +51,7 @@ def plot_course(
                 ha="center",
                 fontsize=8,
             )
-    tables, _ = cardiac_rules_for(kb, kb.agent(course.agent).id, course.region, course.setting)
+    tables, _notes = cardiac_rules_for(kb, kb.agent(course.agent).id, course.region, course.setting)
     rules = tables[0] if len(tables) == 1 else None
     drawn: set[float] = set()
     if rules is not None:
