@@ -1,0 +1,193 @@
+"""How the monitor chooses among label rules: region, setting, duration and feature rows, escalation,
+prophylaxis and the label's "other adverse reactions" row.
+
+These tests are about the engine, not about one label: where a mechanism needs a record the knowledge
+base does not (yet) have, the test derives a variant knowledge base from the real one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from her2kit.errors import InvalidInput
+from her2kit.kb import default_kb
+from her2kit.kb.load import KnowledgeBase
+from her2kit.safety import monitor, parse_course
+from her2kit.safety.dosing import calculate
+
+D0 = dt.date(2026, 1, 5)
+
+
+def day(n: int) -> str:
+    return (D0 + dt.timedelta(days=n)).isoformat()
+
+
+def course(agent: str, **over: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {"schema_version": "1", "id": "c", "agent": agent, "weight_kg": 70, "today": day(0)}
+    doc.update(over)
+    return doc
+
+
+def tdxd(**over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "indication": "breast",
+        "doses": [{"date": day(-21), "mg": 378}],
+        "lvef": [{"date": day(-90), "percent": 62, "baseline": True}, {"date": day(0), "percent": 55}],
+    }
+    base.update(over)
+    return course("T-DXd", **base)
+
+
+def variant(**sections: dict[str, Any]) -> KnowledgeBase:
+    return dataclasses.replace(default_kb(), **sections)
+
+
+# ------------------------------------------------------------------ region
+def test_region_eu_without_eu_records_uses_us_rules_and_says_so() -> None:
+    doc = course(
+        "margetuximab",
+        region="EU",
+        doses=[{"date": day(-21), "mg": 1050}],
+        lvef=[{"date": day(-90), "percent": 60, "baseline": True}],
+    )
+    result = monitor(parse_course(doc))
+    assert result.region == "EU"
+    assert any("Region EU" in w and "dosing" in w for w in result.warnings)
+    assert any("Region EU" in w and "LVEF rules" in w for w in result.warnings)
+
+
+def test_region_eu_records_replace_the_us_ones() -> None:
+    kb = default_kb()
+    us = kb.cardiac_monitoring["cardiac:trastuzumab-deruxtecan"]
+    eu = us.model_copy(update={"id": "cardiac:trastuzumab-deruxtecan-test-eu", "region": "EU"})
+    kb_eu = variant(cardiac_monitoring={**kb.cardiac_monitoring, eu.id: eu})
+    result = monitor(parse_course(tdxd(region="EU")), kb_eu)
+    fired = {step.rule for step in result.rationale}
+    assert eu.id in fired
+    assert us.id not in fired
+    assert not any("LVEF rules" in w for w in result.warnings)
+    result_us = monitor(parse_course(tdxd()), kb_eu)
+    assert us.id in {step.rule for step in result_us.rationale}
+
+
+def test_dose_region_eu_without_eu_dosing_says_which_label() -> None:
+    calc = calculate(default_kb(), "margetuximab", weight_kg=70, region="EU")
+    assert calc.region == "US"
+    assert any("No EU dosing record" in note for note in calc.notes)
+
+
+# ------------------------------------------------------------------ setting
+def _tdxd_by_setting(*settings: str) -> KnowledgeBase:
+    kb = default_kb()
+    base = kb.cardiac_monitoring["cardiac:trastuzumab-deruxtecan"]
+    records = {k: v for k, v in kb.cardiac_monitoring.items() if k != base.id}
+    for setting in settings:
+        records[f"{base.id}-{setting}"] = base.model_copy(
+            update={"id": f"{base.id}-{setting}", "setting": setting}
+        )
+    return variant(cardiac_monitoring=records)
+
+
+def test_setting_specific_table_applies_to_its_setting() -> None:
+    kb = _tdxd_by_setting("early", "metastatic")
+    result = monitor(parse_course(tdxd(setting="metastatic")), kb)
+    fired = {step.rule for step in result.rationale}
+    assert "cardiac:trastuzumab-deruxtecan-metastatic" in fired
+    assert "cardiac:trastuzumab-deruxtecan-early" not in fired
+
+
+def test_tables_differing_by_setting_need_the_setting() -> None:
+    kb = _tdxd_by_setting("early", "metastatic")
+    result = monitor(parse_course(tdxd()), kb)
+    assert result.action == "hold"
+    assert any("setting" in need for need in result.needs)
+
+
+def test_missing_setting_table_falls_back_with_a_warning() -> None:
+    kb = _tdxd_by_setting("metastatic")
+    result = monitor(parse_course(tdxd(setting="early")), kb)
+    assert "cardiac:trastuzumab-deruxtecan-metastatic" in {step.rule for step in result.rationale}
+    assert any("no LVEF table" in w and "early disease" in w for w in result.warnings)
+    undetermined = monitor(parse_course(tdxd()), kb)
+    assert any("gives no setting" in w for w in undetermined.warnings)
+
+
+def test_missing_setting_ae_rules_fall_back_with_a_warning() -> None:
+    kb = default_kb()
+    rules = {
+        k: (
+            v.model_copy(update={"setting": "metastatic"})
+            if k.startswith("aerule:trastuzumab-deruxtecan-ild")
+            else v
+        )
+        for k, v in kb.ae_rules.items()
+    }
+    doc = tdxd(setting="early", adverse_events=[{"term": "ild", "grade": 2, "onset": day(-3)}])
+    result = monitor(parse_course(doc), variant(ae_rules=rules))
+    assert result.action == "discontinue"
+    assert any("no ild rule" in w and "early disease" in w for w in result.warnings)
+
+
+# ------------------------------------------------------------------ the label's "other adverse reactions" row
+def test_other_row_applies_to_a_term_without_its_own_rule() -> None:
+    doc = course(
+        "neratinib",
+        doses=[{"date": day(-1), "mg": 240}],
+        adverse_events=[{"term": "stomatitis", "grade": 3, "onset": day(-2)}],
+    )
+    result = monitor(parse_course(doc))
+    assert result.action == "hold"
+    step = next(s for s in result.rationale if s.rule == "aerule:neratinib-other-1")
+    assert "no rule of its own" in step.text
+
+
+def test_own_rules_take_precedence_over_the_other_row() -> None:
+    doc = course(
+        "neratinib",
+        doses=[{"date": day(-1), "mg": 240}],
+        adverse_events=[{"term": "diarrhea", "grade": 3, "onset": day(-1), "complicated": False}],
+    )
+    fired = {s.rule for s in monitor(parse_course(doc)).rationale}
+    assert "aerule:neratinib-other-1" not in fired
+
+
+# ------------------------------------------------------------------ escalation and prophylaxis
+@pytest.mark.parametrize(
+    ("first_dose_day", "mg"),
+    [(-5, 120), (-6, 120), (-7, 160), (-13, 160), (-14, 240), (-30, 240)],
+)
+def test_neratinib_escalation_follows_the_steps(first_dose_day: int, mg: float) -> None:
+    doses = [
+        {"date": day(n), "mg": 120 if n - first_dose_day < 7 else 160 if n - first_dose_day < 14 else 240}
+        for n in range(first_dose_day, 0)
+    ]
+    result = monitor(parse_course(course("neratinib", escalation=True, doses=doses)))
+    assert result.next_dose is not None
+    assert result.next_dose.mg == mg
+    assert result.next_dose.dose_level == 0
+
+
+def test_escalation_doses_are_not_read_as_reductions() -> None:
+    doses = [{"date": day(n), "mg": 160} for n in range(-3, 0)]
+    doses = [{"date": day(n), "mg": 120} for n in range(-10, -3)] + doses
+    result = monitor(parse_course(course("neratinib", escalation=True, doses=doses)))
+    assert result.next_dose is not None
+    assert result.next_dose.dose_level == 0
+    assert not any("matches no label dose level" in w for w in result.warnings)
+
+
+def test_escalation_is_refused_for_a_label_without_one() -> None:
+    with pytest.raises(InvalidInput) as info:
+        monitor(parse_course(course("trastuzumab", schedule="q3w", escalation=True)))
+    assert info.value.field == "escalation"
+
+
+@pytest.mark.parametrize(("first_dose_day", "due"), [(-54, True), (-55, True), (-56, False)])
+def test_prophylaxis_is_shown_during_the_first_56_days(first_dose_day: int, due: bool) -> None:
+    result = monitor(parse_course(course("neratinib", doses=[{"date": day(first_dose_day), "mg": 240}])))
+    shown = any("within the first 56 days" in s.text for s in result.rationale)
+    assert shown is due
