@@ -10,6 +10,7 @@ from pathlib import Path
 
 from her2kit.kb import load_kb
 from her2kit.kb.load import KnowledgeBase
+from her2kit.kb.schema import AeRule
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "safety.md"
 
@@ -28,8 +29,21 @@ How the engine reads the rules (`src/her2kit/safety/monitor.py`):
   their grade; a resolved event resumes the drug at the same or a reduced level (the 28-day rule for trastuzumab
   deruxtecan ILD); when a label distinguishes details the course does not record, the more conservative rule applies
   and a warning says so.
+- Rows may depend on how long an event has lasted (from onset to resolution, or to today) and on whether it has
+  complicating features or persists despite optimal supportive treatment; when the course does not record a feature a
+  row depends on, the most cautious row applies and the feature is listed under `needs`. A resolution window ("recovers
+  within one week") counts from when the row began to apply.
+- An agent's row for "other adverse reactions" applies to an event only when the agent has no rule of its own for it.
+- Region: a course in region EU uses the agent's EU SmPC records of a kind (LVEF tables, adverse-reaction rules,
+  dosing) when there are any, else the US records with a warning. Setting: where a label's tables differ between early
+  and metastatic disease, the course's `setting` picks the table; a setting without a table in the knowledge base gets
+  the other setting's with a warning; tables that differ by setting and no setting given hold and ask for it.
+- An optional dose escalation (`escalation: true` in the course) gives the step's dose for the treatment day; a
+  prophylaxis period (e.g. antidiarrhoeal) is shown on every dose within it.
 - Missing information a rule needs (baseline LVEF, institutional LLN, a liver test's ULN) holds the next dose and is
   listed under `needs`; weights and doses need explicit units; nothing reads the clock.
+- Every rule below is tested against the label's words in `tests/safety/vectors/*.yaml` (each threshold on both sides
+  of its boundary for the LVEF tables); a test fails when a rule has no vector.
 - Doses are computed from the regimen records (mg or mg/kg × weight); dose levels only move down; a reduction below
   the lowest level discontinues when the label says so; a dose later than the label allows is re-loaded.
 
@@ -46,25 +60,53 @@ def _flag(record: object) -> str:
     return " **UNVERIFIED**" if getattr(record, "unverified", False) else ""
 
 
+def _when(rule: AeRule) -> str:
+    """The conditions of a row besides term and grade, in words."""
+    parts = [f"{rule.region} label"]
+    if rule.setting:
+        parts.append(f"{rule.setting} disease")
+    if rule.occurrence:
+        parts.append(f"occurrence {rule.occurrence}")
+    if rule.duration_min_days is not None:
+        parts.append(f"lasting ≥ {rule.duration_min_days} d")
+    if rule.duration_max_days is not None:
+        parts.append(f"lasting < {rule.duration_max_days} d")
+    if rule.complicated is not None:
+        parts.append("with complicating features" if rule.complicated else "without complicating features")
+    if rule.despite_treatment is not None:
+        parts.append("despite optimal treatment" if rule.despite_treatment else "without optimal treatment")
+    return "; ".join(parts)
+
+
 def render(kb: KnowledgeBase) -> str:
     out = [HEADER, f"Knowledge base version: {kb.version}\n"]
     out.append("## Dosing (regimens)\n")
     out.append(
-        "| regimen | agent | schedule | loading | maintenance | dose levels | missed dose | label section | sources |"
+        "| regimen | agent | region | schedule | loading | maintenance | dose levels | escalation | prophylaxis "
+        "| missed dose | label section | sources |"
     )
-    out.append("|---|---|---|---|---|---|---|---|---|")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in kb.regimens.values():
         load = f"{r.loading_dose.value:g} {r.loading_dose.unit}" if r.loading_dose else "—"
         levels = "; ".join(f"{lvl.level}: {lvl.dose.value:g} {lvl.dose.unit}" for lvl in r.dose_levels) or "—"
         missed = "; ".join(f"{m.condition}{' → re-load' if m.reload else ''}" for m in r.missed_dose) or "—"
+        escalation = (
+            "; ".join(
+                f"days {st.from_day}–{st.to_day if st.to_day is not None else '…'}: {st.dose.value:g} {st.dose.unit}"
+                for st in r.escalation_steps
+            )
+            or "—"
+        )
+        prophylaxis = f"first {r.prophylaxis_days} days" if r.prophylaxis_days else "—"
         out.append(
-            f"| `{r.id}`{_flag(r)} | {kb.agents[r.agent].name} | {r.schedule} | {load} | "
-            f"{r.maintenance_dose.value:g} {r.maintenance_dose.unit} | {levels} | {missed} | {r.label_section or '—'} | "
-            f"{', '.join(r.references)} |"
+            f"| `{r.id}`{_flag(r)} | {kb.agents[r.agent].name} | {r.region} | {r.schedule} | {load} | "
+            f"{r.maintenance_dose.value:g} {r.maintenance_dose.unit} | {levels} | {escalation} | {prophylaxis} | "
+            f"{missed} | {r.label_section or '—'} | {', '.join(r.references)} |"
         )
     out.append("\n## LVEF monitoring and dose modification\n")
     for c in kb.cardiac_monitoring.values():
-        out.append(f"### `{c.id}`{_flag(c)} — {', '.join(kb.agents[a].name for a in c.agents)}\n")
+        scope = f"{c.region} label" + (f", {c.setting} disease" if c.setting else "")
+        out.append(f"### `{c.id}`{_flag(c)} — {', '.join(kb.agents[a].name for a in c.agents)} ({scope})\n")
         out.append(f"Label section {c.label_section}; sources: {', '.join(c.references)}.\n")
         out.append(f"- Monitoring: {c.interval_text.strip()}")
         if c.max_holds is not None:
@@ -91,10 +133,10 @@ def render(kb: KnowledgeBase) -> str:
         out.append("")
     out.append("## Adverse-event dose modifications\n")
     out.append(
-        "| rule | agents | event | grades | action | resume when grade ≤ | reduce on resume | 28-day-type rule "
-        "| label section | sources |"
+        "| rule | agents | event | grades | applies when | action | resume when grade ≤ | reduce on resume "
+        "| resolution window | label text | label section | sources |"
     )
-    out.append("|---|---|---|---|---|---|---|---|---|---|")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for a in kb.ae_rules.values():
         later = (
             f"resolved > {a.resolve_within_days} d → −{a.reduce_levels_if_resolved_later}"
@@ -103,8 +145,10 @@ def render(kb: KnowledgeBase) -> str:
         )
         out.append(
             f"| `{a.id}`{_flag(a)} | {', '.join(kb.agents[x].name for x in a.agents)} | {a.term} | "
-            f"{a.grade_min}–{a.grade_max} | {a.action} | {'' if a.hold_until_grade is None else a.hold_until_grade} | "
-            f"{a.reduce_levels_on_resume or ''} | {later} | {a.label_section} | {', '.join(a.references)} |"
+            f"{a.grade_min}–{a.grade_max} | {_when(a)} | {a.action} | "
+            f"{'' if a.hold_until_grade is None else a.hold_until_grade} | "
+            f"{a.reduce_levels_on_resume or ''} | {later} | {' '.join(a.text.split())} | {a.label_section} | "
+            f"{', '.join(a.references)} |"
         )
     out.append("\n## Laboratory grading (CTCAE)\n")
     out.append("| grading | test | unit | grades [low, high) | version | sources |")
