@@ -191,3 +191,30 @@ def test_prophylaxis_is_shown_during_the_first_56_days(first_dose_day: int, due:
     result = monitor(parse_course(course("neratinib", doses=[{"date": day(first_dose_day), "mg": 240}])))
     shown = any("within the first 56 days" in s.text for s in result.rationale)
     assert shown is due
+
+
+# ------------------------------------------------------------------ occurrences
+def test_occurrence_counts_earlier_events_in_the_rules_grade_range() -> None:
+    """An earlier grade 1 event does not make a first grade 2 event a recurrence."""
+    first_grade2 = course(
+        "zongertinib",
+        doses=[{"date": day(-1), "mg": 120}],
+        lvef=[{"date": day(-90), "percent": 60, "baseline": True}],
+        adverse_events=[
+            {"term": "pneumonitis", "grade": 1, "onset": day(-40), "resolved": day(-30)},
+            {"term": "pneumonitis", "grade": 2, "onset": day(-3)},
+        ],
+    )
+    fired = {s.rule for s in monitor(parse_course(first_grade2)).rationale}
+    assert "aerule:zongertinib-ild-1" in fired
+    assert "aerule:zongertinib-ild-2" not in fired
+    second_grade2 = dict(
+        first_grade2,
+        adverse_events=[
+            {"term": "pneumonitis", "grade": 2, "onset": day(-40), "resolved": day(-30)},
+            {"term": "pneumonitis", "grade": 2, "onset": day(-3)},
+        ],
+    )
+    result = monitor(parse_course(second_grade2))
+    assert result.action == "discontinue"
+    assert "aerule:zongertinib-ild-2" in {s.rule for s in result.rationale}

@@ -189,7 +189,7 @@ def test_tdxd_ild_rules(grade: int, resolved_after: int | None, action: str, lev
         assert result.next_dose.mg == {0: 378.0, -1: 308.0}[level]
 
 
-# ------------------------------------------------------------------ T-DM1 platelets and liver (Kadcyla USPI 2.2)
+# ------------------------------------------------------------ T-DM1 platelets and liver (Kadcyla USPI 2.2, metastatic)
 @pytest.mark.parametrize(
     ("platelets", "action"),
     [(75, "continue"), (74.9, "continue"), (50, "continue"), (49.9, "hold"), (25, "hold"), (24.9, "hold")],
@@ -197,6 +197,7 @@ def test_tdxd_ild_rules(grade: int, resolved_after: int | None, action: str, lev
 def test_tdm1_thrombocytopenia_grades(platelets: float, action: str) -> None:
     doc = course(
         "T-DM1",
+        setting="metastatic",
         doses=[{"date": day(-21), "mg": 252}],
         lvef=[{"date": day(-60), "percent": 60, "baseline": True}],
         labs=[{"date": day(0), "test": "platelets", "value": platelets, "unit": "10^9/L"}],
@@ -207,6 +208,7 @@ def test_tdm1_thrombocytopenia_grades(platelets: float, action: str) -> None:
 def test_tdm1_grade4_thrombocytopenia_recovered_reduces_one_level() -> None:
     doc = course(
         "T-DM1",
+        setting="metastatic",
         doses=[{"date": day(-21), "mg": 252}],
         today=day(7),
         lvef=[{"date": day(-60), "percent": 60, "baseline": True}],
@@ -224,6 +226,7 @@ def test_tdm1_grade4_thrombocytopenia_recovered_reduces_one_level() -> None:
 def test_tdm1_grade4_alt_discontinues() -> None:
     doc = course(
         "T-DM1",
+        setting="metastatic",
         doses=[{"date": day(-21), "mg": 252}],
         lvef=[{"date": day(-60), "percent": 60, "baseline": True}],
         labs=[{"date": day(0), "test": "alt", "value": 900, "unit": "U/L", "uln": 40}],

@@ -478,12 +478,22 @@ def _matching_rules(rules: list[AeRule], event: AdverseEventEntry, today: dt.dat
     ]
 
 
-def _ae_rule(rules: list[AeRule], event: AdverseEventEntry, occurrence: int, today: dt.date) -> AeRule | None:
+def _occurrence(rule: AeRule, earlier: list[AdverseEventEntry]) -> int:
+    """Which occurrence this event is for a rule: earlier events of the term in the rule's grade range, plus one."""
+    return 1 + sum(1 for e in earlier if rule.grade_min <= e.grade <= rule.grade_max)
+
+
+def _ae_rule(
+    rules: list[AeRule], event: AdverseEventEntry, earlier: list[AdverseEventEntry], today: dt.date
+) -> AeRule | None:
+    """The rule for one event: among the rows that match, the one for this occurrence (an occurrence-specific
+    row counts earlier events of the same term in its own grade range, so an earlier grade 1 event does not make a
+    first grade 2 event a recurrence; the highest occurrence row applies to later ones), else the general rows."""
     rules = _matching_rules(rules, event, today)
-    specific = [r for r in rules if r.occurrence is not None and r.occurrence == occurrence]
+    specific = [r for r in rules if r.occurrence is not None and r.occurrence == _occurrence(r, earlier)]
     general = [r for r in rules if r.occurrence is None]
     later = sorted(
-        (r for r in rules if r.occurrence is not None and r.occurrence < occurrence),
+        (r for r in rules if r.occurrence is not None and r.occurrence < _occurrence(r, earlier)),
         key=lambda r: r.occurrence or 0,
     )
     chosen = specific or general or later[-1:]
@@ -496,10 +506,9 @@ def _evaluate_events(
     course: Course, rules: list[AeRule], last_dose: dt.date | None, kb: KnowledgeBase, state: _State
 ) -> None:
     events = sorted([*course.adverse_events, *_lab_events(course, rules, kb, state)], key=lambda e: e.onset)
-    seen: dict[str, int] = {}
-    for event in events:
-        seen[event.term] = seen.get(event.term, 0) + 1
-        rule = _ae_rule(rules, event, seen[event.term], course.today)
+    for index, event in enumerate(events):
+        earlier = [e for e in events[:index] if e.term == event.term]
+        rule = _ae_rule(rules, event, earlier, course.today)
         label = f"{event.term} grade {event.grade} from {event.onset}"
         if rule is None:
             state.warnings.append(f"{label}: no dose-modification rule for this agent in the knowledge base.")
@@ -510,7 +519,7 @@ def _evaluate_events(
         refs = list(rule.references)
         matching = _matching_rules(rules, event, course.today)
         others = [r for r in matching if r.action != rule.action]
-        if course.setting is None and len({r.setting for r in matching}) > 1:
+        if course.setting is None and any(r.setting is not None for r in matching):
             state.needs.append(
                 f"setting (early or metastatic): the label's rules for {event.term} differ by setting"
             )
