@@ -42,6 +42,9 @@ How the engine reads the rules (`src/her2kit/safety/monitor.py`):
   prophylaxis period (e.g. antidiarrhoeal) is shown on every dose within it.
 - Missing information a rule needs (baseline LVEF, institutional LLN, a liver test's ULN) holds the next dose and is
   listed under `needs`; weights and doses need explicit units; nothing reads the clock.
+- Missing knowledge is treated like missing information: an unresolved adverse event of grade 3 or higher for which
+  the knowledge base has no label rule holds the dose (rule `knowledge-base-gap`, which is not a label rule) and asks
+  for the label's dose modification; lower grades and resolved events give a warning.
 - Every rule below is tested against the label's words in `tests/safety/vectors/*.yaml` (each threshold on both sides
   of its boundary for the LVEF tables); a test fails when a rule has no vector.
 - Doses are computed from the regimen records (mg or mg/kg × weight); dose levels only move down; a reduction below

@@ -218,3 +218,28 @@ def test_occurrence_counts_earlier_events_in_the_rules_grade_range() -> None:
     result = monitor(parse_course(second_grade2))
     assert result.action == "discontinue"
     assert "aerule:zongertinib-ild-2" in {s.rule for s in result.rationale}
+
+
+# ------------------------------------------------------------------ knowledge gaps
+@pytest.mark.parametrize(
+    ("grade", "resolved", "action"),
+    [(3, False, "hold"), (4, False, "hold"), (2, False, "continue"), (3, True, "continue")],
+)
+def test_an_event_without_a_label_rule_is_not_waved_through(grade: int, resolved: bool, action: str) -> None:
+    kb = default_kb()
+    without = {k: v for k, v in kb.ae_rules.items() if "agent:trastuzumab-deruxtecan" not in v.agents}
+    event: dict[str, Any] = {"term": "stomatitis", "grade": grade, "onset": day(-5)}
+    if resolved:
+        event["resolved"] = day(-1)
+    result = monitor(
+        parse_course(
+            tdxd(adverse_events=[event], lvef=[{"date": day(-90), "percent": 62, "baseline": True}])
+        ),
+        variant(ae_rules=without),
+    )
+    assert result.action == action
+    if action == "hold":
+        assert any("stomatitis grade" in need for need in result.needs)
+        assert "knowledge-base-gap" in {s.rule for s in result.rationale}
+    else:
+        assert any("no dose-modification rule" in w for w in result.warnings)

@@ -39,6 +39,8 @@ SCHEMA_VERSION: Final = "1"
 MonitorAction = Literal["continue", "hold", "resume", "reduce", "discontinue"]
 SEVERITY: Final[dict[str, int]] = {"continue": 0, "resume": 1, "reduce": 2, "hold": 3, "discontinue": 4}
 RULE_CAUTION: Final[dict[str, int]] = {"continue": 0, "hold": 1, "reduce": 2, "discontinue": 3}
+# An unresolved adverse event at this grade or above with no label rule in the knowledge base holds the dose.
+UNRULED_HOLD_GRADE: Final = 3
 DOSE_MATCH_TOLERANCE = 0.05  # a given dose within 5% of a level's dose is taken to be that level
 
 
@@ -511,7 +513,22 @@ def _evaluate_events(
         rule = _ae_rule(rules, event, earlier, course.today)
         label = f"{event.term} grade {event.grade} from {event.onset}"
         if rule is None:
-            state.warnings.append(f"{label}: no dose-modification rule for this agent in the knowledge base.")
+            if event.grade >= UNRULED_HOLD_GRADE and event.resolved is None:
+                # Missing knowledge is not a reason to continue: hold and say what to check.
+                state.needs.append(
+                    f"the label's dose modification for {event.term} grade {event.grade} "
+                    "(prescribing information section 2; not in the knowledge base)"
+                )
+                state.fire(
+                    "hold",
+                    "knowledge-base-gap",
+                    f"{label}: the knowledge base has no label rule for this event at this grade; the dose is held "
+                    "until a clinician checks the label. This is not a label rule.",
+                    "knowledge base",
+                    [],
+                )
+            else:
+                state.warnings.append(f"{label}: no dose-modification rule for this agent in the knowledge base.")
             continue
         if rule.term == "other" and event.term != "other":
             label += " (no rule of its own for this agent: the label's rule for other adverse reactions)"
