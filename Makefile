@@ -34,6 +34,7 @@ run: $(STAMP)
 	$(BIN)/her2kit assess examples/breast-her2-low.json
 	$(BIN)/her2kit dose --agent T-DXd --indication breast --weight 68 --weight-unit kg
 	$(BIN)/her2kit monitor examples/course-tdxd.json
+	$(BIN)/her2kit monitor examples/course-neratinib.json
 
 ## test: install with dev extras, then lint, type-check and run the test suite
 test: $(STAMP_DEV) lint typecheck unit

@@ -159,7 +159,15 @@ def monitor_table(result: MonitorResult) -> str:
     if result.needs:
         lines.append("Needed: " + "; ".join(result.needs))
     lines.append("Why:")
-    lines.extend(f"  - {step.text} [{step.rule}; {step.source}]" for step in result.rationale)
+    lines.extend(
+        f"  - {step.text} [{step.rule}{' UNVERIFIED' if step.unverified else ''}; {step.source}]"
+        for step in result.rationale
+    )
+    if any(step.unverified for step in result.rationale):
+        lines.append(
+            "  (UNVERIFIED: the rule could not be checked in full against the current label; "
+            "`her2kit kb show ID` prints what was read)"
+        )
     lines.extend(f"  ! {w}" for w in result.warnings)
     lines.append(f"References: {', '.join(result.references)}")
     return "\n".join(lines) + "\n"

@@ -243,3 +243,12 @@ def test_an_event_without_a_label_rule_is_not_waved_through(grade: int, resolved
         assert "knowledge-base-gap" in {s.rule for s in result.rationale}
     else:
         assert any("no dose-modification rule" in w for w in result.warnings)
+
+
+def test_steps_from_unverified_records_are_flagged() -> None:
+    kb = default_kb()
+    result = monitor(parse_course(tdxd()))
+    for step in result.rationale:
+        records = (kb.regimens, kb.cardiac_monitoring, kb.ae_rules, kb.lab_grading, kb.safety_gates)
+        record = next((section[step.rule] for section in records if step.rule in section), None)
+        assert step.unverified == bool(record is not None and record.unverified)

@@ -52,6 +52,10 @@ class Step(_Out):
     rule: str = Field(description="knowledge-base record id that fired")
     text: str
     source: str
+    unverified: bool = Field(
+        False,
+        description="the record is marked unverified in the knowledge base (its note says what was read)",
+    )
 
 
 class NextDose(_Out):
@@ -528,7 +532,9 @@ def _evaluate_events(
                     [],
                 )
             else:
-                state.warnings.append(f"{label}: no dose-modification rule for this agent in the knowledge base.")
+                state.warnings.append(
+                    f"{label}: no dose-modification rule for this agent in the knowledge base."
+                )
             continue
         if rule.term == "other" and event.term != "other":
             label += " (no rule of its own for this agent: the label's rule for other adverse reactions)"
@@ -728,7 +734,7 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
         next_lvef_due=_next_lvef(course, cardiac_rules, cardiac),
         lvef_holds=cardiac.holds,
         needs=list(dict.fromkeys(state.needs)),
-        rationale=state.steps,
+        rationale=[_flag_unverified(kb, step) for step in state.steps],
         references=list(dict.fromkeys(state.references)),
         warnings=list(dict.fromkeys(state.warnings)),
     )
@@ -778,11 +784,17 @@ def _next_dose(
         step = escalation_dose(regimen, treatment_day)
         if step is not None:
             dose = step
+            steps = "; ".join(
+                f"days {s.from_day}-{s.to_day} {s.dose.value:g} {s.dose.unit}"
+                if s.to_day is not None
+                else f"from day {s.from_day} {s.dose.value:g} {s.dose.unit}"
+                for s in regimen.escalation_steps
+            )
             state.steps.append(
                 Step(
                     rule=regimen.id,
-                    text=f"Dose escalation, treatment day {treatment_day}: {step.value:g} {step.unit} "
-                    f"({regimen.escalation or 'label escalation'})".replace("\n", " "),
+                    text=f"Dose escalation (the label's optional schedule: {steps}): treatment day "
+                    f"{treatment_day} → {step.value:g} {step.unit}.",
                     source=source,
                 )
             )
@@ -806,6 +818,12 @@ def _next_dose(
         mg = min(mg, amount_mg(regimen.max_dose, weight))
     del last_was_loading
     return NextDose(date=date, mg=mg, kind=kind, dose_level=0 if kind == "loading" else level)
+
+
+def _flag_unverified(kb: KnowledgeBase, step: Step) -> Step:
+    records = (kb.regimens, kb.cardiac_monitoring, kb.ae_rules, kb.lab_grading, kb.safety_gates)
+    record = next((section[step.rule] for section in records if step.rule in section), None)
+    return step.model_copy(update={"unverified": True}) if record is not None and record.unverified else step
 
 
 def _treatment_day(course: Course, date: dt.date) -> int:
