@@ -21,7 +21,33 @@ replays a treatment course (doses, LVEF readings, adverse events, laboratory val
 against the rules below and returns the action for today (continue | hold | resume | reduce | discontinue), the next
 dose (date, mg, loading or maintenance, dose level) and the next LVEF due, each step naming the rule and label section.
 
-How the engine reads the rules (`src/her2kit/safety/monitor.py`):
+## The course document
+
+`her2kit schema course` prints its JSON Schema (closed: unknown fields are errors). Fields:
+
+| field | meaning |
+|---|---|
+| `schema_version`, `id`, `agent` | `"1"`; an identifier; the agent by INN, brand or abbreviation (`T-DXd`) |
+| `indication`, `schedule`, `regimen` | pick the dosing record where a label has several (breast / gastric; q3w / weekly; a regimen id) |
+| `region` | `US` (default) or `EU`: which label's rules apply |
+| `setting` | `early` or `metastatic`, needed where a label's tables differ by setting |
+| `weight_kg` or `weights` | a weight in kg, or dated weights each with its unit (`kg` or `lb`; no unit, no weight) |
+| `doses` | doses given: `date`, `mg` |
+| `escalation` | `true` when the patient started on the label's optional dose escalation (neratinib) |
+| `lvef`, `lvef_lower_limit_normal`, `symptomatic_heart_failure` | LVEF readings (`date`, `percent`, `baseline`); the institutional LLN; CHF now |
+| `adverse_events` | `term` (e.g. `diarrhoea`, `pneumonitis`), CTCAE `grade`, `onset`, `resolved`, `resolved_grade`, `complicated`, `despite_treatment` |
+| `labs` | `date`, `test` (platelets, neutrophils, alt, ast, bilirubin), `value`, `unit`, `uln` |
+| `medications` | current medicines, checked against the label's interaction classes |
+| `today` | the date the evaluation is for (nothing reads the clock) |
+
+The result (`her2kit schema monitor`): `action` (continue, hold, resume, reduce, discontinue), `next_dose` (date, mg,
+loading or maintenance, dose level), `next_lvef_due`, `needs`, `rationale` (each step: rule id, text, source, and
+`unverified` when the record could not be checked in full against the current label), `references`, `warnings`.
+
+## How the engine reads the rules
+
+Source: `src/her2kit/safety/monitor.py`.
+
 - LVEF readings are replayed in date order; a hold opens at a band whose action is hold, closes when the label's
   recovery criterion is met (resume), and ends in discontinuation when the band says so at the repeat assessment,
   when a decline persists longer than the label allows, or when holds exceed the label's maximum.

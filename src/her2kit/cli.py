@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import BaseModel
 
 from her2kit import __version__
 from her2kit.assessment import Assessment
@@ -107,6 +108,8 @@ class Format(StrEnum):
 class SchemaName(StrEnum):
     case = "case"
     assessment = "assessment"
+    course = "course"
+    monitor = "monitor"
 
 
 def _emit(text: str) -> None:
@@ -350,10 +353,19 @@ def genomics(
 
 
 @app.command()
-def schema(name: Annotated[SchemaName, typer.Argument(help="case or assessment")]) -> None:
-    """Print the JSON Schema of the case or the assessment."""
-    model = Case if name is SchemaName.case else Assessment
-    _emit(to_json(model.model_json_schema()))
+def schema(
+    name: Annotated[SchemaName, typer.Argument(help="case, assessment, course or monitor (the monitor result)")],
+) -> None:
+    """Print the JSON Schema of a document her2kit reads or writes."""
+    from her2kit.safety import Course, MonitorResult
+
+    models: dict[SchemaName, type[BaseModel]] = {
+        SchemaName.case: Case,
+        SchemaName.assessment: Assessment,
+        SchemaName.course: Course,
+        SchemaName.monitor: MonitorResult,
+    }
+    _emit(to_json(models[name].model_json_schema()))
 
 
 @app.command()
