@@ -354,7 +354,9 @@ def genomics(
 
 @app.command()
 def schema(
-    name: Annotated[SchemaName, typer.Argument(help="case, assessment, course or monitor (the monitor result)")],
+    name: Annotated[
+        SchemaName, typer.Argument(help="case, assessment, course or monitor (the monitor result)")
+    ],
 ) -> None:
     """Print the JSON Schema of a document her2kit reads or writes."""
     from her2kit.safety import Course, MonitorResult

@@ -69,14 +69,15 @@ def select_regimen(
     (the returned record's ``region`` tells the caller which).
     """
     agent_record = kb.agent(agent)
-    candidates, _ = in_region((r for r in kb.regimens.values() if r.agent == agent_record.id), region)
+    every = [r for r in kb.regimens.values() if r.agent == agent_record.id]
+    if regimen_id is not None:  # an explicit choice is honoured in any region (the caller compares regions)
+        chosen = [r for r in every if r.id == regimen_id]
+        if not chosen:
+            raise InvalidInput("regimen", regimen_id, ", ".join(r.id for r in every) or "none for this agent")
+        return chosen[0]
+    candidates, _ = in_region(every, region)
     if not candidates:
         raise InvalidInput("agent", agent, "an agent with dosing in the knowledge base")
-    if regimen_id is not None:
-        chosen = [r for r in candidates if r.id == regimen_id]
-        if not chosen:
-            raise InvalidInput("regimen", regimen_id, ", ".join(r.id for r in candidates))
-        return chosen[0]
     if schedule is not None:
         wanted = normalise_schedule(schedule)
         fitting = [r for r in candidates if r.schedule == wanted]
@@ -201,10 +202,12 @@ def calculate(
         return DoseLevelOut(level=level, dose=f"{dose.value:g} {dose.unit}", mg=amount_mg(dose, weight_kg))
 
     notes = []
-    if regimen.region != region:
+    if regimen.region != region and regimen_id is None:
         notes.append(
             f"No {region} dosing record for this agent; the {regimen.region} label's dosing is shown."
         )
+    elif regimen.region != region:
+        notes.append(f"{regimen.id} is the {regimen.region} label's dosing (region {region} was asked for).")
     if regimen.unverified:
         notes.append(f"{regimen.id} is marked unverified in the knowledge base: {regimen.note or ''}".strip())
     return DoseCalculation(

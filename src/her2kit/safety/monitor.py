@@ -663,7 +663,12 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
     )
     state = _State()
     state.references.extend(regimen.references)
-    if regimen.region != course.region:
+    if regimen.region != course.region and course.regimen is not None:
+        state.warnings.append(
+            f"The chosen regimen {regimen.id} is the {regimen.region} label's dosing, while the course's region is "
+            f"{course.region}."
+        )
+    elif regimen.region != course.region:
         state.warnings.append(fallback_warning("dosing", agent.name, course.region))
     if course.escalation and not regimen.escalation_steps:
         raise InvalidInput(
