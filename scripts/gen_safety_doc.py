@@ -70,7 +70,9 @@ Source: `src/her2kit/safety/monitor.py`.
   listed under `needs`; weights and doses need explicit units; nothing reads the clock.
 - Missing knowledge is treated like missing information: an unresolved adverse event of grade 3 or higher for which
   the knowledge base has no label rule holds the dose (rule `knowledge-base-gap`, which is not a label rule) and asks
-  for the label's dose modification; lower grades and resolved events give a warning.
+  for the label's dose modification; lower grades and resolved events give a warning. LVEF readings for an agent
+  whose LVEF table is not in the knowledge base give a warning that they were not judged; symptomatic heart failure
+  then holds the dose.
 - Every rule below is tested against the label's words in `tests/safety/vectors/*.yaml` (each threshold on both sides
   of its boundary for the LVEF tables); a test fails when a rule has no vector.
 - Doses are computed from the regimen records (mg or mg/kg × weight); dose levels only move down; a reduction below

@@ -252,3 +252,16 @@ def test_steps_from_unverified_records_are_flagged() -> None:
         records = (kb.regimens, kb.cardiac_monitoring, kb.ae_rules, kb.lab_grading, kb.safety_gates)
         record = next((section[step.rule] for section in records if step.rule in section), None)
         assert step.unverified == bool(record is not None and record.unverified)
+
+
+@pytest.mark.parametrize(("chf", "action"), [(False, "continue"), (True, "hold")])
+def test_lvef_for_an_agent_without_lvef_rules_is_never_judged_silently(chf: bool, action: str) -> None:
+    kb = default_kb()
+    without = {k: v for k, v in kb.cardiac_monitoring.items() if "agent:trastuzumab-deruxtecan" not in v.agents}
+    result = monitor(parse_course(tdxd(symptomatic_heart_failure=chf)), variant(cardiac_monitoring=without))
+    assert result.action == action
+    assert result.next_lvef_due is None
+    if chf:
+        assert "knowledge-base-gap" in {s.rule for s in result.rationale}
+    else:
+        assert any("no LVEF rules" in w for w in result.warnings)

@@ -693,6 +693,8 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
             _source(kb, tables[0].references, tables[0].label_section),
             list(tables[0].references),
         )
+    if not tables and (course.lvef or course.symptomatic_heart_failure):
+        _no_lvef_table(course, agent.name, state)
     _evaluate_events(course, _agent_ae_rules(kb, agent.id, course, state), last_dose, kb, state)
     _interactions(course, agent.id, kb, state)
 
@@ -823,6 +825,27 @@ def _next_dose(
         mg = min(mg, amount_mg(regimen.max_dose, weight))
     del last_was_loading
     return NextDose(date=date, mg=mg, kind=kind, dose_level=0 if kind == "loading" else level)
+
+
+def _no_lvef_table(course: Course, agent: str, state: _State) -> None:
+    """LVEF information for an agent whose label table is not in the knowledge base: never judged silently."""
+    if course.symptomatic_heart_failure:
+        state.needs.append(
+            f"the label's rule for symptomatic heart failure on {agent} (not in the knowledge base)"
+        )
+        state.fire(
+            "hold",
+            "knowledge-base-gap",
+            f"Symptomatic heart failure: the knowledge base has no LVEF rules for {agent}; the dose is held until a "
+            "clinician checks the label. This is not a label rule.",
+            "knowledge base",
+            [],
+        )
+    else:
+        state.warnings.append(
+            f"The knowledge base has no LVEF rules for {agent}: the LVEF readings were not judged against its label — "
+            "check the prescribing information."
+        )
 
 
 def _flag_unverified(kb: KnowledgeBase, step: Step) -> Step:
