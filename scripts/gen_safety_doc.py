@@ -28,14 +28,16 @@ dose (date, mg, loading or maintenance, dose level) and the next LVEF due, each 
 | field | meaning |
 |---|---|
 | `schema_version`, `id`, `agent` | `"1"`; an identifier; the agent by INN, brand or abbreviation (`T-DXd`) |
-| `indication`, `schedule`, `regimen` | pick the dosing record where a label has several (breast / gastric; q3w / weekly; a regimen id) |
+| `indication`, `schedule`, `regimen` | pick the dosing record where there are several (breast/gastric; q3w/weekly) |
 | `region` | `US` (default) or `EU`: which label's rules apply |
 | `setting` | `early` or `metastatic`, needed where a label's tables differ by setting |
 | `weight_kg` or `weights` | a weight in kg, or dated weights each with its unit (`kg` or `lb`; no unit, no weight) |
 | `doses` | doses given: `date`, `mg` |
 | `escalation` | `true` when the patient started on the label's optional dose escalation (neratinib) |
-| `lvef`, `lvef_lower_limit_normal`, `symptomatic_heart_failure` | LVEF readings (`date`, `percent`, `baseline`); the institutional LLN; CHF now |
-| `adverse_events` | `term` (e.g. `diarrhoea`, `pneumonitis`), CTCAE `grade`, `onset`, `resolved`, `resolved_grade`, `complicated`, `despite_treatment` |
+| `lvef` | LVEF readings: `date`, `percent`, `baseline` (else the first reading is the baseline) |
+| `lvef_lower_limit_normal` | the institutional lower limit of normal (%) |
+| `symptomatic_heart_failure` | symptomatic congestive heart failure now |
+| `adverse_events` | `term`, CTCAE `grade`, `onset`, `resolved`, `resolved_grade`, `complicated`, `despite_treatment` |
 | `labs` | `date`, `test` (platelets, neutrophils, alt, ast, bilirubin), `value`, `unit`, `uln` |
 | `medications` | current medicines, checked against the label's interaction classes |
 | `today` | the date the evaluation is for (nothing reads the clock) |
