@@ -160,7 +160,8 @@ def render(kb: KnowledgeBase) -> str:
             out.append(
                 f"| {lvef} | {'' if b.below_lln is None else b.below_lln} | {dec} | "
                 f"{'' if b.symptomatic_chf is None else b.symptomatic_chf} | {b.action} | "
-                f"{'' if b.recheck_weeks is None else f'{b.recheck_weeks:g} wk'} | {b.on_recheck or ''} | "
+                f"{'' if b.recheck_weeks is None else f'{b.recheck_weeks:g} wk'} | {b.on_recheck or ''}"
+                f"{f'; resume −{b.reduce_levels_on_resume} level' if b.reduce_levels_on_resume else ''} | "
                 f"{' '.join(b.text.split())} |"
             )
         out.append("")

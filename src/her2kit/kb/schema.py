@@ -476,10 +476,23 @@ class LvefBand(BaseModel):
     symptomatic_chf: bool | None = None
     action: Action
     recheck_weeks: float | None = Field(None, gt=0)
+    reduce_levels_on_resume: int = Field(
+        0, ge=0, le=3, description="dose levels down when resuming after the hold"
+    )
     on_recheck: (
-        Literal["resume-if-recovered", "discontinue-if-not-recovered", "discontinue-if-confirmed", "continue"]
+        Literal[
+            "resume-if-recovered",
+            "discontinue-if-not-recovered",
+            "discontinue-if-not-recovered-within",
+            "discontinue-if-confirmed",
+            "continue",
+        ]
         | None
-    ) = None
+    ) = Field(
+        None,
+        description="at the repeat assessment: discontinue-if-not-recovered judges the first repeat reading; "
+        "discontinue-if-not-recovered-within gives recovery until recheck_weeks after the hold began",
+    )
     text: str
 
 

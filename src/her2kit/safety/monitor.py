@@ -231,6 +231,7 @@ def _evaluate_cardiac(course: Course, rules: CardiacMonitoring, kb: KnowledgeBas
             state.fire(band.action, rules.id, f"Symptomatic heart failure: {band.text}", source, refs)
             cardiac.discontinued = band.action == "discontinue"
     readings = sorted(course.lvef, key=lambda r: (r.date, r is not baseline))
+    last_dose = max((d.date for d in course.doses), default=None)
     lln = course.lvef_lower_limit_normal
     _baseline_gates(course, baseline, kb, state)
 
@@ -269,11 +270,40 @@ def _evaluate_cardiac(course: Course, rules: CardiacMonitoring, kb: KnowledgeBas
             on_recheck = cardiac.holding_band.on_recheck if cardiac.holding_band else None
             weeks = (reading.date - cardiac.holding_since).days / 7
             if recovered:
+                reduce_by = cardiac.holding_band.reduce_levels_on_resume if cardiac.holding_band else 0
+                # The resumption (and any reduction) is still to come only if no dose was given since the recovery.
+                pending = last_dose is None or reading.date >= last_dose
+                if not pending:
+                    reduce_by = 0
                 cardiac.holding_since = None
                 cardiac.holding_band = None
-                state.resumed = True
-                log(f"{label}: recovered — {rules.recovered_text or 'resume'}")
-            elif on_recheck in ("discontinue-if-confirmed", "discontinue-if-not-recovered"):
+                state.resumed = state.resumed or pending
+                state.reductions += reduce_by
+                resume = f"resume {reduce_by} dose level(s) lower" if reduce_by else "resume"
+                log(f"{label}: recovered — {' '.join((rules.recovered_text or resume).split())}")
+                if reduce_by:
+                    state.fire(
+                        "reduce",
+                        rules.id,
+                        f"The label's row for this hold resumes at a reduced dose: {resume}.",
+                        source,
+                        refs,
+                    )
+            elif (
+                on_recheck == "discontinue-if-not-recovered-within"
+                and cardiac.holding_band is not None
+                and cardiac.holding_band.recheck_weeks is not None
+                and weeks < cardiac.holding_band.recheck_weeks
+            ):
+                log(
+                    f"{label}: not yet recovered, {weeks:.1f} weeks into the label's "
+                    f"{cardiac.holding_band.recheck_weeks:g}-week recovery window; the hold continues."
+                )
+            elif on_recheck in (
+                "discontinue-if-confirmed",
+                "discontinue-if-not-recovered",
+                "discontinue-if-not-recovered-within",
+            ):
                 stop = f"{label}: not recovered at the repeat assessment — " + (
                     cardiac.holding_band.text if cardiac.holding_band else ""
                 )
@@ -319,6 +349,17 @@ def _evaluate_cardiac(course: Course, rules: CardiacMonitoring, kb: KnowledgeBas
                 refs,
             )
         else:
+            held = cardiac.holding_band
+            if (
+                held is not None
+                and held.on_recheck == "discontinue-if-not-recovered-within"
+                and held.recheck_weeks is not None
+                and weeks >= held.recheck_weeks
+            ):
+                state.needs.append(
+                    f"a repeat LVEF: the label's {held.recheck_weeks:g}-week recovery window has ended "
+                    "(not recovered then: discontinue)"
+                )
             state.fire(
                 "hold",
                 rules.id,
