@@ -1,0 +1,305 @@
+"""Adverse-event rules: events given or derived from graded laboratory values, matched to the label's rows.
+
+A row matches on term, CTCAE grade, and the conditions the label states (setting, region, how long the event has
+lasted, complicating features, persistence despite treatment, occurrence). When the course does not record a
+condition a row depends on, the most cautious row applies and the condition is asked for. An agent's "other
+adverse reactions" row covers terms without a rule of their own; an unresolved grade >= 3 event with no rule at all
+holds the dose (``knowledge-base-gap``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Final
+
+from her2kit.kb.load import KnowledgeBase
+from her2kit.kb.schema import AeRule, LabGrading
+from her2kit.safety.course import AdverseEventEntry, Course, LabValue
+from her2kit.safety.regions import fallback_warning, in_region
+from her2kit.safety.result import State, Step, source_text
+
+RULE_CAUTION: Final[dict[str, int]] = {"continue": 0, "hold": 1, "reduce": 2, "discontinue": 3}
+# An unresolved adverse event at this grade or above with no label rule in the knowledge base holds the dose.
+UNRULED_HOLD_GRADE: Final = 3
+
+
+def agent_ae_rules(kb: KnowledgeBase, agent_id: str, course: Course, state: State) -> list[AeRule]:
+    """The agent's adverse-reaction rules for the course's region and setting (per term, the other
+    setting's rules stand in when the knowledge base has none for the course's setting)."""
+    name = kb.agents[agent_id].name
+    rules, fell_back = in_region((r for r in kb.ae_rules.values() if agent_id in r.agents), course.region)
+    if fell_back and rules:
+        state.warnings.append(fallback_warning("adverse-reaction dose modifications", name, course.region))
+    kept: list[AeRule] = []
+    for term in dict.fromkeys(r.term for r in rules):
+        of_term = [r for r in rules if r.term == term]
+        settings = sorted({r.setting for r in of_term if r.setting is not None})
+        fitting = [r for r in of_term if r.setting in (None, course.setting)]
+        if course.setting is not None and settings and not fitting:
+            state.warnings.append(
+                f"The knowledge base has no {term} rule for {name} in {course.setting} disease; the label's "
+                f"{' / '.join(settings)} rules are applied instead — check the label."
+            )
+        elif course.setting is not None and settings:
+            of_term = fitting
+        elif course.setting is None and len(settings) == 1 and all(r.setting for r in of_term):
+            state.warnings.append(
+                f"The knowledge base's {term} rules for {name} are the label's rules for {settings[0]} "
+                "disease and the course gives no setting; they are applied — give the setting."
+            )
+        kept.extend(of_term)
+    return kept
+
+
+def _lab_grade(lab: LabValue, grading: LabGrading) -> int | None:
+    """CTCAE grade of one value; None when the grading needs the ULN and it is not given."""
+    if grading.relative_to_uln:
+        if lab.uln is None:
+            return None
+        value = lab.value / lab.uln
+    elif "10^9" in grading.unit and lab.unit in ("/mm3", "/uL", "/µL"):
+        value = lab.value / 1000
+    else:
+        value = lab.value
+    grade = 0
+    for band in grading.grades:
+        if (band.low is None or value >= band.low) and (band.high is None or value < band.high):
+            grade = max(grade, band.grade)
+    return grade
+
+
+def _grade_text(grade: int | None, grading: LabGrading) -> str:
+    """The grade for a reader: an open-ended grade-1 band of a cytopenia also holds normal counts, because its
+    upper bound is the laboratory's lower limit of normal, which the course does not give."""
+    open_grade1 = any(b.grade == 1 and b.high is None for b in grading.grades) and not grading.relative_to_uln
+    if grade == 1 and open_grade1:
+        low = next(b.low for b in grading.grades if b.grade == 1)
+        return f"CTCAE grade 0–1 (≥ {low:g}; grade 1 only if below the laboratory's lower limit of normal)"
+    return f"CTCAE grade {grade}"
+
+
+def _lab_events(
+    course: Course, rules: list[AeRule], kb: KnowledgeBase, state: State
+) -> list[AdverseEventEntry]:
+    """Laboratory series as graded events: an event opens at the lowest grade any label rule of this agent acts
+    on (lower grades carry no dose modification), escalates with the worst grade, and closes — resolved to the new
+    grade — when the grade falls; a fall that still reaches an actionable grade opens the next event."""
+    events: list[AdverseEventEntry] = []
+    gradings = {g.term: g for g in kb.lab_grading.values()}
+    for test in sorted({lab.test for lab in course.labs}):
+        grading = gradings.get(test)
+        if grading is None:
+            state.warnings.append(f"No CTCAE grading for {test} in the knowledge base; values not graded.")
+            continue
+        actionable = min(
+            (r.grade_min for r in rules if r.term == test),
+            default=None,
+        )
+        if actionable is None:
+            continue
+        onset: dt.date | None = None
+        worst = 0
+        last: LabValue | None = None
+        for lab in sorted((lab for lab in course.labs if lab.test == test), key=lambda lab: lab.date):
+            grade = _lab_grade(lab, grading)
+            if grade is None:
+                state.needs.append(f"the upper limit of normal (uln) for {test} on {lab.date}")
+                continue
+            last = lab
+            if onset is not None and grade < worst:
+                events.append(
+                    AdverseEventEntry(
+                        term=test, grade=worst, onset=onset, resolved=lab.date, resolved_grade=grade
+                    )
+                )
+                onset, worst = None, 0
+            if grade >= actionable:
+                onset = onset or lab.date
+                worst = max(worst, grade)
+        if onset is not None and last is not None:
+            events.append(AdverseEventEntry(term=test, grade=worst, onset=onset))
+        if last is not None:
+            state.steps.append(
+                Step(
+                    rule=grading.id,
+                    text=f"{test}: latest {last.value:g} {last.unit} on {last.date} = "
+                    f"{_grade_text(_lab_grade(last, grading), grading)}",
+                    source=source_text(kb, grading.references, grading.version),
+                )
+            )
+            state.references.extend(grading.references)
+    return events
+
+
+FEATURES: Final[dict[str, str]] = {
+    "complicated": "has complicating features (dehydration, fever, hypotension, renal failure, grade 3-4 "
+    "neutropenia, as the label lists them)",
+    "despite_treatment": "persists despite optimal supportive (e.g. antidiarrhoeal) treatment",
+}
+
+
+def _event_days(event: AdverseEventEntry, today: dt.date) -> int:
+    """How long the event has lasted: onset to resolution, or to today while unresolved."""
+    return ((event.resolved or today) - event.onset).days
+
+
+def _applies(rule: AeRule, event: AdverseEventEntry, today: dt.date) -> bool | None:
+    """Whether a rule of the event's term and grade applies; None when it depends on a feature not recorded."""
+    days = _event_days(event, today)
+    if rule.duration_min_days is not None and days < rule.duration_min_days:
+        return False
+    if rule.duration_max_days is not None and days >= rule.duration_max_days:
+        return False
+    unknown = False
+    for feature in FEATURES:
+        wanted = getattr(rule, feature)
+        if wanted is None:
+            continue
+        recorded = getattr(event, feature)
+        if recorded is None:
+            unknown = True
+        elif recorded != wanted:
+            return False
+    return None if unknown else True
+
+
+def _matching_rules(rules: list[AeRule], event: AdverseEventEntry, today: dt.date) -> list[AeRule]:
+    """The agent's rules for the event's term, grade, duration and features; the label's "other adverse
+    reactions" rules when the agent has no rule of its own for the term. Rules that depend on a feature
+    the course does not record stay in (the caller applies the most cautious and asks for the feature)."""
+    own_term = any(r.term == event.term for r in rules)
+    term = event.term if own_term else "other"
+    return [
+        r
+        for r in rules
+        if r.term == term
+        and r.grade_min <= event.grade <= r.grade_max
+        and _applies(r, event, today) is not False
+    ]
+
+
+def _occurrence(rule: AeRule, earlier: list[AdverseEventEntry]) -> int:
+    """Which occurrence this event is for a rule: earlier events of the term in the rule's grade range, plus one."""
+    return 1 + sum(1 for e in earlier if rule.grade_min <= e.grade <= rule.grade_max)
+
+
+def _ae_rule(
+    rules: list[AeRule], event: AdverseEventEntry, earlier: list[AdverseEventEntry], today: dt.date
+) -> AeRule | None:
+    """The rule for one event: among the rows that match, the one for this occurrence (an occurrence-specific
+    row counts earlier events of the same term in its own grade range, so an earlier grade 1 event does not make a
+    first grade 2 event a recurrence; the highest occurrence row applies to later ones), else the general rows."""
+    rules = _matching_rules(rules, event, today)
+    specific = [r for r in rules if r.occurrence is not None and r.occurrence == _occurrence(r, earlier)]
+    general = [r for r in rules if r.occurrence is None]
+    later = sorted(
+        (r for r in rules if r.occurrence is not None and r.occurrence < _occurrence(r, earlier)),
+        key=lambda r: r.occurrence or 0,
+    )
+    chosen = specific or general or later[-1:]
+    # When the label distinguishes cases the course does not record (e.g. with or without optimal
+    # antidiarrhoeal treatment), the more conservative rule applies: discontinue, then hold-and-reduce, then hold.
+    return max(chosen, key=lambda r: (RULE_CAUTION[r.action], r.reduce_levels_on_resume), default=None)
+
+
+def evaluate_events(
+    course: Course, rules: list[AeRule], last_dose: dt.date | None, kb: KnowledgeBase, state: State
+) -> None:
+    events = sorted([*course.adverse_events, *_lab_events(course, rules, kb, state)], key=lambda e: e.onset)
+    for index, event in enumerate(events):
+        earlier = [e for e in events[:index] if e.term == event.term]
+        rule = _ae_rule(rules, event, earlier, course.today)
+        label = f"{event.term} grade {event.grade} from {event.onset}"
+        if rule is None:
+            if event.grade >= UNRULED_HOLD_GRADE and event.resolved is None:
+                # Missing knowledge is not a reason to continue: hold and say what to check.
+                state.needs.append(
+                    f"the label's dose modification for {event.term} grade {event.grade} "
+                    "(prescribing information section 2; not in the knowledge base)"
+                )
+                state.fire(
+                    "hold",
+                    "knowledge-base-gap",
+                    f"{label}: the knowledge base has no label rule for this event at this grade; the dose is held "
+                    "until a clinician checks the label. This is not a label rule.",
+                    "knowledge base",
+                    [],
+                )
+            else:
+                state.warnings.append(
+                    f"{label}: no dose-modification rule for this agent in the knowledge base."
+                )
+            continue
+        if rule.term == "other" and event.term != "other":
+            label += " (no rule of its own for this agent: the label's rule for other adverse reactions)"
+        source = source_text(kb, rule.references, rule.label_section)
+        refs = list(rule.references)
+        matching = _matching_rules(rules, event, course.today)
+        others = [r for r in matching if r.action != rule.action]
+        if course.setting is None and any(r.setting is not None for r in matching):
+            state.needs.append(
+                f"setting (early or metastatic): the label's rules for {event.term} differ by setting"
+            )
+        for feature, words in FEATURES.items():
+            if getattr(event, feature) is None and len({getattr(r, feature) for r in matching}) > 1:
+                state.needs.append(
+                    f"whether the {event.term} from {event.onset} {words} ({feature}: true or false)"
+                )
+        if others:
+            state.warnings.append(
+                f"{label}: the label has other rules for this grade ({', '.join(o.id for o in others)}) that depend "
+                f"on details the course does not record; the more conservative rule ({rule.id}) is applied."
+            )
+        if rule.action == "discontinue":
+            state.fire("discontinue", rule.id, f"{label}: {rule.text}", source, refs)
+            continue
+        if event.resolved is None:
+            action = "hold" if rule.action in ("hold", "reduce") else rule.action
+            until = (
+                f" (resume when grade ≤ {rule.hold_until_grade})" if rule.hold_until_grade is not None else ""
+            )
+            state.fire(action, rule.id, f"{label}, unresolved: {rule.text}{until}", source, refs)
+            continue
+        if (
+            rule.hold_until_grade is not None
+            and event.resolved_grade is not None
+            and event.resolved_grade > rule.hold_until_grade
+        ):
+            state.fire(
+                "hold",
+                rule.id,
+                f"{label}: improved to grade {event.resolved_grade} on {event.resolved}, not "
+                f"yet to grade ≤ {rule.hold_until_grade}. {rule.text}",
+                source,
+                refs,
+            )
+            continue
+        # Resolved: a reduction is still to apply if it resolved after the last dose given.
+        pending = last_dose is None or event.resolved >= last_dose
+        reduce_by = rule.reduce_levels_on_resume
+        days = (event.resolved - event.onset).days
+        # The resolution window counts from when the row began to apply (e.g. "lasting 5 days or longer").
+        window_days = days - (rule.duration_min_days or 0)
+        if rule.resolve_within_days is not None and window_days > rule.resolve_within_days:
+            reduce_by = max(reduce_by, rule.reduce_levels_if_resolved_later or 0)
+        timing = f"resolved {event.resolved} ({days} days after onset)"
+        if pending and rule.action in ("hold", "reduce"):
+            state.reductions += reduce_by
+            state.resumed = True
+            what = f"resume {'at a dose reduced by ' + str(reduce_by) + ' level(s)' if reduce_by else 'at the same dose'}"
+            state.fire(
+                "reduce" if reduce_by else "resume",
+                rule.id,
+                f"{label}, {timing}: {what}. {rule.text}",
+                source,
+                refs,
+            )
+        else:
+            state.steps.append(
+                Step(
+                    rule=rule.id,
+                    text=f"{label}, {timing}: already managed before the last dose. {rule.text}",
+                    source=source,
+                )
+            )
+            state.references.extend(refs)

@@ -1,0 +1,87 @@
+"""The monitor's output (``MonitorResult``) and the state a replay of one course accumulates.
+
+The most severe action fired wins: discontinue > hold > reduce > resume > continue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from her2kit.kb.load import KnowledgeBase
+
+SCHEMA_VERSION: Final = "1"
+MonitorAction = Literal["continue", "hold", "resume", "reduce", "discontinue"]
+SEVERITY: Final[dict[str, int]] = {"continue": 0, "resume": 1, "reduce": 2, "hold": 3, "discontinue": 4}
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Step(_Out):
+    rule: str = Field(description="knowledge-base record id that fired")
+    text: str
+    source: str
+    unverified: bool = Field(
+        False,
+        description="the record is marked unverified in the knowledge base (its note says what was read)",
+    )
+
+
+class NextDose(_Out):
+    date: dt.date
+    mg: float
+    kind: Literal["loading", "maintenance"]
+    dose_level: int
+
+
+class MonitorResult(_Out):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    course_id: str
+    kb_version: str
+    agent: str
+    regimen: str
+    region: Literal["US", "EU"]
+    action: MonitorAction
+    next_dose: NextDose | None
+    next_lvef_due: dt.date | None
+    lvef_holds: int = Field(description="LVEF-driven holds counted over the course")
+    needs: list[str] = Field(
+        default_factory=list, description="information the rules need and the course lacks"
+    )
+    rationale: list[Step] = Field(default_factory=list)
+    references: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+@dataclass
+class State:
+    """What a replay has found so far: the action, the steps that fired, needs, warnings, reductions."""
+
+    action: str = "continue"
+    steps: list[Step] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    reductions: int = 0
+    resumed: bool = False
+
+    def fire(self, action: str, rule: str, text: str, source: str, refs: list[str]) -> None:
+        if SEVERITY[action] > SEVERITY[self.action]:
+            self.action = action
+        self.steps.append(Step(rule=rule, text=text, source=source))
+        self.references.extend(refs)
+
+
+def source_text(kb: KnowledgeBase, refs: list[str], section: str | None) -> str:
+    ref = kb.references.get(refs[0]) if refs else None
+    revised = f", revised {ref.revision_date.isoformat()}" if ref and ref.revision_date else ""
+    where = f" section {section}" if section else ""
+    return f"{refs[0] if refs else 'knowledge base'}{where}{revised}"
+
+
+# ----------------------------------------------------------------------------------------------- cardiac
