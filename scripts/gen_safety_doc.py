@@ -48,7 +48,7 @@ loading or maintenance, dose level), `next_lvef_due`, `needs`, `rationale` (each
 
 ## How the engine reads the rules
 
-Source: `src/her2kit/safety/monitor.py`.
+Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF tables), `events.py` (adverse events).
 
 - LVEF readings are replayed in date order; a hold opens at a band whose action is hold, closes when the label's
   recovery criterion is met (resume), and ends in discontinuation when the band says so at the repeat assessment,
