@@ -265,3 +265,14 @@ def test_lvef_for_an_agent_without_lvef_rules_is_never_judged_silently(chf: bool
         assert "knowledge-base-gap" in {s.rule for s in result.rationale}
     else:
         assert any("no LVEF rules" in w for w in result.warnings)
+
+
+def test_a_graded_lab_value_without_a_label_rule_is_not_ignored() -> None:
+    kb = default_kb()
+    without = {k: v for k, v in kb.ae_rules.items() if not k.startswith("aerule:trastuzumab-deruxtecan")}
+    labs = [{"date": day(0), "test": "alt", "value": 900, "unit": "U/L", "uln": 40}]
+    result = monitor(parse_course(tdxd(labs=labs)), variant(ae_rules=without))
+    assert result.action == "hold"
+    assert any("alt grade 4" in need for need in result.needs)
+    mild = [{"date": day(0), "test": "alt", "value": 100, "unit": "U/L", "uln": 40}]  # grade 1
+    assert monitor(parse_course(tdxd(labs=mild)), variant(ae_rules=without)).action == "continue"

@@ -91,12 +91,11 @@ def _lab_events(
         if grading is None:
             state.warnings.append(f"No CTCAE grading for {test} in the knowledge base; values not graded.")
             continue
-        actionable = min(
-            (r.grade_min for r in rules if r.term == test),
-            default=None,
-        )
-        if actionable is None:
-            continue
+        # The lowest grade a rule acts on: the test's own rules, else the "other adverse reactions" rows, else the
+        # grade from which a value without any rule holds the dose (it is never ignored).
+        own = [r.grade_min for r in rules if r.term == test]
+        other = [r.grade_min for r in rules if r.term == "other"]
+        actionable = min(own or other or [UNRULED_HOLD_GRADE])
         onset: dt.date | None = None
         worst = 0
         last: LabValue | None = None
