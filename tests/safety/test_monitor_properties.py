@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 from hypothesis import given, settings
@@ -51,7 +52,7 @@ EVENTS = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=int(os.environ.get("HER2KIT_PROPERTY_EXAMPLES", "300")), deadline=None)
 @given(
     regimen=st.sampled_from(REGIMENS),
     weight=st.integers(40, 150),
