@@ -3,20 +3,22 @@
 The rules are knowledge-base records read from the labels: ``regimens`` (doses,
 levels, missed-dose rules), ``cardiac_monitoring`` (LVEF tables), ``ae_rules``
 (dose modifications by CTCAE grade) and ``lab_grading`` (CTCAE v5.0 grades of
-laboratory values). This module replays the course against them:
+laboratory values), chosen for the course's label region and disease setting.
+This module replays the course against them:
 
-1. LVEF readings in date order against the label's bands, counting holds and
-   the duration of a decline (persistent decline and repeated holds stop the
-   drug where the label says so);
-2. adverse events and laboratory values, graded, against the label's rules
-   (hold until a grade, resume at the same or a reduced level, the 28-day rule
-   for trastuzumab deruxtecan ILD, permanent discontinuation);
-3. the dose level of the last dose, any reduction still to apply, and the next
-   dose: loading again after a gap longer than the label allows.
+1. LVEF readings in date order against the label's table (:mod:`her2kit.safety.cardiac`);
+2. adverse events and graded laboratory values against the label's rows
+   (:mod:`her2kit.safety.events`);
+3. interactions with the course's medications;
+4. the dose level of the last dose (escalation steps included), any reduction still to
+   apply, and the next dose: loading again after a gap longer than the label allows,
+   the escalation step's dose, prophylaxis reminders.
 
 The most severe action wins (discontinue > hold > reduce > resume > continue).
 Missing information the rules need (baseline LVEF, institutional LLN, ULN of a
-liver test) holds the next dose and says what is needed — it is never guessed.
+liver test, disease setting, complicating features) holds the next dose and says
+what is needed — it is never guessed; so does missing knowledge (a grade >= 3 event
+without a label rule).
 """
 
 from __future__ import annotations
