@@ -257,7 +257,9 @@ def test_steps_from_unverified_records_are_flagged() -> None:
 @pytest.mark.parametrize(("chf", "action"), [(False, "continue"), (True, "hold")])
 def test_lvef_for_an_agent_without_lvef_rules_is_never_judged_silently(chf: bool, action: str) -> None:
     kb = default_kb()
-    without = {k: v for k, v in kb.cardiac_monitoring.items() if "agent:trastuzumab-deruxtecan" not in v.agents}
+    without = {
+        k: v for k, v in kb.cardiac_monitoring.items() if "agent:trastuzumab-deruxtecan" not in v.agents
+    }
     result = monitor(parse_course(tdxd(symptomatic_heart_failure=chf)), variant(cardiac_monitoring=without))
     assert result.action == action
     assert result.next_lvef_due is None
@@ -276,3 +278,24 @@ def test_a_graded_lab_value_without_a_label_rule_is_not_ignored() -> None:
     assert any("alt grade 4" in need for need in result.needs)
     mild = [{"date": day(0), "test": "alt", "value": 100, "unit": "U/L", "uln": 40}]  # grade 1
     assert monitor(parse_course(tdxd(labs=mild)), variant(ae_rules=without)).action == "continue"
+
+
+def test_lvef_hold_periods_are_reported_for_the_timeline() -> None:
+    doc = course(
+        "trastuzumab",
+        schedule="q3w",
+        indication="breast",
+        lvef_lower_limit_normal=50,
+        doses=[{"date": day(-42), "mg": 420}],
+        lvef=[
+            {"date": day(-90), "percent": 60, "baseline": True},
+            {"date": day(-40), "percent": 44},
+            {"date": day(-10), "percent": 58},
+        ],
+    )
+    closed = monitor(parse_course(doc))
+    assert [
+        (p.start.isoformat(), p.end.isoformat() if p.end else None) for p in closed.lvef_hold_periods
+    ] == [(day(-40), day(-10))]
+    ongoing = monitor(parse_course(dict(doc, lvef=doc["lvef"][:2])))
+    assert [(p.start.isoformat(), p.end) for p in ongoing.lvef_hold_periods] == [(day(-40), None)]

@@ -8,7 +8,7 @@ persists longer than the label allows, or when holds exceed the label's maximum.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import CardiacMonitoring, LvefBand, Region, Setting
@@ -84,6 +84,7 @@ class CardiacState:
     holds: int = 0
     holding_since: dt.date | None = None
     holding_band: LvefBand | None = None
+    periods: list[tuple[dt.date, dt.date | None]] = field(default_factory=list)  # LVEF holds: start, end
     last_band: LvefBand | None = None
     last_reading: LvefReading | None = None
     discontinued: bool = False
@@ -157,6 +158,8 @@ def evaluate_cardiac(
                 pending = last_dose is None or reading.date >= last_dose
                 if not pending:
                     reduce_by = 0
+                if cardiac.holding_since is not None:
+                    cardiac.periods.append((cardiac.holding_since, reading.date))
                 cardiac.holding_since = None
                 cardiac.holding_band = None
                 state.resumed = state.resumed or pending
@@ -215,6 +218,8 @@ def evaluate_cardiac(
             log(f"{label}: no dose modification in the label's table")
         cardiac.last_reading = reading
         cardiac.last_band = worst
+    if cardiac.holding_since is not None:
+        cardiac.periods.append((cardiac.holding_since, None))
     if stop is not None:
         cardiac.discontinued = True
         state.fire("discontinue", rules.id, stop, source, refs)

@@ -41,7 +41,16 @@ from her2kit.safety.course import Course
 from her2kit.safety.dosing import amount_mg, escalation_dose, levels, select_regimen
 from her2kit.safety.events import agent_ae_rules, evaluate_events
 from her2kit.safety.regions import fallback_warning
-from her2kit.safety.result import SEVERITY, MonitorAction, MonitorResult, NextDose, State, Step, source_text
+from her2kit.safety.result import (
+    SEVERITY,
+    HoldPeriod,
+    MonitorAction,
+    MonitorResult,
+    NextDose,
+    State,
+    Step,
+    source_text,
+)
 
 __all__ = ["SEVERITY", "MonitorAction", "MonitorResult", "NextDose", "Step", "cardiac_rules_for", "monitor"]
 
@@ -177,6 +186,7 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
         next_dose=next_dose,
         next_lvef_due=next_lvef_due(course, cardiac_rules, cardiac),
         lvef_holds=cardiac.holds,
+        lvef_hold_periods=[HoldPeriod(start=start, end=end) for start, end in cardiac.periods],
         needs=list(dict.fromkeys(state.needs)),
         rationale=[_flag_unverified(kb, step) for step in state.steps],
         references=list(dict.fromkeys(state.references)),

@@ -6,7 +6,6 @@ salt, no date metadata) so the same course gives the same file.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from her2kit.errors import InvalidInput
@@ -91,9 +90,7 @@ def plot_course(
             )
     ax.set_ylabel("LVEF (%)")
     ax.set_ylim(20, 80)
-    ax.set_title(
-        f"{result.agent}: LVEF trajectory and label thresholds — action today: {result.action.upper()}"
-    )
+    ax.set_title(f"{result.agent}: LVEF and label thresholds — today: {result.action.upper()}", fontsize=11)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="lower left", fontsize=8)
     doses = sorted(course.doses, key=lambda d: d.date)
@@ -105,7 +102,6 @@ def plot_course(
         timeline.plot([event.onset, end], [0.4, 0.4], color="#b22222", linewidth=4, solid_capstyle="butt")
         timeline.text(event.onset, 0.65, f"{event.term} G{event.grade}", fontsize=7, color="#b22222")
     timeline.axvline(course.today, color="#000000", linewidth=1)
-    timeline.text(course.today, 1.6, " today", fontsize=8)
     if result.next_dose is not None:
         timeline.scatter(
             [result.next_dose.date],
@@ -115,10 +111,14 @@ def plot_course(
             edgecolors="#2e7d32",
             label=f"next dose ({result.next_dose.kind}, {result.next_dose.mg:g} mg)",
         )
-    if result.action in ("hold", "discontinue"):
+    for index, period in enumerate(result.lvef_hold_periods):
+        end = period.end or course.today
         timeline.axvspan(
-            course.today, course.today + dt.timedelta(days=7), color="#b22222", alpha=0.2, label=result.action
+            period.start, end, color="#b22222", alpha=0.2, label="LVEF hold" if index == 0 else None
         )
+        if period.end is None and result.next_lvef_due is not None and result.next_lvef_due > course.today:
+            timeline.axvspan(course.today, result.next_lvef_due, color="#b22222", alpha=0.07)
+    timeline.text(course.today, 0.1, f" today: {result.action.upper()}", fontsize=8, fontweight="bold")
     if result.next_lvef_due is not None:
         timeline.scatter([result.next_lvef_due], [1.5], marker="s", color="#1f4e79", label="next LVEF due")
     timeline.set_yticks([])

@@ -39,6 +39,11 @@ class NextDose(_Out):
     dose_level: int
 
 
+class HoldPeriod(_Out):
+    start: dt.date = Field(description="the LVEF reading that opened the hold")
+    end: dt.date | None = Field(description="the reading that showed recovery; null while the hold is open")
+
+
 class MonitorResult(_Out):
     schema_version: Literal["1"] = SCHEMA_VERSION
     course_id: str
@@ -50,6 +55,9 @@ class MonitorResult(_Out):
     next_dose: NextDose | None
     next_lvef_due: dt.date | None
     lvef_holds: int = Field(description="LVEF-driven holds counted over the course")
+    lvef_hold_periods: list[HoldPeriod] = Field(
+        default_factory=list, description="LVEF-driven holds, in order"
+    )
     needs: list[str] = Field(
         default_factory=list, description="information the rules need and the course lacks"
     )
