@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
@@ -105,6 +106,21 @@ def _result(
     return CopyNumberResult(amplified, round(copies, 2), evidence, sample, genome, warnings)
 
 
+def _tab_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """A tab-separated table's lines (blank and ``#`` lines skipped) as ``(line number, fields)``: the header
+    first, then the rows, each of which must have the header's width (else a clear error naming the line)."""
+    width: int | None = None
+    for n, line in lines(path):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if width is None:
+            width = len(fields)
+        elif len(fields) != width:
+            raise bad_line(path.name, n, line, f"{width} tab-separated columns, as in the header")
+        yield n, fields
+
+
 def read_segments(
     path: Path,
     *,
@@ -115,20 +131,11 @@ def read_segments(
 ) -> CopyNumberResult:
     name = path.name
     build = genome or genome_from_text(name)
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    for n, line in lines(path):
-        if not line.strip() or line.startswith("#"):
-            continue
-        fields = line.split("\t")
-        if header is None:
-            header = fields
-            continue
-        if len(fields) != len(header):
-            raise bad_line(name, n, line, f"{len(header)} tab-separated columns, as in the header")
-        rows.append((n, fields))
+    table = _tab_rows(path)
+    header = next(table, (0, None))[1]
     if header is None:
         raise InvalidInput(name, "(empty)", "a segment table with a header line")
+    rows = list(table)
     ci, si, ei = _find(header, CHROM), _find(header, START), _find(header, END)
     if ci is None or si is None or ei is None:
         raise bad_line(name, 1, "\t".join(header), "chromosome, start and end columns")
@@ -204,21 +211,14 @@ def read_gene_table(
 ) -> CopyNumberResult:
     """cBioPortal data_CNA / GISTIC all_thresholded_by_genes: genes in rows, samples in columns."""
     name = path.name
-    header: list[str] | None = None
-    erbb2: tuple[int, list[str]] | None = None
-    for n, line in lines(path):
-        if not line.strip() or line.startswith("#"):
-            continue
-        fields = line.split("\t")
-        if header is None:
-            header = fields
-            continue
-        if len(fields) != len(header):
-            raise bad_line(name, n, line, f"{len(header)} tab-separated columns, as in the header")
-        if fields[0] == "ERBB2" or (len(fields) > 1 and fields[0].isdigit() and fields[1] == "ERBB2"):
-            erbb2 = (n, fields)
+    table = _tab_rows(path)
+    header = next(table, (0, None))[1]
     if header is None:
         raise InvalidInput(name, "(empty)", "a gene-level copy-number table with a header line")
+    erbb2: tuple[int, list[str]] | None = None
+    for n, fields in table:
+        if fields[0] == "ERBB2" or (len(fields) > 1 and fields[0].isdigit() and fields[1] == "ERBB2"):
+            erbb2 = (n, fields)
     gene_i = _find(header, GENE_COL) or 0
     sample_cols = [i for i, h in enumerate(header) if i != gene_i and h not in NON_SAMPLE]
     chosen = choose_sample(name, [header[i] for i in sample_cols], sample)
