@@ -11,6 +11,7 @@ from pathlib import Path
 from her2kit.kb import load_kb
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import AeRule
+from her2kit.safety.dosing import escalation_schedule
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "safety.md"
 
@@ -123,13 +124,7 @@ def render(kb: KnowledgeBase) -> str:
         load = f"{r.loading_dose.value:g} {r.loading_dose.unit}" if r.loading_dose else "—"
         levels = "; ".join(f"{lvl.level}: {lvl.dose.value:g} {lvl.dose.unit}" for lvl in r.dose_levels) or "—"
         missed = "; ".join(f"{m.condition}{' → re-load' if m.reload else ''}" for m in r.missed_dose) or "—"
-        escalation = (
-            "; ".join(
-                f"days {st.from_day}–{st.to_day if st.to_day is not None else '…'}: {st.dose.value:g} {st.dose.unit}"
-                for st in r.escalation_steps
-            )
-            or "—"
-        )
+        escalation = "; ".join(escalation_schedule(r)) or "—"
         prophylaxis = f"first {r.prophylaxis_days} days" if r.prophylaxis_days else "—"
         out.append(
             f"| `{r.id}`{_flag(r)} | {kb.agents[r.agent].name} | {r.region} | {r.schedule} | {load} | "

@@ -8,7 +8,6 @@ base does not (yet) have, the test derives a variant knowledge base from the rea
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -18,18 +17,7 @@ from her2kit.kb import default_kb
 from her2kit.kb.load import KnowledgeBase
 from her2kit.safety import monitor, parse_course
 from her2kit.safety.dosing import calculate
-
-D0 = dt.date(2026, 1, 5)
-
-
-def day(n: int) -> str:
-    return (D0 + dt.timedelta(days=n)).isoformat()
-
-
-def course(agent: str, **over: Any) -> dict[str, Any]:
-    doc: dict[str, Any] = {"schema_version": "1", "id": "c", "agent": agent, "weight_kg": 70, "today": day(0)}
-    doc.update(over)
-    return doc
+from tests.safety.courses import course, day
 
 
 def tdxd(**over: Any) -> dict[str, Any]:
@@ -249,9 +237,7 @@ def test_steps_from_unverified_records_are_flagged() -> None:
     kb = default_kb()
     result = monitor(parse_course(tdxd()))
     for step in result.rationale:
-        records = (kb.regimens, kb.cardiac_monitoring, kb.ae_rules, kb.lab_grading, kb.safety_gates)
-        record = next((section[step.rule] for section in records if step.rule in section), None)
-        assert step.unverified == bool(record is not None and record.unverified)
+        assert step.unverified == bool(getattr(kb.get(step.rule), "unverified", False))
 
 
 @pytest.mark.parametrize(("chf", "action"), [(False, "continue"), (True, "hold")])

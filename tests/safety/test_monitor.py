@@ -13,18 +13,7 @@ from her2kit.errors import InvalidInput
 from her2kit.kb import default_kb
 from her2kit.safety import monitor, parse_course
 from her2kit.safety.monitor import SEVERITY
-
-D0 = dt.date(2026, 1, 5)
-
-
-def day(n: int) -> str:
-    return (D0 + dt.timedelta(days=n)).isoformat()
-
-
-def course(agent: str, **over: Any) -> dict[str, Any]:
-    doc: dict[str, Any] = {"schema_version": "1", "id": "c", "agent": agent, "weight_kg": 70, "today": day(0)}
-    doc.update(over)
-    return doc
+from tests.safety.courses import D0, course, day
 
 
 def run(doc: dict[str, Any]):  # type: ignore[no-untyped-def]

@@ -22,9 +22,10 @@ import yaml
 
 from her2kit.kb import default_kb
 from her2kit.safety import monitor, parse_course
+from tests.safety.courses import D0
 
 VECTORS = Path(__file__).resolve().parent / "vectors"
-TODAY = dt.date(2026, 1, 5)
+TODAY = D0
 RELATIVE = re.compile(r"^day([+-]\d+)$")
 EXPECT_KEYS = {
     "action",

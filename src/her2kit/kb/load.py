@@ -94,10 +94,8 @@ class KnowledgeBase:
 
     def find(self, key: str) -> BaseModel:
         """A record by id, by id without its prefix, by agent name/brand/alias or by trial name."""
-        for name in SECTIONS:
-            records = self.section(name)
-            if key in records:
-                return records[key]
+        if any(key in self.section(name) for name in SECTIONS):
+            return self.get(key)
         norm = _norm(key)
         hit = self._agent_names.get(norm)
         if hit:

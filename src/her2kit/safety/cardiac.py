@@ -14,7 +14,7 @@ from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import CardiacMonitoring, LvefBand, Region, Setting
 from her2kit.safety.course import Course, LvefReading
 from her2kit.safety.regions import fallback_warning, in_region
-from her2kit.safety.result import SEVERITY, State, Step, source_text
+from her2kit.safety.result import KNOWLEDGE_GAP, SEVERITY, State, Step, source_text
 
 
 def cardiac_rules_for(
@@ -295,7 +295,7 @@ def no_lvef_table(course: Course, agent: str, state: State) -> None:
         )
         state.fire(
             "hold",
-            "knowledge-base-gap",
+            KNOWLEDGE_GAP,
             f"Symptomatic heart failure: the knowledge base has no LVEF rules for {agent}; the dose is held until a "
             "clinician checks the label. This is not a label rule.",
             "knowledge base",

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from her2kit.case import read_document, validate_document
 from her2kit.errors import InvalidInput
+from her2kit.kb.schema import Region, Setting
 
 SCHEMA_VERSION: Final = "1"
 LB_PER_KG = 2.2046226218  # 1 kg = 2.2046226218 lb (international avoirdupois pound, 0.45359237 kg)
@@ -163,8 +164,8 @@ class Course(_Closed):
     indication: str | None = Field(None, description="tumour or context, e.g. breast, gastric, nsclc")
     regimen: str | None = Field(None, description="knowledge-base regimen id, when several fit")
     schedule: str | None = Field(None, description="q3w, weekly, q2w, daily, twice-daily")
-    region: Literal["US", "EU"] = "US"
-    setting: Literal["early", "metastatic"] | None = Field(
+    region: Region = "US"
+    setting: Setting | None = Field(
         None, description="early (neoadjuvant/adjuvant) or metastatic; needed where a label's rules differ"
     )
     weight_kg: float | None = Field(None, gt=0, le=400)

@@ -221,18 +221,23 @@ def calculate(
         dose_levels=[out(lvl.level, lvl.dose) for lvl in levels(regimen)],
         discontinue_if_below_lowest=regimen.discontinue_if_below_lowest,
         missed_dose=[f"{m.condition}: {m.action}" for m in regimen.missed_dose],
-        escalation=[
-            f"days {s.from_day}-{s.to_day}: {s.dose.value:g} {s.dose.unit}"
-            if s.to_day is not None
-            else f"day {s.from_day} onwards: {s.dose.value:g} {s.dose.unit}"
-            for s in regimen.escalation_steps
-        ],
+        escalation=escalation_schedule(regimen),
         prophylaxis=" ".join(regimen.prophylaxis.split()) if regimen.prophylaxis else None,
         region=regimen.region,
         label_section=regimen.label_section,
         references=list(regimen.references),
         notes=notes,
     )
+
+
+def escalation_schedule(regimen: Regimen) -> list[str]:
+    """The label's optional escalation, one line per step ("days 1-7: 120 mg", "day 15 onwards: 240 mg")."""
+    return [
+        f"days {s.from_day}-{s.to_day}: {s.dose.value:g} {s.dose.unit}"
+        if s.to_day is not None
+        else f"day {s.from_day} onwards: {s.dose.value:g} {s.dose.unit}"
+        for s in regimen.escalation_steps
+    ]
 
 
 def escalation_dose(regimen: Regimen, treatment_day: int) -> Quantity | None:

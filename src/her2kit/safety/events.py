@@ -16,7 +16,7 @@ from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import AeRule, LabGrading
 from her2kit.safety.course import AdverseEventEntry, Course, LabValue
 from her2kit.safety.regions import fallback_warning, in_region
-from her2kit.safety.result import State, Step, source_text
+from her2kit.safety.result import KNOWLEDGE_GAP, State, Step, source_text
 
 RULE_CAUTION: Final[dict[str, int]] = {"continue": 0, "hold": 1, "reduce": 2, "discontinue": 3}
 # An unresolved adverse event at this grade or above with no label rule in the knowledge base holds the dose.
@@ -182,17 +182,14 @@ def _occurrence(rule: AeRule, earlier: list[AdverseEventEntry]) -> int:
     return 1 + sum(1 for e in earlier if rule.grade_min <= e.grade <= rule.grade_max)
 
 
-def _ae_rule(
-    rules: list[AeRule], event: AdverseEventEntry, earlier: list[AdverseEventEntry], today: dt.date
-) -> AeRule | None:
-    """The rule for one event: among the rows that match, the one for this occurrence (an occurrence-specific
+def _ae_rule(matching: list[AeRule], earlier: list[AdverseEventEntry]) -> AeRule | None:
+    """The rule for one event: among the rows that match it, the one for this occurrence (an occurrence-specific
     row counts earlier events of the same term in its own grade range, so an earlier grade 1 event does not make a
     first grade 2 event a recurrence; the highest occurrence row applies to later ones), else the general rows."""
-    rules = _matching_rules(rules, event, today)
-    specific = [r for r in rules if r.occurrence is not None and r.occurrence == _occurrence(r, earlier)]
-    general = [r for r in rules if r.occurrence is None]
+    specific = [r for r in matching if r.occurrence is not None and r.occurrence == _occurrence(r, earlier)]
+    general = [r for r in matching if r.occurrence is None]
     later = sorted(
-        (r for r in rules if r.occurrence is not None and r.occurrence < _occurrence(r, earlier)),
+        (r for r in matching if r.occurrence is not None and r.occurrence < _occurrence(r, earlier)),
         key=lambda r: r.occurrence or 0,
     )
     chosen = specific or general or later[-1:]
@@ -207,7 +204,8 @@ def evaluate_events(
     events = sorted([*course.adverse_events, *_lab_events(course, rules, kb, state)], key=lambda e: e.onset)
     for index, event in enumerate(events):
         earlier = [e for e in events[:index] if e.term == event.term]
-        rule = _ae_rule(rules, event, earlier, course.today)
+        matching = _matching_rules(rules, event, course.today)
+        rule = _ae_rule(matching, earlier)
         label = f"{event.term} grade {event.grade} from {event.onset}"
         if rule is None:
             if event.grade >= UNRULED_HOLD_GRADE and event.resolved is None:
@@ -218,7 +216,7 @@ def evaluate_events(
                 )
                 state.fire(
                     "hold",
-                    "knowledge-base-gap",
+                    KNOWLEDGE_GAP,
                     f"{label}: the knowledge base has no label rule for this event at this grade; the dose is held "
                     "until a clinician checks the label. This is not a label rule.",
                     "knowledge base",
@@ -233,7 +231,6 @@ def evaluate_events(
             label += " (no rule of its own for this agent: the label's rule for other adverse reactions)"
         source = source_text(kb, rule.references, rule.label_section)
         refs = list(rule.references)
-        matching = _matching_rules(rules, event, course.today)
         others = [r for r in matching if r.action != rule.action]
         if course.setting is None and any(r.setting is not None for r in matching):
             state.needs.append(

@@ -38,10 +38,11 @@ from her2kit.safety.cardiac import (
     no_lvef_table,
 )
 from her2kit.safety.course import Course
-from her2kit.safety.dosing import amount_mg, escalation_dose, levels, select_regimen
+from her2kit.safety.dosing import amount_mg, escalation_dose, escalation_schedule, levels, select_regimen
 from her2kit.safety.events import agent_ae_rules, evaluate_events
 from her2kit.safety.regions import fallback_warning
 from her2kit.safety.result import (
+    KNOWLEDGE_GAP,
     SEVERITY,
     HoldPeriod,
     MonitorAction,
@@ -238,12 +239,7 @@ def _next_dose(
         step = escalation_dose(regimen, treatment_day)
         if step is not None:
             dose = step
-            steps = "; ".join(
-                f"days {s.from_day}-{s.to_day} {s.dose.value:g} {s.dose.unit}"
-                if s.to_day is not None
-                else f"from day {s.from_day} {s.dose.value:g} {s.dose.unit}"
-                for s in regimen.escalation_steps
-            )
+            steps = "; ".join(escalation_schedule(regimen))
             state.steps.append(
                 Step(
                     rule=regimen.id,
@@ -275,9 +271,10 @@ def _next_dose(
 
 
 def _flag_unverified(kb: KnowledgeBase, step: Step) -> Step:
-    records = (kb.regimens, kb.cardiac_monitoring, kb.ae_rules, kb.lab_grading, kb.safety_gates)
-    record = next((section[step.rule] for section in records if step.rule in section), None)
-    return step.model_copy(update={"unverified": True}) if record is not None and record.unverified else step
+    """The step, marked when the record behind it is unverified (a knowledge-gap step has no record)."""
+    if step.rule == KNOWLEDGE_GAP or not getattr(kb.get(step.rule), "unverified", False):
+        return step
+    return step.model_copy(update={"unverified": True})
 
 
 def _treatment_day(course: Course, date: dt.date) -> int:

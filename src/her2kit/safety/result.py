@@ -12,10 +12,13 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from her2kit.kb.load import KnowledgeBase
+from her2kit.kb.schema import Region
 
 SCHEMA_VERSION: Final = "1"
 MonitorAction = Literal["continue", "hold", "resume", "reduce", "discontinue"]
 SEVERITY: Final[dict[str, int]] = {"continue": 0, "resume": 1, "reduce": 2, "hold": 3, "discontinue": 4}
+# The rule id of a step taken because the knowledge base lacks the label's rule (never a label rule itself).
+KNOWLEDGE_GAP: Final = "knowledge-base-gap"
 
 
 class _Out(BaseModel):
@@ -50,7 +53,7 @@ class MonitorResult(_Out):
     kb_version: str
     agent: str
     regimen: str
-    region: Literal["US", "EU"]
+    region: Region
     action: MonitorAction
     next_dose: NextDose | None
     next_lvef_due: dt.date | None
@@ -90,6 +93,3 @@ def source_text(kb: KnowledgeBase, refs: list[str], section: str | None) -> str:
     revised = f", revised {ref.revision_date.isoformat()}" if ref and ref.revision_date else ""
     where = f" section {section}" if section else ""
     return f"{refs[0] if refs else 'knowledge base'}{where}{revised}"
-
-
-# ----------------------------------------------------------------------------------------------- cardiac
