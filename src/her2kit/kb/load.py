@@ -10,6 +10,7 @@ cross-record rules of :mod:`her2kit.kb.validate`; any problem raises
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -94,7 +95,7 @@ class KnowledgeBase:
 
     def find(self, key: str) -> BaseModel:
         """A record by id, by id without its prefix, by agent name/brand/alias or by trial name."""
-        if any(key in self.section(name) for name in SECTIONS):
+        with contextlib.suppress(NotFound):
             return self.get(key)
         norm = _norm(key)
         hit = self._agent_names.get(norm)
