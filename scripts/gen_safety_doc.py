@@ -62,7 +62,14 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   complicating features or persists despite optimal supportive treatment; when the course does not record a feature a
   row depends on, the most cautious row applies and the feature is listed under `needs`. A resolution window ("recovers
   within one week") counts from when the row began to apply.
-- An agent's row for "other adverse reactions" applies to an event only when the agent has no rule of its own for it.
+- An agent's row for "other adverse reactions" applies to an event only when the agent has no rule of its own for its
+  term at its grade (the rationale says so).
+- Rows may also depend on the dose level the event occurred on ("after maximal dose reduction": the last dose given
+  on or before onset was the lowest level of the label's ladder) and on a concurrent laboratory value (transaminases
+  with total bilirubin above a multiple of ULN, dated within the event). When the course has no such laboratory
+  value, the dose is held and the value is listed under `needs`; the row is not applied blindly.
+- A row that says "discontinue if not recovered within N days" discontinues when recovery to the row's grade came, or
+  is still missing, later than N days after the row began to apply; the hold step names the date.
 - Region: a course in region EU uses the agent's EU SmPC records of a kind (LVEF tables, adverse-reaction rules,
   dosing) when there are any, else the US records with a warning. Setting: where a label's tables differ between early
   and metastatic disease, the course's `setting` picks the table; a setting without a table in the knowledge base gets
@@ -109,6 +116,10 @@ def _when(rule: AeRule) -> str:
         parts.append("with complicating features" if rule.complicated else "without complicating features")
     if rule.despite_treatment is not None:
         parts.append("despite optimal treatment" if rule.despite_treatment else "without optimal treatment")
+    if rule.at_lowest_dose is not None:
+        parts.append("on the lowest dose level" if rule.at_lowest_dose else "above the lowest dose level")
+    if rule.with_lab is not None:
+        parts.append(f"with {rule.with_lab.test} > {rule.with_lab.above_uln:g} × ULN during the event")
     return "; ".join(parts)
 
 
@@ -167,11 +178,14 @@ def render(kb: KnowledgeBase) -> str:
     )
     out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for a in kb.ae_rules.values():
-        later = (
-            f"resolved > {a.resolve_within_days} d → −{a.reduce_levels_if_resolved_later}"
-            if a.resolve_within_days
-            else ""
-        )
+        windows = []
+        if a.resolve_within_days:
+            windows.append(f"resolved > {a.resolve_within_days} d → −{a.reduce_levels_if_resolved_later}")
+        if a.discontinue_if_not_resolved_within_days:
+            windows.append(
+                f"not recovered within {a.discontinue_if_not_resolved_within_days} d → discontinue"
+            )
+        later = "; ".join(windows)
         out.append(
             f"| `{a.id}`{_flag(a)} | {', '.join(kb.agents[x].name for x in a.agents)} | {a.term} | "
             f"{a.grade_min}–{a.grade_max} | {_when(a)} | {a.action} | "

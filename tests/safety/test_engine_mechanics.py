@@ -143,6 +143,94 @@ def test_own_rules_take_precedence_over_the_other_row() -> None:
     assert "aerule:neratinib-other-1" not in fired
 
 
+def test_other_row_covers_a_grade_the_terms_own_rules_leave_out() -> None:
+    # Lapatinib's ILD row starts at grade 3; a grade 2 ILD falls under the label's other-toxicities row.
+    doc = course(
+        "lapatinib",
+        regimen="regimen:lapatinib-capecitabine",
+        doses=[{"date": day(-1), "mg": 1250}],
+        lvef=[{"date": day(-60), "percent": 60, "baseline": True}],
+        adverse_events=[{"term": "pneumonitis", "grade": 2, "onset": day(-2)}],
+    )
+    result = monitor(parse_course(doc))
+    step = next(s for s in result.rationale if s.rule == "aerule:lapatinib-other-1")
+    assert "no rule of its own for this grade" in step.text
+    assert result.action == "hold"
+
+
+# ------------------------------------------------------------------ conditions beyond term and grade
+def test_recovery_limit_after_dosing_resumed_warns_instead_of_discontinuing() -> None:
+    # Recovered 22 days after onset (later than the 3-week limit), but a dose was given after the recovery:
+    # the replay does not discontinue retroactively; it says the label would have.
+    doc = course(
+        "neratinib",
+        doses=[{"date": day(-30), "mg": 240}, {"date": day(-2), "mg": 200}],
+        adverse_events=[
+            {"term": "rash", "grade": 3, "onset": day(-28), "resolved": day(-6), "resolved_grade": 1}
+        ],
+    )
+    result = monitor(parse_course(doc))
+    assert result.action == "continue"
+    assert any("later than the label's 21 days" in w and "check" in w for w in result.warnings)
+
+
+def test_hold_step_names_the_recovery_deadline() -> None:
+    doc = course(
+        "neratinib",
+        doses=[{"date": day(-6), "mg": 240}],
+        adverse_events=[{"term": "rash", "grade": 3, "onset": day(-5)}],
+    )
+    result = monitor(parse_course(doc))
+    step = next(s for s in result.rationale if s.rule == "aerule:neratinib-other-1")
+    assert f"discontinue if not recovered by {day(16)}" in step.text
+
+
+def test_lowest_dose_row_without_a_ladder_holds_and_asks() -> None:
+    # A variant regimen without reduction levels: whether the patient is on the lowest level is unknowable.
+    kb = default_kb()
+    regimen = kb.regimens["regimen:neratinib-daily"].model_copy(update={"dose_levels": []})
+    kb_variant = variant(regimens={**kb.regimens, regimen.id: regimen})
+    doc = course(
+        "neratinib",
+        doses=[{"date": day(-6), "mg": 240}],
+        adverse_events=[{"term": "diarrhea", "grade": 2, "onset": day(-2), "complicated": False}],
+    )
+    result = monitor(parse_course(doc), kb_variant)
+    assert result.action == "hold"
+    assert any("lowest dose level" in n for n in result.needs)
+
+
+def test_concurrent_lab_counts_only_values_within_the_event() -> None:
+    doc = course(
+        "tucatinib",
+        doses=[{"date": day(-1), "mg": 300}],
+        labs=[
+            {"date": day(-10), "test": "alt", "value": 240, "unit": "U/L", "uln": 40},
+            {"date": day(-10), "test": "bilirubin", "value": 0.8, "unit": "mg/dL", "uln": 1.2},
+            {"date": day(-5), "test": "alt", "value": 30, "unit": "U/L", "uln": 40},
+            {"date": day(-2), "test": "bilirubin", "value": 3.0, "unit": "mg/dL", "uln": 1.2},
+        ],
+    )
+    fired = {s.rule for s in monitor(parse_course(doc)).rationale}
+    # The ALT event closed on day -5; the later bilirubin rise is not concomitant with it.
+    assert "aerule:tucatinib-alt-hy-1" not in fired
+
+
+@pytest.mark.parametrize(
+    ("update", "message"),
+    [
+        ({"discontinue_if_not_resolved_within_days": 21, "action": "discontinue"}, "needs action hold"),
+        ({"with_lab": {"test": "alt", "above_uln": 2}}, "other than the rule's own term"),
+    ],
+)
+def test_rule_conditions_are_validated(update: dict[str, Any], message: str) -> None:
+    from her2kit.kb.schema import AeRule
+
+    base = default_kb().ae_rules["aerule:tucatinib-alt-1"].model_dump()
+    with pytest.raises(ValueError, match=message):
+        AeRule.model_validate({**base, **update})
+
+
 # ------------------------------------------------------------------ escalation and prophylaxis
 @pytest.mark.parametrize(
     ("first_dose_day", "mg"),

@@ -549,6 +549,17 @@ AeTerm = Literal[
 ]
 
 
+class ConcurrentLab(BaseModel):
+    """A second laboratory value a label row also requires (e.g. transaminases > 3 x ULN *with* total
+    bilirubin > 2 x ULN): a value of ``test`` dated within the event (onset to resolution, or to today) above
+    ``above_uln`` times the upper limit of normal (strictly above, as the labels write ">")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    test: Literal["alt", "ast", "bilirubin"]
+    above_uln: float = Field(gt=0)
+
+
 class AeRule(Record):
     """A label's dose modification for one adverse reaction at a CTCAE grade range."""
 
@@ -583,6 +594,20 @@ class AeRule(Record):
     duration_max_days: int | None = Field(
         None, ge=1, description="the row applies while the event has lasted fewer days than this"
     )
+    discontinue_if_not_resolved_within_days: int | None = Field(
+        None,
+        ge=1,
+        description="hold rows: discontinue when the event has not recovered to hold_until_grade within this "
+        "many days (counted like resolve_within_days), e.g. 'discontinue if not recovered within 3 weeks'",
+    )
+    at_lowest_dose: bool | None = Field(
+        None,
+        description="the row is for events that occur on (true) or above (false) the lowest dose level of the "
+        "label's reduction ladder, e.g. 'grade >= 2 diarrhoea after maximal dose reduction: discontinue'",
+    )
+    with_lab: ConcurrentLab | None = Field(
+        None, description="a concurrent laboratory value the row also requires (e.g. Hy's-law rows)"
+    )
     text: str
     label_section: str
     region: Region = Field("US", description="label region: US prescribing information or EU SmPC")
@@ -598,6 +623,14 @@ class AeRule(Record):
             and self.duration_max_days <= self.duration_min_days
         ):
             raise ValueError("duration_max_days must be above duration_min_days")
+        if self.discontinue_if_not_resolved_within_days is not None and (
+            self.action not in ("hold", "reduce") or self.hold_until_grade is None
+        ):
+            raise ValueError(
+                "discontinue_if_not_resolved_within_days needs action hold or reduce and hold_until_grade"
+            )
+        if self.with_lab is not None and self.with_lab.test == self.term:
+            raise ValueError("with_lab must name a test other than the rule's own term")
         return self
 
 

@@ -10,6 +10,8 @@ holds the dose (``knowledge-base-gap``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final
 
 from her2kit.kb.load import KnowledgeBase
@@ -142,38 +144,89 @@ def _event_days(event: AdverseEventEntry, today: dt.date) -> int:
     return ((event.resolved or today) - event.onset).days
 
 
-def _applies(rule: AeRule, event: AdverseEventEntry, today: dt.date) -> bool | None:
-    """Whether a rule of the event's term and grade applies; None when it depends on a feature not recorded."""
-    days = _event_days(event, today)
-    if rule.duration_min_days is not None and days < rule.duration_min_days:
-        return False
-    if rule.duration_max_days is not None and days >= rule.duration_max_days:
-        return False
-    unknown = False
+@dataclass(frozen=True)
+class EventContext:
+    """What a rule's conditions may need beyond the event itself: the course (today, laboratory values) and
+    whether the dose given before a date was the lowest level of the label's ladder (None: not known)."""
+
+    course: Course
+    at_lowest_dose: Callable[[dt.date], bool | None] = lambda date: None
+
+
+def _concurrent_lab(rule: AeRule, event: AdverseEventEntry, ctx: EventContext) -> bool | None:
+    """Whether a value of the rule's concurrent test, dated within the event, is above its ULN multiple;
+    None when no such value with its ULN is recorded."""
+    assert rule.with_lab is not None
+    end = event.resolved or ctx.course.today
+    values = [
+        lab.value / lab.uln
+        for lab in ctx.course.labs
+        if lab.test == rule.with_lab.test and event.onset <= lab.date <= end and lab.uln is not None
+    ]
+    if not values:
+        return None
+    return max(values) > rule.with_lab.above_uln
+
+
+def _conditions(rule: AeRule, event: AdverseEventEntry, ctx: EventContext) -> dict[str, bool | None]:
+    """The rule's stated conditions beyond term and grade, each met (True), not met (False) or not recorded."""
+    out: dict[str, bool | None] = {}
+    days = _event_days(event, ctx.course.today)
+    if rule.duration_min_days is not None:
+        out["duration_min_days"] = days >= rule.duration_min_days
+    if rule.duration_max_days is not None:
+        out["duration_max_days"] = days < rule.duration_max_days
     for feature in FEATURES:
         wanted = getattr(rule, feature)
-        if wanted is None:
-            continue
-        recorded = getattr(event, feature)
-        if recorded is None:
-            unknown = True
-        elif recorded != wanted:
-            return False
-    return None if unknown else True
+        if wanted is not None:
+            recorded = getattr(event, feature)
+            out[feature] = None if recorded is None else recorded == wanted
+    if rule.at_lowest_dose is not None:
+        lowest = ctx.at_lowest_dose(event.onset)
+        out["at_lowest_dose"] = None if lowest is None else lowest == rule.at_lowest_dose
+    if rule.with_lab is not None:
+        out["with_lab"] = _concurrent_lab(rule, event, ctx)
+    return out
 
 
-def _matching_rules(rules: list[AeRule], event: AdverseEventEntry, today: dt.date) -> list[AeRule]:
-    """The agent's rules for the event's term, grade, duration and features; the label's "other adverse
-    reactions" rules when the agent has no rule of its own for the term. Rules that depend on a feature
-    the course does not record stay in (the caller applies the most cautious and asks for the feature)."""
-    own_term = any(r.term == event.term for r in rules)
-    term = event.term if own_term else "other"
+def _applies(rule: AeRule, event: AdverseEventEntry, ctx: EventContext) -> bool | None:
+    """Whether a rule of the event's term and grade applies; None when it depends on something not recorded."""
+    met = _conditions(rule, event, ctx).values()
+    if False in met:
+        return False
+    return None if None in met else True
+
+
+def _unrecorded(rule: AeRule, event: AdverseEventEntry, ctx: EventContext) -> list[str]:
+    """The conditions of the chosen rule (other than the event's features) that the course does not record."""
+    conditions = _conditions(rule, event, ctx)
+    missing: list[str] = []
+    if "at_lowest_dose" in conditions and conditions["at_lowest_dose"] is None:
+        missing.append(
+            f"the dose given before {event.onset} (the label's row {rule.id} is for events "
+            f"{'on' if rule.at_lowest_dose else 'above'} the lowest dose level)"
+        )
+    if rule.with_lab is not None and conditions["with_lab"] is None:
+        missing.append(
+            f"a {rule.with_lab.test} value with its upper limit of normal (uln) measured during the {event.term} "
+            f"event from {event.onset} (the label's row {rule.id} applies when it is above "
+            f"{rule.with_lab.above_uln:g} x ULN)"
+        )
+    return missing
+
+
+def _matching_rules(rules: list[AeRule], event: AdverseEventEntry, ctx: EventContext) -> list[AeRule]:
+    """The agent's rules for the event's term, grade, duration and conditions; the label's "other adverse
+    reactions" rules when the agent has no rule of its own for the term at this grade. Rules that depend on
+    something the course does not record stay in (the caller applies the most cautious and asks for it)."""
+    own_grade = any(r.term == event.term and r.grade_min <= event.grade <= r.grade_max for r in rules)
+    term = event.term if own_grade else "other"
     return [
         r
         for r in rules
         if r.term == term
         and r.grade_min <= event.grade <= r.grade_max
-        and _applies(r, event, today) is not False
+        and _applies(r, event, ctx) is not False
     ]
 
 
@@ -198,13 +251,28 @@ def _ae_rule(matching: list[AeRule], earlier: list[AdverseEventEntry]) -> AeRule
     return max(chosen, key=lambda r: (RULE_CAUTION[r.action], r.reduce_levels_on_resume), default=None)
 
 
+def _recovery_limit(rule: AeRule, event: AdverseEventEntry) -> dt.date | None:
+    """The last day by which the event must recover for the rule's "discontinue if not recovered within N days"
+    (counted, like the resolution window, from when the row began to apply)."""
+    if rule.discontinue_if_not_resolved_within_days is None:
+        return None
+    start = event.onset + dt.timedelta(days=rule.duration_min_days or 0)
+    return start + dt.timedelta(days=rule.discontinue_if_not_resolved_within_days)
+
+
 def evaluate_events(
-    course: Course, rules: list[AeRule], last_dose: dt.date | None, kb: KnowledgeBase, state: State
+    course: Course,
+    rules: list[AeRule],
+    last_dose: dt.date | None,
+    kb: KnowledgeBase,
+    state: State,
+    at_lowest_dose: Callable[[dt.date], bool | None] = lambda date: None,
 ) -> None:
+    ctx = EventContext(course, at_lowest_dose)
     events = sorted([*course.adverse_events, *_lab_events(course, rules, kb, state)], key=lambda e: e.onset)
     for index, event in enumerate(events):
         earlier = [e for e in events[:index] if e.term == event.term]
-        matching = _matching_rules(rules, event, course.today)
+        matching = _matching_rules(rules, event, ctx)
         rule = _ae_rule(matching, earlier)
         label = f"{event.term} grade {event.grade} from {event.onset}"
         if rule is None:
@@ -228,7 +296,7 @@ def evaluate_events(
                 )
             continue
         if rule.term == "other" and event.term != "other":
-            label += " (no rule of its own for this agent: the label's rule for other adverse reactions)"
+            label += " (no rule of its own for this grade: the label's rule for other adverse reactions)"
         source = source_text(kb, rule.references, rule.label_section)
         refs = list(rule.references)
         others = [r for r in matching if r.action != rule.action]
@@ -246,30 +314,67 @@ def evaluate_events(
                 f"{label}: the label has other rules for this grade ({', '.join(o.id for o in others)}) that depend "
                 f"on details the course does not record; the more conservative rule ({rule.id}) is applied."
             )
-        if rule.action == "discontinue":
-            state.fire("discontinue", rule.id, f"{label}: {rule.text}", source, refs)
-            continue
-        if event.resolved is None:
-            action = "hold" if rule.action in ("hold", "reduce") else rule.action
-            until = (
-                f" (resume when grade ≤ {rule.hold_until_grade})" if rule.hold_until_grade is not None else ""
-            )
-            state.fire(action, rule.id, f"{label}, unresolved: {rule.text}{until}", source, refs)
-            continue
-        if (
-            rule.hold_until_grade is not None
-            and event.resolved_grade is not None
-            and event.resolved_grade > rule.hold_until_grade
-        ):
+        unrecorded = _unrecorded(rule, event, ctx)
+        if unrecorded:
+            # A row that needs a fact the course does not give is not applied blindly: hold until it is known.
+            state.needs.extend(unrecorded)
             state.fire(
                 "hold",
                 rule.id,
-                f"{label}: improved to grade {event.resolved_grade} on {event.resolved}, not "
-                f"yet to grade ≤ {rule.hold_until_grade}. {rule.text}",
+                f"{label}: the label's row for this grade applies only under a condition the course does not "
+                f"record; the dose is held until it is known. {rule.text}",
                 source,
                 refs,
             )
             continue
+        if rule.action == "discontinue":
+            state.fire("discontinue", rule.id, f"{label}: {rule.text}", source, refs)
+            continue
+        limit = _recovery_limit(rule, event)
+        recovered = event.resolved is not None and (
+            rule.hold_until_grade is None
+            or event.resolved_grade is None
+            or event.resolved_grade <= rule.hold_until_grade
+        )
+        recovered_on = event.resolved if recovered else None
+        if limit is not None and (recovered_on or course.today) > limit:
+            late = (
+                f"recovered only on {recovered_on}"
+                if recovered_on is not None
+                else f"not recovered to grade ≤ {rule.hold_until_grade} by {course.today}"
+            )
+            text = (
+                f"{label}: {late}, later than the label's {rule.discontinue_if_not_resolved_within_days} days "
+                f"(limit {limit}). {rule.text}"
+            )
+            if recovered_on is not None and last_dose is not None and recovered_on < last_dose:
+                state.warnings.append(
+                    f"{text} Dosing was resumed after that recovery; the label says to discontinue — check."
+                )
+            else:
+                state.fire("discontinue", rule.id, text, source, refs)
+            continue
+        by = f"; discontinue if not recovered by {limit}" if limit is not None else ""
+        if event.resolved is None:
+            action = "hold" if rule.action in ("hold", "reduce") else rule.action
+            until = (
+                f" (resume when grade ≤ {rule.hold_until_grade}{by})"
+                if rule.hold_until_grade is not None
+                else ""
+            )
+            state.fire(action, rule.id, f"{label}, unresolved: {rule.text}{until}", source, refs)
+            continue
+        if not recovered:
+            state.fire(
+                "hold",
+                rule.id,
+                f"{label}: improved to grade {event.resolved_grade} on {event.resolved}, not "
+                f"yet to grade ≤ {rule.hold_until_grade}{by}. {rule.text}",
+                source,
+                refs,
+            )
+            continue
+        assert event.resolved is not None
         # Resolved: a reduction is still to apply if it resolved after the last dose given.
         pending = last_dose is None or event.resolved >= last_dose
         reduce_by = rule.reduce_levels_on_resume

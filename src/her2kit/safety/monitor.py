@@ -24,6 +24,7 @@ without a label rule).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Literal
 
 from her2kit.errors import InvalidInput
@@ -37,7 +38,7 @@ from her2kit.safety.cardiac import (
     next_lvef_due,
     no_lvef_table,
 )
-from her2kit.safety.course import Course
+from her2kit.safety.course import Course, DoseGiven
 from her2kit.safety.dosing import amount_mg, escalation_dose, escalation_schedule, levels, select_regimen
 from her2kit.safety.events import agent_ae_rules, evaluate_events
 from her2kit.safety.regions import fallback_warning
@@ -59,28 +60,53 @@ DOSE_MATCH_TOLERANCE = 0.05  # a given dose within 5% of a level's dose is taken
 
 
 # ----------------------------------------------------------------------------------------------- dosing
-def _infer_level(regimen: Regimen, course: Course, state: State) -> tuple[int, bool]:
-    """The dose level of the last dose given (and whether it was a loading dose)."""
-    if not course.doses:
-        return 0, False
-    last = max(course.doses, key=lambda d: d.date)
-    weight = course.weight_on(last.date)
+def _dose_level(regimen: Regimen, course: Course, dose: DoseGiven) -> tuple[int, float, bool]:
+    """The label dose level nearest to a dose given: (level, that level's mg, whether it is the loading dose).
+    A dose that matches the escalation step of its day is level 0."""
+    weight = course.weight_on(dose.date)
     if course.escalation:
-        step = escalation_dose(regimen, _treatment_day(course, last.date))
-        if step is not None and abs(amount_mg(step, weight) - last.mg) <= DOSE_MATCH_TOLERANCE * last.mg:
-            return 0, False
+        step = escalation_dose(regimen, _treatment_day(course, dose.date))
+        if step is not None and abs(amount_mg(step, weight) - dose.mg) <= DOSE_MATCH_TOLERANCE * dose.mg:
+            return 0, dose.mg, False
     candidates: list[tuple[int, float, bool]] = []
     if regimen.loading_dose is not None:
         candidates.append((0, amount_mg(regimen.loading_dose, weight), True))
     for lvl in levels(regimen):
         candidates.append((lvl.level, amount_mg(lvl.dose, weight), False))
-    level, mg, loading = min(candidates, key=lambda c: abs(c[1] - last.mg))
+    return min(candidates, key=lambda c: abs(c[1] - dose.mg))
+
+
+def _infer_level(regimen: Regimen, course: Course, state: State) -> tuple[int, bool]:
+    """The dose level of the last dose given (and whether it was a loading dose)."""
+    if not course.doses:
+        return 0, False
+    last = max(course.doses, key=lambda d: d.date)
+    level, mg, loading = _dose_level(regimen, course, last)
     if abs(mg - last.mg) > DOSE_MATCH_TOLERANCE * mg:
+        weight = course.weight_on(last.date)
         state.warnings.append(
             f"The last dose ({last.mg:g} mg on {last.date}) matches no label dose level at {weight or '?'} kg; "
             f"taken as level {level} ({mg:g} mg), the nearest."
         )
     return level, loading
+
+
+def _at_lowest_level(regimen: Regimen, course: Course) -> Callable[[dt.date], bool | None]:
+    """Whether the dose a patient was on at a date was the lowest level of the label's reduction ladder: the last
+    dose given on or before the date, else (an event before the first dose on record) the first dose on record.
+    No dose on record: not on the lowest level. None when the label gives no ladder."""
+    lowest = min((lvl.level for lvl in levels(regimen)), default=None)
+
+    def at(date: dt.date) -> bool | None:
+        if not regimen.dose_levels or lowest is None:
+            return None
+        if not course.doses:
+            return False
+        before = [d for d in course.doses if d.date <= date]
+        dose = max(before, key=lambda d: d.date) if before else min(course.doses, key=lambda d: d.date)
+        return _dose_level(regimen, course, dose)[0] == lowest
+
+    return at
 
 
 def _reload_needed(regimen: Regimen, delay_days: int) -> tuple[bool, str | None]:
@@ -142,7 +168,14 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
         )
     if not tables and (course.lvef or course.symptomatic_heart_failure):
         no_lvef_table(course, agent.name, state)
-    evaluate_events(course, agent_ae_rules(kb, agent.id, course, state), last_dose, kb, state)
+    evaluate_events(
+        course,
+        agent_ae_rules(kb, agent.id, course, state),
+        last_dose,
+        kb,
+        state,
+        _at_lowest_level(regimen, course),
+    )
     _interactions(course, agent.id, kb, state)
 
     level, last_was_loading = _infer_level(regimen, course, state)
