@@ -51,6 +51,22 @@ EVENTS = st.lists(
     max_size=3,
 )
 
+LAB_UNIT = {"alt": "U/L", "ast": "U/L", "bilirubin": "mg/dL", "platelets": "10^9/L", "neutrophils": "10^9/L"}
+LAB_ULN = {"alt": 40.0, "ast": 40.0, "bilirubin": 1.2}
+LABS = st.lists(
+    st.tuples(st.sampled_from(sorted(LAB_UNIT)), st.integers(0, 60), st.floats(0.1, 30.0)).map(
+        lambda t: {
+            "test": t[0],
+            "date": _date(t[1]),
+            "unit": LAB_UNIT[t[0]],
+            # Liver tests as a multiple of their ULN; counts as 10^9/L.
+            "value": round(t[2] * LAB_ULN.get(t[0], 10.0), 2),
+            **({"uln": LAB_ULN[t[0]]} if t[0] in LAB_ULN else {}),
+        }
+    ),
+    max_size=4,
+)
+
 
 @settings(max_examples=int(os.environ.get("HER2KIT_PROPERTY_EXAMPLES", "300")), deadline=None)
 @given(
@@ -60,6 +76,8 @@ EVENTS = st.lists(
     baseline=st.integers(45, 75),
     reading=st.integers(15, 75),
     events=EVENTS,
+    labs=LABS,
+    level=st.integers(0, 3),
     setting=st.sampled_from([None, "early", "metastatic"]),
     region=st.sampled_from(["US", "EU"]),
 )
@@ -70,10 +88,15 @@ def test_monitor_is_total_and_never_exceeds_the_label_dose(
     baseline: int,
     reading: int,
     events: list[dict[str, Any]],
+    labs: list[dict[str, Any]],
+    level: int,
     setting: str | None,
     region: str,
 ) -> None:
     record = KB.regimens[regimen]
+    # The last dose at a random level of the label's ladder (the lowest included).
+    ladder = sorted((lvl for lvl in record.dose_levels), key=lambda lvl: -lvl.level)
+    given = ladder[min(level, len(ladder) - 1)].dose if ladder else record.maintenance_dose
     doc: dict[str, Any] = {
         "schema_version": "1",
         "id": "p",
@@ -81,13 +104,14 @@ def test_monitor_is_total_and_never_exceeds_the_label_dose(
         "regimen": regimen,
         "region": region,
         "weight_kg": weight,
-        "doses": [{"date": _date(last_dose), "mg": amount_mg(record.maintenance_dose, weight)}],
+        "doses": [{"date": _date(last_dose), "mg": amount_mg(given, weight)}],
         "lvef": [
             {"date": _date(120), "percent": baseline, "baseline": True},
             {"date": _date(0), "percent": reading},
         ],
         "lvef_lower_limit_normal": 50,
         "adverse_events": [e for e in events if e.get("resolved", _date(0)) >= e["onset"]],
+        "labs": labs,
         "today": TODAY.isoformat(),
     }
     if setting is not None:
