@@ -67,7 +67,8 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
 - Rows may also depend on the dose level the event occurred on ("after maximal dose reduction": the last dose given
   on or before onset was the lowest level of the label's ladder) and on a concurrent laboratory value (transaminases
   with total bilirubin above a multiple of ULN, dated within the event). When the course has no such laboratory
-  value, the dose is held and the value is listed under `needs`; the row is not applied blindly.
+  value, the dose is held and the value is listed under `needs`; the row is not applied blindly (for an event
+  already managed before the last dose, a warning says the row could not be checked).
 - A row that says "discontinue if not recovered within N days" discontinues when recovery to the row's grade came, or
   is still missing, later than N days after the row began to apply; the hold step names the date.
 - Region: a course in region EU uses the agent's EU SmPC records of a kind (LVEF tables, adverse-reaction rules,

@@ -216,6 +216,22 @@ def test_concurrent_lab_counts_only_values_within_the_event() -> None:
     assert "aerule:tucatinib-alt-hy-1" not in fired
 
 
+def test_unrecorded_condition_of_an_event_managed_before_the_last_dose_only_warns() -> None:
+    # ALT grade 3 resolved before the last dose, no bilirubin on record: the Hy's-law row cannot be checked, but
+    # the event was managed and dosing resumed, so the replay warns instead of holding.
+    doc = course(
+        "tucatinib",
+        doses=[{"date": day(-30), "mg": 300}, {"date": day(-3), "mg": 250}],
+        labs=[
+            {"date": day(-20), "test": "alt", "value": 240, "unit": "U/L", "uln": 40},
+            {"date": day(-10), "test": "alt", "value": 30, "unit": "U/L", "uln": 40},
+        ],
+    )
+    result = monitor(parse_course(doc))
+    assert result.action == "continue"
+    assert any("cannot be checked" in w and "bilirubin" in w for w in result.warnings)
+
+
 @pytest.mark.parametrize(
     ("update", "message"),
     [

@@ -315,6 +315,13 @@ def evaluate_events(
                 f"on details the course does not record; the more conservative rule ({rule.id}) is applied."
             )
         unrecorded = _unrecorded(rule, event, ctx)
+        managed = event.resolved is not None and last_dose is not None and event.resolved < last_dose
+        if unrecorded and managed:
+            state.warnings.append(
+                f"{label}: already managed before the last dose; whether the label's row {rule.id} applied cannot "
+                f"be checked ({'; '.join(unrecorded)})."
+            )
+            continue
         if unrecorded:
             # A row that needs a fact the course does not give is not applied blindly: hold until it is known.
             state.needs.extend(unrecorded)
