@@ -69,6 +69,8 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   with total bilirubin above a multiple of ULN, dated within the event). When the course has no such laboratory
   value, the dose is held and the value is listed under `needs`; the row is not applied blindly (for an event
   already managed before the last dose, a warning says the row could not be checked).
+- A liver-test row may use the label's own × ULN cut-offs (`value_uln`, e.g. bilirubin > 1.0 to ≤ 2.0 × ULN); they
+  are judged on the event's worst value.
 - A row that says "discontinue if not recovered within N days" discontinues when recovery to the row's grade came, or
   is still missing, later than N days after the row began to apply; the hold step names the date.
 - Region: a course in region EU uses the agent's EU SmPC records of a kind (LVEF tables, adverse-reaction rules,
@@ -121,6 +123,10 @@ def _when(rule: AeRule) -> str:
         parts.append("on the lowest dose level" if rule.at_lowest_dose else "above the lowest dose level")
     if rule.with_lab is not None:
         parts.append(f"with {rule.with_lab.test} > {rule.with_lab.above_uln:g} × ULN during the event")
+    if rule.value_uln is not None:
+        low = "" if rule.value_uln.above is None else f"> {rule.value_uln.above:g}"
+        high = "" if rule.value_uln.at_most is None else f"≤ {rule.value_uln.at_most:g}"
+        parts.append(f"worst value {' and '.join(x for x in (low, high) if x)} × ULN")
     return "; ".join(parts)
 
 

@@ -237,6 +237,9 @@ def test_unrecorded_condition_of_an_event_managed_before_the_last_dose_only_warn
     [
         ({"discontinue_if_not_resolved_within_days": 21, "action": "discontinue"}, "needs action hold"),
         ({"with_lab": {"test": "alt", "above_uln": 2}}, "other than the rule's own term"),
+        ({"value_uln": {"above": 2.0, "at_most": 1.0}}, "at_most must be above"),
+        ({"value_uln": {}}, "give above, at_most or both"),
+        ({"term": "diarrhea", "value_uln": {"above": 1.0}}, "for the liver tests"),
     ],
 )
 def test_rule_conditions_are_validated(update: dict[str, Any], message: str) -> None:

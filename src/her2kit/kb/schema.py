@@ -560,6 +560,25 @@ class ConcurrentLab(BaseModel):
     above_uln: float = Field(gt=0)
 
 
+class UlnRange(BaseModel):
+    """A label row's own cut-offs for a liver test, as multiples of the upper limit of normal, where they are not
+    CTCAE grade bounds (e.g. total bilirubin "> 1.0 to <= 2.0 x ULN"): above ``above`` (exclusive) and at most
+    ``at_most`` (inclusive), as labels write them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    above: float | None = Field(None, ge=0)
+    at_most: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> UlnRange:
+        if self.above is None and self.at_most is None:
+            raise ValueError("give above, at_most or both")
+        if self.above is not None and self.at_most is not None and self.at_most <= self.above:
+            raise ValueError("at_most must be above above")
+        return self
+
+
 class AeRule(Record):
     """A label's dose modification for one adverse reaction at a CTCAE grade range."""
 
@@ -608,6 +627,11 @@ class AeRule(Record):
     with_lab: ConcurrentLab | None = Field(
         None, description="a concurrent laboratory value the row also requires (e.g. Hy's-law rows)"
     )
+    value_uln: UlnRange | None = Field(
+        None,
+        description="liver tests: the row's own cut-offs on the event's worst value (x ULN) where they are not "
+        "CTCAE grade bounds; the grade range must cover them",
+    )
     text: str
     label_section: str
     region: Region = Field("US", description="label region: US prescribing information or EU SmPC")
@@ -631,6 +655,8 @@ class AeRule(Record):
             )
         if self.with_lab is not None and self.with_lab.test == self.term:
             raise ValueError("with_lab must name a test other than the rule's own term")
+        if self.value_uln is not None and self.term not in ("alt", "ast", "bilirubin"):
+            raise ValueError("value_uln is for the liver tests alt, ast and bilirubin")
         return self
 
 

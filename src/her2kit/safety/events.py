@@ -153,19 +153,23 @@ class EventContext:
     at_lowest_dose: Callable[[dt.date], bool | None] = lambda date: None
 
 
-def _concurrent_lab(rule: AeRule, event: AdverseEventEntry, ctx: EventContext) -> bool | None:
-    """Whether a value of the rule's concurrent test, dated within the event, is above its ULN multiple;
-    None when no such value with its ULN is recorded."""
-    assert rule.with_lab is not None
+def _worst_uln(test: str, event: AdverseEventEntry, ctx: EventContext) -> float | None:
+    """The event's worst value of its own liver test as a multiple of ULN (values dated within the event)."""
     end = event.resolved or ctx.course.today
     values = [
         lab.value / lab.uln
         for lab in ctx.course.labs
-        if lab.test == rule.with_lab.test and event.onset <= lab.date <= end and lab.uln is not None
+        if lab.test == test and event.onset <= lab.date <= end and lab.uln is not None
     ]
-    if not values:
-        return None
-    return max(values) > rule.with_lab.above_uln
+    return max(values, default=None)
+
+
+def _concurrent_lab(rule: AeRule, event: AdverseEventEntry, ctx: EventContext) -> bool | None:
+    """Whether a value of the rule's concurrent test, dated within the event, is above its ULN multiple;
+    None when no such value with its ULN is recorded."""
+    assert rule.with_lab is not None
+    worst = _worst_uln(rule.with_lab.test, event, ctx)
+    return None if worst is None else worst > rule.with_lab.above_uln
 
 
 def _conditions(rule: AeRule, event: AdverseEventEntry, ctx: EventContext) -> dict[str, bool | None]:
@@ -186,6 +190,14 @@ def _conditions(rule: AeRule, event: AdverseEventEntry, ctx: EventContext) -> di
         out["at_lowest_dose"] = None if lowest is None else lowest == rule.at_lowest_dose
     if rule.with_lab is not None:
         out["with_lab"] = _concurrent_lab(rule, event, ctx)
+    if rule.value_uln is not None:
+        worst = _worst_uln(rule.term, event, ctx)
+        cut = rule.value_uln
+        out["value_uln"] = (
+            None
+            if worst is None
+            else (cut.above is None or worst > cut.above) and (cut.at_most is None or worst <= cut.at_most)
+        )
     return out
 
 
@@ -211,6 +223,11 @@ def _unrecorded(rule: AeRule, event: AdverseEventEntry, ctx: EventContext) -> li
             f"a {rule.with_lab.test} value with its upper limit of normal (uln) measured during the {event.term} "
             f"event from {event.onset} (the label's row {rule.id} applies when it is above "
             f"{rule.with_lab.above_uln:g} x ULN)"
+        )
+    if rule.value_uln is not None and conditions["value_uln"] is None:
+        missing.append(
+            f"the {event.term} value with its upper limit of normal (uln) for the event from {event.onset} (the "
+            f"label's row {rule.id} uses its own x ULN cut-offs)"
         )
     return missing
 
