@@ -308,8 +308,14 @@ def evaluate_events(
                     [],
                 )
             else:
+                unmet = [
+                    r.id for r in rules if r.term == event.term and r.grade_min <= event.grade <= r.grade_max
+                ]
                 state.warnings.append(
-                    f"{label}: no dose-modification rule for this agent in the knowledge base."
+                    f"{label}: the label's rows for this grade ({', '.join(unmet)}) apply only under conditions not "
+                    "met here; no dose modification."
+                    if unmet
+                    else f"{label}: no dose-modification rule for this agent in the knowledge base."
                 )
             continue
         if rule.term == "other" and event.term != "other":

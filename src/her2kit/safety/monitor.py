@@ -250,15 +250,19 @@ def _next_dose(
         date = max(planned, course.today)
         delay = (course.today - planned).days
         reload, why = _reload_needed(regimen, delay) if delay > 0 else (False, None)
+        late = f"Dose {delay} day{'s' if delay != 1 else ''} late"
         if reload and regimen.loading_dose is not None:
             kind = "loading"
-            state.steps.append(Step(rule=regimen.id, text=f"Dose {delay} days late: {why}", source=source))
+            state.steps.append(Step(rule=regimen.id, text=f"{late}: {why}", source=source))
         elif delay > 0:
+            # The label's own missed-dose words (an oral daily drug is not "given as soon as possible").
+            rules = "; ".join(f"{m.condition}: {m.action}" for m in regimen.missed_dose)
             state.steps.append(
                 Step(
                     rule=regimen.id,
-                    text=f"Dose {delay} days late: give as soon as possible; "
-                    + "; ".join(f"{m.condition}: {m.action}" for m in regimen.missed_dose),
+                    text=f"{late}: {rules}"
+                    if rules
+                    else f"{late}: the knowledge base has no missed-dose rule for this regimen; ask the prescriber.",
                     source=source,
                 )
             )
