@@ -10,7 +10,7 @@ from pathlib import Path
 
 from her2kit.kb import load_kb
 from her2kit.kb.load import KnowledgeBase
-from her2kit.kb.schema import AeRule
+from her2kit.safety.describe import rule_conditions, rule_windows
 from her2kit.safety.dosing import escalation_schedule
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "safety.md"
@@ -104,32 +104,6 @@ def _flag(record: object) -> str:
     return " **UNVERIFIED**" if getattr(record, "unverified", False) else ""
 
 
-def _when(rule: AeRule) -> str:
-    """The conditions of a row besides term and grade, in words."""
-    parts = [f"{rule.region} label"]
-    if rule.setting:
-        parts.append(f"{rule.setting} disease")
-    if rule.occurrence:
-        parts.append(f"occurrence {rule.occurrence}")
-    if rule.duration_min_days is not None:
-        parts.append(f"lasting ≥ {rule.duration_min_days} d")
-    if rule.duration_max_days is not None:
-        parts.append(f"lasting < {rule.duration_max_days} d")
-    if rule.complicated is not None:
-        parts.append("with complicating features" if rule.complicated else "without complicating features")
-    if rule.despite_treatment is not None:
-        parts.append("despite optimal treatment" if rule.despite_treatment else "without optimal treatment")
-    if rule.at_lowest_dose is not None:
-        parts.append("on the lowest dose level" if rule.at_lowest_dose else "above the lowest dose level")
-    if rule.with_lab is not None:
-        parts.append(f"with {rule.with_lab.test} > {rule.with_lab.above_uln:g} × ULN during the event")
-    if rule.value_uln is not None:
-        low = "" if rule.value_uln.above is None else f"> {rule.value_uln.above:g}"
-        high = "" if rule.value_uln.at_most is None else f"≤ {rule.value_uln.at_most:g}"
-        parts.append(f"worst value {' and '.join(x for x in (low, high) if x)} × ULN")
-    return "; ".join(parts)
-
-
 def render(kb: KnowledgeBase) -> str:
     out = [HEADER, f"Knowledge base version: {kb.version}\n"]
     out.append("## Dosing (regimens)\n")
@@ -185,19 +159,11 @@ def render(kb: KnowledgeBase) -> str:
     )
     out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for a in kb.ae_rules.values():
-        windows = []
-        if a.resolve_within_days:
-            windows.append(f"resolved > {a.resolve_within_days} d → −{a.reduce_levels_if_resolved_later}")
-        if a.discontinue_if_not_resolved_within_days:
-            windows.append(
-                f"not recovered within {a.discontinue_if_not_resolved_within_days} d → discontinue"
-            )
-        later = "; ".join(windows)
         out.append(
             f"| `{a.id}`{_flag(a)} | {', '.join(kb.agents[x].name for x in a.agents)} | {a.term} | "
-            f"{a.grade_min}–{a.grade_max} | {_when(a)} | {a.action} | "
+            f"{a.grade_min}–{a.grade_max} | {rule_conditions(a)} | {a.action} | "
             f"{'' if a.hold_until_grade is None else a.hold_until_grade} | "
-            f"{a.reduce_levels_on_resume or ''} | {later} | {' '.join(a.text.split())} | {a.label_section} | "
+            f"{a.reduce_levels_on_resume or ''} | {rule_windows(a)} | {' '.join(a.text.split())} | {a.label_section} | "
             f"{', '.join(a.references)} |"
         )
     out.append("\n## Laboratory grading (CTCAE)\n")

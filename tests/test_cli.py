@@ -138,6 +138,30 @@ def test_kb_show_cards(key: str) -> None:
     assert "References:" in out.stdout
 
 
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        (
+            "aerule:tucatinib-alt-hy-1",
+            ["tucatinib, alt grades 2–4", "with bilirubin > 2 × ULN", "action: discontinue"],
+        ),
+        ("aerule:neratinib-other-1", ["hold until grade ≤ 1, then resume 1 dose level lower", "within 21 d"]),
+        (
+            "cardiac:trastuzumab-deruxtecan",
+            ["LVEF < 40%: hold; repeat in 3 wk", "symptomatic CHF: discontinue"],
+        ),
+        ("ctcae:alt", ["CTCAE v5.0 grading of alt", "grade 2: [3.001, 5.001)"]),
+    ],
+)
+def test_kb_show_cards_for_monitoring_rules_say_what_the_rule_is(key: str, expected: list[str]) -> None:
+    # `her2kit monitor` points readers here for each rule that fired: the card must state the rule itself.
+    out = her2kit("kb", "show", key)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(key)
+    for fragment in expected:
+        assert fragment in out.stdout
+
+
 def test_explain_topic_by_id_and_words() -> None:
     by_id = her2kit("explain", "what-is-her2")
     assert by_id.returncode == 0, by_id.stderr

@@ -15,16 +15,20 @@ from her2kit.assessment import Assessment, Her2Status
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import (
     AdverseEvent,
+    AeRule,
     Agent,
     BiologyFact,
+    CardiacMonitoring,
     DrugClass,
     Indication,
+    LabGrading,
     Reference,
     Regimen,
     SafetyGate,
     Topic,
     Trial,
 )
+from her2kit.safety.describe import band_bounds, grade_range, rule_action, rule_conditions, rule_windows
 from her2kit.safety.dosing import DoseCalculation
 from her2kit.safety.monitor import MonitorResult
 
@@ -283,6 +287,49 @@ def card(kb: KnowledgeBase, record: BaseModel) -> str:
             f"{record.id}: {record.condition} ({record.severity}), label section {record.label_section}",
             f"  agents: {', '.join(record.agents)}",
             f"  {record.text}",
+        ]
+    elif isinstance(record, AeRule):
+        agents = ", ".join(kb.agents[a].name if a in kb.agents else a for a in record.agents)
+        lines += [
+            f"{record.id}: {agents}, {record.term} {grade_range(record)}",
+            f"  applies when: {rule_conditions(record)}",
+            f"  action: {rule_action(record)}",
+        ]
+        if windows := rule_windows(record):
+            lines.append(f"  windows: {windows}")
+        lines += [
+            f"  label text: {' '.join(record.text.split())}",
+            f"  label section: {record.label_section}",
+        ]
+    elif isinstance(record, CardiacMonitoring):
+        agents = ", ".join(kb.agents[a].name if a in kb.agents else a for a in record.agents)
+        scope = f"{record.region} label" + (f", {record.setting} disease" if record.setting else "")
+        lines += [
+            f"{record.id}: LVEF rules for {agents} ({scope}), label section {record.label_section}",
+            f"  monitoring: {' '.join(record.interval_text.split())}",
+        ]
+        if record.max_holds is not None:
+            lines.append(f"  discontinue when held more than {record.max_holds} times")
+        if record.persistent_decline_weeks is not None:
+            lines.append(
+                f"  discontinue when a decline persists more than {record.persistent_decline_weeks:g} weeks"
+            )
+        for band in record.bands:
+            recheck = f"; repeat in {band.recheck_weeks:g} wk" if band.recheck_weeks is not None else ""
+            then = f" ({band.on_recheck})" if band.on_recheck else ""
+            lines.append(
+                f"  - {band_bounds(band)}: {band.action}{recheck}{then} — {' '.join(band.text.split())}"
+            )
+        if record.recovered_text:
+            lines.append(f"  recovery: {' '.join(record.recovered_text.split())}")
+    elif isinstance(record, LabGrading):
+        grades = "; ".join(
+            f"grade {b.grade}: [{'' if b.low is None else f'{b.low:g}'}, {'' if b.high is None else f'{b.high:g}'})"
+            for b in record.grades
+        )
+        lines += [
+            f"{record.id}: CTCAE v{record.version} grading of {record.term} ({record.unit})",
+            f"  {grades}",
         ]
     elif isinstance(record, DrugClass):
         lines += [f"{record.name} ({record.id})", f"  members: {', '.join(record.members) or '-'}"]
