@@ -392,3 +392,18 @@ def test_lvef_hold_periods_are_reported_for_the_timeline() -> None:
     ] == [(day(-40), day(-10))]
     ongoing = monitor(parse_course(dict(doc, lvef=doc["lvef"][:2])))
     assert [(p.start.isoformat(), p.end) for p in ongoing.lvef_hold_periods] == [(day(-40), None)]
+
+
+def test_lab_values_open_events_at_the_other_rows_grade_when_the_own_rows_start_higher() -> None:
+    # Lapatinib's own liver rows start at grade 3; its other-toxicities row starts at grade 2, so a grade 2 ALT
+    # from the laboratory series is an event under that row (as it is when entered as an adverse event).
+    doc = course(
+        "lapatinib",
+        regimen="regimen:lapatinib-capecitabine",
+        doses=[{"date": day(-1), "mg": 1250}],
+        lvef=[{"date": day(-60), "percent": 60, "baseline": True}],
+        labs=[{"date": day(-1), "test": "alt", "value": 160, "unit": "U/L", "uln": 40}],
+    )
+    result = monitor(parse_course(doc))
+    assert result.action == "hold"
+    assert "aerule:lapatinib-other-1" in {s.rule for s in result.rationale}

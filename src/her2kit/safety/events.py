@@ -93,11 +93,11 @@ def _lab_events(
         if grading is None:
             state.warnings.append(f"No CTCAE grading for {test} in the knowledge base; values not graded.")
             continue
-        # The lowest grade a rule acts on: the test's own rules, else the "other adverse reactions" rows, else the
-        # grade from which a value without any rule holds the dose (it is never ignored).
-        own = [r.grade_min for r in rules if r.term == test]
-        other = [r.grade_min for r in rules if r.term == "other"]
-        actionable = min(own or other or [UNRULED_HOLD_GRADE])
+        # The lowest grade a rule acts on: the test's own rules and the "other adverse reactions" rows (which cover
+        # grades the own rows leave out), else the grade from which a value without any rule holds the dose (it is
+        # never ignored).
+        acting = [r.grade_min for r in rules if r.term in (test, "other")]
+        actionable = min(acting or [UNRULED_HOLD_GRADE])
         onset: dt.date | None = None
         worst = 0
         last: LabValue | None = None
