@@ -251,6 +251,9 @@ def _next_dose(
         delay = (course.today - planned).days
         reload, why = _reload_needed(regimen, delay) if delay > 0 else (False, None)
         late = f"Dose {delay} day{'s' if delay != 1 else ''} late"
+        if state.resumed:
+            # The gap came from a hold in this replay: the resumption rule above sets the dose level.
+            late += " (after the hold above; its resumption dose applies)"
         if reload and regimen.loading_dose is not None:
             kind = "loading"
             state.steps.append(Step(rule=regimen.id, text=f"{late}: {why}", source=source))
