@@ -44,8 +44,9 @@ dose (date, mg, loading or maintenance, dose level) and the next LVEF due, each 
 | `today` | the date the evaluation is for (nothing reads the clock) |
 
 The result (`her2kit schema monitor`): `action` (continue, hold, resume, reduce, discontinue), `next_dose` (date, mg,
-loading or maintenance, dose level), `next_lvef_due`, `needs`, `rationale` (each step: rule id, text, source, and
-`unverified` when the record could not be checked in full against the current label), `references`, `warnings`.
+loading or maintenance, dose level), `next_lvef_due` and `next_lvef_basis` (why then, or why no date), `needs`,
+`rationale` (each step: rule id, text, source, and `unverified` when the record could not be checked in full against
+the current label), `references`, `warnings`.
 
 ## How the engine reads the rules
 

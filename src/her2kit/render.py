@@ -156,10 +156,9 @@ def monitor_table(result: MonitorResult) -> str:
         lines.append(
             "Next dose: none until the hold is resolved" if result.action == "hold" else "Next dose: none"
         )
-    lines.append(
-        f"Next LVEF due: {result.next_lvef_due.isoformat() if result.next_lvef_due else '-'}"
-        f"   (LVEF-driven holds so far: {result.lvef_holds})"
-    )
+    due = result.next_lvef_due.isoformat() if result.next_lvef_due else "no date"
+    basis = f" ({result.next_lvef_basis})" if result.next_lvef_basis else ""
+    lines.append(f"Next LVEF due: {due}{basis}; LVEF-driven holds so far: {result.lvef_holds}")
     if result.needs:
         lines.append("Needed: " + "; ".join(result.needs))
     lines.append("Why:")

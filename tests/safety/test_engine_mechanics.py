@@ -8,6 +8,7 @@ base does not (yet) have, the test derives a variant knowledge base from the rea
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -407,3 +408,36 @@ def test_lab_values_open_events_at_the_other_rows_grade_when_the_own_rows_start_
     result = monitor(parse_course(doc))
     assert result.action == "hold"
     assert "aerule:lapatinib-other-1" in {s.rule for s in result.rationale}
+
+
+# ------------------------------------------------------------------ next LVEF: the date and its basis
+def test_next_lvef_says_why_it_is_due_or_why_there_is_no_date() -> None:
+    hold = monitor(
+        parse_course(
+            course(
+                "trastuzumab",
+                indication="breast",
+                schedule="q3w",
+                doses=[{"date": day(-20), "mg": 420}],
+                lvef=[{"date": day(-100), "percent": 62, "baseline": True}, {"date": day(-10), "percent": 44}],
+                lvef_lower_limit_normal=50,
+            )
+        )
+    )
+    assert hold.next_lvef_due == dt.date.fromisoformat(day(-10)) + dt.timedelta(weeks=4)
+    assert hold.next_lvef_basis is not None
+    assert "repeat assessment 4 weeks" in hold.next_lvef_basis
+
+    free = monitor(parse_course(tdxd()))
+    assert free.next_lvef_due is None
+    assert free.next_lvef_basis is not None
+    assert "no fixed interval" in free.next_lvef_basis
+
+    none = monitor(parse_course(course("tucatinib", doses=[{"date": day(-1), "mg": 300}])))
+    assert none.next_lvef_due is None
+    assert none.next_lvef_basis is not None
+    assert "no LVEF rules for tucatinib" in none.next_lvef_basis
+
+    baseline = monitor(parse_course(tdxd(lvef=[])))
+    assert baseline.next_lvef_basis is not None
+    assert "baseline LVEF is needed" in baseline.next_lvef_basis

@@ -308,9 +308,29 @@ def no_lvef_table(course: Course, agent: str, state: State) -> None:
         )
 
 
-def next_lvef_due(course: Course, rules: CardiacMonitoring | None, cardiac: CardiacState) -> dt.date | None:
+def next_lvef_due(
+    course: Course, rules: CardiacMonitoring | None, cardiac: CardiacState
+) -> tuple[dt.date | None, str | None]:
+    """When the next LVEF assessment is due, and on what basis (None when ``rules`` is None: the caller says why)."""
     if rules is None:
-        return None
+        return None, None
+    if course.baseline_lvef is None:
+        return course.today, "a baseline LVEF is needed (none in the course)"
+    last = cardiac.last_reading or course.baseline_lvef
+    band = cardiac.holding_band or cardiac.last_band
+    if band is not None and band.recheck_weeks is not None:
+        due = last.date + dt.timedelta(weeks=band.recheck_weeks)
+        return (
+            due,
+            f"repeat assessment {band.recheck_weeks:g} weeks after the reading of {last.date} [{rules.id}]",
+        )
+    if rules.interval_weeks is not None:
+        due = last.date + dt.timedelta(weeks=rules.interval_weeks)
+        return (
+            due,
+            f"routine interval of {rules.interval_weeks:g} weeks after the reading of {last.date} [{rules.id}]",
+        )
+    return None, f"as clinically indicated: the label gives no fixed interval [{rules.id}]"
     if course.baseline_lvef is None:
         return course.today
     last = cardiac.last_reading or course.baseline_lvef

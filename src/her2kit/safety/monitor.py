@@ -210,6 +210,13 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
     next_dose = None
     if action in ("continue", "resume", "reduce"):
         next_dose = _next_dose(regimen, course, new_level, last_dose, last_was_loading, state, kb)
+    lvef_due, lvef_basis = next_lvef_due(course, cardiac_rules, cardiac)
+    if len(tables) > 1:
+        lvef_basis = (
+            "not scheduled: the label's LVEF tables differ by disease setting and the course gives none"
+        )
+    elif not tables:
+        lvef_basis = f"not scheduled: the knowledge base has no LVEF rules for {agent.name}"
     return MonitorResult(
         course_id=course.id,
         kb_version=kb.version,
@@ -218,7 +225,8 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
         region=course.region,
         action=action,
         next_dose=next_dose,
-        next_lvef_due=next_lvef_due(course, cardiac_rules, cardiac),
+        next_lvef_due=lvef_due,
+        next_lvef_basis=lvef_basis,
         lvef_holds=cardiac.holds,
         lvef_hold_periods=[HoldPeriod(start=start, end=end) for start, end in cardiac.periods],
         needs=list(dict.fromkeys(state.needs)),

@@ -57,6 +57,11 @@ class MonitorResult(_Out):
     action: MonitorAction
     next_dose: NextDose | None
     next_lvef_due: dt.date | None
+    next_lvef_basis: str | None = Field(
+        None,
+        description="why the next LVEF is due then, or why no date is given (label interval, repeat assessment, "
+        "no fixed interval, no LVEF rules in the knowledge base)",
+    )
     lvef_holds: int = Field(description="LVEF-driven holds counted over the course")
     lvef_hold_periods: list[HoldPeriod] = Field(
         default_factory=list, description="LVEF-driven holds, in order"
