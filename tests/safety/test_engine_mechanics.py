@@ -419,7 +419,10 @@ def test_next_lvef_says_why_it_is_due_or_why_there_is_no_date() -> None:
                 indication="breast",
                 schedule="q3w",
                 doses=[{"date": day(-20), "mg": 420}],
-                lvef=[{"date": day(-100), "percent": 62, "baseline": True}, {"date": day(-10), "percent": 44}],
+                lvef=[
+                    {"date": day(-100), "percent": 62, "baseline": True},
+                    {"date": day(-10), "percent": 44},
+                ],
                 lvef_lower_limit_normal=50,
             )
         )
