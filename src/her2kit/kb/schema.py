@@ -280,6 +280,11 @@ class MissedDoseRule(BaseModel):
     condition: str
     max_delay_days: int | None = Field(None, ge=0, description="delay up to which the rule applies")
     min_delay_days: int | None = Field(None, ge=0, description="delay from which the rule applies")
+    measured_from: Literal["planned-date", "last-dose"] = Field(
+        "planned-date",
+        description='what the delay counts: days after the planned date ("missed by more than one week") or days '
+        'since the last dose ("time between two sequential doses is 6 weeks or more")',
+    )
     action: str
     reload: bool | None = Field(None, description="true when the label says to give the loading dose again")
 

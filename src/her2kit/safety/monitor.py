@@ -29,7 +29,7 @@ from typing import Literal
 
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase, default_kb
-from her2kit.kb.schema import Regimen
+from her2kit.kb.schema import MissedDoseRule, Regimen
 from her2kit.match.history import class_members
 from her2kit.safety.cardiac import (
     CardiacState,
@@ -109,15 +109,17 @@ def _at_lowest_level(regimen: Regimen, course: Course) -> Callable[[dt.date], bo
     return at
 
 
-def _reload_needed(regimen: Regimen, delay_days: int) -> tuple[bool, str | None]:
+def _missed_dose_rules(regimen: Regimen, late_days: int, gap_days: int) -> list[MissedDoseRule]:
+    """The label's missed-dose rules for a dose ``late_days`` after its planned date, ``gap_days`` after the last
+    dose (each rule states which of the two its bounds count)."""
+    out = []
     for rule in regimen.missed_dose:
-        if (
-            rule.reload
-            and (rule.min_delay_days is None or delay_days >= rule.min_delay_days)
-            and (rule.max_delay_days is None or delay_days <= rule.max_delay_days)
+        days = gap_days if rule.measured_from == "last-dose" else late_days
+        if (rule.min_delay_days is None or days >= rule.min_delay_days) and (
+            rule.max_delay_days is None or days <= rule.max_delay_days
         ):
-            return True, f"{rule.condition}: {rule.action}"
-    return False, None
+            out.append(rule)
+    return out
 
 
 def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
@@ -257,17 +259,21 @@ def _next_dose(
         planned = last_dose + dt.timedelta(days=cycle)
         date = max(planned, course.today)
         delay = (course.today - planned).days
-        reload, why = _reload_needed(regimen, delay) if delay > 0 else (False, None)
-        late = f"Dose {delay} day{'s' if delay != 1 else ''} late"
+        gap = (course.today - last_dose).days
+        applicable = _missed_dose_rules(regimen, delay, gap) if delay > 0 else []
+        reload = any(m.reload for m in applicable)
+        late = f"Dose {delay} day{'s' if delay != 1 else ''} late ({gap} days since the last dose)"
         if state.resumed:
             # The gap came from a hold in this replay: the resumption rule above sets the dose level.
-            late += " (after the hold above; its resumption dose applies)"
+            late += " after the hold above; its resumption dose applies"
         if reload and regimen.loading_dose is not None:
             kind = "loading"
+            why = "; ".join(f"{m.condition}: {m.action}" for m in applicable if m.reload)
             state.steps.append(Step(rule=regimen.id, text=f"{late}: {why}", source=source))
         elif delay > 0:
-            # The label's own missed-dose words (an oral daily drug is not "given as soon as possible").
-            rules = "; ".join(f"{m.condition}: {m.action}" for m in regimen.missed_dose)
+            # The label's own missed-dose words for this delay (an oral daily drug is not "given as soon as
+            # possible"); all of them when none states bounds that fit.
+            rules = "; ".join(f"{m.condition}: {m.action}" for m in (applicable or regimen.missed_dose))
             state.steps.append(
                 Step(
                     rule=regimen.id,
