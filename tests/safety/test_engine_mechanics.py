@@ -444,3 +444,22 @@ def test_next_lvef_says_why_it_is_due_or_why_there_is_no_date() -> None:
     baseline = monitor(parse_course(tdxd(lvef=[])))
     assert baseline.next_lvef_basis is not None
     assert "baseline LVEF is needed" in baseline.next_lvef_basis
+
+
+@pytest.mark.parametrize(
+    ("given", "term"),
+    [
+        ("febrile-neutropenia", "febrile-neutropenia"),
+        ("Febrile neutropenia", "febrile-neutropenia"),
+        ("infusion_reaction", "infusion-reaction"),
+    ],
+)
+def test_adverse_event_terms_accept_the_knowledge_base_ids(given: str, term: str) -> None:
+    # A term as results and `kb show` print it can be fed back in.
+    doc = course(
+        "T-DXd",
+        indication="breast",
+        doses=[{"date": day(-2), "mg": 378}],
+        adverse_events=[{"term": given, "grade": 3, "onset": day(-1)}],
+    )
+    assert parse_course(doc).adverse_events[0].term == term

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from her2kit.kb import default_kb
 from her2kit.safety import monitor, parse_course
-from her2kit.safety.course import AE_TERMS
+from her2kit.safety.course import AE_TERM_KEYS
 from her2kit.safety.dosing import amount_mg
 
 KB = default_kb()
@@ -38,7 +38,7 @@ def _date(days_ago: int) -> str:
 EVENTS = st.lists(
     st.fixed_dictionaries(
         {
-            "term": st.sampled_from(sorted(AE_TERMS)),
+            "term": st.sampled_from(sorted(AE_TERM_KEYS)),
             "grade": st.integers(1, 4),
             "onset": st.integers(1, 90).map(_date),
         },

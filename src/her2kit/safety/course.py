@@ -63,6 +63,8 @@ AE_TERMS: Final[dict[str, str]] = {
     "other": "other",
     "other adverse reaction": "other",
 }
+# The knowledge base's own term ids (e.g. "febrile-neutropenia", as results and `kb show` print them) are accepted too.
+AE_TERM_KEYS: Final[dict[str, str]] = {**AE_TERMS, **{term: term for term in AE_TERMS.values()}}
 LAB_UNITS: Final[dict[str, tuple[str, ...]]] = {
     "platelets": ("10^9/L", "x10^9/L", "/mm3", "/uL", "/µL"),
     "neutrophils": ("10^9/L", "x10^9/L", "/mm3", "/uL", "/µL"),
@@ -126,9 +128,9 @@ class AdverseEventEntry(_Closed):
     @classmethod
     def _term(cls, value: str) -> str:
         key = " ".join(value.lower().replace("_", " ").split())
-        if key not in AE_TERMS:
-            raise InvalidInput("term", value, ", ".join(sorted(set(AE_TERMS))))
-        return AE_TERMS[key]
+        if key not in AE_TERM_KEYS:
+            raise InvalidInput("term", value, ", ".join(sorted(set(AE_TERM_KEYS))))
+        return AE_TERM_KEYS[key]
 
     @model_validator(mode="after")
     def _dates(self) -> AdverseEventEntry:
