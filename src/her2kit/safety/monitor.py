@@ -160,11 +160,14 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
     cardiac = evaluate_cardiac(course, cardiac_rules, kb, state) if cardiac_rules else CardiacState()
     if len(tables) > 1:
         state.needs.append("setting (early or metastatic): the label's LVEF rules differ by setting")
+        if course.baseline_lvef is None and all(t.baseline_required for t in tables):
+            state.needs.append("a baseline LVEF (every LVEF table of the label requires one before treatment)")
+        readings = "the LVEF readings cannot be judged" if course.lvef else "the course has no LVEF reading yet"
         state.fire(
             "hold",
             tables[0].id,
             f"The label's LVEF tables differ by disease setting ({', '.join(t.id for t in tables)}) and the "
-            "course does not give its setting; the LVEF readings cannot be judged.",
+            f"course does not give its setting; {readings}.",
             source_text(kb, tables[0].references, tables[0].label_section),
             list(tables[0].references),
         )
