@@ -463,3 +463,10 @@ def test_adverse_event_terms_accept_the_knowledge_base_ids(given: str, term: str
         adverse_events=[{"term": given, "grade": 3, "onset": day(-1)}],
     )
     assert parse_course(doc).adverse_events[0].term == term
+
+
+@pytest.mark.parametrize("spelling", ["St. John's Wort", "St John’s wort", "st johns wort", "ST JOHN'S WORT"])
+def test_interacting_medications_match_whatever_the_punctuation(spelling: str) -> None:
+    doc = course("tucatinib", doses=[{"date": day(-1), "mg": 300}], medications=[spelling])
+    fired = {s.rule for s in monitor(parse_course(doc)).rationale}
+    assert "gate:tucatinib-interacting-medication-inducers" in fired

@@ -19,6 +19,7 @@ criteria ask about. The derivations are explicit and documented in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from her2kit.case import Case
@@ -61,6 +62,22 @@ def canonical_drugs(kb: KnowledgeBase, name: str) -> set[str]:
     except NotFound:
         return {" ".join(name.lower().split())}
     return {agent.name, *kb.moieties(agent.id)}
+
+
+_DRUG_PUNCTUATION = str.maketrans({"'": None, "\u2019": None, "`": None, ".": None, "-": " ", "/": " "})
+
+
+def drug_key(name: str) -> str:
+    """A drug name as medication lists and drug classes are compared: lower case, apostrophes and full stops
+    dropped, hyphens and slashes as spaces ("St. John's Wort" = "st johns wort", "lumacaftor/ivacaftor" =
+    "lumacaftor-ivacaftor")."""
+    return " ".join(name.lower().translate(_DRUG_PUNCTUATION).split())
+
+
+def medication_hits(medications: Iterable[str], members: Iterable[str]) -> list[str]:
+    """The class members named in a medication list (each as the class spells it), sorted."""
+    given = {drug_key(m) for m in medications}
+    return sorted(m for m in members if drug_key(m) in given)
 
 
 def class_members(kb: KnowledgeBase, class_name: str) -> frozenset[str]:

@@ -14,7 +14,7 @@ from her2kit.assessment import Finding
 from her2kit.case import Case
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import Indication, SafetyGate
-from her2kit.match.history import TreatmentHistory, class_members
+from her2kit.match.history import TreatmentHistory, class_members, medication_hits
 
 
 def _source(kb: KnowledgeBase, gate: SafetyGate) -> str:
@@ -30,7 +30,7 @@ def gate_findings(case: Case, agents: list[str], kb: KnowledgeBase) -> tuple[lis
     cautions: list[Finding] = []
     contraindications: list[Finding] = []
     patient = case.patient
-    medications = {" ".join(m.lower().split()) for m in case.medications}
+    medications = list(case.medications)
     asked_lvef = asked_pregnancy = False
     for gate in kb.safety_gates.values():
         if not set(gate.agents) & set(agents):
@@ -86,7 +86,7 @@ def gate_findings(case: Case, agents: list[str], kb: KnowledgeBase) -> tuple[lis
         elif gate.condition == "interacting-medication" and medications:
             for class_id in gate.drug_classes:
                 drug_class = kb.drug_classes[class_id]
-                hits = sorted(medications & class_members(kb, drug_class.name))
+                hits = medication_hits(medications, class_members(kb, drug_class.name))
                 if hits:
                     target.append(
                         Finding(

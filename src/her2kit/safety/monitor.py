@@ -30,7 +30,7 @@ from typing import Literal
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase, default_kb
 from her2kit.kb.schema import MissedDoseRule, Regimen
-from her2kit.match.history import class_members
+from her2kit.match.history import class_members, medication_hits
 from her2kit.safety.cardiac import (
     CardiacState,
     cardiac_rules_for,
@@ -161,8 +161,12 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
     if len(tables) > 1:
         state.needs.append("setting (early or metastatic): the label's LVEF rules differ by setting")
         if course.baseline_lvef is None and all(t.baseline_required for t in tables):
-            state.needs.append("a baseline LVEF (every LVEF table of the label requires one before treatment)")
-        readings = "the LVEF readings cannot be judged" if course.lvef else "the course has no LVEF reading yet"
+            state.needs.append(
+                "a baseline LVEF (every LVEF table of the label requires one before treatment)"
+            )
+        readings = (
+            "the LVEF readings cannot be judged" if course.lvef else "the course has no LVEF reading yet"
+        )
         state.fire(
             "hold",
             tables[0].id,
@@ -341,7 +345,7 @@ def _treatment_day(course: Course, date: dt.date) -> int:
 
 
 def _interactions(course: Course, agent_id: str, kb: KnowledgeBase, state: State) -> None:
-    medications = {" ".join(m.lower().split()) for m in course.medications}
+    medications = list(course.medications)
     if not medications:
         return
     for gate in kb.safety_gates.values():
@@ -349,7 +353,7 @@ def _interactions(course: Course, agent_id: str, kb: KnowledgeBase, state: State
             continue
         for class_id in gate.drug_classes:
             drug_class = kb.drug_classes[class_id]
-            hits = sorted(medications & class_members(kb, drug_class.name))
+            hits = medication_hits(medications, class_members(kb, drug_class.name))
             if hits:
                 text = f"{', '.join(hits)} ({drug_class.name}): {gate.text}"
                 state.steps.append(
