@@ -77,3 +77,10 @@ def test_unknown_schedule(kb: KnowledgeBase) -> None:
     with pytest.raises(InvalidInput) as info:
         select_regimen(kb, "trastuzumab", schedule="monthly")
     assert info.value.field == "schedule"
+
+
+def test_weight_banded_dosing_without_a_weight_asks_for_it(kb: KnowledgeBase) -> None:
+    with pytest.raises(InvalidInput) as info:
+        select_regimen(kb, "zongertinib")
+    assert info.value.field == "weight"
+    assert "90 kg" in str(info.value)

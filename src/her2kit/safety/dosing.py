@@ -103,6 +103,28 @@ def select_regimen(
             and (r.max_weight_kg is None or weight_kg < r.max_weight_kg)
         ]
         candidates = banded or candidates
+    if len(candidates) > 1 and weight_kg is None and any(
+        r.min_weight_kg is not None or r.max_weight_kg is not None for r in candidates
+    ):
+        bands = "; ".join(
+            f"{r.id}: "
+            + " and ".join(
+                x
+                for x in (
+                    f"≥ {r.min_weight_kg:g} kg" if r.min_weight_kg is not None else "",
+                    f"< {r.max_weight_kg:g} kg" if r.max_weight_kg is not None else "",
+                )
+                if x
+            )
+            for r in candidates
+            if r.min_weight_kg is not None or r.max_weight_kg is not None
+        )
+        raise InvalidInput(
+            "weight",
+            None,
+            "a body weight: the label's dose depends on it",
+            hint=f"weight bands: {bands}",
+        )
     if len(candidates) > 1:
         # Prefer the general record over context-specific ones when nothing else decides.
         general = [r for r in candidates if not any(w in r.id for ws in CONTEXT_WORDS.values() for w in ws)]
