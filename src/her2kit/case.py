@@ -246,6 +246,8 @@ def _allowed_from(err: dict[str, Any]) -> str:
         return "a known key (this key is not part of the contract)"
     if err.get("type") == "missing":
         return "a value (this field is required)"
+    if str(err.get("type", "")).startswith(("date_", "datetime_")):
+        return "a date written YYYY-MM-DD (ISO 8601), e.g. 2026-03-31"
     for prefix in ("Input should be ", "Value error, "):
         if msg.startswith(prefix):
             return msg[len(prefix) :]

@@ -470,3 +470,11 @@ def test_interacting_medications_match_whatever_the_punctuation(spelling: str) -
     doc = course("tucatinib", doses=[{"date": day(-1), "mg": 300}], medications=[spelling])
     fired = {s.rule for s in monitor(parse_course(doc)).rationale}
     assert "gate:tucatinib-interacting-medication-inducers" in fired
+
+
+@pytest.mark.parametrize("bad", ["20/11/2026", "2026-13-01", "yesterday"])
+def test_a_badly_written_date_names_the_format(bad: str) -> None:
+    doc = course("T-DXd", indication="breast", today=bad)
+    with pytest.raises(InvalidInput, match="YYYY-MM-DD") as info:
+        parse_course(doc)
+    assert info.value.field == "today"

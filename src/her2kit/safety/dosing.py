@@ -103,8 +103,10 @@ def select_regimen(
             and (r.max_weight_kg is None or weight_kg < r.max_weight_kg)
         ]
         candidates = banded or candidates
-    if len(candidates) > 1 and weight_kg is None and any(
-        r.min_weight_kg is not None or r.max_weight_kg is not None for r in candidates
+    if (
+        len(candidates) > 1
+        and weight_kg is None
+        and any(r.min_weight_kg is not None or r.max_weight_kg is not None for r in candidates)
     ):
         bands = "; ".join(
             f"{r.id}: "
