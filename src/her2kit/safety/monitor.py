@@ -272,7 +272,7 @@ def _next_dose(
         late = f"Dose {delay} day{'s' if delay != 1 else ''} late ({gap} days since the last dose)"
         if state.resumed:
             # The gap came from a hold in this replay: the resumption rule above sets the dose level.
-            late += " after the hold above; its resumption dose applies"
+            late += " after the hold above"
         if reload and regimen.loading_dose is not None:
             kind = "loading"
             why = "; ".join(f"{m.condition}: {m.action}" for m in applicable if m.reload)
@@ -281,15 +281,14 @@ def _next_dose(
             # The label's own missed-dose words for this delay (an oral daily drug is not "given as soon as
             # possible"); all of them when none states bounds that fit.
             rules = "; ".join(f"{m.condition}: {m.action}" for m in (applicable or regimen.missed_dose))
-            state.steps.append(
-                Step(
-                    rule=regimen.id,
-                    text=f"{late}: {rules}"
-                    if rules
-                    else f"{late}: the knowledge base has no missed-dose rule for this regimen; ask the prescriber.",
-                    source=source,
-                )
+            text = (
+                f"{late}: {rules}"
+                if rules
+                else f"{late}: the knowledge base has no missed-dose rule for this regimen; ask the prescriber."
             )
+            if state.resumed:
+                text += " The dose level is the one the resumption rule above sets."
+            state.steps.append(Step(rule=regimen.id, text=text, source=source))
     dose = (
         regimen.loading_dose
         if kind == "loading"
