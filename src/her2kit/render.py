@@ -190,6 +190,10 @@ def _flag(record: Any) -> list[str]:
     return []
 
 
+def _agent_names(kb: KnowledgeBase, agent_ids: list[str]) -> str:
+    return ", ".join(kb.agents[a].name if a in kb.agents else a for a in agent_ids)
+
+
 def card(kb: KnowledgeBase, record: BaseModel) -> str:
     """A readable card for any knowledge-base record, with its references."""
     lines: list[str] = []
@@ -288,7 +292,7 @@ def card(kb: KnowledgeBase, record: BaseModel) -> str:
             f"  {record.text}",
         ]
     elif isinstance(record, AeRule):
-        agents = ", ".join(kb.agents[a].name if a in kb.agents else a for a in record.agents)
+        agents = _agent_names(kb, record.agents)
         lines += [
             f"{record.id}: {agents}, {record.term} {grade_range(record)}",
             f"  applies when: {rule_conditions(record)}",
@@ -301,7 +305,7 @@ def card(kb: KnowledgeBase, record: BaseModel) -> str:
             f"  label section: {record.label_section}",
         ]
     elif isinstance(record, CardiacMonitoring):
-        agents = ", ".join(kb.agents[a].name if a in kb.agents else a for a in record.agents)
+        agents = _agent_names(kb, record.agents)
         scope = f"{record.region} label" + (f", {record.setting} disease" if record.setting else "")
         lines += [
             f"{record.id}: LVEF rules for {agents} ({scope}), label section {record.label_section}",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -554,6 +554,10 @@ AeTerm = Literal[
 ]
 
 
+LiverTest = Literal["alt", "ast", "bilirubin"]
+LIVER_TESTS: Final = get_args(LiverTest)
+
+
 class ConcurrentLab(BaseModel):
     """A second laboratory value a label row also requires (e.g. transaminases > 3 x ULN *with* total
     bilirubin > 2 x ULN): a value of ``test`` dated within the event (onset to resolution, or to today) above
@@ -561,7 +565,7 @@ class ConcurrentLab(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    test: Literal["alt", "ast", "bilirubin"]
+    test: LiverTest
     above_uln: float = Field(gt=0)
 
 
@@ -660,7 +664,7 @@ class AeRule(Record):
             )
         if self.with_lab is not None and self.with_lab.test == self.term:
             raise ValueError("with_lab must name a test other than the rule's own term")
-        if self.value_uln is not None and self.term not in ("alt", "ast", "bilirubin"):
+        if self.value_uln is not None and self.term not in LIVER_TESTS:
             raise ValueError("value_uln is for the liver tests alt, ast and bilirubin")
         return self
 

@@ -25,6 +25,17 @@ def _source(kb: KnowledgeBase, gate: SafetyGate) -> str:
     return f"{title} label, section {gate.label_section} ({ref_id}{revised})"
 
 
+def interactions(kb: KnowledgeBase, gate: SafetyGate, medications: list[str]) -> list[tuple[str, str]]:
+    """For an interacting-medication gate: (drug class id, text) for each of its classes the medications name."""
+    out: list[tuple[str, str]] = []
+    for class_id in gate.drug_classes:
+        drug_class = kb.drug_classes[class_id]
+        hits = medication_hits(medications, class_members(kb, drug_class.name))
+        if hits:
+            out.append((class_id, f"{', '.join(hits)} ({drug_class.name}): {gate.text}"))
+    return out
+
+
 def gate_findings(case: Case, agents: list[str], kb: KnowledgeBase) -> tuple[list[Finding], list[Finding]]:
     """Cautions and contraindications from the safety gates of these agent ids."""
     cautions: list[Finding] = []
@@ -84,17 +95,10 @@ def gate_findings(case: Case, agents: list[str], kb: KnowledgeBase) -> tuple[lis
                     )
                 )
         elif gate.condition == "interacting-medication" and medications:
-            for class_id in gate.drug_classes:
-                drug_class = kb.drug_classes[class_id]
-                hits = medication_hits(medications, class_members(kb, drug_class.name))
-                if hits:
-                    target.append(
-                        Finding(
-                            code=f"interaction-{class_id.removeprefix('class:')}",
-                            text=f"{', '.join(hits)} ({drug_class.name}): {gate.text}",
-                            source=source,
-                        )
-                    )
+            target.extend(
+                Finding(code=f"interaction-{class_id.removeprefix('class:')}", text=text, source=source)
+                for class_id, text in interactions(kb, gate, medications)
+            )
     return cautions, contraindications
 
 

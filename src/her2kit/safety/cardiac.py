@@ -87,7 +87,6 @@ class CardiacState:
     periods: list[tuple[dt.date, dt.date | None]] = field(default_factory=list)  # LVEF holds: start, end
     last_band: LvefBand | None = None
     last_reading: LvefReading | None = None
-    discontinued: bool = False
 
 
 def evaluate_cardiac(
@@ -112,7 +111,6 @@ def evaluate_cardiac(
         chf_bands = [b for b in rules.bands if b.symptomatic_chf]
         for band in chf_bands:
             state.fire(band.action, rules.id, f"Symptomatic heart failure: {band.text}", source, refs)
-            cardiac.discontinued = band.action == "discontinue"
     readings = sorted(course.lvef, key=lambda r: (r.date, r is not baseline))
     last_dose = max((d.date for d in course.doses), default=None)
     lln = course.lvef_lower_limit_normal
@@ -158,8 +156,7 @@ def evaluate_cardiac(
                 pending = last_dose is None or reading.date >= last_dose
                 if not pending:
                     reduce_by = 0
-                if cardiac.holding_since is not None:
-                    cardiac.periods.append((cardiac.holding_since, reading.date))
+                cardiac.periods.append((cardiac.holding_since, reading.date))
                 cardiac.holding_since = None
                 cardiac.holding_band = None
                 state.resumed = state.resumed or pending
@@ -221,12 +218,10 @@ def evaluate_cardiac(
     if cardiac.holding_since is not None:
         cardiac.periods.append((cardiac.holding_since, None))
     if stop is not None:
-        cardiac.discontinued = True
         state.fire("discontinue", rules.id, stop, source, refs)
     elif cardiac.holding_since is not None:
         weeks = (course.today - cardiac.holding_since).days / 7
         if rules.persistent_decline_weeks is not None and weeks > rules.persistent_decline_weeks:
-            cardiac.discontinued = True
             state.fire(
                 "discontinue",
                 rules.id,
@@ -284,9 +279,6 @@ def _baseline_gates(course: Course, baseline: LvefReading, kb: KnowledgeBase, st
             )
 
 
-# ----------------------------------------------------------------------------------------------- AEs and labs
-
-
 def no_lvef_table(course: Course, agent: str, state: State) -> None:
     """LVEF information for an agent whose label table is not in the knowledge base: never judged silently."""
     if course.symptomatic_heart_failure:
@@ -331,12 +323,3 @@ def next_lvef_due(
             f"routine interval of {rules.interval_weeks:g} weeks after the reading of {last.date} [{rules.id}]",
         )
     return None, f"as clinically indicated: the label gives no fixed interval [{rules.id}]"
-    if course.baseline_lvef is None:
-        return course.today
-    last = cardiac.last_reading or course.baseline_lvef
-    band = cardiac.holding_band or cardiac.last_band
-    if band is not None and band.recheck_weeks is not None:
-        return last.date + dt.timedelta(weeks=band.recheck_weeks)
-    if rules.interval_weeks is not None:
-        return last.date + dt.timedelta(weeks=rules.interval_weeks)
-    return None

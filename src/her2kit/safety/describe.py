@@ -51,7 +51,7 @@ def rule_action(rule: AeRule) -> str:
     return "continue (no dose modification)" if rule.action == "continue" else rule.action
 
 
-def _range(name: str, low: float | None, high: float | None, unit: str) -> str:
+def half_open(name: str, low: float | None, high: float | None, unit: str) -> str:
     """A half-open range in words: ``name ≥ low and < high unit``."""
     parts = ([f"≥ {low:g}"] if low is not None else []) + ([f"< {high:g}"] if high is not None else [])
     return f"{name} {' and '.join(parts)}{unit}"
@@ -61,11 +61,11 @@ def band_bounds(band: LvefBand) -> str:
     """An LVEF band's criteria in words (LVEF min inclusive / max exclusive, as the knowledge base stores them)."""
     parts = []
     if band.lvef_min is not None or band.lvef_max is not None:
-        parts.append(_range("LVEF", band.lvef_min, band.lvef_max, "%"))
+        parts.append(half_open("LVEF", band.lvef_min, band.lvef_max, "%"))
     if band.below_lln is not None:
         parts.append("below LLN" if band.below_lln else "not below LLN")
     if band.decline_min is not None or band.decline_max is not None:
-        parts.append(_range("decrease from baseline", band.decline_min, band.decline_max, " points"))
+        parts.append(half_open("decrease from baseline", band.decline_min, band.decline_max, " points"))
     if band.symptomatic_chf is not None:
         parts.append("symptomatic CHF" if band.symptomatic_chf else "no symptomatic CHF")
     return ", ".join(parts) or "any reading"

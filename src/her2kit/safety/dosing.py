@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import Quantity, Regimen, Region
+from her2kit.safety.describe import half_open
 from her2kit.safety.regions import in_region
 
 SCHEDULES = {
@@ -103,23 +104,10 @@ def select_regimen(
             and (r.max_weight_kg is None or weight_kg < r.max_weight_kg)
         ]
         candidates = banded or candidates
-    if (
-        len(candidates) > 1
-        and weight_kg is None
-        and any(r.min_weight_kg is not None or r.max_weight_kg is not None for r in candidates)
-    ):
+    by_weight = [r for r in candidates if r.min_weight_kg is not None or r.max_weight_kg is not None]
+    if len(candidates) > 1 and weight_kg is None and by_weight:
         bands = "; ".join(
-            f"{r.id}: "
-            + " and ".join(
-                x
-                for x in (
-                    f"≥ {r.min_weight_kg:g} kg" if r.min_weight_kg is not None else "",
-                    f"< {r.max_weight_kg:g} kg" if r.max_weight_kg is not None else "",
-                )
-                if x
-            )
-            for r in candidates
-            if r.min_weight_kg is not None or r.max_weight_kg is not None
+            f"{r.id}: {half_open('weight', r.min_weight_kg, r.max_weight_kg, ' kg')}" for r in by_weight
         )
         raise InvalidInput(
             "weight",

@@ -2,9 +2,10 @@
 
 A row matches on term, CTCAE grade, and the conditions the label states (setting, region, how long the event has
 lasted, complicating features, persistence despite treatment, occurrence). When the course does not record a
-condition a row depends on, the most cautious row applies and the condition is asked for. An agent's "other
-adverse reactions" row covers terms without a rule of their own; an unresolved grade >= 3 event with no rule at all
-holds the dose (``knowledge-base-gap``).
+condition a row depends on, the most cautious row applies and the condition is asked for; a row that needs a
+value the course does not give (the dose level at onset, a concomitant laboratory value) holds the dose and asks for
+it. An agent's "other adverse reactions" row covers terms, or grades of a term, without a row of their own; an
+unresolved grade >= 3 event with no rule at all holds the dose (``knowledge-base-gap``).
 """
 
 from __future__ import annotations
@@ -209,9 +210,8 @@ def _applies(rule: AeRule, event: AdverseEventEntry, ctx: EventContext) -> bool 
     return None if None in met else True
 
 
-def _unrecorded(rule: AeRule, event: AdverseEventEntry, ctx: EventContext) -> list[str]:
+def _unrecorded(rule: AeRule, event: AdverseEventEntry, conditions: dict[str, bool | None]) -> list[str]:
     """The conditions of the chosen rule (other than the event's features) that the course does not record."""
-    conditions = _conditions(rule, event, ctx)
     missing: list[str] = []
     if "at_lowest_dose" in conditions and conditions["at_lowest_dose"] is None:
         missing.append(
@@ -232,19 +232,16 @@ def _unrecorded(rule: AeRule, event: AdverseEventEntry, ctx: EventContext) -> li
     return missing
 
 
+def _rows_for_grade(rules: list[AeRule], term: str, grade: int) -> list[AeRule]:
+    return [r for r in rules if r.term == term and r.grade_min <= grade <= r.grade_max]
+
+
 def _matching_rules(rules: list[AeRule], event: AdverseEventEntry, ctx: EventContext) -> list[AeRule]:
     """The agent's rules for the event's term, grade, duration and conditions; the label's "other adverse
     reactions" rules when the agent has no rule of its own for the term at this grade. Rules that depend on
     something the course does not record stay in (the caller applies the most cautious and asks for it)."""
-    own_grade = any(r.term == event.term and r.grade_min <= event.grade <= r.grade_max for r in rules)
-    term = event.term if own_grade else "other"
-    return [
-        r
-        for r in rules
-        if r.term == term
-        and r.grade_min <= event.grade <= r.grade_max
-        and _applies(r, event, ctx) is not False
-    ]
+    rows = _rows_for_grade(rules, event.term, event.grade) or _rows_for_grade(rules, "other", event.grade)
+    return [r for r in rows if _applies(r, event, ctx) is not False]
 
 
 def _occurrence(rule: AeRule, earlier: list[AdverseEventEntry]) -> int:
@@ -308,9 +305,7 @@ def evaluate_events(
                     [],
                 )
             else:
-                unmet = [
-                    r.id for r in rules if r.term == event.term and r.grade_min <= event.grade <= r.grade_max
-                ]
+                unmet = [r.id for r in _rows_for_grade(rules, event.term, event.grade)]
                 state.warnings.append(
                     f"{label}: the label's rows for this grade ({', '.join(unmet)}) apply only under conditions not "
                     "met here; no dose modification."
@@ -337,7 +332,8 @@ def evaluate_events(
                 f"{label}: the label has other rules for this grade ({', '.join(o.id for o in others)}) that depend "
                 f"on details the course does not record; the more conservative rule ({rule.id}) is applied."
             )
-        unrecorded = _unrecorded(rule, event, ctx)
+        unrecorded = _unrecorded(rule, event, _conditions(rule, event, ctx))
+        # Resolved before the last dose given: the team has already acted on it (no pending resumption step).
         managed = event.resolved is not None and last_dose is not None and event.resolved < last_dose
         if unrecorded and managed:
             state.warnings.append(
@@ -377,7 +373,7 @@ def evaluate_events(
                 f"{label}: {late}, later than the label's {rule.discontinue_if_not_resolved_within_days} days "
                 f"(limit {limit}). {rule.text}"
             )
-            if recovered_on is not None and last_dose is not None and recovered_on < last_dose:
+            if recovered_on is not None and managed:
                 state.warnings.append(
                     f"{text} Dosing was resumed after that recovery; the label says to discontinue — check."
                 )
@@ -405,8 +401,6 @@ def evaluate_events(
             )
             continue
         assert event.resolved is not None
-        # Resolved: a reduction is still to apply if it resolved after the last dose given.
-        pending = last_dose is None or event.resolved >= last_dose
         reduce_by = rule.reduce_levels_on_resume
         days = (event.resolved - event.onset).days
         # The resolution window counts from when the row began to apply (e.g. "lasting 5 days or longer").
@@ -414,7 +408,7 @@ def evaluate_events(
         if rule.resolve_within_days is not None and window_days > rule.resolve_within_days:
             reduce_by = max(reduce_by, rule.reduce_levels_if_resolved_later or 0)
         timing = f"resolved {event.resolved} ({days} days after onset)"
-        if pending and rule.action in ("hold", "reduce"):
+        if not managed and rule.action in ("hold", "reduce"):
             state.reductions += reduce_by
             state.resumed = True
             what = f"resume {'at a dose reduced by ' + str(reduce_by) + ' level(s)' if reduce_by else 'at the same dose'}"

@@ -30,7 +30,7 @@ from typing import Literal
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase, default_kb
 from her2kit.kb.schema import MissedDoseRule, Regimen
-from her2kit.match.history import class_members, medication_hits
+from her2kit.match.safety import interactions
 from her2kit.safety.cardiac import (
     CardiacState,
     cardiac_rules_for,
@@ -76,30 +76,30 @@ def _dose_level(regimen: Regimen, course: Course, dose: DoseGiven) -> tuple[int,
     return min(candidates, key=lambda c: abs(c[1] - dose.mg))
 
 
-def _infer_level(regimen: Regimen, course: Course, state: State) -> tuple[int, bool]:
-    """The dose level of the last dose given (and whether it was a loading dose)."""
+def _infer_level(regimen: Regimen, course: Course, state: State) -> int:
+    """The dose level of the last dose given (a loading dose is level 0)."""
     if not course.doses:
-        return 0, False
+        return 0
     last = max(course.doses, key=lambda d: d.date)
-    level, mg, loading = _dose_level(regimen, course, last)
+    level, mg, _ = _dose_level(regimen, course, last)
     if abs(mg - last.mg) > DOSE_MATCH_TOLERANCE * mg:
         weight = course.weight_on(last.date)
         state.warnings.append(
             f"The last dose ({last.mg:g} mg on {last.date}) matches no label dose level at {weight or '?'} kg; "
             f"taken as level {level} ({mg:g} mg), the nearest."
         )
-    return level, loading
+    return level
 
 
 def _at_lowest_level(regimen: Regimen, course: Course) -> Callable[[dt.date], bool | None]:
     """Whether the dose a patient was on at a date was the lowest level of the label's reduction ladder: the last
     dose given on or before the date, else (an event before the first dose on record) the first dose on record.
     No dose on record: not on the lowest level. None when the label gives no ladder."""
-    lowest = min((lvl.level for lvl in levels(regimen)), default=None)
+    if not regimen.dose_levels:
+        return lambda date: None
+    lowest = min(lvl.level for lvl in regimen.dose_levels)
 
     def at(date: dt.date) -> bool | None:
-        if not regimen.dose_levels or lowest is None:
-            return None
         if not course.doses:
             return False
         before = [d for d in course.doses if d.date <= date]
@@ -187,7 +187,7 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
     )
     _interactions(course, agent.id, kb, state)
 
-    level, last_was_loading = _infer_level(regimen, course, state)
+    level = _infer_level(regimen, course, state)
     ladder = levels(regimen)
     lowest = min(lvl.level for lvl in ladder)
     new_level = level - state.reductions
@@ -218,7 +218,7 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
         action = "resume"
     next_dose = None
     if action in ("continue", "resume", "reduce"):
-        next_dose = _next_dose(regimen, course, new_level, last_dose, last_was_loading, state, kb)
+        next_dose = _next_dose(regimen, course, new_level, last_dose, state, kb)
     lvef_due, lvef_basis = next_lvef_due(course, cardiac_rules, cardiac)
     if len(tables) > 1:
         lvef_basis = (
@@ -250,7 +250,6 @@ def _next_dose(
     course: Course,
     level: int,
     last_dose: dt.date | None,
-    last_was_loading: bool,
     state: State,
     kb: KnowledgeBase,
 ) -> NextDose:
@@ -326,7 +325,6 @@ def _next_dose(
     mg = amount_mg(dose, weight)
     if regimen.max_dose is not None:
         mg = min(mg, amount_mg(regimen.max_dose, weight))
-    del last_was_loading
     return NextDose(date=date, mg=mg, kind=kind, dose_level=0 if kind == "loading" else level)
 
 
@@ -344,20 +342,15 @@ def _treatment_day(course: Course, date: dt.date) -> int:
 
 
 def _interactions(course: Course, agent_id: str, kb: KnowledgeBase, state: State) -> None:
-    medications = list(course.medications)
-    if not medications:
+    if not course.medications:
         return
     for gate in kb.safety_gates.values():
         if gate.condition != "interacting-medication" or agent_id not in gate.agents:
             continue
-        for class_id in gate.drug_classes:
-            drug_class = kb.drug_classes[class_id]
-            hits = medication_hits(medications, class_members(kb, drug_class.name))
-            if hits:
-                text = f"{', '.join(hits)} ({drug_class.name}): {gate.text}"
-                state.steps.append(
-                    Step(rule=gate.id, text=text, source=source_text(kb, gate.references, gate.label_section))
-                )
-                state.references.extend(gate.references)
-                if gate.severity == "contraindication":
-                    state.warnings.append(f"Interaction to avoid: {text}")
+        for _, text in interactions(kb, gate, course.medications):
+            state.steps.append(
+                Step(rule=gate.id, text=text, source=source_text(kb, gate.references, gate.label_section))
+            )
+            state.references.extend(gate.references)
+            if gate.severity == "contraindication":
+                state.warnings.append(f"Interaction to avoid: {text}")
