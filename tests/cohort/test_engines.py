@@ -99,9 +99,11 @@ def test_all_input_formats_give_the_same_output(tmp_path: Path) -> None:
     assert out["p1"]["her2_result"] == "positive"
     assert out["p1"]["eligible"]
     assert (out["p2"]["her2_category"], out["p2"]["ish_group"]) == ("HER2-low", 4)
-    assert "ind:trastuzumab-deruxtecan-breast-hr-positive-her2-low-ultralow" in out["p2"]["eligible"]
+    assert "ind:trastuzumab-deruxtecan-breast-hr-positive-her2-low-ultralow" in out["p2"]["eligible"].split(
+        ";"
+    )
     assert out["p3"]["her2_category"] == "HER2-ultralow"
-    assert out["p3"]["eligible"] == []
+    assert out["p3"]["eligible"] == ""  # valid, nothing met (an error row has null)
     assert out["p4"]["her2_result"] == "positive"
     assert out["p4"]["ish_group"] is None
     for bad in ("p5", "p6", "p7", "p8"):
@@ -187,10 +189,10 @@ def test_user_mapping_file(tmp_path: Path) -> None:
     out = {r["id"]: r for r in pl.read_parquet(tmp_path / "o.parquet").iter_rows(named=True)}
     assert out["A"]["her2_result"] == "positive"
     assert (out["B"]["her2_result"], out["B"]["ish_group"]) == ("positive", 1)  # 156/20 = 7.8, 60/20 = 3.0
-    assert any("read as signal totals over 20" in r for r in out["B"]["reasons"])
+    assert any("read as signal totals over 20" in r for r in out["B"]["reasons"].split(" | "))
     assert out["C"]["her2_result"] == "indeterminate"  # totals without a cell count: copies left out
-    assert any("no cell count" in r for r in out["C"]["reasons"])
-    assert any("is text" in r for r in out["D"]["reasons"])
+    assert any("no cell count" in r for r in out["C"]["reasons"].split(" | "))
+    assert any("is text" in r for r in out["D"]["reasons"].split(" | "))
 
 
 TCGA = Path(__file__).resolve().parents[3] / "shared" / "data" / "tcga-brca" / "clinical_patient_brca.tsv"
@@ -256,4 +258,19 @@ def test_parquet_output_dictionary_pages_only_for_decision_columns(tmp_path: Pat
         if group.column(i).has_dictionary_page
     }
     assert dictionary == set(PARQUET_DICTIONARY_COLUMNS)
-    assert parquet.schema_arrow.field("reasons").type == pa.list_(pa.string())
+    for name in ("eligible", "reasons"):
+        assert parquet.schema_arrow.field(name).type == pa.string()
+
+
+def test_joined_text_columns_split_back_without_ambiguity() -> None:
+    """No indication id contains the ';' separator and no single reason contains ' | '."""
+    from her2kit.cohort.columns import ELIGIBLE_SEPARATOR, REASONS_SEPARATOR
+    from her2kit.cohort.kernel import decision_table
+
+    table = decision_table()
+    ids = table.get_column("eligible").explode().drop_nulls().unique().to_list()
+    reasons = table.get_column("reasons").explode().drop_nulls().unique().to_list()
+    assert ids
+    assert reasons
+    assert not [i for i in ids if ELIGIBLE_SEPARATOR in i]
+    assert not [r for r in reasons if REASONS_SEPARATOR in r]

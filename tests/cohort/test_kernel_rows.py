@@ -42,8 +42,8 @@ def test_bad_row_has_error_and_stays(row: dict[str, Any], field: str) -> None:
     bad = out.row(1, named=True)
     assert bad["error"].startswith(field + ":"), bad["error"]
     assert bad["her2_result"] is None
-    assert bad["eligible"] == []
-    assert bad["reasons"] == []
+    assert bad["eligible"] is None
+    assert bad["reasons"] is None
 
 
 def test_text_columns_and_numbers_as_text() -> None:
@@ -62,16 +62,18 @@ def test_integer_ihc_scores_and_empty_strings() -> None:
 
 def test_er_pr_words_and_eligibility() -> None:
     out = one(tumor_type="breast", setting="metastatic", ihc_score="1+", er="Positive", pr="negative")
-    assert "ind:trastuzumab-deruxtecan-breast-hr-positive-her2-low-ultralow" in out["eligible"]
+    assert "ind:trastuzumab-deruxtecan-breast-hr-positive-her2-low-ultralow" in out["eligible"].split(";")
     unknown = one(tumor_type="breast", setting="metastatic", ihc_score="1+", er="[Not Evaluated]")
-    assert "ind:trastuzumab-deruxtecan-breast-hr-positive-her2-low-ultralow" not in unknown["eligible"]
-    assert any("ER/PR not given" in r for r in unknown["reasons"])
-    assert any("not checked" in r for r in out["reasons"])
+    assert "ind:trastuzumab-deruxtecan-breast-hr-positive-her2-low-ultralow" not in unknown["eligible"].split(
+        ";"
+    )
+    assert any("ER/PR not given" in r for r in unknown["reasons"].split(" | "))
+    assert any("not checked" in r for r in out["reasons"].split(" | "))
 
 
 def test_notes_column_goes_to_reasons() -> None:
     out = one(tumor_type="breast", ihc_score="1+", notes="copies left out")
-    assert out["reasons"][-1] == "mapping: copies left out"
+    assert out["reasons"].split(" | ")[-1] == "mapping: copies left out"
 
 
 class FakeExtraction:
@@ -112,11 +114,16 @@ def test_report_rows_with_an_extractor() -> None:
     )
     out = {r["id"]: r for r in screen_frame(frame).iter_rows(named=True)}
     assert out["a"]["her2_result"] == "positive"
-    assert "the report says a HER2 result is pending (addendum or send-out)" in out["a"]["reasons"]
-    assert "extraction: ocr noise" in out["a"]["reasons"]
+    assert "the report says a HER2 result is pending (addendum or send-out)" in out["a"]["reasons"].split(
+        " | "
+    )
+    assert "extraction: ocr noise" in out["a"]["reasons"].split(" | ")
     assert out["a"]["eligible"]  # HR-positive from the report, HER2-positive, metastatic
     assert out["b"]["her2_result"] == "negative"  # the column (1+) wins over the report (3+)
-    assert any(r.startswith("conflict: ihc_score column 1+ vs report IHC 3+") for r in out["b"]["reasons"])
+    assert any(
+        r.startswith("conflict: ihc_score column 1+ vs report IHC 3+")
+        for r in out["b"]["reasons"].split(" | ")
+    )
     assert (out["c"]["her2_result"], out["c"]["ish_group"]) == ("positive", 1)
     assert out["d"]["her2_result"] == "equivocal"
 
@@ -125,7 +132,7 @@ def test_report_rows_without_an_extractor() -> None:
     kernel.set_extractor(None)
     out = one(tumor_type="breast", ihc_score="1+", report_text="HER2 3+")
     assert out["her2_result"] == "negative"
-    assert out["reasons"][-1].startswith("report_text not read")
+    assert out["reasons"].split(" | ")[-1].startswith("report_text not read")
 
 
 def test_extractor_failure_is_a_row_error() -> None:

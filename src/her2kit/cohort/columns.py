@@ -36,15 +36,20 @@ INPUT_COLUMNS: Final[tuple[str, ...]] = (
     NOTES,
 )
 
-# Output: one row per input row, in input order.
+# Output: one row per input row, in input order. ``eligible`` and ``reasons`` are text: the indication ids
+# joined with ELIGIBLE_SEPARATOR ("" when none is met) and the reasons joined with REASONS_SEPARATOR; both
+# are null on an error row. Text, not list columns, because writing ~40 million list elements per
+# 10 million rows cost more than the whole rest of a screen (docs/architecture.md, "Cohort output").
+ELIGIBLE_SEPARATOR: Final = ";"
+REASONS_SEPARATOR: Final = " | "
 OUTPUT_SCHEMA: Final = pa.schema(
     [
         pa.field("id", pa.string()),
         pa.field("her2_result", pa.string()),
         pa.field("her2_category", pa.string()),
         pa.field("ish_group", pa.int32()),
-        pa.field("eligible", pa.list_(pa.string())),
-        pa.field("reasons", pa.list_(pa.string())),
+        pa.field("eligible", pa.string()),
+        pa.field("reasons", pa.string()),
         pa.field("error", pa.string()),
     ]
 )
@@ -53,8 +58,5 @@ OUTPUT_COLUMNS: Final[tuple[str, ...]] = tuple(OUTPUT_SCHEMA.names)
 # The same schema as a Spark DDL string (for ``DataFrame.mapInArrow``).
 SPARK_OUTPUT_DDL: Final = (
     "id string, her2_result string, her2_category string, ish_group int, "
-    "eligible array<string>, reasons array<string>, error string"
+    "eligible string, reasons string, error string"
 )
-
-# List columns in CSV output are joined with these separators.
-CSV_LIST_SEPARATOR: Final = {"eligible": ";", "reasons": " | "}

@@ -10,7 +10,6 @@ from types import TracebackType
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
@@ -25,8 +24,8 @@ PARQUET_WRITE_BATCH_ROWS = 65_536
 PARQUET_DICTIONARY_COLUMNS = (
     "her2_result",
     "her2_category",
-    "eligible.list.element",
-    "reasons.list.element",
+    "eligible",
+    "reasons",
 )
 
 
@@ -77,13 +76,6 @@ def to_output_table(frame: pl.DataFrame) -> pa.Table:
     return frame.select(cols.OUTPUT_COLUMNS).to_arrow().cast(cols.OUTPUT_SCHEMA)
 
 
-def _csv_ready(table: pa.Table) -> pa.Table:
-    for name, separator in cols.CSV_LIST_SEPARATOR.items():
-        index = table.schema.get_field_index(name)
-        table = table.set_column(index, name, pc.binary_join(table.column(name), separator))
-    return table
-
-
 class OutputWriter:
     """Writes output tables to .parquet or .csv in a background thread; the file appears on success only."""
 
@@ -107,13 +99,12 @@ class OutputWriter:
                 if self._error is not None:
                     continue
                 if self.kind == "csv":
-                    table = _csv_ready(table.cast(cols.OUTPUT_SCHEMA))
+                    table = table.cast(cols.OUTPUT_SCHEMA)
                 if writer is None:
                     writer = self._open(table.schema)
                 writer.write_table(table)
             if writer is None:
-                empty = cols.OUTPUT_SCHEMA.empty_table()
-                writer = self._open((_csv_ready(empty) if self.kind == "csv" else empty).schema)
+                writer = self._open(cols.OUTPUT_SCHEMA)
         except BaseException as exc:  # reported by close()
             self._error = exc
             while self._queue.get() is not None:
@@ -125,19 +116,21 @@ class OutputWriter:
     def _open(self, schema: pa.Schema) -> pq.ParquetWriter | pa_csv.CSVWriter:
         if self.kind == "csv":
             return pa_csv.CSVWriter(self.partial, schema)
-        # String views go to Parquet as plain UTF-8 byte arrays; without the stored Arrow schema every
-        # reader sees string / list<string> (the types of OUTPUT_SCHEMA). Dictionary pages only for the
-        # columns the kernel gathers from the decision table (list leaves are named by their Parquet
-        # path): trying a dictionary on 10 million unique ids, then falling back, cost a third of the write.
+        # String views and dictionary arrays go to Parquet as UTF-8 byte arrays; without the stored Arrow
+        # schema every reader sees the types of OUTPUT_SCHEMA (string, int32). Dictionary pages only for
+        # the columns the kernel gathers from the decision table: trying a dictionary on 10 million unique
+        # ids, then falling back, cost a third of the write.
         return pq.ParquetWriter(
             self.partial,
             schema,
             compression=PARQUET_COMPRESSION,
             use_dictionary=list(PARQUET_DICTIONARY_COLUMNS),
             store_schema=False,
-            write_statistics=["id", "her2_result", "her2_category", "ish_group", "error"],
-            # Larger write batches: fewer level-computation passes over the list columns (about 7% less
-            # writer CPU on the benchmark; pages still close at the default data-page size).
+            # Statistics where a reader can prune with them: ids, ISH groups, errors (every row group holds
+            # every HER2 result and category, so their min/max would cost time and prune nothing).
+            write_statistics=["id", "ish_group", "error"],
+            # Larger write batches than the default 1,024 rows: fewer passes per column (pages still close
+            # at the default data-page size).
             write_batch_size=PARQUET_WRITE_BATCH_ROWS,
         )
 

@@ -8,8 +8,10 @@ How a structured row is screened, without a Python loop over rows:
 1. **Normalise** the text columns exactly as the case model does: tumour type and IHC score go through
    :func:`her2kit.vocab.normalise_tumor_type` / :func:`~her2kit.vocab.normalise_ihc_score`, called once
    per *distinct* value per process (a registry has a handful); ER/PR and setting words through a fixed
-   table. Rows are coded by equality with the spellings already seen (no per-row hashing); a batch with a
-   new spelling finds its distinct values once with ``unique``. Empty strings are missing values.
+   table. Rows are coded by equality with the spellings already seen (no per-row hashing): a compiled
+   loop compares each row's Arrow string view with theirs (:mod:`her2kit.cohort.compiled`); a batch with
+   a new or long spelling is coded in Polars and finds its distinct values once with ``unique``. Empty
+   strings are missing values.
 2. **Validate** like the case model (:class:`her2kit.case.IshTest`): ratio 0–100, HER2 copies 0–200,
    CEP17 copies 0–100, CEP17 above 0 when HER2 copies are given, and a stated ratio within ±max(0.1, 5%)
    of HER2/CEP17. A bad row keeps its place and gets its reason in ``error``.
@@ -17,13 +19,15 @@ How a structured row is screened, without a Python loop over rows:
    no ratio; ratio only, ≥ 2.0 or not; dual-probe group 1–5 from the ratio and mean HER2 copies at 2.0,
    4.0 and 6.0) and hormone-receptor status. The effective ratio is the stated one, else HER2/CEP17
    rounded to two decimals as :attr:`her2kit.case.IshTest.effective_ratio` does — compared against the
-   exact double at which Python's ``round(q, 2)`` reaches 2.0.
+   exact double at which Python's ``round(q, 2)`` reaches 2.0. Steps 2 and 3 are one compiled pass.
 4. **Look up** result, category, ISH group, eligible indications and reasons in a decision table with
    one row per key (about 7,000). The table is built once per process by calling
    :func:`her2kit.status.interpret_her2` on a representative single IHC + dual-probe ISH for each
    (tumour type, IHC score, ISH state), and by evaluating the compiled indication criteria
    (:mod:`her2kit.cohort.eligibility`) over it. The guideline modules stay the single source of truth;
-   the differential test checks the partition against ``interpret_her2`` on generated rows.
+   the differential test checks the partition against ``interpret_her2`` on generated rows. The text
+   columns come out dictionary-encoded (one compiled gather of int32 indices per row), ``eligible`` and
+   ``reasons`` as joined text (:data:`her2kit.cohort.columns.OUTPUT_SCHEMA`).
 
 Rows with ``report_text`` are read with ``her2kit.extract.extract_report`` and interpreted one by one
 through ``interpret_her2`` (free text has no vectorised form); structured columns take precedence over
@@ -38,12 +42,14 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 from polars.expr.whenthen import ChainedThen, Then
 
 from her2kit.case import RATIO_TOLERANCE_ABS, RATIO_TOLERANCE_REL, IhcTest, IshTest
 from her2kit.cohort import columns as cols
+from her2kit.cohort import compiled
 from her2kit.cohort.eligibility import applies_to, compiled_indications, eligible_expr
 from her2kit.errors import InvalidInput
 from her2kit.status import interpret_her2
@@ -310,27 +316,77 @@ def _distinct(frame: pl.DataFrame, name: str) -> list[str]:
     return values
 
 
+# Per process and column: the known spellings that fit inline in an Arrow view, as a hash table of views.
+_VIEW_TABLES: dict[str, tuple[tuple[tuple[str, int], ...], compiled.ViewTable | None]] = {}
+
+
+def _view_table(name: str, known: dict[str, int]) -> compiled.ViewTable | None:
+    items = tuple(known.items())
+    cached = _VIEW_TABLES.get(name)
+    if cached is not None and cached[0] == items:
+        return cached[1]
+    rows = [(view, code) for value, code in items if (view := compiled.view_of(value)) is not None]
+    table = compiled.view_table(rows)
+    _VIEW_TABLES[name] = (items, table)
+    return table
+
+
+def _view_codes(name: str, text: pl.Series) -> pl.Series | None:
+    """The codes of a column by its string views (compiled); None when a row matches no known spelling."""
+    known = _KNOWN[name]
+    if not known or len(known) > KNOWN_LIMIT:
+        return None
+    table = _view_table(name, known)
+    if table is None:
+        return None
+    array = _single_chunk(text)
+    if not pa.types.is_string_view(array.type):
+        return None
+    views, validity, offset, has_nulls = compiled.string_views(array)
+    out = np.empty(len(array), dtype=np.int32)
+    table_lo, table_hi, table_code, multiplier, shift = table
+    unseen = compiled.view_codes(
+        views,
+        validity,
+        offset,
+        has_nulls,
+        table_lo,
+        table_hi,
+        table_code,
+        multiplier,
+        shift,
+        _missing_code(name),
+        out,
+    )
+    return None if unseen else pl.Series(name, out)
+
+
 def _all_codes(df: pl.DataFrame) -> list[pl.Series]:
     """The code of each value of each normalised text column (see :data:`CODE_VALUES`), by distinct value.
 
-    Registries repeat a handful of spellings: each column is coded by comparing with the spellings seen
-    before in this process (one parallel pass, no hashing); Python classifies each distinct value once.
-    A batch with a new spelling finds its distinct values with ``unique`` (hashing) and, while a column
-    has at most :data:`KNOWN_LIMIT` spellings, remembers them; beyond that it is mapped with
-    ``replace_strict``.
+    Registries repeat a handful of spellings. Each column is first coded by comparing each row's Arrow
+    string view with the views of the spellings seen before in this process (compiled, one pass). A column
+    where some row matches none (a new spelling, or one longer than 12 bytes) is coded by equality with
+    the known spellings in Polars; a batch with a new spelling finds its distinct values with ``unique``
+    (hashing) and, while a column has at most :data:`KNOWN_LIMIT` spellings, remembers them; beyond that
+    it is mapped with ``replace_strict``. Python classifies each distinct value once.
     """
     texts = {name: _as_text(df, name) for name in NORMALISERS}
-    present = pl.DataFrame([t.alias(n) for n, t in texts.items() if t is not None], height=df.height)
-    coded = pl.DataFrame(height=df.height)
-    if present.width:
-        fast = [n for n in present.columns if len(_KNOWN[n]) <= KNOWN_LIMIT]
-        coded = present.select(
-            _compare_codes(n, _KNOWN[n]) if n in fast else _hash_codes(n, _distinct(present, n))
+    fast: dict[str, pl.Series] = {}
+    for name, text in texts.items():
+        if text is not None and (codes := _view_codes(name, text)) is not None:
+            fast[name] = codes
+    rest = [t.alias(n) for n, t in texts.items() if t is not None and n not in fast]
+    if rest:
+        present = pl.DataFrame(rest)
+        comparable = [n for n in present.columns if len(_KNOWN[n]) <= KNOWN_LIMIT]
+        slow = present.select(
+            _compare_codes(n, _KNOWN[n]) if n in comparable else _hash_codes(n, _distinct(present, n))
             for n in present.columns
         )
-        unseen = [n for n in fast if bool((coded.get_column(n) == UNSEEN).any())]
+        unseen = [n for n in comparable if bool((slow.get_column(n) == UNSEEN).any())]
         if unseen:
-            rows = coded.select(pl.any_horizontal(pl.col(n) == UNSEEN for n in unseen)).to_series()
+            rows = slow.select(pl.any_horizontal(pl.col(n) == UNSEEN for n in unseen)).to_series()
             sub = present.filter(rows)
             distinct = sub.select(pl.col(n).drop_nulls().unique().implode() for n in unseen).row(0)
             replaced: list[pl.Expr] = []
@@ -342,11 +398,12 @@ def _all_codes(df: pl.DataFrame) -> list[pl.Series]:
                     replaced.append(_compare_codes(name, known))
                 else:
                     replaced.append(_hash_codes(name, _distinct(present, name)))
-            coded = coded.with_columns(present.select(replaced))
+            slow = slow.with_columns(present.select(replaced))
+        fast.update((name, slow.get_column(name)) for name in slow.columns)
     out: list[pl.Series] = []
     for name in NORMALISERS:
-        if name in coded.columns:
-            out.append(coded.get_column(name))
+        if name in fast:
+            out.append(fast[name])
         else:
             out.append(pl.repeat(_missing_code(name), df.height, dtype=pl.Int32, eager=True).alias(name))
     return out
@@ -365,8 +422,34 @@ def _number(df: pl.DataFrame, name: str) -> tuple[pl.Expr, pl.Expr]:
     return number, raw.is_not_null() & number.is_null()
 
 
+_SHAPE: Final = np.array([N_SETTING, N_IHC, N_ISH, N_HR], dtype=np.int64)
+_THRESHOLDS: Final = np.array(
+    [
+        RATIO_THRESHOLD,
+        COMPUTED_RATIO_THRESHOLD,
+        COPIES_LOW,
+        COPIES_HIGH,
+        RATIO_TOLERANCE_ABS,
+        RATIO_TOLERANCE_REL,
+    ],
+    dtype=np.float64,
+)
+_LIMITS: Final = np.array([LIMITS[name] for name in cols.NUMERIC_COLUMNS], dtype=np.float64)
+
+
+def _single_chunk(series: pl.Series) -> pa.Array:
+    array = series.rechunk().to_arrow(compat_level=pl.CompatLevel.newest())
+    assert isinstance(array, pa.Array)
+    return array
+
+
 def _prepare(df: pl.DataFrame) -> pl.DataFrame:
-    """Codes, numbers, validity flags and the decision key, one row per input row."""
+    """Codes, numbers, validity flags and the decision key, one row per input row.
+
+    Text is coded by :func:`_all_codes`; the numbers are read as Float64 (text parsed, with a flag for
+    text that is not a number); the compiled loop :func:`her2kit.cohort.compiled.decision_keys` then
+    validates each row and computes its key in one pass.
+    """
     codes = _all_codes(df)
     numbers = {name: _number(df, name) for name in cols.NUMERIC_COLUMNS}
     ident = _as_text(df, cols.ID)
@@ -383,64 +466,40 @@ def _prepare(df: pl.DataFrame) -> pl.DataFrame:
         ident.alias(cols.ID) if ident is not None else pl.lit(None, dtype=pl.String).alias(cols.ID),
         *codes,
     )
-    ratio, her2, cep17 = pl.col(cols.ISH_RATIO), pl.col(cols.HER2_COPIES), pl.col(cols.CEP17_COPIES)
-    bad_number = [
-        pl.col(f"_{name}_unparsed")
-        | pl.col(name).is_nan().fill_null(False)
-        | (pl.col(name) < 0).fill_null(False)
-        | (pl.col(name) > LIMITS[name]).fill_null(False)
-        for name in cols.NUMERIC_COLUMNS
+    height = df.height
+    floats = [compiled.float_values(_single_chunk(base.get_column(name))) for name in cols.NUMERIC_COLUMNS]
+    text_numbers = [
+        name for name in cols.NUMERIC_COLUMNS if name in df.columns and not df.schema[name].is_numeric()
     ]
-    computed = her2 / cep17
-    tolerance = pl.max_horizontal(pl.lit(RATIO_TOLERANCE_ABS), RATIO_TOLERANCE_REL * computed)
-    contradiction = (
-        ratio.is_not_null()
-        & her2.is_not_null()
-        & cep17.is_not_null()
-        & (cep17 != 0)
-        & ((computed - ratio).abs() > tolerance)
-    ).fill_null(False)
-    cep17_zero = ((cep17 == 0) & her2.is_not_null()).fill_null(False)
-    any_bad = pl.any_horizontal(
-        *(pl.col(name) < 0 for name in NORMALISERS), *bad_number, cep17_zero, contradiction
+    unparsed = (
+        np.stack([base.get_column(f"_{name}_unparsed").to_numpy() for name in cols.NUMERIC_COLUMNS])
+        if text_numbers
+        else np.zeros((3, 0), dtype=np.bool_)
     )
-    # ISH state (see ISH_STATES).
-    has_ish = ratio.is_not_null() | her2.is_not_null() | cep17.is_not_null()
-    pair = her2.is_not_null() & cep17.is_not_null() & (cep17 != 0)
-    has_ratio = ratio.is_not_null() | pair
-    amplified = (
-        pl.when(ratio.is_not_null())
-        .then(ratio >= RATIO_THRESHOLD)
-        .otherwise(computed >= COMPUTED_RATIO_THRESHOLD)
+    key = np.empty(height, dtype=np.uint32)
+    bad = np.empty(height, dtype=np.bool_)
+    tumor, setting, ihc, er, pr = (np.ascontiguousarray(code.to_numpy(), dtype=np.int32) for code in codes)
+    compiled.decision_keys(
+        tumor,
+        setting,
+        ihc,
+        er,
+        pr,
+        floats[0][0],
+        floats[1][0],
+        floats[2][0],
+        tuple(validity for _, validity, _, _ in floats),
+        np.array([offset for _, _, offset, _ in floats], dtype=np.int64),
+        np.array([has_nulls for _, _, _, has_nulls in floats], dtype=np.bool_),
+        unparsed,
+        _LIMITS,
+        _SHAPE,
+        _THRESHOLDS,
+        ERROR_KEY,
+        key,
+        bad,
     )
-    state = (
-        pl.when(~has_ish)
-        .then(0)
-        .when(~has_ratio)
-        .then(1)
-        .when(her2.is_null())
-        .then(pl.when(amplified).then(2).otherwise(3))
-        .when(amplified)
-        .then(pl.when(her2 >= COPIES_LOW).then(4).otherwise(5))
-        .when(her2 >= COPIES_HIGH)
-        .then(6)
-        .when(her2 >= COPIES_LOW)
-        .then(7)
-        .otherwise(8)
-    )
-    # Hormone receptor: positive if ER positive/low or PR positive; negative if both negative.
-    er, pr = pl.col(cols.ER), pl.col(cols.PR)
-    hr = pl.when(er.is_in([1, 2]) | (pr == 1)).then(1).when((er == 3) & (pr == 2)).then(2).otherwise(0)
-    key = (
-        ((pl.col(cols.TUMOR_TYPE) * N_SETTING + pl.col(cols.SETTING)) * N_IHC + pl.col(cols.IHC_SCORE))
-        * N_ISH
-        + state
-    ) * N_HR + hr
-    return base.with_columns(
-        _bad=any_bad,
-        _key=pl.when(any_bad).then(ERROR_KEY).otherwise(key).cast(pl.UInt32),
-        _hr=hr.cast(pl.Int32),
-    )
+    return base.with_columns(pl.Series("_bad", bad), pl.Series("_key", key))
 
 
 def _raw(df: pl.DataFrame, name: str) -> pl.Series:
@@ -667,34 +726,72 @@ def _eligibility_reasons(tumor: str, setting: str | None, hr: str | None, eligib
 OUTPUT_VALUE_COLUMNS: Final = ("her2_result", "her2_category", "ish_group", "eligible", "reasons")
 
 
-def _dictionary_leaves(array: pa.Array) -> pa.Array:
-    """The same values with string leaves dictionary-encoded (cheap to gather and to write)."""
-    if pa.types.is_list(array.type) or pa.types.is_large_list(array.type):
-        values = array.values.cast(pa.string()).dictionary_encode()
-        return pa.ListArray.from_arrays(array.offsets.cast(pa.int32()), values)
-    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
-        return array.cast(pa.string()).dictionary_encode()
-    return array
-
-
-@lru_cache(maxsize=2)
-def decision_arrays(dictionary: bool) -> dict[str, pa.Array]:
-    """The decision table as Arrow arrays: plain (OUTPUT_SCHEMA types) or with dictionary-encoded strings."""
-    table = (
-        decision_table()
-        .to_arrow()
-        .cast(pa.schema([cols.OUTPUT_SCHEMA.field(name) for name in OUTPUT_VALUE_COLUMNS]))
+def joined(eligible: pl.Expr, reasons: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """List-valued eligible ids and reasons as the output's text columns (see :data:`columns.OUTPUT_SCHEMA`)."""
+    return (
+        eligible.list.join(cols.ELIGIBLE_SEPARATOR).alias("eligible"),
+        reasons.list.join(cols.REASONS_SEPARATOR).alias("reasons"),
     )
-    arrays = {name: table.column(name).combine_chunks() for name in OUTPUT_VALUE_COLUMNS}
-    if dictionary:
-        arrays = {name: _dictionary_leaves(array) for name, array in arrays.items()}
-    return arrays
+
+
+class DecisionColumns:
+    """The decision table's output columns for a compiled gather: per decision key, one int32 per column.
+
+    For a text column ``codes[j, key]`` indexes ``dictionaries[j]`` (the column's distinct values); for
+    ``ish_group`` it is the group itself (``dictionaries[j]`` is None: a plain int32 column writes faster
+    than a dictionary-encoded one). -1 means null. The last key (the error key) is null everywhere.
+    """
+
+    def __init__(self) -> None:
+        table = decision_table()
+        error = pl.int_range(pl.len()) == ERROR_KEY
+        frame = table.select(
+            "her2_result",
+            "her2_category",
+            pl.col("ish_group").fill_null(-1),
+            *(
+                pl.when(error).then(None).otherwise(expr).alias(expr.meta.output_name())
+                for expr in joined(pl.col("eligible"), pl.col("reasons"))
+            ),
+        )
+        arrow = frame.to_arrow()
+        self.codes = np.empty((len(OUTPUT_VALUE_COLUMNS), frame.height), dtype=np.int32)
+        dictionaries: list[pa.Array | None] = []
+        for j, name in enumerate(OUTPUT_VALUE_COLUMNS):
+            column = arrow.column(name).combine_chunks().cast(cols.OUTPUT_SCHEMA.field(name).type)
+            if pa.types.is_string(column.type):
+                encoded = column.dictionary_encode()
+                self.codes[j] = encoded.indices.fill_null(-1).to_numpy()
+                dictionaries.append(encoded.dictionary)
+            else:
+                self.codes[j] = column.to_numpy()
+                dictionaries.append(None)
+        self.dictionaries: tuple[pa.Array | None, ...] = tuple(dictionaries)
+
+    def arrays(self, keys: np.ndarray) -> list[pa.Array]:
+        """The output value columns for rows with these keys (one compiled gather; text as dictionaries)."""
+        indices = np.empty((len(OUTPUT_VALUE_COLUMNS), len(keys)), dtype=np.int32)
+        compiled.gather(keys, self.codes, indices)
+        out: list[pa.Array] = []
+        for row, dictionary in zip(indices, self.dictionaries, strict=True):
+            null = row < 0
+            values = pa.array(row, mask=null) if null.any() else pa.array(row)
+            if dictionary is not None:
+                values = pa.DictionaryArray.from_arrays(values, dictionary, safe=False)
+            out.append(values)
+        return out
+
+
+@lru_cache(maxsize=1)
+def decision_columns() -> DecisionColumns:
+    """Built once per process (about 1 s, with the decision table)."""
+    return DecisionColumns()
 
 
 class Screened:
     """The kernel's result for one batch, with what the summary needs without re-reading the output."""
 
-    def __init__(self, table: pa.Table, keys: pl.Series, errors: pl.Series, reports: pl.DataFrame | None):
+    def __init__(self, table: pa.Table, keys: np.ndarray, errors: pl.Series, reports: pl.DataFrame | None):
         self.table = table  # output rows, in input order
         self.keys = keys  # decision key of each structured row (report rows excluded)
         self.errors = errors  # the error messages of the bad rows
@@ -704,23 +801,25 @@ class Screened:
 def screen(df: pl.DataFrame, *, dictionary: bool = False) -> Screened:
     """The kernel: screen a frame of registry rows. ``dictionary`` returns dictionary-encoded strings."""
     prepared = _prepare(df)
-    keys = prepared.get_column("_key")
+    keys = prepared.get_column("_key").to_numpy()
     bad = prepared.get_column("_bad")
     error = pl.repeat(None, df.height, dtype=pl.String, eager=True).alias("error")
     messages = pl.Series("error", [], dtype=pl.String)
     if bad.any():
         messages = _error_messages(df, prepared)
         error = error.scatter(bad.arg_true(), messages)
-    indices = keys.to_arrow()
-    arrays = decision_arrays(dictionary)
-    if dictionary:  # string views, no copy (the writer stores plain strings)
+    values = decision_columns().arrays(keys)
+    if dictionary:  # string views and dictionary arrays, no copy (the writer stores plain values)
         ident = prepared.get_column(cols.ID).to_arrow(compat_level=pl.CompatLevel.newest())
         errors = error.to_arrow(compat_level=pl.CompatLevel.newest())
     else:
         ident = prepared.get_column(cols.ID).to_arrow().cast(pa.string())
         errors = error.to_arrow().cast(pa.string())
-    columns = [ident, *(arrays[name].take(indices) for name in OUTPUT_VALUE_COLUMNS), errors]
-    table = pa.Table.from_arrays(columns, names=list(cols.OUTPUT_COLUMNS))
+        values = [
+            array.cast(array.type.value_type) if pa.types.is_dictionary(array.type) else array
+            for array in values
+        ]
+    table = pa.Table.from_arrays([ident, *values, errors], names=list(cols.OUTPUT_COLUMNS))
     reports = prepared.get_column("_has_report") & ~bad
     notes = _as_text(df, cols.NOTES)
     has_notes = notes is not None and bool(notes.is_not_null().any())
@@ -733,15 +832,11 @@ def screen(df: pl.DataFrame, *, dictionary: bool = False) -> Screened:
     if reports.any():
         plain = _screen_reports(df, prepared, plain, reports)
         report_rows = plain.filter(reports)
-        keys = keys.filter(~reports)
+        keys = keys[~reports.to_numpy()]
         messages = plain.get_column("error").filter(bad | reports).drop_nulls()
     if notes is not None and has_notes:
-        noted = notes.is_not_null()
         plain = plain.with_columns(
-            pl.when(noted)
-            .then(pl.col("reasons").list.concat(pl.concat_list(pl.lit("mapping: ") + notes)))
-            .otherwise(pl.col("reasons"))
-            .alias("reasons")
+            _append_reason(pl.col("reasons"), pl.lit("mapping: ") + notes, notes.is_not_null())
         )
         if report_rows is not None:
             report_rows = plain.filter(reports)
@@ -763,6 +858,20 @@ def screen_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     if table.num_rows == 0:
         return pa.RecordBatch.from_pylist([], schema=cols.OUTPUT_SCHEMA)
     return table.combine_chunks().to_batches()[0]
+
+
+def _append_reason(reasons: pl.Expr, reason: pl.Expr, where: pl.Expr | pl.Series) -> pl.Expr:
+    """``reasons`` with ``reason`` appended on the rows ``where`` holds (an error row's null becomes it)."""
+    return (
+        pl.when(where)
+        .then(
+            pl.when(reasons.is_null())
+            .then(reason)
+            .otherwise(pl.concat_str([reasons, pl.lit(cols.REASONS_SEPARATOR), reason]))
+        )
+        .otherwise(reasons)
+        .alias("reasons")
+    )
 
 
 # --------------------------------------------------------------------------- report rows (one by one)
@@ -867,12 +976,7 @@ def _screen_reports(
     extract = get_extractor()
     if extract is None:
         note = "report_text not read: her2kit.extract is not available; structured columns only"
-        return out.with_columns(
-            pl.when(reports)
-            .then(pl.col("reasons").list.concat(pl.lit([note], dtype=pl.List(pl.String))))
-            .otherwise(pl.col("reasons"))
-            .alias("reasons")
-        )
+        return out.with_columns(_append_reason(pl.col("reasons"), pl.lit(note), reports))
     rows = (
         prepared.with_columns(_report_text=df.get_column(cols.REPORT_TEXT).cast(pl.String))
         .select(
@@ -921,17 +1025,17 @@ def _screen_reports(
         "her2_result",
         "her2_category",
         "ish_group",
-        pl.when(failed).then(EMPTY_LIST).otherwise(pl.col("eligible")).alias("eligible"),
-        pl.when(failed)
-        .then(EMPTY_LIST)
-        .otherwise(
-            pl.col("_reasons").list.concat(
-                pl.when(pl.col("eligible").list.len() > 0)
-                .then(pl.lit(["eligibility is biomarker-level; history criteria are not checked"]))
-                .otherwise(EMPTY_LIST)
+        *(
+            pl.when(failed).then(None).otherwise(expr).alias(expr.meta.output_name())
+            for expr in joined(
+                pl.col("eligible"),
+                pl.col("_reasons").list.concat(
+                    pl.when(pl.col("eligible").list.len() > 0)
+                    .then(pl.lit(["eligibility is biomarker-level; history criteria are not checked"]))
+                    .otherwise(EMPTY_LIST)
+                ),
             )
-        )
-        .alias("reasons"),
+        ),
         "error",
     )
     indexed = out.with_row_index("_i")

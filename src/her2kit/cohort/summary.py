@@ -6,7 +6,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
+
+from her2kit.cohort import columns as cols
 
 TARGETABLE = ("HER2-positive", "HER2-low", "HER2-ultralow")
 
@@ -66,7 +70,7 @@ class SummaryBuilder:
             errors=pl.col("error").is_not_null().sum(),
             determined=pl.col("her2_result").is_in(["positive", "negative"]).sum(),
             targetable=pl.col("her2_category").is_in(list(TARGETABLE)).sum(),
-            eligible=(pl.col("eligible").list.len() > 0).sum(),
+            eligible=(pl.col("eligible").str.len_bytes() > 0).sum(),
         ).row(0, named=True)
         self.errors += int(stats["errors"])
         self.determined += int(stats["determined"])
@@ -82,14 +86,17 @@ class SummaryBuilder:
                 counter[str(value) if value is not None else "none"] += int(count)
         if stats["errors"]:
             self.add_errors(frame.get_column("error").drop_nulls())
-        exploded = frame.select(pl.col("eligible").explode().drop_nulls())
+        exploded = frame.select(pl.col("eligible").str.split(cols.ELIGIBLE_SEPARATOR).explode()).filter(
+            pl.col("eligible") != ""
+        )
         for value, count in exploded.to_series().value_counts().iter_rows():
             self.by_indication[str(value)] += int(count)
 
-    def add_keys(self, keys: pl.Series) -> None:
+    def add_keys(self, keys: npt.NDArray[np.uint32]) -> None:
         """Count structured rows by decision key; the key decides everything but the error text."""
-        for key, count in keys.value_counts().iter_rows():
-            self.key_counts[int(key)] += int(count)
+        counts = np.bincount(keys)
+        for key in np.flatnonzero(counts):
+            self.key_counts[int(key)] += int(counts[key])
 
     def add_errors(self, messages: pl.Series) -> None:
         fields = messages.str.extract(r"^([^:]+):", 1)
