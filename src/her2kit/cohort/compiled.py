@@ -50,12 +50,24 @@ def view_of(value: str) -> tuple[int, int] | None:
 
 
 Bitmap = tuple[npt.NDArray[np.uint8], int, bool]  # validity bits, offset of the first row, any null
+A = TypeVar("A", bound=np.ndarray)
+
+
+def readonly(array: A) -> A:
+    """A read-only view (no copy). Inputs to the loops are all read-only, so numba compiles each loop for
+    one set of argument types, not once per mix of writable and read-only arrays."""
+    view = array.view()
+    view.flags.writeable = False
+    return cast(A, view)
+
+
+_NO_NULLS: Final = readonly(np.zeros(1, dtype=np.uint8))
 
 
 def _bitmap(array: pa.Array) -> Bitmap:
     validity = array.buffers()[0]
     if validity is None or array.null_count == 0:
-        return np.zeros(1, dtype=np.uint8), 0, False
+        return _NO_NULLS, 0, False
     return np.frombuffer(validity, dtype=np.uint8), array.offset, True
 
 

@@ -478,7 +478,9 @@ def _prepare(df: pl.DataFrame) -> pl.DataFrame:
     )
     key = np.empty(height, dtype=np.uint32)
     bad = np.empty(height, dtype=np.bool_)
-    tumor, setting, ihc, er, pr = (np.ascontiguousarray(code.to_numpy(), dtype=np.int32) for code in codes)
+    tumor, setting, ihc, er, pr = (
+        compiled.readonly(np.ascontiguousarray(code.to_numpy(), dtype=np.int32)) for code in codes
+    )
     compiled.decision_keys(
         tumor,
         setting,
@@ -771,7 +773,7 @@ class DecisionColumns:
     def arrays(self, keys: np.ndarray) -> list[pa.Array]:
         """The output value columns for rows with these keys (one compiled gather; text as dictionaries)."""
         indices = np.empty((len(OUTPUT_VALUE_COLUMNS), len(keys)), dtype=np.int32)
-        compiled.gather(keys, self.codes, indices)
+        compiled.gather(compiled.readonly(keys), self.codes, indices)
         out: list[pa.Array] = []
         for row, dictionary in zip(indices, self.dictionaries, strict=True):
             null = row < 0
