@@ -58,7 +58,7 @@ def readonly(array: A) -> A:
     one set of argument types, not once per mix of writable and read-only arrays."""
     view = array.view()
     view.flags.writeable = False
-    return cast(A, view)
+    return view
 
 
 _NO_NULLS: Final = readonly(np.zeros(1, dtype=np.uint8))
