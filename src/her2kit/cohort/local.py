@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -49,54 +47,6 @@ def progress_bar(enabled: bool, total: int | None, description: str) -> Iterator
         yield lambda rows: bar.advance(task, rows)
 
 
-_DONE = object()
-
-
-def prefetch(frames: Iterator[pl.DataFrame], depth: int = 2) -> Iterator[pl.DataFrame]:
-    """The same frames, read ahead by a background thread (reading overlaps screening and writing).
-
-    Decoding Parquet and the kernel's compiled loops release the GIL, so on two cores reading, screening
-    and writing run side by side. At most ``depth`` frames wait; an error while reading is re-raised here.
-    """
-    slots: queue.Queue[object] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def read() -> None:
-        try:
-            for frame in frames:
-                if stop.is_set():
-                    return
-                slots.put(frame)
-        except BaseException as exc:  # re-raised in the consumer
-            slots.put(_Failure(exc))
-            return
-        slots.put(_DONE)
-
-    thread = threading.Thread(target=read, name="her2kit-cohort-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = slots.get()
-            if item is _DONE:
-                return
-            if isinstance(item, _Failure):
-                raise item.error
-            assert isinstance(item, pl.DataFrame)
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():  # unblock a reader waiting on a full queue, then let it finish
-            try:
-                slots.get_nowait()
-            except queue.Empty:
-                thread.join(timeout=0.05)
-
-
-class _Failure:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
 def screen_frames(
     frames: Iterator[pl.DataFrame], output_path: str | Path, *, progress: bool, total: int | None, label: str
 ) -> SummaryBuilder:
@@ -106,7 +56,7 @@ def screen_frames(
         OutputWriter(output_path) as writer,
         progress_bar(progress and (total is None or total >= PROGRESS_MIN_ROWS), total, label) as advance,
     ):
-        for frame in prefetch(frames):
+        for frame in frames:
             screened = screen(frame, dictionary=True)
             writer.write(screened.table)
             builder.add_keys(screened.keys)
