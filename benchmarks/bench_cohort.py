@@ -30,8 +30,8 @@ import pyarrow.parquet as pq
 
 from her2kit.case import IhcTest, IshTest
 from her2kit.cohort import screen
+from her2kit.cohort.decision import decision_columns, decision_table
 from her2kit.cohort.io import OutputWriter
-from her2kit.cohort.kernel import decision_columns, decision_table
 from her2kit.cohort.kernel import screen as kernel_screen
 from her2kit.status import interpret_her2
 

@@ -24,8 +24,8 @@ def spark_session() -> Iterator[Any]:
 @pytest.fixture(autouse=True)
 def _no_extractor_leak() -> Iterator[None]:
     """Tests that replace the report extractor get the real lookup back afterwards."""
-    from her2kit.cohort import kernel
+    from her2kit.cohort import reports
 
-    saved = list(kernel._EXTRACTOR)
+    saved = list(reports._EXTRACTOR)
     yield
-    kernel._EXTRACTOR[:] = saved
+    reports._EXTRACTOR[:] = saved

@@ -265,7 +265,7 @@ def test_parquet_output_dictionary_pages_only_for_decision_columns(tmp_path: Pat
 def test_joined_text_columns_split_back_without_ambiguity() -> None:
     """No indication id contains the ';' separator and no single reason contains ' | '."""
     from her2kit.cohort.columns import ELIGIBLE_SEPARATOR, REASONS_SEPARATOR
-    from her2kit.cohort.kernel import decision_table
+    from her2kit.cohort.decision import decision_table
 
     table = decision_table()
     ids = table.get_column("eligible").explode().drop_nulls().unique().to_list()

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from her2kit.cohort import codes as coding
 from her2kit.cohort import columns as cols
-from her2kit.cohort import compiled, kernel
+from her2kit.cohort import compiled
 
 SPELLINGS: dict[str, list[str | None]] = {
     cols.TUMOR_TYPE: ["breast", " Breast ", "BRCA", "gastric", "stomach", "nsclc", "xyz", "", None],
@@ -25,18 +26,18 @@ SPELLINGS: dict[str, list[str | None]] = {
 @pytest.fixture(autouse=True)
 def _fresh_known_values() -> Iterator[None]:
     """Each test starts with no known spellings and leaves the process's table as it was."""
-    saved = {name: dict(values) for name, values in kernel._KNOWN.items()}
-    for values in kernel._KNOWN.values():
+    saved = {name: dict(values) for name, values in coding._KNOWN.items()}
+    for values in coding._KNOWN.values():
         values.clear()
     yield
     for name, values in saved.items():
-        kernel._KNOWN[name].clear()
-        kernel._KNOWN[name].update(values)
+        coding._KNOWN[name].clear()
+        coding._KNOWN[name].update(values)
 
 
 def expected(name: str, values: list[str | None]) -> list[int]:
-    missing = kernel._missing_code(name)
-    return [missing if v is None else kernel._classify(name, v)[0] for v in values]
+    missing = coding.missing_code(name)
+    return [missing if v is None else coding.classify(name, v)[0] for v in values]
 
 
 def frame(offset: int, rows: int) -> pl.DataFrame:
@@ -50,8 +51,8 @@ def frame(offset: int, rows: int) -> pl.DataFrame:
 
 
 def check(df: pl.DataFrame) -> None:
-    codes = kernel._all_codes(df)
-    for name, series in zip(kernel.NORMALISERS, codes, strict=True):
+    codes = coding.all_codes(df)
+    for name, series in zip(coding.NORMALISERS, codes, strict=True):
         values = df.get_column(name).to_list() if name in df.columns else [None] * df.height
         assert series.to_list() == expected(name, values), name
 
@@ -59,23 +60,23 @@ def check(df: pl.DataFrame) -> None:
 def test_new_spellings_in_later_batches() -> None:
     first = frame(0, 50).filter(pl.col(cols.TUMOR_TYPE) == "breast")
     check(first)  # learns a few spellings
-    assert kernel._KNOWN[cols.TUMOR_TYPE] == {"breast": kernel.TUMOR_TYPES.index("breast")}
+    assert coding._KNOWN[cols.TUMOR_TYPE] == {"breast": coding.TUMOR_TYPES.index("breast")}
     check(frame(1, 500))  # then meets the others
     check(frame(3, 500))  # all known now: no hashing
 
 
 def test_more_spellings_than_the_limit_fall_back_to_hashing() -> None:
-    many = [f"bogus-{i}" for i in range(kernel.KNOWN_LIMIT + 10)] + ["breast", None]
+    many = [f"bogus-{i}" for i in range(coding.KNOWN_LIMIT + 10)] + ["breast", None]
     df = pl.DataFrame({cols.TUMOR_TYPE: many * 3}, schema={cols.TUMOR_TYPE: pl.String})
     for _ in range(2):
-        codes = kernel._all_codes(df)
+        codes = coding.all_codes(df)
         assert codes[0].to_list() == expected(cols.TUMOR_TYPE, df.get_column(cols.TUMOR_TYPE).to_list())
-    assert len(kernel._KNOWN[cols.TUMOR_TYPE]) > kernel.KNOWN_LIMIT
+    assert len(coding._KNOWN[cols.TUMOR_TYPE]) > coding.KNOWN_LIMIT
 
 
 def test_non_text_columns_and_absent_columns() -> None:
     df = pl.DataFrame({cols.TUMOR_TYPE: ["breast"] * 4, cols.IHC_SCORE: [0, 1, 3, None]})
-    codes = dict(zip(kernel.NORMALISERS, kernel._all_codes(df), strict=True))
+    codes = dict(zip(coding.NORMALISERS, coding.all_codes(df), strict=True))
     assert codes[cols.IHC_SCORE].to_list() == expected(cols.IHC_SCORE, ["0", "1", "3", None])
     assert codes[cols.SETTING].to_list() == [0] * 4
 
@@ -97,8 +98,8 @@ def test_known_short_spellings_take_the_view_path() -> None:
     df = pl.DataFrame({cols.ER: ["positive", "negative", None, "pos", ""] * 40}, schema={cols.ER: pl.String})
     check(df)  # learns the spellings (hashing path)
     text = df.get_column(cols.ER)
-    assert kernel._view_codes(cols.ER, text) is not None  # all known and inline: compiled path
-    assert kernel._view_codes(cols.ER, text.slice(3, 50)) is not None  # an array with an offset
+    assert coding._view_codes(cols.ER, text) is not None  # all known and inline: compiled path
+    assert coding._view_codes(cols.ER, text.slice(3, 50)) is not None  # an array with an offset
     check(df.slice(7, 101))
 
 
@@ -112,8 +113,8 @@ def test_views_at_the_inline_boundary_and_long_spellings() -> None:
     short = pl.Series(
         cols.SETTING, [v for v in values if v is None or len(v.encode()) <= 12], dtype=pl.String
     )
-    assert kernel._view_codes(cols.SETTING, short) is not None
-    assert kernel._view_codes(cols.SETTING, df.get_column(cols.SETTING)) is None  # "positive-abcd": 13 bytes
+    assert coding._view_codes(cols.SETTING, short) is not None
+    assert coding._view_codes(cols.SETTING, df.get_column(cols.SETTING)) is None  # "positive-abcd": 13 bytes
 
 
 @given(st.lists(st.text(max_size=14), min_size=1, max_size=40))
@@ -128,7 +129,7 @@ def test_view_of_is_the_arrow_view_polars_builds(values: list[str]) -> None:
 
 @given(
     st.sets(
-        st.text(max_size=12).filter(lambda v: len(v.encode()) <= 12), min_size=1, max_size=kernel.KNOWN_LIMIT
+        st.text(max_size=12).filter(lambda v: len(v.encode()) <= 12), min_size=1, max_size=coding.KNOWN_LIMIT
     )
 )
 def test_view_table_finds_every_known_spelling(spellings: set[str]) -> None:

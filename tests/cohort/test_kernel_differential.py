@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from her2kit.case import IhcTest, IshTest
 from her2kit.cohort import columns as cols
-from her2kit.cohort.kernel import COMPUTED_RATIO_THRESHOLD, screen_batch, screen_frame
+from her2kit.cohort.decision import COMPUTED_RATIO_THRESHOLD
+from her2kit.cohort.kernel import screen_batch, screen_frame
 from her2kit.errors import InvalidInput
 from her2kit.status import interpret_her2
 

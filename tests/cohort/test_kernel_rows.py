@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from her2kit.case import IhcTest, IshTest
-from her2kit.cohort import kernel
+from her2kit.cohort import reports
 from her2kit.cohort.kernel import screen_frame
 
 
@@ -102,7 +102,7 @@ def test_report_rows_with_an_extractor() -> None:
             [IhcTest(method="ihc", score="3+")], er="positive", stated="positive", pending=True
         )
 
-    kernel.set_extractor(extract)
+    reports.set_extractor(extract)
     frame = pl.DataFrame(
         {
             "id": ["a", "b", "c", "d"],
@@ -129,7 +129,7 @@ def test_report_rows_with_an_extractor() -> None:
 
 
 def test_report_rows_without_an_extractor() -> None:
-    kernel.set_extractor(None)
+    reports.set_extractor(None)
     out = one(tumor_type="breast", ihc_score="1+", report_text="HER2 3+")
     assert out["her2_result"] == "negative"
     assert out["reasons"].split(" | ")[-1].startswith("report_text not read")
@@ -139,13 +139,13 @@ def test_extractor_failure_is_a_row_error() -> None:
     def broken(text: str) -> Any:
         raise RuntimeError("boom")
 
-    kernel.set_extractor(broken)
+    reports.set_extractor(broken)
     out = one(tumor_type="breast", report_text="HER2 3+")
     assert out["error"].startswith("report_text: extraction failed")
 
 
 def test_real_extractor_if_installed() -> None:
     extract_mod = pytest.importorskip("her2kit.extract")
-    kernel.set_extractor(extract_mod.extract_report)
+    reports.set_extractor(extract_mod.extract_report)
     out = one(tumor_type="breast", report_text="HER2 (4B5) immunohistochemistry: score 3+ (positive).")
     assert out["error"] is None

@@ -216,7 +216,7 @@ def decision_keys(
         q = h / c
         tolerance = max(tol_abs, tol_rel * q)
         wrong |= rp & pair & (abs(q - r) > tolerance)
-        # ISH state (kernel.ISH_STATES): 0 none, 1 no ratio, 2/3 ratio only (amplified or not),
+        # ISH state (decision.ISH_STATES): 0 none, 1 no ratio, 2/3 ratio only (amplified or not),
         # 4/5 group 1/2 (amplified; HER2 >= 4 or not), 6/7/8 groups 3/4/5 (HER2 >= 6, >= 4, < 4).
         has_ish = np.int64(rp | hp | cp)
         has_ratio = np.int64(rp | pair)

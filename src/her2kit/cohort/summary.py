@@ -107,7 +107,7 @@ class SummaryBuilder:
         """Turn the key counts into the same counters :meth:`add` fills (once, at the end)."""
         if not self.key_counts:
             return
-        from her2kit.cohort.kernel import ERROR_KEY, decision_table
+        from her2kit.cohort.decision import ERROR_KEY, decision_table
 
         table = decision_table()
         for key, count in self.key_counts.items():

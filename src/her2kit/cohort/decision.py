@@ -1,0 +1,283 @@
+"""The decision table: what every decision key gets, computed once per process by the status engine.
+
+A structured registry row is reduced to a *decision key* — tumour type × setting × IHC score × ISH state ×
+hormone receptor (:data:`ERROR_KEY` for a bad row). For each key the table holds the HER2 result, category,
+ISH group, the indications whose biomarker-level criteria are met and the reasons, found by calling
+:func:`her2kit.status.interpret_her2` on a representative single IHC + dual-probe ISH and by evaluating the
+compiled indication criteria (:mod:`her2kit.cohort.eligibility`). The guideline modules stay the single
+source of truth; the kernel (:mod:`her2kit.cohort.kernel`) only decides which key a row has.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Final
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from her2kit.case import IhcTest, IshTest
+from her2kit.cohort import columns as cols
+from her2kit.cohort import compiled
+from her2kit.cohort.eligibility import applies_to, compiled_indications, eligible_expr
+from her2kit.status import interpret_her2
+from her2kit.vocab import IHC_SCORES, TUMOR_TYPES
+
+# --------------------------------------------------------------------------- codes of the decision key
+SETTINGS: Final[tuple[str | None, ...]] = (None, "early", "metastatic")
+IHC_CODES: Final[tuple[str | None, ...]] = (None, *IHC_SCORES)  # None, 0, ultralow, 1+, 2+, 3+
+HR_CODES: Final[tuple[str | None, ...]] = (None, "positive", "negative")
+# ISH states: what the guideline modules can distinguish for one dual-probe ISH without a stated result.
+ISH_STATES: Final[tuple[str, ...]] = (
+    "none",  # no ISH value at all
+    "no-ratio",  # some ISH value, but no ratio and no HER2/CEP17 pair to compute one
+    "ratio-only-amplified",  # ratio ≥ 2.0, mean HER2 copies not given
+    "ratio-only-not-amplified",  # ratio < 2.0, mean HER2 copies not given
+    "group1",
+    "group2",
+    "group3",
+    "group4",
+    "group5",
+)
+N_TUMOR, N_SETTING, N_IHC, N_ISH, N_HR = (
+    len(TUMOR_TYPES),
+    len(SETTINGS),
+    len(IHC_CODES),
+    len(ISH_STATES),
+    len(HR_CODES),
+)
+
+# The last row of the decision table: a bad row (null result, no eligibility, no reasons).
+ERROR_KEY: Final = N_TUMOR * N_SETTING * N_IHC * N_ISH * N_HR
+
+RATIO_THRESHOLD = 2.0
+COPIES_LOW = 4.0
+COPIES_HIGH = 6.0
+LIMITS: Final[dict[str, float]] = {cols.ISH_RATIO: 100.0, cols.HER2_COPIES: 200.0, cols.CEP17_COPIES: 100.0}
+
+
+def _round2_threshold(target: str = "1.995") -> float:
+    """The smallest double ``q`` with ``round(q, 2) >= 2.0`` in Python (exactly above 1.995)."""
+    exact = Decimal(target)
+    q = float(target)
+    while Decimal(q) > exact:
+        q = math.nextafter(q, -math.inf)
+    while Decimal(q) <= exact:
+        q = math.nextafter(q, math.inf)
+    return q
+
+
+# A ratio computed from counts is ``round(her2/cep17, 2)``; it is ≥ 2.0 exactly when her2/cep17 ≥ this.
+COMPUTED_RATIO_THRESHOLD: Final = _round2_threshold()
+
+# --------------------------------------------------------------------------- step 4: the decision table
+_REPRESENTATIVE_ISH: Final[dict[str, dict[str, float] | None]] = {
+    "none": None,
+    "no-ratio": {"cep17_copies": 2.0},
+    "ratio-only-amplified": {"ratio": 2.5},
+    "ratio-only-not-amplified": {"ratio": 1.5},
+    "group1": {"ratio": 2.5, "her2_copies": 5.0},
+    "group2": {"ratio": 2.5, "her2_copies": 3.0},
+    "group3": {"ratio": 1.5, "her2_copies": 7.0},
+    "group4": {"ratio": 1.5, "her2_copies": 5.0},
+    "group5": {"ratio": 1.5, "her2_copies": 3.0},
+}
+
+# Reasons are kept short (they are written for every row): the action and discordance texts are in
+# ``her2kit status`` for any single row; here their codes are named.
+ELIGIBILITY_NOTE = "checked at biomarker level only (not checked: {})"
+
+
+def _tests(ihc: str | None, ish: str) -> list[IhcTest | IshTest]:
+    tests: list[IhcTest | IshTest] = []
+    if ihc is not None:
+        tests.append(IhcTest(method="ihc", score=ihc))
+    values = _REPRESENTATIVE_ISH[ish]
+    if values is not None:
+        tests.append(IshTest(method="ish", **values))
+    return tests
+
+
+def her2_reasons(status: Any) -> list[str]:
+    """The HER2 decision in at most two strings: summary with rule ids; discordances and next steps."""
+    out = [f"HER2: {status.summary} (rules: {', '.join(r.rule for r in status.rationale)})"]
+    extra = [f"discordance: {d.code}" for d in status.discordances]
+    if status.actions:
+        extra.append("next steps: " + ", ".join(dict.fromkeys(a.code for a in status.actions)))
+    if extra:
+        out.append("; ".join(extra))
+    return out
+
+
+@lru_cache(maxsize=1)
+def decision_table() -> pl.DataFrame:
+    """One row per decision key (row index = key): result, category, ISH group, eligible, reasons."""
+    her2: dict[tuple[int, int, int], tuple[str, str, int | None, list[str]]] = {}
+    for i, ihc in enumerate(IHC_CODES):
+        for s, ish in enumerate(ISH_STATES):
+            tests = _tests(ihc, ish)
+            for t, tumor in enumerate(TUMOR_TYPES):
+                status = interpret_her2(tests, tumor)
+                her2[(t, i, s)] = (status.result, status.category, status.ish_group, her2_reasons(status))
+    rows: dict[str, list[Any]] = {
+        "tumor_type": [],
+        "setting": [],
+        "ihc_score": [],
+        "hormone_receptor": [],
+        "her2_result": [],
+        "her2_category": [],
+        "ish_group": [],
+        "her2_reasons": [],
+    }
+    for t, tumor in enumerate(TUMOR_TYPES):
+        for setting in SETTINGS:
+            for i, ihc in enumerate(IHC_CODES):
+                for s in range(N_ISH):
+                    result, category, group, reasons = her2[(t, i, s)]
+                    for hr in HR_CODES:
+                        rows["tumor_type"].append(tumor)
+                        rows["setting"].append(setting)
+                        rows["ihc_score"].append(ihc)
+                        rows["hormone_receptor"].append(hr)
+                        rows["her2_result"].append(result)
+                        rows["her2_category"].append(category)
+                        rows["ish_group"].append(group)
+                        rows["her2_reasons"].append(reasons)
+    table = pl.DataFrame(
+        rows,
+        schema={
+            "tumor_type": pl.String,
+            "setting": pl.String,
+            "ihc_score": pl.String,
+            "hormone_receptor": pl.String,
+            "her2_result": pl.String,
+            "her2_category": pl.String,
+            "ish_group": pl.Int32,
+            "her2_reasons": pl.List(pl.String),
+        },
+    )
+    table = table.with_columns(eligible_expr())
+    reasons = [
+        r + _eligibility_reasons(tumor, setting, hr, eligible)
+        for r, tumor, setting, hr, eligible in zip(
+            table.get_column("her2_reasons").to_list(),
+            table.get_column("tumor_type").to_list(),
+            table.get_column("setting").to_list(),
+            table.get_column("hormone_receptor").to_list(),
+            table.get_column("eligible").to_list(),
+            strict=True,
+        )
+    ]
+    assert table.height == ERROR_KEY
+    error_row = pl.DataFrame(
+        {
+            "her2_result": [None],
+            "her2_category": [None],
+            "ish_group": [None],
+            "eligible": [[]],
+            "reasons": [[]],
+        },
+        schema={
+            "her2_result": pl.String,
+            "her2_category": pl.String,
+            "ish_group": pl.Int32,
+            "eligible": pl.List(pl.String),
+            "reasons": pl.List(pl.String),
+        },
+    )
+    decided = table.select(
+        "her2_result",
+        "her2_category",
+        "ish_group",
+        "eligible",
+        pl.Series("reasons", reasons, dtype=pl.List(pl.String)),
+    )
+    return pl.concat([decided, error_row]).rechunk()
+
+
+def _eligibility_reasons(tumor: str, setting: str | None, hr: str | None, eligible: list[str]) -> list[str]:
+    indications, excluded = compiled_indications()
+    by_id = {ind.id: ind for ind in indications}
+    relevant = [ind for ind in indications if applies_to(ind, tumor)]
+    out: list[str] = []
+    if setting is None and relevant:
+        out.append("setting not given, so no indication is met")
+    if hr is None and any(ind.needs_hormone_receptor for ind in relevant):
+        out.append("ER/PR not given, so HR-positive indications are not met")
+    if eligible:
+        unchecked = sorted({u for ind_id in eligible for u in by_id[ind_id].unchecked})
+        out.append(ELIGIBILITY_NOTE.format(", ".join(unchecked) or "nothing else"))
+    if tumor == "nsclc" and excluded:
+        out.append(
+            "ERBB2-mutation indications need mutation data and are not screened: " + ", ".join(excluded)
+        )
+    return ["eligibility: " + "; ".join(out)] if out else []
+
+
+# --------------------------------------------------------------------------- output columns by key
+OUTPUT_VALUE_COLUMNS: Final = ("her2_result", "her2_category", "ish_group", "eligible", "reasons")
+
+
+def joined(eligible: pl.Expr, reasons: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """List-valued eligible ids and reasons as the output's text columns (see :data:`columns.OUTPUT_SCHEMA`)."""
+    return (
+        eligible.list.join(cols.ELIGIBLE_SEPARATOR).alias("eligible"),
+        reasons.list.join(cols.REASONS_SEPARATOR).alias("reasons"),
+    )
+
+
+class DecisionColumns:
+    """The decision table's output columns for a compiled gather: per decision key, one int32 per column.
+
+    For a text column ``codes[j, key]`` indexes ``dictionaries[j]`` (the column's distinct values); for
+    ``ish_group`` it is the group itself (``dictionaries[j]`` is None: a plain int32 column writes faster
+    than a dictionary-encoded one). -1 means null. The last key (the error key) is null everywhere.
+    """
+
+    def __init__(self) -> None:
+        table = decision_table()
+        error = pl.int_range(pl.len()) == ERROR_KEY
+        frame = table.select(
+            "her2_result",
+            "her2_category",
+            pl.col("ish_group").fill_null(-1),
+            *(
+                pl.when(error).then(None).otherwise(expr).alias(expr.meta.output_name())
+                for expr in joined(pl.col("eligible"), pl.col("reasons"))
+            ),
+        )
+        arrow = frame.to_arrow()
+        self.codes = np.empty((len(OUTPUT_VALUE_COLUMNS), frame.height), dtype=np.int32)
+        dictionaries: list[pa.Array | None] = []
+        for j, name in enumerate(OUTPUT_VALUE_COLUMNS):
+            column = arrow.column(name).combine_chunks().cast(cols.OUTPUT_SCHEMA.field(name).type)
+            if pa.types.is_string(column.type):
+                encoded = column.dictionary_encode()
+                self.codes[j] = encoded.indices.fill_null(-1).to_numpy()
+                dictionaries.append(encoded.dictionary)
+            else:
+                self.codes[j] = column.to_numpy()
+                dictionaries.append(None)
+        self.dictionaries: tuple[pa.Array | None, ...] = tuple(dictionaries)
+
+    def arrays(self, keys: np.ndarray) -> list[pa.Array]:
+        """The output value columns for rows with these keys (one compiled gather; text as dictionaries)."""
+        indices = np.empty((len(OUTPUT_VALUE_COLUMNS), len(keys)), dtype=np.int32)
+        compiled.gather(compiled.readonly(keys), self.codes, indices)
+        out: list[pa.Array] = []
+        for row, dictionary in zip(indices, self.dictionaries, strict=True):
+            null = row < 0
+            values = pa.array(row, mask=null) if null.any() else pa.array(row)
+            if dictionary is not None:
+                values = pa.DictionaryArray.from_arrays(values, dictionary, safe=False)
+            out.append(values)
+        return out
+
+
+@lru_cache(maxsize=1)
+def decision_columns() -> DecisionColumns:
+    """Built once per process (about 1 s, with the decision table)."""
+    return DecisionColumns()
