@@ -274,3 +274,13 @@ def test_joined_text_columns_split_back_without_ambiguity() -> None:
     assert reasons
     assert not [i for i in ids if ELIGIBLE_SEPARATOR in i]
     assert not [r for r in reasons if REASONS_SEPARATOR in r]
+
+
+def test_same_input_same_bytes(tmp_path: Path) -> None:
+    """The Polars engine writes the same Parquet and CSV bytes for the same input (no timestamps, fixed order)."""
+    paths = write_all(registry(30), tmp_path)
+    for suffix in ("parquet", "csv"):
+        first, second = tmp_path / f"a.{suffix}", tmp_path / f"b.{suffix}"
+        screen(paths["parquet"], first)
+        screen(paths["parquet"], second)
+        assert first.read_bytes() == second.read_bytes(), suffix
