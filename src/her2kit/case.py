@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from her2kit.errors import InvalidInput
 from her2kit.vocab import normalise_ihc_score, normalise_tumor_type
+from her2kit.yamlload import safe_load
 
 SCHEMA_VERSION: Final = "1"
 
@@ -318,7 +319,7 @@ def decode_document(text: str, name: str = "input") -> Any:
         import yaml
 
         try:
-            return yaml.safe_load(text)
+            return safe_load(text)
         except yaml.YAMLError as exc:
             raise InvalidInput(name, "(YAML)", "well-formed YAML", hint=str(exc).splitlines()[0]) from None
     try:

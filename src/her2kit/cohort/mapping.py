@@ -21,6 +21,7 @@ import yaml
 
 from her2kit.cohort import columns as cols
 from her2kit.errors import InvalidInput
+from her2kit.yamlload import safe_load
 
 BUNDLED = Path(__file__).resolve().parent / "mappings"
 STANDARD = frozenset(cols.INPUT_COLUMNS)
@@ -64,7 +65,7 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
             "a bundled mapping (" + ", ".join(bundled_names()) + ") or a YAML file",
         )
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise InvalidInput(
             "--mapping", str(path), "well-formed YAML", hint=str(exc).splitlines()[0]

@@ -13,12 +13,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Annotated, Any, Final, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from her2kit.errors import KnowledgeBaseError
 from her2kit.genomics.hgvs import HgvsError, ProteinChange, erbb2_sequence, parse
 from her2kit.genomics.model import CO_GENES, CoGene, Genome, VariantClass
+from her2kit.yamlload import safe_load
 
 RefId = Annotated[str, Field(pattern=r"^ref:[a-z0-9][a-z0-9._-]*$")]
 
@@ -114,7 +114,7 @@ class Classification:
 
 def _load(name: str) -> Any:
     text = resources.files("her2kit.genomics").joinpath(f"data/{name}").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return safe_load(text)
 
 
 def _validated(model: type[BaseModel], name: str) -> Any:

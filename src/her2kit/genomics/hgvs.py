@@ -21,7 +21,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Final, Literal
 
-import yaml
+from her2kit.yamlload import safe_load
 
 AA3: Final[dict[str, str]] = {
     "Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E", "Gly": "G",
@@ -92,7 +92,7 @@ _DELINS = re.compile(rf"^{_RANGE}(?:delins|>)({_SEQ})$")
 def erbb2_sequence() -> str:
     """The ERBB2 reference protein (1,255 residues)."""
     text = resources.files("her2kit.genomics").joinpath("data/erbb2_protein.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = safe_load(text)
     return "".join(str(data["sequence"]).split())
 
 

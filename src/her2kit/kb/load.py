@@ -38,6 +38,7 @@ from her2kit.kb.schema import (
     Topic,
     Trial,
 )
+from her2kit.yamlload import safe_load
 
 SECTIONS: dict[str, type[BaseModel]] = {
     "references": Reference,
@@ -160,7 +161,7 @@ def data_dir() -> Path:
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return safe_load(handle)
     except yaml.YAMLError as exc:
         raise KnowledgeBaseError([f"{path.name}: not valid YAML: {exc}"]) from None
 
