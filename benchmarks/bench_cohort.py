@@ -195,7 +195,7 @@ def main() -> None:
             f"{time.perf_counter() - start:.1f} s"
         )
         decision_table()
-        decision_columns()  # built once per process (about 1 s), not part of the per-row cost
+        decision_columns()  # built once per process (about 0.5 s), not part of the per-row cost
 
         memory_before = peak_mb()
         runs: list[float] = []
