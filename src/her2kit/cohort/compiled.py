@@ -249,3 +249,56 @@ def gather(keys: Any, codes: Any, out: Any) -> None:
         key = keys[i]
         for j in range(codes.shape[0]):
             out[j, i] = codes[j, key]
+
+
+def warm_up() -> None:
+    """Load (or compile) every loop now, on tiny inputs of exactly the argument types the kernel passes.
+
+    The first call of a loop in a process costs about 0.35 s (LLVM start-up, mostly in C code that does not
+    hold the GIL); :func:`her2kit.cohort.decision.decision_columns` runs this in a thread while it builds the
+    decision table. ``tests/cohort/test_compiled.py`` checks the types match: each loop keeps one signature.
+    """
+    views = readonly(np.zeros(2, dtype=np.uint64))
+    table = view_table([(view_of(""), 0)])  # type: ignore[list-item]
+    assert table is not None
+    table_lo, table_hi, table_code, multiplier, shift = table
+    view_codes(
+        views,
+        _NO_NULLS,
+        0,
+        False,
+        table_lo,
+        table_hi,
+        table_code,
+        multiplier,
+        shift,
+        0,
+        np.zeros(1, np.int32),
+    )
+    codes = readonly(np.zeros(1, dtype=np.int32))
+    numbers = readonly(np.zeros(1, dtype=np.float64))
+    decision_keys(
+        codes,
+        codes,
+        codes,
+        codes,
+        codes,
+        numbers,
+        numbers,
+        numbers,
+        (_NO_NULLS, _NO_NULLS, _NO_NULLS),
+        np.zeros(3, dtype=np.int64),
+        np.zeros(3, dtype=np.bool_),
+        np.zeros((3, 0), dtype=np.bool_),
+        np.ones(3, dtype=np.float64),
+        np.ones(4, dtype=np.int64),
+        np.ones(6, dtype=np.float64),
+        0,
+        np.zeros(1, dtype=np.uint32),
+        np.zeros(1, dtype=np.bool_),
+    )
+    gather(
+        readonly(np.zeros(1, dtype=np.uint32)),
+        np.zeros((1, 1), dtype=np.int32),
+        np.zeros((1, 1), dtype=np.int32),
+    )

@@ -11,6 +11,7 @@ source of truth; the kernel (:mod:`her2kit.cohort.kernel`) only decides which ke
 from __future__ import annotations
 
 import math
+import threading
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final
@@ -279,5 +280,14 @@ class DecisionColumns:
 
 @lru_cache(maxsize=1)
 def decision_columns() -> DecisionColumns:
-    """Built once per process (about 0.5 s, with the decision table and the knowledge base)."""
-    return DecisionColumns()
+    """Built once per process (about 0.5 s, with the decision table and the knowledge base).
+
+    The compiled loops are loaded meanwhile in a second thread (LLVM start-up, about 0.35 s, mostly outside
+    the GIL), so a process's first batch does not wait for them.
+    """
+    loader = threading.Thread(target=compiled.warm_up, name="her2kit-cohort-loops", daemon=True)
+    loader.start()
+    try:
+        return DecisionColumns()
+    finally:
+        loader.join()
