@@ -74,6 +74,10 @@ def test_er_pr_words_and_eligibility() -> None:
 def test_notes_column_goes_to_reasons() -> None:
     out = one(tumor_type="breast", ihc_score="1+", notes="copies left out")
     assert out["reasons"].split(" | ")[-1] == "mapping: copies left out"
+    bad = one(tumor_type="klingon", notes="copies left out")
+    assert bad["error"]
+    assert bad["eligible"] is None
+    assert bad["reasons"] == "mapping: copies left out"  # an error row keeps its mapping note, nothing else
 
 
 class FakeExtraction:
