@@ -26,6 +26,7 @@ from her2kit.cohort import compiled
 from her2kit.cohort.arrow import int32_array, string_array
 from her2kit.cohort.eligibility import applies_to, compiled_indications, eligible_expr
 from her2kit.status import interpret_her2
+from her2kit.status.breast import RATIO_POSITIVE
 from her2kit.vocab import IHC_SCORES, TUMOR_TYPES
 
 # --------------------------------------------------------------------------- codes of the decision key
@@ -55,9 +56,9 @@ N_TUMOR, N_SETTING, N_IHC, N_ISH, N_HR = (
 # The last row of the decision table: a bad row (null result, no eligibility, no reasons).
 ERROR_KEY: Final = N_TUMOR * N_SETTING * N_IHC * N_ISH * N_HR
 
-RATIO_THRESHOLD = 2.0
-COPIES_LOW = 4.0
-COPIES_HIGH = 6.0
+# The dual-probe cut-offs are the breast guideline's own (ASCO/CAP 2018/2023); the gastroesophageal and other
+# solid-tumour modules decide on the same ratio of 2.0, and the differential test holds the kernel to all three.
+RATIO_THRESHOLD: Final = RATIO_POSITIVE
 LIMITS: Final[dict[str, float]] = {cols.ISH_RATIO: 100.0, cols.HER2_COPIES: 200.0, cols.CEP17_COPIES: 100.0}
 
 
@@ -75,7 +76,7 @@ def _round2_threshold(target: str = "1.995") -> float:
 # A ratio computed from counts is ``round(her2/cep17, 2)``; it is ≥ 2.0 exactly when her2/cep17 ≥ this.
 COMPUTED_RATIO_THRESHOLD: Final = _round2_threshold()
 
-# --------------------------------------------------------------------------- step 4: the decision table
+# --------------------------------------------------------------------------- the decision table
 _REPRESENTATIVE_ISH: Final[dict[str, dict[str, float] | None]] = {
     "none": None,
     "no-ratio": {"cep17_copies": 2.0},

@@ -42,8 +42,6 @@ from her2kit.cohort import compiled
 from her2kit.cohort.codes import NORMALISERS, REQUIRED_MISSING, all_codes, as_text, classify, single_chunk
 from her2kit.cohort.decision import (
     COMPUTED_RATIO_THRESHOLD,
-    COPIES_HIGH,
-    COPIES_LOW,
     ERROR_KEY,
     LIMITS,
     N_HR,
@@ -54,6 +52,7 @@ from her2kit.cohort.decision import (
     decision_columns,
 )
 from her2kit.cohort.reports import append_reason, screen_reports
+from her2kit.status.breast import COPIES_HIGH, COPIES_LOW
 from her2kit.vocab import TUMOR_TYPES
 
 
