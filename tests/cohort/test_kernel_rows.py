@@ -153,3 +153,13 @@ def test_real_extractor_if_installed() -> None:
     reports.set_extractor(extract_mod.extract_report)
     out = one(tumor_type="breast", report_text="HER2 (4B5) immunohistochemistry: score 3+ (positive).")
     assert out["error"] is None
+
+
+def test_ish_limits_are_the_case_models() -> None:
+    """The kernel rejects ISH values outside the case model's own bounds (0 to the field's maximum)."""
+    from her2kit.cohort.decision import CASE_FIELDS, LIMITS, case_bounds
+
+    for column, field in CASE_FIELDS.items():
+        low, high = case_bounds(field)
+        assert low == 0.0
+        assert LIMITS[column] == high

@@ -59,7 +59,26 @@ ERROR_KEY: Final = N_TUMOR * N_SETTING * N_IHC * N_ISH * N_HR
 # The dual-probe cut-offs are the breast guideline's own (ASCO/CAP 2018/2023); the gastroesophageal and other
 # solid-tumour modules decide on the same ratio of 2.0, and the differential test holds the kernel to all three.
 RATIO_THRESHOLD: Final = RATIO_POSITIVE
-LIMITS: Final[dict[str, float]] = {cols.ISH_RATIO: 100.0, cols.HER2_COPIES: 200.0, cols.CEP17_COPIES: 100.0}
+
+
+def case_bounds(field: str) -> tuple[float, float]:
+    """(ge, le) of an :class:`her2kit.case.IshTest` field: the cohort validates ISH values as the case model does."""
+    found = {
+        name: float(value)
+        for constraint in IshTest.model_fields[field].metadata
+        for name in ("ge", "le")
+        if (value := getattr(constraint, name, None)) is not None
+    }
+    return found["ge"], found["le"]
+
+
+# Upper limits of the ISH columns; the lower limit is 0 for all three (compiled.py; tests/cohort check it).
+CASE_FIELDS: Final = {
+    cols.ISH_RATIO: "ratio",
+    cols.HER2_COPIES: "her2_copies",
+    cols.CEP17_COPIES: "cep17_copies",
+}
+LIMITS: Final[dict[str, float]] = {column: case_bounds(field)[1] for column, field in CASE_FIELDS.items()}
 
 
 def _round2_threshold(target: str = "1.995") -> float:
