@@ -78,6 +78,10 @@ def cohort_screen(
     progress: Annotated[
         bool | None, typer.Option(help="progress bar (default: when stderr is a terminal)")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="processes reading report_text in large batches (default: all cores; 1: none)"),
+    ] = None,
 ) -> None:
     """HER2 status, category, ISH group and biomarker-level eligibility for every row; bad rows keep their place."""
     from her2kit.cohort import screen
@@ -90,6 +94,7 @@ def cohort_screen(
         engine="spark" if engine is Engine.spark else "polars",
         mapping=mapping,
         progress=show,
+        workers=workers,
     )
     _emit(render_summary(summary) + "\n")
 

@@ -25,8 +25,15 @@ def screen(
     engine: Literal["polars", "spark"] = "polars",
     mapping: str | None = None,
     progress: bool = False,
+    workers: int | None = None,
 ) -> CohortSummary:
-    """Screen a registry file; returns the run's summary (counts, funnel). Bad rows never stop the run."""
+    """Screen a registry file; returns the run's summary (counts, funnel). Bad rows never stop the run.
+
+    ``workers``: processes that read report text in large batches (Polars engine; default: the cores this
+    process may use; 1 reads in this process). The output does not depend on it.
+    """
+    if workers is not None and workers < 1:
+        raise InvalidInput("workers", str(workers), "a whole number of processes, 1 or more")
     from her2kit.cohort.io import output_format
 
     output_format(output_path)
@@ -38,7 +45,9 @@ def screen(
     if engine == "polars":
         from her2kit.cohort import local
 
-        return local.run(input_path, output_path, lazy=lazy, progress=progress, mapping=mapping)
+        return local.run(
+            input_path, output_path, lazy=lazy, progress=progress, mapping=mapping, workers=workers
+        )
     if engine == "spark":
         from her2kit.cohort import spark
 

@@ -74,12 +74,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--engine", choices=["polars", "spark"], default="polars")
     parser.add_argument("--mapping", default=None, help="bundled mapping name (tcga-brca) or a YAML path")
     parser.add_argument("--progress", action="store_true")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="processes reading report_text (default: all cores)"
+    )
     args = parser.parse_args(argv)
     from her2kit.cohort import screen
 
     try:
         summary = screen(
-            args.input, args.output, engine=args.engine, mapping=args.mapping, progress=args.progress
+            args.input,
+            args.output,
+            engine=args.engine,
+            mapping=args.mapping,
+            progress=args.progress,
+            workers=args.workers,
         )
     except Her2kitError as exc:
         print(f"her2kit: error: {exc}", file=sys.stderr)

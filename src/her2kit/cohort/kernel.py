@@ -51,7 +51,7 @@ from her2kit.cohort.decision import (
     RATIO_THRESHOLD,
     decision_columns,
 )
-from her2kit.cohort.reports import append_reason, screen_reports
+from her2kit.cohort.reports import RowReader, append_reason, screen_reports
 from her2kit.status.breast import COPIES_HIGH, COPIES_LOW
 from her2kit.vocab import TUMOR_TYPES
 
@@ -230,8 +230,12 @@ class Screened:
         self.reports = reports  # output rows screened from report text (plain frame), or None
 
 
-def screen(df: pl.DataFrame, *, dictionary: bool = False) -> Screened:
-    """The kernel: screen a frame of registry rows. ``dictionary`` returns dictionary-encoded strings."""
+def screen(df: pl.DataFrame, *, dictionary: bool = False, read_reports: RowReader | None = None) -> Screened:
+    """The kernel: screen a frame of registry rows.
+
+    ``dictionary`` returns dictionary-encoded strings; ``read_reports`` reads the rows with report text
+    (default: in this process; the Polars engine passes a pool of worker processes for large batches).
+    """
     prepared = _prepare(df)
     keys = prepared.get_column("_key").to_numpy()
     bad = prepared.get_column("_bad")
@@ -262,7 +266,7 @@ def screen(df: pl.DataFrame, *, dictionary: bool = False) -> Screened:
     assert isinstance(plain, pl.DataFrame)
     report_rows: pl.DataFrame | None = None
     if reports.any():
-        plain = screen_reports(df, prepared, plain, reports)
+        plain = screen_reports(df, prepared, plain, reports, read_reports)
         report_rows = plain.filter(reports)
         keys = keys[~reports.to_numpy()]
         messages = plain.get_column("error").filter(bad | reports).drop_nulls()

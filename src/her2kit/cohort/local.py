@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing, contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import polars as pl
 import pyarrow.parquet as pq
 
 from her2kit.cohort.io import OutputWriter, count_rows, input_format, scan_input, to_output_table
 from her2kit.cohort.kernel import screen
+from her2kit.cohort.reports import ExtractFn, bundled_extractor, read_in_process, read_report_row
 from her2kit.cohort.summary import CohortSummary, SummaryBuilder
 
 # Rows per batch: large enough for the vectorised kernel to amortise its fixed cost, small enough to
 # bound memory; 250,000 was fastest on the 2-core benchmark machine (docs/cohort.md).
 BATCH_ROWS = 250_000
 PROGRESS_MIN_ROWS = 1_000_000
+# Report rows in a batch from which worker processes read them (starting a worker costs about a second).
+REPORT_POOL_MIN_ROWS = 4_000
 
 
 class Advance(Protocol):
@@ -47,17 +54,61 @@ def progress_bar(enabled: bool, total: int | None, description: str) -> Iterator
         yield lambda rows: bar.advance(task, rows)
 
 
+class ReportPool:
+    """Reads the report rows of large batches in worker processes (extraction is pure Python: a core each).
+
+    Used by the Polars engine only (Spark already spreads batches over its Python workers). The pool starts
+    on the first batch with at least ``min_rows`` report rows, when more than one worker is allowed and the
+    extractor is her2kit's own (a replaced extractor may not be importable in a new process). Results come
+    back in row order, so the output does not depend on the number of workers.
+    """
+
+    def __init__(self, workers: int, min_rows: int | None = None) -> None:
+        self.workers = workers
+        self.min_rows = REPORT_POOL_MIN_ROWS if min_rows is None else min_rows
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __call__(self, extract: ExtractFn, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if self.workers <= 1 or len(rows) < self.min_rows or extract is not bundled_extractor():
+            return read_in_process(extract, rows)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        chunk = max(1, len(rows) // (self.workers * 8))
+        return list(self._pool.map(partial(read_report_row, extract), rows, chunksize=chunk))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def screen_frames(
-    frames: Iterator[pl.DataFrame], output_path: str | Path, *, progress: bool, total: int | None, label: str
+    frames: Iterator[pl.DataFrame],
+    output_path: str | Path,
+    *,
+    progress: bool,
+    total: int | None,
+    label: str,
+    workers: int = 1,
 ) -> SummaryBuilder:
     """Run the kernel over frames, writing and summarising as it goes."""
     builder = SummaryBuilder()
+    pool = ReportPool(workers)
     with (
+        closing(pool),
         OutputWriter(output_path) as writer,
         progress_bar(progress and (total is None or total >= PROGRESS_MIN_ROWS), total, label) as advance,
     ):
         for frame in frames:
-            screened = screen(frame, dictionary=True)
+            screened = screen(frame, dictionary=True, read_reports=pool)
             writer.write(screened.table)
             builder.add_keys(screened.keys)
             if len(screened.errors):
@@ -117,6 +168,7 @@ def run(
     lazy: pl.LazyFrame | None = None,
     progress: bool = False,
     mapping: str | None = None,
+    workers: int | None = None,
 ) -> CohortSummary:
     start = time.perf_counter()
     if lazy is not None:
@@ -128,7 +180,14 @@ def run(
         else:
             frames = batches(scan)
     total = count_rows(input_path) if lazy is None else None
-    builder = screen_frames(frames, output_path, progress=progress, total=total, label="screening")
+    builder = screen_frames(
+        frames,
+        output_path,
+        progress=progress,
+        total=total,
+        label="screening",
+        workers=default_workers() if workers is None else workers,
+    )
     return builder.build(
         input_path=str(input_path),
         output_path=str(output_path),

@@ -28,7 +28,8 @@ EMPTY_LIST = pl.lit([], dtype=pl.List(pl.String))
 ExtractFn = Callable[[str], Any]
 
 
-def _load_extractor() -> ExtractFn | None:
+def bundled_extractor() -> ExtractFn | None:
+    """``her2kit.extract.extract_report``, or None when that module cannot be imported."""
     try:
         from her2kit.extract import extract_report  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
@@ -43,7 +44,7 @@ _EXTRACTOR: list[ExtractFn | None] = []
 def get_extractor() -> ExtractFn | None:
     """``her2kit.extract.extract_report`` when that module is installed, else None (looked up once)."""
     if not _EXTRACTOR:
-        _EXTRACTOR.append(_load_extractor())
+        _EXTRACTOR.append(bundled_extractor())
     return _EXTRACTOR[0]
 
 
@@ -162,9 +163,36 @@ def _decode(name: str) -> pl.Expr:
     )
 
 
+def read_report_row(extract: ExtractFn, row: dict[str, Any]) -> dict[str, Any]:
+    """One report row's result (a bad row or an extractor failure gives ``error``, never an exception)."""
+    try:
+        result = _report_row(row, extract)
+    except InvalidInput as exc:
+        result = {"error": str(exc)}
+    except Exception as exc:  # an extractor bug must not stop a registry run
+        result = {"error": f"report_text: extraction failed ({type(exc).__name__}: {exc})"}
+    result["_i"] = row["_i"]
+    result.setdefault(cols.SETTING, row[cols.SETTING])
+    result.setdefault(cols.TUMOR_TYPE, row[cols.TUMOR_TYPE])
+    return result
+
+
+RowReader = Callable[[ExtractFn, list[dict[str, Any]]], list[dict[str, Any]]]
+
+
+def read_in_process(extract: ExtractFn, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The report rows read one after the other in this process, in order."""
+    return [read_report_row(extract, row) for row in rows]
+
+
 def screen_reports(
-    df: pl.DataFrame, prepared: pl.DataFrame, out: pl.DataFrame, reports: pl.Series
+    df: pl.DataFrame,
+    prepared: pl.DataFrame,
+    out: pl.DataFrame,
+    reports: pl.Series,
+    run: RowReader | None = None,
 ) -> pl.DataFrame:
+    """Fill the report rows of ``out``; ``run`` reads them (default: in this process, in order)."""
     extract = get_extractor()
     if extract is None:
         note = "report_text not read: her2kit.extract is not available; structured columns only"
@@ -181,18 +209,7 @@ def screen_reports(
         )
         .filter(reports)
     )
-    results: list[dict[str, Any]] = []
-    for row in rows.iter_rows(named=True):
-        try:
-            result = _report_row(row, extract)
-        except InvalidInput as exc:
-            result = {"error": str(exc)}
-        except Exception as exc:  # an extractor bug must not stop a registry run
-            result = {"error": f"report_text: extraction failed ({type(exc).__name__}: {exc})"}
-        result["_i"] = row["_i"]
-        result.setdefault(cols.SETTING, row[cols.SETTING])
-        result.setdefault(cols.TUMOR_TYPE, row[cols.TUMOR_TYPE])
-        results.append(result)
+    results = (run or read_in_process)(extract, list(rows.iter_rows(named=True)))
     if not results:
         return out
     schema: dict[str, pl.DataType] = {
