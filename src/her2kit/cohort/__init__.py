@@ -30,7 +30,7 @@ def screen(
     """Screen a registry file; returns the run's summary (counts, funnel). Bad rows never stop the run.
 
     ``workers``: processes that read report text in large batches (Polars engine; default: the cores this
-    process may use; 1 reads in this process). The output does not depend on it.
+    process may use, at most 8; 1 reads in this process). The output does not depend on it.
     """
     if workers is not None and workers < 1:
         raise InvalidInput("workers", str(workers), "a whole number of processes, 1 or more")

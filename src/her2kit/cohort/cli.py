@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--mapping", default=None, help="bundled mapping name (tcga-brca) or a YAML path")
     parser.add_argument("--progress", action="store_true")
     parser.add_argument(
-        "--workers", type=int, default=None, help="processes reading report_text (default: all cores)"
+        "--workers", type=int, default=None, help="processes reading report_text (default: cores, at most 8)"
     )
     args = parser.parse_args(argv)
     from her2kit.cohort import screen

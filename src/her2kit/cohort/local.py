@@ -26,6 +26,8 @@ BATCH_ROWS = 250_000
 PROGRESS_MIN_ROWS = 1_000_000
 # Report rows in a batch from which worker processes read them (starting a worker costs about a second).
 REPORT_POOL_MIN_ROWS = 4_000
+# Default number of report workers on a large machine (about 190 MB of imports each); ``workers=`` overrides.
+MAX_DEFAULT_WORKERS = 8
 
 
 class Advance(Protocol):
@@ -83,11 +85,12 @@ class ReportPool:
 
 
 def default_workers() -> int:
-    """The cores this process may use."""
+    """The cores this process may use, at most :data:`MAX_DEFAULT_WORKERS` (each worker holds its own imports)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    return min(cores, MAX_DEFAULT_WORKERS)
 
 
 def screen_frames(
