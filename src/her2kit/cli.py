@@ -80,7 +80,9 @@ def cohort_screen(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(help="processes reading report_text in large batches (default: cores, at most 8; 1: none)"),
+        typer.Option(
+            help="processes reading report_text in large batches (default: cores, at most 8; 1: none)"
+        ),
     ] = None,
 ) -> None:
     """HER2 status, category, ISH group and biomarker-level eligibility for every row; bad rows keep their place."""
