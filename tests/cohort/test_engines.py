@@ -148,8 +148,12 @@ def test_summary_from_keys_equals_summary_from_output(tmp_path: Path) -> None:
         "by_indication",
         "funnel",
         "eligible_rows",
+        "setting_not_given",
+        "hr_not_given",
     ):
         assert getattr(again, name) == getattr(summary, name), name
+    assert summary.setting_not_given == 0  # the rows without a setting (p5-p8) are error rows
+    assert summary.hr_not_given == 2  # p10: breast, no ER/PR (twice: the registry is repeated)
 
 
 def test_bad_paths_are_input_errors(tmp_path: Path) -> None:
@@ -207,6 +211,10 @@ def test_tcga_mapping(tmp_path: Path) -> None:
     assert out.get_column("id").n_unique() == 1099
     assert summary.errors < 20
     assert summary.by_result["positive"] > 80
+    # The TCGA table has no treatment setting: every valid row says so, and the summary shows why none is met.
+    assert summary.setting_not_given == summary.valid
+    assert summary.eligible_rows == 0
+    assert "setting not given: no indication can be met" in render_summary(summary)
 
 
 @pytest.mark.spark

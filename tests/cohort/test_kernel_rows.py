@@ -130,6 +130,16 @@ def test_report_rows_with_an_extractor() -> None:
     )
     assert (out["c"]["her2_result"], out["c"]["ish_group"]) == ("positive", 1)
     assert out["d"]["her2_result"] == "equivocal"
+    # Report rows get the same eligibility reason as structured rows: what was not checked ...
+    assert any(
+        r.startswith("eligibility: checked at biomarker level only") for r in out["a"]["reasons"].split(" | ")
+    )
+    # ... and why nothing can be met when the setting is missing.
+    no_setting = screen_frame(frame.with_columns(pl.lit(None, dtype=pl.String).alias("setting"))).row(
+        0, named=True
+    )
+    assert no_setting["eligible"] == ""
+    assert "eligibility: setting not given, so no indication is met" in no_setting["reasons"]
 
 
 def test_report_rows_without_an_extractor() -> None:

@@ -57,6 +57,13 @@ def render_summary(summary: CohortSummary) -> str:
     width = max((len(stage) for stage, _ in summary.funnel), default=0)
     for stage, count in summary.funnel:
         lines.append(f"  {stage:<{width}}  {count:>12,}  {_pct(count, rows)}")
+    missing = {
+        "setting not given: no indication can be met": summary.setting_not_given,
+        "ER/PR not given: HR-positive indications not met": summary.hr_not_given,
+    }
+    if any(missing.values()):
+        lines.append("")
+        lines += _block("Valid rows lacking data for eligibility (see `reasons`)", missing, valid)
     if summary.by_indication:
         lines.append("")
         top = dict(list(summary.by_indication.items())[:10])

@@ -41,6 +41,9 @@ INPUT_COLUMNS: Final[tuple[str, ...]] = (
 # are null on an error row. Text, not list columns, because writing ~40 million list elements per
 # 10 million rows cost more than the whole rest of a screen (docs/architecture.md, "Cohort output").
 ELIGIBLE_SEPARATOR: Final = ";"
+# Reasons that say why indications could not be met on a row lacking data (the run's summary counts them).
+SETTING_NOT_GIVEN: Final = "setting not given, so no indication is met"
+HR_NOT_GIVEN: Final = "ER/PR not given, so HR-positive indications are not met"
 REASONS_SEPARATOR: Final = " | "
 OUTPUT_SCHEMA: Final = pa.schema(
     [

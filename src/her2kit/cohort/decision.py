@@ -183,7 +183,7 @@ def decision_table() -> pl.DataFrame:
     )
     table = table.with_columns(eligible_expr())
     reasons = [
-        r + _eligibility_reasons(tumor, setting, hr, eligible)
+        r + eligibility_reasons(tumor, setting, hr, eligible)
         for r, tumor, setting, hr, eligible in zip(
             table.get_column("her2_reasons").to_list(),
             table.get_column("tumor_type").to_list(),
@@ -220,15 +220,16 @@ def decision_table() -> pl.DataFrame:
     return pl.concat([decided, error_row]).rechunk()
 
 
-def _eligibility_reasons(tumor: str, setting: str | None, hr: str | None, eligible: list[str]) -> list[str]:
+def eligibility_reasons(tumor: str, setting: str | None, hr: str | None, eligible: list[str]) -> list[str]:
+    """The row's eligibility reason: missing setting or ER/PR, what was not checked, excluded indications."""
     indications, excluded = compiled_indications()
     by_id = {ind.id: ind for ind in indications}
     relevant = [ind for ind in indications if applies_to(ind, tumor)]
     out: list[str] = []
     if setting is None and relevant:
-        out.append("setting not given, so no indication is met")
+        out.append(cols.SETTING_NOT_GIVEN)
     if hr is None and any(ind.needs_hormone_receptor for ind in relevant):
-        out.append("ER/PR not given, so HR-positive indications are not met")
+        out.append(cols.HR_NOT_GIVEN)
     if eligible:
         unchecked = sorted({u for ind_id in eligible for u in by_id[ind_id].unchecked})
         out.append(ELIGIBILITY_NOTE.format(", ".join(unchecked) or "nothing else"))

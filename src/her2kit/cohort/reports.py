@@ -16,13 +16,10 @@ import polars as pl
 from her2kit.case import RATIO_TOLERANCE_ABS, RATIO_TOLERANCE_REL, IhcTest, IshTest
 from her2kit.cohort import columns as cols
 from her2kit.cohort.codes import CODE_VALUES, NORMALISERS, normalise_er, normalise_pr
-from her2kit.cohort.decision import IHC_CODES, her2_reasons, joined
+from her2kit.cohort.decision import IHC_CODES, eligibility_reasons, her2_reasons, joined
 from her2kit.cohort.eligibility import eligible_expr
 from her2kit.errors import InvalidInput
 from her2kit.status import interpret_her2
-
-EMPTY_LIST = pl.lit([], dtype=pl.List(pl.String))
-
 
 # --------------------------------------------------------------------------- extraction (optional)
 ExtractFn = Callable[[str], Any]
@@ -228,6 +225,15 @@ def screen_reports(
         [{name: r.get(name) for name in schema} for r in results], schema=schema, orient="row"
     )
     frame = frame.with_columns(eligible_expr())
+    # The same eligibility reason as a structured row with these values gets (missing setting or ER/PR, what
+    # was not checked), computed per row like the rest of a report row.
+    notes = [
+        eligibility_reasons(tumor, setting, hr, eligible) if error is None else []
+        for tumor, setting, hr, eligible, error in frame.select(
+            cols.TUMOR_TYPE, cols.SETTING, "hormone_receptor", "eligible", "error"
+        ).iter_rows()
+    ]
+    frame = frame.with_columns(pl.Series("_eligibility", notes, dtype=pl.List(pl.String)))
     failed = pl.col("error").is_not_null()
     frame = frame.select(
         "_i",
@@ -236,14 +242,7 @@ def screen_reports(
         "ish_group",
         *(
             pl.when(failed).then(None).otherwise(expr).alias(expr.meta.output_name())
-            for expr in joined(
-                pl.col("eligible"),
-                pl.col("_reasons").list.concat(
-                    pl.when(pl.col("eligible").list.len() > 0)
-                    .then(pl.lit(["eligibility is biomarker-level; history criteria are not checked"]))
-                    .otherwise(EMPTY_LIST)
-                ),
-            )
+            for expr in joined(pl.col("eligible"), pl.col("_reasons").list.concat(pl.col("_eligibility")))
         ),
         "error",
     )

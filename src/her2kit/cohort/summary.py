@@ -33,6 +33,9 @@ class CohortSummary:
     eligible_rows: int = 0
     by_indication: dict[str, int] = field(default_factory=dict)
     funnel: list[tuple[str, int]] = field(default_factory=list)
+    # Valid rows on which indications could not be met for lack of data (their reasons say so).
+    setting_not_given: int = 0
+    hr_not_given: int = 0
 
     @property
     def valid(self) -> int:
@@ -57,6 +60,8 @@ class SummaryBuilder:
         self.determined = 0
         self.targetable = 0
         self.eligible_rows = 0
+        self.setting_not_given = 0
+        self.hr_not_given = 0
         self.by_result: Counter[str] = Counter()
         self.by_category: Counter[str] = Counter()
         self.by_ish_group: Counter[str] = Counter()
@@ -71,11 +76,15 @@ class SummaryBuilder:
             determined=pl.col("her2_result").is_in(["positive", "negative"]).sum(),
             targetable=pl.col("her2_category").is_in(list(TARGETABLE)).sum(),
             eligible=(pl.col("eligible").str.len_bytes() > 0).sum(),
+            setting=pl.col("reasons").str.contains(cols.SETTING_NOT_GIVEN, literal=True).sum(),
+            hr=pl.col("reasons").str.contains(cols.HR_NOT_GIVEN, literal=True).sum(),
         ).row(0, named=True)
         self.errors += int(stats["errors"])
         self.determined += int(stats["determined"])
         self.targetable += int(stats["targetable"])
         self.eligible_rows += int(stats["eligible"])
+        self.setting_not_given += int(stats["setting"] or 0)
+        self.hr_not_given += int(stats["hr"] or 0)
         valid = frame.filter(pl.col("error").is_null())
         for name, counter in (
             ("her2_result", self.by_result),
@@ -115,7 +124,7 @@ class SummaryBuilder:
             if key == ERROR_KEY:
                 self.errors += count
                 continue
-            result, category, group, eligible, _ = table.row(key)
+            result, category, group, eligible, reasons = table.row(key)
             self.by_result[str(result)] += count
             self.by_category[str(category)] += count
             self.by_ish_group[str(group) if group is not None else "none"] += count
@@ -125,6 +134,10 @@ class SummaryBuilder:
                 self.eligible_rows += count
                 for indication in eligible:
                     self.by_indication[indication] += count
+            if any(cols.SETTING_NOT_GIVEN in reason for reason in reasons):
+                self.setting_not_given += count
+            if any(cols.HR_NOT_GIVEN in reason for reason in reasons):
+                self.hr_not_given += count
         self.key_counts.clear()
 
     def build(self, **meta: Any) -> CohortSummary:
@@ -146,5 +159,7 @@ class SummaryBuilder:
             eligible_rows=self.eligible_rows,
             by_indication=dict(sorted(self.by_indication.items(), key=lambda kv: (-kv[1], kv[0]))),
             funnel=funnel,
+            setting_not_given=self.setting_not_given,
+            hr_not_given=self.hr_not_given,
             **meta,
         )
