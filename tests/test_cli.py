@@ -195,3 +195,27 @@ def test_missing_field_does_not_echo_the_document(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert "SECRET-123" not in out.stderr
     assert "agent" in out.stderr
+
+
+def test_cohort_screen_json_summary_is_reproducible(tmp_path: Path) -> None:
+    registry = tmp_path / "registry.csv"
+    registry.write_text(
+        "id,tumor_type,setting,ihc_score,ish_ratio,er,pr\n"
+        "a,breast,metastatic,3+,,positive,negative\n"
+        "b,breast,,1+,,,\n"
+        "c,breast,metastatic,4+,,,\n",
+        encoding="utf-8",
+    )
+    runs = [
+        her2kit("cohort", "screen", str(registry), "-o", str(tmp_path / f"out{i}.csv"), "--format", "json")
+        for i in range(2)
+    ]
+    assert [run.returncode for run in runs] == [0, 0]
+    first, second = (json.loads(run.stdout) for run in runs)
+    first.pop("output_path")
+    second.pop("output_path")
+    assert first == second  # no run time: the same input and versions give the same summary
+    assert "seconds" not in first
+    assert first["kb_version"]
+    assert (first["rows"], first["errors"], first["setting_not_given"]) == (3, 1, 1)
+    assert first["errors_by_field"] == {"ihc_score": 1}

@@ -62,6 +62,11 @@ cohort_app = typer.Typer(
 app.add_typer(cohort_app, name="cohort")
 
 
+class Format(StrEnum):
+    json = "json"
+    table = "table"
+
+
 class Engine(StrEnum):
     polars = "polars"
     spark = "spark"
@@ -84,10 +89,13 @@ def cohort_screen(
             help="processes reading report_text in large batches (default: cores, at most 8; 1: none)"
         ),
     ] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="summary as a table or as JSON (versions, counts, funnel)")
+    ] = Format.table,
 ) -> None:
     """HER2 status, category, ISH group and biomarker-level eligibility for every row; bad rows keep their place."""
     from her2kit.cohort import screen
-    from her2kit.cohort.cli import render_summary
+    from her2kit.cohort.cli import render_summary, summary_json
 
     show = sys.stderr.isatty() if progress is None else progress
     summary = screen(
@@ -98,18 +106,13 @@ def cohort_screen(
         progress=show,
         workers=workers,
     )
-    _emit(render_summary(summary) + "\n")
+    _emit(summary_json(summary) if output_format is Format.json else render_summary(summary) + "\n")
 
 
 fhir_app = typer.Typer(
     help="HL7 FHIR R4 / mCODE: import a Bundle into a case, export an assessment.", no_args_is_help=True
 )
 app.add_typer(fhir_app, name="fhir")
-
-
-class Format(StrEnum):
-    json = "json"
-    table = "table"
 
 
 class SchemaName(StrEnum):

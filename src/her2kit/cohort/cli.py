@@ -72,6 +72,20 @@ def render_summary(summary: CohortSummary) -> str:
     return "\n".join(lines)
 
 
+def summary_json(summary: CohortSummary) -> str:
+    """The summary as canonical JSON, with the versions that produced it and without the run time.
+
+    Everything in it depends only on the input and the versions, so the same run gives the same bytes.
+    """
+    import her2kit
+    from her2kit.kb import default_kb
+    from her2kit.render import to_json
+
+    data = summary.to_dict()
+    data.pop("seconds")
+    return to_json({"her2kit_version": her2kit.__version__, "kb_version": default_kb().version, **data})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m her2kit.cohort.cli", description="Screen a registry file."
