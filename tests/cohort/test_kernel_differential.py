@@ -247,3 +247,14 @@ def test_empty_batch() -> None:
     out = screen_batch(pa.RecordBatch.from_pylist([], schema=frame([]).to_arrow().schema))
     assert out.num_rows == 0
     assert out.schema == cols.OUTPUT_SCHEMA
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(row_strategy, min_size=2, max_size=40), st.data())
+def test_output_does_not_depend_on_batching(rows: list[dict[str, Any]], data: st.DataObject) -> None:
+    """Screening the rows in pieces (first meeting spellings in a later piece, on whichever coding path the
+    process's known spellings send them) gives the same rows as screening them at once."""
+    whole = screen_frame(frame(rows))
+    cut = data.draw(st.integers(1, len(rows) - 1))
+    pieces = pl.concat([screen_frame(frame(rows[:cut])), screen_frame(frame(rows[cut:]))])
+    assert pieces.drop("id").equals(whole.drop("id"))
