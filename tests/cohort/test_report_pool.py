@@ -55,6 +55,8 @@ def test_workers_give_the_same_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert one.by_category == two.by_category
 
 
-def test_workers_must_be_positive(tmp_path: Path) -> None:
+def test_workers_must_be_positive_and_polars_only(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="workers"):
         screen(tmp_path / "in.parquet", tmp_path / "out.parquet", workers=0)
+    with pytest.raises(InvalidInput, match="spark engine"):
+        screen(tmp_path / "in.parquet", tmp_path / "out.parquet", engine="spark", workers=2)

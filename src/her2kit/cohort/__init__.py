@@ -34,6 +34,8 @@ def screen(
     """
     if workers is not None and workers < 1:
         raise InvalidInput("workers", str(workers), "a whole number of processes, 1 or more")
+    if workers is not None and engine == "spark":
+        raise InvalidInput("workers", str(workers), "no value with the spark engine (it uses its partitions)")
     from her2kit.cohort.io import output_format
 
     output_format(output_path)
