@@ -292,3 +292,19 @@ def test_same_input_same_bytes(tmp_path: Path) -> None:
         screen(paths["parquet"], first)
         screen(paths["parquet"], second)
         assert first.read_bytes() == second.read_bytes(), suffix
+
+
+def test_a_list_or_record_in_a_standard_column_is_an_input_error(tmp_path: Path) -> None:
+    """Nested JSON values cannot be read as one value per row: a clear error naming the column, no traceback."""
+    from her2kit.cohort.kernel import screen_frame
+
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": "a", "tumor_type": "breast", "ish_ratio": [1, 2]}\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match="input column ish_ratio"):
+        screen(path, tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv").exists()
+    with pytest.raises(InvalidInput, match="input column tumor_type"):
+        screen_frame(pl.DataFrame({"tumor_type": [{"x": 1}]}))
+    # A boolean or a date is one value per row: the row gets an error, the run goes on.
+    out = screen_frame(pl.DataFrame({"tumor_type": ["breast"], "ihc_score": [True]}))
+    assert out.get_column("error")[0].startswith("ihc_score:")

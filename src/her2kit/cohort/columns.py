@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
+import polars as pl
 import pyarrow as pa
+
+from her2kit.errors import InvalidInput
 
 # Standard input columns; a file may carry any subset (absent columns are read as null).
 ID: Final = "id"
@@ -35,6 +39,20 @@ INPUT_COLUMNS: Final[tuple[str, ...]] = (
     REPORT_TEXT,
     NOTES,
 )
+
+
+def check_input_types(schema: Mapping[str, pl.DataType]) -> None:
+    """Every standard input column holds one scalar value per row (text, a number, a boolean, a date);
+    a list, a struct or binary data in one is an input error naming the column, not a failed run."""
+    for name in INPUT_COLUMNS:
+        dtype = schema.get(name)
+        if dtype is not None and (dtype.is_nested() or dtype in (pl.Binary, pl.Object)):
+            raise InvalidInput(
+                f"input column {name}",
+                str(dtype),
+                "text or a number, one value per row (not a list or record)",
+            )
+
 
 # Output: one row per input row, in input order. ``eligible`` and ``reasons`` are text: the indication ids
 # joined with ELIGIBLE_SEPARATOR ("" when none is met) and the reasons joined with REASONS_SEPARATOR; both

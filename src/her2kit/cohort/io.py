@@ -55,7 +55,9 @@ def scan_input(path: str | Path) -> pl.LazyFrame:
         frame = pl.scan_csv(path, separator="\t" if kind == "tsv" else ",", infer_schema=False)
     else:
         frame = pl.scan_ndjson(path, infer_schema_length=10_000)
-    names = frame.collect_schema().names()
+    schema = frame.collect_schema()
+    names = schema.names()
+    cols.check_input_types(schema)
     present = [name for name in cols.INPUT_COLUMNS if name in names]
     if not present:
         raise InvalidInput(

@@ -92,6 +92,7 @@ def _prepare(df: pl.DataFrame) -> pl.DataFrame:
     text that is not a number); the compiled loop :func:`her2kit.cohort.compiled.decision_keys` then
     validates each row and computes its key in one pass.
     """
+    cols.check_input_types(df.schema)
     codes = all_codes(df)
     numbers = {name: _number(df, name) for name in cols.NUMERIC_COLUMNS}
     ident = as_text(df, cols.ID)
