@@ -185,7 +185,7 @@ def as_text(df: pl.DataFrame, name: str) -> pl.Series | None:
 _KNOWN: dict[str, dict[str, int]] = {name: {} for name in NORMALISERS}
 # More distinct spellings than this in a column and comparing costs more than hashing.
 KNOWN_LIMIT: Final = 24
-UNSEEN: Final = -100
+UNSEEN: Final = compiled.UNSEEN  # the code of a row whose spelling is not known yet (both paths)
 
 
 def missing_code(name: str) -> int:

@@ -57,13 +57,12 @@ from her2kit.vocab import TUMOR_TYPES
 
 
 # --------------------------------------------------------------------------- steps 1-3: prepare
-def _number(df: pl.DataFrame, name: str) -> tuple[pl.Expr, pl.Expr]:
-    """A numeric column as Float64, and a flag for values that are not numbers."""
+def _number(df: pl.DataFrame, name: str) -> tuple[pl.Expr, pl.Expr | None]:
+    """A numeric column as Float64, and for a text column a flag for values that are not numbers."""
     if name not in df.columns:
-        return pl.repeat(None, pl.len(), dtype=pl.Float64), pl.repeat(False, pl.len())
-    dtype = df.schema[name]
-    if dtype.is_numeric():
-        return pl.col(name).cast(pl.Float64), pl.repeat(False, pl.len())
+        return pl.repeat(None, pl.len(), dtype=pl.Float64), None
+    if df.schema[name].is_numeric():
+        return pl.col(name).cast(pl.Float64), None
     raw = pl.col(name).cast(pl.String).str.strip_chars()
     raw = pl.when(raw.str.len_bytes() > 0).then(raw)
     number = raw.cast(pl.Float64, strict=False)
@@ -103,7 +102,10 @@ def _prepare(df: pl.DataFrame) -> pl.DataFrame:
     )
     base = df.select(
         *(numbers[name][0].alias(name) for name in cols.NUMERIC_COLUMNS),
-        *(numbers[name][1].alias(f"_{name}_unparsed") for name in cols.NUMERIC_COLUMNS),
+        *(
+            (flag if flag is not None else pl.repeat(False, pl.len())).alias(f"_{name}_unparsed")
+            for name, (_, flag) in numbers.items()
+        ),
         report.alias("_has_report"),
     ).with_columns(
         ident.alias(cols.ID) if ident is not None else pl.lit(None, dtype=pl.String).alias(cols.ID),
@@ -111,12 +113,9 @@ def _prepare(df: pl.DataFrame) -> pl.DataFrame:
     )
     height = df.height
     floats = [compiled.float_values(single_chunk(base.get_column(name))) for name in cols.NUMERIC_COLUMNS]
-    text_numbers = [
-        name for name in cols.NUMERIC_COLUMNS if name in df.columns and not df.schema[name].is_numeric()
-    ]
-    unparsed = (
+    unparsed = (  # empty when no number came as text: the loop skips the check
         np.stack([base.get_column(f"_{name}_unparsed").to_numpy() for name in cols.NUMERIC_COLUMNS])
-        if text_numbers
+        if any(flag is not None for _, flag in numbers.values())
         else np.zeros((3, 0), dtype=np.bool_)
     )
     key = np.empty(height, dtype=np.uint32)
