@@ -10,12 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from her2kit.extract import context as C  # noqa: N812
 from her2kit.extract import extract as E  # noqa: N812
+from her2kit.extract import keywords as K  # noqa: N812
 from her2kit.extract import scan as S  # noqa: N812
 from her2kit.extract.cli import render_extraction
 from tests.extract.test_differential import _TOKENS, REPORT_TEXTS, SNIPPETS, _variants
 
-NO_AUTOMATON = S.KeywordIndex(E._KEYWORDS, use_automaton=False)
+NO_AUTOMATON = S.KeywordIndex(K.KEYWORDS, use_automaton=False)
 
 _PIECES = st.sampled_from(["pr", "pgr", "p", "r", "er", "her", "her2", "e", "x", " ", "\u00e9", "\U0001d538"])
 needs_automaton = pytest.mark.skipif(S.ahocorasick is None, reason="pyahocorasick not installed")
@@ -35,18 +37,18 @@ def _render(text: str) -> str:
 
 
 def _render_without_automaton(text: str) -> str:
-    saved = E._INDEX
-    E._INDEX = NO_AUTOMATON
+    saved = C.INDEX  # the binding read_context uses
+    C.INDEX = NO_AUTOMATON
     try:
         return _render(text)
     finally:
-        E._INDEX = saved
+        C.INDEX = saved
 
 
 @needs_automaton
 def test_index_is_built_with_the_automaton() -> None:
-    assert E._INDEX.automaton is not None
-    assert E._INDEX.words == E._KEYWORDS
+    assert K.INDEX.automaton is not None
+    assert K.INDEX.words == K.KEYWORDS
 
 
 def test_index_without_pyahocorasick(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,35 +79,35 @@ def test_hits_are_the_find_positions(low: str) -> None:
 def test_hits_on_real_reports() -> None:
     for text in REPORT_TEXTS:
         low = text.lower()
-        hits = E._INDEX.hits(low)
-        assert hits == {(w, False): _find_all(low, w) for w in E._KEYWORDS}
+        hits = K.INDEX.hits(low)
+        assert hits == {(w, False): _find_all(low, w) for w in K.KEYWORDS}
 
 
 def _scans(scan: S.Scanner) -> Iterator[list[tuple[int, int]]]:
-    """Every whole-text scan the extractor makes, with its arguments (see extract.py)."""
+    """Every whole-text scan the extractor makes, with its arguments (see the reader modules)."""
     calls: list[tuple[re.Pattern[str], tuple[object, ...], dict[str, object]]] = [
-        (E.P.HER2, (E._HER2_WORDS,), {"offsets": E._HER2_OFFSETS}),
-        (E.P.ADDENDUM, (E._ADDENDUM_WORDS,), {}),
-        (E.P.ONCOTYPE, (E._ONCOTYPE_WORDS,), {"offsets": E._ONCOTYPE_OFFSETS}),
-        (E.P.QUOTED, (E._QUOTED_WORDS,), {}),
-        (E.P.OTHER_MARKER, (), {"exact": E._OTHER_MARKER_EXACT, "offsets": (E._CADHERIN,), "word_start": True}),
-        (E.P.OTHER_MARKER_I, (E._OTHER_MARKER_I_WORDS,), {"offsets": (E._KI67, E._CADHERIN)}),
-        (E.P.SECTION_BREAK, (), {"exact": E._SECTION_EXACT}),
-        (E.P.CELLS_COUNTED, (E._CELLS_STARTS,), {"near": (E._CELLS_ANCHORS, 180)}),
+        (E.P.HER2, (K.HER2_WORDS,), {"offsets": K.HER2_OFFSETS}),
+        (E.P.ADDENDUM, (K.ADDENDUM_WORDS,), {}),
+        (E.P.ONCOTYPE, (K.ONCOTYPE_WORDS,), {"offsets": K.ONCOTYPE_OFFSETS}),
+        (E.P.QUOTED, (K.QUOTED_WORDS,), {}),
+        (E.P.OTHER_MARKER, (), {"exact": K.OTHER_MARKER_EXACT, "offsets": (K.CADHERIN,), "word_start": True}),
+        (E.P.OTHER_MARKER_I, (K.OTHER_MARKER_I_WORDS,), {"offsets": (K.KI67, K.CADHERIN)}),
+        (E.P.SECTION_BREAK, (), {"exact": K.SECTION_EXACT}),
+        (E.P.CELLS_COUNTED, (K.CELLS_STARTS,), {"near": (K.CELLS_ANCHORS, 180)}),
         (
-            E.P.PENDING, (E._PENDING_STARTS,),
-            {"offsets": (E._ISH_OFFSET,), "near": (E._PENDING_WORDS, 80), "anchor_prev": E._PENDING_PREV},
+            E.P.PENDING, (K.PENDING_STARTS,),
+            {"offsets": (K.ISH_OFFSET,), "near": (K.PENDING_WORDS, 80), "anchor_prev": K.PENDING_PREV},
         ),
         (
-            E.P.ER_PR_BOTH, (E._ER_PR_BOTH_WORDS,),
-            {"word_start": True, "near": (E._ER_PR_BOTH_ANCHORS, 64), "anchor_prev": E._ER_PR_BOTH_PREV},
+            E.P.ER_PR_BOTH, (K.ER_PR_BOTH_WORDS,),
+            {"word_start": True, "near": (K.ER_PR_BOTH_ANCHORS, 64), "anchor_prev": K.ER_PR_BOTH_PREV},
         ),
-        (E.P.ER_NAME, (E._ER_WORDS,), {"exact": E._ER_EXACT, "word_start": True}),
-        (E.P.PR_NAME, (E._PR_WORDS,), {"exact": E._PR_EXACT, "word_start": True}),
-        (E.P.STATUS_FOR_MARKER, (E._STATUS_FOR_WORDS,), {}),
+        (E.P.ER_NAME, (K.ER_WORDS,), {"exact": K.ER_EXACT, "word_start": True}),
+        (E.P.PR_NAME, (K.PR_WORDS,), {"exact": K.PR_EXACT, "word_start": True}),
+        (E.P.STATUS_FOR_MARKER, (K.STATUS_FOR_WORDS,), {}),
     ]  # fmt: skip
-    for value, rx, words, anchor in E._ISH_RESULT_SCANS:
-        offsets = (E._ISH_OFFSET,) if value == "equivocal" else ()
+    for value, rx, words, anchor in K.ISH_RESULT_SCANS:
+        offsets = (K.ISH_OFFSET,) if value == "equivocal" else ()
         calls.append((rx, (words,), {"offsets": offsets, "near": ((anchor,), 180)}))
     for rx, args, kwargs in calls:
         yield [m.span() for m in scan.starts(rx, *args, **kwargs)]
@@ -114,10 +116,10 @@ def _scans(scan: S.Scanner) -> Iterator[list[tuple[int, int]]]:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_TOKENS, max_size=60).map("".join))
 def test_scans_identical_with_and_without_automaton(text: str) -> None:
-    with_index = S.Scanner(text, E._INDEX)
+    with_index = S.Scanner(text, K.INDEX)
     plain = S.Scanner(text, NO_AUTOMATON)
-    with_index.warm(*E._WARM_WORDS)
-    plain.warm(*E._WARM_WORDS)
+    with_index.warm(*K.WARM_WORDS)
+    plain.warm(*K.WARM_WORDS)
     assert list(_scans(with_index)) == list(_scans(plain))
 
 
@@ -165,4 +167,4 @@ def test_no_whole_text_keyword_is_left_to_str_find(monkeypatch: pytest.MonkeyPat
 def test_shared_empty_hit_list_stays_empty() -> None:
     for text in REPORT_TEXTS[:30]:
         E.extract_report(text)
-    assert E._INDEX._no_hits == []
+    assert K.INDEX._no_hits == []

@@ -13,7 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from her2kit.extract import extract as E  # noqa: N812
+from her2kit.extract import context as C  # noqa: N812
+from her2kit.extract import ish as ISH  # noqa: N812
+from her2kit.extract import keywords as K  # noqa: N812
 from her2kit.extract import patterns as P  # noqa: N812
 from her2kit.extract import scan as S  # noqa: N812
 from her2kit.extract.sentences import _BOUNDARY, Sentences
@@ -41,21 +43,21 @@ def _filtered_scans(scan: S.Scanner) -> list[list[tuple[int, int]]]:
         _spans(
             scan.starts(
                 P.PENDING,
-                E._PENDING_STARTS,
-                offsets=(E._ISH_OFFSET,),
-                near=(E._PENDING_WORDS, 80),
-                anchor_prev=E._PENDING_PREV,
-                anchor_ok=E._PENDING_OK,
+                K.PENDING_STARTS,
+                offsets=(K.ISH_OFFSET,),
+                near=(K.PENDING_WORDS, 80),
+                anchor_prev=K.PENDING_PREV,
+                anchor_ok=K.PENDING_OK,
             )
         ),
         _spans(
             scan.starts(
                 P.ER_PR_BOTH,
-                E._ER_PR_BOTH_WORDS,
+                K.ER_PR_BOTH_WORDS,
                 word_start=True,
-                near=(E._ER_PR_BOTH_ANCHORS, 64),
-                anchor_prev=E._ER_PR_BOTH_PREV,
-                anchor_ok=E._ER_PR_BOTH_OK,
+                near=(K.ER_PR_BOTH_ANCHORS, 64),
+                anchor_prev=K.ER_PR_BOTH_PREV,
+                anchor_ok=K.ER_PR_BOTH_OK,
             )
         ),
     ]
@@ -63,8 +65,8 @@ def _filtered_scans(scan: S.Scanner) -> list[list[tuple[int, int]]]:
 
 def _check_filtered(text: str) -> None:
     want = [_spans(P.PENDING.finditer(text)), _spans(P.ER_PR_BOTH.finditer(text))]
-    assert _filtered_scans(S.Scanner(text, E._INDEX)) == want
-    assert _filtered_scans(S.Scanner(text, S.KeywordIndex(E._KEYWORDS, use_automaton=False))) == want
+    assert _filtered_scans(S.Scanner(text, K.INDEX)) == want
+    assert _filtered_scans(S.Scanner(text, S.KeywordIndex(K.KEYWORDS, use_automaton=False))) == want
 
 
 @settings(max_examples=300, deadline=None)
@@ -85,10 +87,10 @@ def test_word_scans_are_finditer(text: str, pos: int, endpos: int) -> None:
     scan = S.Scanner(text)
     low = scan.low if scan.fast else None
     for rx, words in (
-        (P.LEGEND, E._LEGEND_STARTS),
-        (P.STATUS_WORD, E._STATUS_STARTS),
-        (P.SECTION_BREAK, E._SECTION_EXACT),
-        (P.IHC_ASSAY, E._IHC_ASSAY_STARTS),
+        (P.LEGEND, K.LEGEND_STARTS),
+        (P.STATUS_WORD, K.STATUS_STARTS),
+        (P.SECTION_BREAK, K.SECTION_EXACT),
+        (P.IHC_ASSAY, K.IHC_ASSAY_STARTS),
     ):
         ref = low if rx is not P.SECTION_BREAK else (text if low is not None else None)
         assert _spans(S.finditer_at(rx, text, ref, words, pos, endpos)) == _spans(
@@ -102,7 +104,7 @@ def test_word_scans_are_finditer(text: str, pos: int, endpos: int) -> None:
 @settings(max_examples=200, deadline=None)
 @given(_TEXT)
 def test_case_sensitive_hits_are_find_positions(text: str) -> None:
-    scan = S.Scanner(text, E._INDEX)
+    scan = S.Scanner(text, K.INDEX)
     for w in ("ER", "PR", "PgR", "CK", "FINAL"):
         assert scan._hits((w,), case=True) == S.find_all(text, w)
 
@@ -116,23 +118,23 @@ def _ish_word_anywhere(text: str) -> bool:
 @settings(max_examples=300, deadline=None)
 @given(_TEXT)
 def test_ish_skip_only_when_nothing_can_be_read(text: str) -> None:
-    ctx = E._context(text)
-    if not E._ish_possible(ctx):
+    ctx = C.read_context(text)
+    if not ISH.ish_possible(ctx):
         assert not ctx.her2
         assert not _ish_word_anywhere(text)
-        assert E._ish_fragments(ctx) == []
+        assert ISH._ish_fragments(ctx) == []
 
 
 @pytest.mark.skipif(not REPORT_TEXTS, reason="shared TCGA reports not available")
 def test_ish_skip_on_real_reports() -> None:
     skipped = 0
     for text in REPORT_TEXTS:
-        ctx = E._context(text)
-        if not E._ish_possible(ctx):
+        ctx = C.read_context(text)
+        if not ISH.ish_possible(ctx):
             skipped += 1
             assert not ctx.her2
             assert not P.ISH_WORD.search(text)
-            assert E._ish_tests(ctx) == []
+            assert ISH.ish_tests(ctx) == []
     assert skipped > 0
 
 
@@ -142,7 +144,7 @@ def test_biopsy_look_up_is_the_pattern(text: str, a: int, b: int) -> None:
     scan = S.Scanner(text)
     lo, hi = min(a, b, len(text)), min(max(a, b), len(text))
     want = bool(P.QUOTED_BIOPSY.search(text[lo:hi]))
-    assert E._biopsy_named(text, scan.low if scan.fast else None, lo, hi) == want
+    assert C._biopsy_named(text, scan.low if scan.fast else None, lo, hi) == want
 
 
 def _old_prev_end(text: str, pos: int) -> int:
@@ -180,10 +182,10 @@ def test_non_ascii_characters_of_fast_ok(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(_TEXT.map(lambda t: t.upper()))
 def test_word_start_exact_scans_are_finditer(text: str) -> None:
-    scan = S.Scanner(text, E._INDEX)
-    other = scan.starts(P.OTHER_MARKER, exact=E._OTHER_MARKER_EXACT, offsets=(E._CADHERIN,), word_start=True)
+    scan = S.Scanner(text, K.INDEX)
+    other = scan.starts(P.OTHER_MARKER, exact=K.OTHER_MARKER_EXACT, offsets=(K.CADHERIN,), word_start=True)
     assert _spans(other) == _spans(P.OTHER_MARKER.finditer(text))
-    er = scan.starts(P.ER_NAME, E._ER_WORDS, exact=E._ER_EXACT, word_start=True)
+    er = scan.starts(P.ER_NAME, K.ER_WORDS, exact=K.ER_EXACT, word_start=True)
     assert _spans(er) == _spans(P.ER_NAME.finditer(text))
-    pr = scan.starts(P.PR_NAME, E._PR_WORDS, exact=E._PR_EXACT, word_start=True)
+    pr = scan.starts(P.PR_NAME, K.PR_WORDS, exact=K.PR_EXACT, word_start=True)
     assert _spans(pr) == _spans(P.PR_NAME.finditer(text))

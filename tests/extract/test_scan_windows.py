@@ -7,7 +7,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from her2kit.extract import extract as E  # noqa: N812
+from her2kit.extract import context as C  # noqa: N812
+from her2kit.extract import ihc as IHC  # noqa: N812
+from her2kit.extract import keywords as K  # noqa: N812
 from her2kit.extract import patterns as P  # noqa: N812
 from her2kit.extract.scan import Scanner, finditer_at, search_at
 
@@ -30,10 +32,10 @@ def test_finditer_at_is_finditer(text: str, pos: int, endpos: int) -> None:
     scan = Scanner(text)
     low = scan.low if scan.fast else None
     cases = (
-        (P.STATUS_WORD, E._STATUS_STARTS),
+        (P.STATUS_WORD, K.STATUS_STARTS),
         (P.SCORE_AFTER_STATUS, ("pos", "neg", "equivocal")),
         (P.SCORE_AFTER_WORD, ("score", "intensity", "staining")),
-        (P.LEGEND, E._LEGEND_STARTS),
+        (P.LEGEND, K.LEGEND_STARTS),
         (P.SCORE_RANGE, ("0", "1", "zero", "zoro")),
         (P.SPECIMEN_ID, ("block", "slide", "part")),
     )
@@ -50,7 +52,7 @@ def test_finditer_at_is_finditer(text: str, pos: int, endpos: int) -> None:
 @given(st.lists(_ALPHABET, max_size=40).map("".join))
 def test_score_plus_is_search(text: str) -> None:
     scan = Scanner(text)
-    got = E._score_plus(text, scan.low if scan.fast else None)
+    got = IHC._score_plus(text, scan.low if scan.fast else None)
     want = P.SCORE_PLUS_ANY.search(text, 0, 130)
     assert (got and got.span()) == (want and want.span())
 
@@ -59,4 +61,4 @@ def test_score_plus_is_search(text: str) -> None:
 @given(st.text(alphabet=st.sampled_from(list("ABHIZab .:)\n\t-")), max_size=60))
 def test_specimen_head_rewrite(text: str) -> None:
     old = re.compile(r"(?<=[.\s])[A-H]\s?[:.)]\s+[A-Z][A-Za-z]")
-    assert _spans(E._SPECIMEN_HEAD.finditer(text)) == _spans(old.finditer(text))
+    assert _spans(C._SPECIMEN_HEAD.finditer(text)) == _spans(old.finditer(text))

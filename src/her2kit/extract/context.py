@@ -1,0 +1,255 @@
+"""The report context every reader shares, and the value checks they have in common.
+
+``read_context`` finds, once per report, the HER2 names, the Oncotype DX passages (never read), the
+passages quoted from earlier reports, the first addendum, and the positions where another marker or a
+section starts (a window read after a name stops there). The checks below tell a value from a legend, a
+control or a guideline, read a status word, and find the specimen label nearest a value.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from her2kit.extract import patterns as P  # noqa: N812
+from her2kit.extract.keywords import (
+    ADDENDUM_WORDS,
+    CADHERIN,
+    HER2_OFFSETS,
+    HER2_WORDS,
+    INDEX,
+    ISH_BETWEEN_WORDS,
+    KI67,
+    LEGEND_STARTS,
+    ONCOTYPE_OFFSETS,
+    ONCOTYPE_WORDS,
+    OTHER_MARKER_EXACT,
+    OTHER_MARKER_I_WORDS,
+    QUOTED_WORDS,
+    SECTION_EXACT,
+    STATUS_STARTS,
+    WARM_WORDS,
+)
+from her2kit.extract.model import Evidence
+from her2kit.extract.scan import Scanner, finditer_at, may_contain, search_at
+from her2kit.extract.sentences import Sentences
+
+Status = Literal["positive", "negative", "equivocal"]
+
+QUOTE_REACH: Final = 380  # a "previously performed ..." phrase covers this much text after it
+ONCOTYPE_REACH: Final = 700
+QUOTED_SOURCE: Final = "quoted from a prior report"
+
+_ISH_BETWEEN: Final = re.compile(
+    r"FISH|\bISH\b|CISH|SISH|ratio|CEP\s*-?17|amplif|allred|H-?score|grade|nottingham", re.I
+)
+_FOLLOWED_BY_FOR: Final = re.compile(
+    r"^\s+for\b(?!\s+(?:HER[\s\-]?2\S*\s+)?(?:protein\s+)?(?:over-?\s?expression|amplification))", re.I
+)
+_LEGEND_GAP: Final = 12
+SIGN_AFTER: Final = re.compile(r"^([+\-])(?![\w.])(?!\s*[:\-]?\s*(?:pos|neg|equiv|weak|strong|low|\d))", re.I)
+_HER2_GAP: Final = re.compile(r"[\s()/\-:.,]*")
+_ADDENDUM_REVIEW: Final = re.compile(r"\s*(?:Review|Final)\s*:", re.I)
+_ADDENDUM_PATHOLOGIST: Final = re.compile(r"s?\s*:\s*Pathologist", re.I)
+# "(?<=[.\s])[A-H]\s?[:.)]\s+[A-Z][A-Za-z]", with the look-behind after the first character so the
+# regex engine can skip ahead to a capital A-H (the same matches, about 3x faster).
+_SPECIMEN_HEAD: Final = re.compile(r"[A-H](?<=[.\s][A-H])\s?[:.)]\s+[A-Z][A-Za-z]")
+
+
+@dataclass
+class ReportContext:
+    text: str
+    sents: Sentences
+    excluded: list[tuple[int, int]]
+    quoted: list[tuple[int, int, bool]]
+    addendum_at: int | None
+    her2: list[tuple[int, int]]
+    stops: list[int]
+    scan: Scanner
+    warnings: list[str] = field(default_factory=list)
+    # The lower-cased text when the keyword path is exact for it (see scan.py), else None.
+    low: str | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.low = self.scan.low if self.scan.fast else None
+
+    def is_excluded(self, pos: int) -> bool:
+        return any(a <= pos < b for a, b in self.excluded)
+
+    def quote(self, pos: int) -> tuple[bool, bool]:
+        """(inside a quoted passage, the passage names a biopsy)."""
+        for a, b, biopsy in self.quoted:
+            if a <= pos < b:
+                return True, biopsy
+        return False, False
+
+    def in_addendum(self, pos: int) -> bool:
+        return self.addendum_at is not None and pos >= self.addendum_at
+
+    def rank(self, pos: int) -> tuple[int, int, int]:
+        return (0 if self.quote(pos)[0] else 1, 1 if self.in_addendum(pos) else 0, pos)
+
+    def next_stop(self, pos: int) -> int:
+        i = bisect.bisect_right(self.stops, pos)
+        return self.stops[i] if i < len(self.stops) else len(self.text)
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+
+def _her2_anchors(scan: Scanner) -> list[tuple[int, int]]:
+    """HER2 names, with runs such as "HER2/NEU (HERCEPTEST)" merged into one."""
+    text = scan.text
+    out: list[tuple[int, int]] = []
+    for m in scan.starts(P.HER2, HER2_WORDS, offsets=HER2_OFFSETS):
+        if out:
+            gap = text[out[-1][1] : m.start()]
+            if len(gap) <= 6 and _HER2_GAP.fullmatch(gap):
+                out[-1] = (out[-1][0], m.end())
+                continue
+        out.append((m.start(), m.end()))
+    return out
+
+
+def _addendum_start(scan: Scanner) -> int | None:
+    text = scan.text
+    for m in scan.starts(P.ADDENDUM, ADDENDUM_WORDS):
+        before = text[max(0, m.start() - 25) : m.start()]
+        after = text[m.end() : m.end() + 30]
+        if P.ADDENDUM_NOT_HEADING.search(before) or P.ADDENDUM_SIGNATURE.match(after):
+            continue
+        if _ADDENDUM_REVIEW.match(after) or _ADDENDUM_PATHOLOGIST.match(after):
+            continue
+        return m.start()
+    return None
+
+
+def _biopsy_named(text: str, low: str | None, start: int, end: int) -> bool:
+    """``P.QUOTED_BIOPSY.search(text[start:end])``. On the keyword path (``low``, see scan.py) "biops",
+    "core" and "needle" are looked up in the lower-cased text (a case-insensitive ASCII word matches only
+    ASCII letters there); the pattern runs only if "fna" is there (for its word boundaries)."""
+    if low is not None:
+        w = low[start:end]
+        if "biops" in w or "core" in w or "needle" in w:
+            return True
+        if "fna" not in w:
+            return False
+    return bool(P.QUOTED_BIOPSY.search(text[start:end]))
+
+
+def read_context(text: str) -> ReportContext:
+    scan = Scanner(text, INDEX)
+    # Lower-case words found now so that their case-sensitive look-ups (OTHER_MARKER, SECTION_BREAK,
+    # ER_NAME, PR_NAME) filter these hits instead of scanning the text again.
+    # ("pr" first: "progesteron", "prior" and "previous" are read off its hits; see scan._PREFIX_OF.)
+    scan.warm(*WARM_WORDS)
+    low = scan.low if scan.fast else None
+    excluded = []
+    for m in scan.starts(P.ONCOTYPE, ONCOTYPE_WORDS, offsets=ONCOTYPE_OFFSETS):
+        end = min(len(text), m.start() + ONCOTYPE_REACH)
+        stop = P.ONCOTYPE_END.search(text, m.end(), end)
+        excluded.append((m.start(), stop.start() if stop else end))
+    quoted = []
+    for m in scan.starts(P.QUOTED, QUOTED_WORDS):
+        reach = 2 * QUOTE_REACH if m.group(0).lower().startswith("clinical") else QUOTE_REACH
+        end = min(len(text), m.end() + reach)
+        brk = search_at(P.SECTION_BREAK, text, text, SECTION_EXACT, m.end(), end)  # case-sensitive words
+        # A specimen heading ("B: Lymph node", "C. SENTINEL") also ends the quoted passage.
+        head = _SPECIMEN_HEAD.search(text, m.end() + 40, end)
+        stops = [x.start() for x in (brk, head) if x is not None]
+        end = min([end, *stops])
+        w0, w1 = max(0, m.start() - 40), min(len(text), m.end() + 60)
+        quoted.append((m.start(), end, _biopsy_named(text, low, w0, w1)))
+    her2 = _her2_anchors(scan)
+    stops = sorted(
+        {
+            m.start()
+            for m in scan.starts(
+                P.OTHER_MARKER, exact=OTHER_MARKER_EXACT, offsets=(CADHERIN,), word_start=True
+            )
+        }
+        | {m.start() for m in scan.starts(P.OTHER_MARKER_I, OTHER_MARKER_I_WORDS, offsets=(KI67, CADHERIN))}
+        | {a for a, _ in her2}
+        | {m.start() for m in scan.starts(P.SECTION_BREAK, exact=SECTION_EXACT)}
+    )
+    return ReportContext(text, Sentences(text), excluded, quoted, _addendum_start(scan), her2, stops, scan)
+
+
+def evidence(ctx: ReportContext, start: int, end: int) -> Evidence:
+    return Evidence(start=start, end=end, sentence=ctx.sents.around(start, end))
+
+
+def legend_pair(segment: str, low: str | None = None, end: int | None = None) -> bool:
+    """Two different status words side by side ("Negative 0-1+, Equivocal 2+"): a legend, not a result.
+
+    ``segment[:end]`` is read; ``low`` is ``segment`` lower-cased (see scan.finditer_at) or None."""
+    prev: tuple[str, int] | None = None
+    for m in finditer_at(P.STATUS_WORD, segment, low, STATUS_STARTS, 0, end):
+        value = status_of(m.group(1)) or m.group(1).lower().split()[0]
+        if prev is not None and prev[0] != value and m.start() - prev[1] <= _LEGEND_GAP:
+            return True
+        prev = (value, m.end())
+    return False
+
+
+def status_of(word: str) -> Status | None:
+    w = " ".join(word.lower().split())
+    if w.startswith(("weakly", "low", "indeterminate")):
+        return None
+    if w.startswith("neg"):
+        return "negative"
+    if w.startswith(("equivocal", "borderline")):
+        return "equivocal"
+    return "positive"
+
+
+def specimen_id(ctx: ReportContext, lo: int, hi: int, near: int) -> str | None:
+    best: tuple[int, str] | None = None
+    for m in finditer_at(
+        P.SPECIMEN_ID, ctx.text, ctx.low, ("block", "slide", "part"), max(0, lo), min(len(ctx.text), hi)
+    ):
+        if m.group("part"):
+            label = f"part {m.group('part')}"
+        else:
+            label = m.group("id").upper()
+            if m.group("id2"):
+                label = f"{label}, {m.group('id2').upper()}"
+        # A label before the value (a heading, "Block Number: E18") wins over one after it.
+        dist = near - m.start() if m.start() <= near else 10_000 + m.start() - near
+        if best is None or dist < best[0]:
+            best = (dist, label)
+    return best[1] if best else None
+
+
+@dataclass
+class Statement:
+    value: str
+    pos: int
+    rank: tuple[int, int, int]
+    specimen_id: str | None = None
+
+
+def bad_value(window: str, start: int, end: int, wlow: str | None = None, *, ish_ok: bool = False) -> bool:
+    """A value that belongs to a legend, a control, a guideline or (for IHC) an ISH statement.
+
+    ``wlow``: ``window`` lower-cased (see scan.finditer_at) or None."""
+    between = window[:start]
+    if (
+        search_at(P.LEGEND, window, wlow, LEGEND_STARTS, 0, start)
+        if wlow is not None
+        else P.LEGEND.search(between)
+    ):
+        return True
+    after = window[end:]
+    if P.LEGEND_AFTER.match(after):
+        return True
+    if _FOLLOWED_BY_FOR.match(after):
+        return True
+    if ish_ok:
+        return False
+    return may_contain(None if wlow is None else wlow[:start], ISH_BETWEEN_WORDS) and bool(
+        _ISH_BETWEEN.search(between)
+    )

@@ -1,0 +1,233 @@
+"""HER2 statements read after a HER2 name: the stated status and the IHC score (with its percentage of
+cells, assay and specimen), and HER2 values given without a score (image analysis).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from her2kit.extract import patterns as P  # noqa: N812
+from her2kit.extract.context import (
+    SIGN_AFTER,
+    ReportContext,
+    Statement,
+    Status,
+    bad_value,
+    legend_pair,
+    specimen_id,
+    status_of,
+)
+from her2kit.extract.keywords import IHC_ASSAY_STARTS, STATUS_STARTS
+from her2kit.extract.scan import finditer_at, may_contain, search_at
+
+WINDOW: Final = 220  # characters read after a HER2 name
+STATUS_REACH: Final = 110  # a status word must stand this close to the name
+
+_SCORE_CANON: Final[dict[str, str]] = {"zero": "0", "zoro": "0", "null": "0"}
+_SCORE_STATUS: Final[dict[str, Status]] = {
+    "0": "negative",
+    "1+": "negative",
+    "2+": "equivocal",
+    "3+": "positive",
+}
+_RT_SCORE: Final = re.compile(r"^\s*score\s*[:=]?\s*(\d{1,3}(?:\.\d+)?)(?![\d+])", re.I)
+_STATUS_FOR_BEFORE: Final = re.compile(rf"({P._POS}|{P._NEG})\s+for\s+(?:the\s+)?$", re.I)
+_PERCENT_AFTER_NAME: Final = re.compile(r"^[\s.:]{0,4}(\d{1,3}(?:\.\d)?)\s*%")
+
+
+@dataclass
+class IhcItem:
+    score: str
+    start: int
+    end: int
+    rank: tuple[int, int, int]
+    quoted: bool
+    percent: float | None
+    specimen_id: str | None
+    specimen: Literal["biopsy", "resection"] | None
+    assay: str | None
+
+
+def _score(token: str, ctx: ReportContext) -> str:
+    t = "".join(token.lower().split())
+    t = _SCORE_CANON.get(t, t)
+    if t.startswith("+"):
+        t = t[1:] + "+"
+    if t == "0+":
+        ctx.warn('IHC "0+" read as score 0 (not as HER2-ultralow, which a report must state)')
+        return "0"
+    return t if t.endswith("+") or t == "0" else t + "+"
+
+
+def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem], list[int]]:
+    """Stated HER2 statuses, IHC scores, and positions of HER2 values without a score (image analysis)."""
+    text = ctx.text
+    tlow = ctx.low
+    statuses: list[Statement] = []
+    ihcs: list[IhcItem] = []
+    other_results: list[int] = []
+    for a_start, a_end in ctx.her2:
+        if ctx.is_excluded(a_start):
+            continue
+        w_end = min(a_end + WINDOW, ctx.next_stop(a_end))
+        window = text[a_end:w_end]
+        wlow = None if tlow is None else tlow[a_end:w_end]
+        rank = ctx.rank(a_start)
+        quoted, biopsy = ctx.quote(a_start)
+        legend = legend_pair(window, wlow, STATUS_REACH + 20)
+        found = None if legend else _find_score(window, wlow)
+        rng = (
+            None
+            if legend or "+" not in window
+            else search_at(P.SCORE_RANGE, window, wlow, ("0", "1", "zero", "zoro"))
+        )
+        if (
+            rng
+            and (found is None or rng.start() <= found[1])
+            and not bad_value(window, rng.start(), rng.end(), wlow)
+        ):
+            ctx.warn("HER2 IHC score stated as a range (e.g. 0-1+); no single score read")
+            found = None
+        else:
+            rng = None
+        reach = STATUS_REACH if found is None else min(STATUS_REACH, found[2] + 25)
+
+        # RT-PCR (Oncotype DX) "Her2 Score: 10 Negative" or "8.9": not an IHC score.
+        rt = _RT_SCORE.match(window)
+        if rt and (float(rt.group(1)) > 3 or "." in rt.group(1)):
+            continue
+        # Image analysis: "HER2. 0.0%" — a value, but no score.
+        pm = _PERCENT_AFTER_NAME.match(window)
+        if pm and P.IMAGE_ANALYSIS.search(text, max(0, a_start - 400), min(len(text), a_end + 100)):
+            ctx.warn("HER2 reported by image analysis as a percentage; no IHC score read")
+            other_results.append(a_start)
+            continue
+
+        # Stated status: "HER2: Negative", "Her2-)", "negative for HER2".
+        status: Status | None = None
+        status_pos = a_start
+        sm = SIGN_AFTER.match(window)
+        before = text[max(0, a_start - 30) : a_start]
+        bm = (
+            _STATUS_FOR_BEFORE.search(before)
+            if tlow is None or tlow.find("for", max(0, a_start - 30), a_start) >= 0
+            else None
+        )
+        if sm and P.SIGN_STATUS.match(window):
+            status = "positive" if sm.group(1) == "+" else "negative"
+        elif bm:
+            status = status_of(bm.group(1))
+            status_pos = a_start - len(before) + bm.start()
+        elif not legend:
+            wm = search_at(P.STATUS_WORD, window, wlow, STATUS_STARTS, 0, reach)
+            if wm and not bad_value(window, wm.start(), wm.end(), wlow, ish_ok=True):
+                status = status_of(wm.group(1))
+                status_pos = a_end + wm.start()
+                low = wm.group(1).lower()
+                if low.startswith("weakly"):
+                    ctx.warn('"weakly positive" HER2 wording not read as a stated status')
+                elif low.startswith("indeterminate"):
+                    ctx.warn("HER2 stated as indeterminate")
+        if rng is not None and status not in (None, "negative") and "2" not in rng.group(0):
+            ctx.warn(f"HER2 stated as {status} beside a 0-1+ score range; status not read")
+            status = None
+        if status is not None:
+            sid = specimen_id(ctx, status_pos - 150, status_pos + 60, status_pos)
+            statuses.append(Statement(status, status_pos, ctx.rank(status_pos), sid))
+
+        # IHC score.
+        if found is None and rng is None and not legend:
+            bt = (
+                P.SCORE_BEFORE_NAME.search(text, max(0, a_start - 40), a_start)
+                if "+" in text[max(0, a_start - 40) : a_start]
+                else None
+            )
+            if bt and not ctx.is_excluded(bt.start()):
+                found = (bt.group("score"), bt.start("score") - a_end, bt.end("score") - a_end)
+        if found is None:
+            continue
+        token, s0, s1 = found
+        score = _score(token, ctx)
+        start, end = min(a_start, a_end + s0), a_end + s1
+        pct = None
+        pm2 = P.PERCENT_CELLS.search(window) if "%" in window else None
+        if pm2:
+            value = float(pm2.group("a") or pm2.group("b"))
+            pct = value if 0 <= value <= 100 else None
+        assay = None
+        am = search_at(
+            P.IHC_ASSAY, text, tlow, IHC_ASSAY_STARTS, max(0, a_start - 60), min(len(text), w_end + 200)
+        )
+        if am:
+            assay = P.IHC_ASSAY_CANON.get(am.group(1).lower().replace("a485", "a0485"), am.group(1))
+        specimen: Literal["biopsy", "resection"] | None = "biopsy" if quoted and biopsy else None
+        fm = P.SPECIMEN_FIELD.search(window) if may_contain(wlow, ("specimen",)) else None
+        if fm:
+            if P.RESECTION_WORD.search(fm.group(1)):
+                specimen = "resection"
+            elif P.BIOPSY_WORD.search(fm.group(1)):
+                specimen = "biopsy"
+        if status is not None and _SCORE_STATUS[score] != status:
+            ctx.warn(f"HER2 IHC {score} stated as {status}: wording and score disagree")
+        ihcs.append(
+            IhcItem(
+                score=score,
+                start=start,
+                end=end,
+                rank=rank,
+                quoted=quoted,
+                percent=pct,
+                specimen_id=specimen_id(ctx, a_start - 150, a_end + s1 + 60, a_end + s1),
+                specimen=specimen,
+                assay=assay,
+            )
+        )
+    return statuses, ihcs, other_results
+
+
+def _score_plus(window: str, wlow: str | None) -> re.Match[str] | None:
+    """``SCORE_PLUS_ANY.search(window, 0, 130)``: every match holds a "+" at most 2 characters after its start."""
+    if wlow is None:
+        return P.SCORE_PLUS_ANY.search(window, 0, 130)
+    cands: set[int] = set()
+    find = window.find
+    i = find("+", 0, 130)
+    while i >= 0:
+        cands.update((i - 2, i - 1, i))
+        i = find("+", i + 1, 130)
+    match = P.SCORE_PLUS_ANY.match
+    for c in sorted(cands):
+        if c >= 0:
+            m = match(window, c, 130)
+            if m is not None:
+                return m
+    return None
+
+
+_SCORE_SCANS: Final = (
+    (P.SCORE_AFTER_STATUS, ("pos", "neg", "equivocal")),
+    (P.SCORE_AFTER_WORD, ("score", "intensity", "staining")),
+)
+
+
+def _find_score(window: str, wlow: str | None = None) -> tuple[str, int, int] | None:
+    cands: list[tuple[int, str, int]] = []
+    ok: list[tuple[int, str, int]] = []  # already checked by bad_value (a pure function of its arguments)
+    m = P.SCORE_ADJACENT.match(window)
+    if m:
+        cands.append((m.start("score"), m.group("score"), m.end("score")))
+    for rx, words in _SCORE_SCANS:
+        for m in finditer_at(rx, window, wlow, words):
+            if not bad_value(window, m.start("score"), m.end("score"), wlow):
+                ok.append((m.start("score"), m.group("score"), m.end("score")))
+                break
+    m = _score_plus(window, wlow)
+    if m:
+        cands.append((m.start("score"), m.group("score"), m.end("score")))
+    cands = [c for c in cands if not bad_value(window, c[0], c[2], wlow)] + ok
+    if not cands:
+        return None
+    start, token, end = min(cands)
+    return token, start, end

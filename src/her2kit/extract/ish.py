@@ -1,0 +1,258 @@
+"""ISH results: fragments (ratio, mean HER2 and CEP17 copies, cells counted, a stated result, a single
+probe) read where an ISH word or a HER2 name is near, grouped into one test per cluster.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+from pydantic import ValidationError
+
+from her2kit.errors import Her2kitError
+from her2kit.extract import patterns as P  # noqa: N812
+from her2kit.extract.context import QUOTED_SOURCE, ReportContext, evidence, specimen_id
+from her2kit.extract.keywords import (
+    CELLS_ANCHORS,
+    CELLS_STARTS,
+    ISH_OFFSET,
+    ISH_RESULT_SCANS,
+    ISH_WORD_CHECKED,
+    ISH_WORD_INDEXED,
+    ISH_WORD_RARE,
+    LEGEND_STARTS,
+)
+from her2kit.extract.model import ExtractedIsh
+from her2kit.extract.scan import search_at
+
+ISH_CONTEXT_BEFORE: Final = 300
+ISH_CLUSTER_GAP: Final = 1500
+_RATIO_NEAR: Final = re.compile(r"HER|CEP|17|signal|FISH|ISH|amplif", re.I)
+_CEP_NEAR: Final = re.compile(r"CEP\s*-?17|PathVysion", re.I)
+_ISH_LEVELS_AFTER: Final = re.compile(r"^\s*(?:HER[\s\-]?2\S*\s+)?(?:levels?|control)", re.I)
+# Every match of P.ISH_WORD, in any window of the text (``search(text, lo, hi)``: the look-ahead after
+# it may see the end of the window, the look-behind before it sees the text), holds one of: "ish" as
+# the end of "ish", "fish", "cish", "sish", "dish", "ddish" or "iqfish" with a non-letter before that
+# (FISH, CISH, SISH, DDISH, DISH, ISH, IQFISH); "cep" and "17" (CEP 17); "amplification" or
+# "amplified"; one of ISH_WORD_RARE (FISZ, hybridisation, PathVysion, Vysis, ZytoLight); "inform her2"
+# or "chromosome 17". All these words are in the keyword index, so the check is a few look-ups.
+_ISH_PREFIXES: Final = ("", "f", "c", "s", "d", "dd", "iqf")
+_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
+_CEP17: Final = re.compile(r"cep\s*-?\s*17")
+_ISH_WORD_OTHER: Final = re.compile(r"inform\s+her2|chromosome\s+17")
+
+
+@dataclass
+class _Frag:
+    kind: str  # ratio | her2 | cep17 | cells | result | probe
+    value: float | str
+    start: int
+    end: int
+
+
+@dataclass
+class _IshCluster:
+    frags: list[_Frag] = field(default_factory=list)
+
+    def get(self, kind: str) -> _Frag | None:
+        for f in self.frags:
+            if f.kind == kind:
+                return f
+        return None
+
+
+def _ish_context(ctx: ReportContext, start: int, end: int) -> bool:
+    text = ctx.text
+    lo = max(0, start - ISH_CONTEXT_BEFORE)
+    if P.ISH_WORD.search(text, lo, min(len(text), end + 100)):
+        return True
+    i = bisect.bisect_left(ctx.her2, (lo, 0))
+    return i < len(ctx.her2) and ctx.her2[i][0] < end + 60
+
+
+def _sentence_legend(ctx: ReportContext, start: int, end: int) -> bool:
+    s0, _ = ctx.sents.bounds(start)
+    before = ctx.text[max(s0, start - 60) : start]
+    after = ctx.text[end : end + 25]
+    low = ctx.low
+    return bool(
+        search_at(P.LEGEND, before, None if low is None else low[max(s0, start - 60) : start], LEGEND_STARTS)
+        or P.LEGEND_AFTER.match(after)
+        or _ISH_LEVELS_AFTER.match(after)
+    )
+
+
+def _ish_fragments(ctx: ReportContext) -> list[_Frag]:
+    text = ctx.text
+    scan = ctx.scan
+    frags: list[_Frag] = []
+
+    def add(kind: str, value: float | str, m: re.Match[str], group: int | str = 0) -> None:
+        start, end = m.start(), m.end()
+        if ctx.is_excluded(start) or not _ish_context(ctx, start, end) or _sentence_legend(ctx, start, end):
+            return
+        frags.append(_Frag(kind, value, start, end))
+
+    ratio_scans = (
+        (P.RATIO, scan.starts(P.RATIO, ("ratio",))),
+        (P.RATIO_DETERMINED, scan.starts(P.RATIO_DETERMINED, ("centromere",))),
+        (P.RATIO_AFTER_ISH, scan.starts(P.RATIO_AFTER_ISH, ("ish",), offsets=(ISH_OFFSET,))),
+    )
+    for rx, matches in ratio_scans:
+        for m in matches:
+            if rx is P.RATIO and P.RATIO_AFTER_BAD.match(text[m.end() : m.end() + 40]):
+                continue
+            if rx is P.RATIO and not _RATIO_NEAR.search(text[max(0, m.start() - 40) : m.end()]):
+                continue
+            add("ratio", float(m.group(1)), m)
+    for kind, rx, word in (("her2", P.HER2_MEAN, "her"), ("cep17", P.CEP17_MEAN, "cep")):
+        for m in scan.starts(rx, ("average", "mean", word)):
+            value = next(g for g in m.groups() if g is not None)
+            add(kind, float(value), m)
+    for m in scan.starts(P.CELLS_COUNTED, CELLS_STARTS, near=(CELLS_ANCHORS, 180)):
+        raw = (m.group(1) or m.group(2) or "").lower()
+        raw = " ".join(raw.split())
+        n = P.COUNT_WORDS.get(raw) if not raw.isdigit() else int(raw)
+        if n:
+            add("cells", float(n), m)
+    taken: list[tuple[int, int]] = []
+    for value, rx, words, anchor in ISH_RESULT_SCANS:
+        offsets = (ISH_OFFSET,) if value == "equivocal" else ()
+        for m in scan.starts(rx, words, offsets=offsets, near=((anchor,), 180)):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            # "amplification" needs HER2 or an ISH method nearby, not just the word itself.
+            near = text[max(0, m.start() - 200) : m.end() + 80]
+            if not (P.HER2.search(near) or P.ISH_TECHNIQUE.search(near) or _CEP_NEAR.search(near)):
+                continue
+            taken.append((m.start(), m.end()))
+            add("result", value, m)
+    for m in scan.starts(P.SINGLE_PROBE, ("single", "her2")):
+        add("probe", "single", m)
+    frags.sort(key=lambda f: f.start)
+    return frags
+
+
+def _clusters(frags: list[_Frag]) -> list[_IshCluster]:
+    out: list[_IshCluster] = []
+    cur = _IshCluster()
+    last = -(10**9)
+    for f in frags:
+        prev = cur.get(f.kind)
+        new = (
+            f.start - last > ISH_CLUSTER_GAP
+            or (prev is not None and prev.value != f.value)
+            or (f.kind == "result" and cur.get("result") is not None and cur.get("ratio") is not None)
+        )
+        if new and cur.frags:
+            out.append(cur)
+            cur = _IshCluster()
+        if prev is None or new:
+            cur.frags.append(f)
+        last = f.end
+    if cur.frags:
+        out.append(cur)
+    return [c for c in out if any(c.get(k) for k in ("ratio", "result", "her2"))]
+
+
+def ish_possible(ctx: ReportContext) -> bool:
+    """False only if no ISH fragment can be read: a fragment needs a HER2 name or an ISH word near it
+    (:func:`_ish_context`), and the keyword-path text has neither anywhere. (On the keyword path no
+    non-ASCII character matches an ASCII letter case-insensitively, see scan.py.)"""
+    low = ctx.low
+    if ctx.her2 or low is None:
+        return True
+    scan = ctx.scan
+    ish, cep, amplif = ISH_WORD_INDEXED
+    for i in scan.positions(ish):
+        for pre in _ISH_PREFIXES:
+            k = i - len(pre)
+            if k >= 0 and low.startswith(pre, k) and (k == 0 or low[k - 1] not in _LETTERS):
+                return True
+    if any(_CEP17.match(low, i) for i in scan.positions(cep)):
+        return True
+    if any(low.startswith(("amplification", "amplified"), i) for i in scan.positions(amplif)):
+        return True
+    if scan.has(*ISH_WORD_RARE):
+        return True
+    return any(_ISH_WORD_OTHER.match(low, i) for w in ISH_WORD_CHECKED for i in scan.positions(w))
+
+
+def ish_tests(ctx: ReportContext) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool]]:
+    text = ctx.text
+    out = []
+    for c in _clusters(_ish_fragments(ctx)):
+        main = c.get("ratio") or c.get("result") or c.get("her2")
+        assert main is not None
+        lo = min(f.start for f in c.frags)
+        hi = max(f.end for f in c.frags)
+        quoted, biopsy = ctx.quote(main.start)
+        technique = search_at(
+            P.ISH_TECHNIQUE,
+            text,
+            ctx.low,
+            ("ddish", "cish", "sish", "fish"),
+            max(0, lo - 400),
+            min(len(text), hi + 200),
+        )
+        kit = search_at(
+            P.ISH_KIT,
+            text,
+            ctx.low,
+            ("pathvysion", "inform", "zytolight", "iqfish"),
+            max(0, lo - 1200),
+            min(len(text), hi + 600),
+        )
+        assay_parts = [technique.group(1).upper() if technique else None, kit.group(1) if kit else None]
+        assay = " ".join(p for p in assay_parts if p) or None
+        data: dict[str, object] = {
+            "method": "ish",
+            "evidence": evidence(ctx, main.start, main.end),
+            "specimen_id": specimen_id(ctx, lo - 100, hi + 250, main.start),
+            "assay": assay,
+        }
+        for kind, key in (("ratio", "ratio"), ("her2", "her2_copies"), ("cep17", "cep17_copies")):
+            f = c.get(kind)
+            if f is not None:
+                data[key] = f.value
+        cells = c.get("cells")
+        if cells is not None:
+            data["cells_counted"] = int(float(cells.value))
+        result = c.get("result")
+        if result is not None:
+            data["result"] = result.value
+        if c.get("probe") is not None:
+            data["probe"] = "single"
+            if "ratio" in data or "cep17_copies" in data:
+                ctx.warn("single-probe ISH with a ratio or CEP17 count; ratio and CEP17 not read")
+                data.pop("ratio", None)
+                data.pop("cep17_copies", None)
+        if quoted:
+            data["source"] = QUOTED_SOURCE
+            if biopsy:
+                data["specimen"] = "biopsy"
+        test = _build_ish(ctx, data)
+        if test is not None:
+            out.append((test, ctx.rank(main.start), quoted))
+    return out
+
+
+def _build_ish(ctx: ReportContext, data: dict[str, object]) -> ExtractedIsh | None:
+    try:
+        return ExtractedIsh.model_validate(data)
+    except (ValidationError, Her2kitError, ValueError):
+        pass
+    if "her2_copies" in data or "cep17_copies" in data:
+        ctx.warn(
+            "ISH ratio contradicts the mean copy numbers (or a value is implausible); copy numbers not read"
+        )
+        data.pop("her2_copies", None)
+        data.pop("cep17_copies", None)
+        try:
+            return ExtractedIsh.model_validate(data)
+        except (ValidationError, Her2kitError, ValueError):
+            pass
+    ctx.warn("an ISH statement with implausible values was not read")
+    return None

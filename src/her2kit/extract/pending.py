@@ -1,0 +1,58 @@
+"""HER2 results announced but not given ("pending", "ordered", "to follow in an addendum"): where, and of which kind."""
+
+from __future__ import annotations
+
+import re
+
+from her2kit.extract import patterns as P  # noqa: N812
+from her2kit.extract.context import ReportContext
+from her2kit.extract.keywords import ISH_OFFSET, PENDING_OK, PENDING_PREV, PENDING_STARTS, PENDING_WORDS
+from her2kit.extract.scan import may_contain
+
+
+def pending_positions(ctx: ReportContext) -> list[tuple[int, str]]:
+    """Positions of HER2 results announced but not given, with their kind ("ish" or "any")."""
+    text = ctx.text
+    out = []
+    for m in ctx.scan.starts(
+        P.PENDING,
+        PENDING_STARTS,
+        offsets=(ISH_OFFSET,),
+        near=(PENDING_WORDS, 80),
+        anchor_prev=PENDING_PREV,
+        anchor_ok=PENDING_OK,
+    ):
+        if ctx.is_excluded(m.start()):
+            continue
+        near = text[max(0, m.start() - 40) : m.end() + 40]
+        tlow = ctx.low
+        if may_contain(
+            None if tlow is None else tlow[max(0, m.start() - 40) : m.end() + 40], ("no", "never")
+        ) and (P.NEGATED.search(near)):
+            continue
+        s0, s1 = ctx.sents.bounds(m.start())
+        sentence = text[s0:s1]
+        here = P.HER2.search(sentence) or P.ISH_TECHNIQUE.search(sentence)
+        if not here:
+            if (
+                P.OTHER_MARKER.search(sentence)
+                or P.OTHER_MARKER_I.search(sentence)
+                or re.search(r"stain|recut|marker|receptor|immunohisto", sentence, re.I)
+            ):
+                if re.search(r"marker|prognostic|receptor\s+studies", sentence, re.I):
+                    ctx.warn("marker studies announced without naming HER2; not read as HER2 pending")
+                continue
+            p0, _ = ctx.sents.bounds(max(0, s0 - 1))
+            prev = text[max(p0, m.start() - 160) : s0]
+            if not (P.HER2.search(prev) or P.ISH_TECHNIQUE.search(prev)):
+                if re.search(r"marker|prognostic", sentence, re.I):
+                    ctx.warn("marker studies announced without naming HER2; not read as HER2 pending")
+                continue
+            sentence = prev + sentence
+        kind = (
+            "ish"
+            if P.ISH_TECHNIQUE.search(sentence) or re.search(r"amplification|in situ", sentence, re.I)
+            else "any"
+        )
+        out.append((m.start(), kind))
+    return out

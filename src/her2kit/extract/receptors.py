@@ -1,0 +1,162 @@
+"""ER and PR statements: a sign, a status word, a percentage of stained nuclei or an Allred score read
+after an ER or PR name, and "positive for ER and PR".
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Final
+
+from her2kit.extract import patterns as P  # noqa: N812
+from her2kit.extract.context import SIGN_AFTER, ReportContext, Statement, bad_value, legend_pair, status_of
+from her2kit.extract.keywords import (
+    ER_EXACT,
+    ER_PR_BOTH_ANCHORS,
+    ER_PR_BOTH_OK,
+    ER_PR_BOTH_PREV,
+    ER_PR_BOTH_WORDS,
+    ER_WORDS,
+    PR_EXACT,
+    PR_WORDS,
+    RECEPTOR_BETWEEN_RX,
+    STATUS_FOR_WORDS,
+    STATUS_STARTS,
+)
+from her2kit.extract.scan import may_contain, search_at
+
+RECEPTOR_WINDOW: Final = 100
+_RECEPTOR_BETWEEN: Final = re.compile(r"=|calculated|proportion|\bsum\b|allred\s+score\s+for|h-?score", re.I)
+
+
+def _receptor_between(window: str, wlow: str | None, end: int) -> bool:
+    """``_RECEPTOR_BETWEEN.search(window[:end])``, skipped when none of its words is there."""
+    if wlow is not None and RECEPTOR_BETWEEN_RX.search(wlow, 0, end) is None:
+        return False
+    return bool(_RECEPTOR_BETWEEN.search(window[:end]))
+
+
+def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[Statement]]:
+    text = ctx.text
+    anchors: list[tuple[int, int, frozenset[str]]] = []
+    both_spans = []
+    scan = ctx.scan
+    for m in scan.starts(
+        P.ER_PR_BOTH,
+        ER_PR_BOTH_WORDS,
+        word_start=True,
+        near=(ER_PR_BOTH_ANCHORS, 64),
+        anchor_prev=ER_PR_BOTH_PREV,
+        anchor_ok=ER_PR_BOTH_OK,
+    ):
+        anchors.append((m.start(), m.end(), frozenset({"er", "pr"})))
+        both_spans.append((m.start(), m.end()))
+    for matches, name in (
+        (scan.starts(P.ER_NAME, ER_WORDS, exact=ER_EXACT, word_start=True), "er"),
+        (scan.starts(P.PR_NAME, PR_WORDS, exact=PR_EXACT, word_start=True), "pr"),
+    ):
+        for m in matches:
+            if any(a <= m.start() < b for a, b in both_spans):
+                continue
+            anchors.append((m.start(), m.end(), frozenset({name})))
+    anchors.sort()
+    starts = sorted({a for a, _, _ in anchors} | set(ctx.stops))
+    tlow = ctx.low
+    er: list[Statement] = []
+    pr: list[Statement] = []
+
+    def emit(names: frozenset[str], value: str, pos: int, pct: tuple[float, float] | None) -> None:
+        for name in names:
+            v = value
+            if name == "er" and v == "positive" and pct is not None and pct[0] >= 1 and pct[1] <= 10:
+                ctx.warn("ER positive in 1-10% of cells read as ER-low (ASCO/CAP 2020)")
+                v = "low"
+            if name == "pr" and v == "low":
+                v = "positive"
+            (er if name == "er" else pr).append(Statement(v, pos, ctx.rank(pos)))
+
+    for a_start, a_end, names in anchors:
+        if ctx.is_excluded(a_start):
+            continue
+        i = bisect.bisect_left(starts, a_end)
+        nxt = starts[i] if i < len(starts) else len(text)
+        w_end = min(a_end + RECEPTOR_WINDOW, nxt)
+        window = text[a_end:w_end]
+        wlow = None if tlow is None else tlow[a_end:w_end]
+        before = text[max(0, a_start - 12) : a_start]
+        # (A no-op test of the same "no ..." wording stood here; it had no effect and was removed.)
+        if (
+            may_contain(None if tlow is None else tlow[max(0, a_start - 12) : a_start], ("no",))
+            and (P.RECEPTOR_ABSENT_BEFORE.search(before))
+            and re.match(r"^[\s\w]{0,25}?\b(?:detected|identified|seen)", window, re.I)
+        ):
+            emit(names, "negative", a_start, None)
+            continue
+        sm = SIGN_AFTER.match(window)
+        if sm:
+            emit(names, "positive" if sm.group(1) == "+" else "negative", a_start, None)
+            continue
+        if P.RECEPTOR_ABSENT.match(window):
+            emit(names, "negative", a_start, None)
+            continue
+        if legend_pair(window, wlow):
+            continue
+        pct = None
+        for pm in P.PERCENT.finditer(window, 0, 90) if "%" in window[:90] else ():
+            if P.LEGEND.search(window[: pm.start()].replace(">", "").replace("<", "")) or _receptor_between(
+                window, wlow, pm.start()
+            ):
+                break
+            lo = float(pm.group("lo"))
+            hi = float(pm.group("hi")) if pm.group("hi") else lo
+            cmp = (pm.group("cmp") or "").lower()
+            if cmp in ("<", "less than", "≤"):
+                lo, hi = (0.0, hi) if hi > 1 else (0.0, 0.0)
+            elif cmp in (">", "over", "more than", "greater than", "≥"):
+                hi = 100.0
+            pct = (lo, hi)
+            break
+        wm = search_at(P.STATUS_WORD, window, wlow, STATUS_STARTS, 0, 90)
+        if (
+            wm
+            and not bad_value(window, wm.start(), wm.end(), wlow, ish_ok=True)
+            and not _receptor_between(window, wlow, wm.start())
+        ):
+            word = wm.group(1).lower()
+            if word.startswith(("indeterminate", "equivocal", "borderline")):
+                continue
+            value = (
+                "low" if word.startswith("low") else ("negative" if word.startswith("neg") else "positive")
+            )
+            emit(names, value, a_end + wm.start(), pct)
+            continue
+        if pct is not None:
+            lo, hi = pct
+            if hi < 1:
+                emit(names, "negative", a_start, None)
+            elif lo >= 1 or (lo == 0 and hi == 100):
+                emit(names, "low" if hi <= 10 else "positive", a_start, None)
+                ctx.warn("ER/PR category derived from the stated percentage of stained nuclei")
+            else:
+                ctx.warn("ER/PR stated as a percentage range that spans 1%; not read")
+            continue
+        am = (
+            P.ALLRED.search(window, 0, 60)
+            if may_contain(None if wlow is None else wlow[:60], ("allred",))
+            else None
+        )
+        if am and not _receptor_between(window, wlow, am.start()):
+            emit(names, "negative" if int(am.group(1)) <= 2 else "positive", a_start, None)
+    # "positive for ER and PR", "negative for PR"
+    for m in scan.starts(P.STATUS_FOR_MARKER, STATUS_FOR_WORDS):
+        if ctx.is_excluded(m.start()):
+            continue
+        names_text = m.group("names")
+        value = status_of(m.group("status")) or "positive"
+        found: set[str] = set()
+        if re.search(r"\bER\b|estrogen", names_text, re.I):
+            found.add("er")
+        if re.search(r"\bPR\b|PgR|progesteron", names_text, re.I):
+            found.add("pr")
+        emit(frozenset(found), value, m.start(), None)
+    return er, pr
