@@ -1,0 +1,384 @@
+"""Observations in the FHIR import: HER2 IHC, ISH, ERBB2 duplication and variants, ER/PR, vitals.
+
+:func:`read_observation` dispatches one Observation (or its components) by LOINC code to the readers of
+an IHC score, an ERBB2/CEP17 ratio with copy numbers, an ERBB2 gene duplication by FISH, an ERBB2 genetic
+variant (copy number, HGVS protein change), an ER or PR receptor status and a body weight, height or
+LVEF; each checks a stated interpretation against its own numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pydantic import ValidationError
+
+from her2kit.case import IhcTest, IshTest, NgsTest
+from her2kit.errors import InvalidInput
+from her2kit.interop import codes as C  # noqa: N812
+from her2kit.interop.fhir_bundle import ImportContext, meta_profiles
+from her2kit.interop.fhir_values import (
+    Stated,
+    answer,
+    answers,
+    codings,
+    concept_words,
+    describe,
+    fmt,
+    ihc_score,
+    loinc_codes,
+    obs_date,
+    quantity,
+    ref_id,
+    value_text,
+)
+from her2kit.interop.r4b import Json, resource_name
+
+# --- observations ---------------------------------------------------------------------------------
+
+
+def _check_ihc(ctx: ImportContext, source: str, score: str, stated: Stated | None) -> None:
+    if stated == "negative" and score == "3+":
+        ctx.inconsistencies.append(f"{source}: HER2 IHC 3+ interpreted negative — IHC 3+ is HER2-positive")
+    if stated == "positive" and score in ("0", "ultralow", "1+"):
+        ctx.inconsistencies.append(
+            f"{source}: HER2 IHC {score} interpreted positive — IHC {score} is not positive"
+        )
+
+
+def _read_ihc(
+    ctx: ImportContext,
+    holder: Json,
+    source: str,
+    code: str,
+    date: dt.date | None,
+    specimen: str | None,
+    stated: Stated | None,
+) -> Stated | None:
+    score = ihc_score(holder)
+    if score is not None:
+        test = IhcTest(method="ihc", score=score, date=date, specimen_id=specimen, source=source)
+        ctx.add(test, source, f"LOINC {code} IHC score {score}", stated)
+        _check_ihc(ctx, source, score, stated)
+        return {"3+": "positive", "2+": "equivocal"}.get(score, "negative")  # type: ignore[return-value]
+    value = answer(holder.get("valueCodeableConcept"))
+    if value is not None:
+        ctx.findings.append(
+            f"{source}: LOINC {code} HER2 IHC stated {value} without a score ({value_text(holder)}) — "
+            "not a her2_test: her2kit reads the score (0, 1+, 2+, 3+), and a stated result cannot tell "
+            "HER2-low from HER2-0"
+        )
+        return value
+    ctx.ignored.append(
+        f"{source}: LOINC {code} value {value_text(holder)} is not an IHC score or a stated result"
+    )
+    return None
+
+
+def _check_ratio(ctx: ImportContext, source: str, test: IshTest, stated: Stated | None) -> None:
+    ratio = test.effective_ratio
+    if ratio is None or stated is None:
+        return
+    copies = test.her2_copies
+    if stated == "negative" and ratio >= 2.0:
+        if copies is None:
+            ctx.inconsistencies.append(
+                f"{source}: ERBB2/CEP17 ratio {fmt(ratio)} interpreted negative — contradicts ratio ≥ 2.0 "
+                "(amplified by the ratio; negative only as ASCO/CAP group 2 with HER2 < 4.0 copies and a "
+                "concurrent IHC review, which the observation does not state)"
+            )
+        elif copies >= 4.0:
+            ctx.inconsistencies.append(
+                f"{source}: ERBB2/CEP17 ratio {fmt(ratio)} with {fmt(copies)} HER2 copies interpreted negative "
+                "— contradicts ratio ≥ 2.0 and HER2 ≥ 4.0 (ASCO/CAP group 1, amplified)"
+            )
+    if stated == "positive" and ratio < 2.0 and copies is not None and copies < 4.0:
+        ctx.inconsistencies.append(
+            f"{source}: ERBB2/CEP17 ratio {fmt(ratio)} with {fmt(copies)} HER2 copies interpreted positive — "
+            "contradicts ratio < 2.0 and HER2 < 4.0 (ASCO/CAP group 5, not amplified)"
+        )
+
+
+def _read_ratio(
+    ctx: ImportContext, obs: Json, holder: Json, source: str, date: dt.date | None, specimen: str | None
+) -> Stated | None:
+    ratio: float | None = None
+    vr = holder.get("valueRatio")
+    if isinstance(vr, dict):
+        num = (vr.get("numerator") or {}).get("value")
+        den = (vr.get("denominator") or {}).get("value", 1)
+        if isinstance(num, int | float) and isinstance(den, int | float) and den:
+            ratio = round(float(num) / float(den), 3)
+    elif (q := quantity(holder)) is not None:
+        ratio = q[0]
+    extra: dict[str, float | int] = {}
+    for comp in (obs.get("component") or []) if holder is obs else []:
+        code = next(iter(loinc_codes(comp.get("code"))), None)
+        q = quantity(comp)
+        if q is None:
+            continue
+        if code == C.ERBB2_COPIES:
+            extra["her2_copies"] = q[0]
+        elif code == C.CEP17_COPIES:
+            extra["cep17_copies"] = q[0]
+        elif code == C.CELLS_COUNTED and q[0] >= 1:
+            extra["cells_counted"] = int(q[0])
+    stated = answers(holder.get("interpretation")) or answer(holder.get("valueCodeableConcept"))
+    if ratio is None and "her2_copies" not in extra:
+        if stated is None:
+            ctx.ignored.append(f"{source}: LOINC 49683-6 without a ratio, copy numbers or a stated result")
+            return None
+        result = {"positive": "amplified", "negative": "not-amplified", "equivocal": "equivocal"}.get(stated)
+        if result is None:
+            ctx.ignored.append(f"{source}: LOINC 49683-6 stated {stated} without numbers")
+            return stated
+        test = IshTest(method="ish", result=result, date=date, specimen_id=specimen, source=source)
+        ctx.add(test, source, f"LOINC 49683-6 ISH stated {result} (no numbers)", stated)
+        return stated
+    try:
+        test = IshTest(method="ish", ratio=ratio, date=date, specimen_id=specimen, source=source, **extra)
+    except (InvalidInput, ValidationError) as exc:
+        reason = exc.message if isinstance(exc, InvalidInput) else str(exc.errors()[0]["msg"])
+        ctx.inconsistencies.append(f"{source}: {reason}; the copy numbers are dropped, the stated ratio kept")
+        extra = {k: v for k, v in extra.items() if k == "cells_counted"}
+        test = IshTest(method="ish", ratio=ratio, date=date, specimen_id=specimen, source=source, **extra)
+    parts = [f"ERBB2/CEP17 ratio {fmt(ratio)}" if ratio is not None else "ERBB2 copies"]
+    if test.her2_copies is not None:
+        parts.append(f"HER2 {fmt(test.her2_copies)}/cell")
+    if test.cep17_copies is not None:
+        parts.append(f"CEP17 {fmt(test.cep17_copies)}/cell")
+    if test.cells_counted is not None:
+        parts.append(f"{test.cells_counted} cells")
+    if stated is not None:
+        parts.append(f"stated {stated}")
+    ctx.add(test, source, "LOINC 49683-6 " + ", ".join(parts), stated)
+    _check_ratio(ctx, source, test, stated)
+    return stated
+
+
+def _read_duplication(
+    ctx: ImportContext, holder: Json, source: str, date: dt.date | None, specimen: str | None
+) -> Stated | None:
+    stated = answer(holder.get("valueCodeableConcept")) or answers(holder.get("interpretation"))
+    result = {"positive": "amplified", "negative": "not-amplified", "equivocal": "equivocal"}.get(
+        stated or ""
+    )
+    if result is None:
+        ctx.ignored.append(
+            f"{source}: LOINC 96893-3 value {value_text(holder)} is not positive/negative/equivocal"
+        )
+        return stated
+    test = IshTest(method="ish", result=result, date=date, specimen_id=specimen, source=source)
+    ctx.add(
+        test,
+        source,
+        f"LOINC 96893-3 ERBB2 gene duplication by FISH {stated} → ISH {result} (no numbers)",
+        stated,
+    )
+    return stated
+
+
+def _hgvs(text: str) -> str | None:
+    value = text.strip()
+    if ":" in value:
+        value = value.split(":", 1)[1]
+    if not value.startswith("p."):
+        return None
+    try:
+        from her2kit.genomics.hgvs import normalise
+
+        return normalise(value)
+    except Exception:  # the genomics parser rejects what it cannot normalise; keep the text
+        inner = value[2:]
+        if inner.startswith("(") and inner.endswith(")"):
+            inner = inner[1:-1]
+        return f"p.{inner}" if len(inner) >= 2 else None
+
+
+def _read_variant(ctx: ImportContext, obs: Json, source: str, date: dt.date | None) -> None:
+    gene: str | None = None
+    copy_number: float | None = None
+    mutations: list[str] = []
+    blob: list[str] = []
+    for comp in obs.get("component") or []:
+        code = next(iter(loinc_codes(comp.get("code"))), None)
+        cc = comp.get("valueCodeableConcept")
+        blob.extend(concept_words(cc) + [str(c.get("code", "")) for c in codings(cc)])
+        if code == C.GENE_STUDIED:
+            for c in codings(cc):
+                if c.get("code") == C.ERBB2_HGNC or str(c.get("display", "")).upper() in ("ERBB2", "HER2"):
+                    gene = "ERBB2"
+                elif gene is None:
+                    gene = str(c.get("display") or c.get("code"))
+        elif code == C.STRUCTURAL_VARIANT_COPY_NUMBER and (q := quantity(comp)) is not None:
+            copy_number = q[0]
+        elif code == C.AMINO_ACID_CHANGE:
+            texts = [str(c.get("code", "")) for c in codings(cc)] + concept_words(cc)
+            if isinstance(comp.get("valueString"), str):
+                texts.append(comp["valueString"])
+            for text in texts:
+                found = _hgvs(text)
+                if found:
+                    mutations.append(found)
+                    break
+    for cc in obs.get("interpretation") or []:
+        blob.extend(concept_words(cc))
+    if gene is None:
+        ctx.ignored.append(f"{source}: LOINC 69548-6 genetic variant without a gene studied (48018-6)")
+        return
+    if gene != "ERBB2":
+        ctx.ignored.append(f"{source}: LOINC 69548-6 genetic variant in {gene} — not ERBB2")
+        return
+    presence = answer(obs.get("valueCodeableConcept"))
+    if presence == "negative":
+        ctx.findings.append(f"{source}: LOINC 69548-6 ERBB2 variant stated absent — not imported")
+        return
+    text = " ".join(blob).lower()
+    amplified: bool | None = None
+    if re.search(r"high[\s-]level[\s-]gain|amplif", text):
+        amplified = True
+    cnv = (
+        amplified is not None or copy_number is not None or re.search(r"\bgain\b|loss|copy", text) is not None
+    )
+    if not cnv and not mutations:
+        ctx.ignored.append(f"{source}: LOINC 69548-6 ERBB2 variant without a copy number or a protein change")
+        return
+    test = NgsTest(
+        method="ngs",
+        erbb2_amplified=amplified,
+        copy_number=copy_number,
+        erbb2_mutations=list(dict.fromkeys(mutations)),
+        date=date,
+        source=source,
+    )
+    what = []
+    if cnv:
+        label = (
+            "high-level gain"
+            if re.search(r"high[\s-]level[\s-]gain", text)
+            else ("amplified" if amplified else "copy-number variant")
+        )
+        what.append(
+            f"ERBB2 {label}" + (f", copy number {fmt(copy_number)}" if copy_number is not None else "")
+        )
+        if amplified is None:
+            ctx.findings.append(
+                f"{source}: ERBB2 copy-number change not stated as an amplification — erbb2_amplified left unset"
+            )
+    if mutations:
+        what.append("ERBB2 " + ", ".join(dict.fromkeys(mutations)))
+    ctx.add(test, source, "LOINC 69548-6 NGS " + "; ".join(what))
+
+
+def _read_receptor(ctx: ImportContext, obs: Json, source: str, code: str, date: dt.date | None) -> None:
+    which = "er" if code in C.ER_CODES else "pr"
+    value = answer(obs.get("valueCodeableConcept"))
+    words = " ".join(concept_words(obs.get("valueCodeableConcept"))).lower()
+    percent: float | None = None
+    holders = [obs, *(obs.get("component") or [])]
+    for holder in holders:
+        q = quantity(holder)
+        if q is not None and q[1] in ("%", "percent") and 0 <= q[0] <= 100:
+            percent = q[0]
+            break
+    status: str | None
+    if which == "er" and "low" in words.split():
+        status = "low"
+    elif value in ("positive", "negative"):
+        status = value
+        if which == "er" and value == "positive" and percent is not None and 1 <= percent <= 10:
+            status = "low"
+    else:
+        status = None
+    if status is None and percent is None:
+        ctx.ignored.append(f"{source}: LOINC {code} value {value_text(obs)} is not a receptor status")
+        return
+    ctx.receptors[which].append((date, source, status, percent))
+    pct = f", {fmt(percent)}%" if percent is not None else ""
+    ctx.findings.append(
+        f"{source}: LOINC {code} {which.upper()} {status or 'status not stated'}{pct} → biomarkers.{which}"
+    )
+
+
+def _read_vital(ctx: ImportContext, obs: Json, source: str, code: str, date: dt.date | None) -> None:
+    q = quantity(obs)
+    if q is None:
+        ctx.ignored.append(f"{source}: LOINC {code} without a quantity")
+        return
+    value, unit = q
+    factors = {
+        C.BODY_WEIGHT: {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237, "lb": 0.45359237, "lbs": 0.45359237},
+        C.BODY_HEIGHT: {"cm": 1.0, "m": 100.0, "mm": 0.1, "[in_i]": 2.54, "in": 2.54},
+        C.LVEF: {"%": 1.0},
+    }[code]
+    if unit not in factors:
+        ctx.ignored.append(f"{source}: LOINC {code} unit {unit!r} not one of {', '.join(factors)}")
+        return
+    ctx.vitals.setdefault(code, []).append((date, round(value * factors[unit], 2), source))
+
+
+def read_observation(ctx: ImportContext, obs: Json) -> None:
+    source = resource_name(obs)
+    status = obs.get("status")
+    codes = loinc_codes(obs.get("code"))
+    if status not in C.OBSERVATION_STATUS_USED:
+        ctx.ignored.append(f"{source}: status {status} — not read")
+        return
+    date = obs_date(obs)
+    specimen = ref_id(obs.get("specimen"))
+    breast = [c for c in codes if c in C.BREAST_ONLY_CODES]
+    for comp in obs.get("component") or []:
+        breast.extend(c for c in loinc_codes(comp.get("code")) if c in C.BREAST_ONLY_CODES)
+    if breast or any("mamma" in p.lower() for p in meta_profiles(obs)):
+        ctx.breast_only.append(f"{source} ({', '.join(dict.fromkeys(breast)) or 'MII mamma profile'})")
+    if C.HER2_INTERPRETATION in codes:
+        stated = answer(obs.get("valueCodeableConcept"))
+        if stated is not None:
+            ctx.stated_status.append((source, date, stated))
+            ctx.findings.append(
+                f"{source}: LOINC 48676-1 HER2 interpretation stated {stated} ({value_text(obs)}) — kept as a "
+                "finding; her2kit interprets the tests"
+            )
+        else:
+            ctx.ignored.append(f"{source}: LOINC 48676-1 value {value_text(obs)} is not a HER2 result")
+        component_results: list[tuple[str, Stated | None]] = []
+        for comp in obs.get("component") or []:
+            ccodes = loinc_codes(comp.get("code"))
+            if C.HER2_IHC_SCORE in ccodes or C.HER2_IHC_PRESENCE in ccodes:
+                code = C.HER2_IHC_SCORE if C.HER2_IHC_SCORE in ccodes else C.HER2_IHC_PRESENCE
+                component_results.append(
+                    ("IHC", _read_ihc(ctx, comp, source, code, date, specimen, stated=None))
+                )
+            elif C.ERBB2_DUPLICATION_FISH in ccodes:
+                component_results.append(("ISH", _read_duplication(ctx, comp, source, date, specimen)))
+            elif C.HER2_ISH_RATIO in ccodes:
+                component_results.append(("ISH", _read_ratio(ctx, obs, comp, source, date, specimen)))
+            elif C.GENE_STUDIED not in ccodes:
+                ctx.ignored.append(f"{source}: component {describe(comp.get('code'))} not read")
+        ihc = [r for k, r in component_results if k == "IHC"]
+        ish = [r for k, r in component_results if k == "ISH"]
+        if stated == "negative" and ("positive" in ihc or "positive" in ish):
+            which = "IHC 3+" if "positive" in ihc else "ISH amplified"
+            ctx.inconsistencies.append(
+                f"{source}: HER2 interpreted negative while its own component reports {which}"
+            )
+        if stated == "positive" and ihc and all(r == "negative" for r in ihc) and "positive" not in ish:
+            ctx.inconsistencies.append(
+                f"{source}: HER2 interpreted positive while its own IHC component is 0/1+ and no ISH shows amplification"
+            )
+        return
+    if C.HER2_IHC_SCORE in codes or C.HER2_IHC_PRESENCE in codes:
+        code = C.HER2_IHC_SCORE if C.HER2_IHC_SCORE in codes else C.HER2_IHC_PRESENCE
+        _read_ihc(ctx, obs, source, code, date, specimen, answers(obs.get("interpretation")))
+    elif C.HER2_ISH_RATIO in codes:
+        _read_ratio(ctx, obs, obs, source, date, specimen)
+    elif C.ERBB2_DUPLICATION_FISH in codes:
+        _read_duplication(ctx, obs, source, date, specimen)
+    elif C.GENETIC_VARIANT in codes:
+        _read_variant(ctx, obs, source, date)
+    elif (receptor := next((c for c in codes if c in C.ER_CODES | C.PR_CODES), None)) is not None:
+        _read_receptor(ctx, obs, source, receptor, date)
+    elif (vital := next((c for c in codes if c in (C.BODY_WEIGHT, C.BODY_HEIGHT, C.LVEF)), None)) is not None:
+        _read_vital(ctx, obs, source, vital, date)
+    else:
+        ctx.ignored.append(f"{source}: {describe(obs.get('code'))} — not read by her2kit")

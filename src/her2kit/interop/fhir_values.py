@@ -1,0 +1,198 @@
+"""Small readers of FHIR R4 datatypes, shared by the FHIR import modules.
+
+Each reads one value and nothing else: the codings, LOINC codes, words (displays and text) and
+qualitative answer of a CodeableConcept, dates (of a value, an Observation, a Condition), references,
+quantities, the HER2 IHC score of a value, a value as text, and a medication's name without its dose
+form. ``Stated`` is the qualitative result type they return.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Final, Literal
+
+from her2kit.errors import InvalidInput
+from her2kit.interop import codes as C  # noqa: N812
+from her2kit.interop.r4b import Json
+from her2kit.vocab import normalise_ihc_score
+
+Stated = Literal["positive", "negative", "equivocal", "indeterminate"]
+
+_DOSE_WORDS: Final = frozenset(
+    {
+        "injectable",
+        "injetable",
+        "injection",
+        "oral",
+        "product",
+        "tablet",
+        "tablets",
+        "capsule",
+        "capsules",
+        "solution",
+        "for",
+        "infusion",
+        "pill",
+        "powder",
+        "kit",
+        "prefilled",
+        "syringe",
+    }
+)
+
+
+# --- small readers ------------------------------------------------------------------------------
+
+
+def codings(cc: Any) -> list[Json]:
+    if not isinstance(cc, dict):
+        return []
+    return [c for c in cc.get("coding") or [] if isinstance(c, dict)]
+
+
+def loinc_codes(cc: Any) -> list[str]:
+    return [str(c.get("code")) for c in codings(cc) if str(c.get("system", "")).rstrip("/") == C.LOINC]
+
+
+def concept_words(cc: Any) -> list[str]:
+    """Displays and text of a CodeableConcept, text first."""
+    out: list[str] = []
+    if isinstance(cc, dict) and isinstance(cc.get("text"), str):
+        out.append(cc["text"])
+    out.extend(str(c["display"]) for c in codings(cc) if isinstance(c.get("display"), str))
+    return out
+
+
+def describe(cc: Any) -> str:
+    for c in codings(cc):
+        system = str(c.get("system", "")).rstrip("/")
+        label = (
+            "LOINC" if system == C.LOINC else "SNOMED" if system == C.SNOMED else system.rsplit("/", 1)[-1]
+        )
+        display = f" {c['display']!r}" if c.get("display") else ""
+        return f"{label} {c.get('code')}{display}"
+    words = concept_words(cc)
+    return repr(words[0]) if words else "(no code)"
+
+
+def answer(cc: Any) -> Stated | None:
+    """A qualitative result (positive, negative, equivocal, indeterminate) from a CodeableConcept."""
+    for c in codings(cc):
+        system = str(c.get("system", "")).rstrip("/")
+        code = str(c.get("code", ""))
+        found = C.ANSWER_CODES.get((system, code))
+        if found is None and system.endswith("her2neu-status-obds"):
+            found = C.MII_HER2_OBDS.get(code)
+        if found is not None:
+            return found  # type: ignore[return-value]
+    for text in concept_words(cc):
+        for pattern, value in C.ANSWER_WORDS:
+            if pattern.search(text):
+                return value  # type: ignore[return-value]
+    return None
+
+
+def answers(ccs: Any) -> Stated | None:
+    for cc in ccs if isinstance(ccs, list) else [ccs]:
+        found = answer(cc)
+        if found is not None:
+            return found
+    return None
+
+
+def parse_date(value: Any) -> dt.date | None:
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def obs_date(res: Json) -> dt.date | None:
+    period: Json = res["effectivePeriod"] if isinstance(res.get("effectivePeriod"), dict) else {}
+    for value in (
+        res.get("effectiveDateTime"),
+        res.get("effectiveInstant"),
+        period.get("start"),
+        res.get("issued"),
+    ):
+        found = parse_date(value)
+        if found is not None:
+            return found
+    return None
+
+
+def condition_dates(res: Json) -> list[dt.date]:
+    values = [res.get("recordedDate"), res.get("onsetDateTime")]
+    onset = res.get("onsetPeriod")
+    if isinstance(onset, dict):
+        values.append(onset.get("start"))
+    for ext in res.get("extension") or []:
+        if isinstance(ext, dict) and str(ext.get("url", "")).endswith("condition-assertedDate"):
+            values.append(ext.get("valueDateTime"))
+    return [d for d in (parse_date(v) for v in values) if d is not None]
+
+
+def ref_id(ref: Any) -> str | None:
+    if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+        return str(ref["reference"]).rsplit("/", 1)[-1]
+    return None
+
+
+def quantity(holder: Json) -> tuple[float, str] | None:
+    q = holder.get("valueQuantity")
+    if isinstance(q, dict) and isinstance(q.get("value"), int | float):
+        return float(q["value"]), str(q.get("code") or q.get("unit") or "")
+    if isinstance(holder.get("valueInteger"), int):
+        return float(holder["valueInteger"]), ""
+    return None
+
+
+def fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def ihc_score(holder: Json) -> str | None:
+    """The HER2 IHC score of a value (CodeableConcept display/code/text, string or integer)."""
+    candidates: list[Any] = []
+    cc = holder.get("valueCodeableConcept")
+    candidates.extend(concept_words(cc))
+    candidates.extend(c.get("code") for c in codings(cc))
+    if "valueString" in holder:
+        candidates.append(holder["valueString"])
+    if "valueInteger" in holder:
+        candidates.append(holder["valueInteger"])
+    for value in candidates:
+        try:
+            return normalise_ihc_score(value)
+        except InvalidInput:
+            pass
+        if isinstance(value, str):
+            m = re.search(r"(?<![\d.>])([0-3])\s*\+", value) or re.search(
+                r"\bscore\s*:?\s*([0-3])\b", value, re.I
+            )
+            if m:
+                return normalise_ihc_score(m.group(1) + ("+" if m.group(1) != "0" else ""))
+    return None
+
+
+def value_text(holder: Json) -> str:
+    if "valueCodeableConcept" in holder:
+        return describe(holder["valueCodeableConcept"])
+    for key in ("valueString", "valueInteger", "valueBoolean"):
+        if key in holder:
+            return repr(holder[key])
+    q = quantity(holder)
+    return f"{fmt(q[0])} {q[1]}".strip() if q else "(no value)"
+
+
+def medication_name(cc: Any) -> str | None:
+    texts = concept_words(cc)
+    if not texts:
+        return None
+    text = texts[0].lower()
+    text = re.split(r"\d", text, maxsplit=1)[0]
+    words = [w for w in text.replace(",", " ").split() if w not in _DOSE_WORDS]
+    return " ".join(words) or None
