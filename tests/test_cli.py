@@ -219,3 +219,32 @@ def test_cohort_screen_json_summary_is_reproducible(tmp_path: Path) -> None:
     assert first["kb_version"]
     assert (first["rows"], first["errors"], first["setting_not_given"]) == (3, 1, 1)
     assert first["errors_by_field"] == {"ihc_score": 1}
+
+
+@pytest.mark.parametrize("command", ["status", "assess", "monitor"])
+def test_a_file_that_is_not_utf8_is_one_line_exit_2(tmp_path: Path, command: str) -> None:
+    document = tmp_path / "doc.json"
+    document.write_bytes('{"id": "M\u00fcller"}'.encode("latin-1"))
+    out = her2kit(command, str(document))
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines() == [
+        f"her2kit: error: {'course' if command == 'monitor' else 'case'} file: '{document}' is not valid; "
+        "allowed: UTF-8 encoded JSON or YAML (byte 9 is not UTF-8)"
+    ]
+
+
+def test_extract_refuses_a_binary_file_and_flags_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")
+    out = her2kit("extract", str(pdf))
+    assert out.returncode == 2
+    assert "a plain-text report" in out.stderr
+    assert "Traceback" not in out.stderr
+    latin = tmp_path / "report.txt"
+    latin.write_bytes("HER2 (4B5): score 3+, positive. Tumour 2 \u00b5m.".encode("latin-1"))
+    out = her2kit("extract", str(latin), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["her2_tests"][0]["score"] == "3+"
+    assert doc["warnings"][0].startswith("1 byte sequence(s) in the file are not UTF-8")

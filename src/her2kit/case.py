@@ -299,7 +299,11 @@ def read_document(path: str | Path, what: str) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InvalidInput(f"{what} file", str(path), "a readable file", hint=exc.strerror) from None
+        raise InvalidInput(f"{what} file", path, "a readable file", hint=exc.strerror) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"{what} file", path, "UTF-8 encoded JSON or YAML", hint=f"byte {exc.start} is not UTF-8"
+        ) from None
     return decode_document(text, path.name)
 
 

@@ -8,13 +8,20 @@ that the CLI and the REST API can print one clear line without a traceback.
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 _MAX_VALUE_CHARS = 40
+_MAX_PATH_CHARS = 80
 
 
 def _short(value: Any) -> str:
-    """A bounded representation of a bad value, safe to print in a log line."""
+    """A bounded representation of a bad value, safe to print in a log line.
+
+    A file path keeps its end (the file's name), other values their start."""
+    if isinstance(value, PurePath):
+        text = str(value)
+        return repr(text if len(text) <= _MAX_PATH_CHARS else "…" + text[-(_MAX_PATH_CHARS - 1) :])
     text = repr(value)
     if len(text) > _MAX_VALUE_CHARS:
         text = text[: _MAX_VALUE_CHARS - 1] + "…"

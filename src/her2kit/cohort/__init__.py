@@ -40,20 +40,31 @@ def screen(
 
     output_format(output_path)
     lazy = None
+    source = None
     if mapping is not None:
-        from her2kit.cohort.mapping import apply_mapping, load_mapping
+        from her2kit.cohort.mapping import apply_mapping, load_mapping, mapping_source
 
-        lazy = apply_mapping(load_mapping(mapping), input_path)
+        chosen = load_mapping(mapping)
+        lazy = apply_mapping(chosen, input_path)
+        source = mapping_source(chosen, input_path)
     if engine == "polars":
         from her2kit.cohort import local
 
         return local.run(
-            input_path, output_path, lazy=lazy, progress=progress, mapping=mapping, workers=workers
+            input_path,
+            output_path,
+            lazy=lazy,
+            source=source,
+            progress=progress,
+            mapping=mapping,
+            workers=workers,
         )
     if engine == "spark":
         from her2kit.cohort import spark
 
         if not spark.available():
             raise InvalidInput("--engine", engine, "polars (pyspark or Java is not installed)")
-        return spark.run(input_path, output_path, lazy=lazy, progress=progress, mapping=mapping)
+        return spark.run(
+            input_path, output_path, lazy=lazy, source=source, progress=progress, mapping=mapping
+        )
     raise InvalidInput("--engine", engine, "polars or spark")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -14,6 +15,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from her2kit.cohort import columns as cols
+from her2kit.cohort.source import Source
 from her2kit.errors import InvalidInput
 
 INPUT_SUFFIXES = (".parquet", ".csv", ".tsv", ".jsonl", ".ndjson")
@@ -32,31 +34,38 @@ PARQUET_DICTIONARY_COLUMNS = (
 def input_format(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in INPUT_SUFFIXES:
-        raise InvalidInput("input", str(path), "a .parquet, .csv, .tsv or .jsonl file")
+        raise InvalidInput("input", Path(path), "a .parquet, .csv, .tsv or .jsonl file")
     return suffix.lstrip(".").replace("ndjson", "jsonl")
 
 
 def output_format(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
-        raise InvalidInput("output", str(path), "a .parquet or .csv file")
+        raise InvalidInput("output", Path(path), "a .parquet or .csv file")
     return suffix.lstrip(".")
+
+
+def source_of(path: str | Path) -> Source:
+    """How her2kit reads a registry file with the standard columns (by its suffix)."""
+    return Source(Path(path), input_format(path))
 
 
 def scan_input(path: str | Path) -> pl.LazyFrame:
     """A lazy scan of the standard columns present in a registry file (CSV/TSV read as text)."""
     path = Path(path)
     if not path.exists():
-        raise InvalidInput("input", str(path), "an existing file")
-    kind = input_format(path)
-    if kind == "parquet":
-        frame = pl.scan_parquet(path)
-    elif kind in ("csv", "tsv"):
-        frame = pl.scan_csv(path, separator="\t" if kind == "tsv" else ",", infer_schema=False)
-    else:
-        frame = pl.scan_ndjson(path, infer_schema_length=10_000)
-    schema = frame.collect_schema()
+        raise InvalidInput("input", path, "an existing file")
+    source = source_of(path)
+    with source.reading():
+        if source.kind == "parquet":
+            frame = pl.scan_parquet(path)
+        elif source.kind in ("csv", "tsv"):
+            frame = pl.scan_csv(path, separator="\t" if source.kind == "tsv" else ",", infer_schema=False)
+        else:
+            frame = pl.scan_ndjson(path, infer_schema_length=10_000)
+        schema = frame.collect_schema()
     names = schema.names()
+    check_header(names, cols.INPUT_COLUMNS)
     cols.check_input_types(schema)
     present = [name for name in cols.INPUT_COLUMNS if name in names]
     if not present:
@@ -66,10 +75,19 @@ def scan_input(path: str | Path) -> pl.LazyFrame:
     return frame.select(present)
 
 
+def check_header(names: Sequence[str], wanted: Iterable[str]) -> None:
+    """A column her2kit reads that a header names twice: which one is meant is unknown, so it is an input error
+    (Polars keeps the first and renames the second ``<name>_duplicated_0``)."""
+    twice = [name for name in wanted if f"{name}_duplicated_0" in names]
+    if twice:
+        raise InvalidInput("input columns", ", ".join(twice), "each column read once", hint="named twice")
+
+
 def count_rows(path: str | Path) -> int | None:
     """The number of rows when it is cheap to know (Parquet metadata); else None."""
     if Path(path).suffix.lower() == ".parquet":
-        return int(pq.ParquetFile(path).metadata.num_rows)
+        with Source(Path(path), "parquet").reading():
+            return int(pq.ParquetFile(path).metadata.num_rows)
     return None
 
 

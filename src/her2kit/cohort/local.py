@@ -15,9 +15,10 @@ from typing import Any, Protocol
 import polars as pl
 import pyarrow.parquet as pq
 
-from her2kit.cohort.io import OutputWriter, count_rows, input_format, scan_input, to_output_table
+from her2kit.cohort.io import OutputWriter, count_rows, input_format, scan_input, source_of, to_output_table
 from her2kit.cohort.kernel import screen
 from her2kit.cohort.reports import ExtractFn, bundled_extractor, read_in_process, read_report_row
+from her2kit.cohort.source import Source
 from her2kit.cohort.summary import CohortSummary, SummaryBuilder
 
 # Rows per batch: large enough for the vectorised kernel to amortise its fixed cost, small enough to
@@ -169,10 +170,16 @@ def run(
     output_path: str | Path,
     *,
     lazy: pl.LazyFrame | None = None,
+    source: Source | None = None,
     progress: bool = False,
     mapping: str | None = None,
     workers: int | None = None,
 ) -> CohortSummary:
+    """Screen ``input_path`` (or the mapped ``lazy`` frame read from it, as ``source`` says) into ``output_path``.
+
+    A file that the reader cannot parse stops the run with its first problem (:class:`~her2kit.cohort.source.
+    Source`); the partial output is removed.
+    """
     start = time.perf_counter()
     if lazy is not None:
         frames = batches(lazy)
@@ -182,9 +189,10 @@ def run(
             frames = parquet_batches([input_path], scan.collect_schema().names())
         else:
             frames = batches(scan)
+    where = source if source is not None else source_of(input_path)
     total = count_rows(input_path) if lazy is None else None
     builder = screen_frames(
-        frames,
+        where.guard(frames),
         output_path,
         progress=progress,
         total=total,

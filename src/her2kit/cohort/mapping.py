@@ -20,6 +20,8 @@ import polars as pl
 import yaml
 
 from her2kit.cohort import columns as cols
+from her2kit.cohort.io import check_header
+from her2kit.cohort.source import Source
 from her2kit.errors import InvalidInput
 from her2kit.yamlload import safe_load
 
@@ -71,7 +73,7 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
             "--mapping", str(path), "well-formed YAML", hint=str(exc).splitlines()[0]
         ) from None
     if not isinstance(raw, dict):
-        raise InvalidInput("--mapping", str(path), "a YAML mapping with name, columns, constants, read")
+        raise InvalidInput("--mapping", Path(path), "a YAML mapping with name, columns, constants, read")
     known = {"name", "description", "default_input", "read", "constants", "columns", "ish_counts"}
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -107,19 +109,33 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
     )
 
 
-def _scan_source(mapping: Mapping, input_path: str | Path) -> pl.LazyFrame:
+def mapping_source(mapping: Mapping, input_path: str | Path) -> Source:
+    """How the mapping reads its registry file (Parquet, or delimited text with the mapping's options)."""
     path = Path(input_path)
-    if not path.exists():
-        raise InvalidInput("input", str(path), "an existing file")
     if path.suffix.lower() == ".parquet":
-        return pl.scan_parquet(path)
-    return pl.scan_csv(
+        return Source(path, "parquet")
+    tab = mapping.separator == "\t"
+    return Source(
         path,
+        "tsv" if tab else "csv",
+        separator=mapping.separator,
+        quote=None if tab else '"',
+        skip_after_header=mapping.skip_rows_after_header,
+    )
+
+
+def _scan_source(source: Source, mapping: Mapping) -> pl.LazyFrame:
+    if not source.path.exists():
+        raise InvalidInput("input", str(source.path), "an existing file")
+    if source.kind == "parquet":
+        return pl.scan_parquet(source.path)
+    return pl.scan_csv(
+        source.path,
         separator=mapping.separator,
         skip_rows_after_header=mapping.skip_rows_after_header,
         null_values=list(mapping.null_values) or None,
         infer_schema=False,
-        quote_char=None if mapping.separator == "\t" else '"',
+        quote_char=source.quote,
     )
 
 
@@ -178,8 +194,13 @@ def _counts(ish: IshCounts, names: list[str]) -> tuple[list[pl.Expr], pl.Expr]:
 
 def apply_mapping(mapping: Mapping, input_path: str | Path) -> pl.LazyFrame:
     """A lazy frame of standard columns (plus ``notes``) read from a registry file through a mapping."""
-    source = _scan_source(mapping, input_path)
-    names = source.collect_schema().names()
+    where = mapping_source(mapping, input_path)
+    with where.reading():
+        source = _scan_source(where, mapping)
+        names = source.collect_schema().names()
+    ish = mapping.ish_counts
+    read = [*mapping.columns.values(), *([] if ish is None else [ish.her2, ish.cep17, ish.cells or ""])]
+    check_header(names, read)
     exprs: list[pl.Expr] = []
     for target, column in mapping.columns.items():
         if column not in names:

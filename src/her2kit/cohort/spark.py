@@ -25,8 +25,9 @@ import polars as pl
 import pyarrow as pa
 
 from her2kit.cohort import columns as cols
-from her2kit.cohort.io import count_rows, input_format, scan_input
+from her2kit.cohort.io import count_rows, scan_input, source_of
 from her2kit.cohort.local import parquet_batches, write_frames
+from her2kit.cohort.source import Source
 from her2kit.cohort.summary import CohortSummary
 
 # Rows per Arrow batch handed to the kernel (Spark's default of 10,000 makes the fixed cost per batch dominate).
@@ -58,6 +59,7 @@ def get_session(master: str = "local[2]", app_name: str = "her2kit-cohort") -> A
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(ARROW_BATCH_ROWS))
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")  # her2kit draws its own progress bar
         .config("spark.driver.memory", "2g")
         .config("spark.python.worker.reuse", "true")
         # Parallelism comes from partitions: one Polars thread per Python worker, so that partitions scale
@@ -65,7 +67,9 @@ def get_session(master: str = "local[2]", app_name: str = "her2kit-cohort") -> A
         .config("spark.executorEnv.POLARS_MAX_THREADS", "1")
     )
     session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
+    # her2kit raises Spark's errors itself (a malformed input file names its line); at ERROR level Spark
+    # would also print the Java stack trace of every failed task.
+    session.sparkContext.setLogLevel("FATAL")
     return session
 
 
@@ -77,15 +81,14 @@ def _screen_partition(batches_in: Iterator[pa.RecordBatch]) -> Iterator[pa.Recor
 
 
 def read(session: Any, path: str | Path) -> Any:
-    """The standard columns of a registry file as a Spark DataFrame (CSV/TSV as text)."""
-    kind = input_format(path)
-    reader = session.read
-    if kind == "parquet":
-        frame = reader.parquet(str(path))
-    elif kind in ("csv", "tsv"):
-        frame = reader.option("header", "true").option("sep", "\t" if kind == "tsv" else ",").csv(str(path))
-    else:
-        frame = reader.json(str(path))
+    """The standard columns of a Parquet registry file as a Spark DataFrame.
+
+    Text inputs (CSV, TSV, JSON Lines) reach Spark as Parquet written by Polars (:func:`run`), so that both
+    engines parse them with the same reader: quoting, fields over several lines, empty and missing fields,
+    JSON types and encoding errors are read identically, and Parquet splits into partitions where a
+    multi-line CSV would be one task.
+    """
+    frame = session.read.parquet(str(path))
     present = [name for name in cols.INPUT_COLUMNS if name in frame.columns]
     return frame.select(*present)
 
@@ -100,6 +103,7 @@ def run(
     output_path: str | Path,
     *,
     lazy: pl.LazyFrame | None = None,
+    source: Source | None = None,
     progress: bool = False,
     mapping: str | None = None,
     session: Any = None,
@@ -108,20 +112,30 @@ def run(
     start = time.perf_counter()
     scratch = Path(tempfile.mkdtemp(prefix="her2kit-spark-"))
     try:
-        source = Path(input_path)
-        if lazy is not None:
-            source = scratch / "mapped.parquet"
-            lazy.sink_parquet(source)
-        else:
-            scan_input(source)  # the same checks and messages as the Polars engine
+        path = Path(input_path)
+        given = source if source is not None else source_of(path)
+        if lazy is None:
+            scan = scan_input(path)  # the same checks and messages as the Polars engine
+            if given.kind != "parquet":
+                lazy = scan
+        if lazy is not None:  # a mapping, or a text file: Polars reads it (see read)
+            path = scratch / "input.parquet"
+            with given.reading():
+                lazy.sink_parquet(path)
         spark = session if session is not None else get_session()
-        frame = read(spark, source)
+        frame = read(spark, path)
         if partitions is not None:
             frame = frame.coalesce(partitions)
         parts = scratch / "parts"
-        screen_dataframe(frame).write.mode("overwrite").parquet(str(parts))
+        try:
+            screen_dataframe(frame).write.mode("overwrite").parquet(str(parts))
+        except Exception as exc:  # Spark's errors come through py4j: name the file's problem if there is one
+            problem = given.problem() if lazy is None else None
+            if problem is not None:
+                raise problem from exc
+            raise
         files = sorted(parts.glob("part-*.parquet"))
-        total = count_rows(source)
+        total = count_rows(path)
         if files:
             frames = parquet_batches(files, list(cols.OUTPUT_COLUMNS))
         else:

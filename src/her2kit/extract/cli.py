@@ -78,10 +78,44 @@ def extract_command(
     if fmt not in ("json", "table"):
         raise InvalidInput("--format", fmt, "json or table")
     if path == "-":
-        text = sys.stdin.read()
+        data = sys.stdin.buffer.read()
     else:
         try:
-            text = Path(path).read_text(encoding="utf-8", errors="replace")
+            data = Path(path).read_bytes()
         except OSError as exc:
-            raise InvalidInput("report file", path, "a readable text file", hint=exc.strerror) from None
-    sys.stdout.write(render_extraction(extract_report(text), "json" if fmt == "json" else "table"))
+            raise InvalidInput("report file", Path(path), "a readable text file", hint=exc.strerror) from None
+    text, note = decode_report(data, "standard input" if path == "-" else path)
+    result = extract_report(text)
+    if note is not None:
+        result = result.model_copy(update={"warnings": [note, *result.warnings]})
+    sys.stdout.write(render_extraction(result, "json" if fmt == "json" else "table"))
+
+
+# Leading bytes of the files a report is often exported as, which are not text: PDF, ZIP (.docx, .odt),
+# OLE2 (.doc, .msg).
+_BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
+def decode_report(data: bytes, name: str) -> tuple[str, str | None]:
+    """A report file's bytes as text, and a warning when some bytes were not UTF-8.
+
+    A binary file (PDF, word-processor, anything with a NUL byte) is an input error: read as text it would
+    silently give "no HER2 result". Bytes that are not UTF-8 (a report exported as Latin-1 or Windows-1252)
+    are read as U+FFFD and the result says how many; the rest of the text is read as usual.
+    """
+    if data.startswith(_BINARY_MAGIC) or b"\x00" in data[:8192]:
+        raise InvalidInput(
+            "report file",
+            Path(name) if name != "standard input" else name,
+            "a plain-text report",
+            hint="binary data, such as a PDF or word-processor file; export the report as plain text",
+        )
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
+    return (
+        text,
+        f"{bad} byte sequence(s) in the file are not UTF-8 (read as \ufffd): check the report's encoding",
+    )

@@ -55,7 +55,7 @@ def detect_format(path: Path) -> FileFormat:
     try:
         n, first = _first_data_line(path)
     except OSError as exc:
-        raise InvalidInput("file", str(path), "a readable file", hint=exc.strerror) from None
+        raise InvalidInput("file", Path(path), "a readable file", hint=exc.strerror) from None
     if first.startswith("##fileformat=VCF"):
         return "vcf"
     columns = set(first.split("\t"))
@@ -186,7 +186,7 @@ def profile_file(
     """
     path = Path(path)
     if not path.is_file():
-        raise InvalidInput("file", str(path), "an existing genomic file (" + ALLOWED + ")")
+        raise InvalidInput("file", Path(path), "an existing genomic file (" + ALLOWED + ")")
     thresholds = amplification or DEFAULT_THRESHOLDS
     fmt = detect_format(path)
     if fmt == "vcf":

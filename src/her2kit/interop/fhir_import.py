@@ -69,9 +69,9 @@ def load_bundle_file(path: str | Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InvalidInput("FHIR file", str(path), "a readable file", hint=exc.strerror) from None
+        raise InvalidInput("FHIR file", path, "a readable file", hint=exc.strerror) from None
     except UnicodeDecodeError:
-        raise InvalidInput("FHIR file", str(path), "UTF-8 encoded JSON") from None
+        raise InvalidInput("FHIR file", path, "UTF-8 encoded JSON") from None
     data = decode_document(text, path.name if path.suffix == ".json" else f"{path.name}.json")
     if not isinstance(data, dict):
         raise InvalidInput(path.name, type(data).__name__, "a JSON object: a FHIR Bundle or resource")

@@ -385,7 +385,7 @@ def write_report(html: str, path: str | Path) -> Path:
 
         HTML(string=html, url_fetcher=_no_fetch).write_pdf(target)
         return target
-    raise InvalidInput(field="output", value=str(path), allowed=".html or .pdf")
+    raise InvalidInput(field="output", value=Path(path), allowed=".html or .pdf")
 
 
 __all__ = ["build_report", "write_report"]

@@ -25,7 +25,7 @@ def plot_course(
     kb = kb or default_kb()
     target = Path(path)
     if target.suffix.lower() not in (".svg", ".png"):
-        raise InvalidInput("--plot", str(path), "a file name ending in .svg or .png")
+        raise InvalidInput("--plot", Path(path), "a file name ending in .svg or .png")
     matplotlib.rcParams["svg.hashsalt"] = "her2kit"
     fig, (ax, timeline) = plt.subplots(
         2, 1, figsize=(9, 5.5), sharex=True, gridspec_kw={"height_ratios": [4, 1]}, constrained_layout=True

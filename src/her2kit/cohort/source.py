@@ -1,0 +1,212 @@
+"""How a registry file is read (:class:`Source`), and what is wrong with one that cannot be read.
+
+The readers' own messages may quote the offending field (a patient identifier, a line of report text), so
+they are never shown. On the error path only, the file is read again with Python's own parsers to find the
+first problem, and :func:`input_problem` names the file, the line and the kind of problem. A file in which
+no problem is found gives None: the caller then reports that the reader failed, naming only its error type.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+from her2kit.cohort import columns as cols
+from her2kit.errors import Her2kitError, InvalidInput
+
+# Line length that csv accepts (its default, 128 KiB, is below long pathology reports).
+_CSV_FIELD_LIMIT = 1 << 30
+T = TypeVar("T")
+_JSON_KIND = {
+    str: "text",
+    int: "a number",
+    float: "a number",
+    bool: "true/false",
+    list: "a list",
+    dict: "an object",
+}
+
+
+_ALLOWED = {
+    "csv": "a comma-separated UTF-8 file with a header line and the same number of fields on every line",
+    "tsv": "a tab-separated UTF-8 file with a header line and the same number of fields on every line",
+    "jsonl": "a UTF-8 JSON Lines file: one JSON object per line",
+}
+
+
+def _problem(path: Path, where: str, allowed: str) -> InvalidInput:
+    return InvalidInput("input", path, allowed, hint=where)
+
+
+def _utf8_problem(path: Path, allowed: str) -> InvalidInput | None:
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return _problem(
+                    path,
+                    f"line {number}, byte {exc.start + 1} (0x{line[exc.start]:02x}) is not UTF-8: "
+                    "convert the file to UTF-8, e.g. with iconv -f latin1 -t utf-8",
+                    allowed,
+                )
+    return None
+
+
+def _delimited_problem(
+    path: Path, separator: str, quote: str | None, skip_after_header: int
+) -> InvalidInput | None:
+    allowed = _ALLOWED["tsv" if separator == "\t" else "csv"]
+    if path.stat().st_size == 0:
+        return _problem(path, "the file is empty: no header line", allowed)
+    found = _utf8_problem(path, allowed)
+    if found is not None:
+        return found
+    limit = csv.field_size_limit(_CSV_FIELD_LIMIT)
+    try:
+        return _first_bad_record(path, separator, quote, skip_after_header, allowed)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _first_bad_record(
+    path: Path, separator: str, quote: str | None, skip_after_header: int, allowed: str
+) -> InvalidInput | None:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(
+            handle,
+            delimiter=separator,
+            quotechar=quote or '"',
+            quoting=csv.QUOTE_NONE if quote is None else csv.QUOTE_MINIMAL,
+            strict=True,
+        )
+        try:
+            header = next(reader, [])
+            if not header:
+                return _problem(path, "line 1 is empty: no header line", allowed)
+            for _ in range(skip_after_header):
+                next(reader, None)
+            for record in reader:
+                if record and len(record) != len(header):
+                    return _problem(
+                        path,
+                        f"line {reader.line_num} has {len(record)} fields; the header has {len(header)}",
+                        allowed,
+                    )
+        except csv.Error as exc:
+            return _problem(path, f"line {reader.line_num}: {exc}", allowed)
+    return None
+
+
+def _jsonl_problem(path: Path) -> InvalidInput | None:
+    allowed = _ALLOWED["jsonl"]
+    if path.stat().st_size == 0:
+        return _problem(path, "the file is empty", allowed)
+    found = _utf8_problem(path, allowed)
+    if found is not None:
+        return found
+    kinds: dict[str, dict[str, int]] = {}
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value: Any = json.loads(line)
+            except json.JSONDecodeError as exc:
+                return _problem(
+                    path, f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})", allowed
+                )
+            if not isinstance(value, dict):
+                what = _JSON_KIND.get(type(value), "null")
+                return _problem(path, f"line {number} holds {what}, not an object", allowed)
+            for name in cols.INPUT_COLUMNS:
+                item = value.get(name)
+                if item is not None:
+                    kinds.setdefault(name, {}).setdefault(_JSON_KIND[type(item)], number)
+    for name, seen in kinds.items():
+        if len(seen) > 1:
+            first, second = sorted(seen.items(), key=lambda kv: kv[1])[:2]
+            return InvalidInput(
+                name,
+                f"{first[0]} in line {first[1]}, {second[0]} in line {second[1]}",
+                "values of one kind in a column",
+            )
+    return None
+
+
+def _parquet_problem(path: Path) -> InvalidInput | None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    allowed = "a readable Parquet file"
+    try:
+        handle = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError):
+        return _problem(path, "not a Parquet file, or a truncated one", allowed)
+    for group in range(handle.metadata.num_row_groups):
+        try:
+            handle.read_row_group(group)
+        except (pa.ArrowException, OSError):
+            return _problem(path, f"row group {group} cannot be decoded: the file is damaged", allowed)
+    return None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A registry file and how it is read: its kind (parquet, csv, tsv, jsonl) and, for delimited text, the
+    separator, the quote character (None: quotes are plain characters) and the lines skipped after the header."""
+
+    path: Path
+    kind: str
+    separator: str | None = None
+    quote: str | None = '"'
+    skip_after_header: int = 0
+
+    def problem(self) -> InvalidInput | None:
+        """The first problem in the file, or None if none is found."""
+        path = self.path
+        if not path.is_file():
+            return InvalidInput("input", path, "an existing file")
+        if self.kind == "parquet":
+            return _parquet_problem(path)
+        if self.kind == "jsonl":
+            return _jsonl_problem(path)
+        sep = self.separator if self.separator is not None else ("\t" if self.kind == "tsv" else ",")
+        return _delimited_problem(path, sep, self.quote, self.skip_after_header)
+
+    def fail(self, exc: BaseException) -> NoReturn:
+        """Raise the file's first problem, or :class:`UnreadableInput` when none is found (chained to ``exc``)."""
+        problem = self.problem()
+        if problem is not None:
+            raise problem from exc
+        raise UnreadableInput(
+            f"input: {self.path} could not be read ({type(exc).__name__}) and her2kit found no fault in it; "
+            "please report this with the her2kit version"
+        ) from exc
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Turn a Polars or Arrow failure inside the block into the file's first problem."""
+        import polars as pl
+        import pyarrow as pa
+
+        try:
+            yield
+        except (pl.exceptions.PolarsError, pa.ArrowException) as exc:
+            self.fail(exc)
+
+    def guard(self, frames: Iterator[T]) -> Iterator[T]:
+        """``frames``, with a reader's failure while producing them turned into the file's first problem."""
+        with self.reading():
+            yield from frames
+
+
+class UnreadableInput(Her2kitError):
+    """A reader failed on a file in which her2kit found no fault (names the reader's error type only)."""
+
+    exit_code = 2
