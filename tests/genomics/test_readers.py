@@ -224,3 +224,41 @@ def test_unknown_format(tmp_path: Path) -> None:
     path.write_text("foo\tbar\n1\t2\n")
     with pytest.raises(InvalidInput, match="VCF"):
         profile_file(path)
+
+
+SEG_HEADER = "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\n"
+
+
+@pytest.mark.parametrize(
+    ("row", "allowed"),
+    [
+        ("A\t17\t39700000\t39800000\t50\tinf\n", "finite copy-number values"),
+        ("A\t17\t39700000\t39800000\t50\t-Infinity\n", "finite copy-number values"),
+        ("A\t17\t39800000\t39700000\t50\t1.0\n", "a segment whose start is not after its end"),
+    ],
+)
+def test_segment_values_that_cannot_be_copy_numbers(tmp_path: Path, row: str, allowed: str) -> None:
+    path = tmp_path / "s.seg"
+    path.write_text(SEG_HEADER + row)
+    with pytest.raises(InvalidInput, match=allowed) as err:
+        profile_file(path, genome="GRCh38")
+    assert err.value.field == "s.seg line 2"
+
+
+def test_a_segment_without_a_value_is_missing_not_absent(tmp_path: Path) -> None:
+    path = tmp_path / "s.seg"
+    path.write_text(SEG_HEADER + "A\t1\t100\t200\t5\tNA\nA\t17\t39700000\t39800000\t50\tNA\n")
+    p = profile_file(path, genome="GRCh38")
+    assert p.erbb2.amplified is None
+    assert p.erbb2.evidence == "the segment(s) over ERBB2 have no value (NA)"
+    path.write_text(SEG_HEADER + "A\t1\t100\t200\t5\tNA\nA\t17\t39700000\t39800000\t50\t2.0\n")
+    assert profile_file(path, genome="GRCh38").erbb2.amplified is True  # NA elsewhere is ignored
+
+
+@pytest.mark.parametrize("cut", [10, 40])
+def test_a_truncated_gzip_file_is_an_input_error(tmp_path: Path, cut: int) -> None:
+    whole = gzip.compress(b"##fileformat=VCFv4.2\n" + b"##x=" + b"y" * 5000 + b"\n")
+    path = tmp_path / "t.vcf.gz"
+    path.write_bytes(whole[:cut])
+    with pytest.raises(InvalidInput, match="a complete gzip or bgzip file"):
+        profile_file(path)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
@@ -79,6 +79,17 @@ def _describe(kind: CnKind, value: float, copies: float, thresholds: Amplificati
     return f"absolute copy number {copies:g}"
 
 
+def _number(text: str) -> float:
+    """A copy-number field: NaN for a missing value (empty, NA, NaN, .); ValueError unless finite."""
+    text = text.strip()
+    if text in ("", "NA", "na", "NaN", "nan", "."):
+        return math.nan
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
 def _result(
     kind: CnKind,
     values: list[float],
@@ -86,12 +97,19 @@ def _result(
     sample: str | None,
     genome: Genome | None,
     what: str,
+    missing: Sequence[int] = (),
 ) -> CopyNumberResult:
     warnings: list[str] = []
-    if not values:
-        return CopyNumberResult(
-            None, None, f"no {what} overlaps ERBB2", sample, genome, [f"no {what} overlaps ERBB2"]
+    if missing:
+        lines = ", ".join(str(n) for n in missing[:5]) + (" …" if len(missing) > 5 else "")
+        warnings.append(
+            f"{len(missing)} {what}(s) over ERBB2 without a value (NA), line(s) {lines}: not used"
         )
+    if not values:
+        evidence = (
+            f"no {what} overlaps ERBB2" if not missing else f"the {what}(s) over ERBB2 have no value (NA)"
+        )
+        return CopyNumberResult(None, None, evidence, sample, genome, [*warnings] or [evidence])
     if len(set(values)) > 1:
         warnings.append(f"{len(values)} {what}s overlap ERBB2 with different values; the highest was used")
     value = max(values)
@@ -158,33 +176,44 @@ def read_segments(
     warnings: list[str] = []
     builds: list[Genome] = [build] if build else ["GRCh37", "GRCh38"]
     results: dict[Genome, list[float]] = {b: [] for b in builds}
+    missing: dict[Genome, list[int]] = {b: [] for b in builds}  # lines over ERBB2 without a value
+    value_columns: list[int]  # summed: nMajor + nMinor, or the one total / log2 column
+    if value_kind == "absolute" and major is not None and minor is not None:
+        value_columns = [major, minor]
+    elif value_kind == "absolute":
+        assert total is not None
+        value_columns = [total]
+    else:
+        assert log2 is not None
+        value_columns = [log2]
     for n, fields in rows:
         if sample_i is not None and fields[sample_i] != chosen:
             continue
         try:
             start, end = int(float(fields[si])), int(float(fields[ei]))
-            if value_kind == "absolute" and major is not None and minor is not None:
-                value = float(fields[major]) + float(fields[minor])
-            elif value_kind == "absolute" and total is not None:
-                value = float(fields[total])
-            else:
-                assert log2 is not None
-                value = float(fields[log2])
+            values = [_number(fields[i]) for i in value_columns]
         except ValueError:
-            raise bad_line(name, n, "\t".join(fields), "numeric start, end and copy-number values") from None
-        if math.isnan(value):
-            continue
+            raise bad_line(
+                name, n, "\t".join(fields), "numeric start and end, finite copy-number values (NA if missing)"
+            ) from None
+        if start > end:
+            raise bad_line(name, n, "\t".join(fields), "a segment whose start is not after its end")
         chrom = strip_chr(fields[ci])
         for b in builds:
             c, lo, hi = erbb2_span(b)
             if chrom == c and start <= hi and end >= lo:
-                results[b].append(value)
+                if any(math.isnan(v) for v in values):
+                    missing[b].append(n)
+                else:
+                    results[b].append(sum(values))
     if kind == "cnr":
         # bins: the median log2 of the bins over ERBB2 is the gene's estimate
         results = {b: ([statistics.median(v)] if v else []) for b, v in results.items()}
     what = "bin" if kind == "cnr" else "segment"
     if build is None:
-        outcomes = {b: _result(value_kind, results[b], thresholds, chosen, b, what) for b in builds}
+        outcomes = {
+            b: _result(value_kind, results[b], thresholds, chosen, b, what, missing[b]) for b in builds
+        }
         calls = {(o.amplified, o.copy_number) for o in outcomes.values()}
         if len(calls) == 1:
             out = outcomes["GRCh37"]
@@ -201,7 +230,7 @@ def read_segments(
             None,
             ["genome build not stated and the GRCh37 and GRCh38 readings differ; pass genome="],
         )
-    out = _result(value_kind, results[build], thresholds, chosen, build, what)
+    out = _result(value_kind, results[build], thresholds, chosen, build, what, missing[build])
     out.warnings = warnings + out.warnings
     return out
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from collections.abc import Collection
 from pathlib import Path
 
@@ -187,7 +189,21 @@ def profile_file(
     path = Path(path)
     if not path.is_file():
         raise InvalidInput("file", Path(path), "an existing genomic file (" + ALLOWED + ")")
-    thresholds = amplification or DEFAULT_THRESHOLDS
+    try:
+        return _profile(path, sample, genome, amplification or DEFAULT_THRESHOLDS, sequenced_genes)
+    except (EOFError, gzip.BadGzipFile, zlib.error):
+        raise InvalidInput(
+            "file", path, "a complete gzip or bgzip file", hint="the compressed data is truncated or damaged"
+        ) from None
+
+
+def _profile(
+    path: Path,
+    sample: str | None,
+    genome: Genome | None,
+    thresholds: AmplificationThresholds,
+    sequenced_genes: Collection[str] | None,
+) -> GenomicProfile:
     fmt = detect_format(path)
     if fmt == "vcf":
         v = read_vcf(path, sample=sample, genome=genome)
