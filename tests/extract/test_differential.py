@@ -108,7 +108,9 @@ _TOKENS = st.sampled_from(
         "clinical history", "outside report", "per outside", "Oncotype DX", "recurrence score", "RT-PCR",
         "see separate", "Block Number: E18", "PART #4", "Specimen: core biopsy", "DCIS", "invasive", "<", ">",
         "%", "90", "5", "less than", "defined", "control", "FINAL DIAGNOSIS", "GROSS DESCRIPTION", "ACIS",
-        "image analysis", "PathVysion", "4B5", "\u017f", "\u212a", "é", "x" * 50,
+        "image analysis", "PathVysion", "4B5", "\u017f", "\u212a", "é", "x" * 50, "ultralow", "HER2-ultralow",
+        "ultra-low", "not ultralow", "null", "HER2-null", "no membrane staining", "in 30% of invasive tumor cells",
+        ", 20% of cells", "with faint staining",
     ]
 )  # fmt: skip
 

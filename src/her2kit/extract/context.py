@@ -95,6 +95,14 @@ class ReportContext:
         i = bisect.bisect_right(self.stops, pos)
         return self.stops[i] if i < len(self.stops) else len(self.text)
 
+    def next_stop_past_her2(self, pos: int) -> int:
+        """The first stop after ``pos`` that is not a HER2 name (another marker, a section), else the end."""
+        names = {a for a, _ in self.her2}
+        i = bisect.bisect_right(self.stops, pos)
+        while i < len(self.stops) and self.stops[i] in names:
+            i += 1
+        return self.stops[i] if i < len(self.stops) else len(self.text)
+
     def warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)

@@ -24,6 +24,7 @@ from her2kit.extract.scan import finditer_at, may_contain, search_at
 
 WINDOW: Final = 220  # characters read after a HER2 name
 STATUS_REACH: Final = 110  # a status word must stand this close to the name
+ULTRALOW_AFTER_SCORE: Final = 60  # "0 with faint staining (ultralow)": the word this close after the score
 
 _SCORE_CANON: Final[dict[str, str]] = {"zero": "0", "zoro": "0", "null": "0"}
 _SCORE_STATUS: Final[dict[str, Status]] = {
@@ -31,6 +32,7 @@ _SCORE_STATUS: Final[dict[str, Status]] = {
     "1+": "negative",
     "2+": "equivocal",
     "3+": "positive",
+    "ultralow": "negative",
 }
 _RT_SCORE: Final = re.compile(r"^\s*score\s*[:=]?\s*(\d{1,3}(?:\.\d+)?)(?![\d+])", re.I)
 _STATUS_FOR_BEFORE: Final = re.compile(rf"({P._POS}|{P._NEG})\s+for\s+(?:the\s+)?$", re.I)
@@ -50,15 +52,51 @@ class IhcItem:
     assay: str | None
 
 
-def _score(token: str, ctx: ReportContext) -> str:
+def _score(token: str, ctx: ReportContext, *, ultralow: bool = False) -> str:
+    """The canonical IHC score of a token; ``ultralow``: the report states HER2-ultralow beside it."""
     t = "".join(token.lower().split())
     t = _SCORE_CANON.get(t, t)
     if t.startswith("+"):
         t = t[1:] + "+"
+    if t == "ultralow" or (ultralow and t in ("0", "0+")):
+        return "ultralow"
     if t == "0+":
         ctx.warn('IHC "0+" read as score 0 (not as HER2-ultralow, which a report must state)')
         return "0"
-    return t if t.endswith("+") or t == "0" else t + "+"
+    score = t if t.endswith("+") or t == "0" else t + "+"
+    if ultralow:
+        ctx.warn(f'HER2 IHC {score} beside "ultralow" wording: the score is read')
+    return score
+
+
+def _after_criteria(text: str, tlow: str | None, a_start: int) -> bool:
+    """The name follows a legend heading ("Scoring criteria: HER2 3+: ..."), so its values are definitions."""
+    lo = max(0, a_start - 40)
+    if tlow is not None and ":" not in tlow[lo:a_start]:
+        return False
+    return bool(P.CRITERIA_BEFORE.search(text, lo, a_start))
+
+
+def _ultralow(
+    ctx: ReportContext, a_end: int, window: str, found: tuple[str, int, int] | None
+) -> tuple[int, int] | None:
+    """Where HER2-ultralow is stated for the name ending at ``a_end`` (offsets from ``a_end``): close to the name,
+    or at most ULTRALOW_AFTER_SCORE characters after its score, also past a HER2 name ("0+ with faint staining
+    in 5% of cells (HER2-ultralow)") but not into another marker or section; not negated ("not ultralow"),
+    not in a legend, a guideline or a control."""
+    if found is None:
+        region, limit = window, STATUS_REACH
+    else:
+        limit = max(0, found[2]) + ULTRALOW_AFTER_SCORE
+        # (the word may start at ``limit``: the region holds it whole)
+        region = ctx.text[a_end : min(a_end + limit + 9, ctx.next_stop_past_her2(a_end + max(0, found[2])))]
+    rlow = None if ctx.low is None else ctx.low[a_end : a_end + len(region)]
+    m = P.ULTRALOW.search(region) if rlow is None or "ultra" in rlow else None
+    if m is None or m.start() > limit or P.NEGATION_BEFORE.search(region[max(0, m.start() - 12) : m.start()]):
+        return None
+    if bad_value(region, m.start(), m.end(), rlow, ish_ok=True):
+        return None
+    return m.start(), m.end()
 
 
 def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem], list[int]]:
@@ -76,7 +114,7 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         wlow = None if tlow is None else tlow[a_end:w_end]
         rank = ctx.rank(a_start)
         quoted, biopsy = ctx.quote(a_start)
-        legend = legend_pair(window, wlow, STATUS_REACH + 20)
+        legend = legend_pair(window, wlow, STATUS_REACH + 20) or _after_criteria(text, tlow, a_start)
         found = None if legend else _find_score(window, wlow)
         rng = (
             None
@@ -146,16 +184,34 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
             )
             if bt and not ctx.is_excluded(bt.start()):
                 found = (bt.group("score"), bt.start("score") - a_end, bt.end("score") - a_end)
-        if found is None:
+        ultra = None if legend or rng is not None else _ultralow(ctx, a_end, window, found)
+        if found is None and ultra is None:
             continue
-        token, s0, s1 = found
-        score = _score(token, ctx)
-        start, end = min(a_start, a_end + s0), a_end + s1
+        if found is None:
+            assert ultra is not None
+            token, s0, s1 = "ultralow", ultra[0], ultra[1]
+        else:
+            token, s0, s1 = found
+        score = _score(token, ctx, ultralow=ultra is not None)
+        start, end = min(a_start, a_end + s0), a_end + max(s1, ultra[1] if ultra else s1)
         pct = None
         pm2 = P.PERCENT_CELLS.search(window) if "%" in window else None
         if pm2:
             value = float(pm2.group("a") or pm2.group("b"))
             pct = value if 0 <= value <= 100 else None
+        # What follows the score, also past a HER2 name ("0 (HER2-null)"), not into another marker or section.
+        at = a_end + s1
+        after = text[at : min(at + 60, ctx.next_stop_past_her2(at))] if s1 >= 0 else ""
+        pa = P.PERCENT_AFTER_SCORE.match(after) if pct is None and "%" in after[:60] else None
+        if pa:
+            value = float(pa.group("p"))
+            pct = value if 0 <= value <= 100 else None
+        if (
+            pct is None
+            and score == "0"
+            and (token.strip().lower() == "null" or P.NULL_AFTER_ZERO.match(after))
+        ):
+            pct = 0.0  # "0 (null)", "HER2-null", "0, no membrane staining": no staining seen
         assay = None
         am = search_at(
             P.IHC_ASSAY, text, tlow, IHC_ASSAY_STARTS, max(0, a_start - 60), min(len(text), w_end + 200)

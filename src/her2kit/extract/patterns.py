@@ -123,6 +123,22 @@ PERCENT_CELLS: Final = re.compile(
     _I,
 )
 
+# HER2-ultralow and HER2-null stated with (or instead of) an IHC score of 0 (ASCO/CAP 2023 update; DESTINY-Breast06).
+ULTRALOW: Final = re.compile(r"(?<![A-Za-z])ultra[\s\-]?low(?![A-Za-z])", _I)
+NEGATION_BEFORE: Final = re.compile(r"\b(?:not|no|non)[\s\-]*$", _I)
+NULL_AFTER_ZERO: Final = re.compile(
+    r"^[\s,;:(\-]*(?:HER[\s\-]?2[\s\-]*)?(?:null(?![A-Za-z])|no\s+(?:membrane\s+|membranous\s+)?staining)", _I
+)
+# "1+ in 30% of invasive tumour cells", "1+, 20% of cells": the percentage right after the score.
+PERCENT_AFTER_SCORE: Final = re.compile(
+    r"^\s*[,(]?\s*(?:in\s+)?(?P<p>\d{1,3}(?:\.\d)?)\s*%\s+of\s+(?:the\s+)?(?:invasive\s+)?"
+    r"(?:tumou?r\s+|carcinoma\s+|neoplastic\s+)?cells",
+    _I,
+)
+
+# A scoring legend that names HER2 after its heading: "Scoring criteria: HER2 3+: strong, complete ...".
+CRITERIA_BEFORE: Final = re.compile(r"\b(?:criteria|legend|key)\s*(?:\([^()]{0,30}\)\s*)?:\s*$", _I)
+
 # ISH values.
 _NUM = r"(\d{1,3}(?:\.\d{1,3})?)"
 RATIO: Final = re.compile(

