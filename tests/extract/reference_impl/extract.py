@@ -360,7 +360,11 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         if pa:
             value = float(pa.group("p"))
             pct = value if 0 <= value <= 100 else None
-        if pct is None and score == "0" and (token.strip().lower() == "null" or P.NULL_AFTER_ZERO.match(after)):
+        if (
+            pct is None
+            and score == "0"
+            and (token.strip().lower() == "null" or P.NULL_AFTER_ZERO.match(after))
+        ):
             pct = 0.0  # "0 (null)", "HER2-null", "0, no membrane staining": no staining seen
         assay = None
         am = P.IHC_ASSAY.search(text, max(0, a_start - 60), min(len(text), w_end + 200))
