@@ -105,9 +105,11 @@ SCORE_AFTER_STATUS: Final = re.compile(
     rf"(?:score\s*[:=]?\s*)?(?P<score>{_SCORE_PLUS}|{_SCORE_BARE})",
     _I,
 )
+# A bare digit that counts something is not a score: "HER2 IHC 2 blocks", "3 of 4 cores".
+_COUNTED = r"\s*(?:blocks?|slides?|cores?|specimens?|sections?|cells?|times|x\b|of\b|to\b|-\s*\d)"
 SCORE_ADJACENT: Final = re.compile(
-    r"^\s*(?:\([^()]{0,30}\)\s*)?(?:by\s+(?:IHC|immunohistochemistry|herceptest?)\s*)?[:=\-]?\s*"
-    rf"(?P<score>{_SCORE_PLUS}|[0-3](?!\.\d|[\d,/%+])|zero|zoro)",
+    r"^\s*(?:\([^()]{0,30}\)\s*)?(?:(?:by\s+)?(?:IHC|immunohistochemistry|herceptest?)\s*)?[:=\-]?\s*"
+    rf"(?P<score>{_SCORE_PLUS}|[0-3](?!\.\d|[\d,/%+]|{_COUNTED})|zero|zoro)",
     _I,
 )
 SCORE_PLUS_ANY: Final = re.compile(rf"(?<![\d+./])(?P<score>{_SCORE_PLUS})")
