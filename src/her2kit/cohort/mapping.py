@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import polars as pl
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from her2kit.case import invalid_input_from
 from her2kit.cohort import columns as cols
 from her2kit.cohort.io import check_header
 from her2kit.cohort.source import Source
@@ -55,6 +57,74 @@ def bundled_names() -> list[str]:
     return sorted(p.stem for p in BUNDLED.glob("*.yaml"))
 
 
+class _ReadSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    separator: str = ","
+    skip_rows_after_header: int = Field(0, ge=0)
+    null_values: list[str] = Field(default_factory=list)
+
+    @field_validator("separator")
+    @classmethod
+    def _one_character(cls, value: str) -> str:
+        if len(value) != 1:
+            raise InvalidInput("separator", value, 'one character, such as "," or "\\t" (a tab)')
+        return value
+
+
+class _IshCountsSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    her2: str = Field(min_length=1)
+    cep17: str = Field(min_length=1)
+    cells: str | None = Field(None, min_length=1)
+    totals_above: float = Field(20.0, gt=0)
+
+
+class _MappingFile(BaseModel):
+    """The YAML file a mapping is read from (closed: an unknown key is an error)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    description: str = ""
+    default_input: str | None = None  # where the registry file usually is: informational, not read
+    read: _ReadSpec = Field(default_factory=_ReadSpec)
+    constants: dict[str, Any] = Field(default_factory=dict)
+    columns: dict[str, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
+    ish_counts: _IshCountsSpec | None = None
+
+    @field_validator("constants", "columns")
+    @classmethod
+    def _standard_targets(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for target in value:
+            if target not in STANDARD:
+                raise InvalidInput(target, target, "a standard column: " + ", ".join(cols.INPUT_COLUMNS))
+        return value
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _column_names_as_text(cls, value: Any) -> Any:
+        """A numeric header ("2019") may be written unquoted in YAML."""
+        if isinstance(value, dict):
+            return {
+                k: str(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in value.items()
+            }
+        return value
+
+    @model_validator(mode="after")
+    def _reads_something(self) -> _MappingFile:
+        for target, item in self.constants.items():
+            if not isinstance(item, str | int | float | bool | None):
+                raise InvalidInput(f"constants.{target}", item, "a single value: text, a number or empty")
+        twice = sorted(set(self.columns) & set(self.constants))
+        if twice:
+            raise InvalidInput("constants", twice[0], "a column not also mapped under columns")
+        if not self.columns and self.ish_counts is None:
+            raise InvalidInput("columns", "(none)", "at least one source column mapped to a standard column")
+        return self
+
+
 def load_mapping(name_or_path: str | Path) -> Mapping:
     """A bundled mapping by name (``tcga-brca``) or a user's mapping file by path."""
     path = Path(name_or_path)
@@ -70,42 +140,32 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
         raw = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise InvalidInput(
-            "--mapping", str(path), "well-formed YAML", hint=str(exc).splitlines()[0]
+            "--mapping", Path(path), "well-formed YAML", hint=str(exc).splitlines()[0]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(
+            "--mapping", Path(path), "a readable UTF-8 YAML file", hint=str(exc)[:80]
         ) from None
     if not isinstance(raw, dict):
         raise InvalidInput("--mapping", Path(path), "a YAML mapping with name, columns, constants, read")
-    known = {"name", "description", "default_input", "read", "constants", "columns", "ish_counts"}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise InvalidInput(f"{path.name}: {unknown[0]}", unknown[0], "one of " + ", ".join(sorted(known)))
-    columns = dict(raw.get("columns") or {})
-    constants = dict(raw.get("constants") or {})
-    for target in [*columns, *constants]:
-        if target not in STANDARD:
-            raise InvalidInput(
-                f"{path.name}: columns", target, "a standard column: " + ", ".join(cols.INPUT_COLUMNS)
-            )
-    read = dict(raw.get("read") or {})
-    counts = raw.get("ish_counts")
-    ish = None
-    if counts:
-        ish = IshCounts(
-            her2=str(counts["her2"]),
-            cep17=str(counts["cep17"]),
-            cells=counts.get("cells"),
-            totals_above=float(counts.get("totals_above", 20)),
-        )
+    try:
+        spec = _MappingFile.model_validate(raw)
+    except ValidationError as exc:
+        raise invalid_input_from(exc, root=path.name) from None
+    ish = spec.ish_counts
     return Mapping(
-        name=str(raw.get("name") or path.stem),
+        name=spec.name or path.stem,
         path=path,
-        columns={str(k): str(v) for k, v in columns.items()},
-        constants=constants,
-        separator=str(read.get("separator", ",")),
-        skip_rows_after_header=int(read.get("skip_rows_after_header", 0)),
-        null_values=tuple(str(v) for v in read.get("null_values", [])),
-        ish_counts=ish,
-        default_input=raw.get("default_input"),
-        description=str(raw.get("description", "")),
+        columns=dict(spec.columns),
+        constants=dict(spec.constants),
+        separator=spec.read.separator,
+        skip_rows_after_header=spec.read.skip_rows_after_header,
+        null_values=tuple(spec.read.null_values),
+        ish_counts=None
+        if ish is None
+        else IshCounts(her2=ish.her2, cep17=ish.cep17, cells=ish.cells, totals_above=ish.totals_above),
+        default_input=spec.default_input,
+        description=spec.description,
     )
 
 
