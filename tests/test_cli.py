@@ -230,7 +230,7 @@ def test_a_file_that_is_not_utf8_is_one_line_exit_2(tmp_path: Path, command: str
     assert "Traceback" not in out.stderr
     assert out.stderr.strip().splitlines() == [
         f"her2kit: error: {'course' if command == 'monitor' else 'case'} file: '{document}' is not valid; "
-        "allowed: UTF-8 encoded JSON or YAML (byte 9 is not UTF-8)"
+        "allowed: UTF-8 encoded JSON or YAML (byte 10 is not UTF-8)"
     ]
 
 

@@ -302,7 +302,7 @@ def read_document(path: str | Path, what: str) -> Any:
         raise InvalidInput(f"{what} file", path, "a readable file", hint=exc.strerror) from None
     except UnicodeDecodeError as exc:
         raise InvalidInput(
-            f"{what} file", path, "UTF-8 encoded JSON or YAML", hint=f"byte {exc.start} is not UTF-8"
+            f"{what} file", path, "UTF-8 encoded JSON or YAML", hint=f"byte {exc.start + 1} is not UTF-8"
         ) from None
     return decode_document(text, path.name)
 
