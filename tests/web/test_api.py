@@ -181,3 +181,15 @@ def test_unknown_record_page_says_so(client: httpx.Client) -> None:
     r = client.get("/kb/agent:nope")
     assert r.status_code == 404
     assert "no record matches" in r.text
+
+
+@pytest.mark.parametrize(
+    ("age", "status"), [("abc", 422), ("nan", 422), ("inf", 422), ("45.7", 422), ("45", 200)]
+)
+def test_the_assessment_form_checks_numbers_instead_of_failing(
+    client: httpx.Client, age: str, status: int
+) -> None:
+    r = client.post("/assess", data={"tumor_type": "breast", "ihc_score": "2+", "age": age})
+    assert r.status_code == status, r.text[:300]
+    if status == 422:
+        assert "age" in r.text

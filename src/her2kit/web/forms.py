@@ -66,8 +66,9 @@ def case_document(form: dict[str, str]) -> dict[str, Any]:
         tests.append(ngs)
     patient: dict[str, Any] = {}
     for key in ("age", "weight_kg", "lvef_percent"):
-        if _num(form, key) is not None:
-            patient[key] = int(_num(form, key) or 0) if key == "age" else _num(form, key)
+        value = _num(form, key)
+        if value is not None:  # the case model checks it (an age of 45.7 or "abc" is an error, not 45 or a crash)
+            patient[key] = value
     for key in ("pregnant", "ild_history", "heart_failure_history"):
         if form.get(key) in ("yes", "no"):
             patient[key] = form[key] == "yes"
