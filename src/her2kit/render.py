@@ -153,9 +153,12 @@ def monitor_table(result: MonitorResult) -> str:
             f"Next dose: {nd.date.isoformat()} — {nd.mg:g} mg ({nd.kind}, dose level {nd.dose_level})"
         )
     else:
-        lines.append(
-            "Next dose: none until the hold is resolved" if result.action == "hold" else "Next dose: none"
-        )
+        if result.action == "hold":
+            lines.append("Next dose: none until the hold is resolved")
+        elif result.action == "discontinue":
+            lines.append("Next dose: none")
+        else:
+            lines.append("Next dose: not given until what is listed under Needed is known")
     due = result.next_lvef_due.isoformat() if result.next_lvef_due else "no date"
     basis = f" ({result.next_lvef_basis})" if result.next_lvef_basis else ""
     lines.append(f"Next LVEF due: {due}{basis}; LVEF-driven holds so far: {result.lvef_holds}")

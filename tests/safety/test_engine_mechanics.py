@@ -478,3 +478,34 @@ def test_a_badly_written_date_names_the_format(bad: str) -> None:
     with pytest.raises(InvalidInput, match="YYYY-MM-DD") as info:
         parse_course(doc)
     assert info.value.field == "today"
+
+
+@pytest.mark.parametrize(
+    "mg", [37.8, 5000.0]
+)  # a tenfold slip either way (T-DXd 5.4 mg/kg at 70 kg = 378 mg)
+def test_a_dose_far_from_every_ladder_level_is_not_guessed(mg: float) -> None:
+    result = monitor(parse_course(tdxd(doses=[{"date": day(-21), "mg": mg}])))
+    assert result.next_dose is None
+    assert result.action != "discontinue"  # not "below the lowest level" from a guessed level
+    assert any(f"({mg:g} mg) confirmed" in n and "its level is not known" in n for n in result.needs)
+
+
+def test_a_dose_somewhat_off_a_level_is_read_as_the_nearest_with_a_warning() -> None:
+    result = monitor(parse_course(tdxd(doses=[{"date": day(-21), "mg": 450}])))  # 19% above 378 mg
+    assert result.next_dose is not None
+    assert result.next_dose.dose_level == 0
+    assert any("matches no label dose level" in w for w in result.warnings)
+    assert result.needs == []
+
+
+def test_without_a_ladder_the_next_dose_does_not_depend_on_the_last() -> None:
+    doc = course(
+        "trastuzumab",
+        indication="breast",
+        schedule="q3w",
+        doses=[{"date": day(-21), "mg": 5000}],
+        lvef=[{"date": day(-30), "percent": 62, "baseline": True}],
+    )
+    result = monitor(parse_course(doc))
+    assert result.next_dose is not None
+    assert any("matches no label dose level" in w for w in result.warnings)

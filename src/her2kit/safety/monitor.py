@@ -57,6 +57,9 @@ from her2kit.safety.result import (
 __all__ = ["SEVERITY", "MonitorAction", "MonitorResult", "NextDose", "Step", "cardiac_rules_for", "monitor"]
 
 DOSE_MATCH_TOLERANCE = 0.05  # a given dose within 5% of a level's dose is taken to be that level
+# Beyond this, the nearest level is not a reading but a guess (a tenfold slip, a dose on another weight): the
+# level is unknown, and no next dose or level-based step is given until the dose is confirmed.
+DOSE_LEVEL_UNKNOWN_BEYOND = 0.25
 
 
 # ----------------------------------------------------------------------------------------------- dosing
@@ -76,14 +79,23 @@ def _dose_level(regimen: Regimen, course: Course, dose: DoseGiven) -> tuple[int,
     return min(candidates, key=lambda c: abs(c[1] - dose.mg))
 
 
-def _infer_level(regimen: Regimen, course: Course, state: State) -> int:
-    """The dose level of the last dose given (a loading dose is level 0)."""
+def _infer_level(regimen: Regimen, course: Course, state: State) -> int | None:
+    """The dose level of the last dose given (a loading dose is level 0); None when the label has a reduction
+    ladder and the dose is so far from every level that taking the nearest would be a guess (then
+    ``state.needs`` says what to confirm). Without a ladder the next dose does not depend on it: a warning."""
     if not course.doses:
         return 0
     last = max(course.doses, key=lambda d: d.date)
     level, mg, _ = _dose_level(regimen, course, last)
-    if abs(mg - last.mg) > DOSE_MATCH_TOLERANCE * mg:
-        weight = course.weight_on(last.date)
+    deviation = abs(mg - last.mg)
+    weight = course.weight_on(last.date)
+    if deviation > DOSE_LEVEL_UNKNOWN_BEYOND * mg and regimen.dose_levels:
+        state.needs.append(
+            f"the dose given on {last.date} ({last.mg:g} mg) confirmed: it is {deviation / mg:.0%} from the nearest "
+            f"label dose level at {weight or '?'} kg (level {level}, {mg:g} mg), so its level is not known"
+        )
+        return None
+    if deviation > DOSE_MATCH_TOLERANCE * mg:
         state.warnings.append(
             f"The last dose ({last.mg:g} mg on {last.date}) matches no label dose level at {weight or '?'} kg; "
             f"taken as level {level} ({mg:g} mg), the nearest."
@@ -190,13 +202,13 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
     level = _infer_level(regimen, course, state)
     ladder = levels(regimen)
     lowest = min(lvl.level for lvl in ladder)
-    new_level = level - state.reductions
+    new_level = (level if level is not None else 0) - state.reductions
     if state.reductions and not regimen.dose_levels:
         state.warnings.append(
             f"The label gives no dose-reduction levels for {agent.name}; no reduction is applied."
         )
-        new_level = level
-    if new_level < lowest:
+        new_level = 0 if level is None else level
+    if new_level < lowest and level is not None:
         if regimen.discontinue_if_below_lowest:
             state.fire(
                 "discontinue",
@@ -217,7 +229,7 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
     if action == "continue" and state.resumed:
         action = "resume"
     next_dose = None
-    if action in ("continue", "resume", "reduce"):
+    if action in ("continue", "resume", "reduce") and level is not None:
         next_dose = _next_dose(regimen, course, new_level, last_dose, state, kb)
     lvef_due, lvef_basis = next_lvef_due(course, cardiac_rules, cardiac)
     if len(tables) > 1:

@@ -66,8 +66,9 @@ def case_document(form: dict[str, str]) -> dict[str, Any]:
         tests.append(ngs)
     patient: dict[str, Any] = {}
     for key in ("age", "weight_kg", "lvef_percent"):
+        # As given: the case model checks it (an age of 45.7 or "abc" is an error, not 45 or a crash).
         value = _num(form, key)
-        if value is not None:  # the case model checks it (an age of 45.7 or "abc" is an error, not 45 or a crash)
+        if value is not None:
             patient[key] = value
     for key in ("pregnant", "ild_history", "heart_failure_history"):
         if form.get(key) in ("yes", "no"):
