@@ -4,15 +4,18 @@ problem, never a reader's traceback and never the offending content (it may be a
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from her2kit.cohort import screen
 from her2kit.cohort.source import Source, UnreadableInput
-from her2kit.errors import InvalidInput
+from her2kit.errors import Her2kitError, InvalidInput
 
 SECRET = "SECRET-4711"  # on every bad line: no message may repeat it
 
@@ -33,6 +36,11 @@ def _truncated_parquet(path: Path) -> bytes:
 BAD_FILES: list[tuple[str, Any, str]] = [
     ("ragged.csv", f"id,ihc_score\np1,3+\n{SECRET},2+,extra\n", "line 3 has 3 fields; the header has 2"),
     ("quote.csv", f'id,ihc_score\np1,3+\n"{SECRET},2+\n', "line 3: unexpected end of data"),
+    (
+        "stray.csv",
+        f'id,ihc_score\np1,3+\nx"{SECRET},2+\n',
+        "line 3: a quote inside a field that does not start",
+    ),
     (
         "latin1.csv",
         f"id,ihc_score\n{SECRET}-M\xfcller,2+\n".encode("latin-1"),
@@ -178,3 +186,30 @@ def test_spark_gives_the_same_input_errors(
     assert str(spark_error.value) == str(polars_error.value)
     assert fragment in str(spark_error.value)
     assert not (tmp_path / "spark.csv").exists()
+
+
+_CSV_PIECES = st.sampled_from(
+    [b"id", b"ihc_score", b"tumor_type", b"breast", b"3+", b"2+", b",", b",", b"\t", b'"', b'""', b"\n", b"\r\n",
+     b"\xff", b"\xc3\xa9", b" ", b"x" * 20, b"1.5", b"{", b"}", b"[", b"]", b":", b"null"]
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    header=st.sampled_from([b"id,tumor_type,ihc_score\n", b"id\ttumor_type\tihc_score\n", b""]),
+    body=st.lists(_CSV_PIECES, max_size=40).map(b"".join),
+    suffix=st.sampled_from([".csv", ".tsv", ".jsonl", ".parquet"]),
+)
+def test_any_bytes_give_output_or_one_input_error(header: bytes, body: bytes, suffix: str) -> None:
+    """Whatever the file holds, the run ends in an output file or in her2kit's own error, never another one."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"in{suffix}"
+        path.write_bytes(header + body)
+        out = Path(tmp) / "out.csv"
+        try:
+            summary = screen(path, out)
+        except Her2kitError:
+            assert not out.exists()
+        else:
+            assert out.exists()
+            assert pl.read_csv(out, infer_schema=False).height == summary.rows

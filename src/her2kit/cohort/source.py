@@ -69,9 +69,48 @@ def _delimited_problem(
         return found
     limit = csv.field_size_limit(_CSV_FIELD_LIMIT)
     try:
-        return _first_bad_record(path, separator, quote, skip_after_header, allowed)
+        found = _first_bad_record(path, separator, quote, skip_after_header, allowed)
     finally:
         csv.field_size_limit(limit)
+    if found is None and quote is not None:
+        found = _first_stray_quote(path, separator, quote, allowed)
+    return found
+
+
+def _first_stray_quote(path: Path, separator: str, quote: str, allowed: str) -> InvalidInput | None:
+    """A quote inside a field that does not start with one (``ab"c``), which Python's reader keeps as a
+    character and Polars refuses (RFC 4180: quote the whole field and double the quote)."""
+    in_quotes = False
+    with path.open(newline="", encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not in_quotes and quote not in line:
+                continue
+            field_start, closed = not in_quotes, False
+            i = 0
+            while i < len(line):
+                c = line[i]
+                if in_quotes:
+                    if c == quote and line[i + 1 : i + 2] == quote:
+                        i += 1
+                    elif c == quote:
+                        in_quotes, closed = False, True
+                elif c == separator:
+                    field_start, closed = True, False
+                elif c == quote and field_start:
+                    in_quotes, field_start = True, False
+                elif c == quote or (closed and c not in "\r\n"):
+                    where = (
+                        "after a closing quote" if closed else "inside a field that does not start with one"
+                    )
+                    return _problem(
+                        path,
+                        f"line {number}: a quote {where}; quote the whole field and double the quotes in it",
+                        allowed,
+                    )
+                else:
+                    field_start = False
+                i += 1
+    return None
 
 
 def _first_bad_record(
