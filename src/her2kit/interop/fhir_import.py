@@ -197,7 +197,7 @@ def bundle_to_case(
     if not isinstance(bundle, dict):
         raise InvalidInput("(document)", type(bundle).__name__, "a JSON object: a FHIR Bundle or resource")
     kind = bundle.get("resourceType")
-    if kind != "Bundle" and kind not in SINGLE_RESOURCES:
+    if not isinstance(kind, str) or (kind != "Bundle" and kind not in SINGLE_RESOURCES):
         raise InvalidInput("resourceType", kind, "Bundle, " + ", ".join(sorted(SINGLE_RESOURCES)))
     notes = validate(bundle)
     entries = bundle_entries(bundle)

@@ -139,9 +139,13 @@ def _read_ratio(
         test = IshTest(method="ish", ratio=ratio, date=date, specimen_id=specimen, source=source, **extra)
     except (InvalidInput, ValidationError) as exc:
         reason = exc.message if isinstance(exc, InvalidInput) else str(exc.errors()[0]["msg"])
-        ctx.inconsistencies.append(f"{source}: {reason}; the copy numbers are dropped, the stated ratio kept")
         extra = {k: v for k, v in extra.items() if k == "cells_counted"}
-        test = IshTest(method="ish", ratio=ratio, date=date, specimen_id=specimen, source=source, **extra)
+        try:  # the ratio without the copy numbers, when it is they that do not fit
+            test = IshTest(method="ish", ratio=ratio, date=date, specimen_id=specimen, source=source, **extra)
+        except (InvalidInput, ValidationError):
+            ctx.inconsistencies.append(f"{source}: {reason}; the ISH result is not read")
+            return stated
+        ctx.inconsistencies.append(f"{source}: {reason}; the copy numbers are dropped, the stated ratio kept")
     parts = [f"ERBB2/CEP17 ratio {fmt(ratio)}" if ratio is not None else "ERBB2 copies"]
     if test.her2_copies is not None:
         parts.append(f"HER2 {fmt(test.her2_copies)}/cell")

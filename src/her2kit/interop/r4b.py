@@ -81,7 +81,12 @@ def validate(doc: Json) -> list[str]:
         msg = msg.removeprefix("Value error, ")
         field = f"{where}.{'.'.join(path)}" if path else where
         raise InvalidInput(field, err.get("input"), f"valid FHIR R4 ({msg})") from None
-    except (TypeError, ValueError, KeyError) as exc:  # fhir.resources raises these for some shapes
+    except (
+        TypeError,
+        ValueError,
+        KeyError,
+        AttributeError,
+    ) as exc:  # fhir.resources raises these for some shapes
         raise InvalidInput(resource_name(doc), "(document)", "valid FHIR R4", hint=str(exc)[:200]) from None
     check_codes(doc)
     return notes

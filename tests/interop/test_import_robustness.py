@@ -1,0 +1,77 @@
+"""Whatever a Bundle holds, importing it ends in a case or in her2kit's own error (a named input error), never
+in another exception: the REST API would answer those with a 500."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import random
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from her2kit.errors import Her2kitError
+from her2kit.interop import bundle_to_case
+from tests.conftest import SHARED
+
+from .helpers import bundle, cc, condition, obs, patient, positive
+
+_JUNK: list[Any] = [
+    None, 0, -1, 1e308, "", "x", [], {}, [None], {"a": 1}, True, "2026-13-45", "3+", {"coding": "x"},
+    {"coding": [None]}, [{"system": 5}], {"reference": 7}, {"value": "NaN"}, {"value": -2.5},
+]  # fmt: skip
+
+
+def _seeds() -> list[dict[str, Any]]:
+    built = bundle(
+        patient(),
+        condition(recordedDate="2023-01-10"),
+        obs("ihc", "85319-2", valueCodeableConcept=cc("LA11842-4", "2+")),
+        obs(
+            "ish",
+            "49683-6",
+            valueRatio={"numerator": {"value": 2.3}, "denominator": {"value": 1}},
+            component=[
+                {"code": cc("74860-8"), "valueQuantity": {"value": 4.6, "unit": "#"}},
+                {"code": cc("74861-6"), "valueQuantity": {"value": 2.0, "unit": "#"}},
+                {"code": cc("62361-1"), "valueQuantity": {"value": 40, "unit": "#"}},
+            ],
+        ),
+        obs("er", "85337-4", valueCodeableConcept=positive()),
+    )
+    seeds = [built]
+    for path in sorted((SHARED / "data" / "fhir").glob("**/*.json"))[:6]:
+        seeds.append(json.loads(path.read_text(encoding="utf-8")))
+    return seeds
+
+
+SEEDS = _seeds()
+
+
+def _mutate(node: Any, rng: random.Random) -> None:
+    if isinstance(node, dict):
+        for key in list(node):
+            r = rng.random()
+            if r < 0.05:
+                node[key] = copy.deepcopy(rng.choice(_JUNK))
+            elif r < 0.07:
+                del node[key]
+            else:
+                _mutate(node[key], rng)
+    elif isinstance(node, list):
+        for i in range(len(node)):
+            if rng.random() < 0.05:
+                node[i] = copy.deepcopy(rng.choice(_JUNK))
+            else:
+                _mutate(node[i], rng)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.randoms(use_true_random=False), st.integers(min_value=0, max_value=len(SEEDS) - 1))
+def test_a_damaged_bundle_gives_a_case_or_an_input_error(rng: random.Random, which: int) -> None:
+    doc = copy.deepcopy(SEEDS[which])
+    _mutate(doc, rng)
+    with contextlib.suppress(Her2kitError):
+        bundle_to_case(doc)
