@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import contextlib
 import gzip
+import random
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from her2kit.errors import InvalidInput
 from her2kit.genomics import AmplificationThresholds, profile_file
@@ -235,6 +239,8 @@ SEG_HEADER = "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\n"
         ("A\t17\t39700000\t39800000\t50\tinf\n", "finite copy-number values"),
         ("A\t17\t39700000\t39800000\t50\t-Infinity\n", "finite copy-number values"),
         ("A\t17\t39800000\t39700000\t50\t1.0\n", "a segment whose start is not after its end"),
+        ("A\t17\tinf\t39800000\t50\t1.0\n", "numeric start and end"),
+        ("A\t17\t39700000\t39800000\t50\t99999999999999999999\n", "a log2 ratio from -100 to 100"),
     ],
 )
 def test_segment_values_that_cannot_be_copy_numbers(tmp_path: Path, row: str, allowed: str) -> None:
@@ -262,3 +268,59 @@ def test_a_truncated_gzip_file_is_an_input_error(tmp_path: Path, cut: int) -> No
     path.write_bytes(whole[:cut])
     with pytest.raises(InvalidInput, match="a complete gzip or bgzip file"):
         profile_file(path)
+
+
+_TOKENS = [
+    "",
+    ".",
+    "NA",
+    "nan",
+    "inf",
+    "-1",
+    "0",
+    "1e30",
+    "chr17",
+    "ERBB2",
+    "p.S310F",
+    "*",
+    "\xff",
+    "x" * 300,
+]
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.randoms(use_true_random=False), st.sampled_from(["vcf", "seg", "cns"]))
+def test_a_damaged_file_gives_a_profile_or_an_input_error(
+    tmp_path_factory: pytest.TempPathFactory, rng: random.Random, kind: str
+) -> None:
+    """Any field replaced by junk, any line cut short: a profile or her2kit's own error, never another one."""
+    lines = {
+        "vcf": [
+            "##fileformat=VCFv4.2",
+            "##reference=GRCh38",
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1",
+            "chr17\t39724731\t.\tC\tT\t50\tPASS\tDP=100\tGT:AF\t0/1:0.3",
+            "chr12\t25245350\t.\tC\tA\t50\tPASS\tDP=80\tGT:AF\t0/1:0.2",
+        ],
+        "seg": [
+            *SEG_HEADER.strip().split("\n"),
+            "A\t17\t39700000\t39800000\t50\t1.5",
+            "A\t1\t100\t200\t5\t0.1",
+        ],
+        "cns": [
+            "chromosome\tstart\tend\tgene\tlog2\tdepth\tprobes\tweight",
+            "chr17\t39600000\t39800000\tERBB2\t2.0\t900\t40\t30",
+        ],
+    }[kind]
+    damaged = []
+    for i, line in enumerate(lines):
+        fields = line.split("\t")
+        if i > 0 and rng.random() < 0.5:
+            fields[rng.randrange(len(fields))] = rng.choice(_TOKENS)
+            if rng.random() < 0.2:
+                fields = fields[: rng.randrange(len(fields) + 1)]
+        damaged.append("\t".join(fields))
+    path = tmp_path_factory.mktemp("g") / f"x.{kind}"
+    path.write_text("\n".join(damaged) + "\n", encoding="utf-8")
+    with contextlib.suppress(InvalidInput):
+        profile_file(path, genome=rng.choice([None, "GRCh38"]))

@@ -20,6 +20,8 @@ from her2kit.genomics.classify import REGION_PADDING, gene_regions
 from her2kit.genomics.common import bad_line, choose_sample, genome_from_text, lines, strip_chr
 from her2kit.genomics.model import AmplificationThresholds, Genome
 
+# A log2 ratio beyond this is not a measurement (2^100 copies) and would overflow the copy-number formula.
+MAX_ABS_LOG2: Final = 100
 SEG_MEAN: Final = ("seg.mean", "Segment_Mean", "segment_mean", "log2", "Log2Ratio")
 SEG_SAMPLE: Final = ("ID", "Sample", "sample", "ID_", "Tumor_Sample_Barcode")
 CHROM: Final = ("chrom", "Chromosome", "chromosome", "chr", "Chrom", "CHROM")
@@ -192,10 +194,12 @@ def read_segments(
         try:
             start, end = int(float(fields[si])), int(float(fields[ei]))
             values = [_number(fields[i]) for i in value_columns]
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a position of "inf"
             raise bad_line(
                 name, n, "\t".join(fields), "numeric start and end, finite copy-number values (NA if missing)"
             ) from None
+        if value_kind == "log2" and any(abs(v) > MAX_ABS_LOG2 for v in values):
+            raise bad_line(name, n, "\t".join(fields), f"a log2 ratio from -{MAX_ABS_LOG2} to {MAX_ABS_LOG2}")
         if start > end:
             raise bad_line(name, n, "\t".join(fields), "a segment whose start is not after its end")
         chrom = strip_chr(fields[ci])
