@@ -193,3 +193,11 @@ def test_the_assessment_form_checks_numbers_instead_of_failing(
     assert r.status_code == status, r.text[:300]
     if status == 422:
         assert "age" in r.text
+
+
+@pytest.mark.parametrize("name", ["..", ".", "a" * 300 + ".vcf", "../../x.vcf", "C:\\data\\T 1.vcf"])
+def test_an_upload_name_cannot_break_the_upload(client: httpx.Client, name: str) -> None:
+    vcf = b"##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+    r = client.post("/v1/genomics", files={"file": (name, vcf, "text/plain")})
+    assert r.status_code == 200, r.text[:300]
+    assert r.json()["file_format"] == "vcf"

@@ -9,8 +9,10 @@ status and duration only.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Mapping
+from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, UploadFile
@@ -99,6 +101,15 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (422, "Invalid input: the problem names the field, the value and what is allowed"),
     )
 }
+
+
+def _upload_name(filename: str | None) -> str:
+    """A file name safe to write in a temporary folder that keeps what tells the format (its end: ``.vcf.gz``,
+    ``.maf``, ``data_CNA.txt``): no folders, no ``.`` or ``..``, only letters, digits, ``.``, ``_`` and ``-``, at
+    most 100 characters."""
+    base = re.sub(r"[^A-Za-z0-9._-]", "_", PurePosixPath((filename or "").replace("\\", "/")).name)
+    base = base.lstrip(".")[-100:]
+    return base or "upload"
 
 
 def problem(
@@ -289,7 +300,7 @@ def api_router(settings: Settings) -> APIRouter:
 
         from her2kit.genomics import profile_file
 
-        name = Path(file.filename or "upload.vcf").name
+        name = _upload_name(file.filename)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name
             path.write_bytes(await file.read())
