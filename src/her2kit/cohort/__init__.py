@@ -41,12 +41,14 @@ def screen(
     output_format(output_path)
     lazy = None
     source = None
+    select = None
     if mapping is not None:
-        from her2kit.cohort.mapping import apply_mapping, load_mapping, mapping_source
+        from her2kit.cohort.mapping import apply_mapping, load_mapping, mapping_select, mapping_source
 
         chosen = load_mapping(mapping)
         lazy = apply_mapping(chosen, input_path)
         source = mapping_source(chosen, input_path)
+        select = mapping_select(chosen)
     if engine == "polars":
         from her2kit.cohort import local
 
@@ -55,6 +57,7 @@ def screen(
             output_path,
             lazy=lazy,
             source=source,
+            select=select,
             progress=progress,
             mapping=mapping,
             workers=workers,

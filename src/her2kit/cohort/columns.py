@@ -23,6 +23,8 @@ PR: Final = "pr"
 REPORT_TEXT: Final = "report_text"
 # Optional extension: free-text notes (e.g. from a mapping) appended to the row's reasons as "mapping: ...".
 NOTES: Final = "notes"
+# Internal: why a line of the input file could not be read (set by cohort.lenient); the row's error.
+READ_ERROR: Final = "_read_error"
 
 TEXT_COLUMNS: Final[tuple[str, ...]] = (ID, TUMOR_TYPE, SETTING, IHC_SCORE, ER, PR, REPORT_TEXT)
 NUMERIC_COLUMNS: Final[tuple[str, ...]] = (ISH_RATIO, HER2_COPIES, CEP17_COPIES)

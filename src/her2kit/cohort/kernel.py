@@ -25,7 +25,9 @@ How a structured row is screened, without a Python loop over rows:
    columns come out dictionary-encoded (one compiled gather of int32 indices per row), ``eligible`` and
    ``reasons`` as joined text (:data:`her2kit.cohort.columns.OUTPUT_SCHEMA`).
 
-Rows with ``report_text`` go through :mod:`her2kit.cohort.reports`, one by one.
+Rows with ``report_text`` go through :mod:`her2kit.cohort.reports`, one by one. A row with
+:data:`~her2kit.cohort.columns.READ_ERROR` (a line of the file that could not be read, see
+:mod:`her2kit.cohort.lenient`) is an error row with that reason.
 """
 
 from __future__ import annotations
@@ -237,12 +239,23 @@ def screen(df: pl.DataFrame, *, dictionary: bool = False, read_reports: RowReade
     (default: in this process; the Polars engine passes a pool of worker processes for large batches).
     """
     prepared = _prepare(df)
+    unread = df.get_column(cols.READ_ERROR) if cols.READ_ERROR in df.columns else None
+    if unread is not None and unread.is_not_null().any():
+        prepared = prepared.with_columns(
+            pl.when(unread.is_not_null())
+            .then(pl.lit(ERROR_KEY, dtype=pl.UInt32))
+            .otherwise(pl.col("_key"))
+            .alias("_key"),
+            (pl.col("_bad") | unread.is_not_null()).alias("_bad"),
+        )
     keys = prepared.get_column("_key").to_numpy()
     bad = prepared.get_column("_bad")
     error = pl.repeat(None, df.height, dtype=pl.String, eager=True).alias("error")
     messages = pl.Series("error", [], dtype=pl.String)
     if bad.any():
         messages = _error_messages(df, prepared)
+        if unread is not None:  # a line that could not be read: its reason, not what its fields would give
+            messages = pl.select(pl.coalesce(unread.filter(bad), messages)).to_series().alias("error")
         error = error.scatter(bad.arg_true(), messages)
     values = decision_columns().arrays(keys)
     if dictionary:  # string views and dictionary arrays, no copy (the writer stores plain values)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing, contextmanager
 from functools import partial
@@ -17,8 +17,9 @@ import pyarrow.parquet as pq
 
 from her2kit.cohort.io import OutputWriter, count_rows, input_format, scan_input, source_of, to_output_table
 from her2kit.cohort.kernel import screen
+from her2kit.cohort.lenient import line_by_line
 from her2kit.cohort.reports import ExtractFn, bundled_extractor, read_in_process, read_report_row
-from her2kit.cohort.source import Source
+from her2kit.cohort.source import BadLines, Source
 from her2kit.cohort.summary import CohortSummary, SummaryBuilder
 
 # Rows per batch: large enough for the vectorised kernel to amortise its fixed cost, small enough to
@@ -165,12 +166,24 @@ def parquet_batches(
             offset += size
 
 
+def _frames(input_path: str | Path, lazy: pl.LazyFrame | None) -> Iterator[pl.DataFrame]:
+    """The batches of the input (or of a mapping's frame): Parquet row group by row group, else the scan's.
+    The file's header is checked now (:func:`scan_input`), before any output is written."""
+    if lazy is not None:
+        return batches(lazy)
+    scan = scan_input(input_path)
+    if input_format(input_path) == "parquet":
+        return parquet_batches([input_path], scan.collect_schema().names())
+    return batches(scan)
+
+
 def run(
     input_path: str | Path,
     output_path: str | Path,
     *,
     lazy: pl.LazyFrame | None = None,
     source: Source | None = None,
+    select: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
     progress: bool = False,
     mapping: str | None = None,
     workers: int | None = None,
@@ -178,27 +191,24 @@ def run(
     """Screen ``input_path`` (or the mapped ``lazy`` frame read from it, as ``source`` says) into ``output_path``.
 
     A file that the reader cannot parse stops the run with its first problem (:class:`~her2kit.cohort.source.
-    Source`); the partial output is removed.
+    Source`), and the partial output is removed, unless the problem is confined to lines: the file is then
+    read again line by line (:mod:`her2kit.cohort.lenient`; ``select`` applies a mapping there), each bad line
+    an error row.
     """
     start = time.perf_counter()
-    if lazy is not None:
-        frames = batches(lazy)
-    else:
-        scan = scan_input(input_path)
-        if input_format(input_path) == "parquet":
-            frames = parquet_batches([input_path], scan.collect_schema().names())
-        else:
-            frames = batches(scan)
     where = source if source is not None else source_of(input_path)
-    total = count_rows(input_path) if lazy is None else None
-    builder = screen_frames(
-        where.guard(frames),
-        output_path,
+    run_frames = partial(
+        screen_frames,
+        output_path=output_path,
         progress=progress,
-        total=total,
         label="screening",
         workers=default_workers() if workers is None else workers,
     )
+    try:
+        frames = _frames(input_path, lazy)
+        builder = run_frames(where.guard(frames), total=count_rows(input_path) if lazy is None else None)
+    except BadLines:  # bad lines are error rows, not the end of the run: read the file line by line
+        builder = run_frames(line_by_line(where, BATCH_ROWS, select), total=None)
     return builder.build(
         input_path=str(input_path),
         output_path=str(output_path),

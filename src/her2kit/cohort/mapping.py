@@ -12,6 +12,7 @@ row's ``reasons`` (prefixed ``mapping:``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -181,6 +182,7 @@ def mapping_source(mapping: Mapping, input_path: str | Path) -> Source:
         separator=mapping.separator,
         quote=None if tab else '"',
         skip_after_header=mapping.skip_rows_after_header,
+        null_values=mapping.null_values,
     )
 
 
@@ -261,6 +263,10 @@ def apply_mapping(mapping: Mapping, input_path: str | Path) -> pl.LazyFrame:
     ish = mapping.ish_counts
     read = [*mapping.columns.values(), *([] if ish is None else [ish.her2, ish.cep17, ish.cells or ""])]
     check_header(names, read)
+    return source.select(_mapping_exprs(mapping, names))
+
+
+def _mapping_exprs(mapping: Mapping, names: list[str]) -> list[pl.Expr]:
     exprs: list[pl.Expr] = []
     for target, column in mapping.columns.items():
         if column not in names:
@@ -272,4 +278,16 @@ def apply_mapping(mapping: Mapping, input_path: str | Path) -> pl.LazyFrame:
         counts, note = _counts(mapping.ish_counts, names)
         exprs.extend(counts)
         exprs.append(note.alias(cols.NOTES))
-    return source.select(exprs)
+    return exprs
+
+
+def mapping_select(mapping: Mapping) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    """The mapping applied to a frame read line by line (:mod:`her2kit.cohort.lenient`), keeping why a line
+    could not be read."""
+
+    def select(frame: pl.DataFrame) -> pl.DataFrame:
+        names = [name for name in frame.columns if name != cols.READ_ERROR]
+        error = pl.col(cols.READ_ERROR) if cols.READ_ERROR in frame.columns else pl.lit(None, dtype=pl.String)
+        return frame.select(*_mapping_exprs(mapping, names), error.alias(cols.READ_ERROR))
+
+    return select

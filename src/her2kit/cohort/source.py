@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +39,14 @@ _ALLOWED = {
 }
 
 
-def _problem(path: Path, where: str, allowed: str) -> InvalidInput:
-    return InvalidInput("input", path, allowed, hint=where)
+class BadLines(InvalidInput):
+    """A problem confined to lines of a text file (a line with too many fields, a stray quote, bytes that are not
+    UTF-8, a JSON Lines line that is not an object): the engines then read the file line by line
+    (:mod:`her2kit.cohort.lenient`) and each bad line becomes an error row, so that the run goes on."""
+
+
+def _problem(path: Path, where: str, allowed: str, *, lines: bool = False) -> InvalidInput:
+    return (BadLines if lines else InvalidInput)("input", path, allowed, hint=where)
 
 
 def _utf8_problem(path: Path, allowed: str) -> InvalidInput | None:
@@ -54,6 +60,7 @@ def _utf8_problem(path: Path, allowed: str) -> InvalidInput | None:
                     f"line {number}, byte {exc.start + 1} (0x{line[exc.start]:02x}) is not UTF-8: "
                     "convert the file to UTF-8, e.g. with iconv -f latin1 -t utf-8",
                     allowed,
+                    lines=True,
                 )
     return None
 
@@ -106,6 +113,7 @@ def _first_stray_quote(path: Path, separator: str, quote: str, allowed: str) -> 
                         path,
                         f"line {number}: a quote {where}; quote the whole field and double the quotes in it",
                         allowed,
+                        lines=True,
                     )
                 else:
                     field_start = False
@@ -124,21 +132,25 @@ def _first_bad_record(
             quoting=csv.QUOTE_NONE if quote is None else csv.QUOTE_MINIMAL,
             strict=True,
         )
+        start = 1  # the line the record being read starts on
         try:
             header = next(reader, [])
             if not header:
                 return _problem(path, "line 1 is empty: no header line", allowed)
             for _ in range(skip_after_header):
                 next(reader, None)
+            start = reader.line_num + 1
             for record in reader:
-                if record and len(record) != len(header):
-                    return _problem(
-                        path,
-                        f"line {reader.line_num} has {len(record)} fields; the header has {len(header)}",
-                        allowed,
-                    )
+                # (fewer fields than the header: the missing ones are empty, as Polars reads them)
+                if len(record) > len(header):
+                    where = f"line {start} has {len(record)} fields; the header has {len(header)}"
+                    return _problem(path, where, allowed, lines=True)
+                start = reader.line_num + 1
         except csv.Error as exc:
-            return _problem(path, f"line {reader.line_num}: {exc}", allowed)
+            if "end of data" in str(exc):  # at the end of the file: the field swallowed the rest
+                where = "a quoted field is never closed, so the rest of the file is inside it"
+                return _problem(path, f"line {start}: {where}", allowed)
+            return _problem(path, f"line {start}: {exc}", allowed, lines=True)
     return None
 
 
@@ -149,7 +161,7 @@ def _jsonl_problem(path: Path) -> InvalidInput | None:
     found = _utf8_problem(path, allowed)
     if found is not None:
         return found
-    kinds: dict[str, dict[str, int]] = {}
+    objects: list[tuple[int, dict[str, Any]]] = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -158,15 +170,26 @@ def _jsonl_problem(path: Path) -> InvalidInput | None:
                 value: Any = json.loads(line)
             except json.JSONDecodeError as exc:
                 return _problem(
-                    path, f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})", allowed
+                    path,
+                    f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})",
+                    allowed,
+                    lines=True,
                 )
             if not isinstance(value, dict):
                 what = _JSON_KIND.get(type(value), "null")
-                return _problem(path, f"line {number} holds {what}, not an object", allowed)
-            for name in cols.INPUT_COLUMNS:
-                item = value.get(name)
-                if item is not None:
-                    kinds.setdefault(name, {}).setdefault(_JSON_KIND[type(item)], number)
+                return _problem(path, f"line {number} holds {what}, not an object", allowed, lines=True)
+            objects.append((number, value))
+    return mixed_kinds(objects)
+
+
+def mixed_kinds(objects: Iterable[tuple[int, dict[str, Any]]]) -> InvalidInput | None:
+    """A standard column whose JSON values are of different kinds (text in one line, a list in another)."""
+    kinds: dict[str, dict[str, int]] = {}
+    for number, value in objects:
+        for name in cols.INPUT_COLUMNS:
+            item = value.get(name)
+            if item is not None:
+                kinds.setdefault(name, {}).setdefault(_JSON_KIND[type(item)], number)
     for name, seen in kinds.items():
         if len(seen) > 1:
             first, second = sorted(seen.items(), key=lambda kv: kv[1])[:2]
@@ -205,6 +228,7 @@ class Source:
     separator: str | None = None
     quote: str | None = '"'
     skip_after_header: int = 0
+    null_values: tuple[str, ...] = ()  # strings that mean "missing" (a mapping's placeholders)
 
     def problem(self) -> InvalidInput | None:
         """The first problem in the file, or None if none is found."""

@@ -17,18 +17,21 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from her2kit.cohort import columns as cols
 from her2kit.cohort.io import count_rows, scan_input, source_of
-from her2kit.cohort.local import parquet_batches, write_frames
-from her2kit.cohort.source import Source
+from her2kit.cohort.lenient import line_by_line
+from her2kit.cohort.local import BATCH_ROWS, parquet_batches, write_frames
+from her2kit.cohort.source import BadLines, Source
 from her2kit.cohort.summary import CohortSummary
+from her2kit.errors import InvalidInput
 
 # Rows per Arrow batch handed to the kernel (Spark's default of 10,000 makes the fixed cost per batch dominate).
 ARROW_BATCH_ROWS = 200_000
@@ -89,8 +92,32 @@ def read(session: Any, path: str | Path) -> Any:
     multi-line CSV would be one task.
     """
     frame = session.read.parquet(str(path))
-    present = [name for name in cols.INPUT_COLUMNS if name in frame.columns]
+    present = [name for name in (*cols.INPUT_COLUMNS, cols.READ_ERROR) if name in frame.columns]
     return frame.select(*present)
+
+
+def _write_parquet(frames: Iterator[pl.DataFrame], path: Path) -> None:
+    """Frames read line by line to one Parquet file for Spark, every column as text: JSON Lines batches may
+    differ in types (a batch of whole numbers), and the kernel reads a number given as text the same way."""
+    names = [*cols.INPUT_COLUMNS, cols.READ_ERROR]
+    writer: pq.ParquetWriter | None = None
+    try:
+        for frame in frames:
+            text = frame.select(
+                (
+                    pl.col(name).cast(pl.String) if name in frame.columns else pl.lit(None, dtype=pl.String)
+                ).alias(name)
+                for name in names
+            )
+            table = text.to_arrow().cast(pa.schema([(name, pa.string()) for name in names]))
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        raise InvalidInput("input", path, "a file with a header line")
 
 
 def screen_dataframe(frame: Any) -> Any:
@@ -104,6 +131,7 @@ def run(
     *,
     lazy: pl.LazyFrame | None = None,
     source: Source | None = None,
+    select: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
     progress: bool = False,
     mapping: str | None = None,
     session: Any = None,
@@ -114,14 +142,18 @@ def run(
     try:
         path = Path(input_path)
         given = source if source is not None else source_of(path)
-        if lazy is None:
-            scan = scan_input(path)  # the same checks and messages as the Polars engine
-            if given.kind != "parquet":
-                lazy = scan
-        if lazy is not None:  # a mapping, or a text file: Polars reads it (see read)
+        text = lazy is not None or given.kind != "parquet"  # a mapping, or a text file: Polars reads it
+        try:
+            if lazy is None:
+                scan = scan_input(path)  # the same checks and messages as the Polars engine
+                lazy = scan if text else None
+            if lazy is not None:
+                path = scratch / "input.parquet"
+                with given.reading():
+                    lazy.sink_parquet(path)
+        except BadLines:  # bad lines are error rows: the file is read line by line, as the Polars engine does
             path = scratch / "input.parquet"
-            with given.reading():
-                lazy.sink_parquet(path)
+            _write_parquet(line_by_line(given, BATCH_ROWS, select), path)
         spark = session if session is not None else get_session()
         frame = read(spark, path)
         if partitions is not None:
@@ -130,7 +162,7 @@ def run(
         try:
             screen_dataframe(frame).write.mode("overwrite").parquet(str(parts))
         except Exception as exc:  # Spark's errors come through py4j: name the file's problem if there is one
-            problem = given.problem() if lazy is None else None
+            problem = None if text else given.problem()
             if problem is not None:
                 raise problem from exc
             raise

@@ -1,0 +1,279 @@
+"""Reading a text registry file line by line when Polars refused it because of bad lines.
+
+A bad line — more fields than the header, a stray quote, bytes that are not UTF-8, a JSON Lines line that is
+not an object — is a problem of one row, and a bad row must neither stop the run nor be dropped. When the
+file's diagnosis (:class:`~her2kit.cohort.source.BadLines`) says the problem is confined to lines, the engines
+read the file again here: the records are split with the file's own quoting, each good record is parsed by
+Polars exactly as the fast path would (the good lines of a batch go to ``pl.read_csv`` / ``pl.read_ndjson``
+together), and each bad line becomes a row whose :data:`~her2kit.cohort.columns.READ_ERROR` says why, which the
+kernel turns into that row's ``error``. Problems of the whole file (a quoted field never closed, an empty file,
+JSON kinds that differ between lines) still stop the run.
+
+This path is slower than the scan (the lines are split in Python); it runs only for files that need it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import polars as pl
+
+from her2kit.cohort import columns as cols
+from her2kit.cohort.source import Source, mixed_kinds
+from her2kit.errors import InvalidInput
+
+_NOT_UTF8: Final = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, read with surrogateescape
+
+
+@dataclass(frozen=True)
+class _Record:
+    line: int  # the line the record starts on
+    text: str  # the record as written, with its line ending(s)
+    problem: str | None  # why the record cannot be read, else None
+    first: str | None  # its first field (the id, in most registries), when it could be split
+    fields: int  # how many fields it has
+
+
+def _split_quoted(text: str, separator: str, quote: str) -> tuple[list[str], str | None]:
+    """The fields of one complete record with RFC 4180 quoting, and a problem (a stray quote) or None."""
+    fields: list[str] = []
+    field: list[str] = []
+    in_quotes = closed = False
+    start = True
+    i = 0
+    body = text.rstrip("\r\n")
+    while i < len(body):
+        c = body[i]
+        if in_quotes:
+            if c == quote and body[i + 1 : i + 2] == quote:
+                field.append(quote)
+                i += 1
+            elif c == quote:
+                in_quotes, closed = False, True
+            else:
+                field.append(c)
+        elif c == separator:
+            fields.append("".join(field))
+            field, start, closed = [], True, False
+        elif c == quote and start:
+            in_quotes, start = True, False
+        elif c == quote or closed:
+            where = "after a closing quote" if closed else "inside a field that does not start with one"
+            return fields, f"a quote {where}"
+        else:
+            field.append(c)
+            start = False
+        i += 1
+    fields.append("".join(field))
+    return fields, None
+
+
+def _still_quoted(line: str, in_quotes: bool, separator: str, quote: str) -> bool:
+    """Whether a quoted field is still open at the end of ``line`` (open at its start: ``in_quotes``). A quote
+    opens a field only at the field's start, so a stray quote in an unquoted field does not swallow lines."""
+    start = not in_quotes
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if in_quotes:
+            if c == quote and line[i + 1 : i + 2] == quote:
+                i += 1
+            elif c == quote:
+                in_quotes = False
+        elif c == separator:
+            start = True
+        elif c == quote and start:
+            in_quotes, start = True, False
+        else:
+            start = False
+        i += 1
+    return in_quotes
+
+
+def _records(source: Source, separator: str, quote: str | None) -> Iterator[_Record]:
+    """The records of a delimited file, a quoted field spanning lines kept in one record."""
+    pending: list[str] = []
+    first_line = 0
+    in_quotes = False
+    with source.path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not pending:
+                first_line = number
+            if quote is not None and (in_quotes or quote in line):
+                in_quotes = _still_quoted(line, in_quotes, separator, quote)
+                pending.append(line)
+                if in_quotes:
+                    continue
+                text = "".join(pending)
+                pending = []
+                fields, problem = _split_quoted(text, separator, quote)
+            else:
+                text = line
+                fields, problem = text.rstrip("\r\n").split(separator), None
+            if _NOT_UTF8.search(text):
+                problem = "bytes that are not UTF-8"
+            yield _Record(first_line, text, problem, fields[0] if fields else None, len(fields))
+    if pending:
+        raise InvalidInput(
+            "input",
+            source.path,
+            "a delimited file whose quoted fields are closed",
+            hint=f"line {first_line}: a quoted field is never closed, so the rest of the file is inside it",
+        )
+
+
+def _error_rows(bad: list[tuple[int, str, str | None]], first_column: str | None) -> pl.DataFrame:
+    """One row per bad line: its reason, and its first field under the header's first column (the id, in
+    most registries, so that the row can be found; it is not otherwise read)."""
+    data: dict[str, list[Any]] = {
+        "_position": [position for position, _, _ in bad],
+        cols.READ_ERROR: [message for _, message, _ in bad],
+    }
+    schema: dict[str, Any] = {"_position": pl.Int64, cols.READ_ERROR: pl.String}
+    if first_column is not None:
+        data[first_column] = [None if f is None else _NOT_UTF8.sub("\ufffd", f) for _, _, f in bad]
+        schema[first_column] = pl.String
+    return pl.DataFrame(data, schema=schema)
+
+
+def _batch(
+    good: pl.DataFrame,
+    good_positions: list[int],
+    bad: list[tuple[int, str, str | None]],
+    first_column: str | None = None,
+) -> pl.DataFrame:
+    """The good rows and the error rows of a batch, in file order."""
+    frame = good.with_columns(pl.Series("_position", good_positions, dtype=pl.Int64))
+    if bad:
+        errors = _error_rows(bad, first_column)
+        if (
+            first_column is not None
+            and first_column in frame.columns
+            and frame.schema[first_column] != pl.String
+        ):
+            frame = frame.with_columns(pl.col(first_column).cast(pl.String))
+        frame = pl.concat([frame, errors], how="diagonal_relaxed")
+    return frame.sort("_position").drop("_position")
+
+
+def delimited_frames(
+    source: Source,
+    *,
+    null_values: Sequence[str] = (),
+    select: Callable[[pl.DataFrame], pl.DataFrame],
+    rows: int,
+) -> Iterator[pl.DataFrame]:
+    """Frames of a CSV/TSV file, ``rows`` records at a time, each bad line an error row (see the module)."""
+    separator = source.separator or ("\t" if source.kind == "tsv" else ",")
+    quote = source.quote
+    records = _records(source, separator, quote)
+    header = next(records, None)
+    if header is None or header.problem is not None:
+        raise InvalidInput("input", source.path, "a delimited file with a readable header line")
+    width = header.fields
+
+    def parse(texts: list[str]) -> pl.DataFrame:
+        data = (header.text if header.text.endswith("\n") else header.text + "\n") + "".join(texts)
+        return pl.read_csv(
+            io.BytesIO(data.encode("utf-8")),
+            separator=separator,
+            quote_char=quote,
+            infer_schema=False,
+            null_values=list(null_values) or None,
+        )
+
+    first_column = parse([]).columns[0]
+    for _ in range(source.skip_after_header):
+        next(records, None)
+
+    good: list[str] = []
+    positions: list[int] = []
+    bad: list[tuple[int, str, str | None]] = []
+    position = 0
+    for record in records:
+        problem = record.problem
+        if problem is None and record.fields > width:
+            problem = f"{record.fields} fields where the header has {width}"
+        if problem is None:
+            good.append(record.text if record.text.endswith("\n") else record.text + "\n")
+            positions.append(position)
+        else:
+            bad.append(
+                (position, f"row: line {record.line} has {problem}; the line is not read", record.first)
+            )
+        position += 1
+        if position % rows == 0:
+            yield select(_batch(parse(good), positions, bad, first_column))
+            good, positions, bad = [], [], []
+    if good or bad or position == 0:
+        yield select(_batch(parse(good), positions, bad, first_column))
+
+
+def line_by_line(
+    source: Source, rows: int, select: Callable[[pl.DataFrame], pl.DataFrame] | None = None
+) -> Iterator[pl.DataFrame]:
+    """The frames of a text file read line by line: the standard columns (or ``select``, a mapping) and
+    :data:`~her2kit.cohort.columns.READ_ERROR`."""
+    pick = select or standard_columns
+    if source.kind == "jsonl":
+        return jsonl_frames(source, select=pick, rows=rows)
+    return delimited_frames(source, null_values=source.null_values, select=pick, rows=rows)
+
+
+def jsonl_frames(
+    source: Source, *, select: Callable[[pl.DataFrame], pl.DataFrame], rows: int
+) -> Iterator[pl.DataFrame]:
+    """Frames of a JSON Lines file, ``rows`` lines at a time, each bad line an error row (see the module)."""
+    good: list[str] = []
+    objects: list[tuple[int, dict[str, Any]]] = []
+    positions: list[int] = []
+    bad: list[tuple[int, str, str | None]] = []
+    position = 0
+
+    def flush() -> pl.DataFrame:
+        problem = mixed_kinds(objects)
+        if problem is not None:
+            raise problem
+        parsed = pl.read_ndjson(io.BytesIO("".join(good).encode("utf-8"))) if good else pl.DataFrame()
+        return select(_batch(parsed, positions, bad))
+
+    with source.path.open(encoding="utf-8", errors="surrogateescape") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            problem: str | None = None
+            value: Any = None
+            if _NOT_UTF8.search(line):
+                problem = "bytes that are not UTF-8"
+            else:
+                try:
+                    value = json.loads(line)
+                except json.JSONDecodeError:
+                    problem = "text that is not valid JSON"
+                if problem is None and not isinstance(value, dict):
+                    problem = "JSON that is not an object"
+            if problem is None:
+                good.append(line if line.endswith("\n") else line + "\n")
+                objects.append((number, value))
+                positions.append(position)
+            else:
+                bad.append((position, f"row: line {number} has {problem}; the line is not read", None))
+            position += 1
+            if position % rows == 0:
+                yield flush()
+                good, objects, positions, bad = [], [], [], []
+    if good or bad:
+        yield flush()
+
+
+def standard_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """The standard columns of a frame read here (with their types, as the scan would give them) and
+    :data:`~her2kit.cohort.columns.READ_ERROR`."""
+    keep = [pl.col(name) for name in cols.INPUT_COLUMNS if name in frame.columns]
+    error = pl.col(cols.READ_ERROR) if cols.READ_ERROR in frame.columns else pl.lit(None, dtype=pl.String)
+    return frame.select(*keep, error.alias(cols.READ_ERROR))
