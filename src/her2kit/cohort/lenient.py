@@ -24,6 +24,7 @@ from typing import Any, Final
 import polars as pl
 
 from her2kit.cohort import columns as cols
+from her2kit.cohort.quoting import split_quoted, still_quoted
 from her2kit.cohort.source import Source, mixed_kinds
 from her2kit.errors import InvalidInput
 
@@ -39,62 +40,6 @@ class _Record:
     fields: int  # how many fields it has
 
 
-def _split_quoted(text: str, separator: str, quote: str) -> tuple[list[str], str | None]:
-    """The fields of one complete record with RFC 4180 quoting, and a problem (a stray quote) or None."""
-    fields: list[str] = []
-    field: list[str] = []
-    in_quotes = closed = False
-    start = True
-    i = 0
-    body = text.rstrip("\r\n")
-    while i < len(body):
-        c = body[i]
-        if in_quotes:
-            if c == quote and body[i + 1 : i + 2] == quote:
-                field.append(quote)
-                i += 1
-            elif c == quote:
-                in_quotes, closed = False, True
-            else:
-                field.append(c)
-        elif c == separator:
-            fields.append("".join(field))
-            field, start, closed = [], True, False
-        elif c == quote and start:
-            in_quotes, start = True, False
-        elif c == quote or closed:
-            where = "after a closing quote" if closed else "inside a field that does not start with one"
-            return fields, f"a quote {where}"
-        else:
-            field.append(c)
-            start = False
-        i += 1
-    fields.append("".join(field))
-    return fields, None
-
-
-def _still_quoted(line: str, in_quotes: bool, separator: str, quote: str) -> bool:
-    """Whether a quoted field is still open at the end of ``line`` (open at its start: ``in_quotes``). A quote
-    opens a field only at the field's start, so a stray quote in an unquoted field does not swallow lines."""
-    start = not in_quotes
-    i = 0
-    while i < len(line):
-        c = line[i]
-        if in_quotes:
-            if c == quote and line[i + 1 : i + 2] == quote:
-                i += 1
-            elif c == quote:
-                in_quotes = False
-        elif c == separator:
-            start = True
-        elif c == quote and start:
-            in_quotes, start = True, False
-        else:
-            start = False
-        i += 1
-    return in_quotes
-
-
 def _records(source: Source, separator: str, quote: str | None) -> Iterator[_Record]:
     """The records of a delimited file, a quoted field spanning lines kept in one record."""
     pending: list[str] = []
@@ -105,13 +50,13 @@ def _records(source: Source, separator: str, quote: str | None) -> Iterator[_Rec
             if not pending:
                 first_line = number
             if quote is not None and (in_quotes or quote in line):
-                in_quotes = _still_quoted(line, in_quotes, separator, quote)
+                in_quotes = still_quoted(line, in_quotes, separator, quote)
                 pending.append(line)
                 if in_quotes:
                     continue
                 text = "".join(pending)
                 pending = []
-                fields, problem = _split_quoted(text, separator, quote)
+                fields, problem = split_quoted(text, separator, quote)
             else:
                 text = line
                 fields, problem = text.rstrip("\r\n").split(separator), None

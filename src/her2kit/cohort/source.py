@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from her2kit.cohort import columns as cols
+from her2kit.cohort.quoting import split_quoted, still_quoted
 from her2kit.errors import Her2kitError, InvalidInput
 
 # Line length that csv accepts (its default, 128 KiB, is below long pathology reports).
@@ -85,39 +86,26 @@ def _delimited_problem(
 
 
 def _first_stray_quote(path: Path, separator: str, quote: str, allowed: str) -> InvalidInput | None:
-    """A quote inside a field that does not start with one (``ab"c``), which Python's reader keeps as a
-    character and Polars refuses (RFC 4180: quote the whole field and double the quote)."""
+    """A quote inside a field that does not start with one (``ab"c``), or text after a closing quote, which
+    Python's reader keeps as characters and Polars refuses (RFC 4180: quote the whole field, double the quote)."""
+    pending: list[str] = []
+    start = 1
     in_quotes = False
     with path.open(newline="", encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
+            if not pending:
+                start = number
             if not in_quotes and quote not in line:
                 continue
-            field_start, closed = not in_quotes, False
-            i = 0
-            while i < len(line):
-                c = line[i]
-                if in_quotes:
-                    if c == quote and line[i + 1 : i + 2] == quote:
-                        i += 1
-                    elif c == quote:
-                        in_quotes, closed = False, True
-                elif c == separator:
-                    field_start, closed = True, False
-                elif c == quote and field_start:
-                    in_quotes, field_start = True, False
-                elif c == quote or (closed and c not in "\r\n"):
-                    where = (
-                        "after a closing quote" if closed else "inside a field that does not start with one"
-                    )
-                    return _problem(
-                        path,
-                        f"line {number}: a quote {where}; quote the whole field and double the quotes in it",
-                        allowed,
-                        lines=True,
-                    )
-                else:
-                    field_start = False
-                i += 1
+            in_quotes = still_quoted(line, in_quotes, separator, quote)
+            pending.append(line)
+            if in_quotes:
+                continue
+            _, problem = split_quoted("".join(pending), separator, quote)
+            pending = []
+            if problem is not None:
+                where = f"line {start}: {problem}; quote the whole field and double the quotes in it"
+                return _problem(path, where, allowed, lines=True)
     return None
 
 
