@@ -92,6 +92,10 @@ def cohort_screen(
     output_format: Annotated[
         Format, typer.Option("--format", help="summary as a table or as JSON (versions, counts, funnel)")
     ] = Format.table,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="text encoding of a CSV/TSV/JSONL file that is not UTF-8, e.g. latin-1 or cp1252"),
+    ] = None,
 ) -> None:
     """HER2 status, category, ISH group and biomarker-level eligibility for every row; bad rows keep their place."""
     from her2kit.cohort import screen
@@ -105,6 +109,7 @@ def cohort_screen(
         mapping=mapping,
         progress=show,
         workers=workers,
+        encoding=encoding,
     )
     _emit(summary_json(summary) if output_format is Format.json else render_summary(summary) + "\n")
 

@@ -4,6 +4,7 @@ problem, never a reader's traceback and never the offending content (it may be a
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -289,3 +290,44 @@ def test_reading_line_by_line_gives_the_scan_s_rows(tmp_path: Path, kind: str) -
     b = pl.read_csv(tmp_path / "dirty.csv", infer_schema=False)
     assert b.filter(pl.col("error").str.starts_with("row: ").not_() | pl.col("error").is_null()).equals(a)
     assert b.height == a.height + 1
+
+
+def test_a_file_in_another_encoding(tmp_path: Path) -> None:
+    text = "id,tumor_type,ihc_score,name\np1,breast,3+,M\u00fcller\np2,breast,1+,Smith\n"
+    path = _write(tmp_path / "latin.csv", text.encode("latin-1"))
+    screen(path, tmp_path / "plain.csv")
+    errors = pl.read_csv(tmp_path / "plain.csv", infer_schema=False).get_column("error").to_list()
+    assert errors[0] is not None
+    assert "--encoding latin-1" in errors[0]
+    summary = screen(path, tmp_path / "latin.csv.out.csv", encoding="latin-1")
+    assert summary.input_path == str(path)
+    out = pl.read_csv(tmp_path / "latin.csv.out.csv", infer_schema=False)
+    assert out.get_column("error").to_list() == [None, None]
+    assert out.get_column("her2_result").to_list() == ["positive", "negative"]
+    mapping = _write(
+        tmp_path / "m.yaml",
+        "name: m\nread:\n  encoding: cp1252\nconstants:\n  tumor_type: breast\ncolumns:\n  id: id\n  ihc_score: ihc_score\n",
+    )
+    screen(path, tmp_path / "mapped.csv", mapping=str(mapping))
+    assert pl.read_csv(tmp_path / "mapped.csv", infer_schema=False).get_column("error").to_list() == [
+        None,
+        None,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding", "fragment"),
+    [
+        (b"id\np1\n", "klingon", "a text encoding such as latin-1"),
+        (b"id\n\x81\n", "cp1252", "line 2, byte 1 (0x81) is not cp1252"),
+    ],
+)
+def test_a_wrong_encoding_is_an_input_error(
+    tmp_path: Path, content: bytes, encoding: str, fragment: str
+) -> None:
+    path = _write(tmp_path / "x.csv", content)
+    with pytest.raises(InvalidInput, match=re.escape(fragment)):
+        screen(path, tmp_path / "out.csv", encoding=encoding)
+    pl.DataFrame({"id": ["p1"]}).write_parquet(tmp_path / "x.parquet")
+    with pytest.raises(InvalidInput, match="no encoding for Parquet"):
+        screen(tmp_path / "x.parquet", tmp_path / "out.csv", encoding="latin-1")

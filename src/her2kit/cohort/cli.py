@@ -98,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, default=None, help="processes reading report_text (default: cores, at most 8)"
     )
+    parser.add_argument(
+        "--encoding", default=None, help="text encoding of a file that is not UTF-8 (latin-1, ...)"
+    )
     args = parser.parse_args(argv)
     from her2kit.cohort import screen
 
@@ -109,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             mapping=args.mapping,
             progress=args.progress,
             workers=args.workers,
+            encoding=args.encoding,
         )
     except Her2kitError as exc:
         print(f"her2kit: error: {exc}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import queue
 import threading
@@ -89,6 +90,46 @@ def count_rows(path: str | Path) -> int | None:
         with Source(Path(path), "parquet").reading():
             return int(pq.ParquetFile(path).metadata.num_rows)
     return None
+
+
+def to_utf8(path: str | Path, encoding: str, folder: Path) -> Path:
+    """A UTF-8 copy of a CSV, TSV or JSON Lines file in ``encoding``, written to ``folder`` (streamed)."""
+    path = Path(path)
+    kind = input_format(path)
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        raise InvalidInput(
+            "--encoding", encoding, "a text encoding such as latin-1, cp1252 or utf-16"
+        ) from None
+    if kind == "parquet":
+        raise InvalidInput("--encoding", encoding, "no encoding for Parquet (its text is UTF-8)")
+    if not path.is_file():
+        raise InvalidInput("input", path, "an existing file")
+    copy = folder / f"input.{path.suffix.lstrip('.').lower()}"
+    try:
+        with (
+            path.open(encoding=codec.name, newline="") as src,
+            copy.open("w", encoding="utf-8", newline="") as dst,
+        ):
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            "input", path, f"text in {codec.name}", hint=_undecodable(path, codec.name)
+        ) from None
+    return copy
+
+
+def _undecodable(path: Path, encoding: str) -> str:
+    """Where a file stops being text in ``encoding`` (by line, for encodings that end a line with one byte)."""
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError as exc:
+                return f"line {number}, byte {exc.start + 1} (0x{line[exc.start]:02x}) is not {encoding}"
+    return f"a byte sequence is not {encoding}"
 
 
 def to_output_table(frame: pl.DataFrame) -> pa.Table:

@@ -61,7 +61,9 @@ def _records(source: Source, separator: str, quote: str | None) -> Iterator[_Rec
                 text = line
                 fields, problem = text.rstrip("\r\n").split(separator), None
             if _NOT_UTF8.search(text):
-                problem = "bytes that are not UTF-8"
+                problem = (
+                    "bytes that are not UTF-8 (a file in another encoding: give it, e.g. --encoding latin-1)"
+                )
             yield _Record(first_line, text, problem, fields[0] if fields else None, len(fields))
     if pending:
         raise InvalidInput(
@@ -194,7 +196,9 @@ def jsonl_frames(
             problem: str | None = None
             value: Any = None
             if _NOT_UTF8.search(line):
-                problem = "bytes that are not UTF-8"
+                problem = (
+                    "bytes that are not UTF-8 (a file in another encoding: give it, e.g. --encoding latin-1)"
+                )
             else:
                 try:
                     value = json.loads(line)

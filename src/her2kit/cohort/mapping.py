@@ -49,6 +49,7 @@ class Mapping:
     separator: str = ","
     skip_rows_after_header: int = 0
     null_values: tuple[str, ...] = ()
+    encoding: str | None = None
     ish_counts: IshCounts | None = None
     default_input: str | None = None
     description: str = ""
@@ -64,6 +65,7 @@ class _ReadSpec(BaseModel):
     separator: str = ","
     skip_rows_after_header: int = Field(0, ge=0)
     null_values: list[str] = Field(default_factory=list)
+    encoding: str | None = None  # the file's text encoding when it is not UTF-8 (latin-1, cp1252, ...)
 
     @field_validator("separator")
     @classmethod
@@ -162,6 +164,7 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
         separator=spec.read.separator,
         skip_rows_after_header=spec.read.skip_rows_after_header,
         null_values=tuple(spec.read.null_values),
+        encoding=spec.read.encoding,
         ish_counts=None
         if ish is None
         else IshCounts(her2=ish.her2, cep17=ish.cep17, cells=ish.cells, totals_above=ish.totals_above),
