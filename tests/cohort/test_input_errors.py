@@ -81,7 +81,7 @@ BAD_LINES: list[tuple[str, Any, list[str | None]]] = [
         f"id,tumor_type,ihc_score\np1,breast,3+\n{SECRET}-M\xfcller,breast,2+\np3,breast,1+\n".encode(
             "latin-1"
         ),
-        [None, "row: line 3 has bytes that are not UTF-8; the line is not read", None],
+        [None, "row: line 3 has bytes that are not UTF-8 (a file in another encoding", None],
     ),
     (
         "line.jsonl",
