@@ -221,6 +221,15 @@ def test_spark_gives_the_same_errors_and_error_rows(tmp_path: Path, spark_sessio
         screen(path, tmp_path / f"polars-{name}.csv")
         spark.run(path, tmp_path / f"spark-{name}.csv", session=spark_session)
         assert (tmp_path / f"spark-{name}.csv").read_bytes() == (tmp_path / f"polars-{name}.csv").read_bytes()
+    mapped = _write(tmp_path / "registry.tsv", f"patient\ther2\nA\t3+\n{SECRET}\t2+\textra\nC\t1+\n")
+    mapping = _write(
+        tmp_path / "mine.yaml",
+        'name: mine\nread:\n  separator: "\\t"\nconstants:\n  tumor_type: breast\n'
+        "columns:\n  id: patient\n  ihc_score: her2\n",
+    )
+    screen(mapped, tmp_path / "polars-mapped.csv", mapping=str(mapping))
+    screen(mapped, tmp_path / "spark-mapped.csv", mapping=str(mapping), engine="spark")
+    assert (tmp_path / "spark-mapped.csv").read_bytes() == (tmp_path / "polars-mapped.csv").read_bytes()
     path = _write(tmp_path / "garbage.parquet", f"{SECRET}\n")
     with pytest.raises(InvalidInput) as polars_error:
         screen(path, tmp_path / "polars.csv")
