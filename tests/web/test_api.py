@@ -201,3 +201,17 @@ def test_an_upload_name_cannot_break_the_upload(client: httpx.Client, name: str)
     r = client.post("/v1/genomics", files={"file": (name, vcf, "text/plain")})
     assert r.status_code == 200, r.text[:300]
     assert r.json()["file_format"] == "vcf"
+
+
+@pytest.mark.parametrize(
+    ("score", "summary"),
+    [
+        ("null", "IHC 0 with no staining: HER2-negative (HER2-null)."),
+        ("ultralow", "(HER2-ultralow)."),
+        ("0", "IHC 0: HER2-negative; null versus ultralow not stated."),
+    ],
+)
+def test_the_form_s_three_kinds_of_ihc_0(client: httpx.Client, score: str, summary: str) -> None:
+    r = client.post("/assess", data={"tumor_type": "breast", "ihc_score": score})
+    assert r.status_code == 200, r.text[:300]
+    assert summary in r.text

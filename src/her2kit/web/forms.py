@@ -17,8 +17,9 @@ TUMOR_CHOICES = [
 ]
 IHC_CHOICES = [
     ("", "not done"),
-    ("0", "0 (no staining)"),
+    ("null", "0, no staining (null)"),
     ("ultralow", "0 with faint staining (ultralow)"),
+    ("0", "0, staining not stated"),
     ("1+", "1+"),
     ("2+", "2+"),
     ("3+", "3+"),
@@ -47,6 +48,8 @@ def case_document(form: dict[str, str]) -> dict[str, Any]:
         ihc: dict[str, Any] = {"method": "ihc", "score": form["ihc_score"]}
         if _num(form, "ihc_percent") is not None:
             ihc["percent_cells"] = _num(form, "ihc_percent")
+        elif form["ihc_score"] == "null":  # "0, no staining": no cell stained (HER2-null), as the option says
+            ihc["percent_cells"] = 0
         if _opt(form, "specimen"):
             ihc["specimen"] = form["specimen"]
         tests.append(ihc)
