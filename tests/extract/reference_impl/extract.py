@@ -236,7 +236,10 @@ def _score(token: str, ctx: _Ctx, *, ultralow: bool = False) -> str:
     if t == "ultralow" or (ultralow and t in ("0", "0+")):
         return "ultralow"
     if t == "0+":
-        ctx.warn('IHC "0+" read as score 0 (not as HER2-ultralow, which a report must state)')
+        ctx.warn(
+            'IHC "0+" read as score 0: it means 0 in older reports and HER2-ultralow in the 2026 expert '
+            "consensus (Rakha et al., Mod Pathol 2026;39:100925); ask the laboratory which"
+        )
         return "0"
     score = t if t.endswith("+") or t == "0" else t + "+"
     if ultralow:
