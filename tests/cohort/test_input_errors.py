@@ -111,13 +111,19 @@ def test_a_bad_line_is_an_error_row_and_the_run_goes_on(
     assert summary.errors_by_field["row"] == 1
 
 
-def test_bad_lines_in_a_mapped_file(tmp_path: Path) -> None:
+def _mapped_registry(tmp_path: Path) -> tuple[Path, Path]:
+    """A tab-separated registry with a bad line (3 fields, the header 2), and a mapping for it."""
     path = _write(tmp_path / "registry.tsv", f"patient\ther2\nA\t3+\n{SECRET}\t2+\textra\nC\t1+\n")
     mapping = _write(
         tmp_path / "mine.yaml",
         'name: mine\nread:\n  separator: "\\t"\nconstants:\n  tumor_type: breast\n'
         "columns:\n  id: patient\n  ihc_score: her2\n",
     )
+    return path, mapping
+
+
+def test_bad_lines_in_a_mapped_file(tmp_path: Path) -> None:
+    path, mapping = _mapped_registry(tmp_path)
     screen(path, tmp_path / "out.csv", mapping=str(mapping))
     out = pl.read_csv(tmp_path / "out.csv", infer_schema=False)
     assert out.get_column("id").to_list() == ["A", SECRET, "C"]  # the bad line's first field, to find it
@@ -221,12 +227,7 @@ def test_spark_gives_the_same_errors_and_error_rows(tmp_path: Path, spark_sessio
         screen(path, tmp_path / f"polars-{name}.csv")
         spark.run(path, tmp_path / f"spark-{name}.csv", session=spark_session)
         assert (tmp_path / f"spark-{name}.csv").read_bytes() == (tmp_path / f"polars-{name}.csv").read_bytes()
-    mapped = _write(tmp_path / "registry.tsv", f"patient\ther2\nA\t3+\n{SECRET}\t2+\textra\nC\t1+\n")
-    mapping = _write(
-        tmp_path / "mine.yaml",
-        'name: mine\nread:\n  separator: "\\t"\nconstants:\n  tumor_type: breast\n'
-        "columns:\n  id: patient\n  ihc_score: her2\n",
-    )
+    mapped, mapping = _mapped_registry(tmp_path)
     screen(mapped, tmp_path / "polars-mapped.csv", mapping=str(mapping))
     screen(mapped, tmp_path / "spark-mapped.csv", mapping=str(mapping), engine="spark")
     assert (tmp_path / "spark-mapped.csv").read_bytes() == (tmp_path / "polars-mapped.csv").read_bytes()

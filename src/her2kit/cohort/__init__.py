@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from her2kit.cohort.summary import CohortSummary
 from her2kit.errors import InvalidInput
@@ -82,29 +82,19 @@ def _screen(
         lazy = apply_mapping(chosen, input_path)
         source = mapping_source(chosen, input_path)
         select = mapping_select(chosen)
+    common: dict[str, Any] = {
+        "lazy": lazy,
+        "source": source,
+        "select": select,
+        "progress": progress,
+        "mapping": mapping,
+    }
     if engine == "spark":
         from her2kit.cohort import spark
 
         if not spark.available():
             raise InvalidInput("--engine", engine, "polars (pyspark or Java is not installed)")
-        return spark.run(
-            input_path,
-            output_path,
-            lazy=lazy,
-            source=source,
-            select=select,
-            progress=progress,
-            mapping=mapping,
-        )
+        return spark.run(input_path, output_path, **common)
     from her2kit.cohort import local
 
-    return local.run(
-        input_path,
-        output_path,
-        lazy=lazy,
-        source=source,
-        select=select,
-        progress=progress,
-        mapping=mapping,
-        workers=workers,
-    )
+    return local.run(input_path, output_path, workers=workers, **common)
