@@ -341,3 +341,21 @@ def test_a_wrong_encoding_is_an_input_error(
     pl.DataFrame({"id": ["p1"]}).write_parquet(tmp_path / "x.parquet")
     with pytest.raises(InvalidInput, match="no encoding for Parquet"):
         screen(tmp_path / "x.parquet", tmp_path / "out.csv", encoding="latin-1")
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("bom.csv", b"\xef\xbb\xbfid,tumor_type,ihc_score\np1,breast,3+\n"),
+        ("bom.jsonl", b'\xef\xbb\xbf{"id": "p1", "tumor_type": "breast", "ihc_score": "3+"}\n'),
+    ],
+)
+def test_a_byte_order_mark_is_not_part_of_the_first_name_or_line(
+    tmp_path: Path, name: str, content: bytes
+) -> None:
+    """Spreadsheet exports often start with a UTF-8 byte-order mark."""
+    path = _write(tmp_path / name, content)
+    screen(path, tmp_path / "out.csv")
+    out = pl.read_csv(tmp_path / "out.csv", infer_schema=False)
+    assert out.get_column("id").to_list() == ["p1"]
+    assert out.get_column("her2_result").to_list() == ["positive"]

@@ -25,7 +25,7 @@ import polars as pl
 
 from her2kit.cohort import columns as cols
 from her2kit.cohort.quoting import split_quoted, still_quoted
-from her2kit.cohort.source import Source, mixed_kinds
+from her2kit.cohort.source import BOM, Source, mixed_kinds
 from her2kit.errors import InvalidInput
 
 _NOT_UTF8: Final = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, read with surrogateescape
@@ -191,6 +191,8 @@ def jsonl_frames(
 
     with source.path.open(encoding="utf-8", errors="surrogateescape") as handle:
         for number, line in enumerate(handle, start=1):
+            if number == 1:
+                line = line.removeprefix(BOM)
             if not line.strip():
                 continue
             problem: str | None = None

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Final, NoReturn, TypeVar
 
 from her2kit.cohort import columns as cols
 from her2kit.cohort.quoting import split_quoted, still_quoted
@@ -32,6 +32,8 @@ _JSON_KIND = {
     dict: "an object",
 }
 
+
+BOM: Final = "\ufeff"  # a UTF-8 byte-order mark, which some tools write at the start of a file
 
 _ALLOWED = {
     "csv": "a comma-separated UTF-8 file with a header line and the same number of fields on every line",
@@ -152,6 +154,8 @@ def _jsonl_problem(path: Path) -> InvalidInput | None:
     objects: list[tuple[int, dict[str, Any]]] = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
+            if number == 1 and line.startswith(BOM):  # Polars refuses it; the line-by-line reader skips it
+                return _problem(path, "line 1 starts with a byte-order mark", allowed, lines=True)
             if not line.strip():
                 continue
             try:
