@@ -248,3 +248,16 @@ def test_extract_refuses_a_binary_file_and_flags_bytes_that_are_not_utf8(tmp_pat
     doc = json.loads(out.stdout)
     assert doc["her2_tests"][0]["score"] == "3+"
     assert doc["warnings"][0].startswith("1 byte sequence(s) in the file are not UTF-8")
+
+
+@pytest.mark.parametrize(
+    ("command", "source"),
+    [("status", EXAMPLES / "breast-her2-low.json"), ("monitor", EXAMPLES / "course-tdxd.json")],
+)
+def test_a_file_with_a_byte_order_mark_is_read(tmp_path: Path, command: str, source: Path) -> None:
+    """Windows editors and spreadsheet exports often start UTF-8 files with a byte-order mark."""
+    document = tmp_path / source.name
+    document.write_bytes(b"\xef\xbb\xbf" + source.read_bytes())
+    out = her2kit(command, str(document))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == her2kit(command, str(source)).stdout

@@ -297,7 +297,7 @@ def read_document(path: str | Path, what: str) -> Any:
     """Read and decode a JSON (or YAML) file, with errors naming the file and the line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # (a byte-order mark is not part of the JSON)
     except OSError as exc:
         raise InvalidInput(f"{what} file", path, "a readable file", hint=exc.strerror) from None
     except UnicodeDecodeError as exc:

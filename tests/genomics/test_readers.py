@@ -324,3 +324,15 @@ def test_a_damaged_file_gives_a_profile_or_an_input_error(
     path.write_text("\n".join(damaged) + "\n", encoding="utf-8")
     with contextlib.suppress(InvalidInput):
         profile_file(path, genome=rng.choice([None, "GRCh38"]))
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_line(tmp_path: Path) -> None:
+    seg = tmp_path / "s.seg"
+    seg.write_bytes(
+        b"\xef\xbb\xbf" + (SEG_HEADER + "A\t17\t39700000\t39800000\t50\t1.0\nB\t17\t1\t2\t5\t0\n").encode()
+    )
+    with pytest.raises(InvalidInput, match="A, B"):  # the ID column is found: a sample must be chosen
+        profile_file(seg, genome="GRCh38")
+    vcf = tmp_path / "v.vcf"
+    vcf.write_bytes(b"\xef\xbb\xbf##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+    assert profile_file(vcf).file_format == "vcf"

@@ -140,7 +140,7 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
             "a bundled mapping (" + ", ".join(bundled_names()) + ") or a YAML file",
         )
     try:
-        raw = safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8-sig"))
     except yaml.YAMLError as exc:
         raise InvalidInput(
             "--mapping", Path(path), "well-formed YAML", hint=str(exc).splitlines()[0]

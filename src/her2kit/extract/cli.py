@@ -111,9 +111,9 @@ def decode_report(data: bytes, name: str) -> tuple[str, str | None]:
             hint="binary data, such as a PDF or word-processor file; export the report as plain text",
         )
     try:
-        return data.decode("utf-8"), None
+        return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
-        text = data.decode("utf-8", errors="replace")
+        text = data.decode("utf-8-sig", errors="replace")
     bad = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
     return (
         text,

@@ -67,7 +67,7 @@ def load_bundle_file(path: str | Path) -> dict[str, Any]:
     """Read a FHIR JSON file (a Bundle or one resource) as a dict; bad JSON is :class:`InvalidInput`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # (a byte-order mark is not part of the JSON)
     except OSError as exc:
         raise InvalidInput("FHIR file", path, "a readable file", hint=exc.strerror) from None
     except UnicodeDecodeError:
