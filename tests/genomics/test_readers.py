@@ -336,3 +336,14 @@ def test_a_byte_order_mark_is_not_part_of_the_first_line(tmp_path: Path) -> None
     vcf = tmp_path / "v.vcf"
     vcf.write_bytes(b"\xef\xbb\xbf##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
     assert profile_file(vcf).file_format == "vcf"
+
+
+def test_a_seg_file_s_first_column_is_its_sample_whatever_its_name(tmp_path: Path) -> None:
+    seg = tmp_path / "s.seg"
+    seg.write_text(
+        "specimen\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\n"
+        "A\t17\t39700000\t39800000\t50\t2.0\nB\t17\t39700000\t39800000\t50\t0.0\n"
+    )
+    with pytest.raises(InvalidInput, match="A, B"):
+        profile_file(seg, genome="GRCh38")
+    assert profile_file(seg, genome="GRCh38", sample="B").erbb2.amplified is False

@@ -160,6 +160,8 @@ def read_segments(
     if ci is None or si is None or ei is None:
         raise bad_line(name, 1, "\t".join(header), "chromosome, start and end columns")
     sample_i = _find(header, SEG_SAMPLE) if kind == "seg" else None
+    if kind == "seg" and sample_i is None and ci != 0:
+        sample_i = 0  # the SEG format's first column is the sample, whatever its name: never mix samples
     major, minor = _find(header, ("nMajor", "nmajor")), _find(header, ("nMinor", "nminor"))
     total = _find(header, TOTAL_CN)
     log2 = _find(header, SEG_MEAN)
