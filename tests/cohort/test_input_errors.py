@@ -359,3 +359,60 @@ def test_a_byte_order_mark_is_not_part_of_the_first_name_or_line(
     out = pl.read_csv(tmp_path / "out.csv", infer_schema=False)
     assert out.get_column("id").to_list() == ["p1"]
     assert out.get_column("her2_result").to_list() == ["positive"]
+
+
+_FIELD = st.sampled_from(
+    ["", "breast", "3+", "2+", "0", "ultralow", "2.4", "5.1", "x,y", 'a "b"', "two\nlines", "é"]
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(st.tuples(_FIELD, _FIELD, _FIELD, _FIELD), min_size=1, max_size=12),
+    bad_at=st.lists(st.integers(min_value=0, max_value=12), min_size=1, max_size=3),
+    separator=st.sampled_from([",", "\t"]),
+)
+def test_bad_lines_leave_the_other_rows_as_the_scan_reads_them(
+    rows: list[tuple[str, str, str, str]], bad_at: list[int], separator: str
+) -> None:
+    """Any rows (quotes, separators and line breaks in fields), bad lines anywhere: the good rows come out as the
+    scan gives them for the file without the bad lines, and each bad line is one error row in its place."""
+    names = ["tumor_type", "ihc_score", "ish_ratio", "report_text"]
+    frame = pl.DataFrame(
+        {"id": [f"p{i}" for i in range(len(rows))], **{n: [r[k] for r in rows] for k, n in enumerate(names)}}
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        suffix = "tsv" if separator == "\t" else "csv"
+        clean = folder / f"clean.{suffix}"
+        frame.write_csv(clean, separator=separator)
+        header, *records = _split_records(clean.read_text(encoding="utf-8"), separator)
+        bad = separator.join(["x"] * 9) + "\n"
+        dirty_records = list(records)
+        for position in sorted({min(p, len(records)) for p in bad_at}, reverse=True):
+            dirty_records.insert(position, bad)
+        dirty = folder / f"dirty.{suffix}"
+        dirty.write_text(header + "".join(dirty_records), encoding="utf-8")
+        screen(clean, folder / "clean.csv")
+        screen(dirty, folder / "dirty.csv")
+        a = pl.read_csv(folder / "clean.csv", infer_schema=False)
+        b = pl.read_csv(folder / "dirty.csv", infer_schema=False)
+    unread = b.get_column("error").fill_null("").str.starts_with("row: line ")
+    assert int(unread.sum()) == len(dirty_records) - len(records)
+    assert b.filter(~unread).equals(a)
+
+
+def _split_records(text: str, separator: str) -> list[str]:
+    """The records of a CSV text as written (a quoted field may span lines), each with its line end."""
+    from her2kit.cohort.quoting import still_quoted
+
+    out: list[str] = []
+    pending = ""
+    quoted = False
+    for line in text.splitlines(keepends=True):
+        quoted = still_quoted(line, quoted, separator, '"')
+        pending += line
+        if not quoted:
+            out.append(pending)
+            pending = ""
+    return out
