@@ -291,7 +291,7 @@ def dose(
     output_format: Annotated[Format, typer.Option("--format", help="json or table")] = Format.table,
 ) -> None:
     """The label's dosing for one patient: loading and maintenance doses, dose levels, missed-dose rules."""
-    from her2kit.safety.course import LB_PER_KG
+    from her2kit.safety.course import LB_PER_KG, PLAUSIBLE_WEIGHT, WEIGHT_KG_MAX, WEIGHT_KG_MIN
     from her2kit.safety.dosing import calculate
 
     weight_kg = None
@@ -299,10 +299,8 @@ def dose(
         if weight_unit not in ("kg", "lb"):
             raise InvalidInput("--weight-unit", weight_unit, "kg or lb (the unit of --weight must be stated)")
         weight_kg = weight if weight_unit == "kg" else round(weight / LB_PER_KG, 2)
-        if not 20 <= weight_kg <= 400:
-            raise InvalidInput(
-                "--weight", weight, f"a body weight between 20 and 400 kg (given in {weight_unit})"
-            )
+        if not WEIGHT_KG_MIN <= weight_kg <= WEIGHT_KG_MAX:
+            raise InvalidInput("--weight", weight, f"{PLAUSIBLE_WEIGHT} (given in {weight_unit})")
     elif weight_unit is not None:
         raise InvalidInput("--weight", None, "a number when --weight-unit is given")
     if region not in ("US", "EU"):

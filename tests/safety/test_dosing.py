@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from her2kit.errors import InvalidInput
+from her2kit.kb import default_kb
 from her2kit.kb.load import KnowledgeBase
 from her2kit.safety.dosing import calculate, select_regimen
 
@@ -84,3 +87,23 @@ def test_weight_banded_dosing_without_a_weight_asks_for_it(kb: KnowledgeBase) ->
         select_regimen(kb, "zongertinib")
     assert info.value.field == "weight"
     assert "90 kg" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({"agent": "T-DXd", "weight_kg": 5000}, "weight_kg"),
+        ({"agent": "T-DXd", "weight_kg": float("nan")}, "weight_kg"),
+        ({"agent": "T-DXd", "weight_kg": "70"}, "weight_kg"),
+        ({"agent": "T-DXd", "weight_kg": True}, "weight_kg"),
+        ({"agent": "", "weight_kg": 70}, "agent"),
+        ({"agent": "T-DXd", "weight_kg": 70, "indication": 7}, "indication"),
+        ({"agent": "T-DXd", "weight_kg": 70, "region": "XX"}, "region"),
+    ],
+)
+def test_the_library_checks_its_arguments(arguments: dict[str, Any], field: str) -> None:
+    """Not only the CLI: a dose is never computed from a weight of 5,000 kg or NaN."""
+    agent = arguments.pop("agent")
+    with pytest.raises(InvalidInput) as info:
+        calculate(default_kb(), agent, **arguments)
+    assert info.value.field == field

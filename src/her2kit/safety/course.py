@@ -18,6 +18,10 @@ from her2kit.errors import InvalidInput
 from her2kit.kb.schema import Region, Setting
 
 SCHEMA_VERSION: Final = "1"
+# Body weights her2kit doses for (a plausibility check against unit slips, not a clinical limit).
+WEIGHT_KG_MIN: Final = 20
+WEIGHT_KG_MAX: Final = 400
+PLAUSIBLE_WEIGHT: Final = f"a body weight between {WEIGHT_KG_MIN} and {WEIGHT_KG_MAX} kg"
 LB_PER_KG = 2.2046226218  # 1 kg = 2.2046226218 lb (international avoirdupois pound, 0.45359237 kg)
 
 # Adverse-event names users write, mapped to the terms of the knowledge-base rules.
@@ -94,10 +98,8 @@ class Weight(_Closed):
 
     @model_validator(mode="after")
     def _plausible(self) -> Weight:
-        if not 20 <= self.kg <= 400:
-            raise InvalidInput(
-                "value", self.value, f"a body weight between 20 and 400 kg (given in {self.unit})"
-            )
+        if not WEIGHT_KG_MIN <= self.kg <= WEIGHT_KG_MAX:
+            raise InvalidInput("value", self.value, f"{PLAUSIBLE_WEIGHT} (given in {self.unit})")
         return self
 
 

@@ -6,6 +6,7 @@ section 2). This module only selects the record and does the arithmetic.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import Quantity, Regimen, Region
+from her2kit.safety.course import PLAUSIBLE_WEIGHT, WEIGHT_KG_MAX, WEIGHT_KG_MIN
 from her2kit.safety.describe import half_open
 from her2kit.safety.regions import in_region
 
@@ -190,6 +192,21 @@ def levels(regimen: Regimen) -> list[_Level]:
     return [_Level(0, regimen.maintenance_dose)]
 
 
+def _check_arguments(agent: object, weight_kg: object, texts: dict[str, object]) -> None:
+    if not isinstance(agent, str) or not agent.strip():
+        raise InvalidInput("agent", agent, "an agent name or id, e.g. trastuzumab or T-DXd")
+    if weight_kg is not None and (
+        isinstance(weight_kg, bool)
+        or not isinstance(weight_kg, int | float)
+        or not math.isfinite(weight_kg)
+        or not WEIGHT_KG_MIN <= weight_kg <= WEIGHT_KG_MAX
+    ):
+        raise InvalidInput("weight_kg", weight_kg, PLAUSIBLE_WEIGHT)
+    for name, value in texts.items():
+        if value is not None and not isinstance(value, str):
+            raise InvalidInput(name, value, "text, or None")
+
+
 def calculate(
     kb: KnowledgeBase,
     agent: str,
@@ -200,6 +217,15 @@ def calculate(
     regimen_id: str | None = None,
     region: Region = "US",
 ) -> DoseCalculation:
+    """The label's doses for one patient: loading, maintenance and reduction levels, in mg where weight-based.
+
+    Arguments are checked here too (not only by the CLI): a weight outside 20-400 kg, NaN, text or a region other
+    than US/EU is an :class:`InvalidInput` naming the argument, never a dose computed from it."""
+    _check_arguments(
+        agent, weight_kg, {"indication": indication, "schedule": schedule, "regimen_id": regimen_id}
+    )
+    if region not in ("US", "EU"):
+        raise InvalidInput("region", region, "US or EU")
     regimen = select_regimen(
         kb,
         agent,
