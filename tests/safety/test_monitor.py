@@ -487,3 +487,19 @@ def test_cli_dose_errors(args: list[str], fragment: str) -> None:
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
     assert fragment in out.stderr
+
+
+def test_plotting_an_empty_course_prints_no_warning(tmp_path: Any) -> None:
+    """A course with no LVEF reading and no dose yet: a plot without legends, and nothing on stderr."""
+    import warnings
+
+    from her2kit.safety.plot import plot_course
+
+    course = parse_course(
+        {"schema_version": "1", "id": "c", "agent": "neratinib", "weight_kg": 70, "today": "2026-01-10"}
+    )
+    result = monitor(course)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot_course(course, result, tmp_path / "empty.svg", default_kb())
+    assert (tmp_path / "empty.svg").read_text().startswith("<?xml")

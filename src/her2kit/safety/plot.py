@@ -92,7 +92,8 @@ def plot_course(
     ax.set_ylim(20, 80)
     ax.set_title(f"{result.agent}: LVEF and label thresholds — today: {result.action.upper()}", fontsize=11)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="lower left", fontsize=8)
+    if ax.get_legend_handles_labels()[0]:  # a course without LVEF readings or thresholds has nothing to list
+        ax.legend(loc="lower left", fontsize=8)
     doses = sorted(course.doses, key=lambda d: d.date)
     timeline.scatter(
         [d.date for d in doses], [1] * len(doses), marker="v", color="#2e7d32", label="dose given"
@@ -123,7 +124,8 @@ def plot_course(
         timeline.scatter([result.next_lvef_due], [1.5], marker="s", color="#1f4e79", label="next LVEF due")
     timeline.set_yticks([])
     timeline.set_ylim(0, 2)
-    timeline.legend(loc="upper left", fontsize=7, ncol=4)
+    if timeline.get_legend_handles_labels()[0]:
+        timeline.legend(loc="upper left", fontsize=7, ncol=4)
     fig.autofmt_xdate()
     metadata = {"Date": None} if target.suffix.lower() == ".svg" else None
     fig.savefig(target, format=target.suffix.lower().lstrip("."), metadata=metadata)
