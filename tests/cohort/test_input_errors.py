@@ -404,7 +404,7 @@ def test_bad_lines_leave_the_other_rows_as_the_scan_reads_them(
 
 def _split_records(text: str, separator: str) -> list[str]:
     """The records of a CSV text as written (a quoted field may span lines), each with its line end."""
-    from her2kit.cohort.quoting import still_quoted
+    from her2kit.cohort.lines import still_quoted
 
     out: list[str] = []
     pending = ""

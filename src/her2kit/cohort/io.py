@@ -61,7 +61,7 @@ def scan_input(path: str | Path) -> pl.LazyFrame:
         if source.kind == "parquet":
             frame = pl.scan_parquet(path)
         elif source.kind in ("csv", "tsv"):
-            frame = pl.scan_csv(path, separator="\t" if source.kind == "tsv" else ",", infer_schema=False)
+            frame = pl.scan_csv(path, separator=source.delimiter, infer_schema=False)
         else:
             frame = pl.scan_ndjson(path, infer_schema_length=10_000)
         schema = frame.collect_schema()

@@ -15,63 +15,23 @@ This path is slower than the scan (the lines are split in Python); it runs only 
 from __future__ import annotations
 
 import io
-import json
-import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import polars as pl
 
 from her2kit.cohort import columns as cols
-from her2kit.cohort.quoting import split_quoted, still_quoted
-from her2kit.cohort.source import BOM, Source, mixed_kinds
+from her2kit.cohort.lines import BOM, NOT_UTF8, Record, UnclosedQuote, delimited_records, json_line
+from her2kit.cohort.source import Source, mixed_kinds
 from her2kit.errors import InvalidInput
 
-_NOT_UTF8: Final = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, read with surrogateescape
 
-
-@dataclass(frozen=True)
-class _Record:
-    line: int  # the line the record starts on
-    text: str  # the record as written, with its line ending(s)
-    problem: str | None  # why the record cannot be read, else None
-    first: str | None  # its first field (the id, in most registries), when it could be split
-    fields: int  # how many fields it has
-
-
-def _records(source: Source, separator: str, quote: str | None) -> Iterator[_Record]:
-    """The records of a delimited file, a quoted field spanning lines kept in one record."""
-    pending: list[str] = []
-    first_line = 0
-    in_quotes = False
-    with source.path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not pending:
-                first_line = number
-            if quote is not None and (in_quotes or quote in line):
-                in_quotes = still_quoted(line, in_quotes, separator, quote)
-                pending.append(line)
-                if in_quotes:
-                    continue
-                text = "".join(pending)
-                pending = []
-                fields, problem = split_quoted(text, separator, quote)
-            else:
-                text = line
-                fields, problem = text.rstrip("\r\n").split(separator), None
-            if _NOT_UTF8.search(text):
-                problem = (
-                    "bytes that are not UTF-8 (a file in another encoding: give it, e.g. --encoding latin-1)"
-                )
-            yield _Record(first_line, text, problem, fields[0] if fields else None, len(fields))
-    if pending:
-        raise InvalidInput(
-            "input",
-            source.path,
-            "a delimited file whose quoted fields are closed",
-            hint=f"line {first_line}: a quoted field is never closed, so the rest of the file is inside it",
-        )
+def _records(source: Source) -> Iterator[Record]:
+    """The file's records (:func:`her2kit.cohort.lines.delimited_records`); a quoted field never closed stops."""
+    try:
+        yield from delimited_records(source.path, source.delimiter, source.quote)
+    except UnclosedQuote as exc:
+        raise source.unclosed(exc) from None
 
 
 def _error_rows(bad: list[tuple[int, str, str | None]], first_column: str | None) -> pl.DataFrame:
@@ -83,7 +43,7 @@ def _error_rows(bad: list[tuple[int, str, str | None]], first_column: str | None
     }
     schema: dict[str, Any] = {"_position": pl.Int64, cols.READ_ERROR: pl.String}
     if first_column is not None:
-        data[first_column] = [None if f is None else _NOT_UTF8.sub("\ufffd", f) for _, _, f in bad]
+        data[first_column] = [None if f is None else NOT_UTF8.sub("\ufffd", f) for _, _, f in bad]
         schema[first_column] = pl.String
     return pl.DataFrame(data, schema=schema)
 
@@ -109,16 +69,11 @@ def _batch(
 
 
 def delimited_frames(
-    source: Source,
-    *,
-    null_values: Sequence[str] = (),
-    select: Callable[[pl.DataFrame], pl.DataFrame],
-    rows: int,
+    source: Source, *, select: Callable[[pl.DataFrame], pl.DataFrame], rows: int
 ) -> Iterator[pl.DataFrame]:
     """Frames of a CSV/TSV file, ``rows`` records at a time, each bad line an error row (see the module)."""
-    separator = source.separator or ("\t" if source.kind == "tsv" else ",")
-    quote = source.quote
-    records = _records(source, separator, quote)
+    separator, quote = source.delimiter, source.quote
+    records = _records(source)
     header = next(records, None)
     if header is None or header.problem is not None:
         raise InvalidInput("input", source.path, "a delimited file with a readable header line")
@@ -131,7 +86,7 @@ def delimited_frames(
             separator=separator,
             quote_char=quote,
             infer_schema=False,
-            null_values=list(null_values) or None,
+            null_values=list(source.null_values) or None,
         )
 
     first_column = parse([]).columns[0]
@@ -169,7 +124,7 @@ def line_by_line(
     pick = select or standard_columns
     if source.kind == "jsonl":
         return jsonl_frames(source, select=pick, rows=rows)
-    return delimited_frames(source, null_values=source.null_values, select=pick, rows=rows)
+    return delimited_frames(source, select=pick, rows=rows)
 
 
 def jsonl_frames(
@@ -195,19 +150,7 @@ def jsonl_frames(
                 line = line.removeprefix(BOM)
             if not line.strip():
                 continue
-            problem: str | None = None
-            value: Any = None
-            if _NOT_UTF8.search(line):
-                problem = (
-                    "bytes that are not UTF-8 (a file in another encoding: give it, e.g. --encoding latin-1)"
-                )
-            else:
-                try:
-                    value = json.loads(line)
-                except json.JSONDecodeError:
-                    problem = "text that is not valid JSON"
-                if problem is None and not isinstance(value, dict):
-                    problem = "JSON that is not an object"
+            value, problem = json_line(line)
             if problem is None:
                 good.append(line if line.endswith("\n") else line + "\n")
                 objects.append((number, value))

@@ -2,26 +2,24 @@
 
 The readers' own messages may quote the offending field (a patient identifier, a line of report text), so
 they are never shown. On the error path only, the file is read again with Python's own parsers to find the
-first problem, and :func:`input_problem` names the file, the line and the kind of problem. A file in which
-no problem is found gives None: the caller then reports that the reader failed, naming only its error type.
+first problem (records split as :mod:`her2kit.cohort.lines` does), and :meth:`Source.problem` names the file,
+the line and the kind of problem. A problem confined to lines is a :class:`BadLines`: the engines then read the
+file line by line instead of stopping. A file in which no problem is found gives None: the caller then reports
+that the reader failed, naming only its error type.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from her2kit.cohort import columns as cols
-from her2kit.cohort.quoting import split_quoted, still_quoted
+from her2kit.cohort.lines import BOM, UnclosedQuote, delimited_records, json_line
 from her2kit.errors import Her2kitError, InvalidInput
 
-# Line length that csv accepts (its default, 128 KiB, is below long pathology reports).
-_CSV_FIELD_LIMIT = 1 << 30
 T = TypeVar("T")
 _JSON_KIND = {
     str: "text",
@@ -31,9 +29,6 @@ _JSON_KIND = {
     list: "a list",
     dict: "an object",
 }
-
-
-BOM: Final = "\ufeff"  # a UTF-8 byte-order mark, which some tools write at the start of a file
 
 _ALLOWED = {
     "csv": "a comma-separated UTF-8 file with a header line and the same number of fields on every line",
@@ -52,95 +47,29 @@ def _problem(path: Path, where: str, allowed: str, *, lines: bool = False) -> In
     return (BadLines if lines else InvalidInput)("input", path, allowed, hint=where)
 
 
-def _utf8_problem(path: Path, allowed: str) -> InvalidInput | None:
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                return _problem(
-                    path,
-                    f"line {number}, byte {exc.start + 1} (0x{line[exc.start]:02x}) is not UTF-8: "
-                    "convert the file to UTF-8, e.g. with iconv -f latin1 -t utf-8",
-                    allowed,
-                    lines=True,
-                )
-    return None
-
-
-def _delimited_problem(
-    path: Path, separator: str, quote: str | None, skip_after_header: int
-) -> InvalidInput | None:
-    allowed = _ALLOWED["tsv" if separator == "\t" else "csv"]
+def _delimited_problem(source: Source) -> InvalidInput | None:
+    path = source.path
+    allowed = _ALLOWED[source.kind]
     if path.stat().st_size == 0:
         return _problem(path, "the file is empty: no header line", allowed)
-    found = _utf8_problem(path, allowed)
-    if found is not None:
-        return found
-    limit = csv.field_size_limit(_CSV_FIELD_LIMIT)
+    records = delimited_records(path, source.delimiter, source.quote)
     try:
-        found = _first_bad_record(path, separator, quote, skip_after_header, allowed)
-    finally:
-        csv.field_size_limit(limit)
-    if found is None and quote is not None:
-        found = _first_stray_quote(path, separator, quote, allowed)
-    return found
-
-
-def _first_stray_quote(path: Path, separator: str, quote: str, allowed: str) -> InvalidInput | None:
-    """A quote inside a field that does not start with one (``ab"c``), or text after a closing quote, which
-    Python's reader keeps as characters and Polars refuses (RFC 4180: quote the whole field, double the quote)."""
-    pending: list[str] = []
-    start = 1
-    in_quotes = False
-    with path.open(newline="", encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not pending:
-                start = number
-            if not in_quotes and quote not in line:
-                continue
-            in_quotes = still_quoted(line, in_quotes, separator, quote)
-            pending.append(line)
-            if in_quotes:
-                continue
-            _, problem = split_quoted("".join(pending), separator, quote)
-            pending = []
-            if problem is not None:
-                where = f"line {start}: {problem}; quote the whole field and double the quotes in it"
+        header = next(records, None)
+        if header is None or not header.text.strip():
+            return _problem(path, "line 1 is empty: no header line", allowed)
+        if header.problem is not None:
+            return _problem(path, f"the header line has {header.problem}", allowed)
+        for _ in range(source.skip_after_header):
+            next(records, None)
+        for record in records:
+            if record.problem is not None:
+                return _problem(path, f"line {record.line} has {record.problem}", allowed, lines=True)
+            # (fewer fields than the header: the missing ones are empty, as Polars reads them)
+            if record.fields > header.fields:
+                where = f"line {record.line} has {record.fields} fields; the header has {header.fields}"
                 return _problem(path, where, allowed, lines=True)
-    return None
-
-
-def _first_bad_record(
-    path: Path, separator: str, quote: str | None, skip_after_header: int, allowed: str
-) -> InvalidInput | None:
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(
-            handle,
-            delimiter=separator,
-            quotechar=quote or '"',
-            quoting=csv.QUOTE_NONE if quote is None else csv.QUOTE_MINIMAL,
-            strict=True,
-        )
-        start = 1  # the line the record being read starts on
-        try:
-            header = next(reader, [])
-            if not header:
-                return _problem(path, "line 1 is empty: no header line", allowed)
-            for _ in range(skip_after_header):
-                next(reader, None)
-            start = reader.line_num + 1
-            for record in reader:
-                # (fewer fields than the header: the missing ones are empty, as Polars reads them)
-                if len(record) > len(header):
-                    where = f"line {start} has {len(record)} fields; the header has {len(header)}"
-                    return _problem(path, where, allowed, lines=True)
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            if "end of data" in str(exc):  # at the end of the file: the field swallowed the rest
-                where = "a quoted field is never closed, so the rest of the file is inside it"
-                return _problem(path, f"line {start}: {where}", allowed)
-            return _problem(path, f"line {start}: {exc}", allowed, lines=True)
+    except UnclosedQuote as exc:
+        return source.unclosed(exc)
     return None
 
 
@@ -148,28 +77,16 @@ def _jsonl_problem(path: Path) -> InvalidInput | None:
     allowed = _ALLOWED["jsonl"]
     if path.stat().st_size == 0:
         return _problem(path, "the file is empty", allowed)
-    found = _utf8_problem(path, allowed)
-    if found is not None:
-        return found
     objects: list[tuple[int, dict[str, Any]]] = []
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8", errors="surrogateescape") as handle:
         for number, line in enumerate(handle, start=1):
             if number == 1 and line.startswith(BOM):  # Polars refuses it; the line-by-line reader skips it
                 return _problem(path, "line 1 starts with a byte-order mark", allowed, lines=True)
             if not line.strip():
                 continue
-            try:
-                value: Any = json.loads(line)
-            except json.JSONDecodeError as exc:
-                return _problem(
-                    path,
-                    f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})",
-                    allowed,
-                    lines=True,
-                )
-            if not isinstance(value, dict):
-                what = _JSON_KIND.get(type(value), "null")
-                return _problem(path, f"line {number} holds {what}, not an object", allowed, lines=True)
+            value, problem = json_line(line)
+            if problem is not None:
+                return _problem(path, f"line {number} has {problem}", allowed, lines=True)
             objects.append((number, value))
     return mixed_kinds(objects)
 
@@ -222,6 +139,13 @@ class Source:
     skip_after_header: int = 0
     null_values: tuple[str, ...] = ()  # strings that mean "missing" (a mapping's placeholders)
 
+    @property
+    def delimiter(self) -> str:
+        """The field separator of a delimited file: the given one, else a tab for .tsv and a comma for .csv."""
+        if self.separator is not None:
+            return self.separator
+        return "\t" if self.kind == "tsv" else ","
+
     def problem(self) -> InvalidInput | None:
         """The first problem in the file, or None if none is found."""
         path = self.path
@@ -231,8 +155,12 @@ class Source:
             return _parquet_problem(path)
         if self.kind == "jsonl":
             return _jsonl_problem(path)
-        sep = self.separator if self.separator is not None else ("\t" if self.kind == "tsv" else ",")
-        return _delimited_problem(path, sep, self.quote, self.skip_after_header)
+        return _delimited_problem(self)
+
+    def unclosed(self, exc: UnclosedQuote) -> InvalidInput:
+        """The input error for a quoted field that never closes (the whole file's problem, not a line's)."""
+        where = f"line {exc.line}: a quoted field is never closed, so the rest of the file is inside it"
+        return _problem(self.path, where, _ALLOWED[self.kind])
 
     def fail(self, exc: BaseException) -> NoReturn:
         """Raise the file's first problem, or :class:`UnreadableInput` when none is found (chained to ``exc``)."""

@@ -196,7 +196,8 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         else:
             token, s0, s1 = found
         score = _score(token, ctx, ultralow=ultra is not None)
-        start, end = min(a_start, a_end + s0), a_end + max(s1, ultra[1] if ultra else s1)
+        start = min(a_start, a_end + s0)
+        end = a_end + (max(s1, ultra[1]) if ultra else s1)  # the evidence holds the ultralow wording too
         pct = None
         pm2 = P.PERCENT_CELLS.search(window) if "%" in window else None
         if pm2:
@@ -205,7 +206,7 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         # What follows the score, also past a HER2 name ("0 (HER2-null)"), not into another marker or section.
         at = a_end + s1
         after = text[at : min(at + 60, ctx.next_stop_past_her2(at))] if s1 >= 0 else ""
-        pa = P.PERCENT_AFTER_SCORE.match(after) if pct is None and "%" in after[:60] else None
+        pa = P.PERCENT_AFTER_SCORE.match(after) if pct is None and "%" in after else None
         if pa:
             value = float(pa.group("p"))
             pct = value if 0 <= value <= 100 else None
