@@ -40,6 +40,7 @@ BAD_FILES: list[tuple[str, Any, str]] = [
     ("empty.csv", "", "the file is empty"),
     ("blank.csv", "\n", "line 1 is empty: no header line"),
     ("empty.jsonl", "", "the file is empty"),
+    ("blank.jsonl", "\n\n", "the file holds only blank lines"),
     ("garbage.parquet", f"{SECRET}\n", "not a Parquet file, or a truncated one"),
     ("truncated.parquet", _truncated_parquet, "not a Parquet file, or a truncated one"),
 ]

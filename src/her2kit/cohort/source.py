@@ -88,6 +88,8 @@ def _jsonl_problem(path: Path) -> InvalidInput | None:
             if problem is not None:
                 return _problem(path, f"line {number} has {problem}", allowed, lines=True)
             objects.append((number, value))
+    if not objects:
+        return _problem(path, "the file holds only blank lines", allowed)
     return mixed_kinds(objects)
 
 

@@ -31,7 +31,6 @@ from her2kit.cohort.lenient import line_by_line
 from her2kit.cohort.local import BATCH_ROWS, parquet_batches, write_frames
 from her2kit.cohort.source import BadLines, Source
 from her2kit.cohort.summary import CohortSummary
-from her2kit.errors import InvalidInput
 
 # Rows per Arrow batch handed to the kernel (Spark's default of 10,000 makes the fixed cost per batch dominate).
 ARROW_BATCH_ROWS = 200_000
@@ -100,8 +99,8 @@ def _write_parquet(frames: Iterator[pl.DataFrame], path: Path) -> None:
     """Frames read line by line to one Parquet file for Spark, every column as text: JSON Lines batches may
     differ in types (a batch of whole numbers), and the kernel reads a number given as text the same way."""
     names = [*cols.INPUT_COLUMNS, cols.READ_ERROR]
-    writer: pq.ParquetWriter | None = None
-    try:
+    schema = pa.schema([(name, pa.string()) for name in names])
+    with pq.ParquetWriter(path, schema) as writer:
         for frame in frames:
             text = frame.select(
                 (
@@ -109,15 +108,7 @@ def _write_parquet(frames: Iterator[pl.DataFrame], path: Path) -> None:
                 ).alias(name)
                 for name in names
             )
-            table = text.to_arrow().cast(pa.schema([(name, pa.string()) for name in names]))
-            if writer is None:
-                writer = pq.ParquetWriter(path, table.schema)
-            writer.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
-    if writer is None:
-        raise InvalidInput("input", path, "a file with a header line")
+            writer.write_table(text.to_arrow().cast(schema))
 
 
 def screen_dataframe(frame: Any) -> Any:
