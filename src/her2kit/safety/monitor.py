@@ -103,6 +103,33 @@ def _infer_level(regimen: Regimen, course: Course, state: State) -> int | None:
     return level
 
 
+def _reduced_level(regimen: Regimen, level: int, agent: str, state: State, kb: KnowledgeBase) -> int:
+    """The dose level after the reductions the rules asked for; below the lowest level the label discontinues
+    (or, where it says nothing more, a warning and the lowest level)."""
+    if state.reductions and not regimen.dose_levels:
+        state.warnings.append(
+            f"The label gives no dose-reduction levels for {agent}; no reduction is applied."
+        )
+        return level
+    lowest = min(lvl.level for lvl in levels(regimen))
+    if level - state.reductions >= lowest:
+        return level - state.reductions
+    if regimen.discontinue_if_below_lowest:
+        state.fire(
+            "discontinue",
+            regimen.id,
+            f"A reduction below the lowest dose level ({lowest}) is needed; the label says to discontinue.",
+            source_text(kb, list(regimen.references), regimen.label_section),
+            list(regimen.references),
+        )
+    else:
+        state.warnings.append(
+            "A reduction below the lowest label dose level is needed; the label's text does "
+            "not say more here — discuss with the prescriber."
+        )
+    return lowest
+
+
 def _at_lowest_level(regimen: Regimen, course: Course) -> Callable[[dt.date], bool | None]:
     """Whether the dose a patient was on at a date was the lowest level of the label's reduction ladder: the last
     dose given on or before the date, else (an event before the first dose on record) the first dose on record.
@@ -200,36 +227,12 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
     _interactions(course, agent.id, kb, state)
 
     level = _infer_level(regimen, course, state)
-    ladder = levels(regimen)
-    lowest = min(lvl.level for lvl in ladder)
-    new_level = (level if level is not None else 0) - state.reductions
-    if state.reductions and not regimen.dose_levels:
-        state.warnings.append(
-            f"The label gives no dose-reduction levels for {agent.name}; no reduction is applied."
-        )
-        new_level = 0 if level is None else level
-    if new_level < lowest and level is not None:
-        if regimen.discontinue_if_below_lowest:
-            state.fire(
-                "discontinue",
-                regimen.id,
-                f"A reduction below the lowest dose level ({lowest}) is needed; "
-                "the label says to discontinue.",
-                source_text(kb, list(regimen.references), regimen.label_section),
-                list(regimen.references),
-            )
-        else:
-            state.warnings.append(
-                "A reduction below the lowest label dose level is needed; the label's text does "
-                "not say more here — discuss with the prescriber."
-            )
-        new_level = lowest
-
+    new_level = None if level is None else _reduced_level(regimen, level, agent.name, state, kb)
     action = state.action
     if action == "continue" and state.resumed:
         action = "resume"
     next_dose = None
-    if action in ("continue", "resume", "reduce") and level is not None:
+    if action in ("continue", "resume", "reduce") and new_level is not None:  # None: see needs
         next_dose = _next_dose(regimen, course, new_level, last_dose, state, kb)
     lvef_due, lvef_basis = next_lvef_due(course, cardiac_rules, cardiac)
     if len(tables) > 1:
