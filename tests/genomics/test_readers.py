@@ -347,3 +347,11 @@ def test_a_seg_file_s_first_column_is_its_sample_whatever_its_name(tmp_path: Pat
     with pytest.raises(InvalidInput, match="A, B"):
         profile_file(seg, genome="GRCh38")
     assert profile_file(seg, genome="GRCh38", sample="B").erbb2.amplified is False
+
+
+def test_a_gene_table_value_that_is_not_finite(tmp_path: Path) -> None:
+    path = tmp_path / "data_CNA.txt"
+    path.write_text("Hugo_Symbol\tEntrez_Gene_Id\tS1\tS2\nERBB2\t2064\tinf\tNaN\n")
+    with pytest.raises(InvalidInput, match="a numeric GISTIC value"):
+        profile_file(path, sample="S1")
+    assert profile_file(path, sample="S2").erbb2.evidence == "ERBB2 value missing for this sample"

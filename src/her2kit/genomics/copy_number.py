@@ -262,13 +262,12 @@ def read_gene_table(
             None, None, "ERBB2 is not in the gene table", chosen, None, ["ERBB2 is not in the gene table"]
         )
     n, fields = erbb2
-    raw = fields[header.index(chosen)].strip()
-    if raw in ("", "NA", "nan"):
-        return CopyNumberResult(None, None, "ERBB2 value missing for this sample", chosen, None, [])
     try:
-        value = float(raw)
+        value = _number(fields[header.index(chosen)])
     except ValueError:
         raise bad_line(name, n, "\t".join(fields), "a numeric GISTIC value (-2, -1, 0, 1, 2)") from None
+    if math.isnan(value):
+        return CopyNumberResult(None, None, "ERBB2 value missing for this sample", chosen, None, [])
     if value != int(value) or not -2 <= value <= 2:
         return CopyNumberResult(
             None,
