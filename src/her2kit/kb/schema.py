@@ -218,6 +218,15 @@ class Criteria(BaseModel):
     lines: list[Literal["first", "second", "later"]] = Field(
         default_factory=list, description="metastatic lines the label allows; empty means any"
     )
+    lines_count: Literal["all", "chemotherapy-or-anti-her2"] = Field(
+        "all",
+        description=(
+            "which prior metastatic lines count for ``lines``: all, or only those with chemotherapy or an "
+            "anti-HER2 agent, where the label or its pivotal trial defines the line that way (e.g. 'who have "
+            "not received prior anti-HER2 therapy or chemotherapy for metastatic disease'), so that "
+            "endocrine-based lines do not count"
+        ),
+    )
     min_prior_her2_regimens_metastatic: int | None = Field(None, ge=0)
     prior_agents_required: list[str] = Field(
         default_factory=list, description="agent ids or drug classes the patient must have received"

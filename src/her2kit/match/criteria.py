@@ -15,7 +15,7 @@ from her2kit.assessment import Finding, Her2Status
 from her2kit.case import Case, IhcTest, NgsTest
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import Indication
-from her2kit.match.history import TreatmentHistory, class_members, early_phases
+from her2kit.match.history import TreatmentHistory, class_members, early_phases, line_name
 
 SOLID_TUMOR = "solid-tumor"  # indication scope: any solid tumour (tumour-agnostic)
 
@@ -76,20 +76,45 @@ def evaluate(
                 f"indicated {c.phase.replace('-', ' ')}; this case is {' or '.join(sorted(possible))}"
             )
     elif c.lines:
-        if history.line in c.lines:
-            fit.met.append(
-                f"{history.line} line (prior lines counted for the label: {history.prior_lines_for_labels})"
-            )
-            fit.exact = True
-        else:
-            fit.unmet.append(
-                f"indicated for {'/'.join(c.lines)} line; this would be {history.line} line "
-                f"({history.prior_lines_for_labels} prior line(s) counted)"
-            )
+        _line(c.lines, c.lines_count, history, fit)
 
     _biomarkers(indication, case, fit)
     _prior_therapy(indication, case, history, kb, fit, source)
     return fit
+
+
+def _line(lines: Sequence[str], counted: str, history: TreatmentHistory, fit: Fit) -> None:
+    """The line of metastatic therapy against the label's lines. Endocrine-based lines do not count where the
+    label defines its line by chemotherapy and anti-HER2 therapy; where it does not say, a line reached only
+    through them is asked about, not refused."""
+    prior = history.prior_lines_for_labels
+    endocrine = min(history.endocrine_based_lines, prior)
+    without = line_name(prior - endocrine)
+    if counted == "chemotherapy-or-anti-her2" and endocrine:
+        if without in lines:
+            fit.met.append(
+                f"{without} line: {prior} prior line(s), of which {endocrine} endocrine-based, which the label "
+                "does not count (it counts chemotherapy and anti-HER2 therapy for metastatic disease)"
+            )
+            fit.exact = True
+        else:
+            fit.unmet.append(
+                f"indicated for {'/'.join(lines)} line; this would be {without} line "
+                f"({prior - endocrine} prior line(s) of chemotherapy or anti-HER2 therapy counted)"
+            )
+    elif history.line in lines:
+        fit.met.append(f"{history.line} line (prior lines counted for the label: {prior})")
+        fit.exact = True
+    elif endocrine and without in lines:
+        fit.missing.append(
+            f"whether the label's {'/'.join(lines)} line allows the {endocrine} prior endocrine-based line(s) "
+            "(endocrine therapy without chemotherapy or an anti-HER2 agent); the label does not say"
+        )
+    else:
+        fit.unmet.append(
+            f"indicated for {'/'.join(lines)} line; this would be {history.line} line "
+            f"({prior} prior line(s) counted)"
+        )
 
 
 def _her2(categories: Sequence[str], scores: Sequence[str], case: Case, status: Her2Status, fit: Fit) -> None:

@@ -14,7 +14,13 @@ criteria ask about. The derivations are explicit and documented in
   six months of completing therapy");
 * chemotherapy lines in the metastatic setting = the stated
   ``lines_of_chemotherapy_metastatic``, else the metastatic therapies that
-  contain a chemotherapy drug.
+  contain a chemotherapy drug;
+* endocrine-based lines = prior lines (as counted above) whose therapies all
+  contain endocrine therapy and neither chemotherapy nor an anti-HER2 agent
+  (e.g. letrozole with palbociclib), with a recurrence during (neo)adjuvant
+  endocrine-based therapy; a line number with no therapy listed is not one.
+  Labels that define the first line as "no prior anti-HER2 therapy or
+  chemotherapy for metastatic disease" do not count them.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from her2kit.kb.load import KnowledgeBase
 class TreatmentHistory:
     prior_metastatic_lines: int
     early_recurrence: bool
+    endocrine_based_lines: int
     her2_regimens_metastatic: int
     chemo_lines_metastatic: int
     received: frozenset[str]
@@ -50,8 +57,12 @@ class TreatmentHistory:
     @property
     def line(self) -> str:
         """The line of metastatic therapy now being chosen: first, second or later."""
-        prior = self.prior_lines_for_labels
-        return "first" if prior == 0 else "second" if prior == 1 else "later"
+        return line_name(self.prior_lines_for_labels)
+
+
+def line_name(prior_lines: int) -> str:
+    """The line that follows ``prior_lines`` prior lines: first, second or later."""
+    return "first" if prior_lines == 0 else "second" if prior_lines == 1 else "later"
 
 
 def canonical_drugs(kb: KnowledgeBase, name: str) -> set[str]:
@@ -120,6 +131,24 @@ def derive(case: Case, kb: KnowledgeBase) -> TreatmentHistory:
         notes.append(
             "Some metastatic therapies have no line number; lines were counted from the therapies listed."
         )
+
+    def endocrine_based(agents: Iterable[str]) -> bool:
+        drugs = {drug for a in agents for drug in canonical_drugs(kb, a)}
+        return bool(drugs & endocrine) and not drugs & (chemo | her2)
+
+    if lines:
+        by_line: dict[int, list[bool]] = {}
+        for t in metastatic:
+            if t.line is not None:
+                by_line.setdefault(t.line, []).append(endocrine_based(t.agents))
+        endocrine_lines = sum(all(kinds) for kinds in by_line.values())
+    else:
+        endocrine_lines = sum(endocrine_based(t.agents) for t in metastatic)
+    early_progressions = [
+        t for t in history.therapies if t.setting != "metastatic" and t.outcome == "progression"
+    ]
+    if early_progressions and all(endocrine_based(t.agents) for t in early_progressions):
+        endocrine_lines += 1
     her2_regimens = 0
     chemo_lines = 0
     endocrine_progressed: bool | None = history.endocrine_therapy_progressed
@@ -150,6 +179,7 @@ def derive(case: Case, kb: KnowledgeBase) -> TreatmentHistory:
     return TreatmentHistory(
         prior_metastatic_lines=prior_lines,
         early_recurrence=early_recurrence,
+        endocrine_based_lines=endocrine_lines,
         her2_regimens_metastatic=her2_regimens + (1 if early_recurrence and received & her2 else 0),
         chemo_lines_metastatic=chemo_lines,
         received=frozenset(received),
