@@ -102,12 +102,19 @@ class IshTest(_TestBase):
 
     @property
     def effective_ratio(self) -> float | None:
-        """The stated ratio, or HER2/CEP17 from the copy numbers."""
+        """The stated ratio, or HER2/CEP17 from the copy numbers, not rounded: 5.99/3.0 = 1.9967 is below the
+        guideline's 2.0 although two decimals would show 2.00 (:attr:`ratio_rounds_across`)."""
         if self.ratio is not None:
             return self.ratio
         if self.her2_copies is not None and self.cep17_copies:
-            return round(self.her2_copies / self.cep17_copies, 2)
+            return self.her2_copies / self.cep17_copies
         return None
+
+    @property
+    def ratio_rounds_across(self) -> bool:
+        """The ratio is computed from the copy numbers and is below 2.0, but shown to two decimals it is 2.00."""
+        ratio = self.effective_ratio
+        return self.ratio is None and ratio is not None and ratio < 2.0 <= round(ratio, 2)
 
 
 class NgsTest(_TestBase):

@@ -14,7 +14,6 @@ from pydantic import ValidationError
 
 from her2kit.case import IhcTest, IshTest
 from her2kit.cohort import columns as cols
-from her2kit.cohort.decision import COMPUTED_RATIO_THRESHOLD
 from her2kit.cohort.kernel import screen_batch, screen_frame
 from her2kit.errors import InvalidInput
 from her2kit.status import interpret_her2
@@ -92,16 +91,16 @@ row_strategy = st.fixed_dictionaries(
         "cep17_copies": st.one_of(numbers, st.sampled_from([0.5, 1.0, 1.5, 2.0, 2.5, 3.0])),
     }
 )
-# Pairs whose HER2/CEP17 lands on either side of the rounded-ratio boundary (ratio not stated).
+# Pairs whose HER2/CEP17 lands on either side of 2.0 or exactly on it (ratio not stated).
 pair_strategy = st.builds(
     lambda cep17, step: {
         "tumor_type": "breast",
         "ihc_score": "2+",
         "ish_ratio": None,
         "cep17_copies": cep17,
-        "her2_copies": math.nextafter(cep17 * 1.995, math.inf if step > 0 else -math.inf)
+        "her2_copies": math.nextafter(cep17 * 2.0, math.inf if step > 0 else -math.inf)
         if step
-        else cep17 * 1.995,
+        else cep17 * 2.0,
     },
     st.sampled_from([1.0, 1.3, 1.7, 2.0, 2.2, 2.6, 3.0, 3.3]),
     st.sampled_from([-1, 0, 1]),
@@ -170,12 +169,6 @@ def test_computed_ratio_boundary_matches(rows: list[dict[str, Any]]) -> None:
     check(rows)
 
 
-def test_computed_ratio_threshold_is_pythons_rounding() -> None:
-    below = math.nextafter(COMPUTED_RATIO_THRESHOLD, -math.inf)
-    assert round(COMPUTED_RATIO_THRESHOLD, 2) >= 2.0
-    assert round(below, 2) < 2.0
-
-
 TABLE = [
     # tumour, ihc, ratio, her2, cep17 -> result, category, group
     ("breast", "3+", None, None, None, "positive", "HER2-positive", None),
@@ -196,7 +189,8 @@ TABLE = [
     ("breast", None, 2.5, 3.0, 1.2, "indeterminate", "unknown", 2),
     ("breast", None, 1.2, 3.0, 2.5, "negative", "HER2-negative", 5),
     ("breast", "2+", 2.5, None, None, "indeterminate", "unknown", None),
-    ("breast", "2+", None, 3.99, 2.0, "negative", "HER2-low", 2),  # 3.99/2.0 rounds to a ratio of 2.0
+    ("breast", "2+", None, 3.99, 2.0, "negative", "HER2-low", 5),  # 3.99/2.0 = 1.995: below 2.0, not rounded
+    ("breast", "2+", None, 5.99, 3.0, "negative", "HER2-low", 4),  # 1.9967 with 4-6 copies: group 4
     ("gastric", "2+", 2.0, None, None, "positive", "HER2-positive", None),
     ("gastric", "2+", 1.99, None, None, "negative", "HER2-negative", None),
     ("gastric", "0", 2.5, None, None, "positive", "HER2-positive", None),
@@ -225,7 +219,6 @@ def test_table(
         "her2_copies": her2,
         "cep17_copies": cep17,
     }
-    # (3.99/2.0 is 1.99500000000000010658... in binary, which round(.., 2) makes 2.0: group 2.)
     assert expected(row) == (result, category, group)
     check([row])
 

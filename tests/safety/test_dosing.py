@@ -107,3 +107,43 @@ def test_the_library_checks_its_arguments(arguments: dict[str, Any], field: str)
     with pytest.raises(InvalidInput) as info:
         calculate(default_kb(), agent, **arguments)
     assert info.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("agent", "indication", "covered"),
+    [
+        (
+            "zanidatamab",
+            "gastric",
+            "biliary",
+        ),  # the 2026 gastroesophageal dosing is not in the knowledge base
+        ("T-DM1", "gastric", "breast"),
+        ("zongertinib", "breast", "nsclc"),
+        ("margetuximab", "colorectal", "breast"),
+    ],
+)
+def test_no_dose_from_another_indications_record(
+    kb: KnowledgeBase, agent: str, indication: str, covered: str
+) -> None:
+    """With one dosing record the indication was not checked, so zanidatamab 'for gastric' got the biliary dose."""
+    with pytest.raises(InvalidInput) as caught:
+        calculate(kb, agent, indication=indication, weight_kg=70)
+    assert caught.value.field == "indication"
+    assert covered in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("agent", "indication", "regimen"),
+    [
+        ("T-DXd", "colorectal", "regimen:trastuzumab-deruxtecan-solid-tumor"),  # tumour-agnostic record
+        ("T-DXd", "biliary", "regimen:trastuzumab-deruxtecan-solid-tumor"),
+        ("T-DXd", "gej", "regimen:trastuzumab-deruxtecan-gastric"),
+        ("tucatinib", "colorectal", "regimen:tucatinib-bid"),
+        ("zanidatamab", "biliary", "regimen:zanidatamab-q2w"),
+        ("zongertinib", "NSCLC", "regimen:zongertinib-daily"),
+    ],
+)
+def test_the_indication_picks_its_record(
+    kb: KnowledgeBase, agent: str, indication: str, regimen: str
+) -> None:
+    assert select_regimen(kb, agent, indication=indication, weight_kg=70).id == regimen

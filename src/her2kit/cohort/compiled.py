@@ -182,18 +182,17 @@ def decision_keys(
 ) -> int:
     """Fill ``key`` and ``bad`` for every row; returns the number of bad rows.
 
-    ``shape`` = (settings, IHC codes, ISH states, HR codes); ``thresholds`` = (ratio 2.0, the computed-ratio
-    threshold, copies 4.0, copies 6.0, tolerance absolute, tolerance relative); ``unparsed`` holds one flag
+    ``shape`` = (settings, IHC codes, ISH states, HR codes); ``thresholds`` = (ratio 2.0, copies 4.0,
+    copies 6.0, tolerance absolute, tolerance relative); ``unparsed`` holds one flag
     column per number (empty when the column was numeric), ``limits`` the upper bounds.
     """
     n_setting, n_ihc, n_ish, n_hr = shape[0], shape[1], shape[2], shape[3]
-    ratio_cut, computed_cut, low, high, tol_abs, tol_rel = (
+    ratio_cut, low, high, tol_abs, tol_rel = (
         thresholds[0],
         thresholds[1],
         thresholds[2],
         thresholds[3],
         thresholds[4],
-        thresholds[5],
     )
     text_numbers = unparsed.shape[1] > 0
     n_bad = 0
@@ -220,7 +219,7 @@ def decision_keys(
         # 4/5 group 1/2 (amplified; HER2 >= 4 or not), 6/7/8 groups 3/4/5 (HER2 >= 6, >= 4, < 4).
         has_ish = np.int64(rp | hp | cp)
         has_ratio = np.int64(rp | pair)
-        amplified = np.int64((rp & (r >= ratio_cut)) | ((not rp) & (q >= computed_cut)))
+        amplified = np.int64((rp & (r >= ratio_cut)) | ((not rp) & (q >= ratio_cut)))
         below_low = np.int64(h < low)
         below_high = np.int64(h < high)
         with_copies = amplified * (4 + below_low) + (1 - amplified) * (6 + below_high + below_low)
@@ -292,7 +291,7 @@ def warm_up() -> None:
         np.zeros((3, 0), dtype=np.bool_),
         np.ones(3, dtype=np.float64),
         np.ones(4, dtype=np.int64),
-        np.ones(6, dtype=np.float64),
+        np.ones(5, dtype=np.float64),
         0,
         np.zeros(1, dtype=np.uint32),
         np.zeros(1, dtype=np.bool_),

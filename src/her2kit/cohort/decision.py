@@ -10,9 +10,7 @@ source of truth; the kernel (:mod:`her2kit.cohort.kernel`) only decides which ke
 
 from __future__ import annotations
 
-import math
 import threading
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final
 
@@ -80,20 +78,6 @@ CASE_FIELDS: Final = {
 }
 LIMITS: Final[dict[str, float]] = {column: case_bounds(field)[1] for column, field in CASE_FIELDS.items()}
 
-
-def _round2_threshold(target: str = "1.995") -> float:
-    """The smallest double ``q`` with ``round(q, 2) >= 2.0`` in Python (exactly above 1.995)."""
-    exact = Decimal(target)
-    q = float(target)
-    while Decimal(q) > exact:
-        q = math.nextafter(q, -math.inf)
-    while Decimal(q) <= exact:
-        q = math.nextafter(q, math.inf)
-    return q
-
-
-# A ratio computed from counts is ``round(her2/cep17, 2)``; it is ≥ 2.0 exactly when her2/cep17 ≥ this.
-COMPUTED_RATIO_THRESHOLD: Final = _round2_threshold()
 
 # --------------------------------------------------------------------------- the decision table
 _REPRESENTATIVE_ISH: Final[dict[str, dict[str, float] | None]] = {

@@ -16,8 +16,7 @@ How a structured row is screened, without a Python loop over rows:
 3. **Classify** each row into a small decision key: tumour type, setting, IHC score, ISH state (none;
    no ratio; ratio only, ≥ 2.0 or not; dual-probe group 1–5 from the ratio and mean HER2 copies at 2.0,
    4.0 and 6.0) and hormone-receptor status. The effective ratio is the stated one, else HER2/CEP17
-   rounded to two decimals as :attr:`her2kit.case.IshTest.effective_ratio` does — compared against the
-   exact double at which Python's ``round(q, 2)`` reaches 2.0. Steps 2 and 3 are one compiled pass.
+   not rounded, as :attr:`her2kit.case.IshTest.effective_ratio` computes it. Steps 2 and 3 are one compiled pass.
 4. **Look up** result, category, ISH group, eligible indications and reasons in the decision table
    (:mod:`her2kit.cohort.decision`, one row per key, built once per process from
    :func:`her2kit.status.interpret_her2`); the differential test checks the partition against
@@ -43,7 +42,6 @@ from her2kit.cohort import columns as cols
 from her2kit.cohort import compiled
 from her2kit.cohort.codes import NORMALISERS, REQUIRED_MISSING, all_codes, as_text, classify, single_chunk
 from her2kit.cohort.decision import (
-    COMPUTED_RATIO_THRESHOLD,
     ERROR_KEY,
     LIMITS,
     N_HR,
@@ -75,7 +73,6 @@ _SHAPE: Final = np.array([N_SETTING, N_IHC, N_ISH, N_HR], dtype=np.int64)
 _THRESHOLDS: Final = np.array(
     [
         RATIO_THRESHOLD,
-        COMPUTED_RATIO_THRESHOLD,
         COPIES_LOW,
         COPIES_HIGH,
         RATIO_TOLERANCE_ABS,

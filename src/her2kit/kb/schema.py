@@ -179,7 +179,9 @@ class Approval(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     date: dt.date
-    kind: Literal["original", "accelerated", "expansion", "conversion", "withdrawal"]
+    kind: Literal["original", "accelerated", "expansion", "restriction", "conversion", "withdrawal"] = Field(
+        description="restriction: the indication narrowed (e.g. to a biomarker subgroup), not withdrawn"
+    )
     agency: Literal["FDA", "EMA"] = "FDA"
     note: str | None = None
 

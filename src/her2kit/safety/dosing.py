@@ -56,6 +56,40 @@ def normalise_schedule(value: str) -> str:
     return SCHEDULES[key]
 
 
+def _names(regimen: Regimen, words: tuple[str, ...]) -> bool:
+    text = f"{regimen.id} {regimen.context.lower()}"
+    return any(word in text for word in words)
+
+
+def _for_indication(
+    candidates: list[Regimen], indication: str, agent_id: str, agent_name: str
+) -> list[Regimen]:
+    """The regimens for ``indication``: those whose id or context names it (the most specific first); else a
+    tumour-agnostic ("solid tumour") regimen; else those that name no tumour at all. None of these is an input
+    error: a dose is never given from another indication's record."""
+    key = " ".join(indication.lower().split())
+    words = CONTEXT_WORDS.get(key, (key,))
+    fitting = [r for r in candidates if _names(r, words)]
+    if fitting:
+        specific = [r for r in fitting if any(w in r.id for w in words)]
+        exact = [r for r in specific if r.id == f"regimen:{agent_id.removeprefix('agent:')}-{key}"]
+        return exact or specific or fitting
+    agnostic = [r for r in candidates if "solid tumo" in r.context.lower()]
+    if agnostic:
+        return agnostic
+    every_tumour = tuple(w for ws in CONTEXT_WORDS.values() for w in ws)
+    general = [r for r in candidates if not _names(r, every_tumour)]
+    if general:
+        return general
+    covered = sorted({name for r in candidates for name, ws in CONTEXT_WORDS.items() if _names(r, ws)})
+    raise InvalidInput(
+        "indication",
+        indication,
+        f"an indication with a dosing record for {agent_name}: {', '.join(covered)}",
+        hint="the knowledge base has no dosing for this agent in this indication; see the label",
+    )
+
+
 def select_regimen(
     kb: KnowledgeBase,
     agent: str,
@@ -91,13 +125,8 @@ def select_regimen(
                 f"for {agent_record.name}: " + ", ".join(sorted({r.schedule for r in candidates})),
             )
         candidates = fitting
-    if indication is not None and len(candidates) > 1:
-        words = CONTEXT_WORDS.get(indication.lower(), (indication.lower(),))
-        fitting = [r for r in candidates if any(w in r.id or w in r.context.lower() for w in words)]
-        specific = [r for r in fitting if any(w in r.id for w in words)]
-        suffix = agent_record.id.removeprefix("agent:")
-        exact = [r for r in specific if r.id == f"regimen:{suffix}-{indication.lower()}"]
-        candidates = exact or specific or fitting or candidates
+    if indication is not None:
+        candidates = _for_indication(candidates, indication, agent_record.id, agent_record.name)
     if weight_kg is not None and len(candidates) > 1:
         banded = [
             r

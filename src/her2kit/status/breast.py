@@ -19,8 +19,9 @@ Sections implemented, each by one function below:
   cells) are reported because they decide eligibility for trastuzumab
   deruxtecan (``ref:label-enhertu``), not as diagnostic categories.
 
-The counts given in a case are taken as the final counts after any recount;
-the recount itself is listed as an action unless the test says it was done.
+For groups 2-4 with IHC 2+ the result is given on the counts in the case and
+worded as provisional, with the blinded recount as an action, unless the test
+says the recount was done (``recounted``).
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ NEGATIVE_WITH_COMMENT = {
     ),
     3: (
         "There are insufficient data on the efficacy of HER2-targeted therapy in cases with a HER2/CEP17 ratio "
-        "<2.0 and an average HER2 copy number ≥6.0/cell in the absence of protein overexpression (IHC 3+); "
-        "the case is considered HER2-negative."
+        "<2.0 in the absence of protein overexpression; when concurrent IHC is negative (0 or 1+), the specimen "
+        "is considered HER2-negative."
     ),
     4: (
         "It is uncertain whether patients with an average of ≥4.0 and <6.0 HER2 signals/cell and a HER2/CEP17 "
@@ -103,6 +104,13 @@ def effective_ihc_score(ihc: IhcTest, index: int) -> tuple[str, Verdict]:
                 f"≤{IHC_EXTENT_PERCENT:g} for IHC 0",
                 hint="IHC 0 is no staining or faint incomplete staining in ≤10% of cells; re-score",
             )
+        if score in ("1+", "2+", "3+") and pct == 0:
+            raise InvalidInput(
+                field,
+                pct,
+                f">0 for IHC {score}",
+                hint="0% of cells stained is no membrane staining (IHC 0, HER2-null); re-score or give the extent",
+            )
         if score == "ultralow" and not 0 < pct <= IHC_EXTENT_PERCENT:
             raise InvalidInput(
                 field,
@@ -122,6 +130,10 @@ def effective_ihc_score(ihc: IhcTest, index: int) -> tuple[str, Verdict]:
                     percent_cells=pct,
                 )
             )
+            notes.append(
+                "Intense complete staining limited to ≤10% of cells is read as IHC 2+ (equivocal); additional "
+                "samples may show a different percentage of HER2-positive staining (Figure 1 note)."
+            )
             score = "2+"
         elif score == "1+" and pct <= IHC_EXTENT_PERCENT:
             rules.append(
@@ -130,8 +142,8 @@ def effective_ihc_score(ihc: IhcTest, index: int) -> tuple[str, Verdict]:
                     GUIDELINE,
                     "Figure 1 (IHC 0 definition)",
                     "faint incomplete staining in ≤10% of cells meets the definition of IHC 0 with staining "
-                    "(HER2-ultralow), not 1+",
-                    [REF_2018, REF_2023],
+                    "(HER2-ultralow, the trastuzumab deruxtecan label's term), not 1+",
+                    [REF_2018, REF_TDXD_LABEL],
                     score=score,
                     percent_cells=pct,
                 )
@@ -309,20 +321,44 @@ def _recount_action(ish: IshTest, group: int) -> list[Action]:
             code="recount-ish",
             text="An observer blinded to the earlier result recounts ISH (at least 20 cells) in the area of IHC "
             "staining; adjudicate per internal procedures.",
-            reason=f"ISH group {group} with concomitant IHC 2+ ({FIGURE_FOR_GROUP[group]}); the counts given are "
-            "taken as final.",
+            reason=f"ISH group {group} with concomitant IHC 2+ ({FIGURE_FOR_GROUP[group]}); the result above holds "
+            "if the recount confirms the group.",
         )
     ]
 
 
 def dual_ish(ish: IshTest, index: int, ihc: tuple[str, float | None, int] | None) -> Verdict:
     """Dual-probe ISH, with the concomitant IHC (effective score, percent, index) on the same tissue."""
+    verdict = _dual_ish(ish, index, ihc)
+    if ish.ratio_rounds_across:
+        verdict.notes.append(
+            f"The HER2/CEP17 ratio from the mean counts, {ish.her2_copies:g}/{ish.cep17_copies:g} = "
+            f"{ish.effective_ratio:.4f}, is below 2.0 although it shows as 2.00 to two decimals; the group is "
+            "assigned on the ratio itself (Figure 3: ratio <2.0)."
+        )
+    stated, copies, cep17 = ish.ratio, ish.her2_copies, ish.cep17_copies
+    if stated is not None and copies is not None and cep17:
+        computed = copies / cep17
+        if (stated >= RATIO_POSITIVE) != (computed >= RATIO_POSITIVE):
+            verdict.actions.append(
+                Action(
+                    code="ish",
+                    text="Confirm the HER2/CEP17 ratio and the mean counts with the laboratory.",
+                    reason=f"The stated ratio {stated:g} and the mean counts {copies:g}/{cep17:g} = {computed:.2f} "
+                    "fall on opposite sides of 2.0 (within rounding of each other); the stated ratio was used.",
+                )
+            )
+    return verdict
+
+
+def _dual_ish(ish: IshTest, index: int, ihc: tuple[str, float | None, int] | None) -> Verdict:
     ratio = ish.effective_ratio
     copies = ish.her2_copies
     if ratio is None or copies is None:
         return _ish_incomplete(ish, index, ihc, ratio, copies)
     group = ish_group(ratio, copies)
-    inputs: Inputs = {"ratio": ratio, "her2_copies": copies, "cep17_copies": ish.cep17_copies}
+    shown = ratio if ish.ratio is not None else round(ratio, 4)
+    inputs: Inputs = {"ratio": shown, "her2_copies": copies, "cep17_copies": ish.cep17_copies}
     group_rule = rule(
         f"breast.ish.group{group}",
         GUIDELINE,
@@ -398,16 +434,20 @@ def dual_ish(ish: IshTest, index: int, ihc: tuple[str, float | None, int] | None
         positive = group == 3
         result: Her2Result = "positive" if positive else "negative"
         category = "HER2-positive" if positive else "HER2-low"
-        conclusion = (
-            "IHC 2+ and, after recount, still group 3: HER2-positive"
-            if positive
-            else f"IHC 2+ and, after recount, still group {group}: HER2-negative with comment"
-        )
+        outcome = "HER2-positive" if positive else "HER2-negative with comment"
+        if ish.recounted:
+            conclusion = f"IHC 2+ and, after the blinded recount, still group {group}: {outcome}"
+            final = "counts final after the blinded recount"
+        else:
+            conclusion = f"IHC 2+ with group {group}: {outcome} when a blinded recount confirms group {group}"
+            final = (
+                f"provisional: no blinded recount is recorded; a recount that does not confirm group {group} "
+            )
+            "is adjudicated by the laboratory"
         verdict = Verdict(
             result,
             category,
-            f"ISH group {group} with IHC 2+: HER2-{'positive' if positive else 'negative (HER2-low)'} "
-            "(counts taken as final after recount).",
+            f"ISH group {group} with IHC 2+: HER2-{'positive' if positive else 'negative (HER2-low)'} ({final}).",
             basis,
             ish_group=group,
             rules=[
@@ -479,13 +519,21 @@ def _ish_incomplete(
     ratio: float | None,
     copies: float | None,
 ) -> Verdict:
-    """Dual-probe ISH without the numbers that assign a group."""
+    """ISH without the numbers that assign a group (dual probe) or a call (single probe)."""
+    single = ish.probe == "single"
     missing = [name for name, value in (("ratio", ratio), ("her2_copies", copies)) if value is None]
+    section = "Figure 2 (single-probe ISH)" if single else "Figure 3 (dual-probe ISH)"
+    counts = "the average HER2 copy number (signals/cell)"
     inputs: Inputs = {"ratio": ratio, "her2_copies": copies, "stated_result": ish.result}
-    if ratio is not None and copies is None:
+    if single:
+        missing = ["her2_copies"]
+        inputs = {"probe": "single", "stated_result": ish.result}
+        why = "single-probe ISH is read on the average HER2 copy number"
+    elif ratio is not None and copies is None:
         possible = "1 or 2" if ratio >= RATIO_POSITIVE else "3, 4 or 5"
         why = f"a ratio of {ratio} fits ISH groups {possible}, which the average HER2 copy number separates"
     else:
+        counts = "the HER2/CEP17 ratio and average HER2 and CEP17 copy numbers"
         why = "the ISH group needs both the HER2/CEP17 ratio and the average HER2 copy number"
     if ish.result is not None and ratio is None and copies is None:
         result, category = STATED_ISH[ish.result]
@@ -494,13 +542,14 @@ def _ish_incomplete(
         verdict = Verdict(
             result,
             category,
-            f"ISH reported as {ish.result} without counts; the ISH group cannot be assigned.",
+            f"ISH reported as {ish.result} without counts; "
+            + ("the call cannot be verified." if single else "the ISH group cannot be assigned."),
             [index],
             rules=[
                 rule(
                     "breast.ish.stated-result",
                     GUIDELINE,
-                    "Figure 3 (dual-probe ISH)",
+                    section,
                     f"the laboratory's stated result ({ish.result}) is used; {why}",
                     [REF_2018],
                     **inputs,
@@ -510,22 +559,24 @@ def _ish_incomplete(
         verdict.actions.append(
             Action(
                 code="ish",
-                text="Obtain the HER2/CEP17 ratio and average HER2 and CEP17 copy numbers from the "
-                "laboratory report.",
-                reason="The ISH group (1–5) cannot be verified without the counts.",
+                text=f"Obtain {counts} from the laboratory report.",
+                reason="The ISH call cannot be verified without the counts."
+                if single
+                else "The ISH group (1–5) cannot be verified without the counts.",
             )
         )
         return verdict
     return Verdict(
         "indeterminate",
         "unknown",
-        "ISH counts incomplete: the ISH group cannot be assigned.",
+        "ISH counts incomplete: "
+        + ("no call can be made." if single else "the ISH group cannot be assigned."),
         [index],
         rules=[
             rule(
                 "breast.ish.incomplete",
                 GUIDELINE,
-                "Figure 3 (dual-probe ISH)",
+                section,
                 f"missing {', '.join(missing)}: {why}",
                 [REF_2018],
                 **inputs,

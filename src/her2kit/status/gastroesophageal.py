@@ -9,9 +9,17 @@ Sections implemented:
 * IHC scoring criteria (guideline table of IHC scoring, after ToGA):
   surgical resection — a score of 1+, 2+ or 3+ needs membranous reactivity in
   ≥ 10% of tumour cells (reactivity in < 10% is IHC 0); biopsy — a cohesive
-  cluster of at least five tumour cells suffices, whatever the percentage;
-* testing algorithm: IHC 3+ positive, 2+ equivocal (reflex ISH on the same
-  specimen), 0 and 1+ negative;
+  cluster of at least five tumour cells suffices, whatever the percentage.
+  A score of 1+ or more with 0% of cells stained contradicts both criteria and
+  is rejected. When the specimen type is not given and IHC 2+ or 3+ was seen in
+  < 10% of cells, the two criteria give different scores: the result is
+  indeterminate (the specimen type is asked for) unless the ISH gives the same
+  answer under both;
+* testing algorithm: IHC is the primary test; IHC 3+ positive, 2+ equivocal
+  (reflex ISH on the same specimen), 0 and 1+ negative, and no ISH is needed
+  after IHC 0, 1+ or 3+, so an ISH that cannot be read is then set aside. ISH
+  without IHC: amplified is positive; not amplified does not exclude IHC 3+,
+  so HER2 IHC is asked for;
 * ISH interpretation: HER2:CEP17 ratio ≥ 2.0 positive, < 2.0 negative.
 
 The HER2-low and HER2-ultralow split is a breast concept and is not reported
@@ -20,7 +28,7 @@ here; a negative result is ``HER2-negative``.
 
 from __future__ import annotations
 
-from her2kit.assessment import Action
+from her2kit.assessment import Action, Her2Result, RuleFired
 from her2kit.case import IhcTest, IshTest
 from her2kit.errors import InvalidInput
 from her2kit.status.common import STATED_ISH, Inputs, Verdict, rule
@@ -36,6 +44,7 @@ SECTION_ISH = "ISH interpretation (HER2:CEP17 ratio)"
 RULES: frozenset[str] = frozenset(
     {
         "gea.ihc.resection-extent",
+        "gea.ihc.specimen-unknown",
         "gea.ihc.3+",
         "gea.ihc.2+",
         "gea.ihc.1+",
@@ -45,27 +54,114 @@ RULES: frozenset[str] = frozenset(
         "gea.ish.incomplete",
         "gea.ish.positive",
         "gea.ish.negative",
+        "gea.ish.set-aside",
+        "gea.ish.no-ihc",
     }
 )
 
+_READING: dict[Her2Result, str] = {
+    "positive": "HER2-positive",
+    "negative": "HER2-negative",
+    "equivocal": "equivocal (ISH needed)",
+    "indeterminate": "not determinable from these tests",
+}
+
+
+# --------------------------------------------------------------------------- IHC
+def _score(ihc: IhcTest) -> str:
+    return "0" if ihc.score == "ultralow" else ihc.score
+
+
+def _check(ihc: IhcTest, index: int) -> None:
+    """Reject a score that contradicts the extent of staining under the IHC scoring criteria."""
+    score, pct = _score(ihc), ihc.percent_cells
+    field = f"her2_tests[{index}].percent_cells"
+    if pct is None:
+        return
+    if score != "0" and pct == 0:
+        raise InvalidInput(
+            field,
+            pct,
+            f">0 for IHC {score} (0% of cells stained is IHC 0)",
+            hint=f"IHC {score} needs membranous reactivity in tumour cells, on a biopsy as on a resection; "
+            "re-score, or correct percent_cells",
+        )
+    if ihc.specimen == "resection" and score == "0" and pct >= RESECTION_EXTENT_PERCENT:
+        raise InvalidInput(
+            field,
+            pct,
+            "<10 for IHC 0 on a resection",
+            hint="on a resection, membranous reactivity in ≥10% of tumour cells is at least 1+; re-score",
+        )
+
+
+def specimen_decides(ihc: IhcTest) -> bool:
+    """IHC 2+ or 3+ in <10% of cells with no specimen type: the score stands on a biopsy, is 0 on a resection."""
+    pct = ihc.percent_cells
+    return (
+        ihc.specimen is None
+        and pct is not None
+        and pct < RESECTION_EXTENT_PERCENT
+        and _score(ihc) in ("2+", "3+")
+    )
+
+
+def _specimen_unknown_rule(score: str, pct: float, agreed: bool) -> RuleFired:
+    return rule(
+        "gea.ihc.specimen-unknown",
+        GUIDELINE,
+        SECTION_IHC,
+        f"specimen type not given: IHC {score} in {pct:g}% of tumour cells is {score} on a biopsy (a cluster of "
+        "≥5 cells counts, whatever the percentage) but IHC 0 on a resection (reactivity in <10% of cells); "
+        + ("the ISH gives the same result either way" if agreed else "the result depends on which it is"),
+        [REF],
+        score=score,
+        percent_cells=pct,
+    )
+
+
+def _specimen_type_action(score: str, pct: float, if_biopsy: list[Action]) -> Action:
+    then = "; ".join(a.text.rstrip(".") for a in if_biopsy)
+    return Action(
+        code="rescore-ihc",
+        text="State whether the specimen is a biopsy or a resection, and confirm the IHC score against that "
+        "specimen's criteria.",
+        reason=f"IHC {score} was reported in {pct:g}% of tumour cells: on a resection, reactivity in <10% of "
+        "cells is IHC 0; on a biopsy, a cluster of ≥5 stained cells counts whatever the percentage"
+        + (f". If it is a biopsy: {then}." if then else "."),
+    )
+
 
 def effective_ihc_score(ihc: IhcTest, index: int) -> tuple[str, Verdict]:
-    score = "0" if ihc.score == "ultralow" else ihc.score
+    """The IHC score under the criteria of the specimen type, and a verdict on IHC alone.
+
+    When the specimen type decides the score (:func:`specimen_decides`) the score is returned as reported and
+    the verdict is indeterminate, asking for the specimen type."""
+    _check(ihc, index)
+    score = _score(ihc)
     pct = ihc.percent_cells
     rules = []
     notes = []
     actions = []
     if ihc.score == "ultralow":
         notes.append("'Ultralow' is a breast category; in gastroesophageal cancer it is scored IHC 0.")
-    if ihc.specimen == "resection" and pct is not None:
-        if score == "0" and pct >= RESECTION_EXTENT_PERCENT:
-            raise InvalidInput(
-                f"her2_tests[{index}].percent_cells",
-                pct,
-                "<10 for IHC 0 on a resection",
-                hint="on a resection, membranous reactivity in ≥10% of tumour cells is at least 1+; re-score",
+    if ihc.specimen == "resection":
+        if pct is None and score != "0":
+            notes.append(
+                "Resection scoring needs the percentage of tumour cells with membranous reactivity (≥10% for a "
+                f"score of 1+ or more); it was not given, so IHC {score} is taken as reported."
             )
-        if score != "0" and pct < RESECTION_EXTENT_PERCENT:
+            if score in ("2+", "3+"):
+                actions.append(
+                    Action(
+                        code="report-staining-extent",
+                        text="Ask the pathologist for the percentage of tumour cells with membranous reactivity "
+                        "(on a resection, a score of 1+ or more needs ≥10%).",
+                        reason=f"IHC {score} was reported on a resection without the extent of staining; "
+                        "reactivity in <10% of cells would be IHC 0.",
+                    )
+                )
+        elif pct is not None and score != "0" and pct < RESECTION_EXTENT_PERCENT:
             rules.append(
                 rule(
                     "gea.ihc.resection-extent",
@@ -91,9 +187,34 @@ def effective_ihc_score(ihc: IhcTest, index: int) -> tuple[str, Verdict]:
             "Biopsy scoring: a cohesive cluster of at least five stained tumour cells is enough, "
             "whatever the percentage of cells."
         )
+    elif pct is not None and specimen_decides(ihc):
+        if_biopsy = [_reflex_ish()] if score == "2+" else []
+        return score, Verdict(
+            "indeterminate",
+            "unknown",
+            f"IHC {score} in {pct:g}% of tumour cells, specimen type not given: "
+            f"{'HER2-positive' if score == '3+' else 'equivocal (ISH needed)'} if a biopsy, HER2-negative "
+            "(IHC 0) if a resection; HER2 status cannot be determined.",
+            [index],
+            rules=[_specimen_unknown_rule(score, pct, agreed=False)],
+            actions=[_specimen_type_action(score, pct, if_biopsy)],
+            notes=notes,
+        )
+    elif pct is not None and score != "0":
+        notes.append(
+            "The specimen type (biopsy or resection) was not given; "
+            + (
+                "with membranous reactivity in ≥10% of tumour cells the score is the same under the biopsy and "
+                "the resection criteria."
+                if pct >= RESECTION_EXTENT_PERCENT
+                else f"IHC {score} in {pct:g}% of tumour cells is {score} on a biopsy and IHC 0 on a resection, "
+                "HER2-negative either way."
+            )
+        )
     else:
         notes.append(
-            "The specimen type (biopsy or resection) was not given; the scoring criteria differ between them."
+            "The specimen type (biopsy or resection) was not given; the scoring criteria differ between them "
+            "(resection: ≥10% of tumour cells; biopsy: a cluster of ≥5 cells), so the score is taken as reported."
         )
     inputs: Inputs = {"score": score, "percent_cells": pct, "specimen": ihc.specimen}
     if score == "3+":
@@ -130,13 +251,7 @@ def effective_ihc_score(ihc: IhcTest, index: int) -> tuple[str, Verdict]:
                     **inputs,
                 )
             ],
-            actions=[
-                Action(
-                    code="reflex-ish",
-                    text="Perform ISH on the same specimen.",
-                    reason="IHC 2+ is equivocal in gastroesophageal adenocarcinoma.",
-                )
-            ],
+            actions=[_reflex_ish()],
         )
     else:
         verdict = Verdict(
@@ -161,6 +276,15 @@ def effective_ihc_score(ihc: IhcTest, index: int) -> tuple[str, Verdict]:
     return score, verdict
 
 
+def _reflex_ish() -> Action:
+    return Action(
+        code="reflex-ish",
+        text="Perform ISH on the same specimen.",
+        reason="IHC 2+ is equivocal in gastroesophageal adenocarcinoma.",
+    )
+
+
+# --------------------------------------------------------------------------- ISH
 def ish(test: IshTest, index: int) -> Verdict:
     ratio = test.effective_ratio
     if test.probe == "single":
@@ -227,6 +351,7 @@ def ish(test: IshTest, index: int) -> Verdict:
                     "missing HER2:CEP17 ratio",
                     [REF],
                     her2_copies=test.her2_copies,
+                    stated_result=test.result,
                 )
             ],
             actions=[
@@ -265,7 +390,7 @@ def ish(test: IshTest, index: int) -> Verdict:
                 "gea.ish.negative",
                 GUIDELINE,
                 SECTION_ISH,
-                "HER2:CEP17 ratio <2.0: not amplified, negative",
+                "HER2:CEP17 ratio <2.0: not amplified (ISH-negative)",
                 [REF],
                 **inputs,
             )
@@ -279,23 +404,132 @@ def ish(test: IshTest, index: int) -> Verdict:
     return verdict
 
 
-def evaluate(ihc: tuple[IhcTest, int] | None, ish_test: tuple[IshTest, int] | None) -> Verdict:
-    """IHC first; ISH resolves IHC 2+; IHC 3+ is positive whatever the ISH."""
-    if ihc is None and ish_test is None:
-        raise ValueError("evaluate needs at least one test")
+def _unreadable(test: IshTest) -> str:
+    return "single-probe, no HER2:CEP17 ratio" if test.probe == "single" else "no HER2:CEP17 ratio"
+
+
+def _ish_alone(test: IshTest, verdict: Verdict) -> Verdict:
+    """ISH without IHC: amplified is positive; otherwise IHC is needed, because IHC 3+ is positive whatever
+    the ISH."""
+    if verdict.result == "positive":
+        return verdict
+    not_amplified = verdict.result == "negative"
+    if not_amplified:
+        shown = (
+            f"ratio {test.effective_ratio:g}, <2.0" if test.effective_ratio is not None else "no ratio given"
+        )
+        verdict.summary = (
+            f"ISH not amplified ({shown}) and no IHC: HER2 status cannot be determined, because IHC 3+ is "
+            "HER2-positive whatever the ISH result."
+        )
+        verdict.result, verdict.category = "indeterminate", "unknown"
+    verdict.rules.append(
+        rule(
+            "gea.ish.no-ihc",
+            GUIDELINE,
+            SECTION_IHC,
+            "no IHC: IHC is the primary test and IHC 3+ is HER2-positive without ISH, so an ISH that is not "
+            "amplified (or cannot be read) does not exclude HER2 positivity",
+            [REF],
+            ish="not amplified" if not_amplified else _unreadable(test),
+        )
+    )
+    verdict.actions.insert(
+        0,
+        Action(
+            code="ihc",
+            text="Perform HER2 IHC (IHC 3+ is HER2-positive whatever the ISH result).",
+            reason="IHC is the primary HER2 test in gastroesophageal adenocarcinoma; an ISH that is not "
+            "amplified does not exclude IHC 3+.",
+        ),
+    )
+    return verdict
+
+
+# --------------------------------------------------------------------------- IHC and ISH together
+def _evaluate(ihc: tuple[IhcTest, int] | None, ish_test: tuple[IshTest, int] | None) -> Verdict:
     ihc_verdict = effective_ihc_score(*ihc)[1] if ihc else None
     ish_verdict = ish(*ish_test) if ish_test else None
     if ish_verdict is None:
         assert ihc_verdict is not None
         return ihc_verdict
     if ihc_verdict is None:
-        return ish_verdict
-    if ihc_verdict.result == "positive":
-        decided, other = ihc_verdict, ish_verdict
+        assert ish_test is not None
+        return _ish_alone(ish_test[0], ish_verdict)
+    assert ihc is not None
+    assert ish_test is not None
+    rules = ihc_verdict.rules + ish_verdict.rules
+    notes = ihc_verdict.notes + ish_verdict.notes
+    set_aside = ish_verdict.result == "indeterminate" and ihc_verdict.result in ("positive", "negative")
+    if ihc_verdict.result == "positive" or set_aside:
+        # IHC 3+, or IHC 0/1+ beside an ISH that cannot be read: the guideline needs no ISH after them.
+        decided = ihc_verdict
+        decided.actions = list(ihc_verdict.actions)
+        if set_aside:
+            score = effective_ihc_score(*ihc)[0]
+            rules.append(
+                rule(
+                    "gea.ish.set-aside",
+                    GUIDELINE,
+                    SECTION_IHC,
+                    f"IHC {score} decides and only IHC 2+ needs ISH; the ISH could not be interpreted "
+                    f"({_unreadable(ish_test[0])}), so it is set aside and does not change the result",
+                    [REF],
+                    score=score,
+                    ish_test=ish_test[1],
+                )
+            )
+        else:
+            decided.basis = sorted({*ihc_verdict.basis, *ish_verdict.basis})
     else:
-        decided, other = ish_verdict, ihc_verdict
-    decided.rules = ihc_verdict.rules + ish_verdict.rules
-    decided.basis = sorted({*decided.basis, *other.basis})
-    decided.notes = ihc_verdict.notes + ish_verdict.notes
-    decided.actions = [a for a in ihc_verdict.actions + ish_verdict.actions if a.code != "reflex-ish"]
+        decided = ish_verdict
+        decided.basis = sorted({*ihc_verdict.basis, *ish_verdict.basis})
+        decided.actions = [a for a in ihc_verdict.actions + ish_verdict.actions if a.code != "reflex-ish"]
+    decided.rules = rules
+    decided.notes = notes
     return decided
+
+
+def _specimen_unknown(ihc: tuple[IhcTest, int], ish_test: tuple[IshTest, int] | None) -> Verdict:
+    """IHC 2+/3+ in <10% of cells, specimen type not given: read the tests as a biopsy and as a resection."""
+    test, index = ihc
+    score, ihc_alone = effective_ihc_score(test, index)
+    pct = test.percent_cells
+    assert pct is not None
+    if ish_test is None:
+        return ihc_alone
+    biopsy = _evaluate((test.model_copy(update={"specimen": "biopsy"}), index), ish_test)
+    resection = _evaluate((test.model_copy(update={"specimen": "resection"}), index), ish_test)
+    ish_verdict = ish(*ish_test)
+    same = (biopsy.result, biopsy.category) == (resection.result, resection.category)
+    if same and (ish_verdict.result, ish_verdict.category) == (biopsy.result, biopsy.category):
+        # The ISH decides under both criteria.
+        ish_verdict.rules.insert(0, _specimen_unknown_rule(score, pct, agreed=True))
+        ish_verdict.basis = sorted({index, *ish_verdict.basis})
+        ish_verdict.notes.insert(
+            0,
+            f"The specimen type (biopsy or resection) was not given; IHC {score} in {pct:g}% of tumour cells "
+            f"would be {score} on a biopsy and IHC 0 on a resection, and with this ISH the result is the same "
+            "either way.",
+        )
+        return ish_verdict
+    return Verdict(
+        "indeterminate",
+        "unknown",
+        f"IHC {score} in {pct:g}% of tumour cells, specimen type not given: {_READING[biopsy.result]} if a "
+        f"biopsy, {_READING[resection.result]} if a resection (IHC 0); HER2 status cannot be determined.",
+        sorted({index, ish_test[1]}),
+        rules=[_specimen_unknown_rule(score, pct, agreed=False), *ish_verdict.rules],
+        actions=[_specimen_type_action(score, pct, biopsy.actions)],
+        notes=ish_verdict.notes,
+    )
+
+
+def evaluate(ihc: tuple[IhcTest, int] | None, ish_test: tuple[IshTest, int] | None) -> Verdict:
+    """IHC first; ISH resolves IHC 2+; IHC 3+ is positive whatever the ISH; IHC 0/1+ stand beside an ISH
+    that cannot be read; ISH alone is positive only when amplified."""
+    if ihc is None and ish_test is None:
+        raise ValueError("evaluate needs at least one test")
+    if ihc is not None and specimen_decides(ihc[0]):
+        return _specimen_unknown(ihc, ish_test)
+    return _evaluate(ihc, ish_test)

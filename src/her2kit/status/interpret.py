@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from her2kit.assessment import Action, Discordance, GenomicFinding, Her2Category, Her2Status
 from her2kit.case import Her2Test, IhcTest, IshTest, NgsTest, Tumor
@@ -23,12 +23,24 @@ from her2kit.vocab import GASTROESOPHAGEAL, normalise_tumor_type
 T = TypeVar("T", IhcTest, IshTest)
 Evaluator = Callable[[tuple[IhcTest, int] | None, tuple[IshTest, int] | None], Verdict]
 
-RULES: frozenset[str] = frozenset({"status.no-ihc-ish"})
+RULES: frozenset[str] = frozenset({"status.no-ihc-ish", "status.repeat-ish-differs"})
 ALL_RULES: frozenset[str] = breast.RULES | gastroesophageal.RULES | other_solid.RULES | RULES
 
 CATEGORY_NOTE = (
     "HER2-low, HER2-ultralow and HER2-null are not diagnostic categories of the ASCO/CAP guideline "
     "(2023 update); they are reported because they decide eligibility for trastuzumab deruxtecan."
+)
+
+
+# Histology words that are not adenocarcinoma: the gastroesophageal guideline covers adenocarcinoma only.
+NOT_ADENOCARCINOMA: Final = (
+    "squamous",
+    "neuroendocrine",
+    "small cell",
+    "stromal",
+    "gist",
+    "lymphoma",
+    "sarcoma",
 )
 
 
@@ -38,6 +50,14 @@ def _module(tumor_type: str) -> tuple[Evaluator, str]:
     if tumor_type in GASTROESOPHAGEAL:
         return gastroesophageal.evaluate, gastroesophageal.GUIDELINE
     return other_solid.evaluate, other_solid.GUIDELINE
+
+
+def _not_adenocarcinoma(tumor: Tumor | str) -> str | None:
+    """The histology of a gastroesophageal tumour when it names something other than adenocarcinoma."""
+    histology = tumor.histology if isinstance(tumor, Tumor) else None
+    if histology is None or "adeno" in histology.lower():
+        return None
+    return histology if any(word in histology.lower() for word in NOT_ADENOCARCINOMA) else None
 
 
 @dataclass
@@ -56,55 +76,80 @@ def _specimen_key(test: IhcTest | IshTest) -> str:
     return "unlabelled"
 
 
-def _pick(items: list[tuple[T, int]], what: str, notes: list[str]) -> tuple[T, int] | None:
-    """The test of a group that counts: a recount first, then the latest dated, else the last listed."""
+LAST_LISTED: Final = "the last listed (no dates given)"
+
+
+def _pick(items: list[tuple[T, int]], what: str, notes: list[str]) -> tuple[tuple[T, int] | None, str]:
+    """The test of a group that counts, and why: a recount first, then dual-probe ISH over single-probe
+    (ASCO/CAP 2018 Figure 2 footnote: dual-probe assays are preferred), then the latest dated, else the last
+    listed."""
     if not items:
-        return None
+        return None, ""
     if len(items) == 1:
-        return items[0]
+        return items[0], "the only one"
     recounted = [item for item in items if isinstance(item[0], IshTest) and item[0].recounted]
+    dual = [item for item in items if isinstance(item[0], IshTest) and item[0].probe == "dual"]
+    pool, prefix = items, ""
     if recounted:
-        chosen = recounted[-1]
-        why = "the recounted one"
-    elif all(item[0].date for item in items):
-        chosen = max(items, key=lambda item: (item[0].date, item[1]))
-        why = "the latest dated"
+        pool, prefix = recounted, "the recounted one"
+    elif dual and len(dual) < len(items):
+        pool, prefix = dual, "dual-probe ISH, preferred over single-probe"
+    if len(pool) == 1:
+        chosen, why = pool[0], prefix
+    elif all(item[0].date for item in pool):
+        chosen = max(pool, key=lambda item: (item[0].date, item[1]))
+        why = ", ".join(filter(None, (prefix, "the latest dated")))
     else:
-        chosen = items[-1]
-        why = "the last listed (no dates given)"
+        chosen = pool[-1]
+        why = ", ".join(filter(None, (prefix, LAST_LISTED)))
     others = ", ".join(str(i) for _, i in items if i != chosen[1])
     notes.append(
         f"Repeat {what} on the same specimen: test {chosen[1]} is used ({why}); test(s) {others} "
         "are kept for the record."
     )
-    return chosen
+    return chosen, why
+
+
+def _effective_score(tumor_type: str, ihc: tuple[IhcTest, int]) -> str:
+    """The IHC score as the tumour's guideline reads it (e.g. intense staining in ≤10% of cells is 2+)."""
+    if tumor_type == "breast":
+        return breast.effective_ihc_score(*ihc)[0]
+    if tumor_type in GASTROESOPHAGEAL:
+        return gastroesophageal.effective_ihc_score(*ihc)[0]
+    return ihc[0].score
+
+
+def _ish_call(tumor_type: str, test: IshTest) -> str | None:
+    """What one ISH test says on its own: amplified, not amplified, or the breast group/band needing work-up."""
+    ratio, copies = test.effective_ratio, test.her2_copies
+    if test.probe == "dual" and ratio is not None:
+        if tumor_type != "breast":
+            return "amplified" if ratio >= breast.RATIO_POSITIVE else "not-amplified"
+        if copies is None:
+            return None
+        group = breast.ish_group(ratio, copies)
+        return {1: "amplified", 5: "not-amplified"}.get(group, f"group {group}")
+    if test.probe == "single" and copies is not None:
+        if tumor_type != "breast":  # single-probe ISH has no reading outside the breast guideline
+            return None
+        if copies >= breast.COPIES_HIGH:
+            return "amplified"
+        return "not-amplified" if copies < breast.COPIES_LOW else "4.0-<6.0 signals/cell"
+    return test.result
 
 
 def _within_group_discordances(
-    tumor_type: str, ihc: tuple[IhcTest, int] | None, ish: tuple[IshTest, int] | None
+    tumor_type: str, ihc: tuple[IhcTest, int] | None, ish: tuple[IshTest, int] | None, result: str
 ) -> list[Discordance]:
     out: list[Discordance] = []
     if ihc is None or ish is None:
         return out
-    score = ihc[0].score
-    ratio = ish[0].effective_ratio
-    copies = ish[0].her2_copies
-    amplified: bool | None = None
-    if ish[0].probe == "dual" and ratio is not None:
-        if tumor_type == "breast" and copies is not None:
-            amplified = breast.ish_group(ratio, copies) == 1
-            not_amplified = breast.ish_group(ratio, copies) == 5
-        else:
-            amplified = ratio >= 2.0
-            not_amplified = not amplified
-    elif ish[0].probe == "single" and copies is not None:
-        amplified = copies >= breast.COPIES_HIGH
-        not_amplified = copies < breast.COPIES_LOW
-    elif ish[0].result is not None:
-        amplified = ish[0].result == "amplified"
-        not_amplified = ish[0].result == "not-amplified"
-    else:
+    score = _effective_score(tumor_type, ihc)
+    call = _ish_call(tumor_type, ish[0])
+    if call is None:
         return out
+    amplified = call == "amplified"
+    not_amplified = call == "not-amplified"
     tests = sorted([ihc[1], ish[1]])
     if score == "3+" and not_amplified:
         out.append(
@@ -112,7 +157,7 @@ def _within_group_discordances(
                 code="ihc3-ish-not-amplified",
                 tests=tests,
                 text="IHC 3+ with ISH not amplified on the same specimen: review for technical or histopathologic "
-                "discordance (IHC 3+ remains HER2-positive).",
+                "discordance" + (" (IHC 3+ remains HER2-positive)." if result == "positive" else "."),
             )
         )
     if score in ("0", "ultralow", "1+") and amplified:
@@ -135,6 +180,14 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
     """
     tumor_type = tumor.type if isinstance(tumor, Tumor) else normalise_tumor_type(tumor, "tumor")
     evaluate, guideline = _module(tumor_type)
+    notes: list[str] = []
+    histology = _not_adenocarcinoma(tumor) if tumor_type in GASTROESOPHAGEAL else None
+    if histology is not None:
+        evaluate, guideline = other_solid.evaluate, other_solid.GUIDELINE
+        notes.append(
+            f"The histology given ({histology}) is not adenocarcinoma, which the gastroesophageal guideline "
+            "covers; HER2 is read under the tumour-agnostic criteria instead."
+        )
 
     groups: dict[str, _Specimen] = {}
     ngs_tests: list[tuple[NgsTest, int]] = []
@@ -148,12 +201,12 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
         else:
             group.ish.append((test, index))
 
-    notes: list[str] = []
     verdicts: list[tuple[str, Verdict]] = []
     discordances: list[Discordance] = []
+    _unpaired_notes(groups, notes)
     for key, group in groups.items():
-        ihc = _pick(group.ihc, "IHC", notes)
-        ish = _pick(group.ish, "ISH", notes)
+        ihc, _ = _pick(group.ihc, "IHC", notes)
+        ish, ish_why = _pick(group.ish, "ISH", notes)
         if len({t.score for t, _ in group.ihc}) > 1:
             discordances.append(
                 Discordance(
@@ -162,12 +215,26 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
                     text="Repeat IHC results on the same specimen differ.",
                 )
             )
-        verdicts.append((key, evaluate(ihc, ish)))
-        discordances.extend(_within_group_discordances(tumor_type, ihc, ish))
+        verdict = evaluate(ihc, ish)
+        calls = {i: _ish_call(tumor_type, t) for t, i in group.ish}
+        if len(set(calls.values()) - {None}) > 1:
+            discordances.append(
+                Discordance(
+                    code="repeat-ish-differs",
+                    tests=sorted(calls),
+                    text="Repeat ISH results on the same specimen differ ("
+                    + "; ".join(f"test {i}: {c}" for i, c in sorted(calls.items()) if c)
+                    + ").",
+                )
+            )
+            if {"amplified", "not-amplified"} <= set(calls.values()) and ish_why.endswith(LAST_LISTED):
+                verdict = _repeat_ish_undecided(guideline, sorted(calls), verdict)
+        verdicts.append((key, verdict))
+        discordances.extend(_within_group_discordances(tumor_type, ihc, ish, verdict.result))
 
     genomic: list[GenomicFinding] = []
     for test, index in ngs_tests:
-        genomic.extend(ngs.findings(test, index))
+        genomic.extend(ngs.findings(test, index, tumor_type))
 
     if verdicts:
         deciding = strongest([v for _, v in verdicts])
@@ -253,10 +320,59 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
     )
 
 
+def _unpaired_notes(groups: dict[str, _Specimen], notes: list[str]) -> None:
+    """Say so when unlabelled tests are not read with the tests of a labelled specimen: "concomitant" needs the
+    same tissue, which only the labels tell."""
+    loose = groups.get("unlabelled")
+    if loose is None:
+        return
+    for key, group in groups.items():
+        if key == "unlabelled":
+            continue
+        for have, lack, what in ((group.ihc, loose.ish, "ISH"), (group.ish, loose.ihc, "IHC")):
+            if have and lack and not (group.ish if what == "ISH" else group.ihc):
+                notes.append(
+                    f"{what} test(s) {', '.join(str(i) for _, i in lack)} have no specimen label, so they are not "
+                    f"read with test(s) {', '.join(str(i) for _, i in have)} of specimen "
+                    f"{key.split(':', 1)[1]}; if they were done on the same tissue, give both the same specimen or "
+                    "specimen_id."
+                )
+
+
+def _repeat_ish_undecided(guideline: str, tests: list[int], listed_last: Verdict) -> Verdict:
+    """Repeat ISH on one specimen, amplified and not amplified, none marked as the recount or dated."""
+    return Verdict(
+        "indeterminate",
+        "unknown",
+        "Repeat ISH on the same specimen disagree (amplified and not amplified); none is marked as the "
+        "recount or dated, so none decides.",
+        tests,
+        ish_group=None,
+        rules=[
+            *listed_last.rules,
+            rule(
+                "status.repeat-ish-differs",
+                guideline,
+                "final results assume no unexplained discordance",
+                "repeat ISH results on one specimen disagree; the laboratory adjudicates which is final",
+                sorted({ref for fired in listed_last.rules for ref in fired.references}),
+                tests=", ".join(str(i) for i in tests),
+            ),
+        ],
+        actions=[
+            Action(
+                code="ish",
+                text="Ask the laboratory which ISH result is final (mark it recounted, or give the dates).",
+                reason="Repeat ISH results on the same specimen disagree.",
+            )
+        ],
+    )
+
+
 def _no_ihc_ish(tumor_type: str, guideline: str, ngs_tests: list[tuple[NgsTest, int]]) -> Verdict:
     """No IHC or ISH at all: indeterminate, with the test that is needed."""
     needed = "HER2 IHC on tumour tissue (with reflex ISH if IHC 2+)"
-    if tumor_type == "nsclc":
+    if tumor_type == "nsclc" and not ngs_tests:
         needed = "HER2 IHC on tumour tissue, and ERBB2 mutation testing (NGS) for the HER2-mutant indications"
     verdict = Verdict(
         "indeterminate",

@@ -12,9 +12,13 @@ therefore reports:
   ≥ 2.0 as positive — a convention borrowed from the gastroesophageal ratio
   threshold and flagged as such in the rationale, because trial definitions of
   HER2 positivity differ by tumour;
-* IHC 0 and 1+ as negative;
-* ISH alone as amplified (ratio ≥ 2.0) or not, with IHC recommended because the
-  labels select by IHC.
+* IHC 0 and 1+ as negative (IHC 3+ and IHC 0/1+ decide whatever the ISH);
+* ISH alone as indeterminate, with HER2 IHC asked for: an amplified ISH is not
+  IHC 3+ (the tumour-agnostic criterion) and IHC 0/1+ would decide negative, and
+  a non-amplified ISH does not exclude IHC 3+. The rationale says whether the
+  ISH was amplified (ratio ≥ 2.0);
+* single-probe ISH as unreadable (no HER2/CEP17 ratio), with dual-probe ISH
+  asked for.
 
 The therapy matcher reads the IHC score and mutations directly for
 eligibility, so this status never widens an indication.
@@ -41,10 +45,12 @@ RULES: frozenset[str] = frozenset(
         "solid.ihc.2+",
         "solid.ihc.1+",
         "solid.ihc.0",
+        "solid.ish.single-probe",
         "solid.ish.stated-result",
         "solid.ish.incomplete",
         "solid.ish.amplified",
         "solid.ish.not-amplified",
+        "solid.ish.no-ihc",
     }
 )
 
@@ -115,6 +121,31 @@ def _ihc(ihc: IhcTest, index: int) -> Verdict:
 
 def _ish(test: IshTest, index: int) -> Verdict:
     ratio = test.effective_ratio
+    if test.probe == "single":
+        return Verdict(
+            "indeterminate",
+            "unknown",
+            "Single-probe ISH: no HER2/CEP17 ratio.",
+            [index],
+            rules=[
+                rule(
+                    "solid.ish.single-probe",
+                    GUIDELINE,
+                    SECTION_CONVENTION,
+                    "amplification is read from the HER2/CEP17 ratio, which a single-probe assay does not give",
+                    [REF_GEA],
+                    probe="single",
+                    her2_copies=test.her2_copies,
+                )
+            ],
+            actions=[
+                Action(
+                    code="dual-probe-ish",
+                    text="Perform dual-probe ISH (HER2 and CEP17).",
+                    reason="Amplification is judged by the HER2/CEP17 ratio, which a single-probe assay does not give.",
+                )
+            ],
+        )
     if ratio is None:
         if test.result in ("amplified", "not-amplified"):
             result, category = STATED_ISH[test.result]
@@ -177,6 +208,48 @@ def _ish(test: IshTest, index: int) -> Verdict:
     )
 
 
+def _ish_alone(test: IshTest, verdict: Verdict) -> Verdict:
+    """ISH without IHC: IHC 3+ and IHC 0/1+ decide whatever the ISH, so HER2 status needs IHC."""
+    shown = (
+        f"ratio {test.effective_ratio:g}" if test.effective_ratio is not None else "stated by the laboratory"
+    )
+    if verdict.result == "positive":
+        reading = "amplified"
+        verdict.summary = (
+            f"ISH amplified ({shown}) and no IHC: amplification is not IHC 3+, the tumour-agnostic "
+            "HER2-positive (IHC 3+) criterion, and IHC 0 or 1+ would be HER2-negative; HER2 status needs IHC."
+        )
+    elif verdict.result == "negative":
+        reading = "not amplified"
+        verdict.summary = (
+            f"ISH not amplified ({shown}) and no IHC: IHC 3+ would still be HER2-positive (IHC 3+); "
+            "HER2 status needs IHC."
+        )
+    else:
+        reading = "not interpretable"
+    verdict.result, verdict.category = "indeterminate", "unknown"
+    verdict.rules.append(
+        rule(
+            "solid.ish.no-ihc",
+            GUIDELINE,
+            SECTION_LABEL,
+            "the tumour-agnostic criterion is HER2-positive (IHC 3+), and IHC 3+ or IHC 0/1+ decides whatever "
+            "the ISH; an ISH result alone does not establish HER2 status",
+            [REF_LABEL],
+            ish=reading,
+        )
+    )
+    verdict.actions.append(
+        Action(
+            code="ihc",
+            text="Perform HER2 IHC.",
+            reason="The tumour-agnostic trastuzumab deruxtecan indication is HER2-positive (IHC 3+); an ISH result "
+            "does not give the IHC score.",
+        )
+    )
+    return verdict
+
+
 def evaluate(ihc: tuple[IhcTest, int] | None, ish: tuple[IshTest, int] | None) -> Verdict:
     if ihc is None and ish is None:
         raise ValueError("evaluate needs at least one test")
@@ -186,19 +259,15 @@ def evaluate(ihc: tuple[IhcTest, int] | None, ish: tuple[IshTest, int] | None) -
         assert ihc_verdict is not None
         return ihc_verdict
     if ihc_verdict is None:
-        ish_verdict.actions.append(
-            Action(
-                code="ihc",
-                text="Perform HER2 IHC.",
-                reason="HER2-directed indications outside breast and gastroesophageal cancer select by IHC score.",
-            )
-        )
-        return ish_verdict
+        assert ish is not None
+        return _ish_alone(ish[0], ish_verdict)
     # IHC 3+ and IHC 0/1+ decide; IHC 2+ is resolved by ISH.
     decided = ihc_verdict if ihc_verdict.result in ("positive", "negative") else ish_verdict
     decided.rules = ihc_verdict.rules + ish_verdict.rules
     decided.basis = sorted({*ihc_verdict.basis, *ish_verdict.basis})
     decided.actions = [a for a in decided.actions if a.code != "reflex-ish"]
     if decided is ish_verdict and ish_verdict.result == "positive":
-        decided.summary = "IHC 2+ with ISH amplification (ratio ≥2.0): HER2-positive (not IHC 3+)."
+        decided.summary = (
+            "IHC 2+ with ISH amplification: HER2-positive by the her2kit ratio convention (not IHC 3+)."
+        )
     return decided
