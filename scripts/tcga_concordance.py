@@ -131,13 +131,23 @@ def explain(row: dict[str, object], against: str) -> str:
 
 
 def crosstab(frame: pl.DataFrame, against: str) -> pl.DataFrame:
-    return (
+    """her2kit result (rows) × recorded status (columns, in STATUS order): the same layout on every run
+    (a group-by's order is not fixed, and the pivot takes its columns from it)."""
+    table = (
         frame.group_by("her2_result", against)
         .len()
         .pivot(on=against, index="her2_result", values="len")
         .fill_null(0)
         .sort("her2_result")
     )
+    present = [status for status in STATUS if status in table.columns]
+    return table.select("her2_result", *present)
+
+
+def counts(column: pl.Series) -> dict[str, int]:
+    """Value counts as a dict in a fixed order (most first, then by value)."""
+    pairs = column.value_counts().iter_rows()
+    return dict(sorted(pairs, key=lambda pair: (-pair[1], pair[0])))
 
 
 def markdown(frame: pl.DataFrame) -> str:
@@ -195,7 +205,7 @@ def main(argv: list[str]) -> int:
                 .alias("her2kit/recorded"),
                 pl.col("id").sort().head(3).str.join(", ").alias("examples"),
             )
-            .sort("patients", descending=True)
+            .sort(["patients", "kind"], descending=[True, False])
         )
         print(f"### Discordances with {against}: {discordant.height}\n")
         print(markdown(table))
@@ -206,8 +216,8 @@ def main(argv: list[str]) -> int:
     print(
         f"Recorded ratio 2.0-2.2 (positive since 2013, equivocal or negative under the 2007 > 2.2 rule): "
         f"{band.height} patients; recorded FISH status: "
-        f"{dict(band.get_column('her2_fish_status').fill_null('(none)').value_counts().iter_rows())}; "
-        f"her2kit: {dict(band.get_column('her2_result').fill_null('(error)').value_counts().iter_rows())}."
+        f"{counts(band.get_column('her2_fish_status').fill_null('(none)'))}; "
+        f"her2kit: {counts(band.get_column('her2_result').fill_null('(error)'))}."
     )
     methods = pl.concat_str(
         [
