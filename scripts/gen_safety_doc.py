@@ -10,6 +10,7 @@ from pathlib import Path
 
 from her2kit.kb import load_kb
 from her2kit.kb.load import KnowledgeBase
+from her2kit.kb.schema import LvefBand
 from her2kit.safety.describe import rule_conditions, rule_windows
 from her2kit.safety.dosing import escalation_schedule
 
@@ -55,10 +56,32 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
 - LVEF readings are replayed in date order; a hold opens at a band whose action is hold, closes when the label's
   recovery criterion is met (resume), and ends in discontinuation when the band says so at the repeat assessment,
   when a decline persists longer than the label allows, or when holds exceed the label's maximum.
+- LVEF readings and their decrease from baseline are compared in exact decimal arithmetic (64.1% → 48.1% is a
+  16-point decrease), against bounds written as the label writes them: `[` / `]` include the bound, `(` / `)`
+  exclude it (LVEF `(45, …)` is "greater than 45%", `[40, 45]` is "40% to 45%").
+- A recovery shown before the label's minimum withholding period ends ("withhold … for at least 4 weeks") keeps the
+  hold, and the step names the earliest resumption date; the next dose is never before it. A recovery first
+  documented after the label's resumption window ("may be resumed if, within 8 weeks, …") does not resume: where the
+  label discontinues a decline persisting beyond the window it discontinues, otherwise the hold continues and the
+  prescriber's decision is asked for.
+- "Discontinue if confirmed": only a repeat reading that meets the row again (or another row with the same
+  confirmation rule) discontinues; any other repeat reading is judged afresh against the table (resume, or the row
+  it now meets with that row's repeat rule).
+- A reduction on resumption counts from the dose given before the recovery: a reduced dose given on or after the
+  day of the recovered reading is that reduction (never applied twice).
+- No next-LVEF date is given after a permanent discontinuation (the knowledge base holds no post-treatment
+  schedule to date it from; the basis quotes the label's monitoring text); a due date already past is marked
+  overdue.
 - Adverse events (given, or derived from laboratory values graded by CTCAE v5.0) are matched to the label rule for
   their grade; a resolved event resumes the drug at the same or a reduced level (the 28-day rule for trastuzumab
   deruxtecan ILD); when a label distinguishes details the course does not record, the more conservative rule applies
   and a warning says so.
+- A laboratory series is one event from its first actionable value until the first value at or below the grade the
+  label's row resumes at (platelets 40 → 60 → 150 × 10⁹/L under "interrupt until resolved to grade 1 or less": one
+  grade 3 event, resolved at 150); a value that improves only part of the way keeps the event open.
+- A reduction on resumption after an adverse event counts from the dose given before the event resolved: a reduced
+  dose given on or after the resolution day is that reduction (never applied twice), and a dose above it does not
+  cancel it (the next dose is the reduced level; dose levels only move down, a her2kit convention).
 - Rows may depend on how long an event has lasted (from onset to resolution, or to today) and on whether it has
   complicating features or persists despite optimal supportive treatment; when the course does not record a feature a
   row depends on, the most cautious row applies and the feature is listed under `needs`. A resolution window ("recovers
@@ -69,7 +92,7 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   on or before onset was the lowest level of the label's ladder) and on a concurrent laboratory value (transaminases
   with total bilirubin above a multiple of ULN, dated within the event). When the course has no such laboratory
   value, the dose is held and the value is listed under `needs`; the row is not applied blindly (for an event
-  already managed before the last dose, a warning says the row could not be checked).
+  already acted on — a dose given on or after its resolution — a warning says the row could not be checked).
 - A liver-test row may use the label's own × ULN cut-offs (`value_uln`, e.g. bilirubin > 1.0 to ≤ 2.0 × ULN); they
   are judged on the event's worst value.
 - A row that says "discontinue if not recovered within N days" discontinues when recovery to the row's grade came, or
@@ -79,29 +102,54 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   and metastatic disease, the course's `setting` picks the table; a setting without a table in the knowledge base gets
   the other setting's with a warning; tables that differ by setting and no setting given hold and ask for it.
 - An optional dose escalation (`escalation: true` in the course) gives the step's dose for the treatment day; a
-  prophylaxis period (e.g. antidiarrhoeal) is shown on every dose within it.
+  prophylaxis period (e.g. antidiarrhoeal) is shown on every dose within it. A reduction during the escalation
+  counts from the mg given: the next label level strictly below it (grade 3 on 160 mg → 120 mg; on 120 mg the label
+  discontinues), and the escalation is not resumed.
 - Missing information a rule needs (baseline LVEF, institutional LLN, a liver test's ULN) holds the next dose and is
   listed under `needs`; weights and doses need explicit units; nothing reads the clock.
 - Missing knowledge is treated like missing information: an unresolved adverse event of grade 3 or higher for which
   the knowledge base has no label rule holds the dose (rule `knowledge-base-gap`, which is not a label rule) and asks
-  for the label's dose modification; lower grades and resolved events give a warning. LVEF readings for an agent
+  for the label's dose modification; once such an event has resolved and no dose has been given since, no next dose
+  level is given and `needs` asks for the label's dose level after it; lower grades, and events already acted on,
+  give a warning. LVEF readings for an agent
   whose LVEF table is not in the knowledge base give a warning that they were not judged; symptomatic heart failure
-  then holds the dose.
+  then holds the dose, as it does when the agent's table has no heart-failure row. Where the label is known to have
+  an LVEF table the knowledge base lacks (records marked "label table not in the knowledge base", e.g. pertuzumab),
+  a reading below 50% or a decrease of 10 points or more holds the dose (`knowledge-base-gap`) and asks for the
+  label's table: a her2kit safety convention — the level at which the HER2-antibody LVEF tables in the knowledge
+  base begin to act — not a label rule.
 - Every rule below is tested against the label's words in `tests/safety/vectors/*.yaml` (each threshold on both sides
   of its boundary for the LVEF tables); a test fails when a rule has no vector.
-- Doses are computed from the regimen records (mg or mg/kg × weight); dose levels only move down; a reduction below
-  the lowest level discontinues when the label says so; a dose later than the label allows is re-loaded.
-- The level of the last dose given is the label level within 5% of it, else the nearest (with a warning); a dose more
-  than 25% from every level of a reduction ladder (a tenfold slip, a dose on another weight) has no level: no next
-  dose is given and `needs` asks for the dose to be confirmed.
+- Doses are computed from the regimen records (mg or mg/kg × weight, rounded once to 0.1 mg); dose levels only
+  move down; a reduction below the lowest level discontinues when the label says so (where the label says nothing
+  more, no next dose is given and `needs` asks); a dose later than the label allows is re-loaded.
+- The next dose is due one dose interval after the last: the schedule's interval (q3w 21 days, q2w 14, weekly 7;
+  one day for a daily or twice-daily oral drug, whatever its cycle, e.g. lapatinib on days 1–21 of a 21-day cycle);
+  missed daily doses are never made up, and the step quotes the label's own missed-dose words. Where the label keeps
+  the previous schedule after a dose up to a week late (Herceptin SmPC, `keeps_schedule`), the next date follows
+  that schedule rather than the late dose.
+- The level of the last dose given is the label level within 5% of it; more than 5% below a level, the next level
+  below it (never the nearest level above: no re-escalation), with a warning; above the top level, the top level; a
+  dose below the lowest level, or more than 25% from every level of a reduction ladder (a tenfold slip, a dose on
+  another weight), has no level: no next dose is given and `needs` asks for the dose to be confirmed.
 
 Records marked UNVERIFIED could not be checked in full against the current label; their notes say what was read.
 This file is generated by `scripts/gen_safety_doc.py`; `tests/safety/test_docs.py` fails when it is out of date.
 """
 
 
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+def _interval(band: LvefBand, measure: str) -> str:
+    """A band's bounds on one measure as an interval: ``[`` / ``]`` include the bound, ``(`` / ``)`` exclude it."""
+    low = high = ""
+    left, right = "[", ")"
+    for which, op, value in band.bounds():
+        if which != measure:
+            continue
+        if op in (">=", ">"):
+            low, left = f"{value:g}", "[" if op == ">=" else "("
+        else:
+            high, right = f"{value:g}", "]" if op == "<=" else ")"
+    return f"{left}{low}, {high}{right}" if low or high else ""
 
 
 def _flag(record: object) -> str:
@@ -119,7 +167,13 @@ def render(kb: KnowledgeBase) -> str:
     for r in kb.regimens.values():
         load = f"{r.loading_dose.value:g} {r.loading_dose.unit}" if r.loading_dose else "—"
         levels = "; ".join(f"{lvl.level}: {lvl.dose.value:g} {lvl.dose.unit}" for lvl in r.dose_levels) or "—"
-        missed = "; ".join(f"{m.condition}{' → re-load' if m.reload else ''}" for m in r.missed_dose) or "—"
+        missed = (
+            "; ".join(
+                f"{m.condition}{' → re-load' if m.reload else ''}{' → previous schedule kept' if m.keeps_schedule else ''}"
+                for m in r.missed_dose
+            )
+            or "—"
+        )
         escalation = "; ".join(escalation_schedule(r)) or "—"
         prophylaxis = f"first {r.prophylaxis_days} days" if r.prophylaxis_days else "—"
         out.append(
@@ -141,17 +195,28 @@ def render(kb: KnowledgeBase) -> str:
             )
         if c.recovered_text:
             out.append(f"- Recovery: {c.recovered_text.strip()}")
-        out.append(
-            "\n| LVEF (%) | below LLN | decrease (points) | symptomatic CHF | action | repeat | at repeat | label text |"
-        )
-        out.append("|---|---|---|---|---|---|---|---|")
-        for b in c.bands:
-            lvef = f"[{_num(b.lvef_min)}, {_num(b.lvef_max)})"
-            dec = f"[{_num(b.decline_min)}, {_num(b.decline_max)})"
+        if c.resume_within_weeks is not None:
             out.append(
-                f"| {lvef} | {'' if b.below_lln is None else b.below_lln} | {dec} | "
+                f"- Resumption only when recovery is shown within {c.resume_within_weeks:g} weeks of the hold."
+            )
+        if c.label_table_missing:
+            out.append(
+                "- **The label's LVEF table is not in the knowledge base.** A reading below 50% or a decrease of 10 "
+                "points or more holds the dose as a knowledge gap and asks for the label's table (her2kit safety "
+                "convention, not a label rule).\n"
+            )
+            continue
+        out.append(
+            "\n| LVEF (%) | below LLN | decrease (points) | symptomatic CHF | action | repeat | withhold at least "
+            "| at repeat | label text |"
+        )
+        out.append("|---|---|---|---|---|---|---|---|---|")
+        for b in c.bands:
+            out.append(
+                f"| {_interval(b, 'lvef')} | {'' if b.below_lln is None else b.below_lln} | {_interval(b, 'decline')} | "
                 f"{'' if b.symptomatic_chf is None else b.symptomatic_chf} | {b.action} | "
-                f"{'' if b.recheck_weeks is None else f'{b.recheck_weeks:g} wk'} | {b.on_recheck or ''}"
+                f"{'' if b.recheck_weeks is None else f'{b.recheck_weeks:g} wk'} | "
+                f"{'' if b.min_hold_weeks is None else f'{b.min_hold_weeks:g} wk'} | {b.on_recheck or ''}"
                 f"{f'; resume −{b.reduce_levels_on_resume} level' if b.reduce_levels_on_resume else ''} | "
                 f"{' '.join(b.text.split())} |"
             )

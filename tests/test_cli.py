@@ -261,3 +261,25 @@ def test_a_file_with_a_byte_order_mark_is_read(tmp_path: Path, command: str, sou
     out = her2kit(command, str(document))
     assert out.returncode == 0, out.stderr
     assert out.stdout == her2kit(command, str(source)).stdout
+
+
+SEG = ROOT / "tests" / "genomics" / "data" / "seg_log2_grch37.seg"
+
+
+def test_genomics_purity_converts_a_log2_ratio() -> None:
+    """Without a purity a log2 ratio above 0 is only a lower bound (undetermined); with 30% tumour cells it is
+    8.04 copies, amplified."""
+    plain = json.loads(her2kit("genomics", str(SEG), "--sample", "T1", "--format", "json").stdout)
+    assert plain["erbb2"]["amplified"] is None
+    pure = her2kit("genomics", str(SEG), "--sample", "T1", "--purity", "0.3", "--format", "json")
+    assert pure.returncode == 0, pure.stderr
+    erbb2 = json.loads(pure.stdout)["erbb2"]
+    assert (erbb2["amplified"], erbb2["copy_number"]) == (True, 8.04)
+
+
+@pytest.mark.parametrize(("option", "value"), [("--purity", "1.5"), ("--purity", "0"), ("--ploidy", "-2")])
+def test_genomics_refuses_an_impossible_purity_or_ploidy(option: str, value: str) -> None:
+    out = her2kit("genomics", str(SEG), "--sample", "T1", option, value)
+    assert out.returncode != 0
+    assert option in out.stderr
+    assert "Traceback" not in out.stderr

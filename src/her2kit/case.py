@@ -117,6 +117,16 @@ class IshTest(_TestBase):
         return self.ratio is None and ratio is not None and ratio < 2.0 <= round(ratio, 2)
 
 
+# Classes a classified ERBB2 variant can carry into a case (her2kit.genomics; loss-of-function classes never do).
+MutationClass = Literal[
+    "kinase-domain-activating",
+    "extracellular-domain-activating",
+    "transmembrane-juxtamembrane",
+    "activating-other",
+    "unknown-significance",
+]
+
+
 class NgsTest(_TestBase):
     """ERBB2 findings from next-generation sequencing."""
 
@@ -126,7 +136,21 @@ class NgsTest(_TestBase):
     erbb2_mutations: list[str] = Field(
         default_factory=list, description='HGVS protein, e.g. "p.Y772_A775dup"'
     )
+    erbb2_mutation_classes: dict[str, MutationClass] = Field(
+        default_factory=dict,
+        description="class of each mutation by its protein change, when a genomics file was classified "
+        "(her2kit genomics); absent: the classification is to be confirmed",
+    )
     assay: str | None = None
+
+    @model_validator(mode="after")
+    def _classes_name_mutations(self) -> NgsTest:
+        unknown = sorted(set(self.erbb2_mutation_classes) - set(self.erbb2_mutations))
+        if unknown:
+            raise InvalidInput(
+                "erbb2_mutation_classes", unknown[0], "a protein change listed in erbb2_mutations"
+            )
+        return self
 
     @field_validator("erbb2_mutations")
     @classmethod
@@ -153,6 +177,9 @@ class Patient(_Closed):
     ild_history: bool | None = Field(None, description="prior interstitial lung disease or pneumonitis")
     brain_metastases: Literal["none", "stable", "active"] | None = None
     hepatic_impairment: Literal["none", "mild", "moderate", "severe"] | None = None
+    menopausal_status: Literal["premenopausal", "perimenopausal", "postmenopausal"] | None = Field(
+        None, description="for labels that name it (e.g. lapatinib with letrozole: postmenopausal women)"
+    )
 
 
 class Tumor(_Closed):
@@ -216,6 +243,9 @@ class Therapy(_Closed):
     ) = None
     start: dt.date | None = None
     end: dt.date | None = None
+    intolerance_type: Literal["infusion-related-reaction", "hypersensitivity", "other"] | None = Field(
+        None, description="with outcome intolerance: what kind (some labels depend on it)"
+    )
 
     @field_validator("agents")
     @classmethod
@@ -226,13 +256,25 @@ class Therapy(_Closed):
     def _dates(self) -> Therapy:
         if self.start and self.end and self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
+        if self.intolerance_type is not None and self.outcome != "intolerance":
+            raise ValueError("intolerance_type goes with outcome intolerance")
         return self
 
 
 class History(_Closed):
-    therapies: list[Therapy] = Field(default_factory=list)
-    endocrine_therapy_progressed: bool | None = None
+    therapies: list[Therapy] = Field(
+        default_factory=list,
+        description="in the order given (oldest first); early-setting phases read the last",
+    )
+    endocrine_therapy_progressed: bool | None = Field(
+        None, description="the disease progressed on endocrine therapy in the metastatic setting"
+    )
     lines_of_chemotherapy_metastatic: int | None = Field(None, ge=0, le=20)
+    recurrence_date: dt.date | None = Field(
+        None,
+        description="date the recurrence (metastatic or unresectable disease) was diagnosed after (neo)adjuvant "
+        "therapy; with the therapies' end dates it tells whether it came within 6 months of completing them",
+    )
 
 
 class Case(_Closed):

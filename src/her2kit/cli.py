@@ -253,6 +253,8 @@ def assess(
     ] = None,
     sample: Annotated[str | None, typer.Option(help="sample in a multi-sample genomics file")] = None,
     genome: Annotated[str | None, typer.Option(help="GRCh37 or GRCh38 for the genomics file")] = None,
+    purity: Annotated[float | None, typer.Option(help=PURITY_HELP)] = None,
+    ploidy: Annotated[float | None, typer.Option(help=PLOIDY_HELP)] = None,
 ) -> None:
     """HER2 status, then ranked HER2-directed options with evidence, cautions and contraindications."""
     from her2kit.match import assess as run_assess
@@ -263,9 +265,10 @@ def assess(
         from her2kit.genomics import profile_file
         from her2kit.genomics.merge import merge_with_warnings
 
-        case, merge_warnings = merge_with_warnings(
-            case, profile_file(genomics, sample=sample, genome=_genome(genome))
+        profile = profile_file(
+            genomics, sample=sample, genome=_genome(genome), amplification=_thresholds(purity, ploidy)
         )
+        case, merge_warnings = merge_with_warnings(case, profile)
         for warning in merge_warnings:
             sys.stderr.write(f"her2kit: genomics: {warning}\n")
     result = run_assess(case, kb)
@@ -298,7 +301,8 @@ def dose(
     if weight is not None:
         if weight_unit not in ("kg", "lb"):
             raise InvalidInput("--weight-unit", weight_unit, "kg or lb (the unit of --weight must be stated)")
-        weight_kg = weight if weight_unit == "kg" else round(weight / LB_PER_KG, 2)
+        # Not rounded: the dose in mg is rounded once, at the end (as `her2kit monitor` does).
+        weight_kg = weight if weight_unit == "kg" else weight / LB_PER_KG
         if not WEIGHT_KG_MIN <= weight_kg <= WEIGHT_KG_MAX:
             raise InvalidInput("--weight", weight, f"{PLAUSIBLE_WEIGHT} (given in {weight_unit})")
     elif weight_unit is not None:
@@ -337,6 +341,28 @@ def monitor(
     _emit(to_json(result) if output_format is Format.json else monitor_table(result))
 
 
+PURITY_HELP = "tumour purity of the sample (0-1), to convert log2 copy-number ratios (default: 100%, stated)"
+PLOIDY_HELP = "tumour ploidy, to convert log2 copy-number ratios (default 2)"
+
+
+def _thresholds(purity: float | None, ploidy: float | None) -> Any:
+    """Copy-number conversion settings from --purity / --ploidy (None: the defaults)."""
+    from her2kit.genomics.model import AmplificationThresholds
+
+    if purity is not None and not (0 < purity <= 1):
+        raise InvalidInput(
+            "--purity", purity, "a fraction above 0 and at most 1 (e.g. 0.6 for 60% tumour cells)"
+        )
+    if ploidy is not None and not (0 < ploidy <= 10):
+        raise InvalidInput("--ploidy", ploidy, "a number above 0 and at most 10")
+    if purity is None and ploidy is None:
+        return None
+    given: dict[str, float] = {"purity": purity} if purity is not None else {}
+    if ploidy is not None:
+        given["ploidy"] = ploidy
+    return AmplificationThresholds(**given)
+
+
 def _genome(value: str | None) -> Any:
     if value is None:
         return None
@@ -355,13 +381,17 @@ def genomics(
     ],
     sample: Annotated[str | None, typer.Option(help="sample in a multi-sample file")] = None,
     genome: Annotated[str | None, typer.Option(help="GRCh37 or GRCh38")] = None,
+    purity: Annotated[float | None, typer.Option(help=PURITY_HELP)] = None,
+    ploidy: Annotated[float | None, typer.Option(help=PLOIDY_HELP)] = None,
     output_format: Annotated[Format, typer.Option("--format", help="json or table")] = Format.table,
 ) -> None:
     """ERBB2 amplification, classified ERBB2 mutations and therapy-relevant co-alterations from a genomics file."""
     from her2kit.genomics import profile_file
     from her2kit.genomics.cli import render_profile
 
-    profile = profile_file(file, sample=sample, genome=_genome(genome))
+    profile = profile_file(
+        file, sample=sample, genome=_genome(genome), amplification=_thresholds(purity, ploidy)
+    )
     _emit(render_profile(profile, "json" if output_format is Format.json else "table"))
 
 

@@ -28,6 +28,7 @@ from her2kit.kb.schema import (
     Topic,
     Trial,
 )
+from her2kit.safety.cardiac import GAP_CONVENTION
 from her2kit.safety.describe import band_bounds, grade_range, rule_action, rule_conditions, rule_windows
 from her2kit.safety.dosing import DoseCalculation
 from her2kit.safety.monitor import MonitorResult
@@ -319,6 +320,10 @@ def card(kb: KnowledgeBase, record: BaseModel) -> str:
         if record.persistent_decline_weeks is not None:
             lines.append(
                 f"  discontinue when a decline persists more than {record.persistent_decline_weeks:g} weeks"
+            )
+        if record.label_table_missing:
+            lines.append(
+                f"  the label's LVEF table is not in the knowledge base: the dose is held at {GAP_CONVENTION}"
             )
         for band in record.bands:
             recheck = f"; repeat in {band.recheck_weeks:g} wk" if band.recheck_weeks is not None else ""

@@ -4,10 +4,13 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from her2kit.case import NgsTest, parse_case
 from her2kit.genomics import profile_file
 from her2kit.genomics.cli import render_profile
 from her2kit.genomics.merge import merge_into_case, merge_with_warnings
+from her2kit.kb.load import KnowledgeBase
 
 CSQ_KRAS = "CSQ=T|missense_variant|KRAS|ENST00000256078|2/6|c.35G>A|ENSP00000256078.4:p.Gly12Asp|YES"
 
@@ -67,3 +70,66 @@ def test_render_json_and_table(tmp_path: Path) -> None:
     assert set(data["erbb2"]) >= {"amplified", "copy_number", "evidence", "mutations"}
     table = render_profile(profile, "table")
     assert "ERBB2       amplified" in table
+
+
+# ----------------------------------------------------------------- classified mutations in therapy matching
+ZONGERTINIB = "ind:zongertinib-nsclc-her2-mutant"
+TDXD_NSCLC = "ind:trastuzumab-deruxtecan-nsclc-her2-mutant"
+
+
+def _nsclc(mutation: str, cls: str | None) -> dict[str, object]:
+    ngs: dict[str, object] = {"method": "ngs", "erbb2_mutations": [mutation]}
+    if cls is not None:
+        ngs["erbb2_mutation_classes"] = {mutation: cls}
+    return {
+        "schema_version": "1",
+        "id": "t",
+        "tumor": {"type": "nsclc", "setting": "metastatic", "histology": "adenocarcinoma"},
+        "her2_tests": [ngs],
+        "history": {
+            "therapies": [{"agents": ["carboplatin", "pemetrexed"], "setting": "metastatic", "line": 1}]
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("mutation", "cls", "zongertinib", "tdxd"),
+    [
+        ("p.Y772_A775dup", "kinase-domain-activating", "met", "met"),
+        ("p.S310F", "extracellular-domain-activating", "unmet", "met"),  # the TKD label vs any-domain label
+        ("p.G660D", "transmembrane-juxtamembrane", "unmet", "missing"),
+        ("p.E717K", "unknown-significance", "missing", "missing"),
+        ("p.S310F", None, "met", "met"),  # unclassified (entered by hand): met, with the confirm caution
+    ],
+)
+def test_classified_mutations_meet_each_labels_wording(
+    kb: KnowledgeBase, mutation: str, cls: str | None, zongertinib: str, tdxd: str
+) -> None:
+    from her2kit.case import parse_case
+    from her2kit.match import assess
+
+    result = assess(parse_case(_nsclc(mutation, cls)), kb)
+    options = {o.id: o for o in result.options}
+    refused = {n.indication for n in result.not_recommended}
+
+    def answer(iid: str) -> str:
+        if iid in refused:
+            return "unmet"
+        return "missing" if any("ERBB2 mutation" in m for m in options[iid].missing) else "met"
+
+    assert answer(ZONGERTINIB) == zongertinib
+    assert answer(TDXD_NSCLC) == tdxd
+
+
+def test_classes_must_name_listed_mutations() -> None:
+    from her2kit.case import NgsTest
+    from her2kit.errors import InvalidInput
+
+    with pytest.raises((InvalidInput, ValueError)):
+        NgsTest.model_validate(
+            {
+                "method": "ngs",
+                "erbb2_mutations": ["p.S310F"],
+                "erbb2_mutation_classes": {"p.L755S": "kinase-domain-activating"},
+            }
+        )

@@ -181,7 +181,9 @@ def test_seg_log2_with_purity(tmp_path: Path) -> None:
     assert impure.erbb2.copy_number == 6.0  # (4 - 2*0.5)/0.5
     assert impure.erbb2.amplified is True
     low = profile_file(path, sample="B", genome="GRCh37")
-    assert low.erbb2.amplified is False
+    # 2.46 copies at an assumed purity of 100% is a lower bound: undetermined (audit finding 7)
+    assert low.erbb2.amplified is None
+    assert "purity not given" in low.erbb2.evidence
     with pytest.raises(InvalidInput, match="A, B"):
         profile_file(path, genome="GRCh37")
 
@@ -210,8 +212,9 @@ def test_gene_level_gistic_table(tmp_path: Path) -> None:
     path.write_text("Hugo_Symbol\tEntrez_Gene_Id\tS1\tS2\tS3\nKRAS\t3845\t0\t0\t1\nERBB2\t2064\t2\t1\t0\n")
     assert profile_file(path, sample="S1").erbb2.amplified is True
     s2 = profile_file(path, sample="S2")
-    assert s2.erbb2.amplified is False
-    assert any("low-level gain" in w for w in s2.warnings)
+    assert s2.erbb2.amplified is None  # GISTIC 1: undetermined (audit finding 8)
+    assert "low-level gain" in s2.erbb2.evidence
+    assert any("GISTIC 1" in w for w in s2.warnings)
     assert profile_file(path, sample="S3").erbb2.amplified is False
 
 

@@ -137,6 +137,24 @@ def test_genomics_upload(client: httpx.Client) -> None:
     assert r.json()["erbb2"]["amplified"] is True
 
 
+def test_genomics_upload_takes_purity_and_spells_class(client: httpx.Client) -> None:
+    path = Path(__file__).parents[1] / "genomics" / "data" / "seg_log2_grch37.seg"
+    sent = {"file": (path.name, path.read_bytes(), "text/plain")}
+    plain = client.post("/v1/genomics", params={"sample": "T1", "genome": "GRCh37"}, files=sent)
+    assert plain.status_code == 200, plain.text
+    assert plain.json()["erbb2"]["amplified"] is None
+    pure = client.post("/v1/genomics", params={"sample": "T1", "genome": "GRCh37", "purity": 0.3}, files=sent)
+    assert pure.json()["erbb2"]["amplified"] is True
+    bad = client.post("/v1/genomics", params={"sample": "T1", "purity": 2}, files=sent)
+    assert bad.status_code == 422
+    vcf = path.with_name("grch38_L755S.vcf")
+    found = client.post("/v1/genomics", files={"file": (vcf.name, vcf.read_bytes(), "text/plain")})
+    assert found.status_code == 200, found.text
+    mutations = found.json()["erbb2"]["mutations"]
+    assert mutations
+    assert all("class" in m and "class_" not in m for m in mutations)
+
+
 def test_api_key_when_configured() -> None:
     with Server(Settings(api_key="s3cret")) as secured, httpx.Client(base_url=secured.url) as c:
         body = {"tumor": {"type": "breast"}, "her2_tests": []}

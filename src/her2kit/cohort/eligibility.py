@@ -50,6 +50,8 @@ def _unchecked(c: Criteria) -> tuple[str, ...]:
         out.append(f"line of therapy ({'/'.join(c.lines)})")
     if (
         c.min_prior_her2_regimens_metastatic is not None
+        or c.min_prior_her2_regimens_any is not None
+        or c.previously_treated is not None
         or c.prior_agents_required
         or c.min_prior_chemo_lines_metastatic is not None
         or c.max_prior_chemo_lines_metastatic is not None
@@ -66,6 +68,14 @@ def _unchecked(c: Criteria) -> tuple[str, ...]:
         out.append("label risk criteria")
     if c.no_satisfactory_alternative_required:
         out.append("no satisfactory alternative")
+    if c.stage_groups:
+        out.append(f"stage {' or '.join(c.stage_groups)}")
+    if c.histology is not None:
+        out.append(f"{c.histology} histology")
+    if c.sex is not None or c.menopausal_status is not None:
+        out.append(
+            " ".join(filter(None, (c.menopausal_status, {"female": "women", "male": "men"}.get(c.sex or ""))))
+        )
     return tuple(out)
 
 

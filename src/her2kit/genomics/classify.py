@@ -23,8 +23,10 @@ from her2kit.yamlload import safe_load
 RefId = Annotated[str, Field(pattern=r"^ref:[a-z0-9][a-z0-9._-]*$")]
 
 # Query regions: the span of each gene's Cancer Hotspots v2 positions, padded on both sides by this
-# many bases. It is a her2kit convention (no gene-coordinate source was read): enough to cover the
-# ERBB2 coding exons around the hotspots, stated as a limitation in docs/genomics.md.
+# many bases. It is a her2kit convention: enough to cover the ERBB2 coding exons around the hotspots,
+# stated as a limitation in docs/genomics.md. The padded window also reaches neighbouring genes (GRB7),
+# so an unannotated VCF record counts as an ERBB2 variant only inside the Ensembl ERBB2 gene span
+# (vcf.ERBB2_GENE), and an annotated one only when its annotation names ERBB2.
 REGION_PADDING: Final = 30_000
 
 
@@ -181,10 +183,29 @@ def hotspot_index(genome: Genome) -> dict[tuple[str, int, str, str], HotspotRow]
     return out
 
 
+# Kinds of change that alter the protein without ending it early; only these can carry the hotspot flag
+# (a synonymous change leaves the residue as it is, a truncating one removes the rest of the protein).
+PROTEIN_ALTERING: Final = frozenset({"sub", "del", "dup", "ins", "delins"})
+
+
 def classify(change: ProteinChange) -> Classification:
-    """The class of a normalised ERBB2 protein change."""
+    """The class of a normalised ERBB2 protein change.
+
+    A truncating change (nonsense, frameshift, a stop inside an inserted sequence) is ``truncating`` whatever
+    its position: the catalogue and the exon 20 insertion rule are never applied to it. Synonymous and other
+    non-altering changes are ``unknown-significance`` and never flagged as a hotspot.
+    """
     cat = catalogue()
-    hotspot = any(change.start <= r <= max(change.end, change.start) for r in erbb2_hotspot_residues())
+    if change.truncating:
+        trunc = cat.classes["truncating"]
+        return Classification("truncating", tuple(trunc.references), None, None, False)
+    altering = change.kind in PROTEIN_ALTERING
+    hotspot = altering and any(
+        change.start <= r <= max(change.end, change.start) for r in erbb2_hotspot_residues()
+    )
+    if not altering:
+        default = cat.classes["unknown-significance"]
+        return Classification("unknown-significance", tuple(default.references), None, None, False)
     for entry in cat.variants:
         if entry.hgvsp == change.text:
             return Classification(entry.class_, tuple(entry.references), entry.exon, entry.note, hotspot)

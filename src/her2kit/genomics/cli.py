@@ -33,8 +33,10 @@ def render_profile(profile: GenomicProfile, fmt: Literal["json", "table"]) -> st
         exon = f"exon {m.exon}" if m.exon else "exon -"
         hot = " hotspot" if m.hotspot else ""
         refs = ", ".join(m.references)
-        rows.append(f"  {m.hgvsp or '(no protein change)':<18} {m.class_:<28} {exon:<8}{hot}  [{refs}]")
+        rows.append(f"  {m.hgvsp or '(no protein change)':<18} {m.class_:<31} {exon:<8}{hot}  [{refs}]")
         rows.append(f"      source: {m.source}")
+        if m.note:
+            rows.append(f"      note: {' '.join(m.note.split())}")
     rows += ["", "Co-alterations"]
     for c in profile.co_alterations:
         found = ", ".join(m.hgvsp or "(unannotated)" for m in c.mutations)

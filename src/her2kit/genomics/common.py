@@ -26,6 +26,37 @@ class RawCall:
     exon: int | None
     source: str
     vaf: float | None = None
+    consequence: str | None = (
+        None  # the annotator's term: VEP/SnpEff Consequence or MAF Variant_Classification
+    )
+    note: str | None = None  # why a call carries no protein change (ambiguous allele, other transcript, …)
+
+
+# The canonical ERBB2 transcript (NM_004448 / ENST00000269571, NP_004439.2, the 1,255-residue protein of
+# data/erbb2_protein.yaml). MAFs in circulation also number ERBB2 on ENST00000540147, a 1,225-residue
+# isoform (genome-nexus/genome-nexus issue #798: OncoKB uses ENST00000269571, the "mskcc" isoform and
+# MSK-IMPACT ENST00000540147); a protein change numbered on another transcript is not reinterpreted.
+ERBB2_CANONICAL: Final = ("NM_004448", "ENST00000269571")
+
+# Consequence terms that mean the protein is truncated: VEP/SnpEff Sequence Ontology terms and the MAF
+# Variant_Classification values vcf2maf maps them to (stop_gained → Nonsense_Mutation, frameshift_variant →
+# Frame_Shift_Del/Ins; mskcc/vcf2maf GetVariantClassification).
+TRUNCATING_CONSEQUENCES: Final = frozenset(
+    {"stop_gained", "frameshift_variant", "Nonsense_Mutation", "Frame_Shift_Del", "Frame_Shift_Ins"}
+)
+
+
+def is_erbb2_canonical(transcript: str | None) -> bool | None:
+    """True for the canonical ERBB2 transcript (any version), False for another one, None when not given."""
+    value = (transcript or "").strip()
+    if not value or value in (".", "NA"):
+        return None
+    return any(part.strip().startswith(ERBB2_CANONICAL) for part in value.replace("&", ",").split(","))
+
+
+def consequence_terms(value: str | None) -> set[str]:
+    """The terms of a consequence field ('stop_gained&inframe_insertion' → two terms)."""
+    return {t.strip() for t in (value or "").replace("&", ",").split(",") if t.strip()}
 
 
 def open_text(path: Path) -> IO[str]:

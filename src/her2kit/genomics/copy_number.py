@@ -74,11 +74,63 @@ def erbb2_span(genome: Genome) -> tuple[str, int, int]:
     return chrom, start + REGION_PADDING, end - REGION_PADDING
 
 
+# Where purity and ploidy can be given today. The CLI (`her2kit genomics`, `assess --genomics`) and the REST
+# endpoint (POST /v1/genomics) call profile_file without `amplification=`, so they cannot pass them yet.
+PURITY_HOW: Final = (
+    "give them with --purity/--ploidy (`her2kit genomics`, `her2kit assess --genomics`), ?purity=&ploidy= "
+    "(POST /v1/genomics) or profile_file(..., amplification=AmplificationThresholds(purity=..., ploidy=...))"
+)
+
+
+def _ploidy_text(thresholds: AmplificationThresholds) -> str:
+    given = "ploidy" in thresholds.model_fields_set
+    return f"ploidy {thresholds.ploidy:g}" + ("" if given else " (default, assumed)")
+
+
 def _describe(kind: CnKind, value: float, copies: float, thresholds: AmplificationThresholds) -> str:
     if kind == "log2":
-        purity = f", purity {thresholds.purity:g}" if thresholds.purity else ""
-        return f"log2 ratio {value:.3g} → {copies:.2f} copies (CNVkit formula, ploidy {thresholds.ploidy:g}{purity})"
+        ploidy = _ploidy_text(thresholds)
+        purity = (
+            f", purity {thresholds.purity:g}"
+            if thresholds.purity
+            else "; purity not given: assumed 100% tumour cells"
+        )
+        return f"log2 ratio {value:.3g} → {copies:.2f} copies (CNVkit formula, {ploidy}{purity})"
     return f"absolute copy number {copies:g}"
+
+
+def _unadjusted_log2_call(
+    value: float, copies: float, amplified: bool | None, thresholds: AmplificationThresholds
+) -> tuple[bool | None, str]:
+    """The call and caveat for a log2 ratio converted without a purity (purity taken as 1).
+
+    In the CNVkit formula n = (r·2^v − x·(1 − p)) / p (r = x = ploidy), a purity p < 1 moves n away from the
+    ploidy: above it when v > 0, below it when v < 0. "The relationship between the observed copy ratio and the
+    true underlying copy number depends on tumor cell fraction (purity), genome ploidy … and the size of the
+    subclonal population" (CNVkit doc/calling.rst, ref:db-cnvkit-call). So for v > 0 the unadjusted value is a
+    lower bound: an amplification call stands, "not amplified" cannot be called. For v ≤ 0 it is an upper bound.
+    """
+    if value > 0 and amplified is not True:
+        return None, (
+            f"purity not given: the log2 ratio {value:.3g} was converted assuming 100% tumour cells ({copies:.2f} "
+            "copies); normal-cell admixture lowers the observed ratio, so ERBB2 amplification is undetermined "
+            f"(neither amplified nor not amplified) until purity and ploidy are known; {PURITY_HOW}"
+        )
+    if value > 0:
+        return amplified, (
+            f"purity not given: the log2 ratio {value:.3g} was converted assuming 100% tumour cells; a lower purity "
+            f"would only raise the estimate ({_ploidy_text(thresholds)}; {PURITY_HOW})"
+        )
+    if amplified is not False:
+        return None, (
+            f"purity not given: the log2 ratio {value:.3g} was converted assuming 100% tumour cells ({copies:.2f} "
+            "copies, an upper bound at a ratio at or below 0): ERBB2 amplification is undetermined until purity "
+            f"and ploidy are known; {PURITY_HOW}"
+        )
+    return amplified, (
+        f"purity not given: the log2 ratio {value:.3g} was converted assuming 100% tumour cells; at a ratio at or "
+        f"below 0 a lower purity would only lower the estimate ({_ploidy_text(thresholds)}; {PURITY_HOW})"
+    )
 
 
 def _number(text: str) -> float:
@@ -118,11 +170,14 @@ def _result(
     copies = log2_to_copies(value, thresholds) if kind == "log2" else value
     amplified = call_amplification(copies, thresholds)
     evidence = _describe(kind, value, copies, thresholds)
-    if amplified is None:
+    if amplified is None and copies >= thresholds.not_amplified_below:
         warnings.append(
             f"ERBB2 copy number {copies:.2f} is in the equivocal range "
             f"[{thresholds.not_amplified_below:g}, {thresholds.amplified_min_copies:g}); confirm by IHC/ISH"
         )
+    if kind == "log2" and thresholds.purity is None:
+        amplified, caveat = _unadjusted_log2_call(value, copies, amplified, thresholds)
+        warnings.append(caveat)
     return CopyNumberResult(amplified, round(copies, 2), evidence, sample, genome, warnings)
 
 
@@ -286,5 +341,17 @@ def read_gene_table(
         -2: "deep deletion",
     }
     evidence = f"GISTIC thresholded call {call} ({labels[call]})"
-    warnings = [] if call != 1 else ["GISTIC 1 is a low-level gain, not counted as amplification"]
-    return CopyNumberResult(call >= thresholds.gistic_amplified, None, evidence, chosen, None, warnings)
+    amplified: bool | None = call >= thresholds.gistic_amplified
+    warnings: list[str] = []
+    if not amplified and call == 1:
+        # GISTIC 2 thresholded values: "1 means amplification above the amplification threshold; 2 means
+        # amplifications larger to the arm level amplifications observed for the sample"
+        # (ref:db-gistic2-thresholded). The 1-versus-2 split depends on the sample's own arm-level events, so a
+        # 1 does not establish that ERBB2 is not amplified: undetermined.
+        amplified = None
+        warnings.append(
+            "GISTIC 1 (amplification above the GISTIC threshold, not larger than the sample's arm-level "
+            "amplifications): not interpretable as ERBB2 amplified or not amplified; confirm by IHC/ISH or an "
+            "absolute copy number"
+        )
+    return CopyNumberResult(amplified, None, evidence, chosen, None, warnings)

@@ -53,9 +53,16 @@ class ProteinChange:
 
     @property
     def net_gain(self) -> bool:
-        return self.kind in ("ins", "dup") or (
-            self.kind == "delins" and len(self.inserted) > self.deleted_len
+        return not self.truncating and (
+            self.kind in ("ins", "dup") or (self.kind == "delins" and len(self.inserted) > self.deleted_len)
         )
+
+    @property
+    def truncating(self) -> bool:
+        """A frameshift, or a change whose new residues include a stop (nonsense, or a stop inside an
+        inserted sequence: HGVS describes "an insertion … encoding a translation stop codon" as an
+        insertion of that sequence, ref:db-hgvs-protein-insertion)."""
+        return self.kind == "fs" or "*" in self.inserted
 
 
 def _one(token: str) -> str:
@@ -141,11 +148,37 @@ def _range_text(ctx: _Ctx, a: int, b: int) -> str:
     return f"{ra}{a}_{rb}{b}"
 
 
+def _until_stop(inserted: str) -> str:
+    """The inserted sequence up to and including its first stop: residues after a stop are not translated,
+    and HGVS does not list them ("amino acids after the translation termination codon are not listed",
+    ref:db-hgvs-protein-insertion)."""
+    return inserted[: inserted.index("*") + 1] if "*" in inserted else inserted
+
+
+def _stop_insertion(ctx: _Ctx, seq: str, left: int, inserted: str) -> ProteinChange:
+    """Insertion containing a stop after residue ``left``. The protein ends at the stop, so residues of the
+    inserted sequence that repeat the reference are part of the unchanged protein: they are skipped (not
+    rotated as in the 3' rule). An insertion that then starts with the stop is a nonsense change at the next
+    residue ("insertions … which introduce an immediate translation termination (stop) codon at the protein
+    level are described as a nonsense variant", ref:db-hgvs-protein-insertion)."""
+    s, p = _until_stop(inserted), left
+    while p < len(seq) and s[0] != "*" and s[0] == seq[p]:
+        s, p = s[1:], p + 1
+    if p >= len(seq):
+        raise HgvsError("insertion after the last residue is an extension, not an insertion")
+    if s[0] == "*":
+        return ProteinChange("sub", p + 1, p + 1, f"p.{seq[p]}{p + 1}*", "*", 1, tuple(ctx.warnings))
+    text = f"p.{seq[p - 1]}{p}_{seq[p]}{p + 1}ins{s}"
+    return ProteinChange("ins", p, p + 1, text, s, 0, tuple(ctx.warnings))
+
+
 def _insertion(ctx: _Ctx, left: int, inserted: str) -> ProteinChange:
     """Insertion of ``inserted`` after residue ``left``: 3'-shift, then dup if it copies what precedes."""
     seq = ctx.seq
     if seq is None:
         raise HgvsError("internal: insertion normalisation needs a sequence")
+    if "*" in inserted:
+        return _stop_insertion(ctx, seq, left, inserted)
     s = inserted
     p = left
     while p < len(seq) and s and s[0] == seq[p]:  # seq[p] is residue p+1
@@ -175,7 +208,9 @@ def parse(text: str, sequence: str | None = None) -> ProteinChange:
     value = clean(text)
     if not value:
         raise HgvsError("empty protein change")
-    if value in ("=", "?", "0"):
+    if value == "=":
+        return ProteinChange("syn", 0, 0, "p.=")  # the whole protein unchanged (HGVS "p.=")
+    if value in ("?", "0"):
         return ProteinChange("other", 0, 0, f"p.{value}")
 
     m = _SUB.match(value)
@@ -201,7 +236,7 @@ def parse(text: str, sequence: str | None = None) -> ProteinChange:
         if b != a + 1:
             raise HgvsError(f"an insertion names two adjacent flanking residues, not {a} and {b}")
         ra, rb = ctx.check(m.group(1), a), ctx.check(m.group(3), b)
-        inserted = _seq(m.group(5))
+        inserted = _until_stop(_seq(m.group(5)))
         if sequence is not None:
             return _insertion(ctx, a, inserted)
         return ProteinChange("ins", a, b, f"p.{ra}{a}_{rb}{b}ins{inserted}", inserted, 0, tuple(ctx.warnings))
@@ -212,7 +247,7 @@ def parse(text: str, sequence: str | None = None) -> ProteinChange:
         b = int(m.group(4)) if m.group(4) else a
         ra = ctx.check(m.group(1), a)
         rb = ctx.check(m.group(3), b) if m.group(4) else ra
-        inserted = _seq(m.group(5))
+        inserted = _until_stop(_seq(m.group(5)))
         if sequence is not None:
             deleted = sequence[a - 1 : b]
             while deleted and inserted and deleted[0] == inserted[0]:
@@ -221,6 +256,10 @@ def parse(text: str, sequence: str | None = None) -> ProteinChange:
                 deleted, inserted, b = deleted[:-1], inserted[:-1], b - 1
             if not deleted and inserted:
                 return _insertion(ctx, a - 1, inserted)
+            if deleted and inserted.startswith(
+                "*"
+            ):  # an immediate stop: a nonsense change at the first residue
+                return ProteinChange("sub", a, a, f"p.{deleted[0]}{a}*", "*", 1, tuple(ctx.warnings))
             if deleted and not inserted:
                 return _deletion(ctx, a, b)
             if not deleted:

@@ -14,6 +14,7 @@ from her2kit.genomics.common import (
     choose_sample,
     exon_number,
     genome_from_build_value,
+    is_erbb2_canonical,
     lines,
 )
 from her2kit.genomics.model import Genome
@@ -71,16 +72,66 @@ def read_maf(path: Path, *, sample: str | None, genome: Genome | None) -> MafRes
             continue
         if build is None and "NCBI_Build" in col:
             build = genome_from_build_value(fields[col["NCBI_Build"]])
+        gene = fields[col["Hugo_Symbol"]]
         hgvsp = fields[col[protein_col]].strip() if protein_col else ""
         hgvsc = fields[col["HGVSc"]].strip() if "HGVSc" in col else ""
         exon = exon_number(fields[col["Exon_Number"]]) if "Exon_Number" in col else None
+        consequence = fields[col["Variant_Classification"]].strip() if "Variant_Classification" in col else ""
+        source = f"{name} line {n}"
+        note = None
+        transcript = _row_transcript(fields, col)
+        if gene == "ERBB2" and hgvsp and is_erbb2_canonical(transcript) is False:
+            effect = _canonical_effect(fields[col["all_effects"]]) if "all_effects" in col else None
+            if effect is not None:
+                # the row's own HGVSc and exon are numbered on the other transcript: not carried over
+                hgvsp, consequence = effect
+                hgvsc, exon = "", None
+                source += f" (canonical-transcript effect from all_effects; the row is on {transcript})"
+            else:
+                given = " ".join(x for x in (hgvsc, hgvsp) if x) + (
+                    f" (exon {exon})" if exon is not None else ""
+                )
+                note = (
+                    f"given as {given} on ERBB2 transcript {transcript}, not the canonical NM_004448 / "
+                    "ENST00000269571; not renumbered, not classified"
+                )
+                exon = None  # numbered on the other transcript too
+                warnings.append(
+                    f"{source}: ERBB2 {hgvsp} is numbered on transcript {transcript}, not on the canonical ERBB2 "
+                    "transcript (NM_004448 / ENST00000269571), and the MAF has no canonical-transcript effect "
+                    "(all_effects): reported without a protein change and not classified"
+                )
+                hgvsp, hgvsc = "", ""
         vaf = _vaf(fields, col)
         calls.append(
-            RawCall(fields[col["Hugo_Symbol"]], hgvsp or None, hgvsc or None, exon, f"{name} line {n}", vaf)
+            RawCall(gene, hgvsp or None, hgvsc or None, exon, source, vaf, consequence or None, note)
         )
     if protein_col is None:
         warnings.append(f"{name} has no protein-change column ({', '.join(_PROTEIN_COLUMNS)})")
     return MafResult(calls, chosen, build, warnings)
+
+
+def _row_transcript(fields: list[str], col: dict[str, int]) -> str:
+    """The row's transcript: ``Transcript_ID`` (Ensembl), else ``RefSeq``; "" when neither is given. The
+    Ensembl id decides when both are present (Ensembl has mapped NM_004448.2 to the 1,225-residue
+    ENST00000540147, genome-nexus/genome-nexus issue #798)."""
+    for column in ("Transcript_ID", "RefSeq"):
+        value = fields[col[column]].strip() if column in col else ""
+        if value and value not in (".", "NA"):
+            return value
+    return ""
+
+
+def _canonical_effect(all_effects: str) -> tuple[str, str] | None:
+    """(protein change, consequence) of the ERBB2 effect on the canonical Ensembl transcript in a vcf2maf
+    ``all_effects`` column: "a semicolon delimited list of all possible variant effects", each effect
+    starting SYMBOL,Consequence,HGVSp,Transcript_ID (mskcc/vcf2maf docs/vep_maf_readme.txt and vcf2maf.pl;
+    later versions append more fields after these four)."""
+    for effect in all_effects.split(";"):
+        parts = [p.strip() for p in effect.split(",")]
+        if len(parts) >= 4 and parts[0] == "ERBB2" and is_erbb2_canonical(parts[3]):
+            return parts[2], parts[1]
+    return None
 
 
 def _vaf(fields: list[str], col: dict[str, int]) -> float | None:

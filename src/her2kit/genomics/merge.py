@@ -4,14 +4,37 @@ The case is never overwritten: a value the case already states (e.g. ``biomarker
 a disagreement is returned as a warning. For colorectal cases ``biomarkers.ras`` is set from KRAS/NRAS
 only when the profile establishes it: a KRAS or NRAS mutation → "mutant"; "wild-type" only when both
 genes were sequenced and no variant was found.
+
+Which ERBB2 variants reach ``NgsTest.erbb2_mutations``: the matcher counts every entry there as "ERBB2
+mutation reported" for the HER2-mutant NSCLC indications, whose labels require an activating mutation
+(trastuzumab deruxtecan: "activating HER2 (ERBB2) mutations", ref:label-enhertu) or a tyrosine kinase domain
+activating mutation (zongertinib, sevabertinib: ref:label-hernexeos, ref:label-hyrnuo). So only a variant
+that can qualify is passed on (:func:`case_mutations`): one in an activating class of the catalogue, or an
+unclassified protein-altering missense or in-frame change (the matcher then asks to confirm the
+classification). Truncating, resistance-only, synonymous, unreadable and not-renumbered variants are left
+out with a warning that says why. The class itself is not carried into the case (``NgsTest`` has no field
+for it), so the matcher cannot tell a kinase-domain from an extracellular-domain variant: its caution asks
+the user to confirm the classification against the label.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from her2kit.case import Case, NgsTest
-from her2kit.genomics.model import GenomicProfile
+from her2kit.genomics.classify import PROTEIN_ALTERING
+from her2kit.genomics.hgvs import HgvsError, erbb2_sequence, parse
+from her2kit.genomics.model import GenomicProfile, Mutation, VariantClass
+
+# Catalogue classes whose cited sources report activation (any domain).
+ACTIVATING: Final[frozenset[VariantClass]] = frozenset(
+    {
+        "kinase-domain-activating",
+        "extracellular-domain-activating",
+        "transmembrane-juxtamembrane",
+        "activating-other",
+    }
+)
 
 
 def ras_status(profile: GenomicProfile) -> Literal["wild-type", "mutant"] | None:
@@ -24,20 +47,66 @@ def ras_status(profile: GenomicProfile) -> Literal["wild-type", "mutant"] | None
     return None
 
 
-def merge_with_warnings(case: Case, profile: GenomicProfile) -> tuple[Case, list[str]]:
-    """The new case and the warnings raised while merging."""
+def _why_not(m: Mutation) -> str | None:
+    """Why an ERBB2 variant cannot count as an activating mutation for a label; None when it can."""
+    if m.hgvsp is None:
+        return None  # counted separately
+    if m.class_ == "truncating":
+        return (
+            "truncating (stop or frameshift); no source read reports a truncating ERBB2 change as activating"
+        )
+    if m.class_ == "resistance":
+        return "reported as acquired resistance to a HER2 tyrosine kinase inhibitor, not as activating"
+    if m.class_ in ACTIVATING:
+        return None
+    try:
+        change = parse(m.hgvsp, erbb2_sequence())
+    except HgvsError as exc:
+        return f"protein change not readable ({exc})"
+    if change.warnings:
+        return "its residues do not match the reference protein NP_004439.2, so it cannot be placed"
+    if change.truncating or change.kind not in PROTEIN_ALTERING:
+        return "not a protein-altering missense or in-frame change"
+    if "X" in change.inserted:
+        return "X is an unknown amino acid (or an old stop notation)"
+    return None
+
+
+def case_mutations(profile: GenomicProfile) -> tuple[list[str], list[str]]:
+    """The ERBB2 protein changes to add to a case (see the module docstring) and the warnings for the rest."""
     warnings: list[str] = []
-    mutations = [m.hgvsp for m in profile.erbb2.mutations if m.hgvsp]
+    added: list[str] = []
+    for m in profile.erbb2.mutations:
+        reason = _why_not(m)
+        if reason is not None:
+            warnings.append(f"ERBB2 {m.hgvsp} ({m.source}) not added to the case: {reason}")
+        elif m.hgvsp is not None:
+            added.append(m.hgvsp)
     unannotated = [m.source for m in profile.erbb2.mutations if not m.hgvsp]
     if unannotated:
         warnings.append(f"{len(unannotated)} ERBB2 variant(s) without a protein change were not added")
+    return list(dict.fromkeys(added)), warnings
+
+
+def merge_with_warnings(case: Case, profile: GenomicProfile) -> tuple[Case, list[str]]:
+    """The new case and the warnings: the profile's own (build, synonymous changes left out, purity caveats, …),
+    then those raised while merging."""
+    mutations, merge_warnings = case_mutations(profile)
+    warnings = [*profile.warnings, *merge_warnings]
     source = f"genomic file ({profile.file_format}{', sample ' + profile.sample if profile.sample else ''})"
-    test = NgsTest(
-        method="ngs",
-        erbb2_amplified=profile.erbb2.amplified,
-        copy_number=profile.erbb2.copy_number,
-        erbb2_mutations=list(dict.fromkeys(mutations)),
-        source=source,
+    classes: dict[str, str] = {}
+    for m in profile.erbb2.mutations:
+        if m.hgvsp in mutations:
+            classes.setdefault(m.hgvsp, m.class_)
+    test = NgsTest.model_validate(
+        {
+            "method": "ngs",
+            "erbb2_amplified": profile.erbb2.amplified,
+            "copy_number": profile.erbb2.copy_number,
+            "erbb2_mutations": mutations,
+            "erbb2_mutation_classes": classes,
+            "source": source,
+        }
     )
     biomarkers = case.biomarkers
     if case.tumor.type == "colorectal":

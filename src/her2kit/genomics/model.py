@@ -15,10 +15,11 @@ Genome = Literal["GRCh37", "GRCh38"]
 FileFormat = Literal["vcf", "maf", "seg", "cnvkit-cns", "cnvkit-cnr", "gene-cna", "allele-specific-segments"]
 VariantClass = Literal[
     "kinase-domain-activating",
-    "extracellular-domain",
+    "extracellular-domain-activating",
     "transmembrane-juxtamembrane",
     "activating-other",
     "resistance",
+    "truncating",
     "unknown-significance",
 ]
 CoGene = Literal["KRAS", "NRAS", "BRAF", "PIK3CA", "ERBB3"]
@@ -37,8 +38,11 @@ class AmplificationThresholds(_Closed):
     Applying them to a sequencing copy-number estimate is a her2kit convention, not a guideline rule:
     NGS reports copies per tumour cell, ISH counts signals per nucleus. Log2 ratios are converted to
     copies with the CNVkit formula n = (r·2^v − x·(1 − p)) / p (purity p, ploidy r = x on autosomes;
-    ref:db-cnvkit-call). GISTIC 2 thresholded calls: 2 = high-level amplification, 1 = low-level gain
-    (ref:db-gistic2-thresholded); only ``gistic_amplified`` and above count as amplified.
+    ref:db-cnvkit-call). Without a purity the conversion assumes 100% tumour cells: above a log2 ratio of 0
+    the result is then a lower bound, so it can call "amplified" but not "not amplified" (``None``). GISTIC 2
+    thresholded calls: 2 = high-level amplification, 1 = low-level gain (ref:db-gistic2-thresholded); only
+    ``gistic_amplified`` and above count as amplified, 1 below it is undetermined (``None``), 0 and below
+    are not amplified.
     """
 
     amplified_min_copies: float = Field(

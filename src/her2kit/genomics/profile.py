@@ -8,8 +8,15 @@ from collections.abc import Collection
 from pathlib import Path
 
 from her2kit.errors import InvalidInput
-from her2kit.genomics.classify import classify, co_gene_note
-from her2kit.genomics.common import GENES, RawCall, lines, short
+from her2kit.genomics.classify import catalogue, classify, co_gene_note
+from her2kit.genomics.common import (
+    GENES,
+    TRUNCATING_CONSEQUENCES,
+    RawCall,
+    consequence_terms,
+    lines,
+    short,
+)
 from her2kit.genomics.copy_number import CopyNumberResult, read_gene_table, read_segments
 from her2kit.genomics.hgvs import HgvsError, erbb2_sequence, parse
 from her2kit.genomics.maf import read_maf
@@ -23,6 +30,7 @@ from her2kit.genomics.model import (
     Genome,
     GenomicProfile,
     Mutation,
+    VariantClass,
 )
 from her2kit.genomics.vcf import read_vcf
 
@@ -78,19 +86,36 @@ def detect_format(path: Path) -> FileFormat:
     raise InvalidInput(f"{path.name} line {n or 1}", short(first), ALLOWED)
 
 
-def _mutation(call: RawCall, warnings: list[str]) -> Mutation:
+def _unclassified(call: RawCall, note: str | None) -> Mutation:
+    return Mutation(
+        gene=call.gene,
+        hgvsp=None,
+        hgvsc=call.hgvsc,
+        exon=call.exon,
+        source=call.source,
+        vaf=call.vaf,
+        note=note,
+    )
+
+
+def _mutation(call: RawCall, warnings: list[str]) -> Mutation | None:
+    """The reported mutation for one call; None for a synonymous change (not a mutation of the protein)."""
     if call.hgvsp is None or call.hgvsp in ("", ".", "p.?"):
-        return Mutation(
-            gene=call.gene, hgvsp=None, hgvsc=call.hgvsc, exon=call.exon, source=call.source, vaf=call.vaf
-        )
+        return _unclassified(call, call.note)
     is_erbb2 = call.gene == "ERBB2"
     try:
         change = parse(call.hgvsp, erbb2_sequence() if is_erbb2 else None)
     except HgvsError as exc:
         warnings.append(f"{call.source}: {call.gene} {call.hgvsp!r} not normalised ({exc})")
-        return Mutation(
-            gene=call.gene, hgvsp=None, hgvsc=call.hgvsc, exon=call.exon, source=call.source, vaf=call.vaf
+        return _unclassified(call, f"protein change {call.hgvsp!r} not readable")
+    if change.kind == "syn":
+        # HGVS: "amino acids that have been tested and found not changed (silent) are described as
+        # p.Cys123=" (HGVS protein substitution recommendations): the protein is unchanged.
+        warnings.append(
+            f"{call.source}: {call.gene} {change.text} is synonymous (the amino acid is unchanged); not listed "
+            "as a mutation"
         )
+        return None
     warnings.extend(f"{call.source}: {call.gene} {call.hgvsp}: {w}" for w in change.warnings)
     if not is_erbb2:
         return Mutation(
@@ -101,6 +126,42 @@ def _mutation(call: RawCall, warnings: list[str]) -> Mutation:
             source=call.source,
             vaf=call.vaf,
         )
+    said_truncating = bool(consequence_terms(call.consequence) & TRUNCATING_CONSEQUENCES)
+    if said_truncating and not change.truncating:
+        warnings.append(
+            f"{call.source}: ERBB2 {call.hgvsp}: the annotation calls it {call.consequence} (truncating) but the "
+            "protein change is not truncating; reported without a protein change and not classified"
+        )
+        return _unclassified(
+            call, f"{call.consequence} with protein change {call.hgvsp}: contradictory, not classified"
+        )
+    if change.warnings:
+        # The given residues do not match NP_004439.2 (another isoform's numbering, or an error): keep the text as
+        # given, do not 3'-shift or dup-detect against a reference the input does not match, do not classify.
+        given = parse(call.hgvsp)
+        cls_name: VariantClass = "truncating" if given.truncating else "unknown-significance"
+        return Mutation.model_validate(
+            {
+                "gene": "ERBB2",
+                "hgvsp": given.text,
+                "hgvsc": call.hgvsc,
+                "class": cls_name,
+                "exon": call.exon,
+                "source": call.source,
+                "hotspot": False,
+                "references": list(catalogue().classes[cls_name].references),
+                "note": "the given residues do not match the reference protein NP_004439.2 "
+                f"({'; '.join(change.warnings)}); kept as given, not classified",
+                "vaf": call.vaf,
+            }
+        )
+    note = None
+    if "X" in change.inserted:
+        warnings.append(
+            f"{call.source}: ERBB2 {change.text}: X is an unknown amino acid (IUPAC), and older annotators wrote X for "
+            "a stop codon; not classified"
+        )
+        note = "X: an unknown amino acid, or a stop in older notation; not classified"
     cls = classify(change)
     return Mutation.model_validate(
         {
@@ -110,9 +171,9 @@ def _mutation(call: RawCall, warnings: list[str]) -> Mutation:
             "class": cls.class_,
             "exon": call.exon if call.exon is not None else cls.exon,
             "source": call.source,
-            "hotspot": cls.hotspot,
+            "hotspot": cls.hotspot and note is None,
             "references": list(cls.references),
-            "note": cls.note,
+            "note": note or cls.note,
             "vaf": call.vaf,
         }
     )
@@ -133,6 +194,8 @@ def assemble(
     seen: set[tuple[str, str]] = set()
     for call in calls:
         m = _mutation(call, warnings)
+        if m is None:
+            continue
         key = (m.gene, m.hgvsp or m.source)
         if key in seen:
             continue

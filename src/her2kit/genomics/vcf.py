@@ -2,9 +2,13 @@
 
 The scan looks at CHROM (and POS on the target chromosomes) of every record and fully parses only
 records inside the target regions (ERBB2 and the co-alteration genes). Protein changes come from VEP
-``CSQ`` or SnpEff ``ANN`` annotations; an unannotated record is matched against the Cancer Hotspots
-substitution alleles, and an unannotated, unmatched record in the ERBB2 region is reported without a
-protein change (with a warning).
+``CSQ`` or SnpEff ``ANN`` annotations, matched to each ALT allele by VEP's ``ALLELE_NUM`` when present,
+else by allele string (as written, or trimmed as VEP writes it); an allele that cannot be matched to
+exactly one annotation allele is reported without a protein change, never with another allele's
+annotation. An annotated record none of whose annotations names a panel gene (e.g. GRB7, next to ERBB2)
+is not reported. An unannotated record is matched against the Cancer Hotspots substitution alleles only
+when the genome build is known; an unannotated, unmatched record inside the ERBB2 gene is reported
+without a protein change (with a warning).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from her2kit.errors import InvalidInput
 from her2kit.genomics.classify import gene_regions, hotspot_index
@@ -24,6 +29,7 @@ from her2kit.genomics.common import (
     choose_sample,
     exon_number,
     genome_from_text,
+    is_erbb2_canonical,
     open_text,
     short,
     strip_chr,
@@ -37,6 +43,18 @@ _ANN_FIELDS = ["Allele", "Annotation", "Impact", "Gene_Name", "Gene_ID", "Featur
                "Biotype", "Rank", "HGVS.c", "HGVS.p"]  # fmt: skip
 # Transcripts preferred when an annotation lists several: RefSeq/Ensembl canonical ERBB2 and co-genes.
 _PREFERRED = ("NM_004448", "ENST00000269571")
+
+# The ERBB2 gene (Ensembl ENSG00000141736), 1-based inclusive: GRCh37 17:37,844,167-37,886,679 (Ensembl
+# gene export, "Gene Start (bp)":37844167, "Gene End (bp)":37886679; the GRCh37 Ensembl links in
+# genome-nexus/genome-nexus issue #798 use r=17:37844167-37886679); GRCh38 17:39,687,914-39,730,426 (the
+# Ensembl gene page link r=17:39687914-39730426, and GENCODE v22 as shipped with GISTIC2:
+# "ERBB2 chr17:39687914-39730426"). An unannotated record is an "ERBB2-region" variant only inside this
+# span; the padded query window (classify.REGION_PADDING) also reaches the neighbouring genes (GRB7 lies
+# 3' of ERBB2 at 17q12).
+ERBB2_GENE: Final[dict[str, tuple[str, int, int]]] = {
+    "GRCh37": ("17", 37_844_167, 37_886_679),
+    "GRCh38": ("17", 39_687_914, 39_730_426),
+}
 
 Regions = dict[str, list[tuple[int, int, str]]]
 
@@ -105,6 +123,7 @@ def _annotations(info: str, header: VcfHeader) -> list[dict[str, str]]:
                 out.append(
                     {
                         "Allele": parts.get("Allele", ""),
+                        "Consequence": parts.get("Annotation", ""),
                         "SYMBOL": parts.get("Gene_Name", ""),
                         "Feature": parts.get("Feature_ID", ""),
                         "HGVSc": parts.get("HGVS.c", ""),
@@ -115,23 +134,66 @@ def _annotations(info: str, header: VcfHeader) -> list[dict[str, str]]:
     return out
 
 
-def _pick(annotations: list[dict[str, str]], allele: str, gene: str | None) -> dict[str, str] | None:
-    candidates = [
-        a for a in annotations if a.get("SYMBOL") in GENES and (not gene or a.get("SYMBOL") == gene)
-    ]
-    if not candidates:
-        return None
-    by_allele = [a for a in candidates if a.get("Allele") in (allele, allele[1:] or "-")] or candidates
+def _rank(a: dict[str, str]) -> tuple[int, int, int]:
+    feature = a.get("Feature", "")
+    return (
+        0 if any(feature.startswith(p) for p in _PREFERRED) else 1,
+        0 if a.get("CANONICAL") == "YES" or a.get("MANE_SELECT") else 1,
+        0 if a.get("HGVSp") else 1,
+    )
 
-    def rank(a: dict[str, str]) -> tuple[int, int, int]:
-        feature = a.get("Feature", "")
-        return (
-            0 if any(feature.startswith(p) for p in _PREFERRED) else 1,
-            0 if a.get("CANONICAL") == "YES" or a.get("MANE_SELECT") else 1,
-            0 if a.get("HGVSp") else 1,
-        )
 
-    return sorted(by_allele, key=rank)[0]
+def _pick(annotations: list[dict[str, str]]) -> dict[str, str] | None:
+    """The annotation to report among one allele's annotations: panel genes only, the canonical ERBB2
+    transcript (or CANONICAL/MANE) first, then one with a protein change."""
+    candidates = [a for a in annotations if a.get("SYMBOL") in GENES]
+    return sorted(candidates, key=_rank)[0] if candidates else None
+
+
+def _allele_forms(ref: str, alt: str) -> set[str]:
+    """How an annotator may write ``alt``: as in the VCF; without a padding base shared with REF ("-" when
+    nothing is left); and VEP ``--minimal`` style, trimmed of the prefix and suffix it shares with REF
+    (the form in gnomAD's CSQ: "REF=AAC and ALT=TAC,A … CSQ=-|…,T|…", googlegenomics/gcp-variant-transforms
+    docs/variant_annotation.md)."""
+    forms = {alt}
+    if len(ref) != len(alt) and ref[:1] == alt[:1]:
+        forms.add(alt[1:] or "-")
+    r, a = ref, alt
+    while r and a and r[0] == a[0]:
+        r, a = r[1:], a[1:]
+    while r and a and r[-1] == a[-1]:
+        r, a = r[:-1], a[:-1]
+    forms.add(a or "-")
+    return forms
+
+
+def _allele_annotations(
+    annotations: list[dict[str, str]], ref: str, alts: list[str], index: int, has_allele_num: bool
+) -> tuple[list[dict[str, str]], str | None]:
+    """The annotations of ALT number ``index`` (1-based) and, when none can be attributed, why.
+
+    ``ALLELE_NUM`` (VEP --allele_number: "allele number from input; 0 is reference, 1 is first alternate",
+    mskcc/vcf2maf docs/vep_maf_readme.txt) decides when the annotator wrote it. Otherwise an annotation
+    belongs to this ALT when its allele string is one of this ALT's forms and of no other ALT's (matching
+    simulated minimal alleles "can result in ambiguous matching", gcp-variant-transforms); a record with a
+    single ALT has no other allele to confuse, so all its annotations are that ALT's.
+    """
+    mine: list[dict[str, str]] = []
+    shared: list[dict[str, str]] = []
+    if has_allele_num:
+        mine = [a for a in annotations if a.get("ALLELE_NUM", "").strip() == str(index)]
+        return mine, None if mine else f"no annotation has ALLELE_NUM {index}"
+    if len(alts) == 1:
+        return annotations, None
+    forms = {i: _allele_forms(ref, alt) for i, alt in enumerate(alts, 1)}
+    for a in annotations:
+        owners = [i for i, f in forms.items() if a.get("Allele", "") in f]
+        if index in owners:
+            (mine if len(owners) == 1 else shared).append(a)
+    if shared:
+        allele = shared[0].get("Allele", "")
+        return [], f"ambiguous: the annotation allele {allele!r} fits several ALT alleles"
+    return mine, None if mine else "no annotation matches this ALT allele"
 
 
 def _hgvs_part(value: str | None) -> str | None:
@@ -210,37 +272,98 @@ def _calls_for_record(
     warnings: list[str] = []
     carried = _sample_alleles(rec.fields, sample_index)
     annotations = _annotations(rec.fields[7], header) if (header.csq_fields or header.has_ann) else []
+    has_allele_num = bool(header.csq_fields and "ALLELE_NUM" in header.csq_fields)
+    record_genes = [a["SYMBOL"] for a in sorted(annotations, key=_rank) if a.get("SYMBOL") in GENES]
     for i, alt in enumerate(rec.alts, 1):
         if alt in ("*", ".") or (carried is not None and i not in carried):
             continue
         where = f"{source} {rec.chrom}:{rec.pos} {rec.ref}>{alt}"
         vaf = _vaf(rec.fields, sample_index, i)
-        ann = _pick(annotations, alt, None) if annotations else None
-        if ann is not None:
-            hgvsp = _hgvs_part(ann.get("HGVSp"))
-            calls.append(
-                RawCall(
-                    ann["SYMBOL"],
-                    hgvsp,
-                    _hgvs_part(ann.get("HGVSc")),
-                    exon_number(ann.get("EXON")),
-                    where,
-                    vaf,
+        if annotations:
+            if not record_genes:
+                continue  # annotated, and not in ERBB2 or a co-alteration gene (e.g. GRB7 next to ERBB2)
+            mine, problem = _allele_annotations(annotations, rec.ref, rec.alts, i, has_allele_num)
+            if problem is not None:
+                note = f"{problem}; reported without a protein change"
+                calls.append(RawCall(record_genes[0], None, None, None, where, vaf, None, note))
+                warnings.append(
+                    f"{where}: {problem} (alleles annotated: "
+                    f"{', '.join(sorted({a.get('Allele', '') for a in annotations}))}); reported without a "
+                    "protein change, never with another allele's annotation"
                 )
-            )
+                continue
+            ann = _pick(mine)
+            if ann is None:
+                continue  # this allele's annotations name no panel gene
+            calls.append(_annotated_call(ann, where, vaf, warnings))
             continue
-        builds: list[Genome] = [genome] if genome else ["GRCh37", "GRCh38"]
-        hit = None
-        for build in builds:
-            hit = hotspot_index(build).get((rec.chrom, rec.pos, rec.ref.upper(), alt.upper()))
-            if hit:
-                break
-        if hit is not None:
-            calls.append(RawCall(hit.gene, hit.protein, None, None, where + " (Cancer Hotspots allele)", vaf))
-        elif gene == "ERBB2":
-            calls.append(RawCall("ERBB2", None, None, None, where, vaf))
-            warnings.append(f"{where}: ERBB2-region variant without a protein annotation (annotate with VEP)")
+        calls.extend(_unannotated_calls(rec, alt, gene, genome, where, vaf, warnings))
     return calls, warnings
+
+
+def _annotated_call(ann: dict[str, str], where: str, vaf: float | None, warnings: list[str]) -> RawCall:
+    symbol = ann["SYMBOL"]
+    hgvsp, hgvsc = _hgvs_part(ann.get("HGVSp")), _hgvs_part(ann.get("HGVSc"))
+    exon = exon_number(ann.get("EXON"))
+    consequence = ann.get("Consequence") or None
+    feature = ann.get("Feature", "")
+    if symbol == "ERBB2" and hgvsp and is_erbb2_canonical(feature) is False:
+        given = " ".join(x for x in (hgvsc, hgvsp) if x) + (f" (exon {exon})" if exon is not None else "")
+        warnings.append(
+            f"{where}: the only ERBB2 annotation of this allele is on transcript {feature}, not the canonical "
+            f"NM_004448 / ENST00000269571 ({given}): reported without a protein change and not classified"
+        )
+        note = f"given as {given} on ERBB2 transcript {feature}; not renumbered, not classified"
+        return RawCall(symbol, None, None, None, where, vaf, consequence, note)
+    return RawCall(symbol, hgvsp, hgvsc, exon, where, vaf, consequence)
+
+
+def _in_erbb2(genome: Genome, chrom: str, pos: int) -> bool:
+    c, start, end = ERBB2_GENE[genome]
+    return chrom == c and start <= pos <= end
+
+
+def _unannotated_calls(
+    rec: _Record,
+    alt: str,
+    gene: str,
+    genome: Genome | None,
+    where: str,
+    vaf: float | None,
+    warnings: list[str],
+) -> list[RawCall]:
+    key = (rec.chrom, rec.pos, rec.ref.upper(), alt.upper())
+    if genome is not None:
+        hit = hotspot_index(genome).get(key)
+        if hit is not None:
+            return [RawCall(hit.gene, hit.protein, None, None, where + " (Cancer Hotspots allele)", vaf)]
+        if gene == "ERBB2" and _in_erbb2(genome, rec.chrom, rec.pos):
+            warnings.append(f"{where}: ERBB2 variant without a protein annotation (annotate with VEP)")
+            return [RawCall("ERBB2", None, None, None, where, vaf)]
+        return []
+    # Build unknown: the same coordinates mean different places in GRCh37 and GRCh38, so no protein change
+    # is assigned from a position (pass genome=).
+    builds: tuple[Genome, Genome] = ("GRCh37", "GRCh38")
+    hits = [(b, row) for b in builds if (row := hotspot_index(b).get(key)) is not None]
+    if hits:
+        named = "; ".join(f"the Cancer Hotspots allele {row.gene} {row.protein} on {b}" for b, row in hits)
+        other = [b for b in builds if b not in {h[0] for h in hits}]
+        elsewhere = f" ({' and '.join(other)}: not this allele)" if other else ""
+        warnings.append(
+            f"{where}: matches {named}{elsewhere}; the genome build is not stated, so no protein change is "
+            "assigned from the position (pass genome=GRCh37 or GRCh38)"
+        )
+        note = f"genome build unknown: matches {named} only; no protein change assigned"
+        return [RawCall(hits[0][1].gene, None, None, None, where, vaf, None, note)]
+    inside = [b for b in builds if _in_erbb2(b, rec.chrom, rec.pos)]
+    if gene == "ERBB2" and inside:
+        warnings.append(
+            f"{where}: variant without a protein annotation inside ERBB2 on {' and '.join(inside)} only; the genome "
+            "build is not stated (pass genome=, and annotate with VEP)"
+        )
+        note = f"genome build unknown: inside the ERBB2 gene on {' and '.join(inside)} only"
+        return [RawCall("ERBB2", None, None, None, where, vaf, None, note)]
+    return []
 
 
 def _finish(name: str, header: VcfHeader, wanted: str | None) -> tuple[int | None, str | None]:
@@ -310,7 +433,8 @@ def _read_indexed(path: Path, *, sample: str | None, genome: Genome | None) -> V
 
 
 _BUILD_WARNING = (
-    "genome build not stated in the file or its name; both GRCh37 and GRCh38 regions were read (pass genome=)"
+    "genome build not stated in the file or its name; both GRCh37 and GRCh38 regions were read, and no protein "
+    "change was assigned from a position alone (pass genome=)"
 )
 
 

@@ -138,9 +138,19 @@ class KnowledgeBase:
                 agent.name,
                 *agent.brands,
                 *agent.aliases,
+                *_biosimilar_names(agent.biosimilars),
             ]:
                 index.setdefault(_norm(name), agent.id)
         return index
+
+
+def _biosimilar_names(biosimilars: list[str]) -> list[str]:
+    """'trastuzumab-anns (Kanjinti)' -> ['trastuzumab-anns', 'Kanjinti']."""
+    names: list[str] = []
+    for entry in biosimilars:
+        inn, _, brand = entry.partition("(")
+        names.extend(n for n in (inn.strip(), brand.rstrip(") ").strip()) if n)
+    return names
 
 
 def _norm(name: str) -> str:

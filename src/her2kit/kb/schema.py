@@ -135,6 +135,21 @@ class BiologyFact(Record):
 
 
 # --------------------------------------------------------------------------- agents
+class IntoleranceRule(BaseModel):
+    """A label statement on this agent after prior intolerance to another agent, with its kinds of intolerance."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    agent: AgentId = Field(description="the agent the patient was intolerant to")
+    kinds: list[Literal["infusion-related-reaction", "hypersensitivity", "other"]] = Field(
+        min_length=1, description="the kinds of intolerance the statement is about"
+    )
+    severity: Literal["contraindication", "caution"]
+    text: str = Field(description="the label's words")
+    label_section: str
+    reference: RefId
+
+
 class Agent(Record):
     id: Annotated[str, Field(pattern=AGENT_ID)]
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*$", description="lower-case INN")]
@@ -163,6 +178,11 @@ class Agent(Record):
     )
     first_approval: dt.date | None = Field(None, description="first FDA approval")
     her2_directed: bool = True
+    after_intolerance: list[IntoleranceRule] = Field(
+        default_factory=list,
+        description="what the label says about giving this agent after intolerance to another agent "
+        "(e.g. Kadcyla after trastuzumab stopped for an infusion-related reaction)",
+    )
 
     @model_validator(mode="after")
     def _adc_fields(self) -> Agent:
@@ -184,6 +204,29 @@ class Approval(BaseModel):
     )
     agency: Literal["FDA", "EMA"] = "FDA"
     note: str | None = None
+
+
+class PreviouslyTreated(BaseModel):
+    """'Prior [therapy] for metastatic disease, or recurrence during or within N months of completing
+    (neo)adjuvant [therapy]' (Kadcyla, Enhertu HER2-positive and HER2-low)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    therapy: str = Field(description="a drug class name (e.g. 'anti-HER2 therapy', 'chemotherapy'), or 'any'")
+    early_settings: list[Literal["neoadjuvant", "adjuvant"]] = Field(
+        min_length=1, description="the early settings the label names for the recurrence route"
+    )
+    within_months: int = Field(6, ge=1, le=60)
+
+
+class HeadToHead(BaseModel):
+    """This indication's regimen was superior to another indication's in a randomised trial that compared them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    indication: IndicationId = Field(description="the indication whose regimen was the control arm")
+    trial: TrialId
+    result: str = Field(description="the primary result, as the trial record gives it")
 
 
 class Criteria(BaseModel):
@@ -239,6 +282,25 @@ class Criteria(BaseModel):
     prior_systemic_therapy_required: bool | None = None
     no_satisfactory_alternative_required: bool | None = None
     high_risk_required: bool | None = None
+    previously_treated: PreviouslyTreated | None = Field(
+        None,
+        description="the label's 'prior [therapy] in the metastatic setting, or recurrence during or within N "
+        "months of completing (neo)adjuvant [therapy]'",
+    )
+    min_prior_her2_regimens_any: int | None = Field(
+        None,
+        ge=0,
+        description="prior anti-HER2 regimens in any setting (e.g. 'two or more prior anti-HER2 regimens')",
+    )
+    stage_groups: list[Literal["I", "II", "III", "IV"]] = Field(
+        default_factory=list,
+        description="anatomic stage groups the label allows (tumor.stage); empty means any",
+    )
+    histology: Literal["non-squamous"] | None = Field(None, description="NSCLC histology the label requires")
+    sex: Literal["female", "male"] | None = Field(None, description="the sex the label names")
+    menopausal_status: Literal["postmenopausal"] | None = Field(
+        None, description="the menopausal status the label names"
+    )
     free_text: str = Field(description="the criteria as the label states them")
 
 
@@ -257,6 +319,10 @@ class Indication(Record):
     regimen: RegimenId | None = None
     escat_tier: EscatTier | None = Field(
         None, description="ESCAT tier of the HER2 alteration-drug match for this tumour (docs/matching.md)"
+    )
+    superior_to: list[HeadToHead] = Field(
+        default_factory=list,
+        description="indications whose regimen this one beat head-to-head in a randomised trial (ranking rule)",
     )
 
 
@@ -298,6 +364,17 @@ class MissedDoseRule(BaseModel):
     )
     action: str
     reload: bool | None = Field(None, description="true when the label says to give the loading dose again")
+    keeps_schedule: bool = Field(
+        False,
+        description="true when the label says that after a dose given this late the later doses keep the previous "
+        "schedule (e.g. the Herceptin SmPC: 'according to the previous schedule'), instead of counting from the "
+        "late dose",
+    )
+
+
+# Days from one dose to the next, by schedule. A daily or twice-daily oral drug is taken every day whatever its cycle
+# (lapatinib: "once daily on days 1-21 of a 21-day cycle"); twice daily counts whole days (the date of the next dose).
+DOSE_INTERVAL_DAYS: Final[dict[str, int]] = {"daily": 1, "twice-daily": 1, "weekly": 7, "q2w": 14, "q3w": 21}
 
 
 class Regimen(Record):
@@ -305,8 +382,15 @@ class Regimen(Record):
     agent: AgentId
     context: str = Field(description="indication(s) or tumour type this dosing applies to")
     route: Literal["iv", "sc", "oral"]
-    schedule: str = Field(description="q3w, weekly, daily, twice-daily, ...")
-    cycle_days: int | None = Field(None, gt=0)
+    schedule: str = Field(
+        description="q3w, weekly, q2w, daily, twice-daily: sets the interval between two doses"
+    )
+    cycle_days: int | None = Field(
+        None,
+        gt=0,
+        description="the treatment cycle (e.g. 21 for lapatinib with capecitabine); not the interval between two "
+        "doses of a daily drug, which the schedule gives",
+    )
     loading_dose: Quantity | None = None
     maintenance_dose: Quantity
     max_dose: Quantity | None = None
@@ -330,6 +414,22 @@ class Regimen(Record):
         None, gt=0, description="this dosing applies from this weight (inclusive)"
     )
     max_weight_kg: float | None = Field(None, gt=0, description="this dosing applies below this weight")
+
+    @property
+    def dose_interval_days(self) -> int:
+        """Days from one dose to the next (1 for a daily or twice-daily drug, whatever its cycle)."""
+        return DOSE_INTERVAL_DAYS[self.schedule]
+
+    @model_validator(mode="after")
+    def _schedule(self) -> Regimen:
+        if self.schedule not in DOSE_INTERVAL_DAYS:
+            raise ValueError(f"schedule: one of {', '.join(DOSE_INTERVAL_DAYS)}")
+        interval = DOSE_INTERVAL_DAYS[self.schedule]
+        if interval > 1 and self.cycle_days is not None and self.cycle_days != interval:
+            raise ValueError(
+                f"cycle_days {self.cycle_days} differs from the {self.schedule} interval ({interval} days)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _escalation(self) -> Regimen:
@@ -475,23 +575,48 @@ class Topic(Record):
 Action = Literal["continue", "hold", "reduce", "discontinue"]
 
 
+LvefMeasure = Literal["lvef", "decline"]
+BoundOp = Literal[">=", ">", "<", "<="]
+
+
 class LvefBand(BaseModel):
-    """One row of a label's LVEF dose-modification table. Bounds: min inclusive, max exclusive."""
+    """One row of a label's LVEF dose-modification table.
+
+    Each bound names its comparison, so that a label's words are written as they stand: ``lvef_min`` (LVEF ≥),
+    ``lvef_gt`` (>), ``lvef_max`` (<), ``lvef_le`` (≤), and the same for ``decline_*`` (absolute decrease from
+    baseline, percentage points). "Greater than 45%" is ``lvef_gt: 45``; "40% to 45%" is ``lvef_min: 40, lvef_le: 45``;
+    "10% to 20%" is ``decline_min: 10, decline_le: 20``. At most one bound per side. The engine compares readings
+    and decreases in exact decimal arithmetic.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    lvef_min: float | None = Field(None, ge=0, le=100)
-    lvef_max: float | None = Field(None, ge=0, le=100)
+    lvef_min: float | None = Field(None, ge=0, le=100, description="LVEF at or above this (%)")
+    lvef_gt: float | None = Field(None, ge=0, le=100, description="LVEF above this (%)")
+    lvef_max: float | None = Field(None, ge=0, le=100, description="LVEF below this (%)")
+    lvef_le: float | None = Field(None, ge=0, le=100, description="LVEF at or below this (%)")
     below_lln: bool | None = Field(None, description="LVEF below the institutional lower limit of normal")
     decline_min: float | None = Field(
-        None, ge=0, description="absolute decrease from baseline, points, inclusive"
+        None, ge=0, description="absolute decrease from baseline at or above this (points)"
+    )
+    decline_gt: float | None = Field(
+        None, ge=0, description="absolute decrease from baseline above this (points)"
     )
     decline_max: float | None = Field(
-        None, ge=0, description="absolute decrease from baseline, points, exclusive"
+        None, ge=0, description="absolute decrease from baseline below this (points)"
+    )
+    decline_le: float | None = Field(
+        None, ge=0, description="absolute decrease from baseline at or below this (points)"
     )
     symptomatic_chf: bool | None = None
     action: Action
     recheck_weeks: float | None = Field(None, gt=0)
+    min_hold_weeks: float | None = Field(
+        None,
+        gt=0,
+        description="the label's minimum withholding period ('withhold ... for at least N weeks'), counted from the "
+        "reading that opened the hold: dosing does not resume before it ends; set only where the row's text says so",
+    )
     reduce_levels_on_resume: int = Field(
         0, ge=0, le=3, description="dose levels down when resuming after the hold"
     )
@@ -507,9 +632,39 @@ class LvefBand(BaseModel):
     ) = Field(
         None,
         description="at the repeat assessment: discontinue-if-not-recovered judges the first repeat reading; "
-        "discontinue-if-not-recovered-within gives recovery until recheck_weeks after the hold began",
+        "discontinue-if-not-recovered-within gives recovery until recheck_weeks after the hold began; "
+        "discontinue-if-confirmed discontinues when the repeat reading meets the row again (otherwise the repeat "
+        "reading is judged afresh against the table)",
     )
     text: str
+
+    @model_validator(mode="after")
+    def _one_bound_per_side(self) -> LvefBand:
+        for low, high, name in (
+            ((self.lvef_min, self.lvef_gt), (self.lvef_max, self.lvef_le), "lvef"),
+            ((self.decline_min, self.decline_gt), (self.decline_max, self.decline_le), "decline"),
+        ):
+            if all(v is not None for v in low):
+                raise ValueError(f"{name}_min and {name}_gt both given: one lower bound")
+            if all(v is not None for v in high):
+                raise ValueError(f"{name}_max and {name}_le both given: one upper bound")
+        if self.min_hold_weeks is not None and self.action != "hold":
+            raise ValueError("min_hold_weeks belongs to a row whose action is hold")
+        return self
+
+    def bounds(self) -> list[tuple[LvefMeasure, BoundOp, float]]:
+        """The row's numeric criteria as (measure, comparison, value): ("lvef", ">", 45) reads "LVEF > 45%"."""
+        pairs: list[tuple[LvefMeasure, BoundOp, float | None]] = [
+            ("lvef", ">=", self.lvef_min),
+            ("lvef", ">", self.lvef_gt),
+            ("lvef", "<", self.lvef_max),
+            ("lvef", "<=", self.lvef_le),
+            ("decline", ">=", self.decline_min),
+            ("decline", ">", self.decline_gt),
+            ("decline", "<", self.decline_max),
+            ("decline", "<=", self.decline_le),
+        ]
+        return [(measure, op, value) for measure, op, value in pairs if value is not None]
 
 
 class CardiacMonitoring(Record):
@@ -531,12 +686,34 @@ class CardiacMonitoring(Record):
     recovered_decline_max: float | None = Field(
         None, ge=0, description="recovery: decrease from baseline at or below this (points)"
     )
-    bands: list[LvefBand] = Field(min_length=1)
+    resume_within_weeks: float | None = Field(
+        None,
+        gt=0,
+        description="the label allows resumption only when recovery is shown within this many weeks of the reading "
+        "that opened the hold (recovered_text, e.g. 'may be resumed if, within 8 weeks, ...')",
+    )
+    bands: list[LvefBand] = Field(default_factory=list)
+    label_table_missing: bool = Field(
+        False,
+        description="the label has an LVEF dose-modification table that is not in the knowledge base (no bands): "
+        "a reading that would trigger any HER2-antibody table holds the dose as a knowledge gap (a her2kit "
+        "convention, not a label rule) until a clinician applies the label's table",
+    )
     label_section: str
     region: Region = Field("US", description="label region: US prescribing information or EU SmPC")
     setting: Setting | None = Field(
         None, description="when the label's table is for one disease setting only"
     )
+
+    @model_validator(mode="after")
+    def _bands_or_missing_table(self) -> CardiacMonitoring:
+        if self.label_table_missing and self.bands:
+            raise ValueError(
+                "label_table_missing: the label's table is not in the knowledge base, so no bands"
+            )
+        if not self.label_table_missing and not self.bands:
+            raise ValueError("bands: at least one row, or label_table_missing: true")
+        return self
 
 
 AeTerm = Literal[
@@ -710,6 +887,30 @@ class DrugClass(Record):
         default_factory=list, description="lower-case generic drug names"
     )
     includes: list[ClassId] = Field(default_factory=list, description="classes whose members belong here too")
+    brands: dict[str, list[str]] = Field(
+        default_factory=dict, description="brand names of members, by member (e.g. capecitabine: [Xeloda])"
+    )
+    kind: Literal["class", "regimen"] = Field(
+        "class",
+        description="class: a group, any member counts; regimen: a named combination (e.g. FOLFOX), a history "
+        "entry with its name or alias means all its members were given",
+    )
+    unspecified: list[ClassId] = Field(
+        default_factory=list,
+        description="regimens only: classes of which one member was given without the regimen naming it "
+        "(THP: 'a taxane')",
+    )
+
+    @model_validator(mode="after")
+    def _brands_and_kind(self) -> DrugClass:
+        unknown = sorted(set(self.brands) - set(self.members))
+        if unknown:
+            raise ValueError(f"brands given for non-members: {unknown}")
+        if self.kind == "class" and self.unspecified:
+            raise ValueError("unspecified is for regimens only")
+        if self.kind == "regimen" and self.includes:
+            raise ValueError("a regimen lists its drugs in members (and unspecified), not includes")
+        return self
 
 
 # --------------------------------------------------------------------------- safety gates

@@ -12,9 +12,9 @@ from her2kit.assessment import Assessment, Evidence, Finding, NotRecommended, Op
 from her2kit.case import Case
 from her2kit.kb.load import KnowledgeBase, default_kb
 from her2kit.kb.schema import Indication
-from her2kit.match.criteria import SOLID_TUMOR, Fit, evaluate
-from her2kit.match.history import derive
-from her2kit.match.rank import indication_effect, sort_key
+from her2kit.match.criteria import NO_ALTERNATIVE, SOLID_TUMOR, Fit, evaluate
+from her2kit.match.history import RECURRENCE_MONTHS, derive
+from her2kit.match.rank import Effect, head_to_head_order, indication_effect, sort_key
 from her2kit.match.safety import gate_findings, history_findings
 from her2kit.status import interpret_her2
 
@@ -39,11 +39,11 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     kb = kb or default_kb()
     status = interpret_her2(case.her2_tests, case.tumor)
     history = derive(case, kb)
-    ranked: list[tuple[tuple[object, ...], Option]] = []
+    candidates: list[tuple[Indication, Fit, list[Finding], list[Finding], bool, Effect]] = []
     not_recommended: list[NotRecommended] = []
     for indication in kb.indications.values():
         fit = evaluate(indication, case, status, history, kb)
-        h_cautions, h_contra, h_unmet = history_findings(indication, history, kb)
+        h_cautions, h_contra, h_unmet = history_findings(indication, history, kb, case)
         fit.unmet.extend(h_unmet)
         relevant = (
             case.tumor.type in indication.criteria.tumor_types
@@ -62,9 +62,12 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
             continue
         g_cautions, g_contra = gate_findings(case, indication.agents, kb)
         cns_unproven = _brain_metastases(case, indication, kb, fit)
-        cautions = fit.cautions + h_cautions + g_cautions
-        contraindications = h_contra + g_contra
-        effect = indication_effect(indication, kb)
+        effect = indication_effect(indication, kb, case.tumor.type)
+        candidates.append(
+            (indication, fit, h_cautions + g_cautions, h_contra + g_contra, cns_unproven, effect)
+        )
+    ranked: list[tuple[tuple[object, ...], Option]] = []
+    for indication, fit, cautions, contraindications, cns_unproven, effect in candidates:
         key = sort_key(
             indication,
             contraindicated=bool(contraindications),
@@ -91,18 +94,36 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
             ),
             criteria_met=fit.met,
             missing=fit.missing,
-            cautions=cautions,
+            cautions=fit.cautions + cautions,
             contraindications=contraindications,
         )
         ranked.append((key, option))
     ranked.sort(key=lambda item: item[0])
+    # Rule 5: head-to-head, among options of the same standing under rules 1-4 (the key's first four parts).
+    standing: dict[str, object] = {option.id: key[:4] for key, option in ranked}
+    by_id = {option.id: (key, option) for key, option in ranked}
+    ranked = [by_id[i] for i in head_to_head_order([o.id for _, o in ranked], standing, kb)]
     notes = list(history.notes)
+    if not history.history_given:
+        notes.insert(
+            0,
+            "No treatment history was given (no 'history' in the case): the case is taken as treatment-naive, "
+            "and the line and prior-therapy criteria rest on that. Add the history if there was prior therapy.",
+        )
+    if history.early.status == "unknown" and any(
+        history.early.text in m or "to the recurrence" in m for _, o in ranked for m in o.missing
+    ):
+        notes.append(
+            "The time from completing (neo)adjuvant therapy to the recurrence is not recorded "
+            "(history.recurrence_date, and the therapies' end dates): the labels for previously treated disease "
+            f"count a recurrence during or within {RECURRENCE_MONTHS} months of completing it, so the criteria "
+            "that depend on it are asked about."
+        )
     kept = _drop_redundant_tumour_agnostic([option for _, option in ranked], kb, notes)
+    kept = _name_alternatives(kept, kb)
     options = [option.model_copy(update={"rank": i}) for i, option in enumerate(kept, 1)]
     if not options:
         notes.append(_no_option_note(case, status.category))
-    covered = {a for o in options for a in o.agents}
-    not_recommended = [n for n in not_recommended if not set(n.agents) <= covered]
     return Assessment(
         case_id=case.id,
         kb_version=kb.version,
@@ -111,6 +132,32 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
         not_recommended=sorted(not_recommended, key=lambda n: n.indication),
         notes=notes,
     )
+
+
+def _name_alternatives(options: list[Option], kb: KnowledgeBase) -> list[Option]:
+    """A 'no satisfactory alternative' indication (tumour-agnostic T-DXd) names the tumour-specific options of
+    this assessment that fit completely without a contraindication, so the question is answered with them."""
+    alternatives = [
+        o.name
+        for o in options
+        if not o.missing
+        and not o.contraindications
+        and not kb.indications[o.id].criteria.no_satisfactory_alternative_required
+    ]
+    if not alternatives:
+        return options
+    out = []
+    for option in options:
+        if kb.indications[option.id].criteria.no_satisfactory_alternative_required:
+            missing = [
+                f"{m}; this assessment lists options that fit: {'; '.join(alternatives)}"
+                if m == NO_ALTERNATIVE
+                else m
+                for m in option.missing
+            ]
+            option = option.model_copy(update={"missing": missing})
+        out.append(option)
+    return out
 
 
 def _drop_redundant_tumour_agnostic(

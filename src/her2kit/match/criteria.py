@@ -8,14 +8,23 @@ fits and says what test is needed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 from her2kit.assessment import Finding, Her2Status
 from her2kit.case import Case, IhcTest, NgsTest
 from her2kit.kb.load import KnowledgeBase
-from her2kit.kb.schema import Indication
-from her2kit.match.history import TreatmentHistory, class_members, early_phases, line_name
+from her2kit.kb.schema import Criteria, Indication, PreviouslyTreated
+from her2kit.match.history import (
+    TreatmentHistory,
+    class_members,
+    early_phases,
+    early_recurrence,
+    line_name,
+    unrecognised_text,
+)
 
 SOLID_TUMOR = "solid-tumor"  # indication scope: any solid tumour (tumour-agnostic)
 
@@ -64,10 +73,12 @@ def evaluate(
 
     _her2(c.her2_categories, c.her2_ihc_scores, case, status, fit)
     _mutation(c.erbb2_mutation, case, fit, source)
+    _histology(c, case, fit)
+    _stage(c, case, fit)
 
     # Phase of early disease, or line of metastatic therapy.
     if c.setting == "early":
-        possible, exact = early_phases(case, history)
+        possible, exact = early_phases(case, history, kb)
         if c.phase in possible:
             fit.met.append(f"treatment phase: {c.phase}")
             fit.exact = c.phase == exact
@@ -78,43 +89,169 @@ def evaluate(
     elif c.lines:
         _line(c.lines, c.lines_count, history, fit)
 
+    _patient(c, case, fit)
     _biomarkers(indication, case, fit)
     _prior_therapy(indication, case, history, kb, fit, source)
     return fit
 
 
+def _line_verdict(
+    lines: Sequence[str], counted: str, prior: int, endocrine: int, early: str
+) -> tuple[str, str, bool]:
+    """One reading of the history: (met | unmet | missing, sentence, exact)."""
+    endocrine = min(endocrine, prior)
+    line = line_name(prior)
+    without = line_name(prior - endocrine)
+    wanted = "/".join(lines)
+    if counted == "chemotherapy-or-anti-her2" and endocrine:
+        if without in lines:
+            return (
+                "met",
+                f"{without} line: {prior} prior line(s){early}, of which {endocrine} endocrine-based, which the "
+                "label does not count (it counts chemotherapy and anti-HER2 therapy for metastatic disease)",
+                True,
+            )
+        return (
+            "unmet",
+            f"indicated for {wanted} line; this would be {without} line ({prior - endocrine} prior line(s) of "
+            f"chemotherapy or anti-HER2 therapy counted{early})",
+            False,
+        )
+    if line in lines:
+        return "met", f"{line} line (prior lines counted for the label: {prior}{early})", True
+    if endocrine and without in lines:
+        return (
+            "missing",
+            f"whether the label's {wanted} line allows the {endocrine} prior endocrine-based line(s) (endocrine "
+            "therapy without chemotherapy or an anti-HER2 agent); the label does not say",
+            False,
+        )
+    return (
+        "unmet",
+        f"indicated for {wanted} line; this would be {line} line ({prior} prior line(s) counted{early})",
+        False,
+    )
+
+
 def _line(lines: Sequence[str], counted: str, history: TreatmentHistory, fit: Fit) -> None:
     """The line of metastatic therapy against the label's lines. Endocrine-based lines do not count where the
     label defines its line by chemotherapy and anti-HER2 therapy; where it does not say, a line reached only
-    through them is asked about, not refused."""
-    prior = history.prior_lines_for_labels
-    endocrine = min(history.endocrine_based_lines, prior)
-    without = line_name(prior - endocrine)
-    if counted == "chemotherapy-or-anti-her2" and endocrine:
-        if without in lines:
-            fit.met.append(
-                f"{without} line: {prior} prior line(s), of which {endocrine} endocrine-based, which the label "
-                "does not count (it counts chemotherapy and anti-HER2 therapy for metastatic disease)"
-            )
-            fit.exact = True
-        else:
-            fit.unmet.append(
-                f"indicated for {'/'.join(lines)} line; this would be {without} line "
-                f"({prior - endocrine} prior line(s) of chemotherapy or anti-HER2 therapy counted)"
-            )
-    elif history.line in lines:
-        fit.met.append(f"{history.line} line (prior lines counted for the label: {prior})")
-        fit.exact = True
-    elif endocrine and without in lines:
+    through them is asked about, not refused. A history that allows more than one reading (the time from
+    completing (neo)adjuvant therapy to recurrence not recorded; an unrecognised drug name) is read every way,
+    and asked about when the readings disagree."""
+    verdicts = []
+    for prior, endocrine in history.line_scenarios():
+        credit = prior - history.prior_metastatic_lines
+        early = f", including the {history.early.text}" if credit else ""
+        verdicts.append(_line_verdict(lines, counted, prior, endocrine, early))
+    if len({v[0] for v in verdicts}) > 1:
         fit.missing.append(
-            f"whether the label's {'/'.join(lines)} line allows the {endocrine} prior endocrine-based line(s) "
-            "(endocrine therapy without chemotherapy or an anti-HER2 agent); the label does not say"
+            f"whether this is the {'/'.join(lines)} line the label allows: {history.uncertainty()}"
         )
+        return
+    status, text, exact = verdicts[0]
+    if (
+        status == "unmet"
+        and counted == "chemotherapy-or-anti-her2"
+        and _met_counting_metastatic_only(lines, history)
+    ):
+        # The label counts therapy "for metastatic disease" only, so an early recurrence does not literally end its
+        # first line; the labels for previously treated disease count it as a line. Asked, not refused.
+        status, exact = "missing", False
+        text = (
+            f"whether the label's {'/'.join(lines)} line applies after the {history.early.text}: this label counts "
+            "only therapy for metastatic disease, while the labels for previously treated disease count such a "
+            "recurrence as a prior line"
+        )
+    {"met": fit.met, "unmet": fit.unmet, "missing": fit.missing}[status].append(text)
+    fit.exact = fit.exact or exact
+
+
+def _met_counting_metastatic_only(lines: Sequence[str], history: TreatmentHistory) -> bool:
+    """The line would be met if the early recurrence were not counted (only the lines for metastatic disease)."""
+    if not history.early_line:
+        return False
+    endocrine = history.endocrine_based_lines - (1 if history.early_kind == "endocrine" else 0)
+    prior = history.prior_metastatic_lines
+    return _line_verdict(lines, "chemotherapy-or-anti-her2", prior, max(endocrine, 0), "")[0] == "met"
+
+
+_STAGE = re.compile(
+    r"^(?:(?:ajcc|clinical|pathologic(?:al)?|anatomic)\s+)?(?:stage\s*)?(iv|iii|ii|i|0|[1-4])[abc]?\d?$"
+)
+_ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+
+
+def stage_group(text: str) -> str | None:
+    """The anatomic stage group (0, I, II, III, IV) of a written stage ("IIIA", "stage 2B"), else None (a TNM
+    string such as "cT2N1" is not read: the stage group is not derived from it)."""
+    match = _STAGE.match(" ".join(text.lower().split()))
+    if match is None:
+        return None
+    group = match.group(1)
+    return _ARABIC.get(group, group.upper())
+
+
+def _stage(c: Criteria, case: Case, fit: Fit) -> None:
+    if not c.stage_groups:
+        return
+    wanted = " or ".join(c.stage_groups)
+    stage = case.tumor.stage
+    if stage is None:
+        fit.missing.append(f"stage (the label: stage {wanted})")
+        return
+    group = stage_group(stage)
+    if group is None:
+        fit.missing.append(
+            f"the stage group of '{stage}' (the label: stage {wanted}; give it as I, II, III or IV)"
+        )
+    elif group in c.stage_groups:
+        fit.met.append(f"stage {stage} (the label: stage {wanted})")
     else:
-        fit.unmet.append(
-            f"indicated for {'/'.join(lines)} line; this would be {history.line} line "
-            f"({prior} prior line(s) counted)"
-        )
+        fit.unmet.append(f"indicated for stage {wanted}; this case is stage {stage}")
+
+
+def _histology(c: Criteria, case: Case, fit: Fit) -> None:
+    if c.histology != "non-squamous":
+        return
+    histology = case.tumor.histology
+    if histology is None:
+        fit.missing.append("histology (the label: non-squamous NSCLC)")
+        return
+    text = histology.lower()
+    if re.search(r"non[-\s]?squamous", text):
+        fit.met.append(f"non-squamous histology ({histology})")
+    elif "adenosquamous" in text:
+        fit.missing.append(f"whether '{histology}' counts as non-squamous (the label: non-squamous NSCLC)")
+    elif "squamous" in text:
+        fit.unmet.append(f"indicated for non-squamous NSCLC; histology here: {histology}")
+    elif re.search(r"adenocarcinoma|large[-\s]cell", text):
+        fit.met.append(f"non-squamous histology ({histology})")
+    else:
+        fit.missing.append(f"whether '{histology}' is non-squamous (the label: non-squamous NSCLC)")
+
+
+def _patient(c: Criteria, case: Case, fit: Fit) -> None:
+    """Sex and menopausal status where the label names them (lapatinib with letrozole: 'postmenopausal
+    women'). Menopausal status is read, never inferred from age."""
+    patient = case.patient
+    who = " ".join(w for w in (c.menopausal_status, "women" if c.sex == "female" else "men") if w)
+    if c.sex is not None:
+        if patient.sex in (None, "unknown", "other"):
+            fit.missing.append(f"sex (the label is for {who})")
+        elif patient.sex != c.sex:
+            fit.unmet.append(f"the label is for {who}; this patient is {patient.sex}")
+            return
+        else:
+            fit.met.append(patient.sex)
+    if c.menopausal_status is not None:
+        status = patient.menopausal_status
+        if status is None:
+            fit.missing.append(f"menopausal status (the label is for {who}; it is not inferred from age)")
+        elif status != c.menopausal_status:
+            fit.unmet.append(f"the label is for {who}; this patient is {status}")
+        else:
+            fit.met.append(status)
 
 
 def _her2(categories: Sequence[str], scores: Sequence[str], case: Case, status: Her2Status, fit: Fit) -> None:
@@ -141,23 +278,68 @@ def _her2(categories: Sequence[str], scores: Sequence[str], case: Case, status: 
 def _mutation(required: str | None, case: Case, fit: Fit, source: str) -> None:
     if required is None:
         return
-    mutations = [m for t in case.her2_tests if isinstance(t, NgsTest) for m in t.erbb2_mutations]
-    tested = any(isinstance(t, NgsTest) for t in case.her2_tests)
-    if mutations:
+    ngs = [t for t in case.her2_tests if isinstance(t, NgsTest)]
+    mutations = [m for t in ngs for m in t.erbb2_mutations]
+    classes = {m: c for t in ngs for m, c in t.erbb2_mutation_classes.items()}
+    kind = "tyrosine kinase domain activating" if required == "tkd-activating" else "activating"
+    if classes and all(m in classes for m in mutations):
+        _classified_mutation(required, kind, classes, fit)
+    elif mutations:
         fit.met.append(f"ERBB2 mutation reported: {', '.join(mutations)}")
-        kind = "tyrosine kinase domain activating" if required == "tkd-activating" else "activating"
+    if mutations and not fit.unmet:
+        how = (
+            "her2kit classed it from the sources of its variant catalogue; confirm with the test report"
+            if classes
+            else "confirm the classification of the reported variant"
+        )
         fit.cautions.append(
             Finding(
                 code="mutation-classification",
-                text=f"The label requires an {kind} HER2 (ERBB2) mutation detected by an FDA-approved test; "
-                "confirm the classification of the reported variant.",
+                text=f"The label requires an {kind} HER2 (ERBB2) mutation detected by an FDA-approved test; {how}.",
                 source=source,
             )
         )
-    elif tested:
+    if mutations:
+        return
+    if ngs:
         fit.unmet.append("requires an activating ERBB2 mutation; none reported by NGS")
     else:
         fit.missing.append("ERBB2 mutation testing (NGS)")
+
+
+# Classes that meet each label's wording (her2kit.genomics classes; docs/genomics.md): zongertinib and sevabertinib
+# ask for a tyrosine kinase domain activating mutation, trastuzumab deruxtecan for an activating one in any domain.
+MEETS: Final[dict[str, frozenset[str]]] = {
+    "tkd-activating": frozenset({"kinase-domain-activating"}),
+    "activating": frozenset(
+        {"kinase-domain-activating", "extracellular-domain-activating", "activating-other"}
+    ),
+}
+
+
+def _classified_mutation(required: str, kind: str, classes: Mapping[str, str], fit: Fit) -> None:
+    """Mutations classified by her2kit.genomics: met by a class the label's wording covers, asked about for a
+    variant of unknown significance (or a transmembrane/juxtamembrane one for the any-domain label), else unmet."""
+    meeting = sorted(m for m, c in classes.items() if c in MEETS[required])
+    if meeting:
+        fit.met.append(f"{kind} ERBB2 mutation: " + ", ".join(f"{m} ({classes[m]})" for m in meeting))
+        return
+    unsure = sorted(
+        m
+        for m, c in classes.items()
+        if c == "unknown-significance" or (required == "activating" and c == "transmembrane-juxtamembrane")
+    )
+    if unsure:
+        fit.missing.append(
+            f"whether {', '.join(unsure)} is a {kind} ERBB2 mutation (classified "
+            + ", ".join(classes[m] for m in unsure)
+            + "); the label requires one"
+        )
+        return
+    fit.unmet.append(
+        f"requires a {kind} ERBB2 mutation; reported: "
+        + ", ".join(f"{m} ({c})" for m, c in sorted(classes.items()))
+    )
 
 
 def _biomarkers(indication: Indication, case: Case, fit: Fit) -> None:
@@ -187,20 +369,108 @@ def _biomarkers(indication: Indication, case: Case, fit: Fit) -> None:
             fit.unmet.append("requires RAS wild-type disease; this tumour is RAS-mutant")
 
 
+def _at_least(definite: int, maybe: int, minimum: int) -> str:
+    return "met" if definite >= minimum else "missing" if definite + maybe >= minimum else "unmet"
+
+
+def _her2_regimens(c: Criteria, history: TreatmentHistory, fit: Fit) -> None:
+    """'N or more prior anti-HER2 regimens in the metastatic setting' (Tukysa, Nerlynx), and 'two or more prior
+    anti-HER2 regimens, at least one of which was for metastatic disease' (Margenza)."""
+    parts: list[tuple[str, str]] = []
+    if c.min_prior_her2_regimens_any is not None:
+        parts.append(
+            (
+                _at_least(
+                    history.her2_regimens_any, history.her2_regimens_any_maybe, c.min_prior_her2_regimens_any
+                ),
+                f"≥ {c.min_prior_her2_regimens_any} prior anti-HER2 regimen(s) in any setting "
+                f"({history.her2_regimens_any} recorded)",
+            )
+        )
+    if c.min_prior_her2_regimens_metastatic is not None:
+        parts.append(
+            (
+                _at_least(
+                    history.her2_regimens_metastatic,
+                    history.her2_regimens_metastatic_maybe,
+                    c.min_prior_her2_regimens_metastatic,
+                ),
+                f"≥ {c.min_prior_her2_regimens_metastatic} "
+                f"{'of them' if parts else 'prior anti-HER2 regimen(s)'} in the metastatic setting "
+                f"({history.her2_regimens_metastatic} recorded)",
+            )
+        )
+    if not parts:
+        return
+    text = ", ".join(t for _, t in parts)
+    statuses = {status for status, _ in parts}
+    if statuses == {"met"}:
+        fit.met.append(f"prior anti-HER2 regimens: {text}")
+    elif "unmet" in statuses:
+        fit.unmet.append(f"requires {text}")
+    else:
+        fit.missing.append(
+            f"the number of prior anti-HER2 regimens ({text}): {unrecognised_text(history.unrecognised)}"
+        )
+
+
+def _previously_treated(
+    pt: PreviouslyTreated, case: Case, history: TreatmentHistory, kb: KnowledgeBase, fit: Fit
+) -> None:
+    """'Prior [therapy] for metastatic disease, or recurrence during or within N months of completing
+    (neo)adjuvant [therapy]' — met, not met, or missing when the dates are not recorded."""
+    therapies = case.history.therapies
+    members = None if pt.therapy == "any" else class_members(kb, pt.therapy)
+    name = "therapy" if members is None else pt.therapy
+    metastatic = [i for i, t in enumerate(therapies) if t.setting == "metastatic"]
+    if members is None:
+        if history.prior_metastatic_lines:
+            fit.met.append(f"prior therapy for metastatic disease ({history.prior_metastatic_lines} line(s))")
+            fit.exact = True
+            return
+    else:
+        given = sorted({d for i in metastatic for d in history.therapy_drugs[i] & members})
+        if given:
+            fit.met.append(f"prior {name} in the metastatic setting: {', '.join(given)}")
+            fit.exact = True
+            return
+        if name.lower() == "chemotherapy" and history.chemo_lines_metastatic:
+            fit.met.append(
+                f"{history.chemo_lines_metastatic} prior chemotherapy line(s) for metastatic disease"
+            )
+            fit.exact = True
+            return
+    what = f"{' or '.join(pt.early_settings)} {name}"
+    route = f"recurrence during or within {pt.within_months} months of completing {what}"
+    label = f"the label: prior {name} for metastatic disease, or {route}"
+    found = early_recurrence(case, history.therapy_drugs, members, pt.early_settings, pt.within_months, what)
+    if found.status in ("during", "within"):
+        fit.met.append(f"{found.text} ({label})")
+        fit.exact = True
+        return
+    if found.status == "unknown":
+        fit.missing.append(f"{found.text} ({label})")
+        return
+    could = [
+        i
+        for i, t in enumerate(therapies)
+        if history.therapy_unrecognised[i] and (t.setting == "metastatic" or t.setting in pt.early_settings)
+    ]
+    if could and members is not None:
+        names = sorted({n for i in could for n in history.therapy_unrecognised[i]})
+        fit.missing.append(f"whether the history includes {name} ({label}): {unrecognised_text(names)}")
+        return
+    recorded = found.text if found.status == "after" else f"no {name} for metastatic disease and {found.text}"
+    fit.unmet.append(f"requires prior {name} for metastatic disease, or {route}; {recorded}")
+
+
 def _prior_therapy(
     indication: Indication, case: Case, history: TreatmentHistory, kb: KnowledgeBase, fit: Fit, source: str
 ) -> None:
     c = indication.criteria
-    if c.min_prior_her2_regimens_metastatic is not None:
-        n = history.her2_regimens_metastatic
-        if n >= c.min_prior_her2_regimens_metastatic:
-            fit.met.append(
-                f"{n} prior anti-HER2 regimen(s) (label: ≥ {c.min_prior_her2_regimens_metastatic})"
-            )
-        else:
-            fit.unmet.append(
-                f"requires ≥ {c.min_prior_her2_regimens_metastatic} prior anti-HER2 regimen(s); {n} recorded"
-            )
+    _her2_regimens(c, history, fit)
+    if c.previously_treated is not None:
+        _previously_treated(c.previously_treated, case, history, kb, fit)
     for required in c.prior_agents_required:
         if required.startswith("agent:"):
             name = kb.agents[required].name
@@ -213,34 +483,56 @@ def _prior_therapy(
             fit.met.append(f"prior {name}: {', '.join(given)}")
         elif name.lower() == "endocrine therapy" and history.endocrine_progressed:
             fit.met.append("prior endocrine therapy (progression on endocrine therapy recorded)")
+        elif history.unrecognised:
+            fit.missing.append(
+                f"whether the history includes {name}: {unrecognised_text(history.unrecognised)}"
+            )
         else:
             fit.unmet.append(f"requires prior {name}; none recorded in the history")
     if c.endocrine_progression_required:
         if history.endocrine_progressed is True:
-            fit.met.append("progressed on endocrine therapy")
+            fit.met.append("progressed on endocrine therapy in the metastatic setting")
         elif history.endocrine_progressed is False:
-            fit.unmet.append("requires progression on endocrine therapy")
+            fit.unmet.append("requires progression on endocrine therapy in the metastatic setting")
         else:
-            fit.missing.append("whether the disease progressed on endocrine therapy")
+            early = history.early_endocrine_progression
+            note = (
+                f" (recorded: recurrence during (neo)adjuvant {', '.join(early)}, which is not the metastatic "
+                "setting)"
+                if early
+                else ""
+            )
+            fit.missing.append(
+                f"whether the disease progressed on endocrine therapy in the metastatic setting{note}"
+            )
     if c.min_prior_chemo_lines_metastatic is not None:
-        if history.chemo_lines_metastatic >= c.min_prior_chemo_lines_metastatic:
-            fit.met.append(
-                f"{history.chemo_lines_metastatic} prior chemotherapy line(s) for metastatic disease"
+        n, maybe = history.chemo_lines_metastatic, history.chemo_lines_metastatic_maybe
+        status = _at_least(n, maybe, c.min_prior_chemo_lines_metastatic)
+        if status == "met":
+            fit.met.append(f"{n} prior chemotherapy line(s) for metastatic disease")
+        elif status == "missing":
+            fit.missing.append(
+                f"whether a metastatic line was chemotherapy (the label: ≥ {c.min_prior_chemo_lines_metastatic}): "
+                f"{unrecognised_text(history.unrecognised)}"
             )
         else:
             fit.unmet.append(
                 f"requires ≥ {c.min_prior_chemo_lines_metastatic} prior chemotherapy line(s) for metastatic "
-                f"disease; {history.chemo_lines_metastatic} recorded"
+                f"disease; {n} recorded"
             )
     if c.max_prior_chemo_lines_metastatic is not None:
-        if history.chemo_lines_metastatic <= c.max_prior_chemo_lines_metastatic:
-            fit.met.append(
-                f"{history.chemo_lines_metastatic} prior chemotherapy line(s) for metastatic disease"
+        n, maybe = history.chemo_lines_metastatic, history.chemo_lines_metastatic_maybe
+        if n + maybe <= c.max_prior_chemo_lines_metastatic:
+            fit.met.append(f"{n} prior chemotherapy line(s) for metastatic disease")
+        elif n <= c.max_prior_chemo_lines_metastatic:
+            fit.missing.append(
+                f"whether a metastatic line was chemotherapy (the label: ≤ {c.max_prior_chemo_lines_metastatic}): "
+                f"{unrecognised_text(history.unrecognised)}"
             )
         else:
             fit.unmet.append(
                 f"for ≤ {c.max_prior_chemo_lines_metastatic} prior chemotherapy line(s) for metastatic disease; "
-                f"{history.chemo_lines_metastatic} recorded"
+                f"{n} recorded"
             )
     if c.prior_systemic_therapy_required:
         if history.any_therapy:
@@ -248,13 +540,7 @@ def _prior_therapy(
         else:
             fit.unmet.append("requires prior systemic therapy; none recorded in the history")
     if c.no_satisfactory_alternative_required:
-        fit.cautions.append(
-            Finding(
-                code="no-satisfactory-alternative",
-                text="The label limits this use to patients with no satisfactory alternative treatment options.",
-                source=source,
-            )
-        )
+        fit.missing.append(NO_ALTERNATIVE)
     if c.high_risk_required:
         fit.cautions.append(
             Finding(
@@ -263,3 +549,9 @@ def _prior_therapy(
                 source=source,
             )
         )
+
+
+NO_ALTERNATIVE = (
+    "whether there is a satisfactory alternative treatment option (the label: 'who have no satisfactory "
+    "alternative treatment options')"
+)

@@ -1,80 +1,44 @@
 """What a patient's treatment history means for label criteria.
 
-The case lists therapies as given (agents by INN, brand or abbreviation, with
-setting, line and outcome); this module resolves the names against the
-knowledge base and drug classes and derives the quantities that indication
-criteria ask about. The derivations are explicit and documented in
-``docs/matching.md``:
+The case lists therapies as given (agents by INN, brand, biosimilar name, abbreviation or regimen acronym,
+with setting, line and outcome); this module resolves the names against the knowledge base (agents and drug
+classes) and derives the quantities that indication criteria ask about. The derivations are explicit and
+documented in ``docs/matching.md``:
 
-* prior metastatic lines = the highest ``line`` of a metastatic therapy, or the
-  number of metastatic therapies when lines are not given;
-* a recurrence during (neo)adjuvant therapy (outcome ``progression`` in the
-  early setting) counts as one prior line, as the labels for previously treated
-  metastatic disease do ("... or developed disease recurrence during or within
-  six months of completing therapy");
-* chemotherapy lines in the metastatic setting = the stated
-  ``lines_of_chemotherapy_metastatic``, else the metastatic therapies that
-  contain a chemotherapy drug;
-* endocrine-based lines = prior lines (as counted above) whose therapies all
-  contain endocrine therapy and neither chemotherapy nor an anti-HER2 agent
-  (e.g. letrozole with palbociclib), with a recurrence during (neo)adjuvant
-  endocrine-based therapy; a line number with no therapy listed is not one.
-  Labels that define the first line as "no prior anti-HER2 therapy or
+* a name that resolves to nothing is kept as given and reported (``unrecognised``): criteria it could change
+  are asked about ("missing"), never silently answered as if the drug were not there;
+* prior metastatic lines = the highest ``line`` of a metastatic therapy, or the number of metastatic
+  therapies when lines are not given;
+* a recurrence during (neo)adjuvant therapy, or within 6 months of completing it, counts as one prior line,
+  as the labels for previously treated metastatic disease do ("... or developed disease recurrence during or
+  within six months of completing therapy"); when the time from completion to recurrence is not recorded,
+  line criteria are evaluated both ways and asked about when the answers differ;
+* anti-HER2 regimens and chemotherapy lines "in the metastatic setting" count metastatic therapies only;
+* endocrine-based lines = prior lines (as counted above) whose therapies all contain endocrine therapy and
+  neither chemotherapy nor an anti-HER2 agent (e.g. letrozole with palbociclib); a line number with no
+  therapy listed is not one. Labels that define the first line as "no prior anti-HER2 therapy or
   chemotherapy for metastatic disease" do not count them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
-from her2kit.case import Case
+from her2kit.case import Case, History, Therapy
 from her2kit.errors import NotFound
 from her2kit.kb.load import KnowledgeBase
 
+EARLY_SETTINGS = ("neoadjuvant", "adjuvant")
+RECURRENCE_MONTHS = 6  # "during or within six months of completing" (Kadcyla 1.1, Enhertu 1.1)
+UNSPECIFIED = "{} (unspecified)"  # a class member given without its name (THP: "a taxane")
 
-@dataclass(frozen=True)
-class TreatmentHistory:
-    prior_metastatic_lines: int
-    early_recurrence: bool
-    endocrine_based_lines: int
-    her2_regimens_metastatic: int
-    chemo_lines_metastatic: int
-    received: frozenset[str]
-    progressed_on: frozenset[str]
-    intolerant_to: frozenset[str]
-    endocrine_progressed: bool | None
-    residual_disease_after_neoadjuvant: bool
-    pcr_after_neoadjuvant: bool
-    completed_adjuvant_her2: bool
-    any_therapy: bool
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def prior_lines_for_labels(self) -> int:
-        return self.prior_metastatic_lines + (1 if self.early_recurrence else 0)
-
-    @property
-    def line(self) -> str:
-        """The line of metastatic therapy now being chosen: first, second or later."""
-        return line_name(self.prior_lines_for_labels)
+Kind = Literal["endocrine", "other", "maybe"]
 
 
-def line_name(prior_lines: int) -> str:
-    """The line that follows ``prior_lines`` prior lines: first, second or later."""
-    return "first" if prior_lines == 0 else "second" if prior_lines == 1 else "later"
-
-
-def canonical_drugs(kb: KnowledgeBase, name: str) -> set[str]:
-    """The INN of a HER2 agent (from brand, alias, biosimilar or abbreviation) with the moieties it contains,
-    else the lower-case name as given."""
-    try:
-        agent = kb.agent(name)
-    except NotFound:
-        return {" ".join(name.lower().split())}
-    return {agent.name, *kb.moieties(agent.id)}
-
-
+# --------------------------------------------------------------------------- drug names
 _DRUG_PUNCTUATION = str.maketrans({"'": None, "\u2019": None, "`": None, ".": None, "-": " ", "/": " "})
 
 
@@ -82,7 +46,7 @@ def drug_key(name: str) -> str:
     """A drug name as medication lists and drug classes are compared: lower case, apostrophes and full stops
     dropped, hyphens and slashes as spaces ("St. John's Wort" = "st johns wort", "lumacaftor/ivacaftor" =
     "lumacaftor-ivacaftor")."""
-    return " ".join(name.lower().translate(_DRUG_PUNCTUATION).split())
+    return " ".join(name.lower().translate(_DRUG_PUNCTUATION).replace("®", "").replace("™", "").split())
 
 
 def medication_hits(medications: Iterable[str], members: Iterable[str]) -> list[str]:
@@ -91,8 +55,80 @@ def medication_hits(medications: Iterable[str], members: Iterable[str]) -> list[
     return sorted(m for m in members if drug_key(m) in given)
 
 
+def _biosimilar_names(entry: str) -> list[str]:
+    """'trastuzumab-dkst (Ogivri)' -> ['trastuzumab-dkst', 'Ogivri']."""
+    name, _, rest = entry.partition("(")
+    return [n for n in (name.strip(), rest.rstrip(") ").strip()) if n]
+
+
+@dataclass(frozen=True)
+class DrugIndex:
+    """Every drug name the knowledge base knows, by :func:`drug_key`, with the drugs it stands for."""
+
+    names: dict[str, frozenset[str]]
+
+    def resolve(self, name: str) -> frozenset[str] | None:
+        return self.names.get(drug_key(name))
+
+
+_INDEXES: dict[int, tuple[KnowledgeBase, DrugIndex]] = {}
+
+
+def drug_index(kb: KnowledgeBase) -> DrugIndex:
+    """Agents (INN, brand, alias, biosimilar name and brand; a co-formulation stands for its moieties), drug
+    class members and their brands, and named regimens (all their members)."""
+    cached = _INDEXES.get(id(kb))
+    if cached is not None and cached[0] is kb:
+        return cached[1]
+    names: dict[str, frozenset[str]] = {}
+
+    def add(name: str, drugs: frozenset[str]) -> None:
+        names.setdefault(drug_key(name), drugs)
+
+    for agent in kb.agents.values():
+        drugs = frozenset({agent.name, *kb.moieties(agent.id)})
+        for name in [agent.id.removeprefix("agent:"), agent.name, *agent.brands, *agent.aliases]:
+            add(name, drugs)
+        for entry in agent.biosimilars:
+            for name in _biosimilar_names(entry):
+                add(name, drugs)
+    regimens = [c for c in kb.drug_classes.values() if c.kind == "regimen"]
+    for drug_class in kb.drug_classes.values():
+        if drug_class.kind != "class":
+            continue
+        for member in drug_class.members:
+            add(member, frozenset({member}))
+            for brand in drug_class.brands.get(member, []):
+                add(brand, frozenset({member}))
+    for regimen in regimens:
+        drugs_set: set[str] = set()
+        for member in regimen.members:
+            drugs_set |= names.get(drug_key(member), frozenset({member}))
+        for class_id in regimen.unspecified:
+            drugs_set.add(UNSPECIFIED.format(kb.drug_classes[class_id].name))
+        for name in [regimen.name, *regimen.aliases]:
+            add(name, frozenset(drugs_set))
+    index = DrugIndex(names)
+    _INDEXES[id(kb)] = (kb, index)
+    return index
+
+
+def canonical_drugs(kb: KnowledgeBase, name: str) -> set[str]:
+    """The drugs a name stands for (an agent with its moieties, a class member, a regimen's members), else the
+    lower-case name as given."""
+    hit = drug_index(kb).resolve(name)
+    if hit is None:
+        try:
+            agent = kb.agent(name)
+        except NotFound:
+            return {" ".join(name.lower().split())}
+        return {agent.name, *kb.moieties(agent.id)}
+    return set(hit)
+
+
 def class_members(kb: KnowledgeBase, class_name: str) -> frozenset[str]:
-    """All member drugs of a class given by name or alias, following ``includes``."""
+    """All member drugs of a class given by name or alias, following ``includes``; a member given unnamed
+    (``"taxane (unspecified)"``) belongs too."""
     wanted = class_name.lower()
     for drug_class in kb.drug_classes.values():
         if wanted in {drug_class.name.lower(), *(a.lower() for a in drug_class.aliases)}:
@@ -105,7 +141,7 @@ def _expand(kb: KnowledgeBase, class_id: str, seen: set[str]) -> frozenset[str]:
         return frozenset()
     seen.add(class_id)
     drug_class = kb.drug_classes[class_id]
-    members = set(drug_class.members)
+    members = set(drug_class.members) | {UNSPECIFIED.format(drug_class.name)}
     for included in drug_class.includes:
         members |= _expand(kb, included, seen)
     return frozenset(members)
@@ -115,94 +151,372 @@ def her2_agent_names(kb: KnowledgeBase) -> frozenset[str]:
     return frozenset(a.name for a in kb.agents.values() if a.her2_directed)
 
 
+# --------------------------------------------------------------------------- dates
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months later (the last day of the month when it has no such day)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(d, day.day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _months(start: dt.date, end: dt.date) -> str:
+    return f"{(end - start).days / 30.4375:.1f}"
+
+
+# --------------------------------------------------------------------------- the derived history
+@dataclass(frozen=True)
+class EarlyRecurrence:
+    """Recurrence relative to (neo)adjuvant therapy of one kind: none given, during it, within N months of
+    completing it, later, or not known (the dates are not recorded)."""
+
+    status: Literal["none", "during", "within", "after", "unknown"]
+    text: str
+    therapies: tuple[int, ...] = ()  # indexes of the therapies that define it
+
+
+@dataclass(frozen=True)
+class TreatmentHistory:
+    prior_metastatic_lines: int
+    early: EarlyRecurrence  # recurrence relative to any (neo)adjuvant therapy: the early "line"
+    early_kind: Kind  # endocrine-based, or not, or unknown (unrecognised names), for that early line
+    endocrine_based_lines: int  # metastatic lines that are endocrine-based (+ the early line when it counts)
+    endocrine_lines_maybe: int  # metastatic lines that may be endocrine-based (unrecognised names)
+    her2_regimens_metastatic: int
+    her2_regimens_metastatic_maybe: int
+    her2_regimens_any: int
+    her2_regimens_any_maybe: int
+    chemo_lines_metastatic: int
+    chemo_lines_metastatic_maybe: int
+    received: frozenset[str]
+    progressed_on: frozenset[str]
+    intolerant_to: frozenset[str]
+    endocrine_progressed: bool | None
+    early_endocrine_progression: tuple[str, ...]  # endocrine drugs on which (neo)adjuvant disease recurred
+    any_therapy: bool
+    history_given: bool
+    therapy_drugs: tuple[frozenset[str], ...]
+    therapy_unrecognised: tuple[tuple[str, ...], ...]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def early_recurrence(self) -> bool:
+        """A recurrence during (neo)adjuvant therapy."""
+        return self.early.status == "during"
+
+    @property
+    def early_line(self) -> int | None:
+        """1 when the early recurrence counts as a prior line, 0 when not, None when not known."""
+        return {"during": 1, "within": 1, "after": 0, "none": 0}.get(self.early.status)
+
+    @property
+    def prior_lines_for_labels(self) -> int:
+        return self.prior_metastatic_lines + (self.early_line or 0)
+
+    @property
+    def line(self) -> str:
+        """The line of metastatic therapy now being chosen: first, second or later."""
+        return line_name(self.prior_lines_for_labels)
+
+    @property
+    def unrecognised(self) -> tuple[str, ...]:
+        return tuple(sorted({n for names in self.therapy_unrecognised for n in names}))
+
+    def line_scenarios(self) -> list[tuple[int, int]]:
+        """Every (prior lines, endocrine-based lines) the history allows, as recorded first."""
+        credits = [self.early_line] if self.early_line is not None else [0, 1]
+        out: list[tuple[int, int]] = []
+        for credit in credits:
+            prior = self.prior_metastatic_lines + credit
+            low = self.endocrine_based_lines - (
+                1 if self.early_line == 1 and self.early_kind == "endocrine" else 0
+            )
+            high = low + self.endocrine_lines_maybe
+            if credit:
+                if self.early_kind == "endocrine":
+                    low, high = low + 1, high + 1
+                elif self.early_kind == "maybe":
+                    high += 1
+            for endocrine in range(low, high + 1):
+                if (prior, endocrine) not in out:
+                    out.append((prior, endocrine))
+        return out
+
+    def uncertainty(self) -> str:
+        """Why the line is not certain: the recurrence interval and/or unrecognised drug names."""
+        parts = []
+        if self.early_line is None:
+            parts.append(self.early.text)
+        if self.endocrine_lines_maybe or self.early_kind == "maybe":
+            parts.append(unrecognised_text(self.unrecognised))
+        return "; ".join(parts)
+
+
+def line_name(prior_lines: int) -> str:
+    """The line that follows ``prior_lines`` prior lines: first, second or later."""
+    return "first" if prior_lines == 0 else "second" if prior_lines == 1 else "later"
+
+
+def unrecognised_text(names: Sequence[str]) -> str:
+    quoted = ", ".join(f"'{n}'" for n in names)
+    return f"what {quoted} {'is' if len(names) == 1 else 'are'} (not a recognised drug name)"
+
+
+def _kind(
+    drugs: frozenset[str], unknown: bool, chemo: frozenset[str], her2: frozenset[str], endo: frozenset[str]
+) -> Kind:
+    if drugs & (chemo | her2):
+        return "other"
+    if unknown:
+        return "maybe"
+    return "endocrine" if drugs & endo else "other"
+
+
+def _combine(kinds: Iterable[Kind]) -> Kind:
+    kinds = list(kinds)
+    if "other" in kinds:
+        return "other"
+    if "maybe" in kinds:
+        return "maybe"
+    return "endocrine"
+
+
 def derive(case: Case, kb: KnowledgeBase) -> TreatmentHistory:
     history = case.history
+    index = drug_index(kb)
     her2 = her2_agent_names(kb)
     chemo = class_members(kb, "chemotherapy")
     endocrine = class_members(kb, "endocrine therapy")
-    received: set[str] = set()
-    progressed: set[str] = set()
-    intolerant: set[str] = set()
-    metastatic = [t for t in history.therapies if t.setting == "metastatic"]
-    lines = [t.line for t in metastatic if t.line is not None]
+    therapies = history.therapies
+    drugs_of: list[frozenset[str]] = []
+    unknown_of: list[tuple[str, ...]] = []
+    for therapy in therapies:
+        drugs: set[str] = set()
+        unknown: list[str] = []
+        for name in therapy.agents:
+            hit = index.resolve(name)
+            if hit is None:
+                unknown.append(" ".join(name.lower().split()))
+                drugs.add(" ".join(name.lower().split()))
+            else:
+                drugs |= hit
+        drugs_of.append(frozenset(drugs))
+        unknown_of.append(tuple(unknown))
+
+    def kind(i: int) -> Kind:
+        return _kind(drugs_of[i], bool(unknown_of[i]), chemo, her2, endocrine)
+
+    metastatic = [i for i, t in enumerate(therapies) if t.setting == "metastatic"]
+    early_idx = [i for i, t in enumerate(therapies) if t.setting != "metastatic"]
+    lines = [line for i in metastatic if (line := therapies[i].line) is not None]
     prior_lines = max(lines) if lines else len(metastatic)
-    notes = []
+    notes: list[str] = []
     if metastatic and len(lines) < len(metastatic):
         notes.append(
             "Some metastatic therapies have no line number; lines were counted from the therapies listed."
         )
 
-    def endocrine_based(agents: Iterable[str]) -> bool:
-        drugs = {drug for a in agents for drug in canonical_drugs(kb, a)}
-        return bool(drugs & endocrine) and not drugs & (chemo | her2)
+    # Metastatic lines: therapies grouped by line number (each un-numbered therapy is a line of its own).
+    groups: dict[object, list[int]] = {}
+    for i in metastatic:
+        key: object = therapies[i].line if therapies[i].line is not None else ("therapy", i)
+        groups.setdefault(key, []).append(i)
 
-    if lines:
-        by_line: dict[int, list[bool]] = {}
-        for t in metastatic:
-            if t.line is not None:
-                by_line.setdefault(t.line, []).append(endocrine_based(t.agents))
-        endocrine_lines = sum(all(kinds) for kinds in by_line.values())
-    else:
-        endocrine_lines = sum(endocrine_based(t.agents) for t in metastatic)
-    early_progressions = [
-        t for t in history.therapies if t.setting != "metastatic" and t.outcome == "progression"
-    ]
-    if early_progressions and all(endocrine_based(t.agents) for t in early_progressions):
-        endocrine_lines += 1
-    her2_regimens = 0
-    chemo_lines = 0
-    endocrine_progressed: bool | None = history.endocrine_therapy_progressed
-    residual = pcr = completed_adjuvant_her2 = early_recurrence = False
-    for therapy in history.therapies:
-        drugs = {drug for a in therapy.agents for drug in canonical_drugs(kb, a)}
-        received |= drugs
-        if therapy.outcome == "progression":
-            progressed |= drugs
-        if therapy.outcome == "intolerance":
-            intolerant |= drugs
-        if therapy.setting == "metastatic":
-            her2_regimens += bool(drugs & her2)
-            chemo_lines += bool(drugs & chemo)
-            if endocrine_progressed is None and drugs & endocrine and therapy.outcome == "progression":
-                endocrine_progressed = True
-        else:
-            if therapy.outcome == "progression":
-                early_recurrence = True
-            if therapy.setting == "neoadjuvant" and therapy.outcome == "residual_disease":
-                residual = True
-            if therapy.setting == "neoadjuvant" and therapy.outcome == "pcr":
-                pcr = True
-            if therapy.setting == "adjuvant" and therapy.outcome == "completed" and drugs & her2:
-                completed_adjuvant_her2 = True
+    def count(members: frozenset[str], idx_groups: Iterable[list[int]]) -> tuple[int, int]:
+        definite = maybe = 0
+        for group in idx_groups:
+            if any(drugs_of[i] & members for i in group):
+                definite += 1
+            elif any(unknown_of[i] for i in group):
+                maybe += 1
+        return definite, maybe
+
+    line_kinds = [_combine(kind(i) for i in group) for group in groups.values()]
+    endocrine_lines = sum(k == "endocrine" for k in line_kinds)
+    endocrine_maybe = sum(k == "maybe" for k in line_kinds)
+    her2_met, her2_met_maybe = count(her2, groups.values())
+    chemo_lines, chemo_maybe = count(chemo, groups.values())
     if history.lines_of_chemotherapy_metastatic is not None:
-        chemo_lines = history.lines_of_chemotherapy_metastatic
+        chemo_lines, chemo_maybe = history.lines_of_chemotherapy_metastatic, 0
+
+    # Anti-HER2 regimens in the early setting: a course continued after surgery (neoadjuvant THP, then
+    # adjuvant HP) is one regimen; a new HER2-directed agent (adjuvant T-DM1, extended-adjuvant neratinib)
+    # is another.
+    early_sets: list[frozenset[str]] = []
+    early_maybe = 0
+    for i in early_idx:
+        agents = drugs_of[i] & her2
+        if agents:
+            if not any(agents <= seen for seen in early_sets):
+                early_sets.append(agents)
+        elif unknown_of[i]:
+            early_maybe += 1
+
+    early = early_recurrence(case, drugs_of, None, EARLY_SETTINGS, RECURRENCE_MONTHS, "(neo)adjuvant therapy")
+    early_kind: Kind = _combine(kind(i) for i in early.therapies) if early.therapies else "other"
+    if early.status in ("during", "within") and early_kind == "endocrine":
+        endocrine_lines += 1
+    received: set[str] = set()
+    progressed: set[str] = set()
+    intolerant: set[str] = set()
+    endocrine_progressed: bool | None = history.endocrine_therapy_progressed
+    early_endocrine: set[str] = set()
+    for i, therapy in enumerate(therapies):
+        given = drugs_of[i]
+        received |= given
+        if therapy.outcome == "progression":
+            progressed |= given
+            if therapy.setting == "metastatic":
+                if endocrine_progressed is None and given & endocrine:
+                    endocrine_progressed = True
+            else:
+                early_endocrine |= given & endocrine
+        if therapy.outcome == "intolerance":
+            intolerant |= given
+    unrecognised = sorted({n for names in unknown_of for n in names})
+    if unrecognised:
+        notes.append(
+            f"Not recognised: {', '.join(repr(n) for n in unrecognised)} (neither an agent, brand, biosimilar, "
+            "drug-class member nor a named regimen of the knowledge base); criteria that depend on prior therapy "
+            "may be wrong, and those it could change are asked about. Write the generic drug names."
+        )
     return TreatmentHistory(
         prior_metastatic_lines=prior_lines,
-        early_recurrence=early_recurrence,
+        early=early,
+        early_kind=early_kind,
         endocrine_based_lines=endocrine_lines,
-        her2_regimens_metastatic=her2_regimens + (1 if early_recurrence and received & her2 else 0),
+        endocrine_lines_maybe=endocrine_maybe,
+        her2_regimens_metastatic=her2_met,
+        her2_regimens_metastatic_maybe=her2_met_maybe,
+        her2_regimens_any=her2_met + len(early_sets),
+        her2_regimens_any_maybe=her2_met_maybe + early_maybe,
         chemo_lines_metastatic=chemo_lines,
+        chemo_lines_metastatic_maybe=chemo_maybe,
         received=frozenset(received),
         progressed_on=frozenset(progressed),
         intolerant_to=frozenset(intolerant),
         endocrine_progressed=endocrine_progressed,
-        residual_disease_after_neoadjuvant=residual,
-        pcr_after_neoadjuvant=pcr,
-        completed_adjuvant_her2=completed_adjuvant_her2,
-        any_therapy=bool(history.therapies),
+        early_endocrine_progression=tuple(sorted(early_endocrine)),
+        any_therapy=bool(therapies),
+        history_given="history" in case.model_fields_set,
+        therapy_drugs=tuple(drugs_of),
+        therapy_unrecognised=tuple(unknown_of),
         notes=notes,
     )
 
 
-def early_phases(case: Case, history: TreatmentHistory) -> tuple[set[str], str]:
-    """The early-disease treatment phases the case may be in, and the exact one when known."""
+def _describe(therapies: Sequence[Therapy]) -> str:
+    return "; ".join(f"{t.setting} {' + '.join(t.agents)}" for t in therapies)
+
+
+def early_recurrence(
+    case: Case,
+    drugs_of: Sequence[frozenset[str]],
+    members: frozenset[str] | None,
+    settings: Sequence[str],
+    months: int,
+    what: str,
+) -> EarlyRecurrence:
+    """Where the recurrence falls relative to the (neo)adjuvant therapies of ``settings`` that contain one of
+    ``members`` (any therapy when None): during them, within ``months`` of completing them, later, or unknown.
+
+    "During" is a therapy with outcome progression (or still ongoing when the disease is now metastatic).
+    Completion is the latest end date of those therapies; the recurrence date is ``history.recurrence_date``,
+    else, when the first metastatic therapy started within ``months`` of completion, the recurrence (which came
+    before that start) did too."""
+    history: History = case.history
+    relevant = [
+        i
+        for i, t in enumerate(history.therapies)
+        if t.setting in settings and (members is None or drugs_of[i] & members)
+    ]
+    if not relevant:
+        return EarlyRecurrence("none", f"no {what} recorded")
+    therapies = [history.therapies[i] for i in relevant]
+    during = [
+        i
+        for i in relevant
+        if history.therapies[i].outcome == "progression"
+        or (history.therapies[i].outcome == "ongoing" and case.tumor.setting == "metastatic")
+    ]
+    if during:
+        given = _describe([history.therapies[i] for i in during])
+        return EarlyRecurrence("during", f"recurrence during {what} ({given})", tuple(during))
+    described = _describe(therapies)
+    ends = [t.end for t in therapies]
+    if any(e is None for e in ends):
+        missing_end = _describe([t for t in therapies if t.end is None])
+        return EarlyRecurrence(
+            "unknown",
+            f"the time from completing {what} to the recurrence ({described}): the end date of {missing_end} "
+            f"{'and history.recurrence_date ' if history.recurrence_date is None else ''}is not recorded",
+            tuple(relevant),
+        )
+    completion = max(e for e in ends if e is not None)
+    last = tuple(i for i in relevant if history.therapies[i].end == completion)
+    limit = add_months(completion, months)
+    recurrence = history.recurrence_date
+    if recurrence is not None:
+        if recurrence <= limit:
+            when = "before" if recurrence < completion else f"{_months(completion, recurrence)} months after"
+            return EarlyRecurrence(
+                "within",
+                f"recurrence on {recurrence.isoformat()}, {when} completing {what} ({described}, ended "
+                f"{completion.isoformat()})",
+                last,
+            )
+        return EarlyRecurrence(
+            "after",
+            f"recurrence on {recurrence.isoformat()}, {_months(completion, recurrence)} months after completing "
+            f"{what} ({described}, ended {completion.isoformat()}); the label counts a recurrence within "
+            f"{months} months",
+            last,
+        )
+    starts = [t.start for t in history.therapies if t.setting == "metastatic" and t.start is not None]
+    if starts and min(starts) <= limit:
+        first = min(starts)
+        return EarlyRecurrence(
+            "within",
+            f"recurrence before the first metastatic therapy (started {first.isoformat()}, "
+            f"{_months(completion, first)} months after completing {what}: {described}, ended "
+            f"{completion.isoformat()})",
+            last,
+        )
+    return EarlyRecurrence(
+        "unknown",
+        f"the time from completing {what} ({described}, ended {completion.isoformat()}) to the recurrence: "
+        "history.recurrence_date is not recorded",
+        last,
+    )
+
+
+def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tuple[set[str], str]:
+    """The early-disease treatment phases the case may be in, and the exact one when known.
+
+    When not stated, the phase follows the most recent (neo)adjuvant course that contains chemotherapy or an
+    anti-HER2 agent (endocrine therapy runs alongside and does not set it): residual disease after neoadjuvant
+    therapy → post-neoadjuvant residual (exact) or adjuvant; pCR → adjuvant; completed adjuvant anti-HER2
+    therapy → extended adjuvant; otherwise neoadjuvant or adjuvant."""
     stated = case.tumor.treatment_phase
     if stated is not None:
         return {stated}, stated
-    if history.residual_disease_after_neoadjuvant:
-        return {"post-neoadjuvant-residual", "adjuvant"}, "post-neoadjuvant-residual"
-    if history.pcr_after_neoadjuvant:
-        return {"adjuvant"}, "adjuvant"
-    if history.completed_adjuvant_her2:
-        return {"extended-adjuvant"}, "extended-adjuvant"
+    her2 = her2_agent_names(kb)
+    chemo = class_members(kb, "chemotherapy")
+    courses = [
+        (t, history.therapy_drugs[i])
+        for i, t in enumerate(case.history.therapies)
+        if t.setting != "metastatic" and history.therapy_drugs[i] & (her2 | chemo)
+    ]
+    if courses:
+        last, drugs = courses[-1]
+        if last.setting == "neoadjuvant" and last.outcome == "residual_disease":
+            return {"post-neoadjuvant-residual", "adjuvant"}, "post-neoadjuvant-residual"
+        if last.setting == "neoadjuvant" and last.outcome == "pcr":
+            return {"adjuvant"}, "adjuvant"
+        if last.setting == "adjuvant" and last.outcome == "completed" and drugs & her2:
+            return {"extended-adjuvant"}, "extended-adjuvant"
     return {"neoadjuvant", "adjuvant"}, ""

@@ -18,11 +18,14 @@ from her2kit.match.history import TreatmentHistory, class_members, medication_hi
 
 
 def _source(kb: KnowledgeBase, gate: SafetyGate) -> str:
-    ref_id = gate.references[0]
+    return label_source(kb, gate.references[0], gate.label_section)
+
+
+def label_source(kb: KnowledgeBase, ref_id: str, section: str) -> str:
     ref = kb.references.get(ref_id)
     revised = f", revised {ref.revision_date.isoformat()}" if ref and ref.revision_date else ""
     title = ref.title.split(" (")[0].split(",")[0] if ref else ref_id
-    return f"{title} label, section {gate.label_section} ({ref_id}{revised})"
+    return f"{title} label, section {section} ({ref_id}{revised})"
 
 
 def interactions(kb: KnowledgeBase, gate: SafetyGate, medications: list[str]) -> list[tuple[str, str]]:
@@ -103,9 +106,11 @@ def gate_findings(case: Case, agents: list[str], kb: KnowledgeBase) -> tuple[lis
 
 
 def history_findings(
-    indication: Indication, history: TreatmentHistory, kb: KnowledgeBase
+    indication: Indication, history: TreatmentHistory, kb: KnowledgeBase, case: Case | None = None
 ) -> tuple[list[Finding], list[Finding], list[str]]:
-    """Prior intolerance (contraindication), prior progression (caution, or not eligible when on every agent)."""
+    """Prior intolerance (contraindication), prior progression (caution, or not eligible when on every agent),
+    a label's statement after intolerance to another agent (Kadcyla after trastuzumab), and an early-disease
+    regimen already completed in the same phase (not eligible)."""
     names = [kb.agents[a].name for a in indication.agents]
     her2_names = sorted({m for a in indication.agents if kb.agents[a].her2_directed for m in kb.moieties(a)})
     cautions: list[Finding] = []
@@ -134,4 +139,74 @@ def history_findings(
                 source=source,
             )
         )
+    if case is not None:
+        _after_intolerance(indication, history, kb, case, cautions, contraindications)
+        completed = _completed_in_phase(indication, history, kb, case, her2_names)
+        if completed:
+            unmet.append(completed)
     return cautions, contraindications, unmet
+
+
+def _after_intolerance(
+    indication: Indication,
+    history: TreatmentHistory,
+    kb: KnowledgeBase,
+    case: Case,
+    cautions: list[Finding],
+    contraindications: list[Finding],
+) -> None:
+    """Label statements on an agent after intolerance to another (Agent.after_intolerance)."""
+    therapies = case.history.therapies
+    for agent_id in indication.agents:
+        for rule in kb.agents[agent_id].after_intolerance:
+            other = kb.agents[rule.agent].name
+            kinds = {
+                t.intolerance_type
+                for i, t in enumerate(therapies)
+                if t.outcome == "intolerance" and other in history.therapy_drugs[i]
+            }
+            if not kinds:
+                continue
+            source = label_source(kb, rule.reference, rule.label_section)
+            named = sorted(k for k in kinds & set(rule.kinds) if k is not None)
+            if named:
+                target = contraindications if rule.severity == "contraindication" else cautions
+                target.append(
+                    Finding(
+                        code="intolerance-to-" + rule.agent.removeprefix("agent:"),
+                        text=f"{other} was stopped for {' and '.join(n.replace('-', ' ') for n in named)}. "
+                        f"The label: '{rule.text}'",
+                        source=source,
+                    )
+                )
+            elif None in kinds:
+                cautions.append(
+                    Finding(
+                        code="intolerance-type-not-recorded",
+                        text=f"Intolerance to {other} is recorded without its kind (therapy intolerance_type). "
+                        f"The label: '{rule.text}'",
+                        source=source,
+                    )
+                )
+
+
+def _completed_in_phase(
+    indication: Indication, history: TreatmentHistory, kb: KnowledgeBase, case: Case, her2_names: list[str]
+) -> str | None:
+    """An early-disease regimen whose HER2-directed agents were all given in a therapy of the same setting that
+    was completed (a 14-cycle adjuvant T-DM1 course, a year of adjuvant trastuzumab) is not offered again."""
+    c = indication.criteria
+    if c.setting != "early" or not her2_names:
+        return None
+    setting = "neoadjuvant" if c.phase == "neoadjuvant" else "adjuvant"
+    for i, therapy in enumerate(case.history.therapies):
+        if (
+            therapy.setting == setting
+            and therapy.outcome == "completed"
+            and set(her2_names) <= history.therapy_drugs[i]
+        ):
+            return (
+                f"already completed {', '.join(her2_names)} in the {setting} setting "
+                f"({' + '.join(therapy.agents)}): not a new option"
+            )
+    return None

@@ -1,17 +1,26 @@
 """LVEF rules: the label's LVEF table for the course (region, setting), replayed over the readings in date order.
 
-A hold opens at a band whose action is hold and closes when the label's recovery criterion is met; it ends in
-discontinuation when the band says so at the repeat assessment (or after its recovery window), when a decline
-persists longer than the label allows, or when holds exceed the label's maximum.
+Readings and their decrease from baseline are compared in exact decimal arithmetic against bounds that name their
+comparison (``lvef_gt: 45`` is "greater than 45%"). A hold opens at a band whose action is hold and closes when the
+label's recovery criterion is met, but not before the label's minimum withholding period ("withhold ... for at
+least 4 weeks") and not after its resumption window ("may be resumed if, within 8 weeks, ..."); it ends in
+discontinuation when the band says so at the repeat assessment ("if ... is confirmed": only a reading that meets
+the row again confirms, any other is judged afresh), when a decline persists longer than the label allows, or when
+holds exceed the label's maximum. Symptomatic heart failure without a label row, and readings for an agent whose
+label table the knowledge base lacks, hold the dose as a knowledge gap.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Final
 
 from her2kit.kb.load import KnowledgeBase
-from her2kit.kb.schema import CardiacMonitoring, LvefBand, Region, Setting
+from her2kit.kb.schema import BoundOp, CardiacMonitoring, LvefBand, Region, Setting
 from her2kit.safety.course import Course, LvefReading
 from her2kit.safety.regions import fallback_warning, in_region
 from her2kit.safety.result import KNOWLEDGE_GAP, SEVERITY, State, Step, source_text
@@ -49,18 +58,47 @@ def cardiac_rules_for(
     return records, notes
 
 
-def _band_matches(band: LvefBand, pct: float, decline: float, lln: float | None, chf: bool) -> bool | None:
+OPS: Final[dict[BoundOp, Callable[[Decimal, Decimal], bool]]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<": operator.lt,
+    "<=": operator.le,
+}
+
+# her2kit safety convention for an agent whose label has an LVEF table the knowledge base lacks
+# (``label_table_missing``): NOT a label rule. A reading below 50% or a decrease of 10 points or more is where the
+# HER2-antibody LVEF tables of the knowledge base start to act (every withhold row needs a decrease of 10 points or
+# more, or an LVEF below 40-50%), so such a reading is held as a knowledge gap until a clinician applies the label.
+GAP_LVEF_BELOW: Final = Decimal(50)
+GAP_DECLINE_AT_LEAST: Final = Decimal(10)
+GAP_CONVENTION: Final = (
+    "an LVEF below 50% or a decrease of 10 points or more from baseline (a her2kit safety convention pending the "
+    "label's table, not a label rule: the level at which the HER2-antibody LVEF tables in the knowledge base begin "
+    "to act)"
+)
+
+
+def _dec(value: float) -> Decimal:
+    """A reading or a bound as the decimal written (64.1 is 64.1, not 64.09999...): ``repr`` of a float is the
+    shortest string that reads back as it, so the subtraction below is exact for what the course and the
+    knowledge base say."""
+    return Decimal(repr(value))
+
+
+def _num(value: Decimal) -> str:
+    """A decimal without trailing zeros: 16, 20.1."""
+    return format(value.normalize(), "f")
+
+
+def _band_matches(
+    band: LvefBand, pct: Decimal, decline: Decimal, lln: Decimal | None, chf: bool
+) -> bool | None:
     """True/False, or None when the band needs the institutional LLN and it is not given."""
     if band.symptomatic_chf is not None and band.symptomatic_chf != chf:
         return False
-    if band.lvef_min is not None and pct < band.lvef_min:
-        return False
-    if band.lvef_max is not None and pct >= band.lvef_max:
-        return False
-    if band.decline_min is not None and decline < band.decline_min:
-        return False
-    if band.decline_max is not None and decline >= band.decline_max:
-        return False
+    for measure, op, bound in band.bounds():
+        if not OPS[op](pct if measure == "lvef" else decline, _dec(bound)):
+            return False
     if band.below_lln is not None:
         if lln is None:
             return None
@@ -69,14 +107,24 @@ def _band_matches(band: LvefBand, pct: float, decline: float, lln: float | None,
     return True
 
 
-def _recovered(rules: CardiacMonitoring, pct: float, decline: float, lln: float | None) -> bool | None:
+def _recovered(rules: CardiacMonitoring, pct: Decimal, decline: Decimal, lln: Decimal | None) -> bool | None:
     """Recovery as the label defines it; None when it needs the institutional LLN and it is not given."""
-    floor = rules.recovered_lvef_min if rules.recovered_lvef_min is not None else lln
+    floor = _dec(rules.recovered_lvef_min) if rules.recovered_lvef_min is not None else lln
     if floor is None and any(b.below_lln for b in rules.bands):
         return None
     ok_floor = floor is None or pct >= floor
-    ok_decline = rules.recovered_decline_max is None or decline <= rules.recovered_decline_max
+    ok_decline = rules.recovered_decline_max is None or decline <= _dec(rules.recovered_decline_max)
     return ok_floor and ok_decline
+
+
+def _confirms(held: LvefBand, matches: list[LvefBand]) -> bool:
+    """Whether a repeat reading confirms a "discontinue if confirmed" hold: it meets the row of the hold again, or
+    another row with the same confirmation rule (Enhertu's one row "LVEF less than 40% or absolute decrease from
+    baseline is greater than 20%" is two bands)."""
+    return any(
+        band is held or (band.action == "hold" and band.on_recheck == "discontinue-if-confirmed")
+        for band in matches
+    )
 
 
 @dataclass
@@ -87,6 +135,11 @@ class CardiacState:
     periods: list[tuple[dt.date, dt.date | None]] = field(default_factory=list)  # LVEF holds: start, end
     last_band: LvefBand | None = None
     last_reading: LvefReading | None = None
+    # A recovery shown before the label's minimum withholding period ended: the reading and the earliest date
+    # dosing may resume (the hold stays open until then).
+    deferred: tuple[LvefReading, dt.date] | None = None
+    # The replay's state, read when the next LVEF is dated (no repeat date after a discontinuation).
+    state: State | None = None
 
 
 def evaluate_cardiac(
@@ -94,7 +147,20 @@ def evaluate_cardiac(
 ) -> CardiacState:
     source = source_text(kb, rules.references, rules.label_section)
     refs = list(rules.references)
-    cardiac = CardiacState()
+    cardiac = CardiacState(state=state)
+    agent = kb.agent(course.agent).name
+    if rules.label_table_missing:
+        return _label_table_missing(course, rules, agent, source, state, cardiac)
+    if course.symptomatic_heart_failure:
+        chf_bands = [b for b in rules.bands if b.symptomatic_chf]
+        for band in chf_bands:
+            state.fire(band.action, rules.id, f"Symptomatic heart failure: {band.text}", source, refs)
+        if not chf_bands:
+            _heart_failure_gap(
+                state,
+                agent,
+                f"the knowledge base's LVEF table for {agent} ({rules.id}) has no row for heart failure",
+            )
     baseline = course.baseline_lvef
     if baseline is None:
         if rules.baseline_required:
@@ -107,101 +173,208 @@ def evaluate_cardiac(
                 refs,
             )
         return cardiac
-    if course.symptomatic_heart_failure:
-        chf_bands = [b for b in rules.bands if b.symptomatic_chf]
-        for band in chf_bands:
-            state.fire(band.action, rules.id, f"Symptomatic heart failure: {band.text}", source, refs)
     readings = sorted(course.lvef, key=lambda r: (r.date, r is not baseline))
     last_dose = max((d.date for d in course.doses), default=None)
-    lln = course.lvef_lower_limit_normal
+    lln = _dec(course.lvef_lower_limit_normal) if course.lvef_lower_limit_normal is not None else None
     _baseline_gates(course, baseline, kb, state)
 
     def log(text: str) -> None:
         state.steps.append(Step(rule=rules.id, text=text, source=source))
         state.references.extend(refs)
 
+    def resume(on: dt.date, text: str, recovery_words: bool = True) -> None:
+        """Close the hold: dosing may resume on ``on`` (at a reduced level where the row says so); the step quotes
+        the label's recovery criterion unless the hold ends otherwise (``recovery_words`` false)."""
+        held = cardiac.holding_band
+        assert held is not None
+        assert cardiac.holding_since is not None
+        # The resumption (and any reduction) is still to come only if no dose was given on or after that day: a dose
+        # on the day of the recovered reading (echo in the morning, infusion in the afternoon) has acted on it.
+        pending = last_dose is None or last_dose < on
+        levels = held.reduce_levels_on_resume
+        since = cardiac.holding_since
+        cardiac.periods.append((since, on))
+        cardiac.holding_since = None
+        cardiac.holding_band = None
+        cardiac.deferred = None
+        state.resumed = state.resumed or pending
+        # Counted from the dose given before the resumption date: a reduced dose already given on or after it is the
+        # reduction (never applied twice); a higher dose given since does not cancel it.
+        state.reduce_on_resumption(rules.id, f"LVEF hold of {since}", on, levels, acted_on=not pending)
+        words = f"resume {levels} dose level(s) lower" if levels else "resume"
+        if recovery_words:
+            log(f"{text} — {' '.join((rules.recovered_text or words).split())}")
+        else:
+            log(f"{text} The hold ends: {words}.")
+        if levels and pending:
+            state.fire(
+                "reduce",
+                rules.id,
+                f"The label's row for this hold resumes at a reduced dose: {words}.",
+                source,
+                refs,
+            )
+        elif levels:
+            log(
+                f"The label's row for this hold resumes at a reduced dose ({words}): already acted on (a dose was "
+                f"given on or after {on}); the reduction counts from the dose given before then."
+            )
+
+    def during_hold(
+        reading: LvefReading,
+        label: str,
+        pct: Decimal,
+        decline: Decimal,
+        matches: list[LvefBand],
+        worst: LvefBand | None,
+        unknown: bool,
+    ) -> str | None:
+        """A reading while a hold is open: the hold resumes, continues, changes row or ends in discontinuation
+        (returned: the reason)."""
+        held = cardiac.holding_band
+        since = cardiac.holding_since
+        assert held is not None
+        assert since is not None
+        recovered_raw = _recovered(rules, pct, decline, lln)
+        if recovered_raw is None:
+            state.needs.append("the institutional lower limit of normal for LVEF (lvef_lower_limit_normal)")
+        recovered = bool(recovered_raw) and (worst is None or worst.action == "continue")
+        weeks = (reading.date - since).days / 7
+        verdict = f"{label}: recovered"
+        if held.on_recheck == "discontinue-if-confirmed" and not recovered:
+            # "If ... is confirmed, permanently discontinue": only a repeat reading that meets the row again
+            # confirms; any other is judged afresh against the table.
+            if _confirms(held, matches):
+                return f"{label}: confirmed at the repeat assessment — {held.text}"
+            if worst is not None and worst.action == "discontinue":
+                return f"{label}: not confirmed, judged afresh — {worst.text}"
+            if worst is not None and worst.action == "hold":
+                cardiac.holding_band = worst
+                cardiac.deferred = None
+                log(
+                    f"{label}: the repeat assessment does not confirm the row of the hold; judged afresh, the hold "
+                    f"continues under the row: {worst.text}"
+                )
+                return None
+            if unknown:
+                state.needs.append(
+                    "the institutional lower limit of normal for LVEF (lvef_lower_limit_normal)"
+                )
+                log(f"{label}: not confirmed; it cannot be judged afresh without the institutional LLN.")
+                return None
+            row = worst.text if worst else "no dose modification in the label's table"
+            return recovery(
+                reading,
+                f"{label}: not confirmed at the repeat assessment; judged afresh — {row}",
+                weeks,
+                False,
+            )
+        if recovered:
+            return recovery(reading, verdict, weeks)
+        if (
+            held.on_recheck == "discontinue-if-not-recovered-within"
+            and held.recheck_weeks is not None
+            and weeks < held.recheck_weeks
+        ):
+            cardiac.deferred = None
+            log(
+                f"{label}: not yet recovered, {weeks:.1f} weeks into the label's {held.recheck_weeks:g}-week recovery "
+                "window; the hold continues."
+            )
+            return None
+        if held.on_recheck in ("discontinue-if-not-recovered", "discontinue-if-not-recovered-within"):
+            return f"{label}: not recovered at the repeat assessment — {held.text}"
+        if rules.persistent_decline_weeks is not None and weeks > rules.persistent_decline_weeks:
+            return (
+                f"{label}: decline persisting {weeks:.1f} weeks (> {rules.persistent_decline_weeks:g}); the label "
+                "says to discontinue."
+            )
+        cardiac.deferred = None
+        log(f"{label}: not yet recovered; the hold continues.")
+        return None
+
+    def recovery(reading: LvefReading, verdict: str, weeks: float, recovery_words: bool = True) -> str | None:
+        """A recovered reading during a hold: resume, unless it came after the label's resumption window
+        (discontinue, or hold and ask) or before the end of its minimum withholding period (the hold continues)."""
+        held = cardiac.holding_band
+        since = cardiac.holding_since
+        assert held is not None
+        assert since is not None
+        within_band = held.recheck_weeks if held.on_recheck == "discontinue-if-not-recovered-within" else None
+        window = rules.resume_within_weeks
+        if within_band is not None and weeks > within_band:
+            return (
+                f"{verdict}, but only {weeks:.1f} weeks after the hold of {since}, after the label's "
+                f"{within_band:g}-week window — {held.text}"
+            )
+        if window is not None and weeks > window:
+            late = (
+                f"recovery first documented {weeks:.1f} weeks after the hold of {since}, after the label's "
+                f"{window:g}-week resumption window"
+            )
+            if rules.persistent_decline_weeks is not None and weeks > rules.persistent_decline_weeks:
+                return (
+                    f"{verdict}, but {late} ({' '.join((rules.recovered_text or '').split())}); no reading "
+                    "documented recovery within the window, and the label says to discontinue for a decline "
+                    f"persisting more than {rules.persistent_decline_weeks:g} weeks."
+                )
+            cardiac.deferred = None
+            log(
+                f"{verdict}, but {late}; the knowledge base has no label rule for a later recovery, so dosing does "
+                "not resume: the hold continues."
+            )
+            state.needs.append(
+                f"the prescriber's decision: LVEF {late} (the knowledge base has no label rule for what follows)"
+            )
+            return None
+        if held.min_hold_weeks is not None:
+            earliest = since + dt.timedelta(weeks=held.min_hold_weeks)
+            if reading.date < earliest:
+                cardiac.deferred = (reading, earliest)
+                log(
+                    f"{verdict} before the end of the label's minimum withholding period (at least "
+                    f"{held.min_hold_weeks:g} weeks from the hold of {since}); the hold continues — earliest "
+                    f"resumption {earliest}."
+                )
+                return None
+        resume(reading.date, verdict, recovery_words)
+        return None
+
     if rules.interval_weeks is None:
         log(f"LVEF monitoring: {' '.join(rules.interval_text.split())}")
     stop: str | None = None  # a discontinuation is final
     unknown_latest = False
+    base = _dec(baseline.percent)
     for reading in readings:
-        decline = max(0.0, baseline.percent - reading.percent)
+        pct = _dec(reading.percent)
+        decline = max(Decimal(0), base - pct)
         matches: list[LvefBand] = []
         unknown = False
         for band in rules.bands:
             if band.symptomatic_chf:
                 continue
-            hit = _band_matches(band, reading.percent, decline, lln, course.symptomatic_heart_failure)
+            hit = _band_matches(band, pct, decline, lln, course.symptomatic_heart_failure)
             if hit is None:
                 unknown = True
             elif hit:
                 matches.append(band)
         worst = max(matches, key=lambda b: SEVERITY[b.action], default=None)
-        label = f"LVEF {reading.percent:g}% on {reading.date} (baseline {baseline.percent:g}%, decrease {decline:g} points)"
+        label = (
+            f"LVEF {reading.percent:g}% on {reading.date} (baseline {baseline.percent:g}%, "
+            f"decrease {_num(decline)} points)"
+        )
         unknown_latest = unknown and worst is None
         if stop is not None:
             log(f"{label} (after discontinuation)")
-        elif cardiac.holding_since is not None:
-            recovered_raw = _recovered(rules, reading.percent, decline, lln)
-            if recovered_raw is None:
-                state.needs.append(
-                    "the institutional lower limit of normal for LVEF (lvef_lower_limit_normal)"
-                )
-            recovered = bool(recovered_raw) and (worst is None or worst.action == "continue")
-            on_recheck = cardiac.holding_band.on_recheck if cardiac.holding_band else None
-            weeks = (reading.date - cardiac.holding_since).days / 7
-            if recovered:
-                reduce_by = cardiac.holding_band.reduce_levels_on_resume if cardiac.holding_band else 0
-                # The resumption (and any reduction) is still to come only if no dose was given since the recovery.
-                pending = last_dose is None or reading.date >= last_dose
-                if not pending:
-                    reduce_by = 0
-                cardiac.periods.append((cardiac.holding_since, reading.date))
-                cardiac.holding_since = None
-                cardiac.holding_band = None
-                state.resumed = state.resumed or pending
-                state.reductions += reduce_by
-                resume = f"resume {reduce_by} dose level(s) lower" if reduce_by else "resume"
-                log(f"{label}: recovered — {' '.join((rules.recovered_text or resume).split())}")
-                if reduce_by:
-                    state.fire(
-                        "reduce",
-                        rules.id,
-                        f"The label's row for this hold resumes at a reduced dose: {resume}.",
-                        source,
-                        refs,
-                    )
-            elif (
-                on_recheck == "discontinue-if-not-recovered-within"
-                and cardiac.holding_band is not None
-                and cardiac.holding_band.recheck_weeks is not None
-                and weeks < cardiac.holding_band.recheck_weeks
-            ):
-                log(
-                    f"{label}: not yet recovered, {weeks:.1f} weeks into the label's "
-                    f"{cardiac.holding_band.recheck_weeks:g}-week recovery window; the hold continues."
-                )
-            elif on_recheck in (
-                "discontinue-if-confirmed",
-                "discontinue-if-not-recovered",
-                "discontinue-if-not-recovered-within",
-            ):
-                stop = f"{label}: not recovered at the repeat assessment — " + (
-                    cardiac.holding_band.text if cardiac.holding_band else ""
-                )
-            elif rules.persistent_decline_weeks is not None and weeks > rules.persistent_decline_weeks:
-                stop = (
-                    f"{label}: decline persisting {weeks:.1f} weeks (> {rules.persistent_decline_weeks:g}); "
-                    "the label says to discontinue."
-                )
-            else:
-                log(f"{label}: not yet recovered; the hold continues.")
+        elif cardiac.holding_since is not None and cardiac.holding_band is not None:
+            stop = during_hold(reading, label, pct, decline, matches, worst, unknown)
         elif worst is not None and worst.action == "discontinue":
             stop = f"{label}: {worst.text}"
         elif worst is not None and worst.action == "hold":
             cardiac.holds += 1
             cardiac.holding_since = reading.date
             cardiac.holding_band = worst
+            cardiac.deferred = None
             state.resumed = False
             log(f"{label}: {worst.text} (hold {cardiac.holds})")
             if rules.max_holds is not None and cardiac.holds > rules.max_holds:
@@ -215,11 +388,30 @@ def evaluate_cardiac(
             log(f"{label}: no dose modification in the label's table")
         cardiac.last_reading = reading
         cardiac.last_band = worst
+    if stop is None and cardiac.deferred is not None and cardiac.holding_band is not None:
+        recovered_reading, earliest = cardiac.deferred
+        weeks_min = cardiac.holding_band.min_hold_weeks or 0
+        since_text = f"at least {weeks_min:g} weeks from the hold of {cardiac.holding_since}"
+        if course.today >= earliest:
+            resume(
+                earliest,
+                f"LVEF recovered on {recovered_reading.date}; the label's minimum withholding period ({since_text}) "
+                f"ended on {earliest}: dosing may resume from then",
+            )
+        else:
+            state.fire(
+                "hold",
+                rules.id,
+                f"LVEF recovered on {recovered_reading.date}, but the label withholds dosing for {since_text}: "
+                f"earliest resumption {earliest}.",
+                source,
+                refs,
+            )
     if cardiac.holding_since is not None:
         cardiac.periods.append((cardiac.holding_since, None))
     if stop is not None:
         state.fire("discontinue", rules.id, stop, source, refs)
-    elif cardiac.holding_since is not None:
+    elif cardiac.holding_since is not None and cardiac.deferred is None:
         weeks = (course.today - cardiac.holding_since).days / 7
         if rules.persistent_decline_weeks is not None and weeks > rules.persistent_decline_weeks:
             state.fire(
@@ -231,16 +423,23 @@ def evaluate_cardiac(
                 refs,
             )
         else:
-            held = cardiac.holding_band
+            open_band = cardiac.holding_band
             if (
-                held is not None
-                and held.on_recheck == "discontinue-if-not-recovered-within"
-                and held.recheck_weeks is not None
-                and weeks >= held.recheck_weeks
+                open_band is not None
+                and open_band.on_recheck == "discontinue-if-not-recovered-within"
+                and open_band.recheck_weeks is not None
+                and weeks >= open_band.recheck_weeks
             ):
                 state.needs.append(
-                    f"a repeat LVEF: the label's {held.recheck_weeks:g}-week recovery window has ended "
+                    f"a repeat LVEF: the label's {open_band.recheck_weeks:g}-week recovery window has ended "
                     "(not recovered then: discontinue)"
+                )
+            elif rules.resume_within_weeks is not None and weeks > rules.resume_within_weeks:
+                ended = cardiac.holding_since + dt.timedelta(weeks=rules.resume_within_weeks)
+                state.needs.append(
+                    f"the prescriber's decision: the label's {rules.resume_within_weeks:g}-week resumption window "
+                    f"ended on {ended} without a documented recovery (the knowledge base has no label rule for what "
+                    "follows)"
                 )
             state.fire(
                 "hold",
@@ -258,6 +457,84 @@ def evaluate_cardiac(
             "limit of normal, which the course does not give; the dose is held until it can be evaluated.",
             source,
             refs,
+        )
+    return cardiac
+
+
+def _heart_failure_gap(state: State, agent: str, why: str) -> None:
+    """Symptomatic heart failure the knowledge base has no label rule for: held, never judged silently."""
+    state.needs.append(f"the label's rule for symptomatic heart failure on {agent} ({why})")
+    state.fire(
+        "hold",
+        KNOWLEDGE_GAP,
+        f"Symptomatic heart failure: {why}; the dose is held until a clinician checks the label. This is not a "
+        "label rule.",
+        "knowledge base",
+        [],
+    )
+
+
+def _label_table_missing(
+    course: Course, rules: CardiacMonitoring, agent: str, source: str, state: State, cardiac: CardiacState
+) -> CardiacState:
+    """An agent whose label has an LVEF table the knowledge base lacks: readings are judged only against the
+    her2kit knowledge-gap convention (:data:`GAP_CONVENTION`), and one that meets it holds the dose and asks for
+    the label's table. A later reading below it lifts the hold only once a dose has been given after the last
+    reading that met it (a clinician has then applied the label)."""
+    refs = list(rules.references)
+    where = f"label section {rules.label_section}"
+    if course.symptomatic_heart_failure:
+        _heart_failure_gap(
+            state, agent, f"the knowledge base does not hold the {agent} label's LVEF table ({where})"
+        )
+    baseline = course.baseline_lvef
+    if baseline is None:
+        state.warnings.append(
+            f"No LVEF recorded: the {agent} label says to evaluate cardiac function prior to and during treatment; "
+            f"its LVEF table is not in the knowledge base [{rules.id}]."
+        )
+        return cardiac
+    readings = sorted(course.lvef, key=lambda r: (r.date, r is not baseline))
+    last_dose = max((d.date for d in course.doses), default=None)
+    base = _dec(baseline.percent)
+    met: tuple[LvefReading, str] | None = None  # the latest reading that meets the convention
+    for reading in readings:
+        pct = _dec(reading.percent)
+        decline = max(Decimal(0), base - pct)
+        label = (
+            f"LVEF {reading.percent:g}% on {reading.date} (baseline {baseline.percent:g}%, "
+            f"decrease {_num(decline)} points)"
+        )
+        if pct < GAP_LVEF_BELOW or decline >= GAP_DECLINE_AT_LEAST:
+            met = (reading, label)
+            text = f"{label}: meets {GAP_CONVENTION}."
+        else:
+            text = f"{label}: below the knowledge-gap threshold; not judged against the label's table."
+        state.steps.append(Step(rule=rules.id, text=text, source=source))
+        state.references.extend(refs)
+        cardiac.last_reading = reading
+    table = f"the {agent} label's LVEF dose-modification table ({where}; not in the knowledge base)"
+    if met is not None and (met[0] is readings[-1] or last_dose is None or last_dose <= met[0].date):
+        reading, label = met
+        state.needs.append(f"{table}, applied to the LVEF of {reading.date} ({reading.percent:g}%)")
+        state.fire(
+            "hold",
+            KNOWLEDGE_GAP,
+            f"{label}: the {agent} label has LVEF dose-modification rules ({where}) that the knowledge base does "
+            f"not hold. This reading meets {GAP_CONVENTION}, so the dose is held until a clinician applies the "
+            "label's table. The hold is a her2kit safety convention, not a label rule.",
+            "knowledge base",
+            [],
+        )
+    elif met is not None:
+        state.warnings.append(
+            f"The LVEF of {met[0].date} met the knowledge-gap threshold for {agent} and a dose has been given since "
+            f"(a clinician is taken to have applied the label); check the later readings against {table}."
+        )
+    else:
+        state.warnings.append(
+            f"The LVEF readings were judged only against {GAP_CONVENTION}; none meets it. Check them against "
+            f"{table}."
         )
     return cardiac
 
@@ -282,17 +559,7 @@ def _baseline_gates(course: Course, baseline: LvefReading, kb: KnowledgeBase, st
 def no_lvef_table(course: Course, agent: str, state: State) -> None:
     """LVEF information for an agent whose label table is not in the knowledge base: never judged silently."""
     if course.symptomatic_heart_failure:
-        state.needs.append(
-            f"the label's rule for symptomatic heart failure on {agent} (not in the knowledge base)"
-        )
-        state.fire(
-            "hold",
-            KNOWLEDGE_GAP,
-            f"Symptomatic heart failure: the knowledge base has no LVEF rules for {agent}; the dose is held until a "
-            "clinician checks the label. This is not a label rule.",
-            "knowledge base",
-            [],
-        )
+        _heart_failure_gap(state, agent, f"the knowledge base has no LVEF rules for {agent}")
     else:
         state.warnings.append(
             f"The knowledge base has no LVEF rules for {agent}: the LVEF readings were not judged against its label — "
@@ -303,23 +570,43 @@ def no_lvef_table(course: Course, agent: str, state: State) -> None:
 def next_lvef_due(
     course: Course, rules: CardiacMonitoring | None, cardiac: CardiacState
 ) -> tuple[dt.date | None, str | None]:
-    """When the next LVEF assessment is due, and on what basis (None when ``rules`` is None: the caller says why)."""
+    """When the next LVEF assessment is due, and on what basis (None when ``rules`` is None: the caller says why).
+    No date after a permanent discontinuation (the knowledge base holds no post-treatment schedule to date it
+    from); a date already past is marked overdue."""
     if rules is None:
         return None, None
+    if rules.label_table_missing:
+        return None, (
+            f"not scheduled: the label's LVEF table (label section {rules.label_section}) is not in the knowledge "
+            f"base [{rules.id}]"
+        )
+    if cardiac.state is not None and cardiac.state.action == "discontinue":
+        return None, (
+            "no repeat date: treatment is discontinued and the knowledge base has no post-treatment LVEF schedule "
+            f"to date it from; follow up as clinically indicated. The label's monitoring text: "
+            f"{' '.join(rules.interval_text.split())} [{rules.id}]"
+        )
     if course.baseline_lvef is None:
         return course.today, "a baseline LVEF is needed (none in the course)"
     last = cardiac.last_reading or course.baseline_lvef
     band = cardiac.holding_band or cardiac.last_band
-    if band is not None and band.recheck_weeks is not None:
+    due: dt.date | None
+    if cardiac.deferred is not None and cardiac.holding_band is not None:
+        due = cardiac.deferred[1]
+        basis = (
+            f"earliest resumption: the end of the label's minimum withholding period (at least "
+            f"{cardiac.holding_band.min_hold_weeks or 0:g} weeks from the hold of {cardiac.holding_since}) [{rules.id}]"
+        )
+    elif band is not None and band.recheck_weeks is not None:
         due = last.date + dt.timedelta(weeks=band.recheck_weeks)
-        return (
-            due,
-            f"repeat assessment {band.recheck_weeks:g} weeks after the reading of {last.date} [{rules.id}]",
+        basis = (
+            f"repeat assessment {band.recheck_weeks:g} weeks after the reading of {last.date} [{rules.id}]"
         )
-    if rules.interval_weeks is not None:
+    elif rules.interval_weeks is not None:
         due = last.date + dt.timedelta(weeks=rules.interval_weeks)
-        return (
-            due,
-            f"routine interval of {rules.interval_weeks:g} weeks after the reading of {last.date} [{rules.id}]",
-        )
-    return None, f"as clinically indicated: the label gives no fixed interval [{rules.id}]"
+        basis = f"routine interval of {rules.interval_weeks:g} weeks after the reading of {last.date} [{rules.id}]"
+    else:
+        return None, f"as clinically indicated: the label gives no fixed interval [{rules.id}]"
+    if due < course.today:
+        basis = f"overdue since {due}: {basis}"
+    return due, basis

@@ -57,15 +57,20 @@ def half_open(name: str, low: float | None, high: float | None, unit: str) -> st
     return f"{name} {' and '.join(parts)}{unit}"
 
 
+_COMPARISON_WORDS = {">=": "≥", ">": ">", "<": "<", "<=": "≤"}
+
+
 def band_bounds(band: LvefBand) -> str:
-    """An LVEF band's criteria in words (LVEF min inclusive / max exclusive, as the knowledge base stores them)."""
+    """An LVEF band's criteria in words, each bound with the comparison the label uses (``LvefBand.bounds``)."""
     parts = []
-    if band.lvef_min is not None or band.lvef_max is not None:
-        parts.append(half_open("LVEF", band.lvef_min, band.lvef_max, "%"))
+    lvef = [f"{_COMPARISON_WORDS[op]} {v:g}" for measure, op, v in band.bounds() if measure == "lvef"]
+    if lvef:
+        parts.append(f"LVEF {' and '.join(lvef)}%")
     if band.below_lln is not None:
         parts.append("below LLN" if band.below_lln else "not below LLN")
-    if band.decline_min is not None or band.decline_max is not None:
-        parts.append(half_open("decrease from baseline", band.decline_min, band.decline_max, " points"))
+    decline = [f"{_COMPARISON_WORDS[op]} {v:g}" for measure, op, v in band.bounds() if measure == "decline"]
+    if decline:
+        parts.append(f"decrease from baseline {' and '.join(decline)} points")
     if band.symptomatic_chf is not None:
         parts.append("symptomatic CHF" if band.symptomatic_chf else "no symptomatic CHF")
     return ", ".join(parts) or "any reading"

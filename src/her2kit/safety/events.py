@@ -5,7 +5,9 @@ lasted, complicating features, persistence despite treatment, occurrence). When 
 condition a row depends on, the most cautious row applies and the condition is asked for; a row that needs a
 value the course does not give (the dose level at onset, a concomitant laboratory value) holds the dose and asks for
 it. An agent's "other adverse reactions" row covers terms, or grades of a term, without a row of their own; an
-unresolved grade >= 3 event with no rule at all holds the dose (``knowledge-base-gap``).
+unresolved grade >= 3 event with no rule at all holds the dose (``knowledge-base-gap``), and once it has resolved
+(no dose given since) no dose level is given until the label's is known. A reduction on resumption counts from the
+dose given before the resolution (:class:`her2kit.safety.result.Reduction`), so it is applied once.
 """
 
 from __future__ import annotations
@@ -81,12 +83,23 @@ def _grade_text(grade: int | None, grading: LabGrading) -> str:
     return f"CTCAE grade {grade}"
 
 
+def _recovery_grade(rules: list[AeRule], test: str, worst: int) -> int:
+    """The grade at or below which a laboratory event of worst grade ``worst`` counts as recovered: the most
+    demanding ``hold_until_grade`` of the label's rows for that grade (the test's own rows, else the "other adverse
+    reactions" rows), else any fall below the worst grade."""
+    rows = _rows_for_grade(rules, test, worst) or _rows_for_grade(rules, "other", worst)
+    until = [r.hold_until_grade for r in rows if r.hold_until_grade is not None]
+    return min([*until, worst - 1])
+
+
 def _lab_events(
     course: Course, rules: list[AeRule], kb: KnowledgeBase, state: State
 ) -> list[AdverseEventEntry]:
     """Laboratory series as graded events: an event opens at the lowest grade any label rule of this agent acts
-    on (lower grades carry no dose modification), escalates with the worst grade, and closes — resolved to the new
-    grade — when the grade falls; a fall that still reaches an actionable grade opens the next event."""
+    on (lower grades carry no dose modification), escalates with the worst grade, and closes — resolved to that
+    value's grade — at the first value at or below the grade the label's row for the worst grade resumes at (e.g.
+    platelets 40 → 60 → 150 x 10^9/L: a grade 3 event resolved at 150, not at 60); a closing value that still
+    reaches an actionable grade opens the next event."""
     events: list[AdverseEventEntry] = []
     gradings = {g.term: g for g in kb.lab_grading.values()}
     for test in sorted({lab.test for lab in course.labs}):
@@ -108,7 +121,7 @@ def _lab_events(
                 state.needs.append(f"the upper limit of normal (uln) for {test} on {lab.date}")
                 continue
             last = lab
-            if onset is not None and grade < worst:
+            if onset is not None and grade <= _recovery_grade(rules, test, worst):
                 events.append(
                     AdverseEventEntry(
                         term=test, grade=worst, onset=onset, resolved=lab.date, resolved_grade=grade
@@ -289,7 +302,27 @@ def evaluate_events(
         matching = _matching_rules(rules, event, ctx)
         rule = _ae_rule(matching, earlier)
         label = f"{event.term} grade {event.grade} from {event.onset}"
+        # Resolved on or before the day of the last dose given: the team has already acted on it (a dose given on the
+        # resolution day, e.g. after the morning's laboratory values, counts).
+        managed = event.resolved is not None and last_dose is not None and event.resolved <= last_dose
         if rule is None:
+            if event.grade >= UNRULED_HOLD_GRADE and event.resolved is not None and not managed:
+                # Resolved, but at which dose level to resume is the label's rule the knowledge base lacks: no level is
+                # given (never the full dose by default).
+                state.needs.append(
+                    f"the label's dose level after {event.term} grade {event.grade} (prescribing information section "
+                    "2; not in the knowledge base)"
+                )
+                state.level_unknown = True
+                state.steps.append(
+                    Step(
+                        rule=KNOWLEDGE_GAP,
+                        text=f"{label}, resolved {event.resolved}: the knowledge base has no label rule for this "
+                        "event at this grade, so the dose level to resume at is not known; no next dose is given until "
+                        "a clinician checks the label. This is not a label rule.",
+                        source="knowledge base",
+                    )
+                )
             if event.grade >= UNRULED_HOLD_GRADE and event.resolved is None:
                 # Missing knowledge is not a reason to continue: hold and say what to check.
                 state.needs.append(
@@ -333,12 +366,10 @@ def evaluate_events(
                 f"on details the course does not record; the more conservative rule ({rule.id}) is applied."
             )
         unrecorded = _unrecorded(rule, event, _conditions(rule, event, ctx))
-        # Resolved before the last dose given: the team has already acted on it (no pending resumption step).
-        managed = event.resolved is not None and last_dose is not None and event.resolved < last_dose
         if unrecorded and managed:
             state.warnings.append(
-                f"{label}: already managed before the last dose; whether the label's row {rule.id} applied cannot "
-                f"be checked ({'; '.join(unrecorded)})."
+                f"{label}: already acted on (a dose was given on or after {event.resolved}); whether the label's "
+                f"row {rule.id} applied cannot be checked ({'; '.join(unrecorded)})."
             )
             continue
         if unrecorded:
@@ -408,8 +439,11 @@ def evaluate_events(
         if rule.resolve_within_days is not None and window_days > rule.resolve_within_days:
             reduce_by = max(reduce_by, rule.reduce_levels_if_resolved_later or 0)
         timing = f"resolved {event.resolved} ({days} days after onset)"
+        if rule.action in ("hold", "reduce"):
+            # Counted from the dose given before the resolution: a reduced dose already given on or after it is the
+            # reduction (never applied twice); a dose above it does not cancel it (the monitor says so).
+            state.reduce_on_resumption(rule.id, label, event.resolved, reduce_by, acted_on=managed)
         if not managed and rule.action in ("hold", "reduce"):
-            state.reductions += reduce_by
             state.resumed = True
             what = f"resume {'at a dose reduced by ' + str(reduce_by) + ' level(s)' if reduce_by else 'at the same dose'}"
             state.fire(
@@ -423,7 +457,8 @@ def evaluate_events(
             state.steps.append(
                 Step(
                     rule=rule.id,
-                    text=f"{label}, {timing}: already managed before the last dose. {rule.text}",
+                    text=f"{label}, {timing}: already acted on (a dose was given on or after {event.resolved}). "
+                    f"{rule.text}",
                     source=source,
                 )
             )

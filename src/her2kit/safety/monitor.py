@@ -10,9 +10,12 @@ This module replays the course against them:
 2. adverse events and graded laboratory values against the label's rows
    (:mod:`her2kit.safety.events`);
 3. interactions with the course's medications;
-4. the dose level of the last dose (escalation steps included), any reduction still to
-   apply, and the next dose: loading again after a gap longer than the label allows,
-   the escalation step's dose, prophylaxis reminders.
+4. the dose level of the last dose (escalation steps included; a dose between two levels
+   is the level below it), the reductions the rules ask for (each counted from the dose
+   given before its resolution, so applied once and only downwards), and the next dose:
+   one dose interval after the last (a day for a daily drug, whatever its cycle; the
+   previous schedule where the label keeps it after a late dose), loading again after a
+   gap longer than the label allows, the escalation step's dose, prophylaxis reminders.
 
 The most severe action wins (discontinue > hold > reduce > resume > continue).
 Missing information the rules need (baseline LVEF, institutional LLN, ULN of a
@@ -24,8 +27,10 @@ without a label rule).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
-from typing import Literal
+from dataclasses import dataclass
+from typing import Final, Literal
 
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase, default_kb
@@ -49,6 +54,7 @@ from her2kit.safety.result import (
     MonitorAction,
     MonitorResult,
     NextDose,
+    Reduction,
     State,
     Step,
     source_text,
@@ -63,77 +69,216 @@ DOSE_LEVEL_UNKNOWN_BEYOND = 0.25
 
 
 # ----------------------------------------------------------------------------------------------- dosing
-def _dose_level(regimen: Regimen, course: Course, dose: DoseGiven) -> tuple[int, float, bool]:
-    """The label dose level nearest to a dose given: (level, that level's mg, whether it is the loading dose).
-    A dose that matches the escalation step of its day is level 0."""
+@dataclass(frozen=True)
+class _Reading:
+    """How one dose given reads against the label's dose levels at the patient's weight on that day."""
+
+    level: int | None  # the level a next dose continues at; None: not known (see below_lowest, deviation)
+    mg: float  # that level's mg (when not known: the nearest level's)
+    nearest: int  # the nearest level (loading dose: 0)
+    deviation: float  # relative distance from the nearest level's mg
+    on_level: bool  # within 5% of a level or of the loading dose, or the escalation step of its day
+    escalation: bool = False  # the escalation step of its day: level 0, the escalation goes on
+    between: bool = False  # more than 5% below a level and above the next: read as the level below it
+    below_lowest: bool = False  # more than 5% (and at most 25%) below the lowest level of the ladder
+
+
+def _ladder(regimen: Regimen, weight: float | None) -> list[tuple[int, float]]:
+    """The label's dose levels in mg at a weight, highest first (without a ladder: the maintenance dose, level 0)."""
+    return sorted(((lvl.level, amount_mg(lvl.dose, weight)) for lvl in levels(regimen)), key=lambda x: -x[0])
+
+
+def _read(regimen: Regimen, course: Course, dose: DoseGiven) -> _Reading:
+    """The level of a dose given. Within 5% of a level (or the loading dose, or its day's escalation step): that
+    level. More than 5% off: above the top level, the top level; between two levels, the level below it (never the
+    nearest one above: dose levels only move down); below the lowest level, or more than 25% from every level of a
+    reduction ladder, no level (the caller asks for the dose to be confirmed)."""
     weight = course.weight_on(dose.date)
     if course.escalation:
         step = escalation_dose(regimen, _treatment_day(course, dose.date))
         if step is not None and abs(amount_mg(step, weight) - dose.mg) <= DOSE_MATCH_TOLERANCE * dose.mg:
-            return 0, dose.mg, False
-    candidates: list[tuple[int, float, bool]] = []
+            return _Reading(0, dose.mg, 0, 0.0, on_level=True, escalation=True)
+    ladder = _ladder(regimen, weight)
+    candidates = list(ladder)
     if regimen.loading_dose is not None:
-        candidates.append((0, amount_mg(regimen.loading_dose, weight), True))
-    for lvl in levels(regimen):
-        candidates.append((lvl.level, amount_mg(lvl.dose, weight), False))
-    return min(candidates, key=lambda c: abs(c[1] - dose.mg))
+        candidates.insert(0, (0, amount_mg(regimen.loading_dose, weight)))
+    nearest, mg = min(candidates, key=lambda c: abs(c[1] - dose.mg))
+    deviation = abs(mg - dose.mg) / mg
+    if deviation <= DOSE_MATCH_TOLERANCE:
+        return _Reading(nearest, mg, nearest, deviation, on_level=True)
+    if deviation > DOSE_LEVEL_UNKNOWN_BEYOND and regimen.dose_levels:
+        return _Reading(None, mg, nearest, deviation, on_level=False)
+    if not regimen.dose_levels or dose.mg > ladder[0][1]:
+        return _Reading(nearest, mg, nearest, deviation, on_level=False)
+    below = [(lvl, lvl_mg) for lvl, lvl_mg in ladder if lvl_mg < dose.mg]
+    if below:
+        return _Reading(below[0][0], below[0][1], nearest, deviation, on_level=False, between=True)
+    return _Reading(None, mg, nearest, deviation, on_level=False, below_lowest=True)
 
 
-def _infer_level(regimen: Regimen, course: Course, state: State) -> int | None:
-    """The dose level of the last dose given (a loading dose is level 0); None when the label has a reduction
-    ladder and the dose is so far from every level that taking the nearest would be a guess (then
-    ``state.needs`` says what to confirm). Without a ladder the next dose does not depend on it: a warning."""
+def _last_level(regimen: Regimen, course: Course, state: State) -> int | None:
+    """The dose level of the last dose given (a loading dose is level 0, an escalation step level 0); None when it
+    has no level (``state.needs`` says what to confirm). Without a ladder the next dose does not depend on it."""
     if not course.doses:
         return 0
     last = max(course.doses, key=lambda d: d.date)
-    level, mg, _ = _dose_level(regimen, course, last)
-    deviation = abs(mg - last.mg)
+    reading = _read(regimen, course, last)
     weight = course.weight_on(last.date)
-    if deviation > DOSE_LEVEL_UNKNOWN_BEYOND * mg and regimen.dose_levels:
+    at = f"at {weight or '?'} kg"
+    if reading.below_lowest:
+        lowest, lowest_mg = _ladder(regimen, weight)[-1]
+        further = (
+            "the label discontinues when a reduction below that level is needed"
+            if regimen.discontinue_if_below_lowest
+            else "the label gives no lower level"
+        )
         state.needs.append(
-            f"the dose given on {last.date} ({last.mg:g} mg) confirmed: it is {deviation / mg:.0%} from the nearest "
-            f"label dose level at {weight or '?'} kg (level {level}, {mg:g} mg), so its level is not known"
+            f"the dose given on {last.date} ({last.mg:g} mg) confirmed: it is below the label's lowest dose level {at} "
+            f"(level {lowest}, {lowest_mg:g} mg), and {further} — confirm the dose and whether treatment continues"
         )
         return None
-    if deviation > DOSE_MATCH_TOLERANCE * mg:
-        state.warnings.append(
-            f"The last dose ({last.mg:g} mg on {last.date}) matches no label dose level at {weight or '?'} kg; "
-            f"taken as level {level} ({mg:g} mg), the nearest."
+    if reading.level is None:
+        state.needs.append(
+            f"the dose given on {last.date} ({last.mg:g} mg) confirmed: it is {reading.deviation:.0%} from the nearest "
+            f"label dose level {at} (level {reading.nearest}, {reading.mg:g} mg), so its level is not known"
         )
-    return level
+        return None
+    if reading.between:
+        state.warnings.append(
+            f"The last dose ({last.mg:g} mg on {last.date}) matches no label dose level {at}; taken as level "
+            f"{reading.level} ({reading.mg:g} mg), the next label dose level below it: dose levels only move down "
+            "(no re-escalation)."
+        )
+    elif not reading.on_level:
+        state.warnings.append(
+            f"The last dose ({last.mg:g} mg on {last.date}) matches no label dose level {at}; taken as level "
+            f"{reading.level} ({reading.mg:g} mg), the nearest."
+        )
+    return reading.level
 
 
-def _reduced_level(regimen: Regimen, level: int, agent: str, state: State, kb: KnowledgeBase) -> int:
-    """The dose level after the reductions the rules asked for; below the lowest level the label discontinues
-    (or, where it says nothing more, a warning and the lowest level)."""
-    if state.reductions and not regimen.dose_levels:
+BELOW_LOWEST: Final = "below-lowest"
+
+
+def _reduced_from(regimen: Regimen, course: Course, dose: DoseGiven | None, n: int) -> int | str | None:
+    """The level ``n`` reductions below a dose given (None: the starting dose, level 0): from a label level, n levels
+    down; from a dose between levels or an escalation step, the n-th label level strictly below the mg given (so a
+    reduction never raises the dose). BELOW_LOWEST when the ladder has no such level; None when the dose has no
+    known level."""
+    lowest = min(lvl.level for lvl in levels(regimen))
+    if dose is None:
+        return -n if -n >= lowest else BELOW_LOWEST
+    reading = _read(regimen, course, dose)
+    if reading.below_lowest:
+        return BELOW_LOWEST
+    if reading.level is None:
+        return None
+    if reading.escalation or reading.between:
+        ladder = _ladder(regimen, course.weight_on(dose.date))
+        below = [lvl for lvl, mg in ladder if mg * (1 + DOSE_MATCH_TOLERANCE) < dose.mg]
+        return below[n - 1] if len(below) >= n else BELOW_LOWEST
+    return reading.level - n if reading.level - n >= lowest else BELOW_LOWEST
+
+
+def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: KnowledgeBase) -> int | None:
+    """The level of the next dose: the last dose's level, lowered by the reductions the rules asked for.
+
+    A reduction counts from the dose given before the resolution (or the recovered LVEF reading) that asked for it
+    (:class:`Reduction`); reductions counted from the same dose add up, and the next level is the lowest
+    of them. So a reduced dose already given is not reduced again, a reduction not applied still is, and dose levels
+    only move down. Below the lowest level the label discontinues (where it says nothing more: no level, and a need).
+    None when the level cannot be given (``state.needs`` says why)."""
+    level = _last_level(regimen, course, state)
+    if level is None or state.level_unknown:
+        return None
+    last = max(course.doses, key=lambda d: d.date) if course.doses else None
+    groups: dict[dt.date | None, list[Reduction]] = {}
+    counts: dict[dt.date | None, int] = {}
+    if state.reductions:
+        key = last.date if last else None
+        counts[key] = counts.get(key, 0) + state.reductions
+        groups.setdefault(key, [])
+    for reduction in state.reductions_from:
+        before = [d.date for d in course.doses if d.date < reduction.resolved]
+        key = max(before) if before else None
+        counts[key] = counts.get(key, 0) + reduction.levels
+        groups.setdefault(key, []).append(reduction)
+    if not counts:
+        return level
+    if not regimen.dose_levels:
         state.warnings.append(
             f"The label gives no dose-reduction levels for {agent}; no reduction is applied."
         )
         return level
-    lowest = min(lvl.level for lvl in levels(regimen))
-    if level - state.reductions >= lowest:
-        return level - state.reductions
-    if regimen.discontinue_if_below_lowest:
-        state.fire(
-            "discontinue",
-            regimen.id,
-            f"A reduction below the lowest dose level ({lowest}) is needed; the label says to discontinue.",
-            source_text(kb, list(regimen.references), regimen.label_section),
-            list(regimen.references),
-        )
-    else:
-        state.warnings.append(
-            "A reduction below the lowest label dose level is needed; the label's text does "
-            "not say more here — discuss with the prescriber."
-        )
-    return lowest
+    source = source_text(kb, list(regimen.references), regimen.label_section)
+    lowest, lowest_mg = _ladder(regimen, course.weight_on(course.today))[-1]
+    new = level
+    for key in sorted(counts, key=lambda d: d or dt.date.min):
+        dose = max((d for d in course.doses if d.date == key), key=lambda d: d.mg) if key else None
+        if dose is None and (course.doses or course.escalation):
+            # The course records no dose before the resolution: the dose the reduction counts from is not known (the
+            # doses given since may or may not be reduced; an escalation has no single starting level).
+            resolved = ", ".join(sorted({r.resolved.isoformat() for r in groups[key]})) or "the recovery"
+            rules = ", ".join(dict.fromkeys(r.rule for r in groups[key])) or "of the LVEF table"
+            state.needs.append(
+                f"the dose the patient was on before {resolved}: the label's row(s) {rules} reduce from it, and the "
+                "course records no dose before then"
+            )
+            return None
+        given = f"{dose.mg:g} mg given on {dose.date}" if dose else "the starting dose"
+        target = _reduced_from(regimen, course, dose, counts[key])
+        if target is None:
+            assert dose is not None
+            state.needs.append(
+                f"the dose given on {dose.date} ({dose.mg:g} mg) confirmed: a reduction the label's rules ask for "
+                "counts from it, and its level is not known"
+            )
+            return None
+        if target == BELOW_LOWEST:
+            if regimen.discontinue_if_below_lowest:
+                state.fire(
+                    "discontinue",
+                    regimen.id,
+                    f"A reduction below the lowest dose level ({lowest}, {lowest_mg:g} mg) is needed (from the "
+                    f"{given}); the label says to discontinue.",
+                    source,
+                    list(regimen.references),
+                )
+                target = lowest
+            else:
+                # Not the lowest level again (milder than the label's reduction): no level, and a need.
+                state.needs.append(
+                    f"the dose after a reduction below the label's lowest dose level ({lowest}, {lowest_mg:g} mg; from "
+                    f"the {given}): the label's text read gives no further level — ask the prescriber"
+                )
+                return None
+        assert isinstance(target, int)
+        owed = groups[key]
+        if target < level and owed and all(r.acted_on for r in owed):
+            # Doses were given after the resolution, above the level the row set: the reduction was not applied (or
+            # the dose went up again).
+            assert last is not None  # a dose was given on or after the resolution
+            record = kb.get(owed[0].rule)
+            refs = list(getattr(record, "references", []))
+            state.fire(
+                "reduce",
+                owed[0].rule,
+                f"{owed[0].event}, resolved {owed[0].resolved}: the last dose ({last.mg:g} mg on {last.date}, level "
+                f"{level}) is above the level the label's row sets after it, {counts[key]} level(s) below the "
+                f"{given} (level {target}); the reduction was not applied or the dose went up again, and dose levels "
+                f"only move down (a her2kit convention): the next dose is level {target}.",
+                source_text(kb, refs, getattr(record, "label_section", None)),
+                refs,
+            )
+        new = min(new, target)
+    return new
 
 
 def _at_lowest_level(regimen: Regimen, course: Course) -> Callable[[dt.date], bool | None]:
-    """Whether the dose a patient was on at a date was the lowest level of the label's reduction ladder: the last
-    dose given on or before the date, else (an event before the first dose on record) the first dose on record.
-    No dose on record: not on the lowest level. None when the label gives no ladder."""
+    """Whether the dose a patient was on at a date was the lowest level of the label's reduction ladder (or below
+    it): the last dose given on or before the date, else (an event before the first dose on record) the first dose
+    on record, read as :func:`_read` reads it (a dose between levels as the level below it). No dose on record: not
+    on the lowest level. None when the label gives no ladder. An escalation step is not a reduction."""
     if not regimen.dose_levels:
         return lambda date: None
     lowest = min(lvl.level for lvl in regimen.dose_levels)
@@ -143,7 +288,11 @@ def _at_lowest_level(regimen: Regimen, course: Course) -> Callable[[dt.date], bo
             return False
         before = [d for d in course.doses if d.date <= date]
         dose = max(before, key=lambda d: d.date) if before else min(course.doses, key=lambda d: d.date)
-        return _dose_level(regimen, course, dose)[0] == lowest
+        reading = _read(regimen, course, dose)
+        if reading.below_lowest:
+            return True
+        level = reading.nearest if reading.level is None else reading.level
+        return not reading.escalation and level == lowest
 
     return at
 
@@ -159,6 +308,29 @@ def _missed_dose_rules(regimen: Regimen, late_days: int, gap_days: int) -> list[
         ):
             out.append(rule)
     return out
+
+
+def _planned(
+    regimen: Regimen, course: Course
+) -> tuple[dt.date, tuple[MissedDoseRule, dt.date, dt.date] | None]:
+    """The planned date of the next dose: one dose interval (a day for a daily drug, whatever its cycle) after the
+    last dose; after a late dose whose missed-dose rule keeps the previous schedule (``keeps_schedule``), one
+    interval after the date that dose was planned for (the first date of that schedule after the late dose). Also
+    the rule, date and planned date of the last dose when it kept the schedule."""
+    interval = dt.timedelta(days=regimen.dose_interval_days)
+    dates = sorted({d.date for d in course.doses})
+    planned = dates[0] + interval
+    kept: tuple[MissedDoseRule, dt.date, dt.date] | None = None
+    for previous, date in itertools.pairwise(dates):
+        due = planned
+        delay = (date - due).days
+        rules = _missed_dose_rules(regimen, delay, (date - previous).days) if delay > 0 else []
+        keep = bool(rules) and all(m.keeps_schedule for m in rules)
+        planned = (due if keep else date) + interval
+        while planned <= date:
+            planned += interval
+        kept = (rules[0], date, due) if keep else None
+    return planned, kept
 
 
 def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
@@ -226,8 +398,7 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
     )
     _interactions(course, agent.id, kb, state)
 
-    level = _infer_level(regimen, course, state)
-    new_level = None if level is None else _reduced_level(regimen, level, agent.name, state, kb)
+    new_level = _next_level(regimen, course, agent.name, state, kb)
     action = state.action
     if action == "continue" and state.resumed:
         action = "resume"
@@ -276,14 +447,29 @@ def _next_dose(
         if regimen.loading_dose is not None:
             kind = "loading"
     else:
-        cycle = regimen.cycle_days or 1
-        planned = last_dose + dt.timedelta(days=cycle)
+        planned, kept = _planned(regimen, course)
+        if kept is not None:
+            rule, given, due = kept
+            state.steps.append(
+                Step(
+                    rule=regimen.id,
+                    text=f"The dose of {given} was {(given - due).days} day(s) late (planned {due}): {rule.condition}: "
+                    f"{' '.join(rule.action.split())} The next dose follows that schedule: {planned}.",
+                    source=source,
+                )
+            )
         date = max(planned, course.today)
         delay = (course.today - planned).days
         gap = (course.today - last_dose).days
         applicable = _missed_dose_rules(regimen, delay, gap) if delay > 0 else []
         reload = any(m.reload for m in applicable)
-        late = f"Dose {delay} day{'s' if delay != 1 else ''} late ({gap} days since the last dose)"
+        if regimen.dose_interval_days == 1:
+            late = (
+                f"Doses not taken on {delay} scheduled day{'s' if delay != 1 else ''} since the last dose on "
+                f"{last_dose}"
+            )
+        else:
+            late = f"Dose {delay} day{'s' if delay != 1 else ''} late ({gap} days since the last dose)"
         if state.resumed:
             # The gap came from a hold in this replay: the resumption rule above sets the dose level.
             late += " after the hold above"
@@ -294,7 +480,9 @@ def _next_dose(
         elif delay > 0:
             # The label's own missed-dose words for this delay (an oral daily drug is not "given as soon as
             # possible"); all of them when none states bounds that fit.
-            rules = "; ".join(f"{m.condition}: {m.action}" for m in (applicable or regimen.missed_dose))
+            rules = "; ".join(
+                f"{m.condition}: {' '.join(m.action.split())}" for m in (applicable or regimen.missed_dose)
+            )
             text = (
                 f"{late}: {rules}"
                 if rules
@@ -324,8 +512,9 @@ def _next_dose(
             )
     elif course.escalation and level < 0:
         state.warnings.append(
-            "A dose reduction applies during the dose escalation: the reduced level is given; "
-            "the label's escalation table does not cover reductions — check with the prescriber."
+            "A dose reduction applies during the dose escalation: the reduced level (below the dose given) is given "
+            "and the escalation is not resumed; the label's escalation table does not cover reductions — check with "
+            "the prescriber."
         )
     if regimen.prophylaxis_days is not None and treatment_day <= regimen.prophylaxis_days:
         state.steps.append(

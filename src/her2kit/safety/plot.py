@@ -55,8 +55,8 @@ def plot_course(
     drawn: set[float] = set()
     if rules is not None:
         for band in rules.bands:
-            for value in (band.lvef_min, band.lvef_max):
-                if value is not None and value not in drawn:
+            for measure, _, value in band.bounds():
+                if measure == "lvef" and value not in drawn:
                     drawn.add(value)
                     ax.axhline(value, color="#b22222", linestyle="--", linewidth=1)
                     ax.text(
@@ -77,7 +77,9 @@ def plot_course(
             label=f"institutional LLN {course.lvef_lower_limit_normal:g}%",
         )
     if baseline is not None and rules is not None:
-        declines = sorted({round(v) for b in rules.bands for v in (b.decline_min, b.decline_max) if v})
+        declines = sorted(
+            {round(v) for b in rules.bands for measure, _, v in b.bounds() if measure == "decline" and v}
+        )
         styles = [(0, (4, 2)), (0, (1, 2)), (0, (6, 2, 1, 2))]
         for points, style in zip(declines, styles, strict=False):
             level = baseline.percent - points

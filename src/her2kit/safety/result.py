@@ -44,7 +44,10 @@ class NextDose(_Out):
 
 class HoldPeriod(_Out):
     start: dt.date = Field(description="the LVEF reading that opened the hold")
-    end: dt.date | None = Field(description="the reading that showed recovery; null while the hold is open")
+    end: dt.date | None = Field(
+        description="the reading that showed recovery, or the end of the label's minimum withholding period when "
+        "recovery came earlier; null while the hold is open"
+    )
 
 
 class MonitorResult(_Out):
@@ -74,9 +77,27 @@ class MonitorResult(_Out):
     warnings: list[str] = Field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Reduction:
+    """A label row's reduction on resumption: ``levels`` below the last dose given before ``resolved`` (the dose the
+    patient was on when the event or hold began), whatever was given since. The monitor turns it into a ceiling on
+    the next dose level, so a reduction already applied (a reduced dose given on or after ``resolved``) is never
+    applied again, and one not applied still is."""
+
+    rule: str
+    event: str  # the event or hold in words, for the rationale
+    resolved: dt.date
+    levels: int
+    acted_on: bool  # a dose was given on or after the resolution date
+
+
 @dataclass
 class State:
-    """What a replay has found so far: the action, the steps that fired, needs, warnings, reductions."""
+    """What a replay has found so far: the action, the steps that fired, needs, warnings, reductions.
+
+    ``reductions`` counts levels below the last dose given; ``reductions_from`` holds reductions counted from the dose
+    given before a resolution date (see :class:`Reduction`); ``level_unknown`` says that the next dose level cannot be
+    given (a need says what is missing)."""
 
     action: str = "continue"
     steps: list[Step] = field(default_factory=list)
@@ -84,13 +105,22 @@ class State:
     needs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     reductions: int = 0
+    reductions_from: list[Reduction] = field(default_factory=list)
     resumed: bool = False
+    level_unknown: bool = False
 
     def fire(self, action: str, rule: str, text: str, source: str, refs: list[str]) -> None:
         if SEVERITY[action] > SEVERITY[self.action]:
             self.action = action
         self.steps.append(Step(rule=rule, text=text, source=source))
         self.references.extend(refs)
+
+    def reduce_on_resumption(
+        self, rule: str, event: str, resolved: dt.date, levels: int, acted_on: bool
+    ) -> None:
+        """Record a row's reduction of ``levels`` on resumption after ``resolved`` (see :class:`Reduction`)."""
+        if levels > 0:
+            self.reductions_from.append(Reduction(rule, event, resolved, levels, acted_on))
 
 
 def source_text(kb: KnowledgeBase, refs: list[str], section: str | None) -> str:

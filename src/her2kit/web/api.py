@@ -293,19 +293,34 @@ def api_router(settings: Settings) -> APIRouter:
         file: UploadFile,
         sample: Annotated[str | None, Query(max_length=200)] = None,
         genome: Annotated[Literal["GRCh37", "GRCh38"] | None, Query()] = None,
+        purity: Annotated[
+            float | None,
+            Query(gt=0, le=1, description="tumour purity (0-1), to convert log2 copy-number ratios"),
+        ] = None,
+        ploidy: Annotated[float | None, Query(gt=0, le=10, description="tumour ploidy (default 2)")] = None,
     ) -> dict[str, Any]:
         """Upload one file (multipart field ``file``; the name's extension tells the format)."""
         import tempfile
         from pathlib import Path
 
         from her2kit.genomics import profile_file
+        from her2kit.genomics.model import AmplificationThresholds
+
+        settings: dict[str, float] = {
+            k: v for k, v in (("purity", purity), ("ploidy", ploidy)) if v is not None
+        }
 
         name = _upload_name(file.filename)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name
             path.write_bytes(await file.read())
-            profile = profile_file(path, sample=sample, genome=genome)
-        result: dict[str, Any] = profile.model_dump(mode="json")
+            profile = profile_file(
+                path,
+                sample=sample,
+                genome=genome,
+                amplification=AmplificationThresholds(**settings) if settings else None,
+            )
+        result: dict[str, Any] = profile.json_dict()
         return result
 
     @router.post("/fhir/assess", summary="Assess a FHIR R4 / mCODE Bundle")
