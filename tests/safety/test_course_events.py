@@ -657,3 +657,19 @@ def test_dose_and_monitor_give_the_same_mg_for_a_weight_in_pounds() -> None:
     )
     assert result.next_dose is not None
     assert result.next_dose.mg == 435.4
+
+
+def test_a_dose_exactly_5_percent_below_a_level_is_that_level() -> None:
+    # 216 mg x 0.95 = 205.2 mg (T-DXd 5.4 mg/kg at 40 kg): within the 5% the engine allows, so level 0, not a
+    # one-level reduction nobody asked for (floating point made the deviation 0.05000000000000005).
+    result = tdxd(
+        weight_kg=40,
+        doses=[
+            {"date": "2026-01-05", "mg": 216},
+            {"date": "2026-01-26", "mg": 216},
+            {"date": "2026-02-16", "mg": 205.2},
+        ],
+        today="2026-03-09",
+    )
+    assert result.next_dose is not None
+    assert (result.next_dose.mg, result.next_dose.dose_level) == (216, 0)

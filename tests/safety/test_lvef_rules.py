@@ -811,3 +811,54 @@ def test_a_full_dose_given_after_the_recovery_does_not_cancel_the_reduction() ->
     result = run(doc)
     assert result.next_dose is not None
     assert result.next_dose.dose_level == -1
+
+
+# ------------------------------------------------------------------ re-check: a held-back recovery is not forgotten
+def _early_recovery(agent: str, later: list[dict[str, Any]], doses: list[str], today: str) -> dict[str, Any]:
+    """Hold on 2026-03-25 (64 → 46%), LVEF back to 60% on 04-01 (a week in: before the 4-week minimum hold)."""
+    mg = {"trastuzumab": (560, 420), "margetuximab": (1050, 1050)}[agent]
+    return {
+        "schema_version": "1",
+        "id": "early-recovery",
+        "agent": agent,
+        "schedule": "q3w",
+        "indication": "breast",
+        "weight_kg": 70,
+        "lvef_lower_limit_normal": 50,
+        "doses": [{"date": "2026-01-05", "mg": mg[0]}]
+        + [{"date": d, "mg": mg[1]} for d in ("2026-01-26", "2026-02-16", "2026-03-09", *doses)],
+        "lvef": [
+            {"date": "2025-12-29", "percent": 64, "baseline": True},
+            {"date": "2026-03-25", "percent": 46},
+            {"date": "2026-04-01", "percent": 60},
+            *later,
+        ],
+        "today": today,
+    }
+
+
+def test_a_recovery_held_back_by_the_minimum_hold_ends_the_hold_before_later_readings() -> None:
+    # The recovery on 04-01 ended the hold on 04-22 (4 weeks); a new drop on 06-01 is a second hold, not a decline
+    # "persisting 9.7 weeks" (which would discontinue).
+    result = run(
+        _early_recovery(
+            "trastuzumab", [{"date": "2026-06-01", "percent": 46}], ["2026-04-22", "2026-05-13"], "2026-06-01"
+        )
+    )
+    assert result.action == "hold", text(result)
+    assert "persisting" not in text(result)
+
+
+@pytest.mark.parametrize("agent", ["trastuzumab", "margetuximab"])
+def test_a_normal_echo_after_an_early_recovery_continues(agent: str) -> None:
+    # Margenza: "may be resumed if, within 8 weeks, LVEF returns to normal limits" - it did, at 1 week.
+    result = run(
+        _early_recovery(
+            agent,
+            [{"date": "2026-06-17", "percent": 61}],
+            ["2026-04-22", "2026-05-13", "2026-06-03"],
+            "2026-06-24",
+        )
+    )
+    assert result.action == "continue", text(result)
+    assert "resumption window" not in text(result)

@@ -340,6 +340,20 @@ def evaluate_cardiac(
         resume(reading.date, verdict, recovery_words)
         return None
 
+    def settle_deferred(upto: dt.date) -> None:
+        """A recovered reading held back by the label's minimum withholding period: once ``upto`` reaches the end of
+        that period the hold closes there (dosing may resume from then), so later readings are judged afresh."""
+        if cardiac.deferred is None or cardiac.holding_band is None or upto < cardiac.deferred[1]:
+            return
+        recovered_reading, earliest = cardiac.deferred
+        weeks_min = cardiac.holding_band.min_hold_weeks or 0
+        since_text = f"at least {weeks_min:g} weeks from the hold of {cardiac.holding_since}"
+        resume(
+            earliest,
+            f"LVEF recovered on {recovered_reading.date}; the label's minimum withholding period ({since_text}) "
+            f"ended on {earliest}: dosing may resume from then",
+        )
+
     if rules.interval_weeks is None:
         log(f"LVEF monitoring: {' '.join(rules.interval_text.split())}")
     stop: str | None = None  # a discontinuation is final
@@ -364,6 +378,10 @@ def evaluate_cardiac(
             f"decrease {_num(decline)} points)"
         )
         unknown_latest = unknown and worst is None
+        if stop is None:
+            settle_deferred(
+                reading.date
+            )  # a recovery held back by the minimum hold ends it before this reading
         if stop is not None:
             log(f"{label} (after discontinuation)")
         elif cardiac.holding_since is not None and cardiac.holding_band is not None:
@@ -388,25 +406,20 @@ def evaluate_cardiac(
             log(f"{label}: no dose modification in the label's table")
         cardiac.last_reading = reading
         cardiac.last_band = worst
+    if stop is None:
+        settle_deferred(course.today)
     if stop is None and cardiac.deferred is not None and cardiac.holding_band is not None:
         recovered_reading, earliest = cardiac.deferred
         weeks_min = cardiac.holding_band.min_hold_weeks or 0
         since_text = f"at least {weeks_min:g} weeks from the hold of {cardiac.holding_since}"
-        if course.today >= earliest:
-            resume(
-                earliest,
-                f"LVEF recovered on {recovered_reading.date}; the label's minimum withholding period ({since_text}) "
-                f"ended on {earliest}: dosing may resume from then",
-            )
-        else:
-            state.fire(
-                "hold",
-                rules.id,
-                f"LVEF recovered on {recovered_reading.date}, but the label withholds dosing for {since_text}: "
-                f"earliest resumption {earliest}.",
-                source,
-                refs,
-            )
+        state.fire(
+            "hold",
+            rules.id,
+            f"LVEF recovered on {recovered_reading.date}, but the label withholds dosing for {since_text}: "
+            f"earliest resumption {earliest}.",
+            source,
+            refs,
+        )
     if cardiac.holding_since is not None:
         cardiac.periods.append((cardiac.holding_since, None))
     if stop is not None:

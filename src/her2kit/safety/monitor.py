@@ -68,6 +68,12 @@ DOSE_MATCH_TOLERANCE = 0.05  # a given dose within 5% of a level's dose is taken
 DOSE_LEVEL_UNKNOWN_BEYOND = 0.25
 
 
+def _deviation(level_mg: float, given_mg: float) -> float:
+    """How far a given dose is from a level's dose, as a fraction of the level's dose, rounded to 9 places so that
+    a dose exactly 5% off is 0.05 (floating point gives 216 - 205.2 = 10.8000000000000x)."""
+    return round(abs(level_mg - given_mg) / level_mg, 9)
+
+
 # ----------------------------------------------------------------------------------------------- dosing
 @dataclass(frozen=True)
 class _Reading:
@@ -96,14 +102,14 @@ def _read(regimen: Regimen, course: Course, dose: DoseGiven) -> _Reading:
     weight = course.weight_on(dose.date)
     if course.escalation:
         step = escalation_dose(regimen, _treatment_day(course, dose.date))
-        if step is not None and abs(amount_mg(step, weight) - dose.mg) <= DOSE_MATCH_TOLERANCE * dose.mg:
+        if step is not None and _deviation(amount_mg(step, weight), dose.mg) <= DOSE_MATCH_TOLERANCE:
             return _Reading(0, dose.mg, 0, 0.0, on_level=True, escalation=True)
     ladder = _ladder(regimen, weight)
     candidates = list(ladder)
     if regimen.loading_dose is not None:
         candidates.insert(0, (0, amount_mg(regimen.loading_dose, weight)))
     nearest, mg = min(candidates, key=lambda c: abs(c[1] - dose.mg))
-    deviation = abs(mg - dose.mg) / mg
+    deviation = _deviation(mg, dose.mg)
     if deviation <= DOSE_MATCH_TOLERANCE:
         return _Reading(nearest, mg, nearest, deviation, on_level=True)
     if deviation > DOSE_LEVEL_UNKNOWN_BEYOND and regimen.dose_levels:
@@ -175,7 +181,7 @@ def _reduced_from(regimen: Regimen, course: Course, dose: DoseGiven | None, n: i
         return None
     if reading.escalation or reading.between:
         ladder = _ladder(regimen, course.weight_on(dose.date))
-        below = [lvl for lvl, mg in ladder if mg * (1 + DOSE_MATCH_TOLERANCE) < dose.mg]
+        below = [lvl for lvl, mg in ladder if mg < dose.mg and _deviation(mg, dose.mg) > DOSE_MATCH_TOLERANCE]
         return below[n - 1] if len(below) >= n else BELOW_LOWEST
     return reading.level - n if reading.level - n >= lowest else BELOW_LOWEST
 
