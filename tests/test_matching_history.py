@@ -462,3 +462,25 @@ def test_new_cross_references_resolve(kb: KnowledgeBase) -> None:
         pt = indication.criteria.previously_treated
         if pt is not None and pt.therapy != "any":
             assert any(pt.therapy.lower() == c.name.lower() for c in kb.drug_classes.values())
+
+
+# ----------------------------------------------------------------- re-check: undated earlier adjuvant course
+def test_an_undated_earlier_course_does_not_hide_a_recurrence_within_six_months_of_the_latest_end(
+    kb: KnowledgeBase,
+) -> None:
+    # Completion is at least the latest recorded end, so a recurrence two months after it is within six months of
+    # completion whatever the earlier course's end date was (Kadcyla: "within six months of completing adjuvant
+    # therapy").
+    ac = _t(["doxorubicin", "cyclophosphamide"], "adjuvant", "completed")
+    thp = _t(
+        ["paclitaxel", "trastuzumab", "pertuzumab"],
+        "adjuvant",
+        "completed",
+        start="2024-10-01",
+        end="2025-03-31",
+    )
+    _, options, _ = _run(kb, _doc(ac, thp, history={"recurrence_date": "2025-06-01"}))
+    assert TDM1 in options
+    assert not options[TDM1].missing, options[TDM1].missing
+    late = _run(kb, _doc(ac, thp, history={"recurrence_date": "2026-06-01"}))[1]
+    assert TDM1 not in late or late[TDM1].missing  # beyond six months of the known end: refused or asked

@@ -150,13 +150,9 @@ def _line(lines: Sequence[str], counted: str, history: TreatmentHistory, fit: Fi
         )
         return
     status, text, exact = verdicts[0]
-    if (
-        status == "unmet"
-        and counted == "chemotherapy-or-anti-her2"
-        and _met_counting_metastatic_only(lines, history)
-    ):
-        # The label counts therapy "for metastatic disease" only, so an early recurrence does not literally end its
-        # first line; the labels for previously treated disease count it as a line. Asked, not refused.
+    if status == "unmet" and _met_counting_metastatic_only(lines, counted, history):
+        # The label's line is a line of therapy for metastatic disease, so an early recurrence does not literally
+        # end it; the labels for previously treated disease count it as a line. Asked, not refused.
         status, exact = "missing", False
         text = (
             f"whether the label's {'/'.join(lines)} line applies after the {history.early.text}: this label counts "
@@ -167,13 +163,13 @@ def _line(lines: Sequence[str], counted: str, history: TreatmentHistory, fit: Fi
     fit.exact = fit.exact or exact
 
 
-def _met_counting_metastatic_only(lines: Sequence[str], history: TreatmentHistory) -> bool:
+def _met_counting_metastatic_only(lines: Sequence[str], counted: str, history: TreatmentHistory) -> bool:
     """The line would be met if the early recurrence were not counted (only the lines for metastatic disease)."""
     if not history.early_line:
         return False
     endocrine = history.endocrine_based_lines - (1 if history.early_kind == "endocrine" else 0)
     prior = history.prior_metastatic_lines
-    return _line_verdict(lines, "chemotherapy-or-anti-her2", prior, max(endocrine, 0), "")[0] == "met"
+    return _line_verdict(lines, counted, prior, max(endocrine, 0), "")[0] == "met"
 
 
 _STAGE = re.compile(

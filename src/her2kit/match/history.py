@@ -448,6 +448,18 @@ def early_recurrence(
         return EarlyRecurrence("during", f"recurrence during {what} ({given})", tuple(during))
     described = _describe(therapies)
     ends = [t.end for t in therapies]
+    known = [e for e in ends if e is not None]
+    if any(e is None for e in ends) and known and history.recurrence_date is not None:
+        # Completion is at least the latest known end, so a recurrence within ``months`` of that end is within
+        # ``months`` of completion whatever the missing end dates are.
+        latest = max(known)
+        if history.recurrence_date <= add_months(latest, months):
+            return EarlyRecurrence(
+                "within",
+                f"recurrence on {history.recurrence_date.isoformat()}, within {months} months of the latest recorded "
+                f"end of {what} ({described}, ended {latest.isoformat()}; other end dates not recorded)",
+                tuple(i for i in relevant if history.therapies[i].end == latest),
+            )
     if any(e is None for e in ends):
         missing_end = _describe([t for t in therapies if t.end is None])
         return EarlyRecurrence(
@@ -500,7 +512,8 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
     When not stated, the phase follows the most recent (neo)adjuvant course that contains chemotherapy or an
     anti-HER2 agent (endocrine therapy runs alongside and does not set it): residual disease after neoadjuvant
     therapy → post-neoadjuvant residual (exact) or adjuvant; pCR → adjuvant; completed adjuvant anti-HER2
-    therapy → extended adjuvant; otherwise neoadjuvant or adjuvant."""
+    therapy → extended adjuvant; another adjuvant course (ongoing, stopped) → adjuvant, or post-neoadjuvant
+    residual after residual disease; otherwise neoadjuvant or adjuvant."""
     stated = case.tumor.treatment_phase
     if stated is not None:
         return {stated}, stated
@@ -519,4 +532,10 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
             return {"adjuvant"}, "adjuvant"
         if last.setting == "adjuvant" and last.outcome == "completed" and drugs & her2:
             return {"extended-adjuvant"}, "extended-adjuvant"
+        if last.setting == "adjuvant":
+            # After surgery (an adjuvant course ongoing, stopped or completed without anti-HER2 therapy): not the
+            # neoadjuvant phase; after residual disease the post-neoadjuvant options still apply.
+            if any(t.setting == "neoadjuvant" and t.outcome == "residual_disease" for t, _ in courses):
+                return {"post-neoadjuvant-residual", "adjuvant"}, "post-neoadjuvant-residual"
+            return {"adjuvant"}, "adjuvant"
     return {"neoadjuvant", "adjuvant"}, ""
