@@ -136,6 +136,17 @@ class NgsTest(_TestBase):
     erbb2_mutations: list[str] = Field(
         default_factory=list, description='HGVS protein, e.g. "p.Y772_A775dup"'
     )
+    erbb2_mutations_tested: bool = Field(
+        True,
+        description="the test could detect ERBB2 mutations (false for a copy-number-only file: no mutation "
+        "result, rather than none found)",
+    )
+    erbb2_unplaced_variants: int = Field(
+        0,
+        ge=0,
+        description="ERBB2 variants reported without a protein change her2kit could place (another transcript, "
+        "no genome build, an unmatched allele): whether one qualifies is unknown",
+    )
     erbb2_mutation_classes: dict[str, MutationClass] = Field(
         default_factory=dict,
         description="class of each mutation by its protein change, when a genomics file was classified "

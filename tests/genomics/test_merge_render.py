@@ -133,3 +133,42 @@ def test_classes_must_name_listed_mutations() -> None:
                 "erbb2_mutation_classes": {"p.L755S": "kinase-domain-activating"},
             }
         )
+
+
+def _nsclc_case() -> dict[str, object]:
+    doc = _nsclc("p.S310F", None)
+    doc["her2_tests"] = []
+    return doc
+
+
+@pytest.mark.parametrize(
+    "file",
+    [
+        "maf_other_transcript.maf",  # YVMA numbered on another isoform: not renumbered, so not placed
+        "nobuild_two_hotspots.vcf",  # no genome build: no protein change from coordinates alone
+    ],
+)
+def test_a_variant_that_cannot_be_placed_is_asked_about_not_refused(kb: KnowledgeBase, file: str) -> None:
+    from her2kit.case import parse_case
+    from her2kit.match import assess
+
+    case, _ = merge_with_warnings(
+        parse_case(_nsclc_case()), profile_file(Path(__file__).parent / "data" / file)
+    )
+    result = assess(case, kb)
+    options = {o.id: o for o in result.options}
+    assert ZONGERTINIB in options
+    assert any("could place" in m for m in options[ZONGERTINIB].missing)
+    assert ZONGERTINIB not in {n.indication for n in result.not_recommended}
+
+
+def test_a_copy_number_file_is_not_a_negative_mutation_test(kb: KnowledgeBase) -> None:
+    from her2kit.case import parse_case
+    from her2kit.match import assess
+
+    profile = profile_file(Path(__file__).parent / "data" / "gistic_gene_cna.txt", sample="S1")
+    case, _ = merge_with_warnings(parse_case(_nsclc_case()), profile)
+    result = assess(case, kb)
+    options = {o.id: o for o in result.options}
+    assert any("copy number only" in m for m in options[TDXD_NSCLC].missing)
+    assert TDXD_NSCLC not in {n.indication for n in result.not_recommended}

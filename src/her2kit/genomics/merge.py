@@ -5,16 +5,17 @@ a disagreement is returned as a warning. For colorectal cases ``biomarkers.ras``
 only when the profile establishes it: a KRAS or NRAS mutation → "mutant"; "wild-type" only when both
 genes were sequenced and no variant was found.
 
-Which ERBB2 variants reach ``NgsTest.erbb2_mutations``: the matcher counts every entry there as "ERBB2
-mutation reported" for the HER2-mutant NSCLC indications, whose labels require an activating mutation
+Which ERBB2 variants reach ``NgsTest.erbb2_mutations``: the matcher reads them for the HER2-mutant NSCLC
+indications, whose labels require an activating mutation
 (trastuzumab deruxtecan: "activating HER2 (ERBB2) mutations", ref:label-enhertu) or a tyrosine kinase domain
 activating mutation (zongertinib, sevabertinib: ref:label-hernexeos, ref:label-hyrnuo). So only a variant
 that can qualify is passed on (:func:`case_mutations`): one in an activating class of the catalogue, or an
 unclassified protein-altering missense or in-frame change (the matcher then asks to confirm the
-classification). Truncating, resistance-only, synonymous, unreadable and not-renumbered variants are left
-out with a warning that says why. The class itself is not carried into the case (``NgsTest`` has no field
-for it), so the matcher cannot tell a kinase-domain from an extracellular-domain variant: its caution asks
-the user to confirm the classification against the label.
+classification). Truncating, resistance-only and synonymous variants are left out with a warning that says
+why. Variants that might qualify but cannot be placed (no protein change, another transcript, no genome build,
+residues that do not match the reference) are counted in ``erbb2_unplaced_variants``, so the matcher asks
+rather than saying none was found. Each variant's class goes into ``erbb2_mutation_classes``, which the
+matcher reads against each label's wording. A copy-number-only file sets ``erbb2_mutations_tested`` false.
 """
 
 from __future__ import annotations
@@ -72,6 +73,24 @@ def _why_not(m: Mutation) -> str | None:
     return None
 
 
+# Reasons a variant is left out for good (it cannot qualify); any other reason leaves it unplaced (it might).
+_EXCLUDED: Final = ("truncating", "reported as acquired resistance", "not a protein-altering")
+COPY_NUMBER_FORMATS: Final = frozenset(
+    {"seg", "cnvkit-cns", "cnvkit-cnr", "gene-cna", "allele-specific-segments"}
+)
+
+
+def unplaced_variants(profile: GenomicProfile) -> int:
+    """ERBB2 variants that might qualify but could not be placed: no protein change, or one that cannot be
+    read against the reference protein."""
+    count = 0
+    for m in profile.erbb2.mutations:
+        reason = _why_not(m)
+        if m.hgvsp is None or (reason is not None and not reason.startswith(_EXCLUDED)):
+            count += 1
+    return count
+
+
 def case_mutations(profile: GenomicProfile) -> tuple[list[str], list[str]]:
     """The ERBB2 protein changes to add to a case (see the module docstring) and the warnings for the rest."""
     warnings: list[str] = []
@@ -104,6 +123,8 @@ def merge_with_warnings(case: Case, profile: GenomicProfile) -> tuple[Case, list
             "erbb2_amplified": profile.erbb2.amplified,
             "copy_number": profile.erbb2.copy_number,
             "erbb2_mutations": mutations,
+            "erbb2_mutations_tested": profile.file_format not in COPY_NUMBER_FORMATS,
+            "erbb2_unplaced_variants": unplaced_variants(profile),
             "erbb2_mutation_classes": classes,
             "source": source,
         }

@@ -173,8 +173,13 @@ def _drop_redundant_tumour_agnostic(
             SOLID_TUMOR in kb.indications[option.id].criteria.tumor_types
             and frozenset(option.agents) in specific
         ):
+            fits = (
+                "may also fit (it needs: " + "; ".join(option.missing) + ")"
+                if option.missing
+                else "also fits"
+            )
             notes.append(
-                f"{option.name}: the tumour-agnostic indication ({option.id}) also fits; the tumour-specific "
+                f"{option.name}: the tumour-agnostic indication ({option.id}) {fits}; the tumour-specific "
                 "indication for the same agent is listed instead."
             )
             continue

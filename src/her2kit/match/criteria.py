@@ -276,8 +276,9 @@ def _mutation(required: str | None, case: Case, fit: Fit, source: str) -> None:
         return
     ngs = [t for t in case.her2_tests if isinstance(t, NgsTest)]
     mutations = [m for t in ngs for m in t.erbb2_mutations]
+    unplaced = sum(t.erbb2_unplaced_variants for t in ngs)
     classes = {m: c for t in ngs for m, c in t.erbb2_mutation_classes.items()}
-    kind = "tyrosine kinase domain activating" if required == "tkd-activating" else "activating"
+    kind = "a tyrosine kinase domain activating" if required == "tkd-activating" else "an activating"
     if classes and all(m in classes for m in mutations):
         _classified_mutation(required, kind, classes, fit)
     elif mutations:
@@ -291,16 +292,27 @@ def _mutation(required: str | None, case: Case, fit: Fit, source: str) -> None:
         fit.cautions.append(
             Finding(
                 code="mutation-classification",
-                text=f"The label requires an {kind} HER2 (ERBB2) mutation detected by an FDA-approved test; {how}.",
+                text=f"The label requires {kind} HER2 (ERBB2) mutation detected by an FDA-approved test; {how}.",
                 source=source,
             )
         )
+    if unplaced and not any("ERBB2 mutation" in m for m in fit.met):
+        # A variant the genomics file reports but her2kit could not place might be the qualifying one: asked.
+        fit.unmet[:] = [u for u in fit.unmet if "ERBB2 mutation" not in u]
+        fit.missing.append(
+            f"whether the {unplaced} ERBB2 variant(s) reported without a protein change her2kit could place (see the "
+            f"genomics warnings) include {kind} mutation; the label requires one"
+        )
+        return
     if mutations:
         return
-    if ngs:
+    if any(t.erbb2_mutations_tested for t in ngs):
         fit.unmet.append("requires an activating ERBB2 mutation; none reported by NGS")
     else:
-        fit.missing.append("ERBB2 mutation testing (NGS)")
+        fit.missing.append(
+            "ERBB2 mutation testing (NGS)"
+            + (" (the genomics given is copy number only, which cannot detect mutations)" if ngs else "")
+        )
 
 
 # Classes that meet each label's wording (her2kit.genomics classes; docs/genomics.md): zongertinib and sevabertinib
@@ -318,7 +330,9 @@ def _classified_mutation(required: str, kind: str, classes: Mapping[str, str], f
     variant of unknown significance (or a transmembrane/juxtamembrane one for the any-domain label), else unmet."""
     meeting = sorted(m for m, c in classes.items() if c in MEETS[required])
     if meeting:
-        fit.met.append(f"{kind} ERBB2 mutation: " + ", ".join(f"{m} ({classes[m]})" for m in meeting))
+        fit.met.append(
+            f"{kind.split(' ', 1)[1]} ERBB2 mutation: " + ", ".join(f"{m} ({classes[m]})" for m in meeting)
+        )
         return
     unsure = sorted(
         m
@@ -327,13 +341,13 @@ def _classified_mutation(required: str, kind: str, classes: Mapping[str, str], f
     )
     if unsure:
         fit.missing.append(
-            f"whether {', '.join(unsure)} is a {kind} ERBB2 mutation (classified "
+            f"whether {', '.join(unsure)} is {kind} ERBB2 mutation (classified "
             + ", ".join(classes[m] for m in unsure)
             + "); the label requires one"
         )
         return
     fit.unmet.append(
-        f"requires a {kind} ERBB2 mutation; reported: "
+        f"requires {kind} ERBB2 mutation; reported: "
         + ", ".join(f"{m} ({c})" for m, c in sorted(classes.items()))
     )
 
