@@ -358,3 +358,11 @@ def test_a_gene_table_value_that_is_not_finite(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="a numeric GISTIC value"):
         profile_file(path, sample="S1")
     assert profile_file(path, sample="S2").erbb2.evidence == "ERBB2 value missing for this sample"
+
+
+def test_a_breakend_alt_does_not_stop_the_file() -> None:
+    """VCF 4.x breakend notation (A]17:37870000]) is a valid ALT: the file is read, and the V777L in it kept."""
+    from her2kit.genomics import profile_file
+
+    profile = profile_file(Path(__file__).parent / "data" / "breakend_and_snv.vcf", genome="GRCh37")
+    assert "p.V777L" in [m.hgvsp for m in profile.erbb2.mutations]

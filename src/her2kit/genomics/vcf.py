@@ -36,7 +36,11 @@ from her2kit.genomics.common import (
 )
 from her2kit.genomics.model import Genome
 
-_BASES = re.compile(r"^[ACGTNacgtn*.]+$|^<[^>]+>$")
+_BASES = re.compile(
+    r"^[ACGTNacgtn*.]+$|^<[^>]+>$"
+    # VCF 4.x breakends: t[p[, t]p], ]p]t, [p[t, and single breakends .t, t.
+    r"|^[ACGTNacgtn]*[\[\]][^\[\]]+[\[\]][ACGTNacgtn]*$"
+)
 _CONTIG_LEN = re.compile(r"##contig=<ID=(?:chr)?17,length=(\d+)")
 _CHR17_LENGTH = {81195210: "GRCh37", 83257441: "GRCh38"}
 _ANN_FIELDS = ["Allele", "Annotation", "Impact", "Gene_Name", "Gene_ID", "Feature_Type", "Feature_ID",
