@@ -197,3 +197,12 @@ def test_sections_cover_the_export_keys() -> None:
     assert {"agents", "indications", "regimens", "trials", "adverse_events", "references", "topics"} <= set(
         SECTIONS
     )
+
+
+def test_a_head_to_head_relation_must_name_known_records(kb_copy: Path) -> None:
+    path = kb_copy / "indications.yaml"
+    text = path.read_text()
+    marker = "    superior_to:\n      - indication: ind:lapatinib-breast-metastatic-capecitabine\n"
+    assert marker in text
+    path.write_text(text.replace(marker, "    superior_to:\n      - indication: ind:no-such-indication\n", 1))
+    assert "unknown indication id 'ind:no-such-indication'" in _problems(kb_copy)

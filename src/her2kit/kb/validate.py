@@ -52,6 +52,7 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
     agents = _ids(parsed, "agents")
     trials = _ids(parsed, "trials")
     regimens = _ids(parsed, "regimens")
+    indication_ids = _ids(parsed, "indications")
     all_ids = set(counts)
     classes = _ids(parsed, "drug_classes")
     class_names = {
@@ -85,6 +86,18 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
                     problems.append(
                         f"{path.name}: {record.id}: prior agent {prior!r} is neither an agent id nor a drug class name"
                     )
+            treated = record.criteria.previously_treated
+            if (
+                treated is not None
+                and treated.therapy != "any"
+                and treated.therapy.lower() not in class_names
+            ):
+                problems.append(
+                    f"{path.name}: {record.id}: previously_treated therapy {treated.therapy!r} is not a drug class name"
+                )
+            for relation in record.superior_to:
+                need(path, record.id, relation.indication, indication_ids, "indication")
+                need(path, record.id, relation.trial, trials, "trial")
             problems.extend(_approval_order(path, record, manifest))
         elif isinstance(record, Regimen):
             need(path, record.id, record.agent, agents, "agent")
@@ -120,8 +133,10 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
         elif isinstance(record, Agent):
             for contained in record.contains:
                 need(path, record.id, contained, agents, "agent")
+            for rule in record.after_intolerance:
+                need(path, record.id, rule.agent, agents, "agent")
         elif isinstance(record, DrugClass):
-            for included in record.includes:
+            for included in [*record.includes, *record.unspecified]:
                 need(path, record.id, included, classes, "drug class")
         elif isinstance(record, CardiacMonitoring | AeRule):
             for agent_id in record.agents:
