@@ -118,3 +118,44 @@ def test_nsclc_with_ngs_is_not_asked_for_ngs_again() -> None:
     assert not any("NGS" in a.text for a in result.actions)
     untested = status([], "nsclc")
     assert any("ERBB2 mutation testing (NGS)" in a.text for a in untested.actions)
+
+
+# ----------------------------------------------------------------- re-check of the fixes (2026-11-27)
+def test_the_provisional_recount_sentence_is_whole() -> None:
+    result = status([{"method": "ihc", "score": "2+"}, {"method": "ish", "ratio": 1.5, "her2_copies": 6.5}])
+    assert result.summary.endswith("is adjudicated by the laboratory).")
+
+
+def test_repeat_ish_with_the_same_date_is_not_decided_by_list_order() -> None:
+    one = {"method": "ish", "ratio": 2.5, "her2_copies": 5.0, "date": "2025-03-10"}
+    five = {"method": "ish", "ratio": 1.2, "her2_copies": 2.5, "date": "2025-03-10"}
+    ihc = {"method": "ihc", "score": "2+"}
+    for order in ([ihc, one, five], [ihc, five, one]):
+        result = status(order)
+        assert result.result == "indeterminate"
+        assert not any("is used" in n for n in result.notes)
+
+
+def test_other_solid_tumours_refuse_a_stained_score_with_no_stained_cells() -> None:
+    with pytest.raises(InvalidInput):
+        status([{"method": "ihc", "score": "3+", "percent_cells": 0}], "colorectal")
+
+
+@pytest.mark.parametrize("histology", ["ESCC", "SCC", "mucosal melanoma", "squamous cell carcinoma"])
+def test_non_adenocarcinoma_abbreviations_are_recognised(histology: str) -> None:
+    result = status(
+        [{"method": "ihc", "score": "3+", "specimen": "biopsy"}],
+        Tumor(type="esophageal", histology=histology),
+    )
+    assert "gastroesophageal" not in result.guideline.lower()
+
+
+def test_gastric_stated_ratio_and_counts_across_2_ask_for_confirmation() -> None:
+    result = status(
+        [
+            {"method": "ihc", "score": "2+", "specimen": "biopsy"},
+            {"method": "ish", "ratio": 2.0, "her2_copies": 5.7, "cep17_copies": 3.0, "specimen": "biopsy"},
+        ],
+        "gastric",
+    )
+    assert any("Confirm the HER2/CEP17 ratio" in a.text for a in result.actions)

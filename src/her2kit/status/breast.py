@@ -29,7 +29,7 @@ from __future__ import annotations
 from her2kit.assessment import Action, Her2Category, Her2Result
 from her2kit.case import IhcTest, IshTest
 from her2kit.errors import InvalidInput
-from her2kit.status.common import STATED_ISH, Inputs, Verdict, rule
+from her2kit.status.common import STATED_ISH, Inputs, Verdict, ratio_conflict, rule
 
 GUIDELINE = "ASCO/CAP HER2 testing in breast cancer, 2018 focused update (affirmed 2023)"
 REF_2018 = "ref:guideline-asco-cap-breast-2018"
@@ -336,18 +336,9 @@ def dual_ish(ish: IshTest, index: int, ihc: tuple[str, float | None, int] | None
             f"{ish.effective_ratio:.4f}, is below 2.0 although it shows as 2.00 to two decimals; the group is "
             "assigned on the ratio itself (Figure 3: ratio <2.0)."
         )
-    stated, copies, cep17 = ish.ratio, ish.her2_copies, ish.cep17_copies
-    if stated is not None and copies is not None and cep17:
-        computed = copies / cep17
-        if (stated >= RATIO_POSITIVE) != (computed >= RATIO_POSITIVE):
-            verdict.actions.append(
-                Action(
-                    code="ish",
-                    text="Confirm the HER2/CEP17 ratio and the mean counts with the laboratory.",
-                    reason=f"The stated ratio {stated:g} and the mean counts {copies:g}/{cep17:g} = {computed:.2f} "
-                    "fall on opposite sides of 2.0 (within rounding of each other); the stated ratio was used.",
-                )
-            )
+    conflict = ratio_conflict(ish, RATIO_POSITIVE)
+    if conflict is not None:
+        verdict.actions.append(conflict)
     return verdict
 
 
@@ -442,8 +433,8 @@ def _dual_ish(ish: IshTest, index: int, ihc: tuple[str, float | None, int] | Non
             conclusion = f"IHC 2+ with group {group}: {outcome} when a blinded recount confirms group {group}"
             final = (
                 f"provisional: no blinded recount is recorded; a recount that does not confirm group {group} "
+                "is adjudicated by the laboratory"
             )
-            "is adjudicated by the laboratory"
         verdict = Verdict(
             result,
             category,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from her2kit.assessment import Action, Her2Category, Her2Result, InputValue, RuleFired
+from her2kit.case import IshTest
 
 # When several specimens disagree, the case result is the most actionable one:
 # a positive result on any adequately tested specimen makes the case positive,
@@ -69,6 +70,23 @@ STATED_ISH: dict[str, tuple[Her2Result, Her2Category]] = {
     "not-amplified": ("negative", "HER2-negative"),
     "equivocal": ("equivocal", "unknown"),
 }
+
+
+def ratio_conflict(test: IshTest, threshold: float = 2.0) -> Action | None:
+    """An action when a stated HER2/CEP17 ratio and the one from the mean counts fall on opposite sides of the
+    threshold: within the rounding tolerance the case model allows, yet they decide differently."""
+    stated, copies, cep17 = test.ratio, test.her2_copies, test.cep17_copies
+    if stated is None or copies is None or not cep17:
+        return None
+    computed = copies / cep17
+    if (stated >= threshold) == (computed >= threshold):
+        return None
+    return Action(
+        code="ish",
+        text="Confirm the HER2/CEP17 ratio and the mean counts with the laboratory.",
+        reason=f"The stated ratio {stated:g} and the mean counts {copies:g}/{cep17:g} = {computed:.2f} fall on "
+        f"opposite sides of {threshold:g} (within rounding of each other); the stated ratio was used.",
+    )
 
 
 def strongest(verdicts: list[Verdict]) -> Verdict:

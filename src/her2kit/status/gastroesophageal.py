@@ -31,7 +31,7 @@ from __future__ import annotations
 from her2kit.assessment import Action, Her2Result, RuleFired
 from her2kit.case import IhcTest, IshTest
 from her2kit.errors import InvalidInput
-from her2kit.status.common import STATED_ISH, Inputs, Verdict, rule
+from her2kit.status.common import STATED_ISH, Inputs, Verdict, ratio_conflict, rule
 
 GUIDELINE = "CAP/ASCP/ASCO HER2 testing in gastroesophageal adenocarcinoma (2016)"
 REF = "ref:guideline-cap-gea-2016"
@@ -286,6 +286,14 @@ def _reflex_ish() -> Action:
 
 # --------------------------------------------------------------------------- ISH
 def ish(test: IshTest, index: int) -> Verdict:
+    verdict = _ish(test, index)
+    conflict = ratio_conflict(test)
+    if conflict is not None:
+        verdict.actions.append(conflict)
+    return verdict
+
+
+def _ish(test: IshTest, index: int) -> Verdict:
     ratio = test.effective_ratio
     if test.probe == "single":
         return Verdict(

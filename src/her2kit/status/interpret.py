@@ -10,6 +10,7 @@ and every disagreement between tests is named as a discordance.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, TypeVar
@@ -35,12 +36,16 @@ CATEGORY_NOTE = (
 # Histology words that are not adenocarcinoma: the gastroesophageal guideline covers adenocarcinoma only.
 NOT_ADENOCARCINOMA: Final = (
     "squamous",
+    "scc",
+    "escc",
     "neuroendocrine",
     "small cell",
+    "carcinoid",
     "stromal",
     "gist",
     "lymphoma",
     "sarcoma",
+    "melanoma",
 )
 
 
@@ -57,7 +62,8 @@ def _not_adenocarcinoma(tumor: Tumor | str) -> str | None:
     histology = tumor.histology if isinstance(tumor, Tumor) else None
     if histology is None or "adeno" in histology.lower():
         return None
-    return histology if any(word in histology.lower() for word in NOT_ADENOCARCINOMA) else None
+    words = " ".join(re.findall(r"[a-z]+", histology.lower()))
+    return histology if any(re.search(rf"\b{word}\b", words) for word in NOT_ADENOCARCINOMA) else None
 
 
 @dataclass
@@ -94,12 +100,14 @@ def _pick(items: list[tuple[T, int]], what: str, notes: list[str]) -> tuple[tupl
         pool, prefix = recounted, "the recounted one"
     elif dual and len(dual) < len(items):
         pool, prefix = dual, "dual-probe ISH, preferred over single-probe"
+    dates = [item[0].date for item in pool]
+    latest = max((d for d in dates if d is not None), default=None)
     if len(pool) == 1:
         chosen, why = pool[0], prefix
-    elif all(item[0].date for item in pool):
+    elif all(dates) and dates.count(latest) == 1:
         chosen = max(pool, key=lambda item: (item[0].date, item[1]))
         why = ", ".join(filter(None, (prefix, "the latest dated")))
-    else:
+    else:  # undated, or several share the latest date: the list order is all that is left
         chosen = pool[-1]
         why = ", ".join(filter(None, (prefix, LAST_LISTED)))
     others = ", ".join(str(i) for _, i in items if i != chosen[1])
@@ -229,6 +237,7 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
             )
             if {"amplified", "not-amplified"} <= set(calls.values()) and ish_why.endswith(LAST_LISTED):
                 verdict = _repeat_ish_undecided(guideline, sorted(calls), verdict)
+                notes[:] = [n for n in notes if not n.startswith("Repeat ISH on the same specimen: test")]
         verdicts.append((key, verdict))
         discordances.extend(_within_group_discordances(tumor_type, ihc, ish, verdict.result))
 
@@ -344,8 +353,8 @@ def _repeat_ish_undecided(guideline: str, tests: list[int], listed_last: Verdict
     return Verdict(
         "indeterminate",
         "unknown",
-        "Repeat ISH on the same specimen disagree (amplified and not amplified); none is marked as the "
-        "recount or dated, so none decides.",
+        "Repeat ISH on the same specimen disagree (amplified and not amplified), and neither a single recount nor "
+        "a later date tells which is final, so none decides.",
         tests,
         ish_group=None,
         rules=[

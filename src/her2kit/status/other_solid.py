@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from her2kit.assessment import Action
 from her2kit.case import IhcTest, IshTest
+from her2kit.errors import InvalidInput
 from her2kit.status.common import STATED_ISH, Inputs, Verdict, rule
 
 GUIDELINE = "No tumour-specific HER2 guideline: IHC 3+ per the tumour-agnostic trastuzumab deruxtecan label"
@@ -57,6 +58,13 @@ RULES: frozenset[str] = frozenset(
 
 def _ihc(ihc: IhcTest, index: int) -> Verdict:
     score = "0" if ihc.score == "ultralow" else ihc.score
+    if score in ("1+", "2+", "3+") and ihc.percent_cells == 0:
+        raise InvalidInput(
+            f"her2_tests[{index}].percent_cells",
+            ihc.percent_cells,
+            f">0 for IHC {score}",
+            hint="0% of cells stained is no membrane staining (IHC 0); re-score or give the extent",
+        )
     inputs: Inputs = {"score": score, "percent_cells": ihc.percent_cells}
     if score == "3+":
         return Verdict(
