@@ -159,3 +159,16 @@ def test_gastric_stated_ratio_and_counts_across_2_ask_for_confirmation() -> None
         "gastric",
     )
     assert any("Confirm the HER2/CEP17 ratio" in a.text for a in result.actions)
+
+
+def test_next_steps_name_their_specimen_when_there_are_several() -> None:
+    result = status(
+        [
+            {"method": "ihc", "score": "2+", "specimen": "resection", "percent_cells": 30},
+            {"method": "ish", "ratio": 1.5},
+        ],
+        "gastric",
+    )
+    texts = [a.text for a in result.actions]
+    assert any(t.endswith("— for the resection specimen.") for t in texts)
+    assert any(t.endswith("— for the specimen of the unlabelled test(s) 1.") for t in texts)

@@ -238,6 +238,11 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
             if {"amplified", "not-amplified"} <= set(calls.values()) and ish_why.endswith(LAST_LISTED):
                 verdict = _repeat_ish_undecided(guideline, sorted(calls), verdict)
                 notes[:] = [n for n in notes if not n.startswith("Repeat ISH on the same specimen: test")]
+        if len(groups) > 1:  # several specimens: say which one each next step is for
+            where = _specimen_label(key, group)
+            verdict.actions = [
+                a.model_copy(update={"text": f"{a.text.rstrip('.')} — for the {where}."}) for a in verdict.actions
+            ]
         verdicts.append((key, verdict))
         discordances.extend(_within_group_discordances(tumor_type, ihc, ish, verdict.result))
 
@@ -327,6 +332,15 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
         genomic_findings=genomic,
         notes=list(dict.fromkeys(notes)),
     )
+
+
+def _specimen_label(key: str, group: _Specimen) -> str:
+    """Which specimen a group is, in words: its id or type, or the unlabelled tests by index."""
+    if key == "unlabelled":
+        indices = sorted(i for _, i in [*group.ihc, *group.ish])
+        return "specimen of the unlabelled test(s) " + ", ".join(str(i) for i in indices)
+    kind, _, name = key.partition(":")
+    return f"specimen {name}" if kind == "id" else f"{name} specimen"
 
 
 def _unpaired_notes(groups: dict[str, _Specimen], notes: list[str]) -> None:
