@@ -146,7 +146,7 @@ def test_late_recurrence_is_first_line_and_not_previously_treated(kb: KnowledgeB
     _, options, not_recommended = _run(kb, _doc(ADJ_HP, history={"recurrence_date": "2027-03-01"}))
     assert DB09 in options
     assert not options[DB09].missing
-    assert "months after completing" in not_recommended[TDM1]
+    assert "18 months and 1 day after completing" in not_recommended[TDM1]  # 2025-08-31 to 2027-03-01
     assert DB03 in not_recommended
 
 
@@ -484,3 +484,22 @@ def test_an_undated_earlier_course_does_not_hide_a_recurrence_within_six_months_
     assert not options[TDM1].missing, options[TDM1].missing
     late = _run(kb, _doc(ac, thp, history={"recurrence_date": "2026-06-01"}))[1]
     assert TDM1 not in late or late[TDM1].missing  # beyond six months of the known end: refused or asked
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "words"),
+    [
+        ("2025-08-31", "2026-02-28", "6 months"),  # a month without the day ends on its last day
+        ("2025-03-31", "2025-09-30", "6 months"),
+        ("2025-03-31", "2025-10-01", "6 months and 1 day"),
+        ("2025-03-01", "2025-09-01", "6 months"),
+        ("2025-03-01", "2025-03-01", "0 days"),
+    ],
+)
+def test_the_interval_is_said_in_calendar_months_and_days(start: str, end: str, words: str) -> None:
+    """As the labels' "within six months" is read: "6 months and 1 day" is not "6.0 months"."""
+    import datetime as dt
+
+    from her2kit.match.history import _months
+
+    assert _months(dt.date.fromisoformat(start), dt.date.fromisoformat(end)) == words

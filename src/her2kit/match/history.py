@@ -165,7 +165,16 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def _months(start: dt.date, end: dt.date) -> str:
-    return f"{(end - start).days / 30.4375:.1f}"
+    """The time from ``start`` to ``end`` in calendar months and days, as the labels' "within six months" is read
+    ("6 months and 1 day", not "6.0 months")."""
+    months = 0
+    while add_months(start, months + 1) <= end:
+        months += 1
+    days = (end - add_months(start, months)).days
+    parts = [f"{months} month{'s' if months != 1 else ''}"] if months else []
+    if days or not parts:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    return " and ".join(parts)
 
 
 # --------------------------------------------------------------------------- the derived history
@@ -474,7 +483,7 @@ def early_recurrence(
     recurrence = history.recurrence_date
     if recurrence is not None:
         if recurrence <= limit:
-            when = "before" if recurrence < completion else f"{_months(completion, recurrence)} months after"
+            when = "before" if recurrence < completion else f"{_months(completion, recurrence)} after"
             return EarlyRecurrence(
                 "within",
                 f"recurrence on {recurrence.isoformat()}, {when} completing {what} ({described}, ended "
@@ -483,7 +492,7 @@ def early_recurrence(
             )
         return EarlyRecurrence(
             "after",
-            f"recurrence on {recurrence.isoformat()}, {_months(completion, recurrence)} months after completing "
+            f"recurrence on {recurrence.isoformat()}, {_months(completion, recurrence)} after completing "
             f"{what} ({described}, ended {completion.isoformat()}); the label counts a recurrence within "
             f"{months} months",
             last,
@@ -494,7 +503,7 @@ def early_recurrence(
         return EarlyRecurrence(
             "within",
             f"recurrence before the first metastatic therapy (started {first.isoformat()}, "
-            f"{_months(completion, first)} months after completing {what}: {described}, ended "
+            f"{_months(completion, first)} after completing {what}: {described}, ended "
             f"{completion.isoformat()})",
             last,
         )
