@@ -20,13 +20,19 @@ ERBB2_HGNC: Final = "HGNC:3430"
 # --- LOINC observation codes ----------------------------------------------------------------
 
 HER2_INTERPRETATION: Final = "48676-1"  # HER2 [Interpretation] in Tissue
-HER2_IHC_SCORE: Final = "85319-2"  # HER2 [Presence] in Breast cancer specimen by Immune stain (score)
+# HER2 [Presence] in Breast cancer specimen by Immune stain: a qualitative (presence) code; a score in
+# its value is a local convention, which her2kit reads when it is there (otherwise the answer is a finding).
+HER2_IHC_SCORE: Final = "85319-2"
 HER2_IHC_PRESENCE: Final = "18474-7"  # HER2 Ag [Presence] in Tissue by Immune stain
 HER2_ISH_RATIO: Final = "49683-6"  # ERBB2 gene copy number/Chromosome 17 copy number in Tissue by FISH
 ERBB2_COPIES: Final = "74860-8"  # ERBB2 gene copy number/nucleus in Tissue by FISH
 CEP17_COPIES: Final = "74861-6"  # Chromosome 17 copy number/nucleus in Tissue by FISH
 CELLS_COUNTED: Final = "62361-1"  # Cells counted [#]
 ERBB2_DUPLICATION_FISH: Final = "96893-3"  # ERBB2 gene duplication in Tumor by FISH
+HER2_FISH_BREAST: Final = "85318-4"  # HER2 [Presence] in Breast cancer specimen by FISH
+HER2_FISH_TISSUE: Final = "31150-6"  # HER2 [Presence] in Tissue by FISH
+# The FISH codes whose value is a stated result (positive/negative/equivocal), read as IshTest(result=…).
+HER2_FISH_PRESENCE_CODES: Final = frozenset({ERBB2_DUPLICATION_FISH, HER2_FISH_BREAST, HER2_FISH_TISSUE})
 GENETIC_VARIANT: Final = "69548-6"  # Genetic variant assessment
 GENE_STUDIED: Final = "48018-6"  # Gene studied [ID]
 AMINO_ACID_CHANGE: Final = "48005-3"  # Amino acid change (pHGVS)
@@ -40,18 +46,32 @@ ER_CODES: Final = frozenset({"85337-4", "40556-3", "16112-5"})
 PR_CODES: Final = frozenset({"85339-0", "40557-1", "16113-3"})
 
 # LOINC codes whose name restricts them to a breast cancer specimen.
-BREAST_ONLY_CODES: Final = frozenset({HER2_IHC_SCORE, "85337-4", "85339-0"})
+BREAST_ONLY_CODES: Final = frozenset({HER2_IHC_SCORE, HER2_FISH_BREAST, "85337-4", "85339-0"})
 
 HER2_CODES: Final = frozenset(
-    {HER2_INTERPRETATION, HER2_IHC_SCORE, HER2_IHC_PRESENCE, HER2_ISH_RATIO, ERBB2_DUPLICATION_FISH}
+    {
+        HER2_INTERPRETATION,
+        HER2_IHC_SCORE,
+        HER2_IHC_PRESENCE,
+        HER2_ISH_RATIO,
+        ERBB2_DUPLICATION_FISH,
+        HER2_FISH_BREAST,
+        HER2_FISH_TISSUE,
+        ERBB2_COPIES,
+        CEP17_COPIES,
+    }
 )
 
 LOINC_NAMES: Final[dict[str, str]] = {
     HER2_INTERPRETATION: "HER2 interpretation",
-    HER2_IHC_SCORE: "HER2 IHC score",
+    HER2_IHC_SCORE: "HER2 presence by immune stain (breast cancer specimen)",
     HER2_IHC_PRESENCE: "HER2 Ag presence by immune stain",
     HER2_ISH_RATIO: "ERBB2/CEP17 ratio by FISH",
     ERBB2_DUPLICATION_FISH: "ERBB2 gene duplication by FISH",
+    HER2_FISH_BREAST: "HER2 presence by FISH (breast cancer specimen)",
+    HER2_FISH_TISSUE: "HER2 presence by FISH",
+    ERBB2_COPIES: "ERBB2 copies per nucleus by FISH",
+    CEP17_COPIES: "CEP17 copies per nucleus by FISH",
     GENETIC_VARIANT: "genetic variant assessment",
     "85337-4": "ER (breast cancer specimen)",
     "40556-3": "ER Ag presence",

@@ -52,6 +52,7 @@ class ImportContext:
     vitals: dict[str, list[tuple[dt.date | None, float, str]]] = field(default_factory=dict)
     medications: list[str] = field(default_factory=list)
     therapies: list[Therapy] = field(default_factory=list)
+    copy_numbers: list[Json] = field(default_factory=list)  # lone 74860-8 / 74861-6 Observations
 
     def add(self, test: Her2Test, source: str, what: str, stated: Stated | None = None) -> None:
         self.tests.append(ImportedTest(test, source, stated))

@@ -42,7 +42,7 @@ from her2kit.interop.fhir_bundle import (
     subject_key,
 )
 from her2kit.interop.fhir_medications import read_medication
-from her2kit.interop.fhir_observations import read_observation
+from her2kit.interop.fhir_observations import join_copy_numbers, read_observation
 from her2kit.interop.fhir_values import condition_dates, fmt, loinc_codes, obs_date, parse_date
 from her2kit.interop.r4b import Json, resource_name, validate
 from her2kit.status import interpret_her2
@@ -236,6 +236,7 @@ def bundle_to_case(
         elif rtype not in ("Medication",):
             ctx.ignored.append(f"{resource_name(res)}: {rtype} not read by her2kit")
 
+    join_copy_numbers(ctx)
     tumor, setting = read_tumor(ctx, conditions, her2_focus, tumor_type)
     reference = max(dates) if dates else None
     patient_model = _patient(ctx, patient, reference, "the latest Observation/Condition date in the input")

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from her2kit.case import IhcTest, IshTest, NgsTest
 from her2kit.errors import InvalidInput
 from her2kit.interop import codes as C  # noqa: N812
-from her2kit.interop.fhir_bundle import ImportContext, meta_profiles
+from her2kit.interop.fhir_bundle import ImportContext, meta_profiles, ref_key
 from her2kit.interop.fhir_values import (
     Stated,
     answer,
@@ -25,7 +25,7 @@ from her2kit.interop.fhir_values import (
     concept_words,
     describe,
     fmt,
-    ihc_score,
+    ihc_score_noted,
     loinc_codes,
     obs_date,
     quantity,
@@ -55,16 +55,22 @@ def _read_ihc(
     specimen: str | None,
     stated: Stated | None,
 ) -> Stated | None:
-    score = ihc_score(holder)
+    score, note = ihc_score_noted(holder)
     if score is not None:
         test = IhcTest(method="ihc", score=score, date=date, specimen_id=specimen, source=source)
         ctx.add(test, source, f"LOINC {code} IHC score {score}", stated)
+        if note is not None:
+            ctx.findings.append(f"{source}: LOINC {code} value {value_text(holder)}: {note}")
         _check_ihc(ctx, source, score, stated)
         return {"3+": "positive", "2+": "equivocal"}.get(score, "negative")  # type: ignore[return-value]
     value = answer(holder.get("valueCodeableConcept"))
+    where = value_text(holder)
+    if value is None:
+        value = stated if stated is not None else answers(holder.get("interpretation"))
+        where = "from Observation.interpretation, no value"
     if value is not None:
         ctx.findings.append(
-            f"{source}: LOINC {code} HER2 IHC stated {value} without a score ({value_text(holder)}) — "
+            f"{source}: LOINC {code} HER2 IHC stated {value} without a score ({where}) — "
             "not a her2_test: her2kit reads the score (0, 1+, 2+, 3+), and a stated result cannot tell "
             "HER2-low from HER2-0"
         )
@@ -112,7 +118,9 @@ def _read_ratio(
     elif (q := quantity(holder)) is not None:
         ratio = q[0]
     extra: dict[str, float | int] = {}
-    for comp in (obs.get("component") or []) if holder is obs else []:
+    for comp in obs.get("component") or []:  # the copy numbers, also beside a ratio that is a component
+        if comp is holder:
+            continue
         code = next(iter(loinc_codes(comp.get("code"))), None)
         q = quantity(comp)
         if q is None:
@@ -161,7 +169,12 @@ def _read_ratio(
 
 
 def _read_duplication(
-    ctx: ImportContext, holder: Json, source: str, date: dt.date | None, specimen: str | None
+    ctx: ImportContext,
+    holder: Json,
+    source: str,
+    date: dt.date | None,
+    specimen: str | None,
+    code: str = C.ERBB2_DUPLICATION_FISH,
 ) -> Stated | None:
     stated = answer(holder.get("valueCodeableConcept")) or answers(holder.get("interpretation"))
     result = {"positive": "amplified", "negative": "not-amplified", "equivocal": "equivocal"}.get(
@@ -169,14 +182,14 @@ def _read_duplication(
     )
     if result is None:
         ctx.ignored.append(
-            f"{source}: LOINC 96893-3 value {value_text(holder)} is not positive/negative/equivocal"
+            f"{source}: LOINC {code} value {value_text(holder)} is not positive/negative/equivocal"
         )
         return stated
     test = IshTest(method="ish", result=result, date=date, specimen_id=specimen, source=source)
     ctx.add(
         test,
         source,
-        f"LOINC 96893-3 ERBB2 gene duplication by FISH {stated} → ISH {result} (no numbers)",
+        f"LOINC {code} {C.LOINC_NAMES[code]} {stated} → ISH {result} (no numbers)",
         stated,
     )
     return stated
@@ -277,6 +290,9 @@ def _read_variant(ctx: ImportContext, obs: Json, source: str, date: dt.date | No
 def _read_receptor(ctx: ImportContext, obs: Json, source: str, code: str, date: dt.date | None) -> None:
     which = "er" if code in C.ER_CODES else "pr"
     value = answer(obs.get("valueCodeableConcept"))
+    from_interpretation = ""
+    if value is None and (value := answers(obs.get("interpretation"))) is not None:
+        from_interpretation = " (from Observation.interpretation)"
     words = " ".join(concept_words(obs.get("valueCodeableConcept"))).lower()
     percent: float | None = None
     holders = [obs, *(obs.get("component") or [])]
@@ -300,7 +316,8 @@ def _read_receptor(ctx: ImportContext, obs: Json, source: str, code: str, date: 
     ctx.receptors[which].append((date, source, status, percent))
     pct = f", {fmt(percent)}%" if percent is not None else ""
     ctx.findings.append(
-        f"{source}: LOINC {code} {which.upper()} {status or 'status not stated'}{pct} → biomarkers.{which}"
+        f"{source}: LOINC {code} {which.upper()} {status or 'status not stated'}{pct}{from_interpretation} "
+        f"→ biomarkers.{which}"
     )
 
 
@@ -346,17 +363,21 @@ def read_observation(ctx: ImportContext, obs: Json) -> None:
         else:
             ctx.ignored.append(f"{source}: LOINC 48676-1 value {value_text(obs)} is not a HER2 result")
         component_results: list[tuple[str, Stated | None]] = []
-        for comp in obs.get("component") or []:
+        comps = [c for c in obs.get("component") or [] if isinstance(c, dict)]
+        has_ratio = any(C.HER2_ISH_RATIO in loinc_codes(c.get("code")) for c in comps)
+        for comp in comps:
             ccodes = loinc_codes(comp.get("code"))
             if C.HER2_IHC_SCORE in ccodes or C.HER2_IHC_PRESENCE in ccodes:
                 code = C.HER2_IHC_SCORE if C.HER2_IHC_SCORE in ccodes else C.HER2_IHC_PRESENCE
                 component_results.append(
                     ("IHC", _read_ihc(ctx, comp, source, code, date, specimen, stated=None))
                 )
-            elif C.ERBB2_DUPLICATION_FISH in ccodes:
-                component_results.append(("ISH", _read_duplication(ctx, comp, source, date, specimen)))
+            elif (fish := next((c for c in ccodes if c in C.HER2_FISH_PRESENCE_CODES), None)) is not None:
+                component_results.append(("ISH", _read_duplication(ctx, comp, source, date, specimen, fish)))
             elif C.HER2_ISH_RATIO in ccodes:
                 component_results.append(("ISH", _read_ratio(ctx, obs, comp, source, date, specimen)))
+            elif has_ratio and set(ccodes) & {C.ERBB2_COPIES, C.CEP17_COPIES, C.CELLS_COUNTED}:
+                pass  # read with the ratio component (_read_ratio)
             elif C.GENE_STUDIED not in ccodes:
                 ctx.ignored.append(f"{source}: component {describe(comp.get('code'))} not read")
         ihc = [r for k, r in component_results if k == "IHC"]
@@ -376,8 +397,10 @@ def read_observation(ctx: ImportContext, obs: Json) -> None:
         _read_ihc(ctx, obs, source, code, date, specimen, answers(obs.get("interpretation")))
     elif C.HER2_ISH_RATIO in codes:
         _read_ratio(ctx, obs, obs, source, date, specimen)
-    elif C.ERBB2_DUPLICATION_FISH in codes:
-        _read_duplication(ctx, obs, source, date, specimen)
+    elif (fish := next((c for c in codes if c in C.HER2_FISH_PRESENCE_CODES), None)) is not None:
+        _read_duplication(ctx, obs, source, date, specimen, fish)
+    elif C.ERBB2_COPIES in codes or C.CEP17_COPIES in codes:
+        ctx.copy_numbers.append(obs)  # joined to the ratio of the same specimen and date after the last read
     elif C.GENETIC_VARIANT in codes:
         _read_variant(ctx, obs, source, date)
     elif (receptor := next((c for c in codes if c in C.ER_CODES | C.PR_CODES), None)) is not None:
@@ -386,3 +409,66 @@ def read_observation(ctx: ImportContext, obs: Json) -> None:
         _read_vital(ctx, obs, source, vital, date)
     else:
         ctx.ignored.append(f"{source}: {describe(obs.get('code'))} — not read by her2kit")
+
+
+def join_copy_numbers(ctx: ImportContext) -> None:
+    """Join lone 74860-8 / 74861-6 Observations to the 49683-6 ratio they belong to.
+
+    The ratio is the one linked by ``hasMember`` / ``derivedFrom``, else the only ratio test of the same
+    specimen and date. A copy number that joins no ratio is a finding, never dropped silently.
+    """
+    for obs in ctx.copy_numbers:
+        source = resource_name(obs)
+        codes = loinc_codes(obs.get("code"))
+        code = C.ERBB2_COPIES if C.ERBB2_COPIES in codes else C.CEP17_COPIES
+        name = C.LOINC_NAMES[code]
+        field = "her2_copies" if code == C.ERBB2_COPIES else "cep17_copies"
+        q = quantity(obs)
+        if q is None:
+            ctx.ignored.append(f"{source}: LOINC {code} {name} without a quantity")
+            continue
+        date, specimen = obs_date(obs), ref_id(obs.get("specimen"))
+        links = {k for k in (ref_key(r, ctx.index) for r in obs.get("derivedFrom") or []) if k is not None}
+        ratios = [
+            t for t in ctx.tests if isinstance(t.test, IshTest) and t.test.ratio is not None and t.source
+        ]
+        linked = [
+            t
+            for t in ratios
+            if t.source in links
+            or source
+            in {ref_key(r, ctx.index) for r in (ctx.index.get(t.source) or {}).get("hasMember") or []}
+        ]
+        same = [
+            t
+            for t in ratios
+            if specimen is not None and t.test.specimen_id == specimen and t.test.date == date
+        ]
+        match = linked or same
+        if len(match) != 1 or getattr(match[0].test, field) is not None:
+            why = "several ratio tests match" if len(match) > 1 else "no ERBB2/CEP17 ratio (49683-6) matches"
+            if len(match) == 1:
+                why = f"the matching ratio test already has {field}"
+            ctx.findings.append(
+                f"{source}: LOINC {code} {name} {fmt(q[0])} not joined to an ISH test — {why} "
+                "(same specimen and date, or hasMember/derivedFrom)"
+            )
+            continue
+        target = match[0]
+        test = target.test
+        assert isinstance(test, IshTest)
+        try:
+            joined = IshTest.model_validate({**test.model_dump(exclude_none=True), field: q[0]})
+        except (InvalidInput, ValidationError) as exc:
+            reason = exc.message if isinstance(exc, InvalidInput) else str(exc.errors()[0]["msg"])
+            ctx.inconsistencies.append(
+                f"{source}: {reason}; {name} {fmt(q[0])} not joined to {target.source}"
+            )
+            continue
+        target.test = joined
+        index = ctx.tests.index(target)
+        ctx.findings.append(
+            f"{source}: LOINC {code} {name} {fmt(q[0])} → her2_tests[{index}].{field} "
+            f"(the ratio of {target.source})"
+        )
+        _check_ratio(ctx, target.source, joined, target.stated)

@@ -154,8 +154,54 @@ def fmt(value: float) -> str:
     return f"{value:g}"
 
 
-def ihc_score(holder: Json) -> str | None:
-    """The HER2 IHC score of a value (CodeableConcept display/code/text, string or integer)."""
+ZERO_PLUS_NOTE: Final = (
+    'IHC "0+" read as score 0: it means 0 in older reports and HER2-ultralow in the 2026 expert consensus '
+    "(Rakha et al., Mod Pathol 2026;39:100925); ask the laboratory to state HER2-ultralow or HER2-null"
+)
+_ULTRALOW: Final = re.compile(r"(?<!not )(?<!no )\bultra[\s-]?low\b|>\s*0\s*<\s*1\+", re.I)
+_NULL: Final = re.compile(r"(?<!not )\bnull\b", re.I)
+_PLUS: Final = re.compile(r"(?<![\d.>])([0-3])\s*\+")
+_STATED: Final = r"(?:negative|positive|equivocal|neg|pos|negativ|positiv)\b"
+# A lone 0-3 beside "HER2", "IHC" or "score", before "(negative)" / "/ negative", or in "Negative (0)".
+_LONE: Final = (
+    re.compile(
+        r"\b(?:her-?2(?:/neu)?|ihc|score)\s*[:=]?\s*([0-3])(?![\d.,+])"
+        r"(?!\s*(?:%|percent|slides?|blocks?|cells?|copies|signals?))",
+        re.I,
+    ),
+    re.compile(r"(?<![\d.,])([0-3])(?![\d.,+])\s*(?:\(\s*|[/,:-]\s*)?" + _STATED, re.I),
+    re.compile(_STATED + r"\s*(?:\(\s*|[/,:-]\s*)([0-3])(?![\d.,])\s*\)?", re.I),
+)
+
+
+def _text_score(value: str) -> tuple[str, str | None] | None:
+    """The score in a text value, with a note when the text's "0+" had to be read as 0."""
+    key = " ".join(value.strip().lower().split())
+    if _ULTRALOW.search(key):
+        return "ultralow", None
+    if key == "0+" or ((m := _PLUS.search(key)) is not None and m.group(1) == "0"):
+        return "0", ZERO_PLUS_NOTE
+    try:
+        return normalise_ihc_score(key), None
+    except InvalidInput:
+        pass
+    if m is not None:
+        return normalise_ihc_score(m.group(1) + "+"), None
+    for pattern in _LONE:
+        if (m := pattern.search(key)) is not None:
+            return normalise_ihc_score(m.group(1)), None
+    if _NULL.search(key):
+        return "0", None
+    return None
+
+
+def ihc_score_noted(holder: Json) -> tuple[str | None, str | None]:
+    """The HER2 IHC score of a value (CodeableConcept display/code/text, string or integer) and a note.
+
+    The note is set when a "0+" was read as score 0: "0+" is 0 in older reports and HER2-ultralow in the
+    2026 consensus, so, as in the free-text extractor, a bare "0+" is 0 and the laboratory is asked which;
+    "0+ (ultralow)" and other explicit ultralow wording stay ultralow.
+    """
     candidates: list[Any] = []
     cc = holder.get("valueCodeableConcept")
     candidates.extend(concept_words(cc))
@@ -165,17 +211,21 @@ def ihc_score(holder: Json) -> str | None:
     if "valueInteger" in holder:
         candidates.append(holder["valueInteger"])
     for value in candidates:
+        if isinstance(value, str):
+            found = _text_score(value)
+            if found is not None:
+                return found
+            continue
         try:
-            return normalise_ihc_score(value)
+            return normalise_ihc_score(value), None
         except InvalidInput:
             pass
-        if isinstance(value, str):
-            m = re.search(r"(?<![\d.>])([0-3])\s*\+", value) or re.search(
-                r"\bscore\s*:?\s*([0-3])\b", value, re.I
-            )
-            if m:
-                return normalise_ihc_score(m.group(1) + ("+" if m.group(1) != "0" else ""))
-    return None
+    return None, None
+
+
+def ihc_score(holder: Json) -> str | None:
+    """The HER2 IHC score of a value; see :func:`ihc_score_noted`."""
+    return ihc_score_noted(holder)[0]
 
 
 def value_text(holder: Json) -> str:

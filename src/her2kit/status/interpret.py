@@ -241,7 +241,8 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
         if len(groups) > 1:  # several specimens: say which one each next step is for
             where = _specimen_label(key, group)
             verdict.actions = [
-                a.model_copy(update={"text": f"{a.text.rstrip('.')} — for the {where}."}) for a in verdict.actions
+                a.model_copy(update={"text": f"{a.text.rstrip('.')} — for the {where}."})
+                for a in verdict.actions
             ]
         verdicts.append((key, verdict))
         discordances.extend(_within_group_discordances(tumor_type, ihc, ish, verdict.result))
