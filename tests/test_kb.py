@@ -206,3 +206,11 @@ def test_a_head_to_head_relation_must_name_known_records(kb_copy: Path) -> None:
     assert marker in text
     path.write_text(text.replace(marker, "    superior_to:\n      - indication: ind:no-such-indication\n", 1))
     assert "unknown indication id 'ind:no-such-indication'" in _problems(kb_copy)
+
+
+def test_a_head_to_head_result_quotes_its_trial_record(kb_copy: Path) -> None:
+    path = kb_copy / "indications.yaml"
+    text = path.read_text()
+    assert "PFS HR 0.65 (primary analysis)" in text
+    path.write_text(text.replace("PFS HR 0.65 (primary analysis)", "PFS HR 0.55 (primary analysis)", 1))
+    assert "superior_to quotes HR 0.55, which the trial record does not hold" in _problems(kb_copy)

@@ -13,6 +13,7 @@ and name the file and the record of each problem:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,11 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
     trials = _ids(parsed, "trials")
     regimens = _ids(parsed, "regimens")
     indication_ids = _ids(parsed, "indications")
+    trial_hrs = {
+        t.id: {f"{r.hazard_ratio:g}" for r in t.results if r.hazard_ratio is not None}
+        for _, t in parsed["trials"]
+        if isinstance(t, Trial)
+    }
     all_ids = set(counts)
     classes = _ids(parsed, "drug_classes")
     class_names = {
@@ -98,6 +104,9 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
             for relation in record.superior_to:
                 need(path, record.id, relation.indication, indication_ids, "indication")
                 need(path, record.id, relation.trial, trials, "trial")
+                problems.extend(
+                    _quoted_hazard_ratios(path, record.id, relation.result, trial_hrs.get(relation.trial))
+                )
             problems.extend(_approval_order(path, record, manifest))
         elif isinstance(record, Regimen):
             need(path, record.id, record.agent, agents, "agent")
@@ -163,6 +172,17 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
         if manifest and ref.revision_date and ref.revision_date > manifest.released:
             problems.append(f"{path.name}: {ref.id}: revision date after the KB release date")
     return problems
+
+
+def _quoted_hazard_ratios(path: Path, owner: str, text: str, recorded: set[str] | None) -> list[str]:
+    """A head-to-head result quotes the trial record: every "HR x" in it must be a hazard ratio of that record."""
+    if recorded is None:
+        return []
+    return [
+        f"{path.name}: {owner}: superior_to quotes HR {hr}, which the trial record does not hold"
+        for hr in re.findall(r"HR (\d+(?:\.\d+)?)", text)
+        if f"{float(hr):g}" not in recorded
+    ]
 
 
 def _approval_order(path: Path, record: Indication, manifest: Manifest | None) -> list[str]:
