@@ -330,6 +330,7 @@ def test_a_file_in_another_encoding(tmp_path: Path) -> None:
     ("content", "encoding", "fragment"),
     [
         (b"id\np1\n", "klingon", "a text encoding such as latin-1"),
+        (b"id\np1\n", "base64", "a text encoding such as latin-1"),  # a codec, not a text encoding
         (b"id\n\x81\n", "cp1252", "line 2, byte 1 (0x81) is not cp1252"),
     ],
 )

@@ -147,3 +147,9 @@ def test_the_indication_picks_its_record(
     kb: KnowledgeBase, agent: str, indication: str, regimen: str
 ) -> None:
     assert select_regimen(kb, agent, indication=indication, weight_kg=70).id == regimen
+
+
+def test_a_blank_indication_is_an_input_error(kb: KnowledgeBase) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        calculate(kb, "T-DXd", indication="  ", weight_kg=70)
+    assert caught.value.field == "indication"

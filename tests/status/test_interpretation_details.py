@@ -172,3 +172,16 @@ def test_next_steps_name_their_specimen_when_there_are_several() -> None:
     texts = [a.text for a in result.actions]
     assert any(t.endswith("— for the resection specimen.") for t in texts)
     assert any(t.endswith("— for the specimen of the unlabelled test(s) 1.") for t in texts)
+
+
+def test_an_undecided_repeat_ish_keeps_the_other_specimens_notes() -> None:
+    biopsy = [
+        {"method": "ish", "ratio": 2.5, "her2_copies": 5.0, "specimen": "biopsy", "date": "2025-01-10"},
+        {"method": "ish", "ratio": 2.6, "her2_copies": 5.2, "specimen": "biopsy", "date": "2025-02-10"},
+    ]
+    resection = [
+        {"method": "ish", "ratio": 2.5, "her2_copies": 5.0, "specimen": "resection"},
+        {"method": "ish", "ratio": 1.2, "her2_copies": 2.5, "specimen": "resection"},
+    ]
+    result = status([*biopsy, *resection])
+    assert any(n.startswith("Repeat ISH on the same specimen: test 1 is used") for n in result.notes)

@@ -102,6 +102,8 @@ def to_utf8(path: str | Path, encoding: str, folder: Path) -> Path:
         raise InvalidInput(
             "--encoding", encoding, "a text encoding such as latin-1, cp1252 or utf-16"
         ) from None
+    if not getattr(codec, "_is_text_encoding", True):  # base64, hex, rot13: codecs, not text encodings
+        raise InvalidInput("--encoding", encoding, "a text encoding such as latin-1, cp1252 or utf-16")
     if kind == "parquet":
         raise InvalidInput("--encoding", encoding, "no encoding for Parquet (its text is UTF-8)")
     if not path.is_file():
@@ -118,6 +120,8 @@ def to_utf8(path: str | Path, encoding: str, folder: Path) -> Path:
         raise InvalidInput(
             "input", path, f"text in {codec.name}", hint=_undecodable(path, codec.name)
         ) from None
+    except OSError as exc:
+        raise InvalidInput("input", path, "a readable file", hint=exc.strerror or None) from None
     return copy
 
 

@@ -68,6 +68,8 @@ def _for_indication(
     tumour-agnostic ("solid tumour") regimen; else those that name no tumour at all. None of these is an input
     error: a dose is never given from another indication's record."""
     key = " ".join(indication.lower().split())
+    if not key:
+        raise InvalidInput("indication", indication, "an indication, e.g. breast, gastric, nsclc")
     words = CONTEXT_WORDS.get(key, (key,))
     fitting = [r for r in candidates if _names(r, words)]
     if fitting:

@@ -214,6 +214,7 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
     _unpaired_notes(groups, notes)
     for key, group in groups.items():
         ihc, _ = _pick(group.ihc, "IHC", notes)
+        ish_note = len(notes)  # where this specimen's "Repeat ISH ... is used" note goes, if any
         ish, ish_why = _pick(group.ish, "ISH", notes)
         if len({t.score for t, _ in group.ihc}) > 1:
             discordances.append(
@@ -237,7 +238,7 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
             )
             if {"amplified", "not-amplified"} <= set(calls.values()) and ish_why.endswith(LAST_LISTED):
                 verdict = _repeat_ish_undecided(guideline, sorted(calls), verdict)
-                notes[:] = [n for n in notes if not n.startswith("Repeat ISH on the same specimen: test")]
+                del notes[ish_note:]  # this specimen's "test N is used" note: none is used
         if len(groups) > 1:  # several specimens: say which one each next step is for
             where = _specimen_label(key, group)
             verdict.actions = [
