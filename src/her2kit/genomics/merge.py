@@ -20,6 +20,7 @@ matcher reads against each label's wording. A copy-number-only file sets ``erbb2
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final, Literal
 
 from her2kit.case import Case, NgsTest
@@ -48,84 +49,96 @@ def ras_status(profile: GenomicProfile) -> Literal["wild-type", "mutant"] | None
     return None
 
 
-def _why_not(m: Mutation) -> str | None:
+@dataclass(frozen=True)
+class _Left:
+    """Why a variant is not added to the case, and whether it might still qualify (unplaced) or cannot."""
+
+    reason: str
+    unplaced: bool
+
+
+def _why_not(m: Mutation) -> _Left | None:
     """Why an ERBB2 variant cannot count as an activating mutation for a label; None when it can."""
     if m.hgvsp is None:
-        return None  # counted separately
+        return _Left("no protein change", unplaced=True)
     if m.class_ == "truncating":
-        return (
-            "truncating (stop or frameshift); no source read reports a truncating ERBB2 change as activating"
+        return _Left(
+            "truncating (stop or frameshift); no source read reports a truncating ERBB2 change as activating",
+            False,
         )
     if m.class_ == "resistance":
-        return "reported as acquired resistance to a HER2 tyrosine kinase inhibitor, not as activating"
+        return _Left(
+            "reported as acquired resistance to a HER2 tyrosine kinase inhibitor, not as activating", False
+        )
     if m.class_ in ACTIVATING:
         return None
     try:
         change = parse(m.hgvsp, erbb2_sequence())
     except HgvsError as exc:
-        return f"protein change not readable ({exc})"
+        return _Left(f"protein change not readable ({exc})", unplaced=True)
     if change.warnings:
-        return "its residues do not match the reference protein NP_004439.2, so it cannot be placed"
+        return _Left(
+            "its residues do not match the reference protein NP_004439.2, so it cannot be placed", True
+        )
     if change.truncating or change.kind not in PROTEIN_ALTERING:
-        return "not a protein-altering missense or in-frame change"
+        return _Left("not a protein-altering missense or in-frame change", unplaced=False)
     if "X" in change.inserted:
-        return "X is an unknown amino acid (or an old stop notation)"
+        return _Left("X is an unknown amino acid (or an old stop notation)", unplaced=True)
     return None
 
 
-# Reasons a variant is left out for good (it cannot qualify); any other reason leaves it unplaced (it might).
-_EXCLUDED: Final = ("truncating", "reported as acquired resistance", "not a protein-altering")
 COPY_NUMBER_FORMATS: Final = frozenset(
     {"seg", "cnvkit-cns", "cnvkit-cnr", "gene-cna", "allele-specific-segments"}
 )
 
 
-def unplaced_variants(profile: GenomicProfile) -> int:
-    """ERBB2 variants that might qualify but could not be placed: no protein change, or one that cannot be
-    read against the reference protein."""
-    count = 0
-    for m in profile.erbb2.mutations:
-        reason = _why_not(m)
-        if m.hgvsp is None or (reason is not None and not reason.startswith(_EXCLUDED)):
-            count += 1
-    return count
+@dataclass(frozen=True)
+class CaseMutations:
+    """What a profile adds to a case: the protein changes that can qualify with their classes, the number of
+    variants that might qualify but could not be placed, and warnings for those left out."""
+
+    added: list[str]
+    classes: dict[str, str]
+    unplaced: int
+    warnings: list[str]
 
 
-def case_mutations(profile: GenomicProfile) -> tuple[list[str], list[str]]:
-    """The ERBB2 protein changes to add to a case (see the module docstring) and the warnings for the rest."""
+def case_mutations(profile: GenomicProfile) -> CaseMutations:
+    """The ERBB2 variants of a profile sorted for the case, in one pass (see the module docstring)."""
     warnings: list[str] = []
-    added: list[str] = []
+    classes: dict[str, str] = {}
+    unplaced = unannotated = 0
     for m in profile.erbb2.mutations:
-        reason = _why_not(m)
-        if reason is not None:
-            warnings.append(f"ERBB2 {m.hgvsp} ({m.source}) not added to the case: {reason}")
-        elif m.hgvsp is not None:
-            added.append(m.hgvsp)
-    unannotated = [m.source for m in profile.erbb2.mutations if not m.hgvsp]
+        left = _why_not(m)
+        if left is None and m.hgvsp is not None:
+            classes.setdefault(m.hgvsp, m.class_)
+            continue
+        assert left is not None
+        unplaced += left.unplaced
+        if m.hgvsp is None:
+            unannotated += 1
+        else:
+            warnings.append(f"ERBB2 {m.hgvsp} ({m.source}) not added to the case: {left.reason}")
     if unannotated:
-        warnings.append(f"{len(unannotated)} ERBB2 variant(s) without a protein change were not added")
-    return list(dict.fromkeys(added)), warnings
+        warnings.append(f"{unannotated} ERBB2 variant(s) without a protein change were not added")
+    return CaseMutations(list(classes), classes, unplaced, warnings)
 
 
 def merge_with_warnings(case: Case, profile: GenomicProfile) -> tuple[Case, list[str]]:
     """The new case and the warnings: the profile's own (build, synonymous changes left out, purity caveats, …),
     then those raised while merging."""
-    mutations, merge_warnings = case_mutations(profile)
-    warnings = [*profile.warnings, *merge_warnings]
+    sorted_ = case_mutations(profile)
+    warnings = [*profile.warnings, *sorted_.warnings]
     source = f"genomic file ({profile.file_format}{', sample ' + profile.sample if profile.sample else ''})"
-    classes: dict[str, str] = {}
-    for m in profile.erbb2.mutations:
-        if m.hgvsp in mutations:
-            classes.setdefault(m.hgvsp, m.class_)
     test = NgsTest.model_validate(
         {
             "method": "ngs",
             "erbb2_amplified": profile.erbb2.amplified,
             "copy_number": profile.erbb2.copy_number,
-            "erbb2_mutations": mutations,
+            "erbb2_mutations": sorted_.added,
             "erbb2_mutations_tested": profile.file_format not in COPY_NUMBER_FORMATS,
-            "erbb2_unplaced_variants": unplaced_variants(profile),
-            "erbb2_mutation_classes": classes,
+            "erbb2_unplaced_variants": sorted_.unplaced,
+            "erbb2_mutation_classes": sorted_.classes,
             "source": source,
         }
     )

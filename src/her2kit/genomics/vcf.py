@@ -23,6 +23,7 @@ from typing import Final
 from her2kit.errors import InvalidInput
 from her2kit.genomics.classify import gene_regions, hotspot_index
 from her2kit.genomics.common import (
+    ERBB2_CANONICAL,
     GENES,
     RawCall,
     bad_line,
@@ -46,7 +47,6 @@ _CHR17_LENGTH = {81195210: "GRCh37", 83257441: "GRCh38"}
 _ANN_FIELDS = ["Allele", "Annotation", "Impact", "Gene_Name", "Gene_ID", "Feature_Type", "Feature_ID",
                "Biotype", "Rank", "HGVS.c", "HGVS.p"]  # fmt: skip
 # Transcripts preferred when an annotation lists several: RefSeq/Ensembl canonical ERBB2 and co-genes.
-_PREFERRED = ("NM_004448", "ENST00000269571")
 
 # The ERBB2 gene (Ensembl ENSG00000141736), 1-based inclusive: GRCh37 17:37,844,167-37,886,679 (Ensembl
 # gene export, "Gene Start (bp)":37844167, "Gene End (bp)":37886679; the GRCh37 Ensembl links in
@@ -141,7 +141,7 @@ def _annotations(info: str, header: VcfHeader) -> list[dict[str, str]]:
 def _rank(a: dict[str, str]) -> tuple[int, int, int]:
     feature = a.get("Feature", "")
     return (
-        0 if any(feature.startswith(p) for p in _PREFERRED) else 1,
+        0 if feature.startswith(ERBB2_CANONICAL) else 1,
         0 if a.get("CANONICAL") == "YES" or a.get("MANE_SELECT") else 1,
         0 if a.get("HGVSp") else 1,
     )

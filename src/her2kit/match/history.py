@@ -213,11 +213,6 @@ class TreatmentHistory:
     notes: list[str] = field(default_factory=list)
 
     @property
-    def early_recurrence(self) -> bool:
-        """A recurrence during (neo)adjuvant therapy."""
-        return self.early.status == "during"
-
-    @property
     def early_line(self) -> int | None:
         """1 when the early recurrence counts as a prior line, 0 when not, None when not known."""
         return {"during": 1, "within": 1, "after": 0, "none": 0}.get(self.early.status)

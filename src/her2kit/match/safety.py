@@ -106,7 +106,7 @@ def gate_findings(case: Case, agents: list[str], kb: KnowledgeBase) -> tuple[lis
 
 
 def history_findings(
-    indication: Indication, history: TreatmentHistory, kb: KnowledgeBase, case: Case | None = None
+    indication: Indication, history: TreatmentHistory, kb: KnowledgeBase, case: Case
 ) -> tuple[list[Finding], list[Finding], list[str]]:
     """Prior intolerance (contraindication), prior progression (caution, or not eligible when on every agent),
     a label's statement after intolerance to another agent (Kadcyla after trastuzumab), and an early-disease
@@ -139,11 +139,10 @@ def history_findings(
                 source=source,
             )
         )
-    if case is not None:
-        _after_intolerance(indication, history, kb, case, cautions, contraindications)
-        completed = _completed_in_phase(indication, history, kb, case, her2_names)
-        if completed:
-            unmet.append(completed)
+    _after_intolerance(indication, history, kb, case, cautions, contraindications)
+    completed = _completed_in_phase(indication, history, kb, case, her2_names)
+    if completed:
+        unmet.append(completed)
     return cautions, contraindications, unmet
 
 

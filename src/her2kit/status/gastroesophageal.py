@@ -456,7 +456,7 @@ def _ish_alone(test: IshTest, verdict: Verdict) -> Verdict:
 
 # --------------------------------------------------------------------------- IHC and ISH together
 def _evaluate(ihc: tuple[IhcTest, int] | None, ish_test: tuple[IshTest, int] | None) -> Verdict:
-    ihc_verdict = effective_ihc_score(*ihc)[1] if ihc else None
+    score, ihc_verdict = effective_ihc_score(*ihc) if ihc else (None, None)
     ish_verdict = ish(*ish_test) if ish_test else None
     if ish_verdict is None:
         assert ihc_verdict is not None
@@ -474,7 +474,6 @@ def _evaluate(ihc: tuple[IhcTest, int] | None, ish_test: tuple[IshTest, int] | N
         decided = ihc_verdict
         decided.actions = list(ihc_verdict.actions)
         if set_aside:
-            score = effective_ihc_score(*ihc)[0]
             rules.append(
                 rule(
                     "gea.ish.set-aside",

@@ -47,6 +47,7 @@ NOT_ADENOCARCINOMA: Final = (
     "sarcoma",
     "melanoma",
 )
+_NOT_ADENO: Final = re.compile(r"\b(?:" + "|".join(map(re.escape, NOT_ADENOCARCINOMA)) + r")\b")
 
 
 def _module(tumor_type: str) -> tuple[Evaluator, str]:
@@ -63,7 +64,7 @@ def _not_adenocarcinoma(tumor: Tumor | str) -> str | None:
     if histology is None or "adeno" in histology.lower():
         return None
     words = " ".join(re.findall(r"[a-z]+", histology.lower()))
-    return histology if any(re.search(rf"\b{word}\b", words) for word in NOT_ADENOCARCINOMA) else None
+    return histology if _NOT_ADENO.search(words) else None
 
 
 @dataclass
