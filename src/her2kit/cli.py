@@ -294,7 +294,7 @@ def dose(
     output_format: Annotated[Format, typer.Option("--format", help="json or table")] = Format.table,
 ) -> None:
     """The label's dosing for one patient: loading and maintenance doses, dose levels, missed-dose rules."""
-    from her2kit.safety.course import LB_PER_KG, PLAUSIBLE_WEIGHT, WEIGHT_KG_MAX, WEIGHT_KG_MIN
+    from her2kit.safety.course import LB_PER_KG, PLAUSIBLE_WEIGHT, plausible_weight_kg
     from her2kit.safety.dosing import calculate
 
     weight_kg = None
@@ -303,7 +303,7 @@ def dose(
             raise InvalidInput("--weight-unit", weight_unit, "kg or lb (the unit of --weight must be stated)")
         # Not rounded: the dose in mg is rounded once, at the end (as `her2kit monitor` does).
         weight_kg = weight if weight_unit == "kg" else weight / LB_PER_KG
-        if not WEIGHT_KG_MIN <= weight_kg <= WEIGHT_KG_MAX:
+        if not plausible_weight_kg(weight_kg):
             raise InvalidInput("--weight", weight, f"{PLAUSIBLE_WEIGHT} (given in {weight_unit})")
     elif weight_unit is not None:
         raise InvalidInput("--weight", None, "a number when --weight-unit is given")

@@ -141,6 +141,11 @@ class CardiacState:
     # The replay's state, read when the next LVEF is dated (no repeat date after a discontinuation).
     state: State | None = None
 
+    def minimum_hold_text(self) -> str:
+        """The open hold's minimum withholding period in words ("at least 4 weeks from the hold of ...")."""
+        weeks = self.holding_band.min_hold_weeks if self.holding_band is not None else None
+        return f"at least {weeks or 0:g} weeks from the hold of {self.holding_since}"
+
 
 def evaluate_cardiac(
     course: Course, rules: CardiacMonitoring, kb: KnowledgeBase, state: State
@@ -346,8 +351,7 @@ def evaluate_cardiac(
         if cardiac.deferred is None or cardiac.holding_band is None or upto < cardiac.deferred[1]:
             return
         recovered_reading, earliest = cardiac.deferred
-        weeks_min = cardiac.holding_band.min_hold_weeks or 0
-        since_text = f"at least {weeks_min:g} weeks from the hold of {cardiac.holding_since}"
+        since_text = cardiac.minimum_hold_text()
         resume(
             earliest,
             f"LVEF recovered on {recovered_reading.date}; the label's minimum withholding period ({since_text}) "
@@ -410,8 +414,7 @@ def evaluate_cardiac(
         settle_deferred(course.today)
     if stop is None and cardiac.deferred is not None and cardiac.holding_band is not None:
         recovered_reading, earliest = cardiac.deferred
-        weeks_min = cardiac.holding_band.min_hold_weeks or 0
-        since_text = f"at least {weeks_min:g} weeks from the hold of {cardiac.holding_since}"
+        since_text = cardiac.minimum_hold_text()
         state.fire(
             "hold",
             rules.id,
@@ -607,8 +610,8 @@ def next_lvef_due(
     if cardiac.deferred is not None and cardiac.holding_band is not None:
         due = cardiac.deferred[1]
         basis = (
-            f"earliest resumption: the end of the label's minimum withholding period (at least "
-            f"{cardiac.holding_band.min_hold_weeks or 0:g} weeks from the hold of {cardiac.holding_since}) [{rules.id}]"
+            f"earliest resumption: the end of the label's minimum withholding period ({cardiac.minimum_hold_text()}) "
+            f"[{rules.id}]"
         )
     elif band is not None and band.recheck_weeks is not None:
         due = last.date + dt.timedelta(weeks=band.recheck_weeks)

@@ -9,6 +9,7 @@ the grading is relative to it). Dates are inputs; nothing reads the clock.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -22,6 +23,14 @@ SCHEMA_VERSION: Final = "1"
 WEIGHT_KG_MIN: Final = 20
 WEIGHT_KG_MAX: Final = 400
 PLAUSIBLE_WEIGHT: Final = f"a body weight between {WEIGHT_KG_MIN} and {WEIGHT_KG_MAX} kg"
+
+
+def plausible_weight_kg(kg: float) -> bool:
+    """A finite body weight within WEIGHT_KG_MIN..WEIGHT_KG_MAX (the one check the course, `dose` and
+    `calculate_dose` share)."""
+    return math.isfinite(kg) and WEIGHT_KG_MIN <= kg <= WEIGHT_KG_MAX
+
+
 LB_PER_KG = 2.2046226218  # 1 kg = 2.2046226218 lb (international avoirdupois pound, 0.45359237 kg)
 
 # Adverse-event names users write, mapped to the terms of the knowledge-base rules.
@@ -98,7 +107,7 @@ class Weight(_Closed):
 
     @model_validator(mode="after")
     def _plausible(self) -> Weight:
-        if not WEIGHT_KG_MIN <= self.kg <= WEIGHT_KG_MAX:
+        if not plausible_weight_kg(self.kg):
             raise InvalidInput("value", self.value, f"{PLAUSIBLE_WEIGHT} (given in {self.unit})")
         return self
 

@@ -6,7 +6,6 @@ section 2). This module only selects the record and does the arithmetic.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import Quantity, Regimen, Region
-from her2kit.safety.course import PLAUSIBLE_WEIGHT, WEIGHT_KG_MAX, WEIGHT_KG_MIN
+from her2kit.safety.course import PLAUSIBLE_WEIGHT, plausible_weight_kg
 from her2kit.safety.describe import half_open
 from her2kit.safety.regions import in_region
 
@@ -229,8 +228,7 @@ def _check_arguments(agent: object, weight_kg: object, texts: dict[str, object])
     if weight_kg is not None and (
         isinstance(weight_kg, bool)
         or not isinstance(weight_kg, int | float)
-        or not math.isfinite(weight_kg)
-        or not WEIGHT_KG_MIN <= weight_kg <= WEIGHT_KG_MAX
+        or not plausible_weight_kg(weight_kg)
     ):
         raise InvalidInput("weight_kg", weight_kg, PLAUSIBLE_WEIGHT)
     for name, value in texts.items():
