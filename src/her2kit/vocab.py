@@ -157,3 +157,10 @@ def normalise_ihc_score(value: object, field: str = "score") -> str:
         if canonical is not None:
             return canonical
     raise InvalidInput(field, value, '"0", "ultralow" (aliases "0+", ">0 <1+"), "1+", "2+", "3+"')
+
+
+# A bare IHC "0+" in a report or a lab's value string: read as 0, with this note (callers add whom to ask).
+ZERO_PLUS_READ_AS_0 = (
+    'IHC "0+" read as score 0: it means 0 in older reports and HER2-ultralow in the 2026 expert consensus '
+    "(Rakha et al., Mod Pathol 2026;39:100925); "
+)

@@ -21,6 +21,7 @@ from her2kit.extract.context import (
 )
 from her2kit.extract.keywords import IHC_ASSAY_STARTS, STATUS_STARTS
 from her2kit.extract.scan import finditer_at, may_contain, search_at
+from her2kit.vocab import ZERO_PLUS_READ_AS_0
 
 WINDOW: Final = 220  # characters read after a HER2 name
 STATUS_REACH: Final = 110  # a status word must stand this close to the name
@@ -61,10 +62,7 @@ def _score(token: str, ctx: ReportContext, *, ultralow: bool = False) -> str:
     if t == "ultralow" or (ultralow and t in ("0", "0+")):
         return "ultralow"
     if t == "0+":
-        ctx.warn(
-            'IHC "0+" read as score 0: it means 0 in older reports and HER2-ultralow in the 2026 expert '
-            "consensus (Rakha et al., Mod Pathol 2026;39:100925); ask the laboratory which"
-        )
+        ctx.warn(ZERO_PLUS_READ_AS_0 + "ask the laboratory which")
         return "0"
     score = t if t.endswith("+") or t == "0" else t + "+"
     if ultralow:

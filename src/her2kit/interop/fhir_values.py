@@ -15,7 +15,7 @@ from typing import Any, Final, Literal
 from her2kit.errors import InvalidInput
 from her2kit.interop import codes as C  # noqa: N812
 from her2kit.interop.r4b import Json
-from her2kit.vocab import normalise_ihc_score
+from her2kit.vocab import ZERO_PLUS_READ_AS_0, normalise_ihc_score
 
 Stated = Literal["positive", "negative", "equivocal", "indeterminate"]
 
@@ -154,10 +154,7 @@ def fmt(value: float) -> str:
     return f"{value:g}"
 
 
-ZERO_PLUS_NOTE: Final = (
-    'IHC "0+" read as score 0: it means 0 in older reports and HER2-ultralow in the 2026 expert consensus '
-    "(Rakha et al., Mod Pathol 2026;39:100925); ask the laboratory to state HER2-ultralow or HER2-null"
-)
+ZERO_PLUS_NOTE: Final = ZERO_PLUS_READ_AS_0 + "ask the laboratory to state HER2-ultralow or HER2-null"
 _ULTRALOW: Final = re.compile(r"(?<!not )(?<!no )\bultra[\s-]?low\b|>\s*0\s*<\s*1\+", re.I)
 _NULL: Final = re.compile(r"(?<!not )\bnull\b", re.I)
 _PLUS: Final = re.compile(r"(?<![\d.>])([0-3])\s*\+")
