@@ -126,13 +126,22 @@ def canonical_drugs(kb: KnowledgeBase, name: str) -> set[str]:
     return set(hit)
 
 
+_CLASS_MEMBERS: dict[tuple[int, str], tuple[KnowledgeBase, frozenset[str]]] = {}
+
+
 def class_members(kb: KnowledgeBase, class_name: str) -> frozenset[str]:
     """All member drugs of a class given by name or alias, following ``includes``; a member given unnamed
-    (``"taxane (unspecified)"``) belongs too."""
+    (``"taxane (unspecified)"``) belongs too. Kept per knowledge base (matching asks for the same classes for
+    every indication of every case), as :func:`drug_index` is."""
     wanted = class_name.lower()
+    cached = _CLASS_MEMBERS.get((id(kb), wanted))
+    if cached is not None and cached[0] is kb:
+        return cached[1]
     for drug_class in kb.drug_classes.values():
         if wanted in {drug_class.name.lower(), *(a.lower() for a in drug_class.aliases)}:
-            return _expand(kb, drug_class.id, set())
+            members = _expand(kb, drug_class.id, set())
+            _CLASS_MEMBERS[(id(kb), wanted)] = (kb, members)
+            return members
     raise NotFound("drug class", class_name, sorted(c.name for c in kb.drug_classes.values()))
 
 
