@@ -214,3 +214,16 @@ def test_a_head_to_head_result_quotes_its_trial_record(kb_copy: Path) -> None:
     assert "PFS HR 0.65 (primary analysis)" in text
     path.write_text(text.replace("PFS HR 0.65 (primary analysis)", "PFS HR 0.55 (primary analysis)", 1))
     assert "superior_to quotes HR 0.55, which the trial record does not hold" in _problems(kb_copy)
+
+
+def test_a_missed_boundary_in_the_p_value_must_be_recorded_as_not_significant(kb_copy: Path) -> None:
+    path = kb_copy / "trials_breast.yaml"
+    text = path.read_text()
+    marker = '        p_value: "prespecified significance boundary not reached"\n        significant: false\n'
+    assert marker in text
+    path.write_text(
+        text.replace(marker, '        p_value: "prespecified significance boundary not reached"\n', 1)
+    )
+    assert "p_value says the significance boundary was not reached; set significant: false" in _problems(
+        kb_copy
+    )

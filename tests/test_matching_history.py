@@ -370,7 +370,9 @@ def test_head_to_head_relations_are_sourced(kb: KnowledgeBase) -> None:
             assert relation.trial in indication.pivotal_trials
             loser = kb.indications[relation.indication]
             arm_agents = {a for arm in kb.trials[relation.trial].arms for a in arm.agents}
-            assert set(loser.agents) <= arm_agents, (indication.id, relation)
+            # A fixed-dose formulation (Phesgo) stands for the agents it contains, as its bridging approval does.
+            loser_agents = {c for a in loser.agents for c in (kb.agents[a].contains or [a])}
+            assert loser_agents <= arm_agents, (indication.id, relation)
             assert relation.indication != indication.id
 
 
@@ -503,3 +505,9 @@ def test_the_interval_is_said_in_calendar_months_and_days(start: str, end: str, 
     from her2kit.match.history import _months
 
     assert _months(dt.date.fromisoformat(start), dt.date.fromisoformat(end)) == words
+
+
+def test_options_beaten_by_one_winner_keep_their_order(kb: KnowledgeBase) -> None:
+    phesgo = "ind:pertuzumab-trastuzumab-hyaluronidase-breast-metastatic-first-line"
+    ids = [PERTUZUMAB_1L, phesgo, DB09]
+    assert head_to_head_order(ids, dict.fromkeys(ids, 0), kb) == [DB09, PERTUZUMAB_1L, phesgo]

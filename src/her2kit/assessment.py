@@ -99,6 +99,11 @@ class Evidence(_Out):
     level: str = Field(description="ESCAT tier (see docs/matching.md for the mapping)")
     trials: list[str] = Field(default_factory=list)
     effect: str | None = Field(None, description="headline result of the pivotal trial that ranks the option")
+    survival: str | None = Field(
+        None,
+        description="overall survival in the pivotal trials: the result that shows a benefit (ranking rule 8), "
+        "else the one that does not, else that none is recorded",
+    )
     references: list[str] = Field(min_length=1)
 
 

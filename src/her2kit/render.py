@@ -99,6 +99,8 @@ def assessment_table(assessment: Assessment, kb: KnowledgeBase, tests: list[str]
         lines.append(f"     {ev.regulatory}; ESCAT {ev.level}; trials: {', '.join(ev.trials) or '-'}")
         if ev.effect:
             lines.append(f"     effect: {ev.effect}")
+        if ev.survival:
+            lines.append(f"     overall survival: {ev.survival}")
         lines.append(f"     fits: {'; '.join(option.criteria_met)}")
         if option.missing:
             lines.append(f"     NEEDS: {'; '.join(option.missing)}")

@@ -482,6 +482,11 @@ class TrialResult(BaseModel):
     hazard_ratio: float | None = Field(None, gt=0)
     ci95: tuple[float, float] | None = None
     p_value: str | None = None
+    significant: bool | None = Field(
+        None,
+        description="whether the result met the trial's prespecified significance level or interim boundary, as "
+        "the source states it; null when the source read does not say (false where it says it was not reached)",
+    )
     per_arm: list[ArmValue] = Field(default_factory=list)
     reference: RefId
 

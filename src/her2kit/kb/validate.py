@@ -139,6 +139,16 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
                     )
                 if result.data_cutoff and manifest and result.data_cutoff > manifest.released:
                     problems.append(f"{path.name}: {record.id}: data cut-off after the KB release date")
+                # Ranking rule 8 reads `significant`; a p value that says the boundary was missed must say so there.
+                if (
+                    result.p_value
+                    and "not reached" in result.p_value.lower()
+                    and result.significant is not False
+                ):
+                    problems.append(
+                        f"{path.name}: {record.id}: {result.endpoint} p_value says the significance boundary was not "
+                        "reached; set significant: false"
+                    )
         elif isinstance(record, Agent):
             for contained in record.contains:
                 need(path, record.id, contained, agents, "agent")

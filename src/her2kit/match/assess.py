@@ -14,7 +14,14 @@ from her2kit.kb.load import KnowledgeBase, default_kb
 from her2kit.kb.schema import Indication
 from her2kit.match.criteria import NO_ALTERNATIVE, SOLID_TUMOR, Fit, evaluate
 from her2kit.match.history import RECURRENCE_MONTHS, derive
-from her2kit.match.rank import Effect, head_to_head_order, indication_effect, sort_key
+from her2kit.match.rank import (
+    Effect,
+    head_to_head_order,
+    indication_effect,
+    overall_survival,
+    sort_key,
+    survival_benefit,
+)
 from her2kit.match.safety import gate_findings, history_findings
 from her2kit.status import interpret_her2
 
@@ -74,6 +81,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
             missing=bool(fit.missing),
             cns_unproven=cns_unproven,
             exact=fit.exact,
+            survival=survival_benefit(indication, kb, case.tumor.type) is not None,
             effect=effect,
         )
         references = list(dict.fromkeys([*indication.references, ESCAT_REFERENCE]))
@@ -90,6 +98,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
                 level=indication.escat_tier or "not graded",
                 trials=list(indication.pivotal_trials),
                 effect=effect.text,
+                survival=overall_survival(indication, kb, case.tumor.type),
                 references=references,
             ),
             criteria_met=fit.met,

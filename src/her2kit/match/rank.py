@@ -17,10 +17,13 @@ Options are sorted by, in this order:
    applied after sorting by the key (:func:`head_to_head_order`);
 6. regulatory status: regular approval before accelerated approval;
 7. ESCAT tier (I-A before I-B before I-C ...);
-8. effect size in the pivotal trial: a hazard ratio for the primary
+8. an overall-survival benefit shown in the pivotal trial (an OS hazard ratio
+   whose 95% CI lies below 1, not stated to have missed its prespecified
+   boundary) before none shown or none recorded (:func:`survival_benefit`);
+9. effect size in the pivotal trial: a hazard ratio for the primary
    time-to-event end point (lower first), then an objective response rate
    (higher first), then none;
-9. the indication id, so that ties are broken the same way every time.
+10. the indication id, so that ties are broken the same way every time.
 """
 
 from __future__ import annotations
@@ -142,21 +145,106 @@ def indication_effect(indication: Indication, kb: KnowledgeBase, tumor_type: str
     return min(effects, key=Effect.key, default=Effect("none", 0.0, None))
 
 
+def _is_overall_survival(result: TrialResult) -> bool:
+    words = _words(result.endpoint)
+    return words[:1] == ["os"] or _contains(words, ["overall", "survival"])
+
+
+def shows_survival_benefit(result: TrialResult) -> bool:
+    """An overall-survival result that shows a benefit: a hazard ratio whose 95% CI lies wholly below 1, not
+    stated by its source to have missed the trial's prespecified significance level or interim boundary."""
+    return (
+        _is_overall_survival(result)
+        and result.hazard_ratio is not None
+        and result.ci95 is not None
+        and result.ci95[1] < 1
+        and result.significant is not False
+    )
+
+
+def _hr_text(trial: Trial, result: TrialResult) -> str:
+    assert result.hazard_ratio is not None
+    assert result.ci95 is not None
+    return (
+        f"{trial.name}: OS HR {result.hazard_ratio:g} (95% CI {result.ci95[0]:g}–{result.ci95[1]:g}), "
+        f"{result.analysis} analysis"
+    )
+
+
+def _non_inferiority(trial: Trial) -> bool:
+    """A trial that compared formulations for non-inferiority (HannaH, FeDeriCa): not a test of benefit."""
+    return "non-inferiority" in trial.design.lower()
+
+
+def survival_benefit(
+    indication: Indication, kb: KnowledgeBase, tumor_type: str | None = None
+) -> tuple[Trial, TrialResult] | None:
+    """The first recorded overall-survival result of the indication's pivotal trials that shows a benefit (trials
+    of non-inferiority excluded)."""
+    for trial in indication_trials(indication, kb, tumor_type):
+        if _non_inferiority(trial):
+            continue
+        for result in trial.results:
+            if shows_survival_benefit(result):
+                return trial, result
+    return None
+
+
+def overall_survival(indication: Indication, kb: KnowledgeBase, tumor_type: str | None = None) -> str | None:
+    """What the pivotal trials recorded of overall survival, in words (ranking rule 8); None without trials."""
+    trials = indication_trials(indication, kb, tumor_type)
+    if not trials:
+        return None
+    benefit = survival_benefit(indication, kb, tumor_type)
+    if benefit is not None:
+        return f"{_hr_text(*benefit)}; the 95% CI lies below 1: overall-survival benefit shown"
+    for trial in trials:
+        judged = [
+            r
+            for r in trial.results
+            if _is_overall_survival(r) and r.hazard_ratio is not None and r.ci95 is not None
+        ]
+        if judged:
+            last = judged[-1]
+            if _non_inferiority(trial):
+                return (
+                    f"{_hr_text(trial, last)}; a non-inferiority trial comparing formulations, not a test of "
+                    "overall-survival benefit"
+                )
+            why = (
+                "its prespecified significance boundary was not reached"
+                if last.significant is False
+                else "the 95% CI includes 1"
+            )
+            return f"{_hr_text(trial, last)}; {why}: no overall-survival benefit shown"
+    names = ", ".join(t.name for t in trials)
+    return f"no overall-survival hazard ratio with a 95% CI is recorded for {names}"
+
+
 def head_to_head_order(ids: list[str], standing: dict[str, object], kb: KnowledgeBase) -> list[str]:
     """The ranked ids with each option moved to just below any option of the same standing (rules 1-4) that
-    beat it head-to-head (``Indication.superior_to``); nothing else moves."""
+    beat it head-to-head (``Indication.superior_to``); nothing else moves. Options beaten by the same winner keep
+    their order among themselves."""
     order = list(ids)
     for _ in range(len(order) ** 2 + 1):
         moved = False
         for winner in list(order):
-            for relation in kb.indications[winner].superior_to:
-                loser = relation.indication
-                if loser not in standing or standing[loser] != standing[winner]:
-                    continue
-                if order.index(loser) < order.index(winner):
+            beaten = sorted(
+                {
+                    r.indication
+                    for r in kb.indications[winner].superior_to
+                    if r.indication in standing
+                    and standing[r.indication] == standing[winner]
+                    and order.index(r.indication) < order.index(winner)
+                },
+                key=order.index,
+            )
+            if beaten:
+                for loser in beaten:
                     order.remove(loser)
-                    order.insert(order.index(winner) + 1, loser)
-                    moved = True
+                at = order.index(winner) + 1
+                order[at:at] = beaten
+                moved = True
         if not moved:
             break
     return order
@@ -169,8 +257,9 @@ def sort_key(
     missing: bool,
     cns_unproven: bool,
     exact: bool,
+    survival: bool,
     effect: Effect,
-) -> tuple[int, int, int, int, int, int, tuple[int, float], str]:
+) -> tuple[int, int, int, int, int, int, int, tuple[int, float], str]:
     escat = ESCAT_ORDER.index(indication.escat_tier) if indication.escat_tier else len(ESCAT_ORDER)
     return (
         int(contraindicated),
@@ -179,6 +268,7 @@ def sort_key(
         int(not exact),
         int(indication.approval_type == "accelerated"),
         escat,
+        int(not survival),
         effect.key(),
         indication.id,
     )
