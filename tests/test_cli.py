@@ -283,3 +283,13 @@ def test_genomics_refuses_an_impossible_purity_or_ploidy(option: str, value: str
     assert out.returncode != 0
     assert option in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_a_citation_has_one_full_stop_after_et_al(kb) -> None:  # type: ignore[no-untyped-def]
+    from her2kit.render import cite, sentence
+
+    assert sentence("Wolff AC, et al.") == "Wolff AC, et al."
+    assert sentence("What is HER2?") == "What is HER2?"
+    assert sentence("Modi S") == "Modi S."
+    for ref in kb.references.values():
+        assert ".." not in cite(ref).replace("...", ""), ref.id

@@ -41,6 +41,12 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def sentence(text: str) -> str:
+    """``text`` closed with a full stop, unless it already ends with one ("et al.", "...?")."""
+    text = text.rstrip()
+    return text if text.endswith((".", "?", "!")) else f"{text}."
+
+
 def cite(ref: Reference) -> str:
     where = []
     if ref.pmid:
@@ -51,8 +57,8 @@ def cite(ref: Reference) -> str:
         where.append(f"revised {ref.revision_date.isoformat()}")
     if ref.url and not ref.pmid and not ref.doi:
         where.append(ref.url)
-    authors = f"{ref.authors}. " if ref.authors else ""
-    return f"{authors}{ref.title}. {ref.source}, {ref.year}. " + "; ".join(where)
+    authors = f"{sentence(ref.authors)} " if ref.authors else ""
+    return f"{authors}{sentence(ref.title)} {ref.source}, {ref.year}. " + "; ".join(where)
 
 
 def status_table(status: Her2Status, tests: list[str] | None = None) -> str:

@@ -29,6 +29,7 @@ from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import Reference, Trial, TrialResult
 from her2kit.match.rank import headline_result
+from her2kit.render import sentence
 from her2kit.report.plots import forest_plot_svg, hr_text, lvef_plot_svg
 from her2kit.safety.course import Course
 from her2kit.safety.monitor import MonitorResult
@@ -285,6 +286,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["g"] = lambda v, unit="": "—" if v is None else f"{v:g}{unit}"
+    env.filters["sentence"] = sentence
     env.globals["reference_parts"] = reference_parts
     return env
 
