@@ -166,7 +166,7 @@ def _hr_text(trial: Trial, result: TrialResult) -> str:
     assert result.hazard_ratio is not None
     assert result.ci95 is not None
     return (
-        f"{trial.name}: OS HR {result.hazard_ratio:g} (95% CI {result.ci95[0]:g}–{result.ci95[1]:g}), "
+        f"{trial.name}: {result.endpoint} HR {result.hazard_ratio:g} (95% CI {result.ci95[0]:g}–{result.ci95[1]:g}), "
         f"{result.analysis} analysis"
     )
 
