@@ -511,3 +511,20 @@ def test_options_beaten_by_one_winner_keep_their_order(kb: KnowledgeBase) -> Non
     phesgo = "ind:pertuzumab-trastuzumab-hyaluronidase-breast-metastatic-first-line"
     ids = [PERTUZUMAB_1L, phesgo, DB09]
     assert head_to_head_order(ids, dict.fromkeys(ids, 0), kb) == [DB09, PERTUZUMAB_1L, phesgo]
+
+
+def test_a_medication_written_with_its_dose_is_recognised(kb: KnowledgeBase) -> None:
+    lap_doc = _doc(_t(["AC"], "adjuvant", "completed"), _t(["THP"], line=1), _t(["T-DXd"], line=2))
+    lap_doc["medications"] = ["Ketoconazole 200 mg BID"]
+    _, options, _ = _run(kb, lap_doc)
+    assert any(f.code.startswith("interaction-") for f in options[LAP_CAP].cautions)
+
+
+def test_an_unrecognised_medication_is_named_in_a_note(kb: KnowledgeBase) -> None:
+    doc = _doc(_t(["THP"], line=1))
+    doc["medications"] = ["ketoconazol", "letrozole"]
+    result, _, _ = _run(kb, doc)
+    notes = [n for n in result.notes if "not recognised" in n]
+    assert len(notes) == 1
+    assert "'ketoconazol'" in notes[0]
+    assert "letrozole" not in notes[0]

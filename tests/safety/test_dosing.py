@@ -153,3 +153,33 @@ def test_a_blank_indication_is_an_input_error(kb: KnowledgeBase) -> None:
     with pytest.raises(InvalidInput) as caught:
         calculate(kb, "T-DXd", indication="  ", weight_kg=70)
     assert caught.value.field == "indication"
+
+
+@pytest.mark.parametrize(
+    ("indication", "regimen"),
+    [
+        ("stomach", "regimen:trastuzumab-deruxtecan-gastric"),  # was the 5.4 mg/kg tumour-agnostic record
+        ("STAD", "regimen:trastuzumab-deruxtecan-gastric"),
+        ("gastric cancer", "regimen:trastuzumab-deruxtecan-gastric"),
+        ("oesophagus", "regimen:trastuzumab-deruxtecan-gastric"),
+        ("BRCA", "regimen:trastuzumab-deruxtecan-breast"),
+        ("LUAD", "regimen:trastuzumab-deruxtecan-nsclc"),
+        ("cholangiocarcinoma", "regimen:trastuzumab-deruxtecan-solid-tumor"),
+    ],
+)
+def test_tumour_names_and_oncotree_codes_pick_the_tumours_record(
+    kb: KnowledgeBase, indication: str, regimen: str
+) -> None:
+    """The tester's finding: 'stomach' and 'STAD' were not recognised and fell to the tumour-agnostic record, so T-DXd
+    for gastric cancer was dosed 5.4 instead of 6.4 mg/kg."""
+    assert select_regimen(kb, "T-DXd", indication=indication, weight_kg=70).id == regimen
+
+
+@pytest.mark.parametrize("indication", ["abc", "breast-cancer-ish", "HER2"])
+def test_an_unknown_indication_is_an_input_error_not_the_agnostic_dose(
+    kb: KnowledgeBase, indication: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        calculate(kb, "T-DXd", indication=indication, weight_kg=70)
+    assert caught.value.field == "indication"
+    assert "gastric" in str(caught.value)

@@ -472,6 +472,15 @@ def test_interacting_medications_match_whatever_the_punctuation(spelling: str) -
     assert "gate:tucatinib-interacting-medication-inducers" in fired
 
 
+def test_an_unrecognised_medication_is_named_and_a_dosed_one_still_checked() -> None:
+    doc = course(
+        "tucatinib", doses=[{"date": day(-1), "mg": 300}], medications=["rifampin 600 mg daily", "xyzzy"]
+    )
+    result = monitor(parse_course(doc))
+    assert "gate:tucatinib-interacting-medication-inducers" in {s.rule for s in result.rationale}
+    assert any("not recognised" in w and "'xyzzy'" in w and "rifampin" not in w for w in result.warnings)
+
+
 @pytest.mark.parametrize("bad", ["20/11/2026", "2026-13-01", "yesterday"])
 def test_a_badly_written_date_names_the_format(bad: str) -> None:
     doc = course("T-DXd", indication="breast", today=bad)

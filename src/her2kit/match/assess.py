@@ -13,7 +13,12 @@ from her2kit.case import Case
 from her2kit.kb.load import KnowledgeBase, default_kb
 from her2kit.kb.schema import Indication
 from her2kit.match.criteria import NO_ALTERNATIVE, SOLID_TUMOR, Fit, evaluate
-from her2kit.match.history import RECURRENCE_MONTHS, derive
+from her2kit.match.history import (
+    RECURRENCE_MONTHS,
+    UNRECOGNISED_MEDICATIONS,
+    derive,
+    unrecognised_medications,
+)
 from her2kit.match.rank import (
     Effect,
     head_to_head_order,
@@ -113,6 +118,9 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     by_id = {option.id: (key, option) for key, option in ranked}
     ranked = [by_id[i] for i in head_to_head_order([o.id for _, o in ranked], standing, kb)]
     notes = list(history.notes)
+    unknown = unrecognised_medications(kb, case.medications)
+    if unknown:
+        notes.append(UNRECOGNISED_MEDICATIONS.format(", ".join(repr(m) for m in unknown)))
     if not history.history_given:
         notes.insert(
             0,

@@ -23,6 +23,7 @@ documented in ``docs/matching.md``:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -49,9 +50,18 @@ def drug_key(name: str) -> str:
     return " ".join(name.lower().translate(_DRUG_PUNCTUATION).replace("®", "").replace("™", "").split())
 
 
+_DOSE_TEXT = re.compile(r" \d.*$")
+
+
+def medication_key(name: str) -> str:
+    """A medication-list entry as a drug name: :func:`drug_key` without the dose and frequency written after the
+    name ("Ketoconazole 200 mg bid" = "ketoconazole")."""
+    return _DOSE_TEXT.sub("", drug_key(name))
+
+
 def medication_hits(medications: Iterable[str], members: Iterable[str]) -> list[str]:
     """The class members named in a medication list (each as the class spells it), sorted."""
-    given = {drug_key(m) for m in medications}
+    given = {medication_key(m) for m in medications}
     return sorted(m for m in members if drug_key(m) in given)
 
 
@@ -111,6 +121,19 @@ def drug_index(kb: KnowledgeBase) -> DrugIndex:
     index = DrugIndex(names)
     _INDEXES[id(kb)] = (kb, index)
     return index
+
+
+def unrecognised_medications(kb: KnowledgeBase, medications: Iterable[str]) -> list[str]:
+    """The medication-list entries that name no drug the knowledge base knows (so no interaction is checked for
+    them), in the order given."""
+    index = drug_index(kb)
+    return [m for m in medications if index.names.get(medication_key(m)) is None]
+
+
+UNRECOGNISED_MEDICATIONS = (
+    "Medication(s) not recognised, so their interactions were not checked: {}. Give the generic (INN) name; "
+    "the interacting drug classes checked can be read with her2kit kb show (e.g. strong-cyp3a4-inhibitor)."
+)
 
 
 def canonical_drugs(kb: KnowledgeBase, name: str) -> set[str]:

@@ -16,6 +16,7 @@ from her2kit.kb.schema import Quantity, Regimen, Region
 from her2kit.safety.course import PLAUSIBLE_WEIGHT, plausible_weight_kg
 from her2kit.safety.describe import half_open
 from her2kit.safety.regions import in_region
+from her2kit.vocab import normalise_tumor_type
 
 SCHEDULES = {
     "q3w": "q3w",
@@ -69,6 +70,10 @@ def _for_indication(
     key = " ".join(indication.lower().split())
     if not key:
         raise InvalidInput("indication", indication, "an indication, e.g. breast, gastric, nsclc")
+    if key not in CONTEXT_WORDS:
+        # A tumour name or OncoTree code ("stomach", "STAD"); anything else is an input error, never the
+        # tumour-agnostic record by default.
+        key = normalise_tumor_type(indication, field="indication")
     words = CONTEXT_WORDS.get(key, (key,))
     fitting = [r for r in candidates if _names(r, words)]
     if fitting:
