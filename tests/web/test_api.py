@@ -98,6 +98,32 @@ def test_malformed_json_is_a_problem(client: httpx.Client) -> None:
     assert r.headers["content-type"].startswith(PROBLEM)
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/status", b'{"tumor": {"type": "\\ud800"}, "her2_tests": []}', "tumor.type"),
+        ("/v1/assess", b'{"schema_version": "1", "id": "MRN-4711\\ud800"}', "id"),
+        ("/v1/extract", b'{"text": "\\udc00 HER2 3+"}', "text"),
+    ],
+)
+def test_a_lone_surrogate_is_refused_naming_its_field_not_a_500(
+    client: httpx.Client, path: str, body: bytes, field: str
+) -> None:
+    """A lone UTF-16 surrogate could not be written back as UTF-8: the error handler failed (500) and the server log
+    printed the traceback with the case id."""
+    r = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith(PROBLEM)
+    assert r.json()["field"] == field
+    assert "MRN-4711" not in r.text
+
+
+def test_a_surrogate_pair_and_an_escaped_backslash_are_text(client: httpx.Client) -> None:
+    body = b'{"text": "HER2 (4B5): score 3+ \\ud83d\\ude00, literal \\\\ud800"}'
+    r = client.post("/v1/extract", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+
+
 def test_body_size_limit(client: httpx.Client) -> None:
     r = client.post("/v1/extract", json={"text": "x" * 300_000})
     assert r.status_code == 413

@@ -8,6 +8,7 @@ status and duration only.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -225,6 +226,41 @@ class LimitsMiddleware:
                     raise _BodyTooLargeError
             return message
 
+        downstream = limited_receive
+        if headers.get(b"content-type", b"").split(b";")[0].strip() == b"application/json":
+            # A JSON body (bounded by the limit) is read first, so that a string the response could not be written
+            # back with is refused naming its field, before any route sees it.
+            messages: list[Any] = []
+            try:
+                while True:
+                    message = await limited_receive()
+                    messages.append(message)
+                    if message["type"] != "http.request" or not message.get("more_body", False):
+                        break
+            except _BodyTooLargeError:
+                await problem(413, "Request body too large", f"the limit is {limit} bytes")(
+                    scope, receive, send
+                )
+                self._log(scope, 413, started)
+                return
+            where = lone_surrogate_path(b"".join(m.get("body", b"") for m in messages))
+            if where is not None:
+                await problem(
+                    422,
+                    "Invalid input",
+                    f"{where}: holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair), which is "
+                    "not a Unicode character; allowed: text of Unicode characters",
+                    field=where,
+                    allowed="text of Unicode characters",
+                )(scope, receive, send)
+                self._log(scope, 422, started)
+                return
+
+            async def replay() -> Any:
+                return messages.pop(0) if messages else await receive()
+
+            downstream = replay
+
         status = {"code": 0}
 
         async def logging_send(message: Any) -> None:
@@ -233,24 +269,60 @@ class LimitsMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, logging_send)
+            await self.app(scope, downstream, logging_send)
         except _BodyTooLargeError:
             if not status["code"]:
                 await problem(413, "Request body too large", f"the limit is {limit} bytes")(
                     scope, receive, send
                 )
+        self._log(scope, status["code"] or 413, started)
+
+    def _log(self, scope: Any, code: int, started: float) -> None:
         if self.settings.access_log:
             log.info(
                 "%s %s %s %.1fms",
                 scope.get("method"),
                 scope.get("path"),
-                status["code"] or 413,
+                code,
                 (time.perf_counter() - started) * 1000,
             )
 
 
 class _BodyTooLargeError(Exception):
     """A streamed body went over the limit."""
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _surrogate_path(value: Any, path: str) -> str | None:
+    if isinstance(value, str):
+        return path if any("\ud800" <= ch <= "\udfff" for ch in value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _surrogate_path(key, path) is not None:
+                return path or "(body)"
+            found = _surrogate_path(item, f"{path}.{key}" if path else str(key))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _surrogate_path(item, f"{path}[{i}]")
+            if found is not None:
+                return found
+    return None
+
+
+def lone_surrogate_path(body: bytes) -> str | None:
+    """The path of the first string in a JSON body that holds a lone surrogate (``"\\ud800"`` without its low
+    half), or None. A body without a surrogate escape is not parsed; one that is not JSON is left to the route."""
+    if not _SURROGATE_ESCAPE.search(body):
+        return None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    return _surrogate_path(document, "")
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
