@@ -9,7 +9,7 @@ that the CLI and the REST API can print one clear line without a traceback.
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Final
 
 _MAX_VALUE_CHARS = 40
 _MAX_PATH_CHARS = 80
@@ -26,6 +26,17 @@ def _short(value: Any) -> str:
     if len(text) > _MAX_VALUE_CHARS:
         text = text[: _MAX_VALUE_CHARS - 1] + "…"
     return text
+
+
+class _Withheld:
+    """The value of an invalid field that identifies a patient (a FHIR Patient's birth date, name, identifier):
+    errors name the field and say the value is not repeated."""
+
+    def __repr__(self) -> str:
+        return "the value (not repeated: patient data)"
+
+
+WITHHELD: Final = _Withheld()
 
 
 class Her2kitError(Exception):

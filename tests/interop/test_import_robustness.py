@@ -75,3 +75,20 @@ def test_a_damaged_bundle_gives_a_case_or_an_input_error(rng: random.Random, whi
     _mutate(doc, rng)
     with contextlib.suppress(Her2kitError):
         bundle_to_case(doc)
+
+
+def test_an_invalid_patient_field_is_named_without_the_patient_id_or_value() -> None:
+    doc = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": {"resourceType": "Patient", "id": "MRN4711", "birthDate": "1960-02-30"}}],
+    }
+    try:
+        bundle_to_case(doc, tumor_type="breast")
+    except Her2kitError as exc:
+        text = str(exc)
+    else:
+        raise AssertionError("an impossible birth date was accepted")
+    assert "Patient (Bundle.entry[0]).birthDate" in text
+    assert "MRN4711" not in text
+    assert "1960-02-30" not in text

@@ -12,7 +12,7 @@ from typing import Any, Final
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
-from her2kit.errors import InvalidInput
+from her2kit.errors import WITHHELD, InvalidInput
 from her2kit.interop import codes as C  # noqa: N812
 
 Json = dict[str, Any]
@@ -29,9 +29,17 @@ def resource_name(resource: Any) -> str:
     return f"{kind}/{rid}" if rid else kind
 
 
+def _error_name(resource: Any) -> str:
+    """How an error names a resource: ``Type/id``, except a Patient, whose id is a patient identifier."""
+    if isinstance(resource, dict) and resource.get("resourceType") == "Patient":
+        return "Patient"
+    return resource_name(resource)
+
+
 def _locate(doc: Json, loc: tuple[int | str, ...]) -> tuple[str, list[str]]:
-    """The resource a pydantic error location points into, and the path inside it."""
-    name = resource_name(doc)
+    """The resource a pydantic error location points into (named by :func:`_error_name`), and the path inside
+    it."""
+    name = _error_name(doc)
     path = [str(p) for p in loc]
     entries = doc.get("entry")
     if (
@@ -44,7 +52,7 @@ def _locate(doc: Json, loc: tuple[int | str, ...]) -> tuple[str, list[str]]:
         and isinstance(entries[loc[1]], dict)
     ):
         inner = entries[loc[1]].get("resource")
-        return f"{resource_name(inner)} (Bundle.entry[{loc[1]}])", path[3:]
+        return f"{_error_name(inner)} (Bundle.entry[{loc[1]}])", path[3:]
     return name, path
 
 
@@ -80,14 +88,16 @@ def validate(doc: Json) -> list[str]:
         msg = str(err.get("msg", "a valid value"))
         msg = msg.removeprefix("Value error, ")
         field = f"{where}.{'.'.join(path)}" if path else where
-        raise InvalidInput(field, err.get("input"), f"valid FHIR R4 ({msg})") from None
+        # A Patient's values (birth date, name, identifiers) identify the patient: named by field only.
+        value = WITHHELD if where.startswith("Patient") else err.get("input")
+        raise InvalidInput(field, value, f"valid FHIR R4 ({msg})") from None
     except (
         TypeError,
         ValueError,
         KeyError,
         AttributeError,
     ) as exc:  # fhir.resources raises these for some shapes
-        raise InvalidInput(resource_name(doc), "(document)", "valid FHIR R4", hint=str(exc)[:200]) from None
+        raise InvalidInput(_error_name(doc), "(document)", "valid FHIR R4", hint=str(exc)[:200]) from None
     check_codes(doc)
     return notes
 
@@ -106,9 +116,9 @@ def check_codes(doc: Json) -> None:
         for i, entry in enumerate(doc.get("entry") or []):
             res = entry.get("resource") if isinstance(entry, dict) else None
             if isinstance(res, dict):
-                resources.append((res, f"{resource_name(res)} (Bundle.entry[{i}])"))
+                resources.append((res, f"{_error_name(res)} (Bundle.entry[{i}])"))
     else:
-        resources.append((doc, resource_name(doc)))
+        resources.append((doc, _error_name(doc)))
     for res, where in resources:
         kind = res.get("resourceType")
         if kind == "Observation":
