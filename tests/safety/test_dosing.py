@@ -183,3 +183,12 @@ def test_an_unknown_indication_is_an_input_error_not_the_agnostic_dose(
         calculate(kb, "T-DXd", indication=indication, weight_kg=70)
     assert caught.value.field == "indication"
     assert "gastric" in str(caught.value)
+
+
+def test_an_unknown_agent_is_an_input_error_naming_the_agents(kb: KnowledgeBase) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        calculate(kb, "trastuzumabb", weight_kg=70)
+    assert caught.value.field == "agent"
+    assert "trastuzumab deruxtecan" in caught.value.allowed
+    assert caught.value.hint is not None
+    assert "did you mean: trastuzumab" in caught.value.hint

@@ -474,7 +474,7 @@ def test_cli_monitor_and_plot(tmp_path: Any) -> None:
             ["dose", "--agent", "T-DXd", "--weight", "900", "--weight-unit", "kg", "--indication", "breast"],
             "--weight",
         ),
-        (["dose", "--agent", "aspirin"], "no agent matches"),
+        (["dose", "--agent", "aspirin"], "agent: 'aspirin' is not valid"),
     ],
 )
 def test_cli_dose_errors(args: list[str], fragment: str) -> None:

@@ -259,3 +259,11 @@ def test_the_form_s_three_kinds_of_ihc_0(client: httpx.Client, score: str, summa
     r = client.post("/assess", data={"tumor_type": "breast", "ihc_score": score})
     assert r.status_code == 200, r.text[:300]
     assert summary in r.text
+
+
+def test_a_damaged_upload_is_named_by_its_file_name_not_the_servers_folder(client: httpx.Client) -> None:
+    r = client.post("/v1/genomics", files={"file": ("truncgz.vcf.gz", b"\x1f\x8b\x08\x00trunc")})
+    assert r.status_code == 422, r.text
+    assert "truncgz.vcf.gz" in r.text
+    assert "/tmp" not in r.text
+    assert "PosixPath" not in r.text

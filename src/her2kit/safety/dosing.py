@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from her2kit.errors import InvalidInput
+from her2kit.errors import InvalidInput, NotFound
 from her2kit.kb.load import KnowledgeBase
-from her2kit.kb.schema import Quantity, Regimen, Region
+from her2kit.kb.schema import Agent, Quantity, Regimen, Region
 from her2kit.safety.course import PLAUSIBLE_WEIGHT, plausible_weight_kg
 from her2kit.safety.describe import half_open
 from her2kit.safety.regions import in_region
@@ -96,6 +96,18 @@ def _for_indication(
     )
 
 
+def dosed_agent(kb: KnowledgeBase, name: str) -> Agent:
+    """The agent a dose or course names; an unknown name is an input error naming the field and the agents."""
+    try:
+        return kb.agent(name)
+    except NotFound as exc:
+        names = ", ".join(sorted(a.name for a in kb.agents.values()))
+        hint = f"did you mean: {', '.join(exc.suggestions)}" if exc.suggestions else None
+        raise InvalidInput(
+            "agent", name, f"an agent in the knowledge base (INN, brand or abbreviation): {names}", hint=hint
+        ) from None
+
+
 def select_regimen(
     kb: KnowledgeBase,
     agent: str,
@@ -111,7 +123,7 @@ def select_regimen(
     For region EU the agent's EU regimens are candidates when there are any, else its US ones
     (the returned record's ``region`` tells the caller which).
     """
-    agent_record = kb.agent(agent)
+    agent_record = dosed_agent(kb, agent)
     every = [r for r in kb.regimens.values() if r.agent == agent_record.id]
     if regimen_id is not None:  # an explicit choice is honoured in any region (the caller compares regions)
         chosen = [r for r in every if r.id == regimen_id]

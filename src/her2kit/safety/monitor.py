@@ -45,7 +45,14 @@ from her2kit.safety.cardiac import (
     no_lvef_table,
 )
 from her2kit.safety.course import Course, DoseGiven
-from her2kit.safety.dosing import amount_mg, escalation_dose, escalation_schedule, levels, select_regimen
+from her2kit.safety.dosing import (
+    amount_mg,
+    dosed_agent,
+    escalation_dose,
+    escalation_schedule,
+    levels,
+    select_regimen,
+)
 from her2kit.safety.events import agent_ae_rules, evaluate_events
 from her2kit.safety.regions import fallback_warning
 from her2kit.safety.result import (
@@ -343,7 +350,7 @@ def _planned(
 def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
     """Evaluate one treatment course on the given date (``course.today``)."""
     kb = kb or default_kb()
-    agent = kb.agent(course.agent)
+    agent = dosed_agent(kb, course.agent)
     weight = course.weight_on(course.today)
     regimen = select_regimen(
         kb,

@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from pathlib import PurePosixPath
+from pathlib import PurePath, PurePosixPath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, UploadFile
@@ -111,6 +111,18 @@ def _upload_name(filename: str | None) -> str:
     base = re.sub(r"[^A-Za-z0-9._-]", "_", PurePosixPath((filename or "").replace("\\", "/")).name)
     base = base.lstrip(".")[-100:]
     return base or "upload"
+
+
+def _as_upload(exc: InvalidInput, folder: str, name: str) -> InvalidInput:
+    """The error about a file saved in a temporary ``folder``, told about the uploaded file ``name``."""
+
+    def clean(text: str) -> str:
+        return text.replace(f"{folder}/", "").replace(folder, "(upload)")
+
+    value = name if isinstance(exc.value, PurePath) else exc.value
+    return InvalidInput(
+        clean(exc.field), value, clean(exc.allowed), hint=clean(exc.hint) if exc.hint else None
+    )
 
 
 def problem(
@@ -386,12 +398,15 @@ def api_router(settings: Settings) -> APIRouter:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name
             path.write_bytes(await file.read())
-            profile = profile_file(
-                path,
-                sample=sample,
-                genome=genome,
-                amplification=AmplificationThresholds(**settings) if settings else None,
-            )
+            try:
+                profile = profile_file(
+                    path,
+                    sample=sample,
+                    genome=genome,
+                    amplification=AmplificationThresholds(**settings) if settings else None,
+                )
+            except InvalidInput as exc:  # name the upload, not the server's temporary folder
+                raise _as_upload(exc, tmp, name) from None
         result: dict[str, Any] = profile.json_dict()
         return result
 
