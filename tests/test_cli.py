@@ -293,3 +293,13 @@ def test_a_citation_has_one_full_stop_after_et_al(kb) -> None:  # type: ignore[n
     assert sentence("Modi S") == "Modi S."
     for ref in kb.references.values():
         assert ".." not in cite(ref).replace("...", ""), ref.id
+
+
+def test_a_quick_form_probe_typo_is_an_error_even_without_ish_values() -> None:
+    from typer.testing import CliRunner
+
+    from her2kit.cli import app
+
+    result = CliRunner().invoke(app, ["status", "--tumor", "breast", "--ihc", "3+", "--probe", "triple"])
+    assert result.exit_code == 2
+    assert "--probe: 'triple' is not valid; allowed: dual or single" in result.output

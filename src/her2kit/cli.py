@@ -205,6 +205,8 @@ def _quick_tests(
 
     from her2kit.case import Her2Test
 
+    if probe not in ("dual", "single"):  # checked even without ISH values: a typo is not silently unused
+        raise InvalidInput("--probe", probe, "dual or single")
     raw: list[dict[str, Any]] = []
     if ihc is not None or ihc_percent is not None:
         raw.append({"method": "ihc", "score": ihc, "percent_cells": ihc_percent, "specimen": specimen})

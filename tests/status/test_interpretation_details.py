@@ -66,6 +66,15 @@ def test_limited_extent_3plus_with_negative_ish_is_not_called_positive() -> None
     assert any("additional samples may show" in n for n in result.notes)
 
 
+@pytest.mark.parametrize(("score", "pct"), [("2+", 1), ("2+", 10), ("3+", 5)])
+def test_a_limited_extent_2plus_rule_does_not_claim_more_than_10_percent(score: str, pct: float) -> None:
+    result = status([{"method": "ihc", "score": score, "percent_cells": pct}])
+    fired = [r for r in result.rationale if r.rule == "breast.ihc.2+"]
+    assert fired
+    assert ">10%" not in fired[0].conclusion
+    assert "≤10%" in fired[0].conclusion
+
+
 def test_a_computed_ratio_that_rounds_to_2_says_so() -> None:
     result = status(
         [{"method": "ihc", "score": "2+"}, {"method": "ish", "her2_copies": 5.99, "cep17_copies": 3.0}]

@@ -182,6 +182,7 @@ def _ihc_alone(score: str, pct: float | None, index: int) -> Verdict:
             ],
         )
     if score == "2+":
+        limited = pct is not None and pct <= IHC_EXTENT_PERCENT
         return Verdict(
             "equivocal",
             "unknown",
@@ -191,8 +192,13 @@ def _ihc_alone(score: str, pct: float | None, index: int) -> Verdict:
                 rule(
                     "breast.ihc.2+",
                     GUIDELINE,
-                    "Figure 1 (IHC 2+)",
-                    "weak to moderate complete membrane staining in >10% of tumour cells: equivocal",
+                    "Figure 1 (IHC 2+), note on unusual staining patterns"
+                    if limited
+                    else "Figure 1 (IHC 2+)",
+                    f"complete membrane staining in ≤{IHC_EXTENT_PERCENT:g}% of tumour cells, an unusual pattern "
+                    "read as equivocal"
+                    if limited
+                    else "weak to moderate complete membrane staining in >10% of tumour cells: equivocal",
                     [REF_2018],
                     **inputs,
                 )
