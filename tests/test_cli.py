@@ -296,10 +296,6 @@ def test_a_citation_has_one_full_stop_after_et_al(kb) -> None:  # type: ignore[n
 
 
 def test_a_quick_form_probe_typo_is_an_error_even_without_ish_values() -> None:
-    from typer.testing import CliRunner
-
-    from her2kit.cli import app
-
-    result = CliRunner().invoke(app, ["status", "--tumor", "breast", "--ihc", "3+", "--probe", "triple"])
-    assert result.exit_code == 2
-    assert "--probe: 'triple' is not valid; allowed: dual or single" in result.output
+    result = her2kit("status", "--tumor", "breast", "--ihc", "3+", "--probe", "triple")
+    assert result.returncode == 2
+    assert "--probe: 'triple' is not valid; allowed: dual or single" in result.stderr
