@@ -188,11 +188,17 @@ def extract_report(text: str) -> ExtractionResult:
     result_positions: list[tuple[int, str]] = [(p, t.method) for p, t in tests if t.source != QUOTED_SOURCE]
     result_positions += [(s.pos, "any") for s in statuses if s.rank[0] == 1]
     result_positions += [(p, "any") for p in other_results]
+    # An announcement at ``pos`` is answered by a result of its kind after it or in an addendum: the latest
+    # such result and whether one is in an addendum decide it (a loop over all results per announcement made
+    # a report of n of each cost n^2).
+    latest = {"any": -1, "ish": -1}
+    in_add = {"any": False, "ish": False}
+    for p, method in result_positions:
+        for k in ("any", "ish") if method == "ish" else ("any",):
+            latest[k] = max(latest[k], p)
+            in_add[k] = in_add[k] or ctx.in_addendum(p)
     for pos, kind in pending_positions(ctx):
-        answered = any(
-            (kind == "any" or method == "ish") and (p > pos or ctx.in_addendum(p))
-            for p, method in result_positions
-        )
+        answered = latest[kind] > pos or in_add[kind]
         if answered:
             ctx.warn("a HER2 result announced as pending is reported later in the text")
         else:

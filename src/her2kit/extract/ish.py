@@ -84,6 +84,13 @@ def _sentence_legend(ctx: ReportContext, start: int, end: int) -> bool:
     )
 
 
+def _overlaps(starts: list[int], ends: list[int], start: int, end: int) -> bool:
+    """Some span ``(starts[i], ends[i])`` overlaps ``start .. end`` (the spans do not overlap each other and
+    are sorted: the last one starting before ``end`` ends last)."""
+    k = bisect.bisect_left(starts, end)
+    return k > 0 and ends[k - 1] > start
+
+
 def _ish_fragments(ctx: ReportContext) -> list[_Frag]:
     text = ctx.text
     scan = ctx.scan
@@ -117,18 +124,25 @@ def _ish_fragments(ctx: ReportContext) -> list[_Frag]:
         n = P.COUNT_WORDS.get(raw) if not raw.isdigit() else int(raw)
         if n:
             add("cells", float(n), m)
-    taken: list[tuple[int, int]] = []
+    # The spans taken by each earlier result scan: one scan's matches do not overlap and come in text order,
+    # so their starts and ends are both sorted and one bisection per scan finds an overlap (a loop over all
+    # spans taken made a report of n results cost n^2).
+    taken: list[tuple[list[int], list[int]]] = []
     for value, rx, words, anchor in ISH_RESULT_SCANS:
         offsets = (ISH_OFFSET,) if value == "equivocal" else ()
+        t_starts: list[int] = []
+        t_ends: list[int] = []
         for m in scan.starts(rx, words, offsets=offsets, near=((anchor,), 180)):
-            if any(a < m.end() and m.start() < b for a, b in taken):
+            if any(_overlaps(st, en, m.start(), m.end()) for st, en in taken):
                 continue
             # "amplification" needs HER2 or an ISH method nearby, not just the word itself.
             near = text[max(0, m.start() - 200) : m.end() + 80]
             if not (P.HER2.search(near) or P.ISH_TECHNIQUE.search(near) or _CEP_NEAR.search(near)):
                 continue
-            taken.append((m.start(), m.end()))
+            t_starts.append(m.start())
+            t_ends.append(m.end())
             add("result", value, m)
+        taken.append((t_starts, t_ends))
     for m in scan.starts(P.SINGLE_PROBE, ("single", "her2")):
         add("probe", "single", m)
     frags.sort(key=lambda f: f.start)

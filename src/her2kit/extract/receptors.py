@@ -51,12 +51,16 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
     ):
         anchors.append((m.start(), m.end(), frozenset({"er", "pr"})))
         both_spans.append((m.start(), m.end()))
+    both_starts = [a for a, _ in both_spans]
     for matches, name in (
         (scan.starts(P.ER_NAME, ER_WORDS, exact=ER_EXACT, word_start=True), "er"),
         (scan.starts(P.PR_NAME, PR_WORDS, exact=PR_EXACT, word_start=True), "pr"),
     ):
         for m in matches:
-            if any(a <= m.start() < b for a, b in both_spans):
+            # (The "ER and PR" spans come from one scan: sorted and not overlapping, so the last one starting
+            # at or before this name is the only one that can hold it.)
+            k = bisect.bisect_right(both_starts, m.start())
+            if k and m.start() < both_spans[k - 1][1]:
                 continue
             anchors.append((m.start(), m.end(), frozenset({name})))
     anchors.sort()
