@@ -12,15 +12,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import types
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal, TypeVar
+from typing import Annotated, Any, Final, Literal, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from her2kit.errors import InvalidInput
 from her2kit.vocab import normalise_ihc_score, normalise_tumor_type
-from her2kit.yamlload import safe_load
+from her2kit.yamlload import BadDate, DuplicateKey, YamlValueError, safe_load
 
 SCHEMA_VERSION: Final = "1"
 
@@ -31,11 +41,62 @@ RATIO_TOLERANCE_ABS = 0.1
 RATIO_TOLERANCE_REL = 0.05
 
 
-class _Closed(BaseModel):
+# How deeply a document may nest objects and lists: a case nests 4 levels, a FHIR bundle about 10; far deeper
+# is not a document her2kit reads (and would exhaust Python's recursion limit).
+MAX_DEPTH: Final = 64
+DATE_ALLOWED: Final = "a date written YYYY-MM-DD (ISO 8601), e.g. 2026-03-31"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@cache
+def _kind(model: type[BaseModel], name: str) -> str | None:
+    """What the JSON Schema promises for a field: "bool", "int", "float", "date", or None (checked by pydantic)."""
+    annotation = model.model_fields[name].annotation
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) != 1:
+            return None
+        annotation = args[0]
+    kinds: dict[Any, str] = {bool: "bool", int: "int", float: "float", dt.date: "date"}
+    return kinds.get(annotation)
+
+
+class DocumentModel(BaseModel):
+    """A closed model of an input document (case, course): an unknown key is an error, and a value must be of
+    the kind the JSON Schema promises; nothing is converted: true is not 1, 0 and "no" are not false, "60" and
+    "6e1" are not numbers, 0 is not a date (an integer is a number where a decimal is expected: 70 kg)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _exact_kinds(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, value in data.items():
+                if isinstance(name, str) and name in cls.model_fields and value is not None:
+                    _check_kind(_kind(cls, name), name, value)
+        return data
 
-class _TestBase(_Closed):
+
+def _check_kind(kind: str | None, name: str, value: Any) -> None:
+    """Refuse a value that is not of the field's kind (see :class:`DocumentModel`)."""
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise InvalidInput(name, value, "true or false (not a number or text)")
+    elif kind in ("int", "float"):
+        what = "a whole number, e.g. 2" if kind == "int" else "a number, e.g. 35 or 2.5"
+        if isinstance(value, bool):
+            raise InvalidInput(name, value, f"{what} (true/false is not a number)")
+        if isinstance(value, str):
+            raise InvalidInput(name, value, f"{what}, written without quotes (text is not a number)")
+    elif kind == "date" and (
+        isinstance(value, (bool, int, float))
+        or (isinstance(value, str) and not _ISO_DATE.fullmatch(value.strip()))
+    ):
+        raise InvalidInput(name, value, DATE_ALLOWED)
+
+
+class _TestBase(DocumentModel):
     date: dt.date | None = None
     specimen_id: str | None = Field(None, description="block or specimen label, e.g. A3")
     specimen_site: Literal["primary", "metastasis", "lymph-node", "unknown"] | None = None
@@ -175,7 +236,7 @@ class NgsTest(_TestBase):
 Her2Test = Annotated[IhcTest | IshTest | NgsTest, Field(discriminator="method")]
 
 
-class Patient(_Closed):
+class Patient(DocumentModel):
     age: int | None = Field(None, ge=0, le=120)
     sex: Literal["female", "male", "other", "unknown"] | None = None
     weight_kg: float | None = Field(None, gt=0, le=400)
@@ -193,7 +254,7 @@ class Patient(_Closed):
     )
 
 
-class Tumor(_Closed):
+class Tumor(DocumentModel):
     type: str = Field(
         description="breast, gastric, gej, esophageal, colorectal, nsclc, biliary, ... or OncoTree"
     )
@@ -225,7 +286,7 @@ class Tumor(_Closed):
         return self
 
 
-class Biomarkers(_Closed):
+class Biomarkers(DocumentModel):
     er: Literal["positive", "low", "negative"] | None = None
     er_percent: float | None = Field(None, ge=0, le=100)
     pr: Literal["positive", "negative"] | None = None
@@ -245,7 +306,7 @@ class Biomarkers(_Closed):
         return None
 
 
-class Therapy(_Closed):
+class Therapy(DocumentModel):
     agents: list[str] = Field(min_length=1, description="INN, brand or abbreviation (e.g. T-DM1)")
     setting: Literal["neoadjuvant", "adjuvant", "metastatic"]
     line: int | None = Field(None, ge=1, le=20)
@@ -272,7 +333,7 @@ class Therapy(_Closed):
         return self
 
 
-class History(_Closed):
+class History(DocumentModel):
     therapies: list[Therapy] = Field(
         default_factory=list,
         description="in the order given (oldest first); early-setting phases read the last",
@@ -288,7 +349,7 @@ class History(_Closed):
     )
 
 
-class Case(_Closed):
+class Case(DocumentModel):
     """One patient's case as her2kit reads it."""
 
     schema_version: Literal["1"] = SCHEMA_VERSION
@@ -308,7 +369,7 @@ def _allowed_from(err: dict[str, Any]) -> str:
     if err.get("type") == "missing":
         return "a value (this field is required)"
     if str(err.get("type", "")).startswith(("date_", "datetime_")):
-        return "a date written YYYY-MM-DD (ISO 8601), e.g. 2026-03-31"
+        return DATE_ALLOWED
     for prefix in ("Input should be ", "Value error, "):
         if msg.startswith(prefix):
             return msg[len(prefix) :]
@@ -377,18 +438,107 @@ def load_case(path: str | Path) -> Case:
     return parse_case(read_document(path, "case"))
 
 
+class _Duplicated(dict[str, Any]):
+    """An object in which a key is given twice (``key``), as decoded; :func:`_where_duplicated` finds it."""
+
+    key: str = ""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            marked = _Duplicated(pairs)
+            marked.key = key
+            return marked
+        obj[key] = value
+    return obj
+
+
+def _too_deep(data: Any) -> bool:
+    """Whether objects and lists nest deeper than :data:`MAX_DEPTH` (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > MAX_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def _where_duplicated(data: Any) -> str | None:
+    """The dotted path of the first key given twice in a decoded JSON document, or None."""
+    stack: list[tuple[Any, list[str]]] = [(data, [])]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, _Duplicated):
+            return ".".join([*path, value.key])
+        if isinstance(value, dict):
+            stack.extend((child, [*path, str(key)]) for key, child in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((child, [*path, str(index)]) for index, child in reversed(list(enumerate(value))))
+    return None
+
+
+def _nested_too_deeply(name: str) -> InvalidInput:
+    return InvalidInput(
+        name,
+        "(nesting)",
+        f"objects and lists nested at most {MAX_DEPTH} levels deep",
+        hint="the document is nested too deeply",
+    )
+
+
+def _given_twice(path: str, where: str = "") -> InvalidInput:
+    key = path.rsplit(".", 1)[-1]
+    return InvalidInput(
+        path or "(document)",
+        key,
+        "each key once in an object",
+        hint=f"this key is given twice{where}; which value is meant is unknown",
+    )
+
+
 def decode_document(text: str, name: str = "input") -> Any:
-    """Decode JSON (or YAML for .yaml/.yml names) with an error naming the line."""
+    """Decode JSON (or YAML for .yaml/.yml names) with an error naming the line; a key given twice, an impossible
+    YAML date or nesting deeper than :data:`MAX_DEPTH` is an :class:`InvalidInput` naming where."""
     if name.endswith((".yaml", ".yml")):
         import yaml
 
         try:
-            return safe_load(text)
+            data = safe_load(text)
+        except DuplicateKey as exc:
+            raise _given_twice(exc.path, f" (line {exc.line})") from None
+        except BadDate as exc:
+            raise InvalidInput(
+                exc.path or "(document)",
+                exc.text,
+                "a real date written YYYY-MM-DD (ISO 8601), e.g. 2026-03-31",
+                hint=f"line {exc.line}: this day is not in the calendar",
+            ) from None
+        except YamlValueError as exc:  # (a subclass not handled above)
+            raise InvalidInput(name, "(YAML)", "well-formed YAML", hint=exc.problem) from None
+        except RecursionError:
+            raise _nested_too_deeply(name) from None
         except yaml.YAMLError as exc:
             raise InvalidInput(name, "(YAML)", "well-formed YAML", hint=str(exc).splitlines()[0]) from None
+        if _too_deep(data):
+            raise _nested_too_deeply(name)
+        return data
     try:
-        return json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise InvalidInput(
             name, "(JSON)", "well-formed JSON", hint=f"{exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except RecursionError:
+        raise _nested_too_deeply(name) from None
+    if _too_deep(data):
+        raise _nested_too_deeply(name)
+    duplicated = _where_duplicated(data)
+    if duplicated is not None:
+        raise _given_twice(duplicated)
+    return data

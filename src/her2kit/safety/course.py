@@ -12,9 +12,9 @@ import datetime as dt
 import math
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from her2kit.case import read_document, validate_document
+from her2kit.case import DocumentModel, read_document, validate_document
 from her2kit.errors import InvalidInput
 from her2kit.kb.schema import Region, Setting
 
@@ -87,16 +87,12 @@ LAB_UNITS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
-class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class DoseGiven(_Closed):
+class DoseGiven(DocumentModel):
     date: dt.date
     mg: float = Field(gt=0, le=5000, description="dose given, in mg")
 
 
-class Weight(_Closed):
+class Weight(DocumentModel):
     date: dt.date
     value: float = Field(gt=0)
     unit: Literal["kg", "lb"]
@@ -112,13 +108,13 @@ class Weight(_Closed):
         return self
 
 
-class LvefReading(_Closed):
+class LvefReading(DocumentModel):
     date: dt.date
     percent: float = Field(ge=5, le=90)
     baseline: bool = False
 
 
-class AdverseEventEntry(_Closed):
+class AdverseEventEntry(DocumentModel):
     term: str
     grade: int = Field(ge=1, le=5, description="CTCAE grade")
     onset: dt.date
@@ -152,7 +148,7 @@ class AdverseEventEntry(_Closed):
         return self
 
 
-class LabValue(_Closed):
+class LabValue(DocumentModel):
     date: dt.date
     test: Literal["platelets", "neutrophils", "alt", "ast", "bilirubin"]
     value: float = Field(ge=0)
@@ -168,7 +164,7 @@ class LabValue(_Closed):
         return self
 
 
-class Course(_Closed):
+class Course(DocumentModel):
     """One patient's course on one HER2-directed agent."""
 
     schema_version: Literal["1"] = SCHEMA_VERSION
@@ -197,18 +193,35 @@ class Course(_Closed):
 
     @model_validator(mode="after")
     def _order(self) -> Course:
-        dated: list[tuple[str, list[dt.date]]] = [
-            ("doses", [d.date for d in self.doses]),
-            ("lvef", [r.date for r in self.lvef]),
-            ("labs", [lab.date for lab in self.labs]),
-            ("weights", [w.date for w in self.weights]),
+        if self.weight_kg is not None and self.weights:
+            raise InvalidInput(
+                "weight_kg",
+                self.weight_kg,
+                "weight_kg or weights, not both",
+                hint="give one weight as weight_kg, or dated weights as weights",
+            )
+        dated: list[tuple[str, dt.date | None]] = [
+            *((f"doses.{i}.date", d.date) for i, d in enumerate(self.doses)),
+            *((f"lvef.{i}.date", r.date) for i, r in enumerate(self.lvef)),
+            *((f"labs.{i}.date", lab.date) for i, lab in enumerate(self.labs)),
+            *((f"weights.{i}.date", w.date) for i, w in enumerate(self.weights)),
+            *((f"adverse_events.{i}.onset", e.onset) for i, e in enumerate(self.adverse_events)),
+            *((f"adverse_events.{i}.resolved", e.resolved) for i, e in enumerate(self.adverse_events)),
         ]
-        for name, dates in dated:
-            for index, date in enumerate(dates):
-                if date > self.today:
-                    raise InvalidInput(
-                        f"{name}.{index}.date", date.isoformat(), f"a date on or before today ({self.today})"
-                    )
+        for field, date in dated:
+            if date is not None and date > self.today:
+                raise InvalidInput(field, date.isoformat(), f"a date on or before today ({self.today})")
+        seen: set[dt.date] = set()
+        for index, reading in enumerate(self.lvef):
+            if reading.date in seen:
+                raise InvalidInput(
+                    f"lvef.{index}.date",
+                    reading.date.isoformat(),
+                    "one LVEF reading per date",
+                    hint="another reading has this date; which one counts would depend on their order: give the "
+                    "one that counts",
+                )
+            seen.add(reading.date)
         if sum(1 for r in self.lvef if r.baseline) > 1:
             raise InvalidInput("lvef", "several baseline readings", "at most one reading marked baseline")
         return self
