@@ -1,13 +1,14 @@
 """Reading a text registry file line by line when Polars refused it because of bad lines.
 
 A bad line — more fields than the header, a stray quote, bytes that are not UTF-8, a JSON Lines line that is
-not an object — is a problem of one row, and a bad row must neither stop the run nor be dropped. When the
-file's diagnosis (:class:`~her2kit.cohort.source.BadLines`) says the problem is confined to lines, the engines
-read the file again here: the records are split with the file's own quoting, each good record is parsed by
+not an object, gives a key twice, or holds NaN, Infinity or a number too large for a float — is a problem of
+one row, and a bad row must neither stop the run nor be dropped. When the file's diagnosis
+(:class:`~her2kit.cohort.source.BadLines`) says the problem is confined to lines, the engines read the file
+again here: the records are split with the file's own quoting, each good record is parsed by
 Polars exactly as the fast path would (the good lines of a batch go to ``pl.read_csv`` / ``pl.read_ndjson``
 together), and each bad line becomes a row whose :data:`~her2kit.cohort.columns.READ_ERROR` says why, which the
 kernel turns into that row's ``error``. Problems of the whole file (a quoted field never closed, an empty file,
-JSON kinds that differ between lines) still stop the run.
+JSON kinds in one column that Polars cannot reconcile) still stop the run.
 
 This path is slower than the scan (the lines are split in Python); it runs only for files that need it.
 """
@@ -21,8 +22,8 @@ from typing import Any
 import polars as pl
 
 from her2kit.cohort import columns as cols
-from her2kit.cohort.lines import BOM, NOT_UTF8, Record, UnclosedQuote, delimited_records, json_line
-from her2kit.cohort.source import Source, mixed_kinds
+from her2kit.cohort.lines import BOM, NOT_UTF8, Record, UnclosedQuote, delimited_records
+from her2kit.cohort.source import Source, checked_json_line, mixed_kinds
 from her2kit.errors import InvalidInput
 
 
@@ -138,10 +139,15 @@ def jsonl_frames(
     position = 0
 
     def flush() -> pl.DataFrame:
-        problem = mixed_kinds(objects)
-        if problem is not None:
-            raise problem
-        parsed = pl.read_ndjson(io.BytesIO("".join(good).encode("utf-8"))) if good else pl.DataFrame()
+        try:
+            parsed = pl.read_ndjson(io.BytesIO("".join(good).encode("utf-8"))) if good else pl.DataFrame()
+        except pl.exceptions.PolarsError as exc:
+            # Kinds Polars cannot put in one column (a number and a list, with no text) stop the run, as the
+            # scan does; text and numbers in one column are read as text, as the scan reads them.
+            problem = mixed_kinds(objects)
+            if problem is not None:
+                raise problem from exc
+            raise
         return select(_batch(parsed, positions, bad))
 
     with source.path.open(encoding="utf-8", errors="surrogateescape") as handle:
@@ -150,7 +156,7 @@ def jsonl_frames(
                 line = line.removeprefix(BOM)
             if not line.strip():
                 continue
-            value, problem = json_line(line)
+            value, problem = checked_json_line(line)
             if problem is None:
                 good.append(line if line.endswith("\n") else line + "\n")
                 objects.append((number, value))

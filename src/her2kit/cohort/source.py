@@ -10,6 +10,8 @@ that the reader failed, naming only its error type.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from typing import Any, NoReturn, TypeVar
 
 from her2kit.cohort import columns as cols
 from her2kit.cohort.lines import BOM, UnclosedQuote, delimited_records, json_line
-from her2kit.errors import Her2kitError, InvalidInput
+from her2kit.errors import Her2kitError, InvalidInput, _short
 
 T = TypeVar("T")
 _JSON_KIND = {
@@ -84,13 +86,139 @@ def _jsonl_problem(path: Path) -> InvalidInput | None:
                 return _problem(path, "line 1 starts with a byte-order mark", allowed, lines=True)
             if not line.strip():
                 continue
-            value, problem = json_line(line)
+            value, problem = checked_json_line(line)
             if problem is not None:
                 return _problem(path, f"line {number} has {problem}", allowed, lines=True)
             objects.append((number, value))
     if not objects:
         return _problem(path, "the file holds only blank lines", allowed)
     return mixed_kinds(objects)
+
+
+class _NotANumber:
+    """A number token Python reads but Polars and JSON do not: NaN, Infinity, or one beyond a float's range."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        self.text = text
+        self.reason = reason
+
+
+class _Twice(dict[str, Any]):
+    """An object in which ``key`` is given twice."""
+
+    key: str = ""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            marked = _Twice()
+            marked.key = key
+            return marked
+        seen.add(key)
+    return dict(pairs)
+
+
+def _float(text: str) -> float | _NotANumber:
+    value = float(text)
+    return value if math.isfinite(value) else _NotANumber(text, "a number too large to read")
+
+
+def _constant(text: str) -> _NotANumber:
+    return _NotANumber(text, "not a JSON number")
+
+
+def _first_mark(value: Any) -> _Twice | _NotANumber | None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (_Twice, _NotANumber)):
+            return item
+        if isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return None
+
+
+def checked_json_line(line: str) -> tuple[Any, str | None]:
+    """:func:`~her2kit.cohort.lines.json_line`, and also why a line that Python's JSON reader accepts is still
+    not read: a key given twice (Polars keeps the first, Python the last: which is meant is unknown), NaN or
+    Infinity (not JSON), or a number too large for a float. The reason names the column (its top-level key),
+    never the line's content."""
+    value, problem = json_line(line)
+    if problem is not None:
+        return value, problem
+    try:
+        marked = json.loads(line, object_pairs_hook=_pairs, parse_float=_float, parse_constant=_constant)
+    except (ValueError, RecursionError):  # (json_line read it, so this does not happen)
+        return None, "text that is not valid JSON"
+    if isinstance(marked, _Twice):
+        return None, f"the key {_short(marked.key)} given twice"
+    for column, item in marked.items():
+        mark = _first_mark(item)
+        if isinstance(mark, _Twice):
+            return None, f"the key {_short(mark.key)} given twice (in {_short(column)})"
+        if isinstance(mark, _NotANumber):
+            return None, f"{mark.text[:24]} in {_short(column)} ({mark.reason})"
+    return value, None
+
+
+# A key as JSON writes it, with what follows up to its colon (a value's text never ends in an unescaped quote
+# followed by a colon, so within a valid line every match is a key).
+_KEY = r'"(?:[^"\\]|\\.)*"\s*:'
+_seen_files: dict[tuple[str, int, int], int | None] = {}
+
+
+def first_key_twice(path: Path) -> int | None:
+    """The number of the first line of a JSON Lines file with a key given twice, or None; Polars reads such a
+    line without complaint (keeping the first value), so it is looked for here: the keys of every line are
+    found with one vectorised pattern, and only lines with a key twice (or a key with an escape, which may
+    spell another key) are read again with Python's JSON reader. Remembered per file (name, size, time)."""
+    import polars as pl
+
+    stat = path.stat()
+    memo = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if memo in _seen_files:
+        return _seen_files[memo]
+    found: int | None = None
+    try:
+        keys = pl.col("line").str.extract_all(_KEY).list.eval(pl.element().str.replace(r"\s*:$", ""))
+        lines = (
+            pl.scan_csv(
+                path,
+                has_header=False,
+                separator="\x1f",
+                quote_char=None,
+                infer_schema=False,
+                new_columns=["line"],
+                truncate_ragged_lines=True,
+                encoding="utf8-lossy",
+            )
+            .with_row_index("number", offset=1)
+            .filter(
+                (keys.list.len() > keys.list.n_unique())
+                | keys.list.eval(pl.element().str.contains("\\", literal=True)).list.any()
+            )
+            .select("number")
+            .collect()
+        )
+        candidates = lines.get_column("number").to_list()
+    except pl.exceptions.PolarsError:  # (a file Polars cannot split into lines: every line is looked at)
+        candidates = None
+    if candidates is None or candidates:
+        wanted = None if candidates is None else set(candidates)
+        with path.open(encoding="utf-8", errors="surrogateescape") as handle:
+            for number, line in enumerate(handle, start=1):
+                if wanted is not None and number not in wanted:
+                    continue
+                _, problem = checked_json_line(line.removeprefix(BOM) if number == 1 else line)
+                if problem is not None and "given twice" in problem:
+                    found = number
+                    break
+    _seen_files[memo] = found
+    return found
 
 
 def mixed_kinds(objects: Iterable[tuple[int, dict[str, Any]]]) -> InvalidInput | None:
@@ -176,10 +304,17 @@ class Source:
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        """Turn a Polars or Arrow failure inside the block into the file's first problem."""
+        """Turn a Polars or Arrow failure inside the block into the file's first problem. A JSON Lines file with a
+        key given twice on a line is a :class:`BadLines` at once (Polars would read it, keeping the first)."""
         import polars as pl
         import pyarrow as pa
 
+        if self.kind == "jsonl" and self.path.is_file():
+            number = first_key_twice(self.path)
+            if number is not None:  # (Polars would read the line, keeping the first value)
+                raise _problem(
+                    self.path, f"line {number} has a key given twice", _ALLOWED["jsonl"], lines=True
+                )
         try:
             yield
         except (pl.exceptions.PolarsError, pa.ArrowException) as exc:
