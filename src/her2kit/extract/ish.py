@@ -96,9 +96,12 @@ def _ish_fragments(ctx: ReportContext) -> list[_Frag]:
     scan = ctx.scan
     frags: list[_Frag] = []
 
-    def add(kind: str, value: float | str, m: re.Match[str], group: int | str = 0) -> None:
+    def add(kind: str, value: float | str | None, m: re.Match[str], group: int | str = 0) -> None:
         start, end = m.start(), m.end()
         if ctx.is_excluded(start) or not _ish_context(ctx, start, end) or _sentence_legend(ctx, start, end):
+            return
+        if value is None:  # a comma form that is not plainly one decimal number (P.decimal)
+            ctx.warn(P.COMMA_NOT_DECIMAL_WARNING)
             return
         frags.append(_Frag(kind, value, start, end))
 
@@ -113,11 +116,11 @@ def _ish_fragments(ctx: ReportContext) -> list[_Frag]:
                 continue
             if rx is P.RATIO and not _RATIO_NEAR.search(text[max(0, m.start() - 40) : m.end()]):
                 continue
-            add("ratio", float(m.group(1)), m)
+            add("ratio", P.decimal(m.group(1)), m)
     for kind, rx, word in (("her2", P.HER2_MEAN, "her"), ("cep17", P.CEP17_MEAN, "cep")):
         for m in scan.starts(rx, ("average", "mean", word)):
             value = next(g for g in m.groups() if g is not None)
-            add(kind, float(value), m)
+            add(kind, P.decimal(value), m)
     for m in scan.starts(P.CELLS_COUNTED, CELLS_STARTS, near=(CELLS_ANCHORS, 180)):
         raw = (m.group(1) or m.group(2) or "").lower()
         raw = " ".join(raw.split())

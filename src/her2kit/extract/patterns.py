@@ -141,10 +141,28 @@ PERCENT_AFTER_SCORE: Final = re.compile(
 # A scoring legend that names HER2 after its heading: "Scoring criteria: HER2 3+: strong, complete ...".
 CRITERIA_BEFORE: Final = re.compile(r"\b(?:criteria|legend|key)\s*(?:\([^()]{0,30}\)\s*)?:\s*$", _I)
 
-# ISH values.
-_NUM = r"(\d{1,3}(?:\.\d{1,3})?)"
+# ISH values. A number in a value position: "1.8", or "1,8" as European reports write it. Every digit group
+# joined by a comma is taken into the match ("1,000", "1,8,2"), so that a comma form is never read in part
+# ("1,8" as 1); ``decimal`` then reads it, or refuses it when it is not plainly one decimal number.
+_NUM = r"(\d{1,3}(?:\.\d{1,3}|,\d+(?:[.,]\d+)*)?)"
+_COMMA_DECIMAL: Final = re.compile(r"\d{1,3},\d{1,2}")
+COMMA_NOT_DECIMAL_WARNING: Final = (
+    "ISH value written with a comma that is not one decimal number (e.g. 1,000 or 1,8,2); value not read"
+)
+
+
+def decimal(raw: str) -> float | None:
+    """The value of a number matched by ``_NUM``: "1.8" and "1,8" (one group of one or two digits after the
+    comma) are 1.8; None for another comma form ("1,000" may be a thousand, "1,8,2" is a list)."""
+    if "," not in raw:
+        return float(raw)
+    if _COMMA_DECIMAL.fullmatch(raw):
+        return float(raw.replace(",", "."))
+    return None
+
+
 RATIO: Final = re.compile(
-    r"\bratio\b(?:\s+(?:value|is|was|of|=|result))?(?:\s+(?:determined\s+to\s+be|calculated\s+as))?"
+    r"\bratio\b(?:\s+HER[\s\-]?2\s*/\s*CEP\s*-?\s*17)?(?:\s+(?:value|is|was|of|=|result))?(?:\s+(?:determined\s+to\s+be|calculated\s+as))?"
     rf"[\s:=(]*{_NUM}(?![\d.]*\s*%)",
     _I,
 )
@@ -152,7 +170,7 @@ RATIO_DETERMINED: Final = re.compile(
     rf"centromere\s+signals\s+(?:was|is|were)\s+(?:determined|calculated|found)\s+to\s+be\s+{_NUM}", _I
 )
 RATIO_AFTER_ISH: Final = re.compile(
-    r"(?:FISH|ISH|CISH|SISH)\s*\)?\s*[:=]\s*(\d{1,2}\.\d{1,3})\b(?!\s*%)\s*,?\s*(?=not|non|no\b|amplif)",
+    r"(?:FISH|ISH|CISH|SISH)\s*\)?\s*[:=]\s*(\d{1,2}(?:\.\d{1,3}|,\d+(?:[.,]\d+)*))\b(?!\s*%)\s*,?\s*(?=not|non|no\b|amplif)",
     _I,
 )
 RATIO_AFTER_BAD: Final = re.compile(
@@ -165,7 +183,8 @@ HER2_MEAN: Final = re.compile(
     r"|(?:average|mean)\s+(?:number\s+of\s+)?(?:LSI\s+)?HER[\s\-]?2(?:/neu)?\s+(?:gene\s+)?"
     r"(?:copy\s+numbers?|copies|signals)(?:\s+(?:per|/)\s*(?:cell|nucleus|nuclei))?\s*(?:is|was|of|=|:)?\s*"
     rf"{_NUM}"
-    rf"|HER[\s\-]?2(?:/neu)?\s+(?:signals|copies)\s*(?:per|/)\s*(?:cell|nucleus)\s*[:=]\s*{_NUM}",
+    rf"|HER[\s\-]?2(?:/neu)?\s+(?:signals|copies)\s*(?:per|/)\s*(?:cell|nucleus)\s*[:=]\s*{_NUM}"
+    rf"|HER[\s\-]?2(?:/neu)?\s+{_NUM}\s+(?:signals|copies)\s*(?:per|/)\s*(?:cell|nucleus)",
     _I,
 )
 CEP17_MEAN: Final = re.compile(
@@ -173,7 +192,8 @@ CEP17_MEAN: Final = re.compile(
     r"|(?:average|mean)\s+(?:number\s+of\s+)?(?:CEP\s*-?17|chromosome\s+17)(?:\s+centromere)?\s+"
     r"(?:copy\s+numbers?|copies|signals)(?:\s+(?:per|/)\s*(?:cell|nucleus|nuclei))?\s*(?:is|was|of|=|:)?\s*"
     rf"{_NUM}"
-    rf"|CEP\s*-?17\s+(?:signals|copies)\s*(?:per|/)\s*(?:cell|nucleus)\s*[:=]\s*{_NUM}",
+    rf"|CEP\s*-?17\s+(?:signals|copies)\s*(?:per|/)\s*(?:cell|nucleus)\s*[:=]\s*{_NUM}"
+    rf"|CEP\s*-?17\s+{_NUM}\s+(?:signals|copies)\s*(?:per|/)\s*(?:cell|nucleus)",
     _I,
 )
 _COUNT_WORDS = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|one\s+hundred|hundred"

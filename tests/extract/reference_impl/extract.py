@@ -474,9 +474,12 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
     text = ctx.text
     frags: list[_Frag] = []
 
-    def add(kind: str, value: float | str, m: re.Match[str], group: int | str = 0) -> None:
+    def add(kind: str, value: float | str | None, m: re.Match[str], group: int | str = 0) -> None:
         start, end = m.start(), m.end()
         if ctx.is_excluded(start) or not _ish_context(ctx, start, end) or _sentence_legend(ctx, start, end):
+            return
+        if value is None:  # a comma form that is not plainly one decimal number (P.decimal)
+            ctx.warn(P.COMMA_NOT_DECIMAL_WARNING)
             return
         frags.append(_Frag(kind, value, start, end))
 
@@ -488,11 +491,11 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
                 r"HER|CEP|17|signal|FISH|ISH|amplif", text[max(0, m.start() - 40) : m.end()], re.I
             ):
                 continue
-            add("ratio", float(m.group(1)), m)
+            add("ratio", P.decimal(m.group(1)), m)
     for kind, rx in (("her2", P.HER2_MEAN), ("cep17", P.CEP17_MEAN)):
         for m in rx.finditer(text):
             value = next(g for g in m.groups() if g is not None)
-            add(kind, float(value), m)
+            add(kind, P.decimal(value), m)
     for m in P.CELLS_COUNTED.finditer(text):
         raw = (m.group(1) or m.group(2) or "").lower()
         raw = " ".join(raw.split())
