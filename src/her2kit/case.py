@@ -502,6 +502,17 @@ def _given_twice(path: str, where: str = "") -> InvalidInput:
     )
 
 
+def duplicate_key_error(text: str | bytes) -> InvalidInput | None:
+    """The error for the first key given twice in a JSON text, or None; also None for a text that is not JSON (its
+    reader reports that). For readers that decode JSON themselves (the REST API's request bodies)."""
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except (ValueError, RecursionError):
+        return None
+    duplicated = _where_duplicated(data)
+    return None if duplicated is None else _given_twice(duplicated)
+
+
 def decode_document(text: str, name: str = "input") -> Any:
     """Decode JSON (or YAML for .yaml/.yml names) with an error naming the line; a key given twice, an impossible
     YAML date or nesting deeper than :data:`MAX_DEPTH` is an :class:`InvalidInput` naming where."""

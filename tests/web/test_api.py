@@ -267,3 +267,23 @@ def test_a_damaged_upload_is_named_by_its_file_name_not_the_servers_folder(clien
     assert "truncgz.vcf.gz" in r.text
     assert "/tmp" not in r.text
     assert "PosixPath" not in r.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "/v1/status",
+            b'{"tumor": {"type": "breast"}, "her2_tests": [{"method": "ihc", "score": "1+", "score": "3+"}]}',
+            "her2_tests.0.score",
+        ),
+        ("/v1/assess", b'{"schema_version": "1", "id": "a", "id": "b"}', "id"),
+    ],
+)
+def test_a_key_given_twice_in_a_request_body_is_refused(
+    client: httpx.Client, path: str, body: bytes, field: str
+) -> None:
+    """FastAPI's JSON reader keeps the last value, so IHC '1+' then '3+' was read as HER2-positive."""
+    r = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == field

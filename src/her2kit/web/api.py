@@ -24,7 +24,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from her2kit import __version__
 from her2kit.assessment import Assessment, Her2Status
-from her2kit.case import Case, Her2Test, Tumor, invalid_input_from, invalid_input_from_error
+from her2kit.case import (
+    Case,
+    Her2Test,
+    Tumor,
+    duplicate_key_error,
+    invalid_input_from,
+    invalid_input_from_error,
+)
 from her2kit.errors import Her2kitError, InvalidInput, NotFound
 from her2kit.kb import default_kb
 from her2kit.kb.load import SECTIONS
@@ -255,7 +262,13 @@ class LimitsMiddleware:
                 )
                 self._log(scope, 413, started)
                 return
-            where = lone_surrogate_path(b"".join(m.get("body", b"") for m in messages))
+            raw = b"".join(m.get("body", b"") for m in messages)
+            twice = duplicate_key_error(raw)
+            if twice is not None:  # FastAPI's reader keeps the last value; which one is meant is unknown
+                await _invalid_problem(twice)(scope, receive, send)
+                self._log(scope, 422, started)
+                return
+            where = lone_surrogate_path(raw)
             if where is not None:
                 await problem(
                     422,
