@@ -33,16 +33,20 @@ dose (date, mg, loading or maintenance, dose level) and the next LVEF due, each 
 | `indication`, `schedule`, `regimen` | pick the dosing record where there are several (breast/gastric; q3w/weekly) |
 | `region` | `US` (default) or `EU`: which label's rules apply |
 | `setting` | `early` or `metastatic`, needed where a label's tables differ by setting |
-| `weight_kg` or `weights` | a weight in kg, or dated weights each with its unit (`kg` or `lb`; no unit, no weight) |
+| `weight_kg` or `weights` | a weight in kg, or dated weights each with its unit (`kg` or `lb`; no unit, no weight); not both |
 | `doses` | doses given: `date`, `mg` |
 | `escalation` | `true` when the patient started on the label's optional dose escalation (neratinib) |
-| `lvef` | LVEF readings: `date`, `percent`, `baseline` (else the first reading is the baseline) |
+| `lvef` | LVEF readings: `date`, `percent`, `baseline` (else the first reading is the baseline); one reading per date |
 | `lvef_lower_limit_normal` | the institutional lower limit of normal (%) |
 | `symptomatic_heart_failure` | symptomatic congestive heart failure now |
 | `adverse_events` | `term`, CTCAE `grade`, `onset`, `resolved`, `resolved_grade`, `complicated`, `despite_treatment` |
 | `labs` | `date`, `test` (platelets, neutrophils, alt, ast, bilirubin), `value`, `unit`, `uln` |
 | `medications` | current medicines, checked against the label's interaction classes |
 | `today` | the date the evaluation is for (nothing reads the clock) |
+
+Every date (doses, LVEF readings, laboratory values, weights, adverse-event onset and resolution) is on or before
+`today`. Values must be of the schema's kind (`true` is not a number, `"no"` is not false, a number is not a date),
+and a key given twice is an error: each of these is refused naming the field, never read one way or the other.
 
 The result (`her2kit schema monitor`): `action` (continue, hold, resume, reduce, discontinue), `next_dose` (date, mg,
 loading or maintenance, dose level), `next_lvef_due` and `next_lvef_basis` (why then, or why no date), `needs`,
