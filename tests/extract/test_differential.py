@@ -3,7 +3,9 @@
 The reference changes only together with the extractor, for a deliberate change of behaviour listed in
 docs/extraction.md (never to make a performance change pass). Changes made in step so far: the HER2-ultralow/null,
 percentage and legend-heading rules (2026-11-27); a bare score after "IHC"; decimal commas in ISH values
-("ratio: 1,8" is 1.8, "1,000" is refused with a warning; patterns._NUM, patterns.decimal, _ish_fragments.add).
+("ratio: 1,8" is 1.8, "1,000" is refused with a warning; patterns._NUM, patterns.decimal, _ish_fragments.add);
+a score stated as absent ("3+ not identified", "no 3+ staining") is passed over with a warning
+(patterns.score_negated, _find_score).
 """
 
 from __future__ import annotations

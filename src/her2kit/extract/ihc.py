@@ -116,7 +116,10 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         rank = ctx.rank(a_start)
         quoted, biopsy = ctx.quote(a_start)
         legend = legend_pair(window, wlow, STATUS_REACH + 20) or _after_criteria(text, tlow, a_start)
-        found = None if legend else _find_score(window, wlow)
+        negated: list[str] = []
+        found = None if legend else _find_score(window, wlow, negated)
+        if negated:
+            ctx.warn(P.NEGATED_SCORE_WARNING)
         rng = (
             None
             if legend or "+" not in window
@@ -270,18 +273,36 @@ _SCORE_SCANS: Final = (
 )
 
 
-def _find_score(window: str, wlow: str | None = None) -> tuple[str, int, int] | None:
+def _find_score(
+    window: str, wlow: str | None = None, negated: list[str] | None = None
+) -> tuple[str, int, int] | None:
+    """The first score in ``window``; a score stated as absent ("3+ not identified", "no 3+ staining") is passed
+    over (its token appended to ``negated``) and a later one ("; IHC 1+") can be read."""
+    # The negation words all hold "no", "without", "absen" or "never" (lower-cased: see scan.finditer_at).
+    may_negate = wlow is None or "no" in wlow or "without" in wlow or "absen" in wlow or "never" in wlow
+
+    def neg(start: int, end: int, token: str) -> bool:
+        if may_negate and P.score_negated(window, start, end):
+            if negated is not None:
+                negated.append(token)
+            return True
+        return False
+
     cands: list[tuple[int, str, int]] = []
     ok: list[tuple[int, str, int]] = []  # already checked by bad_value (a pure function of its arguments)
     m = P.SCORE_ADJACENT.match(window)
-    if m:
+    if m and not neg(m.start("score"), m.end("score"), m.group("score")):
         cands.append((m.start("score"), m.group("score"), m.end("score")))
     for rx, words in _SCORE_SCANS:
         for m in finditer_at(rx, window, wlow, words):
-            if not bad_value(window, m.start("score"), m.end("score"), wlow):
+            if not bad_value(window, m.start("score"), m.end("score"), wlow) and not neg(
+                m.start("score"), m.end("score"), m.group("score")
+            ):
                 ok.append((m.start("score"), m.group("score"), m.end("score")))
                 break
     m = _score_plus(window, wlow)
+    while m and neg(m.start("score"), m.end("score"), m.group("score")):
+        m = P.SCORE_PLUS_ANY.search(window, m.end(), 130)
     if m:
         cands.append((m.start("score"), m.group("score"), m.end("score")))
     cands = [c for c in cands if not bad_value(window, c[0], c[2], wlow)] + ok

@@ -125,6 +125,31 @@ PERCENT_CELLS: Final = re.compile(
     _I,
 )
 
+# A score stated as absent: "3+ not identified", "3+ staining not seen", "no 3+ staining", "not 3+".
+SCORE_NEGATED_AFTER: Final = re.compile(
+    r"\s*(?:(?:complete|circumferential|strong|membrane|membranous)\s+)*(?:staining\s+|expression\s+|reactivity\s+)?"
+    r"(?:(?:is|was|were|are|has\s+been|have\s+been)\s+)?"
+    r"(?:not\s+(?:identified|seen|present|detected|observed|demonstrated|found|noted|evident)|absent|never\s+seen)"
+    r"(?![A-Za-z])",
+    _I,
+)
+SCORE_NEGATED_BEFORE: Final = re.compile(
+    r"(?<![A-Za-z])(?:no|not|without|absence\s+of)\s+(?:HER[\s\-]?2\s+)?(?:IHC\s+)?(?:score\s+(?:of\s+)?)?$",
+    _I,
+)
+NEGATED_SCORE_WARNING: Final = (
+    "HER2 IHC score stated as not seen (e.g. 3+ not identified); that score not read"
+)
+
+
+def score_negated(window: str, start: int, end: int) -> bool:
+    """The score ``window[start:end]`` is stated as absent ("3+ not identified", "no 3+ staining")."""
+    return bool(
+        SCORE_NEGATED_AFTER.match(window, end)
+        or SCORE_NEGATED_BEFORE.search(window, max(0, start - 30), start)
+    )
+
+
 # HER2-ultralow and HER2-null stated with (or instead of) an IHC score of 0 (ASCO/CAP 2023 update; DESTINY-Breast06).
 ULTRALOW: Final = re.compile(r"(?<![A-Za-z])ultra[\s\-]?low(?![A-Za-z])", _I)
 NEGATION_BEFORE: Final = re.compile(r"\b(?:not|no|non)[\s\-]*$", _I)

@@ -284,7 +284,10 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         legend = _legend_pair(window[: STATUS_REACH + 20]) or bool(
             P.CRITERIA_BEFORE.search(text, max(0, a_start - 40), a_start)
         )
-        found = None if legend else _find_score(window)
+        negated: list[str] = []
+        found = None if legend else _find_score(window, negated)
+        if negated:
+            ctx.warn(P.NEGATED_SCORE_WARNING)
         rng = None if legend else P.SCORE_RANGE.search(window)
         if (
             rng
@@ -408,17 +411,26 @@ def _bad_value(window: str, start: int, end: int, *, ish_ok: bool = False) -> bo
     return not ish_ok and bool(_ISH_BETWEEN.search(between))
 
 
-def _find_score(window: str) -> tuple[str, int, int] | None:
+def _find_score(window: str, negated: list[str] | None = None) -> tuple[str, int, int] | None:
+    def neg(m: re.Match[str]) -> bool:
+        if P.score_negated(window, m.start("score"), m.end("score")):
+            if negated is not None:
+                negated.append(m.group("score"))
+            return True
+        return False
+
     cands: list[tuple[int, str, int]] = []
     m = P.SCORE_ADJACENT.match(window)
-    if m:
+    if m and not neg(m):
         cands.append((m.start("score"), m.group("score"), m.end("score")))
     for rx in (P.SCORE_AFTER_STATUS, P.SCORE_AFTER_WORD):
         for m in rx.finditer(window):
-            if not _bad_value(window, m.start("score"), m.end("score")):
+            if not _bad_value(window, m.start("score"), m.end("score")) and not neg(m):
                 cands.append((m.start("score"), m.group("score"), m.end("score")))
                 break
     m = P.SCORE_PLUS_ANY.search(window, 0, 130)
+    while m and neg(m):
+        m = P.SCORE_PLUS_ANY.search(window, m.end(), 130)
     if m:
         cands.append((m.start("score"), m.group("score"), m.end("score")))
     cands = [c for c in cands if not _bad_value(window, c[0], c[2])]
