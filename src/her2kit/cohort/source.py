@@ -165,9 +165,8 @@ def checked_json_line(line: str) -> tuple[Any, str | None]:
     return value, None
 
 
-# A key as JSON writes it, with what follows up to its colon (a value's text never ends in an unescaped quote
-# followed by a colon, so within a valid line every match is a key).
-_KEY = r'"(?:[^"\\]|\\.)*"\s*:'
+# A unicode escape inside a key (the rest of the quoted text, then a colon): it may spell another key.
+_ESCAPE_IN_KEY = r'\\u[0-9a-fA-F]{4}(?:[^"\\]|\\.)*"\s*:'
 _seen_files: dict[tuple[str, int, int], int | None] = {}
 
 
@@ -184,7 +183,14 @@ def first_key_twice(path: Path) -> int | None:
         return _seen_files[memo]
     found: int | None = None
     try:
-        keys = pl.col("line").str.extract_all(_KEY).list.eval(pl.element().str.replace(r"\s*:$", ""))
+        # Candidates, cheaply: a line in which a key of the file appears twice as a quoted word, or that has a
+        # unicode escape (which may spell a key); each is then read with the JSON reader, which decides.
+        names = pl.scan_ndjson(path, infer_schema_length=1000).collect_schema().names()
+        twice = pl.lit(False)
+        for name in dict.fromkeys([*names, *cols.INPUT_COLUMNS]):
+            quoted = json.dumps(name, ensure_ascii=False)
+            twice = twice | (pl.col("line").str.count_matches(quoted, literal=True) > 1)
+        escaped = pl.col("line").str.contains(_ESCAPE_IN_KEY)
         lines = (
             pl.scan_csv(
                 path,
@@ -197,10 +203,7 @@ def first_key_twice(path: Path) -> int | None:
                 encoding="utf8-lossy",
             )
             .with_row_index("number", offset=1)
-            .filter(
-                (keys.list.len() > keys.list.n_unique())
-                | keys.list.eval(pl.element().str.contains("\\", literal=True)).list.any()
-            )
+            .filter(twice | escaped)
             .select("number")
             .collect()
         )
