@@ -5,7 +5,8 @@ docs/extraction.md (never to make a performance change pass). Changes made in st
 percentage and legend-heading rules (2026-11-27); a bare score after "IHC"; decimal commas in ISH values
 ("ratio: 1,8" is 1.8, "1,000" is refused with a warning; patterns._NUM, patterns.decimal, _ish_fragments.add);
 a score stated as absent ("3+ not identified", "no 3+ staining") is passed over with a warning
-(patterns.score_negated, _find_score).
+(patterns.score_negated, _find_score); "2+ to 3+" / "2+/3+" are ranges (patterns.SCORE_RANGE), and a different
+score later in the window is warned as not read (_further_score).
 """
 
 from __future__ import annotations

@@ -144,3 +144,28 @@ def test_real_reports() -> None:
             assert 0 <= test.evidence.start < test.evidence.end <= len(text)
             assert text[test.evidence.start : test.evidence.end].strip()
         assert all(len(w) < 200 for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("text", "score", "warned"),
+    [
+        # Bug: a repeat on another block was dropped silently.
+        ("HER2 IHC 3+ (100%) (repeat on block B: 1+)", "3+", True),
+        ("HER2 3+, 2+ in block B", "3+", True),
+        # The same score said twice, a legend after the score, or a negated second score: nothing further.
+        ("HER2 (4B5): 3+ (positive, 3+).", "3+", False),
+        ("HER2: 3+. Criteria: 2+ equivocal.", "3+", False),
+        ("HER2 IHC 1+; 3+ not seen.", "1+", False),
+    ],
+)
+def test_a_further_score_is_warned_not_dropped_silently(text: str, score: str, warned: bool) -> None:
+    result = extract_report(text)
+    assert [t.score for t in result.her2_tests if isinstance(t, ExtractedIhc)] == [score]
+    assert any("a further HER2 IHC score" in w for w in result.warnings) is warned, result.warnings
+
+
+@pytest.mark.parametrize("text", ["HER2 IHC 2+ to 3+.", "HER2 IHC: 2+/3+", "HER2 2 or 3+", "HER2 IHC 1-2+"])
+def test_score_ranges_give_no_score_and_the_range_warning(text: str) -> None:
+    result = extract_report(text)
+    assert result.her2_tests == []
+    assert "HER2 IHC score stated as a range (e.g. 0-1+); no single score read" in result.warnings

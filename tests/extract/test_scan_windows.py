@@ -36,7 +36,7 @@ def test_finditer_at_is_finditer(text: str, pos: int, endpos: int) -> None:
         (P.SCORE_AFTER_STATUS, ("pos", "neg", "equivocal")),
         (P.SCORE_AFTER_WORD, ("score", "intensity", "staining")),
         (P.LEGEND, K.LEGEND_STARTS),
-        (P.SCORE_RANGE, ("0", "1", "zero", "zoro")),
+        (P.SCORE_RANGE, ("0", "1", "2", "zero", "zoro")),
         (P.SPECIMEN_ID, ("block", "slide", "part")),
     )
     for rx, words in cases:

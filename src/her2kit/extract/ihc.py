@@ -120,11 +120,7 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         found = None if legend else _find_score(window, wlow, negated)
         if negated:
             ctx.warn(P.NEGATED_SCORE_WARNING)
-        rng = (
-            None
-            if legend or "+" not in window
-            else search_at(P.SCORE_RANGE, window, wlow, ("0", "1", "zero", "zoro"))
-        )
+        rng = None if legend or "+" not in window else search_at(P.SCORE_RANGE, window, wlow, _RANGE_STARTS)
         if (
             rng
             and (found is None or rng.start() <= found[1])
@@ -197,6 +193,8 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         else:
             token, s0, s1 = found
         score = _score(token, ctx, ultralow=ultra is not None)
+        if found is not None and s1 >= 0 and _further_score(window, wlow, s1, score):
+            ctx.warn(P.FURTHER_SCORE_WARNING)
         start = min(a_start, a_end + s0)
         end = a_end + (max(s1, ultra[1]) if ultra else s1)  # the evidence holds the ultralow wording too
         pct = None
@@ -265,6 +263,23 @@ def _score_plus(window: str, wlow: str | None) -> re.Match[str] | None:
             if m is not None:
                 return m
     return None
+
+
+_RANGE_STARTS: Final = ("0", "1", "2", "zero", "zoro")  # every match of P.SCORE_RANGE starts with one
+
+
+def _further_score(window: str, wlow: str | None, after: int, score: str) -> bool:
+    """Another plus score, different from ``score``, follows the one read ("3+ (100%) (repeat on block B: 1+)"):
+    not in a legend, a threshold or an ISH statement, not stated as absent."""
+    if "+" not in window[after:]:
+        return False
+    for m in P.SCORE_PLUS_ANY.finditer(window, after):
+        s, e = m.start("score"), m.end("score")
+        if P.score_key(m.group("score")) == score or P.score_negated(window, s, e):
+            continue
+        if not bad_value(window, s, e, wlow):
+            return True
+    return False
 
 
 _SCORE_SCANS: Final = (

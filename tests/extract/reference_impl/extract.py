@@ -353,6 +353,8 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         else:
             token, s0, s1 = found
         score = _score(token, ctx, ultralow=ultra is not None)
+        if found is not None and s1 >= 0 and _further_score(window, s1, score):
+            ctx.warn(P.FURTHER_SCORE_WARNING)
         start, end = min(a_start, a_end + s0), a_end + max(s1, ultra[1] if ultra else s1)
         pct = None
         pm2 = P.PERCENT_CELLS.search(window)
@@ -409,6 +411,16 @@ def _bad_value(window: str, start: int, end: int, *, ish_ok: bool = False) -> bo
     if _FOLLOWED_BY_FOR.match(window[end:]):
         return True
     return not ish_ok and bool(_ISH_BETWEEN.search(between))
+
+
+def _further_score(window: str, after: int, score: str) -> bool:
+    for m in P.SCORE_PLUS_ANY.finditer(window, after):
+        s, e = m.start("score"), m.end("score")
+        if P.score_key(m.group("score")) == score or P.score_negated(window, s, e):
+            continue
+        if not _bad_value(window, s, e):
+            return True
+    return False
 
 
 def _find_score(window: str, negated: list[str] | None = None) -> tuple[str, int, int] | None:

@@ -95,9 +95,21 @@ SIGN_STATUS: Final = re.compile(r"([+\-])(?=\s*[),;]|\s+and\b|\s*$)")
 _SCORE_PLUS = r"(?:[0-3]\s?\+|\+\s?[0-3])(?![\d+])"
 _SCORE_BARE = r"(?:[0-3](?!\.\d|[\d,/%+]|\s*%|\s*(?:cm|mm|x)\b)|zero|zoro|null)"
 SCORE_RANGE: Final = re.compile(
-    r"(?<![\d.])(?:0|zero|zoro)\s*\+?\s*(?:or|/|-|–|to)\s*1\s?\+(?![\d+])|(?<![\d.])1\s?\+?\s*(?:or|/|-|–|to)\s*2\s?\+",
+    r"(?<![\d.])(?:0|zero|zoro)\s*\+?\s*(?:or|/|-|–|to)\s*1\s?\+(?![\d+])|(?<![\d.])1\s?\+?\s*(?:or|/|-|–|to)\s*2\s?\+"
+    r"|(?<![\d.])2\s?\+?\s*(?:or|/|-|–|to)\s*3\s?\+(?![\d+])",
     _I,
 )
+FURTHER_SCORE_WARNING: Final = (
+    "a further HER2 IHC score after the first (e.g. a repeat on another block) was not read"
+)
+
+
+def score_key(token: str) -> str:
+    """A plus score token in one spelling ("3+", "+3", "3 +" are "3+"), to compare two scores."""
+    t = "".join(token.split())
+    return t[1:] + "+" if t.startswith("+") else t
+
+
 SCORE_AFTER_WORD: Final = re.compile(
     r"(?:\bscore[ds]?|\bintensity|\bstaining\s+intensity)(?:\s+(?:of|is|was|=))?\s*[:=]?\s*[(\[]?\s*"
     rf"(?P<score>{_SCORE_PLUS}|{_SCORE_BARE})",
