@@ -33,7 +33,7 @@ dose (date, mg, loading or maintenance, dose level) and the next LVEF due, each 
 | `indication`, `schedule`, `regimen` | pick the dosing record where there are several (breast/gastric; q3w/weekly) |
 | `region` | `US` (default) or `EU`: which label's rules apply |
 | `setting` | `early` or `metastatic`, needed where a label's tables differ by setting |
-| `weight_kg` or `weights` | a weight in kg, or dated weights each with its unit (`kg` or `lb`; no unit, no weight); not both |
+| `weight_kg` or `weights` | a weight in kg, or dated weights with units (`kg` or `lb`; no unit, no weight); not both |
 | `doses` | doses given: `date`, `mg` |
 | `escalation` | `true` when the patient started on the label's optional dose escalation (neratinib) |
 | `lvef` | LVEF readings: `date`, `percent`, `baseline` (else the first reading is the baseline); one reading per date |
