@@ -299,3 +299,9 @@ def test_a_quick_form_probe_typo_is_an_error_even_without_ish_values() -> None:
     result = her2kit("status", "--tumor", "breast", "--ihc", "3+", "--probe", "triple")
     assert result.returncode == 2
     assert "--probe: 'triple' is not valid; allowed: dual or single" in result.stderr
+
+
+def test_a_nan_percentage_is_called_not_a_finite_number() -> None:
+    result = her2kit("status", "--tumor", "breast", "--ihc", "2+", "--ihc-percent", "nan")
+    assert result.returncode == 2
+    assert "a finite number (not NaN or infinity)" in result.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 import types
 from collections.abc import Mapping
@@ -372,7 +373,11 @@ def _allowed_from(err: dict[str, Any]) -> str:
         return DATE_ALLOWED
     for prefix in ("Input should be ", "Value error, "):
         if msg.startswith(prefix):
-            return msg[len(prefix) :]
+            msg = msg[len(prefix) :]
+            break
+    value = err.get("input")
+    if isinstance(value, float) and not math.isfinite(value):  # NaN fails every bound: say what it is not
+        return f"a finite number (not NaN or infinity), {msg}"
     return msg
 
 
