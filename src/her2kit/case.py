@@ -31,7 +31,7 @@ from pydantic import (
 
 from her2kit.errors import InvalidInput
 from her2kit.vocab import normalise_ihc_score, normalise_tumor_type
-from her2kit.yamlload import BadDate, DuplicateKey, YamlValueError, safe_load
+from her2kit.yamlload import BadDate, DuplicateKey, Yaml11Number, YamlValueError, safe_load
 
 SCHEMA_VERSION: Final = "1"
 
@@ -534,6 +534,13 @@ def decode_document(text: str, name: str = "input") -> Any:
                 exc.text,
                 "a real date written YYYY-MM-DD (ISO 8601), e.g. 2026-03-31",
                 hint=f"line {exc.line}: this day is not in the calendar",
+            ) from None
+        except Yaml11Number as exc:
+            raise InvalidInput(
+                exc.path or "(document)",
+                exc.text,
+                "a number or true/false as JSON writes it (12, 2.5, true); quote it if text is meant",
+                hint=f"line {exc.line}: {exc.problem}",
             ) from None
         except YamlValueError as exc:  # (a subclass not handled above)
             raise InvalidInput(name, "(YAML)", "well-formed YAML", hint=exc.problem) from None

@@ -12,6 +12,7 @@ brings in may still be overridden, as YAML intends.
 
 from __future__ import annotations
 
+import re
 from typing import IO, Any
 
 import yaml
@@ -100,7 +101,50 @@ class SafeLoader(_Base):  # type: ignore[valid-type,misc]
             raise BadDate(str(node.value), node, _path_to(self._root, node)) from None
 
 
+class Yaml11Number(YamlValueError):
+    """A plain scalar YAML 1.1 reads as a number or boolean in a form YAML 1.2 and JSON do not (``012`` as octal
+    10, ``0x10``, ``0b11``, ``1:10`` as 70, ``yes``/``no``/``on``/``off``): refused, since the writer rarely means
+    it (``percent_cells: 012`` would be 10)."""
+
+    def __init__(self, text: str, kind: str, node: Node, path: str) -> None:
+        super().__init__(f"{text} would be read as a YAML 1.1 {kind}", node, path)
+        self.text = text
+        self.kind = kind
+
+
+_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(
+    r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_BOOLEANS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
+
+
+def _refuse(self: SafeLoader, node: ScalarNode, kind: str) -> None:
+    raise Yaml11Number(str(node.value), kind, node, _path_to(self._root, node))
+
+
+def _construct_int(self: SafeLoader, node: ScalarNode) -> Any:
+    if not _DECIMAL_INT.fullmatch(str(node.value)):
+        _refuse(self, node, "integer (octal, hexadecimal, binary, base 60 or with a leading zero)")
+    return yaml.SafeLoader.construct_yaml_int(self, node)
+
+
+def _construct_float(self: SafeLoader, node: ScalarNode) -> Any:
+    if not _PLAIN_FLOAT.fullmatch(str(node.value)):
+        _refuse(self, node, "number (base 60 or with underscores)")
+    return yaml.SafeLoader.construct_yaml_float(self, node)
+
+
+def _construct_bool(self: SafeLoader, node: ScalarNode) -> Any:
+    if str(node.value) not in _BOOLEANS:
+        _refuse(self, node, "true/false (yes, no, on, off)")
+    return yaml.SafeLoader.construct_yaml_bool(self, node)
+
+
 SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", SafeLoader.construct_yaml_timestamp)
+SafeLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+SafeLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+SafeLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 
 
 def safe_load(source: str | bytes | IO[str]) -> Any:

@@ -56,3 +56,17 @@ def test_the_bundled_mapping_loads() -> None:
     assert tcga.separator == "\t"
     assert tcga.skip_rows_after_header == 2
     assert tcga.ish_counts is not None
+
+
+@pytest.mark.parametrize(
+    ("value", "allowed"), [("true", "integer"), ("99999999999999999999", "less than or equal")]
+)
+def test_skip_rows_must_be_a_whole_number_in_range(tmp_path: Path, value: str, allowed: str) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        f"name: m\nread:\n  skip_rows_after_header: {value}\ncolumns:\n  id: id\n", encoding="utf-8"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        load_mapping(path)
+    assert caught.value.field.endswith("read.skip_rows_after_header")
+    assert allowed in str(caught.value)

@@ -19,7 +19,15 @@ from typing import Annotated, Any
 
 import polars as pl
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from her2kit.case import invalid_input_from
 from her2kit.cohort import columns as cols
@@ -63,7 +71,8 @@ class _ReadSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     separator: str = ","
-    skip_rows_after_header: int = Field(0, ge=0)
+    # A whole number (true is not 1), bounded so that the reader never overflows.
+    skip_rows_after_header: StrictInt = Field(0, ge=0, le=1_000_000_000)
     null_values: list[str] = Field(default_factory=list)
     encoding: str | None = None  # the file's text encoding when it is not UTF-8 (latin-1, cp1252, ...)
 
