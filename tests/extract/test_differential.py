@@ -6,7 +6,9 @@ percentage and legend-heading rules (2026-11-27); a bare score after "IHC"; deci
 ("ratio: 1,8" is 1.8, "1,000" is refused with a warning; patterns._NUM, patterns.decimal, _ish_fragments.add);
 a score stated as absent ("3+ not identified", "no 3+ staining") is passed over with a warning
 (patterns.score_negated, _find_score); "2+ to 3+" / "2+/3+" are ranges (patterns.SCORE_RANGE), and a different
-score later in the window is warned as not read (_further_score).
+score later in the window is warned as not read (_further_score); the negation of a score is judged from the words
+before and after it within its clause ("negative for 3+", "no evidence of 3+", "3+ (not detected)", "3+ ruled out";
+patterns.score_negated, SCORE_NEGATOR_BEFORE, SCORE_NEGATED_AFTER).
 """
 
 from __future__ import annotations

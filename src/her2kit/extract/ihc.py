@@ -282,6 +282,14 @@ def _further_score(window: str, wlow: str | None, after: int, score: str) -> boo
     return False
 
 
+# Each negation of P.score_negated holds one of these: no/not/non/nor/none, neither, never, without, absen-,
+# lack-, "negative for" (in every OCR spelling: "for"), rule(d) out, exclud-, free of, devoid of,
+# inconsistent with, nil.
+_NEGATION_PARTS: Final = (
+    "no", "neither", "never", "without", "absen", "lack", "for", "rul", "exclu", "free", "devoid", "inconsistent",
+    "nil",
+)  # fmt: skip
+
 _SCORE_SCANS: Final = (
     (P.SCORE_AFTER_STATUS, ("pos", "neg", "equivocal")),
     (P.SCORE_AFTER_WORD, ("score", "intensity", "staining")),
@@ -293,8 +301,8 @@ def _find_score(
 ) -> tuple[str, int, int] | None:
     """The first score in ``window``; a score stated as absent ("3+ not identified", "no 3+ staining") is passed
     over (its token appended to ``negated``) and a later one ("; IHC 1+") can be read."""
-    # The negation words all hold "no", "without", "absen" or "never" (lower-cased: see scan.finditer_at).
-    may_negate = wlow is None or "no" in wlow or "without" in wlow or "absen" in wlow or "never" in wlow
+    # Every negation word holds one of _NEGATION_PARTS (lower-cased: see scan.finditer_at).
+    may_negate = wlow is None or any(p in wlow for p in _NEGATION_PARTS)
 
     def neg(start: int, end: int, token: str) -> bool:
         if may_negate and P.score_negated(window, start, end):

@@ -140,29 +140,51 @@ PERCENT_CELLS: Final = re.compile(
     _I,
 )
 
-# A score stated as absent: "3+ not identified", "3+ staining not seen", "no 3+ staining", "not 3+".
+# A score stated as absent, judged from the words around it within its clause: a negation before it ("no 3+
+# staining", "negative for 3+", "no evidence of 3+", "lacks 3+", "not consistent with 3+"; not a double negation
+# such as "no loss of 3+"), or an absence stated after it, past only staining words ("3+ not identified",
+# "3+ (not detected)", "3+ ruled out", "3+ staining: none identified"). The clause before the score ends at
+# . ; : , ( ) [ ] or a new line, or at "but", "however", "whereas", "rather", "instead".
 SCORE_NEGATED_AFTER: Final = re.compile(
-    r"\s*(?:(?:complete|circumferential|strong|membrane|membranous)\s+)*(?:staining\s+|expression\s+|reactivity\s+)?"
+    r"[\s(\[:\-–]*"
+    r"(?:(?:complete|circumferential|strong|intense|membrane|membranous|staining|expression|reactivity"
+    r"|immunoreactivity|pattern)[\s(\[:\-–]+)*"
     r"(?:(?:is|was|were|are|has\s+been|have\s+been)\s+)?"
-    r"(?:not\s+(?:identified|seen|present|detected|observed|demonstrated|found|noted|evident)|absent|never\s+seen)"
+    r"(?:not\s+(?:\w+\s+)?(?:identified|seen|present|detected|observed|demonstrated|demonstrable|found|noted|evident"
+    r"|appreciated|visible|shown)|absent|lacking|never\s+seen|ruled\s+out|excluded|nil"
+    r"|none(?!\s+of\b)(?:\s+(?:seen|identified|present|detected|observed|found|noted))?)"
     r"(?![A-Za-z])",
     _I,
 )
-SCORE_NEGATED_BEFORE: Final = re.compile(
-    r"(?<![A-Za-z])(?:no|not|without|absence\s+of)\s+(?:HER[\s\-]?2\s+)?(?:IHC\s+)?(?:score\s+(?:of\s+)?)?$",
+SCORE_NEGATOR_BEFORE: Final = re.compile(
+    r"(?<![A-Za-z])(?:no|not|non|nor|neither|none|never|without|absen(?:ce|t)|lack(?:s|ing|ed)?|lack\s+of"
+    rf"|(?:{_NEG})\s+for|rul(?:e|es|ed|ing)\s+out|exclud(?:e|es|ed|ing)|free\s+of|devoid\s+of|inconsistent\s+with)"
+    r"(?![A-Za-z])"
+    r"(?![\s\-]*(?:loss|lost|less|fewer|lower|reduc|decreas|chang|doubt|question|differen|only)(?![A-Za-z]))",
     _I,
 )
+_CLAUSE_STOPS: Final = ".;:,()[]\n"
+_CLAUSE_WORD: Final = re.compile(r"(?<![A-Za-z])(?:but|however|whereas|rather|instead)(?![A-Za-z])", _I)
+NEGATION_REACH: Final = 60  # characters before the score searched for a negation
 NEGATED_SCORE_WARNING: Final = (
     "HER2 IHC score stated as not seen (e.g. 3+ not identified); that score not read"
 )
 
 
 def score_negated(window: str, start: int, end: int) -> bool:
-    """The score ``window[start:end]`` is stated as absent ("3+ not identified", "no 3+ staining")."""
-    return bool(
-        SCORE_NEGATED_AFTER.match(window, end)
-        or SCORE_NEGATED_BEFORE.search(window, max(0, start - 30), start)
-    )
+    """The score ``window[start:end]`` is stated as absent: a negation before it in its clause ("no 3+ staining",
+    "negative for 3+", "not consistent with 3+"), or an absence stated after it ("3+ not identified",
+    "3+ (not detected)", "3+ ruled out")."""
+    if SCORE_NEGATED_AFTER.match(window, end):
+        return True
+    lo = max(0, start - NEGATION_REACH)
+    for c in _CLAUSE_STOPS:
+        i = window.rfind(c, lo, start)
+        if i >= lo:
+            lo = i + 1
+    for m in _CLAUSE_WORD.finditer(window, lo, start):
+        lo = m.end()
+    return SCORE_NEGATOR_BEFORE.search(window, lo, start) is not None
 
 
 # HER2-ultralow and HER2-null stated with (or instead of) an IHC score of 0 (ASCO/CAP 2023 update; DESTINY-Breast06).
