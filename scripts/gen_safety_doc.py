@@ -45,7 +45,9 @@ dose (date, mg, loading or maintenance, dose level) and the next LVEF due, each 
 | `today` | the date the evaluation is for (nothing reads the clock) |
 
 Every date (doses, LVEF readings, laboratory values, weights, adverse-event onset and resolution) is on or before
-`today`. Values must be of the schema's kind (`true` is not a number, `"no"` is not false, a number is not a date),
+`today`; there is one LVEF reading and one weight per date, and one value per laboratory test per date (of two
+doses on one date, as for a twice-daily tablet, the larger counts as the later, so the list's order never matters).
+Values must be of the schema's kind (`true` is not a number, `"no"` is not false, a number is not a date),
 and a key given twice is an error: each of these is refused naming the field, never read one way or the other.
 
 The result (`her2kit schema monitor`): `action` (continue, hold, resume, reduce, discontinue), `next_dose` (date, mg,

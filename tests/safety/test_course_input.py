@@ -108,3 +108,39 @@ def test_course_duplicate_key_is_refused() -> None:
 def test_monitor_still_runs_on_a_valid_course() -> None:
     doc = tdxd(doses=[{"date": day(-21), "mg": 378}], lvef=[{"date": day(-30), "percent": 60}])
     assert monitor(parse_course(doc)).action
+
+
+def test_two_values_of_one_test_on_one_date_are_an_input_error() -> None:
+    labs = [
+        {"date": day(-3), "test": "platelets", "value": 180, "unit": "10^9/L"},
+        {"date": day(-3), "test": "platelets", "value": 20, "unit": "10^9/L"},
+    ]
+    with pytest.raises(InvalidInput) as exc:
+        parse_course(tdxd(labs=labs))
+    assert exc.value.field == "labs.1.date"
+    assert "one value per test per date" in str(exc.value)
+
+
+def test_two_tests_on_one_date_are_fine() -> None:
+    labs = [
+        {"date": day(-3), "test": "platelets", "value": 180, "unit": "10^9/L"},
+        {"date": day(-3), "test": "alt", "value": 20, "unit": "U/L", "uln": 40},
+    ]
+    assert len(parse_course(tdxd(labs=labs)).labs) == 2
+
+
+def test_two_weights_on_one_date_are_an_input_error() -> None:
+    doc = tdxd(
+        weights=[{"date": day(-30), "value": 68, "unit": "kg"}, {"date": day(-30), "value": 90, "unit": "kg"}]
+    )
+    doc.pop("weight_kg", None)
+    with pytest.raises(InvalidInput) as exc:
+        parse_course(doc)
+    assert exc.value.field == "weights.1.date"
+
+
+def test_two_doses_on_one_date_give_the_same_answer_in_either_order() -> None:
+    doses = [{"date": day(-21), "mg": 378}, {"date": day(-21), "mg": 308}]
+    first = monitor(parse_course(tdxd(doses=doses)))
+    second = monitor(parse_course(tdxd(doses=list(reversed(doses)))))
+    assert first.model_dump_json() == second.model_dump_json()

@@ -65,6 +65,8 @@ LABS = st.lists(
         }
     ),
     max_size=4,
+    # One value per test per date (two would be an input error: which counts would depend on the list's order).
+    unique_by=lambda lab: (lab["test"], lab["date"]),
 )
 
 

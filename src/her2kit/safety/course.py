@@ -211,6 +211,7 @@ class Course(DocumentModel):
         for field, date in dated:
             if date is not None and date > self.today:
                 raise InvalidInput(field, date.isoformat(), f"a date on or before today ({self.today})")
+        seen_values: set[tuple[str, dt.date, str]] = set()
         seen: set[dt.date] = set()
         for index, reading in enumerate(self.lvef):
             if reading.date in seen:
@@ -222,6 +223,22 @@ class Course(DocumentModel):
                     "one that counts",
                 )
             seen.add(reading.date)
+        entries: list[tuple[str, dt.date, str]] = [
+            *((f"weights.{i}.date", w.date, "") for i, w in enumerate(self.weights)),
+            *((f"labs.{i}.date", lab.date, lab.test) for i, lab in enumerate(self.labs)),
+        ]
+        for field, date, test in entries:
+            key = (field.split(".")[0], date, test)
+            if key in seen_values:
+                what = "one weight per date" if field.startswith("weights") else "one value per test per date"
+                raise InvalidInput(
+                    field,
+                    date.isoformat(),
+                    what,
+                    hint="another entry has this date; which one counts would depend on their order: give the one "
+                    "that counts",
+                )
+            seen_values.add(key)
         if sum(1 for r in self.lvef if r.baseline) > 1:
             raise InvalidInput("lvef", "several baseline readings", "at most one reading marked baseline")
         return self

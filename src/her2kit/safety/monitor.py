@@ -135,7 +135,7 @@ def _last_level(regimen: Regimen, course: Course, state: State) -> int | None:
     has no level (``state.needs`` says what to confirm). Without a ladder the next dose does not depend on it."""
     if not course.doses:
         return 0
-    last = max(course.doses, key=lambda d: d.date)
+    last = max(course.doses, key=_dose_order)
     reading = _read(regimen, course, last)
     weight = course.weight_on(last.date)
     at = f"at {weight or '?'} kg"
@@ -205,7 +205,7 @@ def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: 
     level = _last_level(regimen, course, state)
     if level is None or state.level_unknown:
         return None
-    last = max(course.doses, key=lambda d: d.date) if course.doses else None
+    last = max(course.doses, key=_dose_order) if course.doses else None
     groups: dict[dt.date | None, list[Reduction]] = {}
     counts: dict[dt.date | None, int] = {}
     if state.reductions:
@@ -301,7 +301,7 @@ def _at_lowest_level(regimen: Regimen, course: Course) -> Callable[[dt.date], bo
         if not course.doses:
             return False
         before = [d for d in course.doses if d.date <= date]
-        dose = max(before, key=lambda d: d.date) if before else min(course.doses, key=lambda d: d.date)
+        dose = max(before, key=_dose_order) if before else min(course.doses, key=_dose_order)
         reading = _read(regimen, course, dose)
         if reading.below_lowest:
             return True
@@ -345,6 +345,12 @@ def _planned(
             planned += interval
         kept = (rules[0], date, due) if keep else None
     return planned, kept
+
+
+def _dose_order(dose: DoseGiven) -> tuple[dt.date, float]:
+    """Doses in date order; of two on one date (a twice-daily tablet) the larger counts as the later, so that the
+    answer never depends on the order of the list."""
+    return (dose.date, dose.mg)
 
 
 def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
