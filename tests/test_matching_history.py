@@ -528,3 +528,28 @@ def test_an_unrecognised_medication_is_named_in_a_note(kb: KnowledgeBase) -> Non
     assert len(notes) == 1
     assert "'ketoconazol'" in notes[0]
     assert "letrozole" not in notes[0]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "rifampin 600 mg; ketoconazole 200 mg",
+        "ketoconazole 200 mg + rifampin 600 mg",
+        "rifampin and ketoconazole",
+    ],
+)
+def test_an_entry_naming_two_drugs_has_both_checked(kb: KnowledgeBase, entry: str) -> None:
+    doc = _doc(_t(["AC"], "adjuvant", "completed"), _t(["THP"], line=1), _t(["T-DXd"], line=2))
+    doc["medications"] = [entry]
+    result, options, _ = _run(kb, doc)
+    texts = " ".join(f.text for f in [*options[LAP_CAP].cautions, *options[LAP_CAP].contraindications])
+    assert "ketoconazole" in texts
+    assert "rifampin" in texts
+    assert not [n for n in result.notes if "not recognised" in n]
+
+
+def test_a_known_name_with_and_is_not_split(kb: KnowledgeBase) -> None:
+    doc = _doc(_t(["THP"], line=1))
+    doc["medications"] = ["trastuzumab and hyaluronidase"]
+    result, _, _ = _run(kb, doc)
+    assert not [n for n in result.notes if "not recognised" in n]

@@ -59,9 +59,18 @@ def medication_key(name: str) -> str:
     return _DOSE_TEXT.sub("", drug_key(name))
 
 
+# Several drugs in one entry: "rifampin 600 mg; ketoconazole 200 mg", "ketoconazole + rifampin", "... and ...".
+_SEVERAL = re.compile(r"\s*(?:;|\+|\band\b|\bplus\b|\bwith\b)\s*", re.IGNORECASE)
+
+
+def _parts(entry: str) -> list[str]:
+    return [part for part in _SEVERAL.split(entry) if part.strip()]
+
+
 def medication_hits(medications: Iterable[str], members: Iterable[str]) -> list[str]:
-    """The class members named in a medication list (each as the class spells it), sorted."""
-    given = {medication_key(m) for m in medications}
+    """The class members named in a medication list (each as the class spells it), sorted; an entry naming several
+    drugs (joined by ';', '+', 'and', 'plus' or 'with') is read whole and part by part."""
+    given = {medication_key(p) for m in medications for p in [m, *_parts(m)]}
     return sorted(m for m in members if drug_key(m) in given)
 
 
@@ -127,7 +136,11 @@ def unrecognised_medications(kb: KnowledgeBase, medications: Iterable[str]) -> l
     """The medication-list entries that name no drug the knowledge base knows (so no interaction is checked for
     them), in the order given."""
     index = drug_index(kb)
-    return [m for m in medications if index.names.get(medication_key(m)) is None]
+    unknown: list[str] = []
+    for entry in medications:
+        if index.names.get(medication_key(entry)) is None:  # (a name the index knows whole is not split)
+            unknown.extend(p for p in _parts(entry) if index.names.get(medication_key(p)) is None)
+    return unknown
 
 
 UNRECOGNISED_MEDICATIONS = (
