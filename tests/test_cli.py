@@ -305,3 +305,14 @@ def test_a_nan_percentage_is_called_not_a_finite_number() -> None:
     result = her2kit("status", "--tumor", "breast", "--ihc", "2+", "--ihc-percent", "nan")
     assert result.returncode == 2
     assert "a finite number (not NaN or infinity)" in result.stderr
+
+
+def test_serve_turns_off_uvicorns_access_log_which_writes_query_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    from her2kit.cli import serve
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
+    serve(host="127.0.0.1", port=8765, workers=1)
+    assert seen["access_log"] is False

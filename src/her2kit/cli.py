@@ -499,8 +499,16 @@ def serve(
 
     if not 1 <= port <= 65535:
         raise InvalidInput("--port", port, "1 to 65535")
+    # uvicorn's own access log writes query strings (?patient_id=..., ?sample=...), which may identify a patient;
+    # her2kit's middleware logs method, path, status and time instead (HER2KIT_ACCESS_LOG).
     uvicorn.run(
-        "her2kit.web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+        "her2kit.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
     )
 
 
