@@ -8,7 +8,9 @@ a score stated as absent ("3+ not identified", "no 3+ staining") is passed over 
 (patterns.score_negated, _find_score); "2+ to 3+" / "2+/3+" are ranges (patterns.SCORE_RANGE), and a different
 score later in the window is warned as not read (_further_score); the negation of a score is judged from the words
 before and after it within its clause ("negative for 3+", "no evidence of 3+", "3+ (not detected)", "3+ ruled out";
-patterns.score_negated, SCORE_NEGATOR_BEFORE, SCORE_NEGATED_AFTER).
+patterns.score_negated, SCORE_NEGATOR_BEFORE, SCORE_NEGATED_AFTER); percentages with a decimal full stop or comma
+("ER 0,5 %" is 0.5, was 5; patterns._PCT, percent_number, PERCENT, PERCENT_CELLS, PERCENT_AFTER_SCORE, _RT_SCORE,
+_PERCENT_AFTER_NAME) and no count read in part from "1,200 cells counted" (CELLS_COUNTED).
 """
 
 from __future__ import annotations

@@ -35,9 +35,9 @@ _SCORE_STATUS: Final[dict[str, Status]] = {
     "3+": "positive",
     "ultralow": "negative",
 }
-_RT_SCORE: Final = re.compile(r"^\s*score\s*[:=]?\s*(\d{1,3}(?:\.\d+)?)(?![\d+])", re.I)
+_RT_SCORE: Final = re.compile(r"^\s*score\s*[:=]?\s*(\d{1,3}(?:[.,]\d+)*)(?![\d+])", re.I)
 _STATUS_FOR_BEFORE: Final = re.compile(rf"({P._POS}|{P._NEG})\s+for\s+(?:the\s+)?$", re.I)
-_PERCENT_AFTER_NAME: Final = re.compile(r"^[\s.:]{0,4}(\d{1,3}(?:\.\d)?)\s*%")
+_PERCENT_AFTER_NAME: Final = re.compile(r"^[\s.:]{0,4}(\d{1,3}(?:[.,]\d+)*)\s*%")
 
 
 @dataclass
@@ -134,7 +134,7 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
 
         # RT-PCR (Oncotype DX) "Her2 Score: 10 Negative" or "8.9": not an IHC score.
         rt = _RT_SCORE.match(window)
-        if rt and (float(rt.group(1)) > 3 or "." in rt.group(1)):
+        if rt and ("." in rt.group(1) or "," in rt.group(1) or float(rt.group(1)) > 3):
             continue
         # Image analysis: "HER2. 0.0%" — a value, but no score.
         pm = _PERCENT_AFTER_NAME.match(window)
@@ -200,15 +200,19 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         pct = None
         pm2 = P.PERCENT_CELLS.search(window) if "%" in window else None
         if pm2:
-            value = float(pm2.group("a") or pm2.group("b"))
-            pct = value if 0 <= value <= 100 else None
+            value = P.percent_number(pm2.group("a") or pm2.group("b"))
+            if value is None:
+                ctx.warn(P.PERCENT_NOT_DECIMAL_WARNING)
+            pct = value if value is not None and 0 <= value <= 100 else None
         # What follows the score, also past a HER2 name ("0 (HER2-null)"), not into another marker or section.
         at = a_end + s1
         after = text[at : min(at + 60, ctx.next_stop_past_her2(at))] if s1 >= 0 else ""
         pa = P.PERCENT_AFTER_SCORE.match(after) if pct is None and "%" in after else None
         if pa:
-            value = float(pa.group("p"))
-            pct = value if 0 <= value <= 100 else None
+            value = P.percent_number(pa.group("p"))
+            if value is None:
+                ctx.warn(P.PERCENT_NOT_DECIMAL_WARNING)
+            pct = value if value is not None and 0 <= value <= 100 else None
         if (
             pct is None
             and score == "0"

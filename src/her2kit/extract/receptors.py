@@ -111,8 +111,12 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
                 window, wlow, pm.start()
             ):
                 break
-            lo = float(pm.group("lo"))
-            hi = float(pm.group("hi")) if pm.group("hi") else lo
+            lo_v = P.percent_number(pm.group("lo"))
+            hi_v = P.percent_number(pm.group("hi")) if pm.group("hi") else lo_v
+            if lo_v is None or hi_v is None:  # a comma form that is not plainly one decimal number
+                ctx.warn(P.PERCENT_NOT_DECIMAL_WARNING)
+                break
+            lo, hi = lo_v, hi_v
             cmp = (pm.group("cmp") or "").lower()
             if cmp in ("<", "less than", "≤"):
                 lo, hi = (0.0, hi) if hi > 1 else (0.0, 0.0)

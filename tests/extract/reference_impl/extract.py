@@ -52,12 +52,12 @@ _FOLLOWED_BY_FOR: Final = re.compile(
     r"^\s+for\b(?!\s+(?:HER[\s\-]?2\S*\s+)?(?:protein\s+)?(?:over-?\s?expression|amplification))", re.I
 )
 _LEGEND_GAP: Final = 12
-_RT_SCORE: Final = re.compile(r"^\s*score\s*[:=]?\s*(\d{1,3}(?:\.\d+)?)(?![\d+])", re.I)
+_RT_SCORE: Final = re.compile(r"^\s*score\s*[:=]?\s*(\d{1,3}(?:[.,]\d+)*)(?![\d+])", re.I)
 _SIGN_AFTER: Final = re.compile(
     r"^([+\-])(?![\w.])(?!\s*[:\-]?\s*(?:pos|neg|equiv|weak|strong|low|\d))", re.I
 )
 _STATUS_FOR_BEFORE: Final = re.compile(rf"({P._POS}|{P._NEG})\s+for\s+(?:the\s+)?$", re.I)
-_PERCENT_AFTER_NAME: Final = re.compile(r"^[\s.:]{0,4}(\d{1,3}(?:\.\d)?)\s*%")
+_PERCENT_AFTER_NAME: Final = re.compile(r"^[\s.:]{0,4}(\d{1,3}(?:[.,]\d+)*)\s*%")
 
 
 # --- context -----------------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
 
         # RT-PCR (Oncotype DX) "Her2 Score: 10 Negative" or "8.9": not an IHC score.
         rt = _RT_SCORE.match(window)
-        if rt and (float(rt.group(1)) > 3 or "." in rt.group(1)):
+        if rt and ("." in rt.group(1) or "," in rt.group(1) or float(rt.group(1)) > 3):
             continue
         # Image analysis: "HER2. 0.0%" — a value, but no score.
         pm = _PERCENT_AFTER_NAME.match(window)
@@ -359,15 +359,19 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         pct = None
         pm2 = P.PERCENT_CELLS.search(window)
         if pm2:
-            value = float(pm2.group("a") or pm2.group("b"))
-            pct = value if 0 <= value <= 100 else None
+            value = P.percent_number(pm2.group("a") or pm2.group("b"))
+            if value is None:
+                ctx.warn(P.PERCENT_NOT_DECIMAL_WARNING)
+            pct = value if value is not None and 0 <= value <= 100 else None
         # What follows the score, also past a HER2 name ("0 (HER2-null)"), not into another marker or section.
         at = a_end + s1
         after = text[at : min(at + 60, ctx.next_stop_past_her2(at))] if s1 >= 0 else ""
         pa = P.PERCENT_AFTER_SCORE.match(after) if pct is None and "%" in after[:60] else None
         if pa:
-            value = float(pa.group("p"))
-            pct = value if 0 <= value <= 100 else None
+            value = P.percent_number(pa.group("p"))
+            if value is None:
+                ctx.warn(P.PERCENT_NOT_DECIMAL_WARNING)
+            pct = value if value is not None and 0 <= value <= 100 else None
         if (
             pct is None
             and score == "0"
@@ -742,8 +746,12 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
                 window[: pm.start()].replace(">", "").replace("<", "")
             ) or _RECEPTOR_BETWEEN.search(window[: pm.start()]):
                 break
-            lo = float(pm.group("lo"))
-            hi = float(pm.group("hi")) if pm.group("hi") else lo
+            lo_v = P.percent_number(pm.group("lo"))
+            hi_v = P.percent_number(pm.group("hi")) if pm.group("hi") else lo_v
+            if lo_v is None or hi_v is None:  # a comma form that is not plainly one decimal number
+                ctx.warn(P.PERCENT_NOT_DECIMAL_WARNING)
+                break
+            lo, hi = lo_v, hi_v
             cmp = (pm.group("cmp") or "").lower()
             if cmp in ("<", "less than", "≤"):
                 lo, hi = (0.0, hi) if hi > 1 else (0.0, 0.0)

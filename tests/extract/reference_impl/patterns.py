@@ -133,9 +133,31 @@ SCORE_BEFORE_NAME: Final = re.compile(
     rf"(?<![\d+])(?P<score>[0-3]\s?\+)\.?\s+(?P<status>{_POS}|{_NEG}|equivocal)\.?\s+$",
     _I,
 )
+# A percentage in a value position: "30", "0.5", or "0,5" with a decimal comma. Every digit group joined by a full
+# stop or a comma is taken into the match ("1,000", "0,5,1"), so that a percentage is never read in part ("0,5 %" as
+# 5 %); ``percent_number`` then reads it, or refuses it when it is not plainly one decimal number.
+_PCT = r"(?<![\d.])(?<!\d,)\d{1,3}(?:[.,]\d+)*"
+_DOT_DECIMAL: Final = re.compile(r"\d{1,3}(?:\.\d{1,2})?")
+PERCENT_NOT_DECIMAL_WARNING: Final = (
+    "percentage written with a comma or full stop that is not one decimal number (e.g. 1,000 % or 0,5,1 %);"
+    " percentage not read"
+)
+
+
+def percent_number(raw: str) -> float | None:
+    """The value of a number matched by ``_PCT``: "30", "0.5" and "0,5" (one or two digits after the comma or full
+    stop); None for another form ("1,000" may be a thousand, "0,5,1" is a list, "0.125" is not a percentage as
+    reports give one)."""
+    if _DOT_DECIMAL.fullmatch(raw):
+        return float(raw)
+    if _COMMA_DECIMAL.fullmatch(raw):
+        return float(raw.replace(",", "."))
+    return None
+
+
 PERCENT_CELLS: Final = re.compile(
-    r"(?:%\s*(?:of\s+)?tumou?r\s+staining\s*[:=]?\s*(?P<a>\d{1,3})\s*%"
-    r"|(?<![\d.\-])(?P<b>\d{1,3})\s*%\s+of\s+(?:the\s+)?(?:invasive\s+)?(?:tumou?r|carcinoma|cancer|neoplastic)"
+    rf"(?:%\s*(?:of\s+)?tumou?r\s+staining\s*[:=]?\s*(?P<a>{_PCT})\s*%"
+    rf"|(?<!-)(?P<b>{_PCT})\s*%\s+of\s+(?:the\s+)?(?:invasive\s+)?(?:tumou?r|carcinoma|cancer|neoplastic)"
     r"\s+cells\s+(?:show|exhibit|demonstrate|with|display)\w*\s+(?:\w+\s+){0,2}membran)",
     _I,
 )
@@ -195,7 +217,7 @@ NULL_AFTER_ZERO: Final = re.compile(
 )
 # "1+ in 30% of invasive tumour cells", "1+, 20% of cells": the percentage right after the score.
 PERCENT_AFTER_SCORE: Final = re.compile(
-    r"^\s*[,(]?\s*(?:in\s+)?(?P<p>\d{1,3}(?:\.\d)?)\s*%\s+of\s+(?:the\s+)?(?:invasive\s+)?"
+    rf"^\s*[,(]?\s*(?:in\s+)?(?P<p>{_PCT})\s*%\s+of\s+(?:the\s+)?(?:invasive\s+)?"
     r"(?:tumou?r\s+|carcinoma\s+|neoplastic\s+)?cells",
     _I,
 )
@@ -260,9 +282,9 @@ CEP17_MEAN: Final = re.compile(
 )
 _COUNT_WORDS = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|one\s+hundred|hundred"
 CELLS_COUNTED: Final = re.compile(
-    rf"(?<![\d.])(\d{{1,3}}|{_COUNT_WORDS})\s+(?:tumou?r\s+|invasive\s+|interphase\s+|carcinoma\s+)?"
+    rf"(?<![\d.])(?<!\d,)(\d{{1,3}}|{_COUNT_WORDS})\s+(?:tumou?r\s+|invasive\s+|interphase\s+|carcinoma\s+)?"
     r"(?:nuclei|cells)\s+(?:were\s+)?(?:counted|scored|analy[sz]ed|enumerated)"
-    r"|(?:number\s+of\s+)?(?:cells|nuclei)\s+(?:counted|scored|analy[sz]ed)\s*[:=]\s*(\d{1,3})",
+    r"|(?:number\s+of\s+)?(?:cells|nuclei)\s+(?:counted|scored|analy[sz]ed)\s*[:=]\s*(\d{1,3})(?![.,]?\d)",
     _I,
 )
 COUNT_WORDS: Final[dict[str, int]] = {
@@ -363,7 +385,7 @@ IMAGE_ANALYSIS: Final = re.compile(r"\bACIS\b|image\s+analysis", _I)
 # ER/PR values.
 PERCENT: Final = re.compile(
     r"(?P<cmp>>|<|≥|≤|over|more\s+than|greater\s+than|less\s+than|approximately|about|~)?\s*"
-    r"(?<![\d.])(?P<lo>\d{1,3})(?:\s*(?:-|–|to)\s*(?P<hi>\d{1,3}))?\s*%",
+    rf"(?P<lo>{_PCT})(?:\s*(?:-|–|to)\s*(?P<hi>{_PCT}))?\s*%",
     _I,
 )
 ALLRED: Final = re.compile(r"allred(?:\s+score)?\s*[:=]?\s*(\d)(?!\d)", _I)
