@@ -316,3 +316,29 @@ def test_serve_turns_off_uvicorns_access_log_which_writes_query_strings(monkeypa
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
     serve(host="127.0.0.1", port=8765, workers=1)
     assert seen["access_log"] is False
+
+
+def test_report_never_writes_over_its_case_file(tmp_path: Path) -> None:
+    case = tmp_path / "case.json"
+    case.write_text((ROOT / "examples" / "breast-her2-low.json").read_text(encoding="utf-8"), encoding="utf-8")
+    link = tmp_path / "report.html"
+    link.symlink_to(case)
+    for output in (link, case):
+        result = her2kit("report", str(case), "-o", str(output))
+        assert result.returncode == 2, result.stderr
+        assert "other than an input file" in result.stderr
+    assert case.read_text(encoding="utf-8").lstrip().startswith("{")
+
+
+def test_cohort_output_onto_its_input_or_a_folder_is_refused_before_any_work(tmp_path: Path) -> None:
+    registry = tmp_path / "in.csv"
+    registry.write_text("id,tumor_type,ihc_score\nr1,breast,3+\n", encoding="utf-8")
+    same = her2kit("cohort", "screen", str(registry), "-o", str(registry))
+    assert same.returncode == 2
+    assert registry.read_text(encoding="utf-8").startswith("id,tumor_type")
+    folder = tmp_path / "out.csv"
+    folder.mkdir()
+    onto = her2kit("cohort", "screen", str(registry), "-o", str(folder))
+    assert onto.returncode == 2
+    assert "this is a folder" in onto.stderr
+    assert not list(tmp_path.glob(".*.partial"))

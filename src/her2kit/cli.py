@@ -21,6 +21,7 @@ from her2kit.errors import Her2kitError, InvalidInput, NotFound
 from her2kit.kb import load_kb
 from her2kit.kb.load import SECTIONS
 from her2kit.kb.schema import Topic
+from her2kit.outputs import check_output_path
 from her2kit.render import (
     assessment_table,
     card,
@@ -333,6 +334,8 @@ def monitor(
     from her2kit.safety import load_course
     from her2kit.safety import monitor as run_monitor
 
+    if plot is not None:
+        check_output_path(plot, [course_file], "--plot")
     course = load_course(str(course_file))
     kb = load_kb()
     result = run_monitor(course, kb)
@@ -524,6 +527,7 @@ def report(
     from her2kit.match import assess as run_assess
     from her2kit.report import build_report, write_report
 
+    check_output_path(output, [case_file, course], "--output")
     case = load_case(case_file)
     kb = load_kb()
     course_doc = None

@@ -47,8 +47,10 @@ def screen(
     if engine not in ("polars", "spark"):
         raise InvalidInput("--engine", engine, "polars or spark")
     from her2kit.cohort.io import output_format, to_utf8
+    from her2kit.outputs import check_output_path
 
     output_format(output_path)
+    check_output_path(output_path, [input_path, mapping if mapping and Path(mapping).suffix else None], "output")
     chosen = None
     if mapping is not None:
         from her2kit.cohort.mapping import load_mapping
