@@ -10,7 +10,8 @@ score later in the window is warned as not read (_further_score); the negation o
 before and after it within its clause ("negative for 3+", "no evidence of 3+", "3+ (not detected)", "3+ ruled out";
 patterns.score_negated, SCORE_NEGATOR_BEFORE, SCORE_NEGATED_AFTER); percentages with a decimal full stop or comma
 ("ER 0,5 %" is 0.5, was 5; patterns._PCT, percent_number, PERCENT, PERCENT_CELLS, PERCENT_AFTER_SCORE, _RT_SCORE,
-_PERCENT_AFTER_NAME) and no count read in part from "1,200 cells counted" (CELLS_COUNTED).
+_PERCENT_AFTER_NAME) and no count read in part from "1,200 cells counted" (CELLS_COUNTED). Ranges in other wordings
+("1+ to 3+", "+2/+3", "between 2+ and 3+": patterns.SCORE_RANGE; "score 2-3": patterns.range_rest).
 """
 
 from __future__ import annotations

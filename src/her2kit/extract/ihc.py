@@ -126,10 +126,14 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
             and (found is None or rng.start() <= found[1])
             and not bad_value(window, rng.start(), rng.end(), wlow)
         ):
-            ctx.warn("HER2 IHC score stated as a range (e.g. 0-1+); no single score read")
+            ctx.warn(P.SCORE_RANGE_WARNING)
             found = None
         else:
             rng = None
+        rest = None if found is None else P.range_rest(window, found[0], found[2])
+        if rest is not None:  # "score 2-3", "intensity 1 to 3": a range, read as its first score before
+            ctx.warn(P.SCORE_RANGE_WARNING)
+            found, rng = None, rest
         reach = STATUS_REACH if found is None else min(STATUS_REACH, found[2] + 25)
 
         # RT-PCR (Oncotype DX) "Her2 Score: 10 Negative" or "8.9": not an IHC score.
@@ -168,7 +172,7 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
                     ctx.warn('"weakly positive" HER2 wording not read as a stated status')
                 elif low.startswith("indeterminate"):
                     ctx.warn("HER2 stated as indeterminate")
-        if rng is not None and status not in (None, "negative") and "2" not in rng.group(0):
+        if rng is not None and status not in (None, "negative") and not any(d in rng.group(0) for d in "23"):
             ctx.warn(f"HER2 stated as {status} beside a 0-1+ score range; status not read")
             status = None
         if status is not None:
@@ -269,7 +273,8 @@ def _score_plus(window: str, wlow: str | None) -> re.Match[str] | None:
     return None
 
 
-_RANGE_STARTS: Final = ("0", "1", "2", "zero", "zoro")  # every match of P.SCORE_RANGE starts with one
+# Every match of P.SCORE_RANGE starts with one of these.
+_RANGE_STARTS: Final = ("0", "1", "2", "zero", "zoro", "+", "between", "from")
 
 
 def _further_score(window: str, wlow: str | None, after: int, score: str) -> bool:

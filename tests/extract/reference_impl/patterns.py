@@ -94,11 +94,41 @@ SIGN_STATUS: Final = re.compile(r"([+\-])(?=\s*[),;]|\s+and\b|\s*$)")
 # An IHC score token. Bare digits only where a word such as "score" or a status stands before.
 _SCORE_PLUS = r"(?:[0-3]\s?\+|\+\s?[0-3])(?![\d+])"
 _SCORE_BARE = r"(?:[0-3](?!\.\d|[\d,/%+]|\s*%|\s*(?:cm|mm|x)\b)|zero|zoro|null)"
+_RANGE_SEP = r"\s*(?:or|/|-|–|to)\s*"
+
+
+def _range(sep: str) -> str:
+    """Two plus scores, the lower first, joined by ``sep``: "0-1+", "1+ to 3+", "+2/+3", "2-3+"."""
+    out = []
+    for lo, his in (("(?:0|zero|zoro)", "1-3"), ("1", "23"), ("2", "3")):
+        out.append(rf"(?:\+\s?{lo}|{lo}(?:\s?\+)?){sep}(?:\+\s?[{his}]|[{his}]\s?\+)(?![\d+])")
+    return "|".join(out)
+
+
+# A score range: two plus scores, the lower first ("0-1+", "zero or 1+", "1+ to 3+", "+2/+3", "2-3+"), or
+# "between 2+ and 3+", "from 1+ to 3+". Every match starts with one of ihc._RANGE_STARTS and holds a "+".
+_BETWEEN_SEP = r"\s*(?:and|to|-|–)\s*"
 SCORE_RANGE: Final = re.compile(
-    r"(?<![\d.])(?:0|zero|zoro)\s*\+?\s*(?:or|/|-|–|to)\s*1\s?\+(?![\d+])|(?<![\d.])1\s?\+?\s*(?:or|/|-|–|to)\s*2\s?\+"
-    r"|(?<![\d.])2\s?\+?\s*(?:or|/|-|–|to)\s*3\s?\+(?![\d+])",
+    rf"(?<![\d.])(?:{_range(_RANGE_SEP)})|(?<![A-Za-z])(?:between|from)\s+(?:{_range(_BETWEEN_SEP)})",
     _I,
 )
+# The rest of a range after a score read ("score 2-3", "intensity 1 to 3"): a higher score, plus or bare.
+SCORE_RANGE_REST: Final = re.compile(
+    r"\s*(?:-|–|/|to|or)\s*(?:\+\s?)?(?P<hi>[0-3])(?:\s?\+)?(?![\d+]|[.,]\d)"
+    r"(?!\s*(?:%|cm|mm|x\b|blocks?|slides?|cores?|specimens?|sections?|cells?|of\b))",
+    _I,
+)
+
+
+def range_rest(window: str, token: str, end: int) -> re.Match[str] | None:
+    """The rest of a range after the score ``token`` ending at ``end`` ("score 2-3", "+2 to 3"), with a higher
+    score than ``token``."""
+    m = SCORE_RANGE_REST.match(window, end)
+    lo = next((int(c) for c in token if c.isdigit()), 0)  # zero, zoro, null: 0
+    return m if m is not None and int(m.group("hi")) > lo else None
+
+
+SCORE_RANGE_WARNING: Final = "HER2 IHC score stated as a range (e.g. 0-1+); no single score read"
 FURTHER_SCORE_WARNING: Final = (
     "a further HER2 IHC score after the first (e.g. a repeat on another block) was not read"
 )
