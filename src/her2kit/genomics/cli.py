@@ -6,6 +6,7 @@ import json
 from typing import Literal
 
 from her2kit.errors import InvalidInput
+from her2kit.genomics.common import erbb2_not_searched
 from her2kit.genomics.model import GenomicProfile
 
 
@@ -28,7 +29,10 @@ def render_profile(profile: GenomicProfile, fmt: Literal["json", "table"]) -> st
         "ERBB2 mutations",
     ]
     if not e.mutations:
-        rows.append("  none reported")
+        searched = not erbb2_not_searched(profile.warnings)
+        rows.append(
+            "  none reported" if searched else "  not assessed (no record on chromosome 17; see warnings)"
+        )
     for m in e.mutations:
         exon = f"exon {m.exon}" if m.exon else "exon -"
         hot = " hotspot" if m.hotspot else ""

@@ -126,6 +126,74 @@ def strip_chr(chrom: str) -> str:
     return chrom[3:] if chrom.lower().startswith("chr") else chrom
 
 
+# RefSeq accessions of the assembled chromosomes 1-22, X (23), Y (24): accession version in GRCh37 and in GRCh38
+# (GRCh37: NC_000001.10 … NC_000017.10 … NC_000024.9; GRCh38.p14 primary assembly: NC_000001.11 …
+# NC_000017.11 … NC_000024.10; each GRCh38 version is the GRCh37 one plus 1).
+_REFSEQ_VERSION_37: Final = (
+    10,
+    11,
+    11,
+    11,
+    9,
+    11,
+    13,
+    10,
+    11,
+    10,
+    9,
+    11,
+    10,
+    8,
+    9,
+    9,
+    10,
+    9,
+    9,
+    10,
+    8,
+    10,
+    10,
+    9,
+)
+_REFSEQ = re.compile(r"NC_0000(\d\d)\.(\d+)", re.I)
+_CHROMOSOMES: Final = frozenset([str(i) for i in range(1, 23)] + ["X", "Y", "M", "MT"])
+
+# The start of the warning of a file whose ERBB2 region could not be looked at (a VCF with records, none on a
+# contig recognised as chromosome 17): the merge then marks ERBB2 mutations as not tested, and the table says
+# "not assessed" instead of "none reported".
+ERBB2_NOT_SEARCHED: Final = "ERBB2 not searched"
+
+
+def erbb2_not_searched(warnings: Sequence[str]) -> bool:
+    return any(w.startswith(ERBB2_NOT_SEARCHED) for w in warnings)
+
+
+# Contig names that denote chromosome 17, for messages.
+CHR17_NAMES: Final = "17, chr17 (any case), NC_000017.10 (GRCh37), NC_000017.11 (GRCh38)"
+
+
+def contig_chromosome(contig: str) -> tuple[str, Genome | None] | None:
+    """The chromosome a contig name denotes (no "chr": "17", "X", "MT") and the build the name itself states.
+
+    "17", "chr17", "CHR17", "Chr17" → ("17", None); the RefSeq accessions NC_000017.10 → ("17", "GRCh37") and
+    NC_000017.11 → ("17", "GRCh38"); None for any other name (an unplaced contig, a decoy, another assembly's
+    accession version such as NCBI36's NC_000017.9)."""
+    m = _REFSEQ.fullmatch(contig.strip())
+    if m:
+        number, version = int(m.group(1)), int(m.group(2))
+        if not 1 <= number <= 24:
+            return None
+        chrom = {23: "X", 24: "Y"}.get(number, str(number))
+        v37 = _REFSEQ_VERSION_37[number - 1]
+        if version == v37:
+            return chrom, "GRCh37"
+        if version == v37 + 1:
+            return chrom, "GRCh38"
+        return None
+    name = strip_chr(contig.strip()).upper()
+    return (name, None) if name in _CHROMOSOMES else None
+
+
 def exon_number(text: str | None) -> int | None:
     """'20/27' or '20' → 20."""
     if not text:

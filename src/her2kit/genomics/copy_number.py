@@ -305,24 +305,59 @@ def read_gene_table(
     header = next(table, (0, None))[1]
     if header is None:
         raise InvalidInput(name, "(empty)", "a gene-level copy-number table with a header line")
-    erbb2: tuple[int, list[str]] | None = None
+    erbb2: list[tuple[int, list[str]]] = []
     for n, fields in table:
         if fields[0] == "ERBB2" or (len(fields) > 1 and fields[0].isdigit() and fields[1] == "ERBB2"):
-            erbb2 = (n, fields)
+            erbb2.append((n, fields))
     gene_i = _find(header, GENE_COL) or 0
     sample_cols = [i for i, h in enumerate(header) if i != gene_i and h not in NON_SAMPLE]
     chosen = choose_sample(name, [header[i] for i in sample_cols], sample)
-    if erbb2 is None:
+    if not erbb2:
         return CopyNumberResult(
             None, None, "ERBB2 is not in the gene table", chosen, None, ["ERBB2 is not in the gene table"]
         )
-    n, fields = erbb2
-    try:
-        value = _number(fields[header.index(chosen)])
-    except ValueError:
-        raise bad_line(name, n, "\t".join(fields), "a numeric GISTIC value (-2, -1, 0, 1, 2)") from None
-    if math.isnan(value):
+    # Every ERBB2 row and every column of the chosen sample: a table with ERBB2 (or the sample) twice is read
+    # in full, never by its first or last occurrence.
+    columns = [i for i in sample_cols if header[i] == chosen]
+    found: list[tuple[str, float]] = []  # (where, value)
+    missing: list[str] = []
+    for n, fields in erbb2:
+        for i in columns:
+            where = f"line {n}" + (f" column {i + 1}" if len(columns) > 1 else "")
+            try:
+                value = _number(fields[i])
+            except ValueError:
+                raise bad_line(
+                    name, n, "\t".join(fields), "a numeric GISTIC value (-2, -1, 0, 1, 2)"
+                ) from None
+            if math.isnan(value):
+                missing.append(where)
+            else:
+                found.append((where, value))
+    warnings: list[str] = []
+    if missing and found:
+        warnings.append(
+            f"{name}: ERBB2 for {chosen} has no value (NA) at {', '.join(missing)}; the value at "
+            f"{', '.join(w for w, _ in found)} was used"
+        )
+    if not found:
         return CopyNumberResult(None, None, "ERBB2 value missing for this sample", chosen, None, [])
+    if len({v for _, v in found}) > 1:
+        given = ", ".join(f"{v:g} ({w})" for w, v in found)
+        what = "ERBB2 rows" if len(erbb2) > 1 else f"columns named {chosen}"
+        return CopyNumberResult(
+            None,
+            None,
+            f"ERBB2 gene-level values disagree for {chosen}: {given}",
+            chosen,
+            None,
+            [
+                *warnings,
+                f"{name}: {what} give different ERBB2 values for {chosen}: {given}; ERBB2 amplification not "
+                "determined (correct the table so that ERBB2 and each sample appear once)",
+            ],
+        )
+    value = found[0][1]
     if value != int(value) or not -2 <= value <= 2:
         return CopyNumberResult(
             None,
@@ -342,7 +377,6 @@ def read_gene_table(
     }
     evidence = f"GISTIC thresholded call {call} ({labels[call]})"
     amplified: bool | None = call >= thresholds.gistic_amplified
-    warnings: list[str] = []
     if not amplified and call == 1:
         # GISTIC 2 thresholded values: "1 means amplification above the amplification threshold; 2 means
         # amplifications larger to the arm level amplifications observed for the sample"

@@ -23,17 +23,19 @@ from typing import Final
 from her2kit.errors import InvalidInput
 from her2kit.genomics.classify import gene_regions, hotspot_index
 from her2kit.genomics.common import (
+    CHR17_NAMES,
     ERBB2_CANONICAL,
+    ERBB2_NOT_SEARCHED,
     GENES,
     RawCall,
     bad_line,
     choose_sample,
+    contig_chromosome,
     exon_number,
     genome_from_text,
     is_erbb2_canonical,
     open_text,
     short,
-    strip_chr,
 )
 from her2kit.genomics.model import Genome
 
@@ -42,8 +44,11 @@ _BASES = re.compile(
     # VCF 4.x breakends: t[p[, t]p], ]p]t, [p[t, and single breakends .t, t.
     r"|^[ACGTNacgtn]*[\[\]][^\[\]]+[\[\]][ACGTNacgtn]*$"
 )
-_CONTIG_LEN = re.compile(r"##contig=<ID=(?:chr)?17,length=(\d+)")
-_CHR17_LENGTH = {81195210: "GRCh37", 83257441: "GRCh38"}
+_CONTIG_ID = re.compile(r"[<,]ID=([^,>]+)")
+_CONTIG_LENGTH = re.compile(r"[<,]length=(\d+)")
+# Chromosome 17 length: GRCh37 81,195,210 bp (GATK b37 headers: "##contig=<ID=17,length=81195210,assembly=b37>");
+# GRCh38 83,257,441 bp (GRCh38 chromosome 17, RefSeq NC_000017.11).
+_CHR17_LENGTH: Final[dict[int, Genome]] = {81_195_210: "GRCh37", 83_257_441: "GRCh38"}
 _ANN_FIELDS = ["Allele", "Annotation", "Impact", "Gene_Name", "Gene_ID", "Feature_Type", "Feature_ID",
                "Biotype", "Rank", "HGVS.c", "HGVS.p"]  # fmt: skip
 # Transcripts preferred when an annotation lists several: RefSeq/Ensembl canonical ERBB2 and co-genes.
@@ -68,7 +73,10 @@ class VcfHeader:
     samples: list[str] = field(default_factory=list)
     csq_fields: list[str] | None = None
     has_ann: bool = False
-    genome: Genome | None = None
+    # (build, line number, what says so): each ##reference/##assembly, chromosome 17 ##contig length and RefSeq
+    # ##contig name that states a build
+    stated: list[tuple[Genome, int, str]] = field(default_factory=list)
+    odd_lengths: list[str] = field(default_factory=list)  # chromosome 17 lengths of neither build
     text: list[str] = field(default_factory=list)
 
 
@@ -81,7 +89,7 @@ class VcfResult:
     records_seen: int
 
 
-def _parse_header_line(header: VcfHeader, line: str) -> None:
+def _parse_header_line(header: VcfHeader, line: str, n: int) -> None:
     if line.startswith("##INFO=<ID=CSQ"):
         m = re.search(r"Format: ([^\"]+)", line)
         if m:
@@ -89,11 +97,125 @@ def _parse_header_line(header: VcfHeader, line: str) -> None:
     elif line.startswith("##INFO=<ID=ANN"):
         header.has_ann = True
     elif line.startswith("##contig"):
-        m = _CONTIG_LEN.match(line)
-        if m and int(m.group(1)) in _CHR17_LENGTH:
-            header.genome = "GRCh38" if _CHR17_LENGTH[int(m.group(1))] == "GRCh38" else "GRCh37"
+        _parse_contig(header, line, n)
     elif line.startswith(("##reference", "##assembly")):
-        header.genome = header.genome or genome_from_text(line)
+        build = genome_from_text(line)
+        if build is not None:
+            header.stated.append((build, n, short(line)))
+
+
+def _parse_contig(header: VcfHeader, line: str, n: int) -> None:
+    m = _CONTIG_ID.search(line)
+    known = contig_chromosome(m.group(1)) if m else None
+    if m is None or known is None:
+        return
+    contig, (chrom, named) = m.group(1), known
+    if named is not None:
+        header.stated.append(
+            (named, n, f"##contig {contig}, the RefSeq accession of chromosome {chrom} in {named}")
+        )
+    length = _CONTIG_LENGTH.search(line)
+    if chrom != "17" or length is None:
+        return
+    bp = int(length.group(1))
+    build = _CHR17_LENGTH.get(bp)
+    if build is not None:
+        header.stated.append((build, n, f"##contig {contig} length {bp:,}, chromosome 17 of {build}"))
+    else:
+        header.odd_lengths.append(f"line {n}: ##contig {contig} length {bp:,}")
+
+
+def _file_build(name: str, header: VcfHeader, genome: Genome | None) -> tuple[Genome | None, list[str]]:
+    """The build to read the file in, and warnings: ``genome`` (checked against every build the header states),
+    else the header's, else a token in the file name. A header that states two builds, or one other than
+    ``genome``, is an input error naming both: the positions would be read on the wrong assembly."""
+    first: dict[Genome, tuple[int, str]] = {}
+    for said_build, n, what in header.stated:
+        if first and said_build not in first:
+            (other, (n0, what0)), *_ = first.items()
+            raise InvalidInput(
+                f"{name} line {n}",
+                what,
+                f"{other}, the build line {n0} states ({what0}): one genome build per file",
+            )
+        first.setdefault(said_build, (n, what))
+    stated = next(iter(first), None)
+    said = "; ".join(f"line {n}: {what}" for b, n, what in header.stated if b == stated)
+    if genome is not None and stated is not None and genome != stated:
+        raise InvalidInput(
+            "--genome",
+            genome,
+            f"{stated}, the build the header of {name} states ({short(said, 160)}); or correct the file's header",
+        )
+    build = genome or stated or genome_from_text(name)
+    warnings = [
+        f"{name} {odd} is neither the GRCh37 (81,195,210) nor the GRCh38 (83,257,441) length of chromosome 17: the "
+        f"file may be on another assembly; positions were read as {build or 'GRCh37 and GRCh38'} coordinates"
+        for odd in header.odd_lengths
+    ]
+    return build, warnings
+
+
+class _Contigs:
+    """The data lines' contig names: the chromosome each denotes (``contig_chromosome``), the build a RefSeq
+    accession states (checked against the file's build, and against the other accessions), and the names that
+    denote no chromosome."""
+
+    def __init__(
+        self, name: str, build: Genome | None = None, given: Genome | None = None, stated_by: str = ""
+    ) -> None:
+        self.name, self.build, self.given, self.stated_by = name, build, given, stated_by
+        self.implied: tuple[Genome, str, str] | None = None  # (build, contig, where) of the first accession
+        self.chromosome: dict[str, str | None] = {}  # every contig name seen → its chromosome, or None
+
+    def resolve(self, contig: str, where: str) -> tuple[str, Genome | None] | None:
+        """(chromosome, build to read its records in) for a contig name; None when it denotes no chromosome."""
+        known = contig_chromosome(contig)
+        self.chromosome[contig] = known[0] if known else None
+        if known is None:
+            return None
+        chrom, named = known
+        if named is None:
+            return chrom, self.build
+        said = f"{self.name} {where}: {contig} is the RefSeq accession of chromosome {chrom} in {named}"
+        if self.build is not None and named != self.build:
+            if self.given is not None:
+                raise InvalidInput(
+                    "--genome", self.given, f"{named} ({said}); or correct the file's contig names"
+                )
+            raise InvalidInput(
+                f"{self.name} {where}",
+                contig,
+                f"a contig of {self.build}, {self.stated_by or 'the build the file states'}",
+            )
+        if self.implied is not None and named != self.implied[0]:
+            build, first, at = self.implied
+            raise InvalidInput(
+                f"{self.name} {where}",
+                contig,
+                f"a contig of {build}, as {first} ({at}): one genome build per file",
+            )
+        self.implied = self.implied or (named, contig, where)
+        return chrom, named
+
+    def warnings(self) -> list[str]:
+        """A warning when the file has records but none on a contig recognised as chromosome 17."""
+        seen = self.chromosome
+        if not seen or "17" in seen.values():
+            return []
+        listing = ", ".join(list(seen)[:10]) + (f", … ({len(seen)} contigs)" if len(seen) > 10 else "")
+        unknown = [c for c, chrom in seen.items() if chrom is None]
+        if unknown:
+            odd = ", ".join(unknown[:10]) + (", …" if len(unknown) > 10 else "")
+            return [
+                f"{ERBB2_NOT_SEARCHED}: no record of {self.name} is on a contig recognised as chromosome 17 "
+                f"({CHR17_NAMES}); its records are on {listing}, and these names denote no chromosome her2kit "
+                f"recognises: {odd}. ERBB2 mutations were not assessed (this is not a negative result)"
+            ]
+        return [
+            f"no record of {self.name} is on chromosome 17 (its records are on {listing}): the file lists no "
+            "ERBB2 variant"
+        ]
 
 
 def target_regions(genome: Genome | None) -> Regions:
@@ -244,7 +366,7 @@ def _vaf(fields: list[str], sample_index: int | None, alt_index: int) -> float |
 class _Record:
     """Full parse of one data line in a target region."""
 
-    def __init__(self, name: str, n: int | str, line: str, n_samples: int) -> None:
+    def __init__(self, name: str, n: int | str, line: str, n_samples: int, chrom: str) -> None:
         fields = line.split("\t")
         where = f"line {n}" if isinstance(n, int) else n
         expected = 8 if n_samples == 0 else 9 + n_samples
@@ -265,7 +387,7 @@ class _Record:
             raise InvalidInput(
                 f"{name} {where}", short(f"{fields[3]} {fields[4]}"), "REF/ALT made of A, C, G, T, N"
             )
-        self.chrom = strip_chr(fields[0])
+        self.chrom = chrom  # as contig_chromosome names it: "17" for chr17, CHR17, NC_000017.10 …
         self.fields = fields
 
 
@@ -405,35 +527,44 @@ def _read_indexed(path: Path, *, sample: str | None, genome: Genome | None) -> V
     header = VcfHeader()
     with pysam.TabixFile(str(path)) as tbx:
         header_lines = list(tbx.header)
-        for line in header_lines:
+        for k, line in enumerate(header_lines, 1):
             if line.startswith("##"):
-                _parse_header_line(header, line)
+                _parse_header_line(header, line, k)
             elif line.startswith("#CHROM"):
                 header.samples = line.rstrip("\n").split("\t")[9:]
         if not header_lines or not header_lines[0].startswith("##fileformat=VCF"):
             raise InvalidInput(
                 f"{name} line 1", short(header_lines[0] if header_lines else ""), "##fileformat=VCFv4.x"
             )
-        build = genome or header.genome or genome_from_text(name)
-        warnings: list[str] = [] if build else [_BUILD_WARNING]
+        build, warnings = _file_build(name, header, genome)
+        contigs = _Contigs(name, build, genome, _stated_by(header, genome))
+        # the index lists the contigs that have records: their names settle the build before any is read
+        resolved = {c: r for c in tbx.contigs if (r := contigs.resolve(c, "tabix index")) is not None}
+        build = build or (contigs.implied[0] if contigs.implied else None)
+        if build is None:
+            warnings.append(_BUILD_WARNING)
         sample_index, chosen = _finish(name, header, sample)
-        contigs = set(tbx.contigs)
         calls: list[RawCall] = []
         seen = 0
-        for chrom, spans in target_regions(build).items():
-            contig = chrom if chrom in contigs else f"chr{chrom}" if f"chr{chrom}" in contigs else None
-            if contig is None:
-                continue
-            for start, end, gene in spans:
+        regions = target_regions(build)
+        for contig, (chrom, _) in resolved.items():
+            for start, end, gene in regions.get(chrom, ()):
                 for line in tbx.fetch(contig, start - 1, end):
                     seen += 1
                     rec = _Record(
-                        name, f"record {contig}:{line.split(chr(9), 2)[1]}", line, len(header.samples)
+                        name, f"record {contig}:{line.split(chr(9), 2)[1]}", line, len(header.samples), chrom
                     )
                     new, warn = _calls_for_record(rec, gene, header, build, sample_index, f"{name}")
                     calls.extend(new)
                     warnings.extend(warn)
+        warnings.extend(contigs.warnings())
     return VcfResult(calls, chosen, build, warnings, seen)
+
+
+def _stated_by(header: VcfHeader, genome: Genome | None) -> str:
+    if genome is not None:
+        return "the build given"
+    return "the build the header states" if header.stated else "the build the file name states"
 
 
 _BUILD_WARNING = (
@@ -443,19 +574,31 @@ _BUILD_WARNING = (
 
 
 def scan_lines(
-    name: str, numbered: Iterable[tuple[int, str]], regions: Regions
+    name: str, numbered: Iterable[tuple[int, str]], regions: Regions, contigs: _Contigs | None = None
 ) -> Iterator[tuple[int, str, str]]:
     """The lean scan: yield (line number, line, gene) for data lines inside ``regions``.
 
     Splits only CHROM for most lines and POS for lines on a target chromosome; checks that every
-    data line has at least a CHROM and POS column.
+    data line has at least a CHROM and POS column. Each distinct CHROM is resolved once by ``contigs``
+    (chr17, CHR17, NC_000017.10 …); a RefSeq accession's records are read in the build it names.
     """
-    wanted = {**regions, **{f"chr{c}": spans for c, spans in regions.items()}}
+    contigs = contigs or _Contigs(name)
+    wanted: dict[str, list[tuple[int, int, str]] | None] = {}
     for n, line in numbered:
         tab = line.find("\t")
         if tab <= 0:
             raise bad_line(name, n, line, "tab-separated CHROM, POS, ID, REF, ALT, QUAL, FILTER, INFO")
-        spans = wanted.get(line[:tab])
+        chrom_name = line[:tab]
+        try:
+            spans = wanted[chrom_name]
+        except KeyError:
+            resolved = contigs.resolve(chrom_name, f"line {n}")
+            if resolved is None:
+                spans = None
+            else:
+                chrom, build = resolved
+                spans = (target_regions(build) if build != contigs.build else regions).get(chrom)
+            wanted[chrom_name] = spans
         if spans is None:
             continue
         tab2 = line.find("\t", tab + 1)
@@ -483,7 +626,7 @@ def _scan(path: Path, *, sample: str | None, genome: Genome | None) -> VcfResult
                     raise bad_line(name, n, line, "##fileformat=VCFv4.x as the first line of a VCF")
                 first = False
             if line.startswith("##"):
-                _parse_header_line(header, line)
+                _parse_header_line(header, line, n)
                 continue
             if line.startswith("#CHROM"):
                 header.samples = line.split("\t")[9:]
@@ -491,21 +634,30 @@ def _scan(path: Path, *, sample: str | None, genome: Genome | None) -> VcfResult
             raise bad_line(name, n, line, "meta lines (##) then the #CHROM header line")
         else:
             raise InvalidInput(f"{name} line {n}", "(end of file)", "a #CHROM header line")
-        build = genome or header.genome or genome_from_text(name)
-        warnings: list[str] = [] if build else [_BUILD_WARNING]
+        build, warnings = _file_build(name, header, genome)
         sample_index, chosen = _finish(name, header, sample)
         regions = target_regions(build)
+        contigs = _Contigs(name, build, genome, _stated_by(header, genome))
         calls: list[RawCall] = []
-        seen = 0
+        seen = read_without_build = 0
 
         def numbered() -> Iterator[tuple[int, str]]:
             for k, raw in enumerate(fh, n + 1):
                 yield k, raw.rstrip("\r\n")
 
-        for k, line, gene in scan_lines(name, numbered(), regions):
+        for k, line, gene in scan_lines(name, numbered(), regions, contigs):
             seen += 1
-            rec = _Record(name, k, line, len(header.samples))
-            new, warn = _calls_for_record(rec, gene, header, build, sample_index, f"{name} line {k}")
+            resolved = contigs.resolve(line[: line.find("\t")], f"line {k}")
+            assert resolved is not None  # scan_lines yields only lines on a recognised chromosome
+            chrom, record_build = resolved
+            read_without_build += record_build is None
+            rec = _Record(name, k, line, len(header.samples), chrom)
+            new, warn = _calls_for_record(rec, gene, header, record_build, sample_index, f"{name} line {k}")
             calls.extend(new)
             warnings.extend(warn)
+    if build is None and contigs.implied is not None and not read_without_build:
+        build = contigs.implied[0]  # every record read was on a RefSeq accession of this build
+    if build is None:
+        warnings.insert(0, _BUILD_WARNING)
+    warnings.extend(contigs.warnings())
     return VcfResult(calls, chosen, build, warnings, seen)
