@@ -2,16 +2,18 @@
 
 The reference changes only together with the extractor, for a deliberate change of behaviour listed in
 docs/extraction.md (never to make a performance change pass). Changes made in step so far: the HER2-ultralow/null,
-percentage and legend-heading rules (2026-11-27); a bare score after "IHC"; decimal commas in ISH values
-("ratio: 1,8" is 1.8, "1,000" is refused with a warning; patterns._NUM, patterns.decimal, _ish_fragments.add);
-a score stated as absent ("3+ not identified", "no 3+ staining") is passed over with a warning
-(patterns.score_negated, _find_score); "2+ to 3+" / "2+/3+" are ranges (patterns.SCORE_RANGE), and a different
-score later in the window is warned as not read (_further_score); the negation of a score is judged from the words
-before and after it within its clause ("negative for 3+", "no evidence of 3+", "3+ (not detected)", "3+ ruled out";
-patterns.score_negated, SCORE_NEGATOR_BEFORE, SCORE_NEGATED_AFTER); percentages with a decimal full stop or comma
-("ER 0,5 %" is 0.5, was 5; patterns._PCT, percent_number, PERCENT, PERCENT_CELLS, PERCENT_AFTER_SCORE, _RT_SCORE,
-_PERCENT_AFTER_NAME) and no count read in part from "1,200 cells counted" (CELLS_COUNTED). Ranges in other wordings
-("1+ to 3+", "+2/+3", "between 2+ and 3+": patterns.SCORE_RANGE; "score 2-3": patterns.range_rest).
+percentage and legend-heading rules (2026-11-27); a bare score after "IHC"; decimal commas in ISH values ("ratio:
+1,8" is 1.8, "1,000" is refused with a warning; patterns._NUM, patterns.decimal, _ish_fragments.add); a score stated
+as absent ("3+ not identified", "no 3+ staining") is passed over with a warning (patterns.score_negated,
+_find_score); "2+ to 3+" / "2+/3+" are ranges (patterns.SCORE_RANGE), and a different score later in the window is
+warned as not read (_further_score); the negation of a score is judged from the words before and after it within its
+clause ("negative for 3+", "no evidence of 3+", "3+ (not detected)", "3+ ruled out"; patterns.score_negated,
+SCORE_NEGATOR_BEFORE, SCORE_NEGATED_AFTER); percentages with a decimal full stop or comma ("ER 0,5 %" is 0.5, was 5;
+patterns._PCT, percent_number, PERCENT, PERCENT_CELLS, PERCENT_AFTER_SCORE, _RT_SCORE, _PERCENT_AFTER_NAME) and no
+count read in part from "1,200 cells counted" (CELLS_COUNTED). Ranges in other wordings ("1+ to 3+", "+2/+3",
+"between 2+ and 3+": patterns.SCORE_RANGE; "score 2-3": patterns.range_rest). "1·8" and "1٫8" are decimals, "1 ,8",
+"1, 8", "2'1" are refused with a warning, not read as their whole number (patterns._NUM, decimal, _PCT,
+percent_number, CELLS_COUNTED).
 """
 
 from __future__ import annotations

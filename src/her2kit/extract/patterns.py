@@ -163,7 +163,7 @@ SCORE_BEFORE_NAME: Final = re.compile(
 # A percentage in a value position: "30", "0.5", or "0,5" with a decimal comma. Every digit group joined by a full
 # stop or a comma is taken into the match ("1,000", "0,5,1"), so that a percentage is never read in part ("0,5 %" as
 # 5 %); ``percent_number`` then reads it, or refuses it when it is not plainly one decimal number.
-_PCT = r"(?<![\d.])(?<!\d,)\d{1,3}(?:[.,]\d+)*"
+_PCT = r"(?<![\d.])(?<!\d[,·٫'’])(?<!\d\s,)(?<!\d,\s)\d{1,3}(?:[.,·٫'’]\d+)*"
 _DOT_DECIMAL: Final = re.compile(r"\d{1,3}(?:\.\d{1,2})?")
 PERCENT_NOT_DECIMAL_WARNING: Final = (
     "percentage written with a comma or full stop that is not one decimal number (e.g. 1,000 % or 0,5,1 %);"
@@ -175,6 +175,7 @@ def percent_number(raw: str) -> float | None:
     """The value of a number matched by ``_PCT``: "30", "0.5" and "0,5" (one or two digits after the comma or full
     stop); None for another form ("1,000" may be a thousand, "0,5,1" is a list, "0.125" is not a percentage as
     reports give one)."""
+    raw = raw.replace("·", ".").replace("٫", ".")
     if _DOT_DECIMAL.fullmatch(raw):
         return float(raw)
     if _COMMA_DECIMAL.fullmatch(raw):
@@ -252,20 +253,26 @@ PERCENT_AFTER_SCORE: Final = re.compile(
 # A scoring legend that names HER2 after its heading: "Scoring criteria: HER2 3+: strong, complete ...".
 CRITERIA_BEFORE: Final = re.compile(r"\b(?:criteria|legend|key)\s*(?:\([^()]{0,30}\)\s*)?:\s*$", _I)
 
-# ISH values. A number in a value position: "1.8", or "1,8" as European reports write it. Every digit group
-# joined by a comma is taken into the match ("1,000", "1,8,2"), so that a comma form is never read in part
-# ("1,8" as 1); ``decimal`` then reads it, or refuses it when it is not plainly one decimal number.
-_NUM = r"(\d{1,3}(?:\.\d{1,3}|,\d+(?:[.,]\d+)*)?)"
+# ISH values. A number in a value position: "1.8", "1·8" or "1٫8" (middle dot, Arabic decimal separator), or
+# "1,8" as European reports write it. Every digit group joined by a comma is taken into the match ("1,000",
+# "1,8,2"), and so is a whole number followed by digits after a spaced comma or an apostrophe ("1 ,8", "1, 8",
+# "2'1"), so that a number is never read in part ("1,8" as 1); ``decimal`` then reads it, or refuses it when it is
+# not plainly one decimal number.
+_NUM = r"(\d{1,3}(?:\.\d{1,3}|[·٫]\d{1,3}|,\d+(?:[.,]\d+)*|\s*,\s+\d+|\s+,\d+|['’]\d+)?)"
+_PLAIN_DECIMAL: Final = re.compile(r"\d{1,3}(?:\.\d{1,3})?")
 _COMMA_DECIMAL: Final = re.compile(r"\d{1,3},\d{1,2}")
 COMMA_NOT_DECIMAL_WARNING: Final = (
-    "ISH value written with a comma that is not one decimal number (e.g. 1,000 or 1,8,2); value not read"
+    "ISH value written with a comma or another separator that is not one decimal number (e.g. 1,000, 1,8,2,"
+    " 1 ,8 or 2'1); value not read"
 )
 
 
 def decimal(raw: str) -> float | None:
     """The value of a number matched by ``_NUM``: "1.8" and "1,8" (one group of one or two digits after the
-    comma) are 1.8; None for another comma form ("1,000" may be a thousand, "1,8,2" is a list)."""
-    if "," not in raw:
+    comma) are 1.8, and so are "1·8" and "1٫8"; None for another form ("1,000" may be a thousand, "1,8,2" is a
+    list, "1 ,8" and "2'1" are unclear)."""
+    raw = raw.replace("·", ".").replace("٫", ".")
+    if _PLAIN_DECIMAL.fullmatch(raw):
         return float(raw)
     if _COMMA_DECIMAL.fullmatch(raw):
         return float(raw.replace(",", "."))
@@ -309,7 +316,7 @@ CEP17_MEAN: Final = re.compile(
 )
 _COUNT_WORDS = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|one\s+hundred|hundred"
 CELLS_COUNTED: Final = re.compile(
-    rf"(?<![\d.])(?<!\d,)(\d{{1,3}}|{_COUNT_WORDS})\s+(?:tumou?r\s+|invasive\s+|interphase\s+|carcinoma\s+)?"
+    rf"(?<![\d.])(?<!\d[,·٫'’])(\d{{1,3}}|{_COUNT_WORDS})\s+(?:tumou?r\s+|invasive\s+|interphase\s+|carcinoma\s+)?"
     r"(?:nuclei|cells)\s+(?:were\s+)?(?:counted|scored|analy[sz]ed|enumerated)"
     r"|(?:number\s+of\s+)?(?:cells|nuclei)\s+(?:counted|scored|analy[sz]ed)\s*[:=]\s*(\d{1,3})(?![.,]?\d)",
     _I,
