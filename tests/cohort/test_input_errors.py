@@ -295,10 +295,10 @@ def test_reading_line_by_line_gives_the_scan_s_rows(tmp_path: Path, kind: str) -
         bad = "\t".join(["x"] * 12) if kind == "tsv" else ",".join(["x"] * 12)
         cut = next(i for i, line in enumerate(text) if line.startswith("p4"))  # after the multi-line record
         dirty.write_text("".join([*text[:cut], bad + "\n", *text[cut:]]))
-    screen(clean, tmp_path / "clean.csv")
-    screen(dirty, tmp_path / "dirty.csv")
-    a = pl.read_csv(tmp_path / "clean.csv", infer_schema=False)
-    b = pl.read_csv(tmp_path / "dirty.csv", infer_schema=False)
+    screen(clean, tmp_path / "clean-out.csv")  # (not clean.csv: that may be the input, which is never replaced)
+    screen(dirty, tmp_path / "dirty-out.csv")
+    a = pl.read_csv(tmp_path / "clean-out.csv", infer_schema=False)
+    b = pl.read_csv(tmp_path / "dirty-out.csv", infer_schema=False)
     assert b.filter(pl.col("error").str.starts_with("row: ").not_() | pl.col("error").is_null()).equals(a)
     assert b.height == a.height + 1
 
@@ -395,10 +395,10 @@ def test_bad_lines_leave_the_other_rows_as_the_scan_reads_them(
             dirty_records.insert(position, bad)
         dirty = folder / f"dirty.{suffix}"
         dirty.write_text(header + "".join(dirty_records), encoding="utf-8")
-        screen(clean, folder / "clean.csv")
-        screen(dirty, folder / "dirty.csv")
-        a = pl.read_csv(folder / "clean.csv", infer_schema=False)
-        b = pl.read_csv(folder / "dirty.csv", infer_schema=False)
+        screen(clean, folder / "clean-out.csv")  # (not clean.csv: the input, which is never replaced)
+        screen(dirty, folder / "dirty-out.csv")
+        a = pl.read_csv(folder / "clean-out.csv", infer_schema=False)
+        b = pl.read_csv(folder / "dirty-out.csv", infer_schema=False)
     unread = b.get_column("error").fill_null("").str.starts_with("row: line ")
     assert int(unread.sum()) == len(dirty_records) - len(records)
     assert b.filter(~unread).equals(a)
