@@ -311,7 +311,12 @@ def _mutation(required: str | None, case: Case, fit: Fit, source: str) -> None:
     else:
         fit.missing.append(
             "ERBB2 mutation testing (NGS)"
-            + (" (the genomics given is copy number only, which cannot detect mutations)" if ngs else "")
+            + (
+                " (the NGS result given did not test ERBB2 for mutations: copy number only, or ERBB2 not searched; "
+                "see the genomics warnings)"
+                if ngs
+                else ""
+            )
         )
 
 
