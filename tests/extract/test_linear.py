@@ -13,6 +13,7 @@ which is deterministic. The timing figure is in docs/extraction.md (Performance)
 from __future__ import annotations
 
 import random
+import re
 import sys
 from collections.abc import Iterator
 from types import FrameType
@@ -23,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import her2kit.extract.extract as E  # noqa: N812
+import her2kit.extract.sentences as S  # noqa: N812
 from her2kit.extract import extract_report
 from her2kit.extract.context import ReportContext, _Regions, read_context
 from her2kit.extract.ish import _overlaps
@@ -135,3 +137,47 @@ def test_overlaps_matches_a_loop(gaps: list[int], start: int, width: int) -> Non
     starts, ends = [a for a, _ in spans], [b for _, b in spans]
     end = start + width + 1
     assert _overlaps(starts, ends, start, end) == any(a < end and start < b for a, b in spans)
+
+
+class _CountingPattern:
+    """A compiled pattern that counts the characters it is given to scan (``endpos - pos``)."""
+
+    chars = 0
+
+    def __init__(self, rx: re.Pattern[str]) -> None:
+        self.rx = rx
+
+    def match(self, s: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        _CountingPattern.chars += min(endpos, len(s)) - pos
+        return self.rx.match(s, pos, endpos)
+
+    def finditer(self, s: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
+        _CountingPattern.chars += min(endpos, len(s)) - pos
+        return self.rx.finditer(s, pos, endpos)
+
+
+def _sentence_chars(text: str, monkeypatch: pytest.MonkeyPatch) -> int:
+    with monkeypatch.context() as mp:
+        for name in ("_BOUNDARY", "_LAST_BOUNDARY"):
+            mp.setattr(S, name, _CountingPattern(getattr(S, name)))
+        _CountingPattern.chars = 0
+        result = extract_report(text)
+    assert [t.ratio for t in result.her2_tests if t.method == "ish"] == [2.0]
+    return _CountingPattern.chars
+
+
+def test_repeated_ish_ratio_without_sentence_ends_is_linear(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "HER2/CEP17 ratio 2.0 " repeated with no sentence boundary: the ISH legend check looked up the whole
+    sentence of every ratio, and with no boundary each look-up scanned the whole text (100 KB: 18 s). Counted:
+    four times the text, about four times the characters scanned for sentence boundaries (it was 16 times)."""
+    small = _sentence_chars("HER2/CEP17 ratio 2.0 " * 500, monkeypatch)
+    large = _sentence_chars("HER2/CEP17 ratio 2.0 " * 2000, monkeypatch)
+    assert large < 4.6 * small, (small, large)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=". ;\n!?ab1", min_size=1, max_size=200), st.integers(0, 199), st.integers(0, 80))
+def test_sentence_start_within_matches_bounds(text: str, pos: int, reach: int) -> None:
+    pos = min(pos, len(text) - 1)
+    sents = S.Sentences(text)
+    assert sents.start_within(pos, reach) == max(sents.bounds(pos)[0], pos - reach, 0)

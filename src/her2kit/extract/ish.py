@@ -73,12 +73,12 @@ def _ish_context(ctx: ReportContext, start: int, end: int) -> bool:
 
 
 def _sentence_legend(ctx: ReportContext, start: int, end: int) -> bool:
-    s0, _ = ctx.sents.bounds(start)
-    before = ctx.text[max(s0, start - 60) : start]
+    s0 = ctx.sents.start_within(start, 60)  # the sentence start, at most 60 characters back
+    before = ctx.text[s0:start]
     after = ctx.text[end : end + 25]
     low = ctx.low
     return bool(
-        search_at(P.LEGEND, before, None if low is None else low[max(s0, start - 60) : start], LEGEND_STARTS)
+        search_at(P.LEGEND, before, None if low is None else low[s0:start], LEGEND_STARTS)
         or P.LEGEND_AFTER.match(after)
         or _ISH_LEVELS_AFTER.match(after)
     )

@@ -45,6 +45,13 @@ class Sentences:
                 return 0
             span *= 4
 
+    def start_within(self, pos: int, reach: int) -> int:
+        """``max(self.bounds(pos)[0], pos - reach)`` for ``0 <= pos < len(text)``, looking only ``reach`` + 1
+        characters back (a report without a sentence boundary made each ``bounds`` call scan the whole text)."""
+        lo = max(0, pos - reach)
+        m = _LAST_BOUNDARY.match(self.text, max(0, lo - 1), min(self._n, pos + 1))
+        return lo if m is None else max(lo, m.end())
+
     def _next_end(self, pos: int) -> int:
         """The first boundary end ``> pos`` (the text length if none)."""
         text, n = self.text, self._n
