@@ -62,6 +62,12 @@ def _kind(model: type[BaseModel], name: str) -> str | None:
     return kinds.get(annotation)
 
 
+# A ratio above 0 with a mean HER2 count of 0 (and no CEP17 count) would need a CEP17 count of 0: impossible data.
+ZERO_HER2_WITH_RATIO = (
+    "her2_copies: 0 is not valid; allowed: a mean HER2 count above 0 when a ratio above 0 is given"
+)
+
+
 class DocumentModel(BaseModel):
     """A closed model of an input document (case, course): an unknown key is an error, and a value must be of
     the kind the JSON Schema promises; nothing is converted: true is not 1, 0 and "no" are not false, "60" and
@@ -147,6 +153,8 @@ class IshTest(_TestBase):
                 "no value for a single-probe ISH (it has no CEP17 "
                 "probe); give her2_copies only, or set probe to dual",
             )
+        if self.her2_copies == 0 and self.ratio and self.cep17_copies is None:
+            raise InvalidInput("her2_copies", 0, ZERO_HER2_WITH_RATIO.split("allowed: ", 1)[1])
         if self.cep17_copies == 0 and self.her2_copies is not None:
             raise InvalidInput("cep17_copies", 0, "a mean CEP17 count above 0 when her2_copies is given")
         if self.ratio is not None and self.her2_copies is not None and self.cep17_copies:

@@ -25,6 +25,7 @@ def one(**row: Any) -> dict[str, Any]:
         ({"tumor_type": "breast", "her2_copies": 250.0}, "her2_copies"),
         ({"tumor_type": "breast", "ish_ratio": 3.0, "her2_copies": 4.0, "cep17_copies": 2.0}, "ish_ratio"),
         ({"tumor_type": "breast", "her2_copies": 4.0, "cep17_copies": 0.0}, "cep17_copies"),
+        ({"tumor_type": "breast", "ish_ratio": 2.2, "her2_copies": 0.0}, "her2_copies"),  # needs CEP17 = 0
         ({"tumor_type": "melanoma-x", "ihc_score": "3+"}, "tumor_type"),
         ({"tumor_type": None, "ihc_score": "3+"}, "tumor_type"),
         ({"tumor_type": "breast", "setting": "adjuvant-ish"}, "setting"),

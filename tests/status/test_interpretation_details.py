@@ -194,3 +194,12 @@ def test_an_undecided_repeat_ish_keeps_the_other_specimens_notes() -> None:
     ]
     result = status([*biopsy, *resection])
     assert any(n.startswith("Repeat ISH on the same specimen: test 1 is used") for n in result.notes)
+
+
+@pytest.mark.parametrize("her2", [0, -0.0, 1e-400])
+def test_a_ratio_above_0_with_no_her2_signals_is_impossible_data(her2: float) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        status([{"method": "ihc", "score": "2+"}, {"method": "ish", "ratio": 2.2, "her2_copies": her2}])
+    assert "a mean HER2 count above 0 when a ratio above 0 is given" in str(caught.value)

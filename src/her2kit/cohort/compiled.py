@@ -211,6 +211,8 @@ def decision_keys(
         wrong |= hp & ((h != h) | (h < 0.0) | (h > limits[1]))
         wrong |= cp & ((c != c) | (c < 0.0) | (c > limits[2]))
         wrong |= hp & cp & (c == 0.0)
+        # A ratio above 0 with a mean HER2 count of 0 and no CEP17 count would need CEP17 = 0: impossible.
+        wrong |= rp & hp & (not cp) & (h == 0.0) & (r > 0.0)
         pair = hp & cp & (c != 0.0)
         q = h / c
         tolerance = max(tol_abs, tol_rel * q)

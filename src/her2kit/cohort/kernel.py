@@ -37,7 +37,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from her2kit.case import RATIO_TOLERANCE_ABS, RATIO_TOLERANCE_REL
+from her2kit.case import RATIO_TOLERANCE_ABS, RATIO_TOLERANCE_REL, ZERO_HER2_WITH_RATIO
 from her2kit.cohort import columns as cols
 from her2kit.cohort import compiled
 from her2kit.cohort.codes import NORMALISERS, REQUIRED_MISSING, all_codes, as_text, classify, single_chunk
@@ -201,6 +201,8 @@ def _error_messages(df: pl.DataFrame, prepared: pl.DataFrame) -> pl.Series:
                 "cep17_copies: 0 is not valid; allowed: a mean CEP17 count above 0 when her2_copies is given"
             )
         )
+        .when(((her2 == 0) & (ratio > 0) & cep17.is_null()).fill_null(False))
+        .then(pl.lit(ZERO_HER2_WITH_RATIO))
         .when(ratio.is_not_null() & her2.is_not_null() & cep17.is_not_null())
         .then(
             pl.format(
