@@ -287,3 +287,14 @@ def test_a_key_given_twice_in_a_request_body_is_refused(
     r = client.post(path, content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422, r.text
     assert r.json()["field"] == field
+
+
+def test_pages_and_answers_carry_security_headers(client: httpx.Client) -> None:
+    for path in ("/", "/healthz", "/v1/kb"):
+        headers = client.get(path).headers
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+        assert "default-src 'none'" in headers["content-security-policy"]
+    docs = client.get("/docs")
+    assert docs.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in docs.headers  # Swagger UI loads its script from a CDN
