@@ -92,3 +92,24 @@ def test_an_invalid_patient_field_is_named_without_the_patient_id_or_value() -> 
     assert "Patient (Bundle.entry[0]).birthDate" in text
     assert "MRN4711" not in text
     assert "1960-02-30" not in text
+
+
+def test_choosing_a_patient_never_lists_the_patients_ids() -> None:
+    doc = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": {"resourceType": "Patient", "id": "MRN4711"}},
+            {"resource": {"resourceType": "Patient", "id": "MRN-OTHER-9999"}},
+        ],
+    }
+    for patient_id in (None, "WRONG"):
+        try:
+            bundle_to_case(doc, patient_id=patient_id, tumor_type="breast")
+        except Her2kitError as exc:
+            text = str(exc)
+        else:
+            raise AssertionError("two patients and no valid choice were accepted")
+        assert "MRN4711" not in text
+        assert "MRN-OTHER-9999" not in text
+        assert "WRONG" not in text

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from her2kit.case import Her2Test, Therapy
-from her2kit.errors import InvalidInput
+from her2kit.errors import WITHHELD, InvalidInput
 from her2kit.interop import codes as C  # noqa: N812
 from her2kit.interop.fhir_values import Stated, codings, concept_words, describe
 from her2kit.interop.r4b import Json, resource_name
@@ -109,13 +109,17 @@ def select_patient(
         if wanted in known:
             return None, wanted
         raise InvalidInput(
-            "patient_id", patient_id, "a Patient in the bundle: " + (", ".join(names) or "(none)")
+            "patient_id",
+            WITHHELD,
+            f"the id of a Patient in the bundle ({_count(len(names), 'Patient resource')}; ids are not listed in "
+            "errors, as they identify patients)",
         )
     if len(patients) > 1:
         raise InvalidInput(
             "Bundle",
             f"{len(patients)} Patients",
-            "one patient per import; name one with patient_id: " + ", ".join(names),
+            "one patient per import; name one with patient_id (the Patient resources' ids are not listed in "
+            "errors, as they identify patients)",
         )
     if patients:
         return patients[0], names[0]
@@ -126,9 +130,14 @@ def select_patient(
         raise InvalidInput(
             "Bundle",
             f"{len(subjects)} subjects",
-            "one patient per import; name one with patient_id: " + ", ".join(subjects),
+            "one patient per import; name one with patient_id (the subjects' ids are not listed in errors, as they "
+            "identify patients)",
         )
     return None, (subjects[0] if subjects else None)
+
+
+def _count(n: int, what: str) -> str:
+    return f"it holds {n} {what}{'' if n == 1 else 's'}"
 
 
 def _site(cc: Any) -> tuple[str, str] | None:
