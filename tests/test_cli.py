@@ -307,7 +307,9 @@ def test_a_nan_percentage_is_called_not_a_finite_number() -> None:
     assert "a finite number (not NaN or infinity)" in result.stderr
 
 
-def test_serve_turns_off_uvicorns_access_log_which_writes_query_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_turns_off_uvicorns_access_log_which_writes_query_strings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import uvicorn
 
     from her2kit.cli import serve
@@ -320,7 +322,9 @@ def test_serve_turns_off_uvicorns_access_log_which_writes_query_strings(monkeypa
 
 def test_report_never_writes_over_its_case_file(tmp_path: Path) -> None:
     case = tmp_path / "case.json"
-    case.write_text((ROOT / "examples" / "breast-her2-low.json").read_text(encoding="utf-8"), encoding="utf-8")
+    case.write_text(
+        (ROOT / "examples" / "breast-her2-low.json").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     link = tmp_path / "report.html"
     link.symlink_to(case)
     for output in (link, case):

@@ -20,4 +20,6 @@ def check_output_path(output: str | Path, inputs: Iterable[str | Path | None], f
             continue
         source = Path(given)
         if source.exists() and target == source.resolve():
-            raise InvalidInput(field, out, "a path other than an input file (writing there would replace the input)")
+            raise InvalidInput(
+                field, out, "a path other than an input file (writing there would replace the input)"
+            )

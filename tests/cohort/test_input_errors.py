@@ -295,7 +295,9 @@ def test_reading_line_by_line_gives_the_scan_s_rows(tmp_path: Path, kind: str) -
         bad = "\t".join(["x"] * 12) if kind == "tsv" else ",".join(["x"] * 12)
         cut = next(i for i, line in enumerate(text) if line.startswith("p4"))  # after the multi-line record
         dirty.write_text("".join([*text[:cut], bad + "\n", *text[cut:]]))
-    screen(clean, tmp_path / "clean-out.csv")  # (not clean.csv: that may be the input, which is never replaced)
+    screen(
+        clean, tmp_path / "clean-out.csv"
+    )  # (not clean.csv: that may be the input, which is never replaced)
     screen(dirty, tmp_path / "dirty-out.csv")
     a = pl.read_csv(tmp_path / "clean-out.csv", infer_schema=False)
     b = pl.read_csv(tmp_path / "dirty-out.csv", infer_schema=False)

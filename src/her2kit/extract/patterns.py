@@ -175,8 +175,14 @@ def percent_number(raw: str) -> float | None:
     """The value of a number matched by ``_PCT``: "30", "0.5" and "0,5" (one or two digits after the comma or full
     stop); None for another form ("1,000" may be a thousand, "0,5,1" is a list, "0.125" is not a percentage as
     reports give one)."""
+    return _decimal_value(raw, _DOT_DECIMAL)
+
+
+def _decimal_value(raw: str, plain: re.Pattern[str]) -> float | None:
+    """``raw`` as a number when it matches ``plain`` (after reading "·" and "٫" as a full stop) or is one decimal
+    written with a comma; else None."""
     raw = raw.replace("·", ".").replace("٫", ".")
-    if _DOT_DECIMAL.fullmatch(raw):
+    if plain.fullmatch(raw):
         return float(raw)
     if _COMMA_DECIMAL.fullmatch(raw):
         return float(raw.replace(",", "."))
@@ -271,12 +277,7 @@ def decimal(raw: str) -> float | None:
     """The value of a number matched by ``_NUM``: "1.8" and "1,8" (one group of one or two digits after the
     comma) are 1.8, and so are "1·8" and "1٫8"; None for another form ("1,000" may be a thousand, "1,8,2" is a
     list, "1 ,8" and "2'1" are unclear)."""
-    raw = raw.replace("·", ".").replace("٫", ".")
-    if _PLAIN_DECIMAL.fullmatch(raw):
-        return float(raw)
-    if _COMMA_DECIMAL.fullmatch(raw):
-        return float(raw.replace(",", "."))
-    return None
+    return _decimal_value(raw, _PLAIN_DECIMAL)
 
 
 RATIO: Final = re.compile(
