@@ -182,3 +182,13 @@ def test_kinds_the_schema_promises_still_work() -> None:
     assert case.her2_tests[0].date == dt.date(2026, 1, 31)
     assert case.history.therapies[0].start == dt.date(2025, 1, 1)
     assert parse_case(base(patient={"age": 60.0})).patient.age == 60
+
+
+def test_a_lone_surrogate_escape_is_refused_naming_the_field_not_the_value() -> None:
+    with pytest.raises(InvalidInput) as exc:
+        decode_document('{"id": "MRN-4711\\ud800", "her2_tests": [{"score": "3+"}]}', "case.json")
+    assert exc.value.field == "id"
+    assert "MRN-4711" not in str(exc.value)
+    with pytest.raises(InvalidInput) as exc:
+        decode_document('{"her2_tests": [{"assay": "\\udc00"}]}', "case.json")
+    assert exc.value.field == "her2_tests.0.assay"

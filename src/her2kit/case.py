@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from her2kit.errors import InvalidInput
+from her2kit.errors import WITHHELD, InvalidInput
 from her2kit.vocab import normalise_ihc_score, normalise_tumor_type
 from her2kit.yamlload import BadDate, DuplicateKey, Yaml11Number, YamlValueError, safe_load
 
@@ -515,6 +515,36 @@ def _given_twice(path: str, where: str = "") -> InvalidInput:
     )
 
 
+def lone_surrogate_field(data: Any) -> str | None:
+    """The path of the first string (value or key) in a decoded document holding a lone UTF-16 surrogate (JSON
+    ``"\\ud800"`` without its low half: not a Unicode character, and not writable as UTF-8), or None."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if any("\ud800" <= ch <= "\udfff" for ch in value):
+                return path or "(document)"
+        elif isinstance(value, dict):
+            for key, item in reversed(list(value.items())):
+                where = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and any("\ud800" <= ch <= "\udfff" for ch in key):
+                    return path or "(document)"
+                stack.append((item, where))
+        elif isinstance(value, list):
+            stack.extend(
+                (item, f"{path}.{i}" if path else str(i)) for i, item in reversed(list(enumerate(value)))
+            )
+    return None
+
+
+def lone_surrogate_error(field: str) -> InvalidInput:
+    return InvalidInput(
+        field,
+        WITHHELD,
+        "text of Unicode characters (a lone UTF-16 surrogate escape such as \\ud800 is not one)",
+    )
+
+
 def duplicate_key_error(text: str | bytes) -> InvalidInput | None:
     """The error for the first key given twice in a JSON text, or None; also None for a text that is not JSON (its
     reader reports that). For readers that decode JSON themselves (the REST API's request bodies)."""
@@ -572,4 +602,7 @@ def decode_document(text: str, name: str = "input") -> Any:
     duplicated = _where_duplicated(data)
     if duplicated is not None:
         raise _given_twice(duplicated)
+    surrogate = lone_surrogate_field(data)
+    if surrogate is not None:
+        raise lone_surrogate_error(surrogate)
     return data

@@ -298,3 +298,19 @@ def test_pages_and_answers_carry_security_headers(client: httpx.Client) -> None:
     docs = client.get("/docs")
     assert docs.headers["x-content-type-options"] == "nosniff"
     assert "content-security-policy" not in docs.headers  # Swagger UI loads its script from a CDN
+
+
+def test_a_form_field_that_is_not_utf8_is_refused_not_replaced(client: httpx.Client) -> None:
+    body = b"case_id=MRN-4711%ED%A0%80&tumor_type=breast&setting=metastatic&ihc_score=3%2B&ish_probe=dual"
+    r = client.post("/assess", content=body, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 422
+    assert "case_id: the value (not repeated: patient data) is not valid; allowed: UTF-8 text" in r.text
+
+
+def test_the_monitor_form_names_a_lone_surrogate_without_the_value(client: httpx.Client) -> None:
+    course = '{"schema_version": "1", "id": "MRN-4711\\ud800", "agent": "T-DXd", "today": "2026-11-01"}'
+    r = client.post("/monitor", data={"course": course})
+    assert r.status_code == 422
+    error = r.text.split('role="alert"', 1)[1].split("</div>", 1)[0]
+    assert "id: the value (not repeated: patient data)" in error
+    assert "MRN-4711" not in error

@@ -31,6 +31,7 @@ from her2kit.case import (
     duplicate_key_error,
     invalid_input_from,
     invalid_input_from_error,
+    lone_surrogate_field,
 )
 from her2kit.errors import Her2kitError, InvalidInput, NotFound
 from her2kit.kb import default_kb
@@ -341,24 +342,6 @@ class _BodyTooLargeError(Exception):
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-def _surrogate_path(value: Any, path: str) -> str | None:
-    if isinstance(value, str):
-        return path if any("\ud800" <= ch <= "\udfff" for ch in value) else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if _surrogate_path(key, path) is not None:
-                return path or "(body)"
-            found = _surrogate_path(item, f"{path}.{key}" if path else str(key))
-            if found is not None:
-                return found
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            found = _surrogate_path(item, f"{path}[{i}]")
-            if found is not None:
-                return found
-    return None
-
-
 def lone_surrogate_path(body: bytes) -> str | None:
     """The path of the first string in a JSON body that holds a lone surrogate (``"\\ud800"`` without its low
     half), or None. A body without a surrogate escape is not parsed; one that is not JSON is left to the route."""
@@ -368,7 +351,7 @@ def lone_surrogate_path(body: bytes) -> str | None:
         document = json.loads(body)
     except ValueError:
         return None
-    return _surrogate_path(document, "")
+    return lone_surrogate_field(document)
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:

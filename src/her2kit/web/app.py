@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from her2kit import __version__
 from her2kit.case import parse_case
-from her2kit.errors import Her2kitError, NotFound
+from her2kit.errors import WITHHELD, Her2kitError, InvalidInput, NotFound
 from her2kit.extract import extract_report
 from her2kit.kb import default_kb
 from her2kit.kb.load import SECTIONS
@@ -52,6 +52,14 @@ def _references(ids: list[str]) -> list[dict[str, str]]:
     return out
 
 
+def _utf8_form(form: dict[str, str]) -> None:
+    """A form field sent with bytes that are not UTF-8 arrives with U+FFFD in their place (the form reader replaces
+    them): refused naming the field, never read with the replacement."""
+    for name, value in form.items():
+        if "\ufffd" in value:
+            raise InvalidInput(name, WITHHELD, "UTF-8 text (the form sent bytes that are not UTF-8)")
+
+
 def install_pages(app: FastAPI) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
@@ -62,6 +70,7 @@ def install_pages(app: FastAPI) -> None:
         form = {k: str(v) for k, v in (await request.form()).items()}
         extraction = None
         try:
+            _utf8_form(form)
             doc = case_document(form)
             text = form.get("report_text", "").strip()
             if text:
@@ -123,6 +132,7 @@ def install_pages(app: FastAPI) -> None:
         from her2kit.safety import monitor, parse_course
 
         try:
+            _utf8_form({"course": course})
             parsed = parse_course(decode_document(course, "course.json"))
             result = monitor(parsed, default_kb())
         except Her2kitError as exc:
