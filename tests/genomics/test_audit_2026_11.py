@@ -395,3 +395,22 @@ def test_end_to_end_assess_from_a_genomics_file(kb) -> None:  # type: ignore[no-
     assert _mutation_fits(case, kb)
     case, _ = merge_with_warnings(_nsclc(), profile_file(DATA / "truncating.vcf"))
     assert _mutation_fits(case, kb) == []
+
+
+def test_a_maf_build_other_than_the_given_genome_is_refused(tmp_path: Path) -> None:
+    from her2kit.errors import InvalidInput
+
+    path = _maf(tmp_path, ["ERBB2\tT1\tMissense_Mutation\tp.L755S\tGRCh38"])
+    with pytest.raises(InvalidInput) as caught:
+        profile_file(path, genome="GRCh37")
+    assert caught.value.field == "--genome"
+    assert "GRCh38" in caught.value.allowed
+    assert profile_file(path, genome="GRCh38").erbb2.mutations
+
+
+def test_a_maf_stating_two_builds_is_refused(tmp_path: Path) -> None:
+    from her2kit.errors import InvalidInput
+
+    rows = ["ERBB2\tT1\tMissense_Mutation\tp.L755S\tGRCh37", "ERBB2\tT1\tMissense_Mutation\tp.V777L\tGRCh38"]
+    with pytest.raises(InvalidInput, match="one genome build per file"):
+        profile_file(_maf(tmp_path, rows))

@@ -64,14 +64,32 @@ def read_maf(path: Path, *, sample: str | None, genome: Genome | None) -> MafRes
     protein_col = next((c for c in _PROTEIN_COLUMNS if c in col), None)
     warnings: list[str] = []
     build: Genome | None = genome
+    stated: tuple[Genome, int] | None = None
     calls: list[RawCall] = []
     for n, fields in rows:
         if fields[col["Tumor_Sample_Barcode"]] != chosen:
             continue
         if "Variant_Classification" in col and fields[col["Variant_Classification"]] in SILENT:
             continue
-        if build is None and "NCBI_Build" in col:
-            build = genome_from_build_value(fields[col["NCBI_Build"]])
+        if "NCBI_Build" in col:
+            said = genome_from_build_value(fields[col["NCBI_Build"]])
+            if said is not None:
+                # A --genome or an earlier row that says otherwise: positions would be read in the wrong build.
+                if genome is not None and said != genome:
+                    raise InvalidInput(
+                        "--genome",
+                        genome,
+                        f"{said}, the build {name} line {n} states (NCBI_Build {fields[col['NCBI_Build']]!r}); or "
+                        "correct the file",
+                    )
+                if stated is not None and said != stated[0]:
+                    raise InvalidInput(
+                        f"{name} line {n} NCBI_Build",
+                        fields[col["NCBI_Build"]],
+                        f"{stated[0]}, the build line {stated[1]} states: one genome build per file",
+                    )
+                stated = stated or (said, n)
+                build = build or said
         gene = fields[col["Hugo_Symbol"]]
         hgvsp = fields[col[protein_col]].strip() if protein_col else ""
         hgvsc = fields[col["HGVSc"]].strip() if "HGVSc" in col else ""
