@@ -11,7 +11,8 @@ clause ("negative for 3+", "no evidence of 3+", "3+ (not detected)", "3+ ruled o
 SCORE_NEGATOR_BEFORE, SCORE_NEGATED_AFTER); percentages with a decimal full stop or comma ("ER 0,5 %" is 0.5, was 5;
 patterns._PCT, percent_number, PERCENT, PERCENT_CELLS, PERCENT_AFTER_SCORE, _RT_SCORE, _PERCENT_AFTER_NAME) and no
 count read in part from "1,200 cells counted" (CELLS_COUNTED). Ranges in other wordings ("1+ to 3+", "+2/+3",
-"between 2+ and 3+": patterns.SCORE_RANGE; "score 2-3": patterns.range_rest). "1·8" and "1٫8" are decimals, "1 ,8",
+"between 2+ and 3+": patterns.SCORE_RANGE; "score 2-3": patterns.range_rest), and written highest first ("3+/2+",
+"score 3-2": patterns.range_rest). "1·8" and "1٫8" are decimals, "1 ,8",
 "1, 8", "2'1" are refused with a warning, not read as their whole number (patterns._NUM, decimal, _PCT,
 percent_number, CELLS_COUNTED).
 """

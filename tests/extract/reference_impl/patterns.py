@@ -121,11 +121,11 @@ SCORE_RANGE_REST: Final = re.compile(
 
 
 def range_rest(window: str, token: str, end: int) -> re.Match[str] | None:
-    """The rest of a range after the score ``token`` ending at ``end`` ("score 2-3", "+2 to 3"), with a higher
-    score than ``token``."""
+    """The rest of a range after the score ``token`` ending at ``end`` ("score 2-3", "+2 to 3", and written
+    highest first, "3+/2+"), with another score than ``token``."""
     m = SCORE_RANGE_REST.match(window, end)
-    lo = next((int(c) for c in token if c.isdigit()), 0)  # zero, zoro, null: 0
-    return m if m is not None and int(m.group("hi")) > lo else None
+    first = next((int(c) for c in token if c.isdigit()), 0)  # zero, zoro, null: 0
+    return m if m is not None and int(m.group("hi")) != first else None
 
 
 SCORE_RANGE_WARNING: Final = "HER2 IHC score stated as a range (e.g. 0-1+); no single score read"
