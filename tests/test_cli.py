@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -318,6 +319,8 @@ def test_serve_turns_off_uvicorns_access_log_which_writes_query_strings(
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
     serve(host="127.0.0.1", port=8765, workers=1)
     assert seen["access_log"] is False
+    config: Any = seen["log_config"]
+    assert config["loggers"]["her2kit.api"]["level"] == "INFO"  # her2kit's own access log, in every worker
 
 
 def test_report_never_writes_over_its_case_file(tmp_path: Path) -> None:

@@ -99,3 +99,13 @@ def test_an_octal_percentage_in_a_case_names_the_field_and_line() -> None:
         decode_document(text, "case.yaml")
     assert caught.value.field == "her2_tests.0.percent_cells"
     assert "line 6" in str(caught.value)
+
+
+def test_a_yaml_11_boolean_asks_for_true_or_false() -> None:
+    from her2kit.case import decode_document
+    from her2kit.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as caught:
+        decode_document("id: c\npatient: {ild_history: no}\n", "case.yaml")
+    assert caught.value.field == "patient.ild_history"
+    assert caught.value.allowed.startswith("true or false")

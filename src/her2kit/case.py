@@ -574,11 +574,13 @@ def decode_document(text: str, name: str = "input") -> Any:
                 hint=f"line {exc.line}: this day is not in the calendar",
             ) from None
         except Yaml11Number as exc:
+            allowed = (
+                "true or false (yes, no, on and off are not read as true or false)"
+                if exc.kind.startswith("true/false")
+                else "a number as JSON writes it (12, 2.5); quote it if text is meant"
+            )
             raise InvalidInput(
-                exc.path or "(document)",
-                exc.text,
-                "a number or true/false as JSON writes it (12, 2.5, true); quote it if text is meant",
-                hint=f"line {exc.line}: {exc.problem}",
+                exc.path or "(document)", exc.text, allowed, hint=f"line {exc.line}: {exc.problem}"
             ) from None
         except YamlValueError as exc:  # (a subclass not handled above)
             raise InvalidInput(name, "(YAML)", "well-formed YAML", hint=exc.problem) from None

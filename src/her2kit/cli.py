@@ -6,6 +6,7 @@ allowed, and exits with code 2 — never a traceback.
 
 from __future__ import annotations
 
+import copy
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -503,7 +504,10 @@ def serve(
     if not 1 <= port <= 65535:
         raise InvalidInput("--port", port, "1 to 65535")
     # uvicorn's own access log writes query strings (?patient_id=..., ?sample=...), which may identify a patient;
-    # her2kit's middleware logs method, path, status and time instead (HER2KIT_ACCESS_LOG).
+    # her2kit's middleware logs method, path, status and time instead (HER2KIT_ACCESS_LOG), through uvicorn's
+    # log configuration so that every worker process prints it.
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["loggers"]["her2kit.api"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     uvicorn.run(
         "her2kit.web.app:create_app",
         factory=True,
@@ -512,6 +516,7 @@ def serve(
         workers=workers,
         log_level="info",
         access_log=False,
+        log_config=log_config,
     )
 
 
