@@ -63,9 +63,7 @@ def _kind(model: type[BaseModel], name: str) -> str | None:
 
 
 # A ratio above 0 with a mean HER2 count of 0 (and no CEP17 count) would need a CEP17 count of 0: impossible data.
-ZERO_HER2_WITH_RATIO = (
-    "her2_copies: 0 is not valid; allowed: a mean HER2 count above 0 when a ratio above 0 is given"
-)
+ZERO_HER2_ALLOWED: Final = "a mean HER2 count above 0 when a ratio above 0 is given"
 
 
 class DocumentModel(BaseModel):
@@ -154,7 +152,7 @@ class IshTest(_TestBase):
                 "probe); give her2_copies only, or set probe to dual",
             )
         if self.her2_copies == 0 and self.ratio and self.cep17_copies is None:
-            raise InvalidInput("her2_copies", 0, ZERO_HER2_WITH_RATIO.split("allowed: ", 1)[1])
+            raise InvalidInput("her2_copies", 0, ZERO_HER2_ALLOWED)
         if self.cep17_copies == 0 and self.her2_copies is not None:
             raise InvalidInput("cep17_copies", 0, "a mean CEP17 count above 0 when her2_copies is given")
         if self.ratio is not None and self.her2_copies is not None and self.cep17_copies:
@@ -452,7 +450,7 @@ def load_case(path: str | Path) -> Case:
 
 
 class _Duplicated(dict[str, Any]):
-    """An object in which a key is given twice (``key``), as decoded; :func:`_where_duplicated` finds it."""
+    """An object in which a key is given twice (``key``), as decoded; :func:`_document_problem` finds it."""
 
     key: str = ""
 
@@ -468,32 +466,39 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-def _too_deep(data: Any) -> bool:
-    """Whether objects and lists nest deeper than :data:`MAX_DEPTH` (walked without recursion)."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-        for child in children:
-            if isinstance(child, (dict, list)):
-                if depth + 1 > MAX_DEPTH:
-                    return True
-                stack.append((child, depth + 1))
-    return False
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
-def _where_duplicated(data: Any) -> str | None:
-    """The dotted path of the first key given twice in a decoded JSON document, or None."""
-    stack: list[tuple[Any, list[str]]] = [(data, [])]
+def _document_problem(data: Any, name: str) -> InvalidInput | None:
+    """One walk of a decoded document: nesting deeper than :data:`MAX_DEPTH` (first), else the first key given twice
+    (JSON), else the first string holding a lone UTF-16 surrogate (JSON ``"\\ud800"`` without its low half: not a
+    Unicode character, and not writable as UTF-8); None when there is none. Walked without recursion."""
+    twice: str | None = None
+    surrogate: str | None = None
+    stack: list[tuple[Any, list[str], int]] = [(data, [], 1)]
     while stack:
-        value, path = stack.pop()
-        if isinstance(value, _Duplicated):
-            return ".".join([*path, value.key])
+        value, path, level = stack.pop()
+        if isinstance(value, str):
+            if surrogate is None and _has_surrogate(value):
+                surrogate = ".".join(path) or "(document)"
+            continue
         if isinstance(value, dict):
-            stack.extend((child, [*path, str(key)]) for key, child in reversed(value.items()))
+            if twice is None and isinstance(value, _Duplicated):
+                twice = ".".join([*path, value.key])
+            if surrogate is None and any(isinstance(k, str) and _has_surrogate(k) for k in value):
+                surrogate = ".".join(path) or "(document)"
+            children = [(child, [*path, str(key)]) for key, child in value.items()]
         elif isinstance(value, list):
-            stack.extend((child, [*path, str(index)]) for index, child in reversed(list(enumerate(value))))
-    return None
+            children = [(child, [*path, str(index)]) for index, child in enumerate(value)]
+        else:
+            continue
+        if level > MAX_DEPTH:
+            return _nested_too_deeply(name)
+        stack.extend((child, where, level + 1) for child, where in reversed(children))
+    if twice is not None:
+        return _given_twice(twice)
+    return None if surrogate is None else lone_surrogate_error(surrogate)
 
 
 def _nested_too_deeply(name: str) -> InvalidInput:
@@ -515,28 +520,6 @@ def _given_twice(path: str, where: str = "") -> InvalidInput:
     )
 
 
-def lone_surrogate_field(data: Any) -> str | None:
-    """The path of the first string (value or key) in a decoded document holding a lone UTF-16 surrogate (JSON
-    ``"\\ud800"`` without its low half: not a Unicode character, and not writable as UTF-8), or None."""
-    stack: list[tuple[Any, str]] = [(data, "")]
-    while stack:
-        value, path = stack.pop()
-        if isinstance(value, str):
-            if any("\ud800" <= ch <= "\udfff" for ch in value):
-                return path or "(document)"
-        elif isinstance(value, dict):
-            for key, item in reversed(list(value.items())):
-                where = f"{path}.{key}" if path else str(key)
-                if isinstance(key, str) and any("\ud800" <= ch <= "\udfff" for ch in key):
-                    return path or "(document)"
-                stack.append((item, where))
-        elif isinstance(value, list):
-            stack.extend(
-                (item, f"{path}.{i}" if path else str(i)) for i, item in reversed(list(enumerate(value)))
-            )
-    return None
-
-
 def lone_surrogate_error(field: str) -> InvalidInput:
     return InvalidInput(
         field,
@@ -545,20 +528,22 @@ def lone_surrogate_error(field: str) -> InvalidInput:
     )
 
 
-def duplicate_key_error(text: str | bytes) -> InvalidInput | None:
-    """The error for the first key given twice in a JSON text, or None; also None for a text that is not JSON (its
-    reader reports that). For readers that decode JSON themselves (the REST API's request bodies)."""
+def json_body_problem(text: str | bytes) -> InvalidInput | None:
+    """For readers that decode JSON themselves (the REST API's request bodies): the error for a key given twice or a
+    lone surrogate in the text, or None; also None for a text that is not JSON or is nested too deeply (its reader
+    reports that)."""
     try:
         data = json.loads(text, object_pairs_hook=_unique_keys)
     except (ValueError, RecursionError):
         return None
-    duplicated = _where_duplicated(data)
-    return None if duplicated is None else _given_twice(duplicated)
+    problem = _document_problem(data, "(body)")
+    return None if problem is None or problem.value == "(nesting)" else problem
 
 
 def decode_document(text: str, name: str = "input") -> Any:
     """Decode JSON (or YAML for .yaml/.yml names) with an error naming the line; a key given twice, an impossible
-    YAML date or nesting deeper than :data:`MAX_DEPTH` is an :class:`InvalidInput` naming where."""
+    YAML date, a YAML 1.1 number, a lone surrogate or nesting deeper than :data:`MAX_DEPTH` is an
+    :class:`InvalidInput` naming where."""
     if name.endswith((".yaml", ".yml")):
         import yaml
 
@@ -588,23 +573,16 @@ def decode_document(text: str, name: str = "input") -> Any:
             raise _nested_too_deeply(name) from None
         except yaml.YAMLError as exc:
             raise InvalidInput(name, "(YAML)", "well-formed YAML", hint=str(exc).splitlines()[0]) from None
-        if _too_deep(data):
-            raise _nested_too_deeply(name)
-        return data
-    try:
-        data = json.loads(text, object_pairs_hook=_unique_keys)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            name, "(JSON)", "well-formed JSON", hint=f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except RecursionError:
-        raise _nested_too_deeply(name) from None
-    if _too_deep(data):
-        raise _nested_too_deeply(name)
-    duplicated = _where_duplicated(data)
-    if duplicated is not None:
-        raise _given_twice(duplicated)
-    surrogate = lone_surrogate_field(data)
-    if surrogate is not None:
-        raise lone_surrogate_error(surrogate)
+    else:
+        try:
+            data = json.loads(text, object_pairs_hook=_unique_keys)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(
+                name, "(JSON)", "well-formed JSON", hint=f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from None
+        except RecursionError:
+            raise _nested_too_deeply(name) from None
+    problem = _document_problem(data, name)
+    if problem is not None:
+        raise problem
     return data

@@ -37,7 +37,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from her2kit.case import RATIO_TOLERANCE_ABS, RATIO_TOLERANCE_REL, ZERO_HER2_WITH_RATIO
+from her2kit.case import RATIO_TOLERANCE_ABS, RATIO_TOLERANCE_REL, ZERO_HER2_ALLOWED
 from her2kit.cohort import columns as cols
 from her2kit.cohort import compiled
 from her2kit.cohort.codes import NORMALISERS, REQUIRED_MISSING, all_codes, as_text, classify, single_chunk
@@ -202,7 +202,7 @@ def _error_messages(df: pl.DataFrame, prepared: pl.DataFrame) -> pl.Series:
             )
         )
         .when(((her2 == 0) & (ratio > 0) & cep17.is_null()).fill_null(False))
-        .then(pl.lit(ZERO_HER2_WITH_RATIO))
+        .then(pl.lit(f"her2_copies: 0 is not valid; allowed: {ZERO_HER2_ALLOWED}"))
         .when(ratio.is_not_null() & her2.is_not_null() & cep17.is_not_null())
         .then(
             pl.format(

@@ -8,7 +8,6 @@ status and duration only.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -28,10 +27,9 @@ from her2kit.case import (
     Case,
     Her2Test,
     Tumor,
-    duplicate_key_error,
     invalid_input_from,
     invalid_input_from_error,
-    lone_surrogate_field,
+    json_body_problem,
 )
 from her2kit.errors import Her2kitError, InvalidInput, NotFound
 from her2kit.kb import default_kb
@@ -263,22 +261,10 @@ class LimitsMiddleware:
                 )
                 self._log(scope, 413, started)
                 return
-            raw = b"".join(m.get("body", b"") for m in messages)
-            twice = duplicate_key_error(raw)
-            if twice is not None:  # FastAPI's reader keeps the last value; which one is meant is unknown
-                await _invalid_problem(twice)(scope, receive, send)
-                self._log(scope, 422, started)
-                return
-            where = lone_surrogate_path(raw)
-            if where is not None:
-                await problem(
-                    422,
-                    "Invalid input",
-                    f"{where}: holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair), which is "
-                    "not a Unicode character; allowed: text of Unicode characters",
-                    field=where,
-                    allowed="text of Unicode characters",
-                )(scope, receive, send)
+            # FastAPI's reader keeps the last of a key given twice, and a lone surrogate could not be written back.
+            invalid = json_body_problem(b"".join(m.get("body", b"") for m in messages))
+            if invalid is not None:
+                await _invalid_problem(invalid)(scope, receive, send)
                 self._log(scope, 422, started)
                 return
 
@@ -337,21 +323,6 @@ def _security_headers(scope: Any) -> list[tuple[bytes, bytes]]:
 
 class _BodyTooLargeError(Exception):
     """A streamed body went over the limit."""
-
-
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-
-
-def lone_surrogate_path(body: bytes) -> str | None:
-    """The path of the first string in a JSON body that holds a lone surrogate (``"\\ud800"`` without its low
-    half), or None. A body without a surrogate escape is not parsed; one that is not JSON is left to the route."""
-    if not _SURROGATE_ESCAPE.search(body):
-        return None
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return None
-    return lone_surrogate_field(document)
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
