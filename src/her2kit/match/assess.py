@@ -15,9 +15,8 @@ from her2kit.kb.schema import Indication
 from her2kit.match.criteria import NO_ALTERNATIVE, SOLID_TUMOR, Fit, evaluate
 from her2kit.match.history import (
     RECURRENCE_MONTHS,
-    UNRECOGNISED_MEDICATIONS,
     derive,
-    unrecognised_medications,
+    unrecognised_medications_note,
 )
 from her2kit.match.rank import (
     Effect,
@@ -118,9 +117,9 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     by_id = {option.id: (key, option) for key, option in ranked}
     ranked = [by_id[i] for i in head_to_head_order([o.id for _, o in ranked], standing, kb)]
     notes = list(history.notes)
-    unknown = unrecognised_medications(kb, case.medications)
+    unknown = unrecognised_medications_note(kb, case.medications)
     if unknown:
-        notes.append(UNRECOGNISED_MEDICATIONS.format(", ".join(repr(m) for m in unknown)))
+        notes.append(unknown)
     if not history.history_given:
         notes.insert(
             0,

@@ -143,10 +143,16 @@ def unrecognised_medications(kb: KnowledgeBase, medications: Iterable[str]) -> l
     return unknown
 
 
-UNRECOGNISED_MEDICATIONS = (
-    "Medication(s) not recognised, so their interactions were not checked: {}. Give the generic (INN) name; "
-    "the interacting drug classes checked can be read with her2kit kb show (e.g. strong-cyp3a4-inhibitor)."
-)
+def unrecognised_medications_note(kb: KnowledgeBase, medications: Iterable[str]) -> str | None:
+    """The note (assessment) or warning (monitoring) naming the medications whose interactions were not checked."""
+    unknown = unrecognised_medications(kb, medications)
+    if not unknown:
+        return None
+    return (
+        f"Medication(s) not recognised, so their interactions were not checked: {', '.join(map(repr, unknown))}. "
+        "Give the generic (INN) name; the interacting drug classes checked can be read with her2kit kb show "
+        "(e.g. strong-cyp3a4-inhibitor)."
+    )
 
 
 def canonical_drugs(kb: KnowledgeBase, name: str) -> set[str]:

@@ -35,7 +35,7 @@ from typing import Final, Literal
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase, default_kb
 from her2kit.kb.schema import MissedDoseRule, Regimen
-from her2kit.match.history import UNRECOGNISED_MEDICATIONS, unrecognised_medications
+from her2kit.match.history import unrecognised_medications_note
 from her2kit.match.safety import interactions
 from her2kit.safety.cardiac import (
     CardiacState,
@@ -568,9 +568,9 @@ def _treatment_day(course: Course, date: dt.date) -> int:
 def _interactions(course: Course, agent_id: str, kb: KnowledgeBase, state: State) -> None:
     if not course.medications:
         return
-    unknown = unrecognised_medications(kb, course.medications)
+    unknown = unrecognised_medications_note(kb, course.medications)
     if unknown:
-        state.warnings.append(UNRECOGNISED_MEDICATIONS.format(", ".join(repr(m) for m in unknown)))
+        state.warnings.append(unknown)
     for gate in kb.safety_gates.values():
         if gate.condition != "interacting-medication" or agent_id not in gate.agents:
             continue
