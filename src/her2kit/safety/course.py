@@ -211,26 +211,19 @@ class Course(DocumentModel):
         for field, date in dated:
             if date is not None and date > self.today:
                 raise InvalidInput(field, date.isoformat(), f"a date on or before today ({self.today})")
-        seen_values: set[tuple[str, dt.date, str]] = set()
-        seen: set[dt.date] = set()
-        for index, reading in enumerate(self.lvef):
-            if reading.date in seen:
-                raise InvalidInput(
-                    f"lvef.{index}.date",
-                    reading.date.isoformat(),
-                    "one LVEF reading per date",
-                    hint="another reading has this date; which one counts would depend on their order: give the "
-                    "one that counts",
-                )
-            seen.add(reading.date)
-        entries: list[tuple[str, dt.date, str]] = [
-            *((f"weights.{i}.date", w.date, "") for i, w in enumerate(self.weights)),
-            *((f"labs.{i}.date", lab.date, lab.test) for i, lab in enumerate(self.labs)),
+        # One value per date (per test for labs): which of two counts would depend on the order of the list.
+        once: list[tuple[str, dt.date, str, str]] = [
+            *((f"lvef.{i}.date", r.date, "", "one LVEF reading per date") for i, r in enumerate(self.lvef)),
+            *((f"weights.{i}.date", w.date, "", "one weight per date") for i, w in enumerate(self.weights)),
+            *(
+                (f"labs.{i}.date", lab.date, lab.test, "one value per test per date")
+                for i, lab in enumerate(self.labs)
+            ),
         ]
-        for field, date, test in entries:
+        seen: set[tuple[str, dt.date, str]] = set()
+        for field, date, test, what in once:
             key = (field.split(".")[0], date, test)
-            if key in seen_values:
-                what = "one weight per date" if field.startswith("weights") else "one value per test per date"
+            if key in seen:
                 raise InvalidInput(
                     field,
                     date.isoformat(),
@@ -238,7 +231,7 @@ class Course(DocumentModel):
                     hint="another entry has this date; which one counts would depend on their order: give the one "
                     "that counts",
                 )
-            seen_values.add(key)
+            seen.add(key)
         if sum(1 for r in self.lvef if r.baseline) > 1:
             raise InvalidInput("lvef", "several baseline readings", "at most one reading marked baseline")
         return self
