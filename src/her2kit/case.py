@@ -449,17 +449,19 @@ def load_case(path: str | Path) -> Case:
     return parse_case(read_document(path, "case"))
 
 
-class _Duplicated(dict[str, Any]):
-    """An object in which a key is given twice (``key``), as decoded; :func:`_document_problem` finds it."""
+class KeyGivenTwice(dict[str, Any]):
+    """A decoded JSON object in which ``key`` is given twice (see :func:`unique_keys`)."""
 
     key: str = ""
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A ``json.loads`` object hook that marks an object with a key given twice (a :class:`KeyGivenTwice`) instead
+    of keeping the last value, so that the reader can name it: which value is meant is unknown."""
     obj: dict[str, Any] = {}
     for key, value in pairs:
         if key in obj:
-            marked = _Duplicated(pairs)
+            marked = KeyGivenTwice(pairs)
             marked.key = key
             return marked
         obj[key] = value
@@ -484,7 +486,7 @@ def _document_problem(data: Any, name: str) -> InvalidInput | None:
                 surrogate = ".".join(path) or "(document)"
             continue
         if isinstance(value, dict):
-            if twice is None and isinstance(value, _Duplicated):
+            if twice is None and isinstance(value, KeyGivenTwice):
                 twice = ".".join([*path, value.key])
             if surrogate is None and any(isinstance(k, str) and _has_surrogate(k) for k in value):
                 surrogate = ".".join(path) or "(document)"
@@ -533,7 +535,7 @@ def json_body_problem(text: str | bytes) -> InvalidInput | None:
     lone surrogate in the text, or None; also None for a text that is not JSON or is nested too deeply (its reader
     reports that)."""
     try:
-        data = json.loads(text, object_pairs_hook=_unique_keys)
+        data = json.loads(text, object_pairs_hook=unique_keys)
     except (ValueError, RecursionError):
         return None
     problem = _document_problem(data, "(body)")
@@ -575,7 +577,7 @@ def decode_document(text: str, name: str = "input") -> Any:
             raise InvalidInput(name, "(YAML)", "well-formed YAML", hint=str(exc).splitlines()[0]) from None
     else:
         try:
-            data = json.loads(text, object_pairs_hook=_unique_keys)
+            data = json.loads(text, object_pairs_hook=unique_keys)
         except json.JSONDecodeError as exc:
             raise InvalidInput(
                 name, "(JSON)", "well-formed JSON", hint=f"{exc.msg} at line {exc.lineno} column {exc.colno}"

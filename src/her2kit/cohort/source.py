@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
+from her2kit.case import KeyGivenTwice, unique_keys
 from her2kit.cohort import columns as cols
 from her2kit.cohort.lines import BOM, UnclosedQuote, delimited_records, json_line
 from her2kit.errors import Her2kitError, InvalidInput, _short
@@ -103,23 +104,6 @@ class _NotANumber:
         self.reason = reason
 
 
-class _Twice(dict[str, Any]):
-    """An object in which ``key`` is given twice."""
-
-    key: str = ""
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: set[str] = set()
-    for key, _ in pairs:
-        if key in seen:
-            marked = _Twice()
-            marked.key = key
-            return marked
-        seen.add(key)
-    return dict(pairs)
-
-
 def _float(text: str) -> float | _NotANumber:
     value = float(text)
     return value if math.isfinite(value) else _NotANumber(text, "a number too large to read")
@@ -129,11 +113,11 @@ def _constant(text: str) -> _NotANumber:
     return _NotANumber(text, "not a JSON number")
 
 
-def _first_mark(value: Any) -> _Twice | _NotANumber | None:
+def _first_mark(value: Any) -> KeyGivenTwice | _NotANumber | None:
     stack = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, (_Twice, _NotANumber)):
+        if isinstance(item, (KeyGivenTwice, _NotANumber)):
             return item
         if isinstance(item, dict):
             stack.extend(reversed(list(item.values())))
@@ -151,14 +135,14 @@ def checked_json_line(line: str) -> tuple[Any, str | None]:
     if problem is not None:
         return value, problem
     try:
-        marked = json.loads(line, object_pairs_hook=_pairs, parse_float=_float, parse_constant=_constant)
+        marked = json.loads(line, object_pairs_hook=unique_keys, parse_float=_float, parse_constant=_constant)
     except (ValueError, RecursionError):  # (json_line read it, so this does not happen)
         return None, "text that is not valid JSON"
-    if isinstance(marked, _Twice):
+    if isinstance(marked, KeyGivenTwice):
         return None, f"the key {_short(marked.key)} given twice"
     for column, item in marked.items():
         mark = _first_mark(item)
-        if isinstance(mark, _Twice):
+        if isinstance(mark, KeyGivenTwice):
             return None, f"the key {_short(mark.key)} given twice (in {_short(column)})"
         if isinstance(mark, _NotANumber):
             return None, f"{mark.text[:24]} in {_short(column)} ({mark.reason})"
@@ -172,9 +156,10 @@ _seen_files: dict[tuple[str, int, int], int | None] = {}
 
 def first_key_twice(path: Path) -> int | None:
     """The number of the first line of a JSON Lines file with a key given twice, or None; Polars reads such a
-    line without complaint (keeping the first value), so it is looked for here: the keys of every line are
-    found with one vectorised pattern, and only lines with a key twice (or a key with an escape, which may
-    spell another key) are read again with Python's JSON reader. Remembered per file (name, size, time)."""
+    line without complaint (keeping the first value), so it is looked for here: each key of the file and each
+    standard column is counted on every line as a quoted word (vectorised), and only lines where one appears twice,
+    or whose key holds a unicode escape, are read again with Python's JSON reader. Remembered per file (name, size,
+    time)."""
     import polars as pl
 
     stat = path.stat()
