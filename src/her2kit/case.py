@@ -563,7 +563,7 @@ def decode_document(text: str, name: str = "input") -> Any:
         except Yaml11Number as exc:
             allowed = (
                 "true or false (yes, no, on and off are not read as true or false)"
-                if exc.kind.startswith("true/false")
+                if exc.boolean
                 else "a number as JSON writes it (12, 2.5); quote it if text is meant"
             )
             raise InvalidInput(

@@ -7,7 +7,8 @@ with the same safe constructor and resolver, about ten times faster: loading the
 PyYAML keeps the last of a key given twice in one mapping and raises a bare ``ValueError`` for an impossible
 unquoted date (``2026-02-30``); her2kit's loader refuses both with a :class:`yaml.YAMLError` that says where
 (:class:`DuplicateKey`, :class:`BadDate`), since which value was meant is unknown. A key a merge (``<<``)
-brings in may still be overridden, as YAML intends.
+brings in may still be overridden, as YAML intends. Numbers and booleans are read only as JSON writes them:
+YAML 1.1's octal, hexadecimal, base-60 and yes/no/on/off forms are refused (:class:`Yaml11Number`).
 """
 
 from __future__ import annotations
@@ -70,8 +71,28 @@ def _path_to(root: Node | None, target: Node) -> str:
     return ""
 
 
+class Yaml11Number(YamlValueError):
+    """A plain scalar YAML 1.1 reads as a number or boolean in a form YAML 1.2 and JSON do not (``012`` as octal
+    10, ``0x10``, ``0b11``, ``1:10`` as 70, ``yes``/``no``/``on``/``off``): refused, since the writer rarely means
+    it (``percent_cells: 012`` would be 10). ``boolean``: it would have been read as true or false."""
+
+    def __init__(self, text: str, kind: str, node: Node, path: str, *, boolean: bool = False) -> None:
+        super().__init__(f"{text} would be read as a YAML 1.1 {kind}", node, path)
+        self.text = text
+        self.kind = kind
+        self.boolean = boolean
+
+
+_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(
+    r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_BOOLEANS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
+
+
 class SafeLoader(_Base):  # type: ignore[valid-type,misc]
-    """The safe loader (C parser when available) refusing a key given twice and an impossible date."""
+    """The safe loader (C parser when available) refusing a key given twice, an impossible date and YAML 1.1 number
+    and boolean forms."""
 
     _root: Node | None = None
 
@@ -100,53 +121,33 @@ class SafeLoader(_Base):  # type: ignore[valid-type,misc]
         except ValueError:
             raise BadDate(str(node.value), node, _path_to(self._root, node)) from None
 
+    # Numbers and booleans only as JSON writes them (and YAML 1.2's core schema reads them).
+    def construct_yaml_int(self, node: ScalarNode) -> Any:
+        if not _DECIMAL_INT.fullmatch(str(node.value)):
+            self._refuse(node, "integer (octal, hexadecimal, binary, base 60 or with a leading zero)")
+        return super().construct_yaml_int(node)
 
-class Yaml11Number(YamlValueError):
-    """A plain scalar YAML 1.1 reads as a number or boolean in a form YAML 1.2 and JSON do not (``012`` as octal
-    10, ``0x10``, ``0b11``, ``1:10`` as 70, ``yes``/``no``/``on``/``off``): refused, since the writer rarely means
-    it (``percent_cells: 012`` would be 10)."""
+    def construct_yaml_float(self, node: ScalarNode) -> Any:
+        if not _PLAIN_FLOAT.fullmatch(str(node.value)):
+            self._refuse(node, "number (base 60 or with underscores)")
+        return super().construct_yaml_float(node)
 
-    def __init__(self, text: str, kind: str, node: Node, path: str) -> None:
-        super().__init__(f"{text} would be read as a YAML 1.1 {kind}", node, path)
-        self.text = text
-        self.kind = kind
+    def construct_yaml_bool(self, node: ScalarNode) -> Any:
+        if str(node.value) not in _BOOLEANS:
+            self._refuse(node, "true/false (yes, no, on, off)", boolean=True)
+        return super().construct_yaml_bool(node)
 
-
-_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
-_PLAIN_FLOAT = re.compile(
-    r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
-)
-_BOOLEANS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
-
-
-def _refuse(self: SafeLoader, node: ScalarNode, kind: str) -> None:
-    raise Yaml11Number(str(node.value), kind, node, _path_to(self._root, node))
-
-
-def _construct_int(self: SafeLoader, node: ScalarNode) -> Any:
-    if not _DECIMAL_INT.fullmatch(str(node.value)):
-        _refuse(self, node, "integer (octal, hexadecimal, binary, base 60 or with a leading zero)")
-    return yaml.SafeLoader.construct_yaml_int(self, node)
-
-
-def _construct_float(self: SafeLoader, node: ScalarNode) -> Any:
-    if not _PLAIN_FLOAT.fullmatch(str(node.value)):
-        _refuse(self, node, "number (base 60 or with underscores)")
-    return yaml.SafeLoader.construct_yaml_float(self, node)
-
-
-def _construct_bool(self: SafeLoader, node: ScalarNode) -> Any:
-    if str(node.value) not in _BOOLEANS:
-        _refuse(self, node, "true/false (yes, no, on, off)")
-    return yaml.SafeLoader.construct_yaml_bool(self, node)
+    def _refuse(self, node: ScalarNode, kind: str, *, boolean: bool = False) -> None:
+        raise Yaml11Number(str(node.value), kind, node, _path_to(self._root, node), boolean=boolean)
 
 
 SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", SafeLoader.construct_yaml_timestamp)
-SafeLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-SafeLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
-SafeLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+SafeLoader.add_constructor("tag:yaml.org,2002:int", SafeLoader.construct_yaml_int)
+SafeLoader.add_constructor("tag:yaml.org,2002:float", SafeLoader.construct_yaml_float)
+SafeLoader.add_constructor("tag:yaml.org,2002:bool", SafeLoader.construct_yaml_bool)
 
 
 def safe_load(source: str | bytes | IO[str]) -> Any:
-    """``yaml.safe_load`` with the C parser when PyYAML has it, refusing a duplicate key and an impossible date."""
+    """``yaml.safe_load`` with the C parser when PyYAML has it, refusing a duplicate key, an impossible date and
+    YAML 1.1 number and boolean forms (:class:`Yaml11Number`)."""
     return yaml.load(source, Loader=SafeLoader)
