@@ -6,7 +6,6 @@ import json
 from typing import Literal
 
 from her2kit.errors import InvalidInput
-from her2kit.genomics.common import erbb2_not_searched
 from her2kit.genomics.model import GenomicProfile
 
 
@@ -29,7 +28,7 @@ def render_profile(profile: GenomicProfile, fmt: Literal["json", "table"]) -> st
         "ERBB2 mutations",
     ]
     if not e.mutations:
-        searched = not erbb2_not_searched(profile.warnings)
+        searched = profile.erbb2_searched
         rows.append(
             "  none reported" if searched else "  not assessed (no record on chromosome 17; see warnings)"
         )

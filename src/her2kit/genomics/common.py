@@ -158,15 +158,6 @@ _REFSEQ_VERSION_37: Final = (
 _REFSEQ = re.compile(r"NC_0000(\d\d)\.(\d+)", re.I)
 _CHROMOSOMES: Final = frozenset([str(i) for i in range(1, 23)] + ["X", "Y", "M", "MT"])
 
-# The start of the warning of a file whose ERBB2 region could not be looked at (a VCF with records, none on a
-# contig recognised as chromosome 17): the merge then marks ERBB2 mutations as not tested, and the table says
-# "not assessed" instead of "none reported".
-ERBB2_NOT_SEARCHED: Final = "ERBB2 not searched"
-
-
-def erbb2_not_searched(warnings: Sequence[str]) -> bool:
-    return any(w.startswith(ERBB2_NOT_SEARCHED) for w in warnings)
-
 
 # Contig names that denote chromosome 17, for messages.
 CHR17_NAMES: Final = "17, chr17 (any case), NC_000017.10 (GRCh37), NC_000017.11 (GRCh38)"

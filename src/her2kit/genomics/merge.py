@@ -17,7 +17,7 @@ residues that do not match the reference) are counted in ``erbb2_unplaced_varian
 rather than saying none was found. Each variant's class goes into ``erbb2_mutation_classes``, which the
 matcher reads against each label's wording. A copy-number-only file sets ``erbb2_mutations_tested`` false, and
 so does a VCF none of whose records is on a contig recognised as chromosome 17 while some are on contigs that
-name no chromosome (its warning starts with ``common.ERBB2_NOT_SEARCHED``).
+name no chromosome (``GenomicProfile.erbb2_searched`` false).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from typing import Final, Literal
 
 from her2kit.case import Case, NgsTest
 from her2kit.genomics.classify import PROTEIN_ALTERING
-from her2kit.genomics.common import erbb2_not_searched
 from her2kit.genomics.hgvs import HgvsError, erbb2_sequence, parse
 from her2kit.genomics.model import GenomicProfile, Mutation, VariantClass
 
@@ -140,7 +139,7 @@ def merge_with_warnings(case: Case, profile: GenomicProfile) -> tuple[Case, list
             "copy_number": profile.erbb2.copy_number,
             "erbb2_mutations": sorted_.added,
             "erbb2_mutations_tested": profile.file_format not in COPY_NUMBER_FORMATS
-            and not erbb2_not_searched(profile.warnings),
+            and profile.erbb2_searched,
             "erbb2_unplaced_variants": sorted_.unplaced,
             "erbb2_mutation_classes": sorted_.classes,
             "source": source,

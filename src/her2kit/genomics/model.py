@@ -111,6 +111,11 @@ class GenomicProfile(_Closed):
         default_factory=list, description="genes whose coding sequence the file covers (for wild-type calls)"
     )
     warnings: list[str] = Field(default_factory=list)
+    erbb2_searched: bool = Field(
+        True,
+        description="false when the file's records lie on contigs her2kit cannot place, none on chromosome 17: "
+        "ERBB2 mutations were not assessed (not a negative result)",
+    )
 
     def json_dict(self) -> dict[str, object]:
         """The profile as JSON-ready data, with ``class`` spelled as in the contract."""

@@ -188,6 +188,7 @@ def assemble(
     copy_number: CopyNumberResult | None,
     sequenced_genes: Collection[str] | None,
     warnings: list[str],
+    erbb2_searched: bool = True,
 ) -> GenomicProfile:
     warnings = list(warnings)
     mutations: dict[str, list[Mutation]] = {g: [] for g in GENES}
@@ -233,6 +234,7 @@ def assemble(
         co_alterations=co,
         sequenced_genes=sequenced,
         warnings=list(dict.fromkeys(warnings)),
+        erbb2_searched=erbb2_searched,
     )
 
 
@@ -272,7 +274,7 @@ def _profile(
         v = read_vcf(path, sample=sample, genome=genome)
         return assemble(
             fmt, sample=v.sample, genome=v.genome, calls=v.calls, copy_number=None,
-            sequenced_genes=sequenced_genes, warnings=v.warnings,
+            sequenced_genes=sequenced_genes, warnings=v.warnings, erbb2_searched=v.erbb2_searched,
         )  # fmt: skip
     if fmt == "maf":
         m = read_maf(path, sample=sample, genome=genome)

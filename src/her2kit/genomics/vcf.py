@@ -25,7 +25,6 @@ from her2kit.genomics.classify import gene_regions, hotspot_index
 from her2kit.genomics.common import (
     CHR17_NAMES,
     ERBB2_CANONICAL,
-    ERBB2_NOT_SEARCHED,
     GENES,
     RawCall,
     bad_line,
@@ -87,6 +86,7 @@ class VcfResult:
     genome: Genome | None
     warnings: list[str]
     records_seen: int
+    erbb2_searched: bool = True  # False: records, none on a contig recognised as chromosome 17
 
 
 def _parse_header_line(header: VcfHeader, line: str, n: int) -> None:
@@ -198,6 +198,12 @@ class _Contigs:
         self.implied = self.implied or (named, contig, where)
         return chrom, named
 
+    def erbb2_searched(self) -> bool:
+        """False when the file has records, none on chromosome 17, and some on contigs that denote no chromosome
+        her2kit recognises (chromosome 17 may be among them under another name)."""
+        seen = self.chromosome
+        return not seen or "17" in seen.values() or all(chrom is not None for chrom in seen.values())
+
     def warnings(self) -> list[str]:
         """A warning when the file has records but none on a contig recognised as chromosome 17."""
         seen = self.chromosome
@@ -208,7 +214,7 @@ class _Contigs:
         if unknown:
             odd = ", ".join(unknown[:10]) + (", …" if len(unknown) > 10 else "")
             return [
-                f"{ERBB2_NOT_SEARCHED}: no record of {self.name} is on a contig recognised as chromosome 17 "
+                f"ERBB2 not searched: no record of {self.name} is on a contig recognised as chromosome 17 "
                 f"({CHR17_NAMES}); its records are on {listing}, and these names denote no chromosome her2kit "
                 f"recognises: {odd}. ERBB2 mutations were not assessed (this is not a negative result)"
             ]
@@ -558,7 +564,7 @@ def _read_indexed(path: Path, *, sample: str | None, genome: Genome | None) -> V
                     calls.extend(new)
                     warnings.extend(warn)
         warnings.extend(contigs.warnings())
-    return VcfResult(calls, chosen, build, warnings, seen)
+    return VcfResult(calls, chosen, build, warnings, seen, contigs.erbb2_searched())
 
 
 def _stated_by(header: VcfHeader, genome: Genome | None) -> str:
@@ -660,4 +666,4 @@ def _scan(path: Path, *, sample: str | None, genome: Genome | None) -> VcfResult
     if build is None:
         warnings.insert(0, _BUILD_WARNING)
     warnings.extend(contigs.warnings())
-    return VcfResult(calls, chosen, build, warnings, seen)
+    return VcfResult(calls, chosen, build, warnings, seen, contigs.erbb2_searched())
