@@ -50,9 +50,7 @@ def screen(
     from her2kit.outputs import check_output_path
 
     output_format(output_path)
-    check_output_path(
-        output_path, [input_path, mapping if mapping and Path(mapping).suffix else None], "output"
-    )
+    check_output_path(output_path, [input_path, mapping], "output")  # (a bundled mapping's name is no file)
     chosen = None
     if mapping is not None:
         from her2kit.cohort.mapping import load_mapping
