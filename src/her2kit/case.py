@@ -472,7 +472,7 @@ def _has_surrogate(text: str) -> bool:
     return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
-def _document_problem(data: Any, name: str) -> InvalidInput | None:
+def _document_problem(data: Any, name: str, *, nesting: bool = True) -> InvalidInput | None:
     """One walk of a decoded document: nesting deeper than :data:`MAX_DEPTH` (first), else the first key given twice
     (JSON), else the first string holding a lone UTF-16 surrogate (JSON ``"\\ud800"`` without its low half: not a
     Unicode character, and not writable as UTF-8); None when there is none. Walked without recursion."""
@@ -495,7 +495,7 @@ def _document_problem(data: Any, name: str) -> InvalidInput | None:
             children = [(child, [*path, str(index)]) for index, child in enumerate(value)]
         else:
             continue
-        if level > MAX_DEPTH:
+        if nesting and level > MAX_DEPTH:
             return _nested_too_deeply(name)
         stack.extend((child, where, level + 1) for child, where in reversed(children))
     if twice is not None:
@@ -538,8 +538,7 @@ def json_body_problem(text: str | bytes) -> InvalidInput | None:
         data = json.loads(text, object_pairs_hook=unique_keys)
     except (ValueError, RecursionError):
         return None
-    problem = _document_problem(data, "(body)")
-    return None if problem is None or problem.value == "(nesting)" else problem
+    return _document_problem(data, "(body)", nesting=False)
 
 
 def decode_document(text: str, name: str = "input") -> Any:
