@@ -83,7 +83,7 @@ def _screen(
 
         lazy = apply_mapping(chosen, input_path)
         source = mapping_source(chosen, input_path)
-        select = mapping_select(chosen)
+        select = mapping_select(chosen, source)
     common: dict[str, Any] = {
         "lazy": lazy,
         "source": source,

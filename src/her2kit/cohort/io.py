@@ -51,6 +51,10 @@ def source_of(path: str | Path) -> Source:
     return Source(Path(path), input_format(path))
 
 
+# The lines of a JSON Lines file from which its columns and their types are inferred.
+JSON_SCHEMA_LINES = 10_000
+
+
 def scan_input(path: str | Path) -> pl.LazyFrame:
     """A lazy scan of the standard columns present in a registry file (CSV/TSV read as text)."""
     path = Path(path)
@@ -63,7 +67,7 @@ def scan_input(path: str | Path) -> pl.LazyFrame:
         elif source.kind in ("csv", "tsv"):
             frame = pl.scan_csv(path, separator=source.delimiter, infer_schema=False)
         else:
-            frame = pl.scan_ndjson(path, infer_schema_length=10_000)
+            frame = pl.scan_ndjson(path, infer_schema_length=JSON_SCHEMA_LINES)
         schema = frame.collect_schema()
     names = schema.names()
     check_header(names, cols.INPUT_COLUMNS)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import polars as pl
 import yaml
@@ -31,13 +31,14 @@ from pydantic import (
 
 from her2kit.case import invalid_input_from
 from her2kit.cohort import columns as cols
-from her2kit.cohort.io import check_header
+from her2kit.cohort.io import JSON_SCHEMA_LINES, check_header, input_format
 from her2kit.cohort.source import Source
 from her2kit.errors import InvalidInput
 from her2kit.yamlload import safe_load
 
 BUNDLED = Path(__file__).resolve().parent / "mappings"
 STANDARD = frozenset(cols.INPUT_COLUMNS)
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
 @dataclass(frozen=True)
@@ -185,8 +186,9 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
 def mapping_source(mapping: Mapping, input_path: str | Path) -> Source:
     """How the mapping reads its registry file (Parquet, or delimited text with the mapping's options)."""
     path = Path(input_path)
-    if path.suffix.lower() == ".parquet":
-        return Source(path, "parquet")
+    kind = input_format(path)
+    if kind in ("parquet", "jsonl"):  # (the read options of delimited text do not apply; placeholders do)
+        return Source(path, kind, null_values=mapping.null_values)
     tab = mapping.separator == "\t"
     return Source(
         path,
@@ -203,6 +205,10 @@ def _scan_source(source: Source, mapping: Mapping) -> pl.LazyFrame:
         raise InvalidInput("input", str(source.path), "an existing file")
     if source.kind == "parquet":
         return pl.scan_parquet(source.path)
+    if source.kind == "jsonl":
+        return _placeholders_missing(
+            pl.scan_ndjson(source.path, infer_schema_length=JSON_SCHEMA_LINES), source
+        )
     return pl.scan_csv(
         source.path,
         separator=mapping.separator,
@@ -211,6 +217,21 @@ def _scan_source(source: Source, mapping: Mapping) -> pl.LazyFrame:
         infer_schema=False,
         quote_char=source.quote,
     )
+
+
+def _placeholders_missing(frame: FrameT, source: Source) -> FrameT:
+    """The mapping's placeholder strings as missing values in a JSON Lines file (a CSV reader does this itself)."""
+    if source.kind != "jsonl" or not source.null_values:
+        return frame
+    text = pl.col(pl.String)
+    return frame.with_columns(pl.when(text.is_in(source.null_values)).then(None).otherwise(text).name.keep())
+
+
+def _source_columns(mapping: Mapping) -> list[str]:
+    """The columns of the registry file that the mapping reads."""
+    ish = mapping.ish_counts
+    counts = [] if ish is None else [ish.her2, ish.cep17, *([ish.cells] if ish.cells else [])]
+    return list(dict.fromkeys([*mapping.columns.values(), *counts]))
 
 
 def _counts(ish: IshCounts, names: list[str]) -> tuple[list[pl.Expr], pl.Expr]:
@@ -269,13 +290,15 @@ def _counts(ish: IshCounts, names: list[str]) -> tuple[list[pl.Expr], pl.Expr]:
 def apply_mapping(mapping: Mapping, input_path: str | Path) -> pl.LazyFrame:
     """A lazy frame of standard columns (plus ``notes``) read from a registry file through a mapping."""
     where = mapping_source(mapping, input_path)
-    with where.reading():
+    with where.reading(keys=False):  # (a key given twice on a line makes an error row when the rows are read)
         source = _scan_source(where, mapping)
         names = source.collect_schema().names()
-    ish = mapping.ish_counts
-    read = [*mapping.columns.values(), *([] if ish is None else [ish.her2, ish.cep17, ish.cells or ""])]
-    check_header(names, read)
-    return source.select(_mapping_exprs(mapping, names))
+    check_header(names, _source_columns(mapping))
+    mapped = source.select(_mapping_exprs(mapping, names))
+    cols.check_input_types(
+        mapped.collect_schema()
+    )  # (JSON may hold a list or a record where a value is read)
+    return mapped
 
 
 def _mapping_exprs(mapping: Mapping, names: list[str]) -> list[pl.Expr]:
@@ -293,11 +316,16 @@ def _mapping_exprs(mapping: Mapping, names: list[str]) -> list[pl.Expr]:
     return exprs
 
 
-def mapping_select(mapping: Mapping) -> Callable[[pl.DataFrame], pl.DataFrame]:
+def mapping_select(mapping: Mapping, source: Source) -> Callable[[pl.DataFrame], pl.DataFrame]:
     """The mapping applied to a frame read line by line (:mod:`her2kit.cohort.lenient`), keeping why a line
     could not be read."""
 
     def select(frame: pl.DataFrame) -> pl.DataFrame:
+        # A batch of JSON Lines lacks the keys none of its lines has (e.g. a batch of bad lines only): the file's
+        # header was checked when the mapping was applied, so such a column is empty here.
+        absent = [c for c in _source_columns(mapping) if c not in frame.columns]
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in absent)
+        frame = _placeholders_missing(frame, source)
         names = [name for name in frame.columns if name != cols.READ_ERROR]
         error = pl.col(cols.READ_ERROR) if cols.READ_ERROR in frame.columns else pl.lit(None, dtype=pl.String)
         return frame.select(*_mapping_exprs(mapping, names), error.alias(cols.READ_ERROR))

@@ -291,13 +291,14 @@ class Source:
         ) from exc
 
     @contextmanager
-    def reading(self) -> Iterator[None]:
+    def reading(self, *, keys: bool = True) -> Iterator[None]:
         """Turn a Polars or Arrow failure inside the block into the file's first problem. A JSON Lines file with a
-        key given twice on a line is a :class:`BadLines` at once (Polars would read it, keeping the first)."""
+        key given twice on a line is a :class:`BadLines` at once (Polars would read it, keeping the first), unless
+        ``keys`` is false (the block only reads the file's schema)."""
         import polars as pl
         import pyarrow as pa
 
-        if self.kind == "jsonl" and self.path.is_file():
+        if keys and self.kind == "jsonl" and self.path.is_file():
             number = first_key_twice(self.path)
             if number is not None:  # (Polars would read the line, keeping the first value)
                 raise _problem(
