@@ -106,6 +106,60 @@ _BUILD_TOKENS: Final = (
 )
 
 
+# Chromosome 17 length: GRCh37 81,195,210 bp (GATK b37 headers: "##contig=<ID=17,length=81195210,assembly=b37>");
+# GRCh38 83,257,441 bp (GRCh38 chromosome 17, RefSeq NC_000017.11).
+CHR17_LENGTH: Final[dict[int, Genome]] = {81_195_210: "GRCh37", 83_257_441: "GRCh38"}
+
+
+def file_build(
+    name: str,
+    stated: Sequence[tuple[Genome, int, str]],
+    odd_lengths: Sequence[str],
+    genome: Genome | None,
+    header: str,
+) -> tuple[Genome | None, list[str]]:
+    """The build to read a file in, and warnings: ``genome`` (checked against every build the file's ``header``
+    states: ``stated`` holds (build, line number, what says so)), else the header's, else a token in the file
+    name. A header that states two builds, or one other than ``genome``, is an input error naming both: the
+    positions would be read on the wrong assembly. A file name that says another build than the one read (e.g.
+    ``tumour.hg19.seg`` read as GRCh38) is a warning naming both: a name is a weaker statement than a header or
+    the user's ``genome``, but it may mean the wrong file or the wrong option. ``odd_lengths``: chromosome 17
+    lengths of neither build, each a warning."""
+    first: dict[Genome, tuple[int, str]] = {}
+    for said_build, n, what in stated:
+        if first and said_build not in first:
+            (other, (n0, what0)), *_ = first.items()
+            raise InvalidInput(
+                f"{name} line {n}",
+                what,
+                f"{other}, the build line {n0} states ({what0}): one genome build per file",
+            )
+        first.setdefault(said_build, (n, what))
+    states = next(iter(first), None)
+    said = "; ".join(f"line {n}: {what}" for b, n, what in stated if b == states)
+    if genome is not None and states is not None and genome != states:
+        raise InvalidInput(
+            "--genome",
+            genome,
+            f"{states}, the build the {header} of {name} states ({short(said, 160)}); or correct the file's {header}",
+        )
+    named = genome_from_text(name)
+    build = genome or states or named
+    warnings = []
+    if named is not None and build is not None and named != build:
+        by = "--genome" if genome is not None else f"the file's {header}"
+        warnings.append(
+            f"{name}: the file name suggests {named} but {by} says {build}; positions were read as {build} "
+            "coordinates (check that this is the right file)"
+        )
+    warnings.extend(
+        f"{name} {odd} is neither the GRCh37 (81,195,210) nor the GRCh38 (83,257,441) length of chromosome 17: the "
+        f"file may be on another assembly; positions were read as {build or 'GRCh37 and GRCh38'} coordinates"
+        for odd in odd_lengths
+    )
+    return build, warnings
+
+
 def genome_from_text(text: str) -> Genome | None:
     for pattern, build in _BUILD_TOKENS:
         if pattern.search(text):

@@ -17,16 +17,36 @@ from typing import Final, Literal
 
 from her2kit.errors import InvalidInput
 from her2kit.genomics.classify import REGION_PADDING, gene_regions
-from her2kit.genomics.common import bad_line, choose_sample, genome_from_text, lines, strip_chr
+from her2kit.genomics.common import (
+    CHR17_LENGTH,
+    bad_line,
+    choose_sample,
+    contig_chromosome,
+    file_build,
+    genome_from_text,
+    lines,
+    short,
+    strip_chr,
+)
 from her2kit.genomics.model import AmplificationThresholds, Genome
 
 # A log2 ratio beyond this is not a measurement (2^100 copies) and would overflow the copy-number formula.
 MAX_ABS_LOG2: Final = 100
-SEG_MEAN: Final = ("seg.mean", "Segment_Mean", "segment_mean", "log2", "Log2Ratio")
+# GATK CNV: MEAN_LOG2_COPY_RATIO (CallCopyRatioSegments .called.seg, ModelSegments .cr.seg) and, in ModelSegments
+# .modelFinal.seg, the posterior median LOG2_COPY_RATIO_POSTERIOR_50.
+SEG_MEAN: Final = (
+    "seg.mean",
+    "Segment_Mean",
+    "segment_mean",
+    "log2",
+    "Log2Ratio",
+    "MEAN_LOG2_COPY_RATIO",
+    "LOG2_COPY_RATIO_POSTERIOR_50",
+)
 SEG_SAMPLE: Final = ("ID", "Sample", "sample", "ID_", "Tumor_Sample_Barcode")
-CHROM: Final = ("chrom", "Chromosome", "chromosome", "chr", "Chrom", "CHROM")
-START: Final = ("loc.start", "Start", "start", "Start_Position", "startpos")
-END: Final = ("loc.end", "End", "end", "End_Position", "endpos")
+CHROM: Final = ("chrom", "Chromosome", "chromosome", "chr", "Chrom", "CHROM", "CONTIG")
+START: Final = ("loc.start", "Start", "start", "Start_Position", "startpos", "START")
+END: Final = ("loc.end", "End", "end", "End_Position", "endpos", "END")
 TOTAL_CN: Final = ("total_cn", "tcn", "tcn.em", "copy_number", "Copy_Number", "CN", "cn", "TCN")
 GENE_COL: Final = ("Hugo_Symbol", "Gene Symbol", "Gene_Symbol", "gene", "Gene")
 NON_SAMPLE: Final = frozenset({"Entrez_Gene_Id", "Locus ID", "Cytoband", "Locus_ID", "Entrez_Id"})
@@ -181,12 +201,51 @@ def _result(
     return CopyNumberResult(amplified, round(copies, 2), evidence, sample, genome, warnings)
 
 
-def _tab_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """A tab-separated table's lines (blank and ``#`` lines skipped) as ``(line number, fields)``: the header
-    first, then the rows, each of which must have the header's width (else a clear error naming the line)."""
-    width: int | None = None
+@dataclass
+class SamHeader:
+    """What a SAM-style header before a table's column line says (GATK copy-number files: ``@HD``, ``@SQ``,
+    ``@RG``): the builds it states, as (build, line number, what says so), chromosome 17 lengths of neither
+    build, and the read groups' samples (``SM``)."""
+
+    stated: list[tuple[Genome, int, str]] = field(default_factory=list)
+    odd_lengths: list[str] = field(default_factory=list)
+    samples: list[str] = field(default_factory=list)
+
+
+def sam_header(path: Path) -> SamHeader:
+    """The ``@`` lines at the top of a tab-separated table (before its column line)."""
+    header = SamHeader()
     for n, line in lines(path):
         if not line.strip() or line.startswith("#"):
+            continue
+        if not line.startswith("@"):
+            break
+        tags = dict(f.split(":", 1) for f in line.split("\t")[1:] if ":" in f)
+        if line.startswith("@RG") and tags.get("SM"):
+            header.samples.append(tags["SM"])
+        if not line.startswith("@SQ"):
+            continue
+        if "AS" in tags and (said := genome_from_text(tags["AS"])) is not None:
+            header.stated.append((said, n, short(f"@SQ {tags.get('SN', '')} AS:{tags['AS']}")))
+        known = contig_chromosome(tags.get("SN", ""))
+        if known is None or known[0] != "17" or not tags.get("LN", "").isdigit():
+            continue
+        bp = int(tags["LN"])
+        build = CHR17_LENGTH.get(bp)
+        if build is not None:
+            header.stated.append((build, n, f"@SQ {tags['SN']} length {bp:,}, chromosome 17 of {build}"))
+        else:
+            header.odd_lengths.append(f"line {n}: @SQ {tags['SN']} length {bp:,}")
+    return header
+
+
+def _tab_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """A tab-separated table's lines (blank and ``#`` lines, and a SAM-style ``@`` header before the column line,
+    skipped) as ``(line number, fields)``: the column line first, then the rows, each of which must have its
+    width (else a clear error naming the line)."""
+    width: int | None = None
+    for n, line in lines(path):
+        if not line.strip() or line.startswith("#") or (width is None and line.startswith("@")):
             continue
         fields = line.split("\t")
         if width is None:
@@ -205,7 +264,8 @@ def read_segments(
     kind: Literal["seg", "cns", "cnr", "allele"],
 ) -> CopyNumberResult:
     name = path.name
-    build = genome or genome_from_text(name)
+    sam = sam_header(path)
+    build, warnings = file_build(name, sam.stated, sam.odd_lengths, genome, "header")
     table = _tab_rows(path)
     header = next(table, (0, None))[1]
     if header is None:
@@ -232,7 +292,8 @@ def read_segments(
     chosen = None
     if sample_i is not None:
         chosen = choose_sample(name, [f[sample_i] for _, f in rows], sample)
-    warnings: list[str] = []
+    elif sam.samples:  # (a GATK file: one sample, named by its read group)
+        chosen = choose_sample(name, sam.samples, sample)
     builds: list[Genome] = [build] if build else ["GRCh37", "GRCh38"]
     results: dict[Genome, list[float]] = {b: [] for b in builds}
     missing: dict[Genome, list[int]] = {b: [] for b in builds}  # lines over ERBB2 without a value

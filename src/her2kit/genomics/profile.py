@@ -35,7 +35,8 @@ from her2kit.genomics.model import (
 from her2kit.genomics.vcf import read_vcf
 
 ALLOWED = (
-    "a VCF (.vcf, .vcf.gz with .tbi), a MAF, a SEG file, a CNVkit .cns/.cnr, a gene-level copy-number "
+    "a VCF (.vcf, .vcf.gz with .tbi), a MAF, a SEG file, a GATK copy-number .seg, a CNVkit .cns/.cnr, a "
+    "gene-level copy-number "
     "table (cBioPortal data_CNA / GISTIC) or an allele-specific segment table (Chromosome, Start, End, "
     "nMajor, nMinor)"
 )
@@ -45,7 +46,7 @@ def _first_data_line(path: Path) -> tuple[int, str]:
     for n, line in lines(path):
         if line.startswith("##fileformat=VCF"):
             return n, line
-        if line.strip() and not line.startswith("#"):
+        if line.strip() and not line.startswith(("#", "@")):  # (@: a SAM-style header, as GATK writes)
             return n, line
     return 0, ""
 
@@ -75,7 +76,14 @@ def detect_format(path: Path) -> FileFormat:
         return "allele-specific-segments"
     if {"chromosome", "start", "end", "log2"} <= columns:
         return "cnvkit-cnr" if "weight" in columns and "probes" not in columns else "cnvkit-cns"
-    if columns & {"seg.mean", "Segment_Mean", "segment_mean"} or name.endswith(".seg"):
+    segment_means = {
+        "seg.mean",
+        "Segment_Mean",
+        "segment_mean",
+        "MEAN_LOG2_COPY_RATIO",
+        "LOG2_COPY_RATIO_POSTERIOR_50",
+    }
+    if columns & segment_means or name.endswith(".seg"):
         return "seg"
     if first.split("\t")[0] in ("Hugo_Symbol", "Gene Symbol", "Gene_Symbol"):
         return "gene-cna"

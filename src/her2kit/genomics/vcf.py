@@ -23,6 +23,7 @@ from typing import Final
 from her2kit.errors import InvalidInput
 from her2kit.genomics.classify import gene_regions, hotspot_index
 from her2kit.genomics.common import (
+    CHR17_LENGTH,
     CHR17_NAMES,
     ERBB2_CANONICAL,
     GENES,
@@ -31,6 +32,7 @@ from her2kit.genomics.common import (
     choose_sample,
     contig_chromosome,
     exon_number,
+    file_build,
     genome_from_text,
     is_erbb2_canonical,
     open_text,
@@ -45,9 +47,6 @@ _BASES = re.compile(
 )
 _CONTIG_ID = re.compile(r"[<,]ID=([^,>]+)")
 _CONTIG_LENGTH = re.compile(r"[<,]length=(\d+)")
-# Chromosome 17 length: GRCh37 81,195,210 bp (GATK b37 headers: "##contig=<ID=17,length=81195210,assembly=b37>");
-# GRCh38 83,257,441 bp (GRCh38 chromosome 17, RefSeq NC_000017.11).
-_CHR17_LENGTH: Final[dict[int, Genome]] = {81_195_210: "GRCh37", 83_257_441: "GRCh38"}
 _ANN_FIELDS = ["Allele", "Annotation", "Impact", "Gene_Name", "Gene_ID", "Feature_Type", "Feature_ID",
                "Biotype", "Rank", "HGVS.c", "HGVS.p"]  # fmt: skip
 # Transcripts preferred when an annotation lists several: RefSeq/Ensembl canonical ERBB2 and co-genes.
@@ -118,7 +117,7 @@ def _parse_contig(header: VcfHeader, line: str, n: int) -> None:
     if chrom != "17" or length is None:
         return
     bp = int(length.group(1))
-    build = _CHR17_LENGTH.get(bp)
+    build = CHR17_LENGTH.get(bp)
     if build is not None:
         header.stated.append((build, n, f"##contig {contig} length {bp:,}, chromosome 17 of {build}"))
     else:
@@ -126,34 +125,8 @@ def _parse_contig(header: VcfHeader, line: str, n: int) -> None:
 
 
 def _file_build(name: str, header: VcfHeader, genome: Genome | None) -> tuple[Genome | None, list[str]]:
-    """The build to read the file in, and warnings: ``genome`` (checked against every build the header states),
-    else the header's, else a token in the file name. A header that states two builds, or one other than
-    ``genome``, is an input error naming both: the positions would be read on the wrong assembly."""
-    first: dict[Genome, tuple[int, str]] = {}
-    for said_build, n, what in header.stated:
-        if first and said_build not in first:
-            (other, (n0, what0)), *_ = first.items()
-            raise InvalidInput(
-                f"{name} line {n}",
-                what,
-                f"{other}, the build line {n0} states ({what0}): one genome build per file",
-            )
-        first.setdefault(said_build, (n, what))
-    stated = next(iter(first), None)
-    said = "; ".join(f"line {n}: {what}" for b, n, what in header.stated if b == stated)
-    if genome is not None and stated is not None and genome != stated:
-        raise InvalidInput(
-            "--genome",
-            genome,
-            f"{stated}, the build the header of {name} states ({short(said, 160)}); or correct the file's header",
-        )
-    build = genome or stated or genome_from_text(name)
-    warnings = [
-        f"{name} {odd} is neither the GRCh37 (81,195,210) nor the GRCh38 (83,257,441) length of chromosome 17: the "
-        f"file may be on another assembly; positions were read as {build or 'GRCh37 and GRCh38'} coordinates"
-        for odd in header.odd_lengths
-    ]
-    return build, warnings
+    """The build to read the file in, and warnings (:func:`~her2kit.genomics.common.file_build`)."""
+    return file_build(name, header.stated, header.odd_lengths, genome, "header")
 
 
 class _Contigs:
