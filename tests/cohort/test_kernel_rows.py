@@ -72,6 +72,45 @@ def test_er_pr_words_and_eligibility() -> None:
     assert any("not checked" in r for r in out["reasons"].split(" | "))
 
 
+@pytest.mark.parametrize(
+    ("er", "pr", "reason"),
+    [
+        (None, None, "ER/PR not given, so HR-positive indications are not met"),
+        (
+            "negative",
+            None,
+            "PR not given and ER negative: HR status unknown, so HR-positive indications are not met",
+        ),
+        (
+            None,
+            "negative",
+            "ER not given and PR negative: HR status unknown, so HR-positive indications are not met",
+        ),
+        (
+            "unknown",
+            "neg",
+            "ER not given and PR negative: HR status unknown, so HR-positive indications are not met",
+        ),
+    ],
+)
+def test_what_hr_status_lacks_is_named(er: str | None, pr: str | None, reason: str) -> None:
+    """HR-positive is ER positive (or low) or PR positive: one receptor negative and the other missing leaves it
+    unknown, and the reason says which one is missing instead of "ER/PR not given"."""
+    out = one(tumor_type="breast", setting="metastatic", ihc_score="1+", er=er, pr=pr)
+    eligibility = [r for r in out["reasons"].split(" | ") if r.startswith("eligibility:")]
+    assert reason in eligibility[0]
+    assert "ind:trastuzumab-deruxtecan-breast-hr-positive-her2-low-ultralow" not in out["eligible"].split(";")
+
+
+@pytest.mark.parametrize(
+    ("er", "pr"), [("positive", None), (None, "positive"), ("low", None), ("negative", "negative")]
+)
+def test_a_known_hr_status_needs_no_reason(er: str | None, pr: str | None) -> None:
+    out = one(tumor_type="breast", setting="metastatic", ihc_score="1+", er=er, pr=pr)
+    assert "HR status unknown" not in out["reasons"]
+    assert "not given, so HR" not in out["reasons"]
+
+
 def test_notes_column_goes_to_reasons() -> None:
     out = one(tumor_type="breast", ihc_score="1+", notes="copies left out")
     assert out["reasons"].split(" | ")[-1] == "mapping: copies left out"

@@ -59,7 +59,7 @@ def render_summary(summary: CohortSummary) -> str:
         lines.append(f"  {stage:<{width}}  {count:>12,}  {_pct(count, rows)}")
     missing = {
         "setting not given: no indication can be met": summary.setting_not_given,
-        "ER/PR not given: HR-positive indications not met": summary.hr_not_given,
+        "HR status unknown (ER/PR missing): HR-positive indications not met": summary.hr_not_given,
     }
     if any(missing.values()):
         lines.append("")

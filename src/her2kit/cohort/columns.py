@@ -64,6 +64,14 @@ ELIGIBLE_SEPARATOR: Final = ";"
 # Reasons that say why indications could not be met on a row lacking data (the run's summary counts them).
 SETTING_NOT_GIVEN: Final = "setting not given, so no indication is met"
 HR_NOT_GIVEN: Final = "ER/PR not given, so HR-positive indications are not met"
+HR_PR_MISSING: Final = (
+    "PR not given and ER negative: HR status unknown, so HR-positive indications are not met"
+)
+HR_ER_MISSING: Final = (
+    "ER not given and PR negative: HR status unknown, so HR-positive indications are not met"
+)
+# What the summary counts as "HR status unknown" (each reason above contains it).
+HR_UNKNOWN_MARK: Final = ", so HR-positive indications are not met"
 REASONS_SEPARATOR: Final = " | "
 OUTPUT_SCHEMA: Final = pa.schema(
     [

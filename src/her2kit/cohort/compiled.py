@@ -233,8 +233,10 @@ def decision_keys(
         e = er[i]
         p = pr[i]
         positive = (e == 1) | (e == 2) | (p == 1)  # ER positive or low, or PR positive
-        negative = (e == 3) & (p == 2) & (not positive)  # both negative
-        hr = np.int64(positive) + 2 * np.int64(negative)
+        negative = (e == 3) & (p == 2)  # both negative
+        er_only = (e == 3) & (p == 0)  # ER negative, PR not given: unknown
+        pr_only = (e == 0) & (p == 2)  # PR negative, ER not given: unknown
+        hr = np.int64(positive) + 2 * np.int64(negative) + 3 * np.int64(er_only) + 4 * np.int64(pr_only)
         row_key = (((tumor[i] * n_setting + setting[i]) * n_ihc + ihc[i]) * n_ish + state) * n_hr + hr
         flag = np.int64(wrong)
         key[i] = flag * error_key + (1 - flag) * row_key

@@ -30,7 +30,22 @@ from her2kit.vocab import IHC_SCORES, TUMOR_TYPES
 # --------------------------------------------------------------------------- codes of the decision key
 SETTINGS: Final[tuple[str | None, ...]] = (None, "early", "metastatic")
 IHC_CODES: Final[tuple[str | None, ...]] = (None, *IHC_SCORES)  # None, 0, ultralow, 1+, 2+, 3+
-HR_CODES: Final[tuple[str | None, ...]] = (None, "positive", "negative")
+HR_ER_NEGATIVE_ONLY: Final = "unknown (ER negative, PR not given)"
+HR_PR_NEGATIVE_ONLY: Final = "unknown (PR negative, ER not given)"
+HR_UNKNOWN_REASONS: Final[dict[str | None, str]] = {
+    None: cols.HR_NOT_GIVEN,
+    HR_ER_NEGATIVE_ONLY: cols.HR_PR_MISSING,
+    HR_PR_NEGATIVE_ONLY: cols.HR_ER_MISSING,
+}
+# Hormone-receptor status: not given, positive (ER positive or low, or PR positive), negative (both negative), or
+# unknown because one receptor is negative and the other is not given (HR-positive indications are not met).
+HR_CODES: Final[tuple[str | None, ...]] = (
+    None,
+    "positive",
+    "negative",
+    HR_ER_NEGATIVE_ONLY,
+    HR_PR_NEGATIVE_ONLY,
+)
 # ISH states: what the guideline modules can distinguish for one dual-probe ISH without a stated result.
 ISH_STATES: Final[tuple[str, ...]] = (
     "none",  # no ISH value at all
@@ -212,8 +227,8 @@ def eligibility_reasons(tumor: str, setting: str | None, hr: str | None, eligibl
     out: list[str] = []
     if setting is None and relevant:
         out.append(cols.SETTING_NOT_GIVEN)
-    if hr is None and any(ind.needs_hormone_receptor for ind in relevant):
-        out.append(cols.HR_NOT_GIVEN)
+    if hr not in ("positive", "negative") and any(ind.needs_hormone_receptor for ind in relevant):
+        out.append(HR_UNKNOWN_REASONS[hr])
     if eligible:
         unchecked = sorted({u for ind_id in eligible for u in by_id[ind_id].unchecked})
         out.append(ELIGIBILITY_NOTE.format(", ".join(unchecked) or "nothing else"))

@@ -35,7 +35,7 @@ class CohortSummary:
     funnel: list[tuple[str, int]] = field(default_factory=list)
     # Valid rows on which indications could not be met for lack of data (their reasons say so).
     setting_not_given: int = 0
-    hr_not_given: int = 0
+    hr_not_given: int = 0  # HR status unknown: ER/PR not given, or one negative and the other not given
 
     @property
     def valid(self) -> int:
@@ -77,7 +77,7 @@ class SummaryBuilder:
             targetable=pl.col("her2_category").is_in(list(TARGETABLE)).sum(),
             eligible=(pl.col("eligible").str.len_bytes() > 0).sum(),
             setting=pl.col("reasons").str.contains(cols.SETTING_NOT_GIVEN, literal=True).sum(),
-            hr=pl.col("reasons").str.contains(cols.HR_NOT_GIVEN, literal=True).sum(),
+            hr=pl.col("reasons").str.contains(cols.HR_UNKNOWN_MARK, literal=True).sum(),
         ).row(0, named=True)
         self.errors += int(stats["errors"])
         self.determined += int(stats["determined"])
@@ -136,7 +136,7 @@ class SummaryBuilder:
                     self.by_indication[indication] += count
             if any(cols.SETTING_NOT_GIVEN in reason for reason in reasons):
                 self.setting_not_given += count
-            if any(cols.HR_NOT_GIVEN in reason for reason in reasons):
+            if any(cols.HR_UNKNOWN_MARK in reason for reason in reasons):
                 self.hr_not_given += count
         self.key_counts.clear()
 
