@@ -14,7 +14,8 @@ count read in part from "1,200 cells counted" (CELLS_COUNTED). Ranges in other w
 "between 2+ and 3+": patterns.SCORE_RANGE; "score 2-3": patterns.range_rest), and written highest first ("3+/2+",
 "score 3-2": patterns.range_rest). "1·8" and "1٫8" are decimals, "1 ,8",
 "1, 8", "2'1" are refused with a warning, not read as their whole number (patterns._NUM, decimal, _PCT,
-percent_number, CELLS_COUNTED).
+percent_number, CELLS_COUNTED). A score above 0 stated with 0% of cells stained is not read, with a warning
+(_ihc_model).
 """
 
 from __future__ import annotations

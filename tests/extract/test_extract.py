@@ -169,3 +169,27 @@ def test_score_ranges_give_no_score_and_the_range_warning(text: str) -> None:
     result = extract_report(text)
     assert result.her2_tests == []
     assert "HER2 IHC score stated as a range (e.g. 0-1+); no single score read" in result.warnings
+
+
+@pytest.mark.parametrize(
+    ("text", "score"),
+    [
+        ("HER2 (4B5): 3+ (0% of cells).", "3+"),
+        ("HER2 IHC 2+ in 0% of invasive tumour cells.", "2+"),
+        ("HER2: 1+ (0 % of tumour cells)", "1+"),
+    ],
+)
+def test_a_score_above_0_in_0_percent_of_cells_is_not_read(text: str, score: str) -> None:
+    """No cell stained is IHC 0 under every guideline, so "3+ in 0% of cells" contradicts itself: which half is the
+    slip is unknown. The test is not read (status then asks for IHC), and the warning says why."""
+    result = extract_report(text)
+    assert result.her2_tests == []
+    assert (
+        f"HER2 IHC {score} stated with 0% of cells stained (no stained cell is IHC 0): the score was not read; "
+        "ask the laboratory" in result.warnings
+    )
+
+
+def test_a_score_in_a_few_percent_of_cells_is_read() -> None:
+    result = extract_report("HER2 (4B5): 3+ (5% of cells).")
+    assert [(t.score, t.percent_cells) for t in result.her2_tests if isinstance(t, ExtractedIhc)] == [("3+", 5.0)]
