@@ -192,4 +192,6 @@ def test_a_score_above_0_in_0_percent_of_cells_is_not_read(text: str, score: str
 
 def test_a_score_in_a_few_percent_of_cells_is_read() -> None:
     result = extract_report("HER2 (4B5): 3+ (5% of cells).")
-    assert [(t.score, t.percent_cells) for t in result.her2_tests if isinstance(t, ExtractedIhc)] == [("3+", 5.0)]
+    assert [(t.score, t.percent_cells) for t in result.her2_tests if isinstance(t, ExtractedIhc)] == [
+        ("3+", 5.0)
+    ]

@@ -132,7 +132,9 @@ def _ihc_model(ctx: ReportContext, item: IhcItem) -> ExtractedIhc | None:
     }
     if item.quoted:
         data["source"] = QUOTED_SOURCE
-    if item.percent == 0 and item.score != "0":  # (no stained cell is IHC 0: which half is the slip is unknown)
+    if (
+        item.percent == 0 and item.score != "0"
+    ):  # (no stained cell is IHC 0: which half is the slip is unknown)
         ctx.warn(
             f"HER2 IHC {item.score} stated with 0% of cells stained (no stained cell is IHC 0): the score was not "
             "read; ask the laboratory"
