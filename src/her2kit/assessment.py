@@ -75,6 +75,11 @@ class Her2Status(_Out):
     result: Her2Result
     category: Her2Category
     ish_group: int | None = Field(None, ge=1, le=5)
+    provisional: bool = Field(
+        False,
+        description="the result holds only if a pending laboratory step confirms it (the blinded ISH recount for "
+        "ISH groups 2-4 with IHC 2+, ASCO/CAP 2018 Figures 4-6); the step is among the actions",
+    )
     tumor_type: str
     guideline: str = Field(description="the guideline whose algorithm produced the result")
     summary: str = Field(description="one sentence a clinician can read")

@@ -64,7 +64,8 @@ def cite(ref: Reference) -> str:
 def status_table(status: Her2Status, tests: list[str] | None = None) -> str:
     lines = [
         f"HER2 status: {status.result.upper()}  ({status.category})"
-        + (f"  ISH group {status.ish_group}" if status.ish_group else ""),
+        + (f"  ISH group {status.ish_group}" if status.ish_group else "")
+        + ("  PROVISIONAL (pending the blinded ISH recount)" if status.provisional else ""),
         f"Tumour: {status.tumor_type}    Guideline: {status.guideline}",
         f"Summary: {status.summary}",
     ]

@@ -127,7 +127,6 @@ _IHC_ALIASES: Final[dict[str, str]] = {
     "0": "0",
     "0+": "ultralow",
     "zero": "0",
-    "null": "0",
     "negative 0": "0",
     ">0 <1+": "ultralow",
     ">0<1+": "ultralow",
@@ -156,6 +155,13 @@ def normalise_ihc_score(value: object, field: str = "score") -> str:
         canonical = _IHC_ALIASES.get(key)
         if canonical is not None:
             return canonical
+        if key == "null":  # HER2-null (IHC 0, no staining), or an export's word for a missing value?
+            raise InvalidInput(
+                field,
+                value,
+                '"0", "ultralow", "1+", "2+", "3+"; for HER2-null give score "0" with percent_cells 0',
+                hint='"null" may mean HER2-null or a missing value; leave a missing score out',
+            )
     raise InvalidInput(field, value, '"0", "ultralow" (aliases "0+", ">0 <1+"), "1+", "2+", "3+"')
 
 

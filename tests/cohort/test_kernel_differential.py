@@ -52,10 +52,9 @@ IHC = [
     "3",
     " 2+ ",
     "ULTRALOW",
-    "null",
     "zero",
 ]
-BAD_IHC = ["4+", "5", "-1", "++", "positive"]
+BAD_IHC = ["4+", "5", "-1", "++", "positive", "null"]
 BOUNDARY = [
     0.0,
     1.0,

@@ -314,3 +314,11 @@ def test_the_monitor_form_names_a_lone_surrogate_without_the_value(client: httpx
     error = r.text.split('role="alert"', 1)[1].split("</div>", 1)[0]
     assert "id: the value (not repeated: patient data)" in error
     assert "MRN-4711" not in error
+
+
+def test_the_form_s_null_with_stained_cells_is_refused(client: httpx.Client) -> None:
+    """'IHC 0, no staining (null)' with 5% of cells stained contradicts itself (it was read as ultralow)."""
+    r = client.post("/assess", data={"tumor_type": "breast", "ihc_score": "null", "ihc_percent": "5"})
+    assert r.status_code == 422
+    assert "ihc_percent" in r.text
+    assert "no cell is stained" in r.text

@@ -114,7 +114,7 @@ def assessment_to_fhir(assessment: Assessment, case: Case, *, subject: str | Non
         "resourceType": "Observation",
         "id": obs_id,
         "extension": extensions,
-        "status": "final",
+        "status": "preliminary" if her2.provisional else "final",
         "category": [
             {
                 "coding": [
@@ -151,7 +151,7 @@ def assessment_to_fhir(assessment: Assessment, case: Case, *, subject: str | Non
     report: Json = {
         "resourceType": "DiagnosticReport",
         "id": report_id,
-        "status": "final",
+        "status": "preliminary" if her2.provisional else "final",
         "category": [
             {
                 "coding": [

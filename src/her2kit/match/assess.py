@@ -8,7 +8,7 @@ fit are listed under ``not_recommended`` with their reasons.
 
 from __future__ import annotations
 
-from her2kit.assessment import Assessment, Evidence, Finding, NotRecommended, Option
+from her2kit.assessment import Assessment, Evidence, Finding, Her2Status, NotRecommended, Option
 from her2kit.case import Case
 from her2kit.kb.load import KnowledgeBase, default_kb
 from her2kit.kb.schema import Indication
@@ -107,7 +107,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
             ),
             criteria_met=fit.met,
             missing=fit.missing,
-            cautions=fit.cautions + cautions,
+            cautions=fit.cautions + cautions + _provisional_status(status),
             contraindications=contraindications,
         )
         ranked.append((key, option))
@@ -201,6 +201,20 @@ def _drop_redundant_tumour_agnostic(
             continue
         kept.append(option)
     return kept
+
+
+def _provisional_status(status: Her2Status) -> list[Finding]:
+    """A caution on every option while the HER2 result awaits the blinded ISH recount."""
+    if not status.provisional:
+        return []
+    return [
+        Finding(
+            code="her2-status-provisional",
+            text="The HER2 result is provisional: the blinded ISH recount that ISH groups 2-4 with IHC 2+ need "
+            "before a final category is pending; confirm the final HER2 status before starting.",
+            source="ASCO/CAP 2018 Figures 4-6; HER2 status actions (recount-ish)",
+        )
+    ]
 
 
 def _brain_metastases(case: Case, indication: Indication, kb: KnowledgeBase, fit: Fit) -> bool:

@@ -26,6 +26,8 @@ says the recount was done (``recounted``).
 
 from __future__ import annotations
 
+from typing import Final
+
 from her2kit.assessment import Action, Her2Category, Her2Result
 from her2kit.case import IhcTest, IshTest
 from her2kit.errors import InvalidInput
@@ -78,6 +80,7 @@ RULES: frozenset[str] = frozenset(
         *(f"breast.ish.group{g}.{ihc}" for g in (2, 3, 4) for ihc in ("ihc3+", "ihc2+", "ihc0-1+")),
         "breast.ish.stated-result",
         "breast.ish.incomplete",
+        "breast.ish.incomplete-decided",
         "breast.ish.single.positive",
         "breast.ish.single.negative",
         "breast.ish.single.4-6",
@@ -96,6 +99,7 @@ def effective_ihc_score(ihc: IhcTest, index: int) -> tuple[str, Verdict]:
     field = f"her2_tests[{index}].percent_cells"
     rules = []
     notes: list[str] = []
+    actions: list[Action] = []
     if pct is not None:
         if score == "0" and pct > IHC_EXTENT_PERCENT:
             raise InvalidInput(
@@ -149,6 +153,16 @@ def effective_ihc_score(ihc: IhcTest, index: int) -> tuple[str, Verdict]:
                 )
             )
             score = "ultralow"
+            actions.append(
+                Action(
+                    code="rescore-ihc",
+                    text=f"Confirm the IHC score with the pathologist: 1+ was reported in {pct:g}% of tumour cells, "
+                    "which the guideline defines as IHC 0 with membrane staining (HER2-ultralow).",
+                    reason=f"Faint incomplete staining in ≤{IHC_EXTENT_PERCENT:g}% of cells is IHC 0 (Figure 1), not "
+                    "1+; HER2-low versus HER2-ultralow decides trastuzumab deruxtecan eligibility in HR-negative "
+                    "disease.",
+                )
+            )
         elif score == "2+" and pct <= IHC_EXTENT_PERCENT:
             notes.append(
                 "IHC 2+ is defined by staining in >10% of cells; a limited-extent pattern is an unusual "
@@ -159,6 +173,7 @@ def effective_ihc_score(ihc: IhcTest, index: int) -> tuple[str, Verdict]:
     verdict = _ihc_alone(score, pct, index)
     verdict.rules[:0] = rules
     verdict.notes.extend(notes)
+    verdict.actions[:0] = actions
     return score, verdict
 
 
@@ -447,6 +462,7 @@ def _dual_ish(ish: IshTest, index: int, ihc: tuple[str, float | None, int] | Non
             f"ISH group {group} with IHC 2+: HER2-{'positive' if positive else 'negative (HER2-low)'} ({final}).",
             basis,
             ish_group=group,
+            provisional=not ish.recounted,
             rules=[
                 group_rule,
                 rule(
@@ -500,12 +516,80 @@ def _ihc_label(score: str) -> str:
     return "0 (with staining)" if score == "ultralow" else score
 
 
+def _single_probe_ihc_review() -> Action:
+    return Action(
+        code="ihc",
+        text="Review concomitant HER2 IHC on the same specimen.",
+        reason="ASCO/CAP 2018 Figure 2 (footnote): concomitant IHC review should be part of the interpretation of "
+        "every single-probe ISH result; one probe cannot tell ISH group 1 from group 3 (ratio <2.0 with ≥6.0 "
+        "signals/cell), which is negative with IHC 0-1+.",
+    )
+
+
 def _ihc_for_low_action() -> Action:
     return Action(
         code="ihc",
         text="Perform HER2 IHC to distinguish HER2-low, HER2-ultralow and HER2-null.",
         reason="A negative ISH result alone does not tell whether trastuzumab deruxtecan indications for "
         "HER2-low or HER2-ultralow disease apply.",
+    )
+
+
+# An average HER2 copy number in each band of Figure 3 (<4.0, 4.0-<6.0, ≥6.0): with a known ratio, the groups a
+# missing copy number could give.
+_COPIES_BANDS: Final = (3.0, 5.0, 7.0)
+
+
+def _decided_without_copies(
+    ish: IshTest, index: int, ihc: tuple[str, float | None, int], ratio: float, inputs: Inputs, why: str
+) -> Verdict | None:
+    """A dual-probe ratio without the average HER2 copy number, beside IHC: when every group the ratio allows gives
+    the same final result and category with this IHC (ratio <2.0 with IHC 0-1+: groups 3, 4 and 5 are each
+    HER2-negative, Figures 3, 5 and 6), that is the result; otherwise None (indeterminate). A group that would
+    still await the blinded recount (IHC 2+) never decides."""
+    outcomes = {
+        ish_group(ratio, copies): _dual_ish(ish.model_copy(update={"her2_copies": copies}), index, ihc)
+        for copies in _COPIES_BANDS
+    }
+    if len({(v.result, v.category) for v in outcomes.values()}) != 1 or any(
+        v.provisional for v in outcomes.values()
+    ):
+        return None
+    groups = sorted(outcomes)
+    one = outcomes[groups[0]]
+    named = ", ".join(str(g) for g in groups[:-1]) + f" or {groups[-1]}"
+    label = f"IHC {_ihc_label(ihc[0])}"
+    return Verdict(
+        one.result,
+        one.category,
+        f"ISH ratio {ratio:g} without the average HER2 copy number (groups {named}) with {label}: "
+        f"HER2-{one.result} whichever the group.",
+        sorted({index, ihc[2]}),
+        rules=[
+            rule(
+                "breast.ish.incomplete-decided",
+                GUIDELINE,
+                "Figure 3 (dual-probe ISH); Figures 5 and 6 (groups 3 and 4 with IHC 0-1+)",
+                f"{why}; with concomitant {label} each of groups {named} is HER2-{one.result}, so the missing "
+                "value does not change the result",
+                [REF_2018],
+                **inputs,
+                ihc=ihc[0],
+            )
+        ],
+        actions=[
+            Action(
+                code="ish",
+                text="Obtain the average HER2 copy number (signals/cell) from the laboratory report for the record.",
+                reason=f"The ISH group ({named}) is not known; the HER2 result does not depend on it.",
+            )
+        ],
+        notes=[
+            "If the counts place the test in group 3 or 4, the guideline's comment for that group belongs in the "
+            "report (Figures 5 and 6)."
+        ]
+        if any(g in (3, 4) for g in groups)
+        else [],
     )
 
 
@@ -563,6 +647,10 @@ def _ish_incomplete(
             )
         )
         return verdict
+    if not single and ratio is not None and copies is None and ihc is not None:
+        decided = _decided_without_copies(ish, index, ihc, ratio, inputs, why)
+        if decided is not None:
+            return decided
     return Verdict(
         "indeterminate",
         "unknown",
@@ -611,6 +699,7 @@ def single_ish(ish: IshTest, index: int, ihc: tuple[str, float | None, int] | No
                     **inputs,
                 )
             ],
+            actions=[] if ihc is not None else [_single_probe_ihc_review()],
         )
     if copies < COPIES_LOW:
         category = category_from_ihc(ihc[0], ihc[1]) if ihc else "HER2-negative"
@@ -757,5 +846,7 @@ def evaluate(ihc: tuple[IhcTest, int] | None, ish: tuple[IshTest, int] | None) -
     ish_verdict.rules[:0] = ihc_verdict.rules
     ish_verdict.notes[:0] = ihc_verdict.notes
     ish_verdict.basis = sorted({*ish_verdict.basis, ihc[1]}) if ihc else ish_verdict.basis
-    ish_verdict.actions[:0] = [a for a in ihc_verdict.actions if a.code not in ("reflex-ish",)]
+    # (whether a 1+ in few cells is ultralow matters only for a negative result)
+    dropped = ("reflex-ish",) if ish_verdict.result == "negative" else ("reflex-ish", "rescore-ihc")
+    ish_verdict.actions[:0] = [a for a in ihc_verdict.actions if a.code not in dropped]
     return ish_verdict

@@ -40,6 +40,7 @@ class Verdict:
     basis: list[int]
     ish_group: int | None = None
     rules: list[RuleFired] = field(default_factory=list)
+    provisional: bool = False  # the result awaits a laboratory step (the blinded ISH recount)
     actions: list[Action] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 

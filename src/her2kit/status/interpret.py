@@ -24,7 +24,9 @@ from her2kit.vocab import GASTROESOPHAGEAL, normalise_tumor_type
 T = TypeVar("T", IhcTest, IshTest)
 Evaluator = Callable[[tuple[IhcTest, int] | None, tuple[IshTest, int] | None], Verdict]
 
-RULES: frozenset[str] = frozenset({"status.no-ihc-ish", "status.repeat-ish-differs"})
+RULES: frozenset[str] = frozenset(
+    {"status.no-ihc-ish", "status.repeat-ish-differs", "status.repeat-ihc-differs"}
+)
 ALL_RULES: frozenset[str] = breast.RULES | gastroesophageal.RULES | other_solid.RULES | RULES
 
 CATEGORY_NOTE = (
@@ -84,6 +86,7 @@ def _specimen_key(test: IhcTest | IshTest) -> str:
 
 
 LAST_LISTED: Final = "the last listed (no dates given)"
+SINGLE_PROBE_BAND: Final = "4.0-<6.0 signals/cell"
 
 
 def _pick(items: list[tuple[T, int]], what: str, notes: list[str]) -> tuple[tuple[T, int] | None, str]:
@@ -143,8 +146,28 @@ def _ish_call(tumor_type: str, test: IshTest) -> str | None:
             return None
         if copies >= breast.COPIES_HIGH:
             return "amplified"
-        return "not-amplified" if copies < breast.COPIES_LOW else "4.0-<6.0 signals/cell"
+        return "not-amplified" if copies < breast.COPIES_LOW else SINGLE_PROBE_BAND
     return test.result
+
+
+def _stated_result_discordances(tumor_type: str, group: list[tuple[IshTest, int]]) -> list[Discordance]:
+    """An ISH test whose stated result (amplified / not amplified) is the opposite of what its own numbers give:
+    the numbers decide, and the contradiction is named for the laboratory to resolve."""
+    out: list[Discordance] = []
+    for test, index in group:
+        if test.result not in ("amplified", "not-amplified"):
+            continue
+        call = _ish_call(tumor_type, test.model_copy(update={"result": None}))
+        if call in ("amplified", "not-amplified") and call != test.result:
+            out.append(
+                Discordance(
+                    code="ish-result-contradicts-counts",
+                    tests=[index],
+                    text=f"Test {index}: the laboratory stated {test.result}, but the ratio and counts give "
+                    f"{call}; the numbers were used — confirm with the laboratory.",
+                )
+            )
+    return out
 
 
 def _within_group_discordances(
@@ -214,7 +237,8 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
     discordances: list[Discordance] = []
     _unpaired_notes(groups, notes)
     for key, group in groups.items():
-        ihc, _ = _pick(group.ihc, "IHC", notes)
+        ihc_note = len(notes)  # where this specimen's "Repeat IHC ... is used" note goes, if any
+        ihc, ihc_why = _pick(group.ihc, "IHC", notes)
         ish_note = len(notes)  # where this specimen's "Repeat ISH ... is used" note goes, if any
         ish, ish_why = _pick(group.ish, "ISH", notes)
         if len({t.score for t, _ in group.ihc}) > 1:
@@ -226,7 +250,15 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
                 )
             )
         verdict = evaluate(ihc, ish)
+        undecided_ihc = None
+        if ihc_why.endswith(LAST_LISTED):  # undated or same-dated repeat IHC: does the choice matter?
+            outcomes = [(test, evaluate(test, ish)) for test in _tied(group.ihc)]
+            if len({(v.result, v.category) for _, v in outcomes}) > 1:
+                verdict = undecided_ihc = _repeat_ihc_undecided(guideline, outcomes)
         calls = {i: _ish_call(tumor_type, t) for t, i in group.ish}
+        if any(t.probe == "dual" and calls[i] is not None for t, i in group.ish):
+            # A single-probe 4.0-<6.0 band is resolved by dual-probe ISH (Figure 2): its follow-up, not a discordance.
+            calls = {i: (None if c == SINGLE_PROBE_BAND else c) for i, c in calls.items()}
         if len(set(calls.values()) - {None}) > 1:
             discordances.append(
                 Discordance(
@@ -239,7 +271,11 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
             )
             if {"amplified", "not-amplified"} <= set(calls.values()) and ish_why.endswith(LAST_LISTED):
                 verdict = _repeat_ish_undecided(guideline, sorted(calls), verdict)
+                if undecided_ihc is not None:  # (what to ask about the IHC still holds)
+                    verdict.actions.extend(undecided_ihc.actions)
                 del notes[ish_note:]  # this specimen's "test N is used" note: none is used
+        if undecided_ihc is not None:
+            del notes[ihc_note:ish_note]  # nor is the listed-last IHC
         if len(groups) > 1:  # several specimens: say which one each next step is for
             where = _specimen_label(key, group)
             verdict.actions = [
@@ -248,6 +284,7 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
             ]
         verdicts.append((key, verdict))
         discordances.extend(_within_group_discordances(tumor_type, ihc, ish, verdict.result))
+        discordances.extend(_stated_result_discordances(tumor_type, group.ish))
 
     genomic: list[GenomicFinding] = []
     for test, index in ngs_tests:
@@ -299,7 +336,7 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
         if test.erbb2_amplified and not verdicts:
             actions.append(ngs.confirm_action(index))
 
-    if any(d.code.startswith(("ihc", "specimens", "repeat")) for d in discordances):
+    if any(d.code.startswith(("ihc", "specimens", "repeat", "ish-result")) for d in discordances):
         actions.append(
             Action(
                 code="adjudicate-discordance",
@@ -325,6 +362,7 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
         result=deciding.result,
         category=category,
         ish_group=deciding.ish_group if tumor_type == "breast" else None,
+        provisional=deciding.provisional,
         tumor_type=tumor_type,
         guideline=guideline,
         summary=summary,
@@ -363,6 +401,51 @@ def _unpaired_notes(groups: dict[str, _Specimen], notes: list[str]) -> None:
                     f"{key.split(':', 1)[1]}; if they were done on the same tissue, give both the same specimen or "
                     "specimen_id."
                 )
+
+
+def _tied(items: list[tuple[IhcTest, int]]) -> list[tuple[IhcTest, int]]:
+    """The repeat IHC tests of a specimen that nothing tells apart: undated, or dated on the latest date."""
+    latest = max((t.date for t, _ in items if t.date is not None), default=None)
+    return [(t, i) for t, i in items if t.date is None or t.date == latest]
+
+
+def _repeat_ihc_undecided(guideline: str, outcomes: list[tuple[tuple[IhcTest, int], Verdict]]) -> Verdict:
+    """Repeat IHC on one specimen that give different results, none dated later than the others: which is final
+    decides the status, so none decides here (the list order would)."""
+    tests = sorted(i for (_, i), _ in outcomes)
+    scores = sorted({t.score for (t, _), _ in outcomes})
+    actions = [
+        Action(
+            code="ihc",
+            text="Ask the laboratory which IHC result is final (give the dates, or the one to use).",
+            reason=f"Repeat IHC on the same specimen give {' and '.join(scores)} with different HER2 results, and "
+            "no later date tells which is final.",
+        )
+    ]
+    for (test, index), outcome in outcomes:
+        for action in outcome.actions:
+            text = f"If test {index} (IHC {test.score}) is final: {action.text[:1].lower()}{action.text[1:]}"
+            actions.append(action.model_copy(update={"text": text}))
+    rules = [fired for _, outcome in outcomes for fired in outcome.rules]
+    return Verdict(
+        "indeterminate",
+        "unknown",
+        f"Repeat IHC on the same specimen disagree ({', '.join(scores)}) and no later date tells which is final, "
+        "so none decides.",
+        tests,
+        rules=[
+            *rules,
+            rule(
+                "status.repeat-ihc-differs",
+                guideline,
+                "final results assume no unexplained discordance",
+                "repeat IHC results on one specimen give different HER2 results; the laboratory says which is final",
+                sorted({ref for fired in rules for ref in fired.references}),
+                tests=", ".join(str(i) for i in tests),
+            ),
+        ],
+        actions=actions,
+    )
 
 
 def _repeat_ish_undecided(guideline: str, tests: list[int], listed_last: Verdict) -> Verdict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from her2kit.errors import InvalidInput
+
 TUMOR_CHOICES = [
     ("breast", "Breast"),
     ("gastric", "Gastric"),
@@ -46,10 +48,15 @@ def case_document(form: dict[str, str]) -> dict[str, Any]:
     tests: list[dict[str, Any]] = []
     if _opt(form, "ihc_score"):
         ihc: dict[str, Any] = {"method": "ihc", "score": form["ihc_score"]}
-        if _num(form, "ihc_percent") is not None:
-            ihc["percent_cells"] = _num(form, "ihc_percent")
-        elif form["ihc_score"] == "null":  # "0, no staining": no cell stained (HER2-null), as the option says
-            ihc["percent_cells"] = 0
+        percent = _num(form, "ihc_percent")
+        if form["ihc_score"] == "null":  # "0, no staining": score 0 with no cell stained (HER2-null)
+            if percent:
+                raise InvalidInput(
+                    "ihc_percent", percent, "0 or empty with IHC 0, no staining (null): no cell is stained"
+                )
+            ihc.update(score="0", percent_cells=0)
+        elif percent is not None:
+            ihc["percent_cells"] = percent
         if _opt(form, "specimen"):
             ihc["specimen"] = form["specimen"]
         tests.append(ihc)
