@@ -28,6 +28,7 @@ import her2kit.extract.sentences as S  # noqa: N812
 from her2kit.extract import extract_report
 from her2kit.extract.context import ReportContext, _Regions, read_context
 from her2kit.extract.ish import _overlaps
+from tests.extract.reference_impl.extract import _dedupe_ihc as reference_dedupe_ihc
 
 
 class _CountingList(list[Any]):
@@ -194,35 +195,6 @@ def test_many_labelled_blocks_are_deduplicated_linearly() -> None:
     assert large < 4.6 * small, (small, large)
 
 
-def _all_pairs_dedupe(ctx: ReportContext, items: list[Any]) -> list[Any]:
-    """The deduplication as it was: each statement against every kept one (the specification of _KeptIhc)."""
-    direct_scores = {i.score for i in items if not i.quoted}
-    kept: list[Any] = []
-    for item in sorted(items, key=lambda i: i.rank):
-        if item.quoted and item.score in direct_scores:
-            continue
-        same = [
-            k
-            for k in kept
-            if (k.specimen_id, k.quoted) == (item.specimen_id, item.quoted)
-            or ((item.specimen_id is None or k.specimen_id is None) and k.quoted == item.quoted)
-        ]
-        dup = next((k for k in same if k.score == item.score), None)
-        if dup is not None:
-            if item.specimen_id and not dup.specimen_id:
-                dup.specimen_id = item.specimen_id
-            continue
-        if same and ctx.in_addendum(item.start):
-            for k in same:
-                if not ctx.in_addendum(k.start) or k.start < item.start:
-                    ctx.warn(f"HER2 IHC {k.score} superseded by a later addendum ({item.score})")
-                    kept.remove(k)
-        elif same:
-            ctx.warn("the report gives more than one HER2 IHC score for the same or unlabelled specimens")
-        kept.append(item)
-    return kept
-
-
 _BLOCK_PARTS = [
     "Block A1: HER2 IHC 1+. ",
     "Block A2: HER2 IHC 3+. ",
@@ -248,7 +220,8 @@ def test_indexed_dedupe_matches_the_all_pairs_loop(parts: list[str]) -> None:
     ctx = read_context(text)
     items = I.her2_statements(ctx)[1]
     expected_ctx, got_ctx = copy.deepcopy(ctx), copy.deepcopy(ctx)
-    expected = _all_pairs_dedupe(expected_ctx, copy.deepcopy(items))
+    # The frozen extractor's deduplication compares each statement with every kept one (duck-typed items).
+    expected = reference_dedupe_ihc(expected_ctx, copy.deepcopy(items))  # type: ignore[arg-type]
     got = E._dedupe_ihc(got_ctx, copy.deepcopy(items))
     assert got == expected
     assert got_ctx.warnings == expected_ctx.warnings
