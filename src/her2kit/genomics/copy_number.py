@@ -239,6 +239,37 @@ def sam_header(path: Path) -> SamHeader:
     return header
 
 
+def _contig_chromosomes(rows: list[tuple[int, list[str]]], ci: int) -> dict[str, str]:
+    """The chromosome each contig name of the rows denotes ("NC_000017.11", "CHR17" → "17"; see
+    :func:`~her2kit.genomics.common.contig_chromosome`)."""
+    out: dict[str, str] = {}
+    for _, fields in rows:
+        contig = fields[ci]
+        if contig not in out:
+            known = contig_chromosome(contig)
+            out[contig] = known[0] if known is not None else ""
+    return out
+
+
+def _contig_builds(
+    rows: list[tuple[int, list[str]]], ci: int, contigs: dict[str, str]
+) -> list[tuple[Genome, int, str]]:
+    """The builds the rows' RefSeq contig names state: the first line of each accession."""
+    out: list[tuple[Genome, int, str]] = []
+    seen: set[str] = set()
+    for n, fields in rows:
+        contig = fields[ci]
+        if contig in seen or not contigs.get(contig):
+            continue
+        seen.add(contig)
+        known = contig_chromosome(contig)
+        if known is not None and known[1] is not None:
+            out.append(
+                (known[1], n, f"contig {contig}, the RefSeq accession of chromosome {known[0]} in {known[1]}")
+            )
+    return out
+
+
 def _tab_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     """A tab-separated table's lines (blank and ``#`` lines, and a SAM-style ``@`` header before the column line,
     skipped) as ``(line number, fields)``: the column line first, then the rows, each of which must have its
@@ -265,7 +296,6 @@ def read_segments(
 ) -> CopyNumberResult:
     name = path.name
     sam = sam_header(path)
-    build, warnings = file_build(name, sam.stated, sam.odd_lengths, genome, "header")
     table = _tab_rows(path)
     header = next(table, (0, None))[1]
     if header is None:
@@ -274,6 +304,11 @@ def read_segments(
     ci, si, ei = _find(header, CHROM), _find(header, START), _find(header, END)
     if ci is None or si is None or ei is None:
         raise bad_line(name, 1, "\t".join(header), "chromosome, start and end columns")
+    contigs = _contig_chromosomes(rows, ci)
+    stated = sam.stated + _contig_builds(rows, ci, contigs)
+    build, warnings = file_build(
+        name, stated, sam.odd_lengths, genome, "header" if len(stated) == len(sam.stated) else "contents"
+    )
     sample_i = _find(header, SEG_SAMPLE) if kind == "seg" else None
     if kind == "seg" and sample_i is None and ci != 0:
         sample_i = 0  # the SEG format's first column is the sample, whatever its name: never mix samples
@@ -320,7 +355,7 @@ def read_segments(
             raise bad_line(name, n, "\t".join(fields), f"a log2 ratio from -{MAX_ABS_LOG2} to {MAX_ABS_LOG2}")
         if start > end:
             raise bad_line(name, n, "\t".join(fields), "a segment whose start is not after its end")
-        chrom = strip_chr(fields[ci])
+        chrom = contigs.get(fields[ci]) or strip_chr(fields[ci])
         for b in builds:
             c, lo, hi = erbb2_span(b)
             if chrom == c and start <= hi and end >= lo:
