@@ -188,3 +188,17 @@ def test_options_on_a_provisional_status_carry_a_caution() -> None:
     for option in assessment.options:
         caution = next(c for c in option.cautions if c.code == "her2-status-provisional")
         assert "blinded ISH recount" in caution.text
+
+
+# 9. Gastroesophageal IHC 0/1+ with an amplified ISH: outside the guideline's algorithm, and said so.
+def test_gastric_ihc_1_with_amplified_ish_says_it_is_outside_the_algorithm() -> None:
+    result = status(
+        [
+            {"method": "ihc", "score": "1+", "specimen": "biopsy"},
+            {"method": "ish", "ratio": 2.5, "specimen": "biopsy"},
+        ],
+        "gastric",
+    )
+    assert result.result == "positive"
+    assert "ihc-negative-ish-amplified" in [d.code for d in result.discordances]
+    assert any("outside the guideline's algorithm" in n for n in result.notes)

@@ -492,6 +492,13 @@ def _evaluate(ihc: tuple[IhcTest, int] | None, ish_test: tuple[IshTest, int] | N
         decided = ish_verdict
         decided.basis = sorted({*ihc_verdict.basis, *ish_verdict.basis})
         decided.actions = [a for a in ihc_verdict.actions + ish_verdict.actions if a.code != "reflex-ish"]
+        if ihc_verdict.result == "negative" and ish_verdict.result == "positive":
+            notes.append(
+                f"IHC {score} with an amplified ISH lies outside the guideline's algorithm, which orders ISH only "
+                'for IHC 2+ ("Positive (3+) or negative (0 or 1+) HER2 IHC results do not require further ISH '
+                'testing"): her2kit reports the amplified ISH as positive and names the discordance; review the '
+                "tumour areas tested and the controls before treatment is chosen on it."
+            )
     decided.rules = rules
     decided.notes = notes
     return decided
