@@ -118,7 +118,9 @@ def test_a_vcf_file_name_naming_another_build_is_a_warning(tmp_path: Path) -> No
 def test_segment_contigs_named_as_vcf_contigs_are(tmp_path: Path, contig: str, genome: str | None) -> None:
     """A RefSeq accession (which states its build) or CHR17 is chromosome 17, as in a VCF."""
     path = tmp_path / "t.seg"
-    path.write_text(f"ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\nA\t{contig}\t39600000\t39800000\t50\t2.0\n")
+    path.write_text(
+        f"ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\nA\t{contig}\t39600000\t39800000\t50\t2.0\n"
+    )
     p = profile_file(path, genome="GRCh38")
     assert p.erbb2.copy_number == 8.0
     if genome is not None:  # the accession alone also gives the build
@@ -127,7 +129,9 @@ def test_segment_contigs_named_as_vcf_contigs_are(tmp_path: Path, contig: str, g
 
 def test_a_refseq_contig_of_another_build_than_the_genome_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "t.seg"
-    path.write_text("ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\nA\tNC_000017.11\t39600000\t39800000\t50\t2.0\n")
+    path.write_text(
+        "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\nA\tNC_000017.11\t39600000\t39800000\t50\t2.0\n"
+    )
     with pytest.raises(InvalidInput) as err:
         profile_file(path, genome="GRCh37")
     assert "NC_000017.11" in str(err.value)

@@ -189,7 +189,8 @@ BUNDLE_TYPES_READ: Final = frozenset({"transaction", "collection", "searchset", 
 OBSERVATION_STATUS: Final = frozenset(
     {"registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"}
 )
-OBSERVATION_STATUS_USED: Final = frozenset({"final", "amended", "corrected", "preliminary"})
+# A preliminary observation "may be incomplete or unverified" (R4 ObservationStatus): not read as a result.
+OBSERVATION_STATUS_USED: Final = frozenset({"final", "amended", "corrected"})
 MEDICATION_STATEMENT_STATUS: Final = frozenset(
     {"active", "completed", "entered-in-error", "intended", "stopped", "on-hold", "unknown", "not-taken"}
 )

@@ -86,7 +86,9 @@ def ref_key(ref: Any, index: dict[str, Json]) -> str | None:
     if text in index:
         return resource_name(index[text])
     parts = text.rstrip("/").split("/")
-    if len(parts) >= 2 and "_history" not in parts[-2:]:
+    if "_history" in parts:  # Type/id/_history/vid: a version of the same resource
+        parts = parts[: parts.index("_history")]
+    if len(parts) >= 2:
         return f"{parts[-2]}/{parts[-1]}"
     return text
 

@@ -88,6 +88,16 @@ def _biomarkers(ctx: ImportContext) -> Biomarkers:
         if not rows:
             continue
         statuses = {r[2] for r in rows if r[2] is not None}
+        latest = [r for r in rows if r[0] == rows[0][0]]
+        if (
+            len({(r[2], r[3]) for r in latest}) > 1
+        ):  # the latest date holds results that differ: neither is used
+            ctx.inconsistencies.append(
+                f"{which.upper()} results of the same latest date differ: "
+                + "; ".join(f"{r[1]} {r[2]}" for r in latest)
+                + f" — biomarkers.{which} left unset"
+            )
+            continue
         if len(statuses) > 1:
             ctx.inconsistencies.append(
                 f"{which.upper()} results differ: "
@@ -114,26 +124,35 @@ def _patient(
         gender = patient.get("gender")
         if gender in C.GENDERS:
             values["sex"] = gender
-            ctx.findings.append(f"{name}: gender {gender} → patient.sex")
+            ctx.findings.append(f"Patient: gender {gender} → patient.sex")
         birth = parse_date(patient.get("birthDate"))
         if birth is not None and reference is not None:
             age = reference.year - birth.year - ((reference.month, reference.day) < (birth.month, birth.day))
+            # (the birth date and the Patient id identify the patient: findings give the age only)
             if 0 <= age <= 120:
                 values["age"] = age
-                ctx.findings.append(
-                    f"{name}: birthDate {birth}, age {age} at {reference} ({source_of_date}) → patient.age"
-                )
+                ctx.findings.append(f"Patient: age {age} at {reference} ({source_of_date}) → patient.age")
             else:
-                ctx.inconsistencies.append(f"{name}: birthDate {birth} gives age {age} at {reference}")
+                ctx.inconsistencies.append(
+                    f"Patient: the birth date gives an age of {age} at {reference}, outside 0-120 — patient.age "
+                    "left unset"
+                )
         elif birth is not None:
             ctx.findings.append(
-                f"{name}: birthDate {birth} but no dated Observation or Condition to compute the age at — "
+                "Patient: birth date given but no dated Observation or Condition to compute the age at — "
                 "patient.age left unset (the clock is never read)"
             )
     fields = {C.BODY_WEIGHT: "weight_kg", C.BODY_HEIGHT: "height_cm", C.LVEF: "lvef_percent"}
     for code, name in fields.items():
         rows = sorted(ctx.vitals.get(code, []), key=lambda t: t[0] or dt.date.min, reverse=True)
-        if rows:
+        latest = [r for r in rows if r[0] == rows[0][0]] if rows else []
+        if len({r[1] for r in latest}) > 1:  # (entry order never decides)
+            ctx.inconsistencies.append(
+                f"{name.split('_')[0]} results of the same latest date differ: "
+                + "; ".join(f"{r[2]} {fmt(r[1])}" for r in latest)
+                + f" — patient.{name} left unset"
+            )
+        elif rows:
             values[name] = rows[0][1]
             ctx.findings.append(f"{rows[0][2]}: LOINC {code} {fmt(rows[0][1])} → patient.{name}")
     try:
@@ -182,6 +201,51 @@ def _cross_checks(ctx: ImportContext, tumor: str, tests: list[Her2Test]) -> None
                 )
 
 
+# Resources that belong to a patient through their subject (or patient) reference.
+ATTRIBUTED: Final = frozenset(
+    {
+        "Observation",
+        "Condition",
+        "MedicationStatement",
+        "MedicationRequest",
+        "MedicationAdministration",
+        "DiagnosticReport",
+        "Procedure",
+        "Specimen",
+    }
+)
+
+
+def _identifiers(res: Json | None) -> set[tuple[str, str]]:
+    if res is None:
+        return set()
+    return {
+        (str(i.get("system", "")), str(i.get("value")))
+        for i in res.get("identifier") or []
+        if isinstance(i, dict) and i.get("value") is not None
+    }
+
+
+def _unattributed(res: Json, patient: Json | None, entries: list[tuple[Json, str | None]]) -> str | None:
+    """Why a resource without a resolvable subject reference cannot be read as the selected patient's, or None
+    when it can: a subject given by an identifier must be one of the Patient's identifiers; with no subject at
+    all, the bundle must hold no other patient."""
+    ref = res.get("subject") or res.get("patient")
+    if isinstance(ref, dict) and isinstance(ref.get("identifier"), dict):
+        given = ref["identifier"]
+        key = (str(given.get("system", "")), str(given.get("value")))
+        mine = _identifiers(patient)
+        if key in mine or (not given.get("system") and key[1] in {v for _, v in mine}):
+            return None
+        return "its subject is given by an identifier that is not the selected patient's"
+    if isinstance(ref, dict) and ref.get("reference") is not None:
+        return None
+    patients = sum(1 for r, _ in entries if r.get("resourceType") == "Patient")
+    if patients > 1:
+        return "it has no subject, and the bundle holds more than one patient"
+    return None
+
+
 def bundle_to_case(
     bundle: dict[str, Any],
     *,
@@ -214,8 +278,13 @@ def bundle_to_case(
                 ctx.ignored.append(f"{resource_name(res)}: another patient")
             continue
         if subject is not None and patient_key is not None and subject != patient_key:
-            ctx.ignored.append(f"{resource_name(res)}: belongs to {subject}")
+            ctx.ignored.append(f"{resource_name(res)}: belongs to another subject")
             continue
+        if subject is None and patient_key is not None and rtype in ATTRIBUTED:
+            unattributed = _unattributed(res, patient, entries)
+            if unattributed is not None:
+                ctx.ignored.append(f"{resource_name(res)}: {unattributed} — not read")
+                continue
         mine.append(res)
 
     conditions = [r for r in mine if r.get("resourceType") == "Condition"]

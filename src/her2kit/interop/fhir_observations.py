@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Final
 
 from pydantic import ValidationError
 
@@ -22,6 +23,7 @@ from her2kit.interop.fhir_values import (
     answer,
     answers,
     codings,
+    comparator,
     concept_words,
     describe,
     fmt,
@@ -30,6 +32,7 @@ from her2kit.interop.fhir_values import (
     obs_date,
     quantity,
     ref_id,
+    text_percent,
     value_text,
 )
 from her2kit.interop.r4b import Json, resource_name
@@ -57,7 +60,14 @@ def _read_ihc(
 ) -> Stated | None:
     score, note = ihc_score_noted(holder)
     if score is not None:
-        test = IhcTest(method="ihc", score=score, date=date, specimen_id=specimen, source=source)
+        test = IhcTest(
+            method="ihc",
+            score=score,
+            percent_cells=text_percent(holder),
+            date=date,
+            specimen_id=specimen,
+            source=source,
+        )
         ctx.add(test, source, f"LOINC {code} IHC score {score}", stated)
         if note is not None:
             ctx.findings.append(f"{source}: LOINC {code} value {value_text(holder)}: {note}")
@@ -105,6 +115,16 @@ def _check_ratio(ctx: ImportContext, source: str, test: IshTest, stated: Stated 
         )
 
 
+def _bound_not_read(ctx: ImportContext, source: str, holder: Json, what: str) -> None:
+    """A value given with a comparator ("<2.0") is a bound, not the measured number: it is not read as one."""
+    bound = comparator(holder)
+    if bound is not None:
+        value = (holder.get("valueQuantity") or {}).get("value")
+        ctx.ignored.append(
+            f"{source}: {what} {bound}{value} has a comparator (a bound, not the measured value) — not read"
+        )
+
+
 def _read_ratio(
     ctx: ImportContext, obs: Json, holder: Json, source: str, date: dt.date | None, specimen: str | None
 ) -> Stated | None:
@@ -112,17 +132,25 @@ def _read_ratio(
     vr = holder.get("valueRatio")
     if isinstance(vr, dict):
         num = (vr.get("numerator") or {}).get("value")
-        den = (vr.get("denominator") or {}).get("value", 1)
-        if isinstance(num, int | float) and isinstance(den, int | float) and den:
+        den = (vr.get("denominator") or {}).get("value")
+        if not isinstance(den, int | float) or not den:
+            raise InvalidInput(
+                f"{source}.valueRatio.denominator",
+                den if den is not None else "(missing)",
+                "a value other than 0 (R4 Ratio: numerator and denominator are both present)",
+            )
+        if isinstance(num, int | float):
             ratio = round(float(num) / float(den), 3)
     elif (q := quantity(holder)) is not None:
         ratio = q[0]
+    _bound_not_read(ctx, source, holder, "the ERBB2/CEP17 ratio")
     extra: dict[str, float | int] = {}
     for comp in obs.get("component") or []:  # the copy numbers, also beside a ratio that is a component
         if comp is holder:
             continue
         code = next(iter(loinc_codes(comp.get("code"))), None)
         q = quantity(comp)
+        _bound_not_read(ctx, source, comp, f"component LOINC {code}")
         if q is None:
             continue
         if code == C.ERBB2_COPIES:
@@ -212,6 +240,12 @@ def _hgvs(text: str) -> str | None:
         return f"p.{inner}" if len(inner) >= 2 else None
 
 
+# Wording that states no amplification (checked on each text that names amplification).
+_NO_AMPLIFICATION: Final = re.compile(
+    r"\b(?:no|not|non|without|absence|absent|kein\w*|nicht)\b|non-?amplified", re.I
+)
+
+
 def _read_variant(ctx: ImportContext, obs: Json, source: str, date: dt.date | None) -> None:
     gene: str | None = None
     copy_number: float | None = None
@@ -252,8 +286,11 @@ def _read_variant(ctx: ImportContext, obs: Json, source: str, date: dt.date | No
         return
     text = " ".join(blob).lower()
     amplified: bool | None = None
-    if re.search(r"high[\s-]level[\s-]gain|amplif", text):
+    said = [t for t in blob if re.search(r"high[\s-]level[\s-]gain|amplif", t, re.I)]
+    if said and not any(_NO_AMPLIFICATION.search(t) for t in said):
         amplified = True
+    elif said:  # "No ERBB2 amplification detected", "not amplified": stated absent
+        amplified = False
     cnv = (
         amplified is not None or copy_number is not None or re.search(r"\bgain\b|loss|copy", text) is not None
     )
@@ -265,6 +302,8 @@ def _read_variant(ctx: ImportContext, obs: Json, source: str, date: dt.date | No
         erbb2_amplified=amplified,
         copy_number=copy_number,
         erbb2_mutations=list(dict.fromkeys(mutations)),
+        # An observation of a copy-number change says nothing about mutations: no mutation result, not none found.
+        erbb2_mutations_tested=bool(mutations) or not cnv,
         date=date,
         source=source,
     )
@@ -310,6 +349,15 @@ def _read_receptor(ctx: ImportContext, obs: Json, source: str, code: str, date: 
             status = "low"
     else:
         status = None
+    contradicted = (status == "negative" and percent is not None and percent >= 1) or (
+        status in ("positive", "low") and percent is not None and percent < 1
+    )
+    if contradicted:  # ≥1% of cells stained is positive, <1% negative (ASCO/CAP ER/PR guideline)
+        ctx.inconsistencies.append(
+            f"{source}: {which.upper()} stated {status} with {fmt(percent or 0)}% of cells stained (≥1% is "
+            f"positive, <1% negative) — the status is not used"
+        )
+        status = None
     if status is None and percent is None:
         ctx.ignored.append(f"{source}: LOINC {code} value {value_text(obs)} is not a receptor status")
         return
@@ -342,6 +390,12 @@ def read_observation(ctx: ImportContext, obs: Json) -> None:
     source = resource_name(obs)
     status = obs.get("status")
     codes = loinc_codes(obs.get("code"))
+    if status == "preliminary":
+        ctx.ignored.append(
+            f"{source}: status preliminary — not read: an interim result may be incomplete or unverified; "
+            "import the final one"
+        )
+        return
     if status not in C.OBSERVATION_STATUS_USED:
         ctx.ignored.append(f"{source}: status {status} — not read")
         return

@@ -87,10 +87,36 @@ def answer(cc: Any) -> Stated | None:
         if found is not None:
             return found  # type: ignore[return-value]
     for text in concept_words(cc):
-        for pattern, value in C.ANSWER_WORDS:
-            if pattern.search(text):
-                return value  # type: ignore[return-value]
+        found = text_answer(text)
+        if found is not None:
+            return found
     return None
+
+
+# A negated phrase that is itself a result ("not amplified"); any other negation makes a text unreadable.
+_NEGATED_RESULT: Final = re.compile(
+    r"\b(?:not[\s-]+amplified|non[\s-]?amplified|nicht[\s-]+amplifiziert|not[\s-]+detected)\b", re.I
+)
+_NEGATION: Final = re.compile(
+    r"\b(?:no|not|non|none|without|never|neither|nor|kein\w*|nicht|ohne|unable|cannot|can't)\b|n't\b", re.I
+)
+_AMBIGUOUS: Final = re.compile(r"\bco[\s-]?amplif|\bpolysom|\bcontrol\b", re.I)
+
+
+def text_answer(text: str) -> Stated | None:
+    """The result a text states, or None when it states none or is not plain: "Not amplified" is negative, but
+    "No amplification detected", "not positive" or "not negative" are not read (a negation other than the
+    result phrases, which would turn "detected" or "positive" around), nor a text naming two results or about
+    controls or co-amplification."""
+    rest = _NEGATED_RESULT.sub(" ", text)
+    if _NEGATION.search(rest) or _AMBIGUOUS.search(text):
+        return None
+    found = {value for pattern, value in C.ANSWER_WORDS if pattern.search(rest)}
+    if rest != text:
+        found.add("negative")
+    if len(found) != 1:
+        return None
+    return found.pop()  # type: ignore[return-value]
 
 
 def answers(ccs: Any) -> Stated | None:
@@ -141,8 +167,18 @@ def ref_id(ref: Any) -> str | None:
     return None
 
 
-def quantity(holder: Json) -> tuple[float, str] | None:
+def comparator(holder: Json) -> str | None:
+    """The comparator of a value ("<2.0": the value is below 2.0, not 2.0), if any."""
     q = holder.get("valueQuantity")
+    found = q.get("comparator") if isinstance(q, dict) else None
+    return found if isinstance(found, str) and found else None
+
+
+def quantity(holder: Json) -> tuple[float, str] | None:
+    """An exact number and its unit; None for a value with a comparator (see :func:`comparator`)."""
+    q = holder.get("valueQuantity")
+    if comparator(holder) is not None:
+        return None
     if isinstance(q, dict) and isinstance(q.get("value"), int | float):
         return float(q["value"]), str(q.get("code") or q.get("unit") or "")
     if isinstance(holder.get("valueInteger"), int):
@@ -171,9 +207,37 @@ _LONE: Final = (
 )
 
 
+_SCORE_RANGE: Final = re.compile(
+    r"(?<![\d.])[0-3]\s*\+?\s*(?:-|–|—|/|\bto\b|\bor\b|\bbis\b)\s*\+?\s*[0-3](?![\d.])", re.I
+)
+_PERCENT: Final = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*%")
+
+
 def _text_score(value: str) -> tuple[str, str | None] | None:
-    """The score in a text value, with a note when the text's "0+" had to be read as 0."""
+    """The score in a text value, with a note when the text's "0+" had to be read as 0; None for a text that is
+    not one score: a range ("0-1+", "2/3+"), two scores ("ER 3+; HER2 1+") or a negated score ("not 3+"; "0 (no
+    staining)" is a score of 0)."""
     key = " ".join(value.strip().lower().split())
+    if _SCORE_RANGE.search(key) or len(set(_PLUS.findall(key))) > 1:
+        return None
+    found = _one_text_score(key)
+    if found is not None and found[0] != "0" and _NEGATION.search(key):
+        return None
+    return found
+
+
+def text_percent(holder: Json) -> float | None:
+    """The percentage of cells in a score's text ("3+ in 5% of cells"), when it holds exactly one."""
+    text = holder.get("valueString")
+    if not isinstance(text, str):
+        text = " ".join(concept_words(holder.get("valueCodeableConcept")))
+    figures = _PERCENT.findall(text)
+    if len(figures) != 1 or float(figures[0]) > 100:
+        return None
+    return float(figures[0])
+
+
+def _one_text_score(key: str) -> tuple[str, str | None] | None:
     if _ULTRALOW.search(key):
         return "ultralow", None
     if key == "0+" or ((m := _PLUS.search(key)) is not None and m.group(1) == "0"):

@@ -7,6 +7,7 @@ her2kit reads are checked separately (:func:`check_codes`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, Final
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -88,8 +89,9 @@ def validate(doc: Json) -> list[str]:
         msg = str(err.get("msg", "a valid value"))
         msg = msg.removeprefix("Value error, ")
         field = f"{where}.{'.'.join(path)}" if path else where
-        # A Patient's values (birth date, name, identifiers) identify the patient: named by field only.
-        value = WITHHELD if where.startswith("Patient") else err.get("input")
+        # Values that may identify a patient (a Patient's or a contained or nested one's birth date, a name in a
+        # display, identifiers, free text) are named by field only: only coded values are echoed.
+        value = err.get("input") if _echoable(where, path) else WITHHELD
         raise InvalidInput(field, value, f"valid FHIR R4 ({msg})") from None
     except (
         TypeError,
@@ -100,6 +102,25 @@ def validate(doc: Json) -> list[str]:
         raise InvalidInput(_error_name(doc), "(document)", "valid FHIR R4", hint=str(exc)[:200]) from None
     check_codes(doc)
     return notes
+
+
+# Elements whose invalid value is echoed in an error: codes and numbers, which identify no one.
+_ECHOED: Final = frozenset(
+    {"status", "code", "system", "unit", "comparator", "intent", "gender", "type", "resourceType", "value"}
+)
+# Elements under which any value may identify a patient.
+_PRIVATE: Final = frozenset(
+    {"contained", "entry", "identifier", "name", "telecom", "address", "display", "text", "note", "birthDate"}
+)
+_PERSONS: Final = ("Patient", "RelatedPerson", "Person", "Practitioner")
+
+
+def _echoable(where: str, path: Sequence[str]) -> bool:
+    """Whether an invalid value at ``path`` of the resource ``where`` may be shown in an error."""
+    if where.startswith(_PERSONS) or not path:
+        return False
+    steps = [p for p in path if not p.isdigit()]
+    return bool(steps) and steps[-1] in _ECHOED and not _PRIVATE & set(steps)
 
 
 def _check(resource: Json, element: str, allowed: frozenset[str], where: str) -> None:
