@@ -253,6 +253,11 @@ def render(kb: KnowledgeBase) -> str:
             f"| `{g.id}`{_flag(g)} | {g.term} | {g.unit} | {grades} | {g.version} | {', '.join(g.references)} |"
         )
     out.append("\n## Safety gates used by therapy matching and monitoring\n")
+    out.append(
+        "A recorded pregnancy (`patient.pregnant: true`) makes each pregnancy gate a contraindication whatever its\n"
+        "severity below (a policy from the boxed embryo-fetal warnings; docs/matching.md). An unrecorded LVEF is\n"
+        "asked for by every lvef-below and heart-failure-history gate.\n"
+    )
     out.append("| gate | agents | condition | severity | label section | sources |")
     out.append("|---|---|---|---|---|---|")
     for s in kb.safety_gates.values():

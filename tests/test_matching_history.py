@@ -517,7 +517,8 @@ def test_a_medication_written_with_its_dose_is_recognised(kb: KnowledgeBase) -> 
     lap_doc = _doc(_t(["AC"], "adjuvant", "completed"), _t(["THP"], line=1), _t(["T-DXd"], line=2))
     lap_doc["medications"] = ["Ketoconazole 200 mg BID"]
     _, options, _ = _run(kb, lap_doc)
-    assert any(f.code.startswith("interaction-") for f in options[LAP_CAP].cautions)
+    # (lapatinib with a strong CYP3A4 inhibitor: "avoid" in the prescribing information, a contraindication)
+    assert any(f.code.startswith("interaction-") for f in options[LAP_CAP].contraindications)
 
 
 def test_an_unrecognised_medication_is_named_in_a_note(kb: KnowledgeBase) -> None:

@@ -308,6 +308,11 @@ class Indication(Record):
     id: Annotated[str, Field(pattern=IND_ID)]
     agents: list[AgentId] = Field(min_length=1, description="HER2-directed agents of the indication")
     combination: str | None = Field(None, description="partners as the label names them")
+    sequenced_agents: list[AgentId] = Field(
+        default_factory=list,
+        description="HER2-directed agents the regimen gives in sequence after the indication's agents (T-DXd "
+        "followed by THP): checked by every safety gate and prior-intolerance rule like the agents",
+    )
     label_text: str = Field(description="indication as worded in the label (close paraphrase)")
     region: Region
     regulatory: Literal["FDA-approved", "EMA-approved"]

@@ -35,7 +35,10 @@ ESCAT_REFERENCE = "ref:pmid-30137196"
 def _name(indication: Indication, kb: KnowledgeBase) -> str:
     names = [kb.agents[a].name for a in indication.agents]
     text = " + ".join(names)
-    return f"{text} with {indication.combination}" if indication.combination else text
+    if not indication.combination:
+        return text
+    joiner = " " if indication.combination.startswith("followed by") else " with "
+    return f"{text}{joiner}{indication.combination}"
 
 
 def _line(indication: Indication) -> str | None:
@@ -71,7 +74,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
                     )
                 )
             continue
-        g_cautions, g_contra = gate_findings(case, indication.agents, kb)
+        g_cautions, g_contra = gate_findings(case, [*indication.agents, *indication.sequenced_agents], kb)
         cns_unproven = _brain_metastases(case, indication, kb, fit)
         effect = indication_effect(indication, kb, case.tumor.type)
         candidates.append(

@@ -52,19 +52,20 @@ def gate_findings(case: Case, agents: list[str], kb: KnowledgeBase) -> tuple[lis
         target = contraindications if gate.severity == "contraindication" else cautions
         source = _source(kb, gate)
         code = gate.condition
+        cardiac = gate.condition in ("lvef-below", "heart-failure-history")
+        if cardiac and patient.lvef_percent is None and not asked_lvef:
+            # A cardiac warning (evaluate cardiac function before starting) with no LVEF recorded: ask for it once.
+            cautions.append(
+                Finding(
+                    code="lvef-not-recorded",
+                    text="Baseline LVEF is not recorded; the label requires assessment before starting.",
+                    source=source,
+                )
+            )
+            asked_lvef = True
         if gate.condition == "lvef-below":
             assert gate.lvef_below is not None
-            if patient.lvef_percent is None:
-                if not asked_lvef:
-                    cautions.append(
-                        Finding(
-                            code="lvef-not-recorded",
-                            text="Baseline LVEF is not recorded; the label requires assessment before starting.",
-                            source=source,
-                        )
-                    )
-                    asked_lvef = True
-            elif patient.lvef_percent < gate.lvef_below:
+            if patient.lvef_percent is not None and patient.lvef_percent < gate.lvef_below:
                 target.append(
                     Finding(
                         code=code,
@@ -78,7 +79,18 @@ def gate_findings(case: Case, agents: list[str], kb: KnowledgeBase) -> tuple[lis
             target.append(Finding(code=code, text=gate.text, source=source))
         elif gate.condition == "pregnancy":
             if patient.pregnant:
-                target.append(Finding(code=code, text=gate.text, source=source))
+                # A recorded pregnancy is treated as a contraindication (a policy, stated in the text): the boxed
+                # embryo-fetal warning, not the counselling for unknown status ("verify ..., advise ...").
+                warning = gate.text.split(". ")[0].rstrip(".")
+                contraindications.append(
+                    Finding(
+                        code=code,
+                        text=f"Pregnancy is recorded. {warning}. her2kit treats a recorded pregnancy as a "
+                        "contraindication to this HER2-directed agent (policy, from the boxed warning): discuss "
+                        "timing with the multidisciplinary team.",
+                        source=source,
+                    )
+                )
             elif patient.pregnant is None and patient.sex != "male" and not asked_pregnancy:
                 cautions.append(
                     Finding(
@@ -117,7 +129,12 @@ def history_findings(
     contraindications: list[Finding] = []
     unmet: list[str] = []
     source = f"case history; {indication.id}"
-    intolerant = sorted((set(names) | set(her2_names)) & history.intolerant_to)
+    # (agents given in sequence, such as the THP after T-DXd, count for intolerance as the indication's own do)
+    sequenced = [kb.agents[a].name for a in indication.sequenced_agents]
+    sequenced += [
+        m for a in indication.sequenced_agents if kb.agents[a].her2_directed for m in kb.moieties(a)
+    ]
+    intolerant = sorted((set(names) | set(her2_names) | set(sequenced)) & history.intolerant_to)
     if intolerant:
         contraindications.append(
             Finding(

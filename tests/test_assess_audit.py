@@ -1,0 +1,85 @@
+"""Findings of a clinical vignette review of ``assess`` (2026-11-27); the reviewer's cases are in
+tests/data/assess_audit/. Sources: the boxed warnings of the trastuzumab, pertuzumab and T-DXd labels ("Evaluate
+cardiac function prior to and during treatment"; embryo-fetal toxicity), the Tykerb prescribing information
+("Avoid concomitant use w/ ... strong CYP3A4 inhibitors & inducers", MIMS copy of the Novartis PI)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from her2kit.assessment import Assessment
+from her2kit.case import parse_case
+from her2kit.match import assess
+
+DATA = Path(__file__).parent / "data" / "assess_audit"
+
+
+def _assess(name: str, **changes: Any) -> Assessment:
+    doc = json.loads((DATA / name).read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        doc["patient"][key] = value
+    return assess(parse_case(doc))
+
+
+def _codes(findings: list[Any]) -> list[str]:
+    return [f.code for f in findings]
+
+
+# F1: a recorded pregnancy is not "verify pregnancy status".
+@pytest.mark.parametrize(
+    "name", ["v41-pregnant-early-her2pos-neoadjuvant.json", "v42-pregnant-mbc-second-line.json"]
+)
+def test_a_recorded_pregnancy_contraindicates_every_her2_directed_option(name: str) -> None:
+    result = _assess(name)
+    assert result.options
+    for option in result.options:
+        found = [f for f in option.contraindications if f.code == "pregnancy"]
+        assert found, option.id
+        assert "Pregnancy is recorded" in found[0].text
+        assert "Verify pregnancy status" not in " ".join(
+            f.text for f in option.cautions + option.contraindications
+        )
+
+
+# F2: trastuzumab regimens are checked against the LVEF like the others.
+@pytest.mark.parametrize("name", ["v39-lvef45-mbc-first-line.json", "v40-lvef45-gastric-first-line.json"])
+def test_a_low_lvef_is_flagged_on_every_trastuzumab_regimen(name: str) -> None:
+    result = _assess(name)
+    assert result.options
+    for option in result.options:
+        assert "lvef-below" in _codes(option.cautions + option.contraindications), option.id
+
+
+def test_an_unrecorded_lvef_is_asked_for_on_every_trastuzumab_regimen() -> None:
+    result = _assess("v48-missing-history-mbc.json")
+    assert result.options
+    for option in result.options:
+        assert "lvef-not-recorded" in _codes(option.cautions), option.id
+
+
+# F3: every HER2-directed drug of a regimen is gated, also those given in sequence (T-DXd followed by THP).
+def test_the_thp_of_the_destiny_breast11_regimen_is_gated() -> None:
+    result = _assess("v46c-order-swapped.json")
+    db11 = [o for o in [*result.options] if o.id == "ind:trastuzumab-deruxtecan-breast-neoadjuvant"]
+    irr = _assess("v46-trastuzumab-irr-before-tdm1.json")
+    for option in irr.options:
+        if option.id == "ind:trastuzumab-deruxtecan-breast-neoadjuvant":
+            assert "prior-intolerance" in _codes(option.contraindications)
+    low = _assess("v51-neoadjuvant-lvef45.json")
+    option = next(o for o in low.options if o.id == "ind:trastuzumab-deruxtecan-breast-neoadjuvant")
+    sources = " ".join(f.source for f in option.cautions if f.code == "lvef-below")
+    assert "ref:label-perjeta" in sources
+    assert db11 == [] or db11[0].name.startswith("trastuzumab deruxtecan followed by")
+
+
+# F13: lapatinib with a strong CYP3A4 inhibitor is "avoid" in the prescribing information.
+def test_lapatinib_with_a_strong_cyp3a4_inhibitor_is_a_contraindication() -> None:
+    result = _assess("v50-lapatinib-capecitabine-clarithromycin.json")
+    lapatinib = [o for o in result.options if "lapatinib" in o.name]
+    assert lapatinib
+    for option in lapatinib:
+        assert any(c.startswith("interaction-") for c in _codes(option.contraindications)), option.id
