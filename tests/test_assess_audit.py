@@ -83,3 +83,12 @@ def test_lapatinib_with_a_strong_cyp3a4_inhibitor_is_a_contraindication() -> Non
     assert lapatinib
     for option in lapatinib:
         assert any(c.startswith("interaction-") for c in _codes(option.contraindications)), option.id
+
+
+# F4: two neoadjuvant courses started the same day: when they ended and what surgery found decide, not list order.
+@pytest.mark.parametrize("name", ["v46-trastuzumab-irr-before-tdm1.json", "v46c-order-swapped.json"])
+def test_residual_disease_after_neoadjuvant_therapy_sets_the_phase_whatever_the_order(name: str) -> None:
+    result = _assess(name)
+    ids = [o.id for o in result.options]
+    assert not any("neoadjuvant" in i for i in ids), ids
+    assert "ind:trastuzumab-deruxtecan-breast-residual-disease" in ids

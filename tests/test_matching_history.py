@@ -418,14 +418,15 @@ def test_tumour_agnostic_effect_is_not_a_lung_trial_for_breast(kb: KnowledgeBase
     assert "DESTINY-Lung01" in (indication_effect(kb.indications[TDXD_AGNOSTIC], kb, "nsclc").text or "")
 
 
-def test_no_satisfactory_alternative_is_asked_and_names_the_alternatives(kb: KnowledgeBase) -> None:
+def test_no_satisfactory_alternative_is_not_recommended_naming_the_alternatives(kb: KnowledgeBase) -> None:
+    """The tumour-agnostic T-DXd label needs no satisfactory alternative: with fitting tumour-specific options it is
+    not recommended, and the reason names them (a clinical review found it listed in first-line breast cancer)."""
     doc = _doc(_t(["letrozole"], line=1), markers={"er": "positive"})
-    _, options, _ = _run(kb, doc)
-    missing = options[TDXD_AGNOSTIC].missing
-    assert any(
-        "satisfactory alternative" in m and PERTUZUMAB_1L not in m and "options that fit" in m
-        for m in missing
-    )
+    result, options, _ = _run(kb, doc)
+    assert TDXD_AGNOSTIC not in options
+    reasons = next(n.reasons for n in result.not_recommended if n.indication == TDXD_AGNOSTIC)
+    assert "no satisfactory alternative" in reasons[0]
+    assert "option(s) that fit" in reasons[0]
 
 
 # ----------------------------------------------------------------- finding 18: no history

@@ -139,7 +139,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
             "that depend on it are asked about."
         )
     kept = _drop_redundant_tumour_agnostic([option for _, option in ranked], kb, notes)
-    kept = _name_alternatives(kept, kb)
+    kept = _name_alternatives(kept, kb, not_recommended, case.tumor.type)
     options = [option.model_copy(update={"rank": i}) for i, option in enumerate(kept, 1)]
     if not options:
         notes.append(_no_option_note(case, status.category))
@@ -153,9 +153,13 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     )
 
 
-def _name_alternatives(options: list[Option], kb: KnowledgeBase) -> list[Option]:
-    """A 'no satisfactory alternative' indication (tumour-agnostic T-DXd) names the tumour-specific options of
-    this assessment that fit completely without a contraindication, so the question is answered with them."""
+def _name_alternatives(
+    options: list[Option], kb: KnowledgeBase, not_recommended: list[NotRecommended], tumor: str
+) -> list[Option]:
+    """A 'no satisfactory alternative' indication (tumour-agnostic T-DXd) names the tumour-specific options of this
+    assessment that fit completely without a contraindication. Where the tumour has its own indications for the
+    same agent (breast, gastric: the basket trials did not enrol them), it is then not recommended, the reason
+    naming the alternatives; elsewhere (biliary, colorectal, ...) the question is asked with them named."""
     alternatives = [
         o.name
         for o in options
@@ -167,7 +171,10 @@ def _name_alternatives(options: list[Option], kb: KnowledgeBase) -> list[Option]
         return options
     out = []
     for option in options:
-        if kb.indications[option.id].criteria.no_satisfactory_alternative_required:
+        indication = kb.indications[option.id]
+        if indication.criteria.no_satisfactory_alternative_required and not _own_indications(
+            kb, indication, tumor
+        ):
             missing = [
                 f"{m}; this assessment lists options that fit: {'; '.join(alternatives)}"
                 if m == NO_ALTERNATIVE
@@ -175,8 +182,33 @@ def _name_alternatives(options: list[Option], kb: KnowledgeBase) -> list[Option]
                 for m in option.missing
             ]
             option = option.model_copy(update={"missing": missing})
+        elif indication.criteria.no_satisfactory_alternative_required:
+            others = [m for m in option.missing if m != NO_ALTERNATIVE]
+            not_recommended.append(
+                NotRecommended(
+                    agents=option.agents,
+                    indication=option.id,
+                    name=option.name,
+                    reasons=[
+                        "the label requires that no satisfactory alternative treatment option exists; this "
+                        f"assessment lists {len(alternatives)} option(s) that fit: {'; '.join(alternatives)}",
+                        *([f"it would also need: {'; '.join(others)}"] if others else []),
+                    ],
+                )
+            )
+            continue
         out.append(option)
     return out
+
+
+def _own_indications(kb: KnowledgeBase, indication: Indication, tumor: str) -> bool:
+    """Whether the tumour type has indications of its own for the agents of a tumour-agnostic indication."""
+    agents = set(indication.agents)
+    return any(
+        tumor in other.criteria.tumor_types and agents <= set(other.agents)
+        for other in kb.indications.values()
+        if other.id != indication.id
+    )
 
 
 def _drop_redundant_tumour_agnostic(

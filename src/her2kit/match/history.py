@@ -579,8 +579,28 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
         for i, t in enumerate(case.history.therapies)
         if t.setting != "metastatic" and history.therapy_drugs[i] & (her2 | chemo)
     ]
+    # In time order (start, then end; the list order only between undated or same-dated courses): two courses
+    # started the same day are ordered by when they ended.
+    dated = sorted(
+        enumerate(courses),
+        key=lambda item: (
+            item[1][0].start or dt.date.min,
+            item[1][0].end or item[1][0].start or dt.date.min,
+            item[0],
+        ),
+    )
+    courses = [course for _, course in dated]
     if courses:
         last, drugs = courses[-1]
+        if last.setting == "neoadjuvant" and last.outcome not in ("residual_disease", "pcr"):
+            # A neoadjuvant course stopped early (intolerance) beside one that reached surgery: surgery decides.
+            surgery = [
+                t
+                for t, _ in courses
+                if t.setting == "neoadjuvant" and t.outcome in ("residual_disease", "pcr")
+            ]
+            if surgery:
+                last = surgery[-1]
         if last.setting == "neoadjuvant" and last.outcome == "residual_disease":
             return {"post-neoadjuvant-residual", "adjuvant"}, "post-neoadjuvant-residual"
         if last.setting == "neoadjuvant" and last.outcome == "pcr":
