@@ -223,3 +223,19 @@ def test_invalid_output_extension(html: str, tmp_path: Path, name: str) -> None:
     assert info.value.field == "output"
     assert info.value.allowed == ".html or .pdf"
     assert not (tmp_path / name).exists()
+
+
+def test_a_course_for_another_tumour_is_refused(kb: KnowledgeBase, course: Course) -> None:
+    """A breast T-DXd course rendered with a gastro-oesophageal case would show the breast label's dose levels
+    (a review found 299.2 mg at level -1 where the gastric label gives 367.2 mg)."""
+    case = load_case(ROOT / "examples" / "gastric-ihc2-ish.json")
+    with pytest.raises(InvalidInput) as caught:
+        build_report(assess(case, kb), case, kb, course=course)
+    assert caught.value.field == "course.indication"
+    assert "gej" in str(caught.value)
+
+
+def test_a_course_for_the_same_tumour_group_is_accepted(kb: KnowledgeBase, course: Course) -> None:
+    case = load_case(ROOT / "examples" / "gastric-ihc2-ish.json")
+    gastric = course.model_copy(update={"indication": "gastric"})
+    assert "trastuzumab deruxtecan" in build_report(assess(case, kb), case, kb, course=gastric)

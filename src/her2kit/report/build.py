@@ -297,6 +297,27 @@ def _version() -> str:
     return str(__version__)
 
 
+def _check_course_tumour(course: Course, case: Case) -> None:
+    """A course written for another tumour follows another label's dosing (T-DXd: 5.4 mg/kg breast, 6.4 mg/kg
+    gastric): refused, not shown beside this case."""
+    if course.indication is None:
+        return
+    from her2kit.vocab import GASTROESOPHAGEAL, normalise_tumor_type
+
+    try:
+        given = normalise_tumor_type(course.indication, "course.indication")
+    except InvalidInput:
+        return  # (a context the monitor reads itself, e.g. a setting word)
+    tumour = case.tumor.type
+    if given == tumour or (given in GASTROESOPHAGEAL and tumour in GASTROESOPHAGEAL):
+        return
+    raise InvalidInput(
+        "course.indication",
+        course.indication,
+        f"the case's tumour ({tumour}): a course for another tumour follows another label's dosing",
+    )
+
+
 def build_report(
     assessment: Assessment,
     case: Case,
@@ -311,6 +332,8 @@ def build_report(
     computed from the course when not given. A ``monitor_result`` without a
     course is shown without the LVEF plot.
     """
+    if course is not None:
+        _check_course_tumour(course, case)
     if course is not None and monitor_result is None:
         from her2kit.safety.monitor import monitor
 
