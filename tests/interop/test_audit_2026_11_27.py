@@ -188,3 +188,17 @@ def test_a_value_ratio_without_a_denominator_is_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
         _read("U02-ratio-without-denominator.json")
     assert "denominator" in str(caught.value)
+
+
+# 16. An entry's resource type that R4 does not have, or none, is named with its entry.
+@pytest.mark.parametrize(("kind", "shown"), [("Foo", "'Foo'"), (None, "(missing)")])
+def test_an_entry_without_a_known_resource_type_is_named(kind: str | None, shown: str) -> None:
+    resource: dict[str, Any] = {"id": "x"}
+    if kind is not None:
+        resource["resourceType"] = kind
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": resource}]}
+    with pytest.raises(InvalidInput) as caught:
+        bundle_to_case(bundle)
+    assert caught.value.field == "Bundle.entry[0].resource.resourceType"
+    assert shown in str(caught.value)
+    assert "R4." not in str(caught.value)

@@ -57,6 +57,24 @@ def _locate(doc: Json, loc: tuple[int | str, ...]) -> tuple[str, list[str]]:
     return name, path
 
 
+def _check_entry_types(bundle: Json) -> None:
+    """Each entry's resource names an R4 resource type (fhir.resources would report a class name, no entry)."""
+    for i, entry in enumerate(bundle.get("entry") or []):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            continue
+        kind = resource.get("resourceType")
+        field = f"Bundle.entry[{i}].resource.resourceType"
+        if not isinstance(kind, str) or not kind:
+            raise InvalidInput(field, "(missing)", "a FHIR R4 resource type such as Observation or Patient")
+        try:
+            get_fhir_model_class(kind)
+        except (KeyError, ValueError, AttributeError):
+            raise InvalidInput(
+                field, kind, "a FHIR R4 resource type such as Observation or Patient"
+            ) from None
+
+
 def validate(doc: Json) -> list[str]:
     """Validate one resource (a Bundle validates its entries) as R4B; raise :class:`InvalidInput`.
 
@@ -73,6 +91,8 @@ def validate(doc: Json) -> list[str]:
         raise InvalidInput(
             "resourceType", kind, "a FHIR R4 resource type such as Bundle or Observation"
         ) from None
+    if kind == "Bundle":
+        _check_entry_types(doc)
     notes: list[str] = []
     checked = doc
     if kind == "Bundle" and isinstance(doc.get("id"), str) and not _ID.match(doc["id"]):
