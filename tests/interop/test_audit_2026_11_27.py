@@ -202,3 +202,13 @@ def test_an_entry_without_a_known_resource_type_is_named(kind: str | None, shown
     assert caught.value.field == "Bundle.entry[0].resource.resourceType"
     assert shown in str(caught.value)
     assert "R4." not in str(caught.value)
+
+
+# 18. A ratio in a unit that is not a ratio is not read as one.
+def test_a_ratio_in_percent_is_not_read() -> None:
+    from .helpers import bundle, condition, obs, patient
+
+    ratio = obs("r1", "49683-6", valueQuantity={"value": 250, "unit": "%", "code": "%"})
+    result = bundle_to_case(bundle(patient(), condition(), ratio))
+    assert all(t.ratio is None for t in _ish(result))
+    assert any("not a ratio" in line for line in result.ignored)

@@ -115,6 +115,10 @@ def _check_ratio(ctx: ImportContext, source: str, test: IshTest, stated: Stated 
         )
 
 
+# Units a HER2/CEP17 ratio may carry (UCUM "1" or "{ratio}", or none).
+RATIO_UNITS: Final = frozenset({"", "1", "{ratio}", "ratio", "{ratio}s"})
+
+
 def _bound_not_read(ctx: ImportContext, source: str, holder: Json, what: str) -> None:
     """A value given with a comparator ("<2.0") is a bound, not the measured number: it is not read as one."""
     bound = comparator(holder)
@@ -142,7 +146,13 @@ def _read_ratio(
         if isinstance(num, int | float):
             ratio = round(float(num) / float(den), 3)
     elif (q := quantity(holder)) is not None:
-        ratio = q[0]
+        if q[1].strip().lower() in RATIO_UNITS:
+            ratio = q[0]
+        else:  # ("250 %" is not a ratio of 2.5 or of 250: which is meant is unknown)
+            ctx.ignored.append(
+                f"{source}: LOINC 49683-6 value {fmt(q[0])} {q[1]}: the unit is not a ratio (none, 1 or {{ratio}}) "
+                "— not read"
+            )
     _bound_not_read(ctx, source, holder, "the ERBB2/CEP17 ratio")
     extra: dict[str, float | int] = {}
     for comp in obs.get("component") or []:  # the copy numbers, also beside a ratio that is a component
