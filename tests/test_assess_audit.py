@@ -92,3 +92,17 @@ def test_residual_disease_after_neoadjuvant_therapy_sets_the_phase_whatever_the_
     ids = [o.id for o in result.options]
     assert not any("neoadjuvant" in i for i in ids), ids
     assert "ind:trastuzumab-deruxtecan-breast-residual-disease" in ids
+
+
+# F16: a neoadjuvant indication's effect is its neoadjuvant trial's pCR, not an adjuvant trial's iDFS.
+def test_a_neoadjuvant_option_shows_its_neoadjuvant_trial() -> None:
+    from her2kit.kb.load import default_kb
+    from her2kit.match.rank import indication_effect
+
+    kb = default_kb()
+    pertuzumab = indication_effect(kb.indications["ind:pertuzumab-breast-neoadjuvant"], kb, "breast")
+    assert pertuzumab.text is not None
+    assert pertuzumab.text.startswith("NeoSphere: pCR")
+    db11 = indication_effect(kb.indications["ind:trastuzumab-deruxtecan-breast-neoadjuvant"], kb, "breast")
+    assert db11.text is not None
+    assert db11.text.startswith("DESTINY-Breast11: pCR")

@@ -20,9 +20,10 @@ Options are sorted by, in this order:
 8. an overall-survival benefit shown in the pivotal trial (an OS hazard ratio
    whose 95% CI lies below 1, not stated to have missed its prespecified
    boundary) before none shown or none recorded (:func:`survival_benefit`);
-9. effect size in the pivotal trial: a hazard ratio for the primary
-   time-to-event end point (lower first), then an objective response rate
-   (higher first), then none;
+9. effect size in the pivotal trial (of the same treatment phase, for an
+   early-disease indication): a hazard ratio for the primary time-to-event
+   end point (lower first), then a primary response rate, objective or
+   pathological complete (higher first), then none;
 10. the indication id, so that ties are broken the same way every time.
 """
 
@@ -103,16 +104,14 @@ def trial_effect(trial: Trial) -> Effect:
         )
     primary = primary_results(trial)
     for result in primary:
-        if (
-            result.endpoint.upper().startswith("ORR")
-            and result.per_arm
-            and result.per_arm[0].value is not None
-        ):
+        rate = result.endpoint.split()[0].upper() if result.endpoint.strip() else ""
+        if rate in ("ORR", "PCR") and result.per_arm and result.per_arm[0].value is not None:
             value = result.per_arm[0].value
+            label = "ORR" if rate == "ORR" else "pCR"
             return Effect(
-                "orr",
+                "orr",  # (a response rate, higher first: objective response, or pathological complete response)
                 value,
-                f"{trial.name}: ORR {value:g}% ({result.per_arm[0].arm}), {result.analysis} analysis",
+                f"{trial.name}: {label} {value:g}% ({result.per_arm[0].arm}), {result.analysis} analysis",
             )
     return Effect("none", 0.0, None)
 
@@ -141,7 +140,15 @@ def indication_trials(
 
 
 def indication_effect(indication: Indication, kb: KnowledgeBase, tumor_type: str | None = None) -> Effect:
-    effects = [trial_effect(t) for t in indication_trials(indication, kb, tumor_type)]
+    """The headline effect of the indication's pivotal trials; for an early-disease indication, of its trials in
+    the same treatment phase when it has any (a neoadjuvant indication's effect is its neoadjuvant trial's pCR,
+    not an adjuvant trial's iDFS)."""
+    trials = indication_trials(indication, kb, tumor_type)
+    phase = indication.criteria.phase
+    if phase is not None:
+        same_phase = [t for t in trials if _contains(_words(t.setting), _words(phase))]
+        trials = same_phase or trials
+    effects = [trial_effect(t) for t in trials]
     return min(effects, key=Effect.key, default=Effect("none", 0.0, None))
 
 
