@@ -106,3 +106,34 @@ def test_a_neoadjuvant_option_shows_its_neoadjuvant_trial() -> None:
     db11 = indication_effect(kb.indications["ind:trastuzumab-deruxtecan-breast-neoadjuvant"], kb, "breast")
     assert db11.text is not None
     assert db11.text.startswith("DESTINY-Breast11: pCR")
+
+
+# F15: a patient the label covers but the pivotal trial did not enrol gets a caution naming what it enrolled.
+def test_db06_after_chemotherapy_for_metastatic_disease_names_the_trial_population() -> None:
+    doc = {
+        "schema_version": "1",
+        "id": "v20",
+        "patient": {"sex": "female", "age": 60, "lvef_percent": 60, "pregnant": False},
+        "tumor": {"type": "breast", "setting": "metastatic"},
+        "her2_tests": [{"method": "ihc", "score": "ultralow", "percent_cells": 5}],
+        "biomarkers": {"er": "positive", "pr": "positive"},
+        "history": {
+            "therapies": [
+                {
+                    "agents": ["anastrozole", "palbociclib"],
+                    "setting": "metastatic",
+                    "line": 1,
+                    "outcome": "progression",
+                },
+                {"agents": ["paclitaxel"], "setting": "metastatic", "line": 2, "outcome": "progression"},
+            ],
+            "endocrine_therapy_progressed": True,
+        },
+    }
+    result = assess(parse_case(doc))
+    db06 = next(
+        o for o in result.options if o.id == "ind:trastuzumab-deruxtecan-breast-hr-positive-her2-low-ultralow"
+    )
+    caution = next(f for f in db06.cautions if f.code == "outside-trial-population")
+    assert "DESTINY-Breast06 enrolled" in caution.text
+    assert "1 prior chemotherapy line" in caution.text

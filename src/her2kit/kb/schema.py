@@ -229,6 +229,21 @@ class HeadToHead(BaseModel):
     result: str = Field(description="the primary result, as the trial record gives it")
 
 
+class TrialLimit(BaseModel):
+    """Where the label reaches beyond its pivotal trial: a patient outside the trial's population still meets the
+    label, and gets a caution naming what the trial enrolled (never an exclusion)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    trial: TrialId
+    max_prior_chemo_lines_metastatic: int | None = Field(
+        None,
+        ge=0,
+        description="the trial enrolled no patient with more prior chemotherapy lines for metastatic disease",
+    )
+    enrolled: str = Field(description="what the trial enrolled, as its record gives it")
+
+
 class Criteria(BaseModel):
     """Machine-readable eligibility of an indication, as the label words it.
 
@@ -328,6 +343,10 @@ class Indication(Record):
     superior_to: list[HeadToHead] = Field(
         default_factory=list,
         description="indications whose regimen this one beat head-to-head in a randomised trial (ranking rule)",
+    )
+    trial_limits: list[TrialLimit] = Field(
+        default_factory=list,
+        description="populations the label covers but its pivotal trial did not (cautions)",
     )
 
 

@@ -554,6 +554,19 @@ def _prior_therapy(
             fit.met.append("previously treated")
         else:
             fit.unmet.append("requires prior systemic therapy; none recorded in the history")
+    for limit in indication.trial_limits:
+        most = limit.max_prior_chemo_lines_metastatic
+        if most is not None and history.chemo_lines_metastatic > most:
+            trial = kb.trials[limit.trial].name if limit.trial in kb.trials else limit.trial
+            fit.cautions.append(
+                Finding(
+                    code="outside-trial-population",
+                    text=f"The label covers this patient, but {trial} enrolled {limit.enrolled}; this patient has "
+                    f"{history.chemo_lines_metastatic} prior chemotherapy line(s) for metastatic disease, so no "
+                    "trial result describes the benefit here.",
+                    source=f"{limit.trial}; {indication.id}",
+                )
+            )
     if c.no_satisfactory_alternative_required:
         fit.missing.append(NO_ALTERNATIVE)
     if c.high_risk_required:
