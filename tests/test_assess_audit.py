@@ -137,3 +137,28 @@ def test_db06_after_chemotherapy_for_metastatic_disease_names_the_trial_populati
     caution = next(f for f in db06.cautions if f.code == "outside-trial-population")
     assert "DESTINY-Breast06 enrolled" in caution.text
     assert "1 prior chemotherapy line" in caution.text
+
+
+# F11: options whose order rests on cross-trial effect sizes say so.
+def test_an_order_resting_on_cross_trial_effects_is_said() -> None:
+    doc = {
+        "schema_version": "1",
+        "id": "v32",
+        "patient": {"sex": "male", "age": 62, "lvef_percent": 60},
+        "tumor": {"type": "nsclc", "setting": "metastatic", "histology": "adenocarcinoma"},
+        "her2_tests": [{"method": "ngs", "erbb2_mutations": ["p.Y772_A775dup"]}],
+        "history": {
+            "therapies": [
+                {
+                    "agents": ["carboplatin", "pemetrexed", "pembrolizumab"],
+                    "setting": "metastatic",
+                    "line": 1,
+                    "outcome": "progression",
+                }
+            ]
+        },
+    }
+    result = assess(parse_case(doc))
+    notes = [n for n in result.notes if "not a comparison of efficacy" in n]
+    assert len(result.options) >= 2
+    assert notes, [o.name for o in result.options]

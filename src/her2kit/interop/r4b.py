@@ -59,7 +59,10 @@ def _locate(doc: Json, loc: tuple[int | str, ...]) -> tuple[str, list[str]]:
 
 def _check_entry_types(bundle: Json) -> None:
     """Each entry's resource names an R4 resource type (fhir.resources would report a class name, no entry)."""
-    for i, entry in enumerate(bundle.get("entry") or []):
+    entries = bundle.get("entry")
+    if not isinstance(entries, list):
+        return  # (the model validation names a malformed entry list)
+    for i, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
             continue

@@ -8,6 +8,8 @@ fit are listed under ``not_recommended`` with their reasons.
 
 from __future__ import annotations
 
+import itertools
+
 from her2kit.assessment import Assessment, Evidence, Finding, Her2Status, NotRecommended, Option
 from her2kit.case import Case
 from her2kit.kb.load import KnowledgeBase, default_kb
@@ -141,6 +143,8 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     kept = _drop_redundant_tumour_agnostic([option for _, option in ranked], kb, notes)
     kept = _name_alternatives(kept, kb, not_recommended, case.tumor.type)
     options = [option.model_copy(update={"rank": i}) for i, option in enumerate(kept, 1)]
+    keys = {option.id: key for key, option in ranked}
+    notes.extend(_cross_trial_order_notes(options, keys, kb))
     if not options:
         notes.append(_no_option_note(case, status.category))
     return Assessment(
@@ -151,6 +155,33 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
         not_recommended=sorted(not_recommended, key=lambda n: n.indication),
         notes=notes,
     )
+
+
+def _cross_trial_order_notes(
+    options: list[Option], keys: dict[str, tuple[object, ...]], kb: KnowledgeBase
+) -> list[str]:
+    """Adjacent options equal under ranking rules 1-8 (docs/matching.md) and not compared head-to-head: their order
+    rests on effect sizes from different trials (rule 9) or on the indication id (rule 10), and a note says so, so
+    that the order is not read as a comparison of efficacy."""
+    out: list[str] = []
+    for upper, lower in itertools.pairwise(options):
+        a, b = keys[upper.id], keys[lower.id]
+        beaten = {h.indication for h in kb.indications[upper.id].superior_to}
+        if a[:7] != b[:7] or lower.id in beaten:
+            continue
+        if a[7] != b[7]:
+            why = (
+                "effect sizes from different trials with different control arms "
+                f"({upper.evidence.effect or 'none recorded'}; {lower.evidence.effect or 'none recorded'})"
+            )
+        else:
+            why = "the indication id only (equal on every other rule)"
+        out.append(
+            f"Options {upper.rank} ({upper.name}) and {lower.rank} ({lower.name}) are equal under ranking rules 1-8 "
+            f"(fit, contraindications, approval, evidence level, overall survival); their order follows {why}. "
+            "This is not a comparison of efficacy: no trial compared them."
+        )
+    return out
 
 
 def _name_alternatives(
