@@ -239,3 +239,21 @@ def test_a_course_for_the_same_tumour_group_is_accepted(kb: KnowledgeBase, cours
     case = load_case(ROOT / "examples" / "gastric-ihc2-ish.json")
     gastric = course.model_copy(update={"indication": "gastric"})
     assert "trastuzumab deruxtecan" in build_report(assess(case, kb), case, kb, course=gastric)
+
+
+def test_control_characters_are_not_copied_into_the_html(kb: KnowledgeBase) -> None:
+    case = load_case(ROOT / "examples" / "breast-her2-low.json")
+    odd = case.model_copy(
+        update={"tumor": case.tumor.model_copy(update={"histology": "ductal\x00\x07\x1b carcinoma"})}
+    )
+    html = build_report(assess(odd, kb), odd, kb)
+    assert "ductal carcinoma" in html
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", html)
+
+
+def test_long_unbroken_text_may_wrap_anywhere() -> None:
+    """WeasyPrint cuts a word wider than the page unless it may break: every text may (a review found 301 of 8,000
+    characters of a long histology left in the PDF)."""
+    css = (ROOT / "src" / "her2kit" / "report" / "templates" / "report.css").read_text(encoding="utf-8")
+    html_rule = next(line for line in css.splitlines() if line.startswith("html {"))
+    assert "overflow-wrap: anywhere" in html_rule

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import jinja2
 from markupsafe import Markup, escape
@@ -275,6 +275,17 @@ def course_events(course: Course) -> list[tuple[str, str, str]]:
 
 
 # ------------------------------------------------------------------------------------------ rendering
+# C0 control characters other than tab, line feed and carriage return, and DEL: not allowed in HTML text.
+_CONTROLS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value: Any) -> Any:
+    """Text from the case or the course without control characters (markup the report built itself is kept)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _CONTROLS.sub("", value)
+    return value
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -284,6 +295,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_printable,
     )
     env.filters["g"] = lambda v, unit="": "—" if v is None else f"{v:g}{unit}"
     env.filters["sentence"] = sentence
