@@ -257,3 +257,13 @@ def test_long_unbroken_text_may_wrap_anywhere() -> None:
     css = (ROOT / "src" / "her2kit" / "report" / "templates" / "report.css").read_text(encoding="utf-8")
     html_rule = next(line for line in css.splitlines() if line.startswith("html {"))
     assert "overflow-wrap: anywhere" in html_rule
+
+
+def test_ref_ids_in_the_user_s_input_are_shown_as_written(kb: KnowledgeBase) -> None:
+    """A medication written as "ref:fake-trial-proves-cure" is quoted in the unrecognised-medication note; it is not
+    turned into a citation (nor into a red "not found in the knowledge base" reference entry)."""
+    case = load_case(ROOT / "examples" / "breast-her2-low.json")
+    odd = case.model_copy(update={"medications": ["ref:fake-trial-proves-cure", "ref:pmid-30137196"]})
+    html = build_report(assess(odd, kb), odd, kb)
+    assert "ref:fake-trial-proves-cure" in unescape(html)
+    assert "not found in the knowledge base" not in html

@@ -65,7 +65,8 @@ class Citations:
         return Markup('<span class="cites">[') + links + Markup("]</span>")
 
     def cite_text(self, text: str | None) -> Markup:
-        """The text escaped, with every ``ref:...`` id in it replaced by its numbered citation."""
+        """The text escaped, with every ``ref:...`` id of the knowledge base in it replaced by its numbered citation
+        (an id quoted from the user's input, or one the knowledge base does not hold, is shown as written)."""
         if not text:
             return Markup("")
         out: list[Markup] = []
@@ -76,6 +77,9 @@ class Citations:
             while ref_id not in self.kb.references and ref_id[-1] in "._-" and len(ref_id) > 5:
                 ref_id = ref_id[:-1]
                 end -= 1
+            quoted = match.start() > 0 and text[match.start() - 1] in "'\""
+            if ref_id not in self.kb.references or quoted:
+                continue  # (text that only looks like an id, or quotes the user's own input: shown as written)
             out.append(escape(text[last : match.start()]))
             out.append(self.cite(ref_id))
             last = end
