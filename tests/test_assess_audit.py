@@ -162,3 +162,12 @@ def test_an_order_resting_on_cross_trial_effects_is_said() -> None:
     notes = [n for n in result.notes if "not a comparison of efficacy" in n]
     assert len(result.options) >= 2
     assert notes, [o.name for o in result.options]
+
+
+# F14: first-line DESTINY-Breast09 after a recurrence within 6 months of adjuvant HER2-targeted therapy.
+def test_db09_after_early_recurrence_on_adjuvant_her2_therapy_names_the_trial_exclusion() -> None:
+    result = _assess("v14-relapse-within-6m-of-adjuvant-hp.json")
+    db09 = [o for o in result.options if o.id == "ind:trastuzumab-deruxtecan-breast-her2-positive-first-line"]
+    assert db09
+    caution = next(f for f in db09[0].cautions if f.code == "outside-trial-population")
+    assert "DESTINY-Breast09 enrolled no patient" in caution.text

@@ -241,6 +241,11 @@ class TrialLimit(BaseModel):
         ge=0,
         description="the trial enrolled no patient with more prior chemotherapy lines for metastatic disease",
     )
+    excludes_early_her2_recurrence: bool = Field(
+        False,
+        description="the trial excluded disease that recurred during or within 6 months of (neo)adjuvant "
+        "HER2-targeted therapy",
+    )
     enrolled: str = Field(description="what the trial enrolled, as its record gives it")
 
 

@@ -22,6 +22,7 @@ from her2kit.match.history import (
     class_members,
     early_phases,
     early_recurrence,
+    her2_agent_names,
     line_name,
     unrecognised_text,
 )
@@ -554,16 +555,28 @@ def _prior_therapy(
             fit.met.append("previously treated")
         else:
             fit.unmet.append("requires prior systemic therapy; none recorded in the history")
+    her2_names = her2_agent_names(kb)
     for limit in indication.trial_limits:
+        trial = kb.trials[limit.trial].name if limit.trial in kb.trials else limit.trial
+        outside: list[str] = []
         most = limit.max_prior_chemo_lines_metastatic
         if most is not None and history.chemo_lines_metastatic > most:
-            trial = kb.trials[limit.trial].name if limit.trial in kb.trials else limit.trial
+            outside.append(
+                f"this patient has {history.chemo_lines_metastatic} prior chemotherapy line(s) for metastatic disease"
+            )
+        early = history.early
+        if (
+            limit.excludes_early_her2_recurrence
+            and early.status in ("during", "within")
+            and any(history.therapy_drugs[i] & her2_names for i in early.therapies)
+        ):
+            outside.append(f"here the {early.text}, after HER2-targeted therapy")
+        if outside:
             fit.cautions.append(
                 Finding(
                     code="outside-trial-population",
-                    text=f"The label covers this patient, but {trial} enrolled {limit.enrolled}; this patient has "
-                    f"{history.chemo_lines_metastatic} prior chemotherapy line(s) for metastatic disease, so no "
-                    "trial result describes the benefit here.",
+                    text=f"The label covers this patient, but {trial} enrolled {limit.enrolled}; "
+                    f"{'; '.join(outside)}, so no trial result describes the benefit here.",
                     source=f"{limit.trial}; {indication.id}",
                 )
             )
