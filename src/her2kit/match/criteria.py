@@ -564,13 +564,13 @@ def _prior_therapy(
             outside.append(
                 f"this patient has {history.chemo_lines_metastatic} prior chemotherapy line(s) for metastatic disease"
             )
-        early = history.early
+        recurrence = history.early
         if (
             limit.excludes_early_her2_recurrence
-            and early.status in ("during", "within")
-            and any(history.therapy_drugs[i] & her2_names for i in early.therapies)
+            and recurrence.status in ("during", "within")
+            and any(history.therapy_drugs[i] & her2_names for i in recurrence.therapies)
         ):
-            outside.append(f"here the {early.text}, after HER2-targeted therapy")
+            outside.append(f"here the {recurrence.text}, after HER2-targeted therapy")
         if outside:
             fit.cautions.append(
                 Finding(
