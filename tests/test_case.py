@@ -174,3 +174,19 @@ def test_models_are_closed_everywhere() -> None:
     for name, definition in schema["$defs"].items():
         if definition.get("type") == "object" and "properties" in definition:
             assert definition.get("additionalProperties") is False, name
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "field"),
+    [
+        ("tumor", {"type": "breast", "histology": "X" * 1001}, "tumor.histology"),
+        ("medications", ["Y" * 301], "medications.0"),
+    ],
+)
+def test_absurdly_long_free_text_is_refused(where: str, value: Any, field: str) -> None:
+    """A 5,000-character word took a report's PDF two minutes to lay out; free text has a bound."""
+    doc: dict[str, Any] = {"schema_version": "1", "id": "x", "tumor": {"type": "breast"}, "her2_tests": []}
+    doc[where] = value
+    with pytest.raises(InvalidInput) as caught:
+        parse_case(doc)
+    assert caught.value.field == field

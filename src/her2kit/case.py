@@ -266,8 +266,8 @@ class Tumor(DocumentModel):
         description="breast, gastric, gej, esophageal, colorectal, nsclc, biliary, ... or OncoTree"
     )
     setting: Literal["early", "metastatic"] | None = None
-    stage: str | None = None
-    histology: str | None = None
+    stage: str | None = Field(None, max_length=100)
+    histology: str | None = Field(None, max_length=1000, description="histology as the report words it")
     treatment_phase: (
         Literal["neoadjuvant", "adjuvant", "post-neoadjuvant-residual", "extended-adjuvant"] | None
     ) = Field(
@@ -366,7 +366,9 @@ class Case(DocumentModel):
     her2_tests: list[Her2Test] = Field(default_factory=list)
     biomarkers: Biomarkers = Field(default_factory=Biomarkers)
     history: History = Field(default_factory=History)
-    medications: list[str] = Field(default_factory=list, description="current concomitant medications")
+    medications: list[Annotated[str, Field(max_length=300)]] = Field(
+        default_factory=list, description="current concomitant medications"
+    )
 
 
 def _allowed_from(err: dict[str, Any]) -> str:

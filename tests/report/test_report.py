@@ -251,12 +251,14 @@ def test_control_characters_are_not_copied_into_the_html(kb: KnowledgeBase) -> N
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", html)
 
 
-def test_long_unbroken_text_may_wrap_anywhere() -> None:
-    """WeasyPrint cuts a word wider than the page unless it may break: every text may (a review found 301 of 8,000
-    characters of a long histology left in the PDF)."""
+def test_long_unbroken_text_may_wrap() -> None:
+    """WeasyPrint cuts a word wider than the page unless it may break (a review found 301 of 8,000 characters of a
+    long histology left in the PDF): all text wraps long words, and the cells with the case's own text (case id,
+    histology, agents) may break anywhere, which also lets their table shrink to the page."""
     css = (ROOT / "src" / "her2kit" / "report" / "templates" / "report.css").read_text(encoding="utf-8")
     html_rule = next(line for line in css.splitlines() if line.startswith("html {"))
-    assert "overflow-wrap: anywhere" in html_rule
+    assert "overflow-wrap: break-word" in html_rule
+    assert "table.meta td, table.kv td { overflow-wrap: anywhere; }" in css
 
 
 def test_ref_ids_in_the_user_s_input_are_shown_as_written(kb: KnowledgeBase) -> None:
