@@ -95,7 +95,11 @@ def answer(cc: Any) -> Stated | None:
 
 # A negated phrase that is itself a result ("not amplified"); any other negation makes a text unreadable.
 _NEGATED_RESULT: Final = re.compile(
-    r"\b(?:not[\s-]+amplified|non[\s-]?amplified|nicht[\s-]+amplifiziert|not[\s-]+detected)\b", re.I
+    r"\b(?:not[\s-]+amplified|non[\s-]?amplified|nicht[\s-]+amplifiziert|not[\s-]+detected"
+    r"|no\s+(?:evidence\s+of\s+)?(?:\w+\s+)?amplification(?:\s+(?:is\s+)?(?:detected|identified|seen|present))?"
+    r"|(?:\w+\s+)?amplification\s+(?:is\s+)?not\s+(?:detected|identified|seen|present)"
+    r"|absence\s+of\s+(?:\w+\s+)?amplification|keine\s+amplifikation)\b",
+    re.I,
 )
 _NEGATION: Final = re.compile(
     r"\b(?:no|not|non|none|without|never|neither|nor|kein\w*|nicht|ohne|unable|cannot|can't)\b|n't\b", re.I
