@@ -91,7 +91,8 @@ def test_score_text_that_is_not_one_score_is_not_read(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "score"), [("0 (negative)", "0"), ("3+ (positive, 3+)", "3+"), ("HER2-null", "0")]
+    ("text", "score"),
+    [("0 (negative)", "0"), ("3+ (positive, 3+)", "3+"), ("HER2-null", "0"), ("３+", "3+"), ("3⁺", "3+")],
 )
 def test_score_text_still_read(text: str, score: str) -> None:
     assert ihc_score_noted({"valueString": text})[0] == score

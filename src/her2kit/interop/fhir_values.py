@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any, Final, Literal
 
 from her2kit.errors import InvalidInput
@@ -221,7 +222,8 @@ def _text_score(value: str) -> tuple[str, str | None] | None:
     """The score in a text value, with a note when the text's "0+" had to be read as 0; None for a text that is
     not one score: a range ("0-1+", "2/3+"), two scores ("ER 3+; HER2 1+") or a negated score ("not 3+"; "0 (no
     staining)" is a score of 0)."""
-    key = " ".join(value.strip().lower().split())
+    # (NFKC: a full-width "３+" or a superscript "3⁺" is the score 3+)
+    key = " ".join(unicodedata.normalize("NFKC", value).strip().lower().split())
     if _SCORE_RANGE.search(key) or len(set(_PLUS.findall(key))) > 1:
         return None
     found = _one_text_score(key)
