@@ -495,9 +495,9 @@ def _evaluate(ihc: tuple[IhcTest, int] | None, ish_test: tuple[IshTest, int] | N
         if ihc_verdict.result == "negative" and ish_verdict.result == "positive":
             notes.append(
                 f"IHC {score} with an amplified ISH lies outside the guideline's algorithm, which orders ISH only "
-                'for IHC 2+ ("Positive (3+) or negative (0 or 1+) HER2 IHC results do not require further ISH '
-                'testing"): her2kit reports the amplified ISH as positive and names the discordance; review the '
-                "tumour areas tested and the controls before treatment is chosen on it."
+                "for IHC 2+ (IHC 0, 1+ and 3+ are not tested by ISH): her2kit reports the amplified ISH as positive "
+                "and names the discordance; review the tumour areas tested and the controls before treatment is "
+                "chosen on it."
             )
     decided.rules = rules
     decided.notes = notes
