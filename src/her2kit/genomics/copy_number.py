@@ -239,35 +239,25 @@ def sam_header(path: Path) -> SamHeader:
     return header
 
 
-def _contig_chromosomes(rows: list[tuple[int, list[str]]], ci: int) -> dict[str, str]:
-    """The chromosome each contig name of the rows denotes ("NC_000017.11", "CHR17" → "17"; see
-    :func:`~her2kit.genomics.common.contig_chromosome`)."""
-    out: dict[str, str] = {}
-    for _, fields in rows:
-        contig = fields[ci]
-        if contig not in out:
-            known = contig_chromosome(contig)
-            out[contig] = known[0] if known is not None else ""
-    return out
-
-
-def _contig_builds(
-    rows: list[tuple[int, list[str]]], ci: int, contigs: dict[str, str]
-) -> list[tuple[Genome, int, str]]:
-    """The builds the rows' RefSeq contig names state: the first line of each accession."""
-    out: list[tuple[Genome, int, str]] = []
-    seen: set[str] = set()
+def _contigs(
+    rows: list[tuple[int, list[str]]], ci: int
+) -> tuple[dict[str, str], list[tuple[Genome, int, str]]]:
+    """One pass over the rows' contig names: the chromosome each denotes ("NC_000017.11", "CHR17" → "17"; see
+    :func:`~her2kit.genomics.common.contig_chromosome`), and the builds the RefSeq names state (the first line of
+    each accession)."""
+    chromosomes: dict[str, str] = {}
+    stated: list[tuple[Genome, int, str]] = []
     for n, fields in rows:
         contig = fields[ci]
-        if contig in seen or not contigs.get(contig):
+        if contig in chromosomes:
             continue
-        seen.add(contig)
         known = contig_chromosome(contig)
+        chromosomes[contig] = known[0] if known is not None else ""
         if known is not None and known[1] is not None:
-            out.append(
+            stated.append(
                 (known[1], n, f"contig {contig}, the RefSeq accession of chromosome {known[0]} in {known[1]}")
             )
-    return out
+    return chromosomes, stated
 
 
 def _tab_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -304,8 +294,8 @@ def read_segments(
     ci, si, ei = _find(header, CHROM), _find(header, START), _find(header, END)
     if ci is None or si is None or ei is None:
         raise bad_line(name, 1, "\t".join(header), "chromosome, start and end columns")
-    contigs = _contig_chromosomes(rows, ci)
-    stated = sam.stated + _contig_builds(rows, ci, contigs)
+    contigs, named = _contigs(rows, ci)
+    stated = sam.stated + named
     build, warnings = file_build(
         name, stated, sam.odd_lengths, genome, "header" if len(stated) == len(sam.stated) else "contents"
     )

@@ -19,6 +19,7 @@ from her2kit.errors import InvalidInput
 from her2kit.interop import codes as C  # noqa: N812
 from her2kit.interop.fhir_bundle import ImportContext, meta_profiles, ref_key
 from her2kit.interop.fhir_values import (
+    NEGATION,
     Stated,
     answer,
     answers,
@@ -32,6 +33,7 @@ from her2kit.interop.fhir_values import (
     obs_date,
     quantity,
     ref_id,
+    text_answer,
     text_percent,
     value_text,
 )
@@ -250,12 +252,6 @@ def _hgvs(text: str) -> str | None:
         return f"p.{inner}" if len(inner) >= 2 else None
 
 
-# Wording that states no amplification (checked on each text that names amplification).
-_NO_AMPLIFICATION: Final = re.compile(
-    r"\b(?:no|not|non|without|absence|absent|kein\w*|nicht)\b|non-?amplified", re.I
-)
-
-
 def _read_variant(ctx: ImportContext, obs: Json, source: str, date: dt.date | None) -> None:
     gene: str | None = None
     copy_number: float | None = None
@@ -297,7 +293,8 @@ def _read_variant(ctx: ImportContext, obs: Json, source: str, date: dt.date | No
     text = " ".join(blob).lower()
     amplified: bool | None = None
     said = [t for t in blob if re.search(r"high[\s-]level[\s-]gain|amplif", t, re.I)]
-    if said and not any(_NO_AMPLIFICATION.search(t) for t in said):
+    # (a text naming amplification that states it absent, "No ERBB2 amplification detected", or with a negation)
+    if said and not any(text_answer(t) == "negative" or NEGATION.search(t) for t in said):
         amplified = True
     elif said:  # "No ERBB2 amplification detected", "not amplified": stated absent
         amplified = False

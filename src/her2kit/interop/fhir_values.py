@@ -102,7 +102,7 @@ _NEGATED_RESULT: Final = re.compile(
     r"|absence\s+of\s+(?:\w+\s+)?amplification|keine\s+amplifikation)\b",
     re.I,
 )
-_NEGATION: Final = re.compile(
+NEGATION: Final = re.compile(
     r"\b(?:no|not|non|none|without|never|neither|nor|kein\w*|nicht|ohne|unable|cannot|can't)\b|n't\b", re.I
 )
 _AMBIGUOUS: Final = re.compile(r"\bco[\s-]?amplif|\bpolysom|\bcontrol\b", re.I)
@@ -114,7 +114,7 @@ def text_answer(text: str) -> Stated | None:
     result phrases, which would turn "detected" or "positive" around), nor a text naming two results or about
     controls or co-amplification."""
     rest = _NEGATED_RESULT.sub(" ", text)
-    if _NEGATION.search(rest) or _AMBIGUOUS.search(text):
+    if NEGATION.search(rest) or _AMBIGUOUS.search(text):
         return None
     found = {value for pattern, value in C.ANSWER_WORDS if pattern.search(rest)}
     if rest != text:
@@ -227,7 +227,7 @@ def _text_score(value: str) -> tuple[str, str | None] | None:
     if _SCORE_RANGE.search(key) or len(set(_PLUS.findall(key))) > 1:
         return None
     found = _one_text_score(key)
-    if found is not None and found[0] != "0" and _NEGATION.search(key):
+    if found is not None and found[0] != "0" and NEGATION.search(key):
         return None
     return found
 
