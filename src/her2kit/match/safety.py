@@ -79,15 +79,15 @@ def gate_findings(case: Case, agents: list[str], kb: KnowledgeBase) -> tuple[lis
             target.append(Finding(code=code, text=gate.text, source=source))
         elif gate.condition == "pregnancy":
             if patient.pregnant:
-                # A recorded pregnancy is treated as a contraindication (a policy, stated in the text): the boxed
-                # embryo-fetal warning, not the counselling for unknown status ("verify ..., advise ...").
-                warning = gate.text.split(". ")[0].rstrip(".")
+                # A recorded pregnancy is treated as a contraindication (a policy, stated in the text); the gate's
+                # own text is the counselling for an unknown status ("verify ..., advise ..."), so it is not shown.
+                names = ", ".join(kb.agents[a].name for a in gate.agents if a in kb.agents)
                 contraindications.append(
                     Finding(
                         code=code,
-                        text=f"Pregnancy is recorded. {warning}. her2kit treats a recorded pregnancy as a "
-                        "contraindication to this HER2-directed agent (policy, from the boxed warning): discuss "
-                        "timing with the multidisciplinary team.",
+                        text=f"Pregnancy is recorded. The {names} label warns of embryo-fetal toxicity "
+                        f"({gate.label_section}); her2kit treats a recorded pregnancy as a contraindication to this "
+                        "agent (policy, from that warning): discuss timing with the multidisciplinary team.",
                         source=source,
                     )
                 )
