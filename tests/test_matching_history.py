@@ -246,7 +246,9 @@ def test_pcr_then_completed_adjuvant_hp_is_extended_adjuvant(kb: KnowledgeBase) 
         ("IA", "unmet"),
         ("IIA", "met"),
         ("stage 3B", "met"),
-        ("cT2N1", "missing"),
+        ("cT2N1", "met"),  # read as T and N: anatomic stage IIB (AJCC 8 table; tests/test_tumor_extent.py)
+        ("cT1cN0", "unmet"),  # stage IA
+        ("cT2N1 after surgery", "missing"),  # neither a stage group nor a TNM string
         (None, "missing"),
     ],
 )

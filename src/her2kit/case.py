@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from her2kit.errors import WITHHELD, InvalidInput
+from her2kit.tnm import N_ALLOWED, T_ALLOWED, Category, parse_n, parse_stage, parse_t
 from her2kit.vocab import normalise_ihc_score, normalise_tumor_type
 from her2kit.yamlload import BadDate, DuplicateKey, Yaml11Number, YamlValueError, safe_load
 
@@ -266,7 +267,21 @@ class Tumor(DocumentModel):
         description="breast, gastric, gej, esophageal, colorectal, nsclc, biliary, ... or OncoTree"
     )
     setting: Literal["early", "metastatic"] | None = None
-    stage: str | None = Field(None, max_length=100)
+    stage: str | None = Field(
+        None,
+        max_length=100,
+        description='stage group ("IIA") or a TNM string ("cT2 cN1 M0", read for T and N)',
+    )
+    t_category: str | None = Field(
+        None,
+        max_length=20,
+        description="T category (AJCC 8), e.g. cT2, pT1c, ypT0, T4d; prefix c, p, yc or yp",
+    )
+    n_category: str | None = Field(
+        None,
+        max_length=30,
+        description="N category (AJCC 8), e.g. cN1, pN0(i+), pN1mi; prefix c, p, yc or yp",
+    )
     histology: str | None = Field(None, max_length=1000, description="histology as the report words it")
     treatment_phase: (
         Literal["neoadjuvant", "adjuvant", "post-neoadjuvant-residual", "extended-adjuvant"] | None
@@ -280,6 +295,65 @@ class Tumor(DocumentModel):
     @classmethod
     def _type(cls, value: object) -> str:
         return normalise_tumor_type(value)
+
+    @field_validator("t_category", mode="before")
+    @classmethod
+    def _t_category(cls, value: object) -> object:
+        if value is None:
+            return None
+        parsed = parse_t(value) if isinstance(value, str) else None
+        if parsed is None:
+            raise InvalidInput("tumor.t_category", value, T_ALLOWED)
+        return str(parsed)
+
+    @field_validator("n_category", mode="before")
+    @classmethod
+    def _n_category(cls, value: object) -> object:
+        if value is None:
+            return None
+        parsed = parse_n(value) if isinstance(value, str) else None
+        if parsed is None:
+            raise InvalidInput("tumor.n_category", value, N_ALLOWED)
+        return str(parsed)
+
+    @model_validator(mode="after")
+    def _tnm_agrees(self) -> Tumor:
+        staged = parse_stage(self.stage) if self.stage is not None else None
+        if staged is None:
+            return self
+        for name, given, read in (
+            ("t_category", self.t_category, staged.t),
+            ("n_category", self.n_category, staged.n),
+        ):
+            if given is not None and given != str(read):
+                raise InvalidInput(
+                    f"tumor.{name}",
+                    given,
+                    f"the category tumor.stage gives ({read}), or leave one of the two out",
+                )
+        if staged.m == "M1" and self.setting == "early":
+            raise InvalidInput(
+                "tumor.stage",
+                self.stage,
+                "a stage without M1 for early disease (M1 is metastatic: setting 'metastatic')",
+            )
+        return self
+
+    @property
+    def t(self) -> Category | None:
+        """The T category, from t_category or a TNM string in stage."""
+        if self.t_category is not None:
+            return parse_t(self.t_category)
+        staged = parse_stage(self.stage) if self.stage is not None else None
+        return staged.t if staged else None
+
+    @property
+    def n(self) -> Category | None:
+        """The N category, from n_category or a TNM string in stage."""
+        if self.n_category is not None:
+            return parse_n(self.n_category)
+        staged = parse_stage(self.stage) if self.stage is not None else None
+        return staged.n if staged else None
 
     @model_validator(mode="after")
     def _phase_needs_early(self) -> Tumor:
@@ -401,7 +475,7 @@ def invalid_input_from_error(err: Mapping[str, Any], root: str = "") -> InvalidI
     ctx = err.get("ctx") or {}
     original = ctx.get("error")
     if isinstance(original, InvalidInput):
-        if not loc:
+        if not loc or original.field.startswith(".".join(loc) + "."):
             field = ".".join(([root] if root else []) + [original.field])
         elif original.field != loc[-1] and not original.field.startswith(("tumor", "--")):
             field = f"{field}.{original.field}"

@@ -66,6 +66,8 @@ def _unchecked(c: Criteria) -> tuple[str, ...]:
         out.append(f"RAS {c.ras}")
     if c.high_risk_required:
         out.append("label risk criteria")
+    if c.extent_required is not None:
+        out.append("tumour extent (> 2 cm or node positive)")
     if c.no_satisfactory_alternative_required:
         out.append("no satisfactory alternative")
     if c.stage_groups:

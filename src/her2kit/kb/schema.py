@@ -302,6 +302,11 @@ class Criteria(BaseModel):
     prior_systemic_therapy_required: bool | None = None
     no_satisfactory_alternative_required: bool | None = None
     high_risk_required: bool | None = None
+    extent_required: Literal["over-2cm-or-node-positive"] | None = Field(
+        None,
+        description="the label's extent of early disease: 'locally advanced, inflammatory, or early stage breast "
+        "cancer (either greater than 2 cm in diameter or node positive)', read from the T and N categories",
+    )
     previously_treated: PreviouslyTreated | None = Field(
         None,
         description="the label's 'prior [therapy] in the metastatic setting, or recurrence during or within N "

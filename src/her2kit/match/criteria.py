@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+import her2kit.tnm as tnm
 from her2kit.assessment import Finding, Her2Status
 from her2kit.case import Case, IhcTest, NgsTest
 from her2kit.kb.load import KnowledgeBase
@@ -76,6 +77,7 @@ def evaluate(
     _mutation(c.erbb2_mutation, case, fit, source)
     _histology(c, case, fit)
     _stage(c, case, fit)
+    _extent(c, case, fit)
 
     # Phase of early disease, or line of metastatic therapy.
     if c.setting == "early":
@@ -194,18 +196,84 @@ def _stage(c: Criteria, case: Case, fit: Fit) -> None:
         return
     wanted = " or ".join(c.stage_groups)
     stage = case.tumor.stage
+    group = stage_group(stage) if stage is not None else None
+    if group is not None:
+        if group in c.stage_groups:
+            fit.met.append(f"stage {stage} (the label: stage {wanted})")
+        else:
+            fit.unmet.append(f"indicated for stage {wanted}; this case is stage {stage}")
+        return
+    t, n = case.tumor.t, case.tumor.n
+    if t is not None and n is not None and case.tumor.type == "breast":
+        staged = tnm.parse_stage(stage) if stage is not None else None
+        group = tnm.breast_anatomic_group(t, n, staged.m if staged else None)
+        if group is not None:
+            read = f"anatomic stage {group} from {t} {n} (AJCC 8th edition stage table)"
+            if group in c.stage_groups:
+                fit.met.append(f"{read} (the label: stage {wanted})")
+            else:
+                fit.unmet.append(f"indicated for stage {wanted}; this case is {read}")
+            return
+        why = (
+            f"{t} {n} describe the tumour after neoadjuvant therapy"
+            if t.after_neoadjuvant or n.after_neoadjuvant
+            else f"{t} {n} is not in the anatomic stage table"
+        )
+        fit.missing.append(f"the stage group ({why}; the label: stage {wanted})")
+        return
     if stage is None:
         fit.missing.append(f"stage (the label: stage {wanted})")
-        return
-    group = stage_group(stage)
-    if group is None:
-        fit.missing.append(
-            f"the stage group of '{stage}' (the label: stage {wanted}; give it as I, II, III or IV)"
-        )
-    elif group in c.stage_groups:
-        fit.met.append(f"stage {stage} (the label: stage {wanted})")
     else:
-        fit.unmet.append(f"indicated for stage {wanted}; this case is stage {stage}")
+        fit.missing.append(
+            f"the stage group of '{stage}' (the label: stage {wanted}; give it as I, II, III or IV, or give the T "
+            "and N categories)"
+        )
+
+
+EXTENT_WANTED: Final = (
+    "the label: locally advanced, inflammatory, or early stage breast cancer either greater than 2 cm in "
+    "diameter or node positive"
+)
+
+
+def _extent(c: Criteria, case: Case, fit: Fit) -> None:
+    """ "Greater than 2 cm in diameter or node positive" (or locally advanced or inflammatory), from the T and N
+    categories (AJCC 8th edition, ref:web-msd-breast-anatomic-staging and ref:db-ncit-c139541: T2 is over 20 mm
+    and T3 over 50 mm; T4 is extension to the chest wall or skin, T4d inflammatory; N1-N3 node positive, N1
+    including micrometastases; N0 includes isolated tumour cells only)."""
+    if c.extent_required is None:
+        return
+    t, n = case.tumor.t, case.tumor.n
+    if c.phase == "neoadjuvant":
+        after = [str(x) for x in (t, n) if x is not None and x.after_neoadjuvant]
+        if after:
+            fit.missing.append(
+                f"the extent before neoadjuvant therapy (cT and cN; {' and '.join(after)} describe the tumour "
+                f"after it; {EXTENT_WANTED})"
+            )
+            return
+    t_rank = tnm.t_rank(t) if t is not None else None
+    n_rank = tnm.n_rank(n) if n is not None else None
+    reasons: list[str] = []
+    if t_rank is not None and t_rank[0] == 4:
+        reasons.append(f"{t} ({'inflammatory' if t_rank[1] == 'd' else 'locally advanced'})")
+    elif t_rank is not None and t_rank[0] >= 2:
+        reasons.append(f"{t} (greater than 2 cm)")
+    if n_rank is not None and n_rank[0] >= 1:
+        micro = n_rank[1].startswith("mi")
+        reasons.append(f"{n} (node positive{': micrometastases, N1 in AJCC 8' if micro else ''})")
+    if reasons:
+        fit.met.append(f"{' and '.join(reasons)} ({EXTENT_WANTED})")
+        return
+    unknown = []
+    if t_rank is None:
+        unknown.append(f"tumour size (T category{f'; {t} cannot be assessed' if t is not None else ''})")
+    if n_rank is None:
+        unknown.append(f"nodal status (N category{f'; {n} cannot be assessed' if n is not None else ''})")
+    if unknown:
+        fit.missing.append(f"{' and '.join(unknown)} ({EXTENT_WANTED})")
+    else:
+        fit.unmet.append(f"{EXTENT_WANTED}; this case is {t} {n} (2 cm or less, node negative)")
 
 
 def _histology(c: Criteria, case: Case, fit: Fit) -> None:
