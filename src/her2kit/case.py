@@ -15,7 +15,7 @@ import json
 import math
 import re
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, TypeVar, Union, get_args, get_origin
@@ -25,6 +25,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -282,6 +283,16 @@ class Tumor(DocumentModel):
         max_length=30,
         description="N category (AJCC 8), e.g. cN1, pN0(i+), pN1mi; prefix c, p, yc or yp",
     )
+    yp_t_category: str | None = Field(
+        None,
+        max_length=20,
+        description="T category after neoadjuvant therapy (ypT0, ypT1a), beside the clinical one",
+    )
+    yp_n_category: str | None = Field(
+        None,
+        max_length=30,
+        description="N category after neoadjuvant therapy (ypN0, ypN1a), beside the clinical one",
+    )
     histology: str | None = Field(None, max_length=1000, description="histology as the report words it")
     treatment_phase: (
         Literal["neoadjuvant", "adjuvant", "post-neoadjuvant-residual", "extended-adjuvant"] | None
@@ -296,52 +307,49 @@ class Tumor(DocumentModel):
     def _type(cls, value: object) -> str:
         return normalise_tumor_type(value)
 
-    @field_validator("t_category", mode="before")
+    @field_validator("t_category", "yp_t_category", mode="before")
     @classmethod
-    def _t_category(cls, value: object) -> object:
-        if value is None:
-            return None
-        parsed = parse_t(value) if isinstance(value, str) else None
-        if parsed is None:
-            raise InvalidInput("tumor.t_category", value, T_ALLOWED)
-        return str(parsed)
+    def _t_category(cls, value: object, info: ValidationInfo) -> object:
+        return _category(value, info.field_name or "t_category", parse_t, T_ALLOWED)
 
-    @field_validator("n_category", mode="before")
+    @field_validator("n_category", "yp_n_category", mode="before")
     @classmethod
-    def _n_category(cls, value: object) -> object:
-        if value is None:
-            return None
-        parsed = parse_n(value) if isinstance(value, str) else None
-        if parsed is None:
-            raise InvalidInput("tumor.n_category", value, N_ALLOWED)
-        return str(parsed)
+    def _n_category(cls, value: object, info: ValidationInfo) -> object:
+        return _category(value, info.field_name or "n_category", parse_n, N_ALLOWED)
 
     @model_validator(mode="after")
     def _tnm_agrees(self) -> Tumor:
         staged = parse_stage(self.stage) if self.stage is not None else None
-        if staged is None:
-            return self
-        for name, given, read in (
-            ("t_category", self.t_category, staged.t),
-            ("n_category", self.n_category, staged.n),
-        ):
-            if given is not None and given != str(read):
+        if staged is not None:
+            for name, given, read in (
+                ("t_category", self.t_category, staged.t),
+                ("n_category", self.n_category, staged.n),
+            ):
+                if given is not None and given != str(read):
+                    raise InvalidInput(
+                        f"tumor.{name}",
+                        given,
+                        f"the category tumor.stage gives ({read}), or leave one of the two out",
+                    )
+            if staged.m == "M1" and self.setting == "early":
                 raise InvalidInput(
-                    f"tumor.{name}",
-                    given,
-                    f"the category tumor.stage gives ({read}), or leave one of the two out",
+                    "tumor.stage",
+                    self.stage,
+                    "a stage without M1 for early disease (M1 is metastatic: setting 'metastatic')",
                 )
-        if staged.m == "M1" and self.setting == "early":
-            raise InvalidInput(
-                "tumor.stage",
-                self.stage,
-                "a stage without M1 for early disease (M1 is metastatic: setting 'metastatic')",
-            )
+        for name, main, post in (("t", self.t, self.yp_t_category), ("n", self.n, self.yp_n_category)):
+            if post is not None and main is not None and main.after_neoadjuvant:
+                raise InvalidInput(
+                    f"tumor.yp_{name}_category",
+                    post,
+                    f"no second post-treatment category: tumor.{name}_category (or tumor.stage) already gives "
+                    f"{main}; give the category before treatment there",
+                )
         return self
 
     @property
     def t(self) -> Category | None:
-        """The T category, from t_category or a TNM string in stage."""
+        """The T category as given in t_category or a TNM string in stage (any prefix)."""
         if self.t_category is not None:
             return parse_t(self.t_category)
         staged = parse_stage(self.stage) if self.stage is not None else None
@@ -349,11 +357,29 @@ class Tumor(DocumentModel):
 
     @property
     def n(self) -> Category | None:
-        """The N category, from n_category or a TNM string in stage."""
+        """The N category as given in n_category or a TNM string in stage (any prefix)."""
         if self.n_category is not None:
             return parse_n(self.n_category)
         staged = parse_stage(self.stage) if self.stage is not None else None
         return staged.n if staged else None
+
+    @property
+    def pre_treatment(self) -> tuple[Category | None, Category | None]:
+        """(T, N) before any neoadjuvant therapy: the given categories unless they carry a y prefix."""
+        t, n = self.t, self.n
+        return (
+            None if t is None or t.after_neoadjuvant else t,
+            None if n is None or n.after_neoadjuvant else n,
+        )
+
+    @property
+    def post_neoadjuvant(self) -> tuple[Category | None, Category | None]:
+        """(T, N) after neoadjuvant therapy: yp_t_category / yp_n_category, or y-prefixed given categories."""
+        t, n = self.t, self.n
+        return (
+            parse_t(self.yp_t_category) if self.yp_t_category else (t if t and t.after_neoadjuvant else None),
+            parse_n(self.yp_n_category) if self.yp_n_category else (n if n and n.after_neoadjuvant else None),
+        )
 
     @model_validator(mode="after")
     def _phase_needs_early(self) -> Tumor:
@@ -443,6 +469,20 @@ class Case(DocumentModel):
     medications: list[Annotated[str, Field(max_length=300)]] = Field(
         default_factory=list, description="current concomitant medications"
     )
+
+
+def _category(value: object, name: str, parse: Callable[[str], Category | None], allowed: str) -> str | None:
+    """A T or N category in its canonical spelling; the yp_ fields take the yp prefix when none is written."""
+    if value is None:
+        return None
+    parsed = parse(value) if isinstance(value, str) else None
+    post = name.startswith("yp_")
+    if parsed is not None and post and parsed.prefix is None:
+        parsed = Category("yp", parsed.code)
+    if parsed is None or (post and not parsed.after_neoadjuvant):
+        wanted = f"{allowed}, after neoadjuvant therapy: prefix yp or yc" if post else allowed
+        raise InvalidInput(f"tumor.{name}", value, wanted)
+    return str(parsed)
 
 
 def _allowed_from(err: dict[str, Any]) -> str:

@@ -246,7 +246,38 @@ class TrialLimit(BaseModel):
         description="the trial excluded disease that recurred during or within 6 months of (neo)adjuvant "
         "HER2-targeted therapy",
     )
+    extent_rule: Literal["destiny-breast05", "katherine"] | None = Field(
+        None,
+        description="the trial's enrolment by clinical T and N at presentation and nodes after neoadjuvant therapy, "
+        "as coded (with the registry wording) in match/populations.py",
+    )
+    ask_when_unknown: bool = Field(
+        False, description="with extent_rule: a caution asking for the staging when the case does not say"
+    )
     enrolled: str = Field(description="what the trial enrolled, as its record gives it")
+    reference: RefId | None = Field(None, description="where the enrolment criteria were read")
+
+
+class SubgroupResult(BaseModel):
+    """A pivotal trial's result in a subgroup the case belongs to, where the benefit was not shown there: a caution
+    quoting it (never an exclusion)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    trial: TrialId
+    nodes: Literal["negative", "positive"] | None = Field(
+        None,
+        description="pathological nodal status (pN, or an N category without prefix); clinical cN is not used",
+    )
+    hormone_receptor: Literal["negative", "positive"] | None = None
+    result: str = Field(description="the subgroup result as the source states it")
+    references: list[RefId] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _has_a_subgroup(self) -> SubgroupResult:
+        if self.nodes is None and self.hormone_receptor is None:
+            raise ValueError("a subgroup result names nodes and/or hormone_receptor")
+        return self
 
 
 class Criteria(BaseModel):
@@ -357,6 +388,10 @@ class Indication(Record):
     trial_limits: list[TrialLimit] = Field(
         default_factory=list,
         description="populations the label covers but its pivotal trial did not (cautions)",
+    )
+    subgroup_results: list[SubgroupResult] = Field(
+        default_factory=list,
+        description="pivotal-trial subgroups without a shown benefit (a caution for a case in the subgroup)",
     )
 
 

@@ -101,6 +101,14 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
                 problems.append(
                     f"{path.name}: {record.id}: previously_treated therapy {treated.therapy!r} is not a drug class name"
                 )
+            for limit in record.trial_limits:
+                need(path, record.id, limit.trial, trials, "trial")
+                if limit.reference is not None:
+                    need(path, record.id, limit.reference, refs, "reference")
+            for subgroup in record.subgroup_results:
+                need(path, record.id, subgroup.trial, trials, "trial")
+                for ref_id in subgroup.references:
+                    need(path, record.id, ref_id, refs, "reference")
             for relation in record.superior_to:
                 need(path, record.id, relation.indication, indication_ids, "indication")
                 need(path, record.id, relation.trial, trials, "trial")

@@ -93,7 +93,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
             survival=survival_benefit(indication, kb, case.tumor.type) is not None,
             effect=effect,
         )
-        references = list(dict.fromkeys([*indication.references, ESCAT_REFERENCE]))
+        references = list(dict.fromkeys([*indication.references, *fit.references, ESCAT_REFERENCE]))
         option = Option(
             id=indication.id,
             name=_name(indication, kb),
@@ -120,7 +120,8 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     # Rule 5: head-to-head, among options of the same standing under rules 1-4 (the key's first four parts).
     standing: dict[str, object] = {option.id: key[:4] for key, option in ranked}
     by_id = {option.id: (key, option) for key, option in ranked}
-    ranked = [by_id[i] for i in head_to_head_order([o.id for _, o in ranked], standing, kb)]
+    outside = {indication.id: fit.outside_trials for indication, fit, *_ in candidates}
+    ranked = [by_id[i] for i in head_to_head_order([o.id for _, o in ranked], standing, kb, outside)]
     notes = list(history.notes)
     unknown = unrecognised_medications_note(kb, case.medications)
     if unknown:
@@ -145,6 +146,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     options = [option.model_copy(update={"rank": i}) for i, option in enumerate(kept, 1)]
     keys = {option.id: key for key, option in ranked}
     notes.extend(_cross_trial_order_notes(options, keys, kb))
+    notes.extend(_head_to_head_not_applied(options, outside, kb))
     if not options:
         notes.append(_no_option_note(case, status.category))
     return Assessment(
@@ -181,6 +183,27 @@ def _cross_trial_order_notes(
             f"(fit, contraindications, approval, evidence level, overall survival); their order follows {why}. "
             "This is not a comparison of efficacy: no trial compared them."
         )
+    return out
+
+
+def _head_to_head_not_applied(
+    options: list[Option], outside: dict[str, set[str]], kb: KnowledgeBase
+) -> list[str]:
+    """A head-to-head win (ranking rule 5) in a trial whose population excludes this case is not applied; a note
+    names it, so that the order is not read as resting on that comparison."""
+    present = {o.id: o for o in options}
+    out: list[str] = []
+    for option in options:
+        for relation in kb.indications[option.id].superior_to:
+            loser = present.get(relation.indication)
+            if loser is not None and relation.trial in outside.get(option.id, set()):
+                trial = kb.trials[relation.trial].name if relation.trial in kb.trials else relation.trial
+                out.append(
+                    f"The head-to-head result of {trial} ({relation.result.removeprefix(f'{trial}: ')}) is not "
+                    f"applied to the order of options {option.rank} "
+                    f"({option.name}) and {loser.rank} ({loser.name}): this patient is outside the population it "
+                    "enrolled (see the option's caution)."
+                )
     return out
 
 

@@ -27,6 +27,7 @@ from her2kit.match.history import (
     line_name,
     unrecognised_text,
 )
+from her2kit.match.populations import EXTENT_RULES, in_subgroup
 
 SOLID_TUMOR = "solid-tumor"  # indication scope: any solid tumour (tumour-agnostic)
 
@@ -37,6 +38,8 @@ class Fit:
     unmet: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     cautions: list[Finding] = field(default_factory=list)
+    outside_trials: set[str] = field(default_factory=set)  # pivotal trials whose population excludes the case
+    references: list[str] = field(default_factory=list)  # sources of the population and subgroup cautions
     exact: bool = False  # the line or phase is the one the indication is written for
 
     @property
@@ -203,7 +206,14 @@ def _stage(c: Criteria, case: Case, fit: Fit) -> None:
         else:
             fit.unmet.append(f"indicated for stage {wanted}; this case is stage {stage}")
         return
-    t, n = case.tumor.t, case.tumor.n
+    t, n = case.tumor.pre_treatment
+    after = [x for x in case.tumor.post_neoadjuvant if x is not None]
+    if (t is None or n is None) and after and case.tumor.type == "breast":
+        fit.missing.append(
+            f"the stage group ({' '.join(map(str, after))} describe the tumour after neoadjuvant therapy; the "
+            f"label: stage {wanted})"
+        )
+        return
     if t is not None and n is not None and case.tumor.type == "breast":
         staged = tnm.parse_stage(stage) if stage is not None else None
         group = tnm.breast_anatomic_group(t, n, staged.m if staged else None)
@@ -214,12 +224,9 @@ def _stage(c: Criteria, case: Case, fit: Fit) -> None:
             else:
                 fit.unmet.append(f"indicated for stage {wanted}; this case is {read}")
             return
-        why = (
-            f"{t} {n} describe the tumour after neoadjuvant therapy"
-            if t.after_neoadjuvant or n.after_neoadjuvant
-            else f"{t} {n} is not in the anatomic stage table"
+        fit.missing.append(
+            f"the stage group ({t} {n} is not in the anatomic stage table; the label: stage {wanted})"
         )
-        fit.missing.append(f"the stage group ({why}; the label: stage {wanted})")
         return
     if stage is None:
         fit.missing.append(f"stage (the label: stage {wanted})")
@@ -243,15 +250,14 @@ def _extent(c: Criteria, case: Case, fit: Fit) -> None:
     including micrometastases; N0 includes isolated tumour cells only)."""
     if c.extent_required is None:
         return
-    t, n = case.tumor.t, case.tumor.n
-    if c.phase == "neoadjuvant":
-        after = [str(x) for x in (t, n) if x is not None and x.after_neoadjuvant]
-        if after:
-            fit.missing.append(
-                f"the extent before neoadjuvant therapy (cT and cN; {' and '.join(after)} describe the tumour "
-                f"after it; {EXTENT_WANTED})"
-            )
-            return
+    t, n = case.tumor.pre_treatment
+    after = [str(x) for x in case.tumor.post_neoadjuvant if x is not None]
+    if t is None and n is None and after:
+        fit.missing.append(
+            f"the extent before neoadjuvant therapy (cT and cN; {' and '.join(after)} describe the tumour after it; "
+            f"{EXTENT_WANTED})"
+        )
+        return
     t_rank = tnm.t_rank(t) if t is not None else None
     n_rank = tnm.n_rank(n) if n is not None else None
     reasons: list[str] = []
@@ -639,13 +645,46 @@ def _prior_therapy(
             and any(history.therapy_drugs[i] & her2_names for i in recurrence.therapies)
         ):
             outside.append(f"here the {recurrence.text}, after HER2-targeted therapy")
+        cited = f"{limit.trial}; {indication.id}" + (f"; {limit.reference}" if limit.reference else "")
+        if limit.extent_rule is not None:
+            verdict, why = EXTENT_RULES[limit.extent_rule](
+                case.tumor.pre_treatment, case.tumor.post_neoadjuvant
+            )
+            if verdict == "outside":
+                outside.append(f"here {why}")
+            elif verdict == "unknown" and limit.ask_when_unknown:
+                fit.references.extend([limit.reference] if limit.reference else [])
+                fit.cautions.append(
+                    Finding(
+                        code="trial-population-unknown",
+                        text=f"{trial} enrolled {limit.enrolled}; whether this patient was in that population is not "
+                        f"known: {why}.",
+                        source=cited,
+                    )
+                )
         if outside:
+            fit.references.extend([limit.reference] if limit.reference else [])
+            fit.outside_trials.add(limit.trial)
             fit.cautions.append(
                 Finding(
                     code="outside-trial-population",
                     text=f"The label covers this patient, but {trial} enrolled {limit.enrolled}; "
                     f"{'; '.join(outside)}, so no trial result describes the benefit here.",
-                    source=f"{limit.trial}; {indication.id}",
+                    source=cited,
+                )
+            )
+    for subgroup in indication.subgroup_results:
+        if in_subgroup(subgroup, case):
+            trial = kb.trials[subgroup.trial].name if subgroup.trial in kb.trials else subgroup.trial
+            which = [f"node-{subgroup.nodes}" if subgroup.nodes else "", subgroup.hormone_receptor or ""]
+            which[1] = f"hormone receptor-{which[1]}" if which[1] else ""
+            fit.references.extend(subgroup.references)
+            fit.cautions.append(
+                Finding(
+                    code="trial-subgroup",
+                    text=f"This patient is in {trial}'s {' and '.join(w for w in which if w)} subgroup: "
+                    f"{subgroup.result}",
+                    source=f"{subgroup.trial}; {', '.join(subgroup.references)}",
                 )
             )
     if c.no_satisfactory_alternative_required:

@@ -30,6 +30,7 @@ Options are sorted by, in this order:
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from her2kit.kb.load import KnowledgeBase
@@ -228,10 +229,17 @@ def overall_survival(indication: Indication, kb: KnowledgeBase, tumor_type: str 
     return f"no overall-survival hazard ratio with a 95% CI is recorded for {names}"
 
 
-def head_to_head_order(ids: list[str], standing: dict[str, object], kb: KnowledgeBase) -> list[str]:
+def head_to_head_order(
+    ids: list[str],
+    standing: dict[str, object],
+    kb: KnowledgeBase,
+    outside: Mapping[str, Collection[str]] | None = None,
+) -> list[str]:
     """The ranked ids with each option moved to just below any option of the same standing (rules 1-4) that
     beat it head-to-head (``Indication.superior_to``); nothing else moves. Options beaten by the same winner keep
-    their order among themselves."""
+    their order among themselves. ``outside`` maps an option id to the trials whose population the case is
+    outside of: a win in such a trial does not describe this patient and is not applied."""
+    outside = outside or {}
     order = list(ids)
     for _ in range(len(order) ** 2 + 1):
         moved = False
@@ -240,7 +248,8 @@ def head_to_head_order(ids: list[str], standing: dict[str, object], kb: Knowledg
                 {
                     r.indication
                     for r in kb.indications[winner].superior_to
-                    if r.indication in standing
+                    if r.trial not in outside.get(winner, ())
+                    and r.indication in standing
                     and standing[r.indication] == standing[winner]
                     and order.index(r.indication) < order.index(winner)
                 },

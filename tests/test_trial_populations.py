@@ -1,0 +1,231 @@
+"""Pivotal-trial populations by extent of disease, and subgroups without a shown benefit (``match/populations.py``,
+``TrialLimit.extent_rule``, ``Indication.subgroup_results``).
+
+Sources: DESTINY-Breast05 registry eligibility, NCT04622319 ("Clinical stage at disease presentation: T1-4, N0-3,
+M0; patients presenting with T1N0 tumors are not eligible"; "Inoperable breast cancer at presentation ... T4, N0-3,
+M0 or T1-3, N2-3, M0"; "Operable at presentation ... T1-3,N0-1,M0, with axillary node positive disease (ypN1-3)")
+[ref:db-ctgov-nct04622319]; KATHERINE registry eligibility, NCT01772472 ("Clinical stage T1-4/N0-3/M0 at
+presentation (patients with T1a/bN0 tumors will not be eligible)") [ref:db-ctgov-nct01772472]; APHINITY node-negative
+cohort, HR 1.13 (0.68-1.86) [ref:pmid-28581356]; ExteNET final analysis in HR-negative disease
+[ref:web-cta-extenet-final-os-2021] and the EU indication [ref:doi-10-1007-s40487-021-00153-5].
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from her2kit.assessment import Assessment
+from her2kit.case import parse_case
+from her2kit.kb.schema import SubgroupResult
+from her2kit.match import assess
+from her2kit.match.populations import destiny_breast05, katherine
+from her2kit.tnm import Category, parse_n, parse_t
+
+TDXD_RESIDUAL = "ind:trastuzumab-deruxtecan-breast-residual-disease"
+TDM1_RESIDUAL = "ind:trastuzumab-emtansine-breast-residual-disease"
+PERTUZUMAB_ADJUVANT = "ind:pertuzumab-breast-adjuvant"
+PHESGO_ADJUVANT = "ind:pertuzumab-trastuzumab-hyaluronidase-breast-adjuvant"
+NERATINIB = "ind:neratinib-breast-extended-adjuvant"
+
+
+def _t(text: str | None) -> Category | None:
+    return parse_t(text) if text else None
+
+
+def _n(text: str | None) -> Category | None:
+    return parse_n(text) if text else None
+
+
+# ------------------------------------------------------------------------------------------- DESTINY-Breast05
+@pytest.mark.parametrize(
+    ("t", "n", "yn", "verdict", "why"),
+    [
+        ("cT4b", "cN0", "ypN0", "inside", "inoperable at presentation (cT4b cN0)"),
+        ("cT4d", None, None, "inside", "inoperable at presentation"),
+        ("cT2", "cN2", "ypN0", "inside", "inoperable at presentation (cT2 cN2)"),
+        ("cT1c", "cN3a", None, "inside", "inoperable"),
+        ("cT2", "cN1", "ypN1a", "inside", "ypN1a after neoadjuvant therapy"),
+        ("cT3", "cN0", "ypN2", "inside", "ypN2"),
+        (None, None, "ypN1", "inside", "ypN1 after neoadjuvant therapy"),
+        ("cT2", "cN1", "ypN0", "outside", "operable at presentation (cT2 cN1) with ypN0"),
+        ("cT3", "cN0", "ypN0(i+)", "outside", "with ypN0(i+)"),  # isolated tumour cells: N0
+        ("cT1c", "cN0", "ypN1", "outside", "T1N0 was not eligible"),
+        ("cT1b", "cN0", None, "outside", "T1N0 was not eligible"),
+        ("cT0", "cN1", "ypN1", "outside", "the trial required T1-4"),
+        (None, None, "ypN0", "unknown", "only if inoperable at presentation"),
+        ("cT2", None, "ypN0", "unknown", "only if inoperable at presentation"),
+        (None, None, None, "unknown", "give the clinical T and N at presentation and the ypN"),
+    ],
+)
+def test_destiny_breast05_population(
+    t: str | None, n: str | None, yn: str | None, verdict: str, why: str
+) -> None:
+    got, text = destiny_breast05((_t(t), _n(n)), (None, _n(yn)))
+    assert got == verdict
+    assert why in text
+
+
+# ------------------------------------------------------------------------------------------------ KATHERINE
+@pytest.mark.parametrize(
+    ("t", "n", "verdict"),
+    [
+        ("cT1a", "cN0", "outside"),
+        ("cT1b", "cN0", "outside"),
+        ("cT1mi", "cN0", "outside"),
+        ("cT1b", "cN0(i+)", "outside"),
+        ("cT1c", "cN0", "inside"),
+        ("cT1b", "cN1", "inside"),
+        ("cT4d", "cN3", "inside"),
+        ("cT0", "cN1", "outside"),
+        ("cT1b", None, "unknown"),
+        (None, "cN0", "unknown"),
+    ],
+)
+def test_katherine_population(t: str | None, n: str | None, verdict: str) -> None:
+    assert katherine((_t(t), _n(n)), (None, None))[0] == verdict
+
+
+# -------------------------------------------------------------------------------------------- in assessments
+def _residual(**tumor: Any) -> dict[str, Any]:
+    return {
+        "schema_version": "1",
+        "id": "residual",
+        "patient": {"age": 50, "sex": "female", "lvef_percent": 62, "pregnant": False, "ild_history": False},
+        "tumor": {"type": "breast", "setting": "early", **tumor},
+        "her2_tests": [{"method": "ihc", "score": "3+", "percent_cells": 90}],
+        "biomarkers": {"er": "negative", "pr": "negative"},
+        "history": {
+            "therapies": [
+                {
+                    "agents": ["docetaxel", "carboplatin", "trastuzumab", "pertuzumab"],
+                    "setting": "neoadjuvant",
+                    "outcome": "residual_disease",
+                }
+            ]
+        },
+    }
+
+
+def _option(result: Assessment, indication: str) -> Any:
+    return next(o for o in result.options if o.id == indication)
+
+
+def _codes(option: Any) -> list[str]:
+    return [c.code for c in option.cautions]
+
+
+def test_operable_ypn0_residual_disease_is_outside_destiny_breast05_and_its_comparison_is_not_applied() -> (
+    None
+):
+    result = assess(parse_case(_residual(t_category="cT2", n_category="cN1", yp_n_category="ypN0")))
+    tdxd, tdm1 = _option(result, TDXD_RESIDUAL), _option(result, TDM1_RESIDUAL)
+    assert "outside-trial-population" in _codes(tdxd)
+    assert "ref:db-ctgov-nct04622319" in tdxd.evidence.references
+    assert "outside-trial-population" not in _codes(tdm1)  # KATHERINE enrolled cT2 cN1
+    # Without the DESTINY-Breast05 comparison, KATHERINE's overall-survival benefit (rule 8) decides.
+    assert tdm1.rank < tdxd.rank
+    assert any("DESTINY-Breast05" in note and "is not applied" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(
+    "tumor",
+    [
+        {"t_category": "cT2", "n_category": "cN1", "yp_n_category": "ypN1a"},
+        {"t_category": "cT4b", "n_category": "cN0", "yp_n_category": "ypN0"},
+        {"stage": "cT2 cN2 M0", "yp_n_category": "ypN0"},
+    ],
+)
+def test_high_risk_residual_disease_keeps_the_destiny_breast05_order(tumor: dict[str, Any]) -> None:
+    result = assess(parse_case(_residual(**tumor)))
+    tdxd, tdm1 = _option(result, TDXD_RESIDUAL), _option(result, TDM1_RESIDUAL)
+    assert tdxd.rank < tdm1.rank
+    assert not {"outside-trial-population", "trial-population-unknown"} & set(_codes(tdxd))
+    assert not any("is not applied" in note for note in result.notes)
+
+
+def test_unstaged_residual_disease_asks_for_the_staging_destiny_breast05_used() -> None:
+    result = assess(parse_case(_residual()))
+    tdxd = _option(result, TDXD_RESIDUAL)
+    assert "trial-population-unknown" in _codes(tdxd)
+    assert tdxd.rank < _option(result, TDM1_RESIDUAL).rank  # nothing known against the trial's result
+    assert "trial-population-unknown" not in _codes(_option(result, TDM1_RESIDUAL))  # KATHERINE: no question
+
+
+def test_small_node_negative_presentation_is_outside_both_residual_disease_trials() -> None:
+    result = assess(parse_case(_residual(t_category="cT1b", n_category="cN0", yp_n_category="ypN0")))
+    for indication, trial in ((TDXD_RESIDUAL, "DESTINY-Breast05"), (TDM1_RESIDUAL, "KATHERINE")):
+        option = _option(result, indication)
+        found = [c for c in option.cautions if c.code == "outside-trial-population"]
+        assert len(found) == 1
+        assert trial in found[0].text
+        assert "cT1b cN0 at presentation" in found[0].text
+
+
+# ------------------------------------------------------------------------------------------------- subgroups
+def _adjuvant(n: str | None, er: str = "negative") -> dict[str, Any]:
+    tumor: dict[str, Any] = {"type": "breast", "setting": "early", "treatment_phase": "adjuvant"}
+    if n is not None:
+        tumor.update(t_category="pT2", n_category=n)
+    return {
+        "schema_version": "1",
+        "id": "adjuvant",
+        "patient": {"age": 50, "sex": "female", "lvef_percent": 62, "pregnant": False},
+        "tumor": tumor,
+        "her2_tests": [{"method": "ihc", "score": "3+", "percent_cells": 90}],
+        "biomarkers": {"er": er, "pr": "negative"},
+        "history": {"therapies": []},
+    }
+
+
+@pytest.mark.parametrize(
+    ("n", "cautioned"), [("pN0", True), ("N0", True), ("pN0(i+)", True), ("pN1a", False)]
+)
+def test_aphinity_node_negative_cohort_is_quoted_for_pathologically_node_negative_disease(
+    n: str, cautioned: bool
+) -> None:
+    result = assess(parse_case(_adjuvant(n)))
+    for indication in (PERTUZUMAB_ADJUVANT, PHESGO_ADJUVANT):
+        option = _option(result, indication)
+        found = [c for c in option.cautions if c.code == "trial-subgroup"]
+        assert bool(found) is cautioned
+        if cautioned:
+            assert "APHINITY's node-negative subgroup" in found[0].text
+            assert "1.13 (95% CI 0.68-1.86" in found[0].text
+            assert "ref:pmid-28581356" in option.evidence.references
+
+
+@pytest.mark.parametrize("n", ["cN0", None])
+def test_clinical_or_unknown_nodes_do_not_place_a_case_in_a_pathological_subgroup(n: str | None) -> None:
+    doc = _adjuvant(None)
+    if n is not None:
+        doc["tumor"].update(t_category="cT2", n_category=n)
+    result = assess(parse_case(doc))
+    assert "trial-subgroup" not in _codes(_option(result, PERTUZUMAB_ADJUVANT))
+
+
+def _extended(er: str | None) -> dict[str, Any]:
+    doc = _adjuvant(None)
+    doc["tumor"]["treatment_phase"] = "extended-adjuvant"
+    doc["biomarkers"] = {"er": er, "pr": "negative"} if er else {}
+    doc["history"] = {
+        "therapies": [{"agents": ["trastuzumab"], "setting": "adjuvant", "outcome": "completed"}],
+    }
+    return doc
+
+
+@pytest.mark.parametrize(("er", "cautioned"), [("negative", True), ("positive", False), (None, False)])
+def test_extenet_hormone_receptor_negative_subgroup(er: str | None, cautioned: bool) -> None:
+    option = _option(assess(parse_case(_extended(er))), NERATINIB)
+    found = [c for c in option.cautions if c.code == "trial-subgroup"]
+    assert bool(found) is cautioned
+    if cautioned:
+        assert "ExteNET's hormone receptor-negative subgroup" in found[0].text
+        assert "EU indication is restricted to hormone receptor-positive" in found[0].text
+
+
+def test_a_subgroup_result_must_name_its_subgroup() -> None:
+    with pytest.raises(ValidationError, match="names nodes and/or hormone_receptor"):
+        SubgroupResult(trial="trial:aphinity", result="x", references=["ref:pmid-28581356"])
