@@ -1,0 +1,163 @@
+"""HER2 agents as the cause of an interaction (perpetrator gates), and regimen and drug names of gastric, GEJ,
+colorectal and NSCLC histories.
+
+Sources: TUKYSA section 7, Table 8 ("Avoid concomitant use of TUKYSA with CYP3A substrates, where minimal
+concentration changes may lead to serious or life-threatening toxicities"; "Consider reducing the dosage of P-gp
+substrates ...") [ref:web-pfizer-tukysa-di]; the druglib.com copy of the TYKERB label ("Caution should be exercised
+and dose reduction of the concomitant substrate drug should be considered ...") [ref:web-druglib-tykerb-interactions];
+the Nerlynx digoxin study as quoted by Drugs.com [ref:web-drugs-com-neratinib-digoxin]; FLOT4 (FLOT, ECF/ECX)
+[ref:pmid-30982686]; NCI Thesaurus C1833 (S-1, a fluoropyrimidine) [ref:db-ncit-c1833]; G-SOX [ref:pmid-19875759];
+TAS-102 [ref:pmid-26677869]; the checkpoint-inhibitor sources of class:immune-checkpoint-inhibitor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from her2kit.case import parse_case
+from her2kit.kb import default_kb
+from her2kit.match import assess
+from her2kit.match.history import canonical_drugs, class_members, drug_index
+
+
+def _mbc(medications: list[str], therapies: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "schema_version": "1",
+        "id": "interactions",
+        "patient": {"age": 60, "sex": "female", "lvef_percent": 62, "pregnant": False, "ild_history": False},
+        "tumor": {"type": "breast", "setting": "metastatic"},
+        "her2_tests": [{"method": "ihc", "score": "3+", "percent_cells": 90}],
+        "biomarkers": {"er": "negative", "pr": "negative"},
+        "history": {"therapies": therapies},
+        "medications": medications,
+    }
+
+
+SECOND_LINE = [
+    {
+        "agents": ["AC-T"],
+        "setting": "adjuvant",
+        "outcome": "completed",
+        "start": "2019-01-10",
+        "end": "2019-06-20",
+    },
+    {"agents": ["THP"], "setting": "metastatic", "line": 1, "outcome": "progression"},
+    {"agents": ["trastuzumab deruxtecan"], "setting": "metastatic", "line": 2, "outcome": "progression"},
+]
+
+
+def _findings(medications: list[str], agent: str) -> tuple[list[Any], list[Any]]:
+    result = assess(parse_case(_mbc(medications, SECOND_LINE)))
+    options = [o for o in result.options if agent in o.agents]
+    assert options, f"no {agent} option"
+    option = options[0]
+    return option.cautions, option.contraindications
+
+
+@pytest.mark.parametrize("medication", ["tacrolimus", "Cyclosporine", "fentanyl", "sirolimus"])
+def test_tucatinib_with_a_narrow_index_cyp3a_substrate_is_avoid(medication: str) -> None:
+    _, contraindications = _findings([medication], "tucatinib")
+    found = [f for f in contraindications if f.code == "interaction-cyp3a-substrate-narrow-therapeutic-index"]
+    assert len(found) == 1
+    assert "Avoid concomitant use with CYP3A substrates" in found[0].text
+    assert "partial list" in found[0].text
+
+
+@pytest.mark.parametrize("medication", ["digoxin", "dabigatran", "colchicine"])
+def test_tucatinib_with_a_narrow_index_pgp_substrate_is_a_caution(medication: str) -> None:
+    cautions, contraindications = _findings([medication], "tucatinib")
+    code = "interaction-p-gp-substrate-narrow-therapeutic-index"
+    assert [f.code for f in cautions].count(code) == 1
+    assert code not in [f.code for f in contraindications]
+    assert (
+        "consider reducing the dosage of P-gp substrates" in next(f for f in cautions if f.code == code).text
+    )
+
+
+@pytest.mark.parametrize(
+    ("medication", "code"),
+    [
+        ("digoxin", "interaction-p-gp-substrate-narrow-therapeutic-index"),
+        ("tacrolimus", "interaction-cyp3a-substrate-narrow-therapeutic-index"),
+    ],
+)
+def test_lapatinib_and_neratinib_as_perpetrators_are_cautions(medication: str, code: str) -> None:
+    for agent in ("lapatinib", "neratinib"):
+        if agent == "neratinib" and "cyp3a" in code:
+            continue  # no neratinib CYP3A-substrate statement was read
+        cautions, contraindications = _findings([medication], agent)
+        assert code in [f.code for f in cautions], agent
+        assert code not in [f.code for f in contraindications], agent
+
+
+def test_no_perpetrator_finding_without_a_matching_medication() -> None:
+    cautions, contraindications = _findings(["paracetamol"], "tucatinib")
+    codes = {f.code for f in [*cautions, *contraindications]}
+    assert not {c for c in codes if "substrate" in c}
+
+
+# ------------------------------------------------------------------------------------------- regimen names
+@pytest.mark.parametrize(
+    ("name", "drugs"),
+    [
+        ("FLOT", {"fluorouracil", "leucovorin", "oxaliplatin", "docetaxel"}),
+        ("ECF", {"epirubicin", "cisplatin", "fluorouracil"}),
+        ("ECX", {"epirubicin", "cisplatin", "capecitabine"}),
+        ("SOX", {"s-1", "oxaliplatin"}),
+        ("XELOX", {"capecitabine", "oxaliplatin"}),
+    ],
+)
+def test_gastric_regimen_acronyms_resolve_to_their_drugs(name: str, drugs: set[str]) -> None:
+    assert canonical_drugs(default_kb(), name) == drugs
+
+
+@pytest.mark.parametrize("name", ["S-1", "TS-1", "Teysuno", "tegafur", "tegafur-gimeracil-oteracil"])
+def test_s1_is_a_fluoropyrimidine(name: str) -> None:
+    kb = default_kb()
+    assert canonical_drugs(kb, name) & class_members(kb, "fluoropyrimidine")
+    assert canonical_drugs(kb, name) & class_members(kb, "chemotherapy")
+
+
+@pytest.mark.parametrize("name", ["Lonsurf", "trifluridine/tipiracil", "TAS-102"])
+def test_trifluridine_tipiracil_is_chemotherapy(name: str) -> None:
+    kb = default_kb()
+    assert canonical_drugs(kb, name) & class_members(kb, "chemotherapy")
+
+
+@pytest.mark.parametrize(
+    "name", ["nivolumab", "Opdivo", "atezolizumab", "Tecentriq", "durvalumab", "ipilimumab", "tislelizumab"]
+)
+def test_checkpoint_inhibitors_are_known_and_not_chemotherapy(name: str) -> None:
+    kb = default_kb()
+    drugs = canonical_drugs(kb, name)
+    assert drug_index(kb).resolve(name) is not None
+    assert drugs & class_members(kb, "immune checkpoint inhibitor")
+    assert not drugs & class_members(kb, "chemotherapy")
+
+
+def test_a_flot_then_sox_gastric_history_has_no_unrecognised_names() -> None:
+    doc = {
+        "schema_version": "1",
+        "id": "gastric",
+        "patient": {"age": 60, "sex": "male", "lvef_percent": 60},
+        "tumor": {"type": "gastric", "setting": "metastatic"},
+        "her2_tests": [{"method": "ihc", "score": "3+", "percent_cells": 40, "specimen": "biopsy"}],
+        "history": {
+            "therapies": [
+                {"agents": ["FLOT"], "setting": "neoadjuvant", "outcome": "completed"},
+                {
+                    "agents": ["SOX", "trastuzumab"],
+                    "setting": "metastatic",
+                    "line": 1,
+                    "outcome": "progression",
+                },
+                {"agents": ["nivolumab"], "setting": "metastatic", "line": 2, "outcome": "progression"},
+            ]
+        },
+    }
+    result = assess(parse_case(doc))
+    assert not any("Not recognised" in note for note in result.notes), result.notes
+    tdxd = next(o for o in result.options if o.id == "ind:trastuzumab-deruxtecan-gastric-previously-treated")
+    assert not any("recognised" in m for m in tdxd.missing)
