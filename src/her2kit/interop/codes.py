@@ -41,6 +41,12 @@ BODY_WEIGHT: Final = "29463-7"
 BODY_HEIGHT: Final = "8302-2"
 LVEF: Final = "10230-1"  # Left ventricular Ejection fraction
 
+# mCODE TNM category Observations (TNMPrimaryTumorCategory, TNMRegionalNodesCategory): clinical, pathological and
+# "other" staging; the value is an AJCC category (system http://cancerstaging.org, e.g. cT2, pN0).
+TNM_T_CODES: Final[dict[str, str | None]] = {"21905-5": "c", "21899-0": "p", "21911-3": None}
+TNM_N_CODES: Final[dict[str, str | None]] = {"21906-3": "c", "21900-6": "p", "21912-1": None}
+CANCERSTAGING: Final = "http://cancerstaging.org"
+
 # ER and PR: the breast-specimen codes (mCODE, MII), the tissue codes and the interpretation codes.
 ER_CODES: Final = frozenset({"85337-4", "40556-3", "16112-5"})
 PR_CODES: Final = frozenset({"85339-0", "40557-1", "16113-3"})
@@ -82,6 +88,12 @@ LOINC_NAMES: Final[dict[str, str]] = {
     BODY_WEIGHT: "body weight",
     BODY_HEIGHT: "body height",
     LVEF: "LVEF",
+    "21905-5": "primary tumour (T), clinical",
+    "21899-0": "primary tumour (T), pathological",
+    "21911-3": "primary tumour (T), other",
+    "21906-3": "regional nodes (N), clinical",
+    "21900-6": "regional nodes (N), pathological",
+    "21912-1": "regional nodes (N), other",
 }
 
 # --- qualitative answers ----------------------------------------------------------------------

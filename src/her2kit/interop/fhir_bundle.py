@@ -53,6 +53,10 @@ class ImportContext:
     medications: list[str] = field(default_factory=list)
     therapies: list[Therapy] = field(default_factory=list)
     copy_numbers: list[Json] = field(default_factory=list)  # lone 74860-8 / 74861-6 Observations
+    # T and N categories (mCODE TNM Observations): "t" / "n" → (date, category text, source)
+    staging: dict[str, list[tuple[dt.date | None, str, str]]] = field(
+        default_factory=lambda: {"t": [], "n": []}
+    )
 
     def add(self, test: Her2Test, source: str, what: str, stated: Stated | None = None) -> None:
         self.tests.append(ImportedTest(test, source, stated))

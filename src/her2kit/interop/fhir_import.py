@@ -46,6 +46,7 @@ from her2kit.interop.fhir_observations import join_copy_numbers, read_observatio
 from her2kit.interop.fhir_values import condition_dates, fmt, loinc_codes, obs_date, parse_date
 from her2kit.interop.r4b import Json, resource_name, validate
 from her2kit.status import interpret_her2
+from her2kit.tnm import parse_n, parse_t
 
 SINGLE_RESOURCES: Final = frozenset({"Observation", "Patient", "Condition"})
 
@@ -159,6 +160,47 @@ def _patient(
         return Patient(**values)
     except ValidationError as exc:
         raise invalid_input_from(exc, "patient") from None
+
+
+def _prefix_of(category: str) -> str | None:
+    parsed = parse_t(category) or parse_n(category)
+    return parsed.prefix if parsed else None
+
+
+def _staging(ctx: ImportContext) -> dict[str, str]:
+    """tumor.t_category / n_category (pathological before clinical) and yp_t_category / yp_n_category (yp before
+    yc) from the TNM Observations: the latest of each; differing values of the same latest date leave it unset."""
+    out: dict[str, str] = {}
+    for which in ("t", "n"):
+        rows = ctx.staging[which]
+        groups = (
+            (f"{which}_category", ("p", "c")),
+            (f"yp_{which}_category", ("yp", "yc")),
+        )
+        for field_name, prefixes in groups:
+            for prefix in prefixes:
+                chosen = [r for r in rows if _prefix_of(r[1]) == prefix]
+                if not chosen:
+                    continue
+                chosen.sort(key=lambda r: r[0] or dt.date.min, reverse=True)
+                latest = [r for r in chosen if r[0] == chosen[0][0]]
+                if len({r[1] for r in latest}) > 1:
+                    ctx.inconsistencies.append(
+                        f"{which.upper()} categories of the same latest date differ: "
+                        + "; ".join(f"{r[2]} {r[1]}" for r in latest)
+                        + f" — tumor.{field_name} left unset"
+                    )
+                    break
+                out[field_name] = chosen[0][1]
+                ctx.findings.append(f"{chosen[0][2]}: {chosen[0][1]} → tumor.{field_name}")
+                others = [r for r in rows if _prefix_of(r[1]) in prefixes and _prefix_of(r[1]) != prefix]
+                if others:
+                    ctx.findings.append(
+                        f"{', '.join(f'{r[2]} {r[1]}' for r in others)}: not used — the "
+                        f"{'pathological' if prefix in ('p', 'yp') else 'clinical'} category is"
+                    )
+                break
+    return out
 
 
 def _cross_checks(ctx: ImportContext, tumor: str, tests: list[Her2Test]) -> None:
@@ -321,7 +363,7 @@ def bundle_to_case(
         case = Case(
             id=identifier[:200],
             patient=patient_model,
-            tumor=Tumor(type=tumor, setting=setting),
+            tumor=Tumor(type=tumor, setting=setting, **_staging(ctx)),
             her2_tests=tests,
             biomarkers=_biomarkers(ctx),
             history=History(therapies=ctx.therapies),

@@ -38,6 +38,7 @@ from her2kit.interop.fhir_values import (
     value_text,
 )
 from her2kit.interop.r4b import Json, resource_name
+from her2kit.tnm import Category, parse_n, parse_t
 
 # --- observations ---------------------------------------------------------------------------------
 
@@ -393,6 +394,45 @@ def _read_vital(ctx: ImportContext, obs: Json, source: str, code: str, date: dt.
     ctx.vitals.setdefault(code, []).append((date, round(value * factors[unit], 2), source))
 
 
+_AJCC_DISPLAY = re.compile(r"American Joint Committee on Cancer\s+(\S+)")
+
+
+def _read_tnm(ctx: ImportContext, obs: Json, source: str, code: str, date: dt.date | None) -> None:
+    """An mCODE TNM category: the AJCC code (cancerstaging.org), an "American Joint Committee on Cancer pN0"
+    display (SNOMED qualifier values) or the text. Without a prefix, the observation code gives c or p."""
+    which = "t" if code in C.TNM_T_CODES else "n"
+    kind = (C.TNM_T_CODES if which == "t" else C.TNM_N_CODES)[code]
+    cc = obs.get("valueCodeableConcept")
+    texts = [
+        str(c.get("code")) for c in codings(cc) if str(c.get("system", "")).rstrip("/") == C.CANCERSTAGING
+    ]
+    texts += [m[1] for w in concept_words(cc) if (m := _AJCC_DISPLAY.search(w))]
+    texts += concept_words(cc)
+    if isinstance(obs.get("valueString"), str):
+        texts.append(obs["valueString"])
+    parse = parse_t if which == "t" else parse_n
+    category = next((c for c in map(parse, texts) if c is not None), None)
+    if category is None:
+        ctx.ignored.append(
+            f"{source}: LOINC {code} value {value_text(obs)} is not an AJCC {which.upper()} category"
+        )
+        return
+    if category.prefix is None:
+        if kind is None:
+            ctx.ignored.append(
+                f"{source}: LOINC {code} ({which.upper()}, staging type 'other') value {category} has no c/p/yp "
+                "prefix — not read"
+            )
+            return
+        category = Category(kind, category.code)
+    elif kind is not None and category.prefix.removeprefix("y") != kind:
+        ctx.inconsistencies.append(
+            f"{source}: LOINC {code} ({C.LOINC_NAMES[code]}) holds {category} — not read"
+        )
+        return
+    ctx.staging[which].append((date, str(category), source))
+
+
 def read_observation(ctx: ImportContext, obs: Json) -> None:
     source = resource_name(obs)
     status = obs.get("status")
@@ -468,6 +508,8 @@ def read_observation(ctx: ImportContext, obs: Json) -> None:
         _read_receptor(ctx, obs, source, receptor, date)
     elif (vital := next((c for c in codes if c in (C.BODY_WEIGHT, C.BODY_HEIGHT, C.LVEF)), None)) is not None:
         _read_vital(ctx, obs, source, vital, date)
+    elif (tnm := next((c for c in codes if c in C.TNM_T_CODES or c in C.TNM_N_CODES), None)) is not None:
+        _read_tnm(ctx, obs, source, tnm, date)
     else:
         ctx.ignored.append(f"{source}: {describe(obs.get('code'))} — not read by her2kit")
 

@@ -1,0 +1,108 @@
+"""mCODE TNM category Observations → tumor.t_category / n_category / yp_t_category / yp_n_category.
+
+Source: mCODE TNMPrimaryTumorCategory and TNMRegionalNodesCategory ("Observation resources ... with Observation.code
+LOINC 21905-5, 21899-0, or 21911-3" / "21906-3, 21900-6, or 21912-1"); the example values cN0 (cancerstaging.org)
+and "American Joint Committee on Cancer pN0 (qualifier value)" (SNOMED CT 1229947003).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from her2kit.interop import bundle_to_case
+from tests.interop.helpers import SNOMED, bundle, cc, condition, obs, patient
+
+AJCC = "http://cancerstaging.org"
+
+
+def _tnm(oid: str, loinc: str, value: dict[str, Any], date: str = "2024-03-01") -> dict[str, Any]:
+    return obs(oid, loinc, date, valueCodeableConcept=value)
+
+
+def _import(*observations: dict[str, Any]) -> Any:
+    return bundle_to_case(bundle(patient(), condition(), *observations))
+
+
+def test_clinical_t_and_n_are_read_from_ajcc_codes() -> None:
+    result = _import(
+        _tnm("t", "21905-5", cc("cT2", system=AJCC)), _tnm("n", "21906-3", cc("cN1", system=AJCC))
+    )
+    tumor = result.case.tumor
+    assert (tumor.t_category, tumor.n_category) == ("cT2", "cN1")
+    assert any("cT2 → tumor.t_category" in f for f in result.findings)
+
+
+def test_a_snomed_ajcc_qualifier_display_is_read() -> None:
+    value = cc("1229947003", "American Joint Committee on Cancer pN0 (qualifier value)", system=SNOMED)
+    result = _import(_tnm("n", "21900-6", value))
+    assert result.case.tumor.n_category == "pN0"
+
+
+def test_an_unprefixed_value_takes_its_prefix_from_the_observation_code() -> None:
+    result = _import(_tnm("t", "21899-0", {"text": "T1c"}), _tnm("n", "21906-3", {"text": "N0"}))
+    assert (result.case.tumor.t_category, result.case.tumor.n_category) == ("pT1c", "cN0")
+
+
+def test_other_staging_without_a_prefix_is_not_read() -> None:
+    result = _import(_tnm("t", "21911-3", {"text": "T2"}))
+    assert result.case.tumor.t_category is None
+    assert any("staging type 'other'" in i for i in result.ignored)
+
+
+def test_pathological_is_used_before_clinical_and_post_neoadjuvant_goes_to_the_yp_fields() -> None:
+    result = _import(
+        _tnm("ct", "21905-5", cc("cT3", system=AJCC), "2024-01-10"),
+        _tnm("cn", "21906-3", cc("cN1", system=AJCC), "2024-01-10"),
+        _tnm("ypt", "21899-0", cc("ypT1a", system=AJCC), "2024-06-20"),
+        _tnm("ypn", "21900-6", cc("ypN0", system=AJCC), "2024-06-20"),
+    )
+    tumor = result.case.tumor
+    assert (tumor.t_category, tumor.n_category) == ("cT3", "cN1")
+    assert (tumor.yp_t_category, tumor.yp_n_category) == ("ypT1a", "ypN0")
+
+
+def test_both_clinical_and_pathological_keep_the_pathological_and_say_so() -> None:
+    result = _import(
+        _tnm("cn", "21906-3", cc("cN0", system=AJCC), "2024-01-10"),
+        _tnm("pn", "21900-6", cc("pN1a", system=AJCC), "2024-02-10"),
+    )
+    assert result.case.tumor.n_category == "pN1a"
+    assert any("cN0: not used — the pathological category is" in f for f in result.findings)
+
+
+def test_a_category_contradicting_its_staging_type_is_an_inconsistency() -> None:
+    result = _import(_tnm("n", "21906-3", cc("pN1", system=AJCC)))
+    assert result.case.tumor.n_category is None
+    assert any("holds pN1" in i for i in result.inconsistencies)
+
+
+def test_same_date_categories_that_differ_leave_the_field_unset() -> None:
+    result = _import(
+        _tnm("n1", "21900-6", cc("pN0", system=AJCC)),
+        _tnm("n2", "21900-6", cc("pN1", system=AJCC)),
+    )
+    assert result.case.tumor.n_category is None
+    assert any("tumor.n_category left unset" in i for i in result.inconsistencies)
+
+
+@pytest.mark.parametrize("value", [{"text": "T5"}, {"text": "large"}, cc("X", system=AJCC)])
+def test_what_is_not_a_category_is_ignored_with_a_reason(value: dict[str, Any]) -> None:
+    result = _import(_tnm("t", "21905-5", value))
+    assert result.case.tumor.t_category is None
+    assert any("is not an AJCC T category" in i for i in result.ignored)
+
+
+def test_imported_staging_reaches_the_extent_criterion() -> None:
+    from her2kit.match import assess
+
+    result = _import(
+        _tnm("t", "21905-5", cc("cT1c", system=AJCC)),
+        _tnm("n", "21906-3", cc("cN0", system=AJCC)),
+        obs("ihc", "85319-2", valueCodeableConcept={"text": "3+"}),
+    )
+    case = result.case.model_copy(update={"tumor": result.case.tumor.model_copy(update={"setting": "early"})})
+    assessment = assess(case)
+    reasons = {n.indication: n.reasons for n in assessment.not_recommended}
+    assert "2 cm or less, node negative" in " ".join(reasons.get("ind:pertuzumab-breast-neoadjuvant", []))
