@@ -269,3 +269,28 @@ def test_ref_ids_in_the_user_s_input_are_shown_as_written(kb: KnowledgeBase) -> 
     html = build_report(assess(odd, kb), odd, kb)
     assert "ref:fake-trial-proves-cure" in unescape(html)
     assert "not found in the knowledge base" not in html
+
+
+@pytest.mark.parametrize(
+    ("tumor", "shown", "hidden"),
+    [
+        ({"t_category": "cT2", "n_category": "cN1", "yp_n_category": "ypN0"}, ["cT2 cN1", "ypN0"], []),
+        ({"stage": "cT2 cN1 M0"}, ["cT2 cN1 M0"], ["T and N<"]),  # the stage row already shows them
+    ],
+)
+def test_the_case_table_shows_the_t_and_n_categories(
+    tumor: dict[str, Any], shown: list[str], hidden: list[str], kb: KnowledgeBase
+) -> None:
+    case = parse_case(
+        {
+            "schema_version": "1",
+            "id": "staged",
+            "tumor": {"type": "breast", "setting": "early", **tumor},
+            "her2_tests": [{"method": "ihc", "score": "3+", "percent_cells": 90}],
+        }
+    )
+    html = build_report(assess(case, kb), case, kb)
+    for text in shown:
+        assert text in html
+    for text in hidden:
+        assert text not in html

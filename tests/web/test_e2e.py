@@ -60,6 +60,28 @@ def test_fill_the_form_and_read_the_assessment(page: Any, server: Server) -> Non
     assert page.locator("section[aria-labelledby=refs] li").count() >= 1
 
 
+def test_staging_entered_in_the_form_decides_the_neoadjuvant_options(page: Any, server: Server) -> None:
+    page.goto(server.url + "/")
+    page.get_by_label("Tumour type").select_option("breast")
+    page.get_by_label("Setting", exact=True).select_option("early")
+    page.get_by_label("Early disease: decision").select_option("neoadjuvant")
+    page.get_by_label("T category", exact=True).fill("cT1c")
+    page.get_by_label("N category", exact=True).fill("cN0")
+    page.get_by_label("IHC score").select_option("3+")
+    page.get_by_role("button", name="Assess").click()
+    page.wait_for_selector("#her2")
+    text = page.locator("main").inner_text()
+    assert "cT1c cN0 (2 cm or less, node negative)" in text
+    # A bad category comes back as a named error, with the form kept.
+    page.goto(server.url + "/")
+    page.get_by_label("Tumour type").select_option("breast")
+    page.get_by_label("T category", exact=True).fill("T9")
+    page.get_by_role("button", name="Assess").click()
+    page.wait_for_selector(".error")
+    assert "tumor.t_category" in page.locator(".error").inner_text()
+    assert page.get_by_label("T category", exact=True).input_value() == "T9"
+
+
 def test_hostile_report_text_is_escaped(page: Any, server: Server) -> None:
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

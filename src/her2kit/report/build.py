@@ -33,6 +33,7 @@ from her2kit.render import sentence
 from her2kit.report.plots import forest_plot_svg, hr_text, lvef_plot_svg
 from her2kit.safety.course import Course
 from her2kit.safety.monitor import MonitorResult
+from her2kit.tnm import parse_stage
 
 DISCLAIMER = "her2kit supports clinical decisions; it does not make them."
 _REF_ID = re.compile(r"ref:[a-z0-9][a-z0-9._-]*")
@@ -131,6 +132,13 @@ def tumour_rows(case: Case) -> list[tuple[str, str]]:
         ("Setting", t.setting),
         ("Treatment phase", t.treatment_phase),
         ("Stage", t.stage),
+        (
+            "T and N",
+            None
+            if t.stage and parse_stage(t.stage)
+            else " ".join(str(c) for c in t.pre_treatment if c) or None,
+        ),
+        ("T and N after neoadjuvant therapy", " ".join(str(c) for c in t.post_neoadjuvant if c) or None),
         ("Histology", t.histology),
         ("ER", er),
         ("PR", pr),

@@ -97,6 +97,9 @@ def case_document(form: dict[str, str]) -> dict[str, Any]:
         tumor["setting"] = form["setting"]
     if _opt(form, "treatment_phase"):
         tumor["treatment_phase"] = form["treatment_phase"]
+    for key in ("stage", "t_category", "n_category", "yp_t_category", "yp_n_category"):
+        if _opt(form, key):
+            tumor[key] = _opt(form, key)
     history: dict[str, Any] = {"therapies": []}
     for index in range(1, 4):
         agents = _opt(form, f"therapy{index}_agents")
