@@ -515,6 +515,27 @@ class Regimen(Record):
 
 
 # --------------------------------------------------------------------------- trials
+class ArmCohort(BaseModel):
+    """Who a cohort or subgroup of a trial enrolled, as its record states it, so that the effect shown for a case
+    is that of the cohort the case belongs to (a patient after a HER2-directed ADC gets the post-ADC cohort's
+    response rate, an IHC 3+ patient the IHC 3+ subgroup's)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    prior_her2_therapy: Literal["none", "adc"] | None = Field(
+        None, description="none: naive to HER2-directed therapy; adc: after a HER2-directed antibody-drug conjugate"
+    )
+    her2_ihc_scores: list[Literal["0", "1+", "2+", "3+"]] = Field(
+        default_factory=list, description="the IHC scores the cohort or subgroup enrolled"
+    )
+
+    @model_validator(mode="after")
+    def _says_something(self) -> ArmCohort:
+        if self.prior_her2_therapy is None and not self.her2_ihc_scores:
+            raise ValueError("a cohort names prior_her2_therapy and/or her2_ihc_scores")
+        return self
+
+
 class Arm(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -522,6 +543,7 @@ class Arm(BaseModel):
     label: str
     agents: list[str] = Field(default_factory=list, description="agent ids or other drug names")
     n: int | None = Field(None, gt=0)
+    cohort: ArmCohort | None = Field(None, description="who this cohort or subgroup enrolled (single-arm trials)")
 
 
 class ArmValue(BaseModel):

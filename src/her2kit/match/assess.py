@@ -11,16 +11,18 @@ from __future__ import annotations
 import itertools
 
 from her2kit.assessment import Assessment, Evidence, Finding, Her2Status, NotRecommended, Option
-from her2kit.case import Case
+from her2kit.case import Case, IhcTest
 from her2kit.kb.load import KnowledgeBase, default_kb
 from her2kit.kb.schema import Indication
 from her2kit.match.criteria import NO_ALTERNATIVE, SOLID_TUMOR, Fit, evaluate
 from her2kit.match.history import (
     RECURRENCE_MONTHS,
+    TreatmentHistory,
     derive,
     unrecognised_medications_note,
 )
 from her2kit.match.rank import (
+    CaseFacts,
     Effect,
     head_to_head_order,
     indication_effect,
@@ -57,6 +59,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     history = derive(case, kb)
     candidates: list[tuple[Indication, Fit, list[Finding], list[Finding], bool, Effect]] = []
     not_recommended: list[NotRecommended] = []
+    facts = case_facts(case, history, kb)
     for indication in kb.indications.values():
         fit = evaluate(indication, case, status, history, kb)
         h_cautions, h_contra, h_unmet = history_findings(indication, history, kb, case)
@@ -78,7 +81,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
             continue
         g_cautions, g_contra = gate_findings(case, [*indication.agents, *indication.sequenced_agents], kb)
         cns_unproven = _brain_metastases(case, indication, kb, fit)
-        effect = indication_effect(indication, kb, case.tumor.type)
+        effect = indication_effect(indication, kb, case.tumor.type, facts)
         candidates.append(
             (indication, fit, h_cautions + g_cautions, h_contra + g_contra, cns_unproven, effect)
         )
@@ -184,6 +187,20 @@ def _cross_trial_order_notes(
             "This is not a comparison of efficacy: no trial compared them."
         )
     return out
+
+
+def case_facts(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> CaseFacts:
+    """The facts a multi-cohort trial's effect depends on: prior HER2-directed therapy ("adc" after a HER2-directed
+    antibody-drug conjugate, "other" after other HER2-directed agents only, "none" when the recorded history has
+    none, None when no history was given) and the case's IHC score (when its tests give one score)."""
+    prior: str | None = None
+    if history.history_given:
+        given = frozenset().union(*history.therapy_drugs) if history.therapy_drugs else frozenset()
+        her2 = {a.name for a in kb.agents.values() if a.her2_directed}
+        adc = {a.name for a in kb.agents.values() if a.her2_directed and a.agent_class == "adc"}
+        prior = "adc" if given & adc else "other" if given & her2 else "none"
+    scores = {t.score for t in case.her2_tests if isinstance(t, IhcTest)}
+    return CaseFacts(prior_her2_therapy=prior, ihc_score=next(iter(scores)) if len(scores) == 1 else None)
 
 
 def _head_to_head_not_applied(

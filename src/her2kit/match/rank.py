@@ -34,7 +34,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from her2kit.kb.load import KnowledgeBase
-from her2kit.kb.schema import Indication, Trial, TrialResult
+from her2kit.kb.schema import Arm, ArmValue, Indication, Trial, TrialResult
 
 ESCAT_ORDER = ["I-A", "I-B", "I-C", "II-A", "II-B", "III-A", "III-B", "IV", "X"]
 TIME_TO_EVENT = ("pfs", "os", "idfs", "dfs", "efs", "ttp", "rfs")
@@ -93,8 +93,65 @@ def headline_result(trial: Trial) -> TrialResult | None:
     return None
 
 
-def trial_effect(trial: Trial) -> Effect:
-    """The headline effect of a trial: the first-reported hazard ratio of its primary end point, else ORR."""
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the effect of a multi-cohort trial depends on: the case's prior HER2-directed therapy ("none", "adc",
+    "other" or None when the history is unknown) and its HER2 IHC score."""
+
+    prior_her2_therapy: str | None = None
+    ihc_score: str | None = None
+
+
+def _cohort_fits(arm: Arm | None, facts: CaseFacts) -> int | None:
+    """How specifically an arm's cohort fits the case (higher is narrower), or None when it does not; an arm
+    without a cohort gives 0 (in a trial with cohorts it is only the fallback, never chosen as the case's)."""
+    if arm is None or arm.cohort is None:
+        return 0
+    cohort, score = arm.cohort, 0
+    if cohort.prior_her2_therapy is not None:
+        if facts.prior_her2_therapy != cohort.prior_her2_therapy:
+            return None
+        score += 10
+    if cohort.her2_ihc_scores:
+        if facts.ihc_score not in cohort.her2_ihc_scores:
+            return None
+        score += 5 - len(cohort.her2_ihc_scores)
+    return score
+
+
+def _rate(trial: Trial, facts: CaseFacts | None) -> tuple[TrialResult, ArmValue, str] | None:
+    """The primary response rate for the case: of the narrowest cohort that fits it (any analysis), else the
+    first-reported one's first arm, with a note when the trial's cohorts do not fit the case."""
+    primary = [r for r in primary_results(trial) if r.endpoint.strip().split()[0].upper() in ("ORR", "PCR")]
+    candidates = [(r, v) for r in primary for v in r.per_arm if v.value is not None]
+    if not candidates:
+        return None
+    arms = {a.id: a for a in trial.arms}
+    cohorts = [c for a in trial.arms if (c := a.cohort) is not None]
+    if facts is not None and cohorts:
+        fitting = [
+            (score, i, r, v)
+            for i, (r, v) in enumerate(candidates)
+            if (score := _cohort_fits(arms.get(v.arm), facts)) is not None and score > 0
+        ]
+        if fitting:
+            _, _, result, value = max(fitting, key=lambda f: (f[0], -f[1]))
+            return result, value, f"{value.arm}: {arms[value.arm].label}; the cohort this case belongs to"
+        result, value = candidates[0]
+        known = all(
+            (c.prior_her2_therapy is None or facts.prior_her2_therapy is not None)
+            and (not c.her2_ihc_scores or facts.ihc_score is not None)
+            for c in cohorts
+        )
+        why = "no cohort of the trial matches this case" if known else "the case does not say which cohort it fits"
+        return result, value, f"{value.arm}; {why}"
+    result, value = candidates[0]
+    return result, value, value.arm
+
+
+def trial_effect(trial: Trial, facts: CaseFacts | None = None) -> Effect:
+    """The headline effect of a trial: the first-reported hazard ratio of its primary end point, else the primary
+    response rate (of the cohort the case belongs to, for a multi-cohort trial)."""
     result = headline_result(trial)
     if result is not None and result.hazard_ratio is not None:
         ci = f" (95% CI {result.ci95[0]:g}–{result.ci95[1]:g})" if result.ci95 else ""
@@ -103,17 +160,16 @@ def trial_effect(trial: Trial) -> Effect:
             result.hazard_ratio,
             f"{trial.name}: {result.endpoint} HR {result.hazard_ratio:g}{ci}, {result.analysis} analysis",
         )
-    primary = primary_results(trial)
-    for result in primary:
-        rate = result.endpoint.split()[0].upper() if result.endpoint.strip() else ""
-        if rate in ("ORR", "PCR") and result.per_arm and result.per_arm[0].value is not None:
-            value = result.per_arm[0].value
-            label = "ORR" if rate == "ORR" else "pCR"
-            return Effect(
-                "orr",  # (a response rate, higher first: objective response, or pathological complete response)
-                value,
-                f"{trial.name}: {label} {value:g}% ({result.per_arm[0].arm}), {result.analysis} analysis",
-            )
+    found = _rate(trial, facts)
+    if found is not None:
+        result, arm_value, which = found
+        assert arm_value.value is not None
+        label = "ORR" if result.endpoint.strip().split()[0].upper() == "ORR" else "pCR"
+        return Effect(
+            "orr",  # (a response rate, higher first: objective response, or pathological complete response)
+            arm_value.value,
+            f"{trial.name}: {label} {arm_value.value:g}% ({which}), {result.analysis} analysis",
+        )
     return Effect("none", 0.0, None)
 
 
@@ -140,7 +196,9 @@ def indication_trials(
     return [t for t in trials if t.tumor_type == "solid-tumor" and not _basket_excludes(t, tumor_type)]
 
 
-def indication_effect(indication: Indication, kb: KnowledgeBase, tumor_type: str | None = None) -> Effect:
+def indication_effect(
+    indication: Indication, kb: KnowledgeBase, tumor_type: str | None = None, facts: CaseFacts | None = None
+) -> Effect:
     """The headline effect of the indication's pivotal trials; for an early-disease indication, of its trials in
     the same treatment phase when it has any (a neoadjuvant indication's effect is its neoadjuvant trial's pCR,
     not an adjuvant trial's iDFS)."""
@@ -149,7 +207,7 @@ def indication_effect(indication: Indication, kb: KnowledgeBase, tumor_type: str
     if phase is not None:
         same_phase = [t for t in trials if _contains(_words(t.setting), _words(phase))]
         trials = same_phase or trials
-    effects = [trial_effect(t) for t in trials]
+    effects = [trial_effect(t, facts) for t in trials]
     return min(effects, key=Effect.key, default=Effect("none", 0.0, None))
 
 

@@ -1,0 +1,133 @@
+"""The effect line of a multi-cohort trial is that of the cohort the case belongs to (``Arm.cohort``).
+
+Sources (in the trial records): SOHO-01 group D (HER2-targeted-therapy naive) ORR 71% and group E (prior HER2-targeted
+ADC) ORR 38% [ref:fda-sevabertinib-2025]; Beamion LUNG-1 cohort 1 (no prior HER2-directed therapy) ORR 71% and cohort 5
+(prior HER2-directed ADC) 48% [ref:pmid-40293180]; HERIZON-BTC-01 IHC 3+ subgroup ORR 51.6% [ref:pmid-41264278];
+DESTINY-PanTumor02 central IHC 3+ subgroup ORR 61.3% [ref:pmid-37870536].
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from her2kit.case import parse_case
+from her2kit.kb import default_kb
+from her2kit.match import assess
+from her2kit.match.rank import CaseFacts, trial_effect
+
+ZONGERTINIB = "ind:zongertinib-nsclc-her2-mutant"
+SEVABERTINIB = "ind:sevabertinib-nsclc-her2-mutant-previously-treated"
+ZANIDATAMAB = "ind:zanidatamab-biliary-previously-treated"
+TDXD_AGNOSTIC = "ind:trastuzumab-deruxtecan-solid-tumor-her2-ihc3"
+
+
+def _nsclc(therapies: list[dict[str, Any]] | None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "schema_version": "1",
+        "id": "nsclc",
+        "patient": {"age": 60, "sex": "female", "lvef_percent": 60, "pregnant": False, "ild_history": False},
+        "tumor": {"type": "nsclc", "setting": "metastatic", "histology": "adenocarcinoma"},
+        "her2_tests": [{"method": "ngs", "erbb2_mutations": ["p.Y772_A775dup"]}],
+    }
+    if therapies is not None:
+        doc["history"] = {"therapies": therapies}
+    return doc
+
+
+CHEMO_IO = {"agents": ["carboplatin", "pemetrexed", "pembrolizumab"], "setting": "metastatic", "line": 1}
+
+
+def _effect(doc: dict[str, Any], indication: str) -> str:
+    result = assess(parse_case(doc))
+    option = next(o for o in result.options if o.id == indication)
+    assert option.evidence.effect is not None
+    return option.evidence.effect
+
+
+@pytest.mark.parametrize(
+    ("indication", "text"),
+    [
+        (ZONGERTINIB, "ORR 48% (cohort-5: cohort 5 (TKD mutation, prior HER2-directed ADC)"),
+        (
+            SEVABERTINIB,
+            "ORR 38% (prior-adc: sevabertinib 20 mg twice daily, prior therapy including a HER2-targeted ADC",
+        ),
+    ],
+)
+def test_after_trastuzumab_deruxtecan_the_post_adc_cohort_is_shown(indication: str, text: str) -> None:
+    doc = _nsclc(
+        [
+            {**CHEMO_IO, "outcome": "progression"},
+            {
+                "agents": ["trastuzumab deruxtecan"],
+                "setting": "metastatic",
+                "line": 2,
+                "outcome": "progression",
+            },
+        ]
+    )
+    effect = _effect(doc, indication)
+    assert text in effect
+    assert "the cohort this case belongs to" in effect
+
+
+@pytest.mark.parametrize(
+    ("indication", "text"), [(ZONGERTINIB, "ORR 71% (cohort-1"), (SEVABERTINIB, "ORR 71% (her2-naive")]
+)
+def test_without_prior_her2_therapy_the_naive_cohort_is_shown(indication: str, text: str) -> None:
+    assert text in _effect(_nsclc([{**CHEMO_IO, "outcome": "progression"}]), indication)
+
+
+def test_after_other_her2_therapy_no_cohort_fits_and_the_line_says_so() -> None:
+    doc = _nsclc(
+        [
+            {**CHEMO_IO, "outcome": "progression"},
+            {"agents": ["trastuzumab"], "setting": "metastatic", "line": 2, "outcome": "progression"},
+        ]
+    )
+    effect = _effect(doc, ZONGERTINIB)
+    assert "no cohort of the trial matches this case" in effect
+    assert "ORR 71% (cohort-1" in effect  # the first-reported cohort, named as such
+
+
+def test_without_a_history_the_line_says_the_cohort_is_unknown() -> None:
+    assert "the case does not say which cohort it fits" in _effect(_nsclc(None), ZONGERTINIB)
+
+
+def test_zanidatamab_for_ihc3_biliary_cancer_shows_the_ihc3_subgroup() -> None:
+    doc = {
+        "schema_version": "1",
+        "id": "btc",
+        "patient": {"age": 60, "sex": "male", "lvef_percent": 60},
+        "tumor": {"type": "biliary", "setting": "metastatic"},
+        "her2_tests": [{"method": "ihc", "score": "3+", "percent_cells": 80}],
+        "history": {
+            "therapies": [{"agents": ["gemcitabine", "cisplatin"], "setting": "metastatic", "line": 1}]
+        },
+    }
+    effect = _effect(doc, ZANIDATAMAB)
+    assert "ORR 51.6% (ihc3" in effect
+    assert "final analysis" in effect
+
+
+def test_tumour_agnostic_tdxd_for_ihc3_shows_the_ihc3_subgroup() -> None:
+    doc = {
+        "schema_version": "1",
+        "id": "bladder",
+        "patient": {"age": 60, "sex": "male", "lvef_percent": 60, "ild_history": False},
+        "tumor": {"type": "bladder", "setting": "metastatic"},
+        "her2_tests": [{"method": "ihc", "score": "3+", "percent_cells": 80}],
+        "history": {
+            "therapies": [{"agents": ["gemcitabine", "cisplatin"], "setting": "metastatic", "line": 1}]
+        },
+    }
+    assert "ORR 61.3% (ihc3" in _effect(doc, TDXD_AGNOSTIC)
+
+
+def test_without_case_facts_the_first_reported_cohort_is_shown_as_before() -> None:
+    kb = default_kb()
+    effect = trial_effect(kb.trials["trial:soho-01"])
+    assert effect.text == "SOHO-01: ORR 71% (her2-naive), primary analysis"
+    assert trial_effect(kb.trials["trial:soho-01"], CaseFacts()).value == 71
