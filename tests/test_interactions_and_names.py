@@ -161,3 +161,39 @@ def test_a_flot_then_sox_gastric_history_has_no_unrecognised_names() -> None:
     assert not any("Not recognised" in note for note in result.notes), result.notes
     tdxd = next(o for o in result.options if o.id == "ind:trastuzumab-deruxtecan-gastric-previously-treated")
     assert not any("recognised" in m for m in tdxd.missing)
+
+
+# ------------------------------------------------------------------------------------ review of 2026-11-27 (s9)
+@pytest.mark.parametrize(
+    ("medication", "severity"),
+    [
+        ("Digoxin (Lanoxin)", "caution"),
+        ("tacrolimus (Prograf) 1 mg", "contraindication"),
+        ("Tacrolimus XL", "contraindication"),
+        ("Cyclosporin", "contraindication"),
+        ("dabigatran etexilate", "caution"),
+        ("fentanyl patch 25 mcg/h", "contraindication"),
+        ("ergotamine/caffeine", "contraindication"),
+        ("everolimus 10 mg", "caution"),
+    ],
+)
+def test_medication_spellings_with_brands_forms_and_salts_are_read(medication: str, severity: str) -> None:
+    cautions, contraindications = _findings([medication], "tucatinib")
+    found = contraindications if severity == "contraindication" else cautions
+    assert any("substrate" in f.code for f in found), (
+        medication,
+        [f.code for f in [*cautions, *contraindications]],
+    )
+
+
+@pytest.mark.parametrize("medication", ["Quetiapine 25 mg nocte", "simvastatin 20 mg"])
+def test_drugs_without_a_narrow_index_are_not_flagged_as_such(medication: str) -> None:
+    cautions, contraindications = _findings([medication], "tucatinib")
+    assert not [f for f in [*cautions, *contraindications] if "narrow-therapeutic-index" in f.code]
+
+
+def test_recognised_spellings_are_not_reported_as_unrecognised() -> None:
+    result = assess(
+        parse_case(_mbc(["dabigatran etexilate", "Digoxin (Lanoxin)", "Tacrolimus XL"], SECOND_LINE))
+    )
+    assert not any("not recognised" in n.lower() and "dabigatran" in n for n in result.notes)

@@ -47,9 +47,20 @@ def _n(text: str | None) -> Category | None:
         ("cT4d", None, None, "inside", "inoperable at presentation"),
         ("cT2", "cN2", "ypN0", "inside", "inoperable at presentation (cT2 cN2)"),
         ("cT1c", "cN3a", None, "inside", "inoperable"),
-        ("cT2", "cN1", "ypN1a", "inside", "ypN1a after neoadjuvant therapy"),
+        ("cT2", "cN1", "ypN1a", "inside", "ypN1a after it"),
         ("cT3", "cN0", "ypN2", "inside", "ypN2"),
-        (None, None, "ypN1", "inside", "ypN1 after neoadjuvant therapy"),
+        ("cT2", None, "ypN1", "inside", "ypN1 after it"),  # T2: not T1N0 whatever the nodes
+        # ypN1 without a presentation that rules out T1N0 (not eligible) is not known to be inside
+        (None, None, "ypN1", "unknown", "unless the presentation was T1N0"),
+        ("cT1c", None, "ypN1a", "unknown", "unless the presentation was T1N0"),
+        (None, "cN0", "ypN1", "unknown", "unless the presentation was T1N0"),
+        (
+            "cT2",
+            "cN1",
+            "ycN1",
+            "unknown",
+            "give the clinical T and N at presentation and the ypN",
+        ),  # ycN: clinical
         ("cT2", "cN1", "ypN0", "outside", "operable at presentation (cT2 cN1) with ypN0"),
         ("cT3", "cN0", "ypN0(i+)", "outside", "with ypN0(i+)"),  # isolated tumour cells: N0
         ("cT1c", "cN0", "ypN1", "outside", "T1N0 was not eligible"),
@@ -82,6 +93,7 @@ def test_destiny_breast05_population(
         ("cT0", "cN1", "outside"),
         ("cT1b", None, "unknown"),
         (None, "cN0", "unknown"),
+        ("cT1", "cN0", "unknown"),  # T1 without its letter may be T1a/b
     ],
 )
 def test_katherine_population(t: str | None, n: str | None, verdict: str) -> None:
@@ -229,3 +241,115 @@ def test_extenet_hormone_receptor_negative_subgroup(er: str | None, cautioned: b
 def test_a_subgroup_result_must_name_its_subgroup() -> None:
     with pytest.raises(ValidationError, match="names nodes and/or hormone_receptor"):
         SubgroupResult(trial="trial:aphinity", result="x", references=["ref:pmid-28581356"])
+
+
+# ------------------------------------------------------------------------------------ review of 2026-11-27 (s9)
+@pytest.mark.parametrize(
+    ("tumor", "history_outcome"),
+    [
+        ({"t_category": "cT2", "n_category": "cN1", "yp_t_category": "ypT0", "yp_n_category": "ypN0"}, None),
+        ({"stage": "ypT0 ypN0"}, None),
+        ({"t_category": "cT2", "n_category": "cN1", "yp_t_category": "ypTis", "yp_n_category": "ypN0"}, None),
+        ({"treatment_phase": "post-neoadjuvant-residual"}, "pcr"),
+    ],
+)
+def test_no_residual_invasive_disease_rules_out_the_residual_disease_options(
+    tumor: dict[str, Any], history_outcome: str | None
+) -> None:
+    doc = _residual(**tumor)
+    doc["tumor"].setdefault("treatment_phase", "post-neoadjuvant-residual")
+    if history_outcome:
+        doc["history"]["therapies"][0]["outcome"] = history_outcome
+    result = assess(parse_case(doc))
+    assert not {o.id for o in result.options} & {TDXD_RESIDUAL, TDM1_RESIDUAL}
+    reasons = {n.indication: " ".join(n.reasons) for n in result.not_recommended}
+    for indication in (TDXD_RESIDUAL, TDM1_RESIDUAL):
+        assert "residual invasive disease" in reasons[indication]
+
+
+def test_isolated_tumour_cells_alone_are_asked_about() -> None:
+    doc = _residual(t_category="cT2", n_category="cN1", yp_t_category="ypT0", yp_n_category="ypN0(i+)")
+    option = _option(assess(parse_case(doc)), TDM1_RESIDUAL)
+    assert any("isolated tumour cells only" in m for m in option.missing)
+
+
+def test_residual_disease_in_the_yp_categories_without_a_stated_outcome_sets_the_phase() -> None:
+    doc = _residual(t_category="cT2", n_category="cN1", yp_t_category="ypT1c", yp_n_category="ypN1a")
+    doc["history"]["therapies"][0].pop("outcome")
+    result = assess(parse_case(doc))
+    assert {TDXD_RESIDUAL, TDM1_RESIDUAL} <= {o.id for o in result.options}
+
+
+def test_a_stated_adjuvant_phase_with_residual_disease_includes_the_residual_disease_options() -> None:
+    doc = _residual(
+        treatment_phase="adjuvant",
+        t_category="cT2",
+        n_category="cN1",
+        yp_t_category="ypT1c",
+        yp_n_category="ypN1a",
+    )
+    result = assess(parse_case(doc))
+    ids = [o.id for o in result.options]
+    assert TDM1_RESIDUAL in ids
+    assert TDXD_RESIDUAL in ids
+    assert any("records residual invasive disease after neoadjuvant therapy" in n for n in result.notes)
+
+
+def test_p_categories_after_neoadjuvant_therapy_are_not_read_as_the_presentation() -> None:
+    result = assess(parse_case(_residual(t_category="pT1a", n_category="pN0")))
+    for indication in (TDXD_RESIDUAL, TDM1_RESIDUAL):
+        assert "outside-trial-population" not in _codes(_option(result, indication))
+    assert "trial-population-unknown" in _codes(_option(result, TDXD_RESIDUAL))
+    assert any("pT1a pN0 are given after neoadjuvant therapy" in n for n in result.notes)
+
+
+def test_an_unprefixed_n0_after_neoadjuvant_therapy_is_not_aphinity_node_negative() -> None:
+    doc = _adjuvant("N0")
+    doc["history"] = {
+        "therapies": [{"agents": ["TCHP"], "setting": "neoadjuvant", "outcome": "pcr"}],
+    }
+    doc["tumor"]["t_category"] = "T1c"
+    result = assess(parse_case(doc))
+    option = _option(result, PERTUZUMAB_ADJUVANT)
+    assert "trial-subgroup" not in _codes(option)
+
+
+def test_outside_both_residual_disease_trials_no_trial_ranks_either_option() -> None:
+    result = assess(
+        parse_case(
+            _residual(t_category="cT1b", n_category="cN0", yp_t_category="ypT1a", yp_n_category="ypN0")
+        )
+    )
+    tdm1 = _option(result, TDM1_RESIDUAL)
+    tdxd = _option(result, TDXD_RESIDUAL)
+    assert "outside-trial-population" in _codes(tdm1)
+    assert "outside-trial-population" in _codes(tdxd)
+    # KATHERINE's overall-survival benefit does not rank T-DM1 here: the two are equal under rules 1-8.
+    assert any(
+        f"Options {min(tdm1.rank, tdxd.rank)} " in n and "equal under ranking rules 1-8" in n
+        for n in result.notes
+    )
+
+
+@pytest.mark.parametrize(
+    ("t", "n", "outside"),
+    [("cT2", "cN0", True), ("cT1c", "cN1", False), ("cT3", "cN0", False), ("cT4d", "cN0", False)],
+)
+def test_destiny_breast11_population(t: str, n: str, outside: bool) -> None:
+    doc = _residual(treatment_phase="neoadjuvant", t_category=t, n_category=n)
+    doc["history"] = {"therapies": []}
+    option = _option(assess(parse_case(doc)), "ind:trastuzumab-deruxtecan-breast-neoadjuvant")
+    found = [c for c in option.cautions if c.code == "outside-trial-population"]
+    assert bool(found) is outside
+    if outside:
+        assert "DESTINY-Breast11" in found[0].text
+
+
+@pytest.mark.parametrize("tumor", [{"t_category": "pTis", "n_category": "pN0"}, {"stage": "Tis N0 M0"}])
+def test_carcinoma_in_situ_is_not_an_early_her2_indication(tumor: dict[str, Any]) -> None:
+    doc = _adjuvant(None)
+    doc["tumor"].update(tumor)
+    result = assess(parse_case(doc))
+    assert not [o for o in result.options if o.setting == "early"]
+    reasons = " ".join(r for n in result.not_recommended for r in n.reasons)
+    assert "carcinoma in situ, not invasive breast cancer" in reasons

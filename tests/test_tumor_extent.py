@@ -64,6 +64,10 @@ def _where(doc: dict[str, Any], indication: str) -> tuple[str, list[str]]:
         ("TIS", "Tis"),
         ("tx", "TX"),
         (" c T3 ", "cT3"),
+        ("pT1c(m)", "pT1c(m)"),
+        ("ypT1a(m)", "ypT1a(m)"),
+        ("T1mic", "T1mi"),  # the AJCC 7th edition's spelling
+        ("Tis (DCIS)", "Tis"),
     ],
 )
 def test_t_categories_are_read_in_their_canonical_spelling(text: str, read: str) -> None:
@@ -83,6 +87,9 @@ def test_t_categories_are_read_in_their_canonical_spelling(text: str, read: str)
         ("pN1(sn)", "pN1(sn)"),
         ("N0(I+)", "N0(i+)"),
         ("pN0(mol-)", "pN0(mol-)"),
+        ("pN0(sn)(i-)", "pN0(sn)(i-)"),
+        ("pN1(mi)", "pN1mi"),
+        ("N0 (i+)", "N0(i+)"),
     ],
 )
 def test_n_categories_are_read_in_their_canonical_spelling(text: str, read: str) -> None:
@@ -96,7 +103,7 @@ def test_what_is_not_a_t_category_is_not_read(text: str) -> None:
     assert tnm.parse_t(text) is None
 
 
-@pytest.mark.parametrize("text", ["N4", "N1d", "N0(x)", "cN", "N2mi"])
+@pytest.mark.parametrize("text", ["N4", "N1d", "N0(x)", "cN", "N2mi", "N1(i+)", "N2(mi)"])
 def test_what_is_not_an_n_category_is_not_read(text: str) -> None:
     assert tnm.parse_n(text) is None
 
@@ -110,6 +117,12 @@ def test_what_is_not_an_n_category_is_not_read(text: str) -> None:
         ("T2 N0", "T2", "N0", None),
         ("pT1cN1mi(sn)M0", "pT1c", "pN1mi(sn)", "M0"),
         ("cT4b cN2 cM1", "cT4b", "cN2", "M1"),
+        ("cT2cN1cM0", "cT2", "cN1", "M0"),  # compact: the c before N and M is a prefix
+        ("pT1cN0", "pT1c", "pN0", None),  # after T1 the letter is the subcategory
+        ("cT2, cN1, M0", "cT2", "cN1", "M0"),
+        ("Stage IIIB (cT4b N1 M0)", "cT4b", "cN1", "M0"),
+        ("T1c N0 (i+)", "T1c", "N0(i+)", None),
+        ("pT1c(m) pN1a(sn) M0", "pT1c(m)", "pN1a(sn)", "M0"),
     ],
 )
 def test_a_tnm_stage_string_gives_t_n_and_m(stage: str, t: str, n: str, m: str | None) -> None:
@@ -205,6 +218,25 @@ def test_bad_categories_name_the_field_and_what_is_allowed(
     assert fragment in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "tumor",
+    [
+        {
+            "stage": "T2 N1 M0",
+            "t_category": "cT2",
+            "n_category": "cN1",
+        },  # an unwritten prefix agrees with any
+        {
+            "stage": "ypT1 ypN0",
+            "yp_t_category": "ypT1",
+            "yp_n_category": "ypN0",
+        },  # the same post-treatment values
+    ],
+)
+def test_the_same_categories_given_twice_are_accepted(tumor: dict[str, Any]) -> None:
+    parse_case(_case(**tumor))
+
+
 def test_categories_agreeing_with_the_stage_string_are_accepted() -> None:
     case = parse_case(_case(stage="cT2 cN1 M0", t_category="ct2", n_category="cN1"))
     assert (str(case.tumor.t), str(case.tumor.n)) == ("cT2", "cN1")
@@ -287,11 +319,17 @@ def test_no_risk_criteria_caution_remains_on_the_neoadjuvant_options() -> None:
             "not-recommended",
             "anatomic stage I from cT1b cN1mi",
         ),
+        # a stated group the categories contradict is asked about (a prognostic stage may differ from the anatomic)
         (
             {"stage": "IIB", "t_category": "cT1c", "n_category": "cN0"},
             "option",
-            "stage IIB",
-        ),  # stated group wins
+            "stated IIB, but cT1c cN0 gives",
+        ),
+        ({"stage": "IIB", "t_category": "cT2", "n_category": "cN1"}, "option", "stage IIB (the label"),
+        # a group that is certain whatever the unknown category (every completion is stage II or III)
+        ({"t_category": "cT3", "n_category": "cNX"}, "option", "anatomic stage II or III from cT3 cNX"),
+        ({"t_category": "cT2"}, "option", "anatomic stage II or III from cT2"),
+        ({"n_category": "cN2"}, "option", "anatomic stage III from cN2"),
     ],
 )
 def test_neoadjuvant_tdxd_stage_ii_or_iii_reads_the_categories(
@@ -300,6 +338,26 @@ def test_neoadjuvant_tdxd_stage_ii_or_iii_reads_the_categories(
     where, lines = _where(_case(**tumor), NEOADJUVANT_TDXD)
     assert where == kind
     assert any(text in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("tumor", "asked"),
+    [
+        ({"t_category": "cT1c"}, "anatomic stage I or II or III from cT1c"),  # N decides
+        ({"n_category": "cN0"}, "give the missing category"),
+        ({"t_category": "TX", "n_category": "cN0"}, "give the missing category"),
+    ],
+)
+def test_an_undecided_stage_group_is_asked_for(tumor: dict[str, Any], asked: str) -> None:
+    result = assess(parse_case(_case(**tumor)))
+    option = next(o for o in result.options if o.id == NEOADJUVANT_TDXD)
+    assert any(asked in line for line in option.missing), option.missing
+
+
+def test_a_stated_stage_contradicting_the_categories_is_never_a_complete_fit() -> None:
+    result = assess(parse_case(_case(stage="IIA", t_category="cT1c", n_category="cN0")))
+    option = next(o for o in result.options if o.id == NEOADJUVANT_TDXD)
+    assert option.missing
 
 
 def test_post_treatment_categories_give_no_stage_group() -> None:

@@ -31,7 +31,7 @@ from pydantic import (
 )
 
 from her2kit.errors import WITHHELD, InvalidInput
-from her2kit.tnm import N_ALLOWED, T_ALLOWED, Category, parse_n, parse_stage, parse_t
+from her2kit.tnm import N_ALLOWED, T_ALLOWED, Category, parse_n, parse_stage, parse_t, same_category
 from her2kit.vocab import normalise_ihc_score, normalise_tumor_type
 from her2kit.yamlload import BadDate, DuplicateKey, Yaml11Number, YamlValueError, safe_load
 
@@ -325,7 +325,8 @@ class Tumor(DocumentModel):
                 ("t_category", self.t_category, staged.t),
                 ("n_category", self.n_category, staged.n),
             ):
-                if given is not None and given != str(read):
+                parsed = (parse_t if name == "t_category" else parse_n)(given) if given is not None else None
+                if parsed is not None and not same_category(parsed, read):
                     raise InvalidInput(
                         f"tumor.{name}",
                         given,
@@ -338,12 +339,13 @@ class Tumor(DocumentModel):
                     "a stage without M1 for early disease (M1 is metastatic: setting 'metastatic')",
                 )
         for name, main, post in (("t", self.t, self.yp_t_category), ("n", self.n, self.yp_n_category)):
-            if post is not None and main is not None and main.after_neoadjuvant:
+            parsed_post = (parse_t if name == "t" else parse_n)(post) if post is not None else None
+            if parsed_post is not None and main is not None and main.after_neoadjuvant and str(main) != post:
                 raise InvalidInput(
                     f"tumor.yp_{name}_category",
                     post,
-                    f"no second post-treatment category: tumor.{name}_category (or tumor.stage) already gives "
-                    f"{main}; give the category before treatment there",
+                    f"the category tumor.{name}_category (or tumor.stage) already gives after neoadjuvant therapy "
+                    f"({main}), or give the category before treatment (c) there and this one here",
                 )
         return self
 

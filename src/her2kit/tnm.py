@@ -5,46 +5,57 @@ Only the notation is read here: the prefix (c clinical, p pathological, yc/yp af
 the category. What a category means for a label criterion (for instance "greater than 2 cm in diameter or node
 positive") is decided by the matching code that cites that label.
 
-The categories accepted are those of the AJCC 8th edition written as T0, Tis, T1mi, T1-T4 with an optional
-letter a-d, TX; N0 (with the (i+), (i-), (mol+), (mol-) annotations), N1mi, N1-N3 with an optional letter a-c,
-NX. A sentinel-node "(sn)" or "(f)" (fine-needle) suffix is accepted and kept.
+The categories accepted are those of the AJCC 8th edition: T0, Tis (with "(DCIS)", "(LCIS)" or "(Paget)"),
+T1mi (also the 7th edition's "T1mic"), T1 with a-c, T2 and T3 (with a-c for other sites), T4 with a-d, TX, each
+with an optional "(m)" (multiple tumours) or "(n)" suffix; N0, N1mi (also "N1(mi)"), N1-N3 with a-c, NX, with
+the annotations (i+), (i-), (mol+), (mol-) on N0 and (sn) or (f) on any. Annotations are kept as written.
+In a compact string ("cT2cN1cM0") a letter followed by N or M is the next category's prefix, except after T1
+and T4, whose letters are subcategories ("pT1cN0" is pT1c pN0).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Final
 
 PREFIXES: Final = ("c", "p", "yc", "yp")
 T_ALLOWED: Final = (
-    "a T category such as cT2, pT1c, ypT0, T1mi, Tis, T4d or TX (prefix c, p, yc or yp optional)"
+    "a T category such as cT2, pT1c, pT1c(m), ypT0, T1mi, Tis, T4d or TX (prefix c, p, yc or yp optional; (m) "
+    "suffix allowed)"
 )
 N_ALLOWED: Final = (
-    "an N category such as cN1, pN0(i+), pN1mi, N2a or NX (prefix c, p, yc or yp optional; (sn) or (f) suffix "
-    "allowed)"
+    "an N category such as cN1, pN0(i+), pN1mi, N2a or NX (prefix c, p, yc or yp optional; (sn), (f), (i+), (i-), "
+    "(mol+), (mol-) annotations allowed)"
 )
 
 _PREFIX = r"(?P<{0}>yc|yp|c|p)?"
-_T = r"T(?P<t>X|is|0|1mi|[1-3][a-c]?|4[a-d]?)"
-_N = r"N(?P<n>X|0(?:\((?:i\+|i-|mol\+|mol-)\))?|1mi|[1-3][a-c]?)(?P<suffix>\((?:sn|f)\))?"
+_T = (
+    r"T(?P<t>X|is(?:\s*\((?:DCIS|LCIS|Paget)\))?|0|1mic?|1[a-c]?|4[a-d]?|[23](?:[a-c](?![NnMm]))?)"
+    r"(?P<tnote>\((?:m|\d+)\))?"
+)
+_N = r"N(?P<n>X|0|1mi|[1-3](?:[a-c](?![Mm]))?)(?P<nnote>(?:\s*\((?:i\+|i-|mol\+|mol-|sn|f|mi)\))*)"
 _M = r"(?:c|p)?M(?P<m>X|0|1)(?:\(i\+\))?"
 T_RE: Final = re.compile(_PREFIX.format("tp") + _T + r"$", re.IGNORECASE)
 N_RE: Final = re.compile(_PREFIX.format("np") + _N + r"$", re.IGNORECASE)
 STAGE_RE: Final = re.compile(
     _PREFIX.format("tp") + _T + r"\s*" + _PREFIX.format("np") + _N + r"(?:\s*" + _M + r")?$", re.IGNORECASE
 )
+_NODE_ANNOTATIONS: Final = frozenset({"(i+)", "(i-)", "(mol+)", "(mol-)"})
 
 
 @dataclass(frozen=True, slots=True)
 class Category:
-    """One T or N category: ``prefix`` ("c", "p", "yc", "yp" or None) and ``code`` ("T1c", "N0(i+)")."""
+    """One T or N category: ``prefix`` ("c", "p", "yc", "yp" or None), ``code`` ("T1c", "N0", "N1mi") and the
+    annotations as written (``notes``: "(m)", "(i+)(sn)")."""
 
     prefix: str | None
     code: str
+    notes: str = ""
 
     def __str__(self) -> str:
-        return f"{self.prefix or ''}{self.code}"
+        return f"{self.prefix or ''}{self.code}{self.notes}"
 
     @property
     def after_neoadjuvant(self) -> bool:
@@ -56,34 +67,54 @@ class Category:
         """TX / NX: cannot be assessed."""
         return self.code in ("TX", "NX")
 
-
-def _squeeze(text: str) -> str:
-    return "".join(text.split())
+    @property
+    def isolated_tumour_cells(self) -> bool:
+        return "(i+)" in self.notes
 
 
 def _prefix(text: str | None) -> str | None:
     return text.lower() if text else None
 
 
-def _code(letter: str, rest: str) -> str:
-    """Canonical spelling: "TX"/"NX" upper case, everything after the letter lower case ("Tis", "T1mi", "N0(i+)")."""
-    return letter + ("X" if rest.upper() == "X" else rest.lower())
+def _t_code(rest: str) -> str:
+    """Canonical T: "TX", "Tis", "T1mi" (the 7th edition's T1mic too), "T1c"."""
+    rest = rest.strip()
+    if rest.upper() == "X":
+        return "TX"
+    if rest.lower().startswith("is"):
+        return "Tis"
+    rest = rest.lower()
+    return "T1mi" if rest == "1mic" else "T" + rest
+
+
+def _n_parts(rest: str, notes: str) -> tuple[str, str] | None:
+    """Canonical N code and annotations; None when an annotation does not belong to the category ((i+) on N1)."""
+    code = "NX" if rest.upper() == "X" else "N" + rest.lower()
+    found = re.findall(r"\([^)]*\)", notes.lower())
+    if "(mi)" in found:
+        if code != "N1":
+            return None
+        code, found = "N1mi", [f for f in found if f != "(mi)"]
+    if code != "N0" and any(f in _NODE_ANNOTATIONS for f in found):
+        return None
+    return code, "".join(found)
 
 
 def parse_t(text: str) -> Category | None:
-    """A T category ("cT2", "T1c", "ypT0"), or None when the text is not one."""
-    match = T_RE.match(_squeeze(text))
+    """A T category ("cT2", "T1c", "ypT0", "pT1c(m)"), or None when the text is not one."""
+    match = T_RE.match("".join(text.split()))
     if match is None:
         return None
-    return Category(_prefix(match["tp"]), _code("T", match["t"]))
+    return Category(_prefix(match["tp"]), _t_code(match["t"]), (match["tnote"] or "").lower())
 
 
 def parse_n(text: str) -> Category | None:
-    """An N category ("cN1", "pN0(i+)", "pN1mi(sn)"), or None when the text is not one."""
-    match = N_RE.match(_squeeze(text))
+    """An N category ("cN1", "pN0(i+)", "pN1mi(sn)", "pN1(mi)"), or None when the text is not one."""
+    match = N_RE.match("".join(text.split()))
     if match is None:
         return None
-    return Category(_prefix(match["np"]), _code("N", match["n"]) + (match["suffix"] or "").lower())
+    parts = _n_parts(match["n"], match["nnote"] or "")
+    return Category(_prefix(match["np"]), *parts) if parts else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,17 +126,54 @@ class StageTnm:
     m: str | None  # "M0", "M1", "MX" or None when the string has no M
 
 
+def _tnm_text(text: str) -> str:
+    """The TNM part of a stage text: commas dropped; inside parentheses after a stage group ("Stage IIIB (cT4b N1
+    M0)")."""
+    inner = re.fullmatch(r"[^()]*\((.*)\)\s*", text)
+    if inner and re.search(r"[Tt]", inner.group(1)) and re.search(r"[Nn]", inner.group(1)):
+        text = inner.group(1)
+    return " ".join(text.replace(",", " ").split())
+
+
 def parse_stage(text: str) -> StageTnm | None:
-    """The T and N categories of a TNM stage string ("cT2N1M0", "pT1c pN0 M0", "ypT1a N0"); None when the text
-    is not a TNM string (a stage group such as "IIA" is not). An N without its own prefix takes the T's."""
-    match = STAGE_RE.match(" ".join(text.split()))
+    """The T and N categories of a TNM stage string ("cT2N1M0", "pT1c pN0 M0", "ypT1a N0", "cT2, cN1, M0",
+    "Stage IIIB (cT4b N1 M0)"); None when the text is not a TNM string (a stage group such as "IIA" is not). An N
+    without its own prefix takes the T's."""
+    match = STAGE_RE.match(_tnm_text(text))
     if match is None:
         return None
-    t = Category(_prefix(match["tp"]), _code("T", match["t"]))
-    n = Category(
-        _prefix(match["np"] or match["tp"]), _code("N", match["n"]) + (match["suffix"] or "").lower()
+    parts = _n_parts(match["n"], match["nnote"] or "")
+    if parts is None:
+        return None
+    t = Category(_prefix(match["tp"]), _t_code(match["t"]), (match["tnote"] or "").lower())
+    n = Category(_prefix(match["np"] or match["tp"]), *parts)
+    return StageTnm(t, n, ("M" + match["m"].upper()) if match["m"] else None)
+
+
+def same_category(a: Category, b: Category) -> bool:
+    """The same category, an unwritten prefix agreeing with any ("T2" and "cT2")."""
+    return (
+        a.code == b.code
+        and a.notes == b.notes
+        and (a.prefix is None or b.prefix is None or a.prefix == b.prefix)
     )
-    return StageTnm(t, n, _code("M", match["m"]) if match["m"] else None)
+
+
+_STAGE_GROUP = re.compile(
+    r"^(?:(?:ajcc|clinical|pathologic(?:al)?|anatomic|prognostic)\s+)?(?:stage\s*)?(iv|iii|ii|i|0|[1-4])[abc]?\d?$"
+)
+_ARABIC: Final = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+
+
+def stage_group(text: str) -> str | None:
+    """The stage group (0, I, II, III, IV) of a written stage ("IIIA", "stage 2B", "Stage IIIB (cT4b N1 M0)"), else
+    None (a bare TNM string gives none here: see :func:`breast_anatomic_groups`)."""
+    head = text.split("(", 1)[0]
+    match = _STAGE_GROUP.match(" ".join(head.lower().replace(",", " ").split()))
+    if match is None:
+        return None
+    group = match.group(1)
+    return _ARABIC.get(group, group.upper())
 
 
 def t_rank(category: Category) -> tuple[int, str] | None:
@@ -140,17 +208,37 @@ def breast_anatomic_group(t: Category, n: Category, m: str | None = None) -> str
     tr, nr = t_rank(t), n_rank(n)
     if tr is None or nr is None:
         return None
-    size, node, micro = tr[0], nr[0], nr[1].startswith("mi")
+    return _group(t.code == "Tis", tr[0], nr[0], nr[1].startswith("mi"))
+
+
+def _group(tis: bool, size: int, node: int, micro: bool) -> str | None:
     if node == 3:
         return "III"
-    if t.code == "Tis":
+    if tis:
         return "0" if node == 0 else None
-    if size == 4:
-        return "III"
-    if node == 2 or (size == 3 and node == 1):
+    if size == 4 or node == 2 or (size == 3 and node == 1):
         return "III"
     if size <= 1:
         if node == 0:
             return "I" if size == 1 else None
         return "I" if micro else "II"
     return "II"  # T2 N0-N1, T3 N0
+
+
+_ALL_T: Final = [(False, s) for s in range(5)]  # T0-T4 (an unknown T is invasive: Tis is not assumed)
+_ALL_N: Final = [(0, False), (1, True), (1, False), (2, False), (3, False)]  # N0, N1mi, N1, N2, N3
+
+
+def breast_anatomic_groups(t: Category | None, n: Category | None, m: str | None = None) -> set[str | None]:
+    """Every anatomic stage group the categories allow: one group when both are known; with TX/NX or a missing
+    category, the groups of all its possible values (cT3 cNX is stage II or III whatever the nodes). Post-
+    neoadjuvant categories give {None}."""
+    if m == "M1":
+        return {"IV"}
+    if (t is not None and t.after_neoadjuvant) or (n is not None and n.after_neoadjuvant):
+        return {None}
+    tr = t_rank(t) if t is not None else None
+    nr = n_rank(n) if n is not None else None
+    ts = [(t is not None and t.code == "Tis", tr[0])] if tr is not None else _ALL_T
+    ns = [(nr[0], nr[1].startswith("mi"))] if nr is not None else _ALL_N
+    return {_group(tis, size, node, micro) for (tis, size), (node, micro) in itertools.product(ts, ns)}

@@ -246,7 +246,7 @@ class TrialLimit(BaseModel):
         description="the trial excluded disease that recurred during or within 6 months of (neo)adjuvant "
         "HER2-targeted therapy",
     )
-    extent_rule: Literal["destiny-breast05", "katherine"] | None = Field(
+    extent_rule: Literal["destiny-breast05", "katherine", "destiny-breast11"] | None = Field(
         None,
         description="the trial's enrolment by clinical T and N at presentation and nodes after neoadjuvant therapy, "
         "as coded (with the registry wording) in match/populations.py",
@@ -523,7 +523,8 @@ class ArmCohort(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     prior_her2_therapy: Literal["none", "adc"] | None = Field(
-        None, description="none: naive to HER2-directed therapy; adc: after a HER2-directed antibody-drug conjugate"
+        None,
+        description="none: naive to HER2-directed therapy; adc: after a HER2-directed antibody-drug conjugate",
     )
     her2_ihc_scores: list[Literal["0", "1+", "2+", "3+"]] = Field(
         default_factory=list, description="the IHC scores the cohort or subgroup enrolled"
@@ -543,7 +544,9 @@ class Arm(BaseModel):
     label: str
     agents: list[str] = Field(default_factory=list, description="agent ids or other drug names")
     n: int | None = Field(None, gt=0)
-    cohort: ArmCohort | None = Field(None, description="who this cohort or subgroup enrolled (single-arm trials)")
+    cohort: ArmCohort | None = Field(
+        None, description="who this cohort or subgroup enrolled (single-arm trials)"
+    )
 
 
 class ArmValue(BaseModel):

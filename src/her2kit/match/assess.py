@@ -21,6 +21,7 @@ from her2kit.match.history import (
     derive,
     unrecognised_medications_note,
 )
+from her2kit.match.populations import surgical_response, unplaced_categories
 from her2kit.match.rank import (
     CaseFacts,
     Effect,
@@ -93,8 +94,11 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
             missing=bool(fit.missing),
             cns_unproven=cns_unproven,
             exact=fit.exact,
-            survival=survival_benefit(indication, kb, case.tumor.type) is not None,
-            effect=effect,
+            # (a pivotal trial whose population the case is outside of does not rank the option: rules 5, 8 and 9)
+            survival=survival_benefit(indication, kb, case.tumor.type, fit.outside_trials) is not None,
+            effect=indication_effect(indication, kb, case.tumor.type, facts, fit.outside_trials)
+            if fit.outside_trials
+            else effect,
         )
         references = list(dict.fromkeys([*indication.references, *fit.references, ESCAT_REFERENCE]))
         option = Option(
@@ -126,6 +130,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     outside = {indication.id: fit.outside_trials for indication, fit, *_ in candidates}
     ranked = [by_id[i] for i in head_to_head_order([o.id for _, o in ranked], standing, kb, outside)]
     notes = list(history.notes)
+    notes.extend(_staging_notes(case))
     unknown = unrecognised_medications_note(kb, case.medications)
     if unknown:
         notes.append(unknown)
@@ -148,7 +153,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     kept = _name_alternatives(kept, kb, not_recommended, case.tumor.type)
     options = [option.model_copy(update={"rank": i}) for i, option in enumerate(kept, 1)]
     keys = {option.id: key for key, option in ranked}
-    notes.extend(_cross_trial_order_notes(options, keys, kb))
+    notes.extend(_cross_trial_order_notes(options, keys, kb, outside))
     notes.extend(_head_to_head_not_applied(options, outside, kb))
     if not options:
         notes.append(_no_option_note(case, status.category))
@@ -163,7 +168,10 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
 
 
 def _cross_trial_order_notes(
-    options: list[Option], keys: dict[str, tuple[object, ...]], kb: KnowledgeBase
+    options: list[Option],
+    keys: dict[str, tuple[object, ...]],
+    kb: KnowledgeBase,
+    outside: dict[str, set[str]],
 ) -> list[str]:
     """Adjacent options equal under ranking rules 1-8 (docs/matching.md) and not compared head-to-head: their order
     rests on effect sizes from different trials (rule 9) or on the indication id (rule 10), and a note says so, so
@@ -171,7 +179,11 @@ def _cross_trial_order_notes(
     out: list[str] = []
     for upper, lower in itertools.pairwise(options):
         a, b = keys[upper.id], keys[lower.id]
-        beaten = {h.indication for h in kb.indications[upper.id].superior_to}
+        beaten = {
+            h.indication
+            for h in kb.indications[upper.id].superior_to
+            if h.trial not in outside.get(upper.id, set())
+        }
         if a[:7] != b[:7] or lower.id in beaten:
             continue
         if a[7] != b[7]:
@@ -185,6 +197,27 @@ def _cross_trial_order_notes(
             f"Options {upper.rank} ({upper.name}) and {lower.rank} ({lower.name}) are equal under ranking rules 1-8 "
             f"(fit, contraindications, approval, evidence level, overall survival); their order follows {why}. "
             "This is not a comparison of efficacy: no trial compared them."
+        )
+    return out
+
+
+def _staging_notes(case: Case) -> list[str]:
+    out: list[str] = []
+    unplaced = unplaced_categories(case)
+    if unplaced:
+        out.append(
+            f"{' '.join(map(str, unplaced))} are given after neoadjuvant therapy without the c or yp prefix: they are "
+            "read neither as the extent at presentation (cT, cN) nor as the residual tumour at surgery (ypT, ypN). "
+            "Give them with their prefixes."
+        )
+    response = surgical_response(case)
+    if case.tumor.treatment_phase == "adjuvant" and (
+        (response is not None and response[0] == "residual")
+        or any(t.setting == "neoadjuvant" and t.outcome == "residual_disease" for t in case.history.therapies)
+    ):
+        out.append(
+            "The case states the adjuvant phase and records residual invasive disease after neoadjuvant therapy: the "
+            "options for residual disease (adjuvant treatment after neoadjuvant therapy) are assessed too."
         )
     return out
 

@@ -27,7 +27,7 @@ from her2kit.match.history import (
     line_name,
     unrecognised_text,
 )
-from her2kit.match.populations import EXTENT_RULES, in_subgroup
+from her2kit.match.populations import EXTENT_RULES, in_subgroup, presentation, surgical_response
 
 SOLID_TUMOR = "solid-tumor"  # indication scope: any solid tumour (tumour-agnostic)
 
@@ -81,6 +81,7 @@ def evaluate(
     _histology(c, case, fit)
     _stage(c, case, fit)
     _extent(c, case, fit)
+    _invasive(c, case, fit)
 
     # Phase of early disease, or line of metastatic therapy.
     if c.setting == "early":
@@ -92,6 +93,8 @@ def evaluate(
             fit.unmet.append(
                 f"indicated {c.phase.replace('-', ' ')}; this case is {' or '.join(sorted(possible))}"
             )
+        if c.phase == "post-neoadjuvant-residual":
+            _residual_disease(case, fit)
     elif c.lines:
         _line(c.lines, c.lines_count, history, fit)
 
@@ -178,54 +181,56 @@ def _met_counting_metastatic_only(lines: Sequence[str], counted: str, history: T
     return _line_verdict(lines, counted, prior, max(endocrine, 0), "")[0] == "met"
 
 
-_STAGE = re.compile(
-    r"^(?:(?:ajcc|clinical|pathologic(?:al)?|anatomic)\s+)?(?:stage\s*)?(iv|iii|ii|i|0|[1-4])[abc]?\d?$"
-)
-_ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV"}
-
-
-def stage_group(text: str) -> str | None:
-    """The anatomic stage group (0, I, II, III, IV) of a written stage ("IIIA", "stage 2B"), else None (a TNM
-    string such as "cT2N1" is not read: the stage group is not derived from it)."""
-    match = _STAGE.match(" ".join(text.lower().split()))
-    if match is None:
-        return None
-    group = match.group(1)
-    return _ARABIC.get(group, group.upper())
-
-
 def _stage(c: Criteria, case: Case, fit: Fit) -> None:
+    """A stated stage group, else (breast) the anatomic groups the T and N categories allow (AJCC 8th edition
+    table); a stated group that the categories contradict is asked about (it may be a prognostic stage)."""
     if not c.stage_groups:
         return
     wanted = " or ".join(c.stage_groups)
     stage = case.tumor.stage
-    group = stage_group(stage) if stage is not None else None
-    if group is not None:
-        if group in c.stage_groups:
+    stated = tnm.stage_group(stage) if stage is not None else None
+    t, n = presentation(case)
+    breast = case.tumor.type == "breast"
+    staged = tnm.parse_stage(stage) if stage is not None else None
+    derived = (
+        tnm.breast_anatomic_groups(t, n, staged.m if staged else None) if breast and (t or n) else {None}
+    )
+    known = {g for g in derived if g is not None}
+    certain = None not in derived
+    categories = " ".join(str(x) for x in (t, n) if x is not None)
+    if stated is not None:
+        if known and certain and stated not in known:
+            fit.missing.append(
+                f"the stage group: stated {stage}, but {categories} gives anatomic stage "
+                f"{' or '.join(sorted(known))} (AJCC 8th edition table; a prognostic stage?) — confirm which stage "
+                f"the label's 'stage {wanted}' applies to"
+            )
+        elif stated in c.stage_groups:
             fit.met.append(f"stage {stage} (the label: stage {wanted})")
         else:
             fit.unmet.append(f"indicated for stage {wanted}; this case is stage {stage}")
         return
-    t, n = case.tumor.pre_treatment
     after = [x for x in case.tumor.post_neoadjuvant if x is not None]
-    if (t is None or n is None) and after and case.tumor.type == "breast":
+    if not (t or n) and after and breast:
         fit.missing.append(
             f"the stage group ({' '.join(map(str, after))} describe the tumour after neoadjuvant therapy; the "
             f"label: stage {wanted})"
         )
         return
-    if t is not None and n is not None and case.tumor.type == "breast":
-        staged = tnm.parse_stage(stage) if stage is not None else None
-        group = tnm.breast_anatomic_group(t, n, staged.m if staged else None)
-        if group is not None:
-            read = f"anatomic stage {group} from {t} {n} (AJCC 8th edition stage table)"
-            if group in c.stage_groups:
-                fit.met.append(f"{read} (the label: stage {wanted})")
-            else:
-                fit.unmet.append(f"indicated for stage {wanted}; this case is {read}")
-            return
+    if known:
+        read = f"anatomic stage {' or '.join(sorted(known))} from {categories} (AJCC 8th edition stage table)"
+        if certain and known <= set(c.stage_groups):
+            fit.met.append(f"{read} (the label: stage {wanted})")
+        elif certain and not known & set(c.stage_groups):
+            fit.unmet.append(f"indicated for stage {wanted}; this case is {read}")
+        else:
+            fit.missing.append(
+                f"the stage group: {read} (the label: stage {wanted}; give the missing category)"
+            )
+        return
+    if t is not None and n is not None and breast and not t.unknown and not n.unknown:
         fit.missing.append(
-            f"the stage group ({t} {n} is not in the anatomic stage table; the label: stage {wanted})"
+            f"the stage group ({categories} is not in the anatomic stage table; the label: stage {wanted})"
         )
         return
     if stage is None:
@@ -250,7 +255,7 @@ def _extent(c: Criteria, case: Case, fit: Fit) -> None:
     including micrometastases; N0 includes isolated tumour cells only)."""
     if c.extent_required is None:
         return
-    t, n = case.tumor.pre_treatment
+    t, n = presentation(case)
     after = [str(x) for x in case.tumor.post_neoadjuvant if x is not None]
     if t is None and n is None and after:
         fit.missing.append(
@@ -280,6 +285,51 @@ def _extent(c: Criteria, case: Case, fit: Fit) -> None:
         fit.missing.append(f"{' and '.join(unknown)} ({EXTENT_WANTED})")
     else:
         fit.unmet.append(f"{EXTENT_WANTED}; this case is {t} {n} (2 cm or less, node negative)")
+
+
+def _invasive(c: Criteria, case: Case, fit: Fit) -> None:
+    """Tis N0 at presentation is carcinoma in situ (AJCC 8: "Tis Carcinoma in situ"): the early-breast indications
+    rest on trials of invasive breast cancer."""
+    if c.setting != "early" or case.tumor.type != "breast":
+        return
+    t, n = presentation(case)
+    if t is not None and t.code == "Tis" and (n is None or n.code == "N0"):
+        fit.unmet.append(
+            f"{t}{f' {n}' if n else ''}: carcinoma in situ, not invasive breast cancer (the indications for early "
+            "HER2-positive breast cancer rest on trials of invasive disease)"
+        )
+
+
+def _residual_disease(case: Case, fit: Fit) -> None:
+    """The label's "residual invasive disease" against the categories after neoadjuvant therapy and the recorded
+    surgical outcome: ypT0/is ypN0 is no residual invasive disease; ypN0(i+) alone is asked about."""
+    response = surgical_response(case)
+    pcr = [t for t in case.history.therapies if t.setting == "neoadjuvant" and t.outcome == "pcr"]
+    residual = [
+        t for t in case.history.therapies if t.setting == "neoadjuvant" and t.outcome == "residual_disease"
+    ]
+    if response is not None and response[0] == "pcr":
+        fit.unmet.append(
+            f"{response[1]}: no residual invasive disease after neoadjuvant therapy (the label: residual invasive "
+            "disease)"
+        )
+    elif response is not None and response[0] == "isolated-tumour-cells":
+        fit.missing.append(
+            f"whether {response[1]} (isolated tumour cells only) counts as residual invasive disease (the label: "
+            "residual invasive disease)"
+        )
+    elif response is not None:
+        fit.met.append(f"{response[1]}: residual invasive disease after neoadjuvant therapy")
+        if pcr and not residual:
+            fit.missing.append(
+                f"the surgical outcome: the history records a pathological complete response, but {response[1]} "
+                "shows residual invasive disease"
+            )
+    elif pcr and not residual:
+        fit.unmet.append(
+            "the history records a pathological complete response after neoadjuvant therapy (the label: residual "
+            "invasive disease)"
+        )
 
 
 def _histology(c: Criteria, case: Case, fit: Fit) -> None:
@@ -647,9 +697,7 @@ def _prior_therapy(
             outside.append(f"here the {recurrence.text}, after HER2-targeted therapy")
         cited = f"{limit.trial}; {indication.id}" + (f"; {limit.reference}" if limit.reference else "")
         if limit.extent_rule is not None:
-            verdict, why = EXTENT_RULES[limit.extent_rule](
-                case.tumor.pre_treatment, case.tumor.post_neoadjuvant
-            )
+            verdict, why = EXTENT_RULES[limit.extent_rule](presentation(case), case.tumor.post_neoadjuvant)
             if verdict == "outside":
                 outside.append(f"here {why}")
             elif verdict == "unknown" and limit.ask_when_unknown:

@@ -31,6 +31,7 @@ from typing import Literal
 from her2kit.case import Case, History, Therapy
 from her2kit.errors import NotFound
 from her2kit.kb.load import KnowledgeBase
+from her2kit.match.populations import surgical_response
 
 EARLY_SETTINGS = ("neoadjuvant", "adjuvant")
 RECURRENCE_MONTHS = 6  # "during or within six months of completing" (Kadcyla 1.1, Enhertu 1.1)
@@ -67,10 +68,31 @@ def _parts(entry: str) -> list[str]:
     return [part for part in _SEVERAL.split(entry) if part.strip()]
 
 
+_BRACKETED = re.compile(r"\(([^)]*)\)")
+
+
+def medication_keys(entry: str) -> list[str]:
+    """The names a medication-list entry may stand for, most specific first: the whole entry, each drug of a
+    combination ('a + b', 'a/b'), the name outside and inside brackets ("Digoxin (Lanoxin)"), and the leading words
+    of each ("Tacrolimus XL", "dabigatran etexilate", "fentanyl patch" → tacrolimus, dabigatran, fentanyl); each
+    as :func:`medication_key`."""
+    pieces: list[str] = []
+    for part in [entry, *_parts(entry), *entry.split("/")]:
+        outside = _BRACKETED.sub(" ", part)
+        pieces.extend([part, outside, *_BRACKETED.findall(part)])
+    keys: list[str] = []
+    for piece in pieces:
+        key = medication_key(piece)
+        words = key.split()
+        keys.extend(" ".join(words[:i]) for i in range(len(words), 0, -1))
+    return list(dict.fromkeys(k for k in keys if k))
+
+
 def medication_hits(medications: Iterable[str], members: Iterable[str]) -> list[str]:
-    """The class members named in a medication list (each as the class spells it), sorted; an entry naming several
-    drugs (joined by ';', '+', 'and', 'plus' or 'with') is read whole and part by part."""
-    given = {medication_key(p) for m in medications for p in [m, *_parts(m)]}
+    """The class members named in a medication list (each as the class spells it), sorted; an entry is read whole,
+    drug by drug (joined by ';', '+', '/', 'and', 'plus' or 'with'), outside and inside brackets, and by its leading
+    words (:func:`medication_keys`)."""
+    given = {k for m in medications for k in medication_keys(m)}
     return sorted(m for m in members if drug_key(m) in given)
 
 
@@ -139,7 +161,11 @@ def unrecognised_medications(kb: KnowledgeBase, medications: Iterable[str]) -> l
     unknown: list[str] = []
     for entry in medications:
         if index.names.get(medication_key(entry)) is None:  # (a name the index knows whole is not split)
-            unknown.extend(p for p in _parts(entry) if index.names.get(medication_key(p)) is None)
+            unknown.extend(
+                p
+                for p in _parts(entry)
+                if not any(index.names.get(k) is not None for k in medication_keys(p))
+            )
     return unknown
 
 
@@ -568,8 +594,19 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
     anti-HER2 agent (endocrine therapy runs alongside and does not set it): residual disease after neoadjuvant
     therapy → post-neoadjuvant residual (exact) or adjuvant; pCR → adjuvant; completed adjuvant anti-HER2
     therapy → extended adjuvant; another adjuvant course (ongoing, stopped) → adjuvant, or post-neoadjuvant
-    residual after residual disease; otherwise neoadjuvant or adjuvant."""
+    residual after residual disease; otherwise neoadjuvant or adjuvant. Without a recorded surgical outcome, the
+    categories after neoadjuvant therapy decide it (ypT0/is ypN0: adjuvant; residual: post-neoadjuvant residual).
+    A stated "adjuvant" with residual disease after neoadjuvant therapy also allows the post-neoadjuvant residual
+    phase (its treatment is adjuvant treatment)."""
     stated = case.tumor.treatment_phase
+    response = surgical_response(case)
+    residual = (response is not None and response[0] == "residual") or any(
+        t.setting == "neoadjuvant" and t.outcome == "residual_disease" for t in case.history.therapies
+    )
+    if stated == "adjuvant" and residual:
+        # Treatment for residual disease after neoadjuvant therapy is adjuvant treatment (KATHERINE's "adjuvant
+        # treatment of patients ... who have residual invasive disease"): both phases apply.
+        return {"adjuvant", "post-neoadjuvant-residual"}, "post-neoadjuvant-residual"
     if stated is not None:
         return {stated}, stated
     her2 = her2_agent_names(kb)
@@ -590,6 +627,15 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
         ),
     )
     courses = [course for _, course in dated]
+    surgery_recorded = any(
+        t.setting == "neoadjuvant" and t.outcome in ("residual_disease", "pcr") for t, _ in courses
+    )
+    after_surgery = any(t.setting == "adjuvant" for t, _ in courses)
+    if response is not None and not surgery_recorded and not after_surgery:
+        # The categories after neoadjuvant therapy say what surgery found when the history does not.
+        if response[0] == "pcr":
+            return {"adjuvant"}, "adjuvant"
+        return {"post-neoadjuvant-residual", "adjuvant"}, "post-neoadjuvant-residual"
     if courses:
         last, drugs = courses[-1]
         if last.setting == "neoadjuvant" and last.outcome not in ("residual_disease", "pcr"):

@@ -143,7 +143,11 @@ def _rate(trial: Trial, facts: CaseFacts | None) -> tuple[TrialResult, ArmValue,
             and (not c.her2_ihc_scores or facts.ihc_score is not None)
             for c in cohorts
         )
-        why = "no cohort of the trial matches this case" if known else "the case does not say which cohort it fits"
+        why = (
+            "no cohort of the trial matches this case"
+            if known
+            else "the case does not say which cohort it fits"
+        )
         return result, value, f"{value.arm}; {why}"
     result, value = candidates[0]
     return result, value, value.arm
@@ -197,12 +201,16 @@ def indication_trials(
 
 
 def indication_effect(
-    indication: Indication, kb: KnowledgeBase, tumor_type: str | None = None, facts: CaseFacts | None = None
+    indication: Indication,
+    kb: KnowledgeBase,
+    tumor_type: str | None = None,
+    facts: CaseFacts | None = None,
+    exclude: Collection[str] = (),
 ) -> Effect:
     """The headline effect of the indication's pivotal trials; for an early-disease indication, of its trials in
     the same treatment phase when it has any (a neoadjuvant indication's effect is its neoadjuvant trial's pCR,
     not an adjuvant trial's iDFS)."""
-    trials = indication_trials(indication, kb, tumor_type)
+    trials = [t for t in indication_trials(indication, kb, tumor_type) if t.id not in exclude]
     phase = indication.criteria.phase
     if phase is not None:
         same_phase = [t for t in trials if _contains(_words(t.setting), _words(phase))]
@@ -243,12 +251,12 @@ def _non_inferiority(trial: Trial) -> bool:
 
 
 def survival_benefit(
-    indication: Indication, kb: KnowledgeBase, tumor_type: str | None = None
+    indication: Indication, kb: KnowledgeBase, tumor_type: str | None = None, exclude: Collection[str] = ()
 ) -> tuple[Trial, TrialResult] | None:
     """The first recorded overall-survival result of the indication's pivotal trials that shows a benefit (trials
-    of non-inferiority excluded)."""
+    of non-inferiority excluded, and ``exclude``: trials whose population the case is outside of)."""
     for trial in indication_trials(indication, kb, tumor_type):
-        if _non_inferiority(trial):
+        if _non_inferiority(trial) or trial.id in exclude:
             continue
         for result in trial.results:
             if shows_survival_benefit(result):
