@@ -171,3 +171,24 @@ def test_db09_after_early_recurrence_on_adjuvant_her2_therapy_names_the_trial_ex
     assert db09
     caution = next(f for f in db09[0].cautions if f.code == "outside-trial-population")
     assert "DESTINY-Breast09 enrolled no patient" in caution.text
+
+
+# F9: HER2-positive oesophageal adenocarcinoma: the US gastric/GEJ labels name gastric or GEJ adenocarcinoma only.
+def test_oesophageal_adenocarcinoma_lists_the_gastric_gej_indications_with_why_they_do_not_match() -> None:
+    doc = {
+        "schema_version": "1",
+        "id": "oesophagus",
+        "patient": {"age": 60, "sex": "male", "lvef_percent": 60},
+        "tumor": {"type": "esophageal", "setting": "metastatic", "histology": "adenocarcinoma"},
+        "her2_tests": [{"method": "ihc", "score": "3+", "percent_cells": 40, "specimen": "biopsy"}],
+        "history": {"therapies": []},
+    }
+    result = assess(parse_case(doc))
+    reasons = {n.indication: " ".join(n.reasons) for n in result.not_recommended}
+    for indication in (
+        "ind:trastuzumab-gastric-first-line",
+        "ind:pembrolizumab-gastric-her2-positive-first-line",
+    ):
+        assert "if the tumour involves the junction, give tumor.type 'gej'" in reasons[indication]
+    gej = assess(parse_case({**doc, "tumor": {**doc["tumor"], "type": "gej"}}))
+    assert "ind:trastuzumab-gastric-first-line" in {o.id for o in gej.options}

@@ -106,3 +106,17 @@ def test_imported_staging_reaches_the_extent_criterion() -> None:
     assessment = assess(case)
     reasons = {n.indication: n.reasons for n in assessment.not_recommended}
     assert "2 cm or less, node negative" in " ".join(reasons.get("ind:pertuzumab-breast-neoadjuvant", []))
+
+
+@pytest.mark.parametrize(("effective", "said"), [("2024-03", "read as undated"), ("2024", "read as undated")])
+def test_a_partial_effective_date_is_said_not_dropped_silently(effective: str, said: str) -> None:
+    result = _import(obs("ihc", "85319-2", effective, valueCodeableConcept={"text": "3+"}))
+    assert any(f"effective date {effective} is partial" in f and said in f for f in result.findings)
+
+
+def test_a_partial_effective_date_falls_back_to_the_issued_date_and_says_so() -> None:
+    result = _import(
+        obs("ihc", "85319-2", "2024-03", issued="2024-03-15T10:00:00Z", valueCodeableConcept={"text": "3+"})
+    )
+    assert any("the issued date 2024-03-15 is used" in f for f in result.findings)
+    assert result.case.her2_tests[0].date is not None

@@ -31,6 +31,7 @@ from her2kit.interop.fhir_values import (
     ihc_score_noted,
     loinc_codes,
     obs_date,
+    partial_effective,
     quantity,
     ref_id,
     text_answer,
@@ -447,6 +448,12 @@ def read_observation(ctx: ImportContext, obs: Json) -> None:
         ctx.ignored.append(f"{source}: status {status} — not read")
         return
     date = obs_date(obs)
+    if (partial := partial_effective(obs)) is not None:
+        ctx.findings.append(
+            f"{source}: effective date {partial} is partial — "
+            + (f"the issued date {date} is used" if date is not None else "the result is read as undated")
+            + " (a partial date is not ordered against full dates)"
+        )
     specimen = ref_id(obs.get("specimen"))
     breast = [c for c in codes if c in C.BREAST_ONLY_CODES]
     for comp in obs.get("component") or []:

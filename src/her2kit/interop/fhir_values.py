@@ -155,6 +155,15 @@ def obs_date(res: Json) -> dt.date | None:
     return None
 
 
+def partial_effective(res: Json) -> str | None:
+    """An effective date with year or year-month only ("2024", "2024-03"), which a date cannot hold."""
+    period: Json = res["effectivePeriod"] if isinstance(res.get("effectivePeriod"), dict) else {}
+    for value in (res.get("effectiveDateTime"), period.get("start")):
+        if isinstance(value, str) and len(value) in (4, 7):
+            return value
+    return None
+
+
 def condition_dates(res: Json) -> list[dt.date]:
     values = [res.get("recordedDate"), res.get("onsetDateTime")]
     onset = res.get("onsetPeriod")

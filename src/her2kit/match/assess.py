@@ -68,6 +68,8 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
         relevant = (
             case.tumor.type in indication.criteria.tumor_types
             or SOLID_TUMOR in indication.criteria.tumor_types
+            # (oesophageal adenocarcinoma: the gastric/GEJ indications are listed with why they do not match)
+            or (case.tumor.type == "esophageal" and "gej" in indication.criteria.tumor_types)
         ) and (case.tumor.setting in (None, indication.criteria.setting))
         if not fit.eligible:
             if relevant:

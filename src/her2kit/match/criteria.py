@@ -66,7 +66,13 @@ def evaluate(
     elif SOLID_TUMOR in c.tumor_types:
         fit.met.append(f"solid tumour ({tumor}); the indication is tumour-agnostic")
     else:
-        fit.unmet.append(f"indicated for {', '.join(c.tumor_types)}, not {tumor}")
+        reason = f"indicated for {', '.join(c.tumor_types)}, not {tumor}"
+        if tumor == "esophageal" and "gej" in c.tumor_types:
+            reason += (
+                " (the label names gastric or gastro-oesophageal junction adenocarcinoma; if the tumour involves the "
+                "junction, give tumor.type 'gej')"
+            )
+        fit.unmet.append(reason)
         return fit
     if case.tumor.setting is None:
         fit.missing.append("disease setting (early or metastatic)")
