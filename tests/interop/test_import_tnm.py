@@ -120,3 +120,57 @@ def test_a_partial_effective_date_falls_back_to_the_issued_date_and_says_so() ->
     )
     assert any("the issued date 2024-03-15 is used" in f for f in result.findings)
     assert result.case.her2_tests[0].date is not None
+
+
+def test_observations_contained_in_a_diagnostic_report_are_read() -> None:
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "r1",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"text": "Breast biopsy pathology"},
+        "contained": [
+            {
+                "resourceType": "Observation",
+                "id": "ihc",
+                "status": "final",
+                "code": cc("85319-2"),
+                "effectiveDateTime": "2024-03-01",
+                "valueCodeableConcept": {"text": "3+"},
+            },
+            {
+                "resourceType": "Observation",
+                "id": "tn",
+                "status": "final",
+                "code": cc("21906-3"),
+                "valueCodeableConcept": {"text": "cN1"},
+            },
+        ],
+        "result": [{"reference": "#ihc"}, {"reference": "#tn"}],
+    }
+    result = bundle_to_case(bundle(patient(), condition(), report))
+    assert [t.score for t in result.case.her2_tests] == ["3+"]  # type: ignore[union-attr]
+    assert result.case.tumor.n_category == "cN1"
+    assert any("DiagnosticReport/r1: 2 contained resource(s) read" in f for f in result.findings)
+    assert not any("DiagnosticReport" in i for i in result.ignored)
+
+
+def test_contained_observations_of_another_patients_report_are_not_read() -> None:
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "r2",
+        "status": "final",
+        "subject": {"reference": "Patient/other"},
+        "code": {"text": "pathology"},
+        "contained": [
+            {
+                "resourceType": "Observation",
+                "id": "ihc",
+                "status": "final",
+                "code": cc("85319-2"),
+                "valueCodeableConcept": {"text": "3+"},
+            }
+        ],
+    }
+    result = bundle_to_case(bundle(patient(), condition(), report))
+    assert result.case.her2_tests == []

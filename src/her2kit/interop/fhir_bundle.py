@@ -74,6 +74,35 @@ def bundle_entries(doc: Json) -> list[tuple[Json, str | None]]:
     return [(doc, None)]
 
 
+CONTAINED_READ: Final = frozenset({"Observation", "MedicationStatement", "MedicationRequest", "Medication"})
+
+
+def with_contained(
+    entries: list[tuple[Json, str | None]], findings: list[str]
+) -> list[tuple[Json, str | None]]:
+    """The entries and, after each, the Observations and medication resources it contains (a DiagnosticReport's
+    results are often contained). A contained resource is named ``Type/container-id.contained-id`` and takes the
+    container's subject and status when it has none; the findings say what was read from where."""
+    out: list[tuple[Json, str | None]] = []
+    for res, full_url in entries:
+        out.append((res, full_url))
+        contained = [c for c in res.get("contained") or [] if isinstance(c, dict)]
+        read = [c for c in contained if c.get("resourceType") in CONTAINED_READ]
+        for inner in read:
+            copy = dict(inner)
+            copy["id"] = f"{res.get('id') or 'contained'}.{inner.get('id') or len(out)}"
+            for key in ("subject", "status"):
+                if key not in copy and key in res:
+                    copy[key] = res[key]
+            out.append((copy, None))
+        if read:
+            findings.append(
+                f"{resource_name(res)}: {len(read)} contained resource(s) read "
+                f"({', '.join(sorted({str(c.get('resourceType')) for c in read}))})"
+            )
+    return out
+
+
 def build_index(entries: list[tuple[Json, str | None]]) -> dict[str, Json]:
     index: dict[str, Json] = {}
     for res, full_url in entries:

@@ -32,6 +32,7 @@ from her2kit.case import (
 from her2kit.errors import Her2kitError, InvalidInput
 from her2kit.interop import codes as C  # noqa: N812
 from her2kit.interop.fhir_bundle import (
+    CONTAINED_READ,
     ImportContext,
     ImportedTest,
     build_index,
@@ -40,6 +41,7 @@ from her2kit.interop.fhir_bundle import (
     ref_key,
     select_patient,
     subject_key,
+    with_contained,
 )
 from her2kit.interop.fhir_medications import read_medication
 from her2kit.interop.fhir_observations import join_copy_numbers, read_observation
@@ -306,7 +308,7 @@ def bundle_to_case(
     if not isinstance(kind, str) or (kind != "Bundle" and kind not in SINGLE_RESOURCES):
         raise InvalidInput("resourceType", kind, "Bundle, " + ", ".join(sorted(SINGLE_RESOURCES)))
     notes = validate(bundle)
-    entries = bundle_entries(bundle)
+    entries = with_contained(bundle_entries(bundle), notes)
     index = build_index(entries)
     ctx = ImportContext(index=index, findings=notes)
     patient, patient_key = select_patient(entries, index, patient_id)
@@ -344,6 +346,11 @@ def bundle_to_case(
             dates.extend(condition_dates(res))
         elif rtype in ("MedicationStatement", "MedicationRequest", "MedicationAdministration"):
             read_medication(ctx, res)
+        elif rtype == "DiagnosticReport" and any(
+            isinstance(c, dict) and c.get("resourceType") in CONTAINED_READ
+            for c in res.get("contained") or []
+        ):
+            pass  # its contained results are read (with_contained)
         elif rtype not in ("Medication",):
             ctx.ignored.append(f"{resource_name(res)}: {rtype} not read by her2kit")
 
