@@ -174,3 +174,45 @@ def test_contained_observations_of_another_patients_report_are_not_read() -> Non
     }
     result = bundle_to_case(bundle(patient(), condition(), report))
     assert result.case.her2_tests == []
+
+
+# ------------------------------------------------------------------------------------------ bundle invariants
+def _ihc(oid: str, score: str, **kw: Any) -> dict[str, Any]:
+    return obs(oid, "85319-2", valueCodeableConcept={"text": score}, **kw)
+
+
+def test_an_identical_resource_given_twice_is_read_once() -> None:
+    result = bundle_to_case(bundle(patient(), condition(), _ihc("i1", "2+"), _ihc("i1", "2+")))
+    assert len(result.case.her2_tests) == 1
+    assert any("Observation/i1: given 2 times, identical — read once" in f for f in result.findings)
+
+
+def test_versions_of_one_resource_keep_the_highest_version() -> None:
+    old = _ihc("i1", "2+", meta={"versionId": "1"})
+    new = _ihc("i1", "3+", meta={"versionId": "2"})
+    result = bundle_to_case(bundle(patient(), condition(), new, old))
+    assert [t.score for t in result.case.her2_tests] == ["3+"]  # type: ignore[union-attr]
+    assert any("versionId 2 (the highest) is read" in f for f in result.findings)
+
+
+def test_differing_copies_without_versions_are_not_read_and_say_so() -> None:
+    result = bundle_to_case(bundle(patient(), condition(), _ihc("i1", "2+"), _ihc("i1", "3+")))
+    assert result.case.her2_tests == []
+    assert any("Observation/i1: given 2 times with different content" in i for i in result.inconsistencies)
+
+
+def test_a_duplicated_patient_is_named_without_its_id() -> None:
+    result = bundle_to_case(bundle(patient(), patient(birth="1971-01-01"), condition(), _ihc("i1", "3+")))
+    text = " ".join([*result.findings, *result.inconsistencies])
+    assert "a Patient resource: given 2 times" in text
+    assert "Patient/p1" not in text
+
+
+def test_one_page_of_a_paged_search_says_the_other_pages_are_not_read() -> None:
+    doc = bundle(patient(), condition(), _ihc("i1", "3+"), kind="searchset")
+    doc["link"] = [
+        {"relation": "self", "url": "http://x/fhir/Observation?page=1"},
+        {"relation": "next", "url": "http://x/fhir/Observation?page=2"},
+    ]
+    result = bundle_to_case(doc)
+    assert any("one page of a paged search result" in i for i in result.inconsistencies)

@@ -9,6 +9,7 @@ setting read from its Conditions (sites, profiles, kinds, verification status, s
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -100,6 +101,65 @@ def with_contained(
                 f"{resource_name(res)}: {len(read)} contained resource(s) read "
                 f"({', '.join(sorted({str(c.get('resourceType')) for c in read}))})"
             )
+    return out
+
+
+def paging_note(bundle: Json) -> str | None:
+    """A searchset Bundle that is one page of a longer result ("next" link): the other pages are not in the input."""
+    if bundle.get("resourceType") != "Bundle":
+        return None
+    links = [link for link in bundle.get("link") or [] if isinstance(link, dict)]
+    if any(link.get("relation") == "next" for link in links):
+        return (
+            "the Bundle is one page of a paged search result (it has a 'next' link): resources on the other pages are "
+            "not read — fetch all pages into one Bundle"
+        )
+    return None
+
+
+def _version(res: Json) -> int | None:
+    meta = res.get("meta")
+    version = meta.get("versionId") if isinstance(meta, dict) else None
+    return int(version) if isinstance(version, str) and version.isdigit() else None
+
+
+def without_duplicates(
+    entries: list[tuple[Json, str | None]], findings: list[str], inconsistencies: list[str]
+) -> list[tuple[Json, str | None]]:
+    """One entry per resource (Type/id): an identical copy is read once; differing copies keep the highest numeric
+    meta.versionId, and without versions neither is read (an inconsistency: which is current is not known)."""
+    groups: dict[str, list[tuple[Json, str | None]]] = {}
+    order: list[str] = []
+    for res, full_url in entries:
+        key = resource_name(res) if res.get("id") else f"#{len(order)}"
+        if key not in groups:
+            order.append(key)
+        groups.setdefault(key, []).append((res, full_url))
+    out: list[tuple[Json, str | None]] = []
+    for key in order:
+        copies = groups[key]
+        if len(copies) == 1:
+            out.append(copies[0])
+            continue
+        # (a Patient id identifies the patient: it is not repeated)
+        label = "a Patient resource" if key.startswith("Patient/") else key
+        distinct = {json.dumps(r, sort_keys=True) for r, _ in copies}
+        if len(distinct) == 1:
+            findings.append(f"{label}: given {len(copies)} times, identical — read once")
+            out.append(copies[0])
+            continue
+        versions = [_version(r) for r, _ in copies]
+        if all(v is not None for v in versions) and len(set(versions)) == len(versions):
+            latest = max(range(len(copies)), key=lambda i: versions[i] or 0)
+            findings.append(
+                f"{label}: {len(copies)} versions given — versionId {versions[latest]} (the highest) is read"
+            )
+            out.append(copies[latest])
+            continue
+        inconsistencies.append(
+            f"{label}: given {len(copies)} times with different content and no distinct versionIds — not read "
+            "(which copy is current is not known)"
+        )
     return out
 
 

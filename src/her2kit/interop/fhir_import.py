@@ -37,11 +37,13 @@ from her2kit.interop.fhir_bundle import (
     ImportedTest,
     build_index,
     bundle_entries,
+    paging_note,
     read_tumor,
     ref_key,
     select_patient,
     subject_key,
     with_contained,
+    without_duplicates,
 )
 from her2kit.interop.fhir_medications import read_medication
 from her2kit.interop.fhir_observations import join_copy_numbers, read_observation
@@ -308,9 +310,12 @@ def bundle_to_case(
     if not isinstance(kind, str) or (kind != "Bundle" and kind not in SINGLE_RESOURCES):
         raise InvalidInput("resourceType", kind, "Bundle, " + ", ".join(sorted(SINGLE_RESOURCES)))
     notes = validate(bundle)
-    entries = with_contained(bundle_entries(bundle), notes)
+    duplicated: list[str] = []
+    entries = without_duplicates(with_contained(bundle_entries(bundle), notes), notes, duplicated)
+    if (paged := paging_note(bundle)) is not None:
+        duplicated.append(paged)
     index = build_index(entries)
-    ctx = ImportContext(index=index, findings=notes)
+    ctx = ImportContext(index=index, findings=notes, inconsistencies=duplicated)
     patient, patient_key = select_patient(entries, index, patient_id)
 
     mine: list[Json] = []
