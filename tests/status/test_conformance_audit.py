@@ -202,3 +202,45 @@ def test_gastric_ihc_1_with_amplified_ish_says_it_is_outside_the_algorithm() -> 
     assert result.result == "positive"
     assert "ihc-negative-ish-amplified" in [d.code for d in result.discordances]
     assert any("outside the guideline's algorithm" in n for n in result.notes)
+
+
+# Unlabelled tests on different dates that give different results may be different specimens (2026-11-27, s9).
+def test_unlabelled_tests_on_different_dates_that_differ_ask_for_the_specimens() -> None:
+    from her2kit.case import parse_case
+    from her2kit.status import interpret_her2
+
+    case = parse_case(
+        {
+            "id": "unlabelled",
+            "tumor": {"type": "breast", "setting": "metastatic"},
+            "her2_tests": [
+                {"method": "ihc", "score": "3+", "percent_cells": 80, "date": "2020-01-01"},
+                {"method": "ihc", "score": "0", "date": "2024-01-01"},
+            ],
+        }
+    )
+    status = interpret_her2(case.her2_tests, "breast")
+    assert status.result == "negative"  # the latest dated is used, as for repeats on one specimen
+    assert "unlabelled-tests-differ" in [d.code for d in status.discordances]
+    assert any("Give each test its specimen" in a.text for a in status.actions)
+
+
+def test_labelled_or_agreeing_tests_get_no_unlabelled_question() -> None:
+    from her2kit.case import parse_case
+    from her2kit.status import interpret_her2
+
+    for tests in (
+        [
+            {"method": "ihc", "score": "2+", "date": "2020-01-01"},
+            {"method": "ihc", "score": "2+", "date": "2024-01-01"},
+        ],
+        [
+            {"method": "ihc", "score": "3+", "percent_cells": 80, "date": "2020-01-01", "specimen_id": "A"},
+            {"method": "ihc", "score": "0", "date": "2024-01-01", "specimen_id": "B"},
+        ],
+    ):
+        case = parse_case(
+            {"id": "x", "tumor": {"type": "breast", "setting": "metastatic"}, "her2_tests": tests}
+        )
+        status = interpret_her2(case.her2_tests, "breast")
+        assert "unlabelled-tests-differ" not in [d.code for d in status.discordances]

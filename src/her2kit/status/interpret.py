@@ -276,6 +276,8 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
                 del notes[ish_note:]  # this specimen's "test N is used" note: none is used
         if undecided_ihc is not None:
             del notes[ihc_note:ish_note]  # nor is the listed-last IHC
+        if key == "unlabelled" and undecided_ihc is None:
+            _unlabelled_differ(evaluate, group, ish, verdict, discordances)
         if len(groups) > 1:  # several specimens: say which one each next step is for
             where = _specimen_label(key, group)
             verdict.actions = [
@@ -407,6 +409,39 @@ def _tied(items: list[tuple[IhcTest, int]]) -> list[tuple[IhcTest, int]]:
     """The repeat IHC tests of a specimen that nothing tells apart: undated, or dated on the latest date."""
     latest = max((t.date for t, _ in items if t.date is not None), default=None)
     return [(t, i) for t, i in items if t.date is None or t.date == latest]
+
+
+def _unlabelled_differ(
+    evaluate: Evaluator,
+    group: _Specimen,
+    ish: tuple[IshTest, int] | None,
+    verdict: Verdict,
+    discordances: list[Discordance],
+) -> None:
+    """Tests without a specimen label are read as repeats on one specimen (the latest dated counts). When they were
+    done on different dates and would give different HER2 results, they may be different specimens (a primary and
+    a metastasis), each interpreted on its own, where a positive specimen makes the case HER2-positive: ask."""
+    dated = [(t, i) for t, i in group.ihc if t.date is not None]
+    if len({t.date for t, _ in dated}) < 2:
+        return
+    outcomes = {i: evaluate((t, i), ish).result for t, i in dated}
+    if len(set(outcomes.values())) < 2:
+        return
+    tests = sorted(outcomes)
+    text = (
+        f"IHC tests {', '.join(map(str, tests))} have no specimen label, were done on different dates and give "
+        "different HER2 results: they are read as repeats on one specimen (the latest dated is used). If they were "
+        "different specimens, each is interpreted on its own, and a positive specimen makes the case HER2-positive."
+    )
+    discordances.append(Discordance(code="unlabelled-tests-differ", tests=tests, text=text))
+    verdict.actions.append(
+        Action(
+            code="adjudicate-discordance",
+            text="Give each test its specimen (specimen_id, or specimen biopsy/resection) so that repeats and "
+            "different specimens are told apart.",
+            reason=text,
+        )
+    )
 
 
 def _repeat_ihc_undecided(guideline: str, outcomes: list[tuple[tuple[IhcTest, int], Verdict]]) -> Verdict:
