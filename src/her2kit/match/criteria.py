@@ -744,10 +744,21 @@ def _prior_therapy(
     if c.no_satisfactory_alternative_required:
         fit.missing.append(NO_ALTERNATIVE)
     if c.high_risk_required:
+        t, n = case.tumor.t, case.tumor.n
+        seen = [str(x) for x in (t, n) if x is not None]
+        hr = case.biomarkers.hormone_receptor
+        if hr is not None:
+            seen.append(f"hormone receptor-{hr}")
+        shown = (
+            f" This case: {', '.join(seen)}."
+            if seen
+            else " The case gives no T, N or hormone-receptor status."
+        )
         fit.cautions.append(
             Finding(
                 code="confirm-label-risk-criteria",
-                text=f"Confirm the label's risk criteria for early disease: {c.free_text}",
+                text=f"Confirm the label's risk criteria for early disease (not defined in the label text read): "
+                f"{c.free_text}{shown}",
                 source=source,
             )
         )
