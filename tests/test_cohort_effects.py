@@ -130,4 +130,42 @@ def test_without_case_facts_the_first_reported_cohort_is_shown_as_before() -> No
     kb = default_kb()
     effect = trial_effect(kb.trials["trial:soho-01"])
     assert effect.text == "SOHO-01: ORR 71% (her2-naive), primary analysis"
-    assert trial_effect(kb.trials["trial:soho-01"], CaseFacts()).value == 71
+    unknown = trial_effect(kb.trials["trial:soho-01"], CaseFacts())  # facts that place the case in no cohort
+    assert unknown.kind == "none"
+    assert unknown.text is not None
+    assert "the case does not say which cohort it fits; not used to rank" in unknown.text
+
+
+# ------------------------------------------------------------------------------------ review of 2026-11-27 (s9)
+@pytest.mark.parametrize(
+    "agents",
+    [["disitamab vedotin"], ["pyrotinib"], ["trastuzumab rezetecan"]],
+)
+def test_an_unrecognised_prior_agent_leaves_the_cohort_unknown(agents: list[str]) -> None:
+    doc = _nsclc(
+        [
+            {**CHEMO_IO, "outcome": "progression"},
+            {"agents": agents, "setting": "metastatic", "line": 2, "outcome": "progression"},
+        ]
+    )
+    effect = _effect(doc, ZONGERTINIB)
+    assert "the case does not say which cohort it fits; not used to rank" in effect
+
+
+@pytest.mark.parametrize("agents", [["T-DM1 (Kadcyla)"], ["trastuzumab deruxtecan; pembrolizumab"]])
+def test_brand_in_brackets_and_combined_entries_are_read(agents: list[str]) -> None:
+    doc = _nsclc(
+        [
+            {**CHEMO_IO, "outcome": "progression"},
+            {"agents": agents, "setting": "metastatic", "line": 2, "outcome": "progression"},
+        ]
+    )
+    assert "ORR 48% (cohort-5" in _effect(doc, ZONGERTINIB)
+
+
+def test_a_cohort_the_case_is_outside_of_does_not_rank() -> None:
+    kb = default_kb()
+    effect = trial_effect(kb.trials["trial:beamion-lung-1"], CaseFacts(prior_her2_therapy="other"))
+    assert effect.kind == "none"
+    assert effect.text is not None
+    assert "no cohort of the trial matches this case; not used to rank" in effect.text

@@ -197,3 +197,53 @@ def test_recognised_spellings_are_not_reported_as_unrecognised() -> None:
         parse_case(_mbc(["dabigatran etexilate", "Digoxin (Lanoxin)", "Tacrolimus XL"], SECOND_LINE))
     )
     assert not any("not recognised" in n.lower() and "dabigatran" in n for n in result.notes)
+
+
+# ------------------------------------------------------------------------------------ second review (s9)
+def test_tucatinib_with_simvastatin_is_a_caution_to_check_its_labelling() -> None:
+    cautions, contraindications = _findings(["simvastatin"], "tucatinib")
+    found = [f for f in cautions if f.code == "interaction-cyp3a-substrate-other"]
+    assert len(found) == 1
+    assert "strong CYP3A inhibitor" in found[0].text
+    assert not [f for f in contraindications if "substrate" in f.code]
+
+
+@pytest.mark.parametrize(
+    "medication",
+    ["ciclosporin eye drops", "fentanyl allergy", "Tacrolimus ointment 0.1%", "cyclosporine ophthalmic"],
+)
+def test_topical_forms_and_allergy_records_are_not_read_as_the_systemic_drug(medication: str) -> None:
+    cautions, contraindications = _findings([medication], "tucatinib")
+    assert not [f for f in [*cautions, *contraindications] if "substrate" in f.code]
+
+
+def _gastro(tumor_type: str, histology: str | None) -> dict[str, Any]:
+    tumor: dict[str, Any] = {"type": tumor_type, "setting": "metastatic"}
+    if histology is not None:
+        tumor["histology"] = histology
+    return {
+        "schema_version": "1",
+        "id": "gastro",
+        "patient": {"age": 60, "sex": "male", "lvef_percent": 60},
+        "tumor": tumor,
+        "her2_tests": [{"method": "ihc", "score": "3+", "percent_cells": 40, "specimen": "biopsy"}],
+        "history": {"therapies": []},
+    }
+
+
+def test_gej_squamous_cell_carcinoma_is_not_a_gastric_gej_adenocarcinoma_indication() -> None:
+    result = assess(parse_case(_gastro("gej", "squamous cell carcinoma")))
+    assert "ind:trastuzumab-gastric-first-line" not in {o.id for o in result.options}
+    reasons = {n.indication: " ".join(n.reasons) for n in result.not_recommended}
+    assert "indicated for adenocarcinoma" in reasons["ind:trastuzumab-gastric-first-line"]
+
+
+def test_oesophageal_squamous_cell_carcinoma_gets_no_gej_hint() -> None:
+    result = assess(parse_case(_gastro("esophageal", "squamous cell carcinoma")))
+    assert not any("give tumor.type 'gej'" in r for n in result.not_recommended for r in n.reasons)
+
+
+def test_an_unstated_gastric_histology_is_a_caution_not_a_guess() -> None:
+    result = assess(parse_case(_gastro("gastric", None)))
+    option = next(o for o in result.options if o.id == "ind:trastuzumab-gastric-first-line")
+    assert "histology-not-given" in [c.code for c in option.cautions]

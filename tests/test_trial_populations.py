@@ -260,6 +260,8 @@ def test_no_residual_invasive_disease_rules_out_the_residual_disease_options(
     doc["tumor"].setdefault("treatment_phase", "post-neoadjuvant-residual")
     if history_outcome:
         doc["history"]["therapies"][0]["outcome"] = history_outcome
+    else:  # the yp categories alone say what surgery found
+        doc["history"]["therapies"][0].pop("outcome")
     result = assess(parse_case(doc))
     assert not {o.id for o in result.options} & {TDXD_RESIDUAL, TDM1_RESIDUAL}
     reasons = {n.indication: " ".join(n.reasons) for n in result.not_recommended}
@@ -353,3 +355,38 @@ def test_carcinoma_in_situ_is_not_an_early_her2_indication(tumor: dict[str, Any]
     assert not [o for o in result.options if o.setting == "early"]
     reasons = " ".join(r for n in result.not_recommended for r in n.reasons)
     assert "carcinoma in situ, not invasive breast cancer" in reasons
+
+
+# ------------------------------------------------------------------------------------ second review (s9)
+def test_clinical_yc_categories_are_not_the_surgical_result() -> None:
+    doc = _residual(t_category="cT2", n_category="cN1", yp_t_category="ycT0", yp_n_category="ycN0")
+    doc["history"]["therapies"][0].pop("outcome")
+    result = assess(parse_case(doc))
+    reasons = " ".join(r for n in result.not_recommended for r in n.reasons)
+    assert "no residual invasive disease" not in reasons
+
+
+def test_yp_residual_disease_with_adjuvant_trastuzumab_ongoing_keeps_the_residual_options() -> None:
+    doc = _residual(t_category="cT2", n_category="cN1", yp_t_category="ypT1c", yp_n_category="ypN1a")
+    doc["history"]["therapies"][0].pop("outcome")
+    doc["history"]["therapies"].append(
+        {"agents": ["trastuzumab"], "setting": "adjuvant", "outcome": "ongoing"}
+    )
+    ids = {o.id for o in assess(parse_case(doc)).options}
+    assert {TDXD_RESIDUAL, TDM1_RESIDUAL} <= ids
+
+
+@pytest.mark.parametrize(
+    ("outcome", "yp_t", "asked"),
+    [
+        ("pcr", "ypT1a", "the history records a pathological complete response, but ypT1a ypN0"),
+        ("residual_disease", "ypT0", "the history records residual disease, but ypT0 ypN0"),
+    ],
+)
+def test_a_surgical_outcome_contradicting_the_yp_categories_is_asked_both_ways(
+    outcome: str, yp_t: str, asked: str
+) -> None:
+    doc = _residual(t_category="cT2", n_category="cN1", yp_t_category=yp_t, yp_n_category="ypN0")
+    doc["history"]["therapies"][0]["outcome"] = outcome
+    option = _option(assess(parse_case(doc)), TDM1_RESIDUAL)
+    assert any(asked in m for m in option.missing), option.missing

@@ -364,3 +364,23 @@ def test_post_treatment_categories_give_no_stage_group() -> None:
     result = assess(parse_case(_case(t_category="ypT1", n_category="ypN0")))
     option = next(o for o in result.options if o.id == NEOADJUVANT_TDXD)
     assert any("describe the tumour after neoadjuvant therapy" in line for line in option.missing)
+
+
+# ------------------------------------------------------------------------------------ second review (s9)
+def test_a_prognostic_stage_is_not_read_as_the_label_stage_group() -> None:
+    result = assess(parse_case(_case(stage="Prognostic stage IB")))
+    option = next(o for o in result.options if o.id == NEOADJUVANT_TDXD)
+    assert any("the stage group of 'Prognostic stage IB'" in m for m in option.missing)
+
+
+@pytest.mark.parametrize(("stage", "asked"), [("IIA", True), ("IIB", False), ("IIIA", False), ("II", True)])
+def test_destiny_breast11_with_a_stage_group_alone(stage: str, asked: bool) -> None:
+    result = assess(parse_case(_case(stage=stage)))
+    option = next(o for o in result.options if o.id == NEOADJUVANT_TDXD)
+    assert ("trial-population-unknown" in [c.code for c in option.cautions]) is asked
+
+
+def test_n_annotation_on_the_wrong_category_says_where_it_belongs() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_case(_case(n_category="N1(i+)"))
+    assert "(i+), (i-), (mol+), (mol-) on N0 only" in str(caught.value)

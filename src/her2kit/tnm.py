@@ -26,8 +26,8 @@ T_ALLOWED: Final = (
     "suffix allowed)"
 )
 N_ALLOWED: Final = (
-    "an N category such as cN1, pN0(i+), pN1mi, N2a or NX (prefix c, p, yc or yp optional; (sn), (f), (i+), (i-), "
-    "(mol+), (mol-) annotations allowed)"
+    "an N category such as cN1, pN0(i+), pN1mi, N2a or NX (prefix c, p, yc or yp optional; (sn) or (f) on any "
+    "category, (i+), (i-), (mol+), (mol-) on N0 only)"
 )
 
 _PREFIX = r"(?P<{0}>yc|yp|c|p)?"
@@ -160,20 +160,30 @@ def same_category(a: Category, b: Category) -> bool:
 
 
 _STAGE_GROUP = re.compile(
-    r"^(?:(?:ajcc|clinical|pathologic(?:al)?|anatomic|prognostic)\s+)?(?:stage\s*)?(iv|iii|ii|i|0|[1-4])[abc]?\d?$"
+    r"^(?:(?:ajcc|clinical|pathologic(?:al)?|anatomic)\s+)?(?:stage\s*)?(iv|iii|ii|i|0|[1-4])([abc])?\d?$"
 )
 _ARABIC: Final = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
 
 def stage_group(text: str) -> str | None:
     """The stage group (0, I, II, III, IV) of a written stage ("IIIA", "stage 2B", "Stage IIIB (cT4b N1 M0)"), else
-    None (a bare TNM string gives none here: see :func:`breast_anatomic_groups`)."""
+    None (a bare TNM string gives none here: see :func:`breast_anatomic_groups`; nor does a "prognostic stage",
+    which is not the anatomic stage a label's stage group names)."""
     head = text.split("(", 1)[0]
     match = _STAGE_GROUP.match(" ".join(head.lower().replace(",", " ").split()))
     if match is None:
         return None
     group = match.group(1)
     return _ARABIC.get(group, group.upper())
+
+
+def stage_subgroup(text: str) -> str | None:
+    """The stage group with its letter when written ("IIA", "IIIB", "II"), else None."""
+    head = text.split("(", 1)[0]
+    match = _STAGE_GROUP.match(" ".join(head.lower().replace(",", " ").split()))
+    if match is None:
+        return None
+    return _ARABIC.get(match.group(1), match.group(1).upper()) + (match.group(2) or "").upper()
 
 
 def t_rank(category: Category) -> tuple[int, str] | None:

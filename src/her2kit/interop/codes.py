@@ -68,6 +68,22 @@ HER2_CODES: Final = frozenset(
     }
 )
 
+# Every observation code the import reads (a finding about its date is only worth giving for these).
+READ_CODES: Final = frozenset(
+    {
+        *HER2_CODES,
+        CELLS_COUNTED,
+        GENETIC_VARIANT,
+        BODY_WEIGHT,
+        BODY_HEIGHT,
+        LVEF,
+        *ER_CODES,
+        *PR_CODES,
+        *TNM_T_CODES,
+        *TNM_N_CODES,
+    }
+)
+
 LOINC_NAMES: Final[dict[str, str]] = {
     HER2_INTERPRETATION: "HER2 interpretation",
     HER2_IHC_SCORE: "HER2 presence by immune stain (breast cancer specimen)",

@@ -38,6 +38,17 @@ class ImportedTest:
     stated: Stated | None = None
 
 
+@dataclass(frozen=True)
+class StagingRow:
+    """One TNM category read from an Observation."""
+
+    date: dt.date | None
+    category: str  # e.g. "cT2", "pN1a"
+    source: str
+    focus: str | None  # the Condition it is about (Observation.focus), when given
+    inferred: bool  # the prefix came from the observation code (the value had none)
+
+
 @dataclass
 class ImportContext:
     index: dict[str, Json]
@@ -54,10 +65,8 @@ class ImportContext:
     medications: list[str] = field(default_factory=list)
     therapies: list[Therapy] = field(default_factory=list)
     copy_numbers: list[Json] = field(default_factory=list)  # lone 74860-8 / 74861-6 Observations
-    # T and N categories (mCODE TNM Observations): "t" / "n" → (date, category text, source)
-    staging: dict[str, list[tuple[dt.date | None, str, str]]] = field(
-        default_factory=lambda: {"t": [], "n": []}
-    )
+    # T and N categories (mCODE TNM Observations), "t" / "n"
+    staging: dict[str, list[StagingRow]] = field(default_factory=lambda: {"t": [], "n": []})
 
     def add(self, test: Her2Test, source: str, what: str, stated: Stated | None = None) -> None:
         self.tests.append(ImportedTest(test, source, stated))
@@ -233,6 +242,11 @@ def select_patient(
 
 def _count(n: int, what: str) -> str:
     return f"it holds {n} {what}{'' if n == 1 else 's'}"
+
+
+def condition_site(res: Json) -> tuple[str, str] | None:
+    """(tumour type, how it was read) of a Condition, from its code or body site."""
+    return _site(res.get("code")) or _site(res.get("bodySite", [None])[0] if res.get("bodySite") else None)
 
 
 def _site(cc: Any) -> tuple[str, str] | None:

@@ -35,8 +35,10 @@ from her2kit.interop.fhir_bundle import (
     CONTAINED_READ,
     ImportContext,
     ImportedTest,
+    StagingRow,
     build_index,
     bundle_entries,
+    condition_site,
     paging_note,
     read_tumor,
     ref_key,
@@ -171,37 +173,67 @@ def _prefix_of(category: str) -> str | None:
     return parsed.prefix if parsed else None
 
 
-def _staging(ctx: ImportContext) -> dict[str, str]:
-    """tumor.t_category / n_category (pathological before clinical) and yp_t_category / yp_n_category (yp before
-    yc) from the TNM Observations: the latest of each; differing values of the same latest date leave it unset."""
+def _later_first(rows: list[StagingRow]) -> tuple[str, ...]:
+    """("p", "c") unless the latest clinical category is dated after the latest pathological one."""
+    latest = {
+        prefix: max((r.date or dt.date.min for r in rows if _prefix_of(r.category) == prefix), default=None)
+        for prefix in ("p", "c")
+    }
+    p, c = latest["p"], latest["c"]
+    return ("c", "p") if c is not None and (p is None or c > p) else ("p", "c")
+
+
+def _staging(ctx: ImportContext, tumor: str) -> dict[str, str]:
+    """tumor.t_category / n_category and yp_t_category / yp_n_category from the TNM Observations.
+
+    An Observation whose focus is a Condition of another cancer is not read. After neoadjuvant therapy recorded in
+    the bundle, a value without a prefix under the pathological code is read as yp (the specimen after that
+    therapy), and the clinical category is the presentation; otherwise the later of the pathological and clinical
+    categories is used (pathological on the same date). After treatment: yp before yc. The latest of each;
+    differing values of the same latest date leave the field unset."""
     out: dict[str, str] = {}
+    neoadjuvant = any(t.setting == "neoadjuvant" for t in ctx.therapies)
     for which in ("t", "n"):
-        rows = ctx.staging[which]
-        groups = (
-            (f"{which}_category", ("p", "c")),
-            (f"yp_{which}_category", ("yp", "yc")),
-        )
-        for field_name, prefixes in groups:
+        rows: list[StagingRow] = []
+        for row in ctx.staging[which]:
+            site = condition_site(ctx.index[row.focus]) if row.focus in ctx.index else None
+            if site is not None and site[0] != tumor:
+                ctx.ignored.append(
+                    f"{row.source}: staging of the {site[0]} Condition it focuses on — not read"
+                )
+                continue
+            if neoadjuvant and row.inferred and _prefix_of(row.category) == "p":
+                ctx.findings.append(
+                    f"{row.source}: {row.category.removeprefix('p')} without a prefix, under the pathological code "
+                    "after neoadjuvant therapy — read as yp"
+                )
+                row = StagingRow(row.date, "y" + row.category, row.source, row.focus, row.inferred)
+            rows.append(row)
+        main = ("c", "p") if neoadjuvant else _later_first(rows)
+        for field_name, prefixes in ((f"{which}_category", main), (f"yp_{which}_category", ("yp", "yc"))):
             for prefix in prefixes:
-                chosen = [r for r in rows if _prefix_of(r[1]) == prefix]
+                chosen = [r for r in rows if _prefix_of(r.category) == prefix]
                 if not chosen:
                     continue
-                chosen.sort(key=lambda r: r[0] or dt.date.min, reverse=True)
-                latest = [r for r in chosen if r[0] == chosen[0][0]]
-                if len({r[1] for r in latest}) > 1:
+                chosen.sort(key=lambda r: r.date or dt.date.min, reverse=True)
+                latest = [r for r in chosen if r.date == chosen[0].date]
+                if len({r.category for r in latest}) > 1:
                     ctx.inconsistencies.append(
                         f"{which.upper()} categories of the same latest date differ: "
-                        + "; ".join(f"{r[2]} {r[1]}" for r in latest)
+                        + "; ".join(f"{r.source} {r.category}" for r in latest)
                         + f" — tumor.{field_name} left unset"
                     )
                     break
-                out[field_name] = chosen[0][1]
-                ctx.findings.append(f"{chosen[0][2]}: {chosen[0][1]} → tumor.{field_name}")
-                others = [r for r in rows if _prefix_of(r[1]) in prefixes and _prefix_of(r[1]) != prefix]
+                out[field_name] = chosen[0].category
+                ctx.findings.append(f"{chosen[0].source}: {chosen[0].category} → tumor.{field_name}")
+                others = [
+                    r for r in rows if _prefix_of(r.category) in prefixes and _prefix_of(r.category) != prefix
+                ]
                 if others:
                     ctx.findings.append(
-                        f"{', '.join(f'{r[2]} {r[1]}' for r in others)}: not used — the "
-                        f"{'pathological' if prefix in ('p', 'yp') else 'clinical'} category is"
+                        f"{', '.join(f'{r.source} {r.category}' for r in others)}: not used — the "
+                        f"{'clinical' if prefix in ('c', 'yc') else 'pathological'} category is"
+                        + (" (before neoadjuvant therapy)" if neoadjuvant and prefix == "c" else "")
                     )
                 break
     return out
@@ -375,7 +407,7 @@ def bundle_to_case(
         case = Case(
             id=identifier[:200],
             patient=patient_model,
-            tumor=Tumor(type=tumor, setting=setting, **_staging(ctx)),
+            tumor=Tumor(type=tumor, setting=setting, **_staging(ctx, tumor)),
             her2_tests=tests,
             biomarkers=_biomarkers(ctx),
             history=History(therapies=ctx.therapies),

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from her2kit.case import IhcTest, IshTest, NgsTest
 from her2kit.errors import InvalidInput
 from her2kit.interop import codes as C  # noqa: N812
-from her2kit.interop.fhir_bundle import ImportContext, meta_profiles, ref_key
+from her2kit.interop.fhir_bundle import ImportContext, StagingRow, meta_profiles, ref_key
 from her2kit.interop.fhir_values import (
     NEGATION,
     Stated,
@@ -400,7 +400,8 @@ _AJCC_DISPLAY = re.compile(r"American Joint Committee on Cancer\s+(\S+)")
 
 def _read_tnm(ctx: ImportContext, obs: Json, source: str, code: str, date: dt.date | None) -> None:
     """An mCODE TNM category: the AJCC code (cancerstaging.org), an "American Joint Committee on Cancer pN0"
-    display (SNOMED qualifier values) or the text. Without a prefix, the observation code gives c or p."""
+    display (SNOMED qualifier values) or the text; values naming different categories are not read. Without a
+    prefix, the observation code gives c or p (recorded as inferred)."""
     which = "t" if code in C.TNM_T_CODES else "n"
     kind = (C.TNM_T_CODES if which == "t" else C.TNM_N_CODES)[code]
     cc = obs.get("valueCodeableConcept")
@@ -412,26 +413,35 @@ def _read_tnm(ctx: ImportContext, obs: Json, source: str, code: str, date: dt.da
     if isinstance(obs.get("valueString"), str):
         texts.append(obs["valueString"])
     parse = parse_t if which == "t" else parse_n
-    category = next((c for c in map(parse, texts) if c is not None), None)
+    read = [c for c in map(parse, texts) if c is not None]
+    if len({(c.code, c.notes) for c in read}) > 1 or len({c.prefix for c in read if c.prefix}) > 1:
+        ctx.inconsistencies.append(
+            f"{source}: LOINC {code} value holds different categories "
+            f"({', '.join(dict.fromkeys(map(str, read)))}) — not read"
+        )
+        return
+    category = next((c for c in read if c.prefix), read[0] if read else None)
     if category is None:
         ctx.ignored.append(
             f"{source}: LOINC {code} value {value_text(obs)} is not an AJCC {which.upper()} category"
         )
         return
-    if category.prefix is None:
+    inferred = category.prefix is None
+    if inferred:
         if kind is None:
             ctx.ignored.append(
                 f"{source}: LOINC {code} ({which.upper()}, staging type 'other') value {category} has no c/p/yp "
                 "prefix — not read"
             )
             return
-        category = Category(kind, category.code)
-    elif kind is not None and category.prefix.removeprefix("y") != kind:
+        category = Category(kind, category.code, category.notes)
+    elif kind is not None and (category.prefix or "").removeprefix("y") != kind:
         ctx.inconsistencies.append(
             f"{source}: LOINC {code} ({C.LOINC_NAMES[code]}) holds {category} — not read"
         )
         return
-    ctx.staging[which].append((date, str(category), source))
+    focus = next((k for k in (ref_key(f, ctx.index) for f in obs.get("focus") or []) if k), None)
+    ctx.staging[which].append(StagingRow(date, str(category), source, focus, inferred))
 
 
 def read_observation(ctx: ImportContext, obs: Json) -> None:
@@ -448,7 +458,7 @@ def read_observation(ctx: ImportContext, obs: Json) -> None:
         ctx.ignored.append(f"{source}: status {status} — not read")
         return
     date = obs_date(obs)
-    if (partial := partial_effective(obs)) is not None:
+    if (partial := partial_effective(obs)) is not None and set(codes) & C.READ_CODES:
         ctx.findings.append(
             f"{source}: effective date {partial} is partial — "
             + (f"the issued date {date} is used" if date is not None else "the result is read as undated")

@@ -352,7 +352,9 @@ class Criteria(BaseModel):
         default_factory=list,
         description="anatomic stage groups the label allows (tumor.stage); empty means any",
     )
-    histology: Literal["non-squamous"] | None = Field(None, description="NSCLC histology the label requires")
+    histology: Literal["non-squamous", "adenocarcinoma"] | None = Field(
+        None, description="the histology the label requires (non-squamous NSCLC; gastric/GEJ adenocarcinoma)"
+    )
     sex: Literal["female", "male"] | None = Field(None, description="the sex the label names")
     menopausal_status: Literal["postmenopausal"] | None = Field(
         None, description="the menopausal status the label names"

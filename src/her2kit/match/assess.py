@@ -27,6 +27,7 @@ from her2kit.match.rank import (
     Effect,
     head_to_head_order,
     indication_effect,
+    indication_trials,
     overall_survival,
     sort_key,
     survival_benefit,
@@ -115,7 +116,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
                 regulatory=indication.regulatory,
                 level=indication.escat_tier or "not graded",
                 trials=list(indication.pivotal_trials),
-                effect=effect.text,
+                effect=_effect_shown(effect, fit.outside_trials, indication, kb, case.tumor.type),
                 survival=overall_survival(indication, kb, case.tumor.type),
                 references=references,
             ),
@@ -203,6 +204,19 @@ def _cross_trial_order_notes(
     return out
 
 
+def _effect_shown(
+    effect: Effect, outside: set[str], indication: Indication, kb: KnowledgeBase, tumor: str
+) -> str | None:
+    """The effect line, saying so when its trial enrolled a population the case is outside of (then it does not
+    rank the option: rules 8 and 9)."""
+    if effect.text is None or not outside:
+        return effect.text
+    names = [t.name for t in indication_trials(indication, kb, tumor) if t.id in outside]
+    if any(effect.text.startswith(f"{name}:") for name in names):
+        return f"{effect.text} — not used to rank: this patient is outside the trial's population"
+    return effect.text
+
+
 def _staging_notes(case: Case) -> list[str]:
     out: list[str] = []
     unplaced = unplaced_categories(case)
@@ -227,13 +241,17 @@ def _staging_notes(case: Case) -> list[str]:
 def case_facts(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> CaseFacts:
     """The facts a multi-cohort trial's effect depends on: prior HER2-directed therapy ("adc" after a HER2-directed
     antibody-drug conjugate, "other" after other HER2-directed agents only, "none" when the recorded history has
-    none, None when no history was given) and the case's IHC score (when its tests give one score)."""
+    none, None when no history was given or a drug name is not recognised) and the case's IHC score (when its
+    tests give one score)."""
     prior: str | None = None
     if history.history_given:
         given = frozenset().union(*history.therapy_drugs) if history.therapy_drugs else frozenset()
         her2 = {a.name for a in kb.agents.values() if a.her2_directed}
         adc = {a.name for a in kb.agents.values() if a.her2_directed and a.agent_class == "adc"}
-        prior = "adc" if given & adc else "other" if given & her2 else "none"
+        # (an unrecognised name may be a HER2-directed agent: then only a recognised ADC decides)
+        prior = (
+            "adc" if given & adc else None if history.unrecognised else "other" if given & her2 else "none"
+        )
     scores = {t.score for t in case.her2_tests if isinstance(t, IhcTest)}
     return CaseFacts(prior_her2_therapy=prior, ihc_score=next(iter(scores)) if len(scores) == 1 else None)
 

@@ -28,6 +28,7 @@ from her2kit.match.history import (
     unrecognised_text,
 )
 from her2kit.match.populations import EXTENT_RULES, in_subgroup, presentation, surgical_response
+from her2kit.status.interpret import not_adenocarcinoma
 
 SOLID_TUMOR = "solid-tumor"  # indication scope: any solid tumour (tumour-agnostic)
 
@@ -67,7 +68,7 @@ def evaluate(
         fit.met.append(f"solid tumour ({tumor}); the indication is tumour-agnostic")
     else:
         reason = f"indicated for {', '.join(c.tumor_types)}, not {tumor}"
-        if tumor == "esophageal" and "gej" in c.tumor_types:
+        if tumor == "esophageal" and "gej" in c.tumor_types and not_adenocarcinoma(case.tumor) is None:
             reason += (
                 " (the label names gastric or gastro-oesophageal junction adenocarcinoma; if the tumour involves the "
                 "junction, give tumor.type 'gej')"
@@ -84,7 +85,7 @@ def evaluate(
 
     _her2(c.her2_categories, c.her2_ihc_scores, case, status, fit)
     _mutation(c.erbb2_mutation, case, fit, source)
-    _histology(c, case, fit)
+    _histology(c, case, fit, source)
     _stage(c, case, fit)
     _extent(c, case, fit)
     _invasive(c, case, fit)
@@ -314,7 +315,12 @@ def _residual_disease(case: Case, fit: Fit) -> None:
     residual = [
         t for t in case.history.therapies if t.setting == "neoadjuvant" and t.outcome == "residual_disease"
     ]
-    if response is not None and response[0] == "pcr":
+    if response is not None and response[0] == "pcr" and residual:
+        fit.missing.append(
+            f"the surgical outcome: the history records residual disease, but {response[1]} is no residual "
+            "invasive disease"
+        )
+    elif response is not None and response[0] == "pcr":
         fit.unmet.append(
             f"{response[1]}: no residual invasive disease after neoadjuvant therapy (the label: residual invasive "
             "disease)"
@@ -338,7 +344,10 @@ def _residual_disease(case: Case, fit: Fit) -> None:
         )
 
 
-def _histology(c: Criteria, case: Case, fit: Fit) -> None:
+def _histology(c: Criteria, case: Case, fit: Fit, source: str) -> None:
+    if c.histology == "adenocarcinoma":
+        _adenocarcinoma(case, fit, source)
+        return
     if c.histology != "non-squamous":
         return
     histology = case.tumor.histology
@@ -356,6 +365,26 @@ def _histology(c: Criteria, case: Case, fit: Fit) -> None:
         fit.met.append(f"non-squamous histology ({histology})")
     else:
         fit.missing.append(f"whether '{histology}' is non-squamous (the label: non-squamous NSCLC)")
+
+
+def _adenocarcinoma(case: Case, fit: Fit, source: str) -> None:
+    """The gastric/GEJ labels' "adenocarcinoma": another named histology (squamous cell carcinoma, ...) is not met;
+    an unstated one gets a caution (the gastroesophageal HER2 guideline reads it as adenocarcinoma too)."""
+    histology = case.tumor.histology
+    if histology is None:
+        fit.cautions.append(
+            Finding(
+                code="histology-not-given",
+                text="Histology is not given: the label is for adenocarcinoma.",
+                source=source,
+            )
+        )
+    elif not_adenocarcinoma(case.tumor) is not None:
+        fit.unmet.append(f"indicated for adenocarcinoma; histology here: {histology}")
+    elif "adeno" in histology.lower():
+        fit.met.append(f"adenocarcinoma ({histology})")
+    else:
+        fit.missing.append(f"whether '{histology}' is adenocarcinoma (the label: adenocarcinoma)")
 
 
 def _patient(c: Criteria, case: Case, fit: Fit) -> None:
@@ -703,7 +732,9 @@ def _prior_therapy(
             outside.append(f"here the {recurrence.text}, after HER2-targeted therapy")
         cited = f"{limit.trial}; {indication.id}" + (f"; {limit.reference}" if limit.reference else "")
         if limit.extent_rule is not None:
-            verdict, why = EXTENT_RULES[limit.extent_rule](presentation(case), case.tumor.post_neoadjuvant)
+            verdict, why = EXTENT_RULES[limit.extent_rule](
+                presentation(case), case.tumor.post_neoadjuvant, case.tumor.stage
+            )
             if verdict == "outside":
                 outside.append(f"here {why}")
             elif verdict == "unknown" and limit.ask_when_unknown:
@@ -744,8 +775,7 @@ def _prior_therapy(
     if c.no_satisfactory_alternative_required:
         fit.missing.append(NO_ALTERNATIVE)
     if c.high_risk_required:
-        t, n = case.tumor.t, case.tumor.n
-        seen = [str(x) for x in (t, n) if x is not None]
+        seen = [str(x) for x in (case.tumor.t, case.tumor.n) if x is not None]
         hr = case.biomarkers.hormone_receptor
         if hr is not None:
             seen.append(f"hormone receptor-{hr}")

@@ -71,11 +71,21 @@ def _parts(entry: str) -> list[str]:
 _BRACKETED = re.compile(r"\(([^)]*)\)")
 
 
+# Words that make an entry something other than a systemic medicine (a topical form, an allergy record): such an
+# entry is never matched by its leading words ("ciclosporin eye drops", "fentanyl allergy").
+_NOT_SYSTEMIC = re.compile(
+    r"\b(?:allerg\w*|intoleran\w*|eye\s*drops?|ear\s*drops?|drops|ophthalmic|ointment|cream|topical|lotion|gel|"
+    r"shampoo|mouthwash|patch\s+test)\b",
+    re.IGNORECASE,
+)
+
+
 def medication_keys(entry: str) -> list[str]:
     """The names a medication-list entry may stand for, most specific first: the whole entry, each drug of a
     combination ('a + b', 'a/b'), the name outside and inside brackets ("Digoxin (Lanoxin)"), and the leading words
-    of each ("Tacrolimus XL", "dabigatran etexilate", "fentanyl patch" → tacrolimus, dabigatran, fentanyl); each
-    as :func:`medication_key`."""
+    of each ("Tacrolimus XL", "dabigatran etexilate", "fentanyl patch" → tacrolimus, dabigatran, fentanyl), except
+    for topical forms and allergy records ("ciclosporin eye drops", "fentanyl allergy"); each as
+    :func:`medication_key`."""
     pieces: list[str] = []
     for part in [entry, *_parts(entry), *entry.split("/")]:
         outside = _BRACKETED.sub(" ", part)
@@ -84,7 +94,8 @@ def medication_keys(entry: str) -> list[str]:
     for piece in pieces:
         key = medication_key(piece)
         words = key.split()
-        keys.extend(" ".join(words[:i]) for i in range(len(words), 0, -1))
+        shortest = len(words) if _NOT_SYSTEMIC.search(piece) else 1
+        keys.extend(" ".join(words[:i]) for i in range(len(words), shortest - 1, -1) if i > 0)
     return list(dict.fromkeys(k for k in keys if k))
 
 
@@ -110,6 +121,27 @@ class DrugIndex:
 
     def resolve(self, name: str) -> frozenset[str] | None:
         return self.names.get(drug_key(name))
+
+    def resolve_entry(self, name: str) -> frozenset[str] | None:
+        """A therapy's agent entry: the whole name, else the drugs of a combination written in one entry
+        ("trastuzumab deruxtecan; pembrolizumab"), else a name with its brand in brackets ("T-DM1 (Kadcyla)");
+        None unless every drug named resolves. Never by leading words ("trastuzumab rezetecan" is not
+        trastuzumab)."""
+        whole = self.resolve(name)
+        if whole is not None:
+            return whole
+        parts = _parts(name)
+        if len(parts) > 1:
+            found = [self.resolve_entry(part) for part in parts]
+            if all(f is not None for f in found):
+                return frozenset().union(*(f for f in found if f is not None))
+            return None
+        outside = _BRACKETED.sub(" ", name).strip()
+        inside = [self.resolve(x) for x in _BRACKETED.findall(name)]
+        hit = self.resolve(outside) if outside != name.strip() else None
+        if hit is not None and all(i is None or i == hit for i in inside):
+            return hit
+        return None
 
 
 _INDEXES: dict[int, tuple[KnowledgeBase, DrugIndex]] = {}
@@ -379,7 +411,7 @@ def derive(case: Case, kb: KnowledgeBase) -> TreatmentHistory:
         drugs: set[str] = set()
         unknown: list[str] = []
         for name in therapy.agents:
-            hit = index.resolve(name)
+            hit = index.resolve_entry(name)
             if hit is None:
                 unknown.append(" ".join(name.lower().split()))
                 drugs.add(" ".join(name.lower().split()))
@@ -650,13 +682,17 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
         if last.setting == "neoadjuvant" and last.outcome == "residual_disease":
             return {"post-neoadjuvant-residual", "adjuvant"}, "post-neoadjuvant-residual"
         if last.setting == "neoadjuvant" and last.outcome == "pcr":
+            if response is not None and response[0] == "residual":  # the yp categories disagree: both, asked
+                return {"adjuvant", "post-neoadjuvant-residual"}, ""
             return {"adjuvant"}, "adjuvant"
         if last.setting == "adjuvant" and last.outcome == "completed" and drugs & her2:
             return {"extended-adjuvant"}, "extended-adjuvant"
         if last.setting == "adjuvant":
             # After surgery (an adjuvant course ongoing, stopped or completed without anti-HER2 therapy): not the
             # neoadjuvant phase; after residual disease the post-neoadjuvant options still apply.
-            if any(t.setting == "neoadjuvant" and t.outcome == "residual_disease" for t, _ in courses):
+            if any(t.setting == "neoadjuvant" and t.outcome == "residual_disease" for t, _ in courses) or (
+                not surgery_recorded and response is not None and response[0] == "residual"
+            ):
                 return {"post-neoadjuvant-residual", "adjuvant"}, "post-neoadjuvant-residual"
             return {"adjuvant"}, "adjuvant"
     return {"neoadjuvant", "adjuvant"}, ""

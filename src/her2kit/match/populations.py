@@ -11,7 +11,7 @@ from typing import Final, Literal
 
 from her2kit.case import Case
 from her2kit.kb.schema import SubgroupResult
-from her2kit.tnm import Category, n_rank, t_rank
+from her2kit.tnm import Category, n_rank, stage_subgroup, t_rank
 
 Verdict = Literal["inside", "outside", "unknown"]
 Extent = tuple[Category | None, Category | None]
@@ -48,10 +48,11 @@ Response = Literal["pcr", "residual", "isolated-tumour-cells"]
 
 
 def surgical_response(case: Case) -> tuple[Response, str] | None:
-    """What the categories after neoadjuvant therapy say of the surgical specimen: no residual invasive disease
-    (ypT0 or ypTis with ypN0), residual invasive disease (ypT1mi or more, or ypN1mi or more), or isolated tumour
-    cells only (ypT0/is ypN0(i+), asked about); None when they do not say."""
-    t, n = case.tumor.post_neoadjuvant
+    """What the pathological categories after neoadjuvant therapy say of the surgical specimen: no residual
+    invasive disease (ypT0 or ypTis with ypN0), residual invasive disease (ypT1mi or more, or ypN1mi or more), or
+    isolated tumour cells only (ypT0/is ypN0(i+), asked about); None when they do not say (clinical yc categories,
+    before surgery, never do)."""
+    t, n = (x if x is not None and x.prefix == "yp" else None for x in case.tumor.post_neoadjuvant)
     tr = t_rank(t) if t is not None else None
     nr = n_rank(n) if n is not None else None
     given = " ".join(str(x) for x in (t, n) if x is not None)
@@ -62,7 +63,7 @@ def surgical_response(case: Case) -> tuple[Response, str] | None:
     return None
 
 
-def destiny_breast05(pre: Extent, post: Extent) -> tuple[Verdict, str]:
+def destiny_breast05(pre: Extent, post: Extent, stage: str | None = None) -> tuple[Verdict, str]:
     """NCT04622319 inclusion: "Clinical stage at disease presentation: T1-4, N0-3, M0; patients presenting with T1N0
     tumors are not eligible"; high risk: "Inoperable breast cancer at presentation (prior to neoadjuvant therapy),
     defined as clinical stages T4, N0-3, M0 or T1-3, N2-3, M0" or "Operable at presentation, defined as clinical
@@ -99,7 +100,7 @@ def destiny_breast05(pre: Extent, post: Extent) -> tuple[Verdict, str]:
     return "unknown", "give the clinical T and N at presentation and the ypN after neoadjuvant therapy"
 
 
-def katherine(pre: Extent, post: Extent) -> tuple[Verdict, str]:
+def katherine(pre: Extent, post: Extent, stage: str | None = None) -> tuple[Verdict, str]:
     """NCT01772472 inclusion: "Clinical stage T1-4/N0-3/M0 at presentation (patients with T1a/bN0 tumors will not be
     eligible)". T1mi N0 (1 mm or less) is smaller than T1a and counted as outside; T1 without its letter, with N0,
     may be T1a/b and is unknown."""
@@ -118,9 +119,10 @@ def katherine(pre: Extent, post: Extent) -> tuple[Verdict, str]:
     return "unknown", "give the clinical T and N at presentation"
 
 
-def destiny_breast11(pre: Extent, post: Extent) -> tuple[Verdict, str]:
+def destiny_breast11(pre: Extent, post: Extent, stage: str | None = None) -> tuple[Verdict, str]:
     """DESTINY-Breast11 enrolled "high-risk (≥cT3cN0 or cT0-4cN1-3) HER2-positive disease" (Ann Oncol 2026,
-    PMID 41130363): cT3-4 with any N, or any T with cN1-3."""
+    PMID 41130363): cT3-4 with any N, or any T with cN1-3. Without T and N, a stated anatomic stage IIB (T2 N1,
+    T3 N0) or III is inside; IIA includes T2 N0, which was not enrolled."""
     t, n = pre
     tr = t_rank(t) if t is not None else None
     nr = n_rank(n) if n is not None else None
@@ -128,10 +130,19 @@ def destiny_breast11(pre: Extent, post: Extent) -> tuple[Verdict, str]:
         return "inside", " ".join(str(x) for x in (t, n) if x is not None)
     if tr is not None and nr is not None:
         return "outside", f"{t} {n}"
+    group = stage_subgroup(stage) if stage else None
+    if t is None and n is None and group is not None:
+        if group == "IIB" or group.startswith("III"):
+            return "inside", f"stage {group}"
+        if group.startswith("II"):
+            return (
+                "unknown",
+                f"stage {group} includes T2 N0, which was not enrolled; give the clinical T and N",
+            )
     return "unknown", "give the clinical T and N"
 
 
-EXTENT_RULES: Final[dict[str, Callable[[Extent, Extent], tuple[Verdict, str]]]] = {
+EXTENT_RULES: Final[dict[str, Callable[[Extent, Extent, str | None], tuple[Verdict, str]]]] = {
     "destiny-breast05": destiny_breast05,
     "katherine": katherine,
     "destiny-breast11": destiny_breast11,

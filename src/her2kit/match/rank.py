@@ -148,7 +148,7 @@ def _rate(trial: Trial, facts: CaseFacts | None) -> tuple[TrialResult, ArmValue,
             if known
             else "the case does not say which cohort it fits"
         )
-        return result, value, f"{value.arm}; {why}"
+        return result, value, f"{value.arm}; {why}; not used to rank"
     result, value = candidates[0]
     return result, value, value.arm
 
@@ -169,10 +169,15 @@ def trial_effect(trial: Trial, facts: CaseFacts | None = None) -> Effect:
         result, arm_value, which = found
         assert arm_value.value is not None
         label = "ORR" if result.endpoint.strip().split()[0].upper() == "ORR" else "pCR"
+        text = f"{trial.name}: {label} {arm_value.value:g}% ({which}), {result.analysis} analysis"
+        if which.endswith(
+            "not used to rank"
+        ):  # a cohort the case is not known to belong to: shown, not ranked
+            return Effect("none", 0.0, text)
         return Effect(
             "orr",  # (a response rate, higher first: objective response, or pathological complete response)
             arm_value.value,
-            f"{trial.name}: {label} {arm_value.value:g}% ({which}), {result.analysis} analysis",
+            text,
         )
     return Effect("none", 0.0, None)
 

@@ -60,7 +60,7 @@ def _module(tumor_type: str) -> tuple[Evaluator, str]:
     return other_solid.evaluate, other_solid.GUIDELINE
 
 
-def _not_adenocarcinoma(tumor: Tumor | str) -> str | None:
+def not_adenocarcinoma(tumor: Tumor | str) -> str | None:
     """The histology of a gastroesophageal tumour when it names something other than adenocarcinoma."""
     histology = tumor.histology if isinstance(tumor, Tumor) else None
     if histology is None or "adeno" in histology.lower():
@@ -213,7 +213,7 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
     tumor_type = tumor.type if isinstance(tumor, Tumor) else normalise_tumor_type(tumor, "tumor")
     evaluate, guideline = _module(tumor_type)
     notes: list[str] = []
-    histology = _not_adenocarcinoma(tumor) if tumor_type in GASTROESOPHAGEAL else None
+    histology = not_adenocarcinoma(tumor) if tumor_type in GASTROESOPHAGEAL else None
     if histology is not None:
         evaluate, guideline = other_solid.evaluate, other_solid.GUIDELINE
         notes.append(
