@@ -73,11 +73,16 @@ def test_after_trastuzumab_deruxtecan_the_post_adc_cohort_is_shown(indication: s
     assert "the cohort this case belongs to" in effect
 
 
-@pytest.mark.parametrize(
-    ("indication", "text"), [(ZONGERTINIB, "ORR 71% (cohort-1"), (SEVABERTINIB, "ORR 71% (her2-naive")]
-)
-def test_without_prior_her2_therapy_the_naive_cohort_is_shown(indication: str, text: str) -> None:
-    assert text in _effect(_nsclc([{**CHEMO_IO, "outcome": "progression"}]), indication)
+def test_without_prior_her2_therapy_the_naive_cohort_is_shown() -> None:
+    effect = _effect(_nsclc([{**CHEMO_IO, "outcome": "progression"}]), SEVABERTINIB)
+    assert "ORR 71% (her2-naive" in effect
+    assert "the cohort this case belongs to" in effect
+
+
+def test_a_cohort_whose_prior_therapy_is_not_recorded_is_shown_but_does_not_rank() -> None:
+    # Beamion LUNG-1 cohort 1: the cited paper does not say what prior HER2 therapy it allowed (KB audit, s9).
+    effect = _effect(_nsclc([{**CHEMO_IO, "outcome": "progression"}]), ZONGERTINIB)
+    assert "ORR 71% (cohort-1; the first-reported cohort, whose prior therapy is not recorded here" in effect
 
 
 def test_after_other_her2_therapy_no_cohort_fits_and_the_line_says_so() -> None:
@@ -87,9 +92,10 @@ def test_after_other_her2_therapy_no_cohort_fits_and_the_line_says_so() -> None:
             {"agents": ["trastuzumab"], "setting": "metastatic", "line": 2, "outcome": "progression"},
         ]
     )
-    effect = _effect(doc, ZONGERTINIB)
+    effect = _effect(doc, SEVABERTINIB)
     assert "no cohort of the trial matches this case" in effect
-    assert "ORR 71% (cohort-1" in effect  # the first-reported cohort, named as such
+    assert "ORR 71% (her2-naive" in effect  # the first-reported cohort, named as such
+    assert "not used to rank" in effect
 
 
 def test_without_a_history_the_line_says_the_cohort_is_unknown() -> None:
@@ -165,7 +171,7 @@ def test_brand_in_brackets_and_combined_entries_are_read(agents: list[str]) -> N
 
 def test_a_cohort_the_case_is_outside_of_does_not_rank() -> None:
     kb = default_kb()
-    effect = trial_effect(kb.trials["trial:beamion-lung-1"], CaseFacts(prior_her2_therapy="other"))
+    effect = trial_effect(kb.trials["trial:soho-01"], CaseFacts(prior_her2_therapy="other"))
     assert effect.kind == "none"
     assert effect.text is not None
     assert "no cohort of the trial matches this case; not used to rank" in effect.text

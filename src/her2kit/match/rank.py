@@ -143,11 +143,13 @@ def _rate(trial: Trial, facts: CaseFacts | None) -> tuple[TrialResult, ArmValue,
             and (not c.her2_ihc_scores or facts.ihc_score is not None)
             for c in cohorts
         )
-        why = (
-            "no cohort of the trial matches this case"
-            if known
-            else "the case does not say which cohort it fits"
-        )
+        first = arms.get(value.arm)
+        if not known:
+            why = "the case does not say which cohort it fits"
+        elif first is not None and first.cohort is None:
+            why = "the first-reported cohort, whose prior therapy is not recorded here"
+        else:
+            why = "no cohort of the trial matches this case"
         return result, value, f"{value.arm}; {why}; not used to rank"
     result, value = candidates[0]
     return result, value, value.arm
