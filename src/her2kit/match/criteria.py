@@ -714,6 +714,34 @@ def _prior_therapy(
             fit.met.append("previously treated")
         else:
             fit.unmet.append("requires prior systemic therapy; none recorded in the history")
+    _trial_populations(indication, case, history, kb, fit)
+    if c.no_satisfactory_alternative_required:
+        fit.missing.append(NO_ALTERNATIVE)
+    if c.high_risk_required:
+        seen = [str(x) for x in (case.tumor.t, case.tumor.n) if x is not None]
+        hr = case.biomarkers.hormone_receptor
+        if hr is not None:
+            seen.append(f"hormone receptor-{hr}")
+        shown = (
+            f" This case: {', '.join(seen)}."
+            if seen
+            else " The case gives no T, N or hormone-receptor status."
+        )
+        fit.cautions.append(
+            Finding(
+                code="confirm-label-risk-criteria",
+                text=f"Confirm the label's risk criteria for early disease (not defined in the label text read): "
+                f"{c.free_text}{shown}",
+                source=source,
+            )
+        )
+
+
+def _trial_populations(
+    indication: Indication, case: Case, history: TreatmentHistory, kb: KnowledgeBase, fit: Fit
+) -> None:
+    """Where the pivotal trials' populations leave the case (``trial_limits``: a caution, and the trial does not
+    rank the option) or place it in a subgroup without a shown benefit (``subgroup_results``: a caution)."""
     her2_names = her2_agent_names(kb)
     for limit in indication.trial_limits:
         trial = kb.trials[limit.trial].name if limit.trial in kb.trials else limit.trial
@@ -761,8 +789,10 @@ def _prior_therapy(
     for subgroup in indication.subgroup_results:
         if in_subgroup(subgroup, case):
             trial = kb.trials[subgroup.trial].name if subgroup.trial in kb.trials else subgroup.trial
-            which = [f"node-{subgroup.nodes}" if subgroup.nodes else "", subgroup.hormone_receptor or ""]
-            which[1] = f"hormone receptor-{which[1]}" if which[1] else ""
+            which = [
+                f"node-{subgroup.nodes}" if subgroup.nodes else "",
+                f"hormone receptor-{subgroup.hormone_receptor}" if subgroup.hormone_receptor else "",
+            ]
             fit.references.extend(subgroup.references)
             fit.cautions.append(
                 Finding(
@@ -772,26 +802,6 @@ def _prior_therapy(
                     source=f"{subgroup.trial}; {', '.join(subgroup.references)}",
                 )
             )
-    if c.no_satisfactory_alternative_required:
-        fit.missing.append(NO_ALTERNATIVE)
-    if c.high_risk_required:
-        seen = [str(x) for x in (case.tumor.t, case.tumor.n) if x is not None]
-        hr = case.biomarkers.hormone_receptor
-        if hr is not None:
-            seen.append(f"hormone receptor-{hr}")
-        shown = (
-            f" This case: {', '.join(seen)}."
-            if seen
-            else " The case gives no T, N or hormone-receptor status."
-        )
-        fit.cautions.append(
-            Finding(
-                code="confirm-label-risk-criteria",
-                text=f"Confirm the label's risk criteria for early disease (not defined in the label text read): "
-                f"{c.free_text}{shown}",
-                source=source,
-            )
-        )
 
 
 NO_ALTERNATIVE = (
