@@ -81,7 +81,13 @@ def test_without_prior_her2_therapy_the_naive_cohort_is_shown() -> None:
 
 def test_a_cohort_whose_prior_therapy_is_not_recorded_is_shown_but_does_not_rank() -> None:
     # Beamion LUNG-1 cohort 1: the cited paper does not say what prior HER2 therapy it allowed (KB audit, s9).
-    effect = _effect(_nsclc([{**CHEMO_IO, "outcome": "progression"}]), ZONGERTINIB)
+    doc = _nsclc(
+        [
+            {**CHEMO_IO, "outcome": "progression"},
+            {"agents": ["lapatinib"], "setting": "metastatic", "line": 2, "outcome": "progression"},
+        ]
+    )  # after a HER2 TKI: neither FDA population (no prior TKI or ADC; after an ADC) fits
+    effect = _effect(doc, ZONGERTINIB)
     assert "ORR 71% (cohort-1; the first-reported cohort, whose prior therapy is not recorded here" in effect
 
 
@@ -171,7 +177,25 @@ def test_brand_in_brackets_and_combined_entries_are_read(agents: list[str]) -> N
 
 def test_a_cohort_the_case_is_outside_of_does_not_rank() -> None:
     kb = default_kb()
-    effect = trial_effect(kb.trials["trial:soho-01"], CaseFacts(prior_her2_therapy="other"))
+    effect = trial_effect(kb.trials["trial:soho-01"], CaseFacts(prior_her2_therapy="antibody"))
     assert effect.kind == "none"
     assert effect.text is not None
     assert "no cohort of the trial matches this case; not used to rank" in effect.text
+
+
+@pytest.mark.parametrize(
+    ("prior", "text"),
+    [
+        ([], "ORR 75% (fda-no-tki-adc"),  # no prior HER2-targeted TKI or ADC
+        (
+            [{"agents": ["trastuzumab"], "setting": "metastatic", "line": 2, "outcome": "progression"}],
+            "ORR 75% (fda-no-tki-adc",
+        ),
+    ],
+)
+def test_zongertinib_fda_population_without_a_prior_her2_tki_or_adc(
+    prior: list[dict[str, Any]], text: str
+) -> None:
+    effect = _effect(_nsclc([{**CHEMO_IO, "outcome": "progression"}, *prior]), ZONGERTINIB)
+    assert text in effect
+    assert "the cohort this case belongs to" in effect

@@ -247,3 +247,64 @@ def test_an_unstated_gastric_histology_is_a_caution_not_a_guess() -> None:
     result = assess(parse_case(_gastro("gastric", None)))
     option = next(o for o in result.options if o.id == "ind:trastuzumab-gastric-first-line")
     assert "histology-not-given" in [c.code for c in option.cautions]
+
+
+# ------------------------------------------------------------------------------------ third review (s9)
+@pytest.mark.parametrize(
+    "medication",
+    [
+        "Tacrolimus 0.1% ointment",
+        "ciclosporin 0.05% eye drops",
+        "Ciclosporin (eye drops)",
+        "Fentanyl (allergy)",
+        "Digoxin level",
+        "digoxin (held)",
+        "simvastatin (stopped)",
+        "simvastatin - discontinued 2024",
+        "no tacrolimus",
+    ],
+)
+def test_topical_stopped_and_lab_entries_fire_no_interaction(medication: str) -> None:
+    cautions, contraindications = _findings([medication], "tucatinib")
+    assert not [f for f in [*cautions, *contraindications] if "substrate" in f.code]
+
+
+@pytest.mark.parametrize(
+    ("entry", "drugs"),
+    [
+        ("carboplatin/pemetrexed/pembrolizumab", {"carboplatin", "pemetrexed", "pembrolizumab"}),
+        (
+            "docetaxel, carboplatin, trastuzumab, pertuzumab",
+            {"docetaxel", "carboplatin", "trastuzumab", "pertuzumab"},
+        ),
+        ("T-DXd 5.4 mg/kg", {"trastuzumab deruxtecan"}),
+        ("Herceptin SC", {"trastuzumab"}),
+    ],
+)
+def test_therapy_entries_with_separators_doses_and_routes_are_read(entry: str, drugs: set[str]) -> None:
+    assert drug_index(default_kb()).resolve_entry(entry) == frozenset(drugs)
+
+
+@pytest.mark.parametrize(
+    ("histology", "verdict"),
+    [
+        ("signet ring cell carcinoma", "met"),
+        ("poorly cohesive carcinoma, signet ring cell type", "met"),
+        ("diffuse type (Lauren)", "met"),
+        ("mixed type (Lauren), adenocarcinoma", "met"),
+        ("adenosquamous carcinoma", "missing"),
+        ("mixed adenoneuroendocrine carcinoma", "missing"),
+        ("squamous cell carcinoma, no adenocarcinoma component", "unmet"),
+    ],
+)
+def test_gastric_histology_wording(histology: str, verdict: str) -> None:
+    result = assess(parse_case(_gastro("gastric", histology)))
+    option = next((o for o in result.options if o.id == "ind:trastuzumab-gastric-first-line"), None)
+    if verdict == "unmet":
+        assert option is None
+    elif verdict == "missing":
+        assert option is not None
+        assert any("adenocarcinoma" in m for m in option.missing)
+    else:
+        assert option is not None
+        assert not [m for m in option.missing if "adenocarcinoma" in m]

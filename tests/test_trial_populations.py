@@ -390,3 +390,68 @@ def test_a_surgical_outcome_contradicting_the_yp_categories_is_asked_both_ways(
     doc["history"]["therapies"][0]["outcome"] = outcome
     option = _option(assess(parse_case(doc)), TDM1_RESIDUAL)
     assert any(asked in m for m in option.missing), option.missing
+
+
+# ------------------------------------------------------------------------------------ third review (s9)
+def _early(therapies: list[dict[str, Any]], **tumor: Any) -> dict[str, Any]:
+    doc = _residual(**tumor)
+    doc["history"] = {"therapies": therapies}
+    return doc
+
+
+TCHP_RESIDUAL = {"agents": ["TCHP"], "setting": "neoadjuvant", "outcome": "residual_disease"}
+
+
+def test_after_completed_adjuvant_tdm1_the_phase_is_extended_adjuvant_even_with_neratinib_ongoing() -> None:
+    doc = _early(
+        [
+            TCHP_RESIDUAL,
+            {"agents": ["trastuzumab emtansine"], "setting": "adjuvant", "outcome": "completed"},
+            {"agents": ["neratinib"], "setting": "adjuvant", "outcome": "ongoing"},
+        ],
+        yp_t_category="ypT1c",
+        yp_n_category="ypN1a",
+    )
+    ids = {o.id for o in assess(parse_case(doc)).options}
+    assert not ids & {TDXD_RESIDUAL, TDM1_RESIDUAL, PERTUZUMAB_ADJUVANT}
+
+
+def test_an_ongoing_course_is_later_than_a_completed_one_started_the_same_day() -> None:
+    doc = _early(
+        [
+            {
+                "agents": ["paclitaxel", "trastuzumab"],
+                "setting": "adjuvant",
+                "outcome": "completed",
+                "start": "2024-01-01",
+                "end": "2024-03-25",
+            },
+            {"agents": ["trastuzumab"], "setting": "adjuvant", "outcome": "ongoing", "start": "2024-01-01"},
+        ]
+    )
+    ids = {o.id for o in assess(parse_case(doc)).options}
+    assert "ind:neratinib-breast-extended-adjuvant" not in ids
+
+
+def test_a_pcr_contradicted_by_yp_residual_disease_is_asked_about_with_an_adjuvant_course_after_it() -> None:
+    doc = _early(
+        [
+            {"agents": ["TCHP"], "setting": "neoadjuvant", "outcome": "pcr"},
+            {"agents": ["trastuzumab", "pertuzumab"], "setting": "adjuvant", "outcome": "ongoing"},
+        ],
+        yp_t_category="ypT1c",
+        yp_n_category="ypN1a",
+    )
+    option = _option(assess(parse_case(doc)), TDM1_RESIDUAL)
+    assert any("records a pathological complete response" in m for m in option.missing)
+
+
+def test_ongoing_neoadjuvant_therapy_puts_the_neoadjuvant_options_first() -> None:
+    doc = _early(
+        [{"agents": ["TCHP"], "setting": "neoadjuvant", "outcome": "ongoing"}],
+        t_category="cT2",
+        n_category="cN1",
+    )
+    result = assess(parse_case(doc))
+    assert result.options[0].setting == "early"
+    assert "neoadjuvant" in result.options[0].id

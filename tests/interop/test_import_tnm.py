@@ -257,7 +257,7 @@ def test_staging_focused_on_another_cancer_is_not_read() -> None:
     t["focus"] = [{"reference": "Condition/c2"}]
     result = bundle_to_case(bundle(patient(), condition(), lung, t), tumor_type="breast")
     assert result.case.tumor.t_category is None
-    assert any("focuses on — not read" in i for i in result.ignored)
+    assert any("staging of another Condition than the primary read — not read" in i for i in result.ignored)
 
 
 def test_a_value_naming_two_categories_is_an_inconsistency() -> None:
@@ -270,3 +270,40 @@ def test_a_value_naming_two_categories_is_an_inconsistency() -> None:
 def test_a_partial_date_on_an_unread_observation_is_not_mentioned() -> None:
     result = _import(obs("x", "2160-0", "2024-03", valueQuantity={"value": 1.0, "unit": "mg/dL"}))
     assert not any("is partial" in f for f in result.findings)
+
+
+# ------------------------------------------------------------------------------------ third review (s9)
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("T-DM1 100 mg injection", "t-dm1"),
+        ("5-FU", "5-fu"),
+        ("S-1 20 mg capsule", "s-1"),
+        ("trastuzumab 150 MG Injection", "trastuzumab"),
+    ],
+)
+def test_medication_names_keep_their_digits(text: str, name: str) -> None:
+    from her2kit.interop.fhir_values import medication_name
+
+    assert medication_name({"text": text}) == name
+
+
+def test_a_clinical_restaging_during_neoadjuvant_therapy_is_not_the_presentation() -> None:
+    result = _import(
+        _tnm("ct", "21905-5", cc("cT3", system=AJCC), "2024-01-10"),
+        _tnm("ct2", "21905-5", {"text": "T1"}, "2024-05-01"),
+        _neoadjuvant_med(),
+    )
+    if not any(t.setting == "neoadjuvant" for t in result.case.history.therapies):
+        pytest.skip("the medication's setting is not read from this shape")
+    assert result.case.tumor.t_category == "cT3"
+    assert any("read as yc (a restaging)" in f for f in result.findings)
+
+
+def test_staging_of_an_earlier_cancer_is_not_read() -> None:
+    earlier = condition("c0", code="C50.9", clinicalStatus={"coding": [{"code": "resolved"}]})
+    n = _tnm("n", "21900-6", cc("pN2a", system=AJCC), "2012-01-01")
+    n["focus"] = [{"reference": "Condition/c0"}]
+    her2 = obs("ihc", "85319-2", valueCodeableConcept={"text": "3+"}, focus=[{"reference": "Condition/c1"}])
+    result = bundle_to_case(bundle(patient(), condition(), earlier, n, her2))
+    assert result.case.tumor.n_category is None

@@ -65,6 +65,7 @@ class ImportContext:
     medications: list[str] = field(default_factory=list)
     therapies: list[Therapy] = field(default_factory=list)
     copy_numbers: list[Json] = field(default_factory=list)  # lone 74860-8 / 74861-6 Observations
+    primary_conditions: set[str] = field(default_factory=set)  # the Conditions read as the current primary
     # T and N categories (mCODE TNM Observations), "t" / "n"
     staging: dict[str, list[StagingRow]] = field(default_factory=lambda: {"t": [], "n": []})
 
@@ -244,6 +245,12 @@ def _count(n: int, what: str) -> str:
     return f"it holds {n} {what}{'' if n == 1 else 's'}"
 
 
+def _primary(ctx: ImportContext, chosen: list[tuple[Json, str, str]], her2_focus: set[str]) -> None:
+    """The Conditions of the current primary: those the HER2 results focus on, when they focus on one of them."""
+    names = {resource_name(res) for res, _, _ in chosen}
+    ctx.primary_conditions = (names & her2_focus) or names
+
+
 def condition_site(res: Json) -> tuple[str, str] | None:
     """(tumour type, how it was read) of a Condition, from its code or body site."""
     return _site(res.get("code")) or _site(res.get("bodySite", [None])[0] if res.get("bodySite") else None)
@@ -352,6 +359,7 @@ def read_tumor(
     setting: Literal["early", "metastatic"] | None = "metastatic" if metastatic else None
     if tumor_type is not None:
         canonical = normalise_tumor_type(tumor_type, "tumor_type")
+        _primary(ctx, [c for c in chosen if c[1] == canonical], her2_focus)
         stated = {t for _, t, _ in chosen}
         note = (
             f" (the bundle's Condition says {', '.join(sorted(stated))})"
@@ -372,6 +380,7 @@ def read_tumor(
                 "one primary cancer per import; pass tumor_type (conditions seen: " + "; ".join(seen) + ")",
             )
     if chosen:
+        _primary(ctx, chosen, her2_focus)
         res, tumor, how = chosen[0]
         ctx.findings.append(f"{resource_name(res)}: primary cancer {how} → tumor.type {tumor}")
         return tumor, setting

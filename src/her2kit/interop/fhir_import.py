@@ -186,22 +186,36 @@ def _later_first(rows: list[StagingRow]) -> tuple[str, ...]:
 def _staging(ctx: ImportContext, tumor: str) -> dict[str, str]:
     """tumor.t_category / n_category and yp_t_category / yp_n_category from the TNM Observations.
 
-    An Observation whose focus is a Condition of another cancer is not read. After neoadjuvant therapy recorded in
+    An Observation focused on a Condition other than the primary read (another cancer, an earlier one, the other
+    breast) is not read; a clinical category dated after neoadjuvant therapy started is a restaging (yc). After
+    neoadjuvant therapy recorded in
     the bundle, a value without a prefix under the pathological code is read as yp (the specimen after that
     therapy), and the clinical category is the presentation; otherwise the later of the pathological and clinical
     categories is used (pathological on the same date). After treatment: yp before yc. The latest of each;
     differing values of the same latest date leave the field unset."""
     out: dict[str, str] = {}
     neoadjuvant = any(t.setting == "neoadjuvant" for t in ctx.therapies)
+    starts = [t.start for t in ctx.therapies if t.setting == "neoadjuvant" and t.start is not None]
+    neo_start = min(starts) if starts else None
     for which in ("t", "n"):
         rows: list[StagingRow] = []
         for row in ctx.staging[which]:
             site = condition_site(ctx.index[row.focus]) if row.focus in ctx.index else None
-            if site is not None and site[0] != tumor:
+            if row.focus is not None and (
+                (site is not None and site[0] != tumor)
+                or (ctx.primary_conditions and row.focus not in ctx.primary_conditions)
+            ):
                 ctx.ignored.append(
-                    f"{row.source}: staging of the {site[0]} Condition it focuses on — not read"
+                    f"{row.source}: staging of another Condition than the primary read — not read"
                 )
                 continue
+            restaged = neo_start is not None and row.date is not None and row.date > neo_start
+            if restaged and _prefix_of(row.category) == "c":
+                ctx.findings.append(
+                    f"{row.source}: {row.category} dated after neoadjuvant therapy started ({neo_start}) — read as "
+                    "yc (a restaging), not as the presentation"
+                )
+                row = StagingRow(row.date, "y" + row.category, row.source, row.focus, row.inferred)
             if neoadjuvant and row.inferred and _prefix_of(row.category) == "p":
                 ctx.findings.append(
                     f"{row.source}: {row.category.removeprefix('p')} without a prefix, under the pathological code "
@@ -416,5 +430,8 @@ def bundle_to_case(
     except ValidationError as exc:
         raise invalid_input_from(exc) from None
     return ImportResult(
-        case=case, findings=ctx.findings, inconsistencies=ctx.inconsistencies, ignored=ctx.ignored
+        case=case,
+        findings=list(dict.fromkeys(ctx.findings)),
+        inconsistencies=list(dict.fromkeys(ctx.inconsistencies)),
+        ignored=list(dict.fromkeys(ctx.ignored)),
     )

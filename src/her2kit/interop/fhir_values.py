@@ -314,11 +314,17 @@ def value_text(holder: Json) -> str:
     return f"{fmt(q[0])} {q[1]}".strip() if q else "(no value)"
 
 
+_STRENGTH = re.compile(
+    r"(?:^|\s)\d[\d.,]*\s*(?:mg|g|mcg|µg|ug|ml|l|%|iu|units?|unit|mmol|mg/m2|mg/kg|mg/ml)\b", re.IGNORECASE
+)
+
+
 def medication_name(cc: Any) -> str | None:
     texts = concept_words(cc)
     if not texts:
         return None
     text = texts[0].lower()
-    text = re.split(r"\d", text, maxsplit=1)[0]
+    # the strength and what follows it ("trastuzumab 150 mg injection"); digits inside a name stay ("T-DM1", "5-FU")
+    text = _STRENGTH.split(text, maxsplit=1)[0]
     words = [w for w in text.replace(",", " ").split() if w not in _DOSE_WORDS]
     return " ".join(words) or None

@@ -524,9 +524,10 @@ class ArmCohort(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    prior_her2_therapy: Literal["none", "adc"] | None = Field(
+    prior_her2_therapy: Literal["none", "adc", "no-tki-or-adc"] | None = Field(
         None,
-        description="none: naive to HER2-directed therapy; adc: after a HER2-directed antibody-drug conjugate",
+        description="none: naive to HER2-directed therapy; adc: after a HER2-directed antibody-drug conjugate; "
+        "no-tki-or-adc: no prior HER2-targeted TKI or ADC (HER2 antibodies allowed)",
     )
     her2_ihc_scores: list[Literal["0", "1+", "2+", "3+"]] = Field(
         default_factory=list, description="the IHC scores the cohort or subgroup enrolled"

@@ -240,18 +240,22 @@ def _staging_notes(case: Case) -> list[str]:
 
 def case_facts(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> CaseFacts:
     """The facts a multi-cohort trial's effect depends on: prior HER2-directed therapy ("adc" after a HER2-directed
-    antibody-drug conjugate, "other" after other HER2-directed agents only, "none" when the recorded history has
-    none, None when no history was given or a drug name is not recognised) and the case's IHC score (when its
-    tests give one score)."""
+    antibody-drug conjugate, else "tki" after a HER2 tyrosine-kinase inhibitor, else "antibody", "none" when the
+    recorded history has none, None when no history was given or a drug name is not recognised) and the case's
+    IHC score (when its tests give one score)."""
     prior: str | None = None
     if history.history_given:
         given = frozenset().union(*history.therapy_drugs) if history.therapy_drugs else frozenset()
         her2 = {a.name for a in kb.agents.values() if a.her2_directed}
         adc = {a.name for a in kb.agents.values() if a.her2_directed and a.agent_class == "adc"}
+        tki = {a.name for a in kb.agents.values() if a.her2_directed and a.agent_class == "tki"}
         # (an unrecognised name may be a HER2-directed agent: then only a recognised ADC decides)
-        prior = (
-            "adc" if given & adc else None if history.unrecognised else "other" if given & her2 else "none"
-        )
+        if given & adc:
+            prior = "adc"
+        elif history.unrecognised:
+            prior = None
+        else:
+            prior = "tki" if given & tki else "antibody" if given & her2 else "none"
     scores = {t.score for t in case.her2_tests if isinstance(t, IhcTest)}
     return CaseFacts(prior_her2_therapy=prior, ihc_score=next(iter(scores)) if len(scores) == 1 else None)
 

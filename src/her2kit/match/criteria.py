@@ -367,10 +367,24 @@ def _histology(c: Criteria, case: Case, fit: Fit, source: str) -> None:
         fit.missing.append(f"whether '{histology}' is non-squamous (the label: non-squamous NSCLC)")
 
 
+# Gastric adenocarcinoma types: the intestinal (tubular, papillary, mucinous) and diffuse types (NCI PDQ, "Cellular
+# Classification of Gastric Cancer": "two major types of gastric adenocarcinoma"), and signet-ring cell carcinoma
+# among the WHO types (Cancer Commun 2016, doi 10.1186/s40880-016-0111-5, Table 1).
+_ADENOCARCINOMA = re.compile(
+    r"\badenocarcinoma\b|\b(?:tubular|papillary|mucinous)\s+(?:adeno)?carcinoma|signet[- ]ring|"
+    r"\b(?:intestinal|diffuse)[- ]type\b"
+)
+_NOT_ADENOCARCINOMA_NAMED = re.compile(r"\b(?:no|without)\s+(?:\w+\s+){0,2}adenocarcinoma")
+_MIXED = re.compile(r"adenosquamous|neuroendocrine")
+
+
 def _adenocarcinoma(case: Case, fit: Fit, source: str) -> None:
-    """The gastric/GEJ labels' "adenocarcinoma": another named histology (squamous cell carcinoma, ...) is not met;
-    an unstated one gets a caution (the gastroesophageal HER2 guideline reads it as adenocarcinoma too)."""
+    """The gastric/GEJ labels' "adenocarcinoma": adenocarcinoma and its types are met; another named histology
+    (squamous cell carcinoma, "no adenocarcinoma component") is not; mixed histologies (adenosquamous, mixed
+    adenoneuroendocrine) are asked about; an unstated one gets a caution (the gastroesophageal HER2 guideline reads
+    it as adenocarcinoma too)."""
     histology = case.tumor.histology
+    text = (histology or "").lower()
     if histology is None:
         fit.cautions.append(
             Finding(
@@ -379,10 +393,14 @@ def _adenocarcinoma(case: Case, fit: Fit, source: str) -> None:
                 source=source,
             )
         )
+    elif _NOT_ADENOCARCINOMA_NAMED.search(text):
+        fit.unmet.append(f"indicated for adenocarcinoma; histology here: {histology}")
+    elif _MIXED.search(text):
+        fit.missing.append(f"whether '{histology}' counts as adenocarcinoma (the label: adenocarcinoma)")
+    elif _ADENOCARCINOMA.search(text):
+        fit.met.append(f"adenocarcinoma ({histology})")
     elif not_adenocarcinoma(case.tumor) is not None:
         fit.unmet.append(f"indicated for adenocarcinoma; histology here: {histology}")
-    elif "adeno" in histology.lower():
-        fit.met.append(f"adenocarcinoma ({histology})")
     else:
         fit.missing.append(f"whether '{histology}' is adenocarcinoma (the label: adenocarcinoma)")
 

@@ -69,6 +69,9 @@ def _parts(entry: str) -> list[str]:
 
 
 _BRACKETED = re.compile(r"\(([^)]*)\)")
+# A therapy entry naming several drugs: "carboplatin/pemetrexed/pembrolizumab", "docetaxel, carboplatin, ..."
+_ENTRY_PARTS = re.compile(r"\s*(?:;|\+|,|/|\band\b|\bplus\b|\bwith\b)\s*", re.IGNORECASE)
+_ROUTE = re.compile(r"\b(?:iv|sc|s\.c\.|subcutaneous|intravenous|oral|po)\b")
 
 
 # Words that make an entry something other than a systemic medicine (a topical form, an allergy record): such an
@@ -78,14 +81,23 @@ _NOT_SYSTEMIC = re.compile(
     r"shampoo|mouthwash|patch\s+test)\b",
     re.IGNORECASE,
 )
+# Words that say the drug is not being taken now, or that the entry is a test result ("digoxin level", "simvastatin
+# (stopped)", "no tacrolimus"): such an entry names no current medication and is never matched.
+_NOT_CURRENT = re.compile(
+    r"\b(?:levels?|concentration|held|on\s+hold|stopped|discontinued|ceased|not\s+taking|no\s+longer|previously|"
+    r"formerly|past|history\s+of)\b|^\s*no\s",
+    re.IGNORECASE,
+)
 
 
 def medication_keys(entry: str) -> list[str]:
     """The names a medication-list entry may stand for, most specific first: the whole entry, each drug of a
     combination ('a + b', 'a/b'), the name outside and inside brackets ("Digoxin (Lanoxin)"), and the leading words
-    of each ("Tacrolimus XL", "dabigatran etexilate", "fentanyl patch" → tacrolimus, dabigatran, fentanyl), except
-    for topical forms and allergy records ("ciclosporin eye drops", "fentanyl allergy"); each as
-    :func:`medication_key`."""
+    of each ("Tacrolimus XL", "dabigatran etexilate", "fentanyl patch" → tacrolimus, dabigatran, fentanyl); each as
+    :func:`medication_key`. None for a topical form, an allergy record, a stopped drug or a drug level ("ciclosporin
+    0.05% eye drops", "fentanyl allergy", "simvastatin (stopped)", "digoxin level")."""
+    if _NOT_SYSTEMIC.search(entry) or _NOT_CURRENT.search(entry):
+        return []  # a topical form, an allergy record, a stopped drug or a drug level: not a current systemic drug
     pieces: list[str] = []
     for part in [entry, *_parts(entry), *entry.split("/")]:
         outside = _BRACKETED.sub(" ", part)
@@ -94,8 +106,7 @@ def medication_keys(entry: str) -> list[str]:
     for piece in pieces:
         key = medication_key(piece)
         words = key.split()
-        shortest = len(words) if _NOT_SYSTEMIC.search(piece) else 1
-        keys.extend(" ".join(words[:i]) for i in range(len(words), shortest - 1, -1) if i > 0)
+        keys.extend(" ".join(words[:i]) for i in range(len(words), 0, -1))
     return list(dict.fromkeys(k for k in keys if k))
 
 
@@ -123,14 +134,20 @@ class DrugIndex:
         return self.names.get(drug_key(name))
 
     def resolve_entry(self, name: str) -> frozenset[str] | None:
-        """A therapy's agent entry: the whole name, else the drugs of a combination written in one entry
-        ("trastuzumab deruxtecan; pembrolizumab"), else a name with its brand in brackets ("T-DM1 (Kadcyla)");
+        """A therapy's agent entry: the whole name, without a dose or route ("T-DXd 5.4 mg/kg", "Herceptin SC"), else
+        the drugs of a combination written in one entry ("trastuzumab deruxtecan; pembrolizumab", "carboplatin/
+        pemetrexed", "docetaxel, carboplatin"), else a name with its brand in brackets ("T-DM1 (Kadcyla)");
         None unless every drug named resolves. Never by leading words ("trastuzumab rezetecan" is not
         trastuzumab)."""
         whole = self.resolve(name)
         if whole is not None:
             return whole
-        parts = _parts(name)
+        bare = _ROUTE.sub(
+            " ", medication_key(name)
+        ).strip()  # without a dose or route ("T-DXd 5.4 mg/kg", "... SC")
+        if bare and bare != drug_key(name) and (hit := self.resolve(bare)) is not None:
+            return hit
+        parts = [p for p in _ENTRY_PARTS.split(name) if p.strip()]
         if len(parts) > 1:
             found = [self.resolve_entry(part) for part in parts]
             if all(f is not None for f in found):
@@ -654,7 +671,10 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
         enumerate(courses),
         key=lambda item: (
             item[1][0].start or dt.date.min,
-            item[1][0].end or item[1][0].start or dt.date.min,
+            # (an ongoing course has not ended: after one that started the same day and ended)
+            item[1][0].end
+            or (dt.date.max if item[1][0].outcome == "ongoing" else item[1][0].start)
+            or dt.date.min,
             item[0],
         ),
     )
@@ -685,14 +705,43 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
             if response is not None and response[0] == "residual":  # the yp categories disagree: both, asked
                 return {"adjuvant", "post-neoadjuvant-residual"}, ""
             return {"adjuvant"}, "adjuvant"
-        if last.setting == "adjuvant" and last.outcome == "completed" and drugs & her2:
+        extended = {
+            kb.agents[a].name
+            for ind in kb.indications.values()
+            if ind.criteria.phase == "extended-adjuvant"
+            for a in ind.agents
+            if a in kb.agents
+        }
+        completed_her2 = any(
+            t.setting == "adjuvant" and t.outcome == "completed" and d & her2 for t, d in courses
+        )
+        # (an adjuvant anti-HER2 course still under way, other than an extended-adjuvant agent: still adjuvant)
+        ongoing_her2 = any(
+            t.setting == "adjuvant" and t.outcome in ("ongoing", None) and (d & her2) - extended
+            for t, d in courses
+        )
+        if (
+            last.setting == "adjuvant"
+            and not ongoing_her2
+            and (completed_her2 or (last.outcome == "completed" and drugs & her2))
+        ):
+            # Adjuvant anti-HER2 therapy completed (a later course, such as extended neratinib, may be ongoing):
+            # the residual-disease and adjuvant options are behind the patient.
             return {"extended-adjuvant"}, "extended-adjuvant"
         if last.setting == "adjuvant":
             # After surgery (an adjuvant course ongoing, stopped or completed without anti-HER2 therapy): not the
             # neoadjuvant phase; after residual disease the post-neoadjuvant options still apply.
+            pcr_recorded = any(t.setting == "neoadjuvant" and t.outcome == "pcr" for t, _ in courses)
+            yp_residual = response is not None and response[0] == "residual"
+            if (
+                pcr_recorded and yp_residual
+            ):  # the recorded outcome and the yp categories disagree: both, asked
+                return {"adjuvant", "post-neoadjuvant-residual"}, ""
             if any(t.setting == "neoadjuvant" and t.outcome == "residual_disease" for t, _ in courses) or (
-                not surgery_recorded and response is not None and response[0] == "residual"
+                not surgery_recorded and yp_residual
             ):
                 return {"post-neoadjuvant-residual", "adjuvant"}, "post-neoadjuvant-residual"
             return {"adjuvant"}, "adjuvant"
+        if last.setting == "neoadjuvant" and last.outcome == "ongoing":
+            return {"neoadjuvant", "adjuvant"}, "neoadjuvant"  # neoadjuvant therapy under way
     return {"neoadjuvant", "adjuvant"}, ""

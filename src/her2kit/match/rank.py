@@ -95,8 +95,8 @@ def headline_result(trial: Trial) -> TrialResult | None:
 
 @dataclass(frozen=True)
 class CaseFacts:
-    """What the effect of a multi-cohort trial depends on: the case's prior HER2-directed therapy ("none", "adc",
-    "other" or None when the history is unknown) and its HER2 IHC score."""
+    """What the effect of a multi-cohort trial depends on: the case's prior HER2-directed therapy ("adc", "tki",
+    "antibody" - the most specific given -, "none", or None when the history is unknown) and its HER2 IHC score."""
 
     prior_her2_therapy: str | None = None
     ihc_score: str | None = None
@@ -109,9 +109,12 @@ def _cohort_fits(arm: Arm | None, facts: CaseFacts) -> int | None:
         return 0
     cohort, score = arm.cohort, 0
     if cohort.prior_her2_therapy is not None:
-        if facts.prior_her2_therapy != cohort.prior_her2_therapy:
+        fits = {"none": {"none"}, "adc": {"adc"}, "no-tki-or-adc": {"none", "antibody"}}[
+            cohort.prior_her2_therapy
+        ]
+        if facts.prior_her2_therapy not in fits:
             return None
-        score += 10
+        score += 10 + (1 if cohort.prior_her2_therapy == "none" else 0)
     if cohort.her2_ihc_scores:
         if facts.ihc_score not in cohort.her2_ihc_scores:
             return None

@@ -63,7 +63,11 @@ def _module(tumor_type: str) -> tuple[Evaluator, str]:
 def not_adenocarcinoma(tumor: Tumor | str) -> str | None:
     """The histology of a gastroesophageal tumour when it names something other than adenocarcinoma."""
     histology = tumor.histology if isinstance(tumor, Tumor) else None
-    if histology is None or "adeno" in histology.lower():
+    if histology is None:
+        return None
+    if re.search(r"\b(?:no|without)\s+(?:\w+\s+){0,2}adenocarcinoma", histology.lower()):
+        return histology  # "squamous cell carcinoma, no adenocarcinoma component"
+    if "adeno" in histology.lower():
         return None
     words = " ".join(re.findall(r"[a-z]+", histology.lower()))
     return histology if _NOT_ADENO.search(words) else None
