@@ -49,7 +49,10 @@ def _effect(doc: dict[str, Any], indication: str) -> str:
 @pytest.mark.parametrize(
     ("indication", "text"),
     [
-        (ZONGERTINIB, "ORR 48% (cohort-5: cohort 5 (TKD mutation, prior HER2-directed ADC)"),
+        (
+            ZONGERTINIB,
+            "ORR 44% (fda-prior-adc: FDA efficacy population: prior platinum-based chemotherapy and a",
+        ),
         (
             SEVABERTINIB,
             "ORR 38% (prior-adc: sevabertinib 20 mg twice daily, prior therapy including a HER2-targeted ADC",
@@ -172,7 +175,9 @@ def test_brand_in_brackets_and_combined_entries_are_read(agents: list[str]) -> N
             {"agents": agents, "setting": "metastatic", "line": 2, "outcome": "progression"},
         ]
     )
-    assert "ORR 48% (cohort-5" in _effect(doc, ZONGERTINIB)
+    effect = _effect(doc, ZONGERTINIB)
+    assert "ORR 44% (fda-prior-adc" in effect
+    assert "other cohorts that fit: cohort-5 48%" in effect
 
 
 def test_a_cohort_the_case_is_outside_of_does_not_rank() -> None:
@@ -199,3 +204,26 @@ def test_zongertinib_fda_population_without_a_prior_her2_tki_or_adc(
     effect = _effect(_nsclc([{**CHEMO_IO, "outcome": "progression"}, *prior]), ZONGERTINIB)
     assert text in effect
     assert "the cohort this case belongs to" in effect
+
+
+def test_a_first_line_patient_is_not_in_a_cohort_that_required_prior_chemotherapy() -> None:
+    effect = _effect(_nsclc([]), ZONGERTINIB)
+    assert "fda-no-tki-adc" not in effect.split(";")[0]
+    assert "not used to rank" in effect
+
+
+def test_several_fitting_cohorts_are_named() -> None:
+    doc = _nsclc(
+        [
+            {**CHEMO_IO, "outcome": "progression"},
+            {
+                "agents": ["trastuzumab deruxtecan"],
+                "setting": "metastatic",
+                "line": 2,
+                "outcome": "progression",
+            },
+        ]
+    )
+    effect = _effect(doc, ZONGERTINIB)
+    assert "ORR 44% (fda-prior-adc" in effect  # after platinum chemotherapy and an ADC: the narrower cohort
+    assert "other cohorts that fit: cohort-5 48%" in effect

@@ -308,3 +308,44 @@ def test_gastric_histology_wording(histology: str, verdict: str) -> None:
     else:
         assert option is not None
         assert not [m for m in option.missing if "adenocarcinoma" in m]
+
+
+# ------------------------------------------------------------------------------------ fourth review (s9)
+@pytest.mark.parametrize(
+    ("medication", "agent", "code"),
+    [
+        ("Carbamazepine 400 mg bd (history of epilepsy)", "tucatinib", "interaction-strong-cyp3a4-inducer"),
+        ("Carbamazepine 400 mg - intolerant of valproate", "tucatinib", "interaction-strong-cyp3a4-inducer"),
+        (
+            "Tacrolimus 3 mg BD (target trough level 6-8 ng/mL)",
+            "tucatinib",
+            "interaction-cyp3a-substrate-narrow-therapeutic-index",
+        ),
+        (
+            "Digoxin 125 mcg OD (level 0.9 on 02/11)",
+            "tucatinib",
+            "interaction-p-gp-substrate-narrow-therapeutic-index",
+        ),
+        ("Rifampicin 600 mg daily (past 2 weeks, TB)", "tucatinib", "interaction-strong-cyp3a4-inducer"),
+        ("Rifampicin 600 mg; ketoconazole 2% cream", "tucatinib", "interaction-strong-cyp3a4-inducer"),
+    ],
+)
+def test_annotations_do_not_hide_a_current_drug(medication: str, agent: str, code: str) -> None:
+    cautions, contraindications = _findings([medication], agent)
+    assert code in [f.code for f in [*cautions, *contraindications]], medication
+
+
+@pytest.mark.parametrize(
+    ("entry", "drugs"),
+    [("S-1 oral", {"s-1"}), ("S-1 80 mg/m2", {"s-1"}), ("carboplatin AUC 5", {"carboplatin"})],
+)
+def test_therapy_entries_with_a_route_or_dose_after_a_name_with_digits(entry: str, drugs: set[str]) -> None:
+    assert drug_index(default_kb()).resolve_entry(entry) == frozenset(drugs)
+
+
+def test_negated_mixed_components_do_not_make_a_mixed_histology() -> None:
+    result = assess(
+        parse_case(_gastro("gastric", "Adenocarcinoma, diffuse type; no neuroendocrine component"))
+    )
+    option = next(o for o in result.options if o.id == "ind:trastuzumab-gastric-first-line")
+    assert not [m for m in option.missing if "adenocarcinoma" in m]

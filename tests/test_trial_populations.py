@@ -455,3 +455,48 @@ def test_ongoing_neoadjuvant_therapy_puts_the_neoadjuvant_options_first() -> Non
     result = assess(parse_case(doc))
     assert result.options[0].setting == "early"
     assert "neoadjuvant" in result.options[0].id
+
+
+# ------------------------------------------------------------------------------------ fourth review (s9)
+def test_trastuzumab_stopped_for_intolerance_is_not_completed_adjuvant_therapy() -> None:
+    doc = _early(
+        [
+            {"agents": ["TCH"], "setting": "adjuvant", "outcome": "completed"},
+            {
+                "agents": ["trastuzumab"],
+                "setting": "adjuvant",
+                "outcome": "intolerance",
+                "intolerance_type": "other",
+            },
+        ]
+    )
+    ids = {o.id for o in assess(parse_case(doc)).options}
+    assert "ind:neratinib-breast-extended-adjuvant" not in ids
+
+
+def test_an_adjuvant_course_with_an_end_date_and_no_outcome_has_ended() -> None:
+    doc = _early(
+        [
+            TCHP_RESIDUAL,
+            {
+                "agents": ["trastuzumab emtansine"],
+                "setting": "adjuvant",
+                "start": "2024-06-01",
+                "end": "2025-03-01",
+            },
+            {"agents": ["neratinib"], "setting": "adjuvant", "outcome": "ongoing", "start": "2025-04-01"},
+        ],
+        yp_t_category="ypT1c",
+        yp_n_category="ypN1a",
+    )
+    ids = {o.id for o in assess(parse_case(doc)).options}
+    assert not ids & {TDXD_RESIDUAL, TDM1_RESIDUAL, PERTUZUMAB_ADJUVANT}
+
+
+def test_an_empty_agent_name_is_refused() -> None:
+    from her2kit.errors import InvalidInput
+
+    doc = _early([{"agents": [""], "setting": "adjuvant"}])
+    with pytest.raises(InvalidInput) as caught:
+        parse_case(doc)
+    assert caught.value.field == "history.therapies.0.agents"

@@ -431,7 +431,10 @@ class Therapy(DocumentModel):
     @field_validator("agents")
     @classmethod
     def _lower(cls, values: list[str]) -> list[str]:
-        return [" ".join(v.lower().split()) for v in values]
+        out = [" ".join(v.lower().split()) for v in values]
+        if any(not v for v in out):
+            raise ValueError("each agent is a drug name (an empty name was given)")
+        return out
 
     @model_validator(mode="after")
     def _dates(self) -> Therapy:

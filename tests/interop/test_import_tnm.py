@@ -307,3 +307,28 @@ def test_staging_of_an_earlier_cancer_is_not_read() -> None:
     her2 = obs("ihc", "85319-2", valueCodeableConcept={"text": "3+"}, focus=[{"reference": "Condition/c1"}])
     result = bundle_to_case(bundle(patient(), condition(), earlier, n, her2))
     assert result.case.tumor.n_category is None
+
+
+def test_an_order_date_is_not_when_neoadjuvant_therapy_started() -> None:
+    order = {
+        "resourceType": "MedicationRequest",
+        "id": "rq",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "medicationCodeableConcept": {"text": "trastuzumab"},
+        "category": [{"text": "neoadjuvant"}],
+        "authoredOn": "2024-01-10",
+    }
+    result = _import(_tnm("ct", "21905-5", cc("cT2", system=AJCC), "2024-01-12"), order)
+    assert result.case.tumor.t_category == "cT2"
+
+
+def test_staging_focused_on_another_primary_than_the_her2_results_is_an_inconsistency() -> None:
+    c2 = condition("c2", code="C50.4")
+    t = _tnm("t", "21899-0", cc("pT2", system=AJCC))
+    t["focus"] = [{"reference": "Condition/c2"}]
+    her2 = obs("ihc", "85319-2", valueCodeableConcept={"text": "3+"}, focus=[{"reference": "Condition/c1"}])
+    result = bundle_to_case(bundle(patient(), condition(), c2, t, her2))
+    assert result.case.tumor.t_category is None
+    assert any("while the HER2 results focus on Condition/c1" in i for i in result.inconsistencies)

@@ -66,6 +66,10 @@ class ImportContext:
     therapies: list[Therapy] = field(default_factory=list)
     copy_numbers: list[Json] = field(default_factory=list)  # lone 74860-8 / 74861-6 Observations
     primary_conditions: set[str] = field(default_factory=set)  # the Conditions read as the current primary
+    her2_conditions: set[str] = field(default_factory=set)  # those of them the HER2 results focus on
+    neoadjuvant_given_from: list[dt.date] = field(
+        default_factory=list
+    )  # when neoadjuvant drugs were given from
     # T and N categories (mCODE TNM Observations), "t" / "n"
     staging: dict[str, list[StagingRow]] = field(default_factory=lambda: {"t": [], "n": []})
 
@@ -248,7 +252,8 @@ def _count(n: int, what: str) -> str:
 def _primary(ctx: ImportContext, chosen: list[tuple[Json, str, str]], her2_focus: set[str]) -> None:
     """The Conditions of the current primary: those the HER2 results focus on, when they focus on one of them."""
     names = {resource_name(res) for res, _, _ in chosen}
-    ctx.primary_conditions = (names & her2_focus) or names
+    ctx.primary_conditions = names
+    ctx.her2_conditions = names & her2_focus
 
 
 def condition_site(res: Json) -> tuple[str, str] | None:

@@ -187,7 +187,8 @@ def _staging(ctx: ImportContext, tumor: str) -> dict[str, str]:
     """tumor.t_category / n_category and yp_t_category / yp_n_category from the TNM Observations.
 
     An Observation focused on a Condition other than the primary read (another cancer, an earlier one, the other
-    breast) is not read; a clinical category dated after neoadjuvant therapy started is a restaging (yc). After
+    breast) is not read; one focused on another primary Condition than the HER2 results' is an inconsistency. A
+    clinical category dated after neoadjuvant drugs were given (not merely ordered) is a restaging (yc). After
     neoadjuvant therapy recorded in
     the bundle, a value without a prefix under the pathological code is read as yp (the specimen after that
     therapy), and the clinical category is the presentation; otherwise the later of the pathological and clinical
@@ -195,8 +196,7 @@ def _staging(ctx: ImportContext, tumor: str) -> dict[str, str]:
     differing values of the same latest date leave the field unset."""
     out: dict[str, str] = {}
     neoadjuvant = any(t.setting == "neoadjuvant" for t in ctx.therapies)
-    starts = [t.start for t in ctx.therapies if t.setting == "neoadjuvant" and t.start is not None]
-    neo_start = min(starts) if starts else None
+    neo_start = min(ctx.neoadjuvant_given_from) if ctx.neoadjuvant_given_from else None
     for which in ("t", "n"):
         rows: list[StagingRow] = []
         for row in ctx.staging[which]:
@@ -207,6 +207,13 @@ def _staging(ctx: ImportContext, tumor: str) -> dict[str, str]:
             ):
                 ctx.ignored.append(
                     f"{row.source}: staging of another Condition than the primary read — not read"
+                )
+                continue
+            if row.focus is not None and ctx.her2_conditions and row.focus not in ctx.her2_conditions:
+                ctx.inconsistencies.append(
+                    f"{row.source}: staging focused on {row.focus}, while the HER2 results focus on "
+                    f"{', '.join(sorted(ctx.her2_conditions))} — not read (one tumour or two? give one primary "
+                    "Condition, or focus both on it)"
                 )
                 continue
             restaged = neo_start is not None and row.date is not None and row.date > neo_start

@@ -78,13 +78,24 @@ def read_medication(ctx: ImportContext, res: Json) -> None:
         if name not in ctx.medications:
             ctx.medications.append(name)
         ctx.findings.append(f"{source}: {name} {status}{when} → medications")
+    given_from = parse_date(
+        period.get("start") or res.get("effectiveDateTime")
+    )  # (not an order's authoredOn)
+    if setting == "neoadjuvant" and given_from is not None and kind != "MedicationRequest":
+        ctx.neoadjuvant_given_from.append(given_from)
     if current or past:
         if setting is not None:
-            outcome: Literal["completed", "ongoing"] = "ongoing" if current else "completed"
+            # (FHIR "stopped" says it ended, not that it was completed as planned: the outcome is left unstated)
+            outcome: Literal["completed", "ongoing"] | None = (
+                "ongoing" if current else "completed" if status == "completed" else None
+            )
             ctx.therapies.append(
                 Therapy(agents=[name], setting=setting, start=start, end=end, outcome=outcome)
             )
-            ctx.findings.append(f"{source}: {name} {setting} therapy ({outcome}) → history.therapies")
+            ctx.findings.append(
+                f"{source}: {name} {setting} therapy ({outcome or f'status {status}, outcome not stated'}) → "
+                "history.therapies"
+            )
         elif past:
             ctx.findings.append(
                 f"{source}: {name} {status}{when} — a past therapy whose setting (neoadjuvant, adjuvant, "

@@ -18,6 +18,7 @@ from her2kit.match.criteria import NO_ALTERNATIVE, SOLID_TUMOR, Fit, evaluate
 from her2kit.match.history import (
     RECURRENCE_MONTHS,
     TreatmentHistory,
+    class_members,
     derive,
     unrecognised_medications_note,
 )
@@ -256,8 +257,16 @@ def case_facts(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> Case
             prior = None
         else:
             prior = "tki" if given & tki else "antibody" if given & her2 else "none"
+    chemo: bool | None = None
+    if history.history_given:
+        given = frozenset().union(*history.therapy_drugs) if history.therapy_drugs else frozenset()
+        chemo = True if given & class_members(kb, "chemotherapy") else None if history.unrecognised else False
     scores = {t.score for t in case.her2_tests if isinstance(t, IhcTest)}
-    return CaseFacts(prior_her2_therapy=prior, ihc_score=next(iter(scores)) if len(scores) == 1 else None)
+    return CaseFacts(
+        prior_her2_therapy=prior,
+        ihc_score=next(iter(scores)) if len(scores) == 1 else None,
+        prior_chemotherapy=chemo,
+    )
 
 
 def _head_to_head_not_applied(

@@ -376,6 +376,7 @@ _ADENOCARCINOMA = re.compile(
 )
 _NOT_ADENOCARCINOMA_NAMED = re.compile(r"\b(?:no|without)\s+(?:\w+\s+){0,2}adenocarcinoma")
 _MIXED = re.compile(r"adenosquamous|neuroendocrine")
+_NEGATED = re.compile(r"\b(?:no|without)\b[^,;.]*")  # "no neuroendocrine component": not a mixed histology
 
 
 def _adenocarcinoma(case: Case, fit: Fit, source: str) -> None:
@@ -395,7 +396,7 @@ def _adenocarcinoma(case: Case, fit: Fit, source: str) -> None:
         )
     elif _NOT_ADENOCARCINOMA_NAMED.search(text):
         fit.unmet.append(f"indicated for adenocarcinoma; histology here: {histology}")
-    elif _MIXED.search(text):
+    elif _MIXED.search(_NEGATED.sub(" ", text)):
         fit.missing.append(f"whether '{histology}' counts as adenocarcinoma (the label: adenocarcinoma)")
     elif _ADENOCARCINOMA.search(text):
         fit.met.append(f"adenocarcinoma ({histology})")

@@ -71,35 +71,48 @@ def _parts(entry: str) -> list[str]:
 _BRACKETED = re.compile(r"\(([^)]*)\)")
 # A therapy entry naming several drugs: "carboplatin/pemetrexed/pembrolizumab", "docetaxel, carboplatin, ..."
 _ENTRY_PARTS = re.compile(r"\s*(?:;|\+|,|/|\band\b|\bplus\b|\bwith\b)\s*", re.IGNORECASE)
+_STRENGTH = re.compile(r"\s\d[\d.,]*\s*(?:mg|g|mcg|µg|ug|ml|%|iu|units?)\b.*$|\sauc\s*\d.*$")
 _ROUTE = re.compile(r"\b(?:iv|sc|s\.c\.|subcutaneous|intravenous|oral|po)\b")
 
 
-# Words that make an entry something other than a systemic medicine (a topical form, an allergy record): such an
-# entry is never matched by its leading words ("ciclosporin eye drops", "fentanyl allergy").
-_NOT_SYSTEMIC = re.compile(
-    r"\b(?:allerg\w*|intoleran\w*|eye\s*drops?|ear\s*drops?|drops|ophthalmic|ointment|cream|topical|lotion|gel|"
-    r"shampoo|mouthwash|patch\s+test)\b",
+# What makes one part of a medication entry name no current systemic drug ("ketoconazole 2% cream", "simvastatin
+# (stopped)", "no tacrolimus"): such a part is skipped, the rest of the entry is still read.
+_TOPICAL = re.compile(
+    r"\b(?:eye\s*drops?|ear\s*drops?|ophthalmic|ointment|cream|topical|lotion|gel|shampoo|mouthwash)\b",
     re.IGNORECASE,
 )
-# Words that say the drug is not being taken now, or that the entry is a test result ("digoxin level", "simvastatin
-# (stopped)", "no tacrolimus"): such an entry names no current medication and is never matched.
-_NOT_CURRENT = re.compile(
-    r"\b(?:levels?|concentration|held|on\s+hold|stopped|discontinued|ceased|not\s+taking|no\s+longer|previously|"
-    r"formerly|past|history\s+of)\b|^\s*no\s",
+_STOPPED = re.compile(
+    r"\b(?:held|on\s+hold|stopped|discontinued|ceased|not\s+taking|no\s+longer\s+taking)\b|^\s*no\s",
     re.IGNORECASE,
 )
+# A record that is not a prescription when it gives no dose ("fentanyl allergy", "digoxin level"); with a dose the
+# words are an annotation of a current drug ("Tacrolimus 3 mg (target trough level 6-8)").
+_RECORD = re.compile(r"\b(?:allerg\w*|intoleran\w*|levels?|concentration)\b", re.IGNORECASE)
+
+
+def _not_current(part: str) -> bool:
+    return bool(
+        _TOPICAL.search(part)
+        or _STOPPED.search(part)
+        or (_RECORD.search(part) and not re.search(r"\d", part))
+    )
 
 
 def medication_keys(entry: str) -> list[str]:
     """The names a medication-list entry may stand for, most specific first: the whole entry, each drug of a
     combination ('a + b', 'a/b'), the name outside and inside brackets ("Digoxin (Lanoxin)"), and the leading words
     of each ("Tacrolimus XL", "dabigatran etexilate", "fentanyl patch" → tacrolimus, dabigatran, fentanyl); each as
-    :func:`medication_key`. None for a topical form, an allergy record, a stopped drug or a drug level ("ciclosporin
-    0.05% eye drops", "fentanyl allergy", "simvastatin (stopped)", "digoxin level")."""
-    if _NOT_SYSTEMIC.search(entry) or _NOT_CURRENT.search(entry):
-        return []  # a topical form, an allergy record, a stopped drug or a drug level: not a current systemic drug
+    :func:`medication_key`. A part that names no current systemic drug is skipped: a topical form, a stopped drug,
+    and without a dose an allergy or level record ("ketoconazole 2% cream", "simvastatin (stopped)", "fentanyl
+    allergy", "digoxin level"); an annotation of a current drug is not ("Tacrolimus 3 mg (trough level 6-8)")."""
+    parts = _parts(entry)
+    kept = [part for part in parts if not _not_current(part)]
+    if not kept:
+        return []  # a topical form, an allergy or level record, a stopped drug: no current systemic drug
+    candidates = ([entry] if len(kept) == len(parts) else []) + kept
+    candidates += [x for part in kept for x in part.split("/")]
     pieces: list[str] = []
-    for part in [entry, *_parts(entry), *entry.split("/")]:
+    for part in candidates:
         outside = _BRACKETED.sub(" ", part)
         pieces.extend([part, outside, *_BRACKETED.findall(part)])
     keys: list[str] = []
@@ -142,9 +155,8 @@ class DrugIndex:
         whole = self.resolve(name)
         if whole is not None:
             return whole
-        bare = _ROUTE.sub(
-            " ", medication_key(name)
-        ).strip()  # without a dose or route ("T-DXd 5.4 mg/kg", "... SC")
+        # without a dose or a route ("T-DXd 5.4 mg/kg", "S-1 80 mg/m2", "Herceptin SC"); digits of a name stay
+        bare = " ".join(_ROUTE.sub(" ", _STRENGTH.split(drug_key(name), maxsplit=1)[0]).split())
         if bare and bare != drug_key(name) and (hit := self.resolve(bare)) is not None:
             return hit
         parts = [p for p in _ENTRY_PARTS.split(name) if p.strip()]
@@ -689,7 +701,7 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
             return {"adjuvant"}, "adjuvant"
         return {"post-neoadjuvant-residual", "adjuvant"}, "post-neoadjuvant-residual"
     if courses:
-        last, drugs = courses[-1]
+        last = courses[-1][0]
         if last.setting == "neoadjuvant" and last.outcome not in ("residual_disease", "pcr"):
             # A neoadjuvant course stopped early (intolerance) beside one that reached surgery: surgery decides.
             surgery = [
@@ -712,22 +724,20 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
             for a in ind.agents
             if a in kb.agents
         }
-        completed_her2 = any(
-            t.setting == "adjuvant" and t.outcome == "completed" and d & her2 for t, d in courses
-        )
-        # (an adjuvant anti-HER2 course still under way, other than an extended-adjuvant agent: still adjuvant)
-        ongoing_her2 = any(
-            t.setting == "adjuvant" and t.outcome in ("ongoing", None) and (d & her2) - extended
-            for t, d in courses
-        )
-        if (
-            last.setting == "adjuvant"
-            and not ongoing_her2
-            and (completed_her2 or (last.outcome == "completed" and drugs & her2))
-        ):
-            # Adjuvant anti-HER2 therapy completed (a later course, such as extended neratinib, may be ongoing):
-            # the residual-disease and adjuvant options are behind the patient.
-            return {"extended-adjuvant"}, "extended-adjuvant"
+
+        def completed(t: Therapy) -> bool:  # (an end date without an outcome: it ended)
+            return t.outcome == "completed" or (t.outcome is None and t.end is not None)
+
+        adjuvant_her2 = [(t, d) for t, d in courses if t.setting == "adjuvant" and d & her2]
+        # The latest adjuvant anti-HER2 course decides: an extended-adjuvant agent (neratinib), or a completed
+        # course, is the extended-adjuvant phase; one stopped early (intolerance, progression) or under way is not.
+        if last.setting == "adjuvant" and adjuvant_her2:
+            latest, latest_drugs = adjuvant_her2[-1]
+            done_before = any(completed(t) for t, _ in adjuvant_her2[:-1])
+            if (latest_drugs & her2 <= extended and done_before) or (
+                completed(latest) and not latest_drugs & her2 <= extended
+            ):
+                return {"extended-adjuvant"}, "extended-adjuvant"
         if last.setting == "adjuvant":
             # After surgery (an adjuvant course ongoing, stopped or completed without anti-HER2 therapy): not the
             # neoadjuvant phase; after residual disease the post-neoadjuvant options still apply.

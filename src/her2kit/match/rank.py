@@ -100,6 +100,7 @@ class CaseFacts:
 
     prior_her2_therapy: str | None = None
     ihc_score: str | None = None
+    prior_chemotherapy: bool | None = None
 
 
 def _cohort_fits(arm: Arm | None, facts: CaseFacts) -> int | None:
@@ -115,6 +116,10 @@ def _cohort_fits(arm: Arm | None, facts: CaseFacts) -> int | None:
         if facts.prior_her2_therapy not in fits:
             return None
         score += 10 + (1 if cohort.prior_her2_therapy == "none" else 0)
+    if cohort.prior_chemotherapy:
+        if facts.prior_chemotherapy is not True:
+            return None
+        score += 1
     if cohort.her2_ihc_scores:
         if facts.ihc_score not in cohort.her2_ihc_scores:
             return None
@@ -139,11 +144,22 @@ def _rate(trial: Trial, facts: CaseFacts | None) -> tuple[TrialResult, ArmValue,
         ]
         if fitting:
             _, _, result, value = max(fitting, key=lambda f: (f[0], -f[1]))
-            return result, value, f"{value.arm}: {arms[value.arm].label}; the cohort this case belongs to"
+            also = [
+                f"{v.arm} {v.value:g}%"
+                for _, _, _, v in sorted(fitting, key=lambda f: (-f[0], f[1]))
+                if v.arm != value.arm
+            ]
+            more = f"; other cohorts that fit: {', '.join(dict.fromkeys(also))}" if also else ""
+            return (
+                result,
+                value,
+                f"{value.arm}: {arms[value.arm].label}; the cohort this case belongs to{more}",
+            )
         result, value = candidates[0]
         known = all(
             (c.prior_her2_therapy is None or facts.prior_her2_therapy is not None)
             and (not c.her2_ihc_scores or facts.ihc_score is not None)
+            and (not c.prior_chemotherapy or facts.prior_chemotherapy is not None)
             for c in cohorts
         )
         first = arms.get(value.arm)
