@@ -206,7 +206,7 @@ def test_zongertinib_fda_population_without_a_prior_her2_tki_or_adc(
     assert "the cohort this case belongs to" in effect
 
 
-def test_a_first_line_patient_is_not_in_a_cohort_that_required_prior_chemotherapy() -> None:
+def test_a_first_line_patient_is_not_in_a_cohort_that_required_prior_platinum() -> None:
     effect = _effect(_nsclc([]), ZONGERTINIB)
     assert "fda-no-tki-adc" not in effect.split(";")[0]
     assert "not used to rank" in effect
@@ -227,3 +227,8 @@ def test_several_fitting_cohorts_are_named() -> None:
     effect = _effect(doc, ZONGERTINIB)
     assert "ORR 44% (fda-prior-adc" in effect  # after platinum chemotherapy and an ADC: the narrower cohort
     assert "other cohorts that fit: cohort-5 48%" in effect
+
+
+def test_non_platinum_chemotherapy_is_not_the_fda_populations_prior_platinum() -> None:
+    doc = _nsclc([{"agents": ["docetaxel"], "setting": "metastatic", "line": 1, "outcome": "progression"}])
+    assert "fda-no-tki-adc" not in _effect(doc, ZONGERTINIB).split(";")[0]

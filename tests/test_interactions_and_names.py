@@ -262,6 +262,7 @@ def test_an_unstated_gastric_histology_is_a_caution_not_a_guess() -> None:
         "simvastatin (stopped)",
         "simvastatin - discontinued 2024",
         "no tacrolimus",
+        "No known drug allergies",
     ],
 )
 def test_topical_stopped_and_lab_entries_fire_no_interaction(medication: str) -> None:
@@ -349,3 +350,66 @@ def test_negated_mixed_components_do_not_make_a_mixed_histology() -> None:
     )
     option = next(o for o in result.options if o.id == "ind:trastuzumab-gastric-first-line")
     assert not [m for m in option.missing if "adenocarcinoma" in m]
+
+
+# ------------------------------------------------------------------------------------ fifth review (s9)
+@pytest.mark.parametrize(
+    ("medication", "code"),
+    [
+        (
+            "Clarithromycin 500 mg BID - held for surgery then restarted",
+            "interaction-strong-cyp3a4-inhibitor",
+        ),
+        (
+            "Tacrolimus 2 mg BID, held on 1 Nov, resumed 5 Nov",
+            "interaction-cyp3a-substrate-narrow-therapeutic-index",
+        ),
+        ("Itraconazole 200 mg daily (to be ceased after 3 months)", "interaction-strong-cyp3a4-inhibitor"),
+        (
+            "Everolimus 10 mg (stopped 2025, restarted 2026)",
+            "interaction-p-gp-substrate-narrow-therapeutic-index",
+        ),
+        ("Cyclosporine 100 mg soft gel cap BID", "interaction-cyp3a-substrate-narrow-therapeutic-index"),
+        ("Ketoconazole 2% shampoo, ketoconazole 200 mg tablets", "interaction-strong-cyp3a4-inhibitor"),
+        ("Tacrolimus BID (dose per trough levels)", "interaction-cyp3a-substrate-narrow-therapeutic-index"),
+        ("Digoxin daily (check level)", "interaction-p-gp-substrate-narrow-therapeutic-index"),
+    ],
+)
+def test_a_status_word_later_in_the_entry_does_not_hide_the_drug(medication: str, code: str) -> None:
+    cautions, contraindications = _findings(
+        [medication], "neratinib" if "cyp3a4-inhibitor" in code else "tucatinib"
+    )
+    assert code in [f.code for f in [*cautions, *contraindications]], medication
+
+
+@pytest.mark.parametrize(
+    ("entry", "drugs"),
+    [
+        (
+            "Docetaxel 75 mg/m2 + trastuzumab 6 mg/kg + pertuzumab 840 mg",
+            {"docetaxel", "trastuzumab", "pertuzumab"},
+        ),
+        (
+            "carboplatin AUC 5 / pemetrexed 500 mg/m2 / pembrolizumab 200 mg",
+            {"carboplatin", "pemetrexed", "pembrolizumab"},
+        ),
+        ("S-1 80 mg/m2 + oxaliplatin 130 mg/m2", {"s-1", "oxaliplatin"}),
+        ("FOLFOX 6", {"fluorouracil", "leucovorin", "oxaliplatin"}),
+        ("trastuzumab 1 year", {"trastuzumab"}),
+    ],
+)
+def test_combined_entries_with_doses_read_every_drug(entry: str, drugs: set[str]) -> None:
+    assert drug_index(default_kb()).resolve_entry(entry) == frozenset(drugs)
+
+
+@pytest.mark.parametrize(
+    "histology",
+    [
+        "Adenocarcinoma with no lymphovascular invasion and a 40% neuroendocrine component",
+        "Adenocarcinoma without mucinous features and with neuroendocrine differentiation",
+    ],
+)
+def test_a_negation_elsewhere_does_not_cancel_a_mixed_component(histology: str) -> None:
+    result = assess(parse_case(_gastro("gastric", histology)))
+    option = next(o for o in result.options if o.id == "ind:trastuzumab-gastric-first-line")
+    assert any("counts as adenocarcinoma" in m for m in option.missing)

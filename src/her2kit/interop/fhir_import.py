@@ -230,6 +230,15 @@ def _staging(ctx: ImportContext, tumor: str) -> dict[str, str]:
                 )
                 row = StagingRow(row.date, "y" + row.category, row.source, row.focus, row.inferred)
             rows.append(row)
+        clinical = {r.category for r in rows if _prefix_of(r.category) == "c"}
+        if neoadjuvant and neo_start is None and len(clinical) > 1:
+            # neoadjuvant therapy without a date it was given from: which clinical category is the presentation
+            # and which a restaging is not known
+            ctx.inconsistencies.append(
+                f"clinical {which.upper()} categories {', '.join(sorted(clinical))} with neoadjuvant therapy whose "
+                f"start is not recorded — which is the presentation is not known: tumor.{which}_category left unset"
+            )
+            rows = [r for r in rows if _prefix_of(r.category) != "c"]
         main = ("c", "p") if neoadjuvant else _later_first(rows)
         for field_name, prefixes in ((f"{which}_category", main), (f"yp_{which}_category", ("yp", "yc"))):
             for prefix in prefixes:

@@ -78,12 +78,12 @@ def read_medication(ctx: ImportContext, res: Json) -> None:
         if name not in ctx.medications:
             ctx.medications.append(name)
         ctx.findings.append(f"{source}: {name} {status}{when} → medications")
-    given_from = parse_date(
-        period.get("start") or res.get("effectiveDateTime")
-    )  # (not an order's authoredOn)
-    if setting == "neoadjuvant" and given_from is not None and kind != "MedicationRequest":
-        ctx.neoadjuvant_given_from.append(given_from)
     if current or past:
+        given_from = parse_date(
+            period.get("start") or res.get("effectiveDateTime")
+        )  # (not an order's authoredOn)
+        if setting == "neoadjuvant" and given_from is not None and kind != "MedicationRequest":
+            ctx.neoadjuvant_given_from.append(given_from)
         if setting is not None:
             # (FHIR "stopped" says it ended, not that it was completed as planned: the outcome is left unstated)
             outcome: Literal["completed", "ongoing"] | None = (

@@ -533,14 +533,14 @@ class ArmCohort(BaseModel):
         default_factory=list, description="the IHC scores the cohort or subgroup enrolled"
     )
 
-    prior_chemotherapy: bool | None = Field(
-        None, description="true: the cohort enrolled only patients after chemotherapy (e.g. platinum-based)"
+    prior_platinum: bool | None = Field(
+        None, description="true: the cohort enrolled only patients after platinum-based chemotherapy"
     )
 
     @model_validator(mode="after")
     def _says_something(self) -> ArmCohort:
-        if self.prior_her2_therapy is None and not self.her2_ihc_scores and self.prior_chemotherapy is None:
-            raise ValueError("a cohort names prior_her2_therapy, her2_ihc_scores and/or prior_chemotherapy")
+        if self.prior_her2_therapy is None and not self.her2_ihc_scores and self.prior_platinum is None:
+            raise ValueError("a cohort names prior_her2_therapy, her2_ihc_scores and/or prior_platinum")
         return self
 
 

@@ -260,12 +260,12 @@ def case_facts(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> Case
     chemo: bool | None = None
     if history.history_given:
         given = frozenset().union(*history.therapy_drugs) if history.therapy_drugs else frozenset()
-        chemo = True if given & class_members(kb, "chemotherapy") else None if history.unrecognised else False
+        chemo = True if given & class_members(kb, "platinum") else None if history.unrecognised else False
     scores = {t.score for t in case.her2_tests if isinstance(t, IhcTest)}
     return CaseFacts(
         prior_her2_therapy=prior,
         ihc_score=next(iter(scores)) if len(scores) == 1 else None,
-        prior_chemotherapy=chemo,
+        prior_platinum=chemo,
     )
 
 

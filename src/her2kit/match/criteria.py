@@ -376,7 +376,10 @@ _ADENOCARCINOMA = re.compile(
 )
 _NOT_ADENOCARCINOMA_NAMED = re.compile(r"\b(?:no|without)\s+(?:\w+\s+){0,2}adenocarcinoma")
 _MIXED = re.compile(r"adenosquamous|neuroendocrine")
-_NEGATED = re.compile(r"\b(?:no|without)\b[^,;.]*")  # "no neuroendocrine component": not a mixed histology
+# "no neuroendocrine component": a negated mixed component (only the words right after "no"/"without")
+_NEGATED = re.compile(
+    r"\b(?:no|without)\s+(?:\w+\s+){0,2}?(?:adenosquamous|neuroendocrine)\w*", re.IGNORECASE
+)
 
 
 def _adenocarcinoma(case: Case, fit: Fit, source: str) -> None:

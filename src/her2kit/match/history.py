@@ -60,8 +60,8 @@ def medication_key(name: str) -> str:
     return _DOSE_TEXT.sub("", drug_key(name))
 
 
-# Several drugs in one entry: "rifampin 600 mg; ketoconazole 200 mg", "ketoconazole + rifampin", "... and ...".
-_SEVERAL = re.compile(r"\s*(?:;|\+|\band\b|\bplus\b|\bwith\b)\s*", re.IGNORECASE)
+# Several drugs in one entry: "rifampin 600 mg; ketoconazole 200 mg", "ketoconazole + rifampin", "a, b", "... and ...".
+_SEVERAL = re.compile(r"\s*(?:;|\+|,|\band\b|\bplus\b|\bwith\b)\s*", re.IGNORECASE)
 
 
 def _parts(entry: str) -> list[str]:
@@ -72,30 +72,31 @@ _BRACKETED = re.compile(r"\(([^)]*)\)")
 # A therapy entry naming several drugs: "carboplatin/pemetrexed/pembrolizumab", "docetaxel, carboplatin, ..."
 _ENTRY_PARTS = re.compile(r"\s*(?:;|\+|,|/|\band\b|\bplus\b|\bwith\b)\s*", re.IGNORECASE)
 _STRENGTH = re.compile(r"\s\d[\d.,]*\s*(?:mg|g|mcg|µg|ug|ml|%|iu|units?)\b.*$|\sauc\s*\d.*$")
+_UNIT_SLASH = re.compile(
+    r"\b(mg|mcg|µg|ug|g|ml|units?|iu)\s*/\s*(m2|m²|kg|ml|h|hr|day|d|dose)\b", re.IGNORECASE
+)
 _ROUTE = re.compile(r"\b(?:iv|sc|s\.c\.|subcutaneous|intravenous|oral|po)\b")
 
 
-# What makes one part of a medication entry name no current systemic drug ("ketoconazole 2% cream", "simvastatin
-# (stopped)", "no tacrolimus"): such a part is skipped, the rest of the entry is still read.
+# What makes one part of a medication entry name no current systemic drug, so that the part is skipped (the rest of
+# the entry is still read). Only a status written right after the drug's name counts ("simvastatin (stopped)",
+# "digoxin level", "fentanyl allergy", "no tacrolimus"); once a dose is written, later words annotate a current drug
+# ("Clarithromycin 500 mg BID - held for surgery then restarted", "Tacrolimus 3 mg (trough level 6-8)").
 _TOPICAL = re.compile(
-    r"\b(?:eye\s*drops?|ear\s*drops?|ophthalmic|ointment|cream|topical|lotion|gel|shampoo|mouthwash)\b",
+    r"\b(?:eye\s*drops?|ear\s*drops?|ophthalmic|ointment|cream|topical|lotion|shampoo|mouthwash|"
+    r"(?<!soft[ -])gel(?![ -]?cap))\b",
     re.IGNORECASE,
 )
-_STOPPED = re.compile(
-    r"\b(?:held|on\s+hold|stopped|discontinued|ceased|not\s+taking|no\s+longer\s+taking)\b|^\s*no\s",
+_STATUS_AFTER_NAME = re.compile(
+    r"^\s*[^()\d,;:]+?\s*(?:\(\s*|[-–:]\s*)?(?:held|on\s+hold|stopped|discontinued|ceased|not\s+taking|"
+    r"no\s+longer\s+taking|levels?|concentration|allerg\w*|intoleran\w*)\b.*$",
     re.IGNORECASE,
 )
-# A record that is not a prescription when it gives no dose ("fentanyl allergy", "digoxin level"); with a dose the
-# words are an annotation of a current drug ("Tacrolimus 3 mg (target trough level 6-8)").
-_RECORD = re.compile(r"\b(?:allerg\w*|intoleran\w*|levels?|concentration)\b", re.IGNORECASE)
+_NONE = re.compile(r"^\s*no\s", re.IGNORECASE)  # "no tacrolimus", "No known drug allergies"
 
 
 def _not_current(part: str) -> bool:
-    return bool(
-        _TOPICAL.search(part)
-        or _STOPPED.search(part)
-        or (_RECORD.search(part) and not re.search(r"\d", part))
-    )
+    return bool(_TOPICAL.search(part) or _STATUS_AFTER_NAME.search(part) or _NONE.search(part))
 
 
 def medication_keys(entry: str) -> list[str]:
@@ -155,16 +156,26 @@ class DrugIndex:
         whole = self.resolve(name)
         if whole is not None:
             return whole
-        # without a dose or a route ("T-DXd 5.4 mg/kg", "S-1 80 mg/m2", "Herceptin SC"); digits of a name stay
-        bare = " ".join(_ROUTE.sub(" ", _STRENGTH.split(drug_key(name), maxsplit=1)[0]).split())
-        if bare and bare != drug_key(name) and (hit := self.resolve(bare)) is not None:
-            return hit
-        parts = [p for p in _ENTRY_PARTS.split(name) if p.strip()]
-        if len(parts) > 1:
+        unslashed = _UNIT_SLASH.sub(r"\1 per \2", name)  # (the slash of "mg/m2" does not separate drugs)
+        parts = [p for p in _ENTRY_PARTS.split(unslashed) if p.strip()]
+        if (
+            len(parts) > 1
+        ):  # each drug of the entry, with its own dose ("docetaxel 75 mg/m2 + trastuzumab 6 mg/kg")
             found = [self.resolve_entry(part) for part in parts]
             if all(f is not None for f in found):
                 return frozenset().union(*(f for f in found if f is not None))
             return None
+        # without a dose or a route ("T-DXd 5.4 mg/kg", "S-1 80 mg/m2", "Herceptin SC"); digits of a name stay
+        bare = " ".join(_ROUTE.sub(" ", _STRENGTH.split(drug_key(name), maxsplit=1)[0]).split())
+        if bare and bare != drug_key(name) and (hit := self.resolve(bare)) is not None:
+            return hit
+        outside = _BRACKETED.sub(" ", name).strip()
+        inside = [self.resolve(x) for x in _BRACKETED.findall(name)]
+        hit = self.resolve(outside) if outside != name.strip() else None
+        if hit is not None and all(i is None or i == hit for i in inside):
+            return hit
+        # a trailing number that is no dose ("FOLFOX 6", "trastuzumab 1 year")
+        return self.resolve(medication_key(name))
         outside = _BRACKETED.sub(" ", name).strip()
         inside = [self.resolve(x) for x in _BRACKETED.findall(name)]
         hit = self.resolve(outside) if outside != name.strip() else None
@@ -225,7 +236,7 @@ def unrecognised_medications(kb: KnowledgeBase, medications: Iterable[str]) -> l
             unknown.extend(
                 p
                 for p in _parts(entry)
-                if not any(index.names.get(k) is not None for k in medication_keys(p))
+                if not _not_current(p) and not any(index.names.get(k) is not None for k in medication_keys(p))
             )
     return unknown
 
@@ -725,15 +736,21 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
             if a in kb.agents
         }
 
-        def completed(t: Therapy) -> bool:  # (an end date without an outcome: it ended)
-            return t.outcome == "completed" or (t.outcome is None and t.end is not None)
+        def completed(t: Therapy) -> bool:
+            return t.outcome == "completed"
+
+        def ended_unknown(t: Therapy) -> bool:  # an end date without an outcome: ended, how is not said
+            return t.outcome is None and t.end is not None
 
         adjuvant_her2 = [(t, d) for t, d in courses if t.setting == "adjuvant" and d & her2]
         # The latest adjuvant anti-HER2 course decides: an extended-adjuvant agent (neratinib), or a completed
         # course, is the extended-adjuvant phase; one stopped early (intolerance, progression) or under way is not.
         if last.setting == "adjuvant" and adjuvant_her2:
             latest, latest_drugs = adjuvant_her2[-1]
-            done_before = any(completed(t) for t, _ in adjuvant_her2[:-1])
+            done_before = any(completed(t) or ended_unknown(t) for t, _ in adjuvant_her2[:-1])
+            if ended_unknown(latest) and not latest_drugs & her2 <= extended:
+                # ended, with no outcome recorded (completed, or stopped early?): both phases, asked
+                return {"adjuvant", "extended-adjuvant"}, ""
             if (latest_drugs & her2 <= extended and done_before) or (
                 completed(latest) and not latest_drugs & her2 <= extended
             ):

@@ -100,7 +100,7 @@ class CaseFacts:
 
     prior_her2_therapy: str | None = None
     ihc_score: str | None = None
-    prior_chemotherapy: bool | None = None
+    prior_platinum: bool | None = None
 
 
 def _cohort_fits(arm: Arm | None, facts: CaseFacts) -> int | None:
@@ -116,8 +116,8 @@ def _cohort_fits(arm: Arm | None, facts: CaseFacts) -> int | None:
         if facts.prior_her2_therapy not in fits:
             return None
         score += 10 + (1 if cohort.prior_her2_therapy == "none" else 0)
-    if cohort.prior_chemotherapy:
-        if facts.prior_chemotherapy is not True:
+    if cohort.prior_platinum:
+        if facts.prior_platinum is not True:
             return None
         score += 1
     if cohort.her2_ihc_scores:
@@ -159,7 +159,7 @@ def _rate(trial: Trial, facts: CaseFacts | None) -> tuple[TrialResult, ArmValue,
         known = all(
             (c.prior_her2_therapy is None or facts.prior_her2_therapy is not None)
             and (not c.her2_ihc_scores or facts.ihc_score is not None)
-            and (not c.prior_chemotherapy or facts.prior_chemotherapy is not None)
+            and (not c.prior_platinum or facts.prior_platinum is not None)
             for c in cohorts
         )
         first = arms.get(value.arm)
