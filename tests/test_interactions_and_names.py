@@ -413,3 +413,12 @@ def test_a_negation_elsewhere_does_not_cancel_a_mixed_component(histology: str) 
     result = assess(parse_case(_gastro("gastric", histology)))
     option = next(o for o in result.options if o.id == "ind:trastuzumab-gastric-first-line")
     assert any("counts as adenocarcinoma" in m for m in option.missing)
+
+
+def test_a_previous_drug_after_a_comma_is_not_read_as_current() -> None:
+    cautions, contraindications = _findings(
+        ["Itraconazole 200 mg daily, previously fluconazole"], "neratinib"
+    )
+    texts = " ".join(f.text for f in [*cautions, *contraindications])
+    assert "itraconazole" in texts
+    assert "fluconazole" not in texts.replace("itraconazole", "")

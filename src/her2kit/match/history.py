@@ -92,7 +92,8 @@ _STATUS_AFTER_NAME = re.compile(
     r"no\s+longer\s+taking|levels?|concentration|allerg\w*|intoleran\w*)\b.*$",
     re.IGNORECASE,
 )
-_NONE = re.compile(r"^\s*no\s", re.IGNORECASE)  # "no tacrolimus", "No known drug allergies"
+# "no tacrolimus", "No known drug allergies", "previously fluconazole", "stopped simvastatin"
+_NONE = re.compile(r"^\s*(?:no|previously|formerly|prior|past|stopped|discontinued|ceased)\s", re.IGNORECASE)
 
 
 def _not_current(part: str) -> bool:
