@@ -39,6 +39,16 @@ def _nsclc(therapies: list[dict[str, Any]] | None) -> dict[str, Any]:
 CHEMO_IO = {"agents": ["carboplatin", "pemetrexed", "pembrolizumab"], "setting": "metastatic", "line": 1}
 
 
+def _second_line(agents: list[str]) -> dict[str, Any]:
+    """Chemo-immunotherapy, then these agents, both with progression."""
+    return _nsclc(
+        [
+            {**CHEMO_IO, "outcome": "progression"},
+            {"agents": agents, "setting": "metastatic", "line": 2, "outcome": "progression"},
+        ]
+    )
+
+
 def _effect(doc: dict[str, Any], indication: str) -> str:
     result = assess(parse_case(doc))
     option = next(o for o in result.options if o.id == indication)
@@ -60,17 +70,7 @@ def _effect(doc: dict[str, Any], indication: str) -> str:
     ],
 )
 def test_after_trastuzumab_deruxtecan_the_post_adc_cohort_is_shown(indication: str, text: str) -> None:
-    doc = _nsclc(
-        [
-            {**CHEMO_IO, "outcome": "progression"},
-            {
-                "agents": ["trastuzumab deruxtecan"],
-                "setting": "metastatic",
-                "line": 2,
-                "outcome": "progression",
-            },
-        ]
-    )
+    doc = _second_line(["trastuzumab deruxtecan"])
     effect = _effect(doc, indication)
     assert text in effect
     assert "the cohort this case belongs to" in effect
@@ -213,17 +213,7 @@ def test_a_first_line_patient_is_not_in_a_cohort_that_required_prior_platinum() 
 
 
 def test_several_fitting_cohorts_are_named() -> None:
-    doc = _nsclc(
-        [
-            {**CHEMO_IO, "outcome": "progression"},
-            {
-                "agents": ["trastuzumab deruxtecan"],
-                "setting": "metastatic",
-                "line": 2,
-                "outcome": "progression",
-            },
-        ]
-    )
+    doc = _second_line(["trastuzumab deruxtecan"])
     effect = _effect(doc, ZONGERTINIB)
     assert "ORR 44% (fda-prior-adc" in effect  # after platinum chemotherapy and an ADC: the narrower cohort
     assert "other cohorts that fit: cohort-5 48%" in effect
