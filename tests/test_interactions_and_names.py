@@ -19,7 +19,7 @@ import pytest
 from her2kit.case import parse_case
 from her2kit.kb import default_kb
 from her2kit.match import assess
-from her2kit.match.history import canonical_drugs, class_members, drug_index
+from her2kit.match.history import canonical_drugs, class_members, drug_index, medication_keys
 
 
 def _mbc(medications: list[str], therapies: list[dict[str, Any]]) -> dict[str, Any]:
@@ -422,3 +422,47 @@ def test_a_previous_drug_after_a_comma_is_not_read_as_current() -> None:
     texts = " ".join(f.text for f in [*cautions, *contraindications])
     assert "itraconazole" in texts
     assert "fluconazole" not in texts.replace("itraconazole", "")
+
+
+# ------------------------------------------------------------------------------------ sixth review (s9)
+@pytest.mark.parametrize(
+    ("medication", "member"),
+    [
+        ("tacrolimus - target level 5-8 ng/ml", "tacrolimus"),
+        ("Tacrolimus (level 6-8) 2 mg bid", "tacrolimus"),
+        ("Digoxin (level 0.9) 125 mcg daily", "digoxin"),
+        ("Carbamazepine (allergy to penicillin) 200 mg bid", "carbamazepine"),
+        ("posaconazole (levels weekly)", "posaconazole"),
+        ("carbamazepine (allergic rash to lamotrigine)", "carbamazepine"),
+        ("prior to chemo: dexamethasone 8 mg", "dexamethasone"),
+        ("Past 3 months rifampicin 600 mg daily", "rifampicin"),
+        ("Carbamazepine - level 8, 200 mg bid", "carbamazepine"),
+        ("Paxlovid (nirmatrelvir/ritonavir)", "ritonavir"),
+        ("Kaletra (lopinavir, ritonavir)", "ritonavir"),
+        ("fluconazole: 100 mg daily", "fluconazole"),
+    ],
+)
+def test_current_drugs_with_annotations_are_read(medication: str, member: str) -> None:
+    assert member in medication_keys(medication)
+
+
+@pytest.mark.parametrize(
+    ("entry", "drugs"),
+    [
+        ("Kadcyla 2 cycles then Enhertu", {"trastuzumab emtansine", "trastuzumab deruxtecan"}),
+        ("T-DM1 14 cycles (switched to T-DXd)", {"trastuzumab emtansine", "trastuzumab deruxtecan"}),
+        (
+            "AC 4 cycles followed by THP",
+            {"doxorubicin", "cyclophosphamide", "taxane (unspecified)", "trastuzumab", "pertuzumab"},
+        ),
+        ("tucatinib 300 mg, twice daily", {"tucatinib"}),
+        ("lapatinib 1250 mg/day + capecitabine 2000 mg/m2/day", {"lapatinib", "capecitabine"}),
+        ("trastuzumab 6 mg/kg/3w", {"trastuzumab"}),
+    ],
+)
+def test_courses_in_sequence_and_schedules_are_read(entry: str, drugs: set[str]) -> None:
+    assert drug_index(default_kb()).resolve_entry(entry) == frozenset(drugs)
+
+
+def test_an_unknown_drug_in_a_sequence_leaves_the_entry_unread() -> None:
+    assert drug_index(default_kb()).resolve_entry("Kadcyla 2 cycles then unknownab") is None

@@ -512,3 +512,20 @@ def test_an_empty_agent_name_is_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_case(doc)
     assert caught.value.field == "history.therapies.0.agents"
+
+
+def test_residual_disease_then_an_adjuvant_course_ended_without_an_outcome_keeps_the_residual_options() -> (
+    None
+):
+    doc = _early(
+        [
+            TCHP_RESIDUAL,
+            {
+                "agents": ["trastuzumab emtansine"],
+                "setting": "adjuvant",
+                "start": "2024-06-01",
+                "end": "2024-08-01",
+            },
+        ]
+    )
+    assert TDM1_RESIDUAL in {o.id for o in assess(parse_case(doc)).options}

@@ -69,57 +69,90 @@ def _parts(entry: str) -> list[str]:
 
 
 _BRACKETED = re.compile(r"\(([^)]*)\)")
+# "then", "followed by", "switched to" join courses given one after the other: both were given.
+_SEQUENCE = r"|\bthen\b|\bfollowed\s+by\b|\bswitched\s+to\b|→"
 # A therapy entry naming several drugs: "carboplatin/pemetrexed/pembrolizumab", "docetaxel, carboplatin, ..."
-_ENTRY_PARTS = re.compile(r"\s*(?:;|\+|,|/|\band\b|\bplus\b|\bwith\b)\s*", re.IGNORECASE)
+_ENTRY_PARTS = re.compile(r"\s*(?:;|\+|,|/|\band\b|\bplus\b|\bwith\b" + _SEQUENCE + r")\s*", re.IGNORECASE)
 _STRENGTH = re.compile(r"\s\d[\d.,]*\s*(?:mg|g|mcg|µg|ug|ml|%|iu|units?)\b.*$|\sauc\s*\d.*$")
-_UNIT_SLASH = re.compile(
-    r"\b(mg|mcg|µg|ug|g|ml|units?|iu)\s*/\s*(m2|m²|kg|ml|h|hr|day|d|dose)\b", re.IGNORECASE
+_DOSE_RATIO = re.compile(r"(\d)\s*(mg|mcg|g)\s*/\s*(?=\d)", re.IGNORECASE)  # "Phesgo 1200 mg/600 mg"
+_SCHEDULE_ONLY = re.compile(
+    r"^\s*(?:\d|q\d|once|twice|three\s+times|daily|weekly|bid|b\.?d\.?|tds|tid|qd|od|prn|every|x\s*\d|cycles?)",
+    re.IGNORECASE,
 )
+_UNIT_SLASH = re.compile(
+    r"\b(mg|mcg|µg|ug|g|ml|units?|iu)\s*/\s*((?:m2|m²|kg|ml|h|hr|day|d|dose|\d*w)(?:\s*/\s*(?:day|d|\d*w))?)\b",
+    re.IGNORECASE,
+)
+_TRAILING = re.compile(r"\s(?=\d)")
+
+
+def _per(match: re.Match[str]) -> str:
+    """ "mg/m2/day" → "mg per m2 per day": a dose unit, not drugs separated by slashes."""
+    return f"{match.group(1)} per {match.group(2).replace('/', ' per ')}"
+
+
+_DURATION = re.compile(r"^\d+\s*(?:years?|yrs?|cycles?|weeks?|wks?|months?|doses?)?\s*$")
 _ROUTE = re.compile(r"\b(?:iv|sc|s\.c\.|subcutaneous|intravenous|oral|po)\b")
 
 
 # What makes one part of a medication entry name no current systemic drug, so that the part is skipped (the rest of
-# the entry is still read). Only a status written right after the drug's name counts ("simvastatin (stopped)",
-# "digoxin level", "fentanyl allergy", "no tacrolimus"); once a dose is written, later words annotate a current drug
-# ("Clarithromycin 500 mg BID - held for surgery then restarted", "Tacrolimus 3 mg (trough level 6-8)").
+# the entry is still read). A missed interaction is worse than an extra caution, so only a status that is plainly
+# about the drug counts: a topical form; a stop word right after a one- or two-word name ("simvastatin (stopped)",
+# "digoxin - held", "no tacrolimus", "previously fluconazole"); a level or allergy record that is the whole part
+# ("digoxin level", "fentanyl (allergy)"). Later words annotate a current drug ("Clarithromycin 500 mg BID - held for
+# surgery then restarted", "tacrolimus - target level 5-8 ng/ml", "posaconazole (levels weekly)").
 _TOPICAL = re.compile(
     r"\b(?:eye\s*drops?|ear\s*drops?|ophthalmic|ointment|cream|topical|lotion|shampoo|mouthwash|"
     r"(?<!soft[ -])gel(?![ -]?cap))\b",
     re.IGNORECASE,
 )
-_STATUS_AFTER_NAME = re.compile(
-    r"^\s*[^()\d,;:]+?\s*(?:\(\s*|[-–:]\s*)?(?:held|on\s+hold|stopped|discontinued|ceased|not\s+taking|"
-    r"no\s+longer\s+taking|levels?|concentration|allerg\w*|intoleran\w*)\b.*$",
+_NAME = r"^\s*[a-z][\w'.]*(?:\s+[a-z][\w'.]*)?\s*"
+_STOPPED_AFTER_NAME = re.compile(
+    _NAME
+    + r"(?:\(\s*|[-–:]\s*)?(?:held|on\s+hold|stopped|discontinued|ceased|not\s+taking|no\s+longer\s+taking)\b",
     re.IGNORECASE,
 )
-# "no tacrolimus", "No known drug allergies", "previously fluconazole", "stopped simvastatin"
-_NONE = re.compile(r"^\s*(?:no|previously|formerly|prior|past|stopped|discontinued|ceased)\s", re.IGNORECASE)
+_RECORD_ONLY = re.compile(
+    _NAME + r"(?:\(\s*|[-–:]\s*)?(?:levels?|concentration|allerg\w*|intoleran\w*)\s*\)?\s*$", re.IGNORECASE
+)
+_NONE = re.compile(r"^\s*(?:no|previously|formerly|stopped|discontinued|ceased)\s[^\d]*$", re.IGNORECASE)
 
 
 def _not_current(part: str) -> bool:
-    return bool(_TOPICAL.search(part) or _STATUS_AFTER_NAME.search(part) or _NONE.search(part))
+    return bool(
+        _TOPICAL.search(part)
+        or _STOPPED_AFTER_NAME.search(part)
+        or _RECORD_ONLY.search(part)
+        or _NONE.search(part)
+    )
+
+
+_KEY_PUNCTUATION = re.compile(r"[():;,]")
+_LEADING_TIME = re.compile(r"^\s*(?:past|last|for|since|over)\s+\d+\s*\w+\s+(.*)$", re.IGNORECASE)
 
 
 def medication_keys(entry: str) -> list[str]:
     """The names a medication-list entry may stand for, most specific first: the whole entry, each drug of a
-    combination ('a + b', 'a/b'), the name outside and inside brackets ("Digoxin (Lanoxin)"), and the leading words
-    of each ("Tacrolimus XL", "dabigatran etexilate", "fentanyl patch" → tacrolimus, dabigatran, fentanyl); each as
-    :func:`medication_key`. A part that names no current systemic drug is skipped: a topical form, a stopped drug,
-    and without a dose an allergy or level record ("ketoconazole 2% cream", "simvastatin (stopped)", "fentanyl
-    allergy", "digoxin level"); an annotation of a current drug is not ("Tacrolimus 3 mg (trough level 6-8)")."""
+    combination ('a + b', 'a, b', 'a/b', also inside brackets: "Paxlovid (nirmatrelvir/ritonavir)"), the name
+    outside and inside brackets ("Digoxin (Lanoxin)"), and the leading words of each ("Tacrolimus XL", "dabigatran
+    etexilate", "fentanyl patch" → tacrolimus, dabigatran, fentanyl); each as :func:`medication_key`. A part that
+    plainly names no current systemic drug is skipped (see _not_current above)."""
     parts = _parts(entry)
     kept = [part for part in parts if not _not_current(part)]
     if not kept:
-        return []  # a topical form, an allergy or level record, a stopped drug: no current systemic drug
+        return []
     candidates = ([entry] if len(kept) == len(parts) else []) + kept
-    candidates += [x for part in kept for x in part.split("/")]
     pieces: list[str] = []
     for part in candidates:
-        outside = _BRACKETED.sub(" ", part)
-        pieces.extend([part, outside, *_BRACKETED.findall(part)])
+        # (also the drug after a leading phrase: "prior to chemo: dexamethasone 8 mg", "Past 3 months rifampicin")
+        lead = [part.split(":", 1)[1]] if ":" in part else []
+        lead += [m.group(1) for m in [_LEADING_TIME.match(part)] if m]
+        for text in [part, *lead, _BRACKETED.sub(" ", part), *_BRACKETED.findall(part)]:
+            pieces.append(text)
+            pieces.extend(re.split(r"[/,]", text))
     keys: list[str] = []
     for piece in pieces:
-        key = medication_key(piece)
+        key = medication_key(_KEY_PUNCTUATION.sub(" ", piece))
         words = key.split()
         keys.extend(" ".join(words[:i]) for i in range(len(words), 0, -1))
     return list(dict.fromkeys(k for k in keys if k))
@@ -157,8 +190,10 @@ class DrugIndex:
         whole = self.resolve(name)
         if whole is not None:
             return whole
-        unslashed = _UNIT_SLASH.sub(r"\1 per \2", name)  # (the slash of "mg/m2" does not separate drugs)
-        parts = [p for p in _ENTRY_PARTS.split(unslashed) if p.strip()]
+        text = _DOSE_RATIO.sub(r"\1 \2 +", _UNIT_SLASH.sub(_per, name))  # (not drug separators)
+        if re.search(_SEQUENCE[1:], text, re.IGNORECASE):  # "T-DM1 14 cycles (switched to T-DXd)"
+            text = text.replace("(", " ").replace(")", " ")
+        parts = [p for p in _ENTRY_PARTS.split(text) if p.strip() and not _SCHEDULE_ONLY.match(p)]
         if (
             len(parts) > 1
         ):  # each drug of the entry, with its own dose ("docetaxel 75 mg/m2 + trastuzumab 6 mg/kg")
@@ -166,6 +201,8 @@ class DrugIndex:
             if all(f is not None for f in found):
                 return frozenset().union(*(f for f in found if f is not None))
             return None
+        if len(parts) == 1 and parts[0].strip() != name.strip() and (hit := self.resolve_entry(parts[0])):
+            return hit  # (a schedule after a comma: "tucatinib 300 mg, twice daily")
         # without a dose or a route ("T-DXd 5.4 mg/kg", "S-1 80 mg/m2", "Herceptin SC"); digits of a name stay
         bare = " ".join(_ROUTE.sub(" ", _STRENGTH.split(drug_key(name), maxsplit=1)[0]).split())
         if bare and bare != drug_key(name) and (hit := self.resolve(bare)) is not None:
@@ -175,13 +212,11 @@ class DrugIndex:
         hit = self.resolve(outside) if outside != name.strip() else None
         if hit is not None and all(i is None or i == hit for i in inside):
             return hit
-        # a trailing number that is no dose ("FOLFOX 6", "trastuzumab 1 year")
-        return self.resolve(medication_key(name))
-        outside = _BRACKETED.sub(" ", name).strip()
-        inside = [self.resolve(x) for x in _BRACKETED.findall(name)]
-        hit = self.resolve(outside) if outside != name.strip() else None
-        if hit is not None and all(i is None or i == hit for i in inside):
-            return hit
+        # a trailing number or duration that is no dose ("FOLFOX 6", "trastuzumab 1 year", "AC 4 cycles")
+        key = drug_key(name)
+        match = _TRAILING.search(key)
+        if match is not None and _DURATION.match(key[match.end() :]):
+            return self.resolve(key[: match.start()])
         return None
 
 
@@ -237,7 +272,8 @@ def unrecognised_medications(kb: KnowledgeBase, medications: Iterable[str]) -> l
             unknown.extend(
                 p
                 for p in _parts(entry)
-                if not _not_current(p) and not any(index.names.get(k) is not None for k in medication_keys(p))
+                if re.match(r"\s*[a-z]", p, re.IGNORECASE)  # (not a dose or a date after a comma)
+                and not any(index.names.get(k) is not None for k in medication_keys(p))
             )
     return unknown
 
@@ -750,8 +786,14 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
             latest, latest_drugs = adjuvant_her2[-1]
             done_before = any(completed(t) or ended_unknown(t) for t, _ in adjuvant_her2[:-1])
             if ended_unknown(latest) and not latest_drugs & her2 <= extended:
-                # ended, with no outcome recorded (completed, or stopped early?): both phases, asked
-                return {"adjuvant", "extended-adjuvant"}, ""
+                # ended, with no outcome recorded (completed, or stopped early?): both phases, asked; after residual
+                # disease the residual-disease options too
+                after_residual = (response is not None and response[0] == "residual") or any(
+                    t.setting == "neoadjuvant" and t.outcome == "residual_disease" for t, _ in courses
+                )
+                return {"adjuvant", "extended-adjuvant"} | (
+                    {"post-neoadjuvant-residual"} if after_residual else set()
+                ), ""
             if (latest_drugs & her2 <= extended and done_before) or (
                 completed(latest) and not latest_drugs & her2 <= extended
             ):
