@@ -529,3 +529,15 @@ def test_residual_disease_then_an_adjuvant_course_ended_without_an_outcome_keeps
         ]
     )
     assert TDM1_RESIDUAL in {o.id for o in assess(parse_case(doc)).options}
+
+
+def test_the_same_regimen_ended_without_an_outcome_gets_a_caution() -> None:
+    doc = _early(
+        [
+            {"agents": ["TCHP"], "setting": "neoadjuvant", "outcome": "pcr"},
+            {"agents": ["trastuzumab", "pertuzumab"], "setting": "adjuvant", "outcome": "completed"},
+            {"agents": ["neratinib"], "setting": "adjuvant", "start": "2025-01-01", "end": "2025-06-01"},
+        ]
+    )
+    option = _option(assess(parse_case(doc)), "ind:neratinib-breast-extended-adjuvant")
+    assert "same-regimen-ended" in _codes(option)

@@ -433,7 +433,7 @@ class Therapy(DocumentModel):
     def _lower(cls, values: list[str]) -> list[str]:
         out = [" ".join(v.lower().split()) for v in values]
         if any(not re.search(r"[a-z0-9]", v) for v in out):
-            raise ValueError("each agent is a drug name (an empty name was given)")
+            raise ValueError("each agent is a drug name with a letter or a digit (an empty name was given)")
         return out
 
     @model_validator(mode="after")

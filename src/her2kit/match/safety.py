@@ -160,7 +160,33 @@ def history_findings(
     completed = _completed_in_phase(indication, history, kb, case, her2_names)
     if completed:
         unmet.append(completed)
+    else:
+        cautions.extend(_ended_in_phase(indication, history, case, her2_names, source))
     return cautions, contraindications, unmet
+
+
+def _ended_in_phase(
+    indication: Indication, history: TreatmentHistory, case: Case, her2_names: list[str], source: str
+) -> list[Finding]:
+    """The same regimen in the same setting that ended (an end date) with no recorded outcome: if it was completed,
+    it is not a new option; the case does not say."""
+    c = indication.criteria
+    if c.setting != "early" or not her2_names:
+        return []
+    setting = "neoadjuvant" if c.phase == "neoadjuvant" else "adjuvant"
+    return [
+        Finding(
+            code="same-regimen-ended",
+            text=f"{' + '.join(therapy.agents)} in the {setting} setting ended on {therapy.end} with no recorded "
+            "outcome: if it was completed, this is not a new option (give the outcome).",
+            source=source,
+        )
+        for i, therapy in enumerate(case.history.therapies)
+        if therapy.setting == setting
+        and therapy.outcome is None
+        and therapy.end is not None
+        and set(her2_names) <= history.therapy_drugs[i]
+    ]
 
 
 def _after_intolerance(
