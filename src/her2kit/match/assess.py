@@ -22,7 +22,7 @@ from her2kit.match.history import (
     derive,
     unrecognised_medications_note,
 )
-from her2kit.match.populations import surgical_response, unplaced_categories
+from her2kit.match.populations import residual_recorded, unplaced_categories
 from her2kit.match.rank import (
     CaseFacts,
     Effect,
@@ -227,11 +227,7 @@ def _staging_notes(case: Case) -> list[str]:
             "read neither as the extent at presentation (cT, cN) nor as the residual tumour at surgery (ypT, ypN). "
             "Give them with their prefixes."
         )
-    response = surgical_response(case)
-    if case.tumor.treatment_phase == "adjuvant" and (
-        (response is not None and response[0] == "residual")
-        or any(t.setting == "neoadjuvant" and t.outcome == "residual_disease" for t in case.history.therapies)
-    ):
+    if case.tumor.treatment_phase == "adjuvant" and residual_recorded(case):
         out.append(
             "The case states the adjuvant phase and records residual invasive disease after neoadjuvant therapy: the "
             "options for residual disease (adjuvant treatment after neoadjuvant therapy) are assessed too."
@@ -245,6 +241,7 @@ def case_facts(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> Case
     recorded history has none, None when no history was given or a drug name is not recognised) and the case's
     IHC score (when its tests give one score)."""
     prior: str | None = None
+    platinum: bool | None = None
     if history.history_given:
         given = frozenset().union(*history.therapy_drugs) if history.therapy_drugs else frozenset()
         her2 = {a.name for a in kb.agents.values() if a.her2_directed}
@@ -257,15 +254,12 @@ def case_facts(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> Case
             prior = None
         else:
             prior = "tki" if given & tki else "antibody" if given & her2 else "none"
-    chemo: bool | None = None
-    if history.history_given:
-        given = frozenset().union(*history.therapy_drugs) if history.therapy_drugs else frozenset()
-        chemo = True if given & class_members(kb, "platinum") else None if history.unrecognised else False
+        platinum = True if given & class_members(kb, "platinum") else None if history.unrecognised else False
     scores = {t.score for t in case.her2_tests if isinstance(t, IhcTest)}
     return CaseFacts(
         prior_her2_therapy=prior,
         ihc_score=next(iter(scores)) if len(scores) == 1 else None,
-        prior_platinum=chemo,
+        prior_platinum=platinum,
     )
 
 

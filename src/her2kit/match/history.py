@@ -31,7 +31,7 @@ from typing import Literal
 from her2kit.case import Case, History, Therapy
 from her2kit.errors import NotFound
 from her2kit.kb.load import KnowledgeBase
-from her2kit.match.populations import surgical_response
+from her2kit.match.populations import residual_recorded, surgical_response
 
 EARLY_SETTINGS = ("neoadjuvant", "adjuvant")
 RECURRENCE_MONTHS = 6  # "during or within six months of completing" (Kadcyla 1.1, Enhertu 1.1)
@@ -70,9 +70,9 @@ def _parts(entry: str) -> list[str]:
 
 _BRACKETED = re.compile(r"\(([^)]*)\)")
 # "then", "followed by", "switched to" join courses given one after the other: both were given.
-_SEQUENCE = r"|\bthen\b|\bfollowed\s+by\b|\bswitched\s+to\b|→"
+_SEQUENCE = r"\bthen\b|\bfollowed\s+by\b|\bswitched\s+to\b|→"
 # A therapy entry naming several drugs: "carboplatin/pemetrexed/pembrolizumab", "docetaxel, carboplatin, ..."
-_ENTRY_PARTS = re.compile(r"\s*(?:;|\+|,|/|\band\b|\bplus\b|\bwith\b" + _SEQUENCE + r")\s*", re.IGNORECASE)
+_ENTRY_PARTS = re.compile(r"\s*(?:;|\+|,|/|\band\b|\bplus\b|\bwith\b|" + _SEQUENCE + r")\s*", re.IGNORECASE)
 _STRENGTH = re.compile(r"\s\d[\d.,]*\s*(?:mg|g|mcg|µg|ug|ml|%|iu|units?)\b.*$|\sauc\s*\d.*$")
 _DOSE_RATIO = re.compile(r"(\d)\s*(mg|mcg|g)\s*/\s*(?=\d)", re.IGNORECASE)  # "Phesgo 1200 mg/600 mg"
 _SCHEDULE_ONLY = re.compile(
@@ -191,12 +191,11 @@ class DrugIndex:
         if whole is not None:
             return whole
         text = _DOSE_RATIO.sub(r"\1 \2 +", _UNIT_SLASH.sub(_per, name))  # (not drug separators)
-        if re.search(_SEQUENCE[1:], text, re.IGNORECASE):  # "T-DM1 14 cycles (switched to T-DXd)"
+        if re.search(_SEQUENCE, text, re.IGNORECASE):  # "T-DM1 14 cycles (switched to T-DXd)"
             text = text.replace("(", " ").replace(")", " ")
         parts = [p for p in _ENTRY_PARTS.split(text) if p.strip() and not _SCHEDULE_ONLY.match(p)]
-        if (
-            len(parts) > 1
-        ):  # each drug of the entry, with its own dose ("docetaxel 75 mg/m2 + trastuzumab 6 mg/kg")
+        if len(parts) > 1:
+            # each drug of the entry, with its own dose ("docetaxel 75 mg/m2 + trastuzumab 6 mg/kg")
             found = [self.resolve_entry(part) for part in parts]
             if all(f is not None for f in found):
                 return frozenset().union(*(f for f in found if f is not None))
@@ -335,6 +334,17 @@ def _expand(kb: KnowledgeBase, class_id: str, seen: set[str]) -> frozenset[str]:
 
 def her2_agent_names(kb: KnowledgeBase) -> frozenset[str]:
     return frozenset(a.name for a in kb.agents.values() if a.her2_directed)
+
+
+def extended_adjuvant_names(kb: KnowledgeBase) -> frozenset[str]:
+    """The agents of the extended-adjuvant indications (neratinib)."""
+    return frozenset(
+        kb.agents[a].name
+        for ind in kb.indications.values()
+        if ind.criteria.phase == "extended-adjuvant"
+        for a in ind.agents
+        if a in kb.agents
+    )
 
 
 # --------------------------------------------------------------------------- dates
@@ -709,10 +719,8 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
     phase (its treatment is adjuvant treatment)."""
     stated = case.tumor.treatment_phase
     response = surgical_response(case)
-    residual = (response is not None and response[0] == "residual") or any(
-        t.setting == "neoadjuvant" and t.outcome == "residual_disease" for t in case.history.therapies
-    )
-    if stated == "adjuvant" and residual:
+    yp_residual = response is not None and response[0] == "residual"
+    if stated == "adjuvant" and residual_recorded(case):
         # Treatment for residual disease after neoadjuvant therapy is adjuvant treatment (KATHERINE's "adjuvant
         # treatment of patients ... who have residual invasive disease"): both phases apply.
         return {"adjuvant", "post-neoadjuvant-residual"}, "post-neoadjuvant-residual"
@@ -743,6 +751,7 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
         t.setting == "neoadjuvant" and t.outcome in ("residual_disease", "pcr") for t, _ in courses
     )
     after_surgery = any(t.setting == "adjuvant" for t, _ in courses)
+    residual_course = any(t.setting == "neoadjuvant" and t.outcome == "residual_disease" for t, _ in courses)
     if response is not None and not surgery_recorded and not after_surgery:
         # The categories after neoadjuvant therapy say what surgery found when the history does not.
         if response[0] == "pcr":
@@ -762,16 +771,10 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
         if last.setting == "neoadjuvant" and last.outcome == "residual_disease":
             return {"post-neoadjuvant-residual", "adjuvant"}, "post-neoadjuvant-residual"
         if last.setting == "neoadjuvant" and last.outcome == "pcr":
-            if response is not None and response[0] == "residual":  # the yp categories disagree: both, asked
+            if yp_residual:  # the yp categories disagree: both, asked
                 return {"adjuvant", "post-neoadjuvant-residual"}, ""
             return {"adjuvant"}, "adjuvant"
-        extended = {
-            kb.agents[a].name
-            for ind in kb.indications.values()
-            if ind.criteria.phase == "extended-adjuvant"
-            for a in ind.agents
-            if a in kb.agents
-        }
+        extended = extended_adjuvant_names(kb)
 
         def completed(t: Therapy) -> bool:
             return t.outcome == "completed"
@@ -788,11 +791,8 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
             if ended_unknown(latest) and not latest_drugs & her2 <= extended:
                 # ended, with no outcome recorded (completed, or stopped early?): both phases, asked; after residual
                 # disease the residual-disease options too
-                after_residual = (response is not None and response[0] == "residual") or any(
-                    t.setting == "neoadjuvant" and t.outcome == "residual_disease" for t, _ in courses
-                )
                 return {"adjuvant", "extended-adjuvant"} | (
-                    {"post-neoadjuvant-residual"} if after_residual else set()
+                    {"post-neoadjuvant-residual"} if yp_residual or residual_course else set()
                 ), ""
             if (latest_drugs & her2 <= extended and done_before) or (
                 completed(latest) and not latest_drugs & her2 <= extended
@@ -802,14 +802,11 @@ def early_phases(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> tu
             # After surgery (an adjuvant course ongoing, stopped or completed without anti-HER2 therapy): not the
             # neoadjuvant phase; after residual disease the post-neoadjuvant options still apply.
             pcr_recorded = any(t.setting == "neoadjuvant" and t.outcome == "pcr" for t, _ in courses)
-            yp_residual = response is not None and response[0] == "residual"
             if (
                 pcr_recorded and yp_residual
             ):  # the recorded outcome and the yp categories disagree: both, asked
                 return {"adjuvant", "post-neoadjuvant-residual"}, ""
-            if any(t.setting == "neoadjuvant" and t.outcome == "residual_disease" for t, _ in courses) or (
-                not surgery_recorded and yp_residual
-            ):
+            if residual_course or (not surgery_recorded and yp_residual):
                 return {"post-neoadjuvant-residual", "adjuvant"}, "post-neoadjuvant-residual"
             return {"adjuvant"}, "adjuvant"
         if last.setting == "neoadjuvant" and last.outcome == "ongoing":

@@ -63,6 +63,15 @@ def surgical_response(case: Case) -> tuple[Response, str] | None:
     return None
 
 
+def residual_recorded(case: Case) -> bool:
+    """Residual invasive disease after neoadjuvant therapy is recorded: by the yp categories, or as the outcome of a
+    neoadjuvant course."""
+    response = surgical_response(case)
+    return (response is not None and response[0] == "residual") or any(
+        t.setting == "neoadjuvant" and t.outcome == "residual_disease" for t in case.history.therapies
+    )
+
+
 def destiny_breast05(pre: Extent, post: Extent, stage: str | None = None) -> tuple[Verdict, str]:
     """NCT04622319 inclusion: "Clinical stage at disease presentation: T1-4, N0-3, M0; patients presenting with T1N0
     tumors are not eligible"; high risk: "Inoperable breast cancer at presentation (prior to neoadjuvant therapy),
