@@ -28,7 +28,7 @@ from her2kit.match.history import (
     unrecognised_text,
 )
 from her2kit.match.populations import EXTENT_RULES, in_subgroup, presentation, surgical_response
-from her2kit.status.interpret import not_adenocarcinoma
+from her2kit.status.interpret import NEGATED_ADENOCARCINOMA, not_adenocarcinoma
 
 SOLID_TUMOR = "solid-tumor"  # indication scope: any solid tumour (tumour-agnostic)
 
@@ -374,7 +374,6 @@ _ADENOCARCINOMA = re.compile(
     r"\badenocarcinoma\b|\b(?:tubular|papillary|mucinous)\s+(?:adeno)?carcinoma|signet[- ]ring|"
     r"\b(?:intestinal|diffuse)[- ]type\b"
 )
-_NOT_ADENOCARCINOMA_NAMED = re.compile(r"\b(?:no|without)\s+(?:\w+\s+){0,2}adenocarcinoma")
 _MIXED = re.compile(r"adenosquamous|neuroendocrine")
 # "no neuroendocrine component": a negated mixed component (only the words right after "no"/"without")
 _NEGATED = re.compile(
@@ -397,7 +396,7 @@ def _adenocarcinoma(case: Case, fit: Fit, source: str) -> None:
                 source=source,
             )
         )
-    elif _NOT_ADENOCARCINOMA_NAMED.search(text):
+    elif NEGATED_ADENOCARCINOMA.search(text):
         fit.unmet.append(f"indicated for adenocarcinoma; histology here: {histology}")
     elif _MIXED.search(_NEGATED.sub(" ", text)):
         fit.missing.append(f"whether '{histology}' counts as adenocarcinoma (the label: adenocarcinoma)")

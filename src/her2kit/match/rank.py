@@ -127,9 +127,10 @@ def _cohort_fits(arm: Arm | None, facts: CaseFacts) -> int | None:
     return score
 
 
-def _rate(trial: Trial, facts: CaseFacts | None) -> tuple[TrialResult, ArmValue, str] | None:
-    """The primary response rate for the case: of the narrowest cohort that fits it (any analysis), else the
-    first-reported one's first arm, with a note when the trial's cohorts do not fit the case."""
+def _rate(trial: Trial, facts: CaseFacts | None) -> tuple[TrialResult, ArmValue, str, bool] | None:
+    """The primary response rate for the case, with which cohort it is and whether it ranks: of the narrowest
+    cohort that fits the case (any analysis), else the first-reported one's first arm; a cohort the case is not
+    known to belong to is shown but does not rank."""
     primary = [r for r in primary_results(trial) if r.endpoint.strip().split()[0].upper() in ("ORR", "PCR")]
     candidates = [(r, v) for r in primary for v in r.per_arm if v.value is not None]
     if not candidates:
@@ -154,6 +155,7 @@ def _rate(trial: Trial, facts: CaseFacts | None) -> tuple[TrialResult, ArmValue,
                 result,
                 value,
                 f"{value.arm}: {arms[value.arm].label}; the cohort this case belongs to{more}",
+                True,
             )
         result, value = candidates[0]
         known = all(
@@ -169,9 +171,9 @@ def _rate(trial: Trial, facts: CaseFacts | None) -> tuple[TrialResult, ArmValue,
             why = "the first-reported cohort, whose prior therapy is not recorded here"
         else:
             why = "no cohort of the trial matches this case"
-        return result, value, f"{value.arm}; {why}; not used to rank"
+        return result, value, f"{value.arm}; {why}; not used to rank", False
     result, value = candidates[0]
-    return result, value, value.arm
+    return result, value, value.arm, True
 
 
 def trial_effect(trial: Trial, facts: CaseFacts | None = None) -> Effect:
@@ -187,13 +189,11 @@ def trial_effect(trial: Trial, facts: CaseFacts | None = None) -> Effect:
         )
     found = _rate(trial, facts)
     if found is not None:
-        result, arm_value, which = found
+        result, arm_value, which, ranks = found
         assert arm_value.value is not None
         label = "ORR" if result.endpoint.strip().split()[0].upper() == "ORR" else "pCR"
         text = f"{trial.name}: {label} {arm_value.value:g}% ({which}), {result.analysis} analysis"
-        if which.endswith(
-            "not used to rank"
-        ):  # a cohort the case is not known to belong to: shown, not ranked
+        if not ranks:  # a cohort the case is not known to belong to: shown, not ranked
             return Effect("none", 0.0, text)
         return Effect(
             "orr",  # (a response rate, higher first: objective response, or pathological complete response)

@@ -49,6 +49,8 @@ NOT_ADENOCARCINOMA: Final = (
     "sarcoma",
     "melanoma",
 )
+# "squamous cell carcinoma, no adenocarcinoma component": adenocarcinoma named only to say it is absent
+NEGATED_ADENOCARCINOMA: Final = re.compile(r"\b(?:no|without)\s+(?:\w+\s+){0,2}adenocarcinoma")
 _NOT_ADENO: Final = re.compile(r"\b(?:" + "|".join(map(re.escape, NOT_ADENOCARCINOMA)) + r")\b")
 
 
@@ -65,7 +67,7 @@ def not_adenocarcinoma(tumor: Tumor | str) -> str | None:
     histology = tumor.histology if isinstance(tumor, Tumor) else None
     if histology is None:
         return None
-    if re.search(r"\b(?:no|without)\s+(?:\w+\s+){0,2}adenocarcinoma", histology.lower()):
+    if NEGATED_ADENOCARCINOMA.search(histology.lower()):
         return histology  # "squamous cell carcinoma, no adenocarcinoma component"
     if "adeno" in histology.lower():
         return None
