@@ -339,8 +339,8 @@ class Tumor(DocumentModel):
                     "a stage without M1 for early disease (M1 is metastatic: setting 'metastatic')",
                 )
         for name, main, post in (("t", self.t, self.yp_t_category), ("n", self.n, self.yp_n_category)):
-            parsed_post = (parse_t if name == "t" else parse_n)(post) if post is not None else None
-            if parsed_post is not None and main is not None and main.after_neoadjuvant and str(main) != post:
+            # (post is already in its canonical spelling: the field validators wrote it)
+            if post is not None and main is not None and main.after_neoadjuvant and str(main) != post:
                 raise InvalidInput(
                     f"tumor.yp_{name}_category",
                     post,

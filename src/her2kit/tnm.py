@@ -165,18 +165,6 @@ _STAGE_GROUP = re.compile(
 _ARABIC: Final = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
 
-def stage_group(text: str) -> str | None:
-    """The stage group (0, I, II, III, IV) of a written stage ("IIIA", "stage 2B", "Stage IIIB (cT4b N1 M0)"), else
-    None (a bare TNM string gives none here: see :func:`breast_anatomic_groups`; nor does a "prognostic stage",
-    which is not the anatomic stage a label's stage group names)."""
-    head = text.split("(", 1)[0]
-    match = _STAGE_GROUP.match(" ".join(head.lower().replace(",", " ").split()))
-    if match is None:
-        return None
-    group = match.group(1)
-    return _ARABIC.get(group, group.upper())
-
-
 def stage_subgroup(text: str) -> str | None:
     """The stage group with its letter when written ("IIA", "IIIB", "II"), else None."""
     head = text.split("(", 1)[0]
@@ -184,6 +172,14 @@ def stage_subgroup(text: str) -> str | None:
     if match is None:
         return None
     return _ARABIC.get(match.group(1), match.group(1).upper()) + (match.group(2) or "").upper()
+
+
+def stage_group(text: str) -> str | None:
+    """The stage group (0, I, II, III, IV) of a written stage ("IIIA", "stage 2B", "Stage IIIB (cT4b N1 M0)"), else
+    None (a bare TNM string gives none here: see :func:`breast_anatomic_groups`; nor does a "prognostic stage",
+    which is not the anatomic stage a label's stage group names)."""
+    group = stage_subgroup(text)
+    return group.rstrip("ABC") if group is not None else None
 
 
 def t_rank(category: Category) -> tuple[int, str] | None:
