@@ -19,6 +19,7 @@ from her2kit.errors import WITHHELD, InvalidInput
 from her2kit.interop import codes as C  # noqa: N812
 from her2kit.interop.fhir_values import Stated, codings, concept_words, describe
 from her2kit.interop.r4b import Json, resource_name
+from her2kit.tnm import Category
 from her2kit.vocab import normalise_tumor_type
 
 _CANCER_WORDS: Final = re.compile(
@@ -43,10 +44,19 @@ class StagingRow:
     """One TNM category read from an Observation."""
 
     date: dt.date | None
-    category: str  # e.g. "cT2", "pN1a"
+    category: Category  # e.g. cT2, pN1a
     source: str
     focus: str | None  # the Condition it is about (Observation.focus), when given
     inferred: bool  # the prefix came from the observation code (the value had none)
+
+    @property
+    def prefix(self) -> str | None:
+        return self.category.prefix
+
+    def after_neoadjuvant(self) -> StagingRow:
+        """The same category read as after neoadjuvant therapy (c → yc, p → yp)."""
+        moved = Category(f"y{self.prefix}", self.category.code, self.category.notes)
+        return StagingRow(self.date, moved, self.source, self.focus, self.inferred)
 
 
 @dataclass

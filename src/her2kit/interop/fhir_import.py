@@ -52,7 +52,6 @@ from her2kit.interop.fhir_observations import join_copy_numbers, read_observatio
 from her2kit.interop.fhir_values import condition_dates, fmt, loinc_codes, obs_date, parse_date
 from her2kit.interop.r4b import Json, resource_name, validate
 from her2kit.status import interpret_her2
-from her2kit.tnm import parse_n, parse_t
 
 SINGLE_RESOURCES: Final = frozenset({"Observation", "Patient", "Condition"})
 
@@ -168,97 +167,96 @@ def _patient(
         raise invalid_input_from(exc, "patient") from None
 
 
-def _prefix_of(category: str) -> str | None:
-    parsed = parse_t(category) or parse_n(category)
-    return parsed.prefix if parsed else None
-
-
 def _later_first(rows: list[StagingRow]) -> tuple[str, ...]:
     """("p", "c") unless the latest clinical category is dated after the latest pathological one."""
     latest = {
-        prefix: max((r.date or dt.date.min for r in rows if _prefix_of(r.category) == prefix), default=None)
+        prefix: max((r.date or dt.date.min for r in rows if r.prefix == prefix), default=None)
         for prefix in ("p", "c")
     }
     p, c = latest["p"], latest["c"]
     return ("c", "p") if c is not None and (p is None or c > p) else ("p", "c")
 
 
-def _staging(ctx: ImportContext, tumor: str) -> dict[str, str]:
-    """tumor.t_category / n_category and yp_t_category / yp_n_category from the TNM Observations.
+def _staging_rows(ctx: ImportContext, tumor: str, which: str, neo_start: dt.date | None) -> list[StagingRow]:
+    """The T or N rows that describe this primary, each with the prefix its date and the therapy give it.
 
     An Observation focused on a Condition other than the primary read (another cancer, an earlier one, the other
     breast) is not read; one focused on another primary Condition than the HER2 results' is an inconsistency. A
-    clinical category dated after neoadjuvant drugs were given (not merely ordered) is a restaging (yc). After
-    neoadjuvant therapy recorded in
-    the bundle, a value without a prefix under the pathological code is read as yp (the specimen after that
-    therapy), and the clinical category is the presentation; otherwise the later of the pathological and clinical
-    categories is used (pathological on the same date). After treatment: yp before yc. The latest of each;
-    differing values of the same latest date leave the field unset."""
+    clinical category dated after neoadjuvant drugs were given (not merely ordered) is a restaging (yc); after
+    neoadjuvant therapy recorded in the bundle, a value without a prefix under the pathological code is read as yp
+    (the specimen after that therapy)."""
+    neoadjuvant = any(t.setting == "neoadjuvant" for t in ctx.therapies)
+    rows: list[StagingRow] = []
+    for row in ctx.staging[which]:
+        site = condition_site(ctx.index[row.focus]) if row.focus in ctx.index else None
+        if row.focus is not None and (
+            (site is not None and site[0] != tumor)
+            or (ctx.primary_conditions and row.focus not in ctx.primary_conditions)
+        ):
+            ctx.ignored.append(f"{row.source}: staging of another Condition than the primary read — not read")
+            continue
+        if row.focus is not None and ctx.her2_conditions and row.focus not in ctx.her2_conditions:
+            ctx.inconsistencies.append(
+                f"{row.source}: staging focused on {row.focus}, while the HER2 results focus on "
+                f"{', '.join(sorted(ctx.her2_conditions))} — not read (one tumour or two? give one primary "
+                "Condition, or focus both on it)"
+            )
+            continue
+        restaged = neo_start is not None and row.date is not None and row.date > neo_start
+        if restaged and row.prefix == "c":
+            ctx.findings.append(
+                f"{row.source}: {row.category} dated after neoadjuvant therapy started ({neo_start}) — read as "
+                "yc (a restaging), not as the presentation"
+            )
+            row = row.after_neoadjuvant()
+        if neoadjuvant and row.inferred and row.prefix == "p":
+            ctx.findings.append(
+                f"{row.source}: {row.category.code}{row.category.notes} without a prefix, under the pathological code after "
+                "neoadjuvant therapy — read as yp"
+            )
+            row = row.after_neoadjuvant()
+        rows.append(row)
+    clinical = {str(r.category) for r in rows if r.prefix == "c"}
+    if neoadjuvant and neo_start is None and len(clinical) > 1:
+        # neoadjuvant therapy without a date it was given from: which clinical category is the presentation and
+        # which a restaging is not known
+        ctx.inconsistencies.append(
+            f"clinical {which.upper()} categories {', '.join(sorted(clinical))} with neoadjuvant therapy whose "
+            f"start is not recorded — which is the presentation is not known: tumor.{which}_category left unset"
+        )
+        rows = [r for r in rows if r.prefix != "c"]
+    return rows
+
+
+def _staging(ctx: ImportContext, tumor: str) -> dict[str, str]:
+    """tumor.t_category / n_category and yp_t_category / yp_n_category from the TNM Observations
+    (:func:`_staging_rows`): after neoadjuvant therapy the clinical category is the presentation; otherwise the later
+    of the pathological and clinical categories is used (pathological on the same date). After treatment: yp before
+    yc. The latest of each; differing values of the same latest date leave the field unset."""
     out: dict[str, str] = {}
     neoadjuvant = any(t.setting == "neoadjuvant" for t in ctx.therapies)
     neo_start = min(ctx.neoadjuvant_given_from) if ctx.neoadjuvant_given_from else None
     for which in ("t", "n"):
-        rows: list[StagingRow] = []
-        for row in ctx.staging[which]:
-            site = condition_site(ctx.index[row.focus]) if row.focus in ctx.index else None
-            if row.focus is not None and (
-                (site is not None and site[0] != tumor)
-                or (ctx.primary_conditions and row.focus not in ctx.primary_conditions)
-            ):
-                ctx.ignored.append(
-                    f"{row.source}: staging of another Condition than the primary read — not read"
-                )
-                continue
-            if row.focus is not None and ctx.her2_conditions and row.focus not in ctx.her2_conditions:
-                ctx.inconsistencies.append(
-                    f"{row.source}: staging focused on {row.focus}, while the HER2 results focus on "
-                    f"{', '.join(sorted(ctx.her2_conditions))} — not read (one tumour or two? give one primary "
-                    "Condition, or focus both on it)"
-                )
-                continue
-            restaged = neo_start is not None and row.date is not None and row.date > neo_start
-            if restaged and _prefix_of(row.category) == "c":
-                ctx.findings.append(
-                    f"{row.source}: {row.category} dated after neoadjuvant therapy started ({neo_start}) — read as "
-                    "yc (a restaging), not as the presentation"
-                )
-                row = StagingRow(row.date, "y" + row.category, row.source, row.focus, row.inferred)
-            if neoadjuvant and row.inferred and _prefix_of(row.category) == "p":
-                ctx.findings.append(
-                    f"{row.source}: {row.category.removeprefix('p')} without a prefix, under the pathological code "
-                    "after neoadjuvant therapy — read as yp"
-                )
-                row = StagingRow(row.date, "y" + row.category, row.source, row.focus, row.inferred)
-            rows.append(row)
-        clinical = {r.category for r in rows if _prefix_of(r.category) == "c"}
-        if neoadjuvant and neo_start is None and len(clinical) > 1:
-            # neoadjuvant therapy without a date it was given from: which clinical category is the presentation
-            # and which a restaging is not known
-            ctx.inconsistencies.append(
-                f"clinical {which.upper()} categories {', '.join(sorted(clinical))} with neoadjuvant therapy whose "
-                f"start is not recorded — which is the presentation is not known: tumor.{which}_category left unset"
-            )
-            rows = [r for r in rows if _prefix_of(r.category) != "c"]
+        rows = _staging_rows(ctx, tumor, which, neo_start)
         main = ("c", "p") if neoadjuvant else _later_first(rows)
         for field_name, prefixes in ((f"{which}_category", main), (f"yp_{which}_category", ("yp", "yc"))):
             for prefix in prefixes:
-                chosen = [r for r in rows if _prefix_of(r.category) == prefix]
+                chosen = sorted(
+                    (r for r in rows if r.prefix == prefix), key=lambda r: r.date or dt.date.min, reverse=True
+                )
                 if not chosen:
                     continue
-                chosen.sort(key=lambda r: r.date or dt.date.min, reverse=True)
                 latest = [r for r in chosen if r.date == chosen[0].date]
-                if len({r.category for r in latest}) > 1:
+                if len({str(r.category) for r in latest}) > 1:
                     ctx.inconsistencies.append(
                         f"{which.upper()} categories of the same latest date differ: "
                         + "; ".join(f"{r.source} {r.category}" for r in latest)
                         + f" — tumor.{field_name} left unset"
                     )
                     break
-                out[field_name] = chosen[0].category
+                out[field_name] = str(chosen[0].category)
                 ctx.findings.append(f"{chosen[0].source}: {chosen[0].category} → tumor.{field_name}")
-                others = [
-                    r for r in rows if _prefix_of(r.category) in prefixes and _prefix_of(r.category) != prefix
-                ]
+                others = [r for r in rows if r.prefix in prefixes and r.prefix != prefix]
                 if others:
                     ctx.findings.append(
                         f"{', '.join(f'{r.source} {r.category}' for r in others)}: not used — the "

@@ -441,7 +441,7 @@ def _read_tnm(ctx: ImportContext, obs: Json, source: str, code: str, date: dt.da
         )
         return
     focus = next((k for k in (ref_key(f, ctx.index) for f in obs.get("focus") or []) if k), None)
-    ctx.staging[which].append(StagingRow(date, str(category), source, focus, inferred))
+    ctx.staging[which].append(StagingRow(date, category, source, focus, inferred))
 
 
 def read_observation(ctx: ImportContext, obs: Json) -> None:
