@@ -352,18 +352,19 @@ class Tumor(DocumentModel):
     @property
     def t(self) -> Category | None:
         """The T category as given in t_category or a TNM string in stage (any prefix)."""
-        if self.t_category is not None:
-            return parse_t(self.t_category)
-        staged = parse_stage(self.stage) if self.stage is not None else None
-        return staged.t if staged else None
+        return self._given("t")
 
     @property
     def n(self) -> Category | None:
         """The N category as given in n_category or a TNM string in stage (any prefix)."""
-        if self.n_category is not None:
-            return parse_n(self.n_category)
+        return self._given("n")
+
+    def _given(self, which: Literal["t", "n"]) -> Category | None:
+        field = self.t_category if which == "t" else self.n_category
+        if field is not None:
+            return (parse_t if which == "t" else parse_n)(field)
         staged = parse_stage(self.stage) if self.stage is not None else None
-        return staged.n if staged else None
+        return (staged.t if which == "t" else staged.n) if staged else None
 
     @property
     def pre_treatment(self) -> tuple[Category | None, Category | None]:
