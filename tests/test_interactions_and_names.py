@@ -200,12 +200,37 @@ def test_recognised_spellings_are_not_reported_as_unrecognised() -> None:
 
 
 # ------------------------------------------------------------------------------------ second review (s9)
-def test_tucatinib_with_simvastatin_is_a_caution_to_check_its_labelling() -> None:
-    cautions, contraindications = _findings(["simvastatin"], "tucatinib")
+@pytest.mark.parametrize("medication", ["simvastatin", "Zocor 40 mg nocte", "lovastatin 20 mg"])
+def test_tucatinib_with_simvastatin_or_lovastatin_is_the_statin_labels_contraindication(
+    medication: str,
+) -> None:
+    # ZOCOR (section 4) and lovastatin labels contraindicate strong CYP3A4 inhibitors; tucatinib is one
+    # (midazolam AUC 5.7-fold, Clin Pharmacokinet 2022).
+    cautions, contraindications = _findings([medication], "tucatinib")
+    found = [
+        f
+        for f in contraindications
+        if f.code == "interaction-statin-contraindicated-with-strong-cyp3a4-inhibitors"
+    ]
+    assert len(found) == 1, [f.code for f in [*cautions, *contraindications]]
+    assert "contraindicate" in found[0].text
+    assert "strong CYP3A" in found[0].text
+    assert "ZOCOR" in found[0].source or "simvastatin" in found[0].source.lower()
+    assert not [f for f in cautions if f.code == "interaction-cyp3a-substrate-other"]
+
+
+def test_tucatinib_with_quetiapine_stays_a_caution_to_check_its_labelling() -> None:
+    cautions, contraindications = _findings(["quetiapine"], "tucatinib")
     found = [f for f in cautions if f.code == "interaction-cyp3a-substrate-other"]
     assert len(found) == 1
     assert "strong CYP3A inhibitor" in found[0].text
-    assert not [f for f in contraindications if "substrate" in f.code]
+    assert not [f for f in contraindications if "substrate" in f.code or "statin" in f.code]
+
+
+@pytest.mark.parametrize("medication", ["atorvastatin 40 mg", "rosuvastatin", "pravastatin"])
+def test_other_statins_are_not_given_the_simvastatin_contraindication(medication: str) -> None:
+    _, contraindications = _findings([medication], "tucatinib")
+    assert not [f for f in contraindications if "statin" in f.code]
 
 
 @pytest.mark.parametrize(

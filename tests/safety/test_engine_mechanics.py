@@ -518,3 +518,13 @@ def test_without_a_ladder_the_next_dose_does_not_depend_on_the_last() -> None:
     result = monitor(parse_course(doc))
     assert result.next_dose is not None
     assert any("matches no label dose level" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("statin", ["simvastatin 40 mg", "Zocor 20 mg nocte"])
+def test_tucatinib_with_simvastatin_is_an_interaction_to_avoid_by_the_statin_label(statin: str) -> None:
+    # ZOCOR section 4 contraindicates strong CYP3A4 inhibitors; a brand the knowledge base knows is checked too.
+    doc = course("tucatinib", doses=[{"date": day(-1), "mg": 300}], medications=[statin])
+    result = monitor(parse_course(doc))
+    assert "gate:tucatinib-perpetrator-statins" in {s.rule for s in result.rationale}
+    assert any(w.startswith("Interaction to avoid") and "ZOCOR" in w for w in result.warnings)
+    assert not any("not recognised" in w for w in result.warnings)

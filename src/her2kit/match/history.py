@@ -158,11 +158,16 @@ def medication_keys(entry: str) -> list[str]:
     return list(dict.fromkeys(k for k in keys if k))
 
 
-def medication_hits(medications: Iterable[str], members: Iterable[str]) -> list[str]:
+def medication_hits(
+    medications: Iterable[str], members: Iterable[str], index: DrugIndex | None = None
+) -> list[str]:
     """The class members named in a medication list (each as the class spells it), sorted; an entry is read whole,
     drug by drug (joined by ';', '+', '/', 'and', 'plus' or 'with'), outside and inside brackets, and by its leading
-    words (:func:`medication_keys`)."""
+    words (:func:`medication_keys`). With the knowledge base's ``index``, a brand it knows ("Zocor 40 mg") names its
+    drug: a name the index recognises is never left unchecked."""
     given = {k for m in medications for k in medication_keys(m)}
+    if index is not None:
+        given |= {drug_key(drug) for key in list(given) for drug in index.names.get(key, ())}
     return sorted(m for m in members if drug_key(m) in given)
 
 

@@ -14,7 +14,7 @@ from her2kit.assessment import Finding
 from her2kit.case import Case
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import Indication, SafetyGate
-from her2kit.match.history import TreatmentHistory, class_members, medication_hits
+from her2kit.match.history import TreatmentHistory, class_members, drug_index, medication_hits
 
 
 def _source(kb: KnowledgeBase, gate: SafetyGate) -> str:
@@ -33,7 +33,7 @@ def interactions(kb: KnowledgeBase, gate: SafetyGate, medications: list[str]) ->
     out: list[tuple[str, str]] = []
     for class_id in gate.drug_classes:
         drug_class = kb.drug_classes[class_id]
-        hits = medication_hits(medications, class_members(kb, drug_class.name))
+        hits = medication_hits(medications, class_members(kb, drug_class.name), drug_index(kb))
         if hits:
             out.append((class_id, f"{', '.join(hits)} ({drug_class.name}): {gate.text}"))
     return out
