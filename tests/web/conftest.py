@@ -59,3 +59,10 @@ def server() -> Iterator[Server]:
 def client(server: Server) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def server_small_limit() -> Iterator[str]:
+    """A server with a 2,000-byte body limit (for streamed bodies over it)."""
+    with Server(Settings(max_body_bytes=2_000)) as running:
+        yield running.url

@@ -8,12 +8,13 @@ status and duration only.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
 from collections.abc import Mapping
 from pathlib import PurePath, PurePosixPath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -31,7 +32,7 @@ from her2kit.case import (
     invalid_input_from_error,
     json_body_problem,
 )
-from her2kit.errors import Her2kitError, InvalidInput, NotFound
+from her2kit.errors import WITHHELD, Her2kitError, InvalidInput, NotFound
 from her2kit.kb import default_kb
 from her2kit.kb.load import SECTIONS
 from her2kit.match import assess
@@ -101,11 +102,16 @@ class KbSearchHit(BaseModel):
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "description": text, "content": {PROBLEM: {}}}
     for code, text in (
-        (400, "Malformed request (e.g. a body that is not valid JSON text)"),
+        (400, "Malformed request (e.g. a Content-Length that is not a number)"),
         (401, "Missing or wrong API key (when API-key auth is on)"),
         (404, "Not found"),
         (413, "Request body too large"),
-        (422, "Invalid input: the problem names the field, the value and what is allowed"),
+        (415, "The body is not sent as JSON (Content-Type application/json or a +json type)"),
+        (
+            422,
+            "Invalid input (also a body that is not valid JSON, or not UTF-8): the problem names the field, the "
+            "value (withheld for report text and identifiers) and what is allowed",
+        ),
     )
 }
 
@@ -126,9 +132,9 @@ def _as_upload(exc: InvalidInput, folder: str, name: str) -> InvalidInput:
         return text.replace(f"{folder}/", "").replace(folder, "(upload)")
 
     value = name if isinstance(exc.value, PurePath) else exc.value
-    return InvalidInput(
-        clean(exc.field), value, clean(exc.allowed), hint=clean(exc.hint) if exc.hint else None
-    )
+    # (the reader names its command-line options, "--sample"; here they are the query parameters, "sample")
+    field = clean(exc.field).removeprefix("--")
+    return InvalidInput(field, value, clean(exc.allowed), hint=clean(exc.hint) if exc.hint else None)
 
 
 def problem(
@@ -147,18 +153,33 @@ def _short(value: Any) -> str | None:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+# Fields whose values are report text or identify a patient: an error names the field and withholds the value.
+_PRIVATE_FIELDS: Final = frozenset({"text", "id", "report_text", "patient_id", "(body)", "(document)"})
+# Longer strings are free text wherever they stand (a pasted report, a note): withheld too.
+_MAX_ECHOED_CHARS: Final = 80
+
+
+def _private(error: InvalidInput) -> InvalidInput:
+    """``error`` with its value withheld when it may be report text or an identifier."""
+    value = error.value
+    last = error.field.rsplit(".", 1)[-1]
+    if value is WITHHELD or value is None or value == "(missing)":
+        return error
+    if last in _PRIVATE_FIELDS or (isinstance(value, str) and len(value) > _MAX_ECHOED_CHARS):
+        return InvalidInput(error.field, WITHHELD, error.allowed, hint=error.hint)
+    return error
+
+
 def _invalid_problem(error: InvalidInput) -> JSONResponse:
-    return problem(
-        422, "Invalid input", str(error), field=error.field, value=_short(error.value), allowed=error.allowed
-    )
+    error = _private(error)
+    value = None if error.value is WITHHELD else _short(error.value)
+    return problem(422, "Invalid input", str(error), field=error.field, value=value, allowed=error.allowed)
 
 
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(InvalidInput)
     async def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
-        return problem(
-            422, "Invalid input", str(exc), field=exc.field, value=_short(exc.value), allowed=exc.allowed
-        )
+        return _invalid_problem(exc)
 
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
@@ -234,6 +255,7 @@ class LimitsMiddleware:
                 await response(scope, receive, send)
                 return
         received = 0
+        over = {"limit": False}  # (a form reader turns the error into its own 400: the 413 is sent instead)
 
         async def limited_receive() -> Any:
             nonlocal received
@@ -241,11 +263,21 @@ class LimitsMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    over["limit"] = True
                     raise _BodyTooLargeError
             return message
 
         downstream = limited_receive
-        if headers.get(b"content-type", b"").split(b";")[0].strip() == b"application/json":
+        media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        # Media types are case-insensitive (RFC 9110 8.3.1); application/fhir+json and other +json types are JSON.
+        is_json = media == b"application/json" or (
+            media.startswith(b"application/") and media.endswith(b"+json")
+        )
+        if scope.get("method") == "POST" and _takes_json(scope) and not is_json:
+            await _unsupported_media(media)(scope, receive, send)
+            self._log(scope, 415, started)
+            return
+        if is_json:
             # A JSON body (bounded by the limit) is read first, so that a string the response could not be written
             # back with is refused naming its field, before any route sees it.
             messages: list[Any] = []
@@ -262,7 +294,18 @@ class LimitsMiddleware:
                 self._log(scope, 413, started)
                 return
             # FastAPI's reader keeps the last of a key given twice, and a lone surrogate could not be written back.
-            invalid = json_body_problem(b"".join(m.get("body", b"") for m in messages))
+            body = b"".join(m.get("body", b"") for m in messages)
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                invalid: InvalidInput | None = InvalidInput(
+                    "(body)",
+                    WITHHELD,
+                    "JSON text encoded as UTF-8",
+                    hint=f"byte {exc.start + 1} is not UTF-8",
+                )
+            else:
+                invalid = json_body_problem(body)
             if invalid is not None:
                 await _invalid_problem(invalid)(scope, receive, send)
                 self._log(scope, 422, started)
@@ -276,18 +319,17 @@ class LimitsMiddleware:
         status = {"code": 0}
 
         async def logging_send(message: Any) -> None:
+            if over["limit"]:
+                return  # the app's answer to a body it could not finish reading: replaced by the 413 below
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 message = {**message, "headers": [*message.get("headers", []), *_security_headers(scope)]}
             await send(message)
 
-        try:
+        with contextlib.suppress(_BodyTooLargeError):
             await self.app(scope, downstream, logging_send)
-        except _BodyTooLargeError:
-            if not status["code"]:
-                await problem(413, "Request body too large", f"the limit is {limit} bytes")(
-                    scope, receive, send
-                )
+        if over["limit"] and not status["code"]:
+            await problem(413, "Request body too large", f"the limit is {limit} bytes")(scope, receive, send)
         self._log(scope, status["code"] or 413, started)
 
     def _log(self, scope: Any, code: int, started: float) -> None:
@@ -295,7 +337,7 @@ class LimitsMiddleware:
             log.info(
                 "%s %s %s %.1fms",
                 scope.get("method"),
-                scope.get("path"),
+                _printable(str(scope.get("path", ""))),
                 code,
                 (time.perf_counter() - started) * 1000,
             )
@@ -323,6 +365,33 @@ def _security_headers(scope: Any) -> list[tuple[bytes, bytes]]:
 
 class _BodyTooLargeError(Exception):
     """A streamed body went over the limit."""
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters escaped, so that a request path cannot forge or break a log line."""
+    return "".join(
+        c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in text
+    )
+
+
+# The routes whose body is a JSON document (the upload, /v1/genomics, is multipart; other paths take no POST).
+_JSON_ROUTES: Final = frozenset({"/v1/status", "/v1/assess", "/v1/monitor", "/v1/extract", "/v1/fhir/assess"})
+
+
+def _takes_json(scope: Any) -> bool:
+    return str(scope.get("path", "")) in _JSON_ROUTES
+
+
+def _unsupported_media(media: bytes) -> JSONResponse:
+    given = media.decode("latin-1")[:60] or "(none)"
+    return problem(
+        415,
+        "Unsupported media type",
+        f"Content-Type: {given} is not JSON; send the body with Content-Type: application/json",
+        field="Content-Type",
+        value=given,
+        allowed="application/json (or a +json type such as application/fhir+json)",
+    )
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:

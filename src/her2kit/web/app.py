@@ -19,6 +19,7 @@ from her2kit import __version__
 from her2kit.case import parse_case
 from her2kit.errors import WITHHELD, Her2kitError, InvalidInput, NotFound
 from her2kit.extract import extract_report
+from her2kit.extract.model import ExtractionResult
 from her2kit.kb import default_kb
 from her2kit.kb.load import SECTIONS
 from her2kit.match import assess
@@ -60,6 +61,27 @@ def _utf8_form(form: dict[str, str]) -> None:
             raise InvalidInput(name, WITHHELD, "UTF-8 text (the form sent bytes that are not UTF-8)")
 
 
+def _add_report(doc: dict[str, Any], extraction: ExtractionResult) -> None:
+    """The pasted report's HER2 tests join the form's (the status engine then sees, and names, any disagreement:
+    a result the page lists as read from the report is never set aside); its ER and PR fill empty form fields, and
+    a form value the report contradicts is refused, naming the field."""
+    doc["her2_tests"] += [t.model_dump(mode="json", exclude_none=True) for t in extraction.case_tests()]
+    for marker in ("er", "pr"):
+        stated = getattr(extraction, marker)
+        if stated is None:
+            continue
+        given = doc["biomarkers"].get(marker)
+        if given is None:
+            doc["biomarkers"][marker] = stated
+        elif given != stated:
+            raise InvalidInput(
+                marker,
+                given,
+                f"the value the pathology report states ({stated}), or correct the report text",
+                hint=f"the form says {given}; the pathology report states {stated}",
+            )
+
+
 def install_pages(app: FastAPI) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
@@ -75,13 +97,7 @@ def install_pages(app: FastAPI) -> None:
             text = form.get("report_text", "").strip()
             if text:
                 extraction = extract_report(text)
-                if not doc["her2_tests"]:
-                    doc["her2_tests"] = [
-                        t.model_dump(mode="json", exclude_none=True) for t in extraction.case_tests()
-                    ]
-                for marker in ("er", "pr"):
-                    if getattr(extraction, marker) and marker not in doc["biomarkers"]:
-                        doc["biomarkers"][marker] = getattr(extraction, marker)
+                _add_report(doc, extraction)
             case = parse_case(doc)
             result = assess(case, default_kb())
         except Her2kitError as exc:

@@ -101,6 +101,7 @@ def case_document(form: dict[str, str]) -> dict[str, Any]:
         if _opt(form, key):
             tumor[key] = _opt(form, key)
     history: dict[str, Any] = {"therapies": []}
+    metastatic_lines = 0
     for index in range(1, 4):
         agents = _opt(form, f"therapy{index}_agents")
         if agents:
@@ -111,7 +112,10 @@ def case_document(form: dict[str, str]) -> dict[str, Any]:
             if _opt(form, f"therapy{index}_outcome"):
                 therapy["outcome"] = form[f"therapy{index}_outcome"]
             if therapy["setting"] == "metastatic":
-                therapy["line"] = index
+                # (the metastatic regimens in the order entered are lines 1, 2, ...: not the form slot's number,
+                # which counted an adjuvant regimen in slot 1 as a metastatic line)
+                metastatic_lines += 1
+                therapy["line"] = metastatic_lines
             history["therapies"].append(therapy)
     if form.get("endocrine_progressed") in ("yes", "no"):
         history["endocrine_therapy_progressed"] = form["endocrine_progressed"] == "yes"
