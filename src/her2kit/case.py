@@ -653,14 +653,20 @@ def lone_surrogate_error(field: str) -> InvalidInput:
 
 
 def json_body_problem(text: str | bytes) -> InvalidInput | None:
-    """For readers that decode JSON themselves (the REST API's request bodies): the error for a key given twice or a
-    lone surrogate in the text, or None; also None for a text that is not JSON or is nested too deeply (its reader
-    reports that)."""
+    """For readers that decode JSON themselves (the REST API's request bodies): the error for a key given twice, a
+    lone surrogate, nesting deeper than :data:`MAX_DEPTH` or a whole number too long to read, or None; also None
+    for a text that is not JSON (its reader reports that, with the position)."""
     try:
         data = json.loads(text, object_pairs_hook=unique_keys)
-    except (ValueError, RecursionError):
+    except RecursionError:
+        return _nested_too_deeply("(body)")
+    except ValueError as exc:
+        if "digits" in str(exc):  # (Python refuses to convert whole numbers of more than 4,300 digits)
+            return InvalidInput(
+                "(body)", "(a number)", "numbers of at most 4,300 digits", hint="a number is too long to read"
+            )
         return None
-    return _document_problem(data, "(body)", nesting=False)
+    return _document_problem(data, "(body)")
 
 
 def decode_document(text: str, name: str = "input") -> Any:

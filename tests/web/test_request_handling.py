@@ -13,7 +13,9 @@ DUPLICATE = b'{"tumor": {"type": "breast"}, "her2_tests": [{"method": "ihc", "sc
 
 
 # ------------------------------------------------------------------------------------------------ media types
-@pytest.mark.parametrize("media", ["application/fhir+json", "Application/JSON", "application/json; charset=UTF-8"])
+@pytest.mark.parametrize(
+    "media", ["application/fhir+json", "Application/JSON", "application/json; charset=UTF-8"]
+)
 def test_a_key_given_twice_is_refused_whatever_the_json_media_type(client: httpx.Client, media: str) -> None:
     r = client.post("/v1/status", content=DUPLICATE, headers={"content-type": media})
     assert r.status_code == 422, r.text
@@ -99,7 +101,9 @@ def test_a_genomics_error_names_the_query_parameter(client: httpx.Client) -> Non
 
 
 # ----------------------------------------------------------------------------------------------------- the log
-def test_a_path_cannot_forge_an_access_log_line(client: httpx.Client, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_path_cannot_forge_an_access_log_line(
+    client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.INFO, logger="her2kit.api"):
         client.get("/v1/kb/agents/x%0AINFO:%20POST%20/v1/assess%20200%201.0ms%00")
     lines = [r.getMessage() for r in caplog.records if r.name == "her2kit.api"]
@@ -126,7 +130,9 @@ def test_the_report_s_ish_is_used_beside_the_form_s_ihc(client: httpx.Client) ->
 
 
 def test_a_report_score_that_differs_from_the_form_is_not_silently_dropped(client: httpx.Client) -> None:
-    r = client.post("/assess", data=_form(ihc_score="1+", report_text="HER2 (4B5): score 3+ in 90% of cells."))
+    r = client.post(
+        "/assess", data=_form(ihc_score="1+", report_text="HER2 (4B5): score 3+ in 90% of cells.")
+    )
     assert r.status_code == 200, r.text[:500]
     assert "NEGATIVE" not in r.text.split('id="her2"', 1)[1].split("</p>", 1)[0]
     assert "INDETERMINATE" in r.text
@@ -141,7 +147,9 @@ def test_er_from_the_form_and_the_report_that_disagree_are_refused(client: httpx
 
 
 def test_the_report_s_er_pr_and_stated_status_are_shown(client: httpx.Client) -> None:
-    r = client.post("/assess", data=_form(report_text="HER2 status: POSITIVE (amplified by FISH). ER: negative."))
+    r = client.post(
+        "/assess", data=_form(report_text="HER2 status: POSITIVE (amplified by FISH). ER: negative.")
+    )
     assert r.status_code == 200, r.text[:500]
     section = r.text.split('id="extracted"', 1)[1].split("</section>", 1)[0]
     assert "No HER2 result was found" not in section
@@ -180,3 +188,23 @@ def test_every_json_route_is_checked_for_its_media_type() -> None:
         if "post" in ops and "application/json" in ops["post"].get("requestBody", {}).get("content", {})
     }
     assert json_posts == _JSON_ROUTES
+
+
+@pytest.mark.parametrize(
+    ("body", "allowed"),
+    [
+        (
+            b'{"tumor": {"type": "breast"}, "her2_tests": [{"method": "ihc", "percent_cells": '
+            + b"9" * 4400
+            + b"}]}",
+            "4,300 digits",
+        ),
+        (b"[" * 1000 + b"]" * 1000, "nested at most"),
+    ],
+)
+def test_a_body_too_long_to_read_or_too_deep_says_why(
+    client: httpx.Client, body: bytes, allowed: str
+) -> None:
+    r = client.post("/v1/status", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert allowed in r.json()["allowed"]
