@@ -33,7 +33,7 @@ dose (date, mg, loading or maintenance, dose level) and the next LVEF due, each 
 | `indication`, `schedule`, `regimen` | pick the dosing record where there are several (breast/gastric; q3w/weekly) |
 | `region` | `US` (default) or `EU`: which label's rules apply |
 | `setting` | `early` or `metastatic`, needed where a label's tables differ by setting |
-| `weight_kg` or `weights` | a weight in kg, or dated weights with units (`kg` or `lb`; no unit, no weight); not both |
+| `weight_kg` or `weights` | a weight in kg, or dated weights (`kg` or `lb`; no unit, no weight); not both; 20–400 kg |
 | `doses` | doses given: `date`, `mg` |
 | `escalation` | `true` when the patient started on the label's optional dose escalation (neratinib) |
 | `lvef` | LVEF readings: `date`, `percent`, `baseline` (else the first reading is the baseline); one reading per date |
@@ -51,7 +51,9 @@ Values must be of the schema's kind (`true` is not a number, `"no"` is not false
 and a key given twice is an error: each of these is refused naming the field, never read one way or the other.
 
 The result (`her2kit schema monitor`): `action` (continue, hold, resume, reduce, discontinue), `next_dose` (date, mg,
-loading or maintenance, dose level), `next_lvef_due` and `next_lvef_basis` (why then, or why no date), `needs`,
+loading or maintenance, dose level, and `unverified` when the regimen record is marked unverified; a warning then
+quotes its note), `next_lvef_due` and `next_lvef_basis` (why then, or why no date; it says UNVERIFIED when the LVEF
+record is), `needs`,
 `rationale` (each step: rule id, text, source, and `unverified` when the record could not be checked in full against
 the current label), `references`, `warnings`.
 
@@ -59,9 +61,16 @@ the current label), `references`, `warnings`.
 
 Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF tables), `events.py` (adverse events).
 
-- LVEF readings are replayed in date order; a hold opens at a band whose action is hold, closes when the label's
-  recovery criterion is met (resume), and ends in discontinuation when the band says so at the repeat assessment,
-  when a decline persists longer than the label allows, or when holds exceed the label's maximum.
+- LVEF readings are replayed in date order from the baseline (a reading dated before a marked baseline is not
+  judged, and a warning names it); a hold opens at a band whose action is hold, closes when the label's recovery
+  criterion is met (resume), and ends in discontinuation when the band says so at the repeat assessment, when a
+  reading shows a decline persisting longer than the label allows, or when holds exceed the label's maximum. A
+  missing repeat reading is not a persistent decline: the hold continues and the overdue repeat LVEF is asked for.
+- A hold whose record sets no automatic end (no persistence limit) continues while repeat readings do not show
+  recovery; a repeat reading that has not improved on the reading that opened the hold asks for the prescriber's
+  decision, quoting the row (e.g. Phesgo's "if … LVEF has not improved or has declined further, permanently
+  discontinue", which the record's repeat rule cannot express; an improved reading short of recovery is never a
+  discontinuation).
 - LVEF readings and their decrease from baseline are compared in exact decimal arithmetic (64.1% → 48.1% is a
   16-point decrease), against bounds written as the label writes them: `[` / `]` include the bound, `(` / `)`
   exclude it (LVEF `(45, …)` is "greater than 45%", `[40, 45]` is "40% to 45%").
@@ -110,9 +119,19 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
 - An optional dose escalation (`escalation: true` in the course) gives the step's dose for the treatment day; a
   prophylaxis period (e.g. antidiarrhoeal) is shown on every dose within it. A reduction during the escalation
   counts from the mg given: the next label level strictly below it (grade 3 on 160 mg → 120 mg; on 120 mg the label
-  discontinues), and the escalation is not resumed.
+  discontinues), and the escalation is not resumed. A resumption after a hold during the escalation gives the dose
+  given before the hold (the escalation days do not count while the drug is held; the label's table does not cover
+  interruptions), with a warning to ask the prescriber.
 - Missing information a rule needs (baseline LVEF, institutional LLN, a liver test's ULN) holds the next dose and is
-  listed under `needs`; weights and doses need explicit units; nothing reads the clock.
+  listed under `needs`; weights and doses need explicit units; nothing reads the clock. A liver value without its
+  ULN has no grade: the latest value of its test, or one no dose has followed, holds; an earlier one that a later
+  value and a dose have followed gives a warning.
+- An interaction the label says to avoid (a `contraindication` safety gate) holds the dose and asks for the
+  prescriber's decision (stop or change the other medicine, or the label's adjustment for an unavoidable combination,
+  which the step quotes): the course does not record that decision, so the unchanged full dose is never given.
+  Cautions are steps.
+- When no next dose can be given (a level the course or the knowledge base cannot give; see `needs`), the action is
+  hold.
 - Missing knowledge is treated like missing information: an unresolved adverse event of grade 3 or higher for which
   the knowledge base has no label rule holds the dose (rule `knowledge-base-gap`, which is not a label rule) and asks
   for the label's dose modification; once such an event has resolved and no dose has been given since, no next dose
@@ -137,7 +156,15 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
 - The level of the last dose given is the label level within 5% of it; more than 5% below a level, the next level
   below it (never the nearest level above: no re-escalation), with a warning; above the top level, the top level; a
   dose below the lowest level, or more than 25% from every level of a reduction ladder (a tenfold slip, a dose on
-  another weight), has no level: no next dose is given and `needs` asks for the dose to be confirmed.
+  another weight), has no level: no next dose is given and `needs` asks for the dose to be confirmed. A dose off
+  every level at the weight of its day but within 5% of a level at an earlier recorded weight (not recalculated after
+  a weight change) is that level, with a warning; the next dose is that level at today's weight.
+- The next dose continues from the lowest level any dose on record reached: a dose above it (a re-escalation) is
+  not followed, with a warning that quotes the regimen record's "do not re-escalate" where the record holds the
+  label's words (Kadcyla, Enhertu) and otherwise names the her2kit convention. The dose history is checked: more
+  doses on one date than the schedule gives, a dose sooner than the schedule's interval, and an earlier dose off
+  every level each give a warning. Where the label's dose depends on a weight band (zongertinib), a last dose given
+  in another band is read against today's band and not moved up, with a warning.
 
 Records marked UNVERIFIED could not be checked in full against the current label; their notes say what was read.
 This file is generated by `scripts/gen_safety_doc.py`; `tests/safety/test_docs.py` fails when it is out of date.

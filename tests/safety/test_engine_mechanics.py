@@ -319,7 +319,8 @@ def test_occurrence_counts_earlier_events_in_the_rules_grade_range() -> None:
 # ------------------------------------------------------------------ knowledge gaps
 @pytest.mark.parametrize(
     ("grade", "resolved", "action"),
-    [(3, False, "hold"), (4, False, "hold"), (2, False, "continue"), (3, True, "continue")],
+    # resolved grade 3: no dose level is known, so no next dose and the action says hold (review, minor item)
+    [(3, False, "hold"), (4, False, "hold"), (2, False, "continue"), (3, True, "hold")],
 )
 def test_an_event_without_a_label_rule_is_not_waved_through(grade: int, resolved: bool, action: str) -> None:
     kb = default_kb()

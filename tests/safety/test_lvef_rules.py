@@ -743,7 +743,7 @@ def test_no_repeat_lvef_date_after_a_permanent_discontinuation() -> None:
         audit(
             "t12b",
             "margetuximab",
-            [("2025-12-29", 64), ("2026-03-25", 46)],
+            [("2025-12-29", 64), ("2026-03-25", 46), ("2026-06-03", 46)],
             "2026-06-03",
             lvef_lower_limit_normal=50,
         )

@@ -6,7 +6,9 @@ label's recovery criterion is met, but not before the label's minimum withholdin
 least 4 weeks") and not after its resumption window ("may be resumed if, within 8 weeks, ..."); it ends in
 discontinuation when the band says so at the repeat assessment ("if ... is confirmed": only a reading that meets
 the row again confirms, any other is judged afresh), when a decline persists longer than the label allows, or when
-holds exceed the label's maximum. Symptomatic heart failure without a label row, and readings for an agent whose
+holds exceed the label's maximum. Only a reading shows that a decline persists: a missing repeat reading keeps the
+hold and asks for it. Readings dated before a marked baseline are not judged (a warning names them). Symptomatic
+heart failure without a label row, and readings for an agent whose
 label table the knowledge base lacks, hold the dose as a knowledge gap.
 """
 
@@ -131,6 +133,7 @@ def _confirms(held: LvefBand, matches: list[LvefBand]) -> bool:
 class CardiacState:
     holds: int = 0
     holding_since: dt.date | None = None
+    holding_percent: Decimal | None = None  # the reading that opened the open hold
     holding_band: LvefBand | None = None
     periods: list[tuple[dt.date, dt.date | None]] = field(default_factory=list)  # LVEF holds: start, end
     last_band: LvefBand | None = None
@@ -178,7 +181,7 @@ def evaluate_cardiac(
                 refs,
             )
         return cardiac
-    readings = sorted(course.lvef, key=lambda r: (r.date, r is not baseline))
+    readings = _from_baseline(course, baseline, state)
     last_dose = max((d.date for d in course.doses), default=None)
     lln = _dec(course.lvef_lower_limit_normal) if course.lvef_lower_limit_normal is not None else None
     _baseline_gates(course, baseline, kb, state)
@@ -295,7 +298,24 @@ def evaluate_cardiac(
                 "says to discontinue."
             )
         cardiac.deferred = None
-        log(f"{label}: not yet recovered; the hold continues.")
+        log(
+            f"{label}: not yet recovered; the hold continues. The row of the hold: {' '.join(held.text.split())}"
+        )
+        opened = cardiac.holding_percent
+        if (
+            held.on_recheck == "resume-if-recovered"
+            and rules.persistent_decline_weeks is None
+            and opened is not None
+            and pct <= opened
+        ):
+            # The record sets no automatic end of the hold (no persistence limit): a repeat reading that has not
+            # improved is where labels word a discontinuation the schema cannot hold ("has not improved or has
+            # declined further"); the hold continues and the decision is asked for, quoting the row.
+            state.needs.append(
+                f"the prescriber's decision: LVEF {reading.percent:g}% on {reading.date} has not improved since the "
+                f"reading that opened the hold ({_num(opened)}% on {since}); the label's row: "
+                f"{' '.join(held.text.split())}"
+            )
         return None
 
     def recovery(reading: LvefReading, verdict: str, weeks: float, recovery_words: bool = True) -> str | None:
@@ -395,6 +415,7 @@ def evaluate_cardiac(
         elif worst is not None and worst.action == "hold":
             cardiac.holds += 1
             cardiac.holding_since = reading.date
+            cardiac.holding_percent = pct
             cardiac.holding_band = worst
             cardiac.deferred = None
             state.resumed = False
@@ -430,11 +451,22 @@ def evaluate_cardiac(
     elif cardiac.holding_since is not None and cardiac.deferred is None:
         weeks = (course.today - cardiac.holding_since).days / 7
         if rules.persistent_decline_weeks is not None and weeks > rules.persistent_decline_weeks:
+            # Only a reading shows that a decline persists (a reading more than the limit after the hold began,
+            # not recovered, discontinues above); a missing repeat assessment is not a persistent decline: the hold
+            # continues and the overdue reading is asked for. Never a permanent discontinuation on an assumption.
+            limit = cardiac.holding_since + dt.timedelta(weeks=rules.persistent_decline_weeks)
+            latest = cardiac.last_reading.date if cardiac.last_reading is not None else cardiac.holding_since
+            state.needs.append(
+                f"a repeat LVEF (overdue): the hold of {cardiac.holding_since} has lasted {weeks:.1f} weeks and the "
+                f"latest reading is of {latest}; the label discontinues for a decline persisting more than "
+                f"{rules.persistent_decline_weeks:g} weeks (after {limit}), which only a reading can show"
+            )
             state.fire(
-                "discontinue",
+                "hold",
                 rules.id,
-                f"LVEF decline unresolved for {weeks:.1f} weeks (> "
-                f"{rules.persistent_decline_weeks:g}); the label says to discontinue.",
+                f"LVEF-driven hold of {cardiac.holding_since}: no reading since {latest}, so whether the decline has "
+                f"persisted more than {rules.persistent_decline_weeks:g} weeks (the label's discontinuation) is not "
+                "known; the hold continues until a repeat assessment.",
                 source,
                 refs,
             )
@@ -477,6 +509,22 @@ def evaluate_cardiac(
     return cardiac
 
 
+def _from_baseline(course: Course, baseline: LvefReading, state: State) -> list[LvefReading]:
+    """The readings judged against the table: the baseline and those after it, in date order. A reading dated
+    before the marked baseline is not a decrease from it (the table's decreases are from the pre-treatment value):
+    it is not judged, and a warning names it."""
+    earlier = sorted((r for r in course.lvef if r.date < baseline.date), key=lambda r: r.date)
+    if earlier:
+        dates = ", ".join(f"{r.percent:g}% on {r.date}" for r in earlier)
+        state.warnings.append(
+            f"LVEF reading(s) dated before the marked baseline of {baseline.date} ({dates}) were not judged against "
+            "the label's table: its decreases are counted from the baseline — check which reading is the baseline."
+        )
+    return sorted(
+        (r for r in course.lvef if r.date >= baseline.date), key=lambda r: (r.date, r is not baseline)
+    )
+
+
 def _heart_failure_gap(state: State, agent: str, why: str) -> None:
     """Symptomatic heart failure the knowledge base has no label rule for: held, never judged silently."""
     state.needs.append(f"the label's rule for symptomatic heart failure on {agent} ({why})")
@@ -510,7 +558,7 @@ def _label_table_missing(
             f"its LVEF table is not in the knowledge base [{rules.id}]."
         )
         return cardiac
-    readings = sorted(course.lvef, key=lambda r: (r.date, r is not baseline))
+    readings = _from_baseline(course, baseline, state)
     last_dose = max((d.date for d in course.doses), default=None)
     base = _dec(baseline.percent)
     met: tuple[LvefReading, str] | None = None  # the latest reading that meets the convention
@@ -622,7 +670,13 @@ def next_lvef_due(
         due = last.date + dt.timedelta(weeks=rules.interval_weeks)
         basis = f"routine interval of {rules.interval_weeks:g} weeks after the reading of {last.date} [{rules.id}]"
     else:
-        return None, f"as clinically indicated: the label gives no fixed interval [{rules.id}]"
+        return None, f"as clinically indicated: the label gives no fixed interval [{rules.id}]" + (
+            " (UNVERIFIED record)" if rules.unverified else ""
+        )
+    if rules.unverified:
+        basis += (
+            f" (UNVERIFIED: {rules.id} could not be checked in full against the current label; see its note)"
+        )
     if due < course.today:
         basis = f"overdue since {due}: {basis}"
     return due, basis

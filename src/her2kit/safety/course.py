@@ -191,6 +191,14 @@ class Course(DocumentModel):
     )
     today: dt.date
 
+    @field_validator("weight_kg")
+    @classmethod
+    def _plausible_weight(cls, value: float | None) -> float | None:
+        # The same check as dated weights and `her2kit dose` (a unit slip, 7 kg or 0.5 kg, is never dosed).
+        if value is not None and not plausible_weight_kg(value):
+            raise InvalidInput("weight_kg", value, PLAUSIBLE_WEIGHT)
+        return value
+
     @model_validator(mode="after")
     def _order(self) -> Course:
         if self.weight_kg is not None and self.weights:

@@ -115,10 +115,11 @@ def _lab_events(
         onset: dt.date | None = None
         worst = 0
         last: LabValue | None = None
-        for lab in sorted((lab for lab in course.labs if lab.test == test), key=lambda lab: lab.date):
+        series = sorted((lab for lab in course.labs if lab.test == test), key=lambda lab: lab.date)
+        for lab in series:
             grade = _lab_grade(lab, grading)
             if grade is None:
-                state.needs.append(f"the upper limit of normal (uln) for {test} on {lab.date}")
+                _ungraded(course, lab, lab is series[-1], kb, grading, state)
                 continue
             last = lab
             if onset is not None and grade <= _recovery_grade(rules, test, worst):
@@ -137,13 +138,39 @@ def _lab_events(
             state.steps.append(
                 Step(
                     rule=grading.id,
-                    text=f"{test}: latest {last.value:g} {last.unit} on {last.date} = "
+                    text=f"{test}: latest graded value {last.value:g} {last.unit} on {last.date} = "
                     f"{_grade_text(_lab_grade(last, grading), grading)}",
                     source=source_text(kb, grading.references, grading.version),
                 )
             )
             state.references.extend(grading.references)
     return events
+
+
+def _ungraded(
+    course: Course, lab: LabValue, latest: bool, kb: KnowledgeBase, grading: LabGrading, state: State
+) -> None:
+    """A value graded relative to the ULN without its ULN: its grade, and so the label's row for it, is not known.
+    The latest value of its test, or one no dose has followed (a dose given the same day may have preceded the
+    blood draw), holds the dose and asks for the ULN; an earlier one that a graded value and a dose have followed
+    gives a warning (a clinician has acted since)."""
+    after = any(d.date > lab.date for d in course.doses)
+    where = f"{lab.test} {lab.value:g} {lab.unit} on {lab.date}"
+    if latest or not after:
+        state.needs.append(f"the upper limit of normal (uln) for {lab.test} on {lab.date}")
+        state.fire(
+            "hold",
+            grading.id,
+            f"{where}: graded as a multiple of the upper limit of normal, which the course does not give; its CTCAE "
+            "grade, and the label's row for it, are not known — the dose is held until the ULN is given.",
+            source_text(kb, grading.references, grading.version),
+            list(grading.references),
+        )
+    else:
+        state.warnings.append(
+            f"{where} has no upper limit of normal (uln), so it was not graded; later values and a dose given since "
+            "are on record — check that no label row applied to it."
+        )
 
 
 FEATURES: Final[dict[str, str]] = {
@@ -350,7 +377,13 @@ def evaluate_events(
             label += " (no rule of its own for this grade: the label's rule for other adverse reactions)"
         source = source_text(kb, rule.references, rule.label_section)
         refs = list(rule.references)
-        others = [r for r in matching if r.action != rule.action]
+        # Rows for another occurrence (a recurrence row when this is the first event) cannot apply: not "other
+        # rules that depend on details the course does not record".
+        others = [
+            r
+            for r in matching
+            if r.action != rule.action and (r.occurrence is None or r.occurrence <= _occurrence(r, earlier))
+        ]
         if course.setting is None and any(r.setting is not None for r in matching):
             state.needs.append(
                 f"setting (early or metastatic): the label's rules for {event.term} differ by setting"

@@ -9,9 +9,12 @@ This module replays the course against them:
 1. LVEF readings in date order against the label's table (:mod:`her2kit.safety.cardiac`);
 2. adverse events and graded laboratory values against the label's rows
    (:mod:`her2kit.safety.events`);
-3. interactions with the course's medications;
+3. interactions with the course's medications (one the label says to avoid holds the dose
+   and asks for the prescriber's decision; the unchanged full dose is never given);
 4. the dose level of the last dose (escalation steps included; a dose between two levels
-   is the level below it), the reductions the rules ask for (each counted from the dose
+   is the level below it; a dose not recalculated after a weight change is the level it
+   was at the earlier weight), never above the lowest level a dose on record reached (no
+   re-escalation; the dose history is checked and warned about), the reductions the rules ask for (each counted from the dose
    given before its resolution, so applied once and only downwards), and the next dose:
    one dose interval after the last (a day for a daily drug, whatever its cycle; the
    previous schedule where the label keeps it after a late dose), loading again after a
@@ -26,6 +29,7 @@ without a label rule).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Callable
@@ -95,6 +99,9 @@ class _Reading:
     escalation: bool = False  # the escalation step of its day: level 0, the escalation goes on
     between: bool = False  # more than 5% below a level and above the next: read as the level below it
     below_lowest: bool = False  # more than 5% (and at most 25%) below the lowest level of the ladder
+    # Off every level at the weight of its day but within 5% of a level at an earlier recorded weight (a dose not
+    # recalculated after a weight change): that level, and that weight.
+    earlier_weight: float | None = None
 
 
 def _ladder(regimen: Regimen, weight: float | None) -> list[tuple[int, float]]:
@@ -103,11 +110,29 @@ def _ladder(regimen: Regimen, weight: float | None) -> list[tuple[int, float]]:
 
 
 def _read(regimen: Regimen, course: Course, dose: DoseGiven) -> _Reading:
-    """The level of a dose given. Within 5% of a level (or the loading dose, or its day's escalation step): that
-    level. More than 5% off: above the top level, the top level; between two levels, the level below it (never the
-    nearest one above: dose levels only move down); below the lowest level, or more than 25% from every level of a
-    reduction ladder, no level (the caller asks for the dose to be confirmed)."""
-    weight = course.weight_on(dose.date)
+    """The level of a dose given. Within 5% of a level (or the loading dose, or its day's escalation step) at the
+    weight of its day: that level; else within 5% of a level at an earlier recorded weight (the dose was not
+    recalculated after a weight change): that level. More than 5% off: above the top level, the top level; between
+    two levels, the level below it (never the nearest one above: dose levels only move down); below the lowest
+    level, or more than 25% from every level of a reduction ladder, no level (the caller asks for the dose to be
+    confirmed)."""
+    reading = _read_at(regimen, course, dose, course.weight_on(dose.date))
+    if reading.on_level:
+        return reading
+    current = course.weight_on(dose.date)
+    for earlier in sorted(
+        (w for w in course.weights if w.date <= dose.date), key=lambda w: w.date, reverse=True
+    ):
+        if earlier.kg == current:
+            continue
+        again = _read_at(regimen, course, dose, earlier.kg)
+        if again.on_level and not again.escalation:
+            return dataclasses.replace(again, earlier_weight=earlier.kg)
+    return reading
+
+
+def _read_at(regimen: Regimen, course: Course, dose: DoseGiven, weight: float | None) -> _Reading:
+    """:func:`_read` at one body weight."""
     if course.escalation:
         step = escalation_dose(regimen, _treatment_day(course, dose.date))
         if step is not None and _deviation(amount_mg(step, weight), dose.mg) <= DOSE_MATCH_TOLERANCE:
@@ -139,6 +164,13 @@ def _last_level(regimen: Regimen, course: Course, state: State) -> int | None:
     reading = _read(regimen, course, last)
     weight = course.weight_on(last.date)
     at = f"at {weight or '?'} kg"
+    if reading.earlier_weight is not None:
+        state.warnings.append(
+            f"The last dose ({last.mg:g} mg on {last.date}) matches no label dose level at the weight of that day "
+            f"({_kg(weight)} kg) but level {reading.level} at the earlier weight of {reading.earlier_weight:g} kg: "
+            f"taken as level {reading.level} (a dose not recalculated after the weight change); the next dose is "
+            "that level at the current weight."
+        )
     if reading.below_lowest:
         lowest, lowest_mg = _ladder(regimen, weight)[-1]
         further = (
@@ -168,7 +200,50 @@ def _last_level(regimen: Regimen, course: Course, state: State) -> int | None:
             f"The last dose ({last.mg:g} mg on {last.date}) matches no label dose level {at}; taken as level "
             f"{reading.level} ({reading.mg:g} mg), the nearest."
         )
-    return reading.level
+    assert reading.level is not None
+    return _lowest_reached(regimen, course, last, reading.level, state)
+
+
+def _lowest_reached(regimen: Regimen, course: Course, last: DoseGiven, level: int, state: State) -> int:
+    """The level the next dose continues from: the last dose's level, or the lowest level an earlier dose reached
+    when that is lower. Dose levels only move down (a her2kit convention; where the regimen record quotes the
+    label's "do not re-escalate", that too): a dose above a level reached earlier is a re-escalation, which the
+    next dose does not follow, and a warning says so. Earlier doses with no level are named in a warning."""
+    lowest: tuple[int, DoseGiven] | None = None
+    for dose in sorted(course.doses, key=_dose_order):
+        if dose is last:
+            continue
+        reading = _read(regimen, course, dose)
+        if reading.level is None:
+            kg = course.weight_on(dose.date)
+            state.warnings.append(
+                f"An earlier dose ({dose.mg:g} mg on {dose.date}) matches no label dose level at {_kg(kg)} kg "
+                f"({reading.deviation:.0%} from level {reading.nearest}, {reading.mg:g} mg)"
+                + (", below the lowest level" if reading.below_lowest else "")
+                + " — check the dose history."
+            )
+            continue
+        if lowest is None or reading.level < lowest[0]:
+            lowest = (reading.level, dose)
+    if lowest is None or lowest[0] >= level:
+        return level
+    reached, dose = lowest
+    label = ""
+    note = " ".join((regimen.note or "").split())
+    if "re-escalate" in note.lower():
+        sentence = next((p.strip() for p in note.split(". ") if "re-escalate" in p.lower()), "")
+        label = f' The regimen record quotes the label: "{sentence.rstrip(".")}." [{regimen.id}]'
+    state.warnings.append(
+        f"The last dose ({last.mg:g} mg on {last.date}, level {level}) is above the level reached earlier (level "
+        f"{reached}: {dose.mg:g} mg on {dose.date}): a re-escalation. Dose levels only move down (a her2kit "
+        f"convention), so the next dose is level {reached}; a clinician who means to re-escalate must check the "
+        f"label.{label}"
+    )
+    return reached
+
+
+def _kg(weight: float | None) -> str:
+    return "?" if weight is None else f"{weight:g}"
 
 
 BELOW_LOWEST: Final = "below-lowest"
@@ -418,6 +493,8 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
     )
     _interactions(course, agent.id, kb, state)
 
+    _dose_history(regimen, course, state)
+    _weight_band(regimen, course, state)
     new_level = _next_level(regimen, course, agent.name, state, kb)
     action = state.action
     if action == "continue" and state.resumed:
@@ -425,6 +502,23 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
     next_dose = None
     if action in ("continue", "resume", "reduce") and new_level is not None:  # None: see needs
         next_dose = _next_dose(regimen, course, new_level, last_dose, state, kb)
+        if regimen.unverified:
+            state.warnings.append(
+                f"The next dose comes from {regimen.id}, marked unverified in the knowledge base: "
+                f"{' '.join((regimen.note or '').split())}".strip()
+            )
+    elif action in ("continue", "resume", "reduce"):
+        # No next dose can be given (needs say what is missing): the dose is held until it is known, never an
+        # action that reads as "give a dose" with none to give.
+        state.fire(
+            "hold",
+            regimen.id,
+            "No next dose level can be given from the course and the knowledge base (see needs); the dose is held "
+            "until it is known.",
+            source_text(kb, list(regimen.references), regimen.label_section),
+            list(regimen.references),
+        )
+        action = "hold"
     lvef_due, lvef_basis = next_lvef_due(course, cardiac_rules, cardiac)
     if len(tables) > 1:
         lvef_basis = (
@@ -519,6 +613,26 @@ def _next_dose(
     treatment_day = _treatment_day(course, date)
     if course.escalation and level == 0 and kind == "maintenance":
         step = escalation_dose(regimen, treatment_day)
+        step_day = treatment_day
+        last_day = _treatment_day(course, max(course.doses, key=_dose_order).date) if course.doses else None
+        held_at = escalation_dose(regimen, last_day) if last_day is not None else None
+        if (
+            state.resumed
+            and step is not None
+            and held_at is not None
+            and last_day is not None
+            and amount_mg(step, weight) > amount_mg(held_at, weight)
+        ):
+            # A resumption "at the same dose" after a hold during the escalation: the escalation days did not count
+            # while the drug was held, and the label's escalation table does not say how it goes on after a hold;
+            # the dose given before the hold is resumed, never the later step of the calendar.
+            state.warnings.append(
+                f"The hold interrupted the dose escalation: the next dose is the dose given before it "
+                f"({held_at.value:g} {held_at.unit}, the step of treatment day {last_day}), not the calendar's step "
+                f"for day {treatment_day} ({step.value:g} {step.unit}); the label's escalation table does not cover "
+                "interruptions — ask the prescriber how to continue the escalation."
+            )
+            step, step_day = held_at, last_day
         if step is not None:
             dose = step
             steps = "; ".join(escalation_schedule(regimen))
@@ -526,7 +640,12 @@ def _next_dose(
                 Step(
                     rule=regimen.id,
                     text=f"Dose escalation (the label's optional schedule: {steps}): treatment day "
-                    f"{treatment_day} → {step.value:g} {step.unit}.",
+                    f"{step_day} → {step.value:g} {step.unit}"
+                    + (
+                        f" (resumed after the hold; calendar day {treatment_day})."
+                        if step_day != treatment_day
+                        else "."
+                    ),
                     source=source,
                 )
             )
@@ -549,7 +668,60 @@ def _next_dose(
     mg = amount_mg(dose, weight)
     if regimen.max_dose is not None:
         mg = min(mg, amount_mg(regimen.max_dose, weight))
-    return NextDose(date=date, mg=mg, kind=kind, dose_level=0 if kind == "loading" else level)
+    return NextDose(
+        date=date,
+        mg=mg,
+        kind=kind,
+        dose_level=0 if kind == "loading" else level,
+        unverified=bool(regimen.unverified),
+    )
+
+
+def _dose_history(regimen: Regimen, course: Course, state: State) -> None:
+    """Doses on record that the schedule does not account for: more doses on one date than the schedule gives (one;
+    two for a twice-daily tablet), or a dose sooner after the previous one than the schedule's interval. Warnings:
+    the history is what was given, and the next dose is computed from it; a clinician checks the record."""
+    per_day = 2 if regimen.schedule == "twice-daily" else 1
+    counts: dict[dt.date, int] = {}
+    for dose in course.doses:
+        counts[dose.date] = counts.get(dose.date, 0) + 1
+    for date, n in sorted(counts.items()):
+        if n > per_day:
+            state.warnings.append(
+                f"{n} doses on {date}: the {regimen.schedule} schedule of {regimen.id} gives {per_day} a day — check "
+                "for a duplicate entry or a double dose."
+            )
+    interval = regimen.dose_interval_days
+    if interval > 1:
+        for previous, date in itertools.pairwise(sorted(counts)):
+            gap = (date - previous).days
+            if gap < interval:
+                state.warnings.append(
+                    f"The dose of {date} was given {gap} days after the previous dose ({previous}); the "
+                    f"{regimen.schedule} schedule of {regimen.id} is every {interval} days — check the dose history."
+                )
+
+
+def _weight_band(regimen: Regimen, course: Course, state: State) -> None:
+    """A regimen chosen by today's weight band (e.g. zongertinib below / from 90 kg) while the last dose was given
+    at a weight in another band: that dose is read against today's band's levels (a full dose of the other band may
+    read as a reduced level, never moved up) — said, so that the prescriber decides the dose of the new band."""
+    if not course.doses or (regimen.min_weight_kg is None and regimen.max_weight_kg is None):
+        return
+    last = max(course.doses, key=_dose_order)
+    kg = course.weight_on(last.date)
+    if kg is None:
+        return
+    inside = (regimen.min_weight_kg is None or kg >= regimen.min_weight_kg) and (
+        regimen.max_weight_kg is None or kg < regimen.max_weight_kg
+    )
+    if not inside:
+        state.warnings.append(
+            f"The last dose ({last.mg:g} mg on {last.date}) was given at {kg:g} kg, in another weight band of the "
+            f"label than today's weight ({_kg(course.weight_on(course.today))} kg, {regimen.id}); its dose level is "
+            "read against today's band and is not moved up — the dose for the new weight band is the prescriber's "
+            "decision."
+        )
 
 
 def _flag_unverified(kb: KnowledgeBase, step: Step) -> Step:
@@ -574,10 +746,25 @@ def _interactions(course: Course, agent_id: str, kb: KnowledgeBase, state: State
     for gate in kb.safety_gates.values():
         if gate.condition != "interacting-medication" or agent_id not in gate.agents:
             continue
+        source = source_text(kb, gate.references, gate.label_section)
         for _, text in interactions(kb, gate, course.medications):
-            state.steps.append(
-                Step(rule=gate.id, text=text, source=source_text(kb, gate.references, gate.label_section))
+            if gate.severity != "contraindication":
+                state.steps.append(Step(rule=gate.id, text=text, source=source))
+                state.references.extend(gate.references)
+                continue
+            # The label says to avoid the combination and, where it cannot be avoided, changes the plan (a lower dose,
+            # a delay, a change of the other medicine). Which of these applies is the prescriber's decision, which the
+            # course does not record: the dose is held (never the unchanged full dose) and the decision asked for.
+            state.warnings.append(f"Interaction to avoid: {text}")
+            state.needs.append(
+                f"the prescriber's decision on the interaction the label says to avoid ({gate.id}): stop or change the "
+                "other medicine, or apply the label's adjustment for an unavoidable combination"
             )
-            state.references.extend(gate.references)
-            if gate.severity == "contraindication":
-                state.warnings.append(f"Interaction to avoid: {text}")
+            state.fire(
+                "hold",
+                gate.id,
+                f"Interaction to avoid: {text} The course does not record the prescriber's decision, so the dose is "
+                "held rather than given unchanged.",
+                source,
+                list(gate.references),
+            )

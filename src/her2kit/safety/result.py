@@ -40,6 +40,11 @@ class NextDose(_Out):
     mg: float
     kind: Literal["loading", "maintenance"]
     dose_level: int
+    unverified: bool = Field(
+        False,
+        description="the regimen record the dose comes from is marked unverified in the knowledge base (its note "
+        "says what was read): check the dose against the current label",
+    )
 
 
 class HoldPeriod(_Out):
