@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,21 @@ class RawCall:
     )
     note: str | None = None  # why a call carries no protein change (ambiguous allele, other transcript, …)
 
+
+# The ERBB2 gene (Ensembl ENSG00000141736), 1-based inclusive: GRCh37 17:37,844,167-37,886,679 (Ensembl
+# gene export, "Gene Start (bp)":37844167, "Gene End (bp)":37886679; the GRCh37 Ensembl links in
+# genome-nexus/genome-nexus issue #798 use r=17:37844167-37886679); GRCh38 17:39,687,914-39,730,426 (the
+# Ensembl gene page link r=17:39687914-39730426, and GENCODE v22 as shipped with GISTIC2:
+# "ERBB2 chr17:39687914-39730426"). An unannotated record is an "ERBB2-region" variant only inside this
+# span; the padded query window (classify.REGION_PADDING) also reaches the neighbouring genes (GRB7 lies
+# 3' of ERBB2 at 17q12).
+ERBB2_GENE: Final[dict[str, tuple[str, int, int]]] = {
+    "GRCh37": ("17", 37_844_167, 37_886_679),
+    "GRCh38": ("17", 39_687_914, 39_730_426),
+}
+
+# The Ensembl gene id of ERBB2 (as above), for annotations that give it without a gene symbol.
+ERBB2_ENSEMBL_GENE: Final = "ENSG00000141736"
 
 # The canonical ERBB2 transcript (NM_004448 / ENST00000269571, NP_004439.2, the 1,255-residue protein of
 # data/erbb2_protein.yaml). MAFs in circulation also number ERBB2 on ENST00000540147, a 1,225-residue
@@ -82,8 +98,28 @@ def bad_line(name: str, n: int, line: str, allowed: str) -> InvalidInput:
     return InvalidInput(f"{name} line {n}", short(line), allowed)
 
 
+def vaf_checked(raw: str | float | None, where: str, warnings: list[str]) -> float | None:
+    """A variant allele fraction as given, if it is one (a number from 0 to 1); else None and a warning naming where
+    it was read (a percentage such as 45.2, a negative value, NaN, more alternate reads than depth): never guessed
+    into a fraction."""
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        warnings.append(f"{where}: variant allele fraction {short(str(raw), 20)!r} is not a number; not used")
+        return None
+    if math.isnan(value) or not 0 <= value <= 1:
+        warnings.append(
+            f"{where}: variant allele fraction {value:g} is not a fraction from 0 to 1 (a percentage?); not used"
+        )
+        return None
+    return value
+
+
 def choose_sample(name: str, samples: Sequence[str], wanted: str | None) -> str:
-    """The sample to profile: the one asked for (exact or unique prefix), or the only one."""
+    """The sample to profile: the one asked for (exactly, or a unique prefix ending at a "-" of the barcode, so
+    that a TCGA patient barcode selects its aliquot and "P-001" never selects "P-0012"), or the only one."""
     unique = list(dict.fromkeys(samples))
     listing = ", ".join(unique[:20]) + (f", … ({len(unique)} samples)" if len(unique) > 20 else "")
     if wanted is None:
@@ -94,15 +130,16 @@ def choose_sample(name: str, samples: Sequence[str], wanted: str | None) -> str:
         raise InvalidInput("--sample", None, f"one of the samples in {name}: {listing}")
     if wanted in unique:
         return wanted
-    matches = [s for s in unique if s.startswith(wanted) or wanted.startswith(s)]
+    matches = [s for s in unique if s.startswith(wanted + "-") or wanted.startswith(s + "-")]
     if len(matches) == 1:
         return matches[0]
     raise InvalidInput("--sample", wanted, f"one of the samples in {name}: {listing}")
 
 
+# Build names in a file name, as whole tokens ("tumour.hg19.seg", "x_b37.vcf"; not the "AB38" of a barcode).
 _BUILD_TOKENS: Final = (
-    (re.compile(r"grch38|hg38|b38|grch_38", re.I), "GRCh38"),
-    (re.compile(r"grch37|hg19|b37|grch_37|\bncbi37\b", re.I), "GRCh37"),
+    (re.compile(r"(?<![a-z0-9])(?:grch_?38|hg38|b38)(?![0-9])", re.I), "GRCh38"),
+    (re.compile(r"(?<![a-z0-9])(?:grch_?37|hg19|b37|ncbi37)(?![0-9])", re.I), "GRCh37"),
 )
 
 
@@ -146,6 +183,10 @@ def file_build(
     named = genome_from_text(name)
     build = genome or states or named
     warnings = []
+    if build is not None and genome is None and states is None:
+        warnings.append(
+            f"{name}: genome build {build} taken from the file name (no --genome and no header states it)"
+        )
     if named is not None and build is not None and named != build:
         by = "--genome" if genome is not None else f"the file's {header}"
         warnings.append(

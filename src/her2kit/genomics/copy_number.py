@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Final, Literal
 
 from her2kit.errors import InvalidInput
-from her2kit.genomics.classify import REGION_PADDING, gene_regions
 from her2kit.genomics.common import (
     CHR17_LENGTH,
+    ERBB2_GENE,
     bad_line,
     choose_sample,
     contig_chromosome,
@@ -90,8 +90,9 @@ def call_amplification(copies: float, thresholds: AmplificationThresholds) -> bo
 
 
 def erbb2_span(genome: Genome) -> tuple[str, int, int]:
-    chrom, start, end = gene_regions(genome)["ERBB2"]
-    return chrom, start + REGION_PADDING, end - REGION_PADDING
+    """The ERBB2 gene (common.ERBB2_GENE): a segment or bin over any part of it counts (a focal amplicon may cover
+    only the gene's 5' part)."""
+    return ERBB2_GENE[genome]
 
 
 # Where purity and ploidy can be given today. The CLI (`her2kit genomics`, `assess --genomics`) and the REST
@@ -379,7 +380,30 @@ def read_segments(
         )
     out = _result(value_kind, results[build], thresholds, chosen, build, what, missing[build])
     out.warnings = warnings + out.warnings
+    if value_kind == "absolute":
+        out.warnings += unused_conversion(name, thresholds, "absolute copy numbers are not converted")
     return out
+
+
+def unused_conversion(name: str, thresholds: AmplificationThresholds, why: str) -> list[str]:
+    """The warning for a purity or ploidy given for a file whose values are not converted with them."""
+    given = sorted({"purity", "ploidy"} & thresholds.model_fields_set)
+    if not given:
+        return []
+    return [f"{name}: {' and '.join(given)} given but not used ({why})"]
+
+
+def _finite_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+# GISTIC thresholded calls as written in gene tables (all_thresholded.by_genes, cBioPortal data_CNA).
+_GISTIC_VALUES: Final = frozenset(
+    {"-2", "-1", "0", "1", "2", "-2.0", "-1.0", "0.0", "1.0", "2.0", "-0", "+1", "+2"}
+)
 
 
 def read_gene_table(
@@ -391,20 +415,44 @@ def read_gene_table(
     header = next(table, (0, None))[1]
     if header is None:
         raise InvalidInput(name, "(empty)", "a gene-level copy-number table with a header line")
-    erbb2: list[tuple[int, list[str]]] = []
-    for n, fields in table:
-        if fields[0] == "ERBB2" or (len(fields) > 1 and fields[0].isdigit() and fields[1] == "ERBB2"):
-            erbb2.append((n, fields))
     gene_i = _find(header, GENE_COL) or 0
     sample_cols = [i for i, h in enumerate(header) if i != gene_i and h not in NON_SAMPLE]
     chosen = choose_sample(name, [header[i] for i in sample_cols], sample)
+    columns = [i for i in sample_cols if header[i] == chosen]
+    erbb2: list[tuple[int, list[str]]] = []
+    # The first value of the chosen sample that no GISTIC call can be (not a whole number from -2 to 2): such a
+    # table holds absolute copy numbers or log2 ratios, so its ERBB2 value is not read as a call.
+    foreign: tuple[int, str] | None = None
+    for n, fields in table:
+        if fields[0] == "ERBB2" or (len(fields) > 1 and fields[0].isdigit() and fields[1] == "ERBB2"):
+            erbb2.append((n, fields))
+        if foreign is None:
+            for i in columns:
+                raw = fields[i].strip() if i < len(fields) else ""
+                if raw in _GISTIC_VALUES or not _finite_number(raw):
+                    continue  # (a value that is not a number is the ERBB2 row's error below, or another gene's)
+                foreign = (n, raw)
+                break
     if not erbb2:
         return CopyNumberResult(
             None, None, "ERBB2 is not in the gene table", chosen, None, ["ERBB2 is not in the gene table"]
         )
+    if foreign is not None:
+        n, raw = foreign
+        return CopyNumberResult(
+            None,
+            None,
+            f"not a GISTIC thresholded table (line {n}: {short(raw, 20)})",
+            chosen,
+            None,
+            [
+                f"{name}: {chosen} has the value {short(raw, 20)} at line {n}, which no GISTIC thresholded call can be "
+                "(-2, -1, 0, 1, 2): the table holds other values (absolute copy numbers or log2 ratios?), so ERBB2 "
+                "amplification is not determined from it; give a segment file"
+            ],
+        )
     # Every ERBB2 row and every column of the chosen sample: a table with ERBB2 (or the sample) twice is read
     # in full, never by its first or last occurrence.
-    columns = [i for i in sample_cols if header[i] == chosen]
     found: list[tuple[str, float]] = []  # (where, value)
     missing: list[str] = []
     for n, fields in erbb2:

@@ -16,6 +16,8 @@ from her2kit.genomics.common import (
     genome_from_build_value,
     is_erbb2_canonical,
     lines,
+    short,
+    vaf_checked,
 )
 from her2kit.genomics.model import Genome
 
@@ -71,6 +73,12 @@ def read_maf(path: Path, *, sample: str | None, genome: Genome | None) -> MafRes
             continue
         if "Variant_Classification" in col and fields[col["Variant_Classification"]] in SILENT:
             continue
+        excluded = _not_somatic(fields, col)
+        if excluded is not None:
+            warnings.append(
+                f"{name} line {n}: {fields[col['Hugo_Symbol']]} variant with {excluded} is not reported"
+            )
+            continue
         if "NCBI_Build" in col:
             said = genome_from_build_value(fields[col["NCBI_Build"]])
             if said is not None:
@@ -120,7 +128,7 @@ def read_maf(path: Path, *, sample: str | None, genome: Genome | None) -> MafRes
                     "(all_effects): reported without a protein change and not classified"
                 )
                 hgvsp, hgvsc = "", ""
-        vaf = _vaf(fields, col)
+        vaf = _vaf(fields, col, source, warnings)
         calls.append(
             RawCall(gene, hgvsp or None, hgvsc or None, exon, source, vaf, consequence or None, note)
         )
@@ -152,13 +160,28 @@ def _canonical_effect(all_effects: str) -> tuple[str, str] | None:
     return None
 
 
-def _vaf(fields: list[str], col: dict[str, int]) -> float | None:
-    try:
-        if "t_vaf" in col and fields[col["t_vaf"]] not in ("", "NA", "."):
-            return float(fields[col["t_vaf"]])
-        if "t_alt_count" in col and "t_depth" in col:
-            depth = float(fields[col["t_depth"]])
-            return float(fields[col["t_alt_count"]]) / depth if depth > 0 else None
-    except ValueError:
-        return None
+def _vaf(fields: list[str], col: dict[str, int], where: str, warnings: list[str]) -> float | None:
+    """t_vaf, else t_alt_count / t_depth; a value that is not a fraction from 0 to 1 is not used (warned)."""
+    if "t_vaf" in col and fields[col["t_vaf"]] not in ("", "NA", "."):
+        return vaf_checked(fields[col["t_vaf"]], f"{where} (t_vaf)", warnings)
+    if "t_alt_count" in col and "t_depth" in col:
+        try:
+            alt, depth = float(fields[col["t_alt_count"]]), float(fields[col["t_depth"]])
+        except ValueError:
+            return None
+        if depth > 0:
+            return vaf_checked(alt / depth, f"{where} (t_alt_count / t_depth)", warnings)
+    return None
+
+
+# A row the caller's filters failed (FILTER neither PASS nor empty) or that is germline is not a tumour's mutation.
+_PASSING: Final = frozenset({"PASS", ".", "", "NA"})
+
+
+def _not_somatic(fields: list[str], col: dict[str, int]) -> str | None:
+    """Why a MAF row is not reported as a tumour mutation: its FILTER, or Mutation_Status Germline; None if it is."""
+    if "FILTER" in col and fields[col["FILTER"]].strip() not in _PASSING:
+        return f"FILTER {short(fields[col['FILTER']].strip(), 80)} (not PASS: it failed the caller's filters)"
+    if "Mutation_Status" in col and fields[col["Mutation_Status"]].strip().lower() == "germline":
+        return "Mutation_Status Germline"
     return None

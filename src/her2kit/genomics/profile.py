@@ -17,7 +17,7 @@ from her2kit.genomics.common import (
     lines,
     short,
 )
-from her2kit.genomics.copy_number import CopyNumberResult, read_gene_table, read_segments
+from her2kit.genomics.copy_number import CopyNumberResult, read_gene_table, read_segments, unused_conversion
 from her2kit.genomics.hgvs import HgvsError, erbb2_sequence, parse
 from her2kit.genomics.maf import read_maf
 from her2kit.genomics.model import (
@@ -278,20 +278,22 @@ def _profile(
     sequenced_genes: Collection[str] | None,
 ) -> GenomicProfile:
     fmt = detect_format(path)
+    unused = unused_conversion(path.name, thresholds, "the file holds no copy numbers")
     if fmt == "vcf":
         v = read_vcf(path, sample=sample, genome=genome)
         return assemble(
             fmt, sample=v.sample, genome=v.genome, calls=v.calls, copy_number=None,
-            sequenced_genes=sequenced_genes, warnings=v.warnings, erbb2_searched=v.erbb2_searched,
+            sequenced_genes=sequenced_genes, warnings=v.warnings + unused, erbb2_searched=v.erbb2_searched,
         )  # fmt: skip
     if fmt == "maf":
         m = read_maf(path, sample=sample, genome=genome)
         return assemble(
             fmt, sample=m.sample, genome=m.genome, calls=m.calls, copy_number=None,
-            sequenced_genes=sequenced_genes, warnings=m.warnings,
+            sequenced_genes=sequenced_genes, warnings=m.warnings + unused,
         )  # fmt: skip
     if fmt == "gene-cna":
         cn = read_gene_table(path, sample=sample, thresholds=thresholds)
+        cn.warnings += unused_conversion(path.name, thresholds, "GISTIC calls are not converted")
     else:
         kind = {"seg": "seg", "cnvkit-cns": "cns", "cnvkit-cnr": "cnr", "allele-specific-segments": "allele"}[
             fmt

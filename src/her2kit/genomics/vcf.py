@@ -18,7 +18,6 @@ import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
 
 from her2kit.errors import InvalidInput
 from her2kit.genomics.classify import gene_regions, hotspot_index
@@ -26,6 +25,8 @@ from her2kit.genomics.common import (
     CHR17_LENGTH,
     CHR17_NAMES,
     ERBB2_CANONICAL,
+    ERBB2_ENSEMBL_GENE,
+    ERBB2_GENE,
     GENES,
     RawCall,
     bad_line,
@@ -37,6 +38,7 @@ from her2kit.genomics.common import (
     is_erbb2_canonical,
     open_text,
     short,
+    vaf_checked,
 )
 from her2kit.genomics.model import Genome
 
@@ -50,18 +52,6 @@ _CONTIG_LENGTH = re.compile(r"[<,]length=(\d+)")
 _ANN_FIELDS = ["Allele", "Annotation", "Impact", "Gene_Name", "Gene_ID", "Feature_Type", "Feature_ID",
                "Biotype", "Rank", "HGVS.c", "HGVS.p"]  # fmt: skip
 # Transcripts preferred when an annotation lists several: RefSeq/Ensembl canonical ERBB2 and co-genes.
-
-# The ERBB2 gene (Ensembl ENSG00000141736), 1-based inclusive: GRCh37 17:37,844,167-37,886,679 (Ensembl
-# gene export, "Gene Start (bp)":37844167, "Gene End (bp)":37886679; the GRCh37 Ensembl links in
-# genome-nexus/genome-nexus issue #798 use r=17:37844167-37886679); GRCh38 17:39,687,914-39,730,426 (the
-# Ensembl gene page link r=17:39687914-39730426, and GENCODE v22 as shipped with GISTIC2:
-# "ERBB2 chr17:39687914-39730426"). An unannotated record is an "ERBB2-region" variant only inside this
-# span; the padded query window (classify.REGION_PADDING) also reaches the neighbouring genes (GRB7 lies
-# 3' of ERBB2 at 17q12).
-ERBB2_GENE: Final[dict[str, tuple[str, int, int]]] = {
-    "GRCh37": ("17", 37_844_167, 37_886_679),
-    "GRCh38": ("17", 39_687_914, 39_730_426),
-}
 
 Regions = dict[str, list[tuple[int, int, str]]]
 
@@ -230,12 +220,21 @@ def _annotations(info: str, header: VcfHeader) -> list[dict[str, str]]:
                         "Allele": parts.get("Allele", ""),
                         "Consequence": parts.get("Annotation", ""),
                         "SYMBOL": parts.get("Gene_Name", ""),
+                        "Gene": parts.get("Gene_ID", ""),
                         "Feature": parts.get("Feature_ID", ""),
                         "HGVSc": parts.get("HGVS.c", ""),
                         "HGVSp": parts.get("HGVS.p", ""),
                         "EXON": parts.get("Rank", ""),
                     }
                 )
+    for a in out:
+        # VEP writes SYMBOL only with --symbol (or --everything): ERBB2 is also known by its Ensembl gene and its
+        # canonical transcript, never left out as "not a panel gene" for want of its symbol.
+        if not a.get("SYMBOL") and (
+            a.get("Gene", "").split(".")[0] == ERBB2_ENSEMBL_GENE
+            or a.get("Feature", "").startswith(ERBB2_CANONICAL)
+        ):
+            a["SYMBOL"] = "ERBB2"
     return out
 
 
@@ -322,24 +321,33 @@ def _sample_alleles(fields: list[str], sample_index: int | None) -> set[int] | N
     return {int(a) for a in re.split(r"[/|]", values[gt_index]) if a.isdigit()}
 
 
-def _vaf(fields: list[str], sample_index: int | None, alt_index: int) -> float | None:
-    info = fields[7]
-    for item in info.split(";"):
-        key, _, value = item.partition("=")
-        if key in ("TVAF", "AF") and value:
-            try:
-                return float(value.split(",")[alt_index - 1])
-            except (ValueError, IndexError):
-                return None
-    if sample_index is not None and len(fields) > 9:
+def _vaf(fields: list[str], sample_index: int | None, alt_index: int) -> tuple[str | None, str]:
+    """The variant allele fraction of ALT number ``alt_index`` as written, and where it was read: the chosen sample's
+    FORMAT AF, else its allelic depths (FORMAT AD: alt / total), else INFO TVAF; INFO AF only in a file without
+    sample columns (in a multi-sample file it is the allele frequency over every sample's genotypes, not the
+    tumour's fraction)."""
+    has_samples = len(fields) > 9
+    if sample_index is not None and has_samples:
         fmt = fields[8].split(":")
         values = fields[9 + sample_index].split(":")
-        if "AF" in fmt and fmt.index("AF") < len(values):
+        if "AF" in fmt and fmt.index("AF") < len(values) and values[fmt.index("AF")] not in ("", "."):
+            parts = values[fmt.index("AF")].split(",")
+            return (parts[alt_index - 1] if alt_index - 1 < len(parts) else None), "the sample's FORMAT AF"
+        if "AD" in fmt and fmt.index("AD") < len(values):
+            depths = values[fmt.index("AD")].split(",")
             try:
-                return float(values[fmt.index("AF")].split(",")[alt_index - 1])
-            except (ValueError, IndexError):
-                return None
-    return None
+                counts = [float(d) for d in depths]
+            except ValueError:
+                return None, "the sample's FORMAT AD"
+            if len(counts) > alt_index and sum(counts) > 0:
+                return repr(counts[alt_index] / sum(counts)), "the sample's FORMAT AD"
+            return None, "the sample's FORMAT AD"
+    for item in fields[7].split(";"):
+        key, _, value = item.partition("=")
+        if value and (key == "TVAF" or (key == "AF" and not has_samples)):
+            parts = value.split(",")
+            return (parts[alt_index - 1] if alt_index - 1 < len(parts) else None), f"INFO {key}"
+    return None, ""
 
 
 class _Record:
@@ -373,6 +381,22 @@ class _Record:
 def _calls_for_record(
     rec: _Record, gene: str, header: VcfHeader, genome: Genome | None, sample_index: int | None, source: str
 ) -> tuple[list[RawCall], list[str]]:
+    """The calls of one record, none when it failed the caller's filters (FILTER neither PASS nor "."): a variant
+    flagged germline, artefact or low quality is not a tumour's activating mutation; a warning names the filter."""
+    calls, warnings = _record_calls(rec, gene, header, genome, sample_index, source)
+    status = rec.fields[6].strip()
+    if calls and status not in ("PASS", ".", ""):
+        genes = ", ".join(sorted({c.gene for c in calls}))
+        return [], [
+            f"{source} {rec.chrom}:{rec.pos}: {genes} variant with FILTER {short(status, 80)} (not PASS: it failed "
+            "the caller's filters) is not reported"
+        ]
+    return calls, warnings
+
+
+def _record_calls(
+    rec: _Record, gene: str, header: VcfHeader, genome: Genome | None, sample_index: int | None, source: str
+) -> tuple[list[RawCall], list[str]]:
     calls: list[RawCall] = []
     warnings: list[str] = []
     carried = _sample_alleles(rec.fields, sample_index)
@@ -383,9 +407,17 @@ def _calls_for_record(
         if alt in ("*", ".") or (carried is not None and i not in carried):
             continue
         where = f"{source} {rec.chrom}:{rec.pos} {rec.ref}>{alt}"
-        vaf = _vaf(rec.fields, sample_index, i)
+        raw_vaf, vaf_from = _vaf(rec.fields, sample_index, i)
+        vaf = vaf_checked(raw_vaf, f"{where} ({vaf_from})", warnings)
         if annotations:
             if not record_genes:
+                if any(not a.get("SYMBOL") for a in annotations):
+                    # Annotated without gene symbols (VEP without --symbol): read by position, as if unannotated.
+                    warnings.append(
+                        f"{where}: the annotation gives no gene symbol (SYMBOL; run VEP with --symbol); the variant "
+                        "was placed by its position"
+                    )
+                    calls.extend(_unannotated_calls(rec, alt, gene, genome, where, vaf, warnings))
                 continue  # annotated, and not in ERBB2 or a co-alteration gene (e.g. GRB7 next to ERBB2)
             mine, problem = _allele_annotations(annotations, rec.ref, rec.alts, i, has_allele_num)
             if problem is not None:
