@@ -319,7 +319,8 @@ def test_a_file_in_another_encoding(tmp_path: Path) -> None:
     assert out.get_column("her2_result").to_list() == ["positive", "negative"]
     mapping = _write(
         tmp_path / "m.yaml",
-        "name: m\nread:\n  encoding: cp1252\nconstants:\n  tumor_type: breast\ncolumns:\n  id: id\n  ihc_score: ihc_score\n",
+        # (the file has tumor_type: a constant for it would be refused, so the mapping reads the column)
+        "name: m\nread:\n  encoding: cp1252\ncolumns:\n  id: id\n  tumor_type: tumor_type\n  ihc_score: ihc_score\n",
     )
     screen(path, tmp_path / "mapped.csv", mapping=str(mapping))
     assert pl.read_csv(tmp_path / "mapped.csv", infer_schema=False).get_column("error").to_list() == [

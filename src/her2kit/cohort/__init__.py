@@ -78,10 +78,11 @@ def _screen(
     lazy = None
     source = None
     select = None
+    columns = None
     if chosen is not None:
-        from her2kit.cohort.mapping import apply_mapping, mapping_select, mapping_source
+        from her2kit.cohort.mapping import mapping_select, mapping_source, read_mapped
 
-        lazy = apply_mapping(chosen, input_path)
+        lazy, columns = read_mapped(chosen, input_path)
         source = mapping_source(chosen, input_path)
         select = mapping_select(chosen, source)
     common: dict[str, Any] = {
@@ -90,6 +91,7 @@ def _screen(
         "select": select,
         "progress": progress,
         "mapping": mapping,
+        "columns": columns,
     }
     if engine == "spark":
         from her2kit.cohort import spark

@@ -28,6 +28,28 @@ def _block(title: str, counts: dict[str, int], total: int) -> list[str]:
     return lines
 
 
+# The file's other columns shown at most (the JSON summary lists them all).
+SHOWN_IGNORED = 12
+
+
+def _columns(summary: CohortSummary) -> list[str]:
+    """Which standard columns were read from which of the file's columns, which were not present, and notes."""
+    read = [
+        name if source == name else f"{name} ← {source!r}" for name, source in summary.columns_read.items()
+    ]
+    read += [f"{name} = {value!r} (mapping constant)" for name, value in summary.columns_constant.items()]
+    lines = ["Columns", "  read: " + (", ".join(read) or "(none)")]
+    if summary.columns_absent:
+        lines.append("  not in the file: " + ", ".join(summary.columns_absent))
+    if summary.columns_ignored:
+        shown = [repr(n) if n != n.strip() else n for n in summary.columns_ignored[:SHOWN_IGNORED]]
+        more = len(summary.columns_ignored) - len(shown)
+        label = "not read (not mapped)" if summary.mapping else "not read (not standard columns)"
+        lines.append(f"  {label}: " + ", ".join(shown) + (f" and {more} more" if more > 0 else ""))
+    lines += [f"  note: {note}" for note in summary.column_notes]
+    return lines
+
+
 def render_summary(summary: CohortSummary) -> str:
     """Counts by result and category, errors by field, the eligibility funnel and the top indications."""
     rows = summary.rows
@@ -41,6 +63,8 @@ def render_summary(summary: CohortSummary) -> str:
     lines = [head]
     if summary.input_path or summary.output_path:
         lines.append(f"  {summary.input_path} → {summary.output_path}")
+    lines.append("")
+    lines += _columns(summary)
     lines.append("")
     lines += _block("HER2 result (valid rows)", summary.by_result, valid)
     lines.append("")

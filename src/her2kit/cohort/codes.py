@@ -24,27 +24,9 @@ from her2kit.errors import InvalidInput
 from her2kit.vocab import TUMOR_TYPES, normalise_ihc_score, normalise_tumor_type
 
 # --------------------------------------------------------------------------- word tables
-_MISSING_WORDS: Final = frozenset(
-    {
-        "unknown",
-        "not known",
-        "na",
-        "n/a",
-        "nan",
-        "none",
-        "null",
-        "indeterminate",
-        "equivocal",
-        "not evaluated",
-        "[not evaluated]",
-        "not available",
-        "[not available]",
-        "[unknown]",
-        "not performed",
-        "not done",
-        "pending",
-    }
-)
+# ER, PR and setting: the missing-value words of every column (columns.MISSING_VALUES), and "equivocal" (an
+# equivocal receptor result is no status; for IHC, "equivocal" is the name of 2+ and stays an error).
+_NOT_GIVEN_WORDS: Final = cols.MISSING_VALUES | {"equivocal"}
 _ER_WORDS: Final[dict[str, str]] = {
     "positive": "positive",
     "pos": "positive",
@@ -93,7 +75,7 @@ def _word(table: dict[str, str], field: str, allowed: str) -> Callable[[str], st
         key = " ".join(value.strip().lower().split())
         if key in table:
             return table[key]
-        if key in _MISSING_WORDS:
+        if key in _NOT_GIVEN_WORDS:
             return None
         raise InvalidInput(field, value, allowed)
 
@@ -142,7 +124,7 @@ def classify(column: str, value: str) -> tuple[int, str | None]:
     if hit is not None:
         return hit
     values = CODE_VALUES[column]
-    if not value.strip():
+    if cols.is_missing_value(column, value):  # empty, or "NA", "[Not Available]", ... (one list, columns.py)
         hit = (REQUIRED_MISSING if None not in values else 0, None)
     else:
         try:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Final
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 import polars as pl
 import pyarrow as pa
@@ -41,6 +43,163 @@ INPUT_COLUMNS: Final[tuple[str, ...]] = (
     REPORT_TEXT,
     NOTES,
 )
+
+
+STANDARD: Final = frozenset(INPUT_COLUMNS)
+
+# Words that mean "no value" in a registry export, in every standard column that is read (every column but
+# ``id``, which is carried as given): compared after stripping, collapsing inner spaces and lower-casing, so
+# "NA", " N/A ", "[Not Available]" and "NaN" are missing values, exactly like an empty field. The one list
+# (docs/cohort.md, "Missing values"): R's ``NA``, pandas' and SQL's placeholders, the GDC's bracketed ones, and
+# the words of a test with no result. ER, PR and setting also take "equivocal" as not given (codes.py); for the
+# IHC score, the words in :data:`NOT_MISSING_FOR_IHC` stay errors.
+MISSING_VALUES: Final = frozenset(
+    {
+        "na",
+        "n/a",
+        "#n/a",
+        "<na>",
+        "nan",
+        "none",
+        "null",
+        "unknown",
+        "not known",
+        "[unknown]",
+        "not available",
+        "[not available]",
+        "not applicable",
+        "[not applicable]",
+        "not evaluated",
+        "[not evaluated]",
+        "not performed",
+        "not done",
+        "pending",
+        "indeterminate",
+    }
+)
+# "null" may mean HER2-null and "none" no staining (IHC 0): as in the case model, an IHC score so given is an
+# error that says so, not a missing score.
+NOT_MISSING_FOR_IHC: Final = frozenset({"null", "none"})
+
+
+def missing_key(value: str) -> str:
+    """How a value is compared with :data:`MISSING_VALUES`: stripped, inner spaces collapsed, lower case."""
+    return " ".join(value.strip().lower().split())
+
+
+def is_missing_value(column: str, value: str) -> bool:
+    """Whether a text value of a standard column means "no value" (empty, or a word of :data:`MISSING_VALUES`)."""
+    key = missing_key(value)
+    if not key:
+        return True
+    return key in MISSING_VALUES and not (column == IHC_SCORE and key in NOT_MISSING_FOR_IHC)
+
+
+# --------------------------------------------------------------------------- which column is which
+def column_key(name: str) -> str:
+    """A file's column name as compared with the standard names: surrounding spaces stripped, case-folded."""
+    return name.strip().casefold()
+
+
+# Polars' name for the second of two columns with the same name in a header.
+_DUPLICATED: Final = re.compile(r"(.+)_duplicated_\d+")
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """Which of a file's columns are read as which standard column (docs/cohort.md, "Input columns").
+
+    ``read``: standard column -> the file's column (in :data:`INPUT_COLUMNS` order); ``renamed``: the standard
+    columns read from a column whose name differs in letter case or surrounding spaces; ``constants``: a
+    mapping's constant columns; ``ignored``: the file's columns that are not read.
+    """
+
+    read: dict[str, str] = field(default_factory=dict)
+    renamed: tuple[str, ...] = ()
+    constants: dict[str, Any] = field(default_factory=dict)
+    ignored: tuple[str, ...] = ()
+
+    @property
+    def absent(self) -> list[str]:
+        return [name for name in INPUT_COLUMNS if name not in self.read and name not in self.constants]
+
+    @property
+    def notes(self) -> list[str]:
+        return [
+            f"column {self.read[name]!r} read as {name} (the name differs only in letter case or spaces)"
+            for name in self.renamed
+        ]
+
+    def exprs(self) -> list[pl.Expr]:
+        """The file's columns that are read, each under its standard name."""
+        return [pl.col(source).alias(name) for name, source in self.read.items()]
+
+    def merge(self, other: ColumnPlan) -> ColumnPlan:
+        """This plan and another's (the batches of a JSON Lines file read line by line may differ in keys)."""
+        read = dict(self.read)
+        for name, source in other.read.items():
+            if read.setdefault(name, source) != source:
+                _two_columns(name, [read[name], source])
+        used = set(read.values())
+        ignored = [n for n in dict.fromkeys([*self.ignored, *other.ignored]) if n not in used]
+        return ColumnPlan(
+            read={name: read[name] for name in INPUT_COLUMNS if name in read},
+            renamed=tuple(n for n in INPUT_COLUMNS if n in self.renamed or n in other.renamed),
+            constants={**self.constants, **other.constants},
+            ignored=tuple(ignored),
+        )
+
+    def summary_fields(self) -> dict[str, Any]:
+        """The summary's account of the columns (:class:`her2kit.cohort.summary.CohortSummary`)."""
+        return {
+            "columns_read": dict(self.read),
+            "columns_constant": dict(self.constants),
+            "columns_absent": self.absent,
+            "columns_ignored": list(self.ignored),
+            "column_notes": self.notes,
+        }
+
+
+def _two_columns(name: str, sources: Sequence[str]) -> None:
+    raise InvalidInput(
+        "input columns",
+        ", ".join(repr(s) for s in sources),
+        f"one column read as {name} (rename or drop the others)",
+        hint=f"each would be read as {name}: letter case and surrounding spaces do not count",
+    )
+
+
+def resolve_columns(names: Sequence[str]) -> ColumnPlan:
+    """Which of a file's columns are read (:class:`ColumnPlan`), by name once stripped and case-folded.
+
+    ``IHC_Score`` and `` er`` are read as ``ihc_score`` and ``er`` (the summary notes it); two columns that would
+    both be read as one standard column (``ihc_score`` and ``IHC_Score``, or a name repeated in the header) are
+    an input error naming both, raised before any row is read.
+    """
+    found: dict[str, list[str]] = {}
+    ignored: list[str] = []
+    for name in names:
+        if name == READ_ERROR:
+            continue
+        repeated = _DUPLICATED.fullmatch(name)
+        if repeated and repeated.group(1) in names and column_key(repeated.group(1)) in STANDARD:
+            raise InvalidInput(
+                "input columns", repeated.group(1), "each column read once", hint="named twice"
+            )
+        key = column_key(name)
+        if key in STANDARD:
+            found.setdefault(key, []).append(name)
+        else:
+            ignored.append(name)
+    for name, sources in found.items():
+        if len(sources) > 1:
+            _two_columns(name, sources)
+    read = {name: found[name][0] for name in INPUT_COLUMNS if name in found}
+    return ColumnPlan(
+        read=read,
+        renamed=tuple(name for name, source in read.items() if source != name),
+        ignored=tuple(ignored),
+    )
 
 
 def check_input_types(schema: Mapping[str, pl.DataType]) -> None:

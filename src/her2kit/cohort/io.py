@@ -57,6 +57,13 @@ JSON_SCHEMA_LINES = 10_000
 
 def scan_input(path: str | Path) -> pl.LazyFrame:
     """A lazy scan of the standard columns present in a registry file (CSV/TSV read as text)."""
+    return scan_with_plan(path)[0]
+
+
+def scan_with_plan(path: str | Path) -> tuple[pl.LazyFrame, cols.ColumnPlan]:
+    """A lazy scan of the standard columns of a registry file, under their standard names, and which of the
+    file's columns they are (:func:`her2kit.cohort.columns.resolve_columns`: ``IHC_Score`` is read as
+    ``ihc_score``; two columns read as one are an input error). CSV/TSV are read as text."""
     path = Path(path)
     if not path.exists():
         raise InvalidInput("input", path, "an existing file")
@@ -71,13 +78,13 @@ def scan_input(path: str | Path) -> pl.LazyFrame:
         schema = frame.collect_schema()
     names = schema.names()
     check_header(names, cols.INPUT_COLUMNS)
-    cols.check_input_types(schema)
-    present = [name for name in cols.INPUT_COLUMNS if name in names]
-    if not present:
+    plan = cols.resolve_columns(names)
+    if not plan.read:
         raise InvalidInput(
             "input columns", ", ".join(names[:12]), "at least one of " + ", ".join(cols.INPUT_COLUMNS)
         )
-    return frame.select(present)
+    cols.check_input_types({name: schema[source] for name, source in plan.read.items()})
+    return frame.select(plan.exprs()), plan
 
 
 def check_header(names: Sequence[str], wanted: Iterable[str]) -> None:

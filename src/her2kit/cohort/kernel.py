@@ -9,7 +9,8 @@ How a structured row is screened, without a Python loop over rows:
    :func:`her2kit.vocab.normalise_tumor_type` / :func:`~her2kit.vocab.normalise_ihc_score`, called once
    per *distinct* value per process (a registry has a handful); ER/PR and setting words through a fixed
    table. Rows are coded by equality with the spellings already seen (:mod:`her2kit.cohort.codes`).
-   Empty strings are missing values.
+   Empty strings and the missing-value words (``NA``, ``[Not Available]``, ...:
+   :data:`her2kit.cohort.columns.MISSING_VALUES`, one list for every column) are missing values.
 2. **Validate** like the case model (:class:`her2kit.case.IshTest`): ratio 0–100, HER2 copies 0–200,
    CEP17 copies 0–100, CEP17 above 0 when HER2 copies are given, and a stated ratio within ±max(0.1, 5%)
    of HER2/CEP17. A bad row keeps its place and gets its reason in ``error``.
@@ -69,6 +70,47 @@ def _number(df: pl.DataFrame, name: str) -> tuple[pl.Expr, pl.Expr | None]:
     return number, raw.is_not_null() & number.is_null()
 
 
+def _missing_words(df: pl.DataFrame, base: pl.DataFrame, texts: list[str]) -> pl.DataFrame:
+    """Number columns given as text: a missing-value word ("NA", "[Not Available]", "NaN", ...:
+    :data:`her2kit.cohort.columns.MISSING_VALUES`) is no value, as an empty field is, not an error.
+
+    Only a column with a value that is not a number (or is NaN: the word "nan") is looked at, and then only its
+    distinct such spellings, in Python; a column of numbers costs two vectorised checks.
+    """
+    fixes: list[pl.Expr] = []
+    for name in texts:
+        unparsed = base.get_column(f"_{name}_unparsed")
+        suspect = unparsed | base.get_column(name).is_nan().fill_null(False)
+        if not suspect.any():
+            continue
+        raw = df.get_column(name).cast(pl.String)
+        spellings = raw.filter(suspect).unique().drop_nulls().to_list()
+        words = [value for value in spellings if cols.is_missing_value(name, value)]
+        if not words:
+            continue
+        word = raw.is_in(words).fill_null(False)
+        fixes += [
+            pl.when(word).then(None).otherwise(pl.col(name)).alias(name),
+            (pl.col(f"_{name}_unparsed") & ~word).alias(f"_{name}_unparsed"),
+        ]
+    return base.with_columns(fixes) if fixes else base
+
+
+def _report_words(df: pl.DataFrame, base: pl.DataFrame) -> pl.DataFrame:
+    """A ``report_text`` that is a missing-value word ("NA") is no report (distinct short texts checked once)."""
+    has = base.get_column("_has_report")
+    if not has.any():
+        return base
+    text = df.get_column(cols.REPORT_TEXT).cast(pl.String)
+    short = text.filter(has & (text.str.len_bytes() <= 32)).unique().drop_nulls().to_list()
+    words = [value for value in short if cols.is_missing_value(cols.REPORT_TEXT, value)]
+    if not words:
+        return base
+    return base.with_columns(
+        (pl.col("_has_report") & ~text.is_in(words).fill_null(False)).alias("_has_report")
+    )
+
+
 _SHAPE: Final = np.array([N_SETTING, N_IHC, N_ISH, N_HR], dtype=np.int64)
 _THRESHOLDS: Final = np.array(
     [
@@ -110,6 +152,9 @@ def _prepare(df: pl.DataFrame) -> pl.DataFrame:
         ident.alias(cols.ID) if ident is not None else pl.lit(None, dtype=pl.String).alias(cols.ID),
         *codes,
     )
+    base = _missing_words(df, base, [name for name, (_, flag) in numbers.items() if flag is not None])
+    if cols.REPORT_TEXT in df.columns:
+        base = _report_words(df, base)
     height = df.height
     floats = [compiled.float_values(single_chunk(base.get_column(name))) for name in cols.NUMERIC_COLUMNS]
     unparsed = (  # empty when no number came as text: the loop skips the check

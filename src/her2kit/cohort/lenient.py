@@ -172,8 +172,22 @@ def jsonl_frames(
 
 
 def standard_columns(frame: pl.DataFrame) -> pl.DataFrame:
-    """The standard columns of a frame read here (with their types, as the scan would give them) and
+    """The standard columns of a frame read here (with their types, as the scan would give them; a column
+    spelled in other letter case or with spaces under its standard name, as the scan reads it) and
     :data:`~her2kit.cohort.columns.READ_ERROR`."""
-    keep = [pl.col(name) for name in cols.INPUT_COLUMNS if name in frame.columns]
-    error = pl.col(cols.READ_ERROR) if cols.READ_ERROR in frame.columns else pl.lit(None, dtype=pl.String)
-    return frame.select(*keep, error.alias(cols.READ_ERROR))
+    return StandardColumns()(frame)
+
+
+class StandardColumns:
+    """:func:`standard_columns` for each frame read line by line, remembering which columns were read (the
+    summary's account when the scan could not tell: a JSON Lines file with a bad line among those the scan
+    infers its columns from)."""
+
+    def __init__(self) -> None:
+        self.plan: cols.ColumnPlan | None = None
+
+    def __call__(self, frame: pl.DataFrame) -> pl.DataFrame:
+        plan = cols.resolve_columns(frame.columns)
+        self.plan = plan if self.plan is None else self.plan.merge(plan)
+        error = pl.col(cols.READ_ERROR) if cols.READ_ERROR in frame.columns else pl.lit(None, dtype=pl.String)
+        return frame.select(*plan.exprs(), error.alias(cols.READ_ERROR))

@@ -15,9 +15,17 @@ from typing import Any, Protocol
 import polars as pl
 import pyarrow.parquet as pq
 
-from her2kit.cohort.io import OutputWriter, count_rows, input_format, scan_input, source_of, to_output_table
+from her2kit.cohort.columns import ColumnPlan, resolve_columns
+from her2kit.cohort.io import (
+    OutputWriter,
+    count_rows,
+    input_format,
+    scan_with_plan,
+    source_of,
+    to_output_table,
+)
 from her2kit.cohort.kernel import screen
-from her2kit.cohort.lenient import line_by_line
+from her2kit.cohort.lenient import StandardColumns, line_by_line
 from her2kit.cohort.reports import ExtractFn, bundled_extractor, read_in_process, read_report_row
 from her2kit.cohort.source import BadLines, Source
 from her2kit.cohort.summary import CohortSummary, SummaryBuilder
@@ -143,9 +151,11 @@ def batches(frame: pl.LazyFrame, rows: int = BATCH_ROWS) -> Iterator[pl.DataFram
 
 
 def parquet_batches(
-    paths: Sequence[str | Path], columns: Sequence[str] | None = None, rows: int = BATCH_ROWS
+    paths: Sequence[str | Path], columns: Sequence[str | pl.Expr] | None = None, rows: int = BATCH_ROWS
 ) -> Iterator[pl.DataFrame]:
     """Parquet files one row group at a time (Polars decodes, memory bounded by a row group), ``rows`` a frame.
+
+    ``columns``: names or expressions (a column read under its standard name: ``ColumnPlan.exprs``).
 
     Polars' own batched collect decodes far ahead of the consumer (the whole 10-million-row benchmark file
     at once); reading row group by row group keeps peak memory flat at the same speed.
@@ -166,15 +176,18 @@ def parquet_batches(
             offset += size
 
 
-def _frames(input_path: str | Path, lazy: pl.LazyFrame | None) -> Iterator[pl.DataFrame]:
-    """The batches of the input (or of a mapping's frame): Parquet row group by row group, else the scan's.
-    The file's header is checked now (:func:`scan_input`), before any output is written."""
+def _frames(
+    input_path: str | Path, lazy: pl.LazyFrame | None
+) -> tuple[Iterator[pl.DataFrame], ColumnPlan | None]:
+    """The batches of the input (or of a mapping's frame): Parquet row group by row group, else the scan's,
+    and which columns are read (None for a mapping's frame: the mapping says). The file's header is checked
+    now (:func:`~her2kit.cohort.io.scan_with_plan`), before any output is written."""
     if lazy is not None:
-        return batches(lazy)
-    scan = scan_input(input_path)
+        return batches(lazy), None
+    scan, plan = scan_with_plan(input_path)
     if input_format(input_path) == "parquet":
-        return parquet_batches([input_path], scan.collect_schema().names())
-    return batches(scan)
+        return parquet_batches([input_path], plan.exprs()), plan
+    return batches(scan), plan
 
 
 def run(
@@ -187,13 +200,14 @@ def run(
     progress: bool = False,
     mapping: str | None = None,
     workers: int | None = None,
+    columns: ColumnPlan | None = None,
 ) -> CohortSummary:
     """Screen ``input_path`` (or the mapped ``lazy`` frame read from it, as ``source`` says) into ``output_path``.
 
     A file that the reader cannot parse stops the run with its first problem (:class:`~her2kit.cohort.source.
     Source`), and the partial output is removed, unless the problem is confined to lines: the file is then
     read again line by line (:mod:`her2kit.cohort.lenient`; ``select`` applies a mapping there), each bad line
-    an error row.
+    an error row. ``columns``: which columns a mapping reads (without a mapping the file's header says).
     """
     start = time.perf_counter()
     where = source if source is not None else source_of(input_path)
@@ -204,12 +218,17 @@ def run(
         label="screening",
         workers=default_workers() if workers is None else workers,
     )
+    plan = columns
+    reader = StandardColumns()
     try:
-        frames = _frames(input_path, lazy)
+        frames, found = _frames(input_path, lazy)
+        plan = plan or found
         builder = run_frames(where.guard(frames), total=count_rows(input_path) if lazy is None else None)
     except BadLines:  # bad lines are error rows, not the end of the run: read the file line by line
-        builder = run_frames(line_by_line(where, BATCH_ROWS, select), total=None)
+        builder = run_frames(line_by_line(where, BATCH_ROWS, select or reader), total=None)
+    plan = plan or reader.plan or resolve_columns([])
     return builder.build(
+        **plan.summary_fields(),
         input_path=str(input_path),
         output_path=str(output_path),
         engine="polars",

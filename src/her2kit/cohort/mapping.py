@@ -289,16 +289,58 @@ def _counts(ish: IshCounts, names: list[str]) -> tuple[list[pl.Expr], pl.Expr]:
 
 def apply_mapping(mapping: Mapping, input_path: str | Path) -> pl.LazyFrame:
     """A lazy frame of standard columns (plus ``notes``) read from a registry file through a mapping."""
+    return read_mapped(mapping, input_path)[0]
+
+
+def read_mapped(mapping: Mapping, input_path: str | Path) -> tuple[pl.LazyFrame, cols.ColumnPlan]:
+    """:func:`apply_mapping`, and which of the file's columns are read as which (the run's summary says).
+
+    A constant for a standard column that the file also has (by name, letter case and surrounding spaces not
+    counted), and that the mapping does not read as another column, is an input error naming the column and
+    the mapping (:func:`check_constants`)."""
     where = mapping_source(mapping, input_path)
     with where.reading(keys=False):  # (a key given twice on a line makes an error row when the rows are read)
         source = _scan_source(where, mapping)
         names = source.collect_schema().names()
     check_header(names, _source_columns(mapping))
+    check_constants(mapping, names)
     mapped = source.select(_mapping_exprs(mapping, names))
     cols.check_input_types(
         mapped.collect_schema()
     )  # (JSON may hold a list or a record where a value is read)
-    return mapped
+    return mapped, mapping_plan(mapping, names)
+
+
+def check_constants(mapping: Mapping, names: list[str]) -> None:
+    """A constant must not replace a column the file has: the file's ``tumor_type`` says gastric on some rows,
+    ``constants: {tumor_type: breast}`` would screen them as breast. Refused before any row is read; the
+    mapping's author maps the column (``columns: {tumor_type: tumor_type}``) or drops the constant."""
+    used = set(_source_columns(mapping))
+    for target, value in mapping.constants.items():
+        clash = [name for name in names if name not in used and cols.column_key(name) == target]
+        if clash:
+            raise InvalidInput(
+                f"mapping {mapping.name}: constants.{target}",
+                clash[0],
+                f"a constant only for a column the input file does not have (map the file's column instead: "
+                f"columns: {{{target}: {clash[0].strip()}}}, or remove the constant)",
+                hint=f"the file's column {clash[0]!r} gives {target} row by row; the constant {value!r} would "
+                "replace it on every row",
+            )
+
+
+def mapping_plan(mapping: Mapping, names: list[str]) -> cols.ColumnPlan:
+    """Which of the file's columns a mapping reads, its constants, and the file's columns it does not read."""
+    read = dict(mapping.columns)
+    if mapping.ish_counts is not None:
+        read.setdefault(cols.HER2_COPIES, mapping.ish_counts.her2)
+        read.setdefault(cols.CEP17_COPIES, mapping.ish_counts.cep17)
+    used = set(_source_columns(mapping))
+    return cols.ColumnPlan(
+        read={name: read[name] for name in cols.INPUT_COLUMNS if name in read},
+        constants={name: mapping.constants[name] for name in cols.INPUT_COLUMNS if name in mapping.constants},
+        ignored=tuple(name for name in names if name not in used),
+    )
 
 
 def _mapping_exprs(mapping: Mapping, names: list[str]) -> list[pl.Expr]:

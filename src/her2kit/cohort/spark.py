@@ -26,8 +26,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from her2kit.cohort import columns as cols
-from her2kit.cohort.io import count_rows, scan_input, source_of
-from her2kit.cohort.lenient import line_by_line
+from her2kit.cohort.columns import ColumnPlan, resolve_columns
+from her2kit.cohort.io import count_rows, scan_with_plan, source_of
+from her2kit.cohort.lenient import StandardColumns, line_by_line
 from her2kit.cohort.local import BATCH_ROWS, parquet_batches, write_frames
 from her2kit.cohort.source import BadLines, Source
 from her2kit.cohort.summary import CohortSummary
@@ -82,17 +83,29 @@ def _screen_partition(batches_in: Iterator[pa.RecordBatch]) -> Iterator[pa.Recor
         yield screen_batch(batch)
 
 
-def read(session: Any, path: str | Path) -> Any:
-    """The standard columns of a Parquet registry file as a Spark DataFrame.
+def read(session: Any, path: str | Path, plan: ColumnPlan | None = None) -> Any:
+    """The standard columns of a Parquet registry file as a Spark DataFrame (``plan``: which of the file's
+    columns are read as which, as the Polars engine reads them; default: those named as standard columns).
 
     Text inputs (CSV, TSV, JSON Lines) reach Spark as Parquet written by Polars (:func:`run`), so that both
     engines parse them with the same reader: quoting, fields over several lines, empty and missing fields,
     JSON types and encoding errors are read identically, and Parquet splits into partitions where a
     multi-line CSV would be one task.
     """
+    from pyspark.sql import functions  # type: ignore[import-untyped,unused-ignore]
+
     frame = session.read.parquet(str(path))
-    present = [name for name in (*cols.INPUT_COLUMNS, cols.READ_ERROR) if name in frame.columns]
-    return frame.select(*present)
+    if plan is None:
+        plan = ColumnPlan(read={name: name for name in cols.INPUT_COLUMNS if name in frame.columns})
+    picked = [functions.col(_quoted(source)).alias(name) for name, source in plan.read.items()]
+    if cols.READ_ERROR in frame.columns:
+        picked.append(functions.col(cols.READ_ERROR))
+    return frame.select(*picked)
+
+
+def _quoted(name: str) -> str:
+    """A column name as Spark reads it literally (spaces, dots and backticks included)."""
+    return "`" + name.replace("`", "``") + "`"
 
 
 def _write_parquet(frames: Iterator[pl.DataFrame], path: Path) -> None:
@@ -127,8 +140,12 @@ def run(
     mapping: str | None = None,
     session: Any = None,
     partitions: int | None = None,
+    columns: ColumnPlan | None = None,
 ) -> CohortSummary:
     start = time.perf_counter()
+    plan = columns  # which columns are read: a mapping's, else the file's header says (as the Polars engine)
+    reader = StandardColumns()
+    file_plan: ColumnPlan | None = None  # how Spark reads a Parquet input itself
     scratch = Path(tempfile.mkdtemp(prefix="her2kit-spark-"))
     try:
         path = Path(input_path)
@@ -136,17 +153,19 @@ def run(
         text = lazy is not None or given.kind != "parquet"  # a mapping, or a text file: Polars reads it
         try:
             if lazy is None:
-                scan = scan_input(path)  # the same checks and messages as the Polars engine
+                scan, found = scan_with_plan(path)  # the same checks and messages as the Polars engine
+                plan = found
                 lazy = scan if text else None
+                file_plan = None if text else found
             if lazy is not None:
                 path = scratch / "input.parquet"
                 with given.reading():
                     lazy.sink_parquet(path)
         except BadLines:  # bad lines are error rows: the file is read line by line, as the Polars engine does
             path = scratch / "input.parquet"
-            _write_parquet(line_by_line(given, BATCH_ROWS, select), path)
+            _write_parquet(line_by_line(given, BATCH_ROWS, select or reader), path)
         spark = session if session is not None else get_session()
-        frame = read(spark, path)
+        frame = read(spark, path, file_plan)
         if partitions is not None:
             frame = frame.coalesce(partitions)
         parts = scratch / "parts"
@@ -166,7 +185,9 @@ def run(
         builder = write_frames(frames, output_path, progress=progress, total=total, label="writing")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    plan = plan or reader.plan or resolve_columns([])
     return builder.build(
+        **plan.summary_fields(),
         input_path=str(input_path),
         output_path=str(output_path),
         engine="spark",

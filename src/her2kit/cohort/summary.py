@@ -36,6 +36,14 @@ class CohortSummary:
     # Valid rows on which indications could not be met for lack of data (their reasons say so).
     setting_not_given: int = 0
     hr_not_given: int = 0  # HR status unknown: ER/PR not given, or one negative and the other not given
+    # Which columns were read (docs/cohort.md, "Input columns"): standard column -> the file's column; a
+    # mapping's constants; the standard columns neither in the file nor given; the file's columns not read;
+    # notes (a column read under its standard name although spelled in other letter case or with spaces).
+    columns_read: dict[str, str] = field(default_factory=dict)
+    columns_constant: dict[str, Any] = field(default_factory=dict)
+    columns_absent: list[str] = field(default_factory=list)
+    columns_ignored: list[str] = field(default_factory=list)
+    column_notes: list[str] = field(default_factory=list)
 
     @property
     def valid(self) -> int:
