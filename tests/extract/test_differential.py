@@ -16,6 +16,19 @@ count read in part from "1,200 cells counted" (CELLS_COUNTED). Ranges in other w
 "1, 8", "2'1" are refused with a warning, not read as their whole number (patterns._NUM, decimal, _PCT,
 percent_number, CELLS_COUNTED). A score above 0 stated with 0% of cells stained is not read, with a warning
 (_ihc_model).
+Second review of 2026-11-27: more window stops (other markers such as Claudin 18.2, TROP2, c-MET, GATA3, AR, PD-L1,
+FGFR2b, CDX2, mismatch-repair proteins; Nottingham grade components; margins, "Lymph nodes:" and other synoptic fields:
+patterns.OTHER_MARKER_I, OTHER_MARKER_CAPS); a HER2 name in a control statement or an "if" clause is not read
+(CONTROL_BEFORE, CONDITION_BEFORE) and a conditional sentence is not pending (CONDITION); a value followed by
+"control(s)" in its clause is refused (LEGEND_AFTER); a status word that is negated ("not positive", "not HER2
+positive", "positive: No") or heads a list ("Positive: CK5/6") is not read (STATUS_ANSWERED_NO, STATUS_HEADING_AFTER);
+"amplified: No" is no ISH result; HER2-ultralow not established ("not excluded", "cannot be assessed") is not read
+(ULTRALOW_NOT_STATED_AFTER, ULTRALOW_HEDGE_BEFORE); a bare score before ", word" is read, and absence wording after a
+0 describes it (_SCORE_BARE, SCORE_ADJACENT, score_negated, NULL_AFTER_ZERO); a block label after the value counts
+only within its sentence and "PART 1" is a label (specimen_id, SPECIMEN_ID); more pending wording and negated
+requests (PENDING, NEGATED); "Diagnosis:" / "the current specimen" end a quoted passage and "Outside HER2 ..." is
+quoted (QUOTE_END, QUOTED); a stated status that contradicts every direct IHC score is not read
+(_status_against_scores); the Allred proportion score 0-2 gives ER negative / low (ALLRED_PROPORTION).
 """
 
 from __future__ import annotations

@@ -195,3 +195,18 @@ def test_a_score_in_a_few_percent_of_cells_is_read() -> None:
     assert [(t.score, t.percent_cells) for t in result.her2_tests if isinstance(t, ExtractedIhc)] == [
         ("3+", 5.0)
     ]
+
+
+def test_the_current_specimen_ends_a_quoted_prior_result() -> None:
+    text = (
+        "The patient's prior biopsy showed HER2 3+. HER2 testing on the current specimen shows 1+ (negative)."
+    )
+    tests = extract_report(text).her2_tests
+    sources = {t.score: t.source for t in tests if isinstance(t, ExtractedIhc)}
+    assert sources == {"3+": "quoted from a prior report", "1+": None}
+
+
+def test_another_markers_range_is_not_a_her2_range() -> None:
+    result = extract_report("HER2: negative. FGFR2b (FPR2-D): 2+/3+ in 20% of cells.")
+    assert result.her2_tests == []
+    assert not any("range" in w for w in result.warnings)

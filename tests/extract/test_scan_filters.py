@@ -8,6 +8,7 @@ sentence-start search and the non-ASCII character set of ``_fast_ok``.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 import pytest
 from hypothesis import given, settings
@@ -189,3 +190,76 @@ def test_word_start_exact_scans_are_finditer(text: str) -> None:
     assert _spans(er) == _spans(P.ER_NAME.finditer(text))
     pr = scan.starts(P.PR_NAME, K.PR_WORDS, exact=K.PR_EXACT, word_start=True)
     assert _spans(pr) == _spans(P.PR_NAME.finditer(text))
+
+
+_LAZY_TEXT: Final = st.lists(
+    st.sampled_from(
+        [
+            "AR",
+            "MET",
+            "MMR",
+            "ar",
+            "-",
+            " ",
+            "x",
+            "1",
+            "é",
+            ":",
+            "\n",
+            "lymph",
+            "nodes",
+            "node",
+            "(",
+            ")",
+            "status",
+            "nuclear",
+            "pleomorphism",
+            "grade",
+            "tubule",
+            "tubular",
+            "formation",
+            "Margins",
+            "mitoses",
+            "Bloom",
+            "gland",
+            "perineural",
+            "HER2",
+            "ER",
+        ]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LAZY_TEXT)
+def test_the_lazy_stops_are_the_whole_text_matches(text: str) -> None:
+    """ReportContext.lazy_stop(lo, hi) is the first start in [lo, hi) of the whole-text matches of the stops it
+    looks for only in windows (the reference reads them with finditer over the whole report)."""
+    ctx = C.read_context(text)
+    if ctx.low is None:
+        return
+    starts = sorted({m.start() for rx in (P.FIELD_STOP, P.OTHER_MARKER_CAPS) for m in rx.finditer(text)})
+    for lo in range(len(text) + 1):
+        for hi in (lo + 1, lo + 7, lo + 60):
+            expected = next((s for s in starts if lo <= s < hi), None)
+            assert ctx.lazy_stop(lo, hi) == expected, (lo, hi)
+
+
+_CLAUSE_TEXT: Final = st.lists(
+    st.sampled_from(["control", "controls", "Control", "if", "IF", "unless", "whether", "should", "x", " ", ".",
+                     ";", "\n", "HER2", "3+", "positive", "a", "ifx", "xcontrol", "(", ":"]),
+    max_size=40,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(_CLAUSE_TEXT)
+def test_control_or_condition_on_the_keyword_path_is_the_pattern_test(text: str) -> None:
+    low = text.lower()
+    for start in range(len(text) + 1):
+        lo = max(0, start - 70)
+        expected = bool(
+            P.CONTROL_BEFORE.search(text, lo, start) or P.CONDITION_BEFORE.search(text, max(0, start - 50), start)
+        )
+        assert C.control_or_condition(text, low, start) == expected, start

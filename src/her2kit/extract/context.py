@@ -58,6 +58,16 @@ _ADDENDUM_PATHOLOGIST: Final = re.compile(r"s?\s*:\s*Pathologist", re.I)
 _SPECIMEN_HEAD: Final = re.compile(r"[A-H](?<=[.\s][A-H])\s?[:.)]\s+[A-Z][A-Za-z]")
 
 
+# The stops looked for in windows only on the keyword path (ReportContext.lazy_stop), and how far past a window a
+# match of theirs may reach (longer than any on the keyword path: white-space runs of at most 24 characters).
+_LAZY_STOPS: Final = (P.FIELD_STOP, P.OTHER_MARKER_CAPS)
+_LAZY_SLACK: Final = 200
+# The words every match of those stops starts with (lower-cased text; the markers in capitals), searched in one pass.
+_FIELD_WORD: Final = re.compile("|".join(P.FIELD_STOP_WORDS))
+_CAPS_WORD: Final = re.compile("|".join(P.CAPS_MARKER_WORDS))
+_LONGEST_WORD: Final = max(len(w) for w in (*P.FIELD_STOP_WORDS, *P.CAPS_MARKER_WORDS))
+# Every match of P.QUOTE_END holds one of these (lower-cased).
+_QUOTE_END_WORDS: Final = ("diagnos", "current", "present", "this", "today")
 _SHORT: Final = 8  # up to this many passages, a look-up reads them one by one
 
 
@@ -136,12 +146,17 @@ class ReportContext:
     def rank(self, pos: int) -> tuple[int, int, int]:
         return (0 if self.quote(pos)[0] else 1, 1 if self.in_addendum(pos) else 0, pos)
 
-    def next_stop(self, pos: int) -> int:
+    def next_stop(self, pos: int, reach: int) -> int:
+        """The first stop after ``pos`` (another marker, a section, a HER2 name), else the end; a caller reads at most
+        ``reach`` characters after ``pos``, so a stop further away may be missed (the window ends first)."""
         i = bisect.bisect_right(self.stops, pos)
-        return self.stops[i] if i < len(self.stops) else len(self.text)
+        found = self.stops[i] if i < len(self.stops) else len(self.text)
+        lazy = self.lazy_stop(pos + 1, min(found, pos + reach))
+        return found if lazy is None else lazy
 
-    def next_stop_past_her2(self, pos: int) -> int:
-        """The first stop after ``pos`` that is not a HER2 name (another marker, a section), else the end."""
+    def next_stop_past_her2(self, pos: int, reach: int) -> int:
+        """The first stop after ``pos`` that is not a HER2 name (another marker, a section), else the end; as
+        :meth:`next_stop`, exact within ``reach``."""
         other = self._other_stops
         if other is None:
             # Built once per report: rebuilding the set of names and walking past them on every call made a
@@ -149,7 +164,37 @@ class ReportContext:
             names = {a for a, _ in self.her2}
             other = self._other_stops = [s for s in self.stops if s not in names]
         i = bisect.bisect_right(other, pos)
-        return other[i] if i < len(other) else len(self.text)
+        found = other[i] if i < len(other) else len(self.text)
+        lazy = self.lazy_stop(pos + 1, min(found, pos + reach))
+        return found if lazy is None else lazy
+
+    def lazy_stop(self, lo: int, hi: int) -> int | None:
+        """The first start ``lo <= s < hi`` of a stop left out of ``stops`` on the keyword path (patterns.FIELD_STOP,
+        patterns.OTHER_MARKER_CAPS: common words, cheaper to look for in a window than in the whole text), else
+        None (also off the keyword path, where ``stops`` holds them). The pattern may read up to _LAZY_SLACK
+        characters past ``hi`` (a match starting before ``hi`` may end after it); on the keyword path no white-space
+        run is longer than 24 characters, so every match is shorter than that."""
+        low = self.low
+        if low is None or hi <= lo:
+            return None
+        text = self.text
+        end = min(len(text), hi + _LAZY_SLACK)
+        # Every match starts with one of its words (lower-cased; capitals for the markers): the pattern is tried only
+        # where one starts before ``hi`` (it may end after it), in order.
+        best: int | None = None
+        last = min(len(text), hi + _LONGEST_WORD)
+        c = _FIELD_WORD.search(low, lo, last)
+        while c is not None and c.start() < hi:
+            if P.FIELD_STOP.match(text, c.start(), end) is not None:
+                best = c.start()
+                break
+            c = _FIELD_WORD.search(low, c.start() + 1, last)
+        c = _CAPS_WORD.search(text, lo, last)
+        while c is not None and c.start() < (hi if best is None else best):
+            if P.OTHER_MARKER_CAPS.match(text, c.start(), end) is not None:
+                return c.start()
+            c = _CAPS_WORD.search(text, c.start() + 1, last)
+        return best
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -183,6 +228,25 @@ def _addendum_start(scan: Scanner) -> int | None:
     return None
 
 
+def _quote_end(text: str, low: str | None, lo: int, hi: int) -> re.Match[str] | None:
+    """``P.QUOTE_END.search(text, lo, hi)``. On the keyword path (``low``) the pattern is tried only where one of
+    _QUOTE_END_WORDS starts (every match starts with one), in order: the leftmost match, as ``search`` gives."""
+    if low is None:
+        return P.QUOTE_END.search(text, lo, hi)
+    cands: list[int] = []
+    for w in _QUOTE_END_WORDS:
+        i = low.find(w, lo, hi)
+        while i >= 0:
+            cands.append(i)
+            i = low.find(w, i + 1, hi)
+    match = P.QUOTE_END.match
+    for i in sorted(cands):
+        m = match(text, i, hi)
+        if m is not None:
+            return m
+    return None
+
+
 def _biopsy_named(text: str, low: str | None, start: int, end: int) -> bool:
     """``P.QUOTED_BIOPSY.search(text[start:end])``. On the keyword path (``low``, see scan.py) "biops",
     "core" and "needle" are looked up in the lower-cased text (a case-insensitive ASCII word matches only
@@ -203,6 +267,7 @@ def read_context(text: str) -> ReportContext:
     # ("pr" first: "progesteron", "prior" and "previous" are read off its hits; see scan._PREFIX_OF.)
     scan.warm(*WARM_WORDS)
     low = scan.low if scan.fast else None
+    sents = Sentences(text)
     excluded = []
     for m in scan.starts(P.ONCOTYPE, ONCOTYPE_WORDS, offsets=ONCOTYPE_OFFSETS):
         end = min(len(text), m.start() + ONCOTYPE_REACH)
@@ -215,7 +280,11 @@ def read_context(text: str) -> ReportContext:
         brk = search_at(P.SECTION_BREAK, text, text, SECTION_EXACT, m.end(), end)  # case-sensitive words
         # A specimen heading ("B: Lymph node", "C. SENTINEL") also ends the quoted passage.
         head = _SPECIMEN_HEAD.search(text, m.end() + 40, end)
-        stops = [x.start() for x in (brk, head) if x is not None]
+        # The report's own specimen ("Diagnosis:", "the current specimen") ends it too (P.QUOTE_END).
+        own = _quote_end(text, low, m.end(), end)
+        # (From the start of that sentence: "HER2 testing on the current specimen shows 1+".)
+        own_at = None if own is None else max(m.end(), sents.bounds(own.start())[0])
+        stops = [x.start() for x in (brk, head) if x is not None] + ([] if own_at is None else [own_at])
         end = min([end, *stops])
         w0, w1 = max(0, m.start() - 40), min(len(text), m.end() + 60)
         quoted.append((m.start(), end, _biopsy_named(text, low, w0, w1)))
@@ -230,8 +299,11 @@ def read_context(text: str) -> ReportContext:
         | {m.start() for m in scan.starts(P.OTHER_MARKER_I, OTHER_MARKER_I_WORDS, offsets=(KI67, CADHERIN))}
         | {a for a, _ in her2}
         | {m.start() for m in scan.starts(P.SECTION_BREAK, exact=SECTION_EXACT)}
+        # (On the keyword path the grade and synoptic fields and the capitals-only markers are looked for only in
+        # the windows after a name: ReportContext.lazy_stop.)
+        | (set() if low is not None else {m.start() for rx in _LAZY_STOPS for m in rx.finditer(text)})
     )
-    return ReportContext(text, Sentences(text), excluded, quoted, _addendum_start(scan), her2, stops, scan)
+    return ReportContext(text, sents, excluded, quoted, _addendum_start(scan), her2, stops, scan)
 
 
 def evidence(ctx: ReportContext, start: int, end: int) -> Evidence:
@@ -262,6 +334,10 @@ def status_of(word: str) -> Status | None:
     return "positive"
 
 
+LABEL_AFTER_REACH: Final = 100
+_LABEL_AFTER_STOP: Final = re.compile(r"[;\n]|\.(?!\d)")
+
+
 def specimen_id(ctx: ReportContext, lo: int, hi: int, near: int) -> str | None:
     best: tuple[int, str] | None = None
     for m in finditer_at(
@@ -273,11 +349,81 @@ def specimen_id(ctx: ReportContext, lo: int, hi: int, near: int) -> str | None:
             label = m.group("id").upper()
             if m.group("id2"):
                 label = f"{label}, {m.group('id2').upper()}"
-        # A label before the value (a heading, "Block Number: E18") wins over one after it.
+        # A label before the value (a heading, "Block Number: E18") wins over one after it. A label after it counts
+        # only right after it in its sentence ("3+ (block A1)"), not in the next sentence or line ("Repeat IHC on
+        # block B3 is pending", the next specimen's heading).
+        if m.start() > near and (
+            m.start() - near > LABEL_AFTER_REACH or _LABEL_AFTER_STOP.search(ctx.text, near, m.start())
+        ):
+            continue
         dist = near - m.start() if m.start() <= near else 10_000 + m.start() - near
         if best is None or dist < best[0]:
             best = (dist, label)
     return best[1] if best else None
+
+
+def status_refused(window: str, start: int, end: int) -> str | None:
+    """Why the status word ``window[start:end]`` is not read: "negated" ("not positive", "HER2-positive: No"),
+    "heading" (it heads the next list: "Positive: CK5/6, EGFR"); None when it is read."""
+    if P.STATUS_ANSWERED_NO.match(window, end) or P.NEGATION_BEFORE.search(
+        window[max(0, start - 12) : start]
+    ):
+        return "negated"
+    if P.STATUS_HEADING_AFTER.match(window, end):
+        return "heading"
+    return None
+
+
+def control_or_condition(text: str, low: str | None, start: int) -> bool:
+    """The name at ``start`` stands in a control statement ("Controls: External positive control (HER2 3+ ...")
+    or a condition ("if HER2 IHC is 2+, reflex FISH ..."), judged from the text before it in its sentence: what
+    follows is no result of the patient's."""
+    lo = max(0, start - 70)
+    if low is not None:
+        w = low[lo:start]
+        if "control" not in w and not any(_standalone(w, word) for word in _CONDITION_WORDS):
+            return False
+    if low is None:
+        return bool(
+            P.CONTROL_BEFORE.search(text, lo, start) or P.CONDITION_BEFORE.search(text, max(0, start - 50), start)
+        )
+    # The patterns end "[^.;\n]{0,60}$": they hold when the last such word before ``start`` is at most that far from it
+    # with no break between (a nearer word leaves a shorter gap), so only the last word is checked.
+    return _last_word_within(_CONTROL_WORD, text, lo, start, 60) or _last_word_within(
+        _CONDITION_WORD, text, max(0, start - 50), start, 40
+    )
+
+
+_CONDITION_WORDS: Final = ("if", "unless", "whether", "should")
+_ASCII_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+def _standalone(w: str, word: str) -> bool:
+    """Whether the lower-case ``word`` stands in ``w`` with no ASCII letter right before or after it (as the
+    patterns' look-arounds require): "if" in "specified" does not."""
+    i = w.find(word)
+    while i >= 0:
+        j = i + len(word)
+        if (i == 0 or w[i - 1] not in _ASCII_LETTERS) and (j == len(w) or w[j] not in _ASCII_LETTERS):
+            return True
+        i = w.find(word, i + 1)
+    return False
+
+
+_CONTROL_WORD: Final = re.compile(r"(?<![A-Za-z])controls?(?![A-Za-z])", re.I)
+_CONDITION_WORD: Final = re.compile(r"(?<![A-Za-z])(?:if|unless|whether|should)(?![A-Za-z])", re.I)
+_CLAUSE_BREAK: Final = re.compile(r"[.;\n]")
+
+
+def _last_word_within(word: re.Pattern[str], text: str, lo: int, start: int, reach: int) -> bool:
+    """Whether the last match of ``word`` in ``text[lo:start]`` ends at most ``reach`` characters before ``start``
+    with none of . ; or a line break after it."""
+    last = None
+    for last in word.finditer(text, lo, start):  # noqa: B007 (the last one is wanted)
+        pass
+    if last is None or start - last.end() > reach:
+        return False
+    return _CLAUSE_BREAK.search(text, last.end(), start) is None
 
 
 @dataclass
@@ -300,7 +446,7 @@ def bad_value(window: str, start: int, end: int, wlow: str | None = None, *, ish
     ):
         return True
     after = window[end:]
-    if P.LEGEND_AFTER.match(after):
+    if P.legend_after(after):
         return True
     if _FOLLOWED_BY_FOR.match(after):
         return True

@@ -222,6 +222,23 @@ def _dcis_only(ctx: ReportContext, start: int, end: int) -> bool:
     return bool(P.DCIS.search(region)) and not P.INVASIVE.search(region)
 
 
+def _status_against_scores(
+    ctx: ReportContext, stated: str | None, direct: list[ExtractedIhc | ExtractedIsh]
+) -> str | None:
+    """The stated status, unless it contradicts every direct IHC score and no ISH test is read ("HER2 was positive
+    in the 2012 primary tumour. This metastasis is HER2 1+."): then no status, and a warning."""
+    if stated is None or any(t.method == "ish" for t in direct):
+        return stated
+    scores = {t.score for t in direct if isinstance(t, ExtractedIhc)}
+    if scores and (
+        (stated == "positive" and scores <= {"0", "1+", "ultralow"})
+        or (stated == "negative" and scores == {"3+"})
+    ):
+        ctx.warn(f"stated HER2 status ({stated}) disagrees with the IHC score(s) read; status not read")
+        return None
+    return stated
+
+
 def extract_report(text: str) -> ExtractionResult:
     """Extract HER2 tests, the stated HER2 status, pending results and ER/PR from one report.
 
@@ -270,6 +287,7 @@ def extract_report(text: str) -> ExtractionResult:
             pending = True
 
     stated = _resolve(ctx, statuses, "stated HER2 status")
+    stated = _status_against_scores(ctx, stated, [t for _, t in tests if t.source != QUOTED_SOURCE])
     er_stmts, pr_stmts = receptor_statements(ctx)
     er = _resolve(ctx, er_stmts, "ER")
     pr = _resolve(ctx, pr_stmts, "PR")

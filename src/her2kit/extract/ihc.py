@@ -15,9 +15,11 @@ from her2kit.extract.context import (
     Statement,
     Status,
     bad_value,
+    control_or_condition,
     legend_pair,
     specimen_id,
     status_of,
+    status_refused,
 )
 from her2kit.extract.keywords import IHC_ASSAY_STARTS, STATUS_STARTS
 from her2kit.extract.scan import finditer_at, may_contain, search_at
@@ -90,12 +92,19 @@ def _ultralow(
     else:
         limit = max(0, found[2]) + ULTRALOW_AFTER_SCORE
         # (the word may start at ``limit``: the region holds it whole)
-        region = ctx.text[a_end : min(a_end + limit + 9, ctx.next_stop_past_her2(a_end + max(0, found[2])))]
+        at = a_end + max(0, found[2])
+        region = ctx.text[a_end : min(a_end + limit + 9, ctx.next_stop_past_her2(at, a_end + limit + 9 - at))]
     rlow = None if ctx.low is None else ctx.low[a_end : a_end + len(region)]
     m = P.ULTRALOW.search(region) if rlow is None or "ultra" in rlow else None
     if m is None or m.start() > limit or P.NEGATION_BEFORE.search(region[max(0, m.start() - 12) : m.start()]):
         return None
     if bad_value(region, m.start(), m.end(), rlow, ish_ok=True):
+        return None
+    at = a_end + m.start()
+    if P.ULTRALOW_NOT_STATED_AFTER.match(region, m.end()) or P.ULTRALOW_HEDGE_BEFORE.search(
+        ctx.text, max(0, at - 40), at
+    ):
+        ctx.warn(P.ULTRALOW_NOT_STATED_WARNING)
         return None
     return m.start(), m.end()
 
@@ -108,9 +117,9 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
     ihcs: list[IhcItem] = []
     other_results: list[int] = []
     for a_start, a_end in ctx.her2:
-        if ctx.is_excluded(a_start):
+        if ctx.is_excluded(a_start) or control_or_condition(text, tlow, a_start):
             continue
-        w_end = min(a_end + WINDOW, ctx.next_stop(a_end))
+        w_end = min(a_end + WINDOW, ctx.next_stop(a_end, WINDOW))
         window = text[a_end:w_end]
         wlow = None if tlow is None else tlow[a_end:w_end]
         rank = ctx.rank(a_start)
@@ -164,7 +173,12 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
             status_pos = a_start - len(before) + bm.start()
         elif not legend:
             wm = search_at(P.STATUS_WORD, window, wlow, STATUS_STARTS, 0, reach)
-            if wm and not bad_value(window, wm.start(), wm.end(), wlow, ish_ok=True):
+            refused = None if wm is None else status_refused(window, wm.start(), wm.end())
+            if refused is None and wm is not None and P.NEGATION_BEFORE.search(before[-12:]):
+                refused = "negated"  # "not HER2 positive"
+            if refused == "negated":
+                ctx.warn(P.NEGATED_STATUS_WARNING)
+            if wm and refused is None and not bad_value(window, wm.start(), wm.end(), wlow, ish_ok=True):
                 status = status_of(wm.group(1))
                 status_pos = a_end + wm.start()
                 low = wm.group(1).lower()
@@ -210,7 +224,7 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
             pct = value if value is not None and 0 <= value <= 100 else None
         # What follows the score, also past a HER2 name ("0 (HER2-null)"), not into another marker or section.
         at = a_end + s1
-        after = text[at : min(at + 60, ctx.next_stop_past_her2(at))] if s1 >= 0 else ""
+        after = text[at : min(at + 60, ctx.next_stop_past_her2(at, 60))] if s1 >= 0 else ""
         pa = P.PERCENT_AFTER_SCORE.match(after) if pct is None and "%" in after else None
         if pa:
             value = P.percent_number(pa.group("p"))

@@ -79,7 +79,7 @@ def _sentence_legend(ctx: ReportContext, start: int, end: int) -> bool:
     low = ctx.low
     return bool(
         search_at(P.LEGEND, before, None if low is None else low[s0:start], LEGEND_STARTS)
-        or P.LEGEND_AFTER.match(after)
+        or P.legend_after(after)
         or _ISH_LEVELS_AFTER.match(after)
     )
 

@@ -32,13 +32,20 @@ OTHER_MARKER_EXACT: Final = (
     "ER", "PR", "PgR", "Ki", "MIB", "EGFR", "p63", "p53", "CK", "AE1", "CAM",
     "keratin", "estrogen", "oestrogen", "progesteron", "androgen",
 )  # fmt: skip
-OTHER_MARKER_I_WORDS: Final = ("estrogen", "oestrogen", "progesteron", "keratin", "androgen", "cell")
+OTHER_MARKER_I_WORDS: Final = (
+    "estrogen", "oestrogen", "progesteron", "keratin", "androgen", "cell",
+    # other markers (patterns.OTHER_MARKER_I; the grade components and synoptic fields are patterns.FIELD_STOP)
+    "claudin", "cldn", "trop", "gata", "c-met", "cmet", "pd-l1", "pdl1", "fgfr", "cdx", "mlh", "pms", "msh",
+    "mismatch",
+)  # fmt: skip
 CADHERIN: Final = ("cadherin", (1, 2))
 SECTION_EXACT: Final = (
     "ADDEND", "FINAL", "GROSS", "MICROSCOPIC", "SPECIMEN(S)", "SYNOPTIC", "INTRAOPERATIVE", "PRE-OPERATIVE",
     "Procedures/Addenda",
 )  # fmt: skip
-PENDING_WORDS: Final = ("pending", "ordered", "requested", "sent", "will", "follow", "reported")
+PENDING_WORDS: Final = (
+    "pending", "ordered", "requested", "sent", "will", "follow", "reported", "progress", "await",
+)  # fmt: skip
 PENDING_STARTS: Final = (
     "pending",
     "has",
@@ -51,6 +58,11 @@ PENDING_STARTS: Final = (
     "to",
     "reported",
     "ish",
+    "ordered",
+    "requested",
+    "in",
+    "await",
+    "sent",
 )
 # Words that open every match of a pattern (or that every match contains), for the window scans.
 STATUS_STARTS: Final = ("weakly", "low", "pos", "neg", "equivocal", "borderline", "indeterminate")

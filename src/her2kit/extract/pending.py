@@ -32,11 +32,15 @@ def pending_positions(ctx: ReportContext) -> list[tuple[int, str]]:
             continue
         s0, s1 = ctx.sents.bounds(m.start())
         sentence = text[s0:s1]
+        if P.CONDITION.search(sentence):  # "if HER2 IHC is 2+, reflex FISH will be performed": a protocol
+            continue
         here = P.HER2.search(sentence) or P.ISH_TECHNIQUE.search(sentence)
         if not here:
             if (
                 P.OTHER_MARKER.search(sentence)
                 or P.OTHER_MARKER_I.search(sentence)
+                or P.OTHER_MARKER_CAPS.search(sentence)
+                or P.FIELD_STOP.search(sentence)
                 or re.search(r"stain|recut|marker|receptor|immunohisto", sentence, re.I)
             ):
                 if re.search(r"marker|prognostic|receptor\s+studies", sentence, re.I):

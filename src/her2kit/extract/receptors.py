@@ -9,7 +9,15 @@ import re
 from typing import Final
 
 from her2kit.extract import patterns as P  # noqa: N812
-from her2kit.extract.context import SIGN_AFTER, ReportContext, Statement, bad_value, legend_pair, status_of
+from her2kit.extract.context import (
+    SIGN_AFTER,
+    ReportContext,
+    Statement,
+    bad_value,
+    legend_pair,
+    status_of,
+    status_refused,
+)
 from her2kit.extract.keywords import (
     ER_EXACT,
     ER_PR_BOTH_ANCHORS,
@@ -84,7 +92,8 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
             continue
         i = bisect.bisect_left(starts, a_end)
         nxt = starts[i] if i < len(starts) else len(text)
-        w_end = min(a_end + RECEPTOR_WINDOW, nxt)
+        lazy = ctx.lazy_stop(a_end, min(nxt, a_end + RECEPTOR_WINDOW))  # (grade and synoptic fields: context.py)
+        w_end = min(a_end + RECEPTOR_WINDOW, nxt if lazy is None else lazy)
         window = text[a_end:w_end]
         wlow = None if tlow is None else tlow[a_end:w_end]
         before = text[max(0, a_start - 12) : a_start]
@@ -125,6 +134,8 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
             pct = (lo, hi)
             break
         wm = search_at(P.STATUS_WORD, window, wlow, STATUS_STARTS, 0, 90)
+        if wm and status_refused(window, wm.start(), wm.end()) is not None:
+            continue  # "ER: not positive", "Positive: CK5/6, EGFR" (a heading of the next list)
         if (
             wm
             and not bad_value(window, wm.start(), wm.end(), wlow, ish_ok=True)
@@ -154,7 +165,12 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
             else None
         )
         if am and not _receptor_between(window, wlow, am.start()):
-            emit(names, "negative" if int(am.group(1)) <= 2 else "positive", a_start, None)
+            ps = P.ALLRED_PROPORTION.match(window, am.end())
+            if ps is not None and int(ps.group(1)) <= 2:
+                ctx.warn(P.ALLRED_PROPORTION_WARNING)
+                emit(names, "negative" if int(ps.group(1)) <= 1 else "low", a_start, None)
+            else:
+                emit(names, "negative" if int(am.group(1)) <= 2 else "positive", a_start, None)
     # "positive for ER and PR", "negative for PR"
     for m in scan.starts(P.STATUS_FOR_MARKER, STATUS_FOR_WORDS):
         if ctx.is_excluded(m.start()):

@@ -109,6 +109,8 @@ def _inert(c: str) -> bool:
     )
 
 
+
+
 def _fast_ok(text: str, low: str) -> bool:
     if len(low) != len(text):
         return False

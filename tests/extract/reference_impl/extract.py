@@ -147,7 +147,9 @@ def _context(text: str) -> _Ctx:
         brk = P.SECTION_BREAK.search(text, m.end(), end)
         # A specimen heading ("B: Lymph node", "C. SENTINEL") also ends the quoted passage.
         head = re.compile(r"(?<=[.\s])[A-H]\s?[:.)]\s+[A-Z][A-Za-z]").search(text, m.end() + 40, end)
-        stops = [x.start() for x in (brk, head) if x is not None]
+        own = P.QUOTE_END.search(text, m.end(), end)
+        own_at = None if own is None else max(m.end(), Sentences(text).bounds(own.start())[0])
+        stops = [x.start() for x in (brk, head) if x is not None] + ([] if own_at is None else [own_at])
         end = min([end, *stops])
         window = text[max(0, m.start() - 40) : min(len(text), m.end() + 60)]
         quoted.append((m.start(), end, bool(P.QUOTED_BIOPSY.search(window))))
@@ -157,6 +159,8 @@ def _context(text: str) -> _Ctx:
         | {m.start() for m in P.OTHER_MARKER_I.finditer(text)}
         | {a for a, _ in her2}
         | {m.start() for m in P.SECTION_BREAK.finditer(text)}
+        | {m.start() for m in P.OTHER_MARKER_CAPS.finditer(text)}
+        | {m.start() for m in P.FIELD_STOP.finditer(text)}
     )
     return _Ctx(text, Sentences(text), excluded, quoted, _addendum_start(text), her2, stops)
 
@@ -187,6 +191,10 @@ def _status_of(word: str) -> Status | None:
     return "positive"
 
 
+LABEL_AFTER_REACH: Final = 100
+_LABEL_AFTER_STOP: Final = re.compile(r"[;\n]|\.(?!\d)")
+
+
 def _specimen_id(ctx: _Ctx, lo: int, hi: int, near: int) -> str | None:
     best: tuple[int, str] | None = None
     for m in P.SPECIMEN_ID.finditer(ctx.text, max(0, lo), min(len(ctx.text), hi)):
@@ -196,7 +204,13 @@ def _specimen_id(ctx: _Ctx, lo: int, hi: int, near: int) -> str | None:
             label = m.group("id").upper()
             if m.group("id2"):
                 label = f"{label}, {m.group('id2').upper()}"
-        # A label before the value (a heading, "Block Number: E18") wins over one after it.
+        # A label before the value (a heading, "Block Number: E18") wins over one after it. A label after it counts
+        # only right after it in its sentence ("3+ (block A1)"), not in the next sentence or line ("Repeat IHC on
+        # block B3 is pending", the next specimen's heading).
+        if m.start() > near and (
+            m.start() - near > LABEL_AFTER_REACH or _LABEL_AFTER_STOP.search(ctx.text, near, m.start())
+        ):
+            continue
         dist = near - m.start() if m.start() <= near else 10_000 + m.start() - near
         if best is None or dist < best[0]:
             best = (dist, label)
@@ -204,6 +218,23 @@ def _specimen_id(ctx: _Ctx, lo: int, hi: int, near: int) -> str | None:
 
 
 # --- HER2 statements and IHC -------------------------------------------------------------------
+
+
+def _status_refused(window: str, start: int, end: int) -> str | None:
+    if P.STATUS_ANSWERED_NO.match(window, end) or P.NEGATION_BEFORE.search(
+        window[max(0, start - 12) : start]
+    ):
+        return "negated"
+    if P.STATUS_HEADING_AFTER.match(window, end):
+        return "heading"
+    return None
+
+
+def _control_or_condition(text: str, start: int) -> bool:
+    return bool(
+        P.CONTROL_BEFORE.search(text, max(0, start - 70), start)
+        or P.CONDITION_BEFORE.search(text, max(0, start - 50), start)
+    )
 
 
 @dataclass
@@ -265,6 +296,12 @@ def _ultralow(
         return None
     if _bad_value(region, m.start(), m.end(), ish_ok=True):
         return None
+    at = a_end + m.start()
+    if P.ULTRALOW_NOT_STATED_AFTER.match(region, m.end()) or P.ULTRALOW_HEDGE_BEFORE.search(
+        ctx.text, max(0, at - 40), at
+    ):
+        ctx.warn(P.ULTRALOW_NOT_STATED_WARNING)
+        return None
     return m.start(), m.end()
 
 
@@ -275,7 +312,7 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
     ihcs: list[_Ihc] = []
     other_results: list[int] = []
     for a_start, a_end in ctx.her2:
-        if ctx.is_excluded(a_start):
+        if ctx.is_excluded(a_start) or _control_or_condition(text, a_start):
             continue
         w_end = min(a_end + WINDOW, ctx.next_stop(a_end))
         window = text[a_end:w_end]
@@ -328,7 +365,12 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
             status_pos = a_start - len(before) + bm.start()
         elif not legend:
             wm = P.STATUS_WORD.search(window, 0, reach)
-            if wm and not _bad_value(window, wm.start(), wm.end(), ish_ok=True):
+            refused = None if wm is None else _status_refused(window, wm.start(), wm.end())
+            if refused is None and wm is not None and P.NEGATION_BEFORE.search(before[-12:]):
+                refused = "negated"  # "not HER2 positive"
+            if refused == "negated":
+                ctx.warn(P.NEGATED_STATUS_WARNING)
+            if wm and refused is None and not _bad_value(window, wm.start(), wm.end(), ish_ok=True):
                 status = _status_of(wm.group(1))
                 status_pos = a_end + wm.start()
                 low = wm.group(1).lower()
@@ -660,11 +702,15 @@ def _pending(ctx: _Ctx) -> list[tuple[int, str]]:
             continue
         s0, s1 = ctx.sents.bounds(m.start())
         sentence = text[s0:s1]
+        if P.CONDITION.search(sentence):  # "if HER2 IHC is 2+, reflex FISH will be performed": a protocol
+            continue
         here = P.HER2.search(sentence) or P.ISH_TECHNIQUE.search(sentence)
         if not here:
             if (
                 P.OTHER_MARKER.search(sentence)
                 or P.OTHER_MARKER_I.search(sentence)
+                or P.OTHER_MARKER_CAPS.search(sentence)
+                or P.FIELD_STOP.search(sentence)
                 or re.search(r"stain|recut|marker|receptor|immunohisto", sentence, re.I)
             ):
                 if re.search(r"marker|prognostic|receptor\s+studies", sentence, re.I):
@@ -764,6 +810,8 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
             pct = (lo, hi)
             break
         wm = P.STATUS_WORD.search(window, 0, 90)
+        if wm and _status_refused(window, wm.start(), wm.end()) is not None:
+            continue  # "ER: not positive", "Positive: CK5/6, EGFR" (a heading of the next list)
         if (
             wm
             and not _bad_value(window, wm.start(), wm.end(), ish_ok=True)
@@ -789,7 +837,12 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
             continue
         am = P.ALLRED.search(window, 0, 60)
         if am and not _RECEPTOR_BETWEEN.search(window[: am.start()]):
-            emit(names, "negative" if int(am.group(1)) <= 2 else "positive", a_start, None)
+            ps = P.ALLRED_PROPORTION.match(window, am.end())
+            if ps is not None and int(ps.group(1)) <= 2:
+                ctx.warn(P.ALLRED_PROPORTION_WARNING)
+                emit(names, "negative" if int(ps.group(1)) <= 1 else "low", a_start, None)
+            else:
+                emit(names, "negative" if int(am.group(1)) <= 2 else "positive", a_start, None)
     # "positive for ER and PR", "negative for PR"
     for m in P.STATUS_FOR_MARKER.finditer(text):
         if ctx.is_excluded(m.start()):
@@ -932,6 +985,23 @@ def _dcis_only(ctx: _Ctx, start: int, end: int) -> bool:
     return bool(P.DCIS.search(region)) and not P.INVASIVE.search(region)
 
 
+def _status_against_scores(
+    ctx: _Ctx, stated: str | None, direct: list[ExtractedIhc | ExtractedIsh]
+) -> str | None:
+    """The stated status, unless it contradicts every direct IHC score and no ISH test is read ("HER2 was positive
+    in the 2012 primary tumour. This metastasis is HER2 1+."): then no status, and a warning."""
+    if stated is None or any(t.method == "ish" for t in direct):
+        return stated
+    scores = {t.score for t in direct if isinstance(t, ExtractedIhc)}
+    if scores and (
+        (stated == "positive" and scores <= {"0", "1+", "ultralow"})
+        or (stated == "negative" and scores == {"3+"})
+    ):
+        ctx.warn(f"stated HER2 status ({stated}) disagrees with the IHC score(s) read; status not read")
+        return None
+    return stated
+
+
 def extract_report(text: str) -> ExtractionResult:
     """Extract HER2 tests, the stated HER2 status, pending results and ER/PR from one report.
 
@@ -974,6 +1044,7 @@ def extract_report(text: str) -> ExtractionResult:
             pending = True
 
     stated = _resolve(ctx, statuses, "stated HER2 status")
+    stated = _status_against_scores(ctx, stated, [t for _, t in tests if t.source != QUOTED_SOURCE])
     er_stmts, pr_stmts = _receptors(ctx)
     er = _resolve(ctx, er_stmts, "ER")
     pr = _resolve(ctx, pr_stmts, "PR")

@@ -59,10 +59,32 @@ OTHER_MARKER: Final = re.compile(
     r"(?<![A-Za-z0-9\-])(?:ER|PR|PgR|ERA|Ki-?\s?67|MIB-?1|EGFR|p63|p53|CK\s?\d|AE1|CAM\s?5\.2|E[\s\-]?cadherin|keratin"
     r"|estrogen|oestrogen|progesteron\w*|androgen)(?![A-Za-z0-9])"
 )
+# Other markers written as short capitals (androgen receptor, c-MET, mismatch-repair panel): their lower-case forms are
+# frequent ("ar" in "carcinoma"), so they are found apart from the keyword index (context.ReportContext.lazy_stop).
+CAPS_MARKER_WORDS: Final = ("AR", "MET", "MMR")
+OTHER_MARKER_CAPS: Final = re.compile(r"(?<![A-Za-z0-9\-])(?:AR|MET|MMR)(?![A-Za-z0-9])")
 OTHER_MARKER_I: Final = re.compile(
-    r"(?<![A-Za-z])(?:estrogen|oestrogen|progesteron\w*|Ki-?\s?67|E[\s\-]?cadherin|keratin|androgen|cell\s+cycle)",
+    r"(?<![A-Za-z])(?:estrogen|oestrogen|progesteron\w*|Ki-?\s?67|E[\s\-]?cadherin|keratin|androgen|cell\s+cycle"
+    # other markers of gastric/breast panels (2026-11-27 review: their scores were read as the HER2 score)
+    r"|claudin|cldn|trop-?2|gata-?3|c-?met(?![A-Za-z])|pd-?l1|fgfr|cdx-?2|mlh-?1|pms-?2|msh-?[26]|mismatch\s+repair)",
     _I,
 )
+# Nottingham grade components and synoptic fields whose scores or status words are not HER2's (2026-11-27 review).
+# Also window stops; apart from OTHER_MARKER_I because their words are common in reports: the extractor looks for
+# them only in the windows after a name (context.ReportContext.lazy_stop), not in the whole text.
+# Each match is one word (what follows it is a look-ahead), so matches never overlap: the first match at or after a
+# position is the same whether the text is searched from there or from its start.
+FIELD_STOP: Final = re.compile(
+    r"(?<![A-Za-z])(?:tubules?(?![A-Za-z])|tubul(?:e|ar)(?=\s+formation)|gland(?:ular)?(?=\s+formation)"
+    r"|nuclear(?=\s+(?:pleomorphism|grade))|pleomorphism|mitos[ie]s|mitotic|bloom|nottingham|margins?(?![A-Za-z])"
+    r"|lymph(?=\s+nodes?\s*(?:status\s*)?(?:\([^()]{0,20}\)\s*)?:)|lymphovascular|perineural|extranodal)",
+    _I,
+)
+# Every match of FIELD_STOP holds one of these (lower-cased).
+FIELD_STOP_WORDS: Final = (
+    "tubul", "gland", "nuclear", "pleomorphism", "mitos", "mitotic", "bloom", "nottingham", "margin", "lymph",
+    "perineural", "extranodal",
+)  # fmt: skip
 
 # ER and PR names. "ER" and "PR" are matched in capitals only; "ER" not when it is a broken "HER-2".
 ER_PR_BOTH: Final = re.compile(
@@ -93,7 +115,7 @@ SIGN_STATUS: Final = re.compile(r"([+\-])(?=\s*[),;]|\s+and\b|\s*$)")
 
 # An IHC score token. Bare digits only where a word such as "score" or a status stands before.
 _SCORE_PLUS = r"(?:[0-3]\s?\+|\+\s?[0-3])(?![\d+])"
-_SCORE_BARE = r"(?:[0-3](?!\.\d|[\d,/%+]|\s*%|\s*(?:cm|mm|x)\b)|zero|zoro|null)"
+_SCORE_BARE = r"(?:[0-3](?!\.\d|[\d/%+]|,\s*\d|\s*%|\s*(?:cm|mm|x)\b)|zero|zoro|null)"
 _RANGE_SEP = r"\s*(?:or|/|-|–|to)\s*"
 
 
@@ -154,7 +176,7 @@ SCORE_AFTER_STATUS: Final = re.compile(
 _COUNTED = r"\s*(?:blocks?|slides?|cores?|specimens?|sections?|cells?|times|x\b|of\b|to\b|-\s*\d)"
 SCORE_ADJACENT: Final = re.compile(
     r"^\s*(?:\([^()]{0,30}\)\s*)?(?:(?:by\s+)?(?:IHC|immunohistochemistry|herceptest?)\s*)?[:=\-]?\s*"
-    rf"(?P<score>{_SCORE_PLUS}|[0-3](?!\.\d|[\d,/%+]|{_COUNTED})|zero|zoro)",
+    rf"(?P<score>{_SCORE_PLUS}|[0-3](?!\.\d|[\d/%+]|,\s*\d|{_COUNTED})|zero|zoro)",
     _I,
 )
 SCORE_PLUS_ANY: Final = re.compile(rf"(?<![\d+./])(?P<score>{_SCORE_PLUS})")
@@ -219,6 +241,7 @@ SCORE_NEGATOR_BEFORE: Final = re.compile(
 _CLAUSE_STOPS: Final = ".;:,()[]\n"
 _CLAUSE_WORD: Final = re.compile(r"(?<![A-Za-z])(?:but|however|whereas|rather|instead)(?![A-Za-z])", _I)
 NEGATION_REACH: Final = 60  # characters before the score searched for a negation
+_ZERO_TOKENS: Final = frozenset({"0", "zero", "zoro", "null"})
 NEGATED_SCORE_WARNING: Final = (
     "HER2 IHC score stated as not seen (e.g. 3+ not identified); that score not read"
 )
@@ -228,7 +251,8 @@ def score_negated(window: str, start: int, end: int) -> bool:
     """The score ``window[start:end]`` is stated as absent: a negation before it in its clause ("no 3+ staining",
     "negative for 3+", "not consistent with 3+"), or an absence stated after it ("3+ not identified",
     "3+ (not detected)", "3+ ruled out")."""
-    if SCORE_NEGATED_AFTER.match(window, end):
+    # ("0 (absent staining)", "0, no staining": absence after a 0 describes the 0, it does not negate it.)
+    if SCORE_NEGATED_AFTER.match(window, end) and window[start:end].lower() not in _ZERO_TOKENS:
         return True
     lo = max(0, start - NEGATION_REACH)
     for c in _CLAUSE_STOPS:
@@ -244,7 +268,23 @@ def score_negated(window: str, start: int, end: int) -> bool:
 ULTRALOW: Final = re.compile(r"(?<![A-Za-z])ultra[\s\-]?low(?![A-Za-z])", _I)
 NEGATION_BEFORE: Final = re.compile(r"\b(?:not|no|non)[\s\-]*$", _I)
 NULL_AFTER_ZERO: Final = re.compile(
-    r"^[\s,;:(\-]*(?:HER[\s\-]?2[\s\-]*)?(?:null(?![A-Za-z])|no\s+(?:membrane\s+|membranous\s+)?staining)", _I
+    r"^[\s,;:(\-]*(?:HER[\s\-]?2[\s\-]*)?(?:null(?![A-Za-z])|(?:no|absent)\s+(?:membrane\s+|membranous\s+)?staining)",
+    _I,
+)
+# HER2-ultralow named but not established: "ultralow not excluded", "ultralow cannot be assessed", "possible
+# ultralow", "cannot exclude HER2-ultralow", "0 or ultralow".
+ULTRALOW_NOT_STATED_AFTER: Final = re.compile(
+    r"[\s\-)]*(?:(?:is|was)\s+)?(?:not\s+(?:be\s+)?(?:excluded|assessed|assessable|evaluable|evaluated|determined"
+    r"|possible|applicable|ruled\s+out)|cannot|can\s+not|could\s+not|indeterminate|uncertain|unknown|\?)",
+    _I,
+)
+ULTRALOW_HEDGE_BEFORE: Final = re.compile(
+    r"(?:(?<![A-Za-z])(?:possible|possibly|probable|probably|questionable|suspicious\s+for|versus|vs\.?|or|exclude"
+    r"|rule\s+out|r/o)|\?)[\s\-(]*(?:HER[\s\-]?2(?:/neu)?[\s\-]*)?$",
+    _I,
+)
+ULTRALOW_NOT_STATED_WARNING: Final = (
+    "HER2-ultralow named but not established (e.g. not excluded, cannot be assessed); ultralow not read"
 )
 # "1+ in 30% of invasive tumour cells", "1+, 20% of cells": the percentage right after the score.
 PERCENT_AFTER_SCORE: Final = re.compile(
@@ -345,6 +385,7 @@ ISH_NOT_AMPLIFIED: Final = re.compile(
 )
 ISH_AMPLIFIED: Final = re.compile(
     r"(?:\b(?:is|are|was|:|-)\s*|\bgene\s+|HER[\s\-]?2(?:/neu)?\s+)amplified\b(?!\s+control)"
+    r"(?!\s*[:=\-]\s*(?:no|not)(?![A-Za-z]))"
     r"|(?<=[.;]\s)amplified(?=\s*\.(?:\s|$)|\s*$)"
     r"|positive\s+for\s+(?:HER[\s\-]?2(?:/neu)?\s+)?(?:gene\s+)?amplification"
     r"|amplification\s+(?:(?:is|was|has\s+been)\s+)?(?:present|detected|identified|observed|demonstrated)",
@@ -365,7 +406,23 @@ LEGEND: Final = re.compile(
     r"|\bif\b|should|reference|\bcut-?off|interpretation:\s*ER|scoring\s+system|scale\s+of\s+0",
     _I,
 )
-LEGEND_AFTER: Final = re.compile(r"^\s*(?:<|>|≥|≤|=<|>=|is\s+defined|defined\s+as|if\b|=\s*\d)", _I)
+LEGEND_AFTER: Final = re.compile(
+    r"^(?:\s*(?:<|>|≥|≤|=<|>=|is\s+defined|defined\s+as|if\b|=\s*\d)"
+    # "positive control", "3+) and negative controls": the value of a control, within its clause
+    r"|[^.;:,(\n]{0,30}?(?<![A-Za-z])controls?(?![A-Za-z]))",
+    _I,
+)
+# A HER2 name in a control statement ("Controls: External positive control (HER2 3+ breast carcinoma)") or a
+# condition ("if HER2 IHC is 2+, reflex FISH will be performed"): the text before the name, within its sentence.
+CONTROL_BEFORE: Final = re.compile(r"(?<![A-Za-z])controls?(?![A-Za-z])[^.;\n]{0,60}\Z", _I)
+CONDITION_BEFORE: Final = re.compile(
+    r"(?<![A-Za-z])(?:if|unless|whether|should)(?![A-Za-z])[^.;\n]{0,40}\Z", _I
+)
+CONDITION: Final = re.compile(r"(?<![A-Za-z])(?:if|unless|whether)(?![A-Za-z])", _I)
+# A status word that heads a list ("Positive: CK5/6, EGFR") or is answered "No" ("HER2-positive: No").
+STATUS_HEADING_AFTER: Final = re.compile(r"\s*:\s*(?:[A-Za-z]|$)")
+STATUS_ANSWERED_NO: Final = re.compile(r"\s*[:=\-]\s*(?:no|not|none|absent)(?![A-Za-z])", _I)
+NEGATED_STATUS_WARNING: Final = "HER2 status stated in a negated form (e.g. not positive); not read"
 ONCOTYPE: Final = re.compile(r"onco\s?type|recurrence\s+score|mammaprint|RT-?PCR", _I)
 ONCOTYPE_END: Final = re.compile(r"see\s+separate|report\s+for\s+further|Microscopic|Final\s+Review", _I)
 ADDENDUM: Final = re.compile(
@@ -380,10 +437,19 @@ QUOTED: Final = re.compile(
     r"outside|core|needle|earlier)|(?:prior|previous|outside|earlier)\s+(?:core\s+)?(?:biopsy|report|specimen|"
     r"institution|hospital)|reported\s+(?:to\s+be|as)|outside\s+(?:report|institution|hospital|slides?)"
     r"|see\s+outside|per\s+(?:outside|prior|previous|the\s+outside)|clinical\s+(?:diagnosis\s+and\s+)?history"
+    r"|outside\s+(?:HER[\s\-]?2|IHC|FISH|ISH|immunohisto\w*|testing|results?|studies|stains?)"
     r"|clinical\s+information|history\s+of",
     _I,
 )
 QUOTED_BIOPSY: Final = re.compile(r"biops|core|needle|\bFNA\b", _I)
+# A quoted passage also ends where the report turns to its own specimen: a "Diagnosis:" heading (not "Clinical
+# diagnosis:"), "the current specimen", "this metastasis".
+QUOTE_END: Final = re.compile(
+    r"(?<![A-Za-z])(?:(?<!clinical\s)(?<!operative\s)diagnos[ie]s\s*:"
+    r"|(?:current|present|this|today'?s)\s+(?:specimen|biopsy|resection|sample|tumou?r|case|material|metastasis"
+    r"|lesion|excision|mastectomy|lumpectomy)(?![A-Za-z]))",
+    _I,
+)
 SECTION_BREAK: Final = re.compile(
     r"ADDEND(?:UM|A)|FINAL\s+DIAGNOSIS|GROSS\s+DESCRIPTION|MICROSCOPIC\s+DESCRIPTION|SPECIMEN\(S\)|"
     r"SYNOPTIC|INTRAOPERATIVE|PRE-OPERATIVE|Procedures/Addenda",
@@ -393,7 +459,9 @@ DCIS: Final = re.compile(
 )
 INVASIVE: Final = re.compile(r"invasive|infiltrating|metasta", _I)
 NEGATED: Final = re.compile(
-    r"\b(?:not|never|no)\s+(?:been\s+)?(?:ordered|requested|performed|done|sent)|not\s+requested", _I
+    r"\b(?:not|never|no)\s+(?:been\s+)?(?:ordered|requested|performed|done|sent)|not\s+requested"
+    r"|\bno\s+(?:[\w/\-]+\s+){0,4}(?:was|were|is|are|has\s+been|have\s+been)\s+(?:ordered|requested|performed|done|sent)",
+    _I,
 )
 
 # Announced but not reported.
@@ -403,7 +471,11 @@ PENDING: Final = re.compile(
     r"|(?:was|were|is|are)\s+(?:being\s+)?(?:ordered|requested|sent\s+out)"
     r"|will\s+be\s+(?:performed|reported|issued|evaluated|done|ordered|sent|assessed|forthcoming)"
     r"|to\s+follow\b|will\s+follow|reported\s+(?:in|as)\s+an?\s+(?:addendum|separate\s+report)"
-    r"|(?:FISH|ISH)\s+ordered\s*:\s*yes",
+    r"|(?:FISH|ISH)\s+ordered\s*:\s*yes"
+    # "HER2 IHC ordered.", "HER2 FISH requested.", "in progress", "awaiting results", "sent out to ..."
+    r"|(?<![A-Za-z])(?:ordered|requested)(?![A-Za-z])(?!\s*:\s*no(?![A-Za-z]))"
+    r"|(?<![A-Za-z])in\s+progress(?![A-Za-z])|(?<![A-Za-z])await(?:ing|ed)(?![A-Za-z])"
+    r"|(?<=\s)sent\s+(?:out|to)(?![A-Za-z])",
     _I,
 )
 
@@ -411,7 +483,7 @@ PENDING: Final = re.compile(
 SPECIMEN_ID: Final = re.compile(
     r"\b(?:blocks?|slides?)(?:\s+(?:number|no\.?|#))?(?:\s+used)?\s*[:.#]?\s*[\"“(]?"
     r"(?P<id>[A-Z]{0,2}\d{1,2}[A-Z]?\d{0,2})(?![A-Za-z0-9])(?:\s*(?:and|,|&)\s*[\"“]?(?P<id2>[A-Z]{1,2}\d{1,2}))?"
-    r"|\bPART\s*#\s*(?P<part>\d{1,2})\b",
+    r"|\bPART\s*#?\s*(?P<part>\d{1,2})\b",
     _I,
 )
 SPECIMEN_FIELD: Final = re.compile(r"specimen(?:\s+type)?\s*:\s*([A-Za-z][A-Za-z \-]{2,40})", _I)
@@ -426,6 +498,17 @@ PERCENT: Final = re.compile(
     _I,
 )
 ALLRED: Final = re.compile(r"allred(?:\s+score)?\s*[:=]?\s*(\d)(?!\d)", _I)
+# The Allred proportion score stated after the total ("Allred score 4 (proportion score 2, intensity score 2)").
+# Proportion score 0: no cells stained, 1: < 1 %, 2: 1-10 %, 3: 11-33 %, 4: 34-66 %, 5: >= 67 % (NAACCR SSDI Manual,
+# "ER (Estrogen Receptor) Total Allred Score", https://apps.naaccr.org/ssdi/input/breast/er_allred_score/, after
+# Harvey JM et al., J Clin Oncol 1999;17:1474). With ASCO/CAP 2020 (< 1 % negative, ER 1-10 % low) a proportion
+# score of 0-1 is negative and 2 is ER-low, whatever the total.
+ALLRED_PROPORTION: Final = re.compile(
+    r"[^.;\n]{0,30}?\bproportion(?:\s+score)?\s*[:=]?\s*([0-5])(?![\d.])", _I
+)
+ALLRED_PROPORTION_WARNING: Final = (
+    "ER/PR category derived from the Allred proportion score (0-1: < 1 % of cells, 2: 1-10 %)"
+)
 RECEPTOR_ABSENT: Final = re.compile(
     r"^[\s:\-.]*(?:no\s+(?:expression|staining|immunoreactivity)|not\s+(?:detected|identified|expressed))"
     r"|^\s*(?:were\s+)?not\s+(?:detected|found)",
