@@ -10,6 +10,7 @@ source of truth; the kernel (:mod:`her2kit.cohort.kernel`) only decides which ke
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 from typing import Any, Final
@@ -122,9 +123,28 @@ def _tests(ihc: str | None, ish: str) -> list[IhcTest | IshTest]:
     return tests
 
 
-def her2_reasons(status: Any) -> list[str]:
-    """The HER2 decision in at most two strings: summary with rule ids; discordances and next steps."""
-    out = [f"HER2: {status.summary} (rules: {', '.join(r.rule for r in status.rationale)})"]
+# The status summary of a representative case may quote its values ("ISH ratio 1.5 without ..."); the table's text
+# serves every row of the class, so a quoted representative ratio becomes the class's bound (a row's own value is in
+# its input; ``her2kit status`` gives the full text for one row). Longest forms first.
+_RATIO_CLASS: Final = re.compile(r"ratio (?P<value>\d+(?:\.\d+)?)(?: \((?:<|≥)2\.0\)|, (?:<|≥)2\.0)?")
+
+
+def _class_wording(text: str, ish: str | None) -> str:
+    values = None if ish is None else _REPRESENTATIVE_ISH[ish]
+    if values is None or "ratio" not in values:
+        return text
+    bound = f"≥{RATIO_POSITIVE:.1f}" if values["ratio"] >= RATIO_POSITIVE else f"<{RATIO_POSITIVE:.1f}"
+    shown = f"{values['ratio']:g}"
+    return _RATIO_CLASS.sub(lambda m: f"ratio {bound}" if m.group("value") == shown else m.group(0), text)
+
+
+def her2_reasons(status: Any, ish: str | None = None) -> list[str]:
+    """The HER2 decision in at most two strings: summary with rule ids; discordances and next steps. ``ish``: the
+    ISH class of the decision table's representative case (its quoted ratio is written as the class's bound); None
+    for a row's own status (report text), whose values are the row's."""
+    out = [
+        f"HER2: {_class_wording(status.summary, ish)} (rules: {', '.join(r.rule for r in status.rationale)})"
+    ]
     extra = [f"discordance: {d.code}" for d in status.discordances]
     if status.actions:
         extra.append("next steps: " + ", ".join(dict.fromkeys(a.code for a in status.actions)))
@@ -142,7 +162,12 @@ def decision_table() -> pl.DataFrame:
             tests = _tests(ihc, ish)
             for t, tumor in enumerate(TUMOR_TYPES):
                 status = interpret_her2(tests, tumor)
-                her2[(t, i, s)] = (status.result, status.category, status.ish_group, her2_reasons(status))
+                her2[(t, i, s)] = (
+                    status.result,
+                    status.category,
+                    status.ish_group,
+                    her2_reasons(status, ish),
+                )
     rows: dict[str, list[Any]] = {
         "tumor_type": [],
         "setting": [],
