@@ -232,6 +232,11 @@ def render(kb: KnowledgeBase) -> str:
             out.append(
                 f"- Resumption only when recovery is shown within {c.resume_within_weeks:g} weeks of the hold."
             )
+        if c.lln_if_not_given is not None:
+            out.append(
+                f"- Without an institutional lower limit of normal, {c.lln_if_not_given:g}% is used (the label's value "
+                "where no limits are available)."
+            )
         if c.label_table_missing:
             out.append(
                 "- **The label's LVEF table is not in the knowledge base.** A reading below 50% or a decrease of 10 "

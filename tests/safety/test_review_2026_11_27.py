@@ -427,3 +427,42 @@ def test_a_weight_band_change_says_the_level_is_relative_to_the_new_band(
     assert result.next_dose is not None
     assert (result.next_dose.dose_level, result.next_dose.mg) == (-1, 120)
     assert any("weight band" in w for w in result.warnings) == warned
+
+
+# ------------------------------------------------------------------ 12. margetuximab: "or 50% if no limits are available"
+def _margenza(lvef: float, lln: float | None = None) -> MonitorResult:
+    over: dict[str, Any] = {} if lln is None else {"lvef_lower_limit_normal": lln}
+    return run(
+        course(
+            "margetuximab",
+            doses=[{"date": day(-63), "mg": 1050}, {"date": day(-42), "mg": 1050}, {"date": day(-21), "mg": 1050}],
+            lvef=[{"date": day(-80), "percent": 65}, {"date": day(-4), "percent": lvef}],
+            **over,
+        )
+    )
+
+
+@pytest.mark.parametrize(("lvef", "held"), [(54, False), (50, False), (49.9, True), (45, True)])
+def test_margetuximab_without_an_institutional_lln_uses_the_label_s_50_percent(lvef: float, held: bool) -> None:
+    result = _margenza(lvef)
+    assert not any("lower limit of normal" in n for n in result.needs)
+    assert (result.action == "hold") is held
+    assert "50%" in texts(result)
+
+
+def test_margetuximab_with_an_institutional_lln_uses_it() -> None:
+    result = _margenza(52, lln=53)
+    assert result.action == "hold"
+    assert "50% (the label's value" not in texts(result)
+
+
+def test_trastuzumab_without_an_lln_still_asks_for_it() -> None:
+    result = run(
+        course(
+            "trastuzumab",
+            schedule="q3w",
+            doses=[{"date": day(-42), "mg": 560}, {"date": day(-21), "mg": 420}],
+            lvef=[{"date": day(-50), "percent": 65}, {"date": day(-2), "percent": 54}],
+        )
+    )
+    assert any("lower limit of normal" in n for n in result.needs)

@@ -799,6 +799,14 @@ class CardiacMonitoring(Record):
         "that opened the hold (recovered_text, e.g. 'may be resumed if, within 8 weeks, ...')",
     )
     bands: list[LvefBand] = Field(default_factory=list)
+    lln_if_not_given: float | None = Field(
+        None,
+        gt=0,
+        lt=100,
+        description="the LVEF lower limit of normal the label uses where no institutional limit is available "
+        "(Margenza 2.2: 'below institutional limits of normal (or 50% if no limits are available)'); without it a "
+        "row that needs the limit asks for it",
+    )
     label_table_missing: bool = Field(
         False,
         description="the label has an LVEF dose-modification table that is not in the knowledge base (no bands): "

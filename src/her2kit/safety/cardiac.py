@@ -190,6 +190,13 @@ def evaluate_cardiac(
         state.steps.append(Step(rule=rules.id, text=text, source=source))
         state.references.extend(refs)
 
+    if lln is None and rules.lln_if_not_given is not None and any(b.below_lln for b in rules.bands):
+        lln = _dec(rules.lln_if_not_given)
+        log(
+            f"No institutional lower limit of normal for LVEF is given (lvef_lower_limit_normal): "
+            f"{rules.lln_if_not_given:g}% (the label's value where no limits are available) is used."
+        )
+
     def resume(on: dt.date, text: str, recovery_words: bool = True) -> None:
         """Close the hold: dosing may resume on ``on`` (at a reduced level where the row says so); the step quotes
         the label's recovery criterion unless the hold ends otherwise (``recovery_words`` false)."""
