@@ -29,6 +29,13 @@ only within its sentence and "PART 1" is a label (specimen_id, SPECIMEN_ID); mor
 requests (PENDING, NEGATED); "Diagnosis:" / "the current specimen" end a quoted passage and "Outside HER2 ..." is
 quoted (QUOTE_END, QUOTED); a stated status that contradicts every direct IHC score is not read
 (_status_against_scores); the Allred proportion score 0-2 gives ER negative / low (ALLRED_PROPORTION).
+Remaining findings of the second review: a single- and a dual-probe ISH are two tests (DUAL_PROBE, _tag_probes,
+_clusters, the technique/kit windows in _ish_tests, probes in _dedupe_ish); a status stated for DCIS only is not the
+stated status (extract_report); "criteria" naming the scoring system in the name's parentheses is not a legend
+(NAME_CRITERIA, DEFINED_AFTER, _bad_value); "mean HER2 signals/cell", "HER2 copy number 4.2" and the TCGA table
+"Number of Her2 signals/nucleus. 2.3" are read (HER2_MEAN, CEP17_MEAN) and a result restated after the ratio does not
+start another test (_restated); IHC 0 with the ultralow definition wording is ultralow
+(ULTRALOW_DEFINITION_AFTER_ZERO), and "no staining or ..." after a 0 is not HER2-null (NULL_AFTER_ZERO).
 """
 
 from __future__ import annotations

@@ -385,7 +385,8 @@ def control_or_condition(text: str, low: str | None, start: int) -> bool:
             return False
     if low is None:
         return bool(
-            P.CONTROL_BEFORE.search(text, lo, start) or P.CONDITION_BEFORE.search(text, max(0, start - 50), start)
+            P.CONTROL_BEFORE.search(text, lo, start)
+            or P.CONDITION_BEFORE.search(text, max(0, start - 50), start)
         )
     # The patterns end "[^.;\n]{0,60}$": they hold when the last such word before ``start`` is at most that far from it
     # with no break between (a nearer word leaves a shorter gap), so only the last word is checked.
@@ -439,11 +440,24 @@ def bad_value(window: str, start: int, end: int, wlow: str | None = None, *, ish
 
     ``wlow``: ``window`` lower-cased (see scan.finditer_at) or None."""
     between = window[:start]
-    if (
+    lm = (
         search_at(P.LEGEND, window, wlow, LEGEND_STARTS, 0, start)
         if wlow is not None
         else P.LEGEND.search(between)
-    ):
+    )
+    if lm is not None and lm.group(0).lower() == "criteria":
+        # "HER2 (Hofmann criteria): 3+": the scoring system named in the name's parentheses, not a legend, unless
+        # another legend word follows or the value is defined ("3+ = strong ...", "0: no reactivity").
+        nm = P.NAME_CRITERIA.match(window)
+        if nm is not None and lm.end() <= nm.end() <= start:
+            lm = (
+                search_at(P.LEGEND, window, wlow, LEGEND_STARTS, nm.end(), start)
+                if wlow is not None
+                else P.LEGEND.search(between, nm.end())
+            )
+            if lm is None and P.DEFINED_AFTER.match(window, end):
+                return True
+    if lm is not None:
         return True
     after = window[end:]
     if P.legend_after(after):

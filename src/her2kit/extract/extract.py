@@ -153,7 +153,9 @@ def _dedupe_ish(
         same = [
             k
             for k in kept
-            if k[2] == q and (k[0].specimen_id == t.specimen_id or None in (k[0].specimen_id, t.specimen_id))
+            if k[2] == q
+            and k[0].probe == t.probe  # (a single- and a dual-probe ISH are two tests)
+            and (k[0].specimen_id == t.specimen_id or None in (k[0].specimen_id, t.specimen_id))
         ]
         if any(key(k[0]) == key(t) for k in same):
             continue
@@ -286,6 +288,16 @@ def extract_report(text: str) -> ExtractionResult:
         else:
             pending = True
 
+    # A status stated for the DCIS component only is not the status of the (invasive) carcinoma.
+    low = ctx.low
+    dcis = (
+        [s for s in statuses if _dcis_only(ctx, s.pos, s.pos)]
+        if statuses and (low is None or "situ" in low or "dcis" in low or "intraductal" in low)
+        else []
+    )  # (every match of P.DCIS holds one of these words, see _dcis_only)
+    if dcis:
+        ctx.warn("HER2 status appears to refer to DCIS only; not read as the stated status")
+        statuses = [s for s in statuses if s not in dcis]
     stated = _resolve(ctx, statuses, "stated HER2 status")
     stated = _status_against_scores(ctx, stated, [t for _, t in tests if t.source != QUOTED_SOURCE])
     er_stmts, pr_stmts = receptor_statements(ctx)

@@ -237,6 +237,14 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
             and (token.strip().lower() == "null" or P.NULL_AFTER_ZERO.match(after))
         ):
             pct = 0.0  # "0 (null)", "HER2-null", "0, no membrane staining": no staining seen
+        if pct is None and score == "0" and s1 >= 0:
+            # "0 (faint, incomplete membrane staining in <10% of tumor cells)": the HER2-ultralow definition (every
+            # match holds "faint" or "weak"; on the keyword path a cheap test first)
+            flow = None if tlow is None else tlow[at : at + 120]
+            if flow is None or "faint" in flow or "weak" in flow:
+                longer = text[at : min(at + 120, ctx.next_stop_past_her2(at, 120))]
+                if P.ULTRALOW_DEFINITION_AFTER_ZERO.match(longer):
+                    score = "ultralow"
         assay = None
         am = search_at(
             P.IHC_ASSAY, text, tlow, IHC_ASSAY_STARTS, max(0, a_start - 60), min(len(text), w_end + 200)

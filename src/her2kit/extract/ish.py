@@ -29,6 +29,7 @@ from her2kit.extract.scan import search_at
 
 ISH_CONTEXT_BEFORE: Final = 300
 ISH_CLUSTER_GAP: Final = 1500
+_SENTENCE_END: Final = re.compile(r"[.;!?](?=\s)|\n")
 _RATIO_NEAR: Final = re.compile(r"HER|CEP|17|signal|FISH|ISH|amplif", re.I)
 _CEP_NEAR: Final = re.compile(r"CEP\s*-?17|PathVysion", re.I)
 _ISH_LEVELS_AFTER: Final = re.compile(r"^\s*(?:HER[\s\-]?2\S*\s+)?(?:levels?|control)", re.I)
@@ -50,6 +51,7 @@ class _Frag:
     value: float | str
     start: int
     end: int
+    probe: str | None = None  # the probe ("single"/"dual") named in its sentence, when a report names both
 
 
 @dataclass
@@ -148,26 +150,73 @@ def _ish_fragments(ctx: ReportContext) -> list[_Frag]:
         taken.append((t_starts, t_ends))
     for m in scan.starts(P.SINGLE_PROBE, ("single", "her2")):
         add("probe", "single", m)
+    if any(f.kind == "probe" for f in frags):  # (a rare word: searched only beside a single probe)
+        for m in P.DUAL_PROBE.finditer(text):
+            add("probe", "dual", m)
     frags.sort(key=lambda f: f.start)
+    _tag_probes(ctx, frags)
     return frags
 
 
-def _clusters(frags: list[_Frag]) -> list[_IshCluster]:
+def _tag_probes(ctx: ReportContext, frags: list[_Frag]) -> None:
+    """When the report names both a single and a dual probe, each fragment takes the probe named in its sentence
+    (if only one is), so that the values of the two assays are not merged into one test (:func:`_clusters`)."""
+    probes = [f for f in frags if f.kind == "probe"]
+    if len({p.value for p in probes}) < 2:
+        return
+    starts = [p.start for p in probes]
+    for f in frags:
+        if f.kind == "probe":
+            f.probe = str(f.value)
+            continue
+        s0, s1 = ctx.sents.bounds(f.start)
+        kinds = {
+            str(p.value) for p in probes[bisect.bisect_left(starts, s0) : bisect.bisect_left(starts, s1)]
+        }
+        if len(kinds) == 1:
+            f.probe = kinds.pop()
+
+
+def _restated(text: str, cur: _IshCluster, f: _Frag) -> bool:
+    """``f`` restates the cluster's result right after its ratio, in the ratio's sentence ("NOT AMPLIFIED ... Ratio
+    1.3, consistent with no amplification"), so it does not start another test."""
+    res, ratio = cur.get("result"), cur.get("ratio")
+    return (
+        res is not None
+        and ratio is not None
+        and res.value == f.value
+        and res.start < ratio.start
+        and 0 <= f.start - ratio.end <= 60
+        and _SENTENCE_END.search(text, ratio.end, f.start) is None
+    )
+
+
+def _clusters(text: str, frags: list[_Frag]) -> list[_IshCluster]:
     out: list[_IshCluster] = []
     cur = _IshCluster()
     last = -(10**9)
+    probe: str | None = None  # the cluster's probe (see _tag_probes)
     for f in frags:
         prev = cur.get(f.kind)
         new = (
             f.start - last > ISH_CLUSTER_GAP
             or (prev is not None and prev.value != f.value)
-            or (f.kind == "result" and cur.get("result") is not None and cur.get("ratio") is not None)
+            or (
+                f.kind == "result"
+                and cur.get("result") is not None
+                and cur.get("ratio") is not None
+                and not _restated(text, cur, f)
+            )
+            or (f.probe is not None and probe is not None and f.probe != probe)
         )
         if new and cur.frags:
             out.append(cur)
             cur = _IshCluster()
+            probe = None
         if prev is None or new:
             cur.frags.append(f)
+        if probe is None:
+            probe = f.probe
         last = f.end
     if cur.frags:
         out.append(cur)
@@ -200,27 +249,41 @@ def ish_possible(ctx: ReportContext) -> bool:
 def ish_tests(ctx: ReportContext) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool]]:
     text = ctx.text
     out = []
-    for c in _clusters(_ish_fragments(ctx)):
+    clusters = _clusters(text, _ish_fragments(ctx))
+    for i, c in enumerate(clusters):
         main = c.get("ratio") or c.get("result") or c.get("her2")
         assert main is not None
         lo = min(f.start for f in c.frags)
         hi = max(f.end for f in c.frags)
+        # The technique and kit are looked for around the test, not into a neighbouring test of the other probe.
+        t_lo, t_hi, k_lo, k_hi = (
+            max(0, lo - 400),
+            min(len(text), hi + 200),
+            max(0, lo - 1200),
+            min(len(text), hi + 600),
+        )
+        if i > 0 and _probe(clusters[i - 1]) != _probe(c):
+            edge = max(f.end for f in clusters[i - 1].frags)
+            t_lo, k_lo = max(t_lo, edge), max(k_lo, edge)
+        if i + 1 < len(clusters) and _probe(clusters[i + 1]) != _probe(c):
+            edge = min(f.start for f in clusters[i + 1].frags)
+            t_hi, k_hi = min(t_hi, edge), min(k_hi, edge)
         quoted, biopsy = ctx.quote(main.start)
         technique = search_at(
             P.ISH_TECHNIQUE,
             text,
             ctx.low,
             ("ddish", "cish", "sish", "fish"),
-            max(0, lo - 400),
-            min(len(text), hi + 200),
+            t_lo,
+            t_hi,
         )
         kit = search_at(
             P.ISH_KIT,
             text,
             ctx.low,
             ("pathvysion", "inform", "zytolight", "iqfish"),
-            max(0, lo - 1200),
-            min(len(text), hi + 600),
+            k_lo,
+            k_hi,
         )
         assay_parts = [technique.group(1).upper() if technique else None, kit.group(1) if kit else None]
         assay = " ".join(p for p in assay_parts if p) or None
@@ -240,7 +303,7 @@ def ish_tests(ctx: ReportContext) -> list[tuple[ExtractedIsh, tuple[int, int, in
         result = c.get("result")
         if result is not None:
             data["result"] = result.value
-        if c.get("probe") is not None:
+        if _probe(c) == "single":
             data["probe"] = "single"
             if "ratio" in data or "cep17_copies" in data:
                 ctx.warn("single-probe ISH with a ratio or CEP17 count; ratio and CEP17 not read")
@@ -254,6 +317,11 @@ def ish_tests(ctx: ReportContext) -> list[tuple[ExtractedIsh, tuple[int, int, in
         if test is not None:
             out.append((test, ctx.rank(main.start), quoted))
     return out
+
+
+def _probe(c: _IshCluster) -> str:
+    p = c.get("probe")
+    return "dual" if p is None else str(p.value)
 
 
 def _build_ish(ctx: ReportContext, data: dict[str, object]) -> ExtractedIsh | None:

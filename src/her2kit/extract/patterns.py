@@ -271,7 +271,7 @@ def score_negated(window: str, start: int, end: int) -> bool:
 ULTRALOW: Final = re.compile(r"(?<![A-Za-z])ultra[\s\-]?low(?![A-Za-z])", _I)
 NEGATION_BEFORE: Final = re.compile(r"\b(?:not|no|non)[\s\-]*$", _I)
 NULL_AFTER_ZERO: Final = re.compile(
-    r"^[\s,;:(\-]*(?:HER[\s\-]?2[\s\-]*)?(?:null(?![A-Za-z])|(?:no|absent)\s+(?:membrane\s+|membranous\s+)?staining)",
+    r"^[\s,;:(\-]*(?:HER[\s\-]?2[\s\-]*)?(?:null(?![A-Za-z])|(?:no|absent)\s+(?:membrane\s+|membranous\s+)?staining(?!\s*,?\s+or\b))",
     _I,
 )
 # HER2-ultralow named but not established: "ultralow not excluded", "ultralow cannot be assessed", "possible
@@ -286,6 +286,15 @@ ULTRALOW_HEDGE_BEFORE: Final = re.compile(
     r"|rule\s+out|r/o)|\?)[\s\-(]*(?:HER[\s\-]?2(?:/neu)?[\s\-]*)?$",
     _I,
 )
+# The HER2-ultralow definition stated right after a score of 0: "0 (faint, incomplete membrane staining in <10% of
+# tumor cells)"; the bound is at most 10 % ("<", "≤", "less than", "up to"). Not "no faint ..." nor a clause that
+# goes on with "or" (the whole IHC 0 definition, null or ultralow).
+ULTRALOW_DEFINITION_AFTER_ZERO: Final = re.compile(
+    r"^\s*[,(:\-]?\s*(?:with\s+)?(?:very\s+)?(?:faint|weak)(?:\s*,\s*|\s+(?:and\s+|/\s*)?)(?:barely\s+perceptible\s*,?\s*"
+    r"(?:and\s+)?)?incomplete\s+membran(?:e|ous)\s+staining\s+(?:in\s+)?(?:<|≤|=<|<=|less\s+than|fewer\s+than|up\s+to"
+    r"|at\s+most|no\s+more\s+than)\s*(?:10|[1-9](?:[.,]\d)?)\s*%(?![^)\n;]{0,40}?(?<![A-Za-z])or(?![A-Za-z]))",
+    _I,
+)
 ULTRALOW_NOT_STATED_WARNING: Final = (
     "HER2-ultralow named but not established (e.g. not excluded, cannot be assessed); ultralow not read"
 )
@@ -295,6 +304,16 @@ PERCENT_AFTER_SCORE: Final = re.compile(
     r"(?:tumou?r\s+|carcinoma\s+|neoplastic\s+)?cells",
     _I,
 )
+
+# "criteria" naming the scoring system in the parentheses right after the name (and "IHC"), the value right after:
+# "HER2 IHC (4B5, gastric scoring criteria): 2+", "HER2 (Hofmann criteria): 3+". Not a legend word there.
+NAME_CRITERIA: Final = re.compile(
+    r"\s*(?:(?:IHC|immunohistochemistry)\s*)?\([^()<>\n]{0,40}?(?<![A-Za-z])(?:gastric|gastro-?o?esophageal|GEJ|Hofmann"
+    r"|ToGA|R(?:ü|ue?)schoff|breast)(?![A-Za-z])[^()<>\n]{0,20}?(?<![A-Za-z])criteria\s*\)\s*:?\s*",
+    _I,
+)
+# A value defined after it ("3+ = strong ...", "0: no reactivity"): a legend.
+DEFINED_AFTER: Final = re.compile(r"\s*[:=]", _I)
 
 # A scoring legend that names HER2 after its heading: "Scoring criteria: HER2 3+: strong, complete ...".
 CRITERIA_BEFORE: Final = re.compile(r"\b(?:criteria|legend|key)\s*(?:\([^()]{0,30}\)\s*)?:\s*$", _I)
@@ -340,19 +359,24 @@ RATIO_AFTER_BAD: Final = re.compile(
 HER2_MEAN: Final = re.compile(
     rf"(?:average|mean)\s+(?:of\s+)?{_NUM}\.?\s+(?:copies|signals)\s+of\s+(?:the\s+)?(?:LSI\s+)?HER[\s\-]?2"
     r"|(?:average|mean)\s+(?:number\s+of\s+)?(?:LSI\s+)?HER[\s\-]?2(?:/neu)?\s+(?:gene\s+)?"
-    r"(?:copy\s+numbers?|copies|signals)(?:\s+(?:per|/)\s*(?:cell|nucleus|nuclei))?\s*(?:is|was|of|=|:)?\s*"
+    r"(?:copy\s+numbers?|copies|signals)(?:\s*(?:per|/)\s*(?:cell|nucleus|nuclei))?\s*(?:is|was|of|=|:)?\s*"
     rf"{_NUM}"
     rf"|HER[\s\-]?2(?:/neu)?\s+(?:signals|copies)\s*(?:per|/)\s*(?:cell|nucleus)\s*[:=]\s*{_NUM}"
-    rf"|HER[\s\-]?2(?:/neu)?\s+{_NUM}\s+(?:signals|copies)\s*(?:per|/)\s*(?:cell|nucleus)",
+    rf"|HER[\s\-]?2(?:/neu)?\s+{_NUM}\s+(?:signals|copies)\s*(?:per|/)\s*(?:cell|nucleus)"
+    # "HER2 copy number 4.2", a value only (not "copy number gain", "6 or more", "4-6")
+    rf"|HER[\s\-]?2(?:/neu)?\s+(?:gene\s+)?copy\s+number\s*(?:is|was|of|=|:)?\s*{_NUM}(?![\d.]*\s*(?:%|or\s|-\s*\d|–|to\s+\d))"
+    # a table (TCGA): "Number of Her2 signals/nucleus. 2.3."
+    rf"|(?<=number\sof\s)HER[\s\-]?2(?:/neu)?\s+signals\s*(?:per|/)\s*(?:cell|nucleus)\.\s+{_NUM}(?=\.?(?:\s|$))",
     _I,
 )
 CEP17_MEAN: Final = re.compile(
     rf"(?:average|mean)\s+(?:of\s+)?{_NUM}\.?\s+(?:copies|signals)\s+of\s+(?:the\s+)?(?:CEP\s*-?17|chromosome\s+17)"
     r"|(?:average|mean)\s+(?:number\s+of\s+)?(?:CEP\s*-?17|chromosome\s+17)(?:\s+centromere)?\s+"
-    r"(?:copy\s+numbers?|copies|signals)(?:\s+(?:per|/)\s*(?:cell|nucleus|nuclei))?\s*(?:is|was|of|=|:)?\s*"
+    r"(?:copy\s+numbers?|copies|signals)(?:\s*(?:per|/)\s*(?:cell|nucleus|nuclei))?\s*(?:is|was|of|=|:)?\s*"
     rf"{_NUM}"
     rf"|CEP\s*-?17\s+(?:signals|copies)\s*(?:per|/)\s*(?:cell|nucleus)\s*[:=]\s*{_NUM}"
-    rf"|CEP\s*-?17\s+{_NUM}\s+(?:signals|copies)\s*(?:per|/)\s*(?:cell|nucleus)",
+    rf"|CEP\s*-?17\s+{_NUM}\s+(?:signals|copies)\s*(?:per|/)\s*(?:cell|nucleus)"
+    rf"|(?<=number\sof\s)CEP\s*-?17\s+signals\s*(?:per|/)\s*(?:cell|nucleus)\.\s+{_NUM}(?=\.?(?:\s|$))",
     _I,
 )
 _COUNT_WORDS = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|one\s+hundred|hundred"
@@ -395,6 +419,8 @@ ISH_EQUIVOCAL: Final = re.compile(
     _I,
 )
 SINGLE_PROBE: Final = re.compile(r"single[\s\-]+probe|HER2[\s\-]+only\s+probe", _I)
+# Looked for only in a report that also names a single probe (a single- and a dual-probe ISH, two tests).
+DUAL_PROBE: Final = re.compile(r"(?<![A-Za-z])dual[\s\-]+(?:colou?r\s+)?probe", _I)
 
 # --- context -----------------------------------------------------------------------------------
 
@@ -416,6 +442,8 @@ def legend_after(after: str) -> bool:
     if _LEGEND_AFTER.match(after):
         return True
     return "control" in after[:37].lower() and _CONTROL_AFTER.match(after) is not None
+
+
 # A HER2 name in a control statement ("Controls: External positive control (HER2 3+ breast carcinoma)") or a
 # condition ("if HER2 IHC is 2+, reflex FISH will be performed"): the text before the name, within its sentence.
 CONTROL_BEFORE: Final = re.compile(r"(?<![A-Za-z])controls?(?![A-Za-z])[^.;\n]{0,60}\Z", _I)

@@ -33,6 +33,7 @@ RECEPTOR_WINDOW: Final = 100
 QUOTE_REACH: Final = 380  # a "previously performed ..." phrase covers this much text after it
 ISH_CONTEXT_BEFORE: Final = 300
 ISH_CLUSTER_GAP: Final = 1500
+_SENTENCE_END: Final = re.compile(r"[.;!?](?=\s)|\n")
 ONCOTYPE_REACH: Final = 700
 QUOTED_SOURCE: Final = "quoted from a prior report"
 
@@ -424,6 +425,10 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
             and (token.strip().lower() == "null" or P.NULL_AFTER_ZERO.match(after))
         ):
             pct = 0.0  # "0 (null)", "HER2-null", "0, no membrane staining": no staining seen
+        if pct is None and score == "0" and s1 >= 0:
+            longer = text[at : min(at + 120, ctx.next_stop_past_her2(at))]
+            if P.ULTRALOW_DEFINITION_AFTER_ZERO.match(longer):
+                score = "ultralow"
         assay = None
         am = P.IHC_ASSAY.search(text, max(0, a_start - 60), min(len(text), w_end + 200))
         if am:
@@ -456,7 +461,14 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
 def _bad_value(window: str, start: int, end: int, *, ish_ok: bool = False) -> bool:
     """A value that belongs to a legend, a control, a guideline or (for IHC) an ISH statement."""
     between = window[:start]
-    if P.LEGEND.search(between) or P.LEGEND_AFTER.match(window[end:]):
+    lm = P.LEGEND.search(between)
+    if lm is not None and lm.group(0).lower() == "criteria":
+        nm = P.NAME_CRITERIA.match(window)
+        if nm is not None and lm.end() <= nm.end() <= start:
+            lm = P.LEGEND.search(between, nm.end())
+            if lm is None and P.DEFINED_AFTER.match(window, end):
+                return True
+    if lm or P.LEGEND_AFTER.match(window[end:]):
         return True
     if _FOLLOWED_BY_FOR.match(window[end:]):
         return True
@@ -511,6 +523,7 @@ class _Frag:
     value: float | str
     start: int
     end: int
+    probe: str | None = None  # the probe ("single"/"dual") named in its sentence, when a report names both
 
 
 @dataclass
@@ -597,26 +610,73 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
             add("result", value, m)
     for m in P.SINGLE_PROBE.finditer(text):
         add("probe", "single", m)
+    if any(f.kind == "probe" for f in frags):  # (a rare word: searched only beside a single probe)
+        for m in P.DUAL_PROBE.finditer(text):
+            add("probe", "dual", m)
     frags.sort(key=lambda f: f.start)
+    _tag_probes(ctx, frags)
     return frags
 
 
-def _clusters(frags: list[_Frag]) -> list[_IshCluster]:
+def _tag_probes(ctx: _Ctx, frags: list[_Frag]) -> None:
+    """When the report names both a single and a dual probe, each fragment takes the probe named in its sentence
+    (if only one is), so that the values of the two assays are not merged into one test (:func:`_clusters`)."""
+    probes = [f for f in frags if f.kind == "probe"]
+    if len({p.value for p in probes}) < 2:
+        return
+    starts = [p.start for p in probes]
+    for f in frags:
+        if f.kind == "probe":
+            f.probe = str(f.value)
+            continue
+        s0, s1 = ctx.sents.bounds(f.start)
+        kinds = {
+            str(p.value) for p in probes[bisect.bisect_left(starts, s0) : bisect.bisect_left(starts, s1)]
+        }
+        if len(kinds) == 1:
+            f.probe = kinds.pop()
+
+
+def _restated(text: str, cur: _IshCluster, f: _Frag) -> bool:
+    """``f`` restates the cluster's result right after its ratio, in the ratio's sentence ("NOT AMPLIFIED ... Ratio
+    1.3, consistent with no amplification"), so it does not start another test."""
+    res, ratio = cur.get("result"), cur.get("ratio")
+    return (
+        res is not None
+        and ratio is not None
+        and res.value == f.value
+        and res.start < ratio.start
+        and 0 <= f.start - ratio.end <= 60
+        and _SENTENCE_END.search(text, ratio.end, f.start) is None
+    )
+
+
+def _clusters(text: str, frags: list[_Frag]) -> list[_IshCluster]:
     out: list[_IshCluster] = []
     cur = _IshCluster()
     last = -(10**9)
+    probe: str | None = None  # the cluster's probe (see _tag_probes)
     for f in frags:
         prev = cur.get(f.kind)
         new = (
             f.start - last > ISH_CLUSTER_GAP
             or (prev is not None and prev.value != f.value)
-            or (f.kind == "result" and cur.get("result") is not None and cur.get("ratio") is not None)
+            or (
+                f.kind == "result"
+                and cur.get("result") is not None
+                and cur.get("ratio") is not None
+                and not _restated(text, cur, f)
+            )
+            or (f.probe is not None and probe is not None and f.probe != probe)
         )
         if new and cur.frags:
             out.append(cur)
             cur = _IshCluster()
+            probe = None
         if prev is None or new:
             cur.frags.append(f)
+        if probe is None:
+            probe = f.probe
         last = f.end
     if cur.frags:
         out.append(cur)
@@ -626,14 +686,28 @@ def _clusters(frags: list[_Frag]) -> list[_IshCluster]:
 def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool]]:
     text = ctx.text
     out = []
-    for c in _clusters(_ish_fragments(ctx)):
+    clusters = _clusters(text, _ish_fragments(ctx))
+    for i, c in enumerate(clusters):
         main = c.get("ratio") or c.get("result") or c.get("her2")
         assert main is not None
         lo = min(f.start for f in c.frags)
         hi = max(f.end for f in c.frags)
+        # The technique and kit are looked for around the test, not into a neighbouring test of the other probe.
+        t_lo, t_hi, k_lo, k_hi = (
+            max(0, lo - 400),
+            min(len(text), hi + 200),
+            max(0, lo - 1200),
+            min(len(text), hi + 600),
+        )
+        if i > 0 and _probe(clusters[i - 1]) != _probe(c):
+            edge = max(f.end for f in clusters[i - 1].frags)
+            t_lo, k_lo = max(t_lo, edge), max(k_lo, edge)
+        if i + 1 < len(clusters) and _probe(clusters[i + 1]) != _probe(c):
+            edge = min(f.start for f in clusters[i + 1].frags)
+            t_hi, k_hi = min(t_hi, edge), min(k_hi, edge)
         quoted, biopsy = ctx.quote(main.start)
-        technique = P.ISH_TECHNIQUE.search(text, max(0, lo - 400), min(len(text), hi + 200))
-        kit = P.ISH_KIT.search(text, max(0, lo - 1200), min(len(text), hi + 600))
+        technique = P.ISH_TECHNIQUE.search(text, t_lo, t_hi)
+        kit = P.ISH_KIT.search(text, k_lo, k_hi)
         assay_parts = [technique.group(1).upper() if technique else None, kit.group(1) if kit else None]
         assay = " ".join(p for p in assay_parts if p) or None
         data: dict[str, object] = {
@@ -652,7 +726,7 @@ def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool
         result = c.get("result")
         if result is not None:
             data["result"] = result.value
-        if c.get("probe") is not None:
+        if _probe(c) == "single":
             data["probe"] = "single"
             if "ratio" in data or "cep17_copies" in data:
                 ctx.warn("single-probe ISH with a ratio or CEP17 count; ratio and CEP17 not read")
@@ -666,6 +740,11 @@ def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool
         if test is not None:
             out.append((test, ctx.rank(main.start), quoted))
     return out
+
+
+def _probe(c: _IshCluster) -> str:
+    p = c.get("probe")
+    return "dual" if p is None else str(p.value)
 
 
 def _build_ish(ctx: _Ctx, data: dict[str, object]) -> ExtractedIsh | None:
@@ -927,7 +1006,9 @@ def _dedupe_ish(
         same = [
             k
             for k in kept
-            if k[2] == q and (k[0].specimen_id == t.specimen_id or None in (k[0].specimen_id, t.specimen_id))
+            if k[2] == q
+            and k[0].probe == t.probe  # (a single- and a dual-probe ISH are two tests)
+            and (k[0].specimen_id == t.specimen_id or None in (k[0].specimen_id, t.specimen_id))
         ]
         if any(key(k[0]) == key(t) for k in same):
             continue
@@ -1043,6 +1124,11 @@ def extract_report(text: str) -> ExtractionResult:
         else:
             pending = True
 
+    # A status stated for the DCIS component only is not the status of the (invasive) carcinoma.
+    dcis = [s for s in statuses if _dcis_only(ctx, s.pos, s.pos)]
+    if dcis:
+        ctx.warn("HER2 status appears to refer to DCIS only; not read as the stated status")
+        statuses = [s for s in statuses if s not in dcis]
     stated = _resolve(ctx, statuses, "stated HER2 status")
     stated = _status_against_scores(ctx, stated, [t for _, t in tests if t.source != QUOTED_SOURCE])
     er_stmts, pr_stmts = _receptors(ctx)
