@@ -68,18 +68,50 @@ def test_an_annotation_without_a_symbol_or_an_erbb2_id_is_read_by_position_with_
     assert any("SYMBOL" in w for w in profile.warnings)
 
 
+def test_a_regulatory_block_beside_a_symbol_is_not_the_missing_symbol_case(tmp_path: Path) -> None:
+    csq = (
+        "CSQ=T|intron_variant|MODIFIER|PGAP3|ENSG00000161395|Transcript|ENST00000300658|protein_coding||1/9||,"
+        "T|regulatory_region_variant|MODIFIER|||RegulatoryFeature|ENSR00000093458|promoter|||"
+    )
+    vcf = _write(
+        tmp_path,
+        "reg.vcf",
+        ["##fileformat=VCFv4.2", "##reference=GRCh37", CSQ_HEADER, "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
+         "17\t37845000\t.\tC\tT\t.\tPASS\t" + csq],
+    )  # fmt: skip
+    profile = profile_file(vcf)
+    assert profile.erbb2.mutations == []
+    assert not any("SYMBOL" in w for w in profile.warnings)
+
+
 # ---------------------------------------------------------------------------- 2: overlap with the ERBB2 gene span
+def test_a_segment_inside_erbb2_counts(tmp_path: Path) -> None:
+    seg = _write(
+        tmp_path,
+        "inside.seg",
+        ["ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean", "S1\t17\t37845000\t37862000\t60\t3.2"],
+    )
+    assert profile_file(seg, genome="GRCh37").erbb2.amplified is True
+
+
 @pytest.mark.parametrize(
     "rows",
     [
+        # an amplicon over the gene's 5' part beside the baseline over the rest (first review: was "not amplified")
         ["S1\t17\t37700000\t37863000\t200\t3.2", "S1\t17\t37863001\t40000000\t900\t-0.05"],
-        ["S1\t17\t37845000\t37862000\t60\t3.2"],
+        # an amplicon of PGAP3 reaching 134 bp into the span (second review: was "amplified")
+        ["S1\t17\t37700000\t37844300\t200\t3.0", "S1\t17\t37844301\t40000000\t900\t0.0"],
+        # PGAP3/ERBB2 at the baseline, MIEN1/GRB7 amplified (second review: was "amplified")
+        ["S1\t17\t37000000\t37884950\t900\t0.05", "S1\t17\t37884951\t37910000\t60\t3.2"],
     ],
 )
-def test_a_segment_over_the_5_prime_part_of_erbb2_counts(tmp_path: Path, rows: list[str]) -> None:
-    seg = _write(tmp_path, "partial.seg", ["ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean", *rows])
-    profile = profile_file(seg, genome="GRCh37")
-    assert profile.erbb2.amplified is True
+def test_segments_over_erbb2_that_call_it_differently_leave_it_undetermined(
+    tmp_path: Path, rows: list[str]
+) -> None:
+    seg = _write(tmp_path, "split.seg", ["ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean", *rows])
+    profile = profile_file(seg, genome="GRCh37", amplification=AmplificationThresholds(purity=0.7))
+    assert profile.erbb2.amplified is None
+    assert any("different calls" in w for w in profile.warnings)
 
 
 def test_cnvkit_bins_over_the_whole_erbb2_gene_give_its_median(tmp_path: Path) -> None:
@@ -126,27 +158,36 @@ def test_a_passing_or_unfiltered_record_is_reported(tmp_path: Path, filter_value
     assert _proteins(profile_file(vcf)) == ["p.S310F"]
 
 
-@pytest.mark.parametrize(
-    ("columns", "values", "said"),
-    [
-        ("FILTER", "common_in_gnomAD;germline_risk", "common_in_gnomAD;germline_risk"),
-        ("Mutation_Status", "Germline", "Germline"),
-    ],
-)
-def test_a_maf_row_that_failed_its_filters_or_is_germline_is_not_reported(
-    tmp_path: Path, columns: str, values: str, said: str
-) -> None:
+def test_a_germline_maf_row_is_not_reported(tmp_path: Path) -> None:
     maf = _write(
         tmp_path,
-        "filt.maf",
+        "germ.maf",
         [
-            f"Hugo_Symbol\tTumor_Sample_Barcode\tVariant_Classification\tHGVSp_Short\tNCBI_Build\t{columns}",
-            f"ERBB2\tS1\tMissense_Mutation\tp.S310F\tGRCh38\t{values}",
+            "Hugo_Symbol\tTumor_Sample_Barcode\tVariant_Classification\tHGVSp_Short\tNCBI_Build\tMutation_Status",
+            "ERBB2\tS1\tMissense_Mutation\tp.S310F\tGRCh38\tGermline",
         ],
     )
     profile = profile_file(maf)
     assert profile.erbb2.mutations == []
-    assert any(said in w for w in profile.warnings)
+    assert profile.genome == "GRCh38"
+    assert any("Germline" in w for w in profile.warnings)
+
+
+@pytest.mark.parametrize("filter_value", ["panel_of_normals", "wga", "common_in_gnomAD;germline_risk"])
+def test_a_maf_row_with_a_filter_flag_is_reported_with_a_warning(tmp_path: Path, filter_value: str) -> None:
+    """GDC somatic MAFs keep panel_of_normals and validated calls whatever their FILTER; MC3 users keep wga (second
+    review: dropping them made a real S310F vanish)."""
+    maf = _write(
+        tmp_path,
+        "filt.maf",
+        [
+            "Hugo_Symbol\tTumor_Sample_Barcode\tVariant_Classification\tHGVSp_Short\tNCBI_Build\tFILTER",
+            f"ERBB2\tS1\tMissense_Mutation\tp.S310F\tGRCh38\t{filter_value}",
+        ],
+    )
+    profile = profile_file(maf)
+    assert _proteins(profile) == ["p.S310F"]
+    assert any(filter_value in w and "FILTER" in w for w in profile.warnings)
 
 
 def test_a_maf_row_marked_pass_and_somatic_is_reported(tmp_path: Path) -> None:

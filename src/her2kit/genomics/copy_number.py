@@ -186,7 +186,28 @@ def _result(
         )
         return CopyNumberResult(None, None, evidence, sample, genome, [*warnings] or [evidence])
     if len(set(values)) > 1:
-        warnings.append(f"{len(values)} {what}s overlap ERBB2 with different values; the highest was used")
+        calls = {v: _call_of(kind, v, thresholds) for v in set(values)}
+        if len(set(calls.values())) > 1:
+            # Segments over ERBB2 that call it differently (an amplicon over the gene's 5' part or over its neighbours
+            # PGAP3/GRB7 only, beside one at the baseline): which one is ERBB2's is not known.
+            given = ", ".join(f"{v:g}" for v in sorted(set(values)))
+            evidence = f"{what}s over ERBB2 disagree ({given}): ERBB2 amplification not determined"
+            return CopyNumberResult(
+                None,
+                None,
+                evidence,
+                sample,
+                genome,
+                [
+                    *warnings,
+                    f"{len(values)} {what}s overlap ERBB2 with values ({given}) that give different calls: ERBB2 "
+                    "amplification is not determined from them (a breakpoint inside the gene, or an amplicon of a "
+                    "neighbouring gene); confirm by IHC/ISH",
+                ],
+            )
+        warnings.append(
+            f"{len(values)} {what}s overlap ERBB2 with different values giving the same call; the highest was used"
+        )
     value = max(values)
     copies = log2_to_copies(value, thresholds) if kind == "log2" else value
     amplified = call_amplification(copies, thresholds)
@@ -200,6 +221,15 @@ def _result(
         amplified, caveat = _unadjusted_log2_call(value, copies, amplified, thresholds)
         warnings.append(caveat)
     return CopyNumberResult(amplified, round(copies, 2), evidence, sample, genome, warnings)
+
+
+def _call_of(kind: CnKind, value: float, thresholds: AmplificationThresholds) -> bool | None:
+    """The amplification call of one value, as :func:`_result` makes it for a single value."""
+    copies = log2_to_copies(value, thresholds) if kind == "log2" else value
+    amplified = call_amplification(copies, thresholds)
+    if kind == "log2" and thresholds.purity is None:
+        amplified, _ = _unadjusted_log2_call(value, copies, amplified, thresholds)
+    return amplified
 
 
 @dataclass

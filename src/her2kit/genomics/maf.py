@@ -73,12 +73,6 @@ def read_maf(path: Path, *, sample: str | None, genome: Genome | None) -> MafRes
             continue
         if "Variant_Classification" in col and fields[col["Variant_Classification"]] in SILENT:
             continue
-        excluded = _not_somatic(fields, col)
-        if excluded is not None:
-            warnings.append(
-                f"{name} line {n}: {fields[col['Hugo_Symbol']]} variant with {excluded} is not reported"
-            )
-            continue
         if "NCBI_Build" in col:
             said = genome_from_build_value(fields[col["NCBI_Build"]])
             if said is not None:
@@ -99,6 +93,15 @@ def read_maf(path: Path, *, sample: str | None, genome: Genome | None) -> MafRes
                 stated = stated or (said, n)
                 build = build or said
         gene = fields[col["Hugo_Symbol"]]
+        if "Mutation_Status" in col and fields[col["Mutation_Status"]].strip().lower() == "germline":
+            warnings.append(f"{name} line {n}: {gene} variant with Mutation_Status Germline is not reported")
+            continue
+        flagged = _filter_flag(fields, col)
+        if flagged is not None:
+            warnings.append(
+                f"{name} line {n}: {gene} variant reported although its FILTER is {flagged} (somatic MAF exports keep "
+                "such rows: GDC keeps panel_of_normals and validated calls, MC3 users keep wga); check it"
+            )
         hgvsp = fields[col[protein_col]].strip() if protein_col else ""
         hgvsc = fields[col["HGVSc"]].strip() if "HGVSc" in col else ""
         exon = exon_number(fields[col["Exon_Number"]]) if "Exon_Number" in col else None
@@ -174,14 +177,14 @@ def _vaf(fields: list[str], col: dict[str, int], where: str, warnings: list[str]
     return None
 
 
-# A row the caller's filters failed (FILTER neither PASS nor empty) or that is germline is not a tumour's mutation.
+# MAF FILTER values other than PASS are kept: somatic MAF exports keep such rows on purpose (the GDC MAF
+# specification keeps Mutect2 panel_of_normals rows and validated or MC3-overlapping calls whatever their FILTER; MC3
+# users keep wga and native_wga_mix), so a row is reported, with a warning naming its FILTER.
 _PASSING: Final = frozenset({"PASS", ".", "", "NA"})
 
 
-def _not_somatic(fields: list[str], col: dict[str, int]) -> str | None:
-    """Why a MAF row is not reported as a tumour mutation: its FILTER, or Mutation_Status Germline; None if it is."""
+def _filter_flag(fields: list[str], col: dict[str, int]) -> str | None:
+    """The row's FILTER when it is not PASS (shortened), else None."""
     if "FILTER" in col and fields[col["FILTER"]].strip() not in _PASSING:
-        return f"FILTER {short(fields[col['FILTER']].strip(), 80)} (not PASS: it failed the caller's filters)"
-    if "Mutation_Status" in col and fields[col["Mutation_Status"]].strip().lower() == "germline":
-        return "Mutation_Status Germline"
+        return short(fields[col["FILTER"]].strip(), 80)
     return None

@@ -411,8 +411,10 @@ def _record_calls(
         vaf = vaf_checked(raw_vaf, f"{where} ({vaf_from})", warnings)
         if annotations:
             if not record_genes:
-                if any(not a.get("SYMBOL") for a in annotations):
-                    # Annotated without gene symbols (VEP without --symbol): read by position, as if unannotated.
+                if not any(a.get("SYMBOL") for a in annotations):
+                    # Annotated without gene symbols (VEP without --symbol): read by position, as if unannotated. (A
+                    # record with symbols elsewhere, e.g. a regulatory-feature block beside a PGAP3 transcript, was
+                    # annotated with --symbol: it names no panel gene.)
                     warnings.append(
                         f"{where}: the annotation gives no gene symbol (SYMBOL; run VEP with --symbol); the variant "
                         "was placed by its position"
