@@ -312,3 +312,18 @@ def test_spark_equals_polars_on_the_review_files(tmp_path: Path, spark_session: 
     (tmp_path / "bad.csv").write_text("id,tumor_type,ihc_score,IHC_Score\n1,breast,3+,3+\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="IHC_Score"):
         spark.run(tmp_path / "bad.csv", tmp_path / "spark-bad.csv", session=spark_session)
+
+
+def test_a_registry_notes_column_in_other_letter_case_is_not_copied_into_reasons(tmp_path: Path) -> None:
+    """Second review: 'Notes' (free text with a name and a date of birth) was read as the notes extension and written
+    into every row's reasons."""
+    src = tmp_path / "notes.csv"
+    src.write_text(
+        "MRN,Tumor_Type,Setting,IHC_Score,ER,PR,Notes\n"
+        "1001,breast,metastatic,3+,positive,positive,Pt Jane Doe DOB 1961-02-03 called re results\n"
+    )
+    out = tmp_path / "out.csv"
+    screen(src, out)
+    text = out.read_text()
+    assert "Jane Doe" not in text
+    assert "positive" in text

@@ -187,7 +187,11 @@ def resolve_columns(names: Sequence[str]) -> ColumnPlan:
                 "input columns", repeated.group(1), "each column read once", hint="named twice"
             )
         key = column_key(name)
-        if key in STANDARD:
+        if key == NOTES and name != NOTES:
+            # The notes extension (copied into every row's reasons) is read only under its exact name: a registry's
+            # own "Notes" column is free text (names, dates of birth) that must not reach the output.
+            ignored.append(name)
+        elif key in STANDARD:
             found.setdefault(key, []).append(name)
         else:
             ignored.append(name)
