@@ -210,3 +210,52 @@ def test_a_body_too_long_to_read_or_too_deep_says_why(
     r = client.post("/v1/status", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422, r.text
     assert allowed in r.json()["allowed"]
+
+
+# --------------------------------------------------------------------- second review: the same test twice, quoted tests
+def test_a_test_typed_in_the_form_and_quoted_in_the_report_is_one_test(client: httpx.Client) -> None:
+    report = "HER2 IHC: 2+ (equivocal). HER2 FISH: HER2/CEP17 ratio 1.8 (not amplified); see addendum for counts."
+    data = _form(ihc_score="2+", ish_ratio="1.8", ish_her2_copies="6.2", ish_cep17_copies="3.44", report_text=report)
+    r = client.post("/assess", data=data)
+    assert r.status_code == 200, r.text[:500]
+    assert "POSITIVE" in r.text
+    assert "ISH group 3" in r.text
+    assert "Repeat" not in r.text.split('id="her2"', 1)[1].split("</section>", 1)[0]
+
+
+def test_a_report_s_plain_0_beside_the_form_s_ultralow_is_not_a_disagreement(client: httpx.Client) -> None:
+    r = client.post("/assess", data=_form(ihc_score="ultralow", ihc_percent="5", report_text="HER2 IHC: score 0."))
+    assert r.status_code == 200, r.text[:500]
+    assert "HER2-ultralow" in r.text
+    assert "disagree" not in r.text
+
+
+def test_a_result_quoted_from_a_prior_report_does_not_join_the_tests(client: httpx.Client) -> None:
+    report = (
+        "Liver, core biopsy: metastatic breast carcinoma. HER2 (4B5) IHC: 1+ (negative). Note: the primary tumour "
+        "(2019, outside report) was reported as HER2 IHC 3+."
+    )
+    r = client.post("/assess", data=_form(ihc_score="1+", report_text=report))
+    assert r.status_code == 200, r.text[:500]
+    status = r.text.split('id="her2"', 1)[1].split("</p>", 1)[0]
+    assert "HER2-low" in status
+    assert "quoted from a prior report" in r.text
+
+
+def test_form_er_positive_and_report_er_low_agree(client: httpx.Client) -> None:
+    report = "HER2 IHC 1+. ER: low positive (5% of cells, weak). PR: negative (0%)."
+    r = client.post("/assess", data=_form(er="positive", ihc_score="1+", report_text=report))
+    assert r.status_code == 200, r.text[:500]
+    assert "ER: low" in r.text
+
+
+def test_a_specimen_id_is_never_echoed_in_an_error(client: httpx.Client) -> None:
+    body = {
+        "schema_version": "1",
+        "id": "c",
+        "tumor": {"type": "breast"},
+        "her2_tests": [{"method": "ihc", "score": "3+", "specimen_id": 12345678}],
+    }
+    r = client.post("/v1/assess", json=body)
+    assert r.status_code == 422, r.text
+    assert "12345678" not in r.text

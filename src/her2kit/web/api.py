@@ -154,7 +154,9 @@ def _short(value: Any) -> str | None:
 
 
 # Fields whose values are report text or identify a patient: an error names the field and withholds the value.
-_PRIVATE_FIELDS: Final = frozenset({"text", "id", "report_text", "patient_id", "(body)", "(document)"})
+_PRIVATE_FIELDS: Final = frozenset(
+    {"text", "id", "report_text", "patient_id", "specimen_id", "(body)", "(document)"}
+)
 # Longer strings are free text wherever they stand (a pasted report, a note): withheld too.
 _MAX_ECHOED_CHARS: Final = 80
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -61,11 +61,77 @@ def _utf8_form(form: dict[str, str]) -> None:
             raise InvalidInput(name, WITHHELD, "UTF-8 text (the form sent bytes that are not UTF-8)")
 
 
-def _add_report(doc: dict[str, Any], extraction: ExtractionResult) -> None:
-    """The pasted report's HER2 tests join the form's (the status engine then sees, and names, any disagreement:
-    a result the page lists as read from the report is never set aside); its ER and PR fill empty form fields, and
-    a form value the report contradicts is refused, naming the field."""
-    doc["her2_tests"] += [t.model_dump(mode="json", exclude_none=True) for t in extraction.case_tests()]
+QUOTED: Final = "quoted from a prior report"
+
+
+def _ihc_overlap(form: dict[str, Any], report: dict[str, Any]) -> str | None:
+    """How a report's IHC test stands to the form's: "same" (the report restates it, or says less: a plain 0
+    beside the form's null or ultralow), "richer" (the report says more: ultralow beside the form's plain 0), or
+    None (a different result)."""
+    fs, rs = form.get("score"), report.get("score")
+    if fs == rs and report.get("percent_cells") in (None, form.get("percent_cells")):
+        return "same"
+    plain = "percent_cells" not in report
+    if fs in ("0", "ultralow") and rs == "0" and plain:
+        return "same"
+    if fs == "0" and "percent_cells" not in form and rs == "ultralow":
+        return "richer"
+    return None
+
+
+def _ish_overlap(form: dict[str, Any], report: dict[str, Any]) -> str | None:
+    """As :func:`_ihc_overlap` for dual-probe ISH: every value the report gives equals the form's ("same"), or the
+    form's values are all in the report beside more ("richer")."""
+    keys = ("ratio", "her2_copies", "cep17_copies")
+    if form.get("probe", "dual") != report.get("probe", "dual"):
+        return None
+    given = {k for k in keys if report.get(k) is not None}
+    typed = {k for k in keys if form.get(k) is not None}
+    if any(report[k] != form[k] for k in given & typed):
+        return None
+    if given <= typed:
+        return "same"
+    return "richer" if typed <= given else None
+
+
+def _add_report(doc: dict[str, Any], extraction: ExtractionResult) -> list[str]:
+    """The pasted report's HER2 tests join the form's, so that the status engine sees, and names, any disagreement (a
+    result the page lists as read from the report is never set aside). A report test that restates a form test is
+    one test, not a repeat: the one that says more is kept. Results quoted from a prior report join only when no
+    current result is given. The report's ER and PR fill empty form fields; "low" beside the form's "positive" is
+    the same result, stated more precisely; a form value the report contradicts is refused, naming the field.
+    Returns notes for the page."""
+    notes: list[str] = []
+    tests: list[dict[str, Any]] = doc["her2_tests"]
+    extracted = [t.model_dump(mode="json", exclude_none=True) for t in extraction.case_tests()]
+    current = [t for t in extracted if t.get("source") != QUOTED]
+    quoted = [t for t in extracted if t.get("source") == QUOTED]
+    if quoted and (current or tests):
+        notes.append(
+            f"{len(quoted)} result(s) quoted from a prior report (another specimen or an earlier test) are shown, "
+            "not interpreted with the current results."
+        )
+        extracted = current
+    for test in extracted:
+        check = _ihc_overlap if test["method"] == "ihc" else _ish_overlap if test["method"] == "ish" else None
+        overlaps = [
+            (i, how)
+            for i, typed in enumerate(tests)
+            if check is not None
+            and typed["method"] == test["method"]
+            and (how := check(typed, test)) is not None
+        ]
+        if not overlaps:
+            tests.append(test)
+            continue
+        i, how = overlaps[0]
+        if how == "richer":
+            tests[i] = test
+            notes.append(
+                f"The report's HER2 {test['method'].upper()} adds to the form's: the report's values are used."
+            )
+        else:
+            notes.append(f"The report's HER2 {test['method'].upper()} restates the form's: counted once.")
     for marker in ("er", "pr"):
         stated = getattr(extraction, marker)
         if stated is None:
@@ -74,12 +140,20 @@ def _add_report(doc: dict[str, Any], extraction: ExtractionResult) -> None:
         if given is None:
             doc["biomarkers"][marker] = stated
         elif given != stated:
+            if {given, stated} == {"positive", "low"}:
+                doc["biomarkers"][marker] = "low"
+                notes.append(
+                    f"{marker.upper()}: the report's 'low' (1-10% of cells) is a positive result stated more "
+                    "precisely; 'low' is used."
+                )
+                continue
             raise InvalidInput(
                 marker,
                 given,
                 f"the value the pathology report states ({stated}), or correct the report text",
                 hint=f"the form says {given}; the pathology report states {stated}",
             )
+    return list(dict.fromkeys(notes))
 
 
 def install_pages(app: FastAPI) -> None:
@@ -91,13 +165,14 @@ def install_pages(app: FastAPI) -> None:
     async def assess_page(request: Request) -> HTMLResponse:
         form = {k: str(v) for k, v in (await request.form()).items()}
         extraction = None
+        report_notes: list[str] = []
         try:
             _utf8_form(form)
             doc = case_document(form)
             text = form.get("report_text", "").strip()
             if text:
                 extraction = extract_report(text)
-                _add_report(doc, extraction)
+                report_notes = _add_report(doc, extraction)
             case = parse_case(doc)
             result = assess(case, default_kb())
         except Her2kitError as exc:
@@ -106,7 +181,13 @@ def install_pages(app: FastAPI) -> None:
             )
         refs = [ref for rule in result.her2.rationale for ref in rule.references]
         refs += [ref for option in result.options for ref in option.evidence.references]
-        return _page("assessment.html.j2", a=result, extraction=extraction, references=_references(refs))
+        return _page(
+            "assessment.html.j2",
+            a=result,
+            extraction=extraction,
+            report_notes=report_notes,
+            references=_references(refs),
+        )
 
     @app.get("/kb", response_class=HTMLResponse, include_in_schema=False)
     def kb_page(q: str = "") -> HTMLResponse:
