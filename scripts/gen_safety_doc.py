@@ -116,20 +116,28 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   dosing) when there are any, else the US records with a warning. Setting: where a label's tables differ between early
   and metastatic disease, the course's `setting` picks the table; a setting without a table in the knowledge base gets
   the other setting's with a warning; tables that differ by setting and no setting given hold and ask for it.
-- An optional dose escalation (`escalation: true` in the course) gives the step's dose for the treatment day; a
-  prophylaxis period (e.g. antidiarrhoeal) is shown on every dose within it. A reduction during the escalation
-  counts from the mg given: the next label level strictly below it (grade 3 on 160 mg → 120 mg; on 120 mg the label
-  discontinues), and the escalation is not resumed. A resumption after a hold during the escalation gives the dose
-  given before the hold (the escalation days do not count while the drug is held; the label's table does not cover
-  interruptions), with a warning to ask the prescriber.
+- An optional dose escalation (`escalation: true` in the course) gives the step's dose for the day of the
+  escalation; a prophylaxis period (e.g. antidiarrhoeal) is shown on every dose within it (calendar treatment days).
+  her2kit conventions (the label's table does not cover interruptions): the escalation counts treatment days less the
+  days of holds (gaps without a dose while an adverse event of the course was open), so after a hold it goes on where
+  it stopped, and a resumption "at the same dose" is never above the step given before the hold (a warning asks the
+  prescriber to check). In a course on the escalation a dose equal to an escalation step (not the final one) is never
+  read as a reduced level, so it never becomes "the lowest level" of a discontinuation row nor a reduction reached;
+  a reduction a rule sets binds through that rule. A reduction during the escalation counts from the mg given: the
+  next label level strictly below it (grade 3 on 160 mg → 120 mg), and the escalation is not resumed.
 - Missing information a rule needs (baseline LVEF, institutional LLN, a liver test's ULN) holds the next dose and is
   listed under `needs`; weights and doses need explicit units; nothing reads the clock. A liver value without its
   ULN has no grade: the latest value of its test, or one no dose has followed, holds; an earlier one that a later
   value and a dose have followed gives a warning.
-- An interaction the label says to avoid (a `contraindication` safety gate) holds the dose and asks for the
-  prescriber's decision (stop or change the other medicine, or the label's adjustment for an unavoidable combination,
-  which the step quotes): the course does not record that decision, so the unchanged full dose is never given.
-  Cautions are steps.
+- An interaction the label says to avoid (a `contraindication` safety gate) gives a warning and asks for the
+  prescriber's decision (`needs`). It holds the dose only where the label's remedy concerns the HER2 drug itself
+  (the gate's `remedy`: `her2-dose`, e.g. "reduce Tukysa to 100 mg twice daily", "consider reducing Tykerb to
+  500 mg/day"; `her2-delay`, "consider delaying Kadcyla"); where it concerns the other medicine (stop, change or
+  reduce it; "avoid" with no other remedy) or the timing of the two (H2-antagonist spacing), the HER2 drug is not
+  held. Where the gate gives the HER2 drug's adjusted dose (`adjusted_dose`) and the last dose already is that dose,
+  the dose continues at it (dose level null, a warning). A dose a hepatic-impairment gate gives (neratinib 80 mg,
+  Child-Pugh C) is recognised the same way; the course cannot record hepatic impairment, so `needs` asks to confirm
+  it (no hold). Cautions are steps.
 - When no next dose can be given (a level the course or the knowledge base cannot give; see `needs`), the action is
   hold.
 - Missing knowledge is treated like missing information: an unresolved adverse event of grade 3 or higher for which
@@ -143,6 +151,9 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   a reading below 50% or a decrease of 10 points or more holds the dose (`knowledge-base-gap`) and asks for the
   label's table: a her2kit safety convention — the level at which the HER2-antibody LVEF tables in the knowledge
   base begin to act — not a label rule.
+- Known limitation: sevabertinib's second reduction (10 mg once daily) and first (10 mg twice daily) have the same mg
+  per dose; levels are read per dose, not from the daily total, so a once-daily 10 mg course is read as the first
+  reduction (`tests/safety/test_review2_2026_11_27.py`, an expected failure until dose levels carry their frequency).
 - Every rule below is tested against the label's words in `tests/safety/vectors/*.yaml` (each threshold on both sides
   of its boundary for the LVEF tables); a test fails when a rule has no vector.
 - Doses are computed from the regimen records (mg or mg/kg × weight, rounded once to 0.1 mg); dose levels only
@@ -154,17 +165,29 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   the previous schedule after a dose up to a week late (Herceptin SmPC, `keeps_schedule`), the next date follows
   that schedule rather than the late dose.
 - The level of the last dose given is the label level within 5% of it; more than 5% below a level, the next level
-  below it (never the nearest level above: no re-escalation), with a warning; above the top level, the top level; a
-  dose below the lowest level, or more than 25% from every level of a reduction ladder (a tenfold slip, a dose on
-  another weight), has no level: no next dose is given and `needs` asks for the dose to be confirmed. A dose off
-  every level at the weight of its day but within 5% of a level at an earlier recorded weight (not recalculated after
-  a weight change) is that level, with a warning; the next dose is that level at today's weight.
-- The next dose continues from the lowest level any dose on record reached: a dose above it (a re-escalation) is
-  not followed, with a warning that quotes the regimen record's "do not re-escalate" where the record holds the
-  label's words (Kadcyla, Enhertu) and otherwise names the her2kit convention. The dose history is checked: more
-  doses on one date than the schedule gives, a dose sooner than the schedule's interval, and an earlier dose off
-  every level each give a warning. Where the label's dose depends on a weight band (zongertinib), a last dose given
-  in another band is read against today's band and not moved up, with a warning.
+  below it (never the nearest level above), with a warning; above the top level, the top level; a dose below the
+  lowest level, or more than 25% from every level of a reduction ladder (a tenfold slip, a dose on another weight),
+  has no level: no next dose is given and `needs` asks for the dose to be confirmed. A dose off every level at the
+  weight of its day but within 5% of a level at the weight in effect at the previous dose (not recalculated after a
+  weight change) is that level, with a warning; the next dose is that level at today's weight. A dose on one level at
+  its own weight and on another at the previous dose's weight has no level: a warning and a need say so (hold).
+  Earlier weight-based doses given before the first dated weight are not read for levels (a warning).
+- Re-escalation (a her2kit convention): only a dose that was ON a reduced label level (within 5% at the weight of its
+  day; not a loading dose, not an escalation step of a course on the escalation, not between or off levels) is a
+  reduction reached. A later dose above it is a re-escalation, which is neither followed nor silently undone: the
+  dose is held and `needs` asks for the intended level, quoting the regimen record's "do not re-escalate" where the
+  record holds the label's words (Kadcyla, Enhertu); a neratinib course whose doses look like the escalation but is
+  not marked `escalation: true` is told so. Earlier doses off every level are named in one warning and bind nothing.
+- The dose history is checked: more doses on one date than the schedule gives, and a dose sooner than the
+  schedule's interval each give a warning — except a dose on or after the date the label's own schedule planned for
+  it (e.g. the SmPC's keep-the-schedule date after a late dose) and a dose after one that is not a dose of this
+  regimen (another schedule, e.g. weekly doses before a switch to every 3 weeks; those are named once). Where the
+  label's dose depends on a weight band (zongertinib), a last dose given in another band is read against today's
+  band and not moved up, with a warning.
+- LVEF holds: a repeat assessment overdue during an LVEF-driven hold is listed under `needs` (any agent). Where a
+  row's words discontinue when LVEF "has not improved or has declined further", a repeat reading at or below the one
+  that opened the hold, or below an earlier repeat reading of the hold, asks for the prescriber's decision quoting the
+  row.
 
 Records marked UNVERIFIED could not be checked in full against the current label; their notes say what was read.
 This file is generated by `scripts/gen_safety_doc.py`; `tests/safety/test_docs.py` fails when it is out of date.

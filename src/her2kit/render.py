@@ -159,9 +159,7 @@ def monitor_table(result: MonitorResult) -> str:
     ]
     if result.next_dose:
         nd = result.next_dose
-        lines.append(
-            f"Next dose: {nd.date.isoformat()} — {nd.mg:g} mg ({nd.kind}, dose level {nd.dose_level})"
-        )
+        lines.append(f"Next dose: {nd.date.isoformat()} — {nd.mg:g} mg ({nd.kind}, {nd.level_text})")
     else:
         if result.action == "hold":
             lines.append("Next dose: none until the hold is resolved")

@@ -64,7 +64,9 @@ def test_an_over_limit_streamed_body_is_a_413_whatever_its_media_type(
     server_small_limit: str, path: str, media: str
 ) -> None:
     def chunks():  # type: ignore[no-untyped-def]
-        if path == "/v1/genomics":  # (a well-formed start, so that the form reader reads on: not an early 400)
+        if (
+            path == "/v1/genomics"
+        ):  # (a well-formed start, so that the form reader reads on: not an early 400)
             yield b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.vcf"\r\n\r\n'
         for _ in range(10):
             yield b"x" * 500
@@ -214,8 +216,12 @@ def test_a_body_too_long_to_read_or_too_deep_says_why(
 
 # --------------------------------------------------------------------- second review: the same test twice, quoted tests
 def test_a_test_typed_in_the_form_and_quoted_in_the_report_is_one_test(client: httpx.Client) -> None:
-    report = "HER2 IHC: 2+ (equivocal). HER2 FISH: HER2/CEP17 ratio 1.8 (not amplified); see addendum for counts."
-    data = _form(ihc_score="2+", ish_ratio="1.8", ish_her2_copies="6.2", ish_cep17_copies="3.44", report_text=report)
+    report = (
+        "HER2 IHC: 2+ (equivocal). HER2 FISH: HER2/CEP17 ratio 1.8 (not amplified); see addendum for counts."
+    )
+    data = _form(
+        ihc_score="2+", ish_ratio="1.8", ish_her2_copies="6.2", ish_cep17_copies="3.44", report_text=report
+    )
     r = client.post("/assess", data=data)
     assert r.status_code == 200, r.text[:500]
     assert "POSITIVE" in r.text
@@ -224,7 +230,9 @@ def test_a_test_typed_in_the_form_and_quoted_in_the_report_is_one_test(client: h
 
 
 def test_a_report_s_plain_0_beside_the_form_s_ultralow_is_not_a_disagreement(client: httpx.Client) -> None:
-    r = client.post("/assess", data=_form(ihc_score="ultralow", ihc_percent="5", report_text="HER2 IHC: score 0."))
+    r = client.post(
+        "/assess", data=_form(ihc_score="ultralow", ihc_percent="5", report_text="HER2 IHC: score 0.")
+    )
     assert r.status_code == 200, r.text[:500]
     assert "HER2-ultralow" in r.text
     assert "disagree" not in r.text

@@ -1048,9 +1048,23 @@ class SafetyGate(Record):
     text: str = Field(description="what the label says, for the clinician reading the option")
     label_section: str
     region: Region = "US"
+    remedy: Literal["her2-dose", "her2-delay", "other-drug", "timing"] | None = Field(
+        None,
+        description="what the label's remedy (for a combination that cannot be avoided, or for the condition) "
+        "concerns, as its text says: the HER2 drug's own dose, a delay of the HER2 drug, the other medicine (stop, "
+        "change or reduce it; 'avoid' with no other remedy), or the timing of the two; monitoring holds only for "
+        "her2-dose and her2-delay",
+    )
+    adjusted_dose: Quantity | None = Field(
+        None,
+        description="the HER2 drug's dose per administration that the gate's own text gives (e.g. 'reduce Tukysa to "
+        "100 mg twice daily'); only with remedy her2-dose",
+    )
 
     @model_validator(mode="after")
     def _parameters(self) -> SafetyGate:
+        if self.adjusted_dose is not None and self.remedy != "her2-dose":
+            raise ValueError("adjusted_dose only with remedy her2-dose")
         if self.condition == "lvef-below" and self.lvef_below is None:
             raise ValueError("condition lvef-below needs lvef_below")
         if self.condition == "hepatic-impairment" and not self.hepatic_levels:

@@ -309,19 +309,27 @@ def evaluate_cardiac(
             f"{label}: not yet recovered; the hold continues. The row of the hold: {' '.join(held.text.split())}"
         )
         opened = cardiac.holding_percent
+        previous = cardiac.last_reading
+        # "Declined further": below the reading that opened the hold, or below an earlier repeat reading of the hold.
+        declined = previous is not None and previous.date > since and pct < Decimal(str(previous.percent))
         if (
             held.on_recheck == "resume-if-recovered"
             and rules.persistent_decline_weeks is None
             and opened is not None
-            and pct <= opened
+            and (pct <= opened or declined)
         ):
             # The record sets no automatic end of the hold (no persistence limit): a repeat reading that has not
             # improved is where labels word a discontinuation the schema cannot hold ("has not improved or has
             # declined further"); the hold continues and the decision is asked for, quoting the row.
             state.needs.append(
-                f"the prescriber's decision: LVEF {reading.percent:g}% on {reading.date} has not improved since the "
-                f"reading that opened the hold ({_num(opened)}% on {since}); the label's row: "
-                f"{' '.join(held.text.split())}"
+                f"the prescriber's decision: LVEF {reading.percent:g}% on {reading.date} "
+                + (
+                    f"has declined further since the repeat reading of {previous.date} ({previous.percent:g}%)"
+                    if declined and previous is not None and pct > opened
+                    else f"has not improved since the reading that opened the hold ({_num(opened)}% on {since})"
+                )
+                + "; the label's row: "
+                + " ".join(held.text.split())
             )
         return None
 

@@ -9,16 +9,17 @@ This module replays the course against them:
 1. LVEF readings in date order against the label's table (:mod:`her2kit.safety.cardiac`);
 2. adverse events and graded laboratory values against the label's rows
    (:mod:`her2kit.safety.events`);
-3. interactions with the course's medications (one the label says to avoid holds the dose
-   and asks for the prescriber's decision; the unchanged full dose is never given);
-4. the dose level of the last dose (escalation steps included; a dose between two levels
-   is the level below it; a dose not recalculated after a weight change is the level it
-   was at the earlier weight), never above the lowest level a dose on record reached (no
-   re-escalation; the dose history is checked and warned about), the reductions the rules ask for (each counted from the dose
-   given before its resolution, so applied once and only downwards), and the next dose:
-   one dose interval after the last (a day for a daily drug, whatever its cycle; the
-   previous schedule where the label keeps it after a late dose), loading again after a
-   gap longer than the label allows, the escalation step's dose, prophylaxis reminders.
+3. interactions with the course's medications (one the label says to avoid asks for the prescriber's decision; it
+   holds the dose only where the label's remedy concerns the HER2 drug itself, and a dose already at the label's
+   adjusted dose continues at it);
+4. the dose level of the last dose (escalation steps included, counted by days less the days of holds; a dose
+   between two levels is the level below it; a dose not recalculated after a weight change is the level it was at
+   the weight in effect at the previous dose; two fitting readings are asked about), a re-escalation above a reduced
+   level an earlier dose was on holds and asks for the intended level (her2kit convention; the dose history is
+   checked and warned about), the reductions the rules ask for (each counted from the dose given before its
+   resolution, so applied once and only downwards), and the next dose: one dose interval after the last (a day for
+   a daily drug, whatever its cycle; the previous schedule where the label keeps it after a late dose), loading again
+   after a gap longer than the label allows, the escalation step's dose, prophylaxis reminders.
 
 The most severe action wins (discontinue > hold > reduce > resume > continue).
 Missing information the rules need (baseline LVEF, institutional LLN, ULN of a
@@ -99,9 +100,13 @@ class _Reading:
     escalation: bool = False  # the escalation step of its day: level 0, the escalation goes on
     between: bool = False  # more than 5% below a level and above the next: read as the level below it
     below_lowest: bool = False  # more than 5% (and at most 25%) below the lowest level of the ladder
-    # Off every level at the weight of its day but within 5% of a level at an earlier recorded weight (a dose not
-    # recalculated after a weight change): that level, and that weight.
+    # Off every level at the weight of its day but within 5% of a level at the weight in effect at the previous dose
+    # (a dose not recalculated after a weight change): that level, and that weight.
     earlier_weight: float | None = None
+    # On a level at the weight of its day AND on another level at the weight in effect at the previous dose: which
+    # one was meant is not known (level None); the other reading's level and weight.
+    ambiguous: tuple[int, float] | None = None
+    no_weight: bool = False  # a weight-based dose given before the first body weight on record: not read
 
 
 def _ladder(regimen: Regimen, weight: float | None) -> list[tuple[int, float]]:
@@ -109,34 +114,53 @@ def _ladder(regimen: Regimen, weight: float | None) -> list[tuple[int, float]]:
     return sorted(((lvl.level, amount_mg(lvl.dose, weight)) for lvl in levels(regimen)), key=lambda x: -x[0])
 
 
+def _weight_based(regimen: Regimen) -> bool:
+    doses = [lvl.dose for lvl in levels(regimen)] + [regimen.loading_dose, regimen.maintenance_dose]
+    return any(d is not None and d.unit == "mg/kg" for d in doses)
+
+
+def _previous_weight(course: Course, dose: DoseGiven) -> float | None:
+    """The body weight in effect at the dose given before ``dose`` (on an earlier date); None without one."""
+    earlier = [d.date for d in course.doses if d.date < dose.date]
+    return course.weight_on(max(earlier)) if earlier else None
+
+
 def _read(regimen: Regimen, course: Course, dose: DoseGiven) -> _Reading:
-    """The level of a dose given. Within 5% of a level (or the loading dose, or its day's escalation step) at the
-    weight of its day: that level; else within 5% of a level at an earlier recorded weight (the dose was not
-    recalculated after a weight change): that level. More than 5% off: above the top level, the top level; between
-    two levels, the level below it (never the nearest one above: dose levels only move down); below the lowest
-    level, or more than 25% from every level of a reduction ladder, no level (the caller asks for the dose to be
-    confirmed)."""
-    reading = _read_at(regimen, course, dose, course.weight_on(dose.date))
-    if reading.on_level:
-        return reading
+    """The level of a dose given. Within 5% of a level (or the loading dose, or an escalation step) at the weight of
+    its day: that level; else within 5% of a level at the weight in effect at the previous dose (the dose was not
+    recalculated after the weight change): that level. On a level at both weights, but different ones: no level (the
+    caller says so and asks). More than 5% off: above the top level, the top level; between two levels, the level
+    below it (never the nearest one above: dose levels only move down); below the lowest level, or more than 25% from
+    every level of a reduction ladder, no level (the caller asks for the dose to be confirmed). A weight-based dose
+    given before the first body weight on record: no level (``no_weight``)."""
     current = course.weight_on(dose.date)
-    for earlier in sorted(
-        (w for w in course.weights if w.date <= dose.date), key=lambda w: w.date, reverse=True
-    ):
-        if earlier.kg == current:
-            continue
-        again = _read_at(regimen, course, dose, earlier.kg)
-        if again.on_level and not again.escalation:
-            return dataclasses.replace(again, earlier_weight=earlier.kg)
+    if current is None and _weight_based(regimen):
+        return _Reading(None, 0.0, 0, 0.0, on_level=False, no_weight=True)
+    reading = _read_at(regimen, course, dose, current)
+    previous = _previous_weight(course, dose)
+    if previous is None or previous == current or reading.escalation:
+        return reading
+    again = _read_at(regimen, course, dose, previous)
+    if not again.on_level or again.escalation:
+        return reading
+    if not reading.on_level:
+        return dataclasses.replace(again, earlier_weight=previous)
+    if again.level != reading.level:
+        assert again.level is not None
+        return dataclasses.replace(reading, level=None, ambiguous=(again.level, previous))
     return reading
 
 
 def _read_at(regimen: Regimen, course: Course, dose: DoseGiven, weight: float | None) -> _Reading:
     """:func:`_read` at one body weight."""
-    if course.escalation:
-        step = escalation_dose(regimen, _treatment_day(course, dose.date))
-        if step is not None and _deviation(amount_mg(step, weight), dose.mg) <= DOSE_MATCH_TOLERANCE:
-            return _Reading(0, dose.mg, 0, 0.0, on_level=True, escalation=True)
+    if course.escalation and any(
+        _deviation(amount_mg(step.dose, weight), dose.mg) <= DOSE_MATCH_TOLERANCE
+        for step in regimen.escalation_steps
+        if step.to_day is not None
+    ):
+        # An escalation step (not the final one) of a course on the escalation: never read as a reduced level,
+        # whatever the dosing day (a hold interrupts the escalation; see _escalation_day).
+        return _Reading(0, dose.mg, 0, 0.0, on_level=True, escalation=True)
     ladder = _ladder(regimen, weight)
     candidates = list(ladder)
     if regimen.loading_dose is not None:
@@ -155,21 +179,42 @@ def _read_at(regimen: Regimen, course: Course, dose: DoseGiven, weight: float | 
     return _Reading(None, mg, nearest, deviation, on_level=False, below_lowest=True)
 
 
-def _last_level(regimen: Regimen, course: Course, state: State) -> int | None:
+def _last_level(regimen: Regimen, course: Course, state: State, kb: KnowledgeBase) -> int | None:
     """The dose level of the last dose given (a loading dose is level 0, an escalation step level 0); None when it
-    has no level (``state.needs`` says what to confirm). Without a ladder the next dose does not depend on it."""
+    has no level (``state.needs`` says what to confirm), or when it is above a reduced level an earlier dose was on
+    (a re-escalation: the dose is held and the intended level asked for). Without a ladder the next dose does not
+    depend on it."""
     if not course.doses:
         return 0
     last = max(course.doses, key=_dose_order)
     reading = _read(regimen, course, last)
     weight = course.weight_on(last.date)
     at = f"at {weight or '?'} kg"
+    if reading.no_weight:
+        state.needs.append(
+            f"a body weight on or before {last.date}: the dose given then ({last.mg:g} mg) is read against the label's "
+            "weight-based dose levels"
+        )
+        return None
+    if reading.ambiguous is not None:
+        other, previous_kg = reading.ambiguous
+        own = _read_at(regimen, course, last, weight)
+        state.warnings.append(
+            f"The last dose ({last.mg:g} mg on {last.date}) is level {own.level} at the weight of that day "
+            f"({_kg(weight)} kg) and level {other} at the weight in effect at the previous dose ({previous_kg:g} kg; "
+            "a dose not recalculated after the weight change): both readings fit, and her2kit does not choose."
+        )
+        state.needs.append(
+            f"the dose level of the dose given on {last.date} ({last.mg:g} mg): level {own.level} at {_kg(weight)} kg "
+            f"or level {other} at {previous_kg:g} kg (not recalculated after the weight change)"
+        )
+        return None
     if reading.earlier_weight is not None:
         state.warnings.append(
             f"The last dose ({last.mg:g} mg on {last.date}) matches no label dose level at the weight of that day "
-            f"({_kg(weight)} kg) but level {reading.level} at the earlier weight of {reading.earlier_weight:g} kg: "
-            f"taken as level {reading.level} (a dose not recalculated after the weight change); the next dose is "
-            "that level at the current weight."
+            f"({_kg(weight)} kg) but level {reading.level} at the earlier weight of {reading.earlier_weight:g} kg, in "
+            "effect at the previous dose: taken as level {reading.level} (a dose not recalculated after the "
+            "weight change); the next dose is that level at the current weight."
         )
     if reading.below_lowest:
         lowest, lowest_mg = _ladder(regimen, weight)[-1]
@@ -201,30 +246,59 @@ def _last_level(regimen: Regimen, course: Course, state: State) -> int | None:
             f"{reading.level} ({reading.mg:g} mg), the nearest."
         )
     assert reading.level is not None
-    return _lowest_reached(regimen, course, last, reading.level, state)
+    return _check_reescalation(regimen, course, last, reading.level, state, kb)
 
 
-def _lowest_reached(regimen: Regimen, course: Course, last: DoseGiven, level: int, state: State) -> int:
-    """The level the next dose continues from: the last dose's level, or the lowest level an earlier dose reached
-    when that is lower. Dose levels only move down (a her2kit convention; where the regimen record quotes the
-    label's "do not re-escalate", that too): a dose above a level reached earlier is a re-escalation, which the
-    next dose does not follow, and a warning says so. Earlier doses with no level are named in a warning."""
+def _check_reescalation(
+    regimen: Regimen, course: Course, last: DoseGiven, level: int, state: State, kb: KnowledgeBase
+) -> int | None:
+    """``level`` (the last dose's), or None when the last dose is above a reduced level an earlier dose was ON (a
+    her2kit convention): a re-escalation, which her2kit neither follows silently nor undoes silently — the dose is
+    held and the intended level asked for, quoting the regimen record's "do not re-escalate" where it has one.
+
+    Only a dose within 5% of a reduced label level at the weight of its day (or at the weight in effect at the dose
+    before it) counts as a reduction reached: never a loading dose, an escalation step of a course on the escalation,
+    a dose between levels or off every level (those are named in one warning), a dose with two readings, or a dose
+    given before the first body weight on record (named in a warning). Reductions a rule set bind through the rule
+    (see _next_level), whatever the doses given."""
     lowest: tuple[int, DoseGiven] | None = None
+    off: list[str] = []
+    unweighed: list[str] = []
     for dose in sorted(course.doses, key=_dose_order):
-        if dose is last:
+        if dose is last or dose.date == last.date:
             continue
         reading = _read(regimen, course, dose)
-        if reading.level is None:
+        if reading.no_weight:
+            unweighed.append(f"{dose.mg:g} mg on {dose.date}")
+            continue
+        if reading.ambiguous is not None:
+            off.append(f"{dose.mg:g} mg on {dose.date} (a level at two body weights)")
+            continue
+        if not reading.on_level or reading.level is None:
             kg = course.weight_on(dose.date)
-            state.warnings.append(
-                f"An earlier dose ({dose.mg:g} mg on {dose.date}) matches no label dose level at {_kg(kg)} kg "
-                f"({reading.deviation:.0%} from level {reading.nearest}, {reading.mg:g} mg)"
-                + (", below the lowest level" if reading.below_lowest else "")
-                + " — check the dose history."
+            where = ", below the lowest level" if reading.below_lowest else ""
+            off.append(
+                f"{dose.mg:g} mg on {dose.date} ({reading.deviation:.0%} from level {reading.nearest}, "
+                f"{reading.mg:g} mg at {_kg(kg)} kg{where})"
             )
+            continue
+        if reading.escalation or reading.level >= 0:
             continue
         if lowest is None or reading.level < lowest[0]:
             lowest = (reading.level, dose)
+    if unweighed:
+        first = min((w.date for w in course.weights), default=None)
+        state.warnings.append(
+            f"Earlier doses given before the first body weight on record ({first}) have no body weight: "
+            f"{', '.join(unweighed)} — not read for dose levels (a reduction among them is not seen); check the "
+            "dose history."
+        )
+    if off:
+        state.warnings.append(
+            f"Earlier doses that are not doses of {regimen.id} at the weight of their day (no label dose level "
+            f"within 5%): {'; '.join(off)} — not read as dose levels, and the dose interval is not checked after "
+            "them; check the dose history."
+        )
     if lowest is None or lowest[0] >= level:
         return level
     reached, dose = lowest
@@ -233,13 +307,35 @@ def _lowest_reached(regimen: Regimen, course: Course, last: DoseGiven, level: in
     if "re-escalate" in note.lower():
         sentence = next((p.strip() for p in note.split(". ") if "re-escalate" in p.lower()), "")
         label = f' The regimen record quotes the label: "{sentence.rstrip(".")}." [{regimen.id}]'
-    state.warnings.append(
-        f"The last dose ({last.mg:g} mg on {last.date}, level {level}) is above the level reached earlier (level "
-        f"{reached}: {dose.mg:g} mg on {dose.date}): a re-escalation. Dose levels only move down (a her2kit "
-        f"convention), so the next dose is level {reached}; a clinician who means to re-escalate must check the "
-        f"label.{label}"
+    hint = ""
+    if regimen.escalation_steps and not course.escalation:
+        steps = {amount_mg(s.dose, None) for s in regimen.escalation_steps if s.dose.unit == "mg"}
+        if any(_deviation(mg, dose.mg) <= DOSE_MATCH_TOLERANCE for mg in steps):
+            hint = (
+                " If the patient was on the label's dose escalation, record escalation: true in the course (an "
+                "escalation step is not a reduction)."
+            )
+    text = (
+        f"The last dose ({last.mg:g} mg on {last.date}, level {level}) is above the reduced level an earlier dose was "
+        f"on (level {reached}: {dose.mg:g} mg on {dose.date}): a re-escalation. her2kit neither follows it nor lowers "
+        f"the next dose without saying so: the dose is held until the intended dose level is confirmed.{label}{hint}"
     )
-    return reached
+    state.warnings.append(text)
+    state.needs.append(
+        f"the intended dose level: the last dose ({last.mg:g} mg on {last.date}, level {level}) is a re-escalation "
+        f"above level {reached} ({dose.mg:g} mg on {dose.date}) — confirm the level to continue at.{label}{hint}"
+    )
+    source = source_text(kb, list(regimen.references), regimen.label_section)
+    state.fire("hold", regimen.id, text, source, list(regimen.references))
+    return None
+
+
+def _level_mg(regimen: Regimen, level: int, weight: float | None) -> float:
+    """A label level's dose in mg at a weight (no weight for a weight-based dose: infinity, never a match)."""
+    dose = next((lvl.dose for lvl in levels(regimen) if lvl.level == level), regimen.maintenance_dose)
+    if dose.unit == "mg/kg" and weight is None:
+        return float("inf")
+    return amount_mg(dose, weight)
 
 
 def _kg(weight: float | None) -> str:
@@ -277,7 +373,7 @@ def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: 
     of them. So a reduced dose already given is not reduced again, a reduction not applied still is, and dose levels
     only move down. Below the lowest level the label discontinues (where it says nothing more: no level, and a need).
     None when the level cannot be given (``state.needs`` says why)."""
-    level = _last_level(regimen, course, state)
+    level = _last_level(regimen, course, state, kb)
     if level is None or state.level_unknown:
         return None
     last = max(course.doses, key=_dose_order) if course.doses else None
@@ -343,7 +439,12 @@ def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: 
                 return None
         assert isinstance(target, int)
         owed = groups[key]
-        if target < level and owed and all(r.acted_on for r in owed):
+        applied = last is not None and last.mg <= _level_mg(regimen, target, course.weight_on(last.date)) * (
+            1 + DOSE_MATCH_TOLERANCE
+        )
+        if target < level and owed and all(r.acted_on for r in owed) and not applied:
+            # (A reduced dose equal to an escalation step reads as level 0 of the escalation; by its mg it is the
+            # reduced level, so the reduction was applied.)
             # Doses were given after the resolution, above the level the row set: the reduction was not applied (or
             # the dose went up again).
             assert last is not None  # a dose was given on or after the resolution
@@ -400,18 +501,21 @@ def _missed_dose_rules(regimen: Regimen, late_days: int, gap_days: int) -> list[
 
 
 def _planned(
-    regimen: Regimen, course: Course
+    regimen: Regimen, course: Course, due_dates: dict[dt.date, dt.date] | None = None
 ) -> tuple[dt.date, tuple[MissedDoseRule, dt.date, dt.date] | None]:
     """The planned date of the next dose: one dose interval (a day for a daily drug, whatever its cycle) after the
     last dose; after a late dose whose missed-dose rule keeps the previous schedule (``keeps_schedule``), one
     interval after the date that dose was planned for (the first date of that schedule after the late dose). Also
-    the rule, date and planned date of the last dose when it kept the schedule."""
+    the rule, date and planned date of the last dose when it kept the schedule. ``due_dates`` (when given) receives
+    the planned date of every dose date after the first."""
     interval = dt.timedelta(days=regimen.dose_interval_days)
     dates = sorted({d.date for d in course.doses})
     planned = dates[0] + interval
     kept: tuple[MissedDoseRule, dt.date, dt.date] | None = None
     for previous, date in itertools.pairwise(dates):
         due = planned
+        if due_dates is not None:
+            due_dates[date] = due
         delay = (date - due).days
         rules = _missed_dose_rules(regimen, delay, (date - previous).days) if delay > 0 else []
         keep = bool(rules) and all(m.keeps_schedule for m in rules)
@@ -491,17 +595,28 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
         state,
         _at_lowest_level(regimen, course),
     )
-    _interactions(course, agent.id, kb, state)
+    _interactions(course, agent.id, kb, state, regimen)
 
     _dose_history(regimen, course, state)
     _weight_band(regimen, course, state)
-    new_level = _next_level(regimen, course, agent.name, state, kb)
+    fixed_mg = _gate_dose(kb, regimen, course, state)
+    if fixed_mg is not None and (state.reductions or state.reductions_from):
+        state.needs.append(
+            f"the dose after the reduction the label's rules ask for: the last dose ({fixed_mg:g} mg) is an adjusted "
+            "dose outside the label's dose levels"
+        )
+        fixed_mg = None
+        new_level = None
+    elif fixed_mg is not None:
+        new_level = None
+    else:
+        new_level = _next_level(regimen, course, agent.name, state, kb)
     action = state.action
     if action == "continue" and state.resumed:
         action = "resume"
     next_dose = None
-    if action in ("continue", "resume", "reduce") and new_level is not None:  # None: see needs
-        next_dose = _next_dose(regimen, course, new_level, last_dose, state, kb)
+    if action in ("continue", "resume", "reduce") and (new_level is not None or fixed_mg is not None):
+        next_dose = _next_dose(regimen, course, new_level, last_dose, state, kb, fixed_mg)
         if regimen.unverified:
             state.warnings.append(
                 f"The next dose comes from {regimen.id}, marked unverified in the knowledge base: "
@@ -520,6 +635,14 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
         )
         action = "hold"
     lvef_due, lvef_basis = next_lvef_due(course, cardiac_rules, cardiac)
+    if (
+        cardiac.holding_since is not None
+        and lvef_due is not None
+        and lvef_due < course.today
+        and not any(n.startswith(("a repeat LVEF", "the prescriber's decision: LVEF")) for n in state.needs)
+    ):
+        # An LVEF-driven hold whose repeat assessment is overdue (any agent): the reading is asked for.
+        state.needs.append(f"a repeat LVEF (overdue since {lvef_due}): {lvef_basis}")
     if len(tables) > 1:
         lvef_basis = (
             "not scheduled: the label's LVEF tables differ by disease setting and the course gives none"
@@ -548,10 +671,11 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
 def _next_dose(
     regimen: Regimen,
     course: Course,
-    level: int,
+    level: int | None,
     last_dose: dt.date | None,
     state: State,
     kb: KnowledgeBase,
+    fixed_mg: float | None = None,
 ) -> NextDose:
     weight = course.weight_on(course.today)
     source = source_text(kb, list(regimen.references), regimen.label_section)
@@ -611,45 +735,56 @@ def _next_dose(
         else next((lvl.dose for lvl in levels(regimen) if lvl.level == level), regimen.maintenance_dose)
     )
     treatment_day = _treatment_day(course, date)
-    if course.escalation and level == 0 and kind == "maintenance":
-        step = escalation_dose(regimen, treatment_day)
-        step_day = treatment_day
-        last_day = _treatment_day(course, max(course.doses, key=_dose_order).date) if course.doses else None
-        held_at = escalation_dose(regimen, last_day) if last_day is not None else None
+    escalation_day = _escalation_day(course, date)
+    final_from = max((s.from_day for s in regimen.escalation_steps), default=0)
+    if fixed_mg is not None:
+        pass
+    elif course.escalation and level == 0 and kind == "maintenance":
+        step = escalation_dose(regimen, escalation_day)
+        last = max(course.doses, key=_dose_order) if course.doses else None
+        # "Resume at the same dose": the step the patient was on before the hold, never a later one.
+        held_at = (
+            next(
+                (
+                    s.dose
+                    for s in regimen.escalation_steps
+                    if _deviation(amount_mg(s.dose, weight), last.mg) <= DOSE_MATCH_TOLERANCE
+                ),
+                None,
+            )
+            if last is not None
+            else None
+        )
+        gaps = [(p, d) for p, d in _hold_gaps(course, date) if _escalation_day(course, p) < final_from]
         if (
             state.resumed
             and step is not None
             and held_at is not None
-            and last_day is not None
             and amount_mg(step, weight) > amount_mg(held_at, weight)
         ):
-            # A resumption "at the same dose" after a hold during the escalation: the escalation days did not count
-            # while the drug was held, and the label's escalation table does not say how it goes on after a hold;
-            # the dose given before the hold is resumed, never the later step of the calendar.
+            step = held_at
+        if step is not None and (gaps or (state.resumed and escalation_day <= final_from)):
+            since = f" (no dose from {gaps[-1][0]} to {gaps[-1][1]})" if gaps else ""
             state.warnings.append(
-                f"The hold interrupted the dose escalation: the next dose is the dose given before it "
-                f"({held_at.value:g} {held_at.unit}, the step of treatment day {last_day}), not the calendar's step "
-                f"for day {treatment_day} ({step.value:g} {step.unit}); the label's escalation table does not cover "
-                "interruptions — ask the prescriber how to continue the escalation."
+                f"A hold interrupted the dose escalation{since}: her2kit counts the escalation by dosing days (days on "
+                f"which a dose was given), so the next dose is dosing day {escalation_day} of the escalation "
+                f"({step.value:g} {step.unit}; calendar day {treatment_day}); after a hold it is never above the step "
+                "given before the hold. The label's escalation table does not cover interruptions — check with the "
+                "prescriber."
             )
-            step, step_day = held_at, last_day
         if step is not None:
             dose = step
             steps = "; ".join(escalation_schedule(regimen))
             state.steps.append(
                 Step(
                     rule=regimen.id,
-                    text=f"Dose escalation (the label's optional schedule: {steps}): treatment day "
-                    f"{step_day} → {step.value:g} {step.unit}"
-                    + (
-                        f" (resumed after the hold; calendar day {treatment_day})."
-                        if step_day != treatment_day
-                        else "."
-                    ),
+                    text=f"Dose escalation (the label's optional schedule: {steps}): dosing day {escalation_day} → "
+                    f"{step.value:g} {step.unit}"
+                    + (f" (calendar day {treatment_day})." if escalation_day != treatment_day else "."),
                     source=source,
                 )
             )
-    elif course.escalation and level < 0:
+    elif course.escalation and level is not None and level < 0 and escalation_day < final_from:
         state.warnings.append(
             "A dose reduction applies during the dose escalation: the reduced level (below the dose given) is given "
             "and the escalation is not resumed; the label's escalation table does not cover reductions — check with "
@@ -665,9 +800,11 @@ def _next_dose(
             )
         )
     assert dose is not None
-    mg = amount_mg(dose, weight)
+    mg = amount_mg(dose, weight) if fixed_mg is None else fixed_mg
     if regimen.max_dose is not None:
         mg = min(mg, amount_mg(regimen.max_dose, weight))
+    if fixed_mg is not None:
+        kind = "maintenance"
     return NextDose(
         date=date,
         mg=mg,
@@ -692,10 +829,25 @@ def _dose_history(regimen: Regimen, course: Course, state: State) -> None:
                 "for a duplicate entry or a double dose."
             )
     interval = regimen.dose_interval_days
-    if interval > 1:
+    if interval > 1 and course.doses:
+        # Not flagged: a dose on or after the date the label's own schedule planned for it (the planned dates of
+        # _planned, e.g. the SmPC's "subsequent maintenance doses follow the previous schedule" after a late dose),
+        # and a dose after one that is not a dose of this regimen (another schedule, e.g. weekly doses before a
+        # switch to every 3 weeks; the monitor names those once).
+        due_dates: dict[dt.date, dt.date] = {}
+        _planned(regimen, course, due_dates)
+        foreign = {
+            d.date
+            for d in course.doses
+            if not (r := _read(regimen, course, d)).no_weight and (not r.on_level or r.level is None)
+        }
         for previous, date in itertools.pairwise(sorted(counts)):
             gap = (date - previous).days
-            if gap < interval:
+            if (
+                gap < interval
+                and previous not in foreign
+                and date < due_dates.get(date, date + dt.timedelta(1))
+            ):
                 state.warnings.append(
                     f"The dose of {date} was given {gap} days after the previous dose ({previous}); the "
                     f"{regimen.schedule} schedule of {regimen.id} is every {interval} days — check the dose history."
@@ -731,18 +883,47 @@ def _flag_unverified(kb: KnowledgeBase, step: Step) -> Step:
     return step.model_copy(update={"unverified": True})
 
 
+def _hold_gaps(course: Course, date: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Gaps between dose dates before ``date`` (and from the last of them to ``date``) with no dose, during which an
+    adverse event of the course was open (onset before the gap ended, not resolved before it began): holds."""
+    dates = sorted({d.date for d in course.doses if d.date < date})
+    out = []
+    for p, d in itertools.pairwise([*dates, date]):
+        if (d - p).days > 1 and any(
+            ae.onset < d and (ae.resolved is None or ae.resolved > p) for ae in course.adverse_events
+        ):
+            out.append((p, d))
+    return out
+
+
+def _escalation_day(course: Course, date: dt.date) -> int:
+    """The day of the dose escalation a dose on ``date`` is: the treatment day less the days of holds (gaps without a
+    dose while an adverse event was open, :func:`_hold_gaps`). A her2kit convention: the label's escalation counts
+    days of treatment and does not say how a hold interrupts it; held days do not count, so the escalation goes on
+    where it stopped. Other gaps (a record listing only some doses) count as treatment days."""
+    held = sum((d - p).days - 1 for p, d in _hold_gaps(course, date))
+    return _treatment_day(course, date) - held
+
+
 def _treatment_day(course: Course, date: dt.date) -> int:
     """Day of treatment on a date: day 1 is the first dose (or the date itself when none was given)."""
     first = min((d.date for d in course.doses), default=date)
     return (date - first).days + 1
 
 
-def _interactions(course: Course, agent_id: str, kb: KnowledgeBase, state: State) -> None:
+def _interactions(course: Course, agent_id: str, kb: KnowledgeBase, state: State, regimen: Regimen) -> None:
+    """The course's medications against the agent's interaction gates. A caution is a step. An interaction the label
+    says to avoid is a warning and a need for the prescriber's decision (the course cannot record it); it holds the
+    dose only where the label's remedy concerns the HER2 drug itself (``remedy`` her2-dose: its dose; her2-delay:
+    delaying it) — never where it concerns the other medicine or the timing of the two (their doses and timing are
+    not in the course, and holding the HER2 drug is not the label's remedy). Where the label gives the HER2 drug's
+    adjusted dose and the last dose already is that dose, the dose continues at it (a warning says so)."""
     if not course.medications:
         return
     unknown = unrecognised_medications_note(kb, course.medications)
     if unknown:
         state.warnings.append(unknown)
+    last = max(course.doses, key=_dose_order) if course.doses else None
     for gate in kb.safety_gates.values():
         if gate.condition != "interacting-medication" or agent_id not in gate.agents:
             continue
@@ -752,10 +933,32 @@ def _interactions(course: Course, agent_id: str, kb: KnowledgeBase, state: State
                 state.steps.append(Step(rule=gate.id, text=text, source=source))
                 state.references.extend(gate.references)
                 continue
-            # The label says to avoid the combination and, where it cannot be avoided, changes the plan (a lower dose,
-            # a delay, a change of the other medicine). Which of these applies is the prescriber's decision, which the
-            # course does not record: the dose is held (never the unchanged full dose) and the decision asked for.
             state.warnings.append(f"Interaction to avoid: {text}")
+            if gate.remedy not in ("her2-dose", "her2-delay"):
+                concerns = (
+                    "the timing of the two medicines" if gate.remedy == "timing" else "the other medicine"
+                )
+                state.needs.append(
+                    f"the prescriber's decision on the interaction the label says to avoid ({gate.id}): the label's "
+                    f"remedy concerns {concerns}, which the course does not record — the HER2 drug is not held for it"
+                )
+                state.steps.append(
+                    Step(
+                        rule=gate.id,
+                        text=f"Interaction to avoid: {text} The label's remedy concerns {concerns}, not the HER2 "
+                        "drug's dose: the dose is not held; the prescriber's decision is asked for.",
+                        source=source,
+                    )
+                )
+                state.references.extend(gate.references)
+                continue
+            if (
+                gate.adjusted_dose is not None
+                and last is not None
+                and _deviation(amount_mg(gate.adjusted_dose, None), last.mg) <= DOSE_MATCH_TOLERANCE
+            ):
+                # Recognised (and continued at) in _gate_dose.
+                continue
             state.needs.append(
                 f"the prescriber's decision on the interaction the label says to avoid ({gate.id}): stop or change the "
                 "other medicine, or apply the label's adjustment for an unavoidable combination"
@@ -768,3 +971,43 @@ def _interactions(course: Course, agent_id: str, kb: KnowledgeBase, state: State
                 source,
                 list(gate.references),
             )
+
+
+def _gate_dose(kb: KnowledgeBase, regimen: Regimen, course: Course, state: State) -> float | None:
+    """The last dose in mg when it is no label dose level but the HER2 drug's dose a safety gate's own text gives
+    (``adjusted_dose``: e.g. tucatinib 100 mg twice daily with a strong CYP2C8 inhibitor, neratinib 80 mg in severe
+    hepatic impairment), and the gate applies or cannot be checked: the next dose continues at it, with a warning; a
+    condition the course cannot record (hepatic impairment) is asked for (a need, not a hold). None otherwise."""
+    if not course.doses:
+        return None
+    last = max(course.doses, key=_dose_order)
+    reading = _read(regimen, course, last)
+    if reading.on_level and reading.level is not None:
+        return None
+    for gate in kb.safety_gates.values():
+        if regimen.agent not in gate.agents or gate.adjusted_dose is None:
+            continue
+        if _deviation(amount_mg(gate.adjusted_dose, None), last.mg) > DOSE_MATCH_TOLERANCE:
+            continue
+        quoted = " ".join(gate.text.split())
+        if gate.condition == "interacting-medication":
+            if not interactions(kb, gate, course.medications):
+                continue
+            state.warnings.append(
+                f"The last dose ({last.mg:g} mg on {last.date}) is the label's adjusted dose for the interaction "
+                f"({gate.id}): {quoted} The next dose continues at it while the combination lasts."
+            )
+        elif gate.condition == "hepatic-impairment":
+            state.warnings.append(
+                f"The last dose ({last.mg:g} mg on {last.date}) is the dose the label gives in hepatic impairment "
+                f"({gate.id}): {quoted} The course cannot record hepatic impairment; the next dose continues at it."
+            )
+            state.needs.append(
+                f"confirmation of the hepatic impairment behind the {last.mg:g} mg dose ({gate.id}: "
+                f"{', '.join(gate.hepatic_levels)})"
+            )
+        else:
+            continue
+        state.references.extend(gate.references)
+        return last.mg
+    return None

@@ -39,12 +39,26 @@ class NextDose(_Out):
     date: dt.date
     mg: float
     kind: Literal["loading", "maintenance"]
-    dose_level: int
+    dose_level: int | None = Field(
+        description="the label's dose level (0 = starting dose); null for a dose outside the label's levels that a "
+        "knowledge-base safety gate gives (an interaction's or hepatic impairment's adjusted dose; see warnings)"
+    )
     unverified: bool = Field(
         False,
         description="the regimen record the dose comes from is marked unverified in the knowledge base (its note "
         "says what was read): check the dose against the current label",
     )
+
+    @property
+    def level_text(self) -> str:
+        """The dose level as a reader sees it: "dose level -1", or what a null level means; UNVERIFIED when the
+        regimen record is."""
+        text = (
+            f"dose level {self.dose_level}"
+            if self.dose_level is not None
+            else "an adjusted dose outside the label's dose levels (see warnings)"
+        )
+        return text + ("; UNVERIFIED regimen record, check the label" if self.unverified else "")
 
 
 class HoldPeriod(_Out):
