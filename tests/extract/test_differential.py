@@ -36,6 +36,18 @@ stated status (extract_report); "criteria" naming the scoring system in the name
 "Number of Her2 signals/nucleus. 2.3" are read (HER2_MEAN, CEP17_MEAN) and a result restated after the ratio does not
 start another test (_restated); IHC 0 with the ultralow definition wording is ultralow
 (ULTRALOW_DEFINITION_AFTER_ZERO), and "no staining or ..." after a 0 is not HER2-null (NULL_AFTER_ZERO).
+Third review (docs/extraction.md step 10): controls and conditions only in the name's clause (CONTROL_GAP,
+CONDITION_GAP, CONTROL_BEFORE, CONDITION_BEFORE, context._last_word_within); "with appropriate controls" after a value
+is not a control's value (_CONTROL_AFTER / LEGEND_AFTER); a negation only on the same line and field
+(NEGATION_BEFORE); a status with its description (STATUS_ANSWERED_NO, STATUS_HEADING_AFTER) and "positive cells" no
+status (STATUS_WORD); a bare score before a comma only before a status word or, after 0, absent staining (_bare,
+_SCORE_BARE, SCORE_ADJACENT); "whether/if ... amplified" no ISH result (RESULT_ASKED) and conditional pending only with
+"if/unless" in reach (CONDITION, CONDITION_AFTER, pending_conditional); "Diagnosis:" ends a quote only as a heading and
+a current specimen in the quoting sentence does not (QUOTE_END, the quote loop in _context); "for/to outside HER2 ..."
+not quoted (QUOTED); synoptic-field stops only at a field start (FIELD_STOP); bare pending words need HER2/ISH in their
+clause (PENDING_BARE, bare_pending_unnamed); no restatement across a field colon or another block's label
+(_RESTATE_BREAK); ",." not a sentence end and labels after the value within 150 characters (_LABEL_AFTER_STOP,
+LABEL_AFTER_REACH); Allred "PS" and bare totals ER 3-5 / PR 3-4 not read (ALLRED_PROPORTION, allred_total_unclear).
 """
 
 from __future__ import annotations

@@ -260,6 +260,7 @@ def test_control_or_condition_on_the_keyword_path_is_the_pattern_test(text: str)
     for start in range(len(text) + 1):
         lo = max(0, start - 70)
         expected = bool(
-            P.CONTROL_BEFORE.search(text, lo, start) or P.CONDITION_BEFORE.search(text, max(0, start - 50), start)
+            P.CONTROL_BEFORE.search(text, lo, start)
+            or P.CONDITION_BEFORE.search(text, max(0, start - 50), start)
         )
         assert C.control_or_condition(text, low, start) == expected, start

@@ -282,6 +282,10 @@ def read_context(text: str) -> ReportContext:
         head = _SPECIMEN_HEAD.search(text, m.end() + 40, end)
         # The report's own specimen ("Diagnosis:", "the current specimen") ends it too (P.QUOTE_END).
         own = _quote_end(text, low, m.end(), end)
+        # A current specimen named in the quoting sentence itself ("Clinical history: ..., HER2 3+ on core biopsy, s/p
+        # neoadjuvant TCHP, this mastectomy for residual disease") is the history's: the passage goes on.
+        while own is not None and own.group(0)[0] not in "dD" and sents.bounds(own.start())[0] <= m.start():
+            own = _quote_end(text, low, own.end(), end)
         # (From the start of that sentence: "HER2 testing on the current specimen shows 1+".)
         own_at = None if own is None else max(m.end(), sents.bounds(own.start())[0])
         stops = [x.start() for x in (brk, head) if x is not None] + ([] if own_at is None else [own_at])
@@ -334,8 +338,9 @@ def status_of(word: str) -> Status | None:
     return "positive"
 
 
-LABEL_AFTER_REACH: Final = 100
-_LABEL_AFTER_STOP: Final = re.compile(r"[;\n]|\.(?!\d)")
+LABEL_AFTER_REACH: Final = 150  # (TCGA-AR-A1AM: the label 127 characters after the value)
+# Not ",." nor ".,": OCR strays ("(FISH,. performed in Laboratory Genetics) (blocks B2 and B4)").
+_LABEL_AFTER_STOP: Final = re.compile(r"[;\n]|(?<!,)\.(?![\d,])")
 
 
 def specimen_id(ctx: ReportContext, lo: int, hi: int, near: int) -> str | None:
@@ -388,10 +393,11 @@ def control_or_condition(text: str, low: str | None, start: int) -> bool:
             P.CONTROL_BEFORE.search(text, lo, start)
             or P.CONDITION_BEFORE.search(text, max(0, start - 50), start)
         )
-    # The patterns end "[^.;\n]{0,60}$": they hold when the last such word before ``start`` is at most that far from it
-    # with no break between (a nearer word leaves a shorter gap), so only the last word is checked.
-    return _last_word_within(_CONTROL_WORD, text, lo, start, 60) or _last_word_within(
-        _CONDITION_WORD, text, max(0, start - 50), start, 40
+    # The patterns end with a clause gap (P.CONTROL_GAP, P.CONDITION_GAP) and "$": they hold when the gap after the
+    # last such word before ``start`` is one (an earlier word's gap holds the later word's, which breaks it too, or is
+    # longer), so only the last word is checked.
+    return _last_word_within(_CONTROL_WORD, text, lo, start, P.CONTROL_GAP) or _last_word_within(
+        _CONDITION_WORD, text, max(0, start - 50), start, P.CONDITION_GAP
     )
 
 
@@ -413,18 +419,15 @@ def _standalone(w: str, word: str) -> bool:
 
 _CONTROL_WORD: Final = re.compile(r"(?<![A-Za-z])controls?(?![A-Za-z])", re.I)
 _CONDITION_WORD: Final = re.compile(r"(?<![A-Za-z])(?:if|unless|whether|should)(?![A-Za-z])", re.I)
-_CLAUSE_BREAK: Final = re.compile(r"[.;\n]")
 
 
-def _last_word_within(word: re.Pattern[str], text: str, lo: int, start: int, reach: int) -> bool:
-    """Whether the last match of ``word`` in ``text[lo:start]`` ends at most ``reach`` characters before ``start``
-    with none of . ; or a line break after it."""
+def _last_word_within(word: re.Pattern[str], text: str, lo: int, start: int, gap: re.Pattern[str]) -> bool:
+    """Whether the text between the last match of ``word`` in ``text[lo:start]`` and ``start`` is a ``gap`` (the
+    same clause, close enough)."""
     last = None
     for last in word.finditer(text, lo, start):  # noqa: B007 (the last one is wanted)
         pass
-    if last is None or start - last.end() > reach:
-        return False
-    return _CLAUSE_BREAK.search(text, last.end(), start) is None
+    return last is not None and gap.fullmatch(text, last.end(), start) is not None
 
 
 @dataclass

@@ -29,7 +29,11 @@ from her2kit.extract.scan import search_at
 
 ISH_CONTEXT_BEFORE: Final = 300
 ISH_CLUSTER_GAP: Final = 1500
-_SENTENCE_END: Final = re.compile(r"[.;!?](?=\s)|\n")
+# What ends a restatement's reach after the ratio: a sentence end, a field colon or another block's (tumour's) label
+# ("block A1: not amplified, ratio 1.2, block B2: not amplified": B2's result is its own).
+_RESTATE_BREAK: Final = re.compile(
+    r"[.;!?:](?=\s)|\n|(?<![A-Za-z])(?i:blocks?|slides?|parts?|tumou?r|lesion|specimen)\s*#?\s*[A-Z]?\d"
+)
 _RATIO_NEAR: Final = re.compile(r"HER|CEP|17|signal|FISH|ISH|amplif", re.I)
 _CEP_NEAR: Final = re.compile(r"CEP\s*-?17|PathVysion", re.I)
 _ISH_LEVELS_AFTER: Final = re.compile(r"^\s*(?:HER[\s\-]?2\S*\s+)?(?:levels?|control)", re.I)
@@ -95,6 +99,7 @@ def _overlaps(starts: list[int], ends: list[int], start: int, end: int) -> bool:
 
 def _ish_fragments(ctx: ReportContext) -> list[_Frag]:
     text = ctx.text
+    low = ctx.low
     scan = ctx.scan
     frags: list[_Frag] = []
 
@@ -146,6 +151,12 @@ def _ish_fragments(ctx: ReportContext) -> list[_Frag]:
                 continue
             t_starts.append(m.start())
             t_ends.append(m.end())
+            # "to determine whether HER2 is amplified": asked, not stated (every match holds "if" or "whether")
+            w = None if low is None else low[max(0, m.start() - 60) : m.start()]
+            if (w is None or "if" in w or "whether" in w) and P.RESULT_ASKED.search(
+                text, max(0, m.start() - 60), m.start()
+            ):
+                continue
             add("result", value, m)
         taken.append((t_starts, t_ends))
     for m in scan.starts(P.SINGLE_PROBE, ("single", "her2")):
@@ -187,7 +198,7 @@ def _restated(text: str, cur: _IshCluster, f: _Frag) -> bool:
         and res.value == f.value
         and res.start < ratio.start
         and 0 <= f.start - ratio.end <= 60
-        and _SENTENCE_END.search(text, ratio.end, f.start) is None
+        and _RESTATE_BREAK.search(text, ratio.end, f.start) is None
     )
 
 

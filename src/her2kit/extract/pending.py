@@ -32,7 +32,13 @@ def pending_positions(ctx: ReportContext) -> list[tuple[int, str]]:
             continue
         s0, s1 = ctx.sents.bounds(m.start())
         sentence = text[s0:s1]
-        if P.CONDITION.search(sentence):  # "if HER2 IHC is 2+, reflex FISH will be performed": a protocol
+        # "If HER2 IHC is 2+, reflex FISH will be performed": a protocol (every condition word holds "if" or "unless")
+        slow = None if tlow is None else tlow[s0:s1]
+        if (slow is None or "if" in slow or "unless" in slow) and P.pending_conditional(
+            text, s0, s1, m.start(), m.end()
+        ):
+            continue
+        if P.bare_pending_unnamed(text, s0, s1, m.start(), m.end()):  # "Additional levels ordered."
             continue
         here = P.HER2.search(sentence) or P.ISH_TECHNIQUE.search(sentence)
         if not here:

@@ -92,7 +92,9 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
             continue
         i = bisect.bisect_left(starts, a_end)
         nxt = starts[i] if i < len(starts) else len(text)
-        lazy = ctx.lazy_stop(a_end, min(nxt, a_end + RECEPTOR_WINDOW))  # (grade and synoptic fields: context.py)
+        lazy = ctx.lazy_stop(
+            a_end, min(nxt, a_end + RECEPTOR_WINDOW)
+        )  # (grade and synoptic fields: context.py)
         w_end = min(a_end + RECEPTOR_WINDOW, nxt if lazy is None else lazy)
         window = text[a_end:w_end]
         wlow = None if tlow is None else tlow[a_end:w_end]
@@ -170,7 +172,11 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
                 ctx.warn(P.ALLRED_PROPORTION_WARNING)
                 emit(names, "negative" if int(ps.group(1)) <= 1 else "low", a_start, None)
             else:
-                emit(names, "negative" if int(am.group(1)) <= 2 else "positive", a_start, None)
+                total = int(am.group(1))
+                unclear = P.allred_total_unclear(total, names) if ps is None else frozenset()
+                if unclear:
+                    ctx.warn(P.ALLRED_TOTAL_WARNING)
+                emit(names - unclear, "negative" if total <= 2 else "positive", a_start, None)
     # "positive for ER and PR", "negative for PR"
     for m in scan.starts(P.STATUS_FOR_MARKER, STATUS_FOR_WORDS):
         if ctx.is_excluded(m.start()):

@@ -109,8 +109,6 @@ def _inert(c: str) -> bool:
     )
 
 
-
-
 def _fast_ok(text: str, low: str) -> bool:
     if len(low) != len(text):
         return False

@@ -34,6 +34,11 @@ QUOTE_REACH: Final = 380  # a "previously performed ..." phrase covers this much
 ISH_CONTEXT_BEFORE: Final = 300
 ISH_CLUSTER_GAP: Final = 1500
 _SENTENCE_END: Final = re.compile(r"[.;!?](?=\s)|\n")
+# What ends a restatement's reach after the ratio: a sentence end, a field colon or another block's (tumour's) label
+# ("block A1: not amplified, ratio 1.2, block B2: not amplified": B2's result is its own).
+_RESTATE_BREAK: Final = re.compile(
+    r"[.;!?:](?=\s)|\n|(?<![A-Za-z])(?i:blocks?|slides?|parts?|tumou?r|lesion|specimen)\s*#?\s*[A-Z]?\d"
+)
 ONCOTYPE_REACH: Final = 700
 QUOTED_SOURCE: Final = "quoted from a prior report"
 
@@ -149,6 +154,12 @@ def _context(text: str) -> _Ctx:
         # A specimen heading ("B: Lymph node", "C. SENTINEL") also ends the quoted passage.
         head = re.compile(r"(?<=[.\s])[A-H]\s?[:.)]\s+[A-Z][A-Za-z]").search(text, m.end() + 40, end)
         own = P.QUOTE_END.search(text, m.end(), end)
+        while (
+            own is not None
+            and not own.group(0).lower().startswith("diagnos")
+            and Sentences(text).bounds(own.start())[0] <= m.start()
+        ):
+            own = P.QUOTE_END.search(text, own.end(), end)
         own_at = None if own is None else max(m.end(), Sentences(text).bounds(own.start())[0])
         stops = [x.start() for x in (brk, head) if x is not None] + ([] if own_at is None else [own_at])
         end = min([end, *stops])
@@ -192,8 +203,8 @@ def _status_of(word: str) -> Status | None:
     return "positive"
 
 
-LABEL_AFTER_REACH: Final = 100
-_LABEL_AFTER_STOP: Final = re.compile(r"[;\n]|\.(?!\d)")
+LABEL_AFTER_REACH: Final = 150
+_LABEL_AFTER_STOP: Final = re.compile(r"[;\n]|(?<!,)\.(?![\d,])")  # not ",." nor ".,": OCR strays
 
 
 def _specimen_id(ctx: _Ctx, lo: int, hi: int, near: int) -> str | None:
@@ -607,6 +618,8 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
             ):
                 continue
             taken.append((m.start(), m.end()))
+            if P.RESULT_ASKED.search(text, max(0, m.start() - 60), m.start()):
+                continue
             add("result", value, m)
     for m in P.SINGLE_PROBE.finditer(text):
         add("probe", "single", m)
@@ -647,7 +660,7 @@ def _restated(text: str, cur: _IshCluster, f: _Frag) -> bool:
         and res.value == f.value
         and res.start < ratio.start
         and 0 <= f.start - ratio.end <= 60
-        and _SENTENCE_END.search(text, ratio.end, f.start) is None
+        and _RESTATE_BREAK.search(text, ratio.end, f.start) is None
     )
 
 
@@ -781,7 +794,9 @@ def _pending(ctx: _Ctx) -> list[tuple[int, str]]:
             continue
         s0, s1 = ctx.sents.bounds(m.start())
         sentence = text[s0:s1]
-        if P.CONDITION.search(sentence):  # "if HER2 IHC is 2+, reflex FISH will be performed": a protocol
+        if P.pending_conditional(text, s0, s1, m.start(), m.end()):  # a protocol
+            continue
+        if P.bare_pending_unnamed(text, s0, s1, m.start(), m.end()):
             continue
         here = P.HER2.search(sentence) or P.ISH_TECHNIQUE.search(sentence)
         if not here:
@@ -921,7 +936,11 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
                 ctx.warn(P.ALLRED_PROPORTION_WARNING)
                 emit(names, "negative" if int(ps.group(1)) <= 1 else "low", a_start, None)
             else:
-                emit(names, "negative" if int(am.group(1)) <= 2 else "positive", a_start, None)
+                total = int(am.group(1))
+                unclear = P.allred_total_unclear(total, names) if ps is None else frozenset()
+                if unclear:
+                    ctx.warn(P.ALLRED_TOTAL_WARNING)
+                emit(names - unclear, "negative" if total <= 2 else "positive", a_start, None)
     # "positive for ER and PR", "negative for PR"
     for m in P.STATUS_FOR_MARKER.finditer(text):
         if ctx.is_excluded(m.start()):

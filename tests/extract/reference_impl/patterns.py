@@ -76,8 +76,13 @@ OTHER_MARKER_I: Final = re.compile(
 # position is the same whether the text is searched from there or from its start.
 FIELD_STOP: Final = re.compile(
     r"(?<![A-Za-z])(?:tubules?(?![A-Za-z])|tubul(?:e|ar)(?=\s+formation)|gland(?:ular)?(?=\s+formation)"
-    r"|nuclear(?=\s+(?:pleomorphism|grade))|pleomorphism|mitos[ie]s|mitotic|bloom|nottingham|margins?(?![A-Za-z])"
-    r"|lymph(?=\s+nodes?\s*(?:status\s*)?(?:\([^()]{0,20}\)\s*)?:)|lymphovascular|perineural|extranodal)",
+    r"|nuclear(?=\s+(?:pleomorphism|grade))|pleomorphism|mitos[ie]s|mitotic|bloom|nottingham"
+    # the synoptic fields only where a field starts (the text's start, a new line, after ". ", "; ", a list mark or a
+    # run of spaces, or a qualifier: "Surgical margins"): not in the name's own description ("HER2 IHC on the
+    # carcinoma in lymph node: 3+", "(block with lymphovascular invasion)", "closest to the margin: 3+")
+    r"|(?:^|(?<=\n)|(?<=[.;|•*\-]\s)|(?<=\s\s)|(?<=surgical\s)|(?<=resection\s)|(?<=closest\s))"
+    r"(?:margins?(?![A-Za-z])|lymph(?=\s+nodes?\s*(?:status\s*)?(?:\([^()]{0,20}\)\s*)?:)|lymphovascular|perineural"
+    r"|extranodal))",
     _I,
 )
 # Every match of FIELD_STOP holds one of these (lower-cased).
@@ -107,7 +112,8 @@ _POS = r"pos[il1]?t[il1]?ve|postive|positve|posititve"
 _NEG = r"negat[il1]ve|negaitve|negtive"
 STATUS_WORD: Final = re.compile(
     rf"(?<![A-Za-z])(weakly\s+(?:{_POS})|low[\s\-]+(?:{_POS})|{_POS}|{_NEG}|equivocal|borderline|indeterminate)"
-    r"(?![A-Za-z])",
+    # not a word describing cells ("percentage of positive cells", "negative tumour cells")
+    r"(?![A-Za-z])(?!\s+(?:(?:tumou?r|invasive|carcinoma)\s+)?(?:cells|nuclei)(?![A-Za-z]))",
     _I,
 )
 # "HER2-" / "Her2+" as in "(ER+, PR+, Her2-)".
@@ -115,7 +121,24 @@ SIGN_STATUS: Final = re.compile(r"([+\-])(?=\s*[),;]|\s+and\b|\s*$)")
 
 # An IHC score token. Bare digits only where a word such as "score" or a status stands before.
 _SCORE_PLUS = r"(?:[0-3]\s?\+|\+\s?[0-3])(?![\d+])"
-_SCORE_BARE = r"(?:[0-3](?!\.\d|[\d/%+]|,\s*\d|\s*%|\s*(?:cm|mm|x)\b)|zero|zoro|null)"
+# A bare digit before a comma only when a status word follows ("IHC 0, negative"), or after a 0 the absence of staining
+# ("0, no membrane staining", "0, null"); not "intensity 3, incomplete" (a staining intensity is not a score), "1,000"
+# or "2, 3".
+_STATUS_NEXT = rf"\s*(?:{_POS}|{_NEG}|equivocal|borderline)(?![A-Za-z])"
+_ABSENT_NEXT = (
+    r"\s*(?:HER[\s\-]?2[\s\-]*)?"
+    r"(?:no\s+(?:membrane\s+|membranous\s+)?staining|null|absent|ultra[\s\-]?low)(?![A-Za-z])"
+)
+
+
+def _bare(after: str) -> str:
+    """A bare score 0-3 not followed by ``after`` nor by a comma that does not lead to a status (or, after a 0, the
+    absence of staining)."""
+    return rf"(?:0(?!{after}|,(?!{_STATUS_NEXT}|{_ABSENT_NEXT}))|[1-3](?!{after}|,(?!{_STATUS_NEXT})))"
+
+
+_NOT_AFTER_BARE = r"\.\d|[\d/%+]|\s*%|\s*(?:cm|mm|x)\b"
+_SCORE_BARE = rf"(?:{_bare(_NOT_AFTER_BARE)}|zero|zoro|null)"
 _RANGE_SEP = r"\s*(?:or|/|-|–|to)\s*"
 
 
@@ -174,9 +197,10 @@ SCORE_AFTER_STATUS: Final = re.compile(
 )
 # A bare digit that counts something is not a score: "HER2 IHC 2 blocks", "3 of 4 cores".
 _COUNTED = r"\s*(?:blocks?|slides?|cores?|specimens?|sections?|cells?|times|x\b|of\b|to\b|-\s*\d)"
+_NOT_AFTER_ADJACENT = r"\.\d|[\d/%+]|" + _COUNTED
 SCORE_ADJACENT: Final = re.compile(
     r"^\s*(?:\([^()]{0,30}\)\s*)?(?:(?:by\s+)?(?:IHC|immunohistochemistry|herceptest?)\s*)?[:=\-]?\s*"
-    rf"(?P<score>{_SCORE_PLUS}|[0-3](?!\.\d|[\d/%+]|,\s*\d|{_COUNTED})|zero|zoro)",
+    rf"(?P<score>{_SCORE_PLUS}|{_bare(_NOT_AFTER_ADJACENT)}|zero|zoro)",
     _I,
 )
 SCORE_PLUS_ANY: Final = re.compile(rf"(?<![\d+./])(?P<score>{_SCORE_PLUS})")
@@ -266,7 +290,9 @@ def score_negated(window: str, start: int, end: int) -> bool:
 
 # HER2-ultralow and HER2-null stated with (or instead of) an IHC score of 0 (ASCO/CAP 2023 update; DESTINY-Breast06).
 ULTRALOW: Final = re.compile(r"(?<![A-Za-z])ultra[\s\-]?low(?![A-Za-z])", _I)
-NEGATION_BEFORE: Final = re.compile(r"\b(?:not|no|non)[\s\-]*$", _I)
+# The negation right before, on the same line and in the same field (not "Lymphovascular invasion: No\nHER2 ...",
+# nor across a run of spaces between template fields).
+NEGATION_BEFORE: Final = re.compile(r"\b(?:not|no|non)(?:[ \t]?-[ \t]?|[ \t])?\Z", _I)
 NULL_AFTER_ZERO: Final = re.compile(
     r"^[\s,;:(\-]*(?:HER[\s\-]?2[\s\-]*)?(?:null(?![A-Za-z])|(?:no|absent)\s+(?:membrane\s+|membranous\s+)?staining(?!\s*,?\s+or\b))",
     _I,
@@ -435,19 +461,53 @@ LEGEND: Final = re.compile(
 LEGEND_AFTER: Final = re.compile(
     r"^(?:\s*(?:<|>|≥|≤|=<|>=|is\s+defined|defined\s+as|if\b|=\s*\d)"
     # "positive control", "3+) and negative controls": the value of a control, within its clause
-    r"|[^.;:,(\n]{0,30}?(?<![A-Za-z])controls?(?![A-Za-z]))",
+    # (not "0 with appropriate controls": a routine quality-control remark after the value)
+    r"|(?![\s)\]]*with(?![A-Za-z]))[^.;:,(\n]{0,30}?(?<![A-Za-z])controls?(?![A-Za-z]))",
     _I,
 )
 # A HER2 name in a control statement ("Controls: External positive control (HER2 3+ breast carcinoma)") or a
 # condition ("if HER2 IHC is 2+, reflex FISH will be performed"): the text before the name, within its sentence.
-CONTROL_BEFORE: Final = re.compile(r"(?<![A-Za-z])controls?(?![A-Za-z])[^.;\n]{0,60}\Z", _I)
+# The word and the name in one clause: nothing between them but words and single spaces (no . ; , or line break, no
+# run of two or more spaces that separates template fields, no colon that ends a field: "Internal control cells:
+# present, stain as expected   HER2 ...", "Treatment effect (if applicable): none   HER2 ..."), except a colon right
+# after the word ("Controls: HER2 3+ breast carcinoma").
+CONTROL_GAP: Final = re.compile(r"(?:\s*:)?(?:(?!\s\s)[^.;\n,:]){0,60}")
+CONDITION_GAP: Final = re.compile(r"(?:\s*:)?(?:(?!\s\s)[^.;\n,:]){0,40}")
+CONTROL_BEFORE: Final = re.compile(r"(?<![A-Za-z])controls?(?![A-Za-z])" + CONTROL_GAP.pattern + r"\Z", _I)
 CONDITION_BEFORE: Final = re.compile(
-    r"(?<![A-Za-z])(?:if|unless|whether|should)(?![A-Za-z])[^.;\n]{0,40}\Z", _I
+    r"(?<![A-Za-z])(?:if|unless|whether|should)(?![A-Za-z])" + CONDITION_GAP.pattern + r"\Z", _I
 )
-CONDITION: Final = re.compile(r"(?<![A-Za-z])(?:if|unless|whether)(?![A-Za-z])", _I)
+# A pending phrase under a condition: "if"/"unless" before it in its sentence ("If HER2 IHC is 2+, reflex FISH will be
+# performed") or after it in its clause ("FISH will be performed if IHC is 2+"); not an "if" in a later clause ("...
+# reported in an addendum, and the clinician will be notified if amplified"), nor "whether" ("FISH to see whether HER2
+# is amplified is pending": an announced test).
+CONDITION: Final = re.compile(r"(?<![A-Za-z])(?:if|unless)(?![A-Za-z])", _I)
+CONDITION_AFTER: Final = re.compile(r"[^.;:,\n]{0,80}?(?<![A-Za-z])(?:if|unless)(?![A-Za-z])", _I)
+
+
+def pending_conditional(text: str, s0: int, s1: int, start: int, end: int) -> bool:
+    """The pending phrase ``text[start:end]`` in the sentence ``text[s0:s1]`` is a condition's (a protocol)."""
+    return CONDITION.search(text, s0, start) is not None or CONDITION_AFTER.match(text, end, s1) is not None
+
+
+# An ISH result asked about, not stated: "FISH will be performed to determine whether HER2 is amplified", "if not
+# amplified": "whether"/"if" before it in its clause.
+RESULT_ASKED: Final = re.compile(r"(?<![A-Za-z])(?:whether|if)(?![A-Za-z])[^.;:,\n]{0,50}\Z", _I)
 # A status word that heads a list ("Positive: CK5/6, EGFR") or is answered "No" ("HER2-positive: No").
-STATUS_HEADING_AFTER: Final = re.compile(r"\s*:\s*(?:[A-Za-z]|$)")
-STATUS_ANSWERED_NO: Final = re.compile(r"\s*[:=\-]\s*(?:no|not|none|absent)(?![A-Za-z])", _I)
+# (Not a status followed by its description: "Positive: strong nuclear staining, 95%", "POSITIVE: strong complete
+# membrane staining in >10% of tumor cells".)
+STATUS_HEADING_AFTER: Final = re.compile(
+    r"\s*:\s*(?:$|(?!(?i:strong|weak|moderate|intense|diffuse|focal|patchy|heterogeneous|complete|incomplete"
+    r"|circumferential|basolateral|lateral|nuclear|membran|cytoplasmic|staining|score|intensity|allred|h-?score"
+    r"|greater|more\s+than|less\s+than|approximately|about|over\s|in\s|see\s))[A-Za-z])"
+)
+# Answered "No" (the answer ends the field: "HER2-positive: No", "Positive - none."); not a description after a
+# dash or colon ("NEGATIVE - NO STAINING IN TUMOR CELLS", "Negative - no overexpression (score 1+)").
+STATUS_ANSWERED_NO: Final = re.compile(
+    r"\s*[:=\-]\s*(?:(?:no|not|none|absent)(?=[ \t]*(?:$|[.;,)\n]|\s\s))"
+    r"|not\s+(?:applicable|identified|detected|seen|present|found|performed|assessed|done|evaluated|known))",
+    _I,
+)
 NEGATED_STATUS_WARNING: Final = "HER2 status stated in a negated form (e.g. not positive); not read"
 ONCOTYPE: Final = re.compile(r"onco\s?type|recurrence\s+score|mammaprint|RT-?PCR", _I)
 ONCOTYPE_END: Final = re.compile(r"see\s+separate|report\s+for\s+further|Microscopic|Final\s+Review", _I)
@@ -463,15 +523,21 @@ QUOTED: Final = re.compile(
     r"outside|core|needle|earlier)|(?:prior|previous|outside|earlier)\s+(?:core\s+)?(?:biopsy|report|specimen|"
     r"institution|hospital)|reported\s+(?:to\s+be|as)|outside\s+(?:report|institution|hospital|slides?)"
     r"|see\s+outside|per\s+(?:outside|prior|previous|the\s+outside)|clinical\s+(?:diagnosis\s+and\s+)?history"
-    r"|outside\s+(?:HER[\s\-]?2|IHC|FISH|ISH|immunohisto\w*|testing|results?|studies|stains?)"
+    # (not "sent for outside HER2 FISH testing": the current block sent out)
+    r"|(?<!for\s)(?<!to\s)outside\s+(?:HER[\s\-]?2|IHC|FISH|ISH|immunohisto\w*|testing|results?|studies|stains?)"
     r"|clinical\s+information|history\s+of",
     _I,
 )
 QUOTED_BIOPSY: Final = re.compile(r"biops|core|needle|\bFNA\b", _I)
 # A quoted passage also ends where the report turns to its own specimen: a "Diagnosis:" heading (not "Clinical
 # diagnosis:"), "the current specimen", "this metastasis".
+# The "Diagnosis:" heading only where a heading starts (the text's start, a new line, after a full stop or a semicolon
+# and a space, after a run of spaces) or after "final", "microscopic", "pathologic(al)", "pathology", "surgical",
+# "frozen section": not "Pre-op diagnosis:", "Prior diagnosis:", "Clinical History/Diagnosis:" (history headings).
+# (Look-behinds, so that every match starts at "diagnos": context._quote_end.)
 QUOTE_END: Final = re.compile(
-    r"(?<![A-Za-z])(?:(?<!clinical\s)(?<!operative\s)diagnos[ie]s\s*:"
+    r"(?<![A-Za-z])(?:(?:^|(?<=\n)|(?<=[.;]\s)|(?<=\s\s)|(?<=final\s)|(?<=microscopic\s)|(?<=pathologic\s)"
+    r"|(?<=pathological\s)|(?<=pathology\s)|(?<=surgical\s)|(?<=frozen\ssection\s))diagnos[ie]s\s*:"
     r"|(?:current|present|this|today'?s)\s+(?:specimen|biopsy|resection|sample|tumou?r|case|material|metastasis"
     r"|lesion|excision|mastectomy|lumpectomy)(?![A-Za-z]))",
     _I,
@@ -505,6 +571,26 @@ PENDING: Final = re.compile(
     _I,
 )
 
+# The bare pending words ("ordered", "requested", "in progress", "awaiting", "sent out/to") count only with HER2 or an
+# ISH method in their own clause: not "A copy of this report was sent to Dr. Jones", "Additional levels ordered", "as
+# requested by the oncologist", "(performed at outside lab, sent out 1/2/2020)".
+PENDING_BARE: Final = re.compile(r"ordered|requested|in\s+progress|await(?:ing|ed)|sent\s+(?:out|to)", _I)
+_CLAUSE_BOUND: Final = re.compile(r"[,;()\[\]\n]")
+
+
+def bare_pending_unnamed(text: str, s0: int, s1: int, start: int, end: int) -> bool:
+    """``text[start:end]`` is a bare pending word (PENDING_BARE) with neither HER2 nor an ISH method in its clause
+    (within the sentence ``text[s0:s1]``)."""
+    if PENDING_BARE.fullmatch(text, start, end) is None:
+        return False
+    c0 = s0
+    for b in _CLAUSE_BOUND.finditer(text, s0, start):
+        c0 = b.end()
+    b1 = _CLAUSE_BOUND.search(text, end, s1)
+    c1 = s1 if b1 is None else b1.start()
+    return HER2.search(text, c0, c1) is None and ISH_TECHNIQUE.search(text, c0, c1) is None
+
+
 # Specimen labels and types.
 SPECIMEN_ID: Final = re.compile(
     r"\b(?:blocks?|slides?)(?:\s+(?:number|no\.?|#))?(?:\s+used)?\s*[:.#]?\s*[\"“(]?"
@@ -530,8 +616,22 @@ ALLRED: Final = re.compile(r"allred(?:\s+score)?\s*[:=]?\s*(\d)(?!\d)", _I)
 # Harvey JM et al., J Clin Oncol 1999;17:1474). With ASCO/CAP 2020 (< 1 % negative, ER 1-10 % low) a proportion
 # score of 0-1 is negative and 2 is ER-low, whatever the total.
 ALLRED_PROPORTION: Final = re.compile(
-    r"[^.;\n]{0,30}?\bproportion(?:\s+score)?\s*[:=]?\s*([0-5])(?![\d.])", _I
+    r"[^.;\n]{0,30}?(?:\bproportion(?:\s+score)?|(?<![A-Za-z])(?-i:PS))\s*[:=]?\s*([0-5])(?![\d.])", _I
 )
+# A bare Allred total (no proportion score) of 3-5 for ER, 3-4 for PR does not tell the ASCO/CAP category: 3 is PS 1 +
+# IS 2 (< 1 %) or PS 2 + IS 1 (1-10 %); 4 is PS 1 + IS 3 (< 1 %) up to PS 3 + IS 1; 5 is PS 2 + IS 3 (1-10 %, ER-low) up
+# to PS 4 + IS 1 (PR positive from 1 %). 0-2 is < 1 % (negative) and 6-8 at least PS 3 (> 10 %, positive).
+ALLRED_TOTAL_WARNING: Final = (
+    "Allred total of 3-5 without its proportion score: the total alone does not tell ER/PR negative (< 1 %),"
+    " ER-low (1-10 %) or positive; not read"
+)
+
+
+def allred_total_unclear(total: int, names: frozenset[str]) -> frozenset[str]:
+    """The receptors among ``names`` ("er", "pr") whose category a bare Allred ``total`` does not tell."""
+    return frozenset(n for n in names if 3 <= total <= (5 if n == "er" else 4))
+
+
 ALLRED_PROPORTION_WARNING: Final = (
     "ER/PR category derived from the Allred proportion score (0-1: < 1 % of cells, 2: 1-10 %)"
 )
