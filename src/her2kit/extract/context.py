@@ -386,7 +386,7 @@ def control_or_condition(text: str, low: str | None, start: int) -> bool:
     lo = max(0, start - 70)
     if low is not None:
         w = low[lo:start]
-        if "control" not in w and not any(_standalone(w, word) for word in _CONDITION_WORDS):
+        if _CONTROL_OR_CONDITION_WORD.search(w) is None:
             return False
     if low is None:
         return bool(
@@ -401,20 +401,9 @@ def control_or_condition(text: str, low: str | None, start: int) -> bool:
     )
 
 
-_CONDITION_WORDS: Final = ("if", "unless", "whether", "should")
-_ASCII_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
-
-
-def _standalone(w: str, word: str) -> bool:
-    """Whether the lower-case ``word`` stands in ``w`` with no ASCII letter right before or after it (as the
-    patterns' look-arounds require): "if" in "specified" does not."""
-    i = w.find(word)
-    while i >= 0:
-        j = i + len(word)
-        if (i == 0 or w[i - 1] not in _ASCII_LETTERS) and (j == len(w) or w[j] not in _ASCII_LETTERS):
-            return True
-        i = w.find(word, i + 1)
-    return False
+# "control", or a condition word standing alone (no ASCII letter right before or after it, as the patterns'
+# look-arounds require: not the "if" of "specified"), in the lower-cased text before a name: one search.
+_CONTROL_OR_CONDITION_WORD: Final = re.compile(r"control|(?<![a-z])(?:if|unless|whether|should)(?![a-z])")
 
 
 _CONTROL_WORD: Final = re.compile(r"(?<![A-Za-z])controls?(?![A-Za-z])", re.I)
