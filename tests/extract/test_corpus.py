@@ -20,7 +20,16 @@ def test_corpus_sizes() -> None:
     assert len(REJECT) >= 30
 
 
-@pytest.mark.parametrize("case", ACCEPT, ids=[c["text"][:40] for c in ACCEPT])
+# Cases with "open" are known failures not fixed yet: strict xfail, so that a fix shows.
+_ACCEPT_PARAMS = [
+    pytest.param(
+        c, id=c["text"][:40], marks=pytest.mark.xfail(strict=True, reason=c["open"]) if "open" in c else ()
+    )
+    for c in ACCEPT
+]
+
+
+@pytest.mark.parametrize("case", _ACCEPT_PARAMS)
 def test_accept(case: dict[str, Any]) -> None:
     result = extract_report(case["text"])
     ihc = [t for t in result.her2_tests if isinstance(t, ExtractedIhc)]

@@ -48,6 +48,12 @@ not quoted (QUOTED); synoptic-field stops only at a field start (FIELD_STOP); ba
 clause (PENDING_BARE, bare_pending_unnamed); no restatement across a field colon or another block's label
 (_RESTATE_BREAK); ",." not a sentence end and labels after the value within 150 characters (_LABEL_AFTER_STOP,
 LABEL_AFTER_REACH); Allred "PS" and bare totals ER 3-5 / PR 3-4 not read (ALLRED_PROPORTION, allred_total_unclear).
+Fourth round (docs/extraction.md step 11): no score from a bare intensity before a comma (_INTENSITY_BARE,
+SCORE_AFTER_WORD) and no HER2 status from "positive in N% of cells" (STATUS_OF_CELLS); capitalised field labels with
+their colon stop a window anywhere (FIELD_STOP); a negation wrapped onto the line before in prose, and "not HER2
+amplified" no ISH result (negated_before, NEGATED_ISH_WARNING); "outside HER2" not quoted only after "sent (out)
+for/to" (QUOTED); "Diagnosis:" ends a clinical history only as a heading (HISTORY_HEADING); Allred "PS + IS = total"
+(ALLRED_SUM, ALLRED_SUM_WARNING).
 """
 
 from __future__ import annotations

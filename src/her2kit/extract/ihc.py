@@ -174,7 +174,9 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         elif not legend:
             wm = search_at(P.STATUS_WORD, window, wlow, STATUS_STARTS, 0, reach)
             refused = None if wm is None else status_refused(window, wm.start(), wm.end())
-            if refused is None and wm is not None and P.NEGATION_BEFORE.search(before[-12:]):
+            if refused is None and wm is not None and P.STATUS_OF_CELLS.match(window, wm.end()):
+                refused = "cells"  # "positive in 5% of cells": which cells stained, not the status
+            if refused is None and wm is not None and P.negated_before(text, a_start):
                 refused = "negated"  # "not HER2 positive"
             if refused == "negated":
                 ctx.warn(P.NEGATED_STATUS_WARNING)

@@ -157,6 +157,9 @@ def _ish_fragments(ctx: ReportContext) -> list[_Frag]:
                 text, max(0, m.start() - 60), m.start()
             ):
                 continue
+            if value == "amplified" and P.negated_before(text, m.start()):  # "not HER2 amplified"
+                ctx.warn(P.NEGATED_ISH_WARNING)
+                continue
             add("result", value, m)
         taken.append((t_starts, t_ends))
     for m in scan.starts(P.SINGLE_PROBE, ("single", "her2")):

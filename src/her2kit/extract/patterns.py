@@ -79,7 +79,13 @@ FIELD_STOP: Final = re.compile(
     # carcinoma in lymph node: 3+", "(block with lymphovascular invasion)", "closest to the margin: 3+")
     r"|(?:^|(?<=\n)|(?<=[.;|•*\-]\s)|(?<=\s\s)|(?<=surgical\s)|(?<=resection\s)|(?<=closest\s))"
     r"(?:margins?(?![A-Za-z])|lymph(?=\s+nodes?\s*(?:status\s*)?(?:\([^()]{0,20}\)\s*)?:)|lymphovascular|perineural"
-    r"|extranodal))",
+    r"|extranodal)"
+    # a field label with its colon, written as a label (first letter a capital), wherever it stands: OCR and one-line
+    # text join fields with a single space ("HER2/CEP17 Ratio: 1.4 Lymph nodes: 2 positive of 12"); not the name's
+    # description ("carcinoma in lymph node: 3+"; third review of the evening, finding 2)
+    r"|(?-i:M)argins?(?=\s*:)|(?-i:L)ymph(?=\s+nodes?\s*(?:status\s*)?(?:\([^()]{0,20}\)\s*)?:)"
+    r"|(?-i:L)ymphovascular(?=(?:\s+(?:space\s+)?invasion)?\s*:)|(?-i:P)erineural(?=(?:\s+invasion)?\s*:)"
+    r"|(?-i:E)xtranodal(?=(?:\s+extension)?\s*:))",
     _I,
 )
 # Every match of FIELD_STOP holds one of these (lower-cased).
@@ -182,9 +188,12 @@ def score_key(token: str) -> str:
     return t[1:] + "+" if t.startswith("+") else t
 
 
+# After "intensity" a bare digit before a comma is never a score, whatever follows ("intensity 3, positive in 5% of
+# cells": an intensity is not a score; third review of the evening, finding 1).
+_INTENSITY_BARE = rf"(?:[0-3](?!{_NOT_AFTER_BARE}|,)|zero|zoro|null)"
 SCORE_AFTER_WORD: Final = re.compile(
-    r"(?:\bscore[ds]?|\bintensity|\bstaining\s+intensity)(?:\s+(?:of|is|was|=))?\s*[:=]?\s*[(\[]?\s*"
-    rf"(?P<score>{_SCORE_PLUS}|{_SCORE_BARE})",
+    r"(?:\bscore[ds]?|(?P<intensity>\bintensity|\bstaining\s+intensity))(?:\s+(?:of|is|was|=))?\s*[:=]?\s*[(\[]?\s*"
+    rf"(?P<score>{_SCORE_PLUS}|(?(intensity){_INTENSITY_BARE}|{_SCORE_BARE}))",
     _I,
 )
 SCORE_AFTER_STATUS: Final = re.compile(
@@ -296,6 +305,26 @@ ULTRALOW: Final = re.compile(r"(?<![A-Za-z])ultra[\s\-]?low(?![A-Za-z])", _I)
 # The negation right before, on the same line and in the same field (not "Lymphovascular invasion: No\nHER2 ...",
 # nor across a run of spaces between template fields).
 NEGATION_BEFORE: Final = re.compile(r"\b(?:not|no|non)(?:[ \t]?-[ \t]?|[ \t])?\Z", _I)
+# A negation in prose wrapped onto the line before ("The tumor is not\nHER2-positive", "(ER-, PR-, not\nHER2
+# amplified)"): after a word, a comma or a bracket on its line (not a field's answer, "invasion: No"), and the next
+# line does not start a field ("HER2 (IHC): ..."; third review of the evening, finding 3).
+_NEGATION_WRAPPED: Final = re.compile(r"[A-Za-z,;(][ \t]+(?:not|no|non)[ \t]*\r?\n[ \t]*\Z", _I)
+_FIELD_LINE_START: Final = re.compile(r"(?:[A-Za-z0-9/\-]+[ \t]*(?:\([^()\n]{0,30}\)[ \t]*)?){1,4}:")
+
+
+def negated_before(text: str, start: int) -> bool:
+    """A negation stands right before ``text[start]`` (a HER2 name or an ISH result): on its line and in its field
+    (NEGATION_BEFORE), or wrapped onto the line before in prose."""
+    if NEGATION_BEFORE.search(text[max(0, start - 12) : start]):
+        return True
+    return (
+        "\n" in text[max(0, start - 4) : start]
+        and _NEGATION_WRAPPED.search(text[max(0, start - 20) : start]) is not None
+        and _FIELD_LINE_START.match(text, start) is None
+    )
+
+
+NEGATED_ISH_WARNING: Final = "HER2 ISH result stated in a negated form (e.g. not HER2 amplified); not read"
 NULL_AFTER_ZERO: Final = re.compile(
     r"^[\s,;:(\-]*(?:HER[\s\-]?2[\s\-]*)?(?:null(?![A-Za-z])|(?:no|absent)\s+(?:membrane\s+|membranous\s+)?staining(?!\s*,?\s+or\b))",
     _I,
@@ -516,6 +545,12 @@ STATUS_ANSWERED_NO: Final = re.compile(
     r"|not\s+(?:applicable|identified|detected|seen|present|found|performed|assessed|done|evaluated|known))",
     _I,
 )
+# A HER2 status word that tells which cells stained ("intensity 3, positive in 5% of cells"), not the HER2 status
+# (third review of the evening, finding 1). HER2 only: "ER: positive in 95% of cells" is ER's status.
+STATUS_OF_CELLS: Final = re.compile(
+    r"\s+in\s+(?:[<>≤≥]\s*)?\d[\d.,]*\s*%\s+of\s+(?:the\s+)?(?:(?:invasive\s+)?(?:tumou?r|carcinoma|neoplastic)\s+)?cells",
+    _I,
+)
 NEGATED_STATUS_WARNING: Final = "HER2 status stated in a negated form (e.g. not positive); not read"
 ONCOTYPE: Final = re.compile(r"onco\s?type|recurrence\s+score|mammaprint|RT-?PCR", _I)
 ONCOTYPE_END: Final = re.compile(r"see\s+separate|report\s+for\s+further|Microscopic|Final\s+Review", _I)
@@ -531,8 +566,9 @@ QUOTED: Final = re.compile(
     r"outside|core|needle|earlier)|(?:prior|previous|outside|earlier)\s+(?:core\s+)?(?:biopsy|report|specimen|"
     r"institution|hospital)|reported\s+(?:to\s+be|as)|outside\s+(?:report|institution|hospital|slides?)"
     r"|see\s+outside|per\s+(?:outside|prior|previous|the\s+outside)|clinical\s+(?:diagnosis\s+and\s+)?history"
-    # (not "sent for outside HER2 FISH testing": the current block sent out)
-    r"|(?<!for\s)(?<!to\s)outside\s+(?:HER[\s\-]?2|IHC|FISH|ISH|immunohisto\w*|testing|results?|studies|stains?)"
+    # (not "sent for outside HER2 FISH testing", "sent out to outside ...": the current block sent out; "compared to
+    # outside HER2", "according to outside HER2 results" are quotes: third review of the evening, finding 4)
+    r"|(?<!sent\sfor\s)(?<!sent\sto\s)(?<!out\sfor\s)(?<!out\sto\s)outside\s+(?:HER[\s\-]?2|IHC|FISH|ISH|immunohisto\w*|testing|results?|studies|stains?)"
     r"|clinical\s+information|history\s+of",
     _I,
 )
@@ -548,6 +584,14 @@ QUOTE_END: Final = re.compile(
     r"|(?<=pathological\s)|(?<=pathology\s)|(?<=surgical\s)|(?<=frozen\ssection\s))diagnos[ie]s\s*:"
     r"|(?:current|present|this|today'?s)\s+(?:specimen|biopsy|resection|sample|tumou?r|case|material|metastasis"
     r"|lesion|excision|mastectomy|lumpectomy)(?![A-Za-z]))",
+    _I,
+)
+# Inside a clinical history only a real heading ends the passage: "Diagnosis:" at a line start, or after
+# final / microscopic / pathologic(al) / pathology / surgical / frozen section; not "Diagnosis: left breast IDC, HER2
+# 3+ (2018)" after ". " within the history (third review of the evening, finding 5). Tried at a QUOTE_END match.
+HISTORY_HEADING: Final = re.compile(
+    r"(?:^|(?<=\n))|(?<=final\s)|(?<=microscopic\s)|(?<=pathologic\s)|(?<=pathological\s)"
+    r"|(?<=pathology\s)|(?<=surgical\s)|(?<=frozen\ssection\s)",
     _I,
 )
 SECTION_BREAK: Final = re.compile(
@@ -618,6 +662,12 @@ PERCENT: Final = re.compile(
     _I,
 )
 ALLRED: Final = re.compile(r"allred(?:\s+score)?\s*[:=]?\s*(\d)(?!\d)", _I)
+# Allred written "PS + IS = total" ("Allred score 2+2=4", "2 + 3 = 5"): the first number is the proportion score, the
+# total follows "=" (third review of the evening, finding 6). Matched right after ALLRED's first number.
+ALLRED_SUM: Final = re.compile(r"[ \t]*\+[ \t]*(\d)[ \t]*=[ \t]*(\d)(?!\d|[.,]\d)")
+ALLRED_SUM_WARNING: Final = (
+    "Allred score written as a sum that does not add up (proportion + intensity = total); not read"
+)
 # The Allred proportion score stated after the total ("Allred score 4 (proportion score 2, intensity score 2)").
 # Proportion score 0: no cells stained, 1: < 1 %, 2: 1-10 %, 3: 11-33 %, 4: 34-66 %, 5: >= 67 % (NAACCR SSDI Manual,
 # "ER (Estrogen Receptor) Total Allred Score", https://apps.naaccr.org/ssdi/input/breast/er_allred_score/, after

@@ -168,7 +168,17 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
         )
         if am and not _receptor_between(window, wlow, am.start()):
             ps = P.ALLRED_PROPORTION.match(window, am.end())
-            if ps is not None and int(ps.group(1)) <= 2:
+            sm = P.ALLRED_SUM.match(window, am.end()) if "=" in window[am.end() : am.end() + 12] else None
+            if sm is not None:  # "Allred score 2+2=4": proportion score + intensity score = total
+                prop, inten, total = int(am.group(1)), int(sm.group(1)), int(sm.group(2))
+                if prop > 5 or inten > 3 or prop + inten != total:
+                    ctx.warn(P.ALLRED_SUM_WARNING)
+                elif prop <= 2:
+                    ctx.warn(P.ALLRED_PROPORTION_WARNING)
+                    emit(names, "negative" if prop <= 1 else "low", a_start, None)
+                else:
+                    emit(names, "positive", a_start, None)
+            elif ps is not None and int(ps.group(1)) <= 2:
                 ctx.warn(P.ALLRED_PROPORTION_WARNING)
                 emit(names, "negative" if int(ps.group(1)) <= 1 else "low", a_start, None)
             else:

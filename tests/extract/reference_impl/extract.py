@@ -160,6 +160,13 @@ def _context(text: str) -> _Ctx:
             and Sentences(text).bounds(own.start())[0] <= m.start()
         ):
             own = P.QUOTE_END.search(text, own.end(), end)
+        if m.group(0).lower().startswith("clinical"):
+            while (
+                own is not None
+                and own.group(0).lower().startswith("diagnos")
+                and P.HISTORY_HEADING.match(text, own.start()) is None
+            ):
+                own = P.QUOTE_END.search(text, own.end(), end)
         own_at = None if own is None else max(m.end(), Sentences(text).bounds(own.start())[0])
         stops = [x.start() for x in (brk, head) if x is not None] + ([] if own_at is None else [own_at])
         end = min([end, *stops])
@@ -378,7 +385,9 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         elif not legend:
             wm = P.STATUS_WORD.search(window, 0, reach)
             refused = None if wm is None else _status_refused(window, wm.start(), wm.end())
-            if refused is None and wm is not None and P.NEGATION_BEFORE.search(before[-12:]):
+            if refused is None and wm is not None and P.STATUS_OF_CELLS.match(window, wm.end()):
+                refused = "cells"  # "positive in 5% of cells": which cells stained, not the status
+            if refused is None and wm is not None and P.negated_before(text, a_start):
                 refused = "negated"  # "not HER2 positive"
             if refused == "negated":
                 ctx.warn(P.NEGATED_STATUS_WARNING)
@@ -619,6 +628,9 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
                 continue
             taken.append((m.start(), m.end()))
             if P.RESULT_ASKED.search(text, max(0, m.start() - 60), m.start()):
+                continue
+            if value == "amplified" and P.negated_before(text, m.start()):  # "not HER2 amplified"
+                ctx.warn(P.NEGATED_ISH_WARNING)
                 continue
             add("result", value, m)
     for m in P.SINGLE_PROBE.finditer(text):
@@ -932,7 +944,17 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
         am = P.ALLRED.search(window, 0, 60)
         if am and not _RECEPTOR_BETWEEN.search(window[: am.start()]):
             ps = P.ALLRED_PROPORTION.match(window, am.end())
-            if ps is not None and int(ps.group(1)) <= 2:
+            sm = P.ALLRED_SUM.match(window, am.end()) if "=" in window[am.end() : am.end() + 12] else None
+            if sm is not None:  # "Allred score 2+2=4": proportion score + intensity score = total
+                prop, inten, total = int(am.group(1)), int(sm.group(1)), int(sm.group(2))
+                if prop > 5 or inten > 3 or prop + inten != total:
+                    ctx.warn(P.ALLRED_SUM_WARNING)
+                elif prop <= 2:
+                    ctx.warn(P.ALLRED_PROPORTION_WARNING)
+                    emit(names, "negative" if prop <= 1 else "low", a_start, None)
+                else:
+                    emit(names, "positive", a_start, None)
+            elif ps is not None and int(ps.group(1)) <= 2:
                 ctx.warn(P.ALLRED_PROPORTION_WARNING)
                 emit(names, "negative" if int(ps.group(1)) <= 1 else "low", a_start, None)
             else:
