@@ -122,9 +122,13 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   days of holds (gaps without a dose while an adverse event of the course was open), so after a hold it goes on where
   it stopped, and a resumption "at the same dose" is never above the step given before the hold (a warning asks the
   prescriber to check). In a course on the escalation a dose equal to an escalation step (not the final one) is never
-  read as a reduced level, so it never becomes "the lowest level" of a discontinuation row nor a reduction reached;
-  a reduction a rule sets binds through that rule. A reduction during the escalation counts from the mg given: the
-  next label level strictly below it (grade 3 on 160 mg → 120 mg), and the escalation is not resumed.
+  read as a reduced level by itself; but a reduction a rule sets binds through that rule: a dose equal to the level
+  the rules set is ON that reduced level even when it equals an escalation step (neratinib 120 mg after a reduction
+  from 160 mg is the lowest level, so an "after maximal dose reduction" row applies, and a later higher dose is a
+  re-escalation). A reduction during the escalation counts from the mg given: the next label level strictly below it
+  (grade 3 on 160 mg → 120 mg), and the escalation is not resumed. After a hold during the escalation, when the
+  prescriber resumed on a lower step than the one given before the hold (120 mg after 160 mg), the next dose is never
+  above the dose last given (never 120 → 240 by counting days): a warning, and `needs` asks for the intended step.
 - Missing information a rule needs (baseline LVEF, institutional LLN, a liver test's ULN) holds the next dose and is
   listed under `needs`; weights and doses need explicit units; nothing reads the clock. A liver value without its
   ULN has no grade: the latest value of its test, or one no dose has followed, holds; an earlier one that a later
@@ -169,8 +173,14 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   lowest level, or more than 25% from every level of a reduction ladder (a tenfold slip, a dose on another weight),
   has no level: no next dose is given and `needs` asks for the dose to be confirmed. A dose off every level at the
   weight of its day but within 5% of a level at the weight in effect at the previous dose (not recalculated after a
-  weight change) is that level, with a warning; the next dose is that level at today's weight. A dose on one level at
-  its own weight and on another at the previous dose's weight has no level: a warning and a need say so (hold).
+  weight change), or of level 0 at any earlier recorded weight, is that level, with a warning; the next dose is that
+  level at today's weight. A dose on one level at its own weight and on another at the previous dose's weight — or on
+  level 0 at any earlier recorded weight — has no level: a warning and a need say so (hold), for as long as the dose
+  stays equal to the full dose at an earlier weight (her2kit convention: an un-recalculated dose is never a silent
+  reduction, nor a reduction reached for the re-escalation check). Where the label's dose depends on a weight band
+  (zongertinib), each dose is read against the regimen record of its own day's weight: a full dose of the earlier
+  band is level 0, not a reduction; the same mg at the new band's weight is on a level of both bands and is asked
+  about like an un-recalculated dose.
   Earlier weight-based doses given before the first dated weight are not read for levels (a warning).
 - Re-escalation (a her2kit convention): only a dose that was ON a reduced label level (within 5% at the weight of its
   day; not a loading dose, not an escalation step of a course on the escalation, not between or off levels) is a
@@ -180,14 +190,16 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   not marked `escalation: true` is told so. Earlier doses off every level are named in one warning and bind nothing.
 - The dose history is checked: more doses on one date than the schedule gives, and a dose sooner than the
   schedule's interval each give a warning — except a dose on or after the date the label's own schedule planned for
-  it (e.g. the SmPC's keep-the-schedule date after a late dose) and a dose after one that is not a dose of this
-  regimen (another schedule, e.g. weekly doses before a switch to every 3 weeks; those are named once). Where the
-  label's dose depends on a weight band (zongertinib), a last dose given in another band is read against today's
-  band and not moved up, with a warning.
+  it (e.g. the SmPC's keep-the-schedule date after a late dose) and a dose after one that is a dose of another of the
+  agent's regimens on another schedule (e.g. the weekly trastuzumab dose before a switch to every 3 weeks; those are
+  named once). A dose merely off every level is no other schedule: the interval after it is checked. A last dose
+  given in another weight band than today's is read against its own band; the next dose is the same level of
+  today's band, with a warning.
 - LVEF holds: a repeat assessment overdue during an LVEF-driven hold is listed under `needs` (any agent). Where a
   row's words discontinue when LVEF "has not improved or has declined further", a repeat reading at or below the one
   that opened the hold, or below an earlier repeat reading of the hold, asks for the prescriber's decision quoting the
-  row.
+  row; when a later reading recovers and the hold ends, that question is dropped (a step says so): `resume` is never
+  returned next to a need asking whether to discontinue.
 
 Records marked UNVERIFIED could not be checked in full against the current label; their notes say what was read.
 This file is generated by `scripts/gen_safety_doc.py`; `tests/safety/test_docs.py` fails when it is out of date.

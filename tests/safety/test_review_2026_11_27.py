@@ -422,7 +422,10 @@ def test_a_weight_band_change_says_the_level_is_relative_to_the_new_band(
     kg_at_dose: float, warned: bool
 ) -> None:
     # Zongertinib: 120 mg below 90 kg, 180 mg from 90 kg (regimen records). 120 mg given at 89.9 kg is the full dose
-    # of the lower band; at 91 kg today it reads as level -1 of the upper band: said, and not moved up.
+    # of the lower band. Changed by the third review (finding 4, zong_band): it was read as level -1 of today's upper
+    # band — a reduction nobody made; each dose is now read against the band of its own day's weight, so it is level
+    # 0 and the next dose is level 0 of today's band (180 mg), with the band-change warning. At 90 kg the 120 mg is
+    # level -1 of the upper band at the weight of its day (a reduction), and stays there.
     doc = course(
         "zongertinib",
         weights=[
@@ -435,7 +438,7 @@ def test_a_weight_band_change_says_the_level_is_relative_to_the_new_band(
     doc.pop("weight_kg")
     result = run(doc)
     assert result.next_dose is not None
-    assert (result.next_dose.dose_level, result.next_dose.mg) == (-1, 120)
+    assert (result.next_dose.dose_level, result.next_dose.mg) == ((0, 180) if warned else (-1, 120))
     assert any("weight band" in w for w in result.warnings) == warned
 
 

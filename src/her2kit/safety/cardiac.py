@@ -141,6 +141,9 @@ class CardiacState:
     # A recovery shown before the label's minimum withholding period ended: the reading and the earliest date
     # dosing may resume (the hold stays open until then).
     deferred: tuple[LvefReading, dt.date] | None = None
+    # Needs asking whether to discontinue after a repeat reading of the open hold that had not improved: dropped when
+    # a later reading recovers and the hold ends (the recovery settles the question; never "resume" next to it).
+    decision_needs: list[str] = field(default_factory=list)
     # The replay's state, read when the next LVEF is dated (no repeat date after a discontinuation).
     state: State | None = None
 
@@ -213,6 +216,13 @@ def evaluate_cardiac(
         cardiac.holding_band = None
         cardiac.deferred = None
         state.resumed = state.resumed or pending
+        if cardiac.decision_needs:
+            state.needs[:] = [n for n in state.needs if n not in cardiac.decision_needs]
+            log(
+                "The prescriber's decision asked for after a repeat reading of the hold that had not improved is not "
+                f"asked any more: the hold continued and LVEF has since recovered ({text.split(';')[0]})."
+            )
+            cardiac.decision_needs = []
         # Counted from the dose given before the resumption date: a reduced dose already given on or after it is the
         # reduction (never applied twice); a higher dose given since does not cancel it.
         state.reduce_on_resumption(rules.id, f"LVEF hold of {since}", on, levels, acted_on=not pending)
@@ -321,7 +331,7 @@ def evaluate_cardiac(
             # The record sets no automatic end of the hold (no persistence limit): a repeat reading that has not
             # improved is where labels word a discontinuation the schema cannot hold ("has not improved or has
             # declined further"); the hold continues and the decision is asked for, quoting the row.
-            state.needs.append(
+            need = (
                 f"the prescriber's decision: LVEF {reading.percent:g}% on {reading.date} "
                 + (
                     f"has declined further since the repeat reading of {previous.date} ({previous.percent:g}%)"
@@ -331,6 +341,8 @@ def evaluate_cardiac(
                 + "; the label's row: "
                 + " ".join(held.text.split())
             )
+            state.needs.append(need)
+            cardiac.decision_needs.append(need)
         return None
 
     def recovery(reading: LvefReading, verdict: str, weeks: float, recovery_words: bool = True) -> str | None:

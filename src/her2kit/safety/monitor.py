@@ -13,8 +13,11 @@ This module replays the course against them:
    holds the dose only where the label's remedy concerns the HER2 drug itself, and a dose already at the label's
    adjusted dose continues at it);
 4. the dose level of the last dose (escalation steps included, counted by days less the days of holds; a dose
-   between two levels is the level below it; a dose not recalculated after a weight change is the level it was at
-   the weight in effect at the previous dose; two fitting readings are asked about), a re-escalation above a reduced
+   between two levels is the level below it; each dose is read against the weight band of its own day; a dose not
+   recalculated after a weight change is the level it was at the weight in effect at the previous dose, and a dose
+   equal to level 0 at any earlier recorded weight is never a silent reduction; two fitting readings are asked about;
+   a dose on the level a rule set is on that reduced level even when it equals an escalation step; after a hold in
+   the escalation the next dose is never above a lower step the prescriber chose), a re-escalation above a reduced
    level an earlier dose was on holds and asks for the intended level (her2kit convention; the dose history is
    checked and warned about), the reductions the rules ask for (each counted from the dose given before its
    resolution, so applied once and only downwards), and the next dose: one dose interval after the last (a day for
@@ -34,6 +37,7 @@ import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -125,29 +129,81 @@ def _previous_weight(course: Course, dose: DoseGiven) -> float | None:
     return course.weight_on(max(earlier)) if earlier else None
 
 
+# The regimen record of each body weight of the course (the label's weight bands, e.g. zongertinib below / from 90
+# kg), set by monitor() for the course it evaluates: each dose is read against the band of its own day's weight.
+_BANDS: ContextVar[dict[float, Regimen] | None] = ContextVar("her2kit_safety_bands", default=None)
+
+
+def _band(regimen: Regimen, weight: float | None) -> Regimen:
+    """The regimen record of the weight band a body weight is in (``regimen`` itself without bands)."""
+    if weight is None or (regimen.min_weight_kg is None and regimen.max_weight_kg is None):
+        return regimen
+    return (_BANDS.get() or {}).get(weight, regimen)
+
+
+def _bands_for(kb: KnowledgeBase, course: Course, regimen: Regimen) -> dict[float, Regimen]:
+    """:data:`_BANDS` for a course: the record ``select_regimen`` picks at each body weight of the course."""
+    if regimen.min_weight_kg is None and regimen.max_weight_kg is None:
+        return {}
+    out = {}
+    for kg in {w.kg for w in course.weights} | (
+        {course.weight_kg} if course.weight_kg is not None else set()
+    ):
+        try:
+            out[kg] = select_regimen(
+                kb,
+                course.agent,
+                indication=course.indication,
+                schedule=course.schedule,
+                regimen_id=course.regimen,
+                weight_kg=kg,
+                region=course.region,
+            )
+        except InvalidInput:
+            out[kg] = regimen
+    return out
+
+
+def _earlier_weights(course: Course, dose: DoseGiven, current: float | None) -> list[float]:
+    """The body weights a dose may not have been recalculated from: the weight in effect at the previous dose, then
+    every weight recorded on or before the dose's day (newest first) other than the one in effect."""
+    out: list[float] = []
+    previous = _previous_weight(course, dose)
+    if previous is not None:
+        out.append(previous)
+    for w in sorted(course.weights, key=lambda w: w.date, reverse=True):
+        if w.date <= dose.date:
+            out.append(w.kg)
+    return [kg for kg in dict.fromkeys(out) if kg != current]
+
+
 def _read(regimen: Regimen, course: Course, dose: DoseGiven) -> _Reading:
-    """The level of a dose given. Within 5% of a level (or the loading dose, or an escalation step) at the weight of
-    its day: that level; else within 5% of a level at the weight in effect at the previous dose (the dose was not
-    recalculated after the weight change): that level. On a level at both weights, but different ones: no level (the
-    caller says so and asks). More than 5% off: above the top level, the top level; between two levels, the level
-    below it (never the nearest one above: dose levels only move down); below the lowest level, or more than 25% from
-    every level of a reduction ladder, no level (the caller asks for the dose to be confirmed). A weight-based dose
-    given before the first body weight on record: no level (``no_weight``)."""
+    """The level of a dose given, read against the regimen record of the weight band of its day's weight
+    (:func:`_band`). Within 5% of a level (or the loading dose, or an escalation step) at the weight of its day: that
+    level; else within 5% of a level at the weight in effect at the previous dose, or of level 0 at an earlier
+    recorded weight (the dose was not recalculated after the weight change): that level. On a level at the weight of
+    its day and on another level at one of those earlier weights: no level (the caller says so and asks) — so a dose
+    equal to level 0 at an earlier recorded weight is never read as a reduction reached (her2kit convention). More
+    than 5% off: above the top level, the top level; between two levels, the level below it (never the nearest one
+    above: dose levels only move down); below the lowest level, or more than 25% from every level of a reduction
+    ladder, no level (the caller asks for the dose to be confirmed). A weight-based dose given before the first body
+    weight on record: no level (``no_weight``)."""
     current = course.weight_on(dose.date)
     if current is None and _weight_based(regimen):
         return _Reading(None, 0.0, 0, 0.0, on_level=False, no_weight=True)
-    reading = _read_at(regimen, course, dose, current)
+    reading = _read_at(_band(regimen, current), course, dose, current)
+    if reading.escalation:
+        return reading
     previous = _previous_weight(course, dose)
-    if previous is None or previous == current or reading.escalation:
-        return reading
-    again = _read_at(regimen, course, dose, previous)
-    if not again.on_level or again.escalation:
-        return reading
-    if not reading.on_level:
-        return dataclasses.replace(again, earlier_weight=previous)
-    if again.level != reading.level:
-        assert again.level is not None
-        return dataclasses.replace(reading, level=None, ambiguous=(again.level, previous))
+    for kg in _earlier_weights(course, dose, current):
+        again = _read_at(_band(regimen, kg), course, dose, kg)
+        if not again.on_level or again.escalation or (kg != previous and again.level != 0):
+            continue
+        if not reading.on_level:
+            return dataclasses.replace(again, earlier_weight=kg)
+        if again.level != reading.level:
+            assert again.level is not None
+            return dataclasses.replace(reading, level=None, ambiguous=(again.level, kg))
     return reading
 
 
@@ -198,15 +254,20 @@ def _last_level(regimen: Regimen, course: Course, state: State, kb: KnowledgeBas
         return None
     if reading.ambiguous is not None:
         other, previous_kg = reading.ambiguous
-        own = _read_at(regimen, course, last, weight)
+        own_band, other_band = _band(regimen, weight), _band(regimen, previous_kg)
+        own = _read_at(own_band, course, last, weight)
+        of_own = f" of {own_band.id}" if own_band.id != other_band.id else ""
+        of_other = f" of {other_band.id}" if own_band.id != other_band.id else ""
         state.warnings.append(
-            f"The last dose ({last.mg:g} mg on {last.date}) is level {own.level} at the weight of that day "
-            f"({_kg(weight)} kg) and level {other} at the weight in effect at the previous dose ({previous_kg:g} kg; "
-            "a dose not recalculated after the weight change): both readings fit, and her2kit does not choose."
+            f"The last dose ({last.mg:g} mg on {last.date}) is level {own.level}{of_own} at the weight of that day "
+            f"({_kg(weight)} kg) and level {other}{of_other} at an earlier weight ({previous_kg:g} kg; a dose not "
+            "recalculated after the weight change): both readings fit, and her2kit does not choose — a dose equal "
+            "to the full dose at an earlier weight is never read as a reduction."
         )
         state.needs.append(
-            f"the dose level of the dose given on {last.date} ({last.mg:g} mg): level {own.level} at {_kg(weight)} kg "
-            f"or level {other} at {previous_kg:g} kg (not recalculated after the weight change)"
+            f"the dose level of the dose given on {last.date} ({last.mg:g} mg): level {own.level}{of_own} at "
+            f"{_kg(weight)} kg or level {other}{of_other} at {previous_kg:g} kg (not recalculated after the weight "
+            "change)"
         )
         return None
     if reading.earlier_weight is not None:
@@ -260,7 +321,11 @@ def _check_reescalation(
     before it) counts as a reduction reached: never a loading dose, an escalation step of a course on the escalation,
     a dose between levels or off every level (those are named in one warning), a dose with two readings, or a dose
     given before the first body weight on record (named in a warning). Reductions a rule set bind through the rule
-    (see _next_level), whatever the doses given."""
+    (see _next_level), whatever the doses given; and a dose on the level a rule set (:func:`_rule_set_level`) is on
+    that reduced level even when its mg equals an escalation step."""
+    on_rule_level = _rule_set_level(regimen, course, state, last)
+    if on_rule_level is not None:
+        level = min(level, on_rule_level)
     lowest: tuple[int, DoseGiven] | None = None
     off: list[str] = []
     unweighed: list[str] = []
@@ -282,10 +347,12 @@ def _check_reescalation(
                 f"{reading.mg:g} mg at {_kg(kg)} kg{where})"
             )
             continue
-        if reading.escalation or reading.level >= 0:
+        reached = _rule_set_level(regimen, course, state, dose)
+        if reached is None and (reading.escalation or reading.level >= 0):
             continue
-        if lowest is None or reading.level < lowest[0]:
-            lowest = (reading.level, dose)
+        reached = reading.level if reached is None else min(reached, reading.level)
+        if reached < 0 and (lowest is None or reached < lowest[0]):
+            lowest = (reached, dose)
     if unweighed:
         first = min((w.date for w in course.weights), default=None)
         state.warnings.append(
@@ -296,8 +363,8 @@ def _check_reescalation(
     if off:
         state.warnings.append(
             f"Earlier doses that are not doses of {regimen.id} at the weight of their day (no label dose level "
-            f"within 5%): {'; '.join(off)} — not read as dose levels, and the dose interval is not checked after "
-            "them; check the dose history."
+            f"within 5%): {'; '.join(off)} — not read as dose levels (the dose interval is checked after them unless "
+            "they are doses of another schedule of the agent's regimens); check the dose history."
         )
     if lowest is None or lowest[0] >= level:
         return level
@@ -464,11 +531,37 @@ def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: 
     return new
 
 
-def _at_lowest_level(regimen: Regimen, course: Course) -> Callable[[dt.date], bool | None]:
+def _rule_set_level(regimen: Regimen, course: Course, state: State, dose: DoseGiven) -> int | None:
+    """The reduced level the label's rules set for ``dose`` (the reductions resolved on or before its date, counted as
+    :func:`_next_level` counts them), when the dose is within 5% of that level at the weight of its day: a dose a rule
+    set reduced is ON that reduced level even when its mg equals an escalation step (her2kit convention: a reduction
+    binds through its rule). None otherwise."""
+    counts: dict[dt.date, int] = {}
+    for reduction in state.reductions_from:
+        if reduction.resolved > dose.date:
+            continue
+        before = [d.date for d in course.doses if d.date < reduction.resolved]
+        if before:
+            counts[max(before)] = counts.get(max(before), 0) + reduction.levels
+    targets = []
+    for key, n in counts.items():
+        source = max((d for d in course.doses if d.date == key), key=lambda d: d.mg)
+        target = _reduced_from(regimen, course, source, n)
+        if isinstance(target, int):
+            targets.append(target)
+    if not targets:
+        return None
+    target = min(targets)
+    mg = _level_mg(regimen, target, course.weight_on(dose.date))
+    return target if _deviation(mg, dose.mg) <= DOSE_MATCH_TOLERANCE else None
+
+
+def _at_lowest_level(regimen: Regimen, course: Course, state: State) -> Callable[[dt.date], bool | None]:
     """Whether the dose a patient was on at a date was the lowest level of the label's reduction ladder (or below
     it): the last dose given on or before the date, else (an event before the first dose on record) the first dose
     on record, read as :func:`_read` reads it (a dose between levels as the level below it). No dose on record: not
-    on the lowest level. None when the label gives no ladder. An escalation step is not a reduction."""
+    on the lowest level. None when the label gives no ladder. An escalation step is not a reduction — unless a rule
+    set that reduced level (:func:`_rule_set_level`: the reductions of the events evaluated so far)."""
     if not regimen.dose_levels:
         return lambda date: None
     lowest = min(lvl.level for lvl in regimen.dose_levels)
@@ -480,6 +573,8 @@ def _at_lowest_level(regimen: Regimen, course: Course) -> Callable[[dt.date], bo
         dose = max(before, key=_dose_order) if before else min(course.doses, key=_dose_order)
         reading = _read(regimen, course, dose)
         if reading.below_lowest:
+            return True
+        if _rule_set_level(regimen, course, state, dose) == lowest:
             return True
         level = reading.nearest if reading.level is None else reading.level
         return not reading.escalation and level == lowest
@@ -535,6 +630,23 @@ def _dose_order(dose: DoseGiven) -> tuple[dt.date, float]:
 def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
     """Evaluate one treatment course on the given date (``course.today``)."""
     kb = kb or default_kb()
+    regimen = select_regimen(
+        kb,
+        course.agent,
+        indication=course.indication,
+        schedule=course.schedule,
+        regimen_id=course.regimen,
+        weight_kg=course.weight_on(course.today),
+        region=course.region,
+    )
+    token = _BANDS.set(_bands_for(kb, course, regimen))
+    try:
+        return _monitor(course, kb)
+    finally:
+        _BANDS.reset(token)
+
+
+def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
     agent = dosed_agent(kb, course.agent)
     weight = course.weight_on(course.today)
     regimen = select_regimen(
@@ -593,11 +705,11 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
         last_dose,
         kb,
         state,
-        _at_lowest_level(regimen, course),
+        _at_lowest_level(regimen, course, state),
     )
     _interactions(course, agent.id, kb, state, regimen)
 
-    _dose_history(regimen, course, state)
+    _dose_history(regimen, course, state, kb)
     _weight_band(regimen, course, state)
     fixed_mg = _gate_dose(kb, regimen, course, state)
     if fixed_mg is not None and (state.reductions or state.reductions_from):
@@ -763,6 +875,30 @@ def _next_dose(
             and amount_mg(step, weight) > amount_mg(held_at, weight)
         ):
             step = held_at
+        before_hold = max((d.mg for d in course.doses if gaps and d.date == gaps[-1][0]), default=None)
+        if (
+            step is not None
+            and last is not None
+            and held_at is not None
+            and before_hold is not None
+            and last.date > gaps[-1][0]
+            and last.mg < before_hold * (1 - DOSE_MATCH_TOLERANCE)
+            and amount_mg(step, weight) > last.mg
+        ):
+            # The prescriber resumed on a lower step than the one given before the hold: the next dose is never above
+            # the dose last given (her2kit does not choose when the escalation goes on from there).
+            state.warnings.append(
+                f"After the hold (no dose from {gaps[-1][0]} to {gaps[-1][1]}) the dose was resumed at {last.mg:g} mg, "
+                f"lower than the step given before the hold ({before_hold:g} mg): the next dose stays at "
+                f"{held_at.value:g} {held_at.unit}, never the escalation's {step.value:g} {step.unit} by counting "
+                "days — when the escalation goes on is the prescriber's decision."
+            )
+            state.needs.append(
+                f"the intended escalation step: resumed at {last.mg:g} mg after the hold (the step before it was "
+                f"{before_hold:g} mg); the next dose stays at {held_at.value:g} {held_at.unit} until the prescriber "
+                "gives the next step"
+            )
+            step = held_at
         if step is not None and (gaps or (state.resumed and escalation_day <= final_from)):
             since = f" (no dose from {gaps[-1][0]} to {gaps[-1][1]})" if gaps else ""
             state.warnings.append(
@@ -814,7 +950,7 @@ def _next_dose(
     )
 
 
-def _dose_history(regimen: Regimen, course: Course, state: State) -> None:
+def _dose_history(regimen: Regimen, course: Course, state: State, kb: KnowledgeBase) -> None:
     """Doses on record that the schedule does not account for: more doses on one date than the schedule gives (one;
     two for a twice-daily tablet), or a dose sooner after the previous one than the schedule's interval. Warnings:
     the history is what was given, and the next dose is computed from it; a clinician checks the record."""
@@ -832,14 +968,20 @@ def _dose_history(regimen: Regimen, course: Course, state: State) -> None:
     if interval > 1 and course.doses:
         # Not flagged: a dose on or after the date the label's own schedule planned for it (the planned dates of
         # _planned, e.g. the SmPC's "subsequent maintenance doses follow the previous schedule" after a late dose),
-        # and a dose after one that is not a dose of this regimen (another schedule, e.g. weekly doses before a
-        # switch to every 3 weeks; the monitor names those once).
+        # and a dose after one that is a dose of another of the agent's regimens on another schedule (e.g. weekly
+        # doses before a switch to every 3 weeks; the monitor names those once). A dose that is merely off every
+        # level (330 mg T-DXd) is no other schedule: the interval after it is checked.
         due_dates: dict[dt.date, dt.date] = {}
         _planned(regimen, course, due_dates)
+        others = [
+            r for r in kb.regimens.values() if r.agent == regimen.agent and r.schedule != regimen.schedule
+        ]
         foreign = {
             d.date
             for d in course.doses
-            if not (r := _read(regimen, course, d)).no_weight and (not r.on_level or r.level is None)
+            if not (r := _read(regimen, course, d)).no_weight
+            and (not r.on_level or r.level is None)
+            and _other_schedule(others, course, d)
         }
         for previous, date in itertools.pairwise(sorted(counts)):
             gap = (date - previous).days
@@ -854,10 +996,25 @@ def _dose_history(regimen: Regimen, course: Course, state: State) -> None:
                 )
 
 
+def _other_schedule(others: list[Regimen], course: Course, dose: DoseGiven) -> bool:
+    """Whether a dose is within 5% of a dose level (or the loading dose) of one of the agent's regimens on another
+    schedule (e.g. the weekly trastuzumab dose before a switch to every 3 weeks), at the weight of its day."""
+    weight = course.weight_on(dose.date)
+    for other in others:
+        if weight is None and _weight_based(other):
+            continue
+        mgs = [mg for _, mg in _ladder(other, weight)]
+        if other.loading_dose is not None:
+            mgs.append(amount_mg(other.loading_dose, weight))
+        if any(_deviation(mg, dose.mg) <= DOSE_MATCH_TOLERANCE for mg in mgs):
+            return True
+    return False
+
+
 def _weight_band(regimen: Regimen, course: Course, state: State) -> None:
     """A regimen chosen by today's weight band (e.g. zongertinib below / from 90 kg) while the last dose was given
-    at a weight in another band: that dose is read against today's band's levels (a full dose of the other band may
-    read as a reduced level, never moved up) — said, so that the prescriber decides the dose of the new band."""
+    at a weight in another band: that dose is read against its own day's band (a full dose of the earlier band is no
+    reduction) and the next dose is the same level of today's band — said, so that the prescriber checks it."""
     if not course.doses or (regimen.min_weight_kg is None and regimen.max_weight_kg is None):
         return
     last = max(course.doses, key=_dose_order)
@@ -868,11 +1025,12 @@ def _weight_band(regimen: Regimen, course: Course, state: State) -> None:
         regimen.max_weight_kg is None or kg < regimen.max_weight_kg
     )
     if not inside:
+        own = _band(regimen, kg)
         state.warnings.append(
             f"The last dose ({last.mg:g} mg on {last.date}) was given at {kg:g} kg, in another weight band of the "
-            f"label than today's weight ({_kg(course.weight_on(course.today))} kg, {regimen.id}); its dose level is "
-            "read against today's band and is not moved up — the dose for the new weight band is the prescriber's "
-            "decision."
+            f"label ({own.id}) than today's weight ({_kg(course.weight_on(course.today))} kg, {regimen.id}); its dose "
+            "level is read against the band of its own day, and the next dose is that level of today's band — check "
+            "the dose for the new weight band with the prescriber."
         )
 
 

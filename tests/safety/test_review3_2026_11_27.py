@@ -1,0 +1,182 @@
+"""The THIRD review of treatment-safety monitoring (2026-11-27, after cebc1bd): one test per finding, each a course the
+review ran (the review's own dates: the courses are copied as the reviewer wrote them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from her2kit.safety import monitor, parse_course
+from her2kit.safety.monitor import MonitorResult
+
+
+def run(doc: dict[str, Any]) -> MonitorResult:
+    return monitor(parse_course({"schema_version": "1", **doc}))
+
+
+def daily(start: str, n: int, mg: float) -> list[dict[str, Any]]:
+    first = dt.date.fromisoformat(start)
+    return [{"date": (first + dt.timedelta(days=i)).isoformat(), "mg": mg} for i in range(n)]
+
+
+def texts(result: MonitorResult) -> str:
+    return "\n".join([*(s.text for s in result.rationale), *result.warnings, *result.needs])
+
+
+DIARRHOEA = {"term": "diarrhoea", "complicated": False, "despite_treatment": True}
+T_DM1 = {
+    "agent": "T-DM1",
+    "setting": "metastatic",
+    "lvef_lower_limit_normal": 50,
+    "lvef": [{"date": "2024-12-20", "percent": 62}],
+    "weights": [
+        {"date": "2024-12-20", "value": 60, "unit": "kg"},
+        {"date": "2025-02-20", "value": 75, "unit": "kg"},
+    ],
+}
+T_DM1_DATES = ("2025-01-01", "2025-01-22", "2025-02-12", "2025-03-05", "2025-03-26")
+ZONG = {
+    "agent": "zongertinib",
+    "lvef_lower_limit_normal": 50,
+    "lvef": [{"date": "2025-01-20", "percent": 60}],
+    "weights": [
+        {"date": "2025-01-20", "value": 88, "unit": "kg"},
+        {"date": "2025-04-01", "value": 92, "unit": "kg"},
+    ],
+}
+
+
+# ------------------------------------------------------------------ 1. a rule-set reduction to 120 mg is the lowest level
+def test_ner_red_b2_a_rule_set_reduction_to_the_lowest_level_is_maximal_dose_reduction() -> None:
+    doses = daily("2025-03-01", 7, 120) + daily("2025-03-08", 3, 160) + daily("2025-03-26", 20, 120)
+    result = run(
+        {
+            "id": "n4",
+            "agent": "neratinib",
+            "escalation": True,
+            "doses": doses,
+            "adverse_events": [
+                {
+                    **DIARRHOEA,
+                    "grade": 3,
+                    "onset": "2025-03-10",
+                    "resolved": "2025-03-25",
+                    "resolved_grade": 1,
+                },
+                {**DIARRHOEA, "grade": 2, "onset": "2025-04-10"},
+            ],
+            "today": "2025-04-15",
+        }
+    )
+    assert result.action == "discontinue"
+    assert any(s.rule == "aerule:neratinib-diarrhea-9" for s in result.rationale)
+
+
+# ------------------------------------------------------------------ 2. resumed one step lower after a hold
+def test_ner_red_after_a_hold_the_next_dose_is_not_above_the_lower_step_the_prescriber_chose() -> None:
+    doses = daily("2025-03-01", 7, 120) + daily("2025-03-08", 3, 160) + daily("2025-03-21", 10, 120)
+    result = run(
+        {
+            "id": "n4",
+            "agent": "neratinib",
+            "escalation": True,
+            "doses": doses,
+            "adverse_events": [
+                {
+                    **DIARRHOEA,
+                    "grade": 3,
+                    "onset": "2025-03-10",
+                    "resolved": "2025-03-20",
+                    "resolved_grade": 1,
+                }
+            ],
+            "today": "2025-03-31",
+        }
+    )
+    assert result.next_dose is not None
+    assert result.next_dose.mg == 120
+    assert any("120 mg" in w and "160 mg" in w and "lower" in w for w in result.warnings)
+    assert any("escalation step" in n for n in result.needs)
+
+
+# ------------------------------------------------------------------ 3. every un-recalculated dose stays ambiguous
+def test_wgain3_a_second_unrecalculated_dose_is_ambiguous_not_a_silent_reduction() -> None:
+    result = run(
+        {"id": "wg", **T_DM1, "doses": [{"date": d, "mg": 216} for d in T_DM1_DATES], "today": "2025-04-10"}
+    )
+    assert result.action == "hold"
+    assert result.next_dose is None
+    assert any("216 mg" in n and "2025-03-26" in n and "60 kg" in n for n in result.needs)
+
+
+def test_wgain4_a_full_dose_after_unrecalculated_doses_is_no_reescalation() -> None:
+    doses = [{"date": d, "mg": 216} for d in T_DM1_DATES] + [{"date": "2025-04-16", "mg": 270}]
+    result = run({"id": "wg", **T_DM1, "doses": doses, "today": "2025-04-20"})
+    assert result.action == "continue"
+    assert result.next_dose is not None
+    assert (result.next_dose.mg, result.next_dose.dose_level) == (270, 0)
+    assert "re-escalation" not in texts(result)
+    assert any("2025-03-26" in w and "two body weights" in w for w in result.warnings)
+
+
+# ------------------------------------------------------------------ 4. each dose against its own day's weight band
+def test_zong_band_a_full_dose_of_the_earlier_band_is_no_reduction() -> None:
+    doses = daily("2025-02-01", 60, 120) + daily("2025-04-02", 10, 180)
+    result = run({"id": "z1", **ZONG, "doses": doses, "today": "2025-04-12"})
+    assert result.action == "continue"
+    assert result.next_dose is not None
+    assert (result.next_dose.mg, result.next_dose.dose_level) == (180, 0)
+    assert "re-escalation" not in texts(result)
+
+
+def test_zong_band0_the_earlier_band_s_full_dose_at_the_new_weight_is_asked_about() -> None:
+    result = run({"id": "z1", **ZONG, "doses": daily("2025-02-01", 61, 120), "today": "2025-04-03"})
+    assert result.next_dose is None or result.next_dose.dose_level != -1
+    assert any("120 mg" in w and "92 kg" in w and "88 kg" in w for w in result.warnings)
+    assert any("120 mg" in n for n in result.needs)
+
+
+# ------------------------------------------------------------------ 8. resume never next to "discontinue?"
+def test_ph3_recovery_after_an_unimproved_repeat_resumes_without_the_discontinue_question() -> None:
+    result = run(
+        {
+            "id": "ph2",
+            "agent": "Phesgo",
+            "setting": "early",
+            "doses": [
+                {"date": "2025-01-01", "mg": 1200},
+                {"date": "2025-01-22", "mg": 600},
+                {"date": "2025-02-12", "mg": 600},
+            ],
+            "lvef": [
+                {"date": "2024-12-20", "percent": 60},
+                {"date": "2025-03-01", "percent": 44},
+                {"date": "2025-03-22", "percent": 44},
+                {"date": "2025-04-12", "percent": 56},
+            ],
+            "today": "2025-04-13",
+        }
+    )
+    assert not (result.action == "resume" and any("discontinue" in n for n in result.needs))
+    assert result.action == "resume"
+
+
+# ------------------------------------------------------------------ 6. an off-level dose is not another schedule
+def test_tdxd_close_a_dose_three_days_after_an_off_level_dose_is_flagged() -> None:
+    result = run(
+        {
+            "id": "tx",
+            "agent": "T-DXd",
+            "indication": "breast",
+            "weight_kg": 70,
+            "lvef_lower_limit_normal": 50,
+            "lvef": [{"date": "2024-12-20", "percent": 60}],
+            "doses": [
+                {"date": "2025-01-01", "mg": 378},
+                {"date": "2025-01-22", "mg": 330},
+                {"date": "2025-01-25", "mg": 378},
+            ],
+            "today": "2025-01-26",
+        }
+    )
+    assert any("2025-01-25" in w and "3 days after the previous dose" in w for w in result.warnings)
