@@ -183,13 +183,20 @@ class ReportContext:
         # where one starts before ``hi`` (it may end after it), in order.
         best: int | None = None
         last = min(len(text), hi + _LONGEST_WORD)
-        c = _FIELD_WORD.search(low, lo, last)
+        w = low[lo:last]
+        for word in P.FIELD_STOP_WORDS:  # (plain look-ups first: the alternation search is slower)
+            if word in w:
+                c = _FIELD_WORD.search(low, lo, last)
+                break
+        else:
+            c = None
         while c is not None and c.start() < hi:
             if P.FIELD_STOP.match(text, c.start(), end) is not None:
                 best = c.start()
                 break
             c = _FIELD_WORD.search(low, c.start() + 1, last)
-        c = _CAPS_WORD.search(text, lo, last)
+        t = text[lo:last]
+        c = _CAPS_WORD.search(text, lo, last) if ("AR" in t or "MET" in t or "MMR" in t) else None
         while c is not None and c.start() < (hi if best is None else best):
             if P.OTHER_MARKER_CAPS.match(text, c.start(), end) is not None:
                 return c.start()
@@ -394,7 +401,10 @@ def control_or_condition(text: str, low: str | None, start: int) -> bool:
     lo = max(0, start - 70)
     if low is not None:
         w = low[lo:start]
-        if _CONTROL_OR_CONDITION_WORD.search(w) is None:
+        # (plain look-ups first: "if" stands inside many words, "specified", "identified", so only then the search)
+        if not ("control" in w or "unless" in w or "whether" in w or "should" in w) and (
+            "if" not in w or _CONTROL_OR_CONDITION_WORD.search(w) is None
+        ):
             return False
     if low is None:
         return bool(
