@@ -139,7 +139,15 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   500 mg/day"; `her2-delay`, "consider delaying Kadcyla"); where it concerns the other medicine (stop, change or
   reduce it; "avoid" with no other remedy) or the timing of the two (H2-antagonist spacing), the HER2 drug is not
   held. Where the gate gives the HER2 drug's adjusted dose (`adjusted_dose`) and the last dose already is that dose,
-  the dose continues at it (dose level null, a warning). A dose a hepatic-impairment gate gives (neratinib 80 mg,
+  the dose continues at it (dose level null, a warning). Where the gate's text gives a titration for an unavoidable
+  combination with its highest dose (`max_dose`, by regimen: lapatinib with a strong CYP3A4 inducer, "titrate Tykerb
+  gradually up to 4,500 mg/day with capecitabine or 5,500 mg/day with letrozole"), doses rising from the label dose
+  to at most that dose while the medicine is listed are the label's remedy in progress: the dose continues at the
+  last one (dose level null, never above the maximum), with a warning, and `needs` asks for the prescriber's
+  titration plan; a dose above the maximum, or falling off the label's levels, is held. Where the remedy is a delay
+  (`her2-delay`) and doses were given while the medicine is listed (the course went on after the decision; the
+  course does not date its medications), the dose is not held: a warning, and `needs` asks the prescriber to
+  confirm; before the first dose it holds. A dose a hepatic-impairment gate gives (neratinib 80 mg,
   Child-Pugh C) is recognised the same way; the course cannot record hepatic impairment, so `needs` asks to confirm
   it (no hold). Cautions are steps.
 - When no next dose can be given (a level the course or the knowledge base cannot give; see `needs`), the action is

@@ -227,3 +227,14 @@ def test_a_missed_boundary_in_the_p_value_must_be_recorded_as_not_significant(kb
     assert "p_value says the significance boundary was not reached; set significant: false" in _problems(
         kb_copy
     )
+
+
+def test_a_gate_max_dose_naming_an_unknown_regimen_fails(kb_copy: Path) -> None:
+    path = kb_copy / "safety_gates.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "regimen: regimen:lapatinib-capecitabine" in text
+    path.write_text(
+        text.replace("regimen: regimen:lapatinib-capecitabine", "regimen: regimen:lapatinib-nonexistent", 1),
+        encoding="utf-8",
+    )
+    assert "unknown regimen id 'regimen:lapatinib-nonexistent'" in _problems(kb_copy)

@@ -180,3 +180,104 @@ def test_tdxd_close_a_dose_three_days_after_an_off_level_dose_is_flagged() -> No
         }
     )
     assert any("2025-01-25" in w and "3 days after the previous dose" in w for w in result.warnings)
+
+
+# ------------------------------------------------------------------ 5. interaction holds a course field can end
+LAP_CARB = {
+    "id": "l1",
+    "agent": "lapatinib",
+    "regimen": "regimen:lapatinib-capecitabine",
+    "lvef_lower_limit_normal": 50,
+    "lvef": [{"date": "2025-02-20", "percent": 60}],
+    "medications": ["carbamazepine"],
+}
+TITRATION = (
+    daily("2025-03-01", 14, 1250)
+    + daily("2025-03-15", 7, 2000)
+    + daily("2025-03-22", 7, 3000)
+    + daily("2025-03-29", 7, 4500)
+)
+
+
+def test_lap_carb_the_gate_s_titration_with_an_inducer_is_the_label_s_remedy_not_an_off_level_dose() -> None:
+    result = run({**LAP_CARB, "doses": TITRATION, "today": "2025-04-05"})
+    assert result.action == "continue"
+    assert result.next_dose is not None
+    assert result.next_dose.mg == 4500
+    assert not any("nearest label dose level" in n for n in result.needs)
+    assert any("4,500 mg" in w and "titrat" in w for w in result.warnings)
+    assert any(
+        "titration plan" in n and "gate:lapatinib-interacting-medication-inducers" in n for n in result.needs
+    )
+
+
+def test_lap_carb_a_titration_step_below_the_maximum_continues_at_it() -> None:
+    result = run({**LAP_CARB, "doses": TITRATION[:24], "today": "2025-03-25"})
+    assert result.action == "continue"
+    assert result.next_dose is not None
+    assert result.next_dose.mg == 3000
+    assert any("titration plan" in n for n in result.needs)
+
+
+def test_lap_carb_a_dose_above_the_gate_s_maximum_is_held() -> None:
+    result = run({**LAP_CARB, "doses": TITRATION + daily("2025-04-05", 2, 5000), "today": "2025-04-07"})
+    assert result.action == "hold"
+    assert result.next_dose is None
+    assert any("5000 mg" in w and "4,500 mg" in w and "above" in w for w in result.warnings)
+
+
+def test_lap_letrozole_the_titration_goes_up_to_the_letrozole_maximum() -> None:
+    doses = daily("2025-03-01", 7, 1500) + daily("2025-03-08", 7, 3000) + daily("2025-03-15", 7, 5500)
+    result = run(
+        {**LAP_CARB, "regimen": "regimen:lapatinib-letrozole", "doses": doses, "today": "2025-03-22"}
+    )
+    assert result.action == "continue"
+    assert result.next_dose is not None
+    assert result.next_dose.mg == 5500
+    assert any("5,500 mg" in n and "titration plan" in n for n in result.needs)
+
+
+def test_lap_carb_a_falling_dose_off_the_label_levels_is_no_titration() -> None:
+    doses = TITRATION + daily("2025-04-05", 2, 2000)
+    result = run({**LAP_CARB, "doses": doses, "today": "2025-04-07"})
+    assert result.action == "hold"
+    assert any("nearest label dose level" in n for n in result.needs)
+
+
+def test_lap_carb_the_label_dose_with_the_inducer_still_asks_for_the_decision() -> None:
+    result = run({**LAP_CARB, "doses": daily("2025-03-01", 5, 1250), "today": "2025-03-06"})
+    assert result.action == "hold"
+    assert any("prescriber's decision on the interaction" in n for n in result.needs)
+
+
+def test_lap_carb_without_the_inducer_the_titration_is_off_level() -> None:
+    result = run({**LAP_CARB, "medications": [], "doses": TITRATION, "today": "2025-04-05"})
+    assert result.action == "hold"
+    assert any("nearest label dose level" in n for n in result.needs)
+
+
+TDM1_CLARI = {
+    "id": "k",
+    "agent": "T-DM1",
+    "setting": "metastatic",
+    "weight_kg": 70,
+    "lvef_lower_limit_normal": 50,
+    "lvef": [{"date": "2024-12-20", "percent": 60}],
+    "medications": ["clarithromycin"],
+}
+
+
+def test_tdm1_clari_doses_given_with_the_inhibitor_listed_are_a_warning_and_a_need_not_a_hold() -> None:
+    doses = [{"date": d, "mg": 252} for d in ("2025-01-01", "2025-01-22", "2025-02-12", "2025-03-05")]
+    result = run({**TDM1_CLARI, "doses": doses, "today": "2025-03-26"})
+    assert result.action == "continue"
+    assert result.next_dose is not None
+    assert result.next_dose.mg == 252
+    assert any("Interaction to avoid" in w and "clarithromycin" in w for w in result.warnings)
+    assert any("gate:trastuzumab-emtansine-interacting-medication" in n for n in result.needs)
+
+
+def test_tdm1_clari_before_the_first_dose_the_inhibitor_still_holds() -> None:
+    result = run({**TDM1_CLARI, "doses": [], "today": "2025-01-01"})
+    assert result.action == "hold"
+    assert any("gate:trastuzumab-emtansine-interacting-medication" in n for n in result.needs)

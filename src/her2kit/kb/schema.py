@@ -1028,6 +1028,16 @@ class DrugClass(Record):
 
 
 # --------------------------------------------------------------------------- safety gates
+class GateMaxDose(BaseModel):
+    """The HER2 drug's highest dose a safety gate's own text gives for one regimen (e.g. "titrate Tykerb gradually up
+    to 4,500 mg/day with capecitabine")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    regimen: RegimenId
+    dose: Quantity = Field(description="per administration (a once-daily drug: per day)")
+
+
 class SafetyGate(Record):
     """A label-based condition that makes an option a caution or a contraindication for a patient."""
 
@@ -1060,11 +1070,23 @@ class SafetyGate(Record):
         description="the HER2 drug's dose per administration that the gate's own text gives (e.g. 'reduce Tukysa to "
         "100 mg twice daily'); only with remedy her2-dose",
     )
+    max_dose: list[GateMaxDose] = Field(
+        default_factory=list,
+        description="the HER2 drug's highest dose the gate's own text gives for a dose titration, by regimen (e.g. "
+        "'titrate Tykerb gradually up to 4,500 mg/day with capecitabine'); only with remedy her2-dose, and each value "
+        "as the text writes it",
+    )
 
     @model_validator(mode="after")
     def _parameters(self) -> SafetyGate:
         if self.adjusted_dose is not None and self.remedy != "her2-dose":
             raise ValueError("adjusted_dose only with remedy her2-dose")
+        if self.max_dose and self.remedy != "her2-dose":
+            raise ValueError("max_dose only with remedy her2-dose")
+        written = " ".join(self.text.split())
+        for cap in self.max_dose:
+            if f"{cap.dose.value:,g}" not in written and f"{cap.dose.value:g}" not in written:
+                raise ValueError(f"max_dose {cap.dose.value:g} {cap.dose.unit} is not in the gate's text")
         if self.condition == "lvef-below" and self.lvef_below is None:
             raise ValueError("condition lvef-below needs lvef_below")
         if self.condition == "hepatic-impairment" and not self.hepatic_levels:

@@ -89,7 +89,11 @@ LAB_UNITS: Final[dict[str, tuple[str, ...]]] = {
 
 class DoseGiven(DocumentModel):
     date: dt.date
-    mg: float = Field(gt=0, le=5000, description="dose given, in mg")
+    mg: float = Field(
+        gt=0,
+        le=6000,
+        description="dose given, in mg (up to 6,000: lapatinib titrated to 5,500 mg a day with an inducer)",
+    )
 
 
 class Weight(DocumentModel):

@@ -43,7 +43,7 @@ from typing import Final, Literal
 
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase, default_kb
-from her2kit.kb.schema import MissedDoseRule, Regimen
+from her2kit.kb.schema import MissedDoseRule, Regimen, SafetyGate
 from her2kit.match.history import unrecognised_medications_note
 from her2kit.match.safety import interactions
 from her2kit.safety.cardiac import (
@@ -1075,7 +1075,9 @@ def _interactions(course: Course, agent_id: str, kb: KnowledgeBase, state: State
     dose only where the label's remedy concerns the HER2 drug itself (``remedy`` her2-dose: its dose; her2-delay:
     delaying it) — never where it concerns the other medicine or the timing of the two (their doses and timing are
     not in the course, and holding the HER2 drug is not the label's remedy). Where the label gives the HER2 drug's
-    adjusted dose and the last dose already is that dose, the dose continues at it (a warning says so)."""
+    adjusted dose and the last dose already is that dose, the dose continues at it (a warning says so); so it does
+    while the doses follow the titration the gate's text gives (``max_dose``; see _titrating), and a her2-delay gate
+    with doses given while the medicine is listed (the course went on after the decision) asks, without a hold."""
     if not course.medications:
         return
     unknown = unrecognised_medications_note(kb, course.medications)
@@ -1117,6 +1119,36 @@ def _interactions(course: Course, agent_id: str, kb: KnowledgeBase, state: State
             ):
                 # Recognised (and continued at) in _gate_dose.
                 continue
+            cap = _max_dose(gate, regimen)
+            if cap is not None and last is not None:
+                if _titrating(regimen, course, cap):
+                    # The label's remedy in progress; recognised (and continued at) in _gate_dose.
+                    continue
+                if last.mg > cap:
+                    state.warnings.append(
+                        f"The last dose ({last.mg:g} mg on {last.date}) is above the highest dose the label's "
+                        f"titration for the interaction gives with {regimen.id} ({cap:,g} mg a day, {gate.id}): "
+                        "never continued at."
+                    )
+            if gate.remedy == "her2-delay" and course.doses:
+                # Doses were given while the medicine is listed: the course went on after the decision (the
+                # course cannot record it, nor when the other medicine began).
+                state.needs.append(
+                    f"the prescriber's decision on the interaction the label says to avoid ({gate.id}): doses were "
+                    "given while it is listed — confirm that the HER2 drug goes on with it (the label: if the HER2 "
+                    "drug cannot be delayed, monitor closely for adverse reactions), or delay it"
+                )
+                state.steps.append(
+                    Step(
+                        rule=gate.id,
+                        text=f"Interaction to avoid: {text} Doses were given while the medicine is listed (the "
+                        "course continued after the decision, which it cannot record): the dose is not held; the "
+                        "prescriber's confirmation is asked for.",
+                        source=source,
+                    )
+                )
+                state.references.extend(gate.references)
+                continue
             state.needs.append(
                 f"the prescriber's decision on the interaction the label says to avoid ({gate.id}): stop or change the "
                 "other medicine, or apply the label's adjustment for an unavoidable combination"
@@ -1143,6 +1175,26 @@ def _gate_dose(kb: KnowledgeBase, regimen: Regimen, course: Course, state: State
     if reading.on_level and reading.level is not None:
         return None
     for gate in kb.safety_gates.values():
+        cap = _max_dose(gate, regimen)
+        if (
+            regimen.agent in gate.agents
+            and cap is not None
+            and gate.condition == "interacting-medication"
+            and interactions(kb, gate, course.medications)
+            and _titrating(regimen, course, cap)
+        ):
+            quoted = " ".join(gate.text.split())
+            state.warnings.append(
+                f"The last dose ({last.mg:g} mg on {last.date}) is on the label's titration for the interaction "
+                f"({gate.id}), rising from the label dose to at most {cap:,g} mg a day with {regimen.id}: {quoted} "
+                f"The next dose continues at it while the combination lasts, never above {cap:,g} mg."
+            )
+            state.needs.append(
+                f"the prescriber's titration plan for the interaction ({gate.id}): the next step and when, up to "
+                f"{cap:,g} mg a day with {regimen.id} (the last dose: {last.mg:g} mg on {last.date})"
+            )
+            state.references.extend(gate.references)
+            return last.mg
         if regimen.agent not in gate.agents or gate.adjusted_dose is None:
             continue
         if _deviation(amount_mg(gate.adjusted_dose, None), last.mg) > DOSE_MATCH_TOLERANCE:
@@ -1169,3 +1221,23 @@ def _gate_dose(kb: KnowledgeBase, regimen: Regimen, course: Course, state: State
         state.references.extend(gate.references)
         return last.mg
     return None
+
+
+def _max_dose(gate: SafetyGate, regimen: Regimen) -> float | None:
+    """The highest dose in mg the gate's text gives for the regimen's titration (``max_dose``), or None."""
+    return next((amount_mg(m.dose, None) for m in gate.max_dose if m.regimen == regimen.id), None)
+
+
+def _titrating(regimen: Regimen, course: Course, cap: float) -> bool:
+    """Whether the doses since the last one at or below the label dose (level 0) rise, each above it and none above
+    ``cap``: the titration a safety gate's text gives for an interaction (e.g. "titrate Tykerb gradually up to 4,500
+    mg/day with capecitabine"). Only for a dose in mg."""
+    if regimen.maintenance_dose.unit != "mg":
+        return False
+    label = _level_mg(regimen, 0, None)
+    doses = sorted(course.doses, key=_dose_order)
+    since = [d for d in doses if d.mg <= label * (1 + DOSE_MATCH_TOLERANCE)]
+    path = doses[doses.index(since[-1]) + 1 :] if since else doses
+    if not path:
+        return False
+    return all(d.mg <= cap for d in path) and all(b.mg >= a.mg for a, b in itertools.pairwise(path))
