@@ -173,8 +173,8 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
                 need(path, record.id, agent_id, agents, "agent")
             for class_id in record.drug_classes:
                 need(path, record.id, class_id, classes, "drug class")
-            for limit in record.max_dose:
-                need(path, record.id, limit.regimen, regimens, "regimen")
+            for most in record.max_dose:
+                need(path, record.id, most.regimen, regimens, "regimen")
         elif isinstance(record, Topic):
             for related in record.related:
                 need(path, record.id, related, all_ids, "related")
