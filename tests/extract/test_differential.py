@@ -54,6 +54,14 @@ their colon stop a window anywhere (FIELD_STOP); a negation wrapped onto the lin
 amplified" no ISH result (negated_before, NEGATED_ISH_WARNING); "outside HER2" not quoted only after "sent (out)
 for/to" (QUOTED); "Diagnosis:" ends a clinical history only as a heading (HISTORY_HEADING); Allred "PS + IS = total"
 (ALLRED_SUM, ALLRED_SUM_WARNING).
+Fourth round, findings 7-10 (docs/extraction.md step 11): a status followed by ":" heads a list only before nothing or
+a marker name (STATUS_HEADING_AFTER); a short bracket belongs to the pending word's clause and "in situ hybridization"
+is an ISH method there (_CLAUSE_BOUND, ISH_SPELLED, bare_pending_unnamed); an earlier-clause "if" does not cancel an
+order already placed (PENDING_DONE, pending_conditional); control remarks after a value across two spaces or a
+")"-then-"Controls:" field, and controls that "work appropriately", are no control's value (_CONTROL_AFTER /
+LEGEND_AFTER); a control remark ending "... reviewed/run and" before the name is its own clause (CONTROL_GAP); status
+words qualifying controls are no legend pair (CONTROL_PAIR_AFTER, legend_pair); "ratio 2.6, amplified" and "ratio 2.6
+(amplified)" give the result (ISH_AMPLIFIED).
 """
 
 from __future__ import annotations

@@ -337,7 +337,12 @@ def legend_pair(segment: str, low: str | None = None, end: int | None = None) ->
     prev: tuple[str, int] | None = None
     for m in finditer_at(P.STATUS_WORD, segment, low, STATUS_STARTS, 0, end):
         value = status_of(m.group(1)) or m.group(1).lower().split()[0]
-        if prev is not None and prev[0] != value and m.start() - prev[1] <= _LEGEND_GAP:
+        if (
+            prev is not None
+            and prev[0] != value
+            and m.start() - prev[1] <= _LEGEND_GAP
+            and P.CONTROL_PAIR_AFTER.match(segment, m.end(), len(segment) if end is None else end) is None
+        ):
             return True
         prev = (value, m.end())
     return False

@@ -193,7 +193,12 @@ def _legend_pair(segment: str) -> bool:
     prev: tuple[str, int] | None = None
     for m in P.STATUS_WORD.finditer(segment):
         value = _status_of(m.group(1)) or m.group(1).lower().split()[0]
-        if prev is not None and prev[0] != value and m.start() - prev[1] <= _LEGEND_GAP:
+        if (
+            prev is not None
+            and prev[0] != value
+            and m.start() - prev[1] <= _LEGEND_GAP
+            and P.CONTROL_PAIR_AFTER.match(segment, m.end()) is None
+        ):
             return True
         prev = (value, m.end())
     return False

@@ -466,6 +466,8 @@ ISH_AMPLIFIED: Final = re.compile(
     r"(?:\b(?:is|are|was|:|-)\s*|\bgene\s+|HER[\s\-]?2(?:/neu)?\s+)amplified\b(?!\s+control)"
     r"(?!\s*[:=\-]\s*(?:no|not)(?![A-Za-z]))"
     r"|(?<=[.;]\s)amplified(?=\s*\.(?:\s|$)|\s*$)"
+    # the result right after the ratio: "ratio 2.6, amplified", "ratio 2.6 (amplified)" (third review, finding 10)
+    r"|(?:(?<=\.\d,\s)|(?<=\.\d\d,\s))amplified\b|(?:(?<=\.\d\s\()|(?<=\.\d\d\s\())amplified(?=\))"
     r"|positive\s+for\s+(?:HER[\s\-]?2(?:/neu)?\s+)?(?:gene\s+)?amplification"
     r"|amplification\s+(?:(?:is|was|has\s+been)\s+)?(?:present|detected|identified|observed|demonstrated)",
     _I,
@@ -491,16 +493,28 @@ LEGEND_AFTER: Final = re.compile(
     r"^(?:\s*(?:<|>|≥|≤|=<|>=|is\s+defined|defined\s+as|if\b|=\s*\d)"
     # "positive control", "3+) and negative controls": the value of a control, within its clause
     # (not "0 with appropriate controls": a routine quality-control remark after the value)
-    r"|(?![\s)\]]*with(?![A-Za-z]))[^.;:,(\n]{0,30}?(?<![A-Za-z])controls?(?![A-Za-z]))",
+    # (not a "Controls:" field after the value's field, nor controls that "work appropriately": QC remarks)
+    r"|(?![\s)\]]*with(?![A-Za-z]))(?:(?:(?!\s\s)[^.;:,()\n]){0,30}?(?<![A-Za-z])controls?(?![A-Za-z])|(?:(?!\s\s)[^.;:,(\n]){0,30}?(?<![A-Za-z])contr"
+    r"ols?(?![A-Za-z])(?!\s*:))(?!\s+(?:(?:were|are|have)\s+)?(?:work|stain|perform|react|behav)\w*\s+(?:appropriately|adequately|as\s+expected|well)))",
     _I,
 )
+# Two status words that describe the controls ("with appropriate positive and negative controls"): not a legend's pair
+# (third review of the evening, finding 7). Matched right after the second word.
+CONTROL_PAIR_AFTER: Final = re.compile(r"\s+controls?(?![A-Za-z])", _I)
+
+
 # A HER2 name in a control statement ("Controls: External positive control (HER2 3+ breast carcinoma)") or a
 # condition ("if HER2 IHC is 2+, reflex FISH will be performed"): the text before the name, within its sentence.
 # The word and the name in one clause: nothing between them but words and single spaces (no . ; , or line break, no
 # run of two or more spaces that separates template fields, no colon that ends a field: "Internal control cells:
 # present, stain as expected   HER2 ...", "Treatment effect (if applicable): none   HER2 ..."), except a colon right
 # after the word ("Controls: HER2 3+ breast carcinoma").
-CONTROL_GAP: Final = re.compile(r"(?:\s*:)?(?:(?!\s\s)[^.;\n,:]){0,60}")
+# A control remark that ends with "... and" before the name ("Control slides reviewed and HER2 (4B5) is 3+", "controls
+# were run and HER2 ...") is a clause of its own (third review of the evening, finding 7).
+CONTROL_GAP: Final = re.compile(
+    r"(?:\s*:)?(?:(?!\s\s|(?<![A-Za-z])(?:reviewed|run|ran|performed|evaluated|work(?:ed|s)?|appropriate|adequate|acceptable|satisfactory|expected)\s+and(?![A-Za-z]))[^.;\n,:]){0,60}",
+    _I,
+)
 CONDITION_GAP: Final = re.compile(r"(?:\s*:)?(?:(?!\s\s)[^.;\n,:]){0,40}")
 CONTROL_BEFORE: Final = re.compile(r"(?<![A-Za-z])controls?(?![A-Za-z])" + CONTROL_GAP.pattern + r"\Z", _I)
 CONDITION_BEFORE: Final = re.compile(
@@ -514,21 +528,40 @@ CONDITION: Final = re.compile(r"(?<![A-Za-z])(?:if|unless)(?![A-Za-z])", _I)
 CONDITION_AFTER: Final = re.compile(r"[^.;:,\n]{0,80}?(?<![A-Za-z])(?:if|unless)(?![A-Za-z])", _I)
 
 
+# An order already placed ("HER2 FISH has been ordered", "was requested"): not made conditional by an "if" in an earlier
+# clause of its sentence ("as required if equivocal, HER2 FISH has been ordered"; third review of the evening, finding
+# 9). An "if" in its own clause ("if FISH has been ordered") still is.
+PENDING_DONE: Final = re.compile(r"(?:has|have)\s+been\s|(?:was|were)\s", _I)
+_CONDITION_CLAUSE_END: Final = re.compile(r"[,;:\n]")
+
+
 def pending_conditional(text: str, s0: int, s1: int, start: int, end: int) -> bool:
     """The pending phrase ``text[start:end]`` in the sentence ``text[s0:s1]`` is a condition's (a protocol)."""
-    return CONDITION.search(text, s0, start) is not None or CONDITION_AFTER.match(text, end, s1) is not None
+    if CONDITION_AFTER.match(text, end, s1) is not None:
+        return True
+    last = None
+    for last in CONDITION.finditer(text, s0, start):  # noqa: B007 (the last one is wanted)
+        pass
+    if last is None:
+        return False
+    return (
+        PENDING_DONE.match(text, start, end) is None
+        or _CONDITION_CLAUSE_END.search(text, last.end(), start) is None
+    )
 
 
 # An ISH result asked about, not stated: "FISH will be performed to determine whether HER2 is amplified", "if not
 # amplified": "whether"/"if" before it in its clause.
 RESULT_ASKED: Final = re.compile(r"(?<![A-Za-z])(?:whether|if)(?![A-Za-z])[^.;:,\n]{0,50}\Z", _I)
 # A status word that heads a list ("Positive: CK5/6, EGFR") or is answered "No" ("HER2-positive: No").
-# (Not a status followed by its description: "Positive: strong nuclear staining, 95%", "POSITIVE: strong complete
-# membrane staining in >10% of tumor cells".)
+# A list heading is a status word followed by ":" and then nothing (the window ends at the next marker) or a marker
+# name; a status followed by ":" and any other words is the status with its description ("Positive: strong nuclear
+# staining, 95%", "NEGATIVE: faint, barely perceptible incomplete membrane staining", "Negative: No nuclear staining";
+# third review of the evening, finding 8).
 STATUS_HEADING_AFTER: Final = re.compile(
-    r"\s*:\s*(?:$|(?!(?i:strong|weak|moderate|intense|diffuse|focal|patchy|heterogeneous|complete|incomplete"
-    r"|circumferential|basolateral|lateral|nuclear|membran|cytoplasmic|staining|score|intensity|allred|h-?score"
-    r"|greater|more\s+than|less\s+than|approximately|about|over\s|in\s|see\s))[A-Za-z])"
+    r"\s*:\s*(?:$|(?:ER|PR|AR|PgR|(?i:HER[\s\-]?2|CK\s?\d|cytokeratin|EGFR|p63|p40|p53|Ki[\s\-]?67|E[\s\-]?cadherin"
+    r"|GATA[\s\-]?3|o?estrogen|progesterone|androgen|CD\s?\d|S[\s\-]?100|SOX[\s\-]?10|TTF[\s\-]?1|mammaglobin"
+    r"|GCDFP|calponin|SMMHC|vimentin|synaptophysin|chromogranin|CDX[\s\-]?2|PAX[\s\-]?8|WT[\s\-]?1))(?![A-Za-z]))"
 )
 # Answered "No" (the answer ends the field: "HER2-positive: No", "Positive - none."); not a description after a
 # dash or colon ("NEGATIVE - NO STAINING IN TUMOR CELLS", "Negative - no overexpression (score 1+)").
@@ -619,7 +652,13 @@ PENDING: Final = re.compile(
 # ISH method in their own clause: not "A copy of this report was sent to Dr. Jones", "Additional levels ordered", "as
 # requested by the oncologist", "(performed at outside lab, sent out 1/2/2020)".
 PENDING_BARE: Final = re.compile(r"ordered|requested|in\s+progress|await(?:ing|ed)|sent\s+(?:out|to)", _I)
-_CLAUSE_BOUND: Final = re.compile(r"[,;()\[\]\n]")
+# A clause ends at , ; ( ) [ ] or a line break; a short bracket with no clause end inside belongs to its clause
+# ("reflex testing (FISH) requested"; third review of the evening, finding 9).
+_CLAUSE_BOUND: Final = re.compile(r"\([^()\[\],;\n]{0,30}\)|[,;()\[\]\n]")
+# The ISH method written out ("Reflex in situ hybridization requested"; not EBER / EBV / HPV in situ hybridisation).
+ISH_SPELLED: Final = re.compile(
+    r"(?<!EBER\s)(?<!EBV\s)(?<!HPV\s)(?<![A-Za-z])in\s+situ\s+hybridi[sz]ation", _I
+)
 
 
 def bare_pending_unnamed(text: str, s0: int, s1: int, start: int, end: int) -> bool:
@@ -629,10 +668,18 @@ def bare_pending_unnamed(text: str, s0: int, s1: int, start: int, end: int) -> b
         return False
     c0 = s0
     for b in _CLAUSE_BOUND.finditer(text, s0, start):
-        c0 = b.end()
-    b1 = _CLAUSE_BOUND.search(text, end, s1)
-    c1 = s1 if b1 is None else b1.start()
-    return HER2.search(text, c0, c1) is None and ISH_TECHNIQUE.search(text, c0, c1) is None
+        if b.end() - b.start() == 1:
+            c0 = b.end()
+    c1 = s1
+    for b in _CLAUSE_BOUND.finditer(text, end, s1):
+        if b.end() - b.start() == 1:
+            c1 = b.start()
+            break
+    return (
+        HER2.search(text, c0, c1) is None
+        and ISH_TECHNIQUE.search(text, c0, c1) is None
+        and ISH_SPELLED.search(text, c0, c1) is None
+    )
 
 
 # Specimen labels and types.
@@ -657,7 +704,9 @@ ALLRED: Final = re.compile(r"allred(?:\s+score)?\s*[:=]?\s*(\d)(?!\d)", _I)
 # Allred written "PS + IS = total" ("Allred score 2+2=4", "2 + 3 = 5"): the first number is the proportion score, the
 # total follows "=" (third review of the evening, finding 6). Matched right after ALLRED's first number.
 ALLRED_SUM: Final = re.compile(r"[ \t]*\+[ \t]*(\d)[ \t]*=[ \t]*(\d)(?!\d|[.,]\d)")
-ALLRED_SUM_WARNING: Final = "Allred score written as a sum that does not add up (proportion + intensity = total); not read"
+ALLRED_SUM_WARNING: Final = (
+    "Allred score written as a sum that does not add up (proportion + intensity = total); not read"
+)
 # The Allred proportion score stated after the total ("Allred score 4 (proportion score 2, intensity score 2)").
 # Proportion score 0: no cells stained, 1: < 1 %, 2: 1-10 %, 3: 11-33 %, 4: 34-66 %, 5: >= 67 % (NAACCR SSDI Manual,
 # "ER (Estrogen Receptor) Total Allred Score", https://apps.naaccr.org/ssdi/input/breast/er_allred_score/, after
