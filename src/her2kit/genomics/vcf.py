@@ -321,27 +321,25 @@ def _sample_alleles(fields: list[str], sample_index: int | None) -> set[int] | N
     return {int(a) for a in re.split(r"[/|]", values[gt_index]) if a.isdigit()}
 
 
-def _vaf(fields: list[str], sample_index: int | None, alt_index: int) -> tuple[str | None, str]:
-    """The variant allele fraction of ALT number ``alt_index`` as written, and where it was read: the chosen sample's
-    FORMAT AF, else its allelic depths (FORMAT AD: alt / total), else INFO TVAF; INFO AF only in a file without
-    sample columns (in a multi-sample file it is the allele frequency over every sample's genotypes, not the
-    tumour's fraction)."""
+def _vaf(fields: list[str], sample_index: int | None, alt_index: int) -> tuple[str | float | None, str]:
+    """The variant allele fraction of ALT number ``alt_index`` as written (or computed from depths), and where it was
+    read: the chosen sample's FORMAT AF, else its allelic depths (FORMAT AD: alt / total), else INFO TVAF; INFO AF
+    only in a file without sample columns (in a multi-sample file it is the allele frequency over every sample's
+    genotypes, not the tumour's fraction)."""
     has_samples = len(fields) > 9
     if sample_index is not None and has_samples:
-        fmt = fields[8].split(":")
-        values = fields[9 + sample_index].split(":")
-        if "AF" in fmt and fmt.index("AF") < len(values) and values[fmt.index("AF")] not in ("", "."):
-            parts = values[fmt.index("AF")].split(",")
+        sample = dict(zip(fields[8].split(":"), fields[9 + sample_index].split(":"), strict=False))
+        if sample.get("AF", ".") not in ("", "."):
+            parts = sample["AF"].split(",")
             return (parts[alt_index - 1] if alt_index - 1 < len(parts) else None), "the sample's FORMAT AF"
-        if "AD" in fmt and fmt.index("AD") < len(values):
-            depths = values[fmt.index("AD")].split(",")
+        if "AD" in sample:
             try:
-                counts = [float(d) for d in depths]
+                counts = [float(d) for d in sample["AD"].split(",")]
             except ValueError:
                 return None, "the sample's FORMAT AD"
-            if len(counts) > alt_index and sum(counts) > 0:
-                return repr(counts[alt_index] / sum(counts)), "the sample's FORMAT AD"
-            return None, "the sample's FORMAT AD"
+            total = sum(counts)
+            ok = len(counts) > alt_index and total > 0
+            return (counts[alt_index] / total if ok else None), "the sample's FORMAT AD"
     for item in fields[7].split(";"):
         key, _, value = item.partition("=")
         if value and (key == "TVAF" or (key == "AF" and not has_samples)):
