@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import math
 import re
+import sys
 import types
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -661,9 +662,12 @@ def json_body_problem(text: str | bytes) -> InvalidInput | None:
     except RecursionError:
         return _nested_too_deeply("(body)")
     except ValueError as exc:
-        if "digits" in str(exc):  # (Python refuses to convert whole numbers of more than 4,300 digits)
+        if "digits" in str(exc):  # (Python refuses whole numbers longer than sys.get_int_max_str_digits())
             return InvalidInput(
-                "(body)", "(a number)", "numbers of at most 4,300 digits", hint="a number is too long to read"
+                "(body)",
+                "(a number)",
+                f"numbers of at most {sys.get_int_max_str_digits():,} digits",
+                hint="a number is too long to read",
             )
         return None
     return _document_problem(data, "(body)")

@@ -264,21 +264,3 @@ def test_control_or_condition_on_the_keyword_path_is_the_pattern_test(text: str)
             or P.CONDITION_BEFORE.search(text, max(0, start - 50), start)
         )
         assert C.control_or_condition(text, low, start) == expected, start
-
-
-_QUOTED_TEXT: Final = st.lists(
-    st.sampled_from(["per", "performed", " on ", "percent", "see", "seen", " outside", "history", " of", "historyof",
-                     "per outside", "prior", " report", "\n", " ", "x", "clinical", "HER2", "\u00a0"]),
-    max_size=30,
-).map("".join)  # fmt: skip
-
-
-@settings(max_examples=300, deadline=None)
-@given(_QUOTED_TEXT)
-def test_the_quoted_scan_with_its_anchor_filters_is_finditer(text: str) -> None:
-    from her2kit.extract import keywords as kw
-    from her2kit.extract.scan import Scanner
-
-    scan = Scanner(text, kw.INDEX)
-    got = [m.span() for m in scan.starts(P.QUOTED, kw.QUOTED_WORDS, anchor_ok=kw.QUOTED_OK)]
-    assert got == [m.span() for m in P.QUOTED.finditer(text)]

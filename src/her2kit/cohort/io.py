@@ -55,11 +55,6 @@ def source_of(path: str | Path) -> Source:
 JSON_SCHEMA_LINES = 10_000
 
 
-def scan_input(path: str | Path) -> pl.LazyFrame:
-    """A lazy scan of the standard columns present in a registry file (CSV/TSV read as text)."""
-    return scan_with_plan(path)[0]
-
-
 def scan_with_plan(path: str | Path) -> tuple[pl.LazyFrame, cols.ColumnPlan]:
     """A lazy scan of the standard columns of a registry file, under their standard names, and which of the
     file's columns they are (:func:`her2kit.cohort.columns.resolve_columns`: ``IHC_Score`` is read as

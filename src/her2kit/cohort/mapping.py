@@ -287,13 +287,9 @@ def _counts(ish: IshCounts, names: list[str]) -> tuple[list[pl.Expr], pl.Expr]:
     return [her2.alias(cols.HER2_COPIES), cep17.alias(cols.CEP17_COPIES)], note
 
 
-def apply_mapping(mapping: Mapping, input_path: str | Path) -> pl.LazyFrame:
-    """A lazy frame of standard columns (plus ``notes``) read from a registry file through a mapping."""
-    return read_mapped(mapping, input_path)[0]
-
-
 def read_mapped(mapping: Mapping, input_path: str | Path) -> tuple[pl.LazyFrame, cols.ColumnPlan]:
-    """:func:`apply_mapping`, and which of the file's columns are read as which (the run's summary says).
+    """A lazy frame of standard columns (plus ``notes``) read from a registry file through a mapping, and which of
+    the file's columns are read as which (the run's summary says).
 
     A constant for a standard column that the file also has (by name, letter case and surrounding spaces not
     counted), and that the mapping does not read as another column, is an input error naming the column and

@@ -27,7 +27,6 @@ from her2kit.extract.keywords import (
     ONCOTYPE_WORDS,
     OTHER_MARKER_EXACT,
     OTHER_MARKER_I_WORDS,
-    QUOTED_OK,
     QUOTED_WORDS,
     SECTION_EXACT,
     STATUS_STARTS,
@@ -282,7 +281,7 @@ def read_context(text: str) -> ReportContext:
         stop = P.ONCOTYPE_END.search(text, m.end(), end)
         excluded.append((m.start(), stop.start() if stop else end))
     quoted = []
-    for m in scan.starts(P.QUOTED, QUOTED_WORDS, anchor_ok=QUOTED_OK):
+    for m in scan.starts(P.QUOTED, QUOTED_WORDS):
         reach = 2 * QUOTE_REACH if m.group(0).lower().startswith("clinical") else QUOTE_REACH
         end = min(len(text), m.end() + reach)
         brk = search_at(P.SECTION_BREAK, text, text, SECTION_EXACT, m.end(), end)  # case-sensitive words

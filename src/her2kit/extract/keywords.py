@@ -9,7 +9,6 @@ scan.KeywordIndex); tests/extract/test_keyword_index.py checks that none is left
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Final
 
 from her2kit.extract import patterns as P  # noqa: N812
@@ -153,28 +152,8 @@ def _pgr_anchor(low: str, i: int) -> bool:
     return j >= len(low) or low[j] not in ALNUM
 
 
-def _space_after(word: str) -> Callable[[str, int], bool]:
-    """A hit of ``word`` that can open a QUOTED match: white space follows it ("see outside", "history of")."""
-    n = len(word)
-
-    def ok(low: str, i: int) -> bool:
-        j = i + n
-        return j < len(low) and low[j].isspace()
-
-    return ok
-
-
-def _per_anchor(low: str, i: int) -> bool:
-    """A hit of "per" opens a QUOTED match only as "per <space>" or "performed" (most hits are "percent", "periphery",
-    "perineural", ...)."""
-    j = i + 3
-    return j < len(low) and (low[j].isspace() or low.startswith("formed", j))
-
-
 PENDING_OK: Final = {"sent": _sent_anchor, "follow": _follow_anchor}
-# QUOTED's alternatives that start with these words continue with white space ("see outside", "history of", "per
-# outside") or are "performed on ...".
-QUOTED_OK: Final = {"per": _per_anchor, "see": _space_after("see"), "history": _space_after("history")}
+
 ER_PR_BOTH_OK: Final = {"pr": _pr_anchor, "pgr": _pgr_anchor}
 # Words of the ISH-name check (ish.ish_possible): all in the keyword index.
 ISH_WORD_INDEXED: Final = ("ish", "cep", "amplif")

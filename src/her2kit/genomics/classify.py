@@ -26,7 +26,7 @@ RefId = Annotated[str, Field(pattern=r"^ref:[a-z0-9][a-z0-9._-]*$")]
 # many bases. It is a her2kit convention: enough to cover the ERBB2 coding exons around the hotspots,
 # stated as a limitation in docs/genomics.md. The padded window also reaches neighbouring genes (GRB7),
 # so an unannotated VCF record counts as an ERBB2 variant only inside the Ensembl ERBB2 gene span
-# (vcf.ERBB2_GENE), and an annotated one only when its annotation names ERBB2.
+# (common.ERBB2_GENE), and an annotated one only when its annotation names ERBB2.
 REGION_PADDING: Final = 30_000
 
 

@@ -186,7 +186,7 @@ def _result(
         )
         return CopyNumberResult(None, None, evidence, sample, genome, [*warnings] or [evidence])
     if len(set(values)) > 1:
-        calls = {v: _call_of(kind, v, thresholds) for v in set(values)}
+        calls = {v: _call(kind, v, thresholds)[1] for v in set(values)}
         if len(set(calls.values())) > 1:
             # Segments over ERBB2 that call it differently (an amplicon over the gene's 5' part or over its neighbours
             # PGAP3/GRB7 only, beside one at the baseline): which one is ERBB2's is not known.
@@ -209,27 +209,28 @@ def _result(
             f"{len(values)} {what}s overlap ERBB2 with different values giving the same call; the highest was used"
         )
     value = max(values)
-    copies = log2_to_copies(value, thresholds) if kind == "log2" else value
-    amplified = call_amplification(copies, thresholds)
+    copies, amplified, caveat = _call(kind, value, thresholds)
     evidence = _describe(kind, value, copies, thresholds)
-    if amplified is None and copies >= thresholds.not_amplified_below:
+    if call_amplification(copies, thresholds) is None and copies >= thresholds.not_amplified_below:
         warnings.append(
             f"ERBB2 copy number {copies:.2f} is in the equivocal range "
             f"[{thresholds.not_amplified_below:g}, {thresholds.amplified_min_copies:g}); confirm by IHC/ISH"
         )
-    if kind == "log2" and thresholds.purity is None:
-        amplified, caveat = _unadjusted_log2_call(value, copies, amplified, thresholds)
+    if caveat is not None:
         warnings.append(caveat)
     return CopyNumberResult(amplified, round(copies, 2), evidence, sample, genome, warnings)
 
 
-def _call_of(kind: CnKind, value: float, thresholds: AmplificationThresholds) -> bool | None:
-    """The amplification call of one value, as :func:`_result` makes it for a single value."""
+def _call(
+    kind: CnKind, value: float, thresholds: AmplificationThresholds
+) -> tuple[float, bool | None, str | None]:
+    """One value's copy number, amplification call and, for a log2 ratio without a purity, the caveat."""
     copies = log2_to_copies(value, thresholds) if kind == "log2" else value
     amplified = call_amplification(copies, thresholds)
+    caveat = None
     if kind == "log2" and thresholds.purity is None:
-        amplified, _ = _unadjusted_log2_call(value, copies, amplified, thresholds)
-    return amplified
+        amplified, caveat = _unadjusted_log2_call(value, copies, amplified, thresholds)
+    return copies, amplified, caveat
 
 
 @dataclass

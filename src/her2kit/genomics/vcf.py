@@ -232,7 +232,7 @@ def _annotations(info: str, header: VcfHeader) -> list[dict[str, str]]:
         # canonical transcript, never left out as "not a panel gene" for want of its symbol.
         if not a.get("SYMBOL") and (
             a.get("Gene", "").split(".")[0] == ERBB2_ENSEMBL_GENE
-            or a.get("Feature", "").startswith(ERBB2_CANONICAL)
+            or is_erbb2_canonical(a.get("Feature")) is True
         ):
             a["SYMBOL"] = "ERBB2"
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Annotated, Any, Final
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,6 +19,7 @@ from her2kit import __version__
 from her2kit.case import parse_case
 from her2kit.errors import WITHHELD, Her2kitError, InvalidInput, NotFound
 from her2kit.extract import extract_report
+from her2kit.extract.context import QUOTED_SOURCE
 from her2kit.extract.model import ExtractionResult
 from her2kit.kb import default_kb
 from her2kit.kb.load import SECTIONS
@@ -61,9 +62,6 @@ def _utf8_form(form: dict[str, str]) -> None:
             raise InvalidInput(name, WITHHELD, "UTF-8 text (the form sent bytes that are not UTF-8)")
 
 
-QUOTED: Final = "quoted from a prior report"
-
-
 def _ihc_overlap(form: dict[str, Any], report: dict[str, Any]) -> str | None:
     """How a report's IHC test stands to the form's: "same" (the report restates it, or says less: a plain 0
     beside the form's null or ultralow), "richer" (the report says more: ultralow beside the form's plain 0), or
@@ -104,8 +102,8 @@ def _add_report(doc: dict[str, Any], extraction: ExtractionResult) -> list[str]:
     notes: list[str] = []
     tests: list[dict[str, Any]] = doc["her2_tests"]
     extracted = [t.model_dump(mode="json", exclude_none=True) for t in extraction.case_tests()]
-    current = [t for t in extracted if t.get("source") != QUOTED]
-    quoted = [t for t in extracted if t.get("source") == QUOTED]
+    current = [t for t in extracted if t.get("source") != QUOTED_SOURCE]
+    quoted = [t for t in extracted if t.get("source") == QUOTED_SOURCE]
     if quoted and (current or tests):
         notes.append(
             f"{len(quoted)} result(s) quoted from a prior report (another specimen or an earlier test) are shown, "
