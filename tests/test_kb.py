@@ -238,3 +238,17 @@ def test_a_gate_max_dose_naming_an_unknown_regimen_fails(kb_copy: Path) -> None:
         encoding="utf-8",
     )
     assert "unknown regimen id 'regimen:lapatinib-nonexistent'" in _problems(kb_copy)
+
+
+def test_the_course_dose_bound_is_above_every_dose_the_knowledge_base_gives(kb: KnowledgeBase) -> None:
+    from her2kit.safety.course import DoseGiven
+
+    bound = next(m.le for m in DoseGiven.model_fields["mg"].metadata if getattr(m, "le", None) is not None)
+    mg = [d.dose.value for g in kb.safety_gates.values() for d in g.max_dose if d.dose.unit == "mg"]
+    mg += [
+        r.maintenance_dose.value
+        for r in kb.regimens.values()
+        if r.maintenance_dose and r.maintenance_dose.unit == "mg"
+    ]
+    assert mg
+    assert max(mg) <= bound

@@ -87,7 +87,7 @@ def test_ner1_the_resumed_escalation_step_is_not_a_reduced_level() -> None:
     assert result.action == "continue"
     assert result.next_dose is not None
     assert result.next_dose.dose_level == 0
-    assert result.next_dose.mg in (120, 160)  # the escalation goes on by dosing days: day 9 -> 160 mg
+    assert result.next_dose.mg in (120, 160)  # the escalation goes on without the held days: day 9 -> 160 mg
     assert "A dose reduction applies during the dose escalation" not in texts(result)
 
 

@@ -92,7 +92,8 @@ class DoseGiven(DocumentModel):
     mg: float = Field(
         gt=0,
         le=6000,
-        description="dose given, in mg (up to 6,000: lapatinib titrated to 5,500 mg a day with an inducer)",
+        description="dose given, in mg (a plausibility bound above every dose the knowledge base gives, including a "
+        "safety gate's titration maximum; the dose itself is checked against the label's levels)",
     )
 
 

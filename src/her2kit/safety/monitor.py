@@ -215,7 +215,7 @@ def _read_at(regimen: Regimen, course: Course, dose: DoseGiven, weight: float | 
         if step.to_day is not None
     ):
         # An escalation step (not the final one) of a course on the escalation: never read as a reduced level,
-        # whatever the dosing day (a hold interrupts the escalation; see _escalation_day).
+        # whatever the escalation day (a hold interrupts the escalation; see _escalation_day).
         return _Reading(0, dose.mg, 0, 0.0, on_level=True, escalation=True)
     ladder = _ladder(regimen, weight)
     candidates = list(ladder)
@@ -902,8 +902,8 @@ def _next_dose(
         if step is not None and (gaps or (state.resumed and escalation_day <= final_from)):
             since = f" (no dose from {gaps[-1][0]} to {gaps[-1][1]})" if gaps else ""
             state.warnings.append(
-                f"A hold interrupted the dose escalation{since}: her2kit counts the escalation by dosing days (days on "
-                f"which a dose was given), so the next dose is dosing day {escalation_day} of the escalation "
+                f"A hold interrupted the dose escalation{since}: her2kit counts the escalation in treatment days less "
+                f"the days of a hold, so the next dose is escalation day {escalation_day} "
                 f"({step.value:g} {step.unit}; calendar day {treatment_day}); after a hold it is never above the step "
                 "given before the hold. The label's escalation table does not cover interruptions — check with the "
                 "prescriber."
@@ -914,7 +914,7 @@ def _next_dose(
             state.steps.append(
                 Step(
                     rule=regimen.id,
-                    text=f"Dose escalation (the label's optional schedule: {steps}): dosing day {escalation_day} → "
+                    text=f"Dose escalation (the label's optional schedule: {steps}): escalation day {escalation_day} → "
                     f"{step.value:g} {step.unit}"
                     + (f" (calendar day {treatment_day})." if escalation_day != treatment_day else "."),
                     source=source,
