@@ -61,7 +61,9 @@ order already placed (PENDING_DONE, pending_conditional); control remarks after 
 ")"-then-"Controls:" field, and controls that "work appropriately", are no control's value (_CONTROL_AFTER /
 LEGEND_AFTER); a control remark ending "... reviewed/run and" before the name is its own clause (CONTROL_GAP); status
 words qualifying controls are no legend pair (CONTROL_PAIR_AFTER, legend_pair); "ratio 2.6, amplified" and "ratio 2.6
-(amplified)" give the result (ISH_AMPLIFIED).
+(amplified)" give the result (ISH_AMPLIFIED). The quote-end matches passed over (the quoting sentence's own
+current-specimen phrase; a non-heading "Diagnosis:" in a history) are judged in one loop (code review, end of
+2026-11-27).
 """
 
 from __future__ import annotations

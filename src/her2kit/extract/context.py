@@ -289,18 +289,16 @@ def read_context(text: str) -> ReportContext:
         head = _SPECIMEN_HEAD.search(text, m.end() + 40, end)
         # The report's own specimen ("Diagnosis:", "the current specimen") ends it too (P.QUOTE_END).
         own = _quote_end(text, low, m.end(), end)
-        # A current specimen named in the quoting sentence itself ("Clinical history: ..., HER2 3+ on core biopsy, s/p
-        # neoadjuvant TCHP, this mastectomy for residual disease") is the history's: the passage goes on.
-        while own is not None and own.group(0)[0] not in "dD" and sents.bounds(own.start())[0] <= m.start():
+        # Passed over, in one loop: a current specimen named in the quoting sentence itself ("Clinical history: ...,
+        # HER2 3+ on core biopsy, s/p neoadjuvant TCHP, this mastectomy for residual disease") is the history's; inside
+        # a clinical history, "Diagnosis:" ends the passage only as a real heading (P.HISTORY_HEADING).
+        history = reach != QUOTE_REACH
+        while own is not None and (
+            (history and P.HISTORY_HEADING.match(text, own.start()) is None)
+            if own.group(0)[0] in "dD"
+            else sents.bounds(own.start())[0] <= m.start()
+        ):
             own = _quote_end(text, low, own.end(), end)
-        # Inside a clinical history, "Diagnosis:" ends the passage only as a real heading (P.HISTORY_HEADING).
-        if reach != QUOTE_REACH:
-            while (
-                own is not None
-                and own.group(0)[0] in "dD"
-                and P.HISTORY_HEADING.match(text, own.start()) is None
-            ):
-                own = _quote_end(text, low, own.end(), end)
         # (From the start of that sentence: "HER2 testing on the current specimen shows 1+".)
         own_at = None if own is None else max(m.end(), sents.bounds(own.start())[0])
         stops = [x.start() for x in (brk, head) if x is not None] + ([] if own_at is None else [own_at])

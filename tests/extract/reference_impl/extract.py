@@ -154,19 +154,13 @@ def _context(text: str) -> _Ctx:
         # A specimen heading ("B: Lymph node", "C. SENTINEL") also ends the quoted passage.
         head = re.compile(r"(?<=[.\s])[A-H]\s?[:.)]\s+[A-Z][A-Za-z]").search(text, m.end() + 40, end)
         own = P.QUOTE_END.search(text, m.end(), end)
-        while (
-            own is not None
-            and not own.group(0).lower().startswith("diagnos")
-            and Sentences(text).bounds(own.start())[0] <= m.start()
+        history = m.group(0).lower().startswith("clinical")
+        while own is not None and (
+            (history and P.HISTORY_HEADING.match(text, own.start()) is None)
+            if own.group(0).lower().startswith("diagnos")
+            else Sentences(text).bounds(own.start())[0] <= m.start()
         ):
             own = P.QUOTE_END.search(text, own.end(), end)
-        if m.group(0).lower().startswith("clinical"):
-            while (
-                own is not None
-                and own.group(0).lower().startswith("diagnos")
-                and P.HISTORY_HEADING.match(text, own.start()) is None
-            ):
-                own = P.QUOTE_END.search(text, own.end(), end)
         own_at = None if own is None else max(m.end(), Sentences(text).bounds(own.start())[0])
         stops = [x.start() for x in (brk, head) if x is not None] + ([] if own_at is None else [own_at])
         end = min([end, *stops])
