@@ -33,7 +33,7 @@ from her2kit.extract.keywords import (
     WARM_WORDS,
 )
 from her2kit.extract.model import Evidence
-from her2kit.extract.scan import Scanner, finditer_at, may_contain, search_at
+from her2kit.extract.scan import Scanner, finditer_at, may_contain, search_at, words_rx
 from her2kit.extract.sentences import Sentences
 
 Status = Literal["positive", "negative", "equivocal"]
@@ -62,9 +62,17 @@ _SPECIMEN_HEAD: Final = re.compile(r"[A-H](?<=[.\s][A-H])\s?[:.)]\s+[A-Z][A-Za-z
 # match of theirs may reach (longer than any on the keyword path: white-space runs of at most 24 characters).
 _LAZY_STOPS: Final = (P.FIELD_STOP, P.OTHER_MARKER_CAPS)
 _LAZY_SLACK: Final = 200
+
+
 # The words every match of those stops starts with (lower-cased text; the markers in capitals), searched in one pass.
-_FIELD_WORD: Final = re.compile("|".join(P.FIELD_STOP_WORDS))
-_CAPS_WORD: Final = re.compile("|".join(P.CAPS_MARKER_WORDS))
+def _words(words: tuple[str, ...]) -> re.Pattern[str]:
+    rx = words_rx(words)  # (the scanner's cached alternation of the words)
+    assert rx is not None
+    return rx
+
+
+_FIELD_WORD: Final = _words(P.FIELD_STOP_WORDS)
+_CAPS_WORD: Final = _words(P.CAPS_MARKER_WORDS)
 _LONGEST_WORD: Final = max(len(w) for w in (*P.FIELD_STOP_WORDS, *P.CAPS_MARKER_WORDS))
 # Every match of P.QUOTE_END holds one of these (lower-cased).
 _QUOTE_END_WORDS: Final = ("diagnos", "current", "present", "this", "today")
@@ -235,25 +243,6 @@ def _addendum_start(scan: Scanner) -> int | None:
     return None
 
 
-def _quote_end(text: str, low: str | None, lo: int, hi: int) -> re.Match[str] | None:
-    """``P.QUOTE_END.search(text, lo, hi)``. On the keyword path (``low``) the pattern is tried only where one of
-    _QUOTE_END_WORDS starts (every match starts with one), in order: the leftmost match, as ``search`` gives."""
-    if low is None:
-        return P.QUOTE_END.search(text, lo, hi)
-    cands: list[int] = []
-    for w in _QUOTE_END_WORDS:
-        i = low.find(w, lo, hi)
-        while i >= 0:
-            cands.append(i)
-            i = low.find(w, i + 1, hi)
-    match = P.QUOTE_END.match
-    for i in sorted(cands):
-        m = match(text, i, hi)
-        if m is not None:
-            return m
-    return None
-
-
 def _biopsy_named(text: str, low: str | None, start: int, end: int) -> bool:
     """``P.QUOTED_BIOPSY.search(text[start:end])``. On the keyword path (``low``, see scan.py) "biops",
     "core" and "needle" are looked up in the lower-cased text (a case-insensitive ASCII word matches only
@@ -288,7 +277,7 @@ def read_context(text: str) -> ReportContext:
         # A specimen heading ("B: Lymph node", "C. SENTINEL") also ends the quoted passage.
         head = _SPECIMEN_HEAD.search(text, m.end() + 40, end)
         # The report's own specimen ("Diagnosis:", "the current specimen") ends it too (P.QUOTE_END).
-        own = _quote_end(text, low, m.end(), end)
+        own = search_at(P.QUOTE_END, text, low, _QUOTE_END_WORDS, m.end(), end)
         # Passed over, in one loop: a current specimen named in the quoting sentence itself ("Clinical history: ...,
         # HER2 3+ on core biopsy, s/p neoadjuvant TCHP, this mastectomy for residual disease") is the history's; inside
         # a clinical history, "Diagnosis:" ends the passage only as a real heading (P.HISTORY_HEADING).
@@ -298,7 +287,7 @@ def read_context(text: str) -> ReportContext:
             if own.group(0)[0] in "dD"
             else sents.bounds(own.start())[0] <= m.start()
         ):
-            own = _quote_end(text, low, own.end(), end)
+            own = search_at(P.QUOTE_END, text, low, _QUOTE_END_WORDS, own.end(), end)
         # (From the start of that sentence: "HER2 testing on the current specimen shows 1+".)
         own_at = None if own is None else max(m.end(), sents.bounds(own.start())[0])
         stops = [x.start() for x in (brk, head) if x is not None] + ([] if own_at is None else [own_at])
