@@ -144,6 +144,8 @@ class CardiacState:
     # Needs asking whether to discontinue after a repeat reading of the open hold that had not improved: dropped when
     # a later reading recovers and the hold ends (the recovery settles the question; never "resume" next to it).
     decision_needs: list[str] = field(default_factory=list)
+    # A repeat LVEF or the prescriber's decision on one has been asked for (monitor.py does not ask again).
+    repeat_asked: bool = False
     # The replay's state, read when the next LVEF is dated (no repeat date after a discontinuation).
     state: State | None = None
 
@@ -223,6 +225,7 @@ def evaluate_cardiac(
                 f"asked any more: the hold continued and LVEF has since recovered ({text.split(';')[0]})."
             )
             cardiac.decision_needs = []
+        cardiac.repeat_asked = False  # (the hold has ended: a later hold asks afresh)
         # Counted from the dose given before the resumption date: a reduced dose already given on or after it is the
         # reduction (never applied twice); a higher dose given since does not cancel it.
         state.reduce_on_resumption(rules.id, f"LVEF hold of {since}", on, levels, acted_on=not pending)
@@ -343,6 +346,7 @@ def evaluate_cardiac(
             )
             state.needs.append(need)
             cardiac.decision_needs.append(need)
+            cardiac.repeat_asked = True
         return None
 
     def recovery(reading: LvefReading, verdict: str, weeks: float, recovery_words: bool = True) -> str | None:
@@ -378,6 +382,7 @@ def evaluate_cardiac(
             state.needs.append(
                 f"the prescriber's decision: LVEF {late} (the knowledge base has no label rule for what follows)"
             )
+            cardiac.repeat_asked = True
             return None
         if held.min_hold_weeks is not None:
             earliest = since + dt.timedelta(weeks=held.min_hold_weeks)
@@ -483,6 +488,7 @@ def evaluate_cardiac(
             # continues and the overdue reading is asked for. Never a permanent discontinuation on an assumption.
             limit = cardiac.holding_since + dt.timedelta(weeks=rules.persistent_decline_weeks)
             latest = cardiac.last_reading.date if cardiac.last_reading is not None else cardiac.holding_since
+            cardiac.repeat_asked = True
             state.needs.append(
                 f"a repeat LVEF (overdue): the hold of {cardiac.holding_since} has lasted {weeks:.1f} weeks and the "
                 f"latest reading is of {latest}; the label discontinues for a decline persisting more than "
@@ -505,6 +511,7 @@ def evaluate_cardiac(
                 and open_band.recheck_weeks is not None
                 and weeks >= open_band.recheck_weeks
             ):
+                cardiac.repeat_asked = True
                 state.needs.append(
                     f"a repeat LVEF: the label's {open_band.recheck_weeks:g}-week recovery window has ended "
                     "(not recovered then: discontinue)"

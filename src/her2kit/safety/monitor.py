@@ -751,7 +751,7 @@ def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
         cardiac.holding_since is not None
         and lvef_due is not None
         and lvef_due < course.today
-        and not any(n.startswith(("a repeat LVEF", "the prescriber's decision: LVEF")) for n in state.needs)
+        and not cardiac.repeat_asked
     ):
         # An LVEF-driven hold whose repeat assessment is overdue (any agent): the reading is asked for.
         state.needs.append(f"a repeat LVEF (overdue since {lvef_due}): {lvef_basis}")
