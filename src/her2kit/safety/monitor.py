@@ -397,11 +397,11 @@ def _check_reescalation(
     return None
 
 
-def _level_mg(regimen: Regimen, level: int, weight: float | None) -> float:
-    """A label level's dose in mg at a weight (no weight for a weight-based dose: infinity, never a match)."""
+def _level_mg(regimen: Regimen, level: int, weight: float | None) -> float | None:
+    """A label level's dose in mg at a weight; None for a weight-based dose without a weight."""
     dose = next((lvl.dose for lvl in levels(regimen) if lvl.level == level), regimen.maintenance_dose)
     if dose.unit == "mg/kg" and weight is None:
-        return float("inf")
+        return None
     return amount_mg(dose, weight)
 
 
@@ -506,8 +506,10 @@ def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: 
                 return None
         assert isinstance(target, int)
         owed = groups[key]
-        applied = last is not None and last.mg <= _level_mg(regimen, target, course.weight_on(last.date)) * (
-            1 + DOSE_MATCH_TOLERANCE
+        target_mg = None if last is None else _level_mg(regimen, target, course.weight_on(last.date))
+        # (without a weight the reduction cannot be checked against the dose given: taken as applied, never twice)
+        applied = last is not None and (
+            target_mg is None or last.mg <= target_mg * (1 + DOSE_MATCH_TOLERANCE)
         )
         if target < level and owed and all(r.acted_on for r in owed) and not applied:
             # (A reduced dose equal to an escalation step reads as level 0 of the escalation; by its mg it is the
@@ -553,7 +555,7 @@ def _rule_set_level(regimen: Regimen, course: Course, state: State, dose: DoseGi
         return None
     target = min(targets)
     mg = _level_mg(regimen, target, course.weight_on(dose.date))
-    return target if _deviation(mg, dose.mg) <= DOSE_MATCH_TOLERANCE else None
+    return target if mg is not None and _deviation(mg, dose.mg) <= DOSE_MATCH_TOLERANCE else None
 
 
 def _at_lowest_level(regimen: Regimen, course: Course, state: State) -> Callable[[dt.date], bool | None]:
@@ -1235,6 +1237,7 @@ def _titrating(regimen: Regimen, course: Course, cap: float) -> bool:
     if regimen.maintenance_dose.unit != "mg":
         return False
     label = _level_mg(regimen, 0, None)
+    assert label is not None  # (a dose in mg)
     doses = sorted(course.doses, key=_dose_order)
     since = [d for d in doses if d.mg <= label * (1 + DOSE_MATCH_TOLERANCE)]
     path = doses[doses.index(since[-1]) + 1 :] if since else doses
