@@ -1,5 +1,5 @@
 """The Aho-Corasick keyword pass (scan.KeywordIndex) gives exactly the ``str.find`` results, and the
-extractor's output is the same with and without it (``pyahocorasick`` missing)."""
+extractor's output is the same with and without it (``ahocorasick-rs`` missing)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tests.extract.test_differential import _TOKENS, REPORT_TEXTS, SNIPPETS, _va
 NO_AUTOMATON = S.KeywordIndex(K.KEYWORDS, use_automaton=False)
 
 _PIECES = st.sampled_from(["pr", "pgr", "p", "r", "er", "her", "her2", "e", "x", " ", "\u00e9", "\U0001d538"])
-needs_automaton = pytest.mark.skipif(S.ahocorasick is None, reason="pyahocorasick not installed")
+needs_automaton = pytest.mark.skipif(S.ahocorasick_rs is None, reason="ahocorasick-rs not installed")
 
 
 def _find_all(low: str, w: str) -> list[int]:
@@ -51,8 +51,8 @@ def test_index_is_built_with_the_automaton() -> None:
     assert K.INDEX.words == K.KEYWORDS
 
 
-def test_index_without_pyahocorasick(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(S, "ahocorasick", None)
+def test_index_without_ahocorasick_rs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(S, "ahocorasick_rs", None)
     index = S.KeywordIndex(["her", "pr"])
     assert index.automaton is None
     scan = S.Scanner("HER2 and PR", index)
@@ -71,7 +71,7 @@ def test_keywords_must_be_lower_case() -> None:
 def test_hits_are_the_find_positions(low: str) -> None:
     words = ["pr", "pgr", "prior", "er", "her", "her2", "ere", "rr", "r", "\u00e9r", "\U0001d538p"]
     hits = S.KeywordIndex(words).hits(low)
-    assert hits == {(w, False): _find_all(low, w) for w in words}  # overlapping occurrences included
+    assert hits == {w: _find_all(low, w) for w in words}  # overlapping occurrences included
 
 
 @needs_automaton
@@ -80,7 +80,7 @@ def test_hits_on_real_reports() -> None:
     for text in REPORT_TEXTS:
         low = text.lower()
         hits = K.INDEX.hits(low)
-        assert hits == {(w, False): _find_all(low, w) for w in K.KEYWORDS}
+        assert hits == {w: _find_all(low, w) for w in K.KEYWORDS}
 
 
 def _scans(scan: S.Scanner) -> Iterator[list[tuple[int, int]]]:
@@ -152,7 +152,7 @@ def test_no_whole_text_keyword_is_left_to_str_find(monkeypatch: pytest.MonkeyPat
     find: Callable[[S.Scanner, str, bool], list[int]] = S.Scanner._find
 
     def recording_find(self: S.Scanner, w: str, case: bool) -> list[int]:
-        if (w.lower(), False) not in self._cache:
+        if w.lower() not in self._cache:
             missed.add((w, case))
         return find(self, w, case)
 
@@ -168,3 +168,12 @@ def test_shared_empty_hit_list_stays_empty() -> None:
     for text in REPORT_TEXTS[:30]:
         E.extract_report(text)
     assert K.INDEX._no_hits == []
+
+
+def test_lone_surrogate_takes_the_str_find_path() -> None:
+    """The automaton reads UTF-8, which cannot hold a lone surrogate: such a text is scanned without it."""
+    text = "HER2 (4B5) \ud800 score 3+, positive. ER positive."
+    scan = S.Scanner(text, K.INDEX)
+    assert not scan.fast
+    assert _render(text) == _render_without_automaton(text)
+    assert E.extract_report(text).stated_status == "positive"

@@ -18,11 +18,16 @@ The text is checked once (:func:`_fast_ok`); a text that fails the check (a long
 non-ASCII digit, space or a character that case-folds onto ASCII, such as the Kelvin sign) is
 scanned the slow way, by ``finditer`` over the whole text, so results never depend on the path.
 
-Keyword positions come from one pass of an Aho-Corasick automaton (:class:`KeywordIndex`, C
-extension ``pyahocorasick``) over the lower-cased text, which reports every occurrence of every
-keyword, overlapping ones included: the same positions as a ``str.find`` loop per keyword. A
-case-sensitive keyword is found among the hits of its lower-case form and checked in the original
-text. A keyword missing from the index, or a missing ``pyahocorasick``, takes the ``str.find`` path.
+Keyword positions come from one pass of an Aho-Corasick automaton (:class:`KeywordIndex`, the Rust
+extension ``ahocorasick-rs``, standard semantics, overlapping matches) over the lower-cased text, which
+reports every occurrence of every keyword, overlapping ones included: the same positions as a
+``str.find`` loop per keyword. A case-sensitive keyword is found among the hits of its lower-case form
+and checked in the original text. A keyword missing from the index, or a missing ``ahocorasick-rs``,
+takes the ``str.find`` path.
+
+Hits are cached per scan in two dictionaries keyed by the word itself: ``_cache`` (lower-case words,
+in ``low``) and ``_exact`` (case-sensitive words, in ``text``); string keys hash once, tuple keys on
+every look-up.
 """
 
 from __future__ import annotations
@@ -33,9 +38,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final
 
 try:
-    import ahocorasick  # type: ignore[import-not-found]
+    import ahocorasick_rs
 except ImportError:  # pragma: no cover - the str.find path is tested by disabling the automaton
-    ahocorasick = None
+    ahocorasick_rs = None  # type: ignore[assignment]
 
 _MAX_FILLER_RUN: Final = 24
 _MAX_WORD_RUN: Final = 48
@@ -97,8 +102,9 @@ def _word_start_rx(w: str) -> re.Pattern[str]:
 
 
 def _inert(c: str) -> bool:
-    """A non-ASCII character that no keyword search can miss or misplace."""
-    if c.isspace() or c.isdigit() or c.isnumeric() or c.isdecimal():
+    """A non-ASCII character that no keyword search can miss or misplace (a lone surrogate is not: the
+    automaton reads UTF-8, which cannot hold one)."""
+    if "\ud800" <= c <= "\udfff" or c.isspace() or c.isdigit() or c.isnumeric() or c.isdecimal():
         return False
     low, up = c.lower(), c.upper()
     return (
@@ -126,10 +132,10 @@ def _fast_ok(text: str, low: str) -> bool:
 class KeywordIndex:
     """A fixed set of lower-case keywords, found all at once by one Aho-Corasick automaton.
 
-    ``automaton`` is None when ``pyahocorasick`` is not installed (or ``use_automaton`` is false):
+    ``automaton`` is None when ``ahocorasick-rs`` is not installed (or ``use_automaton`` is false):
     a :class:`Scanner` then finds every keyword with ``str.find``."""
 
-    __slots__ = ("_empty", "_no_hits", "automaton", "words")
+    __slots__ = ("_empty", "_no_hits", "_order", "automaton", "words")
 
     def __init__(self, words: Iterable[str], *, use_automaton: bool = True) -> None:
         self.words: frozenset[str] = frozenset(w for w in words if w)
@@ -139,38 +145,44 @@ class KeywordIndex:
         # Every keyword has an entry in a scan's hit cache, empty unless the automaton reports it. The
         # cached lists are never mutated (Scanner returns copies or slices), so one empty list serves all.
         self._no_hits: list[int] = []
-        self._empty: dict[tuple[str, bool], list[int]] = {(w, False): self._no_hits for w in self.words}
+        self._empty: dict[str, list[int]] = dict.fromkeys(self.words, self._no_hits)
+        # The automaton reports a keyword by its index in this list.
+        self._order: tuple[str, ...] = tuple(sorted(self.words))
         self.automaton: Any = None
-        if use_automaton and ahocorasick is not None and self.words:
-            automaton = ahocorasick.Automaton()
-            for w in sorted(self.words):
-                # The value: the hit-cache key, and what turns the reported end index into the start.
-                automaton.add_word(w, ((w, False), len(w) - 1))
-            automaton.make_automaton()
-            self.automaton = automaton
+        if use_automaton and ahocorasick_rs is not None and self.words:
+            # Standard semantics: every occurrence of every keyword, overlapping ones included (the leftmost
+            # semantics would report one keyword per position).
+            self.automaton = ahocorasick_rs.AhoCorasick(
+                self._order, matchkind=ahocorasick_rs.MatchKind.Standard
+            )
 
-    def hits(self, low: str) -> dict[tuple[str, bool], list[int]]:
-        """``{(keyword, False): starts}`` for every keyword: each start ``i`` with
-        ``low.startswith(keyword, i)``, in order (overlapping occurrences included), as a
-        ``str.find`` loop gives them."""
+    def hits(self, low: str) -> dict[str, list[int]]:
+        """``{keyword: starts}`` for every keyword: each start ``i`` with ``low.startswith(keyword, i)``,
+        in order (overlapping occurrences included), as a ``str.find`` loop gives them. ``low`` holds no
+        lone surrogate (``_fast_ok``).
+
+        The automaton reports matches in the order of their ends (character offsets), so one keyword's
+        starts come in order."""
         out = self._empty.copy()
         none = self._no_hits
-        for end, (key, shift) in self.automaton.iter(low):
-            lst = out[key]
+        order = self._order
+        for k, start, _ in self.automaton.find_matches_as_indexes(low, overlapping=True):
+            w = order[k]
+            lst = out[w]
             if lst is none:
-                out[key] = [end - shift]
+                out[w] = [start]
             else:
-                lst.append(end - shift)
+                lst.append(start)
         return out
 
 
 class Scanner:
     """Keyword-driven whole-text scans of one report, identical to ``finditer`` over the text.
 
-    With a :class:`KeywordIndex` (and ``pyahocorasick``), the hits of all its keywords are found at
+    With a :class:`KeywordIndex` (and ``ahocorasick-rs``), the hits of all its keywords are found at
     once, by one automaton pass over ``low``, when the text takes the keyword path (``fast``)."""
 
-    __slots__ = ("_cache", "_indexed", "_word_starts", "fast", "low", "text")
+    __slots__ = ("_cache", "_exact", "_indexed", "_word_starts", "fast", "low", "text")
 
     def __init__(self, text: str, index: KeywordIndex | None = None) -> None:
         self.text = text
@@ -179,17 +191,20 @@ class Scanner:
         self._indexed: frozenset[str] = frozenset()
         # Case-sensitive hits at word starts only, of frequent keywords (see ``starts``).
         self._word_starts: dict[str, list[int]] = {}
+        # Hits of case-sensitive words, in ``text``.
+        self._exact: dict[str, list[int]] = {}
         if self.fast and index is not None and index.automaton is not None:
-            self._cache: dict[tuple[str, bool], list[int]] = index.hits(self.low)
+            # Hits of lower-case words, in ``low``.
+            self._cache: dict[str, list[int]] = index.hits(self.low)
             self._indexed = index.words
         else:
             self._cache = {}
 
     def _hits(self, words: Iterable[str], *, case: bool = False) -> list[int]:
         out: list[int] = []
-        cache = self._cache
+        cache = self._exact if case else self._cache
         for w in words:
-            hits = cache.get((w, case))
+            hits = cache.get(w)
             if hits is None:
                 hits = self._find(w, case)
             if hits:
@@ -199,14 +214,14 @@ class Scanner:
     def _find(self, w: str, case: bool) -> list[int]:
         """The hits of ``w`` (not yet cached), cached."""
         cache = self._cache
-        base = cache.get((w.lower(), False)) if case else None
-        prefix = None if case else cache.get((_PREFIX_OF.get(w, ""), False))
+        base = cache.get(w.lower()) if case else None
+        prefix = None if case else cache.get(_PREFIX_OF.get(w, ""))
         if prefix is not None:
             starts = self.low.startswith
             hits = [i for i in prefix if starts(w, i)]
-        elif w == "oestrogen" and ("estrogen", False) in cache:
+        elif w == "oestrogen" and not case and "estrogen" in cache:
             low = self.low
-            hits = [i - 1 for i in cache[("estrogen", False)] if i > 0 and low[i - 1] == "o"]
+            hits = [i - 1 for i in cache["estrogen"] if i > 0 and low[i - 1] == "o"]
         elif base is not None:
             # Where the text holds ``w`` the lower-cased text holds ``w.lower()`` (``fast``: one
             # character for one), so the case-sensitive hits are among the cached ones; each is
@@ -220,7 +235,7 @@ class Scanner:
                 hits = [i for i in base if starts(w, i)] if base else base
         else:
             hits = find_all(self.text if case else self.low, w)
-        cache[(w, case)] = hits
+        (self._exact if case else cache)[w] = hits
         return hits
 
     def warm(self, *words: str) -> None:
@@ -228,23 +243,23 @@ class Scanner:
         if self.fast:
             cache = self._cache
             for w in words:
-                if (w, False) not in cache:
+                if w not in cache:
                     self._find(w, False)
 
     def positions(self, word: str) -> list[int]:
         """Every start of the lower-case ``word`` in ``low``, in order (do not modify the list)."""
-        hits = self._cache.get((word, False))
+        hits = self._cache.get(word)
         return self._find(word, False) if hits is None else hits
 
     def has(self, *words: str) -> bool:
         """Whether any of the lower-case ``words`` occurs (case-insensitively) in the text."""
         cache = self._cache
-        return any(cache[(w, False)] if w in self._indexed else w in self.low for w in words)
+        return any(cache[w] if w in self._indexed else w in self.low for w in words)
 
     def _between(self, w: str, lo: int, hi: int) -> list[int]:
         """Starts ``i`` of the lower-case ``w`` with ``lo <= i <= hi``, in order (``fast`` texts only)."""
         if w in self._indexed:
-            hits = self._cache[(w, False)]
+            hits = self._cache[w]
             return hits[bisect.bisect_left(hits, lo) : bisect.bisect_right(hits, hi)]
         out: list[int] = []
         find = self.low.find
@@ -287,17 +302,18 @@ class Scanner:
             cands: list[int] = []
             sources = 0
             for w in words:
-                hits = cache.get((w, False))
+                hits = cache.get(w)
                 if hits is None:
                     hits = self._find(w, False)
                 if hits:
                     cands += hits
                     sources += 1
+            exact_cache = self._exact
             for w in exact:
-                hits = cache.get((w, True))
+                hits = exact_cache.get(w)
                 if hits is None:
                     lw = _LOWER.get(w) or _lower(w)
-                    base = cache.get((lw, False))
+                    base = cache.get(lw)
                     if base == []:
                         continue  # the lower-case form is not in the text, so neither is ``w``
                     if word_start and base is not None and len(base) > _FILTER_MAX and w.isalnum():
@@ -314,7 +330,7 @@ class Scanner:
                     cands += hits
                     sources += 1
             for w, offs in offsets:
-                hits = cache.get((w, False))
+                hits = cache.get(w)
                 if hits is None:
                     hits = self._find(w, False)
                 if hits:
@@ -329,7 +345,7 @@ class Scanner:
             low = self.low
             hits = []
             for a in anchors:
-                ah = cache.get((a, False))
+                ah = cache.get(a)
                 if ah is None:
                     ah = self._find(a, False)
                 if not ah:
@@ -365,7 +381,7 @@ class Scanner:
                 if w not in indexed:
                     rest.append(w)
                     continue
-                ws = cache[(w, False)]
+                ws = cache[w]
                 if ws:
                     for lo, hi in spans:
                         cset.update(ws[bisect.bisect_left(ws, lo) : bisect.bisect_right(ws, hi)])
