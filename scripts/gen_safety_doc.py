@@ -163,9 +163,13 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   a reading below 50% or a decrease of 10 points or more holds the dose (`knowledge-base-gap`) and asks for the
   label's table: a her2kit safety convention — the level at which the HER2-antibody LVEF tables in the knowledge
   base begin to act — not a label rule.
-- Known limitation: sevabertinib's second reduction (10 mg once daily) and first (10 mg twice daily) have the same mg
-  per dose; levels are read per dose, not from the daily total, so a once-daily 10 mg course is read as the first
-  reduction (`tests/safety/test_review2_2026_11_27.py`, an expected failure until dose levels carry their frequency).
+- Levels of the same dose that differ in how often it is taken (sevabertinib: first reduction 10 mg twice daily,
+  second 10 mg once daily; KB `DoseLevel.schedule`) are told apart by the doses of that dose on record each day
+  (her2kit convention): as many as the more frequent level gives is that level; fewer is the less frequent level when
+  the dosing day before or after has as few, a missed dose of the more frequent level when the next dosing day has its
+  full count; a last day with fewer doses after full days is asked about (`needs`), as is a course of one such day.
+  Today's doses count as the day so far: the day before decides. A reduction to the once-daily level is applied only
+  when the doses a day show it. The next dose gives the level's own schedule (`next_dose.schedule`: "daily").
 - Every rule below is tested against the label's words in `tests/safety/vectors/*.yaml` (each threshold on both sides
   of its boundary for the LVEF tables); a test fails when a rule has no vector.
 - Doses are computed from the regimen records (mg or mg/kg × weight, rounded once to 0.1 mg); dose levels only
@@ -242,7 +246,18 @@ def render(kb: KnowledgeBase) -> str:
     out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in kb.regimens.values():
         load = f"{r.loading_dose.value:g} {r.loading_dose.unit}" if r.loading_dose else "—"
-        levels = "; ".join(f"{lvl.level}: {lvl.dose.value:g} {lvl.dose.unit}" for lvl in r.dose_levels) or "—"
+        levels = (
+            "; ".join(
+                f"{lvl.level}: {lvl.dose.value:g} {lvl.dose.unit}"
+                + (
+                    f" {lvl.schedule.replace('-', ' ') if lvl.schedule != 'daily' else 'once daily'}"
+                    if lvl.schedule
+                    else ""
+                )
+                for lvl in r.dose_levels
+            )
+            or "—"
+        )
         missed = (
             "; ".join(
                 f"{m.condition}{' → re-load' if m.reload else ''}{' → previous schedule kept' if m.keeps_schedule else ''}"

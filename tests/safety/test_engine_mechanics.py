@@ -529,3 +529,47 @@ def test_tucatinib_with_simvastatin_is_an_interaction_to_avoid_by_the_statin_lab
     assert "gate:tucatinib-perpetrator-statins" in {s.rule for s in result.rationale}
     assert any(w.startswith("Interaction to avoid") and "ZOCOR" in w for w in result.warnings)
     assert not any("not recognised" in w for w in result.warnings)
+
+
+# ------------------------------------------------------------------ levels of one dose, told apart by doses a day
+def _seva_with_diarrhoea_rule() -> KnowledgeBase:
+    """The knowledge base has no sevabertinib adverse-reaction rows (its Table 2 could not be read): a variant with
+    tucatinib's grade 3 "resume at the next lower dose level" row, to exercise a reduction from 10 mg twice daily."""
+    kb = default_kb()
+    rule = kb.ae_rules["aerule:tucatinib-diarrhea-3"].model_copy(
+        update={"id": "aerule:sevabertinib-test-diarrhea-3", "agents": ["agent:sevabertinib"]}
+    )
+    return variant(ae_rules={**kb.ae_rules, rule.id: rule})
+
+
+def _bid(first: int, n: int, mg: float, per_day: int) -> list[dict[str, Any]]:
+    return [{"date": day(first + i), "mg": mg} for i in range(n) for _ in range(per_day)]
+
+
+@pytest.mark.parametrize(
+    ("after", "action", "level"),
+    [
+        # resumed at 10 mg once daily: the reduction was applied
+        (_bid(-3, 3, 10, 1), "continue", -2),
+        # resumed at 10 mg twice daily: the same mg, but not the reduction (the doses a day decide)
+        (_bid(-3, 3, 10, 2), "reduce", -2),
+    ],
+)
+def test_a_reduction_to_the_once_daily_level_is_read_by_doses_a_day(
+    after: list[dict[str, Any]], action: str, level: int
+) -> None:
+    doc = course(
+        "sevabertinib",
+        doses=_bid(-12, 5, 10, 2) + after,
+        adverse_events=[
+            {"term": "diarrhea", "grade": 3, "onset": day(-8), "resolved": day(-4), "despite_treatment": True}
+        ],
+    )
+    result = monitor(parse_course(doc), _seva_with_diarrhoea_rule())
+    assert result.action == action, [s.text for s in result.rationale] + result.needs
+    assert result.next_dose is not None
+    assert (result.next_dose.dose_level, result.next_dose.mg, result.next_dose.schedule) == (
+        level,
+        10,
+        "daily",
+    )

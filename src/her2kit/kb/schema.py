@@ -404,6 +404,11 @@ class DoseLevel(BaseModel):
     level: int = Field(le=0, description="0 = starting dose, -1 = first reduction, ...")
     dose: Quantity
     label: str | None = None
+    schedule: Literal["daily", "twice-daily"] | None = Field(
+        None,
+        description="this level's schedule where it differs from the regimen's (sevabertinib's second reduction: "
+        "10 mg once daily on a twice-daily regimen); only on a daily or twice-daily regimen",
+    )
 
 
 class EscalationStep(BaseModel):
@@ -446,6 +451,8 @@ class MissedDoseRule(BaseModel):
 # Days from one dose to the next, by schedule. A daily or twice-daily oral drug is taken every day whatever its cycle
 # (lapatinib: "once daily on days 1-21 of a 21-day cycle"); twice daily counts whole days (the date of the next dose).
 DOSE_INTERVAL_DAYS: Final[dict[str, int]] = {"daily": 1, "twice-daily": 1, "weekly": 7, "q2w": 14, "q3w": 21}
+# Doses on one day of a daily or twice-daily oral drug (every other schedule gives at most one dose on its day).
+DOSES_PER_DAY: Final[dict[str, int]] = {"daily": 1, "twice-daily": 2}
 
 
 class Regimen(Record):
@@ -500,6 +507,30 @@ class Regimen(Record):
             raise ValueError(
                 f"cycle_days {self.cycle_days} differs from the {self.schedule} interval ({interval} days)"
             )
+        return self
+
+    def level_schedule(self, level: int) -> str:
+        """The schedule at a dose level: the level's own (see :class:`DoseLevel`), else the regimen's."""
+        own = next((lvl.schedule for lvl in self.dose_levels if lvl.level == level), None)
+        return own or self.schedule
+
+    @model_validator(mode="after")
+    def _level_schedules(self) -> Regimen:
+        """A level with its own schedule is on a daily or twice-daily regimen, and two levels of the same dose differ
+        in doses a day: the dose a day decreases strictly from level to level, so a dose and its count a day name
+        one level."""
+        if any(lvl.schedule is not None for lvl in self.dose_levels):
+            if self.schedule not in DOSES_PER_DAY:
+                raise ValueError(
+                    f"a dose level's own schedule needs a daily or twice-daily regimen, not {self.schedule}"
+                )
+            totals = [
+                (lvl.dose.value * DOSES_PER_DAY[lvl.schedule or self.schedule], lvl.dose.unit)
+                for lvl in self.dose_levels
+            ]
+            for (before, unit), (after, unit2) in itertools.pairwise(totals):
+                if unit == unit2 and after >= before:
+                    raise ValueError("dose_levels: the dose a day must decrease from level to level")
         return self
 
     @model_validator(mode="after")

@@ -16,7 +16,8 @@ This module replays the course against them:
    between two levels is the level below it; each dose is read against the weight band of its own day; a dose not
    recalculated after a weight change is the level it was at the weight in effect at the previous dose, and a dose
    equal to level 0 at any earlier recorded weight is never a silent reduction; two fitting readings are asked about;
-   a dose on the level a rule set is on that reduced level even when it equals an escalation step; after a hold in
+   a dose on the level a rule set is on that reduced level even when it equals an escalation step; two levels of one
+   dose taken at different frequencies are told apart by the doses a day; after a hold in
    the escalation the next dose is never above a lower step the prescriber chose), a re-escalation above a reduced
    level an earlier dose was on holds and asks for the intended level (her2kit convention; the dose history is
    checked and warned about), the reductions the rules ask for (each counted from the dose given before its
@@ -43,7 +44,7 @@ from typing import Final, Literal
 
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase, default_kb
-from her2kit.kb.schema import MissedDoseRule, Regimen, SafetyGate
+from her2kit.kb.schema import DOSES_PER_DAY, MissedDoseRule, Regimen, SafetyGate
 from her2kit.match.history import unrecognised_medications_note
 from her2kit.match.safety import interactions
 from her2kit.safety.cardiac import (
@@ -111,6 +112,9 @@ class _Reading:
     # one was meant is not known (level None); the other reading's level and weight.
     ambiguous: tuple[int, float] | None = None
     no_weight: bool = False  # a weight-based dose given before the first body weight on record: not read
+    # Two levels of this dose that differ in doses a day (sevabertinib: 10 mg twice daily, 10 mg once daily), and the
+    # doses on record do not show which (level None): those levels, highest first.
+    by_count: tuple[int, ...] | None = None
 
 
 def _ladder(regimen: Regimen, weight: float | None) -> list[tuple[int, float]]:
@@ -224,6 +228,12 @@ def _read_at(regimen: Regimen, course: Course, dose: DoseGiven, weight: float | 
     nearest, mg = min(candidates, key=lambda c: abs(c[1] - dose.mg))
     deviation = _deviation(mg, dose.mg)
     if deviation <= DOSE_MATCH_TOLERANCE:
+        tied = [lvl for lvl, lvl_mg in ladder if _deviation(lvl_mg, dose.mg) <= DOSE_MATCH_TOLERANCE]
+        if len(tied) > 1:
+            level = _level_by_count(regimen, course, dose, tied)
+            if level is None:
+                return _Reading(None, mg, nearest, deviation, on_level=True, by_count=tuple(tied))
+            return _Reading(level, mg, level, deviation, on_level=True)
         return _Reading(nearest, mg, nearest, deviation, on_level=True)
     if deviation > DOSE_LEVEL_UNKNOWN_BEYOND and regimen.dose_levels:
         return _Reading(None, mg, nearest, deviation, on_level=False)
@@ -233,6 +243,52 @@ def _read_at(regimen: Regimen, course: Course, dose: DoseGiven, weight: float | 
     if below:
         return _Reading(below[0][0], below[0][1], nearest, deviation, on_level=False, between=True)
     return _Reading(None, mg, nearest, deviation, on_level=False, below_lowest=True)
+
+
+def _doses_a_day(regimen: Regimen, level: int) -> int:
+    return DOSES_PER_DAY.get(regimen.level_schedule(level), 1)
+
+
+def _level_by_count(regimen: Regimen, course: Course, dose: DoseGiven, tied: list[int]) -> int | None:
+    """Which of two (or more) levels of the same dose a dose is on, by the doses of that dose given a day (label
+    levels that differ only in how often the dose is taken: sevabertinib's first reduction, 10 mg twice daily, and
+    second, 10 mg once daily). None when the record does not show it (the caller asks).
+
+    her2kit convention, on the doses of this dose (within 5%) counted by date:
+    - as many a day as the most frequent level gives (or more): that level;
+    - fewer: the less frequent level when the dosing day before or after it has as few; a day with a missed dose of
+      the more frequent level when the next dosing day has its full count (and the day before, if any, too);
+      otherwise not known: the last day of a twice-daily course that had one dose may be a missed dose or the first
+      day of the once-daily level;
+    - a dose dated on or after ``today`` counts as its day so far: with fewer doses than the most frequent level
+      gives, the day before decides (none: not known)."""
+    per_day = {lvl: _doses_a_day(regimen, lvl) for lvl in tied}
+    most = max(per_day.values())
+    counts: dict[dt.date, int] = {}
+    for d in course.doses:
+        if _deviation(dose.mg, d.mg) <= DOSE_MATCH_TOLERANCE:
+            counts[d.date] = counts.get(d.date, 0) + 1
+    days = sorted(counts)
+    i = days.index(dose.date)
+    before = counts[days[i - 1]] if i > 0 else None
+    after = counts[days[i + 1]] if i + 1 < len(days) else None
+    n: int | None = counts[dose.date]
+    if dose.date >= course.today and n is not None and n < most:
+        n, after = before, None
+        before = counts[days[i - 2]] if i > 1 else None
+    if n is None:
+        return None
+    fitting = [lvl for lvl in tied if per_day[lvl] <= n]
+    if not fitting:
+        return None
+    level = max(fitting, key=lambda lvl: (per_day[lvl], lvl))
+    if per_day[level] == most:
+        return level
+    if n in (before, after):
+        return level
+    if after is not None and after >= most and (before is None or before >= most):
+        return max(lvl for lvl in tied if per_day[lvl] == most)
+    return None
 
 
 def _last_level(regimen: Regimen, course: Course, state: State, kb: KnowledgeBase) -> int | None:
@@ -250,6 +306,17 @@ def _last_level(regimen: Regimen, course: Course, state: State, kb: KnowledgeBas
         state.needs.append(
             f"a body weight on or before {last.date}: the dose given then ({last.mg:g} mg) is read against the label's "
             "weight-based dose levels"
+        )
+        return None
+    if reading.by_count is not None:
+        names = " or ".join(
+            f"level {lvl} ({reading.mg:g} mg {_SCHEDULE_WORDS[regimen.level_schedule(lvl)]})"
+            for lvl in reading.by_count
+        )
+        state.needs.append(
+            f"the dose level of the doses of {last.mg:g} mg up to {last.date}: {names} — the label's levels differ only "
+            "in how often the dose is taken, and the doses on record do not show which (a day with fewer doses may be "
+            "a missed dose or the less frequent level)"
         )
         return None
     if reading.ambiguous is not None:
@@ -339,6 +406,12 @@ def _check_reescalation(
         if reading.ambiguous is not None:
             off.append(f"{dose.mg:g} mg on {dose.date} (a level at two body weights)")
             continue
+        if reading.by_count is not None:
+            off.append(
+                f"{dose.mg:g} mg on {dose.date} (level {' or '.join(map(str, reading.by_count))}: the doses a day do "
+                "not show which)"
+            )
+            continue
         if not reading.on_level or reading.level is None:
             kg = course.weight_on(dose.date)
             where = ", below the lowest level" if reading.below_lowest else ""
@@ -403,6 +476,15 @@ def _level_mg(regimen: Regimen, level: int, weight: float | None) -> float | Non
     if dose.unit == "mg/kg" and weight is None:
         return None
     return amount_mg(dose, weight)
+
+
+_SCHEDULE_WORDS: Final = {"daily": "once daily", "twice-daily": "twice daily"}
+
+
+def _own_schedule(regimen: Regimen, level: int) -> str:
+    """ ", once daily" for a level taken on another schedule than the regimen's, else ""."""
+    own = regimen.level_schedule(level)
+    return "" if own == regimen.schedule else f", {_SCHEDULE_WORDS.get(own, own)}"
 
 
 def _kg(weight: float | None) -> str:
@@ -509,7 +591,15 @@ def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: 
         target_mg = None if last is None else _level_mg(regimen, target, course.weight_on(last.date))
         # (without a weight the reduction cannot be checked against the dose given: taken as applied, never twice)
         applied = last is not None and (
-            target_mg is None or last.mg <= target_mg * (1 + DOSE_MATCH_TOLERANCE)
+            target_mg is None
+            or (
+                last.mg <= target_mg * (1 + DOSE_MATCH_TOLERANCE)
+                # (the same dose on a level taken more often is not the reduction: the doses a day decide)
+                and (
+                    not _shares_dose(regimen, target, course.weight_on(last.date))
+                    or (_read(regimen, course, last).level or 0) <= target
+                )
+            )
         )
         if target < level and owed and all(r.acted_on for r in owed) and not applied:
             # (A reduced dose equal to an escalation step reads as level 0 of the escalation; by its mg it is the
@@ -525,7 +615,7 @@ def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: 
                 f"{owed[0].event}, resolved {owed[0].resolved}: the last dose ({last.mg:g} mg on {last.date}, level "
                 f"{level}) is above the level the label's row sets after it, {counts[key]} level(s) below the "
                 f"{given} (level {target}); the reduction was not applied or the dose went up again, and dose levels "
-                f"only move down (a her2kit convention): the next dose is level {target}.",
+                f"only move down (a her2kit convention): the next dose is level {target}{_own_schedule(regimen, target)}.",
                 source_text(kb, refs, getattr(record, "label_section", None)),
                 refs,
             )
@@ -555,7 +645,21 @@ def _rule_set_level(regimen: Regimen, course: Course, state: State, dose: DoseGi
         return None
     target = min(targets)
     mg = _level_mg(regimen, target, course.weight_on(dose.date))
-    return target if mg is not None and _deviation(mg, dose.mg) <= DOSE_MATCH_TOLERANCE else None
+    if mg is None or _deviation(mg, dose.mg) > DOSE_MATCH_TOLERANCE:
+        return None
+    if _shares_dose(regimen, target, course.weight_on(dose.date)):
+        # (10 mg twice daily is not sevabertinib's 10 mg once daily: the doses a day decide)
+        return target if _read(regimen, course, dose).level == target else None
+    return target
+
+
+def _shares_dose(regimen: Regimen, level: int, weight: float | None) -> bool:
+    """Whether another label level has the same dose (within 5%) as ``level``: the two differ in doses a day."""
+    mg = _level_mg(regimen, level, weight)
+    return mg is not None and any(
+        lvl != level and _deviation(mg, lvl_mg) <= DOSE_MATCH_TOLERANCE
+        for lvl, lvl_mg in _ladder(regimen, weight)
+    )
 
 
 def _at_lowest_level(regimen: Regimen, course: Course, state: State) -> Callable[[dt.date], bool | None]:
@@ -943,11 +1047,17 @@ def _next_dose(
         mg = min(mg, amount_mg(regimen.max_dose, weight))
     if fixed_mg is not None:
         kind = "maintenance"
+    own_schedule = (
+        regimen.level_schedule(level)
+        if level is not None and kind == "maintenance" and fixed_mg is None
+        else None
+    )
     return NextDose(
         date=date,
         mg=mg,
         kind=kind,
         dose_level=0 if kind == "loading" else level,
+        schedule=own_schedule if own_schedule != regimen.schedule else None,
         unverified=bool(regimen.unverified),
     )
 

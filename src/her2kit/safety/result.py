@@ -43,6 +43,11 @@ class NextDose(_Out):
         description="the label's dose level (0 = starting dose); null for a dose outside the label's levels that a "
         "knowledge-base safety gate gives (an interaction's or hepatic impairment's adjusted dose; see warnings)"
     )
+    schedule: Literal["daily", "twice-daily"] | None = Field(
+        None,
+        description="how often the dose is taken at this level where it differs from the regimen's schedule "
+        "(sevabertinib's second reduction: 10 mg once daily, 'daily', on a twice-daily regimen); null otherwise",
+    )
     unverified: bool = Field(
         False,
         description="the regimen record the dose comes from is marked unverified in the knowledge base (its note "
@@ -58,6 +63,8 @@ class NextDose(_Out):
             if self.dose_level is not None
             else "an adjusted dose outside the label's dose levels (see warnings)"
         )
+        if self.schedule is not None:
+            text += ", " + {"daily": "once daily", "twice-daily": "twice daily"}[self.schedule]
         return text + ("; UNVERIFIED regimen record, check the label" if self.unverified else "")
 
 
