@@ -34,17 +34,14 @@ without a label rule).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Callable
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Final, Literal
 
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase, default_kb
-from her2kit.kb.schema import DOSES_PER_DAY, MissedDoseRule, Regimen, SafetyGate
+from her2kit.kb.schema import MissedDoseRule, Regimen, SafetyGate
 from her2kit.match.history import unrecognised_medications_note
 from her2kit.match.safety import interactions
 from her2kit.safety.cardiac import (
@@ -64,6 +61,17 @@ from her2kit.safety.dosing import (
     select_regimen,
 )
 from her2kit.safety.events import agent_ae_rules, evaluate_events
+from her2kit.safety.readings import (
+    DOSE_MATCH_TOLERANCE,
+    SCHEDULE_WORDS,
+    CourseDoses,
+    dose_deviation,
+    is_weight_based,
+    level_dose_mg,
+    level_ladder,
+    own_schedule,
+    shares_dose,
+)
 from her2kit.safety.regions import fallback_warning
 from her2kit.safety.result import (
     KNOWLEDGE_GAP,
@@ -80,226 +88,17 @@ from her2kit.safety.result import (
 
 __all__ = ["SEVERITY", "MonitorAction", "MonitorResult", "NextDose", "Step", "cardiac_rules_for", "monitor"]
 
-DOSE_MATCH_TOLERANCE = 0.05  # a given dose within 5% of a level's dose is taken to be that level
-# Beyond this, the nearest level is not a reading but a guess (a tenfold slip, a dose on another weight): the
-# level is unknown, and no next dose or level-based step is given until the dose is confirmed.
-DOSE_LEVEL_UNKNOWN_BEYOND = 0.25
 
-
-def _deviation(level_mg: float, given_mg: float) -> float:
-    """How far a given dose is from a level's dose, as a fraction of the level's dose, rounded to 9 places so that
-    a dose exactly 5% off is 0.05 (floating point gives 216 - 205.2 = 10.8000000000000x)."""
-    return round(abs(level_mg - given_mg) / level_mg, 9)
-
-
-# ----------------------------------------------------------------------------------------------- dosing
-@dataclass(frozen=True)
-class _Reading:
-    """How one dose given reads against the label's dose levels at the patient's weight on that day."""
-
-    level: int | None  # the level a next dose continues at; None: not known (see below_lowest, deviation)
-    mg: float  # that level's mg (when not known: the nearest level's)
-    nearest: int  # the nearest level (loading dose: 0)
-    deviation: float  # relative distance from the nearest level's mg
-    on_level: bool  # within 5% of a level or of the loading dose, or the escalation step of its day
-    escalation: bool = False  # the escalation step of its day: level 0, the escalation goes on
-    between: bool = False  # more than 5% below a level and above the next: read as the level below it
-    below_lowest: bool = False  # more than 5% (and at most 25%) below the lowest level of the ladder
-    # Off every level at the weight of its day but within 5% of a level at the weight in effect at the previous dose
-    # (a dose not recalculated after a weight change): that level, and that weight.
-    earlier_weight: float | None = None
-    # On a level at the weight of its day AND on another level at the weight in effect at the previous dose: which
-    # one was meant is not known (level None); the other reading's level and weight.
-    ambiguous: tuple[int, float] | None = None
-    no_weight: bool = False  # a weight-based dose given before the first body weight on record: not read
-    # Two levels of this dose that differ in doses a day (sevabertinib: 10 mg twice daily, 10 mg once daily), and the
-    # doses on record do not show which (level None): those levels, highest first.
-    by_count: tuple[int, ...] | None = None
-
-
-def _ladder(regimen: Regimen, weight: float | None) -> list[tuple[int, float]]:
-    """The label's dose levels in mg at a weight, highest first (without a ladder: the maintenance dose, level 0)."""
-    return sorted(((lvl.level, amount_mg(lvl.dose, weight)) for lvl in levels(regimen)), key=lambda x: -x[0])
-
-
-def _weight_based(regimen: Regimen) -> bool:
-    doses = [lvl.dose for lvl in levels(regimen)] + [regimen.loading_dose, regimen.maintenance_dose]
-    return any(d is not None and d.unit == "mg/kg" for d in doses)
-
-
-def _previous_weight(course: Course, dose: DoseGiven) -> float | None:
-    """The body weight in effect at the dose given before ``dose`` (on an earlier date); None without one."""
-    earlier = [d.date for d in course.doses if d.date < dose.date]
-    return course.weight_on(max(earlier)) if earlier else None
-
-
-# The regimen record of each body weight of the course (the label's weight bands, e.g. zongertinib below / from 90
-# kg), set by monitor() for the course it evaluates: each dose is read against the band of its own day's weight.
-_BANDS: ContextVar[dict[float, Regimen] | None] = ContextVar("her2kit_safety_bands", default=None)
-
-
-def _band(regimen: Regimen, weight: float | None) -> Regimen:
-    """The regimen record of the weight band a body weight is in (``regimen`` itself without bands)."""
-    if weight is None or (regimen.min_weight_kg is None and regimen.max_weight_kg is None):
-        return regimen
-    return (_BANDS.get() or {}).get(weight, regimen)
-
-
-def _bands_for(kb: KnowledgeBase, course: Course, regimen: Regimen) -> dict[float, Regimen]:
-    """:data:`_BANDS` for a course: the record ``select_regimen`` picks at each body weight of the course."""
-    if regimen.min_weight_kg is None and regimen.max_weight_kg is None:
-        return {}
-    out = {}
-    for kg in {w.kg for w in course.weights} | (
-        {course.weight_kg} if course.weight_kg is not None else set()
-    ):
-        try:
-            out[kg] = select_regimen(
-                kb,
-                course.agent,
-                indication=course.indication,
-                schedule=course.schedule,
-                regimen_id=course.regimen,
-                weight_kg=kg,
-                region=course.region,
-            )
-        except InvalidInput:
-            out[kg] = regimen
-    return out
-
-
-def _earlier_weights(course: Course, dose: DoseGiven, current: float | None) -> list[float]:
-    """The body weights a dose may not have been recalculated from: the weight in effect at the previous dose, then
-    every weight recorded on or before the dose's day (newest first) other than the one in effect."""
-    out: list[float] = []
-    previous = _previous_weight(course, dose)
-    if previous is not None:
-        out.append(previous)
-    for w in sorted(course.weights, key=lambda w: w.date, reverse=True):
-        if w.date <= dose.date:
-            out.append(w.kg)
-    return [kg for kg in dict.fromkeys(out) if kg != current]
-
-
-def _read(regimen: Regimen, course: Course, dose: DoseGiven) -> _Reading:
-    """The level of a dose given, read against the regimen record of the weight band of its day's weight
-    (:func:`_band`). Within 5% of a level (or the loading dose, or an escalation step) at the weight of its day: that
-    level; else within 5% of a level at the weight in effect at the previous dose, or of level 0 at an earlier
-    recorded weight (the dose was not recalculated after the weight change): that level. On a level at the weight of
-    its day and on another level at one of those earlier weights: no level (the caller says so and asks) — so a dose
-    equal to level 0 at an earlier recorded weight is never read as a reduction reached (her2kit convention). More
-    than 5% off: above the top level, the top level; between two levels, the level below it (never the nearest one
-    above: dose levels only move down); below the lowest level, or more than 25% from every level of a reduction
-    ladder, no level (the caller asks for the dose to be confirmed). A weight-based dose given before the first body
-    weight on record: no level (``no_weight``)."""
-    current = course.weight_on(dose.date)
-    if current is None and _weight_based(regimen):
-        return _Reading(None, 0.0, 0, 0.0, on_level=False, no_weight=True)
-    reading = _read_at(_band(regimen, current), course, dose, current)
-    if reading.escalation:
-        return reading
-    previous = _previous_weight(course, dose)
-    for kg in _earlier_weights(course, dose, current):
-        again = _read_at(_band(regimen, kg), course, dose, kg)
-        if not again.on_level or again.escalation or (kg != previous and again.level != 0):
-            continue
-        if not reading.on_level:
-            return dataclasses.replace(again, earlier_weight=kg)
-        if again.level != reading.level:
-            assert again.level is not None
-            return dataclasses.replace(reading, level=None, ambiguous=(again.level, kg))
-    return reading
-
-
-def _read_at(regimen: Regimen, course: Course, dose: DoseGiven, weight: float | None) -> _Reading:
-    """:func:`_read` at one body weight."""
-    if course.escalation and any(
-        _deviation(amount_mg(step.dose, weight), dose.mg) <= DOSE_MATCH_TOLERANCE
-        for step in regimen.escalation_steps
-        if step.to_day is not None
-    ):
-        # An escalation step (not the final one) of a course on the escalation: never read as a reduced level,
-        # whatever the escalation day (a hold interrupts the escalation; see _escalation_day).
-        return _Reading(0, dose.mg, 0, 0.0, on_level=True, escalation=True)
-    ladder = _ladder(regimen, weight)
-    candidates = list(ladder)
-    if regimen.loading_dose is not None:
-        candidates.insert(0, (0, amount_mg(regimen.loading_dose, weight)))
-    nearest, mg = min(candidates, key=lambda c: abs(c[1] - dose.mg))
-    deviation = _deviation(mg, dose.mg)
-    if deviation <= DOSE_MATCH_TOLERANCE:
-        tied = [lvl for lvl, lvl_mg in ladder if _deviation(lvl_mg, dose.mg) <= DOSE_MATCH_TOLERANCE]
-        if len(tied) > 1:
-            level = _level_by_count(regimen, course, dose, tied)
-            if level is None:
-                return _Reading(None, mg, nearest, deviation, on_level=True, by_count=tuple(tied))
-            return _Reading(level, mg, level, deviation, on_level=True)
-        return _Reading(nearest, mg, nearest, deviation, on_level=True)
-    if deviation > DOSE_LEVEL_UNKNOWN_BEYOND and regimen.dose_levels:
-        return _Reading(None, mg, nearest, deviation, on_level=False)
-    if not regimen.dose_levels or dose.mg > ladder[0][1]:
-        return _Reading(nearest, mg, nearest, deviation, on_level=False)
-    below = [(lvl, lvl_mg) for lvl, lvl_mg in ladder if lvl_mg < dose.mg]
-    if below:
-        return _Reading(below[0][0], below[0][1], nearest, deviation, on_level=False, between=True)
-    return _Reading(None, mg, nearest, deviation, on_level=False, below_lowest=True)
-
-
-def _doses_a_day(regimen: Regimen, level: int) -> int:
-    return DOSES_PER_DAY.get(regimen.level_schedule(level), 1)
-
-
-def _level_by_count(regimen: Regimen, course: Course, dose: DoseGiven, tied: list[int]) -> int | None:
-    """Which of two (or more) levels of the same dose a dose is on, by the doses of that dose given a day (label
-    levels that differ only in how often the dose is taken: sevabertinib's first reduction, 10 mg twice daily, and
-    second, 10 mg once daily). None when the record does not show it (the caller asks).
-
-    her2kit convention, on the doses of this dose (within 5%) counted by date:
-    - as many a day as the most frequent level gives (or more): that level;
-    - fewer: the less frequent level when the dosing day before or after it has as few; a day with a missed dose of
-      the more frequent level when the next dosing day has its full count (and the day before, if any, too);
-      otherwise not known: the last day of a twice-daily course that had one dose may be a missed dose or the first
-      day of the once-daily level;
-    - a dose dated on or after ``today`` counts as its day so far: with fewer doses than the most frequent level
-      gives, the day before decides (none: not known)."""
-    per_day = {lvl: _doses_a_day(regimen, lvl) for lvl in tied}
-    most = max(per_day.values())
-    counts: dict[dt.date, int] = {}
-    for d in course.doses:
-        if _deviation(dose.mg, d.mg) <= DOSE_MATCH_TOLERANCE:
-            counts[d.date] = counts.get(d.date, 0) + 1
-    days = sorted(counts)
-    i = days.index(dose.date)
-    before = counts[days[i - 1]] if i > 0 else None
-    after = counts[days[i + 1]] if i + 1 < len(days) else None
-    n: int | None = counts[dose.date]
-    if dose.date >= course.today and n is not None and n < most:
-        n, after = before, None
-        before = counts[days[i - 2]] if i > 1 else None
-    if n is None:
-        return None
-    fitting = [lvl for lvl in tied if per_day[lvl] <= n]
-    if not fitting:
-        return None
-    level = max(fitting, key=lambda lvl: (per_day[lvl], lvl))
-    if per_day[level] == most:
-        return level
-    if n in (before, after):
-        return level
-    if after is not None and after >= most and (before is None or before >= most):
-        return max(lvl for lvl in tied if per_day[lvl] == most)
-    return None
-
-
-def _last_level(regimen: Regimen, course: Course, state: State, kb: KnowledgeBase) -> int | None:
+def _last_level(doses: CourseDoses, state: State, kb: KnowledgeBase) -> int | None:
     """The dose level of the last dose given (a loading dose is level 0, an escalation step level 0); None when it
     has no level (``state.needs`` says what to confirm), or when it is above a reduced level an earlier dose was on
     (a re-escalation: the dose is held and the intended level asked for). Without a ladder the next dose does not
     depend on it."""
+    regimen, course = doses.regimen, doses.course
     if not course.doses:
         return 0
     last = max(course.doses, key=_dose_order)
-    reading = _read(regimen, course, last)
+    reading = doses.read(last)
     weight = course.weight_on(last.date)
     at = f"at {weight or '?'} kg"
     if reading.no_weight:
@@ -310,7 +109,7 @@ def _last_level(regimen: Regimen, course: Course, state: State, kb: KnowledgeBas
         return None
     if reading.by_count is not None:
         names = " or ".join(
-            f"level {lvl} ({reading.mg:g} mg {_SCHEDULE_WORDS[regimen.level_schedule(lvl)]})"
+            f"level {lvl} ({reading.mg:g} mg {SCHEDULE_WORDS[regimen.level_schedule(lvl)]})"
             for lvl in reading.by_count
         )
         state.needs.append(
@@ -321,8 +120,8 @@ def _last_level(regimen: Regimen, course: Course, state: State, kb: KnowledgeBas
         return None
     if reading.ambiguous is not None:
         other, previous_kg = reading.ambiguous
-        own_band, other_band = _band(regimen, weight), _band(regimen, previous_kg)
-        own = _read_at(own_band, course, last, weight)
+        own_band, other_band = doses.band(weight), doses.band(previous_kg)
+        own = doses.read_at(own_band, last, weight)
         of_own = f" of {own_band.id}" if own_band.id != other_band.id else ""
         of_other = f" of {other_band.id}" if own_band.id != other_band.id else ""
         state.warnings.append(
@@ -345,7 +144,7 @@ def _last_level(regimen: Regimen, course: Course, state: State, kb: KnowledgeBas
             "weight change); the next dose is that level at the current weight."
         )
     if reading.below_lowest:
-        lowest, lowest_mg = _ladder(regimen, weight)[-1]
+        lowest, lowest_mg = level_ladder(regimen, weight)[-1]
         further = (
             "the label discontinues when a reduction below that level is needed"
             if regimen.discontinue_if_below_lowest
@@ -374,11 +173,11 @@ def _last_level(regimen: Regimen, course: Course, state: State, kb: KnowledgeBas
             f"{reading.level} ({reading.mg:g} mg), the nearest."
         )
     assert reading.level is not None
-    return _check_reescalation(regimen, course, last, reading.level, state, kb)
+    return _check_reescalation(doses, last, reading.level, state, kb)
 
 
 def _check_reescalation(
-    regimen: Regimen, course: Course, last: DoseGiven, level: int, state: State, kb: KnowledgeBase
+    doses: CourseDoses, last: DoseGiven, level: int, state: State, kb: KnowledgeBase
 ) -> int | None:
     """``level`` (the last dose's), or None when the last dose is above a reduced level an earlier dose was ON (a
     her2kit convention): a re-escalation, which her2kit neither follows silently nor undoes silently — the dose is
@@ -390,7 +189,8 @@ def _check_reescalation(
     given before the first body weight on record (named in a warning). Reductions a rule set bind through the rule
     (see _next_level), whatever the doses given; and a dose on the level a rule set (:func:`_rule_set_level`) is on
     that reduced level even when its mg equals an escalation step."""
-    on_rule_level = _rule_set_level(regimen, course, state, last)
+    regimen, course = doses.regimen, doses.course
+    on_rule_level = _rule_set_level(doses, state, last)
     if on_rule_level is not None:
         level = min(level, on_rule_level)
     lowest: tuple[int, DoseGiven] | None = None
@@ -399,7 +199,7 @@ def _check_reescalation(
     for dose in sorted(course.doses, key=_dose_order):
         if dose is last or dose.date == last.date:
             continue
-        reading = _read(regimen, course, dose)
+        reading = doses.read(dose)
         if reading.no_weight:
             unweighed.append(f"{dose.mg:g} mg on {dose.date}")
             continue
@@ -420,7 +220,7 @@ def _check_reescalation(
                 f"{reading.mg:g} mg at {_kg(kg)} kg{where})"
             )
             continue
-        reached = _rule_set_level(regimen, course, state, dose)
+        reached = _rule_set_level(doses, state, dose)
         if reached is None and (reading.escalation or reading.level >= 0):
             continue
         reached = reading.level if reached is None else min(reached, reading.level)
@@ -450,7 +250,7 @@ def _check_reescalation(
     hint = ""
     if regimen.escalation_steps and not course.escalation:
         steps = {amount_mg(s.dose, None) for s in regimen.escalation_steps if s.dose.unit == "mg"}
-        if any(_deviation(mg, dose.mg) <= DOSE_MATCH_TOLERANCE for mg in steps):
+        if any(dose_deviation(mg, dose.mg) <= DOSE_MATCH_TOLERANCE for mg in steps):
             hint = (
                 " If the patient was on the label's dose escalation, record escalation: true in the course (an "
                 "escalation step is not a reduction)."
@@ -470,23 +270,6 @@ def _check_reescalation(
     return None
 
 
-def _level_mg(regimen: Regimen, level: int, weight: float | None) -> float | None:
-    """A label level's dose in mg at a weight; None for a weight-based dose without a weight."""
-    dose = next((lvl.dose for lvl in levels(regimen) if lvl.level == level), regimen.maintenance_dose)
-    if dose.unit == "mg/kg" and weight is None:
-        return None
-    return amount_mg(dose, weight)
-
-
-_SCHEDULE_WORDS: Final = {"daily": "once daily", "twice-daily": "twice daily"}
-
-
-def _own_schedule(regimen: Regimen, level: int) -> str:
-    """ ", once daily" for a level taken on another schedule than the regimen's, else ""."""
-    own = regimen.level_schedule(level)
-    return "" if own == regimen.schedule else f", {_SCHEDULE_WORDS.get(own, own)}"
-
-
 def _kg(weight: float | None) -> str:
     return "?" if weight is None else f"{weight:g}"
 
@@ -494,27 +277,30 @@ def _kg(weight: float | None) -> str:
 BELOW_LOWEST: Final = "below-lowest"
 
 
-def _reduced_from(regimen: Regimen, course: Course, dose: DoseGiven | None, n: int) -> int | str | None:
+def _reduced_from(doses: CourseDoses, dose: DoseGiven | None, n: int) -> int | str | None:
     """The level ``n`` reductions below a dose given (None: the starting dose, level 0): from a label level, n levels
     down; from a dose between levels or an escalation step, the n-th label level strictly below the mg given (so a
     reduction never raises the dose). BELOW_LOWEST when the ladder has no such level; None when the dose has no
     known level."""
+    regimen, course = doses.regimen, doses.course
     lowest = min(lvl.level for lvl in levels(regimen))
     if dose is None:
         return -n if -n >= lowest else BELOW_LOWEST
-    reading = _read(regimen, course, dose)
+    reading = doses.read(dose)
     if reading.below_lowest:
         return BELOW_LOWEST
     if reading.level is None:
         return None
     if reading.escalation or reading.between:
-        ladder = _ladder(regimen, course.weight_on(dose.date))
-        below = [lvl for lvl, mg in ladder if mg < dose.mg and _deviation(mg, dose.mg) > DOSE_MATCH_TOLERANCE]
+        ladder = level_ladder(regimen, course.weight_on(dose.date))
+        below = [
+            lvl for lvl, mg in ladder if mg < dose.mg and dose_deviation(mg, dose.mg) > DOSE_MATCH_TOLERANCE
+        ]
         return below[n - 1] if len(below) >= n else BELOW_LOWEST
     return reading.level - n if reading.level - n >= lowest else BELOW_LOWEST
 
 
-def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: KnowledgeBase) -> int | None:
+def _next_level(doses: CourseDoses, agent: str, state: State, kb: KnowledgeBase) -> int | None:
     """The level of the next dose: the last dose's level, lowered by the reductions the rules asked for.
 
     A reduction counts from the dose given before the resolution (or the recovered LVEF reading) that asked for it
@@ -522,7 +308,8 @@ def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: 
     of them. So a reduced dose already given is not reduced again, a reduction not applied still is, and dose levels
     only move down. Below the lowest level the label discontinues (where it says nothing more: no level, and a need).
     None when the level cannot be given (``state.needs`` says why)."""
-    level = _last_level(regimen, course, state, kb)
+    regimen, course = doses.regimen, doses.course
+    level = _last_level(doses, state, kb)
     if level is None or state.level_unknown:
         return None
     last = max(course.doses, key=_dose_order) if course.doses else None
@@ -533,8 +320,7 @@ def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: 
         counts[key] = counts.get(key, 0) + state.reductions
         groups.setdefault(key, [])
     for reduction in state.reductions_from:
-        before = [d.date for d in course.doses if d.date < reduction.resolved]
-        key = max(before) if before else None
+        key = doses.day_before(reduction.resolved)
         counts[key] = counts.get(key, 0) + reduction.levels
         groups.setdefault(key, []).append(reduction)
     if not counts:
@@ -545,10 +331,10 @@ def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: 
         )
         return level
     source = source_text(kb, list(regimen.references), regimen.label_section)
-    lowest, lowest_mg = _ladder(regimen, course.weight_on(course.today))[-1]
+    lowest, lowest_mg = level_ladder(regimen, course.weight_on(course.today))[-1]
     new = level
     for key in sorted(counts, key=lambda d: d or dt.date.min):
-        dose = max((d for d in course.doses if d.date == key), key=lambda d: d.mg) if key else None
+        dose = doses.largest_on(key) if key else None
         if dose is None and (course.doses or course.escalation):
             # The course records no dose before the resolution: the dose the reduction counts from is not known (the
             # doses given since may or may not be reduced; an escalation has no single starting level).
@@ -560,7 +346,7 @@ def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: 
             )
             return None
         given = f"{dose.mg:g} mg given on {dose.date}" if dose else "the starting dose"
-        target = _reduced_from(regimen, course, dose, counts[key])
+        target = _reduced_from(doses, dose, counts[key])
         if target is None:
             assert dose is not None
             state.needs.append(
@@ -588,7 +374,7 @@ def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: 
                 return None
         assert isinstance(target, int)
         owed = groups[key]
-        target_mg = None if last is None else _level_mg(regimen, target, course.weight_on(last.date))
+        target_mg = None if last is None else level_dose_mg(regimen, target, course.weight_on(last.date))
         # (without a weight the reduction cannot be checked against the dose given: taken as applied, never twice)
         applied = last is not None and (
             target_mg is None
@@ -596,8 +382,8 @@ def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: 
                 last.mg <= target_mg * (1 + DOSE_MATCH_TOLERANCE)
                 # (the same dose on a level taken more often is not the reduction: the doses a day decide)
                 and (
-                    not _shares_dose(regimen, target, course.weight_on(last.date))
-                    or (_read(regimen, course, last).level or 0) <= target
+                    not shares_dose(regimen, target, course.weight_on(last.date))
+                    or (doses.read(last).level or 0) <= target
                 )
             )
         )
@@ -615,7 +401,7 @@ def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: 
                 f"{owed[0].event}, resolved {owed[0].resolved}: the last dose ({last.mg:g} mg on {last.date}, level "
                 f"{level}) is above the level the label's row sets after it, {counts[key]} level(s) below the "
                 f"{given} (level {target}); the reduction was not applied or the dose went up again, and dose levels "
-                f"only move down (a her2kit convention): the next dose is level {target}{_own_schedule(regimen, target)}.",
+                f"only move down (a her2kit convention): the next dose is level {target}{own_schedule(regimen, target)}.",
                 source_text(kb, refs, getattr(record, "label_section", None)),
                 refs,
             )
@@ -623,51 +409,44 @@ def _next_level(regimen: Regimen, course: Course, agent: str, state: State, kb: 
     return new
 
 
-def _rule_set_level(regimen: Regimen, course: Course, state: State, dose: DoseGiven) -> int | None:
+def _rule_set_level(doses: CourseDoses, state: State, dose: DoseGiven) -> int | None:
     """The reduced level the label's rules set for ``dose`` (the reductions resolved on or before its date, counted as
     :func:`_next_level` counts them), when the dose is within 5% of that level at the weight of its day: a dose a rule
     set reduced is ON that reduced level even when its mg equals an escalation step (her2kit convention: a reduction
     binds through its rule). None otherwise."""
+    regimen, course = doses.regimen, doses.course
     counts: dict[dt.date, int] = {}
     for reduction in state.reductions_from:
         if reduction.resolved > dose.date:
             continue
-        before = [d.date for d in course.doses if d.date < reduction.resolved]
-        if before:
-            counts[max(before)] = counts.get(max(before), 0) + reduction.levels
+        before = doses.day_before(reduction.resolved)
+        if before is not None:
+            counts[before] = counts.get(before, 0) + reduction.levels
     targets = []
     for key, n in counts.items():
-        source = max((d for d in course.doses if d.date == key), key=lambda d: d.mg)
-        target = _reduced_from(regimen, course, source, n)
+        source = doses.largest_on(key)
+        target = _reduced_from(doses, source, n)
         if isinstance(target, int):
             targets.append(target)
     if not targets:
         return None
     target = min(targets)
-    mg = _level_mg(regimen, target, course.weight_on(dose.date))
-    if mg is None or _deviation(mg, dose.mg) > DOSE_MATCH_TOLERANCE:
+    mg = level_dose_mg(regimen, target, course.weight_on(dose.date))
+    if mg is None or dose_deviation(mg, dose.mg) > DOSE_MATCH_TOLERANCE:
         return None
-    if _shares_dose(regimen, target, course.weight_on(dose.date)):
+    if shares_dose(regimen, target, course.weight_on(dose.date)):
         # (10 mg twice daily is not sevabertinib's 10 mg once daily: the doses a day decide)
-        return target if _read(regimen, course, dose).level == target else None
+        return target if doses.read(dose).level == target else None
     return target
 
 
-def _shares_dose(regimen: Regimen, level: int, weight: float | None) -> bool:
-    """Whether another label level has the same dose (within 5%) as ``level``: the two differ in doses a day."""
-    mg = _level_mg(regimen, level, weight)
-    return mg is not None and any(
-        lvl != level and _deviation(mg, lvl_mg) <= DOSE_MATCH_TOLERANCE
-        for lvl, lvl_mg in _ladder(regimen, weight)
-    )
-
-
-def _at_lowest_level(regimen: Regimen, course: Course, state: State) -> Callable[[dt.date], bool | None]:
+def _at_lowest_level(doses: CourseDoses, state: State) -> Callable[[dt.date], bool | None]:
     """Whether the dose a patient was on at a date was the lowest level of the label's reduction ladder (or below
     it): the last dose given on or before the date, else (an event before the first dose on record) the first dose
     on record, read as :func:`_read` reads it (a dose between levels as the level below it). No dose on record: not
     on the lowest level. None when the label gives no ladder. An escalation step is not a reduction — unless a rule
     set that reduced level (:func:`_rule_set_level`: the reductions of the events evaluated so far)."""
+    regimen, course = doses.regimen, doses.course
     if not regimen.dose_levels:
         return lambda date: None
     lowest = min(lvl.level for lvl in regimen.dose_levels)
@@ -677,10 +456,10 @@ def _at_lowest_level(regimen: Regimen, course: Course, state: State) -> Callable
             return False
         before = [d for d in course.doses if d.date <= date]
         dose = max(before, key=_dose_order) if before else min(course.doses, key=_dose_order)
-        reading = _read(regimen, course, dose)
+        reading = doses.read(dose)
         if reading.below_lowest:
             return True
-        if _rule_set_level(regimen, course, state, dose) == lowest:
+        if _rule_set_level(doses, state, dose) == lowest:
             return True
         level = reading.nearest if reading.level is None else reading.level
         return not reading.escalation and level == lowest
@@ -735,21 +514,7 @@ def _dose_order(dose: DoseGiven) -> tuple[dt.date, float]:
 
 def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
     """Evaluate one treatment course on the given date (``course.today``)."""
-    kb = kb or default_kb()
-    regimen = select_regimen(
-        kb,
-        course.agent,
-        indication=course.indication,
-        schedule=course.schedule,
-        regimen_id=course.regimen,
-        weight_kg=course.weight_on(course.today),
-        region=course.region,
-    )
-    token = _BANDS.set(_bands_for(kb, course, regimen))
-    try:
-        return _monitor(course, kb)
-    finally:
-        _BANDS.reset(token)
+    return _monitor(course, kb or default_kb())
 
 
 def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
@@ -764,6 +529,7 @@ def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
         weight_kg=weight,
         region=course.region,
     )
+    doses = CourseDoses(kb, course, regimen)
     state = State()
     state.references.extend(regimen.references)
     if regimen.region != course.region and course.regimen is not None:
@@ -811,13 +577,13 @@ def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
         last_dose,
         kb,
         state,
-        _at_lowest_level(regimen, course, state),
+        _at_lowest_level(doses, state),
     )
     _interactions(course, agent.id, kb, state, regimen)
 
-    _dose_history(regimen, course, state, kb)
-    _weight_band(regimen, course, state)
-    fixed_mg = _gate_dose(kb, regimen, course, state)
+    _dose_history(doses, state, kb)
+    _weight_band(doses, state)
+    fixed_mg = _gate_dose(kb, doses, state)
     if fixed_mg is not None and (state.reductions or state.reductions_from):
         state.needs.append(
             f"the dose after the reduction the label's rules ask for: the last dose ({fixed_mg:g} mg) is an adjusted "
@@ -828,7 +594,7 @@ def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
     elif fixed_mg is not None:
         new_level = None
     else:
-        new_level = _next_level(regimen, course, agent.name, state, kb)
+        new_level = _next_level(doses, agent.name, state, kb)
     action = state.action
     if action == "continue" and state.resumed:
         action = "resume"
@@ -966,7 +732,7 @@ def _next_dose(
                 (
                     s.dose
                     for s in regimen.escalation_steps
-                    if _deviation(amount_mg(s.dose, weight), last.mg) <= DOSE_MATCH_TOLERANCE
+                    if dose_deviation(amount_mg(s.dose, weight), last.mg) <= DOSE_MATCH_TOLERANCE
                 ),
                 None,
             )
@@ -1062,10 +828,11 @@ def _next_dose(
     )
 
 
-def _dose_history(regimen: Regimen, course: Course, state: State, kb: KnowledgeBase) -> None:
+def _dose_history(doses: CourseDoses, state: State, kb: KnowledgeBase) -> None:
     """Doses on record that the schedule does not account for: more doses on one date than the schedule gives (one;
     two for a twice-daily tablet), or a dose sooner after the previous one than the schedule's interval. Warnings:
     the history is what was given, and the next dose is computed from it; a clinician checks the record."""
+    regimen, course = doses.regimen, doses.course
     per_day = 2 if regimen.schedule == "twice-daily" else 1
     counts: dict[dt.date, int] = {}
     for dose in course.doses:
@@ -1091,7 +858,7 @@ def _dose_history(regimen: Regimen, course: Course, state: State, kb: KnowledgeB
         foreign = {
             d.date
             for d in course.doses
-            if not (r := _read(regimen, course, d)).no_weight
+            if not (r := doses.read(d)).no_weight
             and (not r.on_level or r.level is None)
             and _other_schedule(others, course, d)
         }
@@ -1113,20 +880,21 @@ def _other_schedule(others: list[Regimen], course: Course, dose: DoseGiven) -> b
     schedule (e.g. the weekly trastuzumab dose before a switch to every 3 weeks), at the weight of its day."""
     weight = course.weight_on(dose.date)
     for other in others:
-        if weight is None and _weight_based(other):
+        if weight is None and is_weight_based(other):
             continue
-        mgs = [mg for _, mg in _ladder(other, weight)]
+        mgs = [mg for _, mg in level_ladder(other, weight)]
         if other.loading_dose is not None:
             mgs.append(amount_mg(other.loading_dose, weight))
-        if any(_deviation(mg, dose.mg) <= DOSE_MATCH_TOLERANCE for mg in mgs):
+        if any(dose_deviation(mg, dose.mg) <= DOSE_MATCH_TOLERANCE for mg in mgs):
             return True
     return False
 
 
-def _weight_band(regimen: Regimen, course: Course, state: State) -> None:
+def _weight_band(doses: CourseDoses, state: State) -> None:
     """A regimen chosen by today's weight band (e.g. zongertinib below / from 90 kg) while the last dose was given
     at a weight in another band: that dose is read against its own day's band (a full dose of the earlier band is no
     reduction) and the next dose is the same level of today's band — said, so that the prescriber checks it."""
+    regimen, course = doses.regimen, doses.course
     if not course.doses or (regimen.min_weight_kg is None and regimen.max_weight_kg is None):
         return
     last = max(course.doses, key=_dose_order)
@@ -1137,7 +905,7 @@ def _weight_band(regimen: Regimen, course: Course, state: State) -> None:
         regimen.max_weight_kg is None or kg < regimen.max_weight_kg
     )
     if not inside:
-        own = _band(regimen, kg)
+        own = doses.band(kg)
         state.warnings.append(
             f"The last dose ({last.mg:g} mg on {last.date}) was given at {kg:g} kg, in another weight band of the "
             f"label ({own.id}) than today's weight ({_kg(course.weight_on(course.today))} kg, {regimen.id}); its dose "
@@ -1227,7 +995,7 @@ def _interactions(course: Course, agent_id: str, kb: KnowledgeBase, state: State
             if (
                 gate.adjusted_dose is not None
                 and last is not None
-                and _deviation(amount_mg(gate.adjusted_dose, None), last.mg) <= DOSE_MATCH_TOLERANCE
+                and dose_deviation(amount_mg(gate.adjusted_dose, None), last.mg) <= DOSE_MATCH_TOLERANCE
             ):
                 # Recognised (and continued at) in _gate_dose.
                 continue
@@ -1275,15 +1043,16 @@ def _interactions(course: Course, agent_id: str, kb: KnowledgeBase, state: State
             )
 
 
-def _gate_dose(kb: KnowledgeBase, regimen: Regimen, course: Course, state: State) -> float | None:
+def _gate_dose(kb: KnowledgeBase, doses: CourseDoses, state: State) -> float | None:
     """The last dose in mg when it is no label dose level but the HER2 drug's dose a safety gate's own text gives
     (``adjusted_dose``: e.g. tucatinib 100 mg twice daily with a strong CYP2C8 inhibitor, neratinib 80 mg in severe
     hepatic impairment), and the gate applies or cannot be checked: the next dose continues at it, with a warning; a
     condition the course cannot record (hepatic impairment) is asked for (a need, not a hold). None otherwise."""
+    regimen, course = doses.regimen, doses.course
     if not course.doses:
         return None
     last = max(course.doses, key=_dose_order)
-    reading = _read(regimen, course, last)
+    reading = doses.read(last)
     if reading.on_level and reading.level is not None:
         return None
     for gate in kb.safety_gates.values():
@@ -1309,7 +1078,7 @@ def _gate_dose(kb: KnowledgeBase, regimen: Regimen, course: Course, state: State
             return last.mg
         if regimen.agent not in gate.agents or gate.adjusted_dose is None:
             continue
-        if _deviation(amount_mg(gate.adjusted_dose, None), last.mg) > DOSE_MATCH_TOLERANCE:
+        if dose_deviation(amount_mg(gate.adjusted_dose, None), last.mg) > DOSE_MATCH_TOLERANCE:
             continue
         quoted = " ".join(gate.text.split())
         if gate.condition == "interacting-medication":
@@ -1346,7 +1115,7 @@ def _titrating(regimen: Regimen, course: Course, cap: float) -> bool:
     mg/day with capecitabine"). Only for a dose in mg."""
     if regimen.maintenance_dose.unit != "mg":
         return False
-    label = _level_mg(regimen, 0, None)
+    label = level_dose_mg(regimen, 0, None)
     assert label is not None  # (a dose in mg)
     doses = sorted(course.doses, key=_dose_order)
     since = [d for d in doses if d.mg <= label * (1 + DOSE_MATCH_TOLERANCE)]

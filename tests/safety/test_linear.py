@@ -1,0 +1,97 @@
+"""Monitoring does work proportional to the length of a course (counted, not timed).
+
+Each dose's level is read against the doses around it (the weight at the previous dose, the doses of its day); the
+monitor asks about every dose several times. Before readings were kept per course (safety/readings.py), a daily
+course cost n² (1,600 twice-daily sevabertinib doses: 18 s)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from her2kit.safety import monitor, parse_course
+
+FIRST = dt.date(2020, 1, 1)
+
+
+def _course(agent: str, n: int, mg: float, per_day: int, **over: Any) -> dict[str, Any]:
+    doses = [
+        {"date": (FIRST + dt.timedelta(days=i)).isoformat(), "mg": mg}
+        for i in range(n)
+        for _ in range(per_day)
+    ]
+    doc: dict[str, Any] = {
+        "schema_version": "1",
+        "id": "linear",
+        "agent": agent,
+        "weight_kg": 70,
+        "doses": doses,
+        "today": (FIRST + dt.timedelta(days=n)).isoformat(),
+    }
+    doc.update(over)
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+def _lines_executed(doc: dict[str, Any]) -> int:
+    """Python lines executed in her2kit.safety by monitor() (a deterministic measure of work)."""
+    course = parse_course(doc)
+    count = 0
+
+    def tracer(frame: FrameType, event: str, arg: object) -> Any:
+        nonlocal count
+        if "her2kit/safety" not in frame.f_code.co_filename.replace("\\", "/"):
+            return None
+        if event == "line":
+            count += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        monitor(course)
+    finally:
+        sys.settrace(None)
+    return count
+
+
+@pytest.mark.parametrize(
+    ("agent", "mg", "per_day", "over"),
+    [
+        ("neratinib", 240, 1, {}),
+        ("sevabertinib", 10, 2, {}),
+        # a resolved event whose row reduces: every dose is checked against the level the rule set
+        (
+            "neratinib",
+            200,
+            1,
+            {
+                "adverse_events": [
+                    {"term": "diarrhea", "grade": 3, "onset": "2020-01-05", "resolved": "2020-01-07"}
+                ]
+            },
+        ),
+        # body weights over the course: each dose is read at the weight of its day and of the dose before it
+        (
+            "zongertinib",
+            120,
+            1,
+            {
+                "weight_kg": None,
+                "weights": [
+                    {"date": "2020-01-01", "value": 70, "unit": "kg"},
+                    {"date": "2020-01-20", "value": 72, "unit": "kg"},
+                ],
+            },
+        ),
+    ],
+)
+def test_work_grows_linearly_with_the_course(
+    agent: str, mg: float, per_day: int, over: dict[str, Any]
+) -> None:
+    """Four times the doses, about four times the work (a quadratic step would give about 16 times)."""
+    small = _lines_executed(_course(agent, 100, mg, per_day, **over))
+    large = _lines_executed(_course(agent, 400, mg, per_day, **over))
+    assert large < 4.6 * small, (small, large)
