@@ -319,10 +319,9 @@ def _next_level(doses: CourseDoses, agent: str, state: State, kb: KnowledgeBase)
         key = last.date if last else None
         counts[key] = counts.get(key, 0) + state.reductions
         groups.setdefault(key, [])
-    for reduction in state.reductions_from:
-        key = doses.day_before(reduction.resolved)
-        counts[key] = counts.get(key, 0) + reduction.levels
-        groups.setdefault(key, []).append(reduction)
+    for key, owed in _reductions_by_dose(doses, state).items():
+        counts[key] = counts.get(key, 0) + sum(r.levels for r in owed)
+        groups.setdefault(key, []).extend(owed)
     if not counts:
         return level
     if not regimen.dose_levels:
@@ -409,23 +408,29 @@ def _next_level(doses: CourseDoses, agent: str, state: State, kb: KnowledgeBase)
     return new
 
 
+def _reductions_by_dose(
+    doses: CourseDoses, state: State, until: dt.date | None = None
+) -> dict[dt.date | None, list[Reduction]]:
+    """The reductions the rules asked for (``state.reductions_from``), by the dosing day each counts from: the last one
+    before its resolution (None: no dose before it); with ``until``, those resolved on or before that day."""
+    out: dict[dt.date | None, list[Reduction]] = {}
+    for reduction in state.reductions_from:
+        if until is None or reduction.resolved <= until:
+            out.setdefault(doses.day_before(reduction.resolved), []).append(reduction)
+    return out
+
+
 def _rule_set_level(doses: CourseDoses, state: State, dose: DoseGiven) -> int | None:
     """The reduced level the label's rules set for ``dose`` (the reductions resolved on or before its date, counted as
     :func:`_next_level` counts them), when the dose is within 5% of that level at the weight of its day: a dose a rule
     set reduced is ON that reduced level even when its mg equals an escalation step (her2kit convention: a reduction
     binds through its rule). None otherwise."""
     regimen, course = doses.regimen, doses.course
-    counts: dict[dt.date, int] = {}
-    for reduction in state.reductions_from:
-        if reduction.resolved > dose.date:
-            continue
-        before = doses.day_before(reduction.resolved)
-        if before is not None:
-            counts[before] = counts.get(before, 0) + reduction.levels
     targets = []
-    for key, n in counts.items():
-        source = doses.largest_on(key)
-        target = _reduced_from(doses, source, n)
+    for key, owed in _reductions_by_dose(doses, state, until=dose.date).items():
+        if key is None:
+            continue
+        target = _reduced_from(doses, doses.largest_on(key), sum(r.levels for r in owed))
         if isinstance(target, int):
             targets.append(target)
     if not targets:
