@@ -997,24 +997,15 @@ def _interactions(course: Course, agent_id: str, kb: KnowledgeBase, state: State
                 )
                 state.references.extend(gate.references)
                 continue
-            if (
-                gate.adjusted_dose is not None
-                and last is not None
-                and dose_deviation(amount_mg(gate.adjusted_dose, None), last.mg) <= DOSE_MATCH_TOLERANCE
-            ):
-                # Recognised (and continued at) in _gate_dose.
-                continue
+            if _remedy_in_progress(gate, regimen, course, last) is not None:
+                continue  # recognised (and continued at) in _gate_dose
             cap = _max_dose(gate, regimen)
-            if cap is not None and last is not None:
-                if _titrating(regimen, course, cap):
-                    # The label's remedy in progress; recognised (and continued at) in _gate_dose.
-                    continue
-                if last.mg > cap:
-                    state.warnings.append(
-                        f"The last dose ({last.mg:g} mg on {last.date}) is above the highest dose the label's "
-                        f"titration for the interaction gives with {regimen.id} ({cap:,g} mg a day, {gate.id}): "
-                        "never continued at."
-                    )
+            if cap is not None and last is not None and last.mg > cap:
+                state.warnings.append(
+                    f"The last dose ({last.mg:g} mg on {last.date}) is above the highest dose the label's "
+                    f"titration for the interaction gives with {regimen.id} ({cap:,g} mg a day, {gate.id}): "
+                    "never continued at."
+                )
             if gate.remedy == "her2-delay" and course.doses:
                 # Doses were given while the medicine is listed: the course went on after the decision (the
                 # course cannot record it, nor when the other medicine began).
@@ -1061,39 +1052,33 @@ def _gate_dose(kb: KnowledgeBase, doses: CourseDoses, state: State) -> float | N
     if reading.on_level and reading.level is not None:
         return None
     for gate in kb.safety_gates.values():
-        cap = _max_dose(gate, regimen)
-        if (
-            regimen.agent in gate.agents
-            and cap is not None
-            and gate.condition == "interacting-medication"
-            and interactions(kb, gate, course.medications)
-            and _titrating(regimen, course, cap)
-        ):
-            quoted = " ".join(gate.text.split())
-            state.warnings.append(
-                f"The last dose ({last.mg:g} mg on {last.date}) is on the label's titration for the interaction "
-                f"({gate.id}), rising from the label dose to at most {cap:,g} mg a day with {regimen.id}: {quoted} "
-                f"The next dose continues at it while the combination lasts, never above {cap:,g} mg."
-            )
-            state.needs.append(
-                f"the prescriber's titration plan for the interaction ({gate.id}): the next step and when, up to "
-                f"{cap:,g} mg a day with {regimen.id} (the last dose: {last.mg:g} mg on {last.date})"
-            )
-            state.references.extend(gate.references)
-            return last.mg
-        if regimen.agent not in gate.agents or gate.adjusted_dose is None:
-            continue
-        if dose_deviation(amount_mg(gate.adjusted_dose, None), last.mg) > DOSE_MATCH_TOLERANCE:
+        if regimen.agent not in gate.agents:
             continue
         quoted = " ".join(gate.text.split())
         if gate.condition == "interacting-medication":
             if not interactions(kb, gate, course.medications):
                 continue
-            state.warnings.append(
-                f"The last dose ({last.mg:g} mg on {last.date}) is the label's adjusted dose for the interaction "
-                f"({gate.id}): {quoted} The next dose continues at it while the combination lasts."
-            )
-        elif gate.condition == "hepatic-impairment":
+            how = _remedy_in_progress(gate, regimen, course, last)
+            if how == "titrating":
+                cap = _max_dose(gate, regimen)
+                assert cap is not None
+                state.warnings.append(
+                    f"The last dose ({last.mg:g} mg on {last.date}) is on the label's titration for the interaction "
+                    f"({gate.id}), rising from the label dose to at most {cap:,g} mg a day with {regimen.id}: {quoted} "
+                    f"The next dose continues at it while the combination lasts, never above {cap:,g} mg."
+                )
+                state.needs.append(
+                    f"the prescriber's titration plan for the interaction ({gate.id}): the next step and when, up to "
+                    f"{cap:,g} mg a day with {regimen.id} (the last dose: {last.mg:g} mg on {last.date})"
+                )
+            elif how == "adjusted":
+                state.warnings.append(
+                    f"The last dose ({last.mg:g} mg on {last.date}) is the label's adjusted dose for the interaction "
+                    f"({gate.id}): {quoted} The next dose continues at it while the combination lasts."
+                )
+            else:
+                continue
+        elif gate.condition == "hepatic-impairment" and _is_adjusted_dose(gate, last):
             state.warnings.append(
                 f"The last dose ({last.mg:g} mg on {last.date}) is the dose the label gives in hepatic impairment "
                 f"({gate.id}): {quoted} The course cannot record hepatic impairment; the next dose continues at it."
@@ -1107,6 +1092,25 @@ def _gate_dose(kb: KnowledgeBase, doses: CourseDoses, state: State) -> float | N
         state.references.extend(gate.references)
         return last.mg
     return None
+
+
+def _is_adjusted_dose(gate: SafetyGate, dose: DoseGiven) -> bool:
+    """Whether a dose is (within 5%) the HER2 drug's adjusted dose the gate's text gives (``adjusted_dose``)."""
+    adjusted = gate.adjusted_dose
+    return adjusted is not None and dose_deviation(amount_mg(adjusted, None), dose.mg) <= DOSE_MATCH_TOLERANCE
+
+
+def _remedy_in_progress(
+    gate: SafetyGate, regimen: Regimen, course: Course, last: DoseGiven | None
+) -> Literal["titrating", "adjusted"] | None:
+    """How the last dose already follows an interaction gate's own remedy for the HER2 drug: on the titration its text
+    gives up to ``max_dose`` (see _titrating), or at its ``adjusted_dose``; None otherwise (or without a dose)."""
+    if last is None:
+        return None
+    cap = _max_dose(gate, regimen)
+    if cap is not None and _titrating(regimen, course, cap):
+        return "titrating"
+    return "adjusted" if _is_adjusted_dose(gate, last) else None
 
 
 def _max_dose(gate: SafetyGate, regimen: Regimen) -> float | None:
