@@ -180,6 +180,11 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   missed daily doses are never made up, and the step quotes the label's own missed-dose words. Where the label keeps
   the previous schedule after a dose up to a week late (Herceptin SmPC, `keeps_schedule`), the next date follows
   that schedule rather than the late dose.
+- A regimen that follows another of the same drug (`switch_from`: trastuzumab every 3 weeks after the weekly phase
+  with paclitaxel, docetaxel or docetaxel/carboplatin): when the last dose is a dose of the earlier regimen, the
+  next dose is the later regimen's maintenance dose (no loading dose) `after_days` after it (trastuzumab: "One week
+  following the last weekly dose of Herceptin, administer Herceptin at 6 mg/kg ... every three weeks"); if that
+  first dose is late, the later regimen's missed-dose rules apply to it (more than a week: re-load 8 mg/kg).
 - The level of the last dose given is the label level within 5% of it; more than 5% below a level, the next level
   below it (never the nearest level above), with a warning; above the top level, the top level; a dose below the
   lowest level, or more than 25% from every level of a reduction ladder (a tenfold slip, a dose on another weight),

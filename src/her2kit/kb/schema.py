@@ -427,6 +427,20 @@ class EscalationStep(BaseModel):
         return self
 
 
+class SwitchFrom(BaseModel):
+    """The label's first dose of this regimen after another regimen of the same drug (trastuzumab: "One week following
+    the last weekly dose of Herceptin, administer Herceptin at 6 mg/kg ... every three weeks")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    regimen: RegimenId = Field(description="the regimen whose last dose this regimen follows")
+    after_days: int = Field(
+        ge=1, description="days from that regimen's last dose to this regimen's first dose"
+    )
+    text: str = Field(description="the label's words, quoted")
+    reference: RefId
+
+
 class MissedDoseRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -487,6 +501,11 @@ class Regimen(Record):
     )
     region: Region = Field("US", description="label region: US prescribing information or EU SmPC")
     missed_dose: list[MissedDoseRule] = Field(default_factory=list)
+    switch_from: SwitchFrom | None = Field(
+        None,
+        description="the regimen this one continues after, and when its first dose (a maintenance dose, not a loading "
+        "dose) is due",
+    )
     label_section: str | None = None
     min_weight_kg: float | None = Field(
         None, gt=0, description="this dosing applies from this weight (inclusive)"

@@ -68,6 +68,7 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
         for name in [c.name, *c.aliases]
     }
     references = {r.id: r for _, r in parsed["references"] if isinstance(r, Reference)}
+    regimens_by_id = {r.id: r for _, r in parsed["regimens"] if isinstance(r, Regimen)}
 
     def need(path: Path, owner: str, ref_id: str, known: set[str], what: str) -> None:
         if ref_id not in known:
@@ -118,6 +119,13 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
             problems.extend(_approval_order(path, record, manifest))
         elif isinstance(record, Regimen):
             need(path, record.id, record.agent, agents, "agent")
+            if record.switch_from is not None:
+                need(path, record.id, record.switch_from.reference, refs, "reference")
+                before = regimens_by_id.get(record.switch_from.regimen)
+                if before is None:
+                    need(path, record.id, record.switch_from.regimen, regimens, "regimen")
+                elif before.agent != record.agent:
+                    problems.append(f"{path.name}: {record.id}: switch_from names a regimen of another agent")
             levels = [lvl.level for lvl in record.dose_levels]
             if levels and levels != sorted(levels, reverse=True):
                 problems.append(f"{path.name}: {record.id}: dose_levels must run 0, -1, -2, ... in order")

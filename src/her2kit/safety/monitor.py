@@ -97,6 +97,21 @@ def _last_level(doses: CourseDoses, state: State, kb: KnowledgeBase) -> int | No
     regimen, course = doses.regimen, doses.course
     if not course.doses:
         return 0
+    switched = _switching(kb, doses)
+    if switched is not None and regimen.switch_from is not None:
+        switch = regimen.switch_from
+        state.steps.append(
+            Step(
+                rule=regimen.id,
+                text=f"The last dose ({switched.mg:g} mg on {switched.date}) is a dose of {switch.regimen}; the label: "
+                f'"{" ".join(switch.text.split())}" The next dose is the first of {regimen.id}: its maintenance dose, '
+                f"{switch.after_days} days after that dose, with no loading dose (the missed-dose rules of "
+                f"{regimen.id} apply to it if it is late).",
+                source=source_text(kb, [switch.reference], regimen.label_section),
+            )
+        )
+        state.references.append(switch.reference)
+        return 0
     last = max(course.doses, key=_dose_order)
     reading = doses.read(last)
     weight = course.weight_on(last.date)
@@ -174,6 +189,19 @@ def _last_level(doses: CourseDoses, state: State, kb: KnowledgeBase) -> int | No
         )
     assert reading.level is not None
     return _check_reescalation(doses, last, reading.level, state, kb)
+
+
+def _switching(kb: KnowledgeBase, doses: CourseDoses) -> DoseGiven | None:
+    """The last dose when it is a dose of the regimen this one follows (``switch_from``: trastuzumab's weekly doses
+    before its every-3-weeks phase) and not a dose of this regimen; None otherwise."""
+    regimen, course = doses.regimen, doses.course
+    switch = regimen.switch_from
+    if switch is None or not course.doses or switch.regimen not in kb.regimens:
+        return None
+    last = max(course.doses, key=_dose_order)
+    if doses.read(last).on_level:
+        return None
+    return last if _other_schedule([kb.regimens[switch.regimen]], course, last) else None
 
 
 def _check_reescalation(
@@ -600,12 +628,18 @@ def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
         new_level = None
     else:
         new_level = _next_level(doses, agent.name, state, kb)
+    switched = _switching(kb, doses)
+    first_due = (
+        switched.date + dt.timedelta(days=regimen.switch_from.after_days)
+        if switched is not None and regimen.switch_from is not None
+        else None
+    )
     action = state.action
     if action == "continue" and state.resumed:
         action = "resume"
     next_dose = None
     if action in ("continue", "resume", "reduce") and (new_level is not None or fixed_mg is not None):
-        next_dose = _next_dose(regimen, course, new_level, last_dose, state, kb, fixed_mg)
+        next_dose = _next_dose(regimen, course, new_level, last_dose, state, kb, fixed_mg, first_due)
         if regimen.unverified:
             state.warnings.append(
                 f"The next dose comes from {regimen.id}, marked unverified in the knowledge base: "
@@ -665,7 +699,10 @@ def _next_dose(
     state: State,
     kb: KnowledgeBase,
     fixed_mg: float | None = None,
+    first_due: dt.date | None = None,
 ) -> NextDose:
+    """The next dose: its date (one interval after the last dose, or ``first_due`` for the first dose of a regimen
+    that follows another, see _switching), mg, kind and level."""
     weight = course.weight_on(course.today)
     source = source_text(kb, list(regimen.references), regimen.label_section)
     kind: Literal["loading", "maintenance"] = "maintenance"
@@ -674,7 +711,7 @@ def _next_dose(
         if regimen.loading_dose is not None:
             kind = "loading"
     else:
-        planned, kept = _planned(regimen, course)
+        planned, kept = _planned(regimen, course) if first_due is None else (first_due, None)
         if kept is not None:
             rule, given, due = kept
             state.steps.append(

@@ -1,0 +1,116 @@
+"""Trastuzumab's weekly phase, then every 3 weeks: the label's first q3w dose is 6 mg/kg one week after the last
+weekly dose (KB ``Regimen.switch_from``; the Herceptin HCP dosing page quotes the label's schedule)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from her2kit.kb import default_kb
+from her2kit.kb.load import KnowledgeBase
+from her2kit.kb.schema import Regimen
+from her2kit.kb.validate import cross_check
+from her2kit.safety import monitor, parse_course
+from her2kit.safety.monitor import MonitorResult
+
+WEEKLY = [{"date": "2025-01-01", "mg": 280}] + [
+    {"date": (dt.date(2025, 1, 8) + dt.timedelta(weeks=i)).isoformat(), "mg": 140} for i in range(11)
+]  # 4 mg/kg, then 2 mg/kg weekly at 70 kg; the last weekly dose on 2025-03-19
+
+
+def run(today: str, doses: list[dict[str, Any]] = WEEKLY, schedule: str = "q3w") -> MonitorResult:
+    return monitor(
+        parse_course(
+            {
+                "schema_version": "1",
+                "id": "switch",
+                "agent": "trastuzumab",
+                "schedule": schedule,
+                "weight_kg": 70,
+                "lvef_lower_limit_normal": 50,
+                "lvef": [{"date": "2024-12-20", "percent": 62}],
+                "doses": doses,
+                "today": today,
+            }
+        )
+    )
+
+
+def test_the_first_q3w_dose_is_due_one_week_after_the_last_weekly_dose() -> None:
+    result = run("2025-03-20")
+    assert result.action == "continue"
+    assert result.next_dose is not None
+    assert (result.next_dose.date, result.next_dose.mg, result.next_dose.kind) == (
+        dt.date(2025, 3, 26),
+        420,  # 6 mg/kg, no loading dose
+        "maintenance",
+    )
+    step = next(s for s in result.rationale if "regimen:trastuzumab-iv-weekly" in s.text)
+    assert "One week following the last weekly dose of Herceptin" in step.text
+    assert "ref:web-herceptin-hcp-adjuvant-dosing" in result.references
+    assert not any("matches no label dose level" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("today", "mg", "kind"),
+    [
+        ("2025-03-26", 420, "maintenance"),  # due today
+        ("2025-04-02", 420, "maintenance"),  # 7 days late: the maintenance dose as soon as possible
+        ("2025-04-03", 560, "loading"),  # 8 days late: "missed by more than one week", re-load 8 mg/kg
+    ],
+)
+def test_a_late_first_q3w_dose_follows_the_q3w_missed_dose_rules(today: str, mg: float, kind: str) -> None:
+    result = run(today)
+    assert result.next_dose is not None
+    assert (result.next_dose.date, result.next_dose.mg, result.next_dose.kind) == (
+        dt.date.fromisoformat(today),
+        mg,
+        kind,
+    )
+
+
+def test_after_the_first_q3w_dose_the_schedule_is_every_3_weeks() -> None:
+    result = run("2025-03-27", [*WEEKLY, {"date": "2025-03-26", "mg": 420}])
+    assert result.next_dose is not None
+    assert (result.next_dose.date, result.next_dose.mg) == (dt.date(2025, 4, 16), 420)
+    assert not any("regimen:trastuzumab-iv-weekly; the label" in s.text for s in result.rationale)
+
+
+def test_a_weekly_course_stays_weekly() -> None:
+    result = run("2025-03-20", schedule="weekly")
+    assert result.next_dose is not None
+    assert (result.next_dose.date, result.next_dose.mg) == (dt.date(2025, 3, 26), 140)
+
+
+def _parsed_with(kb: KnowledgeBase, regimen: Regimen) -> dict[str, list[tuple[Any, Any]]]:
+    here = Path("regimens.yaml")
+    sections: dict[str, list[tuple[Any, Any]]] = {
+        name: [(here, r) for r in getattr(kb, name).values()]
+        for name in (
+            "references", "agents", "trials", "regimens", "indications", "drug_classes", "biology", "adverse_events",
+            "safety_gates", "cardiac_monitoring", "ae_rules", "lab_grading", "topics",
+        )
+    }  # fmt: skip
+    sections["regimens"] = [(here, r) for r in kb.regimens.values() if r.id != regimen.id] + [(here, regimen)]
+    return sections
+
+
+@pytest.mark.parametrize(
+    ("before", "problem"),
+    [
+        ("regimen:trastuzumab-iv-fortnightly", "unknown regimen id"),
+        ("regimen:pertuzumab-iv-q3w", "switch_from names a regimen of another agent"),
+    ],
+)
+def test_switch_from_must_name_a_regimen_of_the_same_agent(before: str, problem: str) -> None:
+    kb = default_kb()
+    regimen = kb.regimens["regimen:trastuzumab-iv-q3w"]
+    assert regimen.switch_from is not None
+    bad = regimen.model_copy(
+        update={"switch_from": regimen.switch_from.model_copy(update={"regimen": before})}
+    )
+    problems = cross_check(_parsed_with(kb, bad), None)
+    assert any(problem in p for p in problems), problems
