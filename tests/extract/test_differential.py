@@ -63,7 +63,8 @@ LEGEND_AFTER); a control remark ending "... reviewed/run and" before the name is
 words qualifying controls are no legend pair (CONTROL_PAIR_AFTER, legend_pair); "ratio 2.6, amplified" and "ratio 2.6
 (amplified)" give the result (ISH_AMPLIFIED). The quote-end matches passed over (the quoting sentence's own
 current-specimen phrase; a non-heading "Diagnosis:" in a history) are judged in one loop (code review, end of
-2026-11-27).
+2026-11-27). Step 12: a pending ISH of another target (EBER, kappa/lambda, ...) without a HER2 name is not HER2's
+(OTHER_ISH_TARGET, pending_positions).
 """
 
 from __future__ import annotations

@@ -655,6 +655,13 @@ PENDING_BARE: Final = re.compile(r"ordered|requested|in\s+progress|await(?:ing|e
 # A clause ends at , ; ( ) [ ] or a line break; a short bracket with no clause end inside belongs to its clause
 # ("reflex testing (FISH) requested"; third review of the evening, finding 9).
 _CLAUSE_BOUND: Final = re.compile(r"\([^()\[\],;\n]{0,30}\)|[,;()\[\]\n]")
+# Targets of in situ hybridisation other than HER2 (Epstein-Barr virus RNA, viruses, light chains, translocation and
+# amplification probes of other genes): a pending ISH naming one of them, and no HER2, is not a HER2 result announced.
+OTHER_ISH_TARGET: Final = re.compile(
+    r"(?<![A-Za-z0-9])(?:EBER|EBV|HPV|CMV|kappa|lambda|ALK|ROS-?1|MYC|BCL-?[26]|MDM2|EWSR1|DDIT3|SS18|TFE3|ERG"
+    r"|1p\s*/\s*19q)(?![A-Za-z0-9])",
+    _I,
+)
 # The ISH method written out ("Reflex in situ hybridization requested"; not EBER / EBV / HPV in situ hybridisation).
 ISH_SPELLED: Final = re.compile(
     r"(?<!EBER\s)(?<!EBV\s)(?<!HPV\s)(?<![A-Za-z])in\s+situ\s+hybridi[sz]ation", _I
