@@ -7,6 +7,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from her2kit.kb import default_kb
 from her2kit.kb.schema import Regimen
@@ -484,3 +486,32 @@ def test_tdm1_norep_an_overdue_repeat_lvef_is_a_need() -> None:
     )
     assert result.action == "hold"
     assert any("repeat LVEF" in n and "overdue" in n for n in result.needs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    days=st.integers(2, 12),
+    per_day=st.sampled_from([1, 2]),
+    missed=st.lists(st.integers(0, 11), max_size=3, unique=True),
+)
+def test_seva_a_run_of_days_reads_as_its_frequency_and_a_missed_dose_never_re_escalates(
+    days: int, per_day: int, missed: list[int]
+) -> None:
+    """k days of 10 mg at one or two doses a day (today the day after): level -1 (twice daily) or -2 (once daily). In
+    a twice-daily run, single missed doses on days that have full days after them never read as a re-escalation."""
+    counts = [per_day] * days
+    if per_day == 2:
+        for i in missed:
+            if i < days - 1 and counts[i + 1] == 2 and (i == 0 or counts[i - 1] == 2):
+                counts[i] = 1
+    first = dt.date(2025, 3, 1)
+    doses = [
+        {"date": (first + dt.timedelta(days=i)).isoformat(), "mg": 10}
+        for i, n in enumerate(counts)
+        for _ in range(n)
+    ]
+    today = (first + dt.timedelta(days=days)).isoformat()
+    result = run({"id": "svp", "agent": "sevabertinib", "doses": doses, "today": today})
+    assert "re-escalation" not in texts(result)
+    assert result.next_dose is not None, texts(result)
+    assert result.next_dose.dose_level == (-1 if per_day == 2 else -2)
