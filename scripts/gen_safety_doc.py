@@ -164,12 +164,17 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   label's table: a her2kit safety convention — the level at which the HER2-antibody LVEF tables in the knowledge
   base begin to act — not a label rule.
 - Levels of the same dose that differ in how often it is taken (sevabertinib: first reduction 10 mg twice daily,
-  second 10 mg once daily; KB `DoseLevel.schedule`) are told apart by the doses of that dose on record each day
-  (her2kit convention): as many as the more frequent level gives is that level; fewer is the less frequent level when
-  the dosing day before or after has as few, a missed dose of the more frequent level when the next dosing day has its
-  full count; a last day with fewer doses after full days is asked about (`needs`), as is a course of one such day.
-  Today's doses count as the day so far: the day before decides. A reduction to the once-daily level is applied only
-  when the doses a day show it. The next dose gives the level's own schedule (`next_dose.schedule`: "daily").
+  second 10 mg once daily; KB `DoseLevel.schedule`) are told apart by the dose's own `dose_level` where the course
+  states it, else by the doses of that dose on record each day (her2kit convention): as many as the more frequent
+  level gives is that level; fewer on one day between full days (or before one) is a missed dose of the more
+  frequent level; fewer on two or more days in a row with no full day at that dose before them is the less frequent
+  level; fewer after a full day at that dose is not known — missed doses and a change to the once-daily level look
+  the same in the record — so the dose is held and `needs` asks for `dose_level` (a reduction a rule set binds
+  without it). Earlier doses that may have been on the less frequent level, before a dose on the more frequent one,
+  are a possible re-escalation: held and asked. Today's doses count as the day so far: the day before decides. A
+  reduction to the once-daily level counts as applied only when the doses show it. The next dose gives the level's
+  own schedule (`next_dose.schedule`: "daily"). A `dose_level` that is not the dose's reading is named in a warning
+  and not used.
 - Every rule below is tested against the label's words in `tests/safety/vectors/*.yaml` (each threshold on both sides
   of its boundary for the LVEF tables); a test fails when a rule has no vector.
 - Doses are computed from the regimen records (mg or mg/kg × weight, rounded once to 0.1 mg); dose levels only

@@ -318,9 +318,20 @@ def test_ner80_the_hepatic_impairment_dose_is_recognised_and_the_impairment_aske
 
 # ------------------------------------------------------------------ 6. sevabertinib once vs twice daily
 # The label's Table 1: first reduction 10 mg twice daily, second 10 mg once daily (KB DoseLevel.schedule). A dose's
-# level is read from the doses of that dose given a day (monitor._level_by_count).
-def test_seva_10_mg_once_daily_is_the_second_reduction() -> None:
+# level is read from the doses of that dose given a day (readings.CourseDoses.level_by_count), or from the dose's
+# own dose_level where the record cannot show it.
+def test_seva_once_daily_after_twice_daily_days_is_asked_about_and_dose_level_settles_it() -> None:
+    # 10 mg twice daily on 03-05, then one dose a day: missed evening doses, or the second reduction? (review 2026-11-27
+    # of this change: two missed evening doses in a row were read as the once-daily level, silently halving the dose)
     doses = daily("2025-03-01", 1, 20, 2) + daily("2025-03-05", 1, 10, 2) + daily("2025-03-10", 3, 10)
+    result = run({"id": "sv", "agent": "sevabertinib", "doses": doses, "today": "2025-03-13"})
+    assert result.action == "hold"
+    assert result.next_dose is None
+    assert any(
+        "level -1 (10 mg twice daily) or level -2 (10 mg once daily)" in n and "dose_level" in n
+        for n in result.needs
+    )
+    doses[-1]["dose_level"] = -2
     result = run({"id": "sv", "agent": "sevabertinib", "doses": doses, "today": "2025-03-13"})
     assert result.action == "continue", texts(result)
     assert result.next_dose is not None
@@ -328,6 +339,49 @@ def test_seva_10_mg_once_daily_is_the_second_reduction() -> None:
     assert result.next_dose.schedule == "daily"
     assert result.next_dose.level_text == "dose level -2, once daily"
     assert result.next_dose.date == dt.date(2025, 3, 13)
+
+
+def test_seva_once_daily_from_the_first_10_mg_day_is_the_second_reduction() -> None:
+    doses = daily("2025-03-01", 2, 20, 2) + daily("2025-03-05", 3, 10)
+    result = run({"id": "sv0", "agent": "sevabertinib", "doses": doses, "today": "2025-03-08"})
+    assert result.action == "continue", texts(result)
+    assert result.next_dose is not None
+    assert (result.next_dose.dose_level, result.next_dose.schedule) == (-2, "daily")
+
+
+def test_seva_two_missed_evening_doses_are_not_a_reduction() -> None:
+    # review finding S1(a): 10 mg twice daily, then two days with one dose
+    doses = daily("2025-03-01", 4, 10, 2) + daily("2025-03-05", 2, 10)
+    result = run({"id": "s1", "agent": "sevabertinib", "doses": doses, "today": "2025-03-07"})
+    assert result.next_dose is None
+    assert result.action == "hold"
+    assert any("dose_level" in n for n in result.needs)
+
+
+def test_seva_missed_doses_mid_course_ask_rather_than_call_a_re_escalation() -> None:
+    # review finding S1(c): twice daily, two one-dose days, twice daily again
+    doses = daily("2025-03-01", 3, 10, 2) + daily("2025-03-04", 2, 10) + daily("2025-03-06", 3, 10, 2)
+    result = run({"id": "s1c", "agent": "sevabertinib", "doses": doses, "today": "2025-03-09"})
+    assert result.action == "hold"
+    assert any("if those doses were level -2, it is a re-escalation" in w for w in result.warnings), texts(
+        result
+    )
+    assert not any("is a re-escalation above level" in n for n in result.needs)
+    # stated: the one-dose days were missed doses of level -1
+    for d in doses:
+        d["dose_level"] = -1
+    result = run({"id": "s1c", "agent": "sevabertinib", "doses": doses, "today": "2025-03-09"})
+    assert result.action == "continue", texts(result)
+    assert result.next_dose is not None
+    assert result.next_dose.dose_level == -1
+
+
+def test_seva_back_to_20_mg_after_an_unclear_10_mg_day_is_a_re_escalation() -> None:
+    # review finding S2: 10 mg on 03-06 is level -1 or -2 (both reduced): 20 mg after it re-escalates either way
+    doses = daily("2025-03-01", 5, 20, 2) + daily("2025-03-06", 1, 10) + daily("2025-03-07", 3, 20, 2)
+    result = run({"id": "s2", "agent": "sevabertinib", "doses": doses, "today": "2025-03-10"})
+    assert result.action == "hold"
+    assert any("re-escalation above level -1" in n for n in result.needs), texts(result)
 
 
 def test_seva_10_mg_twice_daily_is_the_first_reduction() -> None:
@@ -350,7 +404,8 @@ def test_seva_a_day_with_one_dose_between_twice_daily_days_is_a_missed_dose() ->
 
 
 def test_seva_once_daily_then_twice_daily_is_a_re_escalation() -> None:
-    doses = daily("2025-03-05", 1, 10, 2) + daily("2025-03-06", 3, 10) + daily("2025-03-09", 2, 10, 2)
+    # once daily from the first 10 mg day (level -2), then twice daily (level -1)
+    doses = daily("2025-03-05", 3, 10) + daily("2025-03-09", 2, 10, 2)
     result = run({"id": "sv3", "agent": "sevabertinib", "doses": doses, "today": "2025-03-11"})
     assert result.action == "hold"
     assert any("re-escalation" in n and "level -2" in n for n in result.needs), texts(result)
@@ -515,3 +570,12 @@ def test_seva_a_run_of_days_reads_as_its_frequency_and_a_missed_dose_never_re_es
     assert "re-escalation" not in texts(result)
     assert result.next_dose is not None, texts(result)
     assert result.next_dose.dose_level == (-1 if per_day == 2 else -2)
+
+
+def test_a_dose_level_that_is_not_the_doses_reading_is_named_and_not_used() -> None:
+    doses = daily("2025-03-01", 3, 20, 2)
+    doses[-1]["dose_level"] = -1
+    result = run({"id": "dl", "agent": "sevabertinib", "doses": doses, "today": "2025-03-04"})
+    assert result.next_dose is not None
+    assert result.next_dose.dose_level == 0
+    assert any("states dose_level -1" in w and "not used" in w for w in result.warnings)

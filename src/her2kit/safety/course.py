@@ -95,6 +95,14 @@ class DoseGiven(DocumentModel):
         description="dose given, in mg (a plausibility bound above every dose the knowledge base gives, including a "
         "safety gate's titration maximum; the dose itself is checked against the label's levels)",
     )
+    dose_level: int | None = Field(
+        None,
+        ge=-10,
+        le=0,
+        description="the label dose level the prescriber set for this dose (0 = starting dose, -1 = first reduction, "
+        "...), for doses whose level the record cannot show: levels of the same mg taken at different frequencies "
+        "(sevabertinib 10 mg twice daily, level -1, or once daily, level -2). Used only to tell such levels apart",
+    )
 
 
 class Weight(DocumentModel):

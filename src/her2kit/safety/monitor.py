@@ -65,6 +65,7 @@ from her2kit.safety.readings import (
     DOSE_MATCH_TOLERANCE,
     SCHEDULE_WORDS,
     CourseDoses,
+    Reading,
     dose_deviation,
     is_weight_based,
     level_dose_mg,
@@ -123,14 +124,15 @@ def _last_level(doses: CourseDoses, state: State, kb: KnowledgeBase) -> int | No
         )
         return None
     if reading.by_count is not None:
-        names = " or ".join(
-            f"level {lvl} ({reading.mg:g} mg {SCHEDULE_WORDS[regimen.level_schedule(lvl)]})"
-            for lvl in reading.by_count
-        )
+        ruled = _rule_set_level(doses, state, last)
+        if ruled is not None:
+            # A reduction a rule set binds through the rule: the doses a day need not show it.
+            return _check_reescalation(doses, last, ruled, state, kb)
         state.needs.append(
-            f"the dose level of the doses of {last.mg:g} mg up to {last.date}: {names} — the label's levels differ only "
-            "in how often the dose is taken, and the doses on record do not show which (a day with fewer doses may be "
-            "a missed dose or the less frequent level)"
+            f"the dose level of the doses of {last.mg:g} mg up to {last.date}: {_levels_named(regimen, reading)} — "
+            "the label's levels differ only in how often the dose is taken, and the doses on record do not show "
+            "which (fewer doses a day after days with the full count may be missed doses or the less frequent "
+            "level); record it as dose_level on the dose"
         )
         return None
     if reading.ambiguous is not None:
@@ -191,6 +193,15 @@ def _last_level(doses: CourseDoses, state: State, kb: KnowledgeBase) -> int | No
     return _check_reescalation(doses, last, reading.level, state, kb)
 
 
+def _levels_named(regimen: Regimen, reading: Reading) -> str:
+    """ "level -1 (10 mg twice daily) or level -2 (10 mg once daily)" for a reading with two levels by count."""
+    assert reading.by_count is not None
+    return " or ".join(
+        f"level {lvl} ({reading.mg:g} mg {SCHEDULE_WORDS.get(regimen.level_schedule(lvl), regimen.level_schedule(lvl))})"
+        for lvl in reading.by_count
+    )
+
+
 def _switching(kb: KnowledgeBase, doses: CourseDoses) -> DoseGiven | None:
     """The last dose when it is a dose of the regimen this one follows (``switch_from``: trastuzumab's weekly doses
     before its every-3-weeks phase) and not a dose of this regimen; None otherwise."""
@@ -222,6 +233,8 @@ def _check_reescalation(
     if on_rule_level is not None:
         level = min(level, on_rule_level)
     lowest: tuple[int, DoseGiven] | None = None
+    # The lowest level a dose read by its count a day may have been on (the doses a day do not show which).
+    unclear: tuple[int, DoseGiven] | None = None
     off: list[str] = []
     unweighed: list[str] = []
     for dose in sorted(course.doses, key=_dose_order):
@@ -235,10 +248,13 @@ def _check_reescalation(
             off.append(f"{dose.mg:g} mg on {dose.date} (a level at two body weights)")
             continue
         if reading.by_count is not None:
-            off.append(
-                f"{dose.mg:g} mg on {dose.date} (level {' or '.join(map(str, reading.by_count))}: the doses a day do "
-                "not show which)"
-            )
+            # Reduced at least to the least reduced of its levels; maybe to the most reduced one.
+            ruled = _rule_set_level(doses, state, dose)
+            surely = ruled if ruled is not None else max(reading.by_count)
+            if surely < 0 and (lowest is None or surely < lowest[0]):
+                lowest = (surely, dose)
+            if ruled is None and (unclear is None or min(reading.by_count) < unclear[0]):
+                unclear = (min(reading.by_count), dose)
             continue
         if not reading.on_level or reading.level is None:
             kg = course.weight_on(dose.date)
@@ -267,6 +283,29 @@ def _check_reescalation(
             f"within 5%): {'; '.join(off)} — not read as dose levels (the dose interval is checked after them unless "
             "they are doses of another schedule of the agent's regimens); check the dose history."
         )
+    if (lowest is None or lowest[0] >= level) and unclear is not None and unclear[0] < level:
+        # Doses that may have been on a lower level (fewer doses a day: missed doses, or the less frequent level) and
+        # the last dose above it: maybe a re-escalation. Asked, with the dose held.
+        unclear_dose = unclear[1]
+        named = _levels_named(regimen, doses.read(unclear_dose))
+        text = (
+            f"The doses of {unclear_dose.mg:g} mg from {unclear_dose.date} read as {named}: the doses a day do not show "
+            f"which. The last dose ({last.mg:g} mg on {last.date}) is level {level}: if those doses were level "
+            f"{unclear[0]}, it is a re-escalation. The dose is held until the intended level is confirmed."
+        )
+        state.warnings.append(text)
+        state.needs.append(
+            f"the dose level of the doses of {unclear_dose.mg:g} mg from {unclear_dose.date} ({named}; record it as "
+            f"dose_level on the doses) and the intended level now (the last dose is level {level})"
+        )
+        state.fire(
+            "hold",
+            regimen.id,
+            text,
+            source_text(kb, list(regimen.references), regimen.label_section),
+            list(regimen.references),
+        )
+        return None
     if lowest is None or lowest[0] >= level:
         return level
     reached, dose = lowest
@@ -468,8 +507,11 @@ def _rule_set_level(doses: CourseDoses, state: State, dose: DoseGiven) -> int | 
     if mg is None or dose_deviation(mg, dose.mg) > DOSE_MATCH_TOLERANCE:
         return None
     if shares_dose(regimen, target, course.weight_on(dose.date)):
-        # (10 mg twice daily is not sevabertinib's 10 mg once daily: the doses a day decide)
-        return target if doses.read(dose).level == target else None
+        # (10 mg twice daily is not sevabertinib's 10 mg once daily: the doses a day decide, and where they cannot,
+        # the level the rule set is one of the dose's readings)
+        reading = doses.read(dose)
+        by_rule = reading.by_count is not None and target in reading.by_count
+        return target if reading.level == target or by_rule else None
     return target
 
 
@@ -875,6 +917,15 @@ def _dose_history(doses: CourseDoses, state: State, kb: KnowledgeBase) -> None:
     two for a twice-daily tablet), or a dose sooner after the previous one than the schedule's interval. Warnings:
     the history is what was given, and the next dose is computed from it; a clinician checks the record."""
     regimen, course = doses.regimen, doses.course
+    stated = [d for d in course.doses if d.dose_level is not None]
+    for dose in stated:
+        reading = doses.read(dose)
+        if reading.level != dose.dose_level and reading.by_count is None:
+            state.warnings.append(
+                f"The dose of {dose.mg:g} mg on {dose.date} states dose_level {dose.dose_level}, which is not its "
+                f"reading (level {reading.level if reading.level is not None else 'not known'}): dose_level only tells "
+                "apart label levels of the same dose taken at different frequencies; not used."
+            )
     per_day = 2 if regimen.schedule == "twice-daily" else 1
     counts: dict[dt.date, int] = {}
     for dose in course.doses:

@@ -135,9 +135,10 @@ class CourseDoses:
         for d in course.doses:
             if d.date not in self._largest or d.mg > self._largest[d.date].mg:
                 self._largest[d.date] = d
-        self._readings: dict[tuple[dt.date, float], Reading] = {}
+        self._readings: dict[tuple[dt.date, float, int | None], Reading] = {}
         # per dose (mg): the days with doses within 5% of it, in order, and how many on each
         self._counts: dict[float, tuple[list[dt.date], dict[dt.date, int]]] = {}
+        self._full: dict[tuple[float, int], int | None] = {}
 
     # ------------------------------------------------------------------ the course's days and weights
     def day_before(self, date: dt.date) -> dt.date | None:
@@ -184,7 +185,7 @@ class CourseDoses:
         level of a reduction ladder, no level (the caller asks for the dose to be confirmed). A weight-based dose
         given before the first body weight on record: no level (``no_weight``). Two levels of the same dose: the doses
         a day decide (:meth:`level_by_count`)."""
-        key = (dose.date, dose.mg)
+        key = (dose.date, dose.mg, dose.dose_level)
         reading = self._readings.get(key)
         if reading is None:
             reading = self._readings[key] = self._read(dose)
@@ -254,37 +255,61 @@ class CourseDoses:
             found = self._counts[mg] = (sorted(counts), counts)
         return found
 
+    def _first_full(self, mg: float, most: int) -> int | None:
+        """The index (in ``_days_of(mg)``) of the first day with ``most`` doses of ``mg`` or more; None without one."""
+        key = (mg, most)
+        if key not in self._full:
+            days, counts = self._days_of(mg)
+            self._full[key] = next((i for i, d in enumerate(days) if counts[d] >= most), None)
+        return self._full[key]
+
     def level_by_count(self, regimen: Regimen, dose: DoseGiven, tied: list[int]) -> int | None:
-        """Which of two (or more) levels of the same dose a dose is on, by the doses of that dose given a day (label
-        levels that differ only in how often the dose is taken: sevabertinib's first reduction, 10 mg twice daily,
-        and second, 10 mg once daily). None when the record does not show it (the caller asks).
+        """Which of two (or more) levels of the same dose a dose is on (label levels that differ only in how often the
+        dose is taken: sevabertinib's first reduction, 10 mg twice daily, and second, 10 mg once daily): the level the
+        dose states (``dose_level``), else as the doses of that dose given a day show it; None when they do not (the
+        caller asks).
 
         her2kit convention, on the doses of this dose (within 5%) counted by date:
-        - as many a day as the most frequent level gives (or more): that level;
-        - fewer: the less frequent level when the dosing day before or after it has as few; a day with a missed dose
-          of the more frequent level when the next dosing day has its full count (and the day before, if any, too);
-          otherwise not known: the last day of a twice-daily course that had one dose may be a missed dose or the
-          first day of the once-daily level;
-        - a dose dated on or after ``today`` counts as its day so far: with fewer doses than the most frequent level
-          gives, the day before decides (none: not known)."""
+        - as many a day as the more frequent level gives (or more): that level;
+        - fewer, on one day between days with the full count (or before one, at the start): a missed dose of the more
+          frequent level;
+        - fewer, after a day with the full count at this dose: not known — missed doses and a change to the less
+          frequent level look the same in the record (``dose_level`` on the dose says which);
+        - fewer, on two or more days in a row with no full day at this dose before them: the less frequent level;
+        - a dose dated on or after ``today`` counts as its day so far: with fewer doses than the more frequent level
+          gives, the day before decides."""
+        if dose.dose_level is not None and dose.dose_level in tied:
+            return dose.dose_level
         per_day = {lvl: doses_a_day(regimen, lvl) for lvl in tied}
         most = max(per_day.values())
+        frequent = max(lvl for lvl in tied if per_day[lvl] == most)
+        rare = max((lvl for lvl in tied if per_day[lvl] < most), default=None)
         days, counts = self._days_of(dose.mg)
         i = bisect.bisect_left(days, dose.date)
+        last = len(days) - 1
+        if counts[days[i]] < most and days[i] >= self.course.today:
+            if i == 0:
+                return None
+            i, last = i - 1, i - 1  # today so far: the day before decides, read without today
+        answer = self._frequent(days, counts, i, last, most, self._first_full(dose.mg, most))
+        if answer is None:
+            return None
+        return frequent if answer else rare
+
+    @staticmethod
+    def _frequent(
+        days: list[dt.date], counts: dict[dt.date, int], i: int, last: int, most: int, first_full: int | None
+    ) -> bool | None:
+        """Whether dosing day ``days[i]`` is on the more frequent level (True) or the less frequent one (False), read
+        from ``days[: last + 1]``; None when the counts do not show it (see :meth:`level_by_count`)."""
+        if counts[days[i]] >= most:
+            return True
         before = counts[days[i - 1]] if i > 0 else None
-        after = counts[days[i + 1]] if i + 1 < len(days) else None
-        n: int | None = counts[dose.date]
-        if dose.date >= self.course.today and n is not None and n < most:
-            n, after = before, None
-            before = counts[days[i - 2]] if i > 1 else None
-        if n is None:
-            return None
-        fitting = [lvl for lvl in tied if per_day[lvl] <= n]
-        if not fitting:
-            return None
-        level = max(fitting, key=lambda lvl: (per_day[lvl], lvl))
-        if per_day[level] == most or n in (before, after):
-            return level
+        after = counts[days[i + 1]] if i < last else None
         if after is not None and after >= most and (before is None or before >= most):
-            return max(lvl for lvl in tied if per_day[lvl] == most)
+            return True  # one day with a missed dose
+        if first_full is not None and first_full < i:
+            return None
+        if (before is not None and before < most) or (after is not None and after < most):
+            return False
         return None
