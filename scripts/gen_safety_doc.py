@@ -189,7 +189,12 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   with paclitaxel, docetaxel or docetaxel/carboplatin): when the last dose is a dose of the earlier regimen, the
   next dose is the later regimen's maintenance dose (no loading dose) `after_days` after it (trastuzumab: "One week
   following the last weekly dose of Herceptin, administer Herceptin at 6 mg/kg ... every three weeks"); if that
-  first dose is late, the later regimen's missed-dose rules apply to it (more than a week: re-load 8 mg/kg).
+  first dose is late, the later regimen's missed-dose rules apply to it (more than a week: re-load 8 mg/kg). A dose of
+  the earlier regimen is recognised within 25% of its dose (vial rounding, a dose not recalculated after a weight
+  change), with a warning when it is not within 5%; fewer doses of it than the label describes (`min_doses`), a dose
+  of the later regimen before them, and a first dose earlier than `after_days` are warned about. Where the last dose
+  is a dose of another schedule of the drug and no such rule exists (the EU record), the first date is not guessed:
+  the dose is held and `needs` asks for it.
 - The level of the last dose given is the label level within 5% of it; more than 5% below a level, the next level
   below it (never the nearest level above), with a warning; above the top level, the top level; a dose below the
   lowest level, or more than 25% from every level of a reduction ladder (a tenfold slip, a dose on another weight),

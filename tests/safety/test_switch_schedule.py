@@ -114,3 +114,73 @@ def test_switch_from_must_name_a_regimen_of_the_same_agent(before: str, problem:
     )
     problems = cross_check(_parsed_with(kb, bad), None)
     assert any(problem in p for p in problems), problems
+
+
+# ------------------------------------------------------------------ review of the switch (2026-11-27)
+def test_weekly_doses_rounded_to_a_vial_still_switch_one_week_later() -> None:
+    doses = [{"date": "2025-01-01", "mg": 300}] + [
+        {"date": (dt.date(2025, 1, 8) + dt.timedelta(weeks=i)).isoformat(), "mg": 150} for i in range(11)
+    ]
+    result = run("2025-03-20", doses)
+    assert result.next_dose is not None
+    assert (result.next_dose.date, result.next_dose.mg) == (dt.date(2025, 3, 26), 420)
+    assert any("7% from the dose of regimen:trastuzumab-iv-weekly" in w for w in result.warnings)
+    assert not any("days after the previous dose" in w for w in result.warnings)
+
+
+def test_a_weekly_dose_not_recalculated_after_a_weight_change_still_switches() -> None:
+    result = monitor(
+        parse_course(
+            {
+                "schema_version": "1",
+                "id": "switch-weight",
+                "agent": "trastuzumab",
+                "schedule": "q3w",
+                "weights": [
+                    {"date": "2024-12-20", "value": 70, "unit": "kg"},
+                    {"date": "2025-03-18", "value": 60, "unit": "kg"},
+                ],
+                "lvef_lower_limit_normal": 50,
+                "lvef": [{"date": "2024-12-20", "percent": 62}],
+                "doses": WEEKLY,
+                "today": "2025-03-20",
+            }
+        )
+    )
+    assert result.next_dose is not None
+    assert (result.next_dose.date, result.next_dose.mg) == (dt.date(2025, 3, 26), 360)  # 6 mg/kg at 60 kg
+    assert any("at the earlier weight of 70 kg" in w for w in result.warnings)
+
+
+def test_without_a_switch_rule_the_first_q3w_date_is_asked_for() -> None:
+    # The EU record has no switch_from (the SmPC text read gives none): no date guessed two weeks late.
+    result = monitor(
+        parse_course(
+            {
+                "schema_version": "1",
+                "id": "switch-eu",
+                "agent": "trastuzumab",
+                "schedule": "q3w",
+                "region": "EU",
+                "weight_kg": 70,
+                "lvef_lower_limit_normal": 50,
+                "lvef": [{"date": "2024-12-20", "percent": 62}],
+                "doses": WEEKLY,
+                "today": "2025-03-20",
+            }
+        )
+    )
+    assert result.action == "hold"
+    assert result.next_dose is None
+    assert any("no label rule for the switch" in n for n in result.needs)
+
+
+def test_a_short_weekly_phase_and_an_early_first_q3w_dose_are_named() -> None:
+    short = run("2025-01-02", WEEKLY[:1])
+    assert any(
+        "1 dose(s) of regimen:trastuzumab-iv-weekly" in w and "at least 12" in w for w in short.warnings
+    )
+    early = run("2025-03-23", [*WEEKLY, {"date": "2025-03-22", "mg": 420}])
+    assert any("3 days after the dose of regimen:trastuzumab-iv-weekly" in w for w in early.warnings)
+    again = run("2025-03-20", [{"date": "2024-12-01", "mg": 560}, *WEEKLY])
+    assert any("came before these doses of regimen:trastuzumab-iv-weekly" in w for w in again.warnings)

@@ -437,6 +437,12 @@ class SwitchFrom(BaseModel):
     after_days: int = Field(
         ge=1, description="days from that regimen's last dose to this regimen's first dose"
     )
+    min_doses: int | None = Field(
+        None,
+        ge=1,
+        description="the fewest doses of that regimen the label describes before the switch (trastuzumab: weekly for "
+        "the first 12 weeks with paclitaxel or docetaxel, 18 with docetaxel/carboplatin): fewer give a warning",
+    )
     text: str = Field(description="the label's words, quoted")
     reference: RefId
 

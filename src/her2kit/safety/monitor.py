@@ -62,6 +62,7 @@ from her2kit.safety.dosing import (
 )
 from her2kit.safety.events import agent_ae_rules, evaluate_events
 from her2kit.safety.readings import (
+    DOSE_LEVEL_UNKNOWN_BEYOND,
     DOSE_MATCH_TOLERANCE,
     SCHEDULE_WORDS,
     CourseDoses,
@@ -101,6 +102,7 @@ def _last_level(doses: CourseDoses, state: State, kb: KnowledgeBase) -> int | No
     switched = _switching(kb, doses)
     if switched is not None and regimen.switch_from is not None:
         switch = regimen.switch_from
+        _check_switch(doses, switched, state)
         state.steps.append(
             Step(
                 rule=regimen.id,
@@ -117,6 +119,14 @@ def _last_level(doses: CourseDoses, state: State, kb: KnowledgeBase) -> int | No
     reading = doses.read(last)
     weight = course.weight_on(last.date)
     at = f"at {weight or '?'} kg"
+    others = [r for r in kb.regimens.values() if r.agent == regimen.agent and r.schedule != regimen.schedule]
+    if not reading.no_weight and not reading.on_level and _other_schedule(others, course, last):
+        state.needs.append(
+            f"the date and dose of the first {regimen.schedule} dose of {regimen.id}: the last dose ({last.mg:g} mg on "
+            f"{last.date}) is a dose of another schedule of {regimen.agent}, and the knowledge base has no label rule "
+            f"for the switch to {regimen.id}"
+        )
+        return None
     if reading.no_weight:
         state.needs.append(
             f"a body weight on or before {last.date}: the dose given then ({last.mg:g} mg) is read against the label's "
@@ -204,15 +214,74 @@ def _levels_named(regimen: Regimen, reading: Reading) -> str:
 
 def _switching(kb: KnowledgeBase, doses: CourseDoses) -> DoseGiven | None:
     """The last dose when it is a dose of the regimen this one follows (``switch_from``: trastuzumab's weekly doses
-    before its every-3-weeks phase) and not a dose of this regimen; None otherwise."""
+    before its every-3-weeks phase; see :func:`_earlier_phase_reading`); None otherwise."""
     regimen, course = doses.regimen, doses.course
     switch = regimen.switch_from
     if switch is None or not course.doses or switch.regimen not in kb.regimens:
         return None
     last = max(course.doses, key=_dose_order)
-    if doses.read(last).on_level:
+    return last if _earlier_phase_reading(doses, last) is not None else None
+
+
+def _earlier_phase_reading(doses: CourseDoses, dose: DoseGiven) -> Reading | None:
+    """The reading of a dose against the regimen this one follows (``switch_from``), when it is a dose of it: not a
+    dose of this regimen (within 5% of its levels or loading dose), and within 25% of a dose of the earlier regimen
+    (at the weight of its day or the weight in effect at the dose before it: a dose rounded to a vial or not
+    recalculated after a weight change), nearer to it than to any dose of this regimen. None otherwise."""
+    switch = doses.regimen.switch_from
+    if switch is None:
         return None
-    return last if _other_schedule([kb.regimens[switch.regimen]], course, last) else None
+    own = doses.read(dose)
+    if own.on_level or own.no_weight:
+        return None
+    earlier = doses.of(switch.regimen).read(dose)
+    if (
+        earlier.no_weight
+        or earlier.deviation > DOSE_LEVEL_UNKNOWN_BEYOND
+        or earlier.deviation >= own.deviation
+    ):
+        return None
+    return earlier
+
+
+def _check_switch(doses: CourseDoses, last: DoseGiven, state: State) -> None:
+    """Warnings on the phase before a switch (``switch_from``): the last dose off the earlier regimen's dose, fewer
+    doses of it than the label describes, a dose of this regimen before them."""
+    regimen, course = doses.regimen, doses.course
+    switch = regimen.switch_from
+    assert switch is not None
+    reading = _earlier_phase_reading(doses, last)
+    assert reading is not None
+    if not reading.on_level:
+        state.warnings.append(
+            f"The last dose ({last.mg:g} mg on {last.date}) is {reading.deviation:.0%} from the dose of {switch.regimen} "
+            f"({reading.mg:g} mg at {_kg(course.weight_on(last.date))} kg): read as a dose of it (rounded, or not "
+            "recalculated?) — check the dose history."
+        )
+    elif reading.earlier_weight is not None:
+        state.warnings.append(
+            f"The last dose ({last.mg:g} mg on {last.date}) is the dose of {switch.regimen} at the earlier weight of "
+            f"{reading.earlier_weight:g} kg (not recalculated after the weight change)."
+        )
+    phase: list[dt.date] = []
+    before: DoseGiven | None = None
+    for dose in sorted(course.doses, key=_dose_order, reverse=True):
+        if _earlier_phase_reading(doses, dose) is not None:
+            if dose.date not in phase:
+                phase.append(dose.date)
+            continue
+        before = dose
+        break
+    if switch.min_doses is not None and len(phase) < switch.min_doses:
+        state.warnings.append(
+            f"{len(phase)} dose(s) of {switch.regimen} on record before the switch (from {phase[-1]}); the label "
+            f"describes at least {switch.min_doses} before it — check the dose history and the plan."
+        )
+    if before is not None and doses.read(before).on_level:
+        state.warnings.append(
+            f"A dose of {regimen.id} ({before.mg:g} mg on {before.date}) came before these doses of {switch.regimen}: "
+            "the label's switch is from that phase to this regimen, once — check the dose history."
+        )
 
 
 def _check_reescalation(
@@ -955,11 +1024,29 @@ def _dose_history(doses: CourseDoses, state: State, kb: KnowledgeBase) -> None:
             and (not r.on_level or r.level is None)
             and _other_schedule(others, course, d)
         }
+        switch = regimen.switch_from
+        earlier_phase = (
+            {d.date for d in course.doses if _earlier_phase_reading(doses, d) is not None}
+            if switch
+            else set()
+        )
         for previous, date in itertools.pairwise(sorted(counts)):
             gap = (date - previous).days
             if (
+                switch is not None
+                and previous in earlier_phase
+                and date not in earlier_phase
+                and gap < switch.after_days
+            ):
+                state.warnings.append(
+                    f"The dose of {date} was given {gap} days after the dose of {switch.regimen} on {previous}; the "
+                    f"label gives the first dose of {regimen.id} {switch.after_days} days after the last one: "
+                    f'"{" ".join(switch.text.split())}" — check the dose history.'
+                )
+            if (
                 gap < interval
                 and previous not in foreign
+                and previous not in earlier_phase
                 and date < due_dates.get(date, date + dt.timedelta(1))
             ):
                 state.warnings.append(

@@ -139,6 +139,17 @@ class CourseDoses:
         # per dose (mg): the days with doses within 5% of it, in order, and how many on each
         self._counts: dict[float, tuple[list[dt.date], dict[dt.date, int]]] = {}
         self._full: dict[tuple[float, int], int | None] = {}
+        self._kb = kb
+        self._others: dict[str, CourseDoses] = {}
+
+    def of(self, regimen_id: str) -> CourseDoses:
+        """The same course read against another regimen of the knowledge base (e.g. the one this regimen follows)."""
+        other = self._others.get(regimen_id)
+        if other is None:
+            other = self._others[regimen_id] = CourseDoses(
+                self._kb, self.course, self._kb.regimens[regimen_id]
+            )
+        return other
 
     # ------------------------------------------------------------------ the course's days and weights
     def day_before(self, date: dt.date) -> dt.date | None:
