@@ -182,7 +182,8 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   more, no next dose is given and `needs` asks); a dose later than the label allows is re-loaded.
 - The next dose is due one dose interval after the last: the schedule's interval (q3w 21 days, q2w 14, weekly 7;
   one day for a daily or twice-daily oral drug, whatever its cycle, e.g. lapatinib on days 1–21 of a 21-day cycle);
-  missed daily doses are never made up, and the step quotes the label's own missed-dose words. Where the label keeps
+  missed daily doses are never made up, and the step quotes the label's own missed-dose words. On a twice-daily
+  tablet with fewer of today's doses on record than the level gives, the next dose is today's. Where the label keeps
   the previous schedule after a dose up to a week late (Herceptin SmPC, `keeps_schedule`), the next date follows
   that schedule rather than the late dose.
 - A regimen that follows another of the same drug (`switch_from`: trastuzumab every 3 weeks after the weekly phase

@@ -88,7 +88,9 @@ def _oral_course(regimen_id: str, last: str, today: str) -> dict[str, Any]:
         "agent": regimen.agent,
         "regimen": regimen_id,
         "weight_kg": weight,
-        "doses": [{"date": last, "mg": amount_mg(regimen.maintenance_dose, weight)}],
+        # (a twice-daily tablet: both of the day's doses, so that the next one is the next day's)
+        "doses": [{"date": last, "mg": amount_mg(regimen.maintenance_dose, weight)}]
+        * (2 if regimen.schedule == "twice-daily" else 1),
         "lvef": [{"date": "2026-02-01", "percent": 62, "baseline": True}],
         "lvef_lower_limit_normal": 50,
         "today": today,

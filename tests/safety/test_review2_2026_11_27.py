@@ -579,3 +579,20 @@ def test_a_dose_level_that_is_not_the_doses_reading_is_named_and_not_used() -> N
     assert result.next_dose is not None
     assert result.next_dose.dose_level == 0
     assert any("states dose_level -1" in w and "not used" in w for w in result.warnings)
+
+
+def test_twice_daily_with_one_dose_today_the_next_dose_is_today() -> None:
+    doses = daily("2025-03-01", 3, 20, 2) + daily("2025-03-04", 1, 20)
+    result = run({"id": "td", "agent": "sevabertinib", "doses": doses, "today": "2025-03-04"})
+    assert result.next_dose is not None
+    assert (result.next_dose.date, result.next_dose.mg) == (dt.date(2025, 3, 4), 20)
+    both = run(
+        {"id": "td", "agent": "sevabertinib", "doses": daily("2025-03-01", 4, 20, 2), "today": "2025-03-04"}
+    )
+    assert both.next_dose is not None
+    assert both.next_dose.date == dt.date(2025, 3, 5)
+    once = run(
+        {"id": "td", "agent": "sevabertinib", "doses": daily("2025-03-01", 4, 10), "today": "2025-03-04"}
+    )
+    assert once.next_dose is not None
+    assert (once.next_dose.date, once.next_dose.dose_level) == (dt.date(2025, 3, 5), -2)

@@ -68,6 +68,7 @@ from her2kit.safety.readings import (
     CourseDoses,
     Reading,
     dose_deviation,
+    doses_a_day,
     is_weight_based,
     level_dose_mg,
     level_ladder,
@@ -834,6 +835,15 @@ def _next_dose(
                 )
             )
         date = max(planned, course.today)
+        a_day = doses_a_day(regimen, level) if level is not None else 1
+        if (
+            last_dose == course.today
+            and a_day > 1
+            and sum(1 for d in course.doses if d.date == last_dose) < a_day
+            and first_due is None
+        ):
+            # A twice-daily tablet with today's doses not all taken yet: the next one is today's.
+            date = course.today
         delay = (course.today - planned).days
         gap = (course.today - last_dose).days
         applicable = _missed_dose_rules(regimen, delay, gap) if delay > 0 else []
