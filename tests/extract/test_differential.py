@@ -63,8 +63,9 @@ LEGEND_AFTER); a control remark ending "... reviewed/run and" before the name is
 words qualifying controls are no legend pair (CONTROL_PAIR_AFTER, legend_pair); "ratio 2.6, amplified" and "ratio 2.6
 (amplified)" give the result (ISH_AMPLIFIED). The quote-end matches passed over (the quoting sentence's own
 current-specimen phrase; a non-heading "Diagnosis:" in a history) are judged in one loop (code review, end of
-2026-11-27). Step 12: a pending ISH of another target (EBER, kappa/lambda, ...) without a HER2 name is not HER2's
-(OTHER_ISH_TARGET, pending_positions).
+2026-11-27). Step 12: ISH of other targets (OTHER_ISH_TARGET): a pending phrase whose clause's ISH mentions are all
+named for them is not HER2's (pending_for_other_target), an ISH value of theirs is not read (other_target_before), and
+they stop the windows after a HER2 name (OTHER_MARKER_I_STOP).
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ def _scans(scan: S.Scanner) -> Iterator[list[tuple[int, int]]]:
         (E.P.ONCOTYPE, (K.ONCOTYPE_WORDS,), {"offsets": K.ONCOTYPE_OFFSETS}),
         (E.P.QUOTED, (K.QUOTED_WORDS,), {}),
         (E.P.OTHER_MARKER, (), {"exact": K.OTHER_MARKER_EXACT, "offsets": (K.CADHERIN,), "word_start": True}),
-        (E.P.OTHER_MARKER_I, (K.OTHER_MARKER_I_WORDS,), {"offsets": (K.KI67, K.CADHERIN)}),
+        (E.P.OTHER_MARKER_I_STOP, (K.OTHER_MARKER_I_WORDS,), {"offsets": (K.KI67, K.CADHERIN)}),
         (E.P.SECTION_BREAK, (), {"exact": K.SECTION_EXACT}),
         (E.P.CELLS_COUNTED, (K.CELLS_STARTS,), {"near": (K.CELLS_ANCHORS, 180)}),
         (

@@ -302,7 +302,10 @@ def read_context(text: str) -> ReportContext:
                 P.OTHER_MARKER, exact=OTHER_MARKER_EXACT, offsets=(CADHERIN,), word_start=True
             )
         }
-        | {m.start() for m in scan.starts(P.OTHER_MARKER_I, OTHER_MARKER_I_WORDS, offsets=(KI67, CADHERIN))}
+        | {
+            m.start()
+            for m in scan.starts(P.OTHER_MARKER_I_STOP, OTHER_MARKER_I_WORDS, offsets=(KI67, CADHERIN))
+        }
         | {a for a, _ in her2}
         | {m.start() for m in scan.starts(P.SECTION_BREAK, exact=SECTION_EXACT)}
         # (On the keyword path the grade and synoptic fields and the capitals-only markers are looked for only in

@@ -107,6 +107,10 @@ def _ish_fragments(ctx: ReportContext) -> list[_Frag]:
         start, end = m.start(), m.end()
         if ctx.is_excluded(start) or not _ish_context(ctx, start, end) or _sentence_legend(ctx, start, end):
             return
+        other = P.other_target_before(text, ctx.sents.start_within(start, P.OTHER_TARGET_REACH), end)
+        if other is not None:  # "MYC FISH: amplified (ratio 4.1)", "MDM2/CEP12 ratio 6.0"
+            ctx.warn(f"an ISH value of another target ({other}) is not read as HER2's")
+            return
         if value is None:  # a comma form that is not plainly one decimal number (P.decimal)
             ctx.warn(P.COMMA_NOT_DECIMAL_WARNING)
             return

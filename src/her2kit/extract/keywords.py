@@ -37,6 +37,9 @@ OTHER_MARKER_I_WORDS: Final = (
     # other markers (patterns.OTHER_MARKER_I; the grade components and synoptic fields are patterns.FIELD_STOP)
     "claudin", "cldn", "trop", "gata", "c-met", "cmet", "pd-l1", "pdl1", "fgfr", "cdx", "mlh", "pms", "msh",
     "mismatch",
+    # targets of other in situ hybridisations (patterns.OTHER_MARKER_I_STOP)
+    "eber", "ebv", "epstein", "hpv", "cmv", "kappa", "lambda", "alk", "ros1", "ros-1", "myc", "bcl", "mdm", "cdk",
+    "ccnd", "egfr", "top2a", "ntrk", "ewsr", "ddit", "ss18", "tfe", "tp53", "1p",
 )  # fmt: skip
 CADHERIN: Final = ("cadherin", (1, 2))
 SECTION_EXACT: Final = (

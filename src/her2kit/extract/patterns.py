@@ -666,13 +666,6 @@ PENDING_BARE: Final = re.compile(r"ordered|requested|in\s+progress|await(?:ing|e
 # A clause ends at , ; ( ) [ ] or a line break; a short bracket with no clause end inside belongs to its clause
 # ("reflex testing (FISH) requested"; third review of the evening, finding 9).
 _CLAUSE_BOUND: Final = re.compile(r"\([^()\[\],;\n]{0,30}\)|[,;()\[\]\n]")
-# Targets of in situ hybridisation other than HER2 (Epstein-Barr virus RNA, viruses, light chains, translocation and
-# amplification probes of other genes): a pending ISH naming one of them, and no HER2, is not a HER2 result announced.
-OTHER_ISH_TARGET: Final = re.compile(
-    r"(?<![A-Za-z0-9])(?:EBER|EBV|HPV|CMV|kappa|lambda|ALK|ROS-?1|MYC|BCL-?[26]|MDM2|EWSR1|DDIT3|SS18|TFE3|ERG"
-    r"|1p\s*/\s*19q)(?![A-Za-z0-9])",
-    _I,
-)
 # The ISH method written out ("Reflex in situ hybridization requested"; not EBER / EBV / HPV in situ hybridisation).
 ISH_SPELLED: Final = re.compile(
     r"(?<!EBER\s)(?<!EBV\s)(?<!HPV\s)(?<![A-Za-z])in\s+situ\s+hybridi[sz]ation", _I
@@ -684,6 +677,17 @@ def bare_pending_unnamed(text: str, s0: int, s1: int, start: int, end: int) -> b
     (within the sentence ``text[s0:s1]``)."""
     if PENDING_BARE.fullmatch(text, start, end) is None:
         return False
+    c0, c1 = clause_bounds(text, s0, s1, start, end)
+    return (
+        HER2.search(text, c0, c1) is None
+        and ISH_TECHNIQUE.search(text, c0, c1) is None
+        and ISH_SPELLED.search(text, c0, c1) is None
+    )
+
+
+def clause_bounds(text: str, s0: int, s1: int, start: int, end: int) -> tuple[int, int]:
+    """The clause of ``text[start:end]`` within the sentence ``text[s0:s1]``: from after the last clause end before it
+    to the first one after it (``_CLAUSE_BOUND``; a short bracket with no clause end inside belongs to the clause)."""
     c0 = s0
     for b in _CLAUSE_BOUND.finditer(text, s0, start):
         if b.end() - b.start() == 1:
@@ -693,11 +697,105 @@ def bare_pending_unnamed(text: str, s0: int, s1: int, start: int, end: int) -> b
         if b.end() - b.start() == 1:
             c1 = b.start()
             break
-    return (
-        HER2.search(text, c0, c1) is None
-        and ISH_TECHNIQUE.search(text, c0, c1) is None
-        and ISH_SPELLED.search(text, c0, c1) is None
-    )
+    return c0, c1
+
+
+# Targets of in situ hybridisation other than HER2 (Epstein-Barr virus RNA, viruses, light chains, translocation and
+# amplification probes of other genes). An ISH named for one of them is not HER2's: a pending phrase whose every ISH
+# mention in its clause is another target's (``pending_for_other_target``), and a ratio or result whose sentence names
+# one of them after any HER2 name (``other_target_before``).
+_OTHER_TARGET: Final = (
+    r"EBER|EBV|Epstein[\s\-]*Barr(?:\s+virus)?|HPV|CMV|kappa|lambda|ALK|ROS-?1|MYCN?|BCL-?[26]|MDM-?2|CDK-?4|CCND-?1"
+    r"|EGFR|FGFR[1-4]?|TOP2A|NTRK[1-3]?|EWSR-?1|DDIT-?3|SS18|TFE-?3|TP53|1p\s*/?\s*19q"
+)
+# (MET only in capitals: "criteria met" is no target. As a window stop it is patterns.OTHER_MARKER_CAPS.)
+OTHER_ISH_TARGET: Final = re.compile(rf"(?<![A-Za-z0-9])(?:{_OTHER_TARGET}|(?-i:MET))(?![A-Za-z0-9])", _I)
+_HER2_ALIAS: Final = r"HER[\s\-]?2(?:\s*/\s*neu)?|ERBB-?2|c-?erb-?B-?2"
+_TARGET_NAME: Final = rf"(?:{_OTHER_TARGET}|(?-i:MET)|{_HER2_ALIAS})(?![A-Za-z0-9])"
+# The names an ISH mention is written for: right before it ("EBER ISH", "kappa and lambda CISH", "HER2 and MYC FISH")
+# or after it ("in situ hybridization for Epstein-Barr virus", "FISH for HER2 and ALK").
+_NAMES_BEFORE_ISH: Final = re.compile(
+    rf"(?<![A-Za-z0-9])(?:{_TARGET_NAME}\s*(?:/|,|&|\band\b|\bor\b)?\s*)*{_TARGET_NAME}[\s\-]*(?:\([^()]{{0,12}}\)\s*)?$",
+    _I,
+)
+_NAMES_AFTER_ISH: Final = re.compile(
+    rf"\s*(?:\([^()]{{0,12}}\)\s*)?(?:for|of)\s+(?:the\s+)?{_TARGET_NAME}(?:\s*(?:/|,|&|\band\b|\bor\b)\s*{_TARGET_NAME})*",
+    _I,
+)
+_HER2_ALIAS_RX: Final = re.compile(rf"(?<![A-Za-z0-9])(?:{_HER2_ALIAS})", _I)
+ISH_MENTION: Final = re.compile(
+    r"(?<![A-Za-z])(?:DDISH|CISH|SISH|FISH|ISH)(?![A-Za-z])|in\s+situ\s+hybridi[sz]ation", _I
+)
+
+
+def ish_of_other_target(text: str, start: int, end: int) -> str | None:
+    """The target the ISH mention ``text[start:end]`` is named for when it names only targets other than HER2 ("EBER
+    ISH", "kappa and lambda CISH", "in situ hybridization for Epstein-Barr virus"); None when it names none, or HER2
+    among them."""
+    names = _ish_names(text, start, end)
+    if not names or _HER2_ALIAS_RX.search(names) is not None:
+        return None
+    target = OTHER_ISH_TARGET.search(names)
+    return None if target is None else target.group(0)
+
+
+def _ish_names(text: str, start: int, end: int) -> str:
+    """The target names written with the ISH mention ``text[start:end]`` (before or after it), "" for none."""
+    before = _NAMES_BEFORE_ISH.search(text, max(0, start - 80), start)
+    after = _NAMES_AFTER_ISH.match(text, end, min(len(text), end + 80))
+    return " ".join(m.group(0) for m in (before, after) if m is not None)
+
+
+def pending_for_other_target(text: str, s0: int, s1: int, start: int, end: int) -> bool:
+    """The pending phrase ``text[start:end]`` has ISH mentions in its clause (within the sentence ``text[s0:s1]``) and
+    every one is named for another target: "EBER ISH pending", "Kappa and lambda CISH ordered" (not "FISH pending,
+    EBER positive" or "HER2 FISH and EBER ISH pending")."""
+    c0, c1 = clause_bounds(text, s0, s1, start, end)
+    mentions = list(ISH_MENTION.finditer(text, c0, c1))
+    return bool(mentions) and all(ish_of_other_target(text, m.start(), m.end()) is not None for m in mentions)
+
+
+# How far back in its sentence an ISH value's target is looked for (other_target_before).
+OTHER_TARGET_REACH: Final = 200
+# Another target's own ISH value: "MDM2/CEP12", "TOP2A/CEP17", "MDM2 amplified", "MYC gene copies".
+_TARGET_VALUE: Final = re.compile(
+    rf"(?<![A-Za-z0-9])(?:{_OTHER_TARGET}|(?-i:MET))(?:\s*/\s*CEP|\s+(?:gene\s+)?(?:amplif|cop(?:y|ies)|signals))",
+    _I,
+)
+
+
+def other_target_before(text: str, s0: int, end: int) -> str | None:
+    """The target other than HER2 an ISH value ending at ``end`` belongs to, read in its sentence up to it
+    (``text[s0:end]``): the last ISH mention there named for another target ("MYC FISH: amplified (ratio 4.1)",
+    "kappa/lambda ISH ratio 3.2"), or another target's own value wording ("MDM2/CEP12 ratio 6.0", "MDM2 amplified by
+    FISH", "HER2/CEP17 ratio 4.5; TOP2A/CEP17 ratio 2.3" for the second), whichever comes last, with no HER2 name
+    after it. None otherwise ("EGFR: positive; FISH ratio 1.2" stays HER2's)."""
+    last_ish = None
+    for m in ISH_MENTION.finditer(text, s0, end):
+        last_ish = m
+    last_value = None
+    for m in _TARGET_VALUE.finditer(text, s0, end):
+        last_value = m
+    if last_ish is None and last_value is None:
+        return None
+    # (an ISH mention naming no target, "MDM2 amplified by FISH", leaves the value wording before it to decide)
+    unnamed = last_ish is not None and not _ish_names(text, last_ish.start(), last_ish.end())
+    if last_value is not None and (last_ish is None or unnamed or last_value.start() > last_ish.start()):
+        target = OTHER_ISH_TARGET.match(text, last_value.start())
+        name, after = (None if target is None else target.group(0)), last_value.end()
+    else:
+        assert last_ish is not None
+        name, after = ish_of_other_target(text, last_ish.start(), last_ish.end()), last_ish.end()
+    if name is None or _HER2_ALIAS_RX.search(text, after, end) is not None:
+        return None
+    return name
+
+
+# Window stops: the other markers and the targets of other in situ hybridisations ("Dual ISH (HER2/CEP17) requested;
+# EBER negative": the negative is EBER's; "HER2 IHC 2+ (equivocal). ALK FISH negative" is no legend of two statuses).
+OTHER_MARKER_I_STOP: Final = re.compile(
+    OTHER_MARKER_I.pattern + r"|(?<![A-Za-z0-9])(?:" + _OTHER_TARGET + r")(?![A-Za-z0-9])", _I
+)
 
 
 # Specimen labels and types.

@@ -41,11 +41,10 @@ def pending_positions(ctx: ReportContext) -> list[tuple[int, str]]:
         if P.bare_pending_unnamed(text, s0, s1, m.start(), m.end()):  # "Additional levels ordered."
             continue
         # An in situ hybridisation of another target ("EBER ISH pending", "kappa/lambda CISH ordered") is not HER2's.
-        other_ish = P.OTHER_ISH_TARGET.search(sentence)
-        here = P.HER2.search(sentence) or (None if other_ish else P.ISH_TECHNIQUE.search(sentence))
+        if P.pending_for_other_target(text, s0, s1, m.start(), m.end()):
+            continue
+        here = P.HER2.search(sentence) or P.ISH_TECHNIQUE.search(sentence)
         if not here:
-            if other_ish:
-                continue
             if (
                 P.OTHER_MARKER.search(sentence)
                 or P.OTHER_MARKER_I.search(sentence)

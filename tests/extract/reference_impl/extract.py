@@ -169,7 +169,7 @@ def _context(text: str) -> _Ctx:
     her2 = _her2_anchors(text)
     stops = sorted(
         {m.start() for m in P.OTHER_MARKER.finditer(text)}
-        | {m.start() for m in P.OTHER_MARKER_I.finditer(text)}
+        | {m.start() for m in P.OTHER_MARKER_I_STOP.finditer(text)}
         | {a for a, _ in her2}
         | {m.start() for m in P.SECTION_BREAK.finditer(text)}
         | {m.start() for m in P.OTHER_MARKER_CAPS.finditer(text)}
@@ -584,6 +584,12 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
         start, end = m.start(), m.end()
         if ctx.is_excluded(start) or not _ish_context(ctx, start, end) or _sentence_legend(ctx, start, end):
             return
+        other = P.other_target_before(
+            text, max(ctx.sents.bounds(start)[0], start - P.OTHER_TARGET_REACH), end
+        )
+        if other is not None:  # "MYC FISH: amplified (ratio 4.1)", "MDM2/CEP12 ratio 6.0"
+            ctx.warn(f"an ISH value of another target ({other}) is not read as HER2's")
+            return
         if value is None:  # a comma form that is not plainly one decimal number (P.decimal)
             ctx.warn(P.COMMA_NOT_DECIMAL_WARNING)
             return
@@ -810,11 +816,10 @@ def _pending(ctx: _Ctx) -> list[tuple[int, str]]:
         if P.bare_pending_unnamed(text, s0, s1, m.start(), m.end()):
             continue
         # An in situ hybridisation of another target ("EBER ISH pending", "kappa/lambda CISH ordered") is not HER2's.
-        other_ish = P.OTHER_ISH_TARGET.search(sentence)
-        here = P.HER2.search(sentence) or (None if other_ish else P.ISH_TECHNIQUE.search(sentence))
+        if P.pending_for_other_target(text, s0, s1, m.start(), m.end()):
+            continue
+        here = P.HER2.search(sentence) or P.ISH_TECHNIQUE.search(sentence)
         if not here:
-            if other_ish:
-                continue
             if (
                 P.OTHER_MARKER.search(sentence)
                 or P.OTHER_MARKER_I.search(sentence)
