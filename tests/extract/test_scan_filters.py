@@ -264,3 +264,19 @@ def test_control_or_condition_on_the_keyword_path_is_the_pattern_test(text: str)
             or P.CONDITION_BEFORE.search(text, max(0, start - 50), start)
         )
         assert C.control_or_condition(text, low, start) == expected, start
+
+
+_TARGET_TOKENS = st.sampled_from(
+    ["EBER", "ebv", "Epstein-Barr", "HPV", "cmv", "Kappa", "LAMBDA", "ALK", "ros-1", "ROS1", "MYCN", "bcl-2", "MDM2",
+     "cdk4", "CCND1", "EGFR", "FGFR2", "MET", "met", "TOP2A", "NTRK3", "EWSR1", "DDIT3", "SS18", "TFE3", "TP53",
+     "1p/19q", "1p19q", "HER2", " ", "/", "ISH", "FISH", " ratio 2.1", "\u00e9", "K"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_TARGET_TOKENS, _TOKENS), max_size=30).map("".join))
+def test_other_target_gate_passes_every_target(text: str) -> None:
+    """context.other_target_possible is false only where patterns.OTHER_ISH_TARGET cannot match."""
+    ctx = C.read_context(text)
+    if P.OTHER_ISH_TARGET.search(text):
+        assert C.other_target_possible(ctx, 0, len(text))

@@ -27,6 +27,7 @@ from her2kit.extract.keywords import (
     ONCOTYPE_WORDS,
     OTHER_MARKER_EXACT,
     OTHER_MARKER_I_WORDS,
+    OTHER_TARGET_WORDS,
     QUOTED_WORDS,
     SECTION_EXACT,
     STATUS_STARTS,
@@ -313,6 +314,14 @@ def read_context(text: str) -> ReportContext:
         | (set() if low is not None else {m.start() for rx in _LAZY_STOPS for m in rx.finditer(text)})
     )
     return ReportContext(text, sents, excluded, quoted, _addendum_start(scan), her2, stops, scan)
+
+
+def other_target_possible(ctx: ReportContext, lo: int, hi: int) -> bool:
+    """False only if ``text[lo:hi]`` names no ISH target other than HER2 (patterns.OTHER_ISH_TARGET: every match holds
+    one of OTHER_TARGET_WORDS, lower-cased, or "MET"), so the other-target checks there can be skipped."""
+    lo, hi = max(0, lo), min(len(ctx.text), hi)
+    low = ctx.low
+    return may_contain(None if low is None else low[lo:hi], OTHER_TARGET_WORDS) or "MET" in ctx.text[lo:hi]
 
 
 def evidence(ctx: ReportContext, start: int, end: int) -> Evidence:

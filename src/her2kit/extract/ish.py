@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from her2kit.errors import Her2kitError
 from her2kit.extract import patterns as P  # noqa: N812
-from her2kit.extract.context import QUOTED_SOURCE, ReportContext, evidence, specimen_id
+from her2kit.extract.context import QUOTED_SOURCE, ReportContext, evidence, other_target_possible, specimen_id
 from her2kit.extract.keywords import (
     CELLS_ANCHORS,
     CELLS_STARTS,
@@ -107,7 +107,10 @@ def _ish_fragments(ctx: ReportContext) -> list[_Frag]:
         start, end = m.start(), m.end()
         if ctx.is_excluded(start) or not _ish_context(ctx, start, end) or _sentence_legend(ctx, start, end):
             return
-        other = P.other_target_before(text, ctx.sents.start_within(start, P.OTHER_TARGET_REACH), end)
+        s0 = ctx.sents.start_within(start, P.OTHER_TARGET_REACH)
+        other = (
+            P.other_target_before(text, s0, end) if other_target_possible(ctx, s0 - 80, end + 80) else None
+        )
         if other is not None:  # "MYC FISH: amplified (ratio 4.1)", "MDM2/CEP12 ratio 6.0"
             ctx.warn(f"an ISH value of another target ({other}) is not read as HER2's")
             return

@@ -38,8 +38,9 @@ OTHER_MARKER_I_WORDS: Final = (
     "claudin", "cldn", "trop", "gata", "c-met", "cmet", "pd-l1", "pdl1", "fgfr", "cdx", "mlh", "pms", "msh",
     "mismatch",
     # targets of other in situ hybridisations (patterns.OTHER_MARKER_I_STOP)
-    "eber", "ebv", "epstein", "hpv", "cmv", "kappa", "lambda", "alk", "ros1", "ros-1", "myc", "bcl", "mdm", "cdk",
-    "ccnd", "egfr", "top2a", "ntrk", "ewsr", "ddit", "ss18", "tfe", "tp53", "1p",
+    "eber", "ebv", "epstein", "hpv", "cmv", "kappa", "lambda", "alk", "ros1", "ros-1", "myc", "bcl2", "bcl-2", "bcl6",
+    "bcl-6", "mdm2", "mdm-2", "cdk4", "cdk-4", "ccnd1", "ccnd-1", "egfr", "top2a", "ntrk", "ewsr1", "ewsr-1", "ddit3",
+    "ddit-3", "ss18", "tfe3", "tfe-3", "tp53", "1p",
 )  # fmt: skip
 CADHERIN: Final = ("cadherin", (1, 2))
 SECTION_EXACT: Final = (
@@ -162,6 +163,15 @@ ER_PR_BOTH_OK: Final = {"pr": _pr_anchor, "pgr": _pgr_anchor}
 ISH_WORD_INDEXED: Final = ("ish", "cep", "amplif")
 ISH_WORD_RARE: Final = ("fisz", "hybridi", "vysis", "pathvysion", "zytolight")  # (HYBRIDISATION, ...)
 ISH_WORD_CHECKED: Final = ("inform", "chromosome")
+
+
+# Every match of patterns.OTHER_ISH_TARGET holds one of these (lower-cased; "MET" only in capitals): a text window
+# without any of them names no other ISH target (the gate of the other-target checks, context.other_target_possible).
+OTHER_TARGET_WORDS: Final = (
+    "eber", "ebv", "epstein", "hpv", "cmv", "kappa", "lambda", "alk", "ros1", "ros-1", "myc", "bcl2", "bcl-2", "bcl6",
+    "bcl-6", "mdm2", "mdm-2", "cdk4", "cdk-4", "ccnd1", "ccnd-1", "egfr", "fgfr", "top2a", "ntrk", "ewsr1", "ewsr-1",
+    "ddit3", "ddit-3", "ss18", "tfe3", "tfe-3", "tp53", "1p",
+)  # fmt: skip
 
 
 KEYWORDS: Final = frozenset(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from her2kit.extract import patterns as P  # noqa: N812
-from her2kit.extract.context import ReportContext
+from her2kit.extract.context import ReportContext, other_target_possible
 from her2kit.extract.keywords import ISH_OFFSET, PENDING_OK, PENDING_PREV, PENDING_STARTS, PENDING_WORDS
 from her2kit.extract.scan import may_contain
 
@@ -41,7 +41,9 @@ def pending_positions(ctx: ReportContext) -> list[tuple[int, str]]:
         if P.bare_pending_unnamed(text, s0, s1, m.start(), m.end()):  # "Additional levels ordered."
             continue
         # An in situ hybridisation of another target ("EBER ISH pending", "kappa/lambda CISH ordered") is not HER2's.
-        if P.pending_for_other_target(text, s0, s1, m.start(), m.end()):
+        if other_target_possible(ctx, s0 - 80, s1 + 80) and P.pending_for_other_target(
+            text, s0, s1, m.start(), m.end()
+        ):  # (names are read up to 80 characters around an ISH mention)
             continue
         here = P.HER2.search(sentence) or P.ISH_TECHNIQUE.search(sentence)
         if not here:

@@ -135,7 +135,7 @@ class KeywordIndex:
     ``automaton`` is None when ``ahocorasick-rs`` is not installed (or ``use_automaton`` is false):
     a :class:`Scanner` then finds every keyword with ``str.find``."""
 
-    __slots__ = ("_empty", "_no_hits", "_order", "automaton", "words")
+    __slots__ = ("_ascii_automaton", "_empty", "_no_hits", "_order", "automaton", "words")
 
     def __init__(self, words: Iterable[str], *, use_automaton: bool = True) -> None:
         self.words: frozenset[str] = frozenset(w for w in words if w)
@@ -149,12 +149,19 @@ class KeywordIndex:
         # The automaton reports a keyword by its index in this list.
         self._order: tuple[str, ...] = tuple(sorted(self.words))
         self.automaton: Any = None
+        self._ascii_automaton: Any = None
         if use_automaton and ahocorasick_rs is not None and self.words:
             # Standard semantics: every occurrence of every keyword, overlapping ones included (the leftmost
-            # semantics would report one keyword per position).
-            self.automaton = ahocorasick_rs.AhoCorasick(
-                self._order, matchkind=ahocorasick_rs.MatchKind.Standard
-            )
+            # semantics would report one keyword per position). A DFA always: left to choose, the library takes an
+            # NFA above about 100 keywords, which made the pass twice as slow here.
+            standard, dfa = ahocorasick_rs.MatchKind.Standard, ahocorasick_rs.Implementation.DFA
+            self.automaton = ahocorasick_rs.AhoCorasick(self._order, matchkind=standard, implementation=dfa)
+            if all(w.isascii() for w in self._order):
+                # For an ASCII text, byte offsets are character offsets: the bytes search skips the library's
+                # mapping of UTF-8 offsets back to characters.
+                self._ascii_automaton = ahocorasick_rs.BytesAhoCorasick(
+                    [w.encode() for w in self._order], matchkind=standard, implementation=dfa
+                )
 
     def hits(self, low: str) -> dict[str, list[int]]:
         """``{keyword: starts}`` for every keyword: each start ``i`` with ``low.startswith(keyword, i)``,
@@ -166,7 +173,11 @@ class KeywordIndex:
         out = self._empty.copy()
         none = self._no_hits
         order = self._order
-        for k, start, _ in self.automaton.find_matches_as_indexes(low, overlapping=True):
+        if self._ascii_automaton is not None and low.isascii():
+            matches = self._ascii_automaton.find_matches_as_indexes(low.encode("ascii"), overlapping=True)
+        else:
+            matches = self.automaton.find_matches_as_indexes(low, overlapping=True)
+        for k, start, _ in matches:
             w = order[k]
             lst = out[w]
             if lst is none:
