@@ -164,17 +164,19 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   label's table: a her2kit safety convention — the level at which the HER2-antibody LVEF tables in the knowledge
   base begin to act — not a label rule.
 - Levels of the same dose that differ in how often it is taken (sevabertinib: first reduction 10 mg twice daily,
-  second 10 mg once daily; KB `DoseLevel.schedule`) are told apart by the dose's own `dose_level` where the course
-  states it, else by the doses of that dose on record each day (her2kit convention): as many as the more frequent
-  level gives is that level; fewer on one day between full days (or before one) is a missed dose of the more
-  frequent level; fewer on two or more days in a row with no full day at that dose before them is the less frequent
-  level; fewer after a full day at that dose is not known — missed doses and a change to the once-daily level look
-  the same in the record — so the dose is held and `needs` asks for `dose_level` (a reduction a rule set binds
-  without it). Earlier doses that may have been on the less frequent level, before a dose on the more frequent one,
-  are a possible re-escalation: held and asked. Today's doses count as the day so far: the day before decides. A
-  reduction to the once-daily level counts as applied only when the doses show it. The next dose gives the level's
-  own schedule (`next_dose.schedule`: "daily"). A `dose_level` that is not the dose's reading is named in a warning
-  and not used.
+  second 10 mg once daily; KB `DoseLevel.schedule`) are told apart by the level the doses of a day state
+  (`dose_level`), else by the doses of that dose on record each day (her2kit convention; a day whose doses state a
+  level counts as that level's number a day): as many as the more frequent level gives is that level; fewer on one
+  day between full days (or before one) is a missed dose of the more frequent level; fewer on two or more days in a
+  row with no full day at that dose before them is the less frequent level; fewer after a full day at that dose is
+  not known — missed doses and a change to the once-daily level look the same in the record — so the dose is held
+  and `needs` asks for `dose_level` (a reduction a rule set binds without it; a count reading below the level a rule
+  set is asked about too). A stated level that gives fewer doses a day than the day has, or two levels stated on
+  one day, are warned about and not used. Earlier doses that may have been on the less frequent level, before a
+  dose on the more frequent one, are a possible re-escalation: held and asked. Today's doses count as the day so
+  far: the calendar day before decides (none that day: not known). Doses of different levels on the last day (the
+  course gives no time of day) are asked about. A reduction to the once-daily level counts as applied only when
+  the doses show it. The next dose gives the level's own schedule (`next_dose.schedule`: "daily").
 - Every rule below is tested against the label's words in `tests/safety/vectors/*.yaml` (each threshold on both sides
   of its boundary for the LVEF tables); a test fails when a rule has no vector.
 - Doses are computed from the regimen records (mg or mg/kg × weight, rounded once to 0.1 mg); dose levels only
@@ -192,10 +194,11 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   following the last weekly dose of Herceptin, administer Herceptin at 6 mg/kg ... every three weeks"); if that
   first dose is late, the later regimen's missed-dose rules apply to it (more than a week: re-load 8 mg/kg). A dose of
   the earlier regimen is recognised within 25% of its dose (vial rounding, a dose not recalculated after a weight
-  change), with a warning when it is not within 5%; fewer doses of it than the label describes (`min_doses`), a dose
-  of the later regimen before them, and a first dose earlier than `after_days` are warned about. Where the last dose
-  is a dose of another schedule of the drug and no such rule exists (the EU record), the first date is not guessed:
-  the dose is held and `needs` asks for it.
+  change), with a warning when it is not within 5%; a first dose earlier than `after_days` are warned about; fewer doses of it than
+  the label describes (`min_doses`) ask for confirmation that the phase has ended (a need, not a hold), and the step
+  quotes the earlier regimen's phase (12 or 18 weeks). After doses of the later regimen, a lower dose is no new
+  phase. Where the last dose is a dose of another schedule of the drug and no such rule exists (the EU record), the
+  first date is not guessed: the dose is held and `needs` asks whether it is a dosing error or a change of schedule.
 - The level of the last dose given is the label level within 5% of it; more than 5% below a level, the next level
   below it (never the nearest level above), with a warning; above the top level, the top level; a dose below the
   lowest level, or more than 25% from every level of a reduction ladder (a tenfold slip, a dose on another weight),

@@ -573,3 +573,32 @@ def test_a_reduction_to_the_once_daily_level_is_read_by_doses_a_day(
         10,
         "daily",
     )
+
+
+def test_once_daily_doses_after_a_rule_set_the_twice_daily_level_are_asked_about() -> None:
+    # second review: the rule set level -1 (10 mg twice daily) after 20 mg twice daily; one 10 mg dose a day since
+    doc = course(
+        "sevabertinib",
+        doses=_bid(-12, 4, 20, 2) + _bid(-3, 2, 10, 1),
+        adverse_events=[
+            {"term": "diarrhea", "grade": 3, "onset": day(-8), "resolved": day(-5), "despite_treatment": True}
+        ],
+    )
+    result = monitor(parse_course(doc), _seva_with_diarrhoea_rule())
+    assert result.action == "hold"
+    assert any("the label's rules set level -1" in n for n in result.needs), result.needs
+
+
+def test_today_after_a_hold_is_not_read_by_the_days_before_the_hold() -> None:
+    # second review: twice daily, a hold, the rule sets level -2; today's single 10 mg dose is that level
+    doc = course(
+        "sevabertinib",
+        doses=_bid(-9, 4, 10, 2) + _bid(0, 1, 10, 1),
+        adverse_events=[
+            {"term": "diarrhea", "grade": 3, "onset": day(-5), "resolved": day(-1), "despite_treatment": True}
+        ],
+    )
+    result = monitor(parse_course(doc), _seva_with_diarrhoea_rule())
+    assert result.action != "reduce", [s.text for s in result.rationale]
+    assert result.next_dose is not None
+    assert result.next_dose.dose_level == -2

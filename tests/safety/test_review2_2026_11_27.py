@@ -596,3 +596,50 @@ def test_twice_daily_with_one_dose_today_the_next_dose_is_today() -> None:
     )
     assert once.next_dose is not None
     assert (once.next_dose.date, once.next_dose.dose_level) == (dt.date(2025, 3, 5), -2)
+
+
+# ------------------------------------------------------------------ second review of the dose-a-day reading
+def test_doses_of_two_levels_on_the_last_day_are_asked_about() -> None:
+    doses = [
+        *daily("2025-03-01", 2, 20, 2),
+        {"date": "2025-03-03", "mg": 20},
+        {"date": "2025-03-03", "mg": 10},
+    ]
+    result = run({"id": "r1", "agent": "sevabertinib", "doses": doses, "today": "2025-03-04"})
+    assert result.action == "hold"
+    assert any("are on different label levels" in n for n in result.needs)
+
+
+def test_a_stated_once_daily_level_with_two_doses_a_day_is_not_taken() -> None:
+    doses = daily("2025-03-01", 5, 10, 2)
+    for d in doses:
+        d["dose_level"] = -2
+    result = run({"id": "r2", "agent": "sevabertinib", "doses": doses, "today": "2025-03-06"})
+    assert result.action == "hold"
+    assert any("stated as level -2" in w and "more than that level gives" in w for w in result.warnings)
+
+
+def test_a_stated_and_an_unstated_dose_on_one_day_read_the_same_in_either_order() -> None:
+    day = [{"date": "2025-03-04", "mg": 10, "dose_level": -2}, {"date": "2025-03-04", "mg": 10}]
+    outputs = []
+    for order in (day, day[::-1]):
+        doc = {"id": "r3", "agent": "sevabertinib", "doses": daily("2025-03-01", 3, 10, 2) + order,
+               "today": "2025-03-05"}  # fmt: skip
+        outputs.append(run(doc).model_dump_json())
+    assert outputs[0] == outputs[1]
+
+
+def test_a_stated_twice_daily_level_carries_to_later_one_dose_days() -> None:
+    stated = daily("2025-03-01", 3, 10)
+    for d in stated:
+        d["dose_level"] = -1
+    result = run(
+        {
+            "id": "r4",
+            "agent": "sevabertinib",
+            "doses": stated + daily("2025-03-04", 3, 10),
+            "today": "2025-03-07",
+        }
+    )
+    assert result.action == "hold"
+    assert result.next_dose is None

@@ -172,15 +172,36 @@ def test_without_a_switch_rule_the_first_q3w_date_is_asked_for() -> None:
     )
     assert result.action == "hold"
     assert result.next_dose is None
-    assert any("no label rule for the switch" in n for n in result.needs)
+    assert any("a dosing error, or a change of schedule" in n for n in result.needs)
 
 
 def test_a_short_weekly_phase_and_an_early_first_q3w_dose_are_named() -> None:
     short = run("2025-01-02", WEEKLY[:1])
     assert any(
-        "1 dose(s) of regimen:trastuzumab-iv-weekly" in w and "at least 12" in w for w in short.warnings
+        "confirmation that the phase of regimen:trastuzumab-iv-weekly has ended" in n and "at least 12" in n
+        for n in short.needs
     )
+    assert any("18 weeks (docetaxel/carboplatin)" in s.text for s in short.rationale)
     early = run("2025-03-23", [*WEEKLY, {"date": "2025-03-22", "mg": 420}])
     assert any("3 days after the dose of regimen:trastuzumab-iv-weekly" in w for w in early.warnings)
+
+
+def test_weekly_doses_after_q3w_doses_are_no_second_switch() -> None:
+    # review: a q3w dose, then weekly doses: the switch is from the weekly phase, once; asked about, not planned
     again = run("2025-03-20", [{"date": "2024-12-01", "mg": 560}, *WEEKLY])
-    assert any("came before these doses of regimen:trastuzumab-iv-weekly" in w for w in again.warnings)
+    assert again.action == "hold"
+    assert any("a dosing error, or a change of schedule" in n for n in again.needs)
+
+
+def test_a_low_dose_after_q3w_doses_is_not_read_as_a_weekly_dose() -> None:
+    # review: 330 mg after 6 mg/kg doses every 3 weeks is within 25% of neither weekly dose's reading as a switch
+    doses = [
+        {"date": "2025-01-01", "mg": 560},
+        {"date": "2025-01-22", "mg": 420},
+        {"date": "2025-02-12", "mg": 420},
+        {"date": "2025-03-05", "mg": 420},
+        {"date": "2025-03-26", "mg": 330},
+    ]
+    result = run("2025-03-27", doses)
+    assert not any("regimen:trastuzumab-iv-weekly; the label" in s.text for s in result.rationale)
+    assert result.next_dose is None or result.next_dose.date == dt.date(2025, 4, 16)

@@ -104,13 +104,19 @@ def _last_level(doses: CourseDoses, state: State, kb: KnowledgeBase) -> int | No
     if switched is not None and regimen.switch_from is not None:
         switch = regimen.switch_from
         _check_switch(doses, switched, state)
+        phase = kb.regimens[switch.regimen].duration
         state.steps.append(
             Step(
                 rule=regimen.id,
                 text=f"The last dose ({switched.mg:g} mg on {switched.date}) is a dose of {switch.regimen}; the label: "
                 f'"{" ".join(switch.text.split())}" The next dose is the first of {regimen.id}: its maintenance dose, '
                 f"{switch.after_days} days after that dose, with no loading dose (the missed-dose rules of "
-                f"{regimen.id} apply to it if it is late).",
+                f"{regimen.id} apply to it if it is late)."
+                + (
+                    f" The phase of {switch.regimen} (the knowledge base): {' '.join(phase.split())}"
+                    if phase
+                    else ""
+                ),
                 source=source_text(kb, [switch.reference], regimen.label_section),
             )
         )
@@ -120,12 +126,36 @@ def _last_level(doses: CourseDoses, state: State, kb: KnowledgeBase) -> int | No
     reading = doses.read(last)
     weight = course.weight_on(last.date)
     at = f"at {weight or '?'} kg"
+    same_day = sorted({d.mg for d in course.doses if d.date == last.date})
+    if len(same_day) > 1 and len({doses.read(d).level for d in course.doses if d.date == last.date}) > 1:
+        # (the list gives no time of day: which of them is the later, and the level to go on at, is not known)
+        state.needs.append(
+            f"the dose level to continue at: the doses of {last.date} ({', '.join(f'{mg:g} mg' for mg in same_day)}) are "
+            "on different label levels and the course gives no time of day"
+        )
+        return None
+    if (
+        reading.level is not None
+        and reading.by_count is None
+        and not doses.stated_on(last)
+        and shares_dose(regimen, reading.level, weight)
+    ):
+        ruled = _rule_target(doses, state, last)
+        if ruled is not None and ruled > reading.level and shares_dose(regimen, ruled, weight):
+            state.needs.append(
+                f"the dose level of the doses of {last.mg:g} mg up to {last.date}: the label's rules set level {ruled}"
+                f"{own_schedule(regimen, ruled) or ' (' + SCHEDULE_WORDS.get(regimen.schedule, regimen.schedule) + ')'}"
+                f" and the doses a day read as level {reading.level}{own_schedule(regimen, reading.level)} (missed "
+                "doses, or another reduction?); record it as dose_level on the dose"
+            )
+            return None
     others = [r for r in kb.regimens.values() if r.agent == regimen.agent and r.schedule != regimen.schedule]
     if not reading.no_weight and not reading.on_level and _other_schedule(others, course, last):
+        of_schedule = next(r for r in others if _other_schedule([r], course, last))
         state.needs.append(
-            f"the date and dose of the first {regimen.schedule} dose of {regimen.id}: the last dose ({last.mg:g} mg on "
-            f"{last.date}) is a dose of another schedule of {regimen.agent}, and the knowledge base has no label rule "
-            f"for the switch to {regimen.id}"
+            f"the last dose ({last.mg:g} mg on {last.date}) confirmed: it is not a dose of {regimen.id} but matches "
+            f"{of_schedule.id} ({of_schedule.schedule}) — a dosing error, or a change of schedule for which the knowledge base has "
+            f"no label rule (give the date and dose of the next {regimen.schedule} dose)"
         )
         return None
     if reading.no_weight:
@@ -221,7 +251,23 @@ def _switching(kb: KnowledgeBase, doses: CourseDoses) -> DoseGiven | None:
     if switch is None or not course.doses or switch.regimen not in kb.regimens:
         return None
     last = max(course.doses, key=_dose_order)
-    return last if _earlier_phase_reading(doses, last) is not None else None
+    if _earlier_phase_reading(doses, last) is None:
+        return None
+    _, before = _earlier_phase(doses)
+    # (after doses of this regimen, a lower dose is not a new weekly phase: it is read as a dose of this regimen)
+    return None if before is not None and doses.read(before).on_level else last
+
+
+def _earlier_phase(doses: CourseDoses) -> tuple[list[dt.date], DoseGiven | None]:
+    """The dates of the doses of the earlier regimen (``switch_from``) that end the course, newest first, and the dose
+    before them (None: they begin the course)."""
+    phase: list[dt.date] = []
+    for dose in sorted(doses.course.doses, key=_dose_order, reverse=True):
+        if _earlier_phase_reading(doses, dose) is None:
+            return phase, dose
+        if dose.date not in phase:
+            phase.append(dose.date)
+    return phase, None
 
 
 def _earlier_phase_reading(doses: CourseDoses, dose: DoseGiven) -> Reading | None:
@@ -264,24 +310,12 @@ def _check_switch(doses: CourseDoses, last: DoseGiven, state: State) -> None:
             f"The last dose ({last.mg:g} mg on {last.date}) is the dose of {switch.regimen} at the earlier weight of "
             f"{reading.earlier_weight:g} kg (not recalculated after the weight change)."
         )
-    phase: list[dt.date] = []
-    before: DoseGiven | None = None
-    for dose in sorted(course.doses, key=_dose_order, reverse=True):
-        if _earlier_phase_reading(doses, dose) is not None:
-            if dose.date not in phase:
-                phase.append(dose.date)
-            continue
-        before = dose
-        break
+    phase, _ = _earlier_phase(doses)
     if switch.min_doses is not None and len(phase) < switch.min_doses:
-        state.warnings.append(
-            f"{len(phase)} dose(s) of {switch.regimen} on record before the switch (from {phase[-1]}); the label "
-            f"describes at least {switch.min_doses} before it — check the dose history and the plan."
-        )
-    if before is not None and doses.read(before).on_level:
-        state.warnings.append(
-            f"A dose of {regimen.id} ({before.mg:g} mg on {before.date}) came before these doses of {switch.regimen}: "
-            "the label's switch is from that phase to this regimen, once — check the dose history."
+        # (the course says every 3 weeks; whether the weekly phase has ended is the prescriber's: asked, not held)
+        state.needs.append(
+            f"confirmation that the phase of {switch.regimen} has ended: {len(phase)} dose(s) of it on record (from "
+            f"{phase[-1]}), and the label describes at least {switch.min_doses} before the switch to {regimen.id}"
         )
 
 
@@ -557,12 +591,9 @@ def _reductions_by_dose(
     return out
 
 
-def _rule_set_level(doses: CourseDoses, state: State, dose: DoseGiven) -> int | None:
-    """The reduced level the label's rules set for ``dose`` (the reductions resolved on or before its date, counted as
-    :func:`_next_level` counts them), when the dose is within 5% of that level at the weight of its day: a dose a rule
-    set reduced is ON that reduced level even when its mg equals an escalation step (her2kit convention: a reduction
-    binds through its rule). None otherwise."""
-    regimen, course = doses.regimen, doses.course
+def _rule_target(doses: CourseDoses, state: State, dose: DoseGiven) -> int | None:
+    """The lowest level the label's rules set for doses on ``dose``'s date (the reductions resolved on or before it,
+    counted as :func:`_next_level` counts them), whatever the dose given; None without one."""
     targets = []
     for key, owed in _reductions_by_dose(doses, state, until=dose.date).items():
         if key is None:
@@ -570,9 +601,18 @@ def _rule_set_level(doses: CourseDoses, state: State, dose: DoseGiven) -> int | 
         target = _reduced_from(doses, doses.largest_on(key), sum(r.levels for r in owed))
         if isinstance(target, int):
             targets.append(target)
-    if not targets:
+    return min(targets) if targets else None
+
+
+def _rule_set_level(doses: CourseDoses, state: State, dose: DoseGiven) -> int | None:
+    """The reduced level the label's rules set for ``dose`` (the reductions resolved on or before its date, counted as
+    :func:`_next_level` counts them), when the dose is within 5% of that level at the weight of its day: a dose a rule
+    set reduced is ON that reduced level even when its mg equals an escalation step (her2kit convention: a reduction
+    binds through its rule). None otherwise."""
+    regimen, course = doses.regimen, doses.course
+    target = _rule_target(doses, state, dose)
+    if target is None:
         return None
-    target = min(targets)
     mg = level_dose_mg(regimen, target, course.weight_on(dose.date))
     if mg is None or dose_deviation(mg, dose.mg) > DOSE_MATCH_TOLERANCE:
         return None
@@ -997,6 +1037,38 @@ def _dose_history(doses: CourseDoses, state: State, kb: KnowledgeBase) -> None:
     the history is what was given, and the next dose is computed from it; a clinician checks the record."""
     regimen, course = doses.regimen, doses.course
     stated = [d for d in course.doses if d.dose_level is not None]
+    told: set[tuple[dt.date, float]] = set()
+    for dose in sorted(stated, key=_dose_order):
+        levels_stated = doses.stated_on(dose)
+        n = doses.day_count(dose)
+        key = (dose.date, dose.mg)
+        if key in told:
+            continue
+        told.add(key)
+        if len(levels_stated) > 1:
+            state.warnings.append(
+                f"The doses of {dose.mg:g} mg on {dose.date} state different levels "
+                f"({', '.join(map(str, sorted(levels_stated, reverse=True)))}): not used; check the dose history."
+            )
+            continue
+        stated_level = next(iter(levels_stated))
+        a_day = doses_a_day(regimen, stated_level)
+        if (
+            shares_dose(regimen, stated_level, course.weight_on(dose.date))
+            and n != a_day
+            and (n > a_day or dose.date < course.today)
+        ):
+            words = SCHEDULE_WORDS.get(
+                regimen.level_schedule(stated_level), regimen.level_schedule(stated_level)
+            )
+            state.warnings.append(
+                f"{n} dose(s) of {dose.mg:g} mg on {dose.date}, stated as level {stated_level} ({dose.mg:g} mg {words}): "
+                + (
+                    "more than that level gives — a double dose, or another level? Not used; check the dose history."
+                    if n > a_day
+                    else "fewer than that level gives (missed doses?)."
+                )
+            )
     for dose in stated:
         reading = doses.read(dose)
         if reading.level != dose.dose_level and reading.by_count is None:

@@ -137,8 +137,8 @@ class CourseDoses:
                 self._largest[d.date] = d
         self._readings: dict[tuple[dt.date, float, int | None], Reading] = {}
         # per dose (mg): the days with doses within 5% of it, in order, and how many on each
-        self._counts: dict[float, tuple[list[dt.date], dict[dt.date, int]]] = {}
-        self._full: dict[tuple[float, int], int | None] = {}
+        self._counts: dict[float, tuple[list[dt.date], dict[dt.date, int], dict[dt.date, set[int]]]] = {}
+        self._full: dict[tuple[float, tuple[int, ...]], int | None] = {}
         self._kb = kb
         self._others: dict[str, CourseDoses] = {}
 
@@ -255,32 +255,38 @@ class CourseDoses:
             return Reading(below[0][0], below[0][1], nearest, deviation, on_level=False, between=True)
         return Reading(None, mg, nearest, deviation, on_level=False, below_lowest=True)
 
-    def _days_of(self, mg: float) -> tuple[list[dt.date], dict[dt.date, int]]:
-        """The days with doses within 5% of ``mg``, in order, and how many on each."""
+    def _days_of(self, mg: float) -> tuple[list[dt.date], dict[dt.date, int], dict[dt.date, set[int]]]:
+        """The days with doses within 5% of ``mg``, in order; how many on each; the levels those doses state."""
         found = self._counts.get(mg)
         if found is None:
             counts: dict[dt.date, int] = {}
+            stated: dict[dt.date, set[int]] = {}
             for d in self.course.doses:
                 if dose_deviation(mg, d.mg) <= DOSE_MATCH_TOLERANCE:
                     counts[d.date] = counts.get(d.date, 0) + 1
-            found = self._counts[mg] = (sorted(counts), counts)
+                    if d.dose_level is not None:
+                        stated.setdefault(d.date, set()).add(d.dose_level)
+            found = self._counts[mg] = (sorted(counts), counts, stated)
         return found
 
-    def _first_full(self, mg: float, most: int) -> int | None:
-        """The index (in ``_days_of(mg)``) of the first day with ``most`` doses of ``mg`` or more; None without one."""
-        key = (mg, most)
-        if key not in self._full:
-            days, counts = self._days_of(mg)
-            self._full[key] = next((i for i, d in enumerate(days) if counts[d] >= most), None)
-        return self._full[key]
+    def stated_on(self, dose: DoseGiven) -> set[int]:
+        """The levels stated (``dose_level``) by the doses of this dose (within 5%) on its day."""
+        return self._days_of(dose.mg)[2].get(dose.date, set())
+
+    def day_count(self, dose: DoseGiven) -> int:
+        """How many doses of this dose (within 5%) its day has."""
+        return self._days_of(dose.mg)[1][dose.date]
 
     def level_by_count(self, regimen: Regimen, dose: DoseGiven, tied: list[int]) -> int | None:
         """Which of two (or more) levels of the same dose a dose is on (label levels that differ only in how often the
         dose is taken: sevabertinib's first reduction, 10 mg twice daily, and second, 10 mg once daily): the level the
-        dose states (``dose_level``), else as the doses of that dose given a day show it; None when they do not (the
-        caller asks).
+        doses of its day state (``dose_level``), else as the doses of that dose given a day show it; None when they do
+        not, or when they contradict each other (the caller asks; see monitor._dose_history for the warnings).
 
-        her2kit convention, on the doses of this dose (within 5%) counted by date:
+        her2kit convention, on the doses of this dose (within 5%) counted by date, a day whose doses state a level
+        counting as that level's number of doses:
+        - a stated level that gives fewer doses a day than the day has (10 mg twice on a day stated once daily), or
+          two different levels stated on one day: not known;
         - as many a day as the more frequent level gives (or more): that level;
         - fewer, on one day between days with the full count (or before one, at the start): a missed dose of the more
           frequent level;
@@ -288,38 +294,73 @@ class CourseDoses:
           frequent level look the same in the record (``dose_level`` on the dose says which);
         - fewer, on two or more days in a row with no full day at this dose before them: the less frequent level;
         - a dose dated on or after ``today`` counts as its day so far: with fewer doses than the more frequent level
-          gives, the day before decides."""
-        if dose.dose_level is not None and dose.dose_level in tied:
-            return dose.dose_level
+          gives, the calendar day before decides (no dose that day: not known)."""
         per_day = {lvl: doses_a_day(regimen, lvl) for lvl in tied}
         most = max(per_day.values())
         frequent = max(lvl for lvl in tied if per_day[lvl] == most)
         rare = max((lvl for lvl in tied if per_day[lvl] < most), default=None)
-        days, counts = self._days_of(dose.mg)
+        days, counts, stated = self._days_of(dose.mg)
+
+        def effective(day: dt.date) -> int | None:
+            """The day's doses, or the stated level's number a day; None for a contradiction."""
+            levels_stated = stated.get(day, set()) & set(tied)
+            if len(stated.get(day, set())) > 1:
+                return None
+            if levels_stated:
+                (level,) = levels_stated
+                if per_day[level] < counts[day]:
+                    return None
+                return per_day[level]
+            return counts[day]
+
         i = bisect.bisect_left(days, dose.date)
         last = len(days) - 1
-        if counts[days[i]] < most and days[i] >= self.course.today:
-            if i == 0:
+        n = effective(days[i])
+        if n is None:
+            return None
+        own = stated.get(days[i], set()) & set(tied)
+        if own:  # the day's doses state their level, and their number does not contradict it
+            return next(iter(own))
+        if n < most and days[i] >= self.course.today and not stated.get(days[i]):
+            if i == 0 or days[i - 1] != days[i] - dt.timedelta(days=1):
                 return None
             i, last = i - 1, i - 1  # today so far: the day before decides, read without today
-        answer = self._frequent(days, counts, i, last, most, self._first_full(dose.mg, most))
+        eff = {d: effective(d) for d in days[max(0, i - 1) : min(len(days), i + 2)]}
+        if any(v is None for v in eff.values()) and eff.get(days[i]) is None:
+            return None
+        key = (dose.mg, tuple(sorted(tied)))
+        if key not in self._full:  # the first day with the full count at this dose (once per dose and levels)
+            self._full[key] = next((k for k, d in enumerate(days) if (effective(d) or 0) >= most), None)
+        first_full = self._full[key]
+        answer = self._frequent(
+            days, eff, i, last, most, first_full if first_full is not None and first_full < i else None
+        )
         if answer is None:
             return None
         return frequent if answer else rare
 
     @staticmethod
     def _frequent(
-        days: list[dt.date], counts: dict[dt.date, int], i: int, last: int, most: int, first_full: int | None
+        days: list[dt.date],
+        eff: dict[dt.date, int | None],
+        i: int,
+        last: int,
+        most: int,
+        first_full: int | None,
     ) -> bool | None:
         """Whether dosing day ``days[i]`` is on the more frequent level (True) or the less frequent one (False), read
-        from ``days[: last + 1]``; None when the counts do not show it (see :meth:`level_by_count`)."""
-        if counts[days[i]] >= most:
+        from ``days[: last + 1]`` with the effective counts ``eff`` of it and its neighbours; None when they do not
+        show it (see :meth:`level_by_count`)."""
+        here = eff[days[i]]
+        if here is None:
+            return None
+        if here >= most:
             return True
-        before = counts[days[i - 1]] if i > 0 else None
-        after = counts[days[i + 1]] if i < last else None
-        if after is not None and after >= most and (before is None or before >= most):
+        before = eff.get(days[i - 1]) if i > 0 else None
+        after = eff.get(days[i + 1]) if i < last else None
+        if after is not None and after >= most and (i == 0 or (before is not None and before >= most)):
             return True  # one day with a missed dose
-        if first_full is not None and first_full < i:
+        if first_full is not None:
             return None
         if (before is not None and before < most) or (after is not None and after < most):
             return False
