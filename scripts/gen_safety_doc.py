@@ -194,10 +194,10 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   following the last weekly dose of Herceptin, administer Herceptin at 6 mg/kg ... every three weeks"); if that
   first dose is late, the later regimen's missed-dose rules apply to it (more than a week: re-load 8 mg/kg). A dose of
   the earlier regimen is recognised within 25% of its dose (vial rounding, a dose not recalculated after a weight
-  change), with a warning when it is not within 5%; a first dose earlier than `after_days` are warned about; fewer doses of it than
-  the label describes (`min_doses`) ask for confirmation that the phase has ended (a need, not a hold), and the step
-  quotes the earlier regimen's phase (12 or 18 weeks). After doses of the later regimen, a lower dose is no new
-  phase. Where the last dose is a dose of another schedule of the drug and no such rule exists (the EU record), the
+  change), with a warning when it is not within 5%; a first dose earlier than `after_days` is warned about; fewer
+  doses of it than the label describes (`min_doses`) ask for confirmation that the phase has ended (a need, not a
+  hold), and the step quotes the earlier regimen's phase (12 or 18 weeks). After doses of the later regimen, a lower
+  dose is no new phase. Where the last dose is a dose of another schedule of the drug and no such rule exists (the EU record), the
   first date is not guessed: the dose is held and `needs` asks whether it is a dosing error or a change of schedule.
 - The level of the last dose given is the label level within 5% of it; more than 5% below a level, the next level
   below it (never the nearest level above), with a warning; above the top level, the top level; a dose below the

@@ -154,8 +154,8 @@ def _last_level(doses: CourseDoses, state: State, kb: KnowledgeBase) -> int | No
         of_schedule = next(r for r in others if _other_schedule([r], course, last))
         state.needs.append(
             f"the last dose ({last.mg:g} mg on {last.date}) confirmed: it is not a dose of {regimen.id} but matches "
-            f"{of_schedule.id} ({of_schedule.schedule}) — a dosing error, or a change of schedule for which the knowledge base has "
-            f"no label rule (give the date and dose of the next {regimen.schedule} dose)"
+            f"{of_schedule.id} ({of_schedule.schedule}) — a dosing error, or a change of schedule for which the "
+            f"knowledge base has no label rule (give the date and dose of the next {regimen.schedule} dose)"
         )
         return None
     if reading.no_weight:
