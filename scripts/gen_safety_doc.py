@@ -197,8 +197,9 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   change), with a warning when it is not within 5%; a first dose earlier than `after_days` is warned about; fewer
   doses of it than the label describes (`min_doses`) ask for confirmation that the phase has ended (a need, not a
   hold), and the step quotes the earlier regimen's phase (12 or 18 weeks). After doses of the later regimen, a lower
-  dose is no new phase. Where the last dose is a dose of another schedule of the drug and no such rule exists (the EU record), the
-  first date is not guessed: the dose is held and `needs` asks whether it is a dosing error or a change of schedule.
+  dose is no new phase. Where the last dose is a dose of another schedule of the drug and no such rule exists (the
+  EU record), the first date is not guessed: the dose is held and `needs` asks whether it is a dosing error or a
+  change of schedule.
 - The level of the last dose given is the label level within 5% of it; more than 5% below a level, the next level
   below it (never the nearest level above), with a warning; above the top level, the top level; a dose below the
   lowest level, or more than 25% from every level of a reduction ladder (a tenfold slip, a dose on another weight),
