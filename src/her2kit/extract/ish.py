@@ -108,8 +108,11 @@ def _ish_fragments(ctx: ReportContext) -> list[_Frag]:
         if ctx.is_excluded(start) or not _ish_context(ctx, start, end) or _sentence_legend(ctx, start, end):
             return
         s0 = ctx.sents.start_within(start, P.OTHER_TARGET_REACH)
+        # (the mean CEP17 and HER2 counts name their own probe: "mean TOP2A signals 2.1, mean CEP17 signals 2.0")
         other = (
-            P.other_target_before(text, s0, end) if other_target_possible(ctx, s0 - 80, end + 80) else None
+            P.other_target_before(text, s0, end)
+            if kind not in ("cep17", "her2") and other_target_possible(ctx, s0 - 80, end + 80)
+            else None
         )
         if other is not None:  # "MYC FISH: amplified (ratio 4.1)", "MDM2/CEP12 ratio 6.0"
             ctx.warn(f"an ISH value of another target ({other}) is not read as HER2's")

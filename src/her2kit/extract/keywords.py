@@ -40,7 +40,7 @@ OTHER_MARKER_I_WORDS: Final = (
     # targets of other in situ hybridisations (patterns.OTHER_MARKER_I_STOP)
     "eber", "ebv", "epstein", "hpv", "cmv", "kappa", "lambda", "alk", "ros1", "ros-1", "myc", "bcl2", "bcl-2", "bcl6",
     "bcl-6", "mdm2", "mdm-2", "cdk4", "cdk-4", "ccnd1", "ccnd-1", "egfr", "top2a", "ntrk", "ewsr1", "ewsr-1", "ddit3",
-    "ddit-3", "ss18", "tfe3", "tfe-3", "tp53", "1p",
+    "ddit-3", "ss18", "tfe3", "tfe-3", "tp53", "1p", "c-myc", "cmyc",
 )  # fmt: skip
 CADHERIN: Final = ("cadherin", (1, 2))
 SECTION_EXACT: Final = (
@@ -170,7 +170,7 @@ ISH_WORD_CHECKED: Final = ("inform", "chromosome")
 OTHER_TARGET_WORDS: Final = (
     "eber", "ebv", "epstein", "hpv", "cmv", "kappa", "lambda", "alk", "ros1", "ros-1", "myc", "bcl2", "bcl-2", "bcl6",
     "bcl-6", "mdm2", "mdm-2", "cdk4", "cdk-4", "ccnd1", "ccnd-1", "egfr", "fgfr", "top2a", "ntrk", "ewsr1", "ewsr-1",
-    "ddit3", "ddit-3", "ss18", "tfe3", "tfe-3", "tp53", "1p",
+    "ddit3", "ddit-3", "ss18", "tfe3", "tfe-3", "tp53", "1p", "c-met", "cmet",
 )  # fmt: skip
 
 

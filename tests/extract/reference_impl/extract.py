@@ -584,8 +584,10 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
         start, end = m.start(), m.end()
         if ctx.is_excluded(start) or not _ish_context(ctx, start, end) or _sentence_legend(ctx, start, end):
             return
-        other = P.other_target_before(
-            text, max(ctx.sents.bounds(start)[0], start - P.OTHER_TARGET_REACH), end
+        other = (
+            P.other_target_before(text, max(ctx.sents.bounds(start)[0], start - P.OTHER_TARGET_REACH), end)
+            if kind not in ("cep17", "her2")
+            else None
         )
         if other is not None:  # "MYC FISH: amplified (ratio 4.1)", "MDM2/CEP12 ratio 6.0"
             ctx.warn(f"an ISH value of another target ({other}) is not read as HER2's")

@@ -691,29 +691,44 @@ def clause_bounds(text: str, s0: int, s1: int, start: int, end: int) -> tuple[in
 
 # Targets of in situ hybridisation other than HER2 (Epstein-Barr virus RNA, viruses, light chains, translocation and
 # amplification probes of other genes). An ISH named for one of them is not HER2's: a pending phrase whose every ISH
-# mention in its clause is another target's (``pending_for_other_target``), and a ratio or result whose sentence names
-# one of them after any HER2 name (``other_target_before``).
+# mention in its clause is another target's, with no HER2 name awaiting a result there (``pending_for_other_target``),
+# and a ratio or result whose sentence names one of them last (``other_target_before``).
 _OTHER_TARGET: Final = (
-    r"EBER|EBV|Epstein[\s\-]*Barr(?:\s+virus)?|HPV|CMV|kappa|lambda|ALK|ROS-?1|MYCN?|BCL-?[26]|MDM-?2|CDK-?4|CCND-?1"
-    r"|EGFR|FGFR[1-4]?|TOP2A|NTRK[1-3]?|EWSR-?1|DDIT-?3|SS18|TFE-?3|TP53|1p\s*/?\s*19q"
+    r"EBER|EBV(?:-encoded\s+RNA)?|Epstein[\s\-]*Barr(?:\s+virus)?|HPV(?:[\s\-]?(?:16|18))?|CMV|kappa|lambda|ALK"
+    r"|ROS-?1|c-?MYC|MYCN?|BCL-?[26]|MDM-?2|CDK-?4|CCND-?1|EGFR|FGFR[1-4]?|c-?MET|TOP2A|NTRK[1-3]?|EWSR-?1|DDIT-?3"
+    r"|SS18|TFE-?3|TP53|1p\s*/?\s*19q"
 )
-# (MET only in capitals: "criteria met" is no target. As a window stop it is patterns.OTHER_MARKER_CAPS.)
+# (MET alone only in capitals: "criteria met" is no target. As a window stop it is patterns.OTHER_MARKER_CAPS.)
 OTHER_ISH_TARGET: Final = re.compile(rf"(?<![A-Za-z0-9])(?:{_OTHER_TARGET}|(?-i:MET))(?![A-Za-z0-9])", _I)
-_HER2_ALIAS: Final = r"HER[\s\-]?2(?:\s*/\s*neu)?|ERBB-?2|c-?erb-?B-?2"
-_TARGET_NAME: Final = rf"(?:{_OTHER_TARGET}|(?-i:MET)|{_HER2_ALIAS})(?![A-Za-z0-9])"
-# The names an ISH mention is written for: right before it ("EBER ISH", "kappa and lambda CISH", "HER2 and MYC FISH")
-# or after it ("in situ hybridization for Epstein-Barr virus", "FISH for HER2 and ALK").
+_HER2_ALIAS: Final = r"HER[\s\-]?2(?:[\s\-/]*neu)?|ERBB-?2|c-?erb[\s\-]?B-?2"
+_HER2_ALIAS_RX: Final = re.compile(rf"(?<![A-Za-z0-9])(?:{_HER2_ALIAS})", _I)
+# A name with what may follow it before the ISH word ("ALK break-apart", "kappa and lambda light chain", "MDM2
+# amplification", "HER2 (ERBB2) gene").
+_NAME: Final = rf"(?:{_OTHER_TARGET}|(?-i:MET)|{_HER2_ALIAS})(?![A-Za-z0-9])"
+_QUALIFIER: Final = (
+    r"(?:\s*\(\s*ERBB-?2\s*\)|\s+(?:gene|rearrangement|amplification|status|translocation|break[\s\-]?apart"
+    r"|co-?deletion|deletion|light\s+chains?|probes?|fusion))*"
+)
+_TOKEN: Final = rf"(?:\(\s*{_NAME}\s*\)|{_NAME}){_QUALIFIER}"
+_TOKENS: Final = rf"{_TOKEN}(?:\s*(?:/|,|&|\band\b|\bor\b)?\s*{_TOKEN})*"
+# The names an ISH mention is written for: right before it ("EBER ISH", "kappa and lambda CISH", "HER2 and MYC FISH",
+# "MDM2 amplification by FISH") or after it ("in situ hybridization for Epstein-Barr virus", "FISH analysis for
+# ALK", "FISH (ALK)").
 _NAMES_BEFORE_ISH: Final = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{_TARGET_NAME}\s*(?:/|,|&|\band\b|\bor\b)?\s*)*{_TARGET_NAME}[\s\-]*(?:\([^()]{{0,12}}\)\s*)?$",
-    _I,
+    rf"(?<![A-Za-z0-9]){_TOKENS}[\s\-]*(?:\([^()]{{0,12}}\)\s*)?(?:(?:by|using|via)\s+)?$", _I
 )
 _NAMES_AFTER_ISH: Final = re.compile(
-    rf"\s*(?:\([^()]{{0,12}}\)\s*)?(?:for|of)\s+(?:the\s+)?{_TARGET_NAME}(?:\s*(?:/|,|&|\band\b|\bor\b)\s*{_TARGET_NAME})*",
+    rf"\s*(?:\(\s*{_TOKENS}\s*\)|(?:\s*(?:analysis|testing|study|studies|assay))?\s*(?:for|of)\s+(?:the\s+)?{_TOKENS})",
     _I,
 )
-_HER2_ALIAS_RX: Final = re.compile(rf"(?<![A-Za-z0-9])(?:{_HER2_ALIAS})", _I)
 ISH_MENTION: Final = re.compile(
-    r"(?<![A-Za-z])(?:DDISH|CISH|SISH|FISH|ISH)(?![A-Za-z])|in\s+situ\s+hybridi[sz]ation", _I
+    r"(?<![A-Za-z])(?:DDISH|CISH|SISH|FISH|ISH)(?![A-Za-z])|in[\s\-]+situ\s+hybridi[sz]ation", _I
+)
+# A HER2 name followed by its own result ("HER2 0 (negative) and MYC FISH to follow": HER2 awaits nothing).
+_HER2_RESULTED_AFTER: Final = re.compile(
+    r"[\s:(\-]*(?:(?:IHC|immunohistochemistry|score)[\s:(\-]*)*"
+    r"(?:[0-3]\s*\+|[0-3](?![\d.,])|negative|positive|equivocal|not\s+amplified|amplified)",
+    _I,
 )
 
 
@@ -736,19 +751,27 @@ def _ish_names(text: str, start: int, end: int) -> str:
 
 
 def pending_for_other_target(text: str, s0: int, s1: int, start: int, end: int) -> bool:
-    """The pending phrase ``text[start:end]`` has ISH mentions in its clause (within the sentence ``text[s0:s1]``) and
-    every one is named for another target: "EBER ISH pending", "Kappa and lambda CISH ordered" (not "FISH pending,
-    EBER positive" or "HER2 FISH and EBER ISH pending")."""
+    """The pending phrase ``text[start:end]`` has ISH mentions in its clause (within the sentence ``text[s0:s1]``), every
+    one named for another target, and no HER2 name there still awaiting its result: "EBER ISH pending", "Kappa and
+    lambda CISH ordered", "HER2 0 (negative) and MYC FISH to follow" (not "FISH pending, EBER positive", "HER2 FISH and
+    EBER ISH pending", "HER2 IHC and EBER ISH pending")."""
     c0, c1 = clause_bounds(text, s0, s1, start, end)
     mentions = list(ISH_MENTION.finditer(text, c0, c1))
-    return bool(mentions) and all(ish_of_other_target(text, m.start(), m.end()) is not None for m in mentions)
+    if not mentions or not all(ish_of_other_target(text, m.start(), m.end()) is not None for m in mentions):
+        return False
+    for h in HER2.finditer(text, c0, c1):
+        if _HER2_RESULTED_AFTER.match(text, h.end(), min(c1, h.end() + 30)) is None:
+            return False
+    return True
 
 
 # How far back in its sentence an ISH value's target is looked for (other_target_before).
 OTHER_TARGET_REACH: Final = 200
-# Another target's own ISH value: "MDM2/CEP12", "TOP2A/CEP17", "MDM2 amplified", "MYC gene copies".
+# Another target's own ISH value: "MDM2/CEP12", "TOP2A:CEP17", "MDM2 amplified", "c-MYC gene: amplified", "TOP2A
+# co-amplified", "kappa/lambda ratio", "MYC gene copies" (not "HER2/TOP2A/CEP17", a HER2 probe set).
 _TARGET_VALUE: Final = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{_OTHER_TARGET}|(?-i:MET))(?:\s*/\s*CEP|\s+(?:gene\s+)?(?:amplif|cop(?:y|ies)|signals))",
+    rf"(?<![A-Za-z0-9/])(?:{_OTHER_TARGET}|(?-i:MET))(?![A-Za-z0-9])(?:\s*[:/]\s*CEP"
+    rf"|(?:\s*/\s*(?:{_OTHER_TARGET}))?\s+ratio|[\s:\-]+(?:gene[\s:]+)?(?:co-?)?(?:amplif|cop(?:y|ies)|signals))",
     _I,
 )
 
@@ -757,8 +780,9 @@ def other_target_before(text: str, s0: int, end: int) -> str | None:
     """The target other than HER2 an ISH value ending at ``end`` belongs to, read in its sentence up to it
     (``text[s0:end]``): the last ISH mention there named for another target ("MYC FISH: amplified (ratio 4.1)",
     "kappa/lambda ISH ratio 3.2"), or another target's own value wording ("MDM2/CEP12 ratio 6.0", "MDM2 amplified by
-    FISH", "HER2/CEP17 ratio 4.5; TOP2A/CEP17 ratio 2.3" for the second), whichever comes last, with no HER2 name
-    after it. None otherwise ("EGFR: positive; FISH ratio 1.2" stays HER2's)."""
+    FISH", "HER2/CEP17 ratio 4.5; TOP2A/CEP17 ratio 2.3" for the second), whichever comes last (an ISH mention naming
+    no target leaves it to the value wording), with no HER2 name after it. None otherwise ("EGFR: positive; FISH ratio
+    1.2" stays HER2's)."""
     last_ish = None
     for m in ISH_MENTION.finditer(text, s0, end):
         last_ish = m
@@ -767,7 +791,6 @@ def other_target_before(text: str, s0: int, end: int) -> str | None:
         last_value = m
     if last_ish is None and last_value is None:
         return None
-    # (an ISH mention naming no target, "MDM2 amplified by FISH", leaves the value wording before it to decide)
     unnamed = last_ish is not None and not _ish_names(text, last_ish.start(), last_ish.end())
     if last_value is not None and (last_ish is None or unnamed or last_value.start() > last_ish.start()):
         target = OTHER_ISH_TARGET.match(text, last_value.start())
