@@ -16,7 +16,6 @@ import random
 import re
 import sys
 from collections.abc import Iterator
-from types import FrameType
 from typing import Any
 
 import pytest
@@ -29,6 +28,7 @@ from her2kit.extract import extract_report
 from her2kit.extract.context import ReportContext, _Regions, read_context
 from her2kit.extract.ish import _overlaps
 from tests.extract.reference_impl.extract import _dedupe_ihc as reference_dedupe_ihc
+from tests.linecount import lines_executed
 
 
 class _CountingList(list[Any]):
@@ -73,22 +73,7 @@ _MIXED = (
 
 def _lines_executed(text: str) -> int:
     """Python lines executed by extract_report(text) in her2kit.extract (a deterministic measure of work)."""
-    count = 0
-
-    def tracer(frame: FrameType, event: str, arg: object) -> Any:
-        nonlocal count
-        if "her2kit/extract" not in frame.f_code.co_filename.replace("\\", "/"):
-            return None
-        if event == "line":
-            count += 1
-        return tracer
-
-    sys.settrace(tracer)
-    try:
-        extract_report(text)
-    finally:
-        sys.settrace(None)
-    return count
+    return lines_executed("her2kit/extract", lambda: extract_report(text))
 
 
 def _mixed(n: int) -> str:

@@ -7,13 +7,12 @@ course cost n² (1,600 twice-daily sevabertinib doses: 18 s)."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from types import FrameType
 from typing import Any
 
 import pytest
 
 from her2kit.safety import monitor, parse_course
+from tests.linecount import lines_executed
 
 FIRST = dt.date(2020, 1, 1)
 
@@ -39,22 +38,7 @@ def _course(agent: str, n: int, mg: float, per_day: int, **over: Any) -> dict[st
 def _lines_executed(doc: dict[str, Any]) -> int:
     """Python lines executed in her2kit.safety by monitor() (a deterministic measure of work)."""
     course = parse_course(doc)
-    count = 0
-
-    def tracer(frame: FrameType, event: str, arg: object) -> Any:
-        nonlocal count
-        if "her2kit/safety" not in frame.f_code.co_filename.replace("\\", "/"):
-            return None
-        if event == "line":
-            count += 1
-        return tracer
-
-    sys.settrace(tracer)
-    try:
-        monitor(course)
-    finally:
-        sys.settrace(None)
-    return count
+    return lines_executed("her2kit/safety", lambda: monitor(course))
 
 
 @pytest.mark.parametrize(

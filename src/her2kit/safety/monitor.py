@@ -58,7 +58,6 @@ from her2kit.safety.dosing import (
     escalation_dose,
     escalation_schedule,
     levels,
-    select_regimen,
 )
 from her2kit.safety.events import agent_ae_rules, evaluate_events
 from her2kit.safety.readings import (
@@ -67,6 +66,7 @@ from her2kit.safety.readings import (
     SCHEDULE_WORDS,
     CourseDoses,
     Reading,
+    course_regimen,
     dose_deviation,
     doses_a_day,
     is_weight_based,
@@ -705,15 +705,7 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
 def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
     agent = dosed_agent(kb, course.agent)
     weight = course.weight_on(course.today)
-    regimen = select_regimen(
-        kb,
-        course.agent,
-        indication=course.indication,
-        schedule=course.schedule,
-        regimen_id=course.regimen,
-        weight_kg=weight,
-        region=course.region,
-    )
+    regimen = course_regimen(kb, course, weight)
     doses = CourseDoses(kb, course, regimen)
     state = State()
     state.references.extend(regimen.references)

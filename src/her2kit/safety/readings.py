@@ -99,6 +99,20 @@ def shares_dose(regimen: Regimen, level: int, weight: float | None) -> bool:
     )
 
 
+def course_regimen(kb: KnowledgeBase, course: Course, weight: float | None) -> Regimen:
+    """The regimen record ``select_regimen`` picks for a course (its agent, indication, schedule, regimen, region) at a
+    body weight."""
+    return select_regimen(
+        kb,
+        course.agent,
+        indication=course.indication,
+        schedule=course.schedule,
+        regimen_id=course.regimen,
+        weight_kg=weight,
+        region=course.region,
+    )
+
+
 def bands_for(kb: KnowledgeBase, course: Course, regimen: Regimen) -> dict[float, Regimen]:
     """The regimen record ``select_regimen`` picks at each body weight of the course (empty without weight bands)."""
     if regimen.min_weight_kg is None and regimen.max_weight_kg is None:
@@ -108,15 +122,7 @@ def bands_for(kb: KnowledgeBase, course: Course, regimen: Regimen) -> dict[float
         {course.weight_kg} if course.weight_kg is not None else set()
     ):
         try:
-            out[kg] = select_regimen(
-                kb,
-                course.agent,
-                indication=course.indication,
-                schedule=course.schedule,
-                regimen_id=course.regimen,
-                weight_kg=kg,
-                region=course.region,
-            )
+            out[kg] = course_regimen(kb, course, kg)
         except InvalidInput:
             out[kg] = regimen
     return out
