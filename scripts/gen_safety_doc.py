@@ -34,7 +34,7 @@ dose (date, mg, loading or maintenance, dose level) and the next LVEF due, each 
 | `region` | `US` (default) or `EU`: which label's rules apply |
 | `setting` | `early` or `metastatic`, needed where a label's tables differ by setting |
 | `weight_kg` or `weights` | a weight in kg, or dated weights (`kg` or `lb`; no unit, no weight); not both; 20–400 kg |
-| `doses` | doses given: `date`, `mg` |
+| `doses` | doses given: `date`, `mg`, and `dose_level` where the record cannot show it (levels of the same mg taken at different frequencies: sevabertinib 10 mg twice daily, -1, or once daily, -2) |
 | `escalation` | `true` when the patient started on the label's optional dose escalation (neratinib) |
 | `lvef` | LVEF readings: `date`, `percent`, `baseline` (else the first reading is the baseline); one reading per date |
 | `lvef_lower_limit_normal` | the institutional lower limit of normal (%) |
@@ -46,7 +46,8 @@ dose (date, mg, loading or maintenance, dose level) and the next LVEF due, each 
 
 Every date (doses, LVEF readings, laboratory values, weights, adverse-event onset and resolution) is on or before
 `today`; there is one LVEF reading and one weight per date, and one value per laboratory test per date (of two
-doses on one date, as for a twice-daily tablet, the larger counts as the later, so the list's order never matters).
+doses on one date, as for a twice-daily tablet, the larger counts as the later, so the list's order never matters;
+doses of two different levels on the last date are asked about).
 Values must be of the schema's kind (`true` is not a number, `"no"` is not false, a number is not a date),
 and a key given twice is an error: each of these is refused naming the field, never read one way or the other.
 
