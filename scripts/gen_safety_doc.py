@@ -34,7 +34,7 @@ dose (date, mg, loading or maintenance, dose level) and the next LVEF due, each 
 | `region` | `US` (default) or `EU`: which label's rules apply |
 | `setting` | `early` or `metastatic`, needed where a label's tables differ by setting |
 | `weight_kg` or `weights` | a weight in kg, or dated weights (`kg` or `lb`; no unit, no weight); not both; 20–400 kg |
-| `doses` | doses given: `date`, `mg`, and `dose_level` where the record cannot show it (levels of the same mg taken at different frequencies: sevabertinib 10 mg twice daily, -1, or once daily, -2) |
+| `doses` | doses given: `date`, `mg`; `dose_level` where the mg cannot show it (sevabertinib 10 mg: -1 or -2) |
 | `escalation` | `true` when the patient started on the label's optional dose escalation (neratinib) |
 | `lvef` | LVEF readings: `date`, `percent`, `baseline` (else the first reading is the baseline); one reading per date |
 | `lvef_lower_limit_normal` | the institutional lower limit of normal (%) |
