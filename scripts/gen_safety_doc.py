@@ -195,7 +195,8 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   following the last weekly dose of Herceptin, administer Herceptin at 6 mg/kg ... every three weeks"); if that
   first dose is late, the later regimen's missed-dose rules apply to it (more than a week: re-load 8 mg/kg). A dose of
   the earlier regimen is recognised within 25% of its dose (vial rounding, a dose not recalculated after a weight
-  change), with a warning when it is not within 5%; a first dose earlier than `after_days` is warned about; fewer
+  change), with a warning when it is not within 5%, or when it came late without the re-loading dose the earlier
+  regimen's own missed-dose rules ask for; a first dose earlier than `after_days` is warned about; fewer
   doses of it than the label describes (`min_doses`) ask for confirmation that the phase has ended (a need, not a
   hold), and the step quotes the earlier regimen's phase (12 or 18 weeks). After doses of the later regimen, a lower
   dose is no new phase. Where the last dose is a dose of another schedule of the drug and no such rule exists (the

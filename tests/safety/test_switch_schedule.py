@@ -205,3 +205,12 @@ def test_a_low_dose_after_q3w_doses_is_not_read_as_a_weekly_dose() -> None:
     result = run("2025-03-27", doses)
     assert not any("regimen:trastuzumab-iv-weekly; the label" in s.text for s in result.rationale)
     assert result.next_dose is None or result.next_dose.date == dt.date(2025, 4, 16)
+
+
+def test_a_late_last_weekly_dose_without_its_re_load_is_named() -> None:
+    # the last weekly dose 3 weeks after the one before, at 2 mg/kg (the weekly rule: more than a week late, re-load)
+    late = [*WEEKLY[:-1], {"date": "2025-04-02", "mg": 140}]
+    result = run("2025-04-03", late)
+    assert any("without its re-loading dose (280 mg)" in w for w in result.warnings), result.warnings
+    on_time = run("2025-03-20")
+    assert not any("re-loading dose" in w for w in on_time.warnings)

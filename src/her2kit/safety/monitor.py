@@ -292,8 +292,9 @@ def _earlier_phase_reading(doses: CourseDoses, dose: DoseGiven) -> Reading | Non
 
 
 def _check_switch(doses: CourseDoses, last: DoseGiven, state: State) -> None:
-    """Warnings on the phase before a switch (``switch_from``): the last dose off the earlier regimen's dose, fewer
-    doses of it than the label describes, a dose of this regimen before them."""
+    """Warnings on the phase before a switch (``switch_from``): the last dose off the earlier regimen's dose or given
+    late without the re-loading dose its own missed-dose rules ask for; a need when the phase has fewer doses than the
+    label describes."""
     regimen, course = doses.regimen, doses.course
     switch = regimen.switch_from
     assert switch is not None
@@ -311,6 +312,19 @@ def _check_switch(doses: CourseDoses, last: DoseGiven, state: State) -> None:
             f"{reading.earlier_weight:g} kg (not recalculated after the weight change)."
         )
     phase, _ = _earlier_phase(doses)
+    earlier = doses.of(switch.regimen).regimen
+    if len(phase) >= 2 and earlier.loading_dose is not None:
+        # The earlier phase's own missed-dose rules for its last dose: a re-loading dose owed and not given.
+        gap = (phase[0] - phase[1]).days
+        delay = gap - earlier.dose_interval_days
+        reload = [m for m in _missed_dose_rules(earlier, delay, gap) if m.reload] if delay > 0 else []
+        loading = amount_mg(earlier.loading_dose, course.weight_on(last.date))
+        if reload and dose_deviation(loading, last.mg) > DOSE_MATCH_TOLERANCE:
+            state.warnings.append(
+                f"The last dose of {switch.regimen} ({last.mg:g} mg on {last.date}) came {gap} days after the one "
+                f"before ({phase[1]}) without its re-loading dose ({loading:g} mg): {reload[0].condition}: "
+                f"{' '.join(reload[0].action.split())} — check the dose history before the switch."
+            )
     if switch.min_doses is not None and len(phase) < switch.min_doses:
         # (the course says every 3 weeks; whether the weekly phase has ended is the prescriber's: asked, not held)
         state.needs.append(
