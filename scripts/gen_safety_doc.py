@@ -10,7 +10,7 @@ from pathlib import Path
 
 from her2kit.kb import load_kb
 from her2kit.kb.load import KnowledgeBase
-from her2kit.kb.schema import LvefBand
+from her2kit.kb.schema import LvefBand, schedule_words
 from her2kit.safety.describe import rule_conditions, rule_windows
 from her2kit.safety.dosing import escalation_schedule
 
@@ -271,11 +271,7 @@ def render(kb: KnowledgeBase) -> str:
         levels = (
             "; ".join(
                 f"{lvl.level}: {lvl.dose.value:g} {lvl.dose.unit}"
-                + (
-                    f" {lvl.schedule.replace('-', ' ') if lvl.schedule != 'daily' else 'once daily'}"
-                    if lvl.schedule
-                    else ""
-                )
+                + (f" {schedule_words(lvl.schedule)}" if lvl.schedule else "")
                 for lvl in r.dose_levels
             )
             or "—"

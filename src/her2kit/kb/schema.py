@@ -473,6 +473,12 @@ class MissedDoseRule(BaseModel):
 DOSE_INTERVAL_DAYS: Final[dict[str, int]] = {"daily": 1, "twice-daily": 1, "weekly": 7, "q2w": 14, "q3w": 21}
 # Doses on one day of a daily or twice-daily oral drug (every other schedule gives at most one dose on its day).
 DOSES_PER_DAY: Final[dict[str, int]] = {"daily": 1, "twice-daily": 2}
+_SCHEDULE_WORDS: Final[dict[str, str]] = {"daily": "once daily", "twice-daily": "twice daily"}
+
+
+def schedule_words(schedule: str) -> str:
+    """A schedule as a reader says it: "once daily", "twice daily"; other schedules as written ("q3w")."""
+    return _SCHEDULE_WORDS.get(schedule, schedule)
 
 
 class Regimen(Record):

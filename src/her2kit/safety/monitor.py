@@ -41,7 +41,7 @@ from typing import Final, Literal
 
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase, default_kb
-from her2kit.kb.schema import MissedDoseRule, Regimen, SafetyGate
+from her2kit.kb.schema import MissedDoseRule, Regimen, SafetyGate, schedule_words
 from her2kit.match.history import unrecognised_medications_note
 from her2kit.match.safety import interactions
 from her2kit.safety.cardiac import (
@@ -63,7 +63,6 @@ from her2kit.safety.events import agent_ae_rules, evaluate_events
 from her2kit.safety.readings import (
     DOSE_LEVEL_UNKNOWN_BEYOND,
     DOSE_MATCH_TOLERANCE,
-    SCHEDULE_WORDS,
     CourseDoses,
     Reading,
     course_regimen,
@@ -143,10 +142,10 @@ def _last_level(doses: CourseDoses, state: State, kb: KnowledgeBase) -> int | No
         ruled = _rule_target(doses, state, last)
         if ruled is not None and ruled > reading.level and shares_dose(regimen, ruled, weight):
             state.needs.append(
-                f"the dose level of the doses of {last.mg:g} mg up to {last.date}: the label's rules set level {ruled}"
-                f"{own_schedule(regimen, ruled) or ' (' + SCHEDULE_WORDS.get(regimen.schedule, regimen.schedule) + ')'}"
-                f" and the doses a day read as level {reading.level}{own_schedule(regimen, reading.level)} (missed "
-                "doses, or another reduction?); record it as dose_level on the dose"
+                f"the dose level of the doses of {last.mg:g} mg up to {last.date}: the label's rules set level {ruled} "
+                f"({schedule_words(regimen.level_schedule(ruled))}) and the doses a day read as level {reading.level} "
+                f"({schedule_words(regimen.level_schedule(reading.level))}: missed doses, or another reduction?); "
+                "record it as dose_level on the dose"
             )
             return None
     others = [r for r in kb.regimens.values() if r.agent == regimen.agent and r.schedule != regimen.schedule]
@@ -238,7 +237,7 @@ def _levels_named(regimen: Regimen, reading: Reading) -> str:
     """ "level -1 (10 mg twice daily) or level -2 (10 mg once daily)" for a reading with two levels by count."""
     assert reading.by_count is not None
     return " or ".join(
-        f"level {lvl} ({reading.mg:g} mg {SCHEDULE_WORDS.get(regimen.level_schedule(lvl), regimen.level_schedule(lvl))})"
+        f"level {lvl} ({reading.mg:g} mg {schedule_words(regimen.level_schedule(lvl))})"
         for lvl in reading.by_count
     )
 
@@ -1064,9 +1063,7 @@ def _dose_history(doses: CourseDoses, state: State, kb: KnowledgeBase) -> None:
             and n != a_day
             and (n > a_day or dose.date < course.today)
         ):
-            words = SCHEDULE_WORDS.get(
-                regimen.level_schedule(stated_level), regimen.level_schedule(stated_level)
-            )
+            words = schedule_words(regimen.level_schedule(stated_level))
             state.warnings.append(
                 f"{n} dose(s) of {dose.mg:g} mg on {dose.date}, stated as level {stated_level} ({dose.mg:g} mg {words}): "
                 + (

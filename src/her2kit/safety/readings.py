@@ -20,7 +20,7 @@ from typing import Final
 
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase
-from her2kit.kb.schema import DOSES_PER_DAY, Regimen
+from her2kit.kb.schema import DOSES_PER_DAY, Regimen, schedule_words
 from her2kit.safety.course import Course, DoseGiven
 from her2kit.safety.dosing import amount_mg, levels, select_regimen
 
@@ -28,7 +28,6 @@ DOSE_MATCH_TOLERANCE: Final = 0.05  # a given dose within 5% of a level's dose i
 # Beyond this, the nearest level is not a reading but a guess (a tenfold slip, a dose on another weight): the
 # level is unknown, and no next dose or level-based step is given until the dose is confirmed.
 DOSE_LEVEL_UNKNOWN_BEYOND: Final = 0.25
-SCHEDULE_WORDS: Final = {"daily": "once daily", "twice-daily": "twice daily"}
 
 
 def dose_deviation(level_mg: float, given_mg: float) -> float:
@@ -87,7 +86,7 @@ def doses_a_day(regimen: Regimen, level: int) -> int:
 def own_schedule(regimen: Regimen, level: int) -> str:
     """ ", once daily" for a level taken on another schedule than the regimen's, else ""."""
     own = regimen.level_schedule(level)
-    return "" if own == regimen.schedule else f", {SCHEDULE_WORDS.get(own, own)}"
+    return "" if own == regimen.schedule else f", {schedule_words(own)}"
 
 
 def shares_dose(regimen: Regimen, level: int, weight: float | None) -> bool:

@@ -12,7 +12,7 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from her2kit.kb.load import KnowledgeBase
-from her2kit.kb.schema import Region
+from her2kit.kb.schema import Region, schedule_words
 
 SCHEMA_VERSION: Final = "1"
 MonitorAction = Literal["continue", "hold", "resume", "reduce", "discontinue"]
@@ -64,7 +64,7 @@ class NextDose(_Out):
             else "an adjusted dose outside the label's dose levels (see warnings)"
         )
         if self.schedule is not None:
-            text += ", " + {"daily": "once daily", "twice-daily": "twice daily"}[self.schedule]
+            text += ", " + schedule_words(self.schedule)
         return text + ("; UNVERIFIED regimen record, check the label" if self.unverified else "")
 
 
