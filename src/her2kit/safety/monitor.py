@@ -148,9 +148,10 @@ def _last_level(doses: CourseDoses, state: State, kb: KnowledgeBase) -> int | No
                 "record it as dose_level on the dose"
             )
             return None
-    others = [r for r in kb.regimens.values() if r.agent == regimen.agent and r.schedule != regimen.schedule]
-    if not reading.no_weight and not reading.on_level and _other_schedule(others, course, last):
-        of_schedule = next(r for r in others if _other_schedule([r], course, last))
+    of_schedule = (
+        None if reading.no_weight or reading.on_level else _other_schedule(kb, regimen, course, last)
+    )
+    if of_schedule is not None:
         state.needs.append(
             f"the last dose ({last.mg:g} mg on {last.date}) confirmed: it is not a dose of {regimen.id} but matches "
             f"{of_schedule.id} ({of_schedule.schedule}) — a dosing error, or a change of schedule for which the "
@@ -1099,15 +1100,12 @@ def _dose_history(doses: CourseDoses, state: State, kb: KnowledgeBase) -> None:
         # level (330 mg T-DXd) is no other schedule: the interval after it is checked.
         due_dates: dict[dt.date, dt.date] = {}
         _planned(regimen, course, due_dates)
-        others = [
-            r for r in kb.regimens.values() if r.agent == regimen.agent and r.schedule != regimen.schedule
-        ]
         foreign = {
             d.date
             for d in course.doses
             if not (r := doses.read(d)).no_weight
             and (not r.on_level or r.level is None)
-            and _other_schedule(others, course, d)
+            and _other_schedule(kb, regimen, course, d) is not None
         }
         switch = regimen.switch_from
         earlier_phase = (
@@ -1140,19 +1138,21 @@ def _dose_history(doses: CourseDoses, state: State, kb: KnowledgeBase) -> None:
                 )
 
 
-def _other_schedule(others: list[Regimen], course: Course, dose: DoseGiven) -> bool:
-    """Whether a dose is within 5% of a dose level (or the loading dose) of one of the agent's regimens on another
-    schedule (e.g. the weekly trastuzumab dose before a switch to every 3 weeks), at the weight of its day."""
+def _other_schedule(kb: KnowledgeBase, regimen: Regimen, course: Course, dose: DoseGiven) -> Regimen | None:
+    """The regimen of the same agent on another schedule whose dose level (or loading dose) a dose is within 5% of,
+    at the weight of its day (e.g. the weekly trastuzumab dose before a switch to every 3 weeks); None without one."""
     weight = course.weight_on(dose.date)
-    for other in others:
+    for other in kb.regimens.values():
+        if other.agent != regimen.agent or other.schedule == regimen.schedule:
+            continue
         if weight is None and is_weight_based(other):
             continue
         mgs = [mg for _, mg in level_ladder(other, weight)]
         if other.loading_dose is not None:
             mgs.append(amount_mg(other.loading_dose, weight))
         if any(dose_deviation(mg, dose.mg) <= DOSE_MATCH_TOLERANCE for mg in mgs):
-            return True
-    return False
+            return other
+    return None
 
 
 def _weight_band(doses: CourseDoses, state: State) -> None:
