@@ -72,7 +72,7 @@ _SETTING_WORDS: Final[dict[str, str]] = {
 
 def _word(table: dict[str, str], field: str, allowed: str) -> Callable[[str], str | None]:
     def normalise(value: str) -> str | None:
-        key = " ".join(value.strip().lower().split())
+        key = cols.missing_key(value)
         if key in table:
             return table[key]
         if key in _NOT_GIVEN_WORDS:

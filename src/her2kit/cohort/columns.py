@@ -82,6 +82,16 @@ MISSING_VALUES: Final = frozenset(
 NOT_MISSING_FOR_IHC: Final = frozenset({"null", "none"})
 
 
+def standard_name(name: str) -> str | None:
+    """The standard column a file's column name is read as (any letter case, surrounding spaces ignored), or None.
+    The notes extension (copied into every row's reasons) is read only under its exact name: a registry's own "Notes"
+    column is free text (names, dates of birth) that must not reach the output."""
+    key = column_key(name)
+    if key not in STANDARD or (key == NOTES and name != NOTES):
+        return None
+    return key
+
+
 def missing_key(value: str) -> str:
     """How a value is compared with :data:`MISSING_VALUES`: stripped, inner spaces collapsed, lower case."""
     return " ".join(value.strip().lower().split())
@@ -186,15 +196,11 @@ def resolve_columns(names: Sequence[str]) -> ColumnPlan:
             raise InvalidInput(
                 "input columns", repeated.group(1), "each column read once", hint="named twice"
             )
-        key = column_key(name)
-        if key == NOTES and name != NOTES:
-            # The notes extension (copied into every row's reasons) is read only under its exact name: a registry's
-            # own "Notes" column is free text (names, dates of birth) that must not reach the output.
+        key = standard_name(name)
+        if key is None:
             ignored.append(name)
-        elif key in STANDARD:
-            found.setdefault(key, []).append(name)
         else:
-            ignored.append(name)
+            found.setdefault(key, []).append(name)
     for name, sources in found.items():
         if len(sources) > 1:
             _two_columns(name, sources)

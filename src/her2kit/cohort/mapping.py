@@ -37,7 +37,6 @@ from her2kit.errors import InvalidInput
 from her2kit.yamlload import safe_load
 
 BUNDLED = Path(__file__).resolve().parent / "mappings"
-STANDARD = frozenset(cols.INPUT_COLUMNS)
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
@@ -111,7 +110,7 @@ class _MappingFile(BaseModel):
     @classmethod
     def _standard_targets(cls, value: dict[str, Any]) -> dict[str, Any]:
         for target in value:
-            if target not in STANDARD:
+            if target not in cols.STANDARD:
                 raise InvalidInput(target, target, "a standard column: " + ", ".join(cols.INPUT_COLUMNS))
         return value
 
@@ -313,7 +312,7 @@ def check_constants(mapping: Mapping, names: list[str]) -> None:
     mapping's author maps the column (``columns: {tumor_type: tumor_type}``) or drops the constant."""
     used = set(_source_columns(mapping))
     for target, value in mapping.constants.items():
-        clash = [name for name in names if name not in used and cols.column_key(name) == target]
+        clash = [name for name in names if name not in used and cols.standard_name(name) == target]
         if clash:
             raise InvalidInput(
                 f"mapping {mapping.name}: constants.{target}",

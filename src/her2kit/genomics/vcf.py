@@ -24,7 +24,6 @@ from her2kit.genomics.classify import gene_regions, hotspot_index
 from her2kit.genomics.common import (
     CHR17_LENGTH,
     CHR17_NAMES,
-    ERBB2_CANONICAL,
     ERBB2_ENSEMBL_GENE,
     ERBB2_GENE,
     GENES,
@@ -241,7 +240,7 @@ def _annotations(info: str, header: VcfHeader) -> list[dict[str, str]]:
 def _rank(a: dict[str, str]) -> tuple[int, int, int]:
     feature = a.get("Feature", "")
     return (
-        0 if feature.startswith(ERBB2_CANONICAL) else 1,
+        0 if is_erbb2_canonical(feature) else 1,
         0 if a.get("CANONICAL") == "YES" or a.get("MANE_SELECT") else 1,
         0 if a.get("HGVSp") else 1,
     )

@@ -111,13 +111,11 @@ def _add_report(doc: dict[str, Any], extraction: ExtractionResult) -> list[str]:
         )
         extracted = current
     for test in extracted:
-        check = _ihc_overlap if test["method"] == "ihc" else _ish_overlap if test["method"] == "ish" else None
+        check = _ihc_overlap if test["method"] == "ihc" else _ish_overlap  # (extracted tests are IHC or ISH)
         overlaps = [
             (i, how)
             for i, typed in enumerate(tests)
-            if check is not None
-            and typed["method"] == test["method"]
-            and (how := check(typed, test)) is not None
+            if typed["method"] == test["method"] and (how := check(typed, test)) is not None
         ]
         if not overlaps:
             tests.append(test)
