@@ -327,3 +327,13 @@ def test_a_registry_notes_column_in_other_letter_case_is_not_copied_into_reasons
     text = out.read_text()
     assert "Jane Doe" not in text
     assert "positive" in text
+
+
+def test_a_notes_constant_is_not_refused_over_a_registrys_own_notes_column() -> None:
+    """A registry's own "Notes" column is never read (free text), so a `notes` constant does not replace it."""
+    from her2kit.cohort.mapping import Mapping, check_constants
+
+    mapping = Mapping(name="m", path=Path("m.yaml"), columns={"id": "id"}, constants={"notes": "registry A"})
+    check_constants(mapping, ["id", "Notes"])
+    with pytest.raises(InvalidInput):
+        check_constants(mapping, ["id", "notes"])
