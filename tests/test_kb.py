@@ -252,3 +252,16 @@ def test_the_course_dose_bound_is_above_every_dose_the_knowledge_base_gives(kb: 
     ]
     assert mg
     assert max(mg) <= bound
+
+
+def test_an_interaction_to_avoid_must_state_its_remedy_and_gate_doses_are_in_mg() -> None:
+    from her2kit.kb import default_kb
+    from her2kit.kb.schema import SafetyGate
+
+    gate = default_kb().safety_gates["gate:lapatinib-interacting-medication-inducers"]
+    data = gate.model_dump()
+    with pytest.raises(ValueError, match="needs its remedy"):
+        SafetyGate.model_validate({**data, "remedy": None, "max_dose": []})
+    data["max_dose"][0]["dose"]["unit"] = "mg/kg"
+    with pytest.raises(ValueError, match="in mg"):
+        SafetyGate.model_validate(data)

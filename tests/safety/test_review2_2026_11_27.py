@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from her2kit.errors import InvalidInput
 from her2kit.kb import default_kb
 from her2kit.kb.schema import Regimen
 from her2kit.safety import monitor, parse_course
@@ -643,3 +644,10 @@ def test_a_stated_twice_daily_level_carries_to_later_one_dose_days() -> None:
     )
     assert result.action == "hold"
     assert result.next_dose is None
+
+
+def test_a_dose_level_the_label_does_not_have_is_refused() -> None:
+    doses = daily("2025-03-01", 2, 10)
+    doses[-1]["dose_level"] = -5
+    with pytest.raises(InvalidInput, match="dose_level"):
+        run({"id": "dl5", "agent": "sevabertinib", "doses": doses, "today": "2025-03-04"})

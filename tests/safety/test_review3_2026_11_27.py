@@ -281,3 +281,10 @@ def test_tdm1_clari_before_the_first_dose_the_inhibitor_still_holds() -> None:
     result = run({**TDM1_CLARI, "doses": [], "today": "2025-01-01"})
     assert result.action == "hold"
     assert any("gate:trastuzumab-emtansine-interacting-medication" in n for n in result.needs)
+
+
+def test_lap_carb_a_course_that_began_above_the_label_dose_is_no_titration() -> None:
+    # code review: no label dose on record, so nothing the record shows was titrated
+    result = run({**LAP_CARB, "doses": daily("2025-03-01", 1, 4400), "today": "2025-03-02"})
+    assert result.action == "hold"
+    assert not any("titration plan" in n for n in result.needs)

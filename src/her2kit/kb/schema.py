@@ -1145,6 +1145,19 @@ class SafetyGate(Record):
             raise ValueError("adjusted_dose only with remedy her2-dose")
         if self.max_dose and self.remedy != "her2-dose":
             raise ValueError("max_dose only with remedy her2-dose")
+        if (self.adjusted_dose is not None and self.adjusted_dose.unit != "mg") or any(
+            cap.dose.unit != "mg" for cap in self.max_dose
+        ):
+            raise ValueError("adjusted_dose and max_dose in mg (the gates' texts give fixed doses)")
+        if (
+            self.condition == "interacting-medication"
+            and self.severity == "contraindication"
+            and self.remedy is None
+        ):
+            # (without it the monitor cannot tell whether the label's remedy is the HER2 drug's: stated, never assumed)
+            raise ValueError(
+                "an interaction to avoid needs its remedy (her2-dose, her2-delay, timing or other-drug)"
+            )
         written = " ".join(self.text.split())
         for cap in self.max_dose:
             if f"{cap.dose.value:,g}" not in written and f"{cap.dose.value:g}" not in written:

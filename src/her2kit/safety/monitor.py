@@ -1381,14 +1381,17 @@ def _max_dose(gate: SafetyGate, regimen: Regimen) -> float | None:
 def _titrating(regimen: Regimen, course: Course, cap: float) -> bool:
     """Whether the doses since the last one at or below the label dose (level 0) rise, each above it and none above
     ``cap``: the titration a safety gate's text gives for an interaction (e.g. "titrate Tykerb gradually up to 4,500
-    mg/day with capecitabine"). Only for a dose in mg."""
+    mg/day with capecitabine"). Only for a dose in mg, and only from a label dose on record (a course that began above
+    it titrated from nothing the record shows)."""
     if regimen.maintenance_dose.unit != "mg":
         return False
     label = level_dose_mg(regimen, 0, None)
     assert label is not None  # (a dose in mg)
     doses = sorted(course.doses, key=_dose_order)
     since = [d for d in doses if d.mg <= label * (1 + DOSE_MATCH_TOLERANCE)]
-    path = doses[doses.index(since[-1]) + 1 :] if since else doses
+    if not since:
+        return False
+    path = doses[doses.index(since[-1]) + 1 :]
     if not path:
         return False
     return all(d.mg <= cap for d in path) and all(b.mg >= a.mg for a, b in itertools.pairwise(path))

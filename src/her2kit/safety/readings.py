@@ -146,6 +146,16 @@ class CourseDoses:
         self._full: dict[tuple[float, tuple[int, ...]], int | None] = {}
         self._kb = kb
         self._others: dict[str, CourseDoses] = {}
+        for d in course.doses:
+            if d.dose_level is None:
+                continue
+            allowed = sorted({lvl.level for lvl in levels(self.band(course.weight_on(d.date)))}, reverse=True)
+            if d.dose_level not in allowed:
+                raise InvalidInput(
+                    "doses[].dose_level",
+                    d.dose_level,
+                    f"one of the label's dose levels of {regimen.id}: {', '.join(map(str, allowed))}",
+                )
 
     def of(self, regimen_id: str) -> CourseDoses:
         """The same course read against another regimen of the knowledge base (e.g. the one this regimen follows)."""
