@@ -602,3 +602,44 @@ def test_today_after_a_hold_is_not_read_by_the_days_before_the_hold() -> None:
     assert result.action != "reduce", [s.text for s in result.rationale]
     assert result.next_dose is not None
     assert result.next_dose.dose_level == -2
+
+
+@pytest.mark.parametrize(
+    ("kg_at_dose", "mg", "kg_today", "action", "next_mg"),
+    [
+        (85, 60, 95, "discontinue", None),  # 60 mg is the lowest dose of either band: nothing below it
+        (
+            95,
+            120,
+            85,
+            "reduce",
+            60,
+        ),  # 120 mg is level -1 from 90 kg; below 90 kg the level below 120 mg is 60 mg
+        (85, 120, 85, "reduce", 60),
+    ],
+)
+def test_a_reduction_across_zongertinib_weight_bands_counts_by_mg(
+    kg_at_dose: int, mg: int, kg_today: int, action: str, next_mg: int | None
+) -> None:
+    """Code review: a dose read in another weight band than today's counted its level number in today's ladder."""
+    doc = {
+        "schema_version": "1",
+        "id": "zb",
+        "agent": "zongertinib",
+        "weights": [
+            {"date": "2025-03-01", "value": kg_at_dose, "unit": "kg"},
+            {"date": "2025-03-20", "value": kg_today, "unit": "kg"},
+        ],
+        "doses": [{"date": f"2025-03-{d:02d}", "mg": mg} for d in range(1, 10)],
+        "labs": [
+            {"date": "2025-03-09", "test": "alt", "value": 250, "unit": "U/L", "uln": 40},
+            {"date": "2025-03-09", "test": "bilirubin", "value": 0.8, "unit": "mg/dL", "uln": 1.2},
+            {"date": "2025-03-19", "test": "alt", "value": 35, "unit": "U/L", "uln": 40},
+        ],
+        "lvef": [{"date": "2025-02-20", "percent": 60}],
+        "lvef_lower_limit_normal": 50,
+        "today": "2025-03-21",
+    }
+    result = monitor(parse_course(doc))
+    assert result.action == action
+    assert (result.next_dose.mg if result.next_dose else None) == next_mg

@@ -464,8 +464,8 @@ BELOW_LOWEST: Final = "below-lowest"
 
 def _reduced_from(doses: CourseDoses, dose: DoseGiven | None, n: int) -> int | str | None:
     """The level ``n`` reductions below a dose given (None: the starting dose, level 0): from a label level, n levels
-    down; from a dose between levels or an escalation step, the n-th label level strictly below the mg given (so a
-    reduction never raises the dose). BELOW_LOWEST when the ladder has no such level; None when the dose has no
+    down; from a dose between levels, an escalation step or a dose read in another weight band, the n-th label level
+    strictly below the mg given (so a reduction never raises the dose). BELOW_LOWEST when the ladder has no such level; None when the dose has no
     known level."""
     regimen, course = doses.regimen, doses.course
     lowest = min(lvl.level for lvl in levels(regimen))
@@ -476,7 +476,10 @@ def _reduced_from(doses: CourseDoses, dose: DoseGiven | None, n: int) -> int | s
         return BELOW_LOWEST
     if reading.level is None:
         return None
-    if reading.escalation or reading.between:
+    # A dose read in another weight band than the regimen the next dose comes from (zongertinib below / from 90 kg):
+    # its level number belongs to that band's ladder; the reduction counts by mg in this one.
+    other_band = doses.band(course.weight_on(dose.date)) is not regimen
+    if reading.escalation or reading.between or other_band:
         ladder = level_ladder(regimen, course.weight_on(dose.date))
         below = [
             lvl for lvl, mg in ladder if mg < dose.mg and dose_deviation(mg, dose.mg) > DOSE_MATCH_TOLERANCE
