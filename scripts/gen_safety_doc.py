@@ -92,6 +92,8 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   their grade; a resolved event resumes the drug at the same or a reduced level (the 28-day rule for trastuzumab
   deruxtecan ILD); when a label distinguishes details the course does not record, the more conservative rule applies
   and a warning says so.
+- An episode both recorded as an adverse event and graded from the laboratory values (the same term, overlapping
+  dates) is read once, at the higher of the two grades, with a warning.
 - A laboratory series is one event from its first actionable value until the first value at or below the grade the
   label's row resumes at (platelets 40 → 60 → 150 × 10⁹/L under "interrupt until resolved to grade 1 or less": one
   grade 3 event, resolved at 150); a value that improves only part of the way keeps the event open.

@@ -643,3 +643,29 @@ def test_a_reduction_across_zongertinib_weight_bands_counts_by_mg(
     result = monitor(parse_course(doc))
     assert result.action == action
     assert (result.next_dose.mg if result.next_dose else None) == next_mg
+
+
+def test_an_event_recorded_and_graded_from_labs_is_read_once() -> None:
+    """Code review: ALT grade 3 recorded as an adverse event AND in the laboratory values fired its row twice, and the
+    two reductions made zongertinib 120 mg (below 90 kg) a discontinuation."""
+    doc = {
+        "schema_version": "1",
+        "id": "once",
+        "agent": "zongertinib",
+        "weight_kg": 85,
+        "doses": [{"date": f"2025-03-{d:02d}", "mg": 120} for d in range(1, 10)],
+        "labs": [
+            {"date": "2025-03-09", "test": "alt", "value": 250, "unit": "U/L", "uln": 40},
+            {"date": "2025-03-09", "test": "bilirubin", "value": 0.8, "unit": "mg/dL", "uln": 1.2},
+            {"date": "2025-03-19", "test": "alt", "value": 35, "unit": "U/L", "uln": 40},
+        ],
+        "adverse_events": [{"term": "alt", "grade": 3, "onset": "2025-03-09", "resolved": "2025-03-19"}],
+        "lvef": [{"date": "2025-02-20", "percent": 60}],
+        "lvef_lower_limit_normal": 50,
+        "today": "2025-03-21",
+    }
+    result = monitor(parse_course(doc))
+    assert result.action == "reduce"
+    assert result.next_dose is not None
+    assert result.next_dose.mg == 60
+    assert any("read once, at grade 3" in w for w in result.warnings)

@@ -314,6 +314,31 @@ def _recovery_limit(rule: AeRule, event: AdverseEventEntry) -> dt.date | None:
     return start + dt.timedelta(days=rule.discontinue_if_not_resolved_within_days)
 
 
+def _once(course: Course, from_labs: list[AdverseEventEntry], state: State) -> list[AdverseEventEntry]:
+    """The course's adverse events and those graded from its laboratory values, each episode once: an event recorded
+    both ways (the same term, overlapping dates) would otherwise fire its label row twice and count its reduction
+    twice. The one with the higher grade is read (the recorded event on a tie), with a warning naming both."""
+    recorded = list(course.adverse_events)
+
+    def overlap(a: AdverseEventEntry, b: AdverseEventEntry) -> bool:
+        return a.onset <= (b.resolved or course.today) and b.onset <= (a.resolved or course.today)
+
+    out = list(recorded)
+    for event in from_labs:
+        same = [r for r in recorded if r.term == event.term and overlap(r, event)]
+        if not same:
+            out.append(event)
+            continue
+        worst = max(same, key=lambda r: r.grade)
+        state.warnings.append(
+            f"{event.term} from {event.onset} is recorded as an adverse event (grade {worst.grade}) and graded from "
+            f"the laboratory values (grade {event.grade}): read once, at grade {max(worst.grade, event.grade)}."
+        )
+        if event.grade > worst.grade:
+            out = [r for r in out if r not in same] + [event]
+    return out
+
+
 def evaluate_events(
     course: Course,
     rules: list[AeRule],
@@ -323,7 +348,7 @@ def evaluate_events(
     at_lowest_dose: Callable[[dt.date], bool | None] = lambda date: None,
 ) -> None:
     ctx = EventContext(course, at_lowest_dose)
-    events = sorted([*course.adverse_events, *_lab_events(course, rules, kb, state)], key=lambda e: e.onset)
+    events = sorted(_once(course, _lab_events(course, rules, kb, state), state), key=lambda e: e.onset)
     for index, event in enumerate(events):
         earlier = [e for e in events[:index] if e.term == event.term]
         matching = _matching_rules(rules, event, ctx)

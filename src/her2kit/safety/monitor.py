@@ -465,8 +465,8 @@ BELOW_LOWEST: Final = "below-lowest"
 def _reduced_from(doses: CourseDoses, dose: DoseGiven | None, n: int) -> int | str | None:
     """The level ``n`` reductions below a dose given (None: the starting dose, level 0): from a label level, n levels
     down; from a dose between levels, an escalation step or a dose read in another weight band, the n-th label level
-    strictly below the mg given (so a reduction never raises the dose). BELOW_LOWEST when the ladder has no such level; None when the dose has no
-    known level."""
+    strictly below the mg given (so a reduction never raises the dose). BELOW_LOWEST when the ladder has no such
+    level; None when the dose has no known level."""
     regimen, course = doses.regimen, doses.course
     lowest = min(lvl.level for lvl in levels(regimen))
     if dose is None:
