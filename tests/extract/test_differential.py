@@ -65,7 +65,8 @@ words qualifying controls are no legend pair (CONTROL_PAIR_AFTER, legend_pair); 
 current-specimen phrase; a non-heading "Diagnosis:" in a history) are judged in one loop (code review, end of
 2026-11-27). Step 12: ISH of other targets (OTHER_ISH_TARGET): a pending phrase whose clause's ISH mentions are all
 named for them is not HER2's (pending_for_other_target), an ISH value of theirs is not read (other_target_before), and
-they stop the windows after a HER2 name (OTHER_MARKER_I_STOP).
+they stop the windows after a HER2 name (OTHER_MARKER_I_STOP). Step 13 (closing review): a refused status word keeps
+the percentage before it (receptors), results "sent to" are no pending (_RESULTS_SENT), "ordered: none" (PENDING).
 """
 
 from __future__ import annotations

@@ -137,7 +137,9 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
             break
         wm = search_at(P.STATUS_WORD, window, wlow, STATUS_STARTS, 0, 90)
         if wm and status_refused(window, wm.start(), wm.end()) is not None:
-            continue  # "ER: not positive", "Positive: CK5/6, EGFR" (a heading of the next list)
+            # "ER: not positive", "Positive: CK5/6, EGFR" (a heading of the next list): not the status; a percentage
+            # or an Allred score before it still is ("ER: 90% strong. Positive: CK5/6, EGFR")
+            wm = None
         if (
             wm
             and not bad_value(window, wm.start(), wm.end(), wlow, ish_ok=True)

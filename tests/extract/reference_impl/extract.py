@@ -927,7 +927,9 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
             break
         wm = P.STATUS_WORD.search(window, 0, 90)
         if wm and _status_refused(window, wm.start(), wm.end()) is not None:
-            continue  # "ER: not positive", "Positive: CK5/6, EGFR" (a heading of the next list)
+            # "ER: not positive", "Positive: CK5/6, EGFR" (a heading of the next list): not the status; a percentage
+            # or an Allred score before it still is ("ER: 90% strong. Positive: CK5/6, EGFR")
+            wm = None
         if (
             wm
             and not _bad_value(window, wm.start(), wm.end(), ish_ok=True)

@@ -642,7 +642,7 @@ PENDING: Final = re.compile(
     r"|to\s+follow\b|will\s+follow|reported\s+(?:in|as)\s+an?\s+(?:addendum|separate\s+report)"
     r"|(?:FISH|ISH)\s+ordered\s*:\s*yes"
     # "HER2 IHC ordered.", "HER2 FISH requested.", "in progress", "awaiting results", "sent out to ..."
-    r"|(?<![A-Za-z])(?:ordered|requested)(?![A-Za-z])(?!\s*:\s*no(?![A-Za-z]))"
+    r"|(?<![A-Za-z])(?:ordered|requested)(?![A-Za-z])(?!\s*:\s*(?:no|none|not)(?![A-Za-z]))"
     r"|(?<![A-Za-z])in\s+progress(?![A-Za-z])|(?<![A-Za-z])await(?:ing|ed)(?![A-Za-z])"
     r"|(?<=\s)sent\s+(?:out|to)(?![A-Za-z])",
     _I,
@@ -661,12 +661,17 @@ ISH_SPELLED: Final = re.compile(
 )
 
 
+_RESULTS_SENT: Final = re.compile(r"(?<![A-Za-z])(?:results?|reports?|cop(?:y|ies))(?![A-Za-z])", _I)
+
+
 def bare_pending_unnamed(text: str, s0: int, s1: int, start: int, end: int) -> bool:
     """``text[start:end]`` is a bare pending word (PENDING_BARE) with neither HER2 nor an ISH method in its clause
     (within the sentence ``text[s0:s1]``)."""
     if PENDING_BARE.fullmatch(text, start, end) is None:
         return False
     c0, c1 = clause_bounds(text, s0, s1, start, end)
+    if text[start:end].lower().startswith("sent") and _RESULTS_SENT.search(text, c0, start):
+        return True  # "HER2 results were sent to the oncologist": results delivered, not a test pending
     return (
         HER2.search(text, c0, c1) is None
         and ISH_TECHNIQUE.search(text, c0, c1) is None
