@@ -32,15 +32,20 @@ OTHER_MARKER_EXACT: Final = (
     "ER", "PR", "PgR", "Ki", "MIB", "EGFR", "p63", "p53", "CK", "AE1", "CAM",
     "keratin", "estrogen", "oestrogen", "progesteron", "androgen",
 )  # fmt: skip
+# Every match of patterns.OTHER_ISH_TARGET holds one of these (lower-cased; "MET" only in capitals): a text window
+# without any of them names no other ISH target (the gate of the other-target checks, context.other_target_possible).
+OTHER_TARGET_WORDS: Final = (
+    "eber", "ebv", "epstein", "hpv", "cmv", "kappa", "lambda", "alk", "ros1", "ros-1", "myc", "bcl2", "bcl-2", "bcl6",
+    "bcl-6", "mdm2", "mdm-2", "cdk4", "cdk-4", "ccnd1", "ccnd-1", "egfr", "fgfr", "top2a", "ntrk", "ewsr1", "ewsr-1",
+    "ddit3", "ddit-3", "ss18", "tfe3", "tfe-3", "tp53", "1p", "c-met", "cmet",
+)  # fmt: skip
 OTHER_MARKER_I_WORDS: Final = (
     "estrogen", "oestrogen", "progesteron", "keratin", "androgen", "cell",
     # other markers (patterns.OTHER_MARKER_I; the grade components and synoptic fields are patterns.FIELD_STOP)
     "claudin", "cldn", "trop", "gata", "c-met", "cmet", "pd-l1", "pdl1", "fgfr", "cdx", "mlh", "pms", "msh",
     "mismatch",
-    # targets of other in situ hybridisations (patterns.OTHER_MARKER_I_STOP)
-    "eber", "ebv", "epstein", "hpv", "cmv", "kappa", "lambda", "alk", "ros1", "ros-1", "myc", "bcl2", "bcl-2", "bcl6",
-    "bcl-6", "mdm2", "mdm-2", "cdk4", "cdk-4", "ccnd1", "ccnd-1", "egfr", "top2a", "ntrk", "ewsr1", "ewsr-1", "ddit3",
-    "ddit-3", "ss18", "tfe3", "tfe-3", "tp53", "1p", "c-myc", "cmyc",
+    # targets of other in situ hybridisations (patterns.OTHER_MARKER_I_STOP; "c-MYC" opens with "c")
+    *OTHER_TARGET_WORDS, "c-myc", "cmyc",
 )  # fmt: skip
 CADHERIN: Final = ("cadherin", (1, 2))
 SECTION_EXACT: Final = (
@@ -165,13 +170,7 @@ ISH_WORD_RARE: Final = ("fisz", "hybridi", "vysis", "pathvysion", "zytolight")  
 ISH_WORD_CHECKED: Final = ("inform", "chromosome")
 
 
-# Every match of patterns.OTHER_ISH_TARGET holds one of these (lower-cased; "MET" only in capitals): a text window
-# without any of them names no other ISH target (the gate of the other-target checks, context.other_target_possible).
-OTHER_TARGET_WORDS: Final = (
-    "eber", "ebv", "epstein", "hpv", "cmv", "kappa", "lambda", "alk", "ros1", "ros-1", "myc", "bcl2", "bcl-2", "bcl6",
-    "bcl-6", "mdm2", "mdm-2", "cdk4", "cdk-4", "ccnd1", "ccnd-1", "egfr", "fgfr", "top2a", "ntrk", "ewsr1", "ewsr-1",
-    "ddit3", "ddit-3", "ss18", "tfe3", "tfe-3", "tp53", "1p", "c-met", "cmet",
-)  # fmt: skip
+
 
 
 KEYWORDS: Final = frozenset(
