@@ -170,9 +170,6 @@ ISH_WORD_RARE: Final = ("fisz", "hybridi", "vysis", "pathvysion", "zytolight")  
 ISH_WORD_CHECKED: Final = ("inform", "chromosome")
 
 
-
-
-
 KEYWORDS: Final = frozenset(
     w.lower()
     for group in (

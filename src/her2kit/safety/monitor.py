@@ -121,7 +121,8 @@ def _last_level(doses: CourseDoses, state: State, kb: KnowledgeBase) -> int | No
         )
         state.references.append(switch.reference)
         return 0
-    last = max(course.doses, key=_dose_order)
+    last = doses.last
+    assert last is not None  # (the course has doses: checked above)
     reading = doses.read(last)
     weight = course.weight_on(last.date)
     at = f"at {weight or '?'} kg"
@@ -250,7 +251,8 @@ def _switching(kb: KnowledgeBase, doses: CourseDoses) -> DoseGiven | None:
     switch = regimen.switch_from
     if switch is None or not course.doses or switch.regimen not in kb.regimens:
         return None
-    last = max(course.doses, key=_dose_order)
+    last = doses.last
+    assert last is not None  # (the course has doses: checked above)
     if _earlier_phase_reading(doses, last) is None:
         return None
     _, before = _earlier_phase(doses)
@@ -500,7 +502,7 @@ def _next_level(doses: CourseDoses, agent: str, state: State, kb: KnowledgeBase)
     level = _last_level(doses, state, kb)
     if level is None or state.level_unknown:
         return None
-    last = max(course.doses, key=_dose_order) if course.doses else None
+    last = doses.last
     groups: dict[dt.date | None, list[Reduction]] = {}
     counts: dict[dt.date | None, int] = {}
     if state.reductions:
@@ -1165,7 +1167,8 @@ def _weight_band(doses: CourseDoses, state: State) -> None:
     regimen, course = doses.regimen, doses.course
     if not course.doses or (regimen.min_weight_kg is None and regimen.max_weight_kg is None):
         return
-    last = max(course.doses, key=_dose_order)
+    last = doses.last
+    assert last is not None  # (the course has doses: checked above)
     kg = course.weight_on(last.date)
     if kg is None:
         return
@@ -1310,7 +1313,8 @@ def _gate_dose(kb: KnowledgeBase, doses: CourseDoses, state: State) -> float | N
     regimen, course = doses.regimen, doses.course
     if not course.doses:
         return None
-    last = max(course.doses, key=_dose_order)
+    last = doses.last
+    assert last is not None  # (the course has doses: checked above)
     reading = doses.read(last)
     if reading.on_level and reading.level is not None:
         return None

@@ -172,6 +172,12 @@ class CourseDoses:
         i = bisect.bisect_left(self.dates, date)
         return self.dates[i - 1] if i else None
 
+    @property
+    def last(self) -> DoseGiven | None:
+        """The last dose given: of two on its date (a twice-daily tablet), the larger (the order the monitor reads doses
+        in, so that the answer never depends on the list's order); None without doses."""
+        return self._largest[self.dates[-1]] if self.dates else None
+
     def largest_on(self, date: dt.date) -> DoseGiven:
         """The largest dose given on a dosing day (of two equal ones, the first on record)."""
         return self._largest[date]
