@@ -41,6 +41,37 @@ def _lines_executed(doc: dict[str, Any]) -> int:
     return lines_executed("her2kit/safety", lambda: monitor(course))
 
 
+def _escalation_with_holds(n: int) -> dict[str, Any]:
+    """Neratinib on the escalation, n daily doses with a two-day hold for an open event every 20 days."""
+    days = [i for i in range(n + n // 10) if i % 20 not in (18, 19)][:n]
+    return {
+        "schema_version": "1",
+        "id": "linear-escalation",
+        "agent": "neratinib",
+        "weight_kg": 70,
+        "escalation": True,
+        "doses": [{"date": (FIRST + dt.timedelta(days=i)).isoformat(), "mg": 120} for i in days],
+        "adverse_events": [
+            {
+                "term": "diarrhea",
+                "grade": 2,
+                "onset": (FIRST + dt.timedelta(days=i)).isoformat(),
+                "resolved": (FIRST + dt.timedelta(days=i + 2)).isoformat(),
+            }
+            for i in days
+            if i % 20 == 17
+        ],
+        "today": (FIRST + dt.timedelta(days=days[-1] + 3)).isoformat(),
+    }
+
+
+def test_holds_in_the_escalation_are_counted_once() -> None:
+    """Code review: each hold's escalation day re-listed every hold before it, and each gap scanned every event."""
+    small = _lines_executed(_escalation_with_holds(200))
+    large = _lines_executed(_escalation_with_holds(800))
+    assert large < 4.6 * small, (small, large)
+
+
 @pytest.mark.parametrize(
     ("agent", "mg", "per_day", "over"),
     [

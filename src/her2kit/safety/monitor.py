@@ -34,6 +34,7 @@ without a label rule).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 from collections.abc import Callable
@@ -658,8 +659,8 @@ def _at_lowest_level(doses: CourseDoses, state: State) -> Callable[[dt.date], bo
     def at(date: dt.date) -> bool | None:
         if not course.doses:
             return False
-        before = [d for d in course.doses if d.date <= date]
-        dose = max(before, key=_dose_order) if before else min(course.doses, key=_dose_order)
+        k = bisect.bisect_right(doses.dates, date)  # (the last dose on or before the date, by bisection)
+        dose = doses.largest_on(doses.dates[k - 1]) if k else min(course.doses, key=_dose_order)
         reading = doses.read(dose)
         if reading.below_lowest:
             return True
@@ -933,7 +934,8 @@ def _next_dose(
         else next((lvl.dose for lvl in levels(regimen) if lvl.level == level), regimen.maintenance_dose)
     )
     treatment_day = _treatment_day(course, date)
-    escalation_day = _escalation_day(course, date)
+    # (only a course on the escalation reads it: the hold gaps cost a pass over the doses and events)
+    escalation_day = _escalation_day(course, date) if course.escalation else treatment_day
     final_from = max((s.from_day for s in regimen.escalation_steps), default=0)
     if fixed_mg is not None:
         pass
@@ -953,7 +955,14 @@ def _next_dose(
             if last is not None
             else None
         )
-        gaps = [(p, d) for p, d in _hold_gaps(course, date) if _escalation_day(course, p) < final_from]
+        # The holds that began within the escalation: the escalation day of a gap's start is its treatment day less
+        # the days of the holds before it (as _escalation_day counts, in one pass).
+        gaps: list[tuple[dt.date, dt.date]] = []
+        held = 0
+        for p, d in _hold_gaps(course, date):
+            if treatment_day - (date - p).days - held < final_from:  # (the treatment day of p)
+                gaps.append((p, d))
+            held += (d - p).days - 1
         if (
             state.resumed
             and step is not None
@@ -1196,11 +1205,19 @@ def _hold_gaps(course: Course, date: dt.date) -> list[tuple[dt.date, dt.date]]:
     """Gaps between dose dates before ``date`` (and from the last of them to ``date``) with no dose, during which an
     adverse event of the course was open (onset before the gap ended, not resolved before it began): holds."""
     dates = sorted({d.date for d in course.doses if d.date < date})
+    # Events by onset, with the latest resolution among the first k of them (open: never resolved): an event open
+    # during (p, d) is one with onset before d and resolution after p, so the gap is a hold when the latest
+    # resolution among the events begun before d is after p (one bisection per gap, not a pass over the events).
+    events = sorted(course.adverse_events, key=lambda ae: ae.onset)
+    onsets = [ae.onset for ae in events]
+    latest: list[dt.date] = []
+    for ae in events:
+        end = dt.date.max if ae.resolved is None else ae.resolved
+        latest.append(max(end, latest[-1]) if latest else end)
     out = []
     for p, d in itertools.pairwise([*dates, date]):
-        if (d - p).days > 1 and any(
-            ae.onset < d and (ae.resolved is None or ae.resolved > p) for ae in course.adverse_events
-        ):
+        k = bisect.bisect_left(onsets, d)
+        if (d - p).days > 1 and k and latest[k - 1] > p:
             out.append((p, d))
     return out
 
