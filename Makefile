@@ -19,10 +19,12 @@ $(STAMP_DEV): pyproject.toml constraints.txt | $(BIN)/python system-deps
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev,spark]'
 	touch $(STAMP) $@
 
-## system-deps: Java (Spark), Chromium (browser tests) and wrk (load test) from Debian, when missing
+## system-deps: Java (Spark), Chromium (browser tests), wrk (load test) and a CJK font (PDF reports) from Debian,
+## when missing
 system-deps:
 	@missing=""; \
 	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
+	fc-list ':charset=4e2d 3042 d55c' family 2>/dev/null | grep -q . || missing="$$missing fonts-wqy-microhei"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi

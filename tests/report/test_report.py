@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -209,6 +210,42 @@ def test_pdf_is_produced(full_html: str, tmp_path: Path) -> None:
     data = out.read_bytes()
     assert data.startswith(b"%PDF")
     assert len(data) > 10_000
+
+
+def test_pdf_is_byte_identical_between_runs(full_html: str, tmp_path: Path) -> None:
+    first = write_report(full_html, tmp_path / "first.pdf").read_bytes()
+    second = write_report(full_html, tmp_path / "second.pdf").read_bytes()
+    assert first == second
+    assert b"/CreationDate" not in first
+
+
+def _embedded_fonts(pdf: bytes) -> set[str]:
+    """The base names of the fonts embedded in a WeasyPrint PDF (subset prefix dropped)."""
+    names: set[str] = set()
+    for stream in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, flags=re.DOTALL):
+        try:
+            body = zlib.decompress(stream.group(1))
+        except zlib.error:
+            continue
+        names.update(
+            name.decode().split("+", 1)[-1]
+            for name in re.findall(rb"/(?:BaseFont|FontName)\s*/([^\s/>\]]+)", body)
+        )
+    return names
+
+
+def test_pdf_renders_cjk_text_with_a_cjk_font(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """Chinese, Japanese and Korean text (a hospital's case id, a histology in the local language) is drawn
+    with a font that has the glyphs (the project's set-up installs one), not as empty boxes."""
+    raw = json.loads((ROOT / "examples" / "breast-her2-low.json").read_text(encoding="utf-8"))
+    raw["id"] = "患者-0042 환자 かんじゃ"
+    raw["tumor"]["histology"] = "浸润性导管癌 (invasive ductal carcinoma)"
+    case = parse_case(raw)
+    html = build_report(assess(case, kb), case, kb)
+    assert "浸润性导管癌" in html
+    fonts = _embedded_fonts(write_report(html, tmp_path / "cjk.pdf").read_bytes())
+    assert any(name.startswith("WenQuanYi") for name in fonts), fonts
+    assert "DejaVu-Sans" in fonts  # Latin text keeps the report's own font
 
 
 def test_html_is_written(html: str, tmp_path: Path) -> None:
