@@ -152,6 +152,23 @@ def test_a_standard_column_named_twice_is_an_input_error(tmp_path: Path) -> None
         screen(path, tmp_path / "out.csv")
 
 
+def test_a_standard_column_named_twice_in_other_letter_case_is_an_input_error(tmp_path: Path) -> None:
+    path = _write(tmp_path / "twice.csv", "id,IHC_Score,IHC_Score\np1,3+,0\n")
+    with pytest.raises(
+        InvalidInput, match=r"'IHC_Score' is not valid.*each column read once \(named twice\)"
+    ):
+        screen(path, tmp_path / "out.csv")
+
+
+def test_every_column_named_twice_is_named_once_in_header_order(tmp_path: Path) -> None:
+    path = _write(tmp_path / "twice.csv", "id,er,ihc_score,ihc_score,er,er\np1,pos,3+,0,neg,neg\n")
+    with pytest.raises(InvalidInput) as info:
+        screen(path, tmp_path / "out.csv")
+    assert str(info.value) == (
+        "input columns: 'er, ihc_score' is not valid; allowed: each column read once (named twice)"
+    )
+
+
 def test_a_mapped_column_named_twice_is_an_input_error(tmp_path: Path) -> None:
     path = _write(tmp_path / "registry.csv", "patient,her2,her2\nA,3+,0\n")
     mapping = _write(

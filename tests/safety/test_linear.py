@@ -110,3 +110,32 @@ def test_work_grows_linearly_with_the_course(
     small = _lines_executed(_course(agent, 100, mg, per_day, **over))
     large = _lines_executed(_course(agent, 400, mg, per_day, **over))
     assert large < 4.6 * small, (small, large)
+
+
+def _events_of_one_term(n: int) -> dict[str, Any]:
+    """Neratinib, a dose before and after n resolved grade 2 diarrhoea events, one every four days."""
+    last = FIRST + dt.timedelta(days=4 * n + 2)
+    return {
+        "schema_version": "1",
+        "id": "linear-events",
+        "agent": "neratinib",
+        "weight_kg": 70,
+        "doses": [{"date": day.isoformat(), "mg": 240} for day in (FIRST, last)],
+        "adverse_events": [
+            {
+                "term": "diarrhea",
+                "grade": 2,
+                "onset": (FIRST + dt.timedelta(days=4 * i + 1)).isoformat(),
+                "resolved": (FIRST + dt.timedelta(days=4 * i + 3)).isoformat(),
+            }
+            for i in range(n)
+        ],
+        "today": (last + dt.timedelta(days=1)).isoformat(),
+    }
+
+
+def test_events_of_one_term_are_counted_not_compared_pairwise() -> None:
+    """Code review: each event re-listed every earlier event of its term to count its occurrence."""
+    small = _lines_executed(_events_of_one_term(100))
+    large = _lines_executed(_events_of_one_term(400))
+    assert large < 4.6 * small, (small, large)

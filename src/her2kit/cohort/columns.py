@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -111,8 +111,19 @@ def column_key(name: str) -> str:
     return name.strip().casefold()
 
 
-# Polars' name for the second of two columns with the same name in a header.
+# Polars' name for a later column of a header that names a column again: ``<name>_duplicated_<n>``.
 _DUPLICATED: Final = re.compile(r"(.+)_duplicated_\d+")
+
+
+def check_named_once(names: Sequence[str], read: Callable[[str], bool]) -> None:
+    """A column that is read (``read(name)``) and that the header names twice is an input error naming it (every
+    such column, in header order): which of the two is meant is unknown. Polars keeps the first and renames the
+    later ones ``<name>_duplicated_<n>``. The one check of a repeated name, for the standard columns
+    (:func:`resolve_columns`) and for a mapping's source columns (:func:`her2kit.cohort.mapping.read_mapped`)."""
+    repeated = {found.group(1) for found in map(_DUPLICATED.fullmatch, names) if found is not None}
+    twice = [name for name in names if name in repeated and read(name)]
+    if twice:
+        raise InvalidInput("input columns", ", ".join(twice), "each column read once", hint="named twice")
 
 
 @dataclass(frozen=True)
@@ -186,16 +197,12 @@ def resolve_columns(names: Sequence[str]) -> ColumnPlan:
     both be read as one standard column (``ihc_score`` and ``IHC_Score``, or a name repeated in the header) are
     an input error naming both, raised before any row is read.
     """
+    check_named_once(names, lambda name: column_key(name) in STANDARD)
     found: dict[str, list[str]] = {}
     ignored: list[str] = []
     for name in names:
         if name == READ_ERROR:
             continue
-        repeated = _DUPLICATED.fullmatch(name)
-        if repeated and repeated.group(1) in names and column_key(repeated.group(1)) in STANDARD:
-            raise InvalidInput(
-                "input columns", repeated.group(1), "each column read once", hint="named twice"
-            )
         key = standard_name(name)
         if key is None:
             ignored.append(name)

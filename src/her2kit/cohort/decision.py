@@ -24,6 +24,7 @@ from her2kit.cohort import columns as cols
 from her2kit.cohort import compiled
 from her2kit.cohort.arrow import int32_array, string_array
 from her2kit.cohort.eligibility import applies_to, compiled_indications, eligible_expr
+from her2kit.errors import Her2kitError
 from her2kit.status import interpret_her2
 from her2kit.status.breast import RATIO_POSITIVE
 from her2kit.vocab import IHC_SCORES, TUMOR_TYPES
@@ -127,15 +128,29 @@ def _tests(ihc: str | None, ish: str) -> list[IhcTest | IshTest]:
 # serves every row of the class, so a quoted representative ratio becomes the class's bound (a row's own value is in
 # its input; ``her2kit status`` gives the full text for one row). Longest forms first.
 _RATIO_CLASS: Final = re.compile(r"ratio (?P<value>\d+(?:\.\d+)?)(?: \((?:<|≥)2\.0\)|, (?:<|≥)2\.0)?")
+_NUMBER: Final = re.compile(r"\d+(?:\.\d+)?")
 
 
 def _class_wording(text: str, ish: str | None) -> str:
+    """A representative case's status summary as the text of its ISH class ``ish`` (None: a row's own summary,
+    kept as written). A number equal to the representative ratio that is left after the rewording (the summaries'
+    wording changed and :data:`_RATIO_CLASS` no longer finds it) is an internal error: the decision table would
+    quote a made-up ratio to every row of the class as if it were the row's."""
     values = None if ish is None else _REPRESENTATIVE_ISH[ish]
     if values is None or "ratio" not in values:
         return text
-    bound = f"≥{RATIO_POSITIVE:.1f}" if values["ratio"] >= RATIO_POSITIVE else f"<{RATIO_POSITIVE:.1f}"
-    shown = f"{values['ratio']:g}"
-    return _RATIO_CLASS.sub(lambda m: f"ratio {bound}" if m.group("value") == shown else m.group(0), text)
+    ratio = values["ratio"]
+    bound = f"≥{RATIO_POSITIVE:.1f}" if ratio >= RATIO_POSITIVE else f"<{RATIO_POSITIVE:.1f}"
+    shown = f"{ratio:g}"
+    worded = _RATIO_CLASS.sub(lambda m: f"ratio {bound}" if m.group("value") == shown else m.group(0), text)
+    if any(float(number) == ratio for number in _NUMBER.findall(worded)):
+        raise Her2kitError(
+            f"internal error: the decision table's HER2 summary for the ISH class {ish!r} still quotes the "
+            f"representative ratio {shown} after rewording it as the class bound ({worded!r}): the status "
+            "summaries' wording changed and cohort.decision._RATIO_CLASS no longer matches it; please report this "
+            "with the her2kit version"
+        )
+    return worded
 
 
 def her2_reasons(status: Any, ish: str | None = None) -> list[str]:

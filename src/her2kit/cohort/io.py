@@ -6,7 +6,6 @@ import codecs
 import os
 import queue
 import threading
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -58,7 +57,7 @@ JSON_SCHEMA_LINES = 10_000
 def scan_with_plan(path: str | Path) -> tuple[pl.LazyFrame, cols.ColumnPlan]:
     """A lazy scan of the standard columns of a registry file, under their standard names, and which of the
     file's columns they are (:func:`her2kit.cohort.columns.resolve_columns`: ``IHC_Score`` is read as
-    ``ihc_score``; two columns read as one are an input error). CSV/TSV are read as text."""
+    ``ihc_score``; two columns read as one, or a column named twice, are an input error). CSV/TSV are read as text."""
     path = Path(path)
     if not path.exists():
         raise InvalidInput("input", path, "an existing file")
@@ -72,7 +71,6 @@ def scan_with_plan(path: str | Path) -> tuple[pl.LazyFrame, cols.ColumnPlan]:
             frame = pl.scan_ndjson(path, infer_schema_length=JSON_SCHEMA_LINES)
         schema = frame.collect_schema()
     names = schema.names()
-    check_header(names, cols.INPUT_COLUMNS)
     plan = cols.resolve_columns(names)
     if not plan.read:
         raise InvalidInput(
@@ -80,14 +78,6 @@ def scan_with_plan(path: str | Path) -> tuple[pl.LazyFrame, cols.ColumnPlan]:
         )
     cols.check_input_types({name: schema[source] for name, source in plan.read.items()})
     return frame.select(plan.exprs()), plan
-
-
-def check_header(names: Sequence[str], wanted: Iterable[str]) -> None:
-    """A column her2kit reads that a header names twice: which one is meant is unknown, so it is an input error
-    (Polars keeps the first and renames the second ``<name>_duplicated_0``)."""
-    twice = [name for name in wanted if f"{name}_duplicated_0" in names]
-    if twice:
-        raise InvalidInput("input columns", ", ".join(twice), "each column read once", hint="named twice")
 
 
 def count_rows(path: str | Path) -> int | None:

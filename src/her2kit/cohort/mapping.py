@@ -31,7 +31,7 @@ from pydantic import (
 
 from her2kit.case import invalid_input_from
 from her2kit.cohort import columns as cols
-from her2kit.cohort.io import JSON_SCHEMA_LINES, check_header, input_format
+from her2kit.cohort.io import JSON_SCHEMA_LINES, input_format
 from her2kit.cohort.source import Source
 from her2kit.errors import InvalidInput
 from her2kit.yamlload import safe_load
@@ -297,7 +297,7 @@ def read_mapped(mapping: Mapping, input_path: str | Path) -> tuple[pl.LazyFrame,
     with where.reading(keys=False):  # (a key given twice on a line makes an error row when the rows are read)
         source = _scan_source(where, mapping)
         names = source.collect_schema().names()
-    check_header(names, _source_columns(mapping))
+    cols.check_named_once(names, set(_source_columns(mapping)).__contains__)
     check_constants(mapping, names)
     mapped = source.select(_mapping_exprs(mapping, names))
     cols.check_input_types(

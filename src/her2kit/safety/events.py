@@ -13,7 +13,8 @@ dose given before the resolution (:class:`her2kit.safety.result.Reduction`), so 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -284,12 +285,13 @@ def _matching_rules(rules: list[AeRule], event: AdverseEventEntry, ctx: EventCon
     return [r for r in rows if _applies(r, event, ctx) is not False]
 
 
-def _occurrence(rule: AeRule, earlier: list[AdverseEventEntry]) -> int:
-    """Which occurrence this event is for a rule: earlier events of the term in the rule's grade range, plus one."""
-    return 1 + sum(1 for e in earlier if rule.grade_min <= e.grade <= rule.grade_max)
+def _occurrence(rule: AeRule, earlier: Mapping[int, int]) -> int:
+    """Which occurrence this event is for a rule: earlier events of the term in the rule's grade range, plus one
+    (``earlier``: how many earlier events of the term there are at each grade)."""
+    return 1 + sum(n for grade, n in earlier.items() if rule.grade_min <= grade <= rule.grade_max)
 
 
-def _ae_rule(matching: list[AeRule], earlier: list[AdverseEventEntry]) -> AeRule | None:
+def _ae_rule(matching: list[AeRule], earlier: Mapping[int, int]) -> AeRule | None:
     """The rule for one event: among the rows that match it, the one for this occurrence (an occurrence-specific
     row counts earlier events of the same term in its own grade range, so an earlier grade 1 event does not make a
     first grade 2 event a recurrence; the highest occurrence row applies to later ones), else the general rows."""
@@ -349,8 +351,12 @@ def evaluate_events(
 ) -> None:
     ctx = EventContext(course, at_lowest_dose)
     events = sorted(_once(course, _lab_events(course, rules, kb, state), state), key=lambda e: e.onset)
-    for index, event in enumerate(events):
-        earlier = [e for e in events[:index] if e.term == event.term]
+    # The earlier events of each term, counted by grade (all an occurrence needs; a list of them per event was n²).
+    seen: dict[str, Counter[int]] = {}
+    for event in events:
+        of_term = seen.setdefault(event.term, Counter())
+        earlier = Counter(of_term)
+        of_term[event.grade] += 1
         matching = _matching_rules(rules, event, ctx)
         rule = _ae_rule(matching, earlier)
         label = f"{event.term} grade {event.grade} from {event.onset}"

@@ -92,15 +92,16 @@ from her2kit.safety.result import (
 __all__ = ["SEVERITY", "MonitorAction", "MonitorResult", "NextDose", "Step", "cardiac_rules_for", "monitor"]
 
 
-def _last_level(doses: CourseDoses, state: State, kb: KnowledgeBase) -> int | None:
+def _last_level(
+    doses: CourseDoses, state: State, kb: KnowledgeBase, switched: DoseGiven | None
+) -> int | None:
     """The dose level of the last dose given (a loading dose is level 0, an escalation step level 0); None when it
     has no level (``state.needs`` says what to confirm), or when it is above a reduced level an earlier dose was on
     (a re-escalation: the dose is held and the intended level asked for). Without a ladder the next dose does not
-    depend on it."""
+    depend on it. ``switched``: the last dose when it is one of the regimen this one follows (:func:`_switching`)."""
     regimen, course = doses.regimen, doses.course
     if not course.doses:
         return 0
-    switched = _switching(kb, doses)
     if switched is not None and regimen.switch_from is not None:
         switch = regimen.switch_from
         _check_switch(doses, switched, state)
@@ -491,16 +492,18 @@ def _reduced_from(doses: CourseDoses, dose: DoseGiven | None, n: int) -> int | s
     return reading.level - n if reading.level - n >= lowest else BELOW_LOWEST
 
 
-def _next_level(doses: CourseDoses, agent: str, state: State, kb: KnowledgeBase) -> int | None:
+def _next_level(
+    doses: CourseDoses, agent: str, state: State, kb: KnowledgeBase, switched: DoseGiven | None
+) -> int | None:
     """The level of the next dose: the last dose's level, lowered by the reductions the rules asked for.
 
     A reduction counts from the dose given before the resolution (or the recovered LVEF reading) that asked for it
     (:class:`Reduction`); reductions counted from the same dose add up, and the next level is the lowest
     of them. So a reduced dose already given is not reduced again, a reduction not applied still is, and dose levels
     only move down. Below the lowest level the label discontinues (where it says nothing more: no level, and a need).
-    None when the level cannot be given (``state.needs`` says why)."""
+    None when the level cannot be given (``state.needs`` says why). ``switched``: see :func:`_last_level`."""
     regimen, course = doses.regimen, doses.course
-    level = _last_level(doses, state, kb)
+    level = _last_level(doses, state, kb, switched)
     if level is None or state.level_unknown:
         return None
     last = doses.last
@@ -781,6 +784,8 @@ def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
     _dose_history(doses, state, kb)
     _weight_band(doses, state)
     fixed_mg = _gate_dose(kb, doses, state)
+    # The last dose when it is one of the regimen this one follows (once: the level and the next date both need it).
+    switched = _switching(kb, doses)
     if fixed_mg is not None and (state.reductions or state.reductions_from):
         state.needs.append(
             f"the dose after the reduction the label's rules ask for: the last dose ({fixed_mg:g} mg) is an adjusted "
@@ -791,8 +796,7 @@ def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
     elif fixed_mg is not None:
         new_level = None
     else:
-        new_level = _next_level(doses, agent.name, state, kb)
-    switched = _switching(kb, doses)
+        new_level = _next_level(doses, agent.name, state, kb, switched)
     first_due = (
         switched.date + dt.timedelta(days=regimen.switch_from.after_days)
         if switched is not None and regimen.switch_from is not None
