@@ -54,7 +54,7 @@ def test_tumour_aliases(given: str, canonical: str) -> None:
     [
         ("0", "0"),
         (0, "0"),
-        ("0+", "ultralow"),
+        ("0+", "0"),
         (">0 <1+", "ultralow"),
         ("ultralow", "ultralow"),
         ("1+", "1+"),

@@ -13,6 +13,8 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from her2kit.vocab import IhcScore
+
 SCHEMA_VERSION: Final = "1"
 
 Her2Result = Literal["positive", "negative", "equivocal", "indeterminate"]
@@ -69,6 +71,15 @@ class GenomicFinding(_Out):
     note: str
 
 
+class Her2Alternative(_Out):
+    """What the case's HER2 status would be if an open question the status asks were answered the other way."""
+
+    category: Her2Category
+    ihc_scores: list[IhcScore] = Field(default_factory=list, description="the IHC scores of that reading")
+    question: str = Field(description="the question that decides between the reading given and this one")
+    tests: list[int] = Field(description="indices of the tests the question is about")
+
+
 class Her2Status(_Out):
     """The interpreted HER2 status of one case."""
 
@@ -84,6 +95,18 @@ class Her2Status(_Out):
     guideline: str = Field(description="the guideline whose algorithm produced the result")
     summary: str = Field(description="one sentence a clinician can read")
     basis: list[int] = Field(default_factory=list, description="tests the result rests on")
+    ihc_scores: list[IhcScore] = Field(
+        default_factory=list,
+        description="the IHC score of each specimen the result rests on, as the tumour's guideline reads it (3+ in "
+        "≤10% of a breast tumour's cells reads as 2+, a resection's 3+ in <10% as 0), in specimen order; superseded "
+        "repeats are left out, and a specimen whose repeat IHC nothing decides gives none",
+    )
+    alternatives: list[Her2Alternative] = Field(
+        default_factory=list,
+        description="the status if an open question were answered the other way (a score the status asks to "
+        "confirm; unlabelled tests that may be different specimens): therapy matching asks the question for an "
+        "indication that reading would meet, instead of refusing it",
+    )
     actions: list[Action] = Field(default_factory=list)
     rationale: list[RuleFired] = Field(default_factory=list)
     discordances: list[Discordance] = Field(default_factory=list)

@@ -115,7 +115,13 @@ class IhcTest(_TestBase):
     """HER2 immunohistochemistry, scored by the pathologist."""
 
     method: Literal["ihc"]
-    score: Annotated[str, Field(description='"0", "ultralow" ("0+", ">0 <1+"), "1+", "2+" or "3+"')]
+    score: Annotated[
+        str,
+        Field(
+            description='"0", "ultralow" (alias ">0 <1+"), "1+", "2+" or "3+"; "0+" reads as "0" (it means 0 in older '
+            'reports and HER2-ultralow in the 2026 expert consensus): give percent_cells, or "ultralow", to say which'
+        ),
+    ]
     percent_cells: float | None = Field(
         None, ge=0, le=100, description="percent of invasive tumour cells with membrane staining"
     )

@@ -83,6 +83,14 @@ def status_table(status: Her2Status, tests: list[str] | None = None) -> str:
     if status.discordances:
         lines.append("Discordances:")
         lines.extend(f"  - {d.text} (tests {', '.join(map(str, d.tests))})" for d in status.discordances)
+    if status.alternatives:
+        lines.append("Open questions:")
+        lines.extend(
+            f"  - {alt.category}"
+            + (f" (IHC {', '.join(alt.ihc_scores)})" if alt.ihc_scores else "")
+            + f" if the answer differs: {alt.question}"
+            for alt in status.alternatives
+        )
     if status.genomic_findings:
         lines.append("Genomic findings:")
         lines.extend(f"  - {g.detail}: {g.note}" for g in status.genomic_findings)

@@ -125,7 +125,9 @@ IHC_SCORES: Final[tuple[str, ...]] = get_args(IhcScore)
 
 _IHC_ALIASES: Final[dict[str, str]] = {
     "0": "0",
-    "0+": "ultralow",
+    # "0+" is 0 in older reports and HER2-ultralow in the 2026 expert consensus: read as 0, whose category needs the
+    # extent of staining (percent_cells), which the status asks for; never silently ultralow.
+    "0+": "0",
     "zero": "0",
     "negative 0": "0",
     ">0 <1+": "ultralow",
@@ -147,7 +149,7 @@ _IHC_ALIASES: Final[dict[str, str]] = {
 
 
 def normalise_ihc_score(value: object, field: str = "score") -> str:
-    """Canonical IHC score; ``0+`` and ``>0 <1+`` are aliases of ``ultralow``."""
+    """Canonical IHC score; ``>0 <1+`` is an alias of ``ultralow``, and ``0+`` reads as ``0`` (see the table)."""
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3:
         value = str(value)
     if isinstance(value, str):
@@ -162,7 +164,7 @@ def normalise_ihc_score(value: object, field: str = "score") -> str:
                 '"0", "ultralow", "1+", "2+", "3+"; for HER2-null give score "0" with percent_cells 0',
                 hint='"null" may mean HER2-null or a missing value; leave a missing score out',
             )
-    raise InvalidInput(field, value, '"0", "ultralow" (aliases "0+", ">0 <1+"), "1+", "2+", "3+"')
+    raise InvalidInput(field, value, '"0" ("0+" reads as 0), "ultralow" (alias ">0 <1+"), "1+", "2+", "3+"')
 
 
 # A bare IHC "0+" in a report or a lab's value string: read as 0, with this note (callers add whom to ask).

@@ -102,7 +102,7 @@ def test_all_input_formats_give_the_same_output(tmp_path: Path) -> None:
     assert "ind:trastuzumab-deruxtecan-breast-hr-positive-her2-low-ultralow" in out["p2"]["eligible"].split(
         ";"
     )
-    assert out["p3"]["her2_category"] == "HER2-ultralow"
+    assert out["p3"]["her2_category"] == "HER2-negative"  # "0+" reads as 0, its extent unknown
     assert out["p3"]["eligible"] == ""  # valid, nothing met (an error row has null)
     assert out["p4"]["her2_result"] == "positive"
     assert out["p4"]["ish_group"] is None

@@ -173,7 +173,8 @@ TABLE = [
     ("breast", "3+", None, None, None, "positive", "HER2-positive", None),
     ("breast", "2+", None, None, None, "equivocal", "unknown", None),
     ("breast", "1+", None, None, None, "negative", "HER2-low", None),
-    ("breast", "0+", None, None, None, "negative", "HER2-ultralow", None),
+    ("breast", "0+", None, None, None, "negative", "HER2-negative", None),  # "0+" reads as 0
+    ("breast", ">0 <1+", None, None, None, "negative", "HER2-ultralow", None),
     ("breast", "0", None, None, None, "negative", "HER2-negative", None),
     ("breast", None, None, None, None, "indeterminate", "unknown", None),
     ("breast", "2+", 2.0, 4.0, 2.0, "positive", "HER2-positive", 1),

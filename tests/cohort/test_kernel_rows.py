@@ -213,3 +213,29 @@ def test_ish_limits_are_the_case_models() -> None:
         low, high = case_bounds(field)
         assert low == 0.0
         assert LIMITS[column] == high
+
+
+def test_report_rows_are_eligible_on_the_score_the_status_rests_on() -> None:
+    """A later IHC 0 on the same block supersedes a report's 3+: it does not meet the tumour-agnostic trastuzumab
+    deruxtecan or the zanidatamab "IHC 3+" indication (the eligibility column reads the status's score)."""
+    tests = {
+        "superseded": [
+            IhcTest(method="ihc", score="3+", percent_cells=40, specimen_id="A1", date="2022-01-10"),
+            IhcTest(method="ihc", score="0", percent_cells=0, specimen_id="A1", date="2024-05-01"),
+        ],
+        "plain": [IhcTest(method="ihc", score="3+", percent_cells=60)],
+    }
+    reports.set_extractor(lambda text: FakeExtraction(tests[text]))
+    frame = pl.DataFrame(
+        {
+            "id": list(tests),
+            "tumor_type": ["biliary"] * 2,
+            "setting": ["metastatic"] * 2,
+            "report_text": list(tests),
+        }
+    )
+    out = {r["id"]: r for r in screen_frame(frame).iter_rows(named=True)}
+    agnostic = "ind:trastuzumab-deruxtecan-solid-tumor-her2-ihc3"
+    assert agnostic in out["plain"]["eligible"].split(";")
+    assert out["superseded"]["eligible"] == ""
+    assert out["superseded"]["her2_result"] == "negative"

@@ -136,7 +136,9 @@ def _report_row(row: dict[str, Any], extract: ExtractFn) -> dict[str, Any]:
         reasons.append("the report says a HER2 result is pending (addendum or send-out)")
     reasons.extend(f"extraction: {w}" for w in getattr(extracted, "warnings", []) or [])
     reasons.extend(her2_reasons(status))
-    score = max((t.score for t in ihc), key=_score_rank, default=None)
+    # The IHC score the status rests on, as the guideline reads it (a superseded repeat, or 3+ in ≤10% of cells,
+    # does not meet an "IHC 3+" indication); of several specimens the highest.
+    score = max(status.ihc_scores, key=_score_rank, default=None)
     hr = None
     if er in ("positive", "low") or pr == "positive":
         hr = "positive"

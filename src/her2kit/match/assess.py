@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 
 from her2kit.assessment import Assessment, Evidence, Finding, Her2Status, NotRecommended, Option
-from her2kit.case import Case, IhcTest
+from her2kit.case import Case
 from her2kit.kb.load import KnowledgeBase, default_kb
 from her2kit.kb.schema import Indication
 from her2kit.match.criteria import NO_ALTERNATIVE, SOLID_TUMOR, Fit, evaluate
@@ -62,7 +62,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     history = derive(case, kb)
     candidates: list[tuple[Indication, Fit, list[Finding], list[Finding], bool, Effect]] = []
     not_recommended: list[NotRecommended] = []
-    facts = case_facts(case, history, kb)
+    facts = case_facts(case, history, kb, status)
     for indication in kb.indications.values():
         fit = evaluate(indication, case, status, history, kb)
         h_cautions, h_contra, h_unmet = history_findings(indication, history, kb, case)
@@ -123,7 +123,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
             ),
             criteria_met=fit.met,
             missing=fit.missing,
-            cautions=fit.cautions + cautions + _provisional_status(status),
+            cautions=fit.cautions + cautions + _provisional_status(status) + _discordant_status(status),
             contraindications=contraindications,
         )
         ranked.append((key, option))
@@ -235,11 +235,11 @@ def _staging_notes(case: Case) -> list[str]:
     return out
 
 
-def case_facts(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> CaseFacts:
+def case_facts(case: Case, history: TreatmentHistory, kb: KnowledgeBase, status: Her2Status) -> CaseFacts:
     """The facts a multi-cohort trial's effect depends on: prior HER2-directed therapy ("adc" after a HER2-directed
     antibody-drug conjugate, else "tki" after a HER2 tyrosine-kinase inhibitor, else "antibody", "none" when the
     recorded history has none, None when no history was given or a drug name is not recognised) and the case's
-    IHC score (when its tests give one score)."""
+    IHC score as the status reads it (when it rests on one score)."""
     prior: str | None = None
     platinum: bool | None = None
     if history.history_given:
@@ -255,7 +255,7 @@ def case_facts(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> Case
         else:
             prior = "tki" if given & tki else "antibody" if given & her2 else "none"
         platinum = True if given & class_members(kb, "platinum") else None if history.unrecognised else False
-    scores = {t.score for t in case.her2_tests if isinstance(t, IhcTest)}
+    scores = set(status.ihc_scores)
     return CaseFacts(
         prior_her2_therapy=prior,
         ihc_score=next(iter(scores)) if len(scores) == 1 else None,
@@ -379,6 +379,22 @@ def _provisional_status(status: Her2Status) -> list[Finding]:
             text="The HER2 result is provisional: the blinded ISH recount that ISH groups 2-4 with IHC 2+ need "
             "before a final category is pending; confirm the final HER2 status before starting.",
             source="ASCO/CAP 2018 Figures 4-6; HER2 status actions (recount-ish)",
+        )
+    ]
+
+
+def _discordant_status(status: Her2Status) -> list[Finding]:
+    """A caution on every option while the HER2 status asks for its discordant results to be reviewed."""
+    if not any(a.code == "adjudicate-discordance" for a in status.actions):
+        return []
+    codes = ", ".join(dict.fromkeys(d.code for d in status.discordances))
+    return [
+        Finding(
+            code="her2-discordant",
+            text=f"The HER2 status rests on discordant results ({codes}); review them with the pathologist before "
+            "starting (see the HER2 status discordances and actions).",
+            source="ASCO/CAP 2018 and CAP/ASCP/ASCO 2016: final results assume no unexplained discordance; HER2 "
+            "status actions (adjudicate-discordance)",
         )
     ]
 

@@ -9,12 +9,12 @@ fits and says what test is needed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 import her2kit.tnm as tnm
-from her2kit.assessment import Finding, Her2Status
+from her2kit.assessment import Finding, Her2Alternative, Her2Status
 from her2kit.case import Case, IhcTest, NgsTest
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import Criteria, Indication, PreviouslyTreated
@@ -432,24 +432,63 @@ def _patient(c: Criteria, case: Case, fit: Fit) -> None:
 
 
 def _her2(categories: Sequence[str], scores: Sequence[str], case: Case, status: Her2Status, fit: Fit) -> None:
+    """HER2 as the status reads it: its category, and the IHC score of each specimen it rests on (a superseded
+    repeat, or a score the guideline's extent rules read otherwise, does not count). A reading that an open
+    question of the status would give (``status.alternatives``) makes a requirement it meets asked, not unmet."""
     if categories:
         if status.category in categories:
             fit.met.append(f"{status.category} ({status.summary})")
         elif status.result in ("equivocal", "indeterminate"):
             fit.missing.append(f"HER2 status ({status.result}: {status.summary})")
+        elif (open_ := _open_reading(status, lambda a: a.category in categories)) is not None:
+            fit.missing.append(
+                f"HER2 status {' or '.join(categories)}: the case reads {status.category}; it is "
+                f"{_reading(open_.category)} depending on {open_.question}"
+            )
         elif status.category == "HER2-negative" and "HER2-ultralow" in categories:
             fit.missing.append("whether IHC 0 showed faint membrane staining (ultralow) or none (null)")
         else:
             fit.unmet.append(f"requires {' or '.join(categories)}; this case is {status.category}")
     if scores:
-        seen = {t.score for t in case.her2_tests if isinstance(t, IhcTest)}
+        seen = set(status.ihc_scores)
         hit = sorted(seen & set(scores))
         if hit:
             fit.met.append(f"HER2 IHC {', '.join(hit)}")
-        elif not seen:
+        elif (open_ := _open_reading(status, lambda a: bool(set(a.ihc_scores) & set(scores)))) is not None:
+            fit.missing.append(
+                f"HER2 IHC {' or '.join(scores)}: the case reads IHC {', '.join(status.ihc_scores) or 'none'}; it is "
+                f"IHC {', '.join(open_.ihc_scores) or 'undetermined'} depending on {open_.question}"
+            )
+        elif not any(isinstance(t, IhcTest) for t in case.her2_tests):
             fit.missing.append(f"HER2 IHC (the indication requires IHC {' or '.join(scores)})")
+        elif not seen:
+            fit.missing.append(
+                f"the HER2 IHC score that counts (the indication requires IHC {' or '.join(scores)}; {status.summary})"
+            )
         else:
-            fit.unmet.append(f"requires HER2 IHC {' or '.join(scores)}; IHC here: {', '.join(sorted(seen))}")
+            fit.unmet.append(
+                f"requires HER2 IHC {' or '.join(scores)}; IHC here: {', '.join(sorted(seen))}"
+                + _as_reported(case, status)
+            )
+
+
+def _reading(category: str) -> str:
+    return "undetermined until further tests" if category == "unknown" else category
+
+
+def _open_reading(status: Her2Status, meets: Callable[[Her2Alternative], bool]) -> Her2Alternative | None:
+    """The first other reading of the status that meets a requirement (or that is itself undecided)."""
+    return next((a for a in status.alternatives if meets(a) or a.category == "unknown"), None)
+
+
+def _as_reported(case: Case, status: Her2Status) -> str:
+    """The reported scores of the tests the status rests on, when the guideline read them otherwise."""
+    reported = sorted(
+        {t.score for i, t in enumerate(case.her2_tests) if isinstance(t, IhcTest) and i in status.basis}
+    )
+    if not reported or set(reported) == set(status.ihc_scores):
+        return ""
+    return f" (reported {', '.join(reported)}, read under the guideline as {', '.join(status.ihc_scores)})"
 
 
 def _mutation(required: str | None, case: Case, fit: Fit, source: str) -> None:

@@ -11,14 +11,17 @@ and every disagreement between tests is named as a discordance.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
-from her2kit.assessment import Action, Discordance, GenomicFinding, Her2Category, Her2Status
-from her2kit.case import Her2Test, IhcTest, IshTest, NgsTest, Tumor
+from pydantic import TypeAdapter, ValidationError
+
+from her2kit.assessment import Action, Discordance, GenomicFinding, Her2Alternative, Her2Category, Her2Status
+from her2kit.case import Her2Test, IhcTest, IshTest, NgsTest, Tumor, invalid_input_from
+from her2kit.errors import InvalidInput
 from her2kit.status import breast, gastroesophageal, ngs, other_solid
-from her2kit.status.common import Verdict, rule, strongest
+from her2kit.status.common import CATEGORY_PRIORITY, RESULT_PRIORITY, Verdict, rule, strongest
 from her2kit.vocab import GASTROESOPHAGEAL, normalise_tumor_type
 
 T = TypeVar("T", IhcTest, IshTest)
@@ -128,13 +131,18 @@ def _pick(items: list[tuple[T, int]], what: str, notes: list[str]) -> tuple[tupl
     return chosen, why
 
 
-def _effective_score(tumor_type: str, ihc: tuple[IhcTest, int]) -> str:
-    """The IHC score as the tumour's guideline reads it (e.g. intense staining in ≤10% of cells is 2+)."""
-    if tumor_type == "breast":
+def _effective_score(reading: str, ihc: tuple[IhcTest, int]) -> str:
+    """The IHC score as the guideline that reads the tumour reads it (e.g. intense staining in ≤10% of a breast
+    tumour's cells is 2+). ``reading``: the tumour type, or :data:`OTHER_READING` when a gastroesophageal tumour
+    that is not adenocarcinoma is read under the tumour-agnostic criteria."""
+    if reading == "breast":
         return breast.effective_ihc_score(*ihc)[0]
-    if tumor_type in GASTROESOPHAGEAL:
+    if reading in GASTROESOPHAGEAL:
         return gastroesophageal.effective_ihc_score(*ihc)[0]
     return ihc[0].score
+
+
+OTHER_READING: Final = "other solid tumour"
 
 
 def _ish_call(tumor_type: str, test: IshTest) -> str | None:
@@ -177,12 +185,16 @@ def _stated_result_discordances(tumor_type: str, group: list[tuple[IshTest, int]
 
 
 def _within_group_discordances(
-    tumor_type: str, ihc: tuple[IhcTest, int] | None, ish: tuple[IshTest, int] | None, result: str
+    tumor_type: str,
+    reading: str,
+    ihc: tuple[IhcTest, int] | None,
+    ish: tuple[IshTest, int] | None,
+    result: str,
 ) -> list[Discordance]:
     out: list[Discordance] = []
     if ihc is None or ish is None:
         return out
-    score = _effective_score(tumor_type, ihc)
+    score = _effective_score(reading, ihc)
     call = _ish_call(tumor_type, ish[0])
     if call is None:
         return out
@@ -210,18 +222,92 @@ def _within_group_discordances(
     return out
 
 
-def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
+_TEST: Final = TypeAdapter[Her2Test](Her2Test)
+
+
+def _as_tests(tests: Sequence[Her2Test | Mapping[str, Any]]) -> list[Her2Test]:
+    """The tests as case-model tests: a mapping is read as one (``{"method": "ihc", "score": "3+"}``); anything
+    else is an input error naming it."""
+    out: list[Her2Test] = []
+    for index, test in enumerate(tests):
+        if isinstance(test, IhcTest | IshTest | NgsTest):
+            out.append(test)
+        elif isinstance(test, Mapping):
+            try:
+                out.append(_TEST.validate_python(test))
+            except ValidationError as exc:
+                raise invalid_input_from(exc, f"her2_tests[{index}]") from None
+        else:
+            raise InvalidInput(
+                f"her2_tests[{index}]",
+                type(test).__name__,
+                'an IHC, ISH or NGS test: a her2kit.case test, or a mapping with "method" ("ihc", "ish", "ngs")',
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class _Alternative:
+    """Another reading of one specimen, if an open question were answered the other way."""
+
+    verdict: Verdict
+    ihc_score: str | None
+    question: str
+    tests: list[int]
+
+
+def _case_category(tumor_type: str, verdict: Verdict) -> Her2Category:
+    """The case's category for a deciding verdict (breast keeps low / ultralow / null; other tumours do not)."""
+    if verdict.result in ("equivocal", "indeterminate"):
+        return "unknown"
+    if verdict.result == "positive":
+        return "HER2-positive"
+    return verdict.category if tumor_type == "breast" else "HER2-negative"
+
+
+def _rescore_alternative(
+    evaluate: Evaluator,
+    reading: str,
+    ihc: tuple[IhcTest, int] | None,
+    ish: tuple[IshTest, int] | None,
+    verdict: Verdict,
+) -> _Alternative | None:
+    """The reading with the IHC score as reported, when the status asks to confirm a score that the extent of
+    staining made it read otherwise (``rescore-ihc``: 1+ in ≤10% of a breast tumour's cells, a resection's score in
+    <10% of cells) and the two readings differ."""
+    if ihc is None or verdict.result in ("equivocal", "indeterminate"):
+        return None
+    if not any(a.code == "rescore-ihc" for a in verdict.actions):
+        return None
+    test, index = ihc
+    reported = (test.model_copy(update={"percent_cells": None}), index)
+    other = evaluate(reported, ish)
+    if (other.result, other.category) == (verdict.result, verdict.category):
+        return None
+    return _Alternative(
+        other,
+        _effective_score(reading, reported),
+        f"the IHC score of test {index}, reported as {test.score} in {test.percent_cells:g}% of cells and read as "
+        f"{_effective_score(reading, ihc)} (confirm it with the pathologist)",
+        [index],
+    )
+
+
+def interpret_her2(tests: Sequence[Her2Test | Mapping[str, Any]], tumor: Tumor | str) -> Her2Status:
     """Interpret the HER2 tests of one case under the guideline for its tumour type.
 
     A pure function of its inputs. Tests are referred to in the output by their
-    index in ``tests``.
+    index in ``tests``; a test may be given as a mapping (``{"method": "ihc", "score": "2+"}``).
     """
+    tests = _as_tests(tests)
     tumor_type = tumor.type if isinstance(tumor, Tumor) else normalise_tumor_type(tumor, "tumor")
     evaluate, guideline = _module(tumor_type)
+    reading = tumor_type
     notes: list[str] = []
     histology = not_adenocarcinoma(tumor) if tumor_type in GASTROESOPHAGEAL else None
     if histology is not None:
         evaluate, guideline = other_solid.evaluate, other_solid.GUIDELINE
+        reading = OTHER_READING
         notes.append(
             f"The histology given ({histology}) is not adenocarcinoma, which the gastroesophageal guideline "
             "covers; HER2 is read under the tumour-agnostic criteria instead."
@@ -240,6 +326,8 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
             group.ish.append((test, index))
 
     verdicts: list[tuple[str, Verdict]] = []
+    scores: list[str | None] = []  # per specimen: the IHC score its verdict rests on (None: none decides)
+    alternatives: list[list[_Alternative]] = []  # per specimen
     discordances: list[Discordance] = []
     _unpaired_notes(groups, notes)
     for key, group in groups.items():
@@ -282,8 +370,11 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
                 del notes[ish_note:]  # this specimen's "test N is used" note: none is used
         if undecided_ihc is not None:
             del notes[ihc_note:ish_note]  # nor is the listed-last IHC
+        others = [a for a in [_rescore_alternative(evaluate, reading, ihc, ish, verdict)] if a is not None]
         if key == "unlabelled" and undecided_ihc is None:
-            _unlabelled_differ(evaluate, group, ish, verdict, discordances)
+            differ = _unlabelled_differ(evaluate, reading, group, ish, verdict, discordances)
+            if differ is not None:
+                others.append(differ)
         if len(groups) > 1:  # several specimens: say which one each next step is for
             where = _specimen_label(key, group)
             verdict.actions = [
@@ -291,7 +382,9 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
                 for a in verdict.actions
             ]
         verdicts.append((key, verdict))
-        discordances.extend(_within_group_discordances(tumor_type, ihc, ish, verdict.result))
+        scores.append(_effective_score(reading, ihc) if ihc is not None and undecided_ihc is None else None)
+        alternatives.append(others)
+        discordances.extend(_within_group_discordances(tumor_type, reading, ihc, ish, verdict.result))
         discordances.extend(_stated_result_discordances(tumor_type, group.ish))
 
     genomic: list[GenomicFinding] = []
@@ -344,7 +437,11 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
         if test.erbb2_amplified and not verdicts:
             actions.append(ngs.confirm_action(index))
 
-    if any(d.code.startswith(("ihc", "specimens", "repeat", "ish-result")) for d in discordances):
+    if any(
+        d.code.startswith(("ihc", "specimens", "repeat", "ish-result"))
+        or d.code == "ngs-amplified-ihc-ish-negative"
+        for d in discordances
+    ):
         actions.append(
             Action(
                 code="adjudicate-discordance",
@@ -353,13 +450,8 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
             )
         )
 
-    category: Her2Category = deciding.category
-    if deciding.result in ("equivocal", "indeterminate"):
-        category = "unknown"
-    elif deciding.result == "positive":
-        category = "HER2-positive"
-    elif tumor_type != "breast":
-        category = "HER2-negative"
+    category = _case_category(tumor_type, deciding)
+    ihc_scores = [score for score in scores if score is not None]
     if tumor_type == "breast" and deciding.result == "negative":
         notes.append(CATEGORY_NOTE)
 
@@ -375,12 +467,43 @@ def interpret_her2(tests: Sequence[Her2Test], tumor: Tumor | str) -> Her2Status:
         guideline=guideline,
         summary=summary,
         basis=sorted(deciding.basis),
+        ihc_scores=ihc_scores,
+        alternatives=_case_alternatives(tumor_type, verdicts, scores, alternatives, (category, ihc_scores)),
         actions=_dedupe(actions),
         rationale=rationale,
         discordances=discordances,
         genomic_findings=genomic,
         notes=list(dict.fromkeys(notes)),
     )
+
+
+def _case_alternatives(
+    tumor_type: str,
+    verdicts: list[tuple[str, Verdict]],
+    scores: list[str | None],
+    alternatives: list[list[_Alternative]],
+    given: tuple[Her2Category, list[str]],
+) -> list[Her2Alternative]:
+    """Each specimen's other reading, as the case's status: that specimen's verdict and score replaced, the rest
+    kept; only those that change the case's category or IHC scores."""
+    out: list[Her2Alternative] = []
+    for at, others in enumerate(alternatives):
+        for other in others:
+            swapped = [other.verdict if j == at else v for j, (_, v) in enumerate(verdicts)]
+            category = _case_category(tumor_type, strongest(swapped))
+            kept = [
+                s for s in (other.ihc_score if j == at else s for j, s in enumerate(scores)) if s is not None
+            ]
+            if (category, kept) != given:
+                out.append(
+                    Her2Alternative(
+                        category=category,
+                        ihc_scores=kept,
+                        question=other.question,
+                        tests=other.tests,
+                    )
+                )
+    return out
 
 
 def _specimen_label(key: str, group: _Specimen) -> str:
@@ -419,25 +542,34 @@ def _tied(items: list[tuple[IhcTest, int]]) -> list[tuple[IhcTest, int]]:
 
 def _unlabelled_differ(
     evaluate: Evaluator,
+    reading: str,
     group: _Specimen,
     ish: tuple[IshTest, int] | None,
     verdict: Verdict,
     discordances: list[Discordance],
-) -> None:
+) -> _Alternative | None:
     """Tests without a specimen label are read as repeats on one specimen (the latest dated counts). When they were
-    done on different dates and would give different HER2 results, they may be different specimens (a primary and
-    a metastasis), each interpreted on its own, where a positive specimen makes the case HER2-positive: ask."""
+    done on different dates and would give different HER2 results or categories (HER2-low and HER2-null decide
+    trastuzumab deruxtecan), they may be different specimens (a primary and a metastasis), each interpreted on its
+    own, where the strongest specimen decides the case: ask, and give that reading as the alternative."""
     dated = [(t, i) for t, i in group.ihc if t.date is not None]
     if len({t.date for t, _ in dated}) < 2:
-        return
-    outcomes = {i: evaluate((t, i), ish).result for t, i in dated}
-    if len(set(outcomes.values())) < 2:
-        return
+        return None
+    outcomes = {i: evaluate((t, i), ish) for t, i in dated}
+    if len({(v.result, v.category) for v in outcomes.values()}) < 2:
+        return None
     tests = sorted(outcomes)
+    results = len({v.result for v in outcomes.values()}) > 1
     text = (
         f"IHC tests {', '.join(map(str, tests))} have no specimen label, were done on different dates and give "
-        "different HER2 results: they are read as repeats on one specimen (the latest dated is used). If they were "
-        "different specimens, each is interpreted on its own, and a positive specimen makes the case HER2-positive."
+        + ("different HER2 results" if results else "different HER2 categories")
+        + ": they are read as repeats on one specimen (the latest dated is used). If they were different specimens, "
+        "each is interpreted on its own, and "
+        + (
+            "a positive specimen makes the case HER2-positive."
+            if results
+            else "the higher category (HER2-low over HER2-ultralow over HER2-null) is the case's."
+        )
     )
     discordances.append(Discordance(code="unlabelled-tests-differ", tests=tests, text=text))
     verdict.actions.append(
@@ -447,6 +579,20 @@ def _unlabelled_differ(
             "different specimens are told apart.",
             reason=text,
         )
+    )
+    index, strongest_outcome = max(
+        outcomes.items(),
+        key=lambda item: (RESULT_PRIORITY[item[1].result], CATEGORY_PRIORITY[item[1].category]),
+    )
+    if (strongest_outcome.result, strongest_outcome.category) == (verdict.result, verdict.category):
+        return None
+    test = next(t for t, i in dated if i == index)
+    return _Alternative(
+        strongest_outcome,
+        _effective_score(reading, (test, index)),
+        f"whether IHC tests {', '.join(map(str, tests))} (no specimen label, different dates) are repeats on one "
+        "specimen or different specimens (give each its specimen)",
+        tests,
     )
 
 
