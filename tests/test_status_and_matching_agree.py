@@ -48,6 +48,12 @@ BREAST_AFTER_CHEMO: dict[str, Any] = {
     "endocrine_therapy_progressed": True,
     "lines_of_chemotherapy_metastatic": 1,
 }
+BILIARY: dict[str, Any] = {"type": "biliary", "setting": "metastatic", "stage": "IV"}
+BILIARY_AFTER_GEMCIS: dict[str, Any] = {
+    "therapies": [
+        {"agents": ["gemcitabine", "cisplatin"], "setting": "metastatic", "line": 1, "outcome": "progression"}
+    ]
+}
 
 
 def _assess(
@@ -78,17 +84,7 @@ def test_a_superseded_3plus_on_the_same_block_does_not_meet_an_ihc3_indication(k
         {"method": "ihc", "score": "3+", "percent_cells": 40, "specimen_id": "A1", "date": "2022-01-10"},
         {"method": "ihc", "score": "0", "percent_cells": 0, "specimen_id": "A1", "date": "2024-05-01"},
     ]
-    history = {
-        "therapies": [
-            {
-                "agents": ["gemcitabine", "cisplatin"],
-                "setting": "metastatic",
-                "line": 1,
-                "outcome": "progression",
-            }
-        ]
-    }
-    result = _assess(kb, {"type": "biliary", "setting": "metastatic", "stage": "IV"}, tests, history=history)
+    result = _assess(kb, BILIARY, tests, history=BILIARY_AFTER_GEMCIS)
     assert result.her2.result == "negative"
     assert result.her2.ihc_scores == ["0"]
     assert _option(result, ZANIDATAMAB_BTC) is None
@@ -154,17 +150,7 @@ def test_repeat_ihc_that_nothing_decides_give_no_ihc_score() -> None:
 
 def test_an_undecided_score_is_asked_for_not_refused(kb: KnowledgeBase) -> None:
     tests = [{"method": "ihc", "score": "3+"}, {"method": "ihc", "score": "0", "percent_cells": 0}]
-    history = {
-        "therapies": [
-            {
-                "agents": ["gemcitabine", "cisplatin"],
-                "setting": "metastatic",
-                "line": 1,
-                "outcome": "progression",
-            }
-        ]
-    }
-    result = _assess(kb, {"type": "biliary", "setting": "metastatic", "stage": "IV"}, tests, history=history)
+    result = _assess(kb, BILIARY, tests, history=BILIARY_AFTER_GEMCIS)
     option = _option(result, ZANIDATAMAB_BTC)
     assert option is not None
     assert any("IHC" in m for m in option.missing)
