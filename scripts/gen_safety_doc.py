@@ -36,13 +36,19 @@ dose (date, mg, loading or maintenance, dose level) and the next LVEF due, each 
 | `weight_kg` or `weights` | a weight in kg, or dated weights (`kg` or `lb`; no unit, no weight); not both; 20–400 kg |
 | `doses` | doses given: `date`, `mg`; `dose_level` where the mg cannot show it (sevabertinib 10 mg: -1 or -2) |
 | `escalation` | `true` when the patient started on the label's optional dose escalation (neratinib) |
-| `lvef` | LVEF readings: `date`, `percent`, `baseline` (else the first reading is the baseline); one reading per date |
+| `lvef` | LVEF readings: `date`, `percent`, `baseline` (else the first reading, if before the first dose); one per date |
 | `lvef_lower_limit_normal` | the institutional lower limit of normal (%) |
 | `symptomatic_heart_failure` | symptomatic congestive heart failure now |
 | `adverse_events` | `term`, CTCAE `grade`, `onset`, `resolved`, `resolved_grade`, `complicated`, `despite_treatment` |
 | `labs` | `date`, `test` (platelets, neutrophils, alt, ast, bilirubin), `value`, `unit`, `uln` |
 | `medications` | current medicines, checked against the label's interaction classes |
 | `today` | the date the evaluation is for (nothing reads the clock) |
+
+A first LVEF reading taken after treatment began is no baseline (the labels' baseline is before the first dose, and
+taking a later reading as one would hide any fall from it): where the label requires a baseline the dose is held and
+a pre-treatment reading, or a reading marked `baseline`, is asked for. A laboratory value or ULN impossible in its
+unit (neutrophils above 200 × 10^9/L, a bilirubin ULN of 21 in mg/dL, an ALT ULN of 0.7 U/L) is refused as a unit
+slip, never graded (plausibility bounds, not clinical limits: `safety/course.py`).
 
 Every date (doses, LVEF readings, laboratory values, weights, adverse-event onset and resolution) is on or before
 `today`; there is one LVEF reading and one weight per date, and one value per laboratory test per date (of two
@@ -314,6 +320,12 @@ def render(kb: KnowledgeBase) -> str:
             out.append(
                 f"- Without an institutional lower limit of normal, {c.lln_if_not_given:g}% is used (the label's value "
                 "where no limits are available)."
+            )
+        if c.graded_as is not None:
+            out.append(
+                f"- The label also acts on the NCI CTCAE grade of a decreased LVEF, recorded as `{c.graded_as}` events: "
+                "a latest reading below 50% or 10 points or more below baseline with no such event recorded on or after "
+                "it holds the dose and asks for its grade (her2kit safety convention, not a label rule)."
             )
         if c.label_table_missing:
             out.append(

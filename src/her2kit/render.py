@@ -27,6 +27,7 @@ from her2kit.kb.schema import (
     SafetyGate,
     Topic,
     Trial,
+    schedule_words,
 )
 from her2kit.safety.cardiac import GAP_CONVENTION
 from her2kit.safety.describe import band_bounds, grade_range, rule_action, rule_conditions, rule_windows
@@ -144,7 +145,12 @@ def dose_table(calc: DoseCalculation) -> str:
     lines.append(f"  maintenance dose: {calc.maintenance.dose} = {calc.maintenance.mg:g} mg")
     if len(calc.dose_levels) > 1:
         lines.append(
-            "  dose levels: " + "; ".join(f"{d.level}: {d.dose} = {d.mg:g} mg" for d in calc.dose_levels)
+            "  dose levels: "
+            + "; ".join(
+                f"{d.level}: {d.dose} = {d.mg:g} mg"
+                + (f" {schedule_words(d.schedule)}" if d.schedule else "")
+                for d in calc.dose_levels
+            )
         )
         if calc.discontinue_if_below_lowest:
             lines.append("  discontinue if a reduction below the lowest level is needed")
@@ -285,7 +291,11 @@ def card(kb: KnowledgeBase, record: BaseModel) -> str:
         if record.dose_levels:
             lines.append(
                 "  dose levels: "
-                + "; ".join(f"{lvl.level}: {lvl.dose.value:g} {lvl.dose.unit}" for lvl in record.dose_levels)
+                + "; ".join(
+                    f"{lvl.level}: {lvl.dose.value:g} {lvl.dose.unit}"
+                    + (f" {schedule_words(lvl.schedule)}" if lvl.schedule else "")
+                    for lvl in record.dose_levels
+                )
             )
         lines += [f"  missed dose: {m.condition} → {m.action}" for m in record.missed_dose]
     elif isinstance(record, AdverseEvent):

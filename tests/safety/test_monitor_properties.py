@@ -59,8 +59,9 @@ LABS = st.lists(
             "test": t[0],
             "date": _date(t[1]),
             "unit": LAB_UNIT[t[0]],
-            # Liver tests as a multiple of their ULN; counts as 10^9/L.
-            "value": round(t[2] * LAB_ULN.get(t[0], 10.0), 2),
+            # Liver tests as a multiple of their ULN; counts as 10^9/L (neutrophils up to 150: above 200 x 10^9/L
+            # a count is refused as a unit slip).
+            "value": round(t[2] * LAB_ULN.get(t[0], 5.0 if t[0] == "neutrophils" else 10.0), 2),
             **({"uln": LAB_ULN[t[0]]} if t[0] in LAB_ULN else {}),
         }
     ),

@@ -880,6 +880,14 @@ class CardiacMonitoring(Record):
     setting: Setting | None = Field(
         None, description="when the label's table is for one disease setting only"
     )
+    graded_as: AeTerm | None = Field(
+        None,
+        description="the label also acts on the NCI CTCAE grade of a decreased LVEF (Tykerb 2.2: 'a decreased LVEF "
+        "of Grade 2 or greater'), which a course records as an adverse event of this term; the readings are not "
+        "graded by her2kit (the grade's LVEF bounds depend on the CTCAE version), so a latest reading below 50% or "
+        "10 points or more below baseline with no such event recorded on or after it holds the dose and asks for "
+        "its grade (a her2kit safety convention, not a label rule)",
+    )
 
     @model_validator(mode="after")
     def _bands_or_missing_table(self) -> CardiacMonitoring:

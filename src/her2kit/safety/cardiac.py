@@ -177,11 +177,18 @@ def evaluate_cardiac(
     baseline = course.baseline_lvef
     if baseline is None:
         if rules.baseline_required:
-            state.needs.append("baseline LVEF (echocardiogram or MUGA) before the first dose")
+            state.needs.append(
+                "baseline LVEF (echocardiogram or MUGA) before the first dose"
+                + (
+                    "; or mark the reading that serves as the baseline (baseline: true)"
+                    if course.lvef
+                    else ""
+                )
+            )
             state.fire(
                 "hold",
                 rules.id,
-                "No LVEF recorded: the label requires a baseline LVEF before starting.",
+                f"{no_baseline_words(course)}: the label requires a baseline LVEF before starting.",
                 source,
                 refs,
             )
@@ -540,7 +547,50 @@ def evaluate_cardiac(
             source,
             refs,
         )
+    _grade_asked(course, rules, baseline, readings, last_dose, state)
     return cardiac
+
+
+def _grade_asked(
+    course: Course,
+    rules: CardiacMonitoring,
+    baseline: LvefReading,
+    readings: list[LvefReading],
+    last_dose: dt.date | None,
+    state: State,
+) -> None:
+    """A label row that acts on the CTCAE grade of a decreased LVEF (``rules.graded_as``): the latest reading, if it
+    is below 50% or 10 points or more below baseline (:data:`GAP_CONVENTION`) and no event of that term is recorded
+    on or after it, holds the dose and asks for its grade; after a dose given since, only a warning (a clinician is
+    taken to have judged it)."""
+    term = rules.graded_as
+    if term is None or not readings or readings[-1] is baseline:
+        return
+    latest = readings[-1]
+    pct = _dec(latest.percent)
+    decline = max(Decimal(0), _dec(baseline.percent) - pct)
+    if not (pct < GAP_LVEF_BELOW or decline >= GAP_DECLINE_AT_LEAST):
+        return
+    if any(e.term == term and e.onset >= latest.date for e in course.adverse_events):
+        return
+    what = f"LVEF {latest.percent:g}% on {latest.date} (baseline {baseline.percent:g}%, decrease {_num(decline)} points)"
+    asked = (
+        f"the NCI CTCAE grade of the decreased LVEF of {latest.date} (record it under adverse_events as {term}; "
+        f"the label's row [{rules.id}] acts on grade 2 or greater)"
+    )
+    if last_dose is not None and last_dose > latest.date:
+        state.warnings.append(f"{what}: a dose has been given since; check {asked}.")
+        return
+    state.needs.append(asked)
+    state.fire(
+        "hold",
+        KNOWLEDGE_GAP,
+        f"{what}: the label acts on a decreased LVEF of CTCAE grade 2 or greater, and her2kit does not grade LVEF "
+        f"readings (the grade's bounds depend on the CTCAE version). This reading meets {GAP_CONVENTION}, so the dose "
+        "is held until its grade is recorded. The hold is a her2kit safety convention, not a label rule.",
+        "knowledge base",
+        [],
+    )
 
 
 def _from_baseline(course: Course, baseline: LvefReading, state: State) -> list[LvefReading]:
@@ -588,8 +638,8 @@ def _label_table_missing(
     baseline = course.baseline_lvef
     if baseline is None:
         state.warnings.append(
-            f"No LVEF recorded: the {agent} label says to evaluate cardiac function prior to and during treatment; "
-            f"its LVEF table is not in the knowledge base [{rules.id}]."
+            f"{no_baseline_words(course)}: the {agent} label says to evaluate cardiac function prior to and during "
+            f"treatment; its LVEF table is not in the knowledge base [{rules.id}]."
         )
         return cardiac
     readings = _from_baseline(course, baseline, state)
@@ -635,6 +685,17 @@ def _label_table_missing(
             f"{table}."
         )
     return cardiac
+
+
+def no_baseline_words(course: Course) -> str:
+    """Why the course has no baseline LVEF: no reading at all, or none before the first dose."""
+    if not course.lvef:
+        return "No LVEF recorded"
+    first = min(r.date for r in course.lvef)
+    return (
+        f"No LVEF before the first dose ({min(d.date for d in course.doses)}): the first reading, of {first}, was "
+        "taken after treatment began, so it is not a baseline and the readings are not judged against one"
+    )
 
 
 def _baseline_gates(course: Course, baseline: LvefReading, kb: KnowledgeBase, state: State) -> None:
@@ -685,7 +746,9 @@ def next_lvef_due(
             f"{' '.join(rules.interval_text.split())} [{rules.id}]"
         )
     if course.baseline_lvef is None:
-        return course.today, "a baseline LVEF is needed (none in the course)"
+        return course.today, "a baseline LVEF is needed (" + (
+            "no reading before the first dose in the course" if course.lvef else "none in the course"
+        ) + ")"
     last = cardiac.last_reading or course.baseline_lvef
     band = cardiac.holding_band or cardiac.last_band
     due: dt.date | None

@@ -86,6 +86,23 @@ LAB_UNITS: Final[dict[str, tuple[str, ...]]] = {
     "bilirubin": ("mg/dL", "umol/L", "µmol/L"),
 }
 
+# Plausibility bounds against unit slips (a count per µL typed with the unit 10^9/L, a µmol/L upper limit of normal
+# beside a mg/dL value), not clinical limits: a value above them cannot be a real result in that unit, so it is an
+# input error, never graded. Upper bounds only for the counts (a count too high in its unit reads as normal, the
+# dangerous direction); the upper limit of normal also has a lower bound (a U/L or mg/dL limit in another unit).
+LAB_VALUE_MAX: Final[dict[str, dict[str, float]]] = {
+    "platelets": {"10^9/L": 5000, "x10^9/L": 5000, "/mm3": 5_000_000, "/uL": 5_000_000, "/µL": 5_000_000},
+    "neutrophils": {"10^9/L": 200, "x10^9/L": 200, "/mm3": 200_000, "/uL": 200_000, "/µL": 200_000},
+    "alt": {"U/L": 20_000, "IU/L": 20_000},
+    "ast": {"U/L": 20_000, "IU/L": 20_000},
+    "bilirubin": {"mg/dL": 60, "umol/L": 1000, "µmol/L": 1000},
+}
+LAB_ULN_RANGE: Final[dict[str, dict[str, tuple[float, float]]]] = {
+    "alt": {"U/L": (10, 200), "IU/L": (10, 200)},
+    "ast": {"U/L": (10, 200), "IU/L": (10, 200)},
+    "bilirubin": {"mg/dL": (0.3, 3), "umol/L": (5, 50), "µmol/L": (5, 50)},
+}
+
 
 class DoseGiven(DocumentModel):
     date: dt.date
@@ -174,6 +191,23 @@ class LabValue(DocumentModel):
     def _unit(self) -> LabValue:
         if self.unit not in LAB_UNITS[self.test]:
             raise InvalidInput("unit", self.unit, f"for {self.test}: {', '.join(LAB_UNITS[self.test])}")
+        most = LAB_VALUE_MAX[self.test][self.unit]
+        if self.value > most:
+            raise InvalidInput(
+                "value",
+                self.value,
+                f"≤ {most:g} for {self.test} in {self.unit}",
+                hint="no real result is that high in this unit: check the unit (e.g. a count per µL given as 10^9/L)",
+            )
+        bounds = LAB_ULN_RANGE.get(self.test, {}).get(self.unit)
+        if self.uln is not None and bounds is not None and not bounds[0] <= self.uln <= bounds[1]:
+            raise InvalidInput(
+                "uln",
+                self.uln,
+                f"{bounds[0]:g} to {bounds[1]:g} for {self.test} in {self.unit}",
+                hint="the upper limit of normal must be in the value's unit (e.g. a µmol/L limit beside a mg/dL "
+                "value); a plausibility check, not a clinical limit",
+            )
         return self
 
 
@@ -266,10 +300,23 @@ class Course(DocumentModel):
 
     @property
     def baseline_lvef(self) -> LvefReading | None:
+        """The reading marked ``baseline``, else the first reading when it is dated on or before the first dose; None
+        when there is none: a first reading taken after treatment began is no baseline (the labels' baseline is
+        before the first dose), and taking it as one would hide any fall from the true baseline."""
         marked = [r for r in self.lvef if r.baseline]
         if marked:
             return marked[0]
-        return min(self.lvef, key=lambda r: r.date) if self.lvef else None
+        if not self.lvef:
+            return None
+        first = min(self.lvef, key=lambda r: r.date)
+        return first if self.first_lvef_before_treatment else None
+
+    @property
+    def first_lvef_before_treatment(self) -> bool:
+        """Whether the first LVEF reading is dated on or before the first dose (True without doses or readings)."""
+        if not self.lvef or not self.doses:
+            return True
+        return min(r.date for r in self.lvef) <= min(d.date for d in self.doses)
 
 
 def parse_course(data: Any) -> Course:

@@ -200,6 +200,11 @@ class DoseLevelOut(BaseModel):
     level: int
     dose: str
     mg: float
+    schedule: str | None = Field(
+        None,
+        description="this level's own schedule where it differs from the regimen's (sevabertinib level -2: 10 mg "
+        "once daily on the twice-daily regimen)",
+    )
 
 
 class DoseCalculation(BaseModel):
@@ -231,11 +236,12 @@ class DoseCalculation(BaseModel):
 class _Level:
     level: int
     dose: Quantity
+    schedule: str | None = None
 
 
 def levels(regimen: Regimen) -> list[_Level]:
     if regimen.dose_levels:
-        return [_Level(lvl.level, lvl.dose) for lvl in regimen.dose_levels]
+        return [_Level(lvl.level, lvl.dose, lvl.schedule) for lvl in regimen.dose_levels]
     return [_Level(0, regimen.maintenance_dose)]
 
 
@@ -282,8 +288,13 @@ def calculate(
         region=region,
     )
 
-    def out(level: int, dose: Quantity) -> DoseLevelOut:
-        return DoseLevelOut(level=level, dose=f"{dose.value:g} {dose.unit}", mg=amount_mg(dose, weight_kg))
+    def out(level: int, dose: Quantity, schedule: str | None = None) -> DoseLevelOut:
+        return DoseLevelOut(
+            level=level,
+            dose=f"{dose.value:g} {dose.unit}",
+            mg=amount_mg(dose, weight_kg),
+            schedule=schedule if schedule != regimen.schedule else None,
+        )
 
     notes = []
     if regimen.region != region and regimen_id is None:
@@ -302,7 +313,7 @@ def calculate(
         weight_kg=weight_kg,
         loading=out(0, regimen.loading_dose) if regimen.loading_dose else None,
         maintenance=out(0, regimen.maintenance_dose),
-        dose_levels=[out(lvl.level, lvl.dose) for lvl in levels(regimen)],
+        dose_levels=[out(lvl.level, lvl.dose, lvl.schedule) for lvl in levels(regimen)],
         discontinue_if_below_lowest=regimen.discontinue_if_below_lowest,
         missed_dose=[f"{m.condition}: {m.action}" for m in regimen.missed_dose],
         escalation=escalation_schedule(regimen),

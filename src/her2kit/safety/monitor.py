@@ -1055,6 +1055,31 @@ def _next_dose(
     )
 
 
+def _no_loading_dose(doses: CourseDoses, state: State) -> None:
+    """A warning when the first dose on record is not the label's loading dose (a record that begins later, or a
+    course started at the maintenance dose): the next dose is computed from the record, so a clinician checks it.
+    Not for a first dose of the regimen this one follows (trastuzumab's weekly phase), nor without the weight a
+    mg/kg loading dose needs (that is asked for elsewhere)."""
+    regimen, course = doses.regimen, doses.course
+    if regimen.loading_dose is None or not course.doses:
+        return
+    first = min(course.doses, key=_dose_order)
+    if regimen.switch_from is not None and _earlier_phase_reading(doses, first) is not None:
+        return
+    weight = course.weight_on(first.date)
+    if regimen.loading_dose.unit == "mg/kg" and weight is None:
+        return
+    loading = amount_mg(regimen.loading_dose, weight)
+    if abs(first.mg - loading) <= 0.05 * loading:
+        return
+    state.warnings.append(
+        f"The first dose on record ({first.mg:g} mg on {first.date}) is not the label's loading dose "
+        f"({regimen.loading_dose.value:g} {regimen.loading_dose.unit} = {loading:g} mg): if treatment began earlier, "
+        "add the earlier doses; if it began without the loading dose, confirm the plan with the prescriber (the next "
+        "dose is computed from the record)."
+    )
+
+
 def _dose_history(doses: CourseDoses, state: State, kb: KnowledgeBase) -> None:
     """Doses on record that the schedule does not account for: more doses on one date than the schedule gives (one;
     two for a twice-daily tablet), or a dose sooner after the previous one than the schedule's interval. Warnings:
@@ -1099,6 +1124,7 @@ def _dose_history(doses: CourseDoses, state: State, kb: KnowledgeBase) -> None:
                 f"reading (level {reading.level if reading.level is not None else 'not known'}): dose_level only tells "
                 "apart label levels of the same dose taken at different frequencies; not used."
             )
+    _no_loading_dose(doses, state)
     per_day = 2 if regimen.schedule == "twice-daily" else 1
     counts: dict[dt.date, int] = {}
     for dose in course.doses:
