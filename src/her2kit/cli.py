@@ -570,7 +570,7 @@ def fhir_assess(bundle: BundleArg, patient_id: PatientOpt = None, tumor_type: Tu
     imported = _import_bundle(bundle, patient_id, tumor_type)
     for line in imported.inconsistencies:
         sys.stderr.write(f"her2kit: fhir: inconsistency: {line}\n")
-    _emit(to_json(assessment_to_fhir(run_assess(imported.case, load_kb()), imported.case)))
+    _emit(to_json(assessment_to_fhir(run_assess(imported.case, load_kb()), imported.case, imported=imported)))
 
 
 @app.command()

@@ -55,7 +55,9 @@ def test_a_lab_value_impossible_in_its_unit_is_an_input_error(lab: dict[str, Any
 
 
 def test_real_counts_in_either_unit_are_graded() -> None:
-    low = run({**ENHERTU, "labs": [{"date": "2026-09-13", "test": "neutrophils", "value": 400, "unit": "/µL"}]})
+    low = run(
+        {**ENHERTU, "labs": [{"date": "2026-09-13", "test": "neutrophils", "value": 400, "unit": "/µL"}]}
+    )
     assert low.action != "continue"  # grade 4 neutropenia
 
 
@@ -72,7 +74,12 @@ def test_a_first_reading_after_the_first_dose_is_not_taken_as_the_baseline() -> 
         ]
     ]
     result = run(
-        {**TRASTUZUMAB, "doses": doses, "lvef": [{"date": "2026-03-20", "percent": 46}], "today": "2026-03-26"}
+        {
+            **TRASTUZUMAB,
+            "doses": doses,
+            "lvef": [{"date": "2026-03-20", "percent": 46}],
+            "today": "2026-03-26",
+        }
     )
     assert result.action == "hold"
     assert any("before the first dose" in n for n in result.needs)

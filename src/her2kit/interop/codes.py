@@ -84,6 +84,9 @@ READ_CODES: Final = frozenset(
     }
 )
 
+# The results that describe one tumour: read only when they are about the primary read (Observation.focus).
+FOCUSED_CODES: Final = frozenset({*HER2_CODES, GENETIC_VARIANT, *ER_CODES, *PR_CODES})
+
 LOINC_NAMES: Final[dict[str, str]] = {
     HER2_INTERPRETATION: "HER2 interpretation",
     HER2_IHC_SCORE: "HER2 presence by immune stain (breast cancer specimen)",
@@ -122,6 +125,12 @@ ANSWER_CODES: Final[dict[tuple[str, str], str]] = {
     (SNOMED, "260385009"): "negative",
     (SNOMED, "42425007"): "equivocal",
     (SNOMED, "82334004"): "indeterminate",
+    # LOINC answer list LL1971-2 of 69548-6 "Genetic variant assessment" (Present, Absent, No call, Indeterminate;
+    # HL7 Genomics Reporting IG STU1, Glossary). mCODE: a variant is asserted absent by the value LA9634-2 "Absent".
+    # "No call" (LA18198-4) is no result: it is not in this table, so it is never read as one.
+    (LOINC, "LA9633-4"): "positive",  # Present
+    (LOINC, "LA9634-2"): "negative",  # Absent
+    (LOINC, "LA11884-6"): "indeterminate",  # Indeterminate (also in LL4396-9, the HER2 IHC score list)
     # HL7 v3 ObservationInterpretation
     ("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "POS"): "positive",
     ("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "NEG"): "negative",
@@ -137,12 +146,36 @@ ANSWER_WORDS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (re.compile(r"\b(positive?|positiv|amplified|amplifiziert|present|detected)\b", re.I), "positive"),
 )
 
+# LOINC answer list LL4396-9, HER2 by IHC score (HL7 Breast Cancer Data IG, ValueSet HER2byIHCScoreVS: LA6111-4 "0",
+# LA11841-6 "1+", LA11842-4 "2+", LA11843-2 "3+", LA11884-6 "Indeterminate"). Read as scores under the IHC codes only:
+# LA6111-4 is LOINC's generic answer "0".
+IHC_SCORE_ANSWERS: Final[dict[str, str]] = {
+    "LA6111-4": "0",
+    "LA11841-6": "1+",
+    "LA11842-4": "2+",
+    "LA11843-2": "3+",
+}
+
 # MII oBDS HER2 status codes (system ends with ...her2neu-status-obds).
 MII_HER2_OBDS: Final[dict[str, str]] = {"P": "positive", "N": "negative", "U": "indeterminate"}
 
 # --- tumour sites -----------------------------------------------------------------------------
 
-# ICD-10 / ICD-O-3 topography prefixes, most specific first.
+# Code systems of ICD-10 (WHO, and national modifications such as ICD-10-GM and ICD-10-CM) and ICD-O-3 topography,
+# also as the OIDs HL7 registers for them (THO NamingSystem icd10: 2.16.840.1.113883.6.3; icd10CM:
+# 2.16.840.1.113883.6.90; icd-o-3: 2.16.840.1.113883.6.43.1).
+ICD10_OIDS: Final = frozenset({"urn:oid:2.16.840.1.113883.6.3", "urn:oid:2.16.840.1.113883.6.90"})
+ICDO3_OIDS: Final = frozenset({"urn:oid:2.16.840.1.113883.6.43.1"})
+# ICD-10 chapter II: C00-C75 malignant neoplasms "stated or presumed to be primary" of specified sites, C76-C80
+# ill-defined, secondary and unspecified sites, of which C77 (lymph nodes), C78 (respiratory and digestive organs) and
+# C79 (other sites) are the secondary ones (WHO ICD-10, block C76-C80). ICD-O-3 topography codes are sites only (C77 is
+# "lymph nodes"): there a secondary is a morphology behaviour /6, so these ranges apply to ICD-10 alone.
+ICD10_SECONDARY_LYMPH: Final = "C77"
+ICD10_SECONDARY: Final = frozenset({"C77", "C78", "C79"})
+# SNOMED CT 128462008 |Secondary malignant neoplastic disease| (the root of mCODE's SecondaryCancerDisorderVS)
+SNOMED_SECONDARY: Final = "128462008"
+
+# ICD-10 / ICD-O-3 topography prefixes, most specific first (matched against the dotted code: C160 is C16.0).
 ICD_SITES: Final[tuple[tuple[str, TumorType], ...]] = (
     ("C16.0", "gej"),  # cardia, gastro-oesophageal junction
     ("C22.1", "biliary"),  # intrahepatic bile duct
@@ -196,6 +229,10 @@ SITE_WORDS: Final[tuple[tuple[re.Pattern[str], TumorType], ...]] = (
 
 SMALL_CELL: Final = re.compile(r"(?<!non-)(?<!non )(?<!non)small[\s-]cell", re.I)
 SECONDARY_WORDS: Final = re.compile(r"\b(secondary|metasta)", re.I)
+# "non-metastatic", "not metastatic", "no metastases", "without metastasis", "nicht metastasiert": not a secondary.
+NOT_SECONDARY_WORDS: Final = re.compile(
+    r"\b(?:non|not|no|without|nicht|kein\w*|ohne)[\s-]*(?:\w+[\s-]+)?(?:metasta|secondary)|\bnonmetasta", re.I
+)
 
 # --- outgoing codes ---------------------------------------------------------------------------
 

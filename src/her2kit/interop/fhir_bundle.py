@@ -17,8 +17,8 @@ from typing import Any, Final, Literal
 from her2kit.case import Her2Test, Therapy
 from her2kit.errors import WITHHELD, InvalidInput
 from her2kit.interop import codes as C  # noqa: N812
-from her2kit.interop.fhir_values import Stated, codings, concept_words, describe
-from her2kit.interop.r4b import Json, resource_name
+from her2kit.interop.fhir_values import Stated, codings, concept_words, describe_code, icd_code, icd_system
+from her2kit.interop.r4b import LOCAL_NAME, Json, resource_name
 from her2kit.tnm import Category
 from her2kit.vocab import normalise_tumor_type
 
@@ -89,42 +89,61 @@ class ImportContext:
 
 
 def bundle_entries(doc: Json) -> list[tuple[Json, str | None]]:
+    """The resources of a Bundle (or the one resource) with their fullUrl. A resource without a logical id is named
+    by its fullUrl (a transaction's ``urn:uuid:...``: references in the Bundle name it so), on a copy."""
     kind = doc.get("resourceType")
     if kind == "Bundle":
         out: list[tuple[Json, str | None]] = []
         for entry in doc.get("entry") or []:
             if isinstance(entry, dict) and isinstance(entry.get("resource"), dict):
-                out.append((entry["resource"], entry.get("fullUrl")))
+                res, full_url = entry["resource"], entry.get("fullUrl")
+                if not res.get("id") and isinstance(full_url, str) and full_url:
+                    res = {**res, LOCAL_NAME: full_url}
+                out.append((res, full_url))
         return out
     return [(doc, None)]
 
 
+def named(res: Json) -> bool:
+    """Whether a resource has a name of its own (a logical id, a fullUrl, a container's), not its type alone."""
+    return bool(res.get("id")) or LOCAL_NAME in res
+
+
 CONTAINED_READ: Final = frozenset({"Observation", "MedicationStatement", "MedicationRequest", "Medication"})
+# A container with one of these statuses is retracted (or was never done), and so is what it contains, whatever status
+# a contained resource states (R4: entered-in-error "should not have existed"; cancelled "is unavailable because the
+# ... was cancelled").
+RETRACTED: Final = frozenset({"entered-in-error", "cancelled"})
 
 
 def with_contained(
-    entries: list[tuple[Json, str | None]], findings: list[str]
+    entries: list[tuple[Json, str | None]], findings: list[str], ignored: list[str]
 ) -> list[tuple[Json, str | None]]:
     """The entries and, after each, the Observations and medication resources it contains (a DiagnosticReport's
-    results are often contained). A contained resource is named ``Type/container-id.contained-id`` and takes the
-    container's subject and status when it has none; the findings say what was read from where."""
+    results are often contained). A contained resource is named ``Container/id#contained-id`` (the container's name
+    and the local reference) and takes the container's subject and status when it has none; the findings say what
+    was read from where. A retracted container (entered-in-error, cancelled) retracts its contents: none is read."""
     out: list[tuple[Json, str | None]] = []
     for res, full_url in entries:
         out.append((res, full_url))
         contained = [c for c in res.get("contained") or [] if isinstance(c, dict)]
         read = [c for c in contained if c.get("resourceType") in CONTAINED_READ]
+        kinds = ", ".join(sorted({str(c.get("resourceType")) for c in read}))
+        if read and res.get("status") in RETRACTED:
+            ignored.append(
+                f"{resource_name(res)}: status {res['status']} — its {len(read)} contained resource(s) ({kinds}) not "
+                "read, whatever status they state (a retracted container retracts its contents)"
+            )
+            continue
         for inner in read:
             copy = dict(inner)
-            copy["id"] = f"{res.get('id') or 'contained'}.{inner.get('id') or len(out)}"
+            copy[LOCAL_NAME] = f"{resource_name(res)}#{inner.get('id') or len(out)}"
             for key in ("subject", "status"):
                 if key not in copy and key in res:
                     copy[key] = res[key]
             out.append((copy, None))
         if read:
-            findings.append(
-                f"{resource_name(res)}: {len(read)} contained resource(s) read "
-                f"({', '.join(sorted({str(c.get('resourceType')) for c in read}))})"
-            )
+            findings.append(f"{resource_name(res)}: {len(read)} contained resource(s) read ({kinds})")
     return out
 
 
@@ -155,7 +174,7 @@ def without_duplicates(
     groups: dict[str, list[tuple[Json, str | None]]] = {}
     order: list[str] = []
     for res, full_url in entries:
-        key = resource_name(res) if res.get("id") else f"#{len(order)}"
+        key = resource_name(res) if named(res) else f"#{len(order)}"
         if key not in groups:
             order.append(key)
         groups.setdefault(key, []).append((res, full_url))
@@ -166,7 +185,7 @@ def without_duplicates(
             out.append(copies[0])
             continue
         # (a Patient id identifies the patient: it is not repeated)
-        label = "a Patient resource" if key.startswith("Patient/") else key
+        label = "a Patient resource" if copies[0][0].get("resourceType") == "Patient" else key
         distinct = {json.dumps(r, sort_keys=True) for r, _ in copies}
         if len(distinct) == 1:
             findings.append(f"{label}: given {len(copies)} times, identical — read once")
@@ -220,13 +239,16 @@ def select_patient(
     patients = [r for r, _ in entries if r.get("resourceType") == "Patient"]
     names = [resource_name(p) for p in patients]
     if patient_id is not None:
-        wanted = patient_id if patient_id.startswith("Patient/") else f"Patient/{patient_id}"
-        for p in patients:
-            if resource_name(p) == wanted:
-                return p, wanted
+        # the id, Patient/id, or the fullUrl of a Patient without an id
+        wanted = [patient_id if patient_id.startswith("Patient/") else f"Patient/{patient_id}", patient_id]
+        for name in wanted:
+            for p in patients:
+                if resource_name(p) == name:
+                    return p, name
         known = {subject_key(r, index) for r, _ in entries}
-        if wanted in known:
-            return None, wanted
+        for name in wanted:
+            if name in known:
+                return None, name
         raise InvalidInput(
             "patient_id",
             WITHHELD,
@@ -272,15 +294,17 @@ def condition_site(res: Json) -> tuple[str, str] | None:
 
 
 def _site(cc: Any) -> tuple[str, str] | None:
-    """(tumour type, how it was read) of a Condition code or body site."""
+    """(tumour type, how it was read) of a Condition code or body site. ICD codes are read dotted ("C160" is C16.0,
+    the cardia); a site read from a display or text is named by the site word alone (the text may hold names)."""
     for c in codings(cc):
-        system = str(c.get("system", "")).lower()
+        system = str(c.get("system", ""))
         code = str(c.get("code", "")).upper()
-        if "icd-10" in system or "icd10" in system or "icd-o-3" in system or "icd-o" in system:
+        icd = icd_system(system)
+        if icd is not None:
+            dotted = icd_code(code)
             for prefix, tumor in C.ICD_SITES:
-                if code.startswith(prefix):
-                    label = "ICD-O-3" if "icd-o" in system else "ICD-10"
-                    return tumor, f"{label} {code}"
+                if dotted.startswith(prefix):
+                    return tumor, f"{icd} {dotted}"
         elif system.rstrip("/") == C.SNOMED and code in C.SNOMED_SITES:
             return C.SNOMED_SITES[code], f"SNOMED {code}"
     for text in concept_words(cc):
@@ -289,8 +313,8 @@ def _site(cc: Any) -> tuple[str, str] | None:
         if C.SMALL_CELL.search(text):
             return None
         for pattern, tumor in C.SITE_WORDS:
-            if pattern.search(text):
-                return tumor, f"display {text!r}"
+            if (m := pattern.search(text)) is not None:
+                return tumor, f"text naming {m.group(0).lower()!r}"
     return None
 
 
@@ -299,17 +323,107 @@ def meta_profiles(res: Json) -> list[str]:
     return [str(p) for p in meta.get("profile") or []]
 
 
-def _condition_kind(res: Json) -> str:
+ConditionKind = Literal["secondary", "prior", "primary", "other"]
+
+
+def _icd10_codes(cc: Any) -> list[str]:
+    return [icd_code(c.get("code")) for c in codings(cc) if icd_system(c.get("system")) == "ICD-10"]
+
+
+def _icd10_secondary(code: str) -> bool:
+    return code[:3] in C.ICD10_SECONDARY
+
+
+def _icd10_primary_site(code: str) -> bool:
+    """C00-C76 and C80 (WHO ICD-10 chapter II): a malignant neoplasm of a site, stated or presumed primary."""
+    if not (code[:1] == "C" and code[1:3].isdigit()):
+        return False
+    block = int(code[1:3])
+    return block <= 76 or block == 80
+
+
+def _says_secondary(cc: Any) -> bool:
+    """The display or text speaks of a secondary or metastatic cancer, not negated ("non-metastatic")."""
+    return any(C.SECONDARY_WORDS.search(t) and not C.NOT_SECONDARY_WORDS.search(t) for t in concept_words(cc))
+
+
+def condition_kind(res: Json) -> ConditionKind:
+    """Secondary, prior, primary or other: the profile decides first (an mCODE PrimaryCancerCondition named
+    "Metastatic gastric adenocarcinoma" is a primary), then an ICD-10 code (C77-C79 secondary; C00-C76 and C80 a
+    primary site, whatever the wording), SNOMED 128462008, and only then the wording of the display or text."""
     profiles = " ".join(meta_profiles(res)).lower()
-    if "secondary-cancer-condition" in profiles or any(
-        C.SECONDARY_WORDS.search(t) for t in concept_words(res.get("code"))
-    ):
+    if "secondary-cancer-condition" in profiles:
         return "secondary"
     if "fruehere-tumorerkrankung" in profiles:
         return "prior"
     if "primary-cancer-condition" in profiles or "primaertumor" in profiles:
         return "primary"
-    return "other"
+    cc = res.get("code")
+    icd10 = _icd10_codes(cc)
+    if any(_icd10_secondary(code) for code in icd10):
+        return "secondary"
+    if any(_icd10_primary_site(code) for code in icd10):
+        return "other"
+    if any(
+        str(c.get("system", "")).rstrip("/") == C.SNOMED and str(c.get("code")) == C.SNOMED_SECONDARY
+        for c in codings(cc)
+    ):
+        return "secondary"
+    return "secondary" if _says_secondary(cc) else "other"
+
+
+def _related_primary(res: Json, index: dict[str, Json]) -> str | None:
+    """The primary cancer Condition a secondary one names (mCODE STU1 extension mcode-related-primary-cancer-condition;
+    STU2 and later: the core extension condition-related)."""
+    for ext in res.get("extension") or []:
+        if not isinstance(ext, dict):
+            continue
+        url = str(ext.get("url", ""))
+        if url.endswith(("mcode-related-primary-cancer-condition", "condition-related")):
+            key = ref_key(ext.get("valueReference"), index)
+            if key is not None:
+                return key
+    return None
+
+
+def off_primary_focus(ctx: ImportContext, res: Json, tumor: str) -> str | None:
+    """The Condition an Observation is about (``Observation.focus``) when that is not the primary read — another
+    cancer, an earlier one (a resolved Condition, an MII "frühere Tumorerkrankung"), a metastasis of another primary,
+    a Condition not in the input — named by reference and code; None when it is about the primary, about a
+    metastasis, or names no Condition. As for the staging (``_staging_rows``), a focus on a Condition of another site
+    is off the primary even when no primary Condition was read."""
+    focus = [k for k in (ref_key(f, ctx.index) for f in res.get("focus") or []) if k]
+    conditions = [
+        k
+        for k in focus
+        if (ctx.index.get(k) or {}).get("resourceType") == "Condition"
+        or (k not in ctx.index and k.startswith("Condition/"))
+    ]
+    if not conditions or any(k in ctx.primary_conditions for k in conditions):
+        return None
+    for key in conditions:
+        cond = ctx.index.get(key)
+        if cond is None:
+            if ctx.primary_conditions:
+                return f"{key} (not in the input)"
+            continue
+        kind = condition_kind(cond)
+        if kind == "secondary":
+            related = _related_primary(cond, ctx.index)
+            if related is None or not ctx.primary_conditions or related in ctx.primary_conditions:
+                continue  # a metastasis of the primary
+            return f"{key} (a secondary cancer of {related})"
+        site = condition_site(cond)
+        if kind == "prior" or ctx.primary_conditions or (site is not None and site[0] != tumor):
+            what = (
+                "a prior tumour"
+                if kind == "prior"
+                else f"{site[0]}, {site[1]}"
+                if site
+                else describe_code(cond.get("code"))
+            )
+            return f"{key} ({what})"
+    return None
 
 
 def _verification_refuted(res: Json) -> bool:
@@ -329,46 +443,54 @@ def read_tumor(
     metastatic: list[str] = []
     for res in conditions:
         name = resource_name(res)
-        seen.append(f"{name} {describe(res.get('code'))}")
+        code = describe_code(res.get("code"))  # (by system and code only: a display or text may hold names)
+        seen.append(f"{name} {code}")
         if _verification_refuted(res):
             ctx.ignored.append(f"{name}: verification status refuted/entered-in-error")
             continue
-        kind = _condition_kind(res)
+        kind = condition_kind(res)
         site = _site(res.get("code")) or _site(
             res.get("bodySite", [None])[0] if res.get("bodySite") else None
         )
+        icd10 = _icd10_codes(res.get("code"))
         if kind == "secondary":
             text = " ".join(concept_words(res.get("code")))
-            if _LYMPH_NODE.search(text):
+            if _LYMPH_NODE.search(text) or any(c.startswith(C.ICD10_SECONDARY_LYMPH) for c in icd10):
                 ctx.findings.append(
-                    f"{name}: secondary cancer in lymph nodes {describe(res.get('code'))} (does not set the setting)"
+                    f"{name}: secondary cancer in lymph nodes {code} (does not set the setting)"
                 )
             else:
                 metastatic.append(name)
-                ctx.findings.append(
-                    f"{name}: distant secondary cancer {describe(res.get('code'))} → tumor.setting metastatic"
-                )
+                ctx.findings.append(f"{name}: distant secondary cancer {code} → tumor.setting metastatic")
             continue
+        if kind == "primary" and any(_icd10_secondary(c) for c in icd10):
+            ctx.inconsistencies.append(
+                f"{name}: a primary cancer profile with {code}, an ICD-10 secondary neoplasm code — read as the "
+                "profile says; check the coding"
+            )
         for stage in res.get("stage") or []:
             summary = stage.get("summary") if isinstance(stage, dict) else None
             values = [str(c.get("code", "")) for c in codings(summary)] + concept_words(summary)
-            if any(_STAGE_IV.match(v.strip()) for v in values):
+            stage_iv = next((v.strip() for v in values if _STAGE_IV.match(v.strip())), None)
+            if stage_iv is not None:
                 metastatic.append(name)
-                ctx.findings.append(f"{name}: stage {values[0]} → tumor.setting metastatic")
+                ctx.findings.append(f"{name}: stage {stage_iv} → tumor.setting metastatic")
         if kind == "prior":
-            label = f"{site[0]} ({site[1]})" if site else describe(res.get("code"))
+            label = f"{site[0]} ({site[1]})" if site else code
             ctx.findings.append(f"{name}: prior (earlier) tumour {label} — not the current primary")
             continue
         if site is None:
             if kind == "primary":
-                ctx.ignored.append(
-                    f"{name}: primary cancer {describe(res.get('code'))} not mapped to a tumour type"
-                )
+                ctx.ignored.append(f"{name}: primary cancer {code} not mapped to a tumour type")
             else:
-                ctx.ignored.append(
-                    f"{name}: Condition {describe(res.get('code'))} is not a cancer her2kit maps"
-                )
+                ctx.ignored.append(f"{name}: Condition {code} is not a cancer her2kit maps")
             continue
+        if _says_secondary(res.get("code")):
+            ctx.findings.append(
+                f"{name}: {'a primary cancer (profile)' if kind == 'primary' else f'{code}, a primary site,'} whose "
+                "display or text speaks of metastasis — tumor.setting is not set from wording (give stage IV in "
+                "Condition.stage, or an mCODE SecondaryCancerCondition)"
+            )
         (candidates if kind == "primary" else fallback).append((res, site[0], site[1]))
     chosen = candidates or fallback
     setting: Literal["early", "metastatic"] | None = "metastatic" if metastatic else None
@@ -398,6 +520,12 @@ def read_tumor(
         _primary(ctx, chosen, her2_focus)
         res, tumor, how = chosen[0]
         ctx.findings.append(f"{resource_name(res)}: primary cancer {how} → tumor.type {tumor}")
+        for other, other_type, other_how in fallback if candidates else []:
+            ctx.findings.append(
+                f"{resource_name(other)}: {other_how} ({other_type}) — not the primary cancer read (a primary "
+                "cancer Condition by profile is given); results that do not name their Condition (Observation.focus) "
+                "are read as the primary's"
+            )
         return tumor, setting
     if ctx.breast_only:
         ctx.findings.append(

@@ -9,12 +9,14 @@ the clock. The output is validated with the R4B models of fhir.resources before 
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any, Final
 
 from her2kit.assessment import Assessment, Option
 from her2kit.case import Case
 from her2kit.interop import codes as C  # noqa: N812
+from her2kit.interop.fhir_import import ImportResult
 from her2kit.interop.r4b import Json, validate
 
 NAMESPACE: Final = uuid.UUID("3c5b1f1e-8d0a-5b7e-9f4a-2b6c8e1d4a70")  # fixed: ids are stable across releases
@@ -58,15 +60,46 @@ def _option_text(option: Option) -> str:
     return " | ".join(parts)
 
 
+# A test source the export may reference: the logical id of an Observation, or the fullUrl of one that had none (a
+# transaction's urn:uuid, or an absolute URL). A contained result ("DiagnosticReport/r1#ihc") cannot be referenced
+# from outside its container, and a source that is not a FHIR reference (a report, a lab) is not one: both are left
+# out rather than turned into a reference that does not resolve.
+_RESOLVABLE: Final = re.compile(
+    r"Observation/[A-Za-z0-9\-.]{1,64}"
+    r"|urn:uuid:[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
+    r"|urn:oid:[0-2](?:\.(?:0|[1-9][0-9]*))+"
+    r"|https?://[^\s#?]+/Observation/[A-Za-z0-9\-.]{1,64}(?:/_history/[A-Za-z0-9\-.]{1,64})?"
+)
+
+
 def _derived_from(assessment: Assessment, case: Case) -> list[Json]:
     refs: list[str] = []
     indices = assessment.her2.basis or list(range(len(case.her2_tests)))
     for i in indices:
         if 0 <= i < len(case.her2_tests):
             source = case.her2_tests[i].source or ""
-            if source.startswith("Observation/") and source not in refs:
+            if _RESOLVABLE.fullmatch(source) and source not in refs:
                 refs.append(source)
     return [{"reference": r} for r in refs]
+
+
+def _laboratory_notes(assessment: Assessment, imported: ImportResult | None) -> list[Json]:
+    """A note per stated 48676-1 interpretation that her2kit's result contradicts (positive against negative, as the
+    import's inconsistency says), naming the Observation, its date and the two results — no text of the input."""
+    if imported is None:
+        return []
+    result = assessment.her2.result
+    notes: list[Json] = []
+    for stated in imported.her2_interpretations:
+        if {stated.result, result} == {"positive", "negative"}:
+            when = f", {stated.date.isoformat()}" if stated.date else ""
+            notes.append(
+                {
+                    "text": f"Laboratory interpretation differs: {stated.source} (LOINC {C.HER2_INTERPRETATION}{when}) "
+                    f"states HER2 {stated.result}; her2kit interprets the imported tests as {result}."
+                }
+            )
+    return notes
 
 
 def _effective(assessment: Assessment, case: Case) -> str | None:
@@ -76,12 +109,18 @@ def _effective(assessment: Assessment, case: Case) -> str | None:
     return max(known).isoformat() if known else None
 
 
-def assessment_to_fhir(assessment: Assessment, case: Case, *, subject: str | None = None) -> dict[str, Any]:
+def assessment_to_fhir(
+    assessment: Assessment, case: Case, *, subject: str | None = None, imported: ImportResult | None = None
+) -> dict[str, Any]:
     """The assessment as an R4 Bundle of type ``collection`` (a plain JSON-ready dict).
 
-    ``subject`` (e.g. ``"Patient/123"``) is the patient reference to use; without it the
-    resources point at the case by identifier (system ``urn:her2kit:case-id``).
+    ``subject`` (e.g. ``"Patient/123"``) is the patient reference to use; else, with ``imported`` (the
+    :class:`ImportResult` the case came from), the input's ``Patient/<id>``; without either the resources point at
+    the case by identifier (system ``urn:her2kit:case-id``). With ``imported``, the laboratory's stated 48676-1
+    interpretations that her2kit's result contradicts are notes of the Observation.
     """
+    if subject is None and imported is not None:
+        subject = imported.patient_reference
     case_id = assessment.case_id
     her2 = assessment.her2
     obs_id, report_id, plan_id, bundle_id = (
@@ -109,6 +148,7 @@ def assessment_to_fhir(assessment: Assessment, case: Case, *, subject: str | Non
     notes.extend({"text": f"Action ({a.code}): {a.text}"} for a in her2.actions)
     notes.extend({"text": f"Discordance ({d.code}): {d.text}"} for d in her2.discordances)
     notes.extend({"text": n} for n in her2.notes)
+    notes.extend(_laboratory_notes(assessment, imported))
     effective = _effective(assessment, case)
     observation: Json = {
         "resourceType": "Observation",

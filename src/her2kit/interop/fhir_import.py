@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -48,12 +48,22 @@ from her2kit.interop.fhir_bundle import (
     without_duplicates,
 )
 from her2kit.interop.fhir_medications import read_medication
-from her2kit.interop.fhir_observations import join_copy_numbers, read_observation
+from her2kit.interop.fhir_observations import join_copy_numbers, note_breast_only, read_observation
 from her2kit.interop.fhir_values import condition_dates, fmt, loinc_codes, obs_date, parse_date
-from her2kit.interop.r4b import Json, resource_name, validate
+from her2kit.interop.r4b import Json, resource_name, shown, validate
 from her2kit.status import interpret_her2
 
 SINGLE_RESOURCES: Final = frozenset({"Observation", "Patient", "Condition"})
+
+
+class StatedHer2(BaseModel):
+    """A laboratory's stated HER2 interpretation (LOINC 48676-1): the Observation, its date and the result it states."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str
+    date: dt.date | None = None
+    result: Literal["positive", "negative", "equivocal", "indeterminate"]
 
 
 class ImportResult(BaseModel):
@@ -62,6 +72,14 @@ class ImportResult(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     case: Case
+    patient_reference: str | None = Field(
+        None,
+        description="the input's reference to the imported patient (Patient/<id>); the export's subject. None when "
+        "the Patient has no logical id (a transaction's urn:uuid names it only inside that Bundle)",
+    )
+    her2_interpretations: list[StatedHer2] = Field(
+        default_factory=list, description="the laboratory's stated HER2 interpretations (LOINC 48676-1) read"
+    )
     findings: list[str] = Field(default_factory=list, description="what each resource yielded")
     inconsistencies: list[str] = Field(
         default_factory=list, description="statements that contradict their own numbers or each other"
@@ -131,7 +149,14 @@ def _patient(
         if gender in C.GENDERS:
             values["sex"] = gender
             ctx.findings.append(f"Patient: gender {gender} → patient.sex")
-        birth = parse_date(patient.get("birthDate"))
+        raw_birth = patient.get("birthDate")
+        birth = parse_date(raw_birth)
+        if birth is None and isinstance(raw_birth, str) and len(raw_birth) in (4, 7):
+            # (a year or a year and month: the age would be uncertain by a year; the date itself is not repeated)
+            ctx.findings.append(
+                "Patient: birth date is partial (year or year and month only) — patient.age left unset; give the "
+                "age in the case"
+            )
         if birth is not None and reference is not None:
             age = reference.year - birth.year - ((reference.month, reference.day) < (birth.month, birth.day))
             # (the birth date and the Patient id identify the patient: findings give the age only)
@@ -352,6 +377,15 @@ def _unattributed(res: Json, patient: Json | None, entries: list[tuple[Json, str
     return None
 
 
+def _patient_id(patient_key: str | None) -> str | None:
+    """The case id a patient key gives: the id of ``Patient/<id>``, the uuid of a ``urn:uuid:`` fullUrl, the last
+    segment of another fullUrl; None for a Patient named by neither (its type alone)."""
+    if not patient_key or ("/" not in patient_key and not patient_key.startswith("urn:")):
+        return None
+    last = patient_key.removeprefix("urn:uuid:").removeprefix("urn:oid:").rstrip("/").rsplit("/", 1)[-1]
+    return last or None
+
+
 def bundle_to_case(
     bundle: dict[str, Any],
     *,
@@ -368,14 +402,15 @@ def bundle_to_case(
         raise InvalidInput("(document)", type(bundle).__name__, "a JSON object: a FHIR Bundle or resource")
     kind = bundle.get("resourceType")
     if not isinstance(kind, str) or (kind != "Bundle" and kind not in SINGLE_RESOURCES):
-        raise InvalidInput("resourceType", kind, "Bundle, " + ", ".join(sorted(SINGLE_RESOURCES)))
+        raise InvalidInput("resourceType", shown(kind), "Bundle, " + ", ".join(sorted(SINGLE_RESOURCES)))
     notes = validate(bundle)
     duplicated: list[str] = []
-    entries = without_duplicates(with_contained(bundle_entries(bundle), notes), notes, duplicated)
+    retracted: list[str] = []
+    entries = without_duplicates(with_contained(bundle_entries(bundle), notes, retracted), notes, duplicated)
     if (paged := paging_note(bundle)) is not None:
         duplicated.append(paged)
     index = build_index(entries)
-    ctx = ImportContext(index=index, findings=notes, inconsistencies=duplicated)
+    ctx = ImportContext(index=index, findings=notes, inconsistencies=duplicated, ignored=retracted)
     patient, patient_key = select_patient(entries, index, patient_id)
 
     mine: list[Json] = []
@@ -384,7 +419,8 @@ def bundle_to_case(
         rtype = res.get("resourceType")
         if rtype == "Patient":
             if resource_name(res) != patient_key:
-                ctx.ignored.append(f"{resource_name(res)}: another patient")
+                # (its id identifies the patient: not repeated)
+                ctx.ignored.append("a Patient resource: another patient")
             continue
         if subject is not None and patient_key is not None and subject != patient_key:
             ctx.ignored.append(f"{resource_name(res)}: belongs to another subject")
@@ -399,6 +435,7 @@ def bundle_to_case(
     conditions = [r for r in mine if r.get("resourceType") == "Condition"]
     dates: list[dt.date] = []
     her2_focus: set[str] = set()
+    # The tumour is read first, so that a result about another Condition than the primary is not read into it.
     for res in mine:
         rtype = res.get("resourceType")
         if rtype == "Observation":
@@ -406,9 +443,16 @@ def bundle_to_case(
                 dates.append(d)
             if set(loinc_codes(res.get("code"))) & C.HER2_CODES:
                 her2_focus.update(k for k in (ref_key(f, index) for f in res.get("focus") or []) if k)
-            read_observation(ctx, res)
+            note_breast_only(ctx, res)
         elif rtype == "Condition":
             dates.extend(condition_dates(res))
+    tumor, setting = read_tumor(ctx, conditions, her2_focus, tumor_type)
+    for res in mine:
+        rtype = res.get("resourceType")
+        if rtype == "Observation":
+            read_observation(ctx, res, tumor)
+        elif rtype == "Condition":
+            pass  # (read_tumor)
         elif rtype in ("MedicationStatement", "MedicationRequest", "MedicationAdministration"):
             read_medication(ctx, res)
         elif rtype == "DiagnosticReport" and any(
@@ -420,7 +464,6 @@ def bundle_to_case(
             ctx.ignored.append(f"{resource_name(res)}: {rtype} not read by her2kit")
 
     join_copy_numbers(ctx)
-    tumor, setting = read_tumor(ctx, conditions, her2_focus, tumor_type)
     reference = max(dates) if dates else None
     patient_model = _patient(ctx, patient, reference, "the latest Observation/Condition date in the input")
     tests = [t.test for t in ctx.tests]
@@ -430,7 +473,7 @@ def bundle_to_case(
             "no HER2 test (IHC score, ISH, ERBB2 NGS) in the input — HER2 status will be indeterminate"
         )
 
-    identifier = case_id or (patient_key.split("/", 1)[1] if patient_key else None) or resource_name(bundle)
+    identifier = case_id or _patient_id(patient_key) or resource_name(bundle)
     try:
         case = Case(
             id=identifier[:200],
@@ -445,6 +488,8 @@ def bundle_to_case(
         raise invalid_input_from(exc) from None
     return ImportResult(
         case=case,
+        patient_reference=patient_key if patient_key and patient_key.startswith("Patient/") else None,
+        her2_interpretations=[StatedHer2(source=s, date=d, result=r) for s, d, r in ctx.stated_status],
         findings=list(dict.fromkeys(ctx.findings)),
         inconsistencies=list(dict.fromkeys(ctx.inconsistencies)),
         ignored=list(dict.fromkeys(ctx.ignored)),

@@ -55,6 +55,11 @@ def read_medication(ctx: ImportContext, res: Json) -> None:
     start = parse_date(period.get("start") or res.get("effectiveDateTime") or res.get("authoredOn"))
     end = parse_date(period.get("end"))
     when = f" ({start}{'..' + str(end) if end else ''})" if start else ""
+    if kind == "MedicationRequest" and res.get("doNotPerform") is True:
+        # R4 MedicationRequest.doNotPerform is a modifier: "If true indicates that the request is asking for the
+        # specified action to not occur" — a request not to give the drug, never a current or past medication.
+        ctx.ignored.append(f"{source}: {name} doNotPerform true (a request that it not be given) — not read")
+        return
     if kind == "MedicationRequest":
         intent = str(res.get("intent"))
         if intent not in _CURRENT_REQUEST_INTENTS:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from her2kit.case import IhcTest, IshTest, NgsTest
 from her2kit.errors import InvalidInput
 from her2kit.interop import codes as C  # noqa: N812
-from her2kit.interop.fhir_bundle import ImportContext, StagingRow, meta_profiles, ref_key
+from her2kit.interop.fhir_bundle import ImportContext, StagingRow, meta_profiles, off_primary_focus, ref_key
 from her2kit.interop.fhir_values import (
     NEGATION,
     Stated,
@@ -35,7 +35,7 @@ from her2kit.interop.fhir_values import (
     quantity,
     ref_id,
     text_answer,
-    text_percent,
+    text_percent_noted,
     value_text,
 )
 from her2kit.interop.r4b import Json, resource_name
@@ -64,10 +64,11 @@ def _read_ihc(
 ) -> Stated | None:
     score, note = ihc_score_noted(holder)
     if score is not None:
+        percent, bound = text_percent_noted(holder)
         test = IhcTest(
             method="ihc",
             score=score,
-            percent_cells=text_percent(holder),
+            percent_cells=percent,
             date=date,
             specimen_id=specimen,
             source=source,
@@ -75,6 +76,11 @@ def _read_ihc(
         ctx.add(test, source, f"LOINC {code} IHC score {score}", stated)
         if note is not None:
             ctx.findings.append(f"{source}: LOINC {code} value {value_text(holder)}: {note}")
+        if bound is not None:
+            ctx.findings.append(
+                f"{source}: LOINC {code} the percentage in the score text ({bound}) is a bound, not a measurement — "
+                "not read as percent_cells (a value with a comparator is not read)"
+            )
         _check_ihc(ctx, source, score, stated)
         return {"3+": "positive", "2+": "equivocal"}.get(score, "negative")  # type: ignore[return-value]
     value = answer(holder.get("valueCodeableConcept"))
@@ -121,6 +127,33 @@ def _check_ratio(ctx: ImportContext, source: str, test: IshTest, stated: Stated 
 
 # Units a HER2/CEP17 ratio may carry (UCUM "1" or "{ratio}", or none).
 RATIO_UNITS: Final = frozenset({"", "1", "{ratio}", "ratio", "{ratio}s"})
+# Units of a copy number per nucleus (74860-8, 74861-6: LOINC component "... copy number/nucleus", property EntNum, an
+# entitic number): none, "1", "#" or "{#}" (the MII examples use "#"), "{copies}" (the copy number the code names), or
+# a unit per nucleus or cell ("{copies}/{nucleus}", "/{nucleus}", "copies/cell"). Any other unit is not read as copies
+# per nucleus: "{signals}" is the count of signals scored (a total over the cells counted), "%" is no count at all.
+_PER_NUCLEUS: Final = re.compile(
+    r"(?:|1|#|copies|(?:copies|copy|signals?|#)?(?:/|per)(?:nucleus|nuclei|cell|cells))"
+)
+COPY_UNITS_SHOWN: Final = "none, 1, #, {copies}, {copies}/{nucleus}, /{nucleus}"
+
+
+def per_nucleus(unit: str) -> bool:
+    """Whether a copy-number unit is per nucleus (see ``_PER_NUCLEUS``)."""
+    key = re.sub(r"[{}\s]", "", unit.lower())
+    return _PER_NUCLEUS.fullmatch(key) is not None
+
+
+def _copies_not_read(
+    ctx: ImportContext, source: str, code: str, q: tuple[float, str], where: str = ""
+) -> bool:
+    """True (and an ignored line naming the Observation, code and unit) when a copy number's unit is not per nucleus."""
+    if per_nucleus(q[1]):
+        return False
+    ctx.ignored.append(
+        f"{source}: {where}LOINC {code} {C.LOINC_NAMES[code]} {fmt(q[0])} {q[1]}: the unit is not per nucleus "
+        f"({COPY_UNITS_SHOWN}) — not read"
+    )
+    return True
 
 
 def _bound_not_read(ctx: ImportContext, source: str, holder: Json, what: str) -> None:
@@ -134,8 +167,20 @@ def _bound_not_read(ctx: ImportContext, source: str, holder: Json, what: str) ->
 
 
 def _read_ratio(
-    ctx: ImportContext, obs: Json, holder: Json, source: str, date: dt.date | None, specimen: str | None
+    ctx: ImportContext,
+    obs: Json,
+    holder: Json,
+    source: str,
+    date: dt.date | None,
+    specimen: str | None,
+    *,
+    code: str = C.HER2_ISH_RATIO,
+    stated: Stated | None = None,
 ) -> Stated | None:
+    """The ratio of ``holder`` (the Observation or its 49683-6 component) and the copy numbers and cell count of the
+    Observation's other components as one :class:`IshTest`. ``code`` names the Observation in the findings (49683-6,
+    or the FISH presence code the numbers are given under) and ``stated`` is its stated result, when not the
+    holder's own."""
     ratio: float | None = None
     vr = holder.get("valueRatio")
     if isinstance(vr, dict):
@@ -154,36 +199,41 @@ def _read_ratio(
             ratio = q[0]
         else:  # ("250 %" is not a ratio of 2.5 or of 250: which is meant is unknown)
             ctx.ignored.append(
-                f"{source}: LOINC 49683-6 value {fmt(q[0])} {q[1]}: the unit is not a ratio (none, 1 or {{ratio}}) "
-                "— not read"
+                f"{source}: LOINC {C.HER2_ISH_RATIO} value {fmt(q[0])} {q[1]}: the unit is not a ratio (none, 1 or "
+                "{ratio}) — not read"
             )
     _bound_not_read(ctx, source, holder, "the ERBB2/CEP17 ratio")
     extra: dict[str, float | int] = {}
     for comp in obs.get("component") or []:  # the copy numbers, also beside a ratio that is a component
         if comp is holder:
             continue
-        code = next(iter(loinc_codes(comp.get("code"))), None)
+        ccode = next(iter(loinc_codes(comp.get("code"))), None)
         q = quantity(comp)
-        _bound_not_read(ctx, source, comp, f"component LOINC {code}")
+        _bound_not_read(ctx, source, comp, f"component LOINC {ccode}")
         if q is None:
             continue
-        if code == C.ERBB2_COPIES:
+        if ccode in (C.ERBB2_COPIES, C.CEP17_COPIES) and _copies_not_read(
+            ctx, source, ccode, q, "component "
+        ):
+            continue
+        if ccode == C.ERBB2_COPIES:
             extra["her2_copies"] = q[0]
-        elif code == C.CEP17_COPIES:
+        elif ccode == C.CEP17_COPIES:
             extra["cep17_copies"] = q[0]
-        elif code == C.CELLS_COUNTED and q[0] >= 1:
+        elif ccode == C.CELLS_COUNTED and q[0] >= 1:
             extra["cells_counted"] = int(q[0])
-    stated = answers(holder.get("interpretation")) or answer(holder.get("valueCodeableConcept"))
+    if stated is None:
+        stated = answers(holder.get("interpretation")) or answer(holder.get("valueCodeableConcept"))
     if ratio is None and "her2_copies" not in extra:
         if stated is None:
-            ctx.ignored.append(f"{source}: LOINC 49683-6 without a ratio, copy numbers or a stated result")
+            ctx.ignored.append(f"{source}: LOINC {code} without a ratio, copy numbers or a stated result")
             return None
         result = {"positive": "amplified", "negative": "not-amplified", "equivocal": "equivocal"}.get(stated)
         if result is None:
-            ctx.ignored.append(f"{source}: LOINC 49683-6 stated {stated} without numbers")
+            ctx.ignored.append(f"{source}: LOINC {code} stated {stated} without numbers")
             return stated
         test = IshTest(method="ish", result=result, date=date, specimen_id=specimen, source=source)
-        ctx.add(test, source, f"LOINC 49683-6 ISH stated {result} (no numbers)", stated)
+        ctx.add(test, source, f"LOINC {code} ISH stated {result} (no numbers)", stated)
         return stated
     try:
         test = IshTest(method="ish", ratio=ratio, date=date, specimen_id=specimen, source=source, **extra)
@@ -205,9 +255,31 @@ def _read_ratio(
         parts.append(f"{test.cells_counted} cells")
     if stated is not None:
         parts.append(f"stated {stated}")
-    ctx.add(test, source, "LOINC 49683-6 " + ", ".join(parts), stated)
+    ctx.add(test, source, f"LOINC {code} " + ", ".join(parts), stated)
     _check_ratio(ctx, source, test, stated)
     return stated
+
+
+_ISH_NUMBERS: Final = frozenset({C.HER2_ISH_RATIO, C.ERBB2_COPIES, C.CEP17_COPIES})
+
+
+def _read_fish_presence(
+    ctx: ImportContext, obs: Json, source: str, code: str, date: dt.date | None, specimen: str | None
+) -> None:
+    """A FISH presence Observation (96893-3, 85318-4, 31150-6): its ISH numbers when it gives them as components
+    (49683-6 ratio, 74860-8 / 74861-6 copies per nucleus, 62361-1 cells), which decide the ISH group, with its value
+    as the stated result they are checked against; else the stated result alone."""
+    comps = [c for c in obs.get("component") or [] if isinstance(c, dict)]
+    if not any(set(loinc_codes(c.get("code"))) & _ISH_NUMBERS for c in comps):
+        _read_duplication(ctx, obs, source, date, specimen, code)
+        return
+    stated = answer(obs.get("valueCodeableConcept")) or answers(obs.get("interpretation"))
+    holder = next((c for c in comps if C.HER2_ISH_RATIO in loinc_codes(c.get("code"))), obs)
+    _read_ratio(ctx, obs, holder, source, date, specimen, code=code, stated=stated)
+    for comp in comps:
+        ccodes = set(loinc_codes(comp.get("code")))
+        if not ccodes & (_ISH_NUMBERS | {C.CELLS_COUNTED}):
+            ctx.ignored.append(f"{source}: component {describe(comp.get('code'))} not read")
 
 
 def _read_duplication(
@@ -288,9 +360,19 @@ def _read_variant(ctx: ImportContext, obs: Json, source: str, date: dt.date | No
     if gene != "ERBB2":
         ctx.ignored.append(f"{source}: LOINC 69548-6 genetic variant in {gene} — not ERBB2")
         return
-    presence = answer(obs.get("valueCodeableConcept"))
-    if presence == "negative":
-        ctx.findings.append(f"{source}: LOINC 69548-6 ERBB2 variant stated absent — not imported")
+    value = obs.get("valueCodeableConcept")
+    presence = answer(value)
+    if presence == "negative":  # LA9634-2 "Absent": mCODE's way to assert a variant absent
+        ctx.findings.append(
+            f"{source}: LOINC 69548-6 ERBB2 variant stated absent ({value_text(obs)}) — not imported"
+        )
+        return
+    if value is not None and presence != "positive":
+        # Indeterminate (LA11884-6), No call (LA18198-4) or a value that is not Present/Absent: no result
+        ctx.ignored.append(
+            f"{source}: LOINC 69548-6 ERBB2 variant value {value_text(obs)} is not Present (LA9633-4) or Absent "
+            "(LA9634-2) — not read"
+        )
         return
     text = " ".join(blob).lower()
     amplified: bool | None = None
@@ -444,7 +526,22 @@ def _read_tnm(ctx: ImportContext, obs: Json, source: str, code: str, date: dt.da
     ctx.staging[which].append(StagingRow(date, category, source, focus, inferred))
 
 
-def read_observation(ctx: ImportContext, obs: Json) -> None:
+def note_breast_only(ctx: ImportContext, obs: Json) -> None:
+    """Record an Observation read for the case that uses breast-specific codes or an MII mamma profile."""
+    if obs.get("status") not in C.OBSERVATION_STATUS_USED:
+        return
+    codes = loinc_codes(obs.get("code"))
+    breast = [c for c in codes if c in C.BREAST_ONLY_CODES]
+    for comp in obs.get("component") or []:
+        breast.extend(c for c in loinc_codes(comp.get("code")) if c in C.BREAST_ONLY_CODES)
+    if breast or any("mamma" in p.lower() for p in meta_profiles(obs)):
+        ctx.breast_only.append(
+            f"{resource_name(obs)} ({', '.join(dict.fromkeys(breast)) or 'MII mamma profile'})"
+        )
+
+
+def read_observation(ctx: ImportContext, obs: Json, tumor: str) -> None:
+    """Read one Observation for a case of the ``tumor`` type (see the module docstring)."""
     source = resource_name(obs)
     status = obs.get("status")
     codes = loinc_codes(obs.get("code"))
@@ -465,11 +562,14 @@ def read_observation(ctx: ImportContext, obs: Json) -> None:
             + " (a partial date is not ordered against full dates)"
         )
     specimen = ref_id(obs.get("specimen"))
-    breast = [c for c in codes if c in C.BREAST_ONLY_CODES]
-    for comp in obs.get("component") or []:
-        breast.extend(c for c in loinc_codes(comp.get("code")) if c in C.BREAST_ONLY_CODES)
-    if breast or any("mamma" in p.lower() for p in meta_profiles(obs)):
-        ctx.breast_only.append(f"{source} ({', '.join(dict.fromkeys(breast)) or 'MII mamma profile'})")
+    if set(codes) & C.FOCUSED_CODES and (other := off_primary_focus(ctx, obs, tumor)) is not None:
+        # (a result of another cancer, or of an earlier one, is not this primary's: as for the staging)
+        ctx.findings.append(
+            f"{source}: LOINC {', '.join(c for c in codes if c in C.FOCUSED_CODES)} is about {other}, not the "
+            "primary cancer read — not read"
+        )
+        ctx.breast_only[:] = [b for b in ctx.breast_only if not b.startswith(f"{source} (")]
+        return
     if C.HER2_INTERPRETATION in codes:
         stated = answer(obs.get("valueCodeableConcept"))
         if stated is not None:
@@ -516,7 +616,7 @@ def read_observation(ctx: ImportContext, obs: Json) -> None:
     elif C.HER2_ISH_RATIO in codes:
         _read_ratio(ctx, obs, obs, source, date, specimen)
     elif (fish := next((c for c in codes if c in C.HER2_FISH_PRESENCE_CODES), None)) is not None:
-        _read_duplication(ctx, obs, source, date, specimen, fish)
+        _read_fish_presence(ctx, obs, source, fish, date, specimen)
     elif C.ERBB2_COPIES in codes or C.CEP17_COPIES in codes:
         ctx.copy_numbers.append(obs)  # joined to the ratio of the same specimen and date after the last read
     elif C.GENETIC_VARIANT in codes:
@@ -546,6 +646,8 @@ def join_copy_numbers(ctx: ImportContext) -> None:
         q = quantity(obs)
         if q is None:
             ctx.ignored.append(f"{source}: LOINC {code} {name} without a quantity")
+            continue
+        if _copies_not_read(ctx, source, code, q):
             continue
         date, specimen = obs_date(obs), ref_id(obs.get("specimen"))
         links = {k for k in (ref_key(r, ctx.index) for r in obs.get("derivedFrom") or []) if k is not None}

@@ -65,6 +65,46 @@ def concept_words(cc: Any) -> list[str]:
     return out
 
 
+def icd_system(system: Any) -> Literal["ICD-10", "ICD-O-3"] | None:
+    """Whether a coding system is ICD-O-3 (topography) or ICD-10 (any national modification), by URI or HL7 OID."""
+    text = str(system or "").strip().lower().rstrip("/")
+    if "icd-o" in text or text in C.ICDO3_OIDS:
+        return "ICD-O-3"
+    if "icd-10" in text or "icd10" in text or text in C.ICD10_OIDS:
+        return "ICD-10"
+    return None
+
+
+_ICD_CODE: Final = re.compile(r"^\s*([A-Za-z])(\d{2})(?:\.?(\d{1,4}))?")
+
+
+def icd_code(code: Any) -> str:
+    """An ICD-10 / ICD-O-3 code in its dotted form: "C160" and "c16.0" are C16.0 (cardia), not C16 (stomach). Marks
+    after the code (ICD-10-GM "+", "*", "!", a side letter) are left out."""
+    text = str(code or "")
+    m = _ICD_CODE.match(text)
+    if m is None:
+        return text.strip().upper()
+    return f"{m[1].upper()}{m[2]}" + (f".{m[3]}" if m[3] else "")
+
+
+def _system_label(system: str, code: str) -> tuple[str, str]:
+    icd = icd_system(system)
+    if icd is not None:
+        return icd, icd_code(code)
+    label = "LOINC" if system == C.LOINC else "SNOMED" if system == C.SNOMED else system.rsplit("/", 1)[-1]
+    return label, code
+
+
+def describe_code(cc: Any) -> str:
+    """A CodeableConcept by its first coding's system and code only, never its display or text (which may hold free
+    text: names, numbers); "(text only)" or "(no code)" without a coding."""
+    for c in codings(cc):
+        label, code = _system_label(str(c.get("system", "")).rstrip("/"), str(c.get("code")))
+        return f"{label} {code}"
+    return "(text only)" if concept_words(cc) else "(no code)"
+
+
 def describe(cc: Any) -> str:
     for c in codings(cc):
         system = str(c.get("system", "")).rstrip("/")
@@ -241,15 +281,50 @@ def _text_score(value: str) -> tuple[str, str | None] | None:
     return found
 
 
-def text_percent(holder: Json) -> float | None:
-    """The percentage of cells in a score's text ("3+ in 5% of cells"), when it holds exactly one."""
+# A comparator before a percentage (">10%", "more than 10%", "up to 10%", "≤10%", "5-10%") or after it ("10% or more"):
+# the figure is a bound (or a range), not the measured percentage of cells.
+_BOUND_BEFORE: Final = re.compile(
+    r"(?:[<>≤≥≦≧⩽⩾]\s*=?|=\s*[<>]|\b(?:more|greater|less|fewer|higher|lower)\s+than|\bup\s+to|\bat\s+(?:least|most)"
+    r"|\b(?:over|under|above|below|beyond|exceeding|max(?:imum)?|min(?:imum)?)\b\.?|\b(?:mehr|weniger)\s+als"
+    r"|\bbis(?:\s+zu)?|\b(?:über|unter|mindestens|höchstens|maximal|minimal)\b"
+    r"|\d+(?:\.\d+)?\s*%?\s*(?:-|–|—|\bto\b|\bbis\b))\s*$",
+    re.I,
+)
+_BOUND_AFTER: Final = re.compile(
+    r"^\s*(?:or\s+(?:more|less|greater|fewer|higher|lower|above|below|over|under)\b|and\s+(?:more|above|over|"
+    r"less|below|under)\b|oder\s+(?:mehr|weniger)\b|\+(?!\s*\d))",
+    re.I,
+)
+
+
+def text_percent_noted(holder: Json) -> tuple[float | None, str | None]:
+    """The percentage of cells in a score's text ("3+ in 5% of cells"), when it holds exactly one measured figure,
+    and the first bound, as written, when a figure has a comparator: "3+ (>10% of cells)" or the IHC definitions ("in
+    >10% of tumor cells", "in ≤10%") state the category's threshold, not a measurement, so no percentage is read from
+    them."""
     text = holder.get("valueString")
     if not isinstance(text, str):
         text = " ".join(concept_words(holder.get("valueCodeableConcept")))
-    figures = _PERCENT.findall(text)
-    if len(figures) != 1 or float(figures[0]) > 100:
-        return None
-    return float(figures[0])
+    text = unicodedata.normalize("NFKC", text)
+    exact: list[float] = []
+    bound: str | None = None
+    for m in _PERCENT.finditer(text):
+        before = _BOUND_BEFORE.search(text[: m.start()])
+        after = _BOUND_AFTER.match(text[m.end() :])
+        if before is None and after is None:
+            exact.append(float(m[1]))
+        elif bound is None:
+            start = before.start() if before is not None else m.start()
+            end = m.end() + (after.end() if after is not None else 0)
+            bound = text[start:end].strip()
+    if len(exact) != 1 or exact[0] > 100:
+        return None, bound
+    return exact[0], bound
+
+
+def text_percent(holder: Json) -> float | None:
+    """The percentage of cells in a score's text; see :func:`text_percent_noted`."""
+    return text_percent_noted(holder)[0]
 
 
 def _one_text_score(key: str) -> tuple[str, str | None] | None:
@@ -280,6 +355,9 @@ def ihc_score_noted(holder: Json) -> tuple[str | None, str | None]:
     """
     candidates: list[Any] = []
     cc = holder.get("valueCodeableConcept")
+    for c in codings(cc):  # a LOINC answer of the HER2 IHC score list (LL4396-9), with or without a display
+        if str(c.get("system", "")).rstrip("/") == C.LOINC and str(c.get("code")) in C.IHC_SCORE_ANSWERS:
+            return C.IHC_SCORE_ANSWERS[str(c.get("code"))], None
     candidates.extend(concept_words(cc))
     candidates.extend(c.get("code") for c in codings(cc))
     if "valueString" in holder:

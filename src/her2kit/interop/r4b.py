@@ -21,13 +21,36 @@ Json = dict[str, Any]
 _ID: Final = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
+# The key under which the import keeps the name of a resource that has no logical id of its own: an entry's fullUrl
+# ("urn:uuid:..."), or "Container/id#contained-id" for a contained resource. Only the import's copies carry it (the
+# R4B models refuse it in input, so a document cannot set it).
+LOCAL_NAME: Final = "_her2kit_name"
+
+
 def resource_name(resource: Any) -> str:
-    """``Type/id`` of a resource dict, or its type alone."""
+    """``Type/id`` of a resource dict, the name the import gave it (:data:`LOCAL_NAME`), or its type alone."""
     if not isinstance(resource, dict):
         return "(not a resource)"
+    named = resource.get(LOCAL_NAME)
+    if isinstance(named, str) and named:
+        return named
     kind = str(resource.get("resourceType") or "(no resourceType)")
     rid = resource.get("id")
     return f"{kind}/{rid}" if rid else kind
+
+
+# What an error may repeat of a coded value: a number, a boolean or one token of code characters (no space). A longer or
+# spaced string in a code's place ("Erika Mustermann" as a status, a code, a resource type) is free text: withheld.
+_CODE_LIKE: Final = re.compile(r"[A-Za-z0-9.\-_:/+#%{}\[\]*^']{1,64}")
+
+
+def shown(value: Any) -> Any:
+    """A coded value as an error may show it, or :data:`WITHHELD` when it is not code-like (see ``_CODE_LIKE``)."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str) and _CODE_LIKE.fullmatch(value):
+        return value
+    return WITHHELD
 
 
 def _error_name(resource: Any) -> str:
@@ -74,7 +97,7 @@ def _check_entry_types(bundle: Json) -> None:
             get_fhir_model_class(kind)
         except (KeyError, ValueError, AttributeError):
             raise InvalidInput(
-                field, kind, "a FHIR R4 resource type such as Observation or Patient"
+                field, shown(kind), "a FHIR R4 resource type such as Observation or Patient"
             ) from None
 
 
@@ -87,12 +110,12 @@ def validate(doc: Json) -> list[str]:
     """
     kind = doc.get("resourceType")
     if not isinstance(kind, str):
-        raise InvalidInput("resourceType", kind, "a FHIR resource type such as Bundle or Observation")
+        raise InvalidInput("resourceType", shown(kind), "a FHIR resource type such as Bundle or Observation")
     try:
         model = get_fhir_model_class(kind)
     except (KeyError, ValueError, AttributeError):
         raise InvalidInput(
-            "resourceType", kind, "a FHIR R4 resource type such as Bundle or Observation"
+            "resourceType", shown(kind), "a FHIR R4 resource type such as Bundle or Observation"
         ) from None
     if kind == "Bundle":
         _check_entry_types(doc)
@@ -114,7 +137,7 @@ def validate(doc: Json) -> list[str]:
         field = f"{where}.{'.'.join(path)}" if path else where
         # Values that may identify a patient (a Patient's or a contained or nested one's birth date, a name in a
         # display, identifiers, free text) are named by field only: only coded values are echoed.
-        value = err.get("input") if _echoable(where, path) else WITHHELD
+        value = shown(err.get("input")) if _echoable(where, path) else WITHHELD
         raise InvalidInput(field, value, f"valid FHIR R4 ({msg})") from None
     except (
         TypeError,
@@ -122,7 +145,8 @@ def validate(doc: Json) -> list[str]:
         KeyError,
         AttributeError,
     ) as exc:  # fhir.resources raises these for some shapes
-        raise InvalidInput(_error_name(doc), "(document)", "valid FHIR R4", hint=str(exc)[:200]) from None
+        # (the exception's text may quote the input: only its kind is given)
+        raise InvalidInput(_error_name(doc), "(document)", "valid FHIR R4", hint=type(exc).__name__) from None
     check_codes(doc)
     return notes
 
@@ -149,7 +173,7 @@ def _echoable(where: str, path: Sequence[str]) -> bool:
 def _check(resource: Json, element: str, allowed: frozenset[str], where: str) -> None:
     value = resource.get(element)
     if value is not None and value not in allowed:
-        raise InvalidInput(f"{where}.{element}", value, ", ".join(sorted(allowed)))
+        raise InvalidInput(f"{where}.{element}", shown(value), ", ".join(sorted(allowed)))
 
 
 def check_codes(doc: Json) -> None:

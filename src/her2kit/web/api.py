@@ -483,7 +483,7 @@ def api_router(settings: Settings) -> APIRouter:
         return {
             "import": imported.model_dump(mode="json"),
             "assessment": result.model_dump(mode="json"),
-            "fhir": assessment_to_fhir(result, imported.case),
+            "fhir": assessment_to_fhir(result, imported.case, imported=imported),
         }
 
     @router.get("/kb", response_model=list[str], summary="Knowledge-base sections")
