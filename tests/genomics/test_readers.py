@@ -65,12 +65,15 @@ def test_vcf_grch38_chr_prefix_and_coalteration(write_vcf: Callable[..., Path]) 
 def test_vcf_multi_sample_needs_a_sample(write_vcf: Callable[..., Path]) -> None:
     records = ["17\t37880220\t.\tT\tC\t.\tPASS\t.\tGT\t0/0\t0/1"]
     path = write_vcf("m.grch37.vcf", records, ["NORMAL", "TUMOR"])
-    with pytest.raises(InvalidInput, match="NORMAL, TUMOR"):
+    # (the error says how many samples there are and how to choose, never their names: web review 2026-11-27)
+    with pytest.raises(InvalidInput, match="2 samples") as err:
         profile_file(path)
+    assert "NORMAL" not in str(err.value)
     assert profile_file(path, sample="NORMAL").erbb2.mutations == []
     assert [m.hgvsp for m in profile_file(path, sample="TUMOR").erbb2.mutations] == ["p.L755S"]
-    with pytest.raises(InvalidInput, match="NORMAL, TUMOR"):
+    with pytest.raises(InvalidInput, match="2 samples") as err:
         profile_file(path, sample="X")
+    assert "NORMAL" not in str(err.value)
 
 
 @pytest.mark.parametrize(
@@ -184,7 +187,7 @@ def test_seg_log2_with_purity(tmp_path: Path) -> None:
     # 2.46 copies at an assumed purity of 100% is a lower bound: undetermined (audit finding 7)
     assert low.erbb2.amplified is None
     assert "purity not given" in low.erbb2.evidence
-    with pytest.raises(InvalidInput, match="A, B"):
+    with pytest.raises(InvalidInput, match="2 samples"):
         profile_file(path, genome="GRCh37")
 
 
@@ -334,7 +337,7 @@ def test_a_byte_order_mark_is_not_part_of_the_first_line(tmp_path: Path) -> None
     seg.write_bytes(
         b"\xef\xbb\xbf" + (SEG_HEADER + "A\t17\t39700000\t39800000\t50\t1.0\nB\t17\t1\t2\t5\t0\n").encode()
     )
-    with pytest.raises(InvalidInput, match="A, B"):  # the ID column is found: a sample must be chosen
+    with pytest.raises(InvalidInput, match="2 samples"):  # the ID column is found: a sample must be chosen
         profile_file(seg, genome="GRCh38")
     vcf = tmp_path / "v.vcf"
     vcf.write_bytes(b"\xef\xbb\xbf##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
@@ -347,7 +350,7 @@ def test_a_seg_file_s_first_column_is_its_sample_whatever_its_name(tmp_path: Pat
         "specimen\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\n"
         "A\t17\t39700000\t39800000\t50\t2.0\nB\t17\t39700000\t39800000\t50\t0.0\n"
     )
-    with pytest.raises(InvalidInput, match="A, B"):
+    with pytest.raises(InvalidInput, match="2 samples"):
         profile_file(seg, genome="GRCh38")
     assert profile_file(seg, genome="GRCh38", sample="B").erbb2.amplified is False
 

@@ -304,7 +304,11 @@ def test_a_form_field_that_is_not_utf8_is_refused_not_replaced(client: httpx.Cli
     body = b"case_id=MRN-4711%ED%A0%80&tumor_type=breast&setting=metastatic&ihc_score=3%2B&ish_probe=dual"
     r = client.post("/assess", content=body, headers={"content-type": "application/x-www-form-urlencoded"})
     assert r.status_code == 422
-    assert "case_id: the value (not repeated: patient data) is not valid; allowed: UTF-8 text" in r.text
+    # (named by the form's label: web review 2026-11-27)
+    assert (
+        "Case label (no identifiers): the value (not repeated: patient data) is not valid; allowed: UTF-8 text"
+        in r.text
+    )
 
 
 def test_the_monitor_form_names_a_lone_surrogate_without_the_value(client: httpx.Client) -> None:

@@ -78,7 +78,8 @@ def test_staging_entered_in_the_form_decides_the_neoadjuvant_options(page: Any, 
     page.get_by_label("T category", exact=True).fill("T9")
     page.get_by_role("button", name="Assess").click()
     page.wait_for_selector(".error")
-    assert "tumor.t_category" in page.locator(".error").inner_text()
+    # (named by the form's label, not the case document's path "tumor.t_category": web review 2026-11-27)
+    assert "T category: 'T9' is not valid" in page.locator(".error").inner_text()
     assert page.get_by_label("T category", exact=True).input_value() == "T9"
 
 

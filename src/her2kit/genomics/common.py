@@ -7,11 +7,13 @@ import io
 import math
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Any, Final, cast
 
-from her2kit.errors import InvalidInput
+from her2kit.errors import WITHHELD, InvalidInput
 from her2kit.genomics.model import Genome
 
 GENES: Final = ("ERBB2", "KRAS", "NRAS", "BRAF", "PIK3CA", "ERBB3")
@@ -75,27 +77,134 @@ def consequence_terms(value: str | None) -> set[str]:
     return {t.strip() for t in (value or "").replace("&", ",").split(",") if t.strip()}
 
 
+# The longest line read whole. Real lines are far shorter: a MAF or segment row is under 10 kB; the longest VCF lines
+# are multi-sample ones (some 40 characters per sample with GT:AD:DP:GQ:PL, so 500,000 samples are about 20 MB). A
+# longer line (a decompression bomb of one line) is an input error naming the file, the line and this limit: the
+# reader never holds more than the limit of one line. Read at call time, so that tests may lower it.
+MAX_LINE_CHARS: int = 64 * 1024 * 1024
+
+# What a file's bytes may unpack to (``profile_file(max_bytes=)``): no limit unless the caller sets one (the REST API
+# does, HER2KIT_MAX_DECOMPRESSED_BYTES; the command line reads real files of any size).
+_MAX_BYTES: ContextVar[int | None] = ContextVar("her2kit_genomics_max_bytes", default=None)
+
+
+class FileTooLarge(InvalidInput):
+    """A file that unpacks to more than the reader was allowed to read (``max_bytes``)."""
+
+
+@contextmanager
+def byte_limit(max_bytes: int | None) -> Iterator[None]:
+    """Within the block, every file opened by :func:`open_text` may give at most ``max_bytes`` bytes (after
+    decompression); more raises :class:`FileTooLarge`."""
+    token = _MAX_BYTES.set(max_bytes)
+    try:
+        yield
+    finally:
+        _MAX_BYTES.reset(token)
+
+
+class _Counted(io.BufferedIOBase):
+    """A binary stream that raises :class:`FileTooLarge` once more than ``limit`` bytes have been read from it."""
+
+    def __init__(self, raw: IO[bytes], name: str, limit: int) -> None:
+        super().__init__()
+        self._raw, self._name, self._limit, self._read = raw, name, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def _count(self, data: bytes) -> bytes:
+        self._read += len(data)
+        if self._read > self._limit:
+            raise FileTooLarge(
+                "file",
+                self._name,
+                f"a file of at most {self._limit:,} bytes once decompressed",
+                hint=f"{self._name} unpacks to more than {self._limit:,} bytes",
+            )
+        return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._count(self._raw.read(-1 if size is None else size))
+
+    def read1(self, size: int = -1) -> bytes:
+        read1 = getattr(self._raw, "read1", None)
+        return self._count(read1(size) if read1 is not None else self._raw.read(size))
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
 def open_text(path: Path) -> IO[str]:
-    """Open plain or gzip/bgzip text (detected from the magic bytes, not the name)."""
+    """Open plain or gzip/bgzip text (detected from the magic bytes, not the name), bounded by :func:`byte_limit`."""
     with path.open("rb") as raw:
         magic = raw.read(2)
-    if magic == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", errors="replace", newline="")
-    return path.open(encoding="utf-8-sig", errors="replace", newline="")
+    binary: IO[bytes] = cast(
+        IO[bytes],
+        gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb"),  # noqa: SIM115 (closed by the wrapper)
+    )
+    limit = _MAX_BYTES.get()
+    if limit is not None:
+        binary = cast(IO[bytes], _Counted(binary, path.name, limit))
+    return io.TextIOWrapper(cast(Any, binary), encoding="utf-8-sig", errors="replace", newline="")
+
+
+def read_lines(fh: IO[str], name: str, first: int = 1) -> Iterator[tuple[int, str]]:
+    """``(line number, line without its end)`` from ``fh``, numbering from ``first``; a line longer than
+    :data:`MAX_LINE_CHARS` is an :class:`InvalidInput` naming the file, the line and the limit (its content is not
+    read further, nor repeated)."""
+    limit = MAX_LINE_CHARS
+    n = first - 1
+    readline = fh.readline
+    while True:
+        raw = readline(limit + 2)  # (the line and its end, "\r\n" at most)
+        if not raw:
+            return
+        n += 1
+        line = raw.rstrip("\r\n")
+        if len(line) > limit:
+            raise InvalidInput(
+                f"{name} line {n}",
+                f"(a line over {limit:,} characters)",
+                f"lines of at most {limit:,} characters",
+            )
+        yield n, line
 
 
 def lines(path: Path) -> Iterator[tuple[int, str]]:
     with open_text(path) as fh:
-        for n, line in enumerate(fh, 1):
-            yield n, line.rstrip("\r\n")
+        yield from read_lines(fh, path.name)
 
 
 def short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def bad_line(name: str, n: int, line: str, allowed: str) -> InvalidInput:
-    return InvalidInput(f"{name} line {n}", short(line), allowed)
+def columns_seen(line: str) -> str:
+    """How many tab-separated columns a line has: what an error may say about a line instead of repeating it."""
+    count = line.count("\t") + 1
+    return f"the line has {count} tab-separated column{'s' if count != 1 else ''}"
+
+
+def bad_line(
+    name: str, n: int, line: str, allowed: str, *, count_columns: bool = False, hint: str | None = None
+) -> InvalidInput:
+    """The error about line ``n`` of file ``name``: named by its number, its content withheld (a line may hold
+    a sample name or other patient data). With ``count_columns`` the hint says how many columns it has."""
+    return InvalidInput(
+        f"{name} line {n}", WITHHELD, allowed, hint=columns_seen(line) if count_columns else hint
+    )
+
+
+# A value read from a file may be repeated in an error only when it is short and code-like (a chromosome, a
+# position, a base): at most 20 characters, no whitespace or control character. Anything else is withheld.
+_CODE_LIKE: Final = re.compile(r"[^\s\x00-\x1f\x7f]{1,20}")
+
+
+def cell(value: str) -> str | object:
+    """``value`` if it is short and code-like, else :data:`~her2kit.errors.WITHHELD`."""
+    return value if _CODE_LIKE.fullmatch(value) else WITHHELD
 
 
 def vaf_checked(raw: str | float | None, where: str, warnings: list[str]) -> float | None:
@@ -117,23 +226,41 @@ def vaf_checked(raw: str | float | None, where: str, warnings: list[str]) -> flo
     return value
 
 
+_POSITION: Final = re.compile(r"#([0-9]{1,9})")
+
+
 def choose_sample(name: str, samples: Sequence[str], wanted: str | None) -> str:
     """The sample to profile: the one asked for (exactly, or a unique prefix ending at a "-" of the barcode, so
-    that a TCGA patient barcode selects its aliquot and "P-001" never selects "P-0012"), or the only one."""
+    that a TCGA patient barcode selects its aliquot and "P-001" never selects "P-0012"; or by its position, "#2"
+    for the second sample in the file's order), or the only one.
+
+    Errors say how many samples the file has and how to choose one, never their names, nor the name asked for:
+    sample names are patient barcodes and identifiers, and errors reach shared logs."""
     unique = list(dict.fromkeys(samples))
-    listing = ", ".join(unique[:20]) + (f", … ({len(unique)} samples)" if len(unique) > 20 else "")
+    if not unique:
+        raise InvalidInput(f"{name}", "(no samples)", "a file with at least one sample")
+    count = len(unique)
+    which = f"one of the {count} samples in {name}" if count > 1 else f"the one sample in {name}"
+    allowed = (
+        f"the name of {which}, as the file writes it (names are not listed: they may identify patients), or its "
+        f"position in the file, " + (f"#1 to #{count}" if count > 1 else "#1")
+    )
     if wanted is None:
-        if len(unique) == 1:
+        if count == 1:
             return unique[0]
-        if not unique:
-            raise InvalidInput(f"{name}", "(no samples)", "a file with at least one sample")
-        raise InvalidInput("--sample", None, f"one of the samples in {name}: {listing}")
+        raise InvalidInput("--sample", "(missing)", allowed, hint=f"{name} has {count} samples: choose one")
     if wanted in unique:
         return wanted
+    position = _POSITION.fullmatch(wanted)
+    if position is not None:
+        if 1 <= int(position.group(1)) <= count:
+            return unique[int(position.group(1)) - 1]
+        raise InvalidInput("--sample", wanted, allowed, hint=f"there is no sample {wanted}")
     matches = [s for s in unique if s.startswith(wanted + "-") or wanted.startswith(s + "-")]
     if len(matches) == 1:
         return matches[0]
-    raise InvalidInput("--sample", wanted, f"one of the samples in {name}: {listing}")
+    why = f"{len(matches)} samples' names begin with it" if matches else "no sample has this name"
+    raise InvalidInput("--sample", WITHHELD, allowed, hint=why)
 
 
 # Build names in a file name, as whole tokens ("tumour.hg19.seg", "x_b37.vcf"; not the "AB38" of a barcode).

@@ -304,7 +304,9 @@ def _tab_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         if width is None:
             width = len(fields)
         elif len(fields) != width:
-            raise bad_line(path.name, n, line, f"{width} tab-separated columns, as in the header")
+            raise bad_line(
+                path.name, n, line, f"{width} tab-separated columns, as in the header", count_columns=True
+            )
         yield n, fields
 
 

@@ -50,12 +50,20 @@ def read_maf(path: Path, *, sample: str | None, genome: Genome | None) -> MafRes
             header = fields
             missing = [c for c in REQUIRED if c not in header]
             if missing:
-                raise bad_line(name, n, line, f"a MAF header with {', '.join(REQUIRED)}")
+                raise bad_line(
+                    name,
+                    n,
+                    line,
+                    f"a MAF header with {', '.join(REQUIRED)}",
+                    hint=f"no {', '.join(missing)} column",
+                )
             idx_gene = header.index("Hugo_Symbol")
             idx_sample = header.index("Tumor_Sample_Barcode")
             continue
         if len(fields) != len(header):
-            raise bad_line(name, n, line, f"{len(header)} tab-separated columns, as in the header")
+            raise bad_line(
+                name, n, line, f"{len(header)} tab-separated columns, as in the header", count_columns=True
+            )
         samples.append(fields[idx_sample])
         if fields[idx_gene] in GENES:
             rows.append((n, fields))

@@ -7,15 +7,15 @@ import zlib
 from collections.abc import Collection
 from pathlib import Path
 
-from her2kit.errors import InvalidInput
+from her2kit.errors import WITHHELD, InvalidInput
 from her2kit.genomics.classify import catalogue, classify, co_gene_note
 from her2kit.genomics.common import (
     GENES,
     TRUNCATING_CONSEQUENCES,
     RawCall,
+    byte_limit,
     consequence_terms,
     lines,
-    short,
 )
 from her2kit.genomics.copy_number import CopyNumberResult, read_gene_table, read_segments, unused_conversion
 from her2kit.genomics.hgvs import HgvsError, erbb2_sequence, parse
@@ -91,7 +91,7 @@ def detect_format(path: Path) -> FileFormat:
         return "allele-specific-segments"
     if name.endswith((".maf", ".maf.tsv")):
         return "maf"
-    raise InvalidInput(f"{path.name} line {n or 1}", short(first), ALLOWED)
+    raise InvalidInput(f"{path.name} line {n or 1}", WITHHELD, ALLOWED)
 
 
 def _unclassified(call: RawCall, note: str | None) -> Mutation:
@@ -253,17 +253,22 @@ def profile_file(
     genome: Genome | None = None,
     amplification: AmplificationThresholds | None = None,
     sequenced_genes: Collection[str] | None = None,
+    max_bytes: int | None = None,
 ) -> GenomicProfile:
     """Profile ERBB2 (copy number, mutations) and co-alteration genes in one genomic file.
 
     ``sequenced_genes`` names the genes the assay covered; only then can a gene with no variant be
-    called wild-type (otherwise it is ``not-assessed``).
+    called wild-type (otherwise it is ``not-assessed``). ``max_bytes`` bounds what the file may unpack to
+    (:class:`~her2kit.genomics.common.FileTooLarge` beyond it; the REST API sets it, the command line does not);
+    a line longer than :data:`~her2kit.genomics.common.MAX_LINE_CHARS` is an input error whatever the limit.
+    ``sample`` is a sample's name or its position in the file ("#2").
     """
     path = Path(path)
     if not path.is_file():
         raise InvalidInput("file", Path(path), "an existing genomic file (" + ALLOWED + ")")
     try:
-        return _profile(path, sample, genome, amplification or DEFAULT_THRESHOLDS, sequenced_genes)
+        with byte_limit(max_bytes):
+            return _profile(path, sample, genome, amplification or DEFAULT_THRESHOLDS, sequenced_genes)
     except (EOFError, gzip.BadGzipFile, zlib.error):
         raise InvalidInput(
             "file", path, "a complete gzip or bgzip file", hint="the compressed data is truncated or damaged"

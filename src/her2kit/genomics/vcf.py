@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from her2kit.errors import InvalidInput
+from her2kit.errors import WITHHELD, InvalidInput
 from her2kit.genomics.classify import gene_regions, hotspot_index
 from her2kit.genomics.common import (
     CHR17_LENGTH,
@@ -29,13 +29,16 @@ from her2kit.genomics.common import (
     GENES,
     RawCall,
     bad_line,
+    cell,
     choose_sample,
+    columns_seen,
     contig_chromosome,
     exon_number,
     file_build,
     genome_from_text,
     is_erbb2_canonical,
     open_text,
+    read_lines,
     short,
     vaf_checked,
 )
@@ -347,6 +350,13 @@ def _vaf(fields: list[str], sample_index: int | None, alt_index: int) -> tuple[s
     return None, ""
 
 
+def _columns_allowed(n_samples: int) -> str:
+    expected = 8 if n_samples == 0 else 9 + n_samples
+    return f"{expected} tab-separated columns (CHROM … INFO" + (
+        f", FORMAT and one column for each of the {n_samples} samples)" if n_samples else ")"
+    )
+
+
 class _Record:
     """Full parse of one data line in a target region."""
 
@@ -356,21 +366,22 @@ class _Record:
         expected = 8 if n_samples == 0 else 9 + n_samples
         if len(fields) < expected:
             raise InvalidInput(
-                f"{name} {where}",
-                short(line),
-                f"{expected} tab-separated columns (CHROM … INFO"
-                + (", FORMAT and one column per sample)" if n_samples else ")"),
+                f"{name} {where}", WITHHELD, _columns_allowed(n_samples), hint=columns_seen(line)
             )
         try:
             self.pos = int(fields[1])
         except ValueError:
-            raise InvalidInput(f"{name} {where}", fields[1], "an integer POS") from None
+            raise InvalidInput(f"{name} {where}", cell(fields[1]), "an integer POS") from None
         self.ref = fields[3]
         self.alts = fields[4].split(",")
-        if not _BASES.match(self.ref) or not all(_BASES.match(a) for a in self.alts):
-            raise InvalidInput(
-                f"{name} {where}", short(f"{fields[3]} {fields[4]}"), "REF/ALT made of A, C, G, T, N"
-            )
+        for column, allele in (("REF", self.ref), *(("ALT", alt) for alt in self.alts)):
+            if not _BASES.match(allele):
+                raise InvalidInput(
+                    f"{name} {where}",
+                    cell(allele),
+                    "REF/ALT made of A, C, G, T, N (ALT also <ID>, * or a breakend)",
+                    hint=f"in column {column}",
+                )
         self.chrom = chrom  # as contig_chromosome names it: "17" for chr17, CHR17, NC_000017.10 …
         self.fields = fields
 
@@ -543,9 +554,7 @@ def _read_indexed(path: Path, *, sample: str | None, genome: Genome | None) -> V
             elif line.startswith("#CHROM"):
                 header.samples = line.rstrip("\n").split("\t")[9:]
         if not header_lines or not header_lines[0].startswith("##fileformat=VCF"):
-            raise InvalidInput(
-                f"{name} line 1", short(header_lines[0] if header_lines else ""), "##fileformat=VCFv4.x"
-            )
+            raise InvalidInput(f"{name} line 1", WITHHELD, "##fileformat=VCFv4.x")
         build, warnings = _file_build(name, header, genome)
         contigs = _Contigs(name, build, genome, _stated_by(header, genome))
         # the index lists the contigs that have records: their names settle the build before any is read
@@ -584,20 +593,26 @@ _BUILD_WARNING = (
 
 
 def scan_lines(
-    name: str, numbered: Iterable[tuple[int, str]], regions: Regions, contigs: _Contigs | None = None
+    name: str,
+    numbered: Iterable[tuple[int, str]],
+    regions: Regions,
+    contigs: _Contigs | None = None,
+    n_samples: int = 0,
 ) -> Iterator[tuple[int, str, str]]:
     """The lean scan: yield (line number, line, gene) for data lines inside ``regions``.
 
     Splits only CHROM for most lines and POS for lines on a target chromosome; checks that every
-    data line has at least a CHROM and POS column. Each distinct CHROM is resolved once by ``contigs``
-    (chr17, CHR17, NC_000017.10 …); a RefSeq accession's records are read in the build it names.
+    data line has its columns (8, or 9 and one per sample: counted, not split). Each distinct CHROM is resolved
+    once by ``contigs`` (chr17, CHR17, NC_000017.10 …); a RefSeq accession's records are read in the build it
+    names.
     """
     contigs = contigs or _Contigs(name)
     wanted: dict[str, list[tuple[int, int, str]] | None] = {}
+    tabs = (8 if n_samples == 0 else 9 + n_samples) - 1
     for n, line in numbered:
         tab = line.find("\t")
-        if tab <= 0:
-            raise bad_line(name, n, line, "tab-separated CHROM, POS, ID, REF, ALT, QUAL, FILTER, INFO")
+        if tab <= 0 or line.count("\t") < tabs:
+            raise bad_line(name, n, line, _columns_allowed(n_samples), count_columns=True)
         chrom_name = line[:tab]
         try:
             spans = wanted[chrom_name]
@@ -628,9 +643,7 @@ def _scan(path: Path, *, sample: str | None, genome: Genome | None) -> VcfResult
     with open_text(path) as fh:
         n = 0
         first = True
-        for raw in fh:
-            n += 1
-            line = raw.rstrip("\r\n")
+        for n, line in read_lines(fh, name):
             if first:
                 if not line.startswith("##fileformat=VCF"):
                     raise bad_line(name, n, line, "##fileformat=VCFv4.x as the first line of a VCF")
@@ -651,11 +664,8 @@ def _scan(path: Path, *, sample: str | None, genome: Genome | None) -> VcfResult
         calls: list[RawCall] = []
         seen = read_without_build = 0
 
-        def numbered() -> Iterator[tuple[int, str]]:
-            for k, raw in enumerate(fh, n + 1):
-                yield k, raw.rstrip("\r\n")
-
-        for k, line, gene in scan_lines(name, numbered(), regions, contigs):
+        numbered = read_lines(fh, name, n + 1)
+        for k, line, gene in scan_lines(name, numbered, regions, contigs, len(header.samples)):
             seen += 1
             resolved = contigs.resolve(line[: line.find("\t")], f"line {k}")
             assert resolved is not None  # scan_lines yields only lines on a recognised chromosome

@@ -9,10 +9,12 @@ status and duration only.
 from __future__ import annotations
 
 import contextlib
+import hmac
+import ipaddress
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import PurePath, PurePosixPath
 from typing import Annotated, Any, Final, Literal
 
@@ -21,6 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from her2kit import __version__
 from her2kit.assessment import Assessment, Her2Status
@@ -28,20 +31,24 @@ from her2kit.case import (
     Case,
     Her2Test,
     Tumor,
-    invalid_input_from,
     invalid_input_from_error,
     json_body_problem,
 )
 from her2kit.errors import WITHHELD, Her2kitError, InvalidInput, NotFound
+from her2kit.genomics.common import FileTooLarge
 from her2kit.kb import default_kb
 from her2kit.kb.load import SECTIONS
 from her2kit.match import assess
 from her2kit.safety import Course, MonitorResult, monitor
 from her2kit.status import interpret_her2
-from her2kit.web.settings import Settings
+from her2kit.web.settings import LOOPBACK_HOSTS, Settings
 
 log = logging.getLogger("her2kit.api")
 PROBLEM = "application/problem+json"
+# A pathology report, in /v1/extract and in the web form's report box alike.
+MAX_REPORT_CHARS: Final = 100_000
+# An error page for a browser (status, title, message), supplied by the web app: pages get HTML, /v1 problem+json.
+PageError = Callable[[int, str, str], Response]
 
 
 class Problem(BaseModel):
@@ -71,7 +78,9 @@ class ExtractRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(
-        min_length=1, max_length=100_000, description="pathology report text (up to 100,000 characters)"
+        min_length=1,
+        max_length=MAX_REPORT_CHARS,
+        description=f"pathology report text (up to {MAX_REPORT_CHARS:,} characters)",
     )
 
 
@@ -105,7 +114,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (400, "Malformed request (e.g. a Content-Length that is not a number)"),
         (401, "Missing or wrong API key (when API-key auth is on)"),
         (404, "Not found"),
-        (413, "Request body too large"),
+        (413, "Request body too large (or an uploaded file that unpacks to more than the server's limit)"),
         (415, "The body is not sent as JSON (Content-Type application/json or a +json type)"),
         (
             422,
@@ -134,7 +143,8 @@ def _as_upload(exc: InvalidInput, folder: str, name: str) -> InvalidInput:
     value = name if isinstance(exc.value, PurePath) else exc.value
     # (the reader names its command-line options, "--sample"; here they are the query parameters, "sample")
     field = clean(exc.field).removeprefix("--")
-    return InvalidInput(field, value, clean(exc.allowed), hint=clean(exc.hint) if exc.hint else None)
+    kind = FileTooLarge if isinstance(exc, FileTooLarge) else InvalidInput
+    return kind(field, value, clean(exc.allowed), hint=clean(exc.hint) if exc.hint else None)
 
 
 def problem(
@@ -155,60 +165,122 @@ def _short(value: Any) -> str | None:
 
 # Fields whose values are report text or identify a patient: an error names the field and withholds the value.
 _PRIVATE_FIELDS: Final = frozenset(
-    {"text", "id", "report_text", "patient_id", "specimen_id", "(body)", "(document)"}
+    {"text", "id", "report_text", "patient_id", "specimen_id", "sample", "(body)", "(document)"}
 )
-# Longer strings are free text wherever they stand (a pasted report, a note): withheld too.
-_MAX_ECHOED_CHARS: Final = 80
+# A string is repeated in an error only when it is short and code-like: at most this many characters, with no space
+# and no control character ("4+", "brest", "2026-02-30", "GRCh39"). A value that fails a check and is anything else
+# ("Jane Q Smith MRN-4471923" as a sex, a tumour type or an IHC score) may be a name or free text: withheld, while
+# the field and what is allowed are still named. Objects and lists are withheld whatever they hold.
+_MAX_CODE_CHARS: Final = 20
+# The placeholders her2kit itself writes as a value ("(missing)", "(no samples)", "(end of file)").
+_MARKER: Final = re.compile(r"\([A-Za-z][A-Za-z0-9 ,.'-]{0,58}\)")
 
 
-def _private(error: InvalidInput) -> InvalidInput:
-    """``error`` with its value withheld when it may be report text or an identifier."""
+def _repeatable(value: Any) -> bool:
+    """Whether an invalid value may be repeated in an error (see :data:`_MAX_CODE_CHARS`)."""
+    if value is None or isinstance(value, (bool, int, float, PurePath)):
+        return True
+    if isinstance(value, str):
+        code_like = 0 < len(value) <= _MAX_CODE_CHARS and all(
+            c.isprintable() and not c.isspace() for c in value
+        )
+        return code_like or _MARKER.fullmatch(value) is not None
+    return False
+
+
+def redact(error: InvalidInput) -> InvalidInput:
+    """``error`` with its value withheld when it may be report text, an identifier or other free text: the value
+    of a private field (report text, ids, sample names), and any value that is not short and code-like."""
     value = error.value
     last = error.field.rsplit(".", 1)[-1]
     if value is WITHHELD or value is None or value == "(missing)":
         return error
-    if last in _PRIVATE_FIELDS or (isinstance(value, str) and len(value) > _MAX_ECHOED_CHARS):
-        return InvalidInput(error.field, WITHHELD, error.allowed, hint=error.hint)
+    if last in _PRIVATE_FIELDS or not _repeatable(value):
+        return type(error)(error.field, WITHHELD, error.allowed, hint=error.hint)
     return error
 
 
 def _invalid_problem(error: InvalidInput) -> JSONResponse:
-    error = _private(error)
+    error = redact(error)
     value = None if error.value is WITHHELD else _short(error.value)
+    if isinstance(error, FileTooLarge):
+        return problem(
+            413, "File too large", str(error), field=error.field, value=value, allowed=error.allowed
+        )
     return problem(422, "Invalid input", str(error), field=error.field, value=value, allowed=error.allowed)
 
 
-def _install_errors(app: FastAPI) -> None:
+def _plain_error(err: Mapping[str, Any]) -> dict[str, Any]:
+    """A pydantic error whose message would repeat the input, rewritten: a tagged union's unknown tag ("Input tag
+    'Jane Q Smith' found using 'method' does not match any of the expected tags: 'ihc', …") becomes an error on
+    the tag's own field listing the expected tags."""
+    error = dict(err)
+    ctx = error.get("ctx") or {}
+    if error.get("type") == "union_tag_invalid" and "tag" in ctx:
+        key = str(ctx.get("discriminator", "")).strip("'\"")
+        return {
+            "type": "literal_error",
+            "loc": (*tuple(error.get("loc") or ()), key),
+            "input": ctx["tag"],
+            "msg": f"Input should be {ctx.get('expected_tags', '')}",
+        }
+    return error
+
+
+_TITLES: Final = {
+    400: "Bad request",
+    401: "Unauthorized",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+}
+
+
+def _is_api(path: str) -> bool:
+    """The REST API and its documents (problem+json); every other path is a page for a browser (HTML errors)."""
+    return path in ("/healthz", "/openapi.json", "/v1") or path.startswith(("/v1/", "/docs", "/redoc"))
+
+
+def _install_errors(app: FastAPI, page_error: PageError | None) -> None:
+    def for_page(request: Request) -> bool:
+        return page_error is not None and not _is_api(request.url.path)
+
     @app.exception_handler(InvalidInput)
-    async def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
+    async def _invalid(request: Request, exc: InvalidInput) -> Response:
+        if page_error is not None and for_page(request):
+            error = redact(exc)
+            return page_error(413 if isinstance(error, FileTooLarge) else 422, "Invalid input", str(error))
         return _invalid_problem(exc)
 
     @app.exception_handler(NotFound)
-    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        if page_error is not None and for_page(request):
+            return page_error(404, "Not found", str(exc))
         return problem(404, "Not found", str(exc))
 
     @app.exception_handler(Her2kitError)
-    async def _domain(_: Request, exc: Her2kitError) -> JSONResponse:
+    async def _domain(request: Request, exc: Her2kitError) -> Response:
+        if page_error is not None and for_page(request):
+            return page_error(422, "Cannot process", str(exc))
         return problem(422, "Cannot process", str(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {
-            400: "Bad request",
-            404: "Not found",
-            405: "Method not allowed",
-            413: "Request body too large",
-        }
-        return problem(
-            exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), headers=exc.headers
-        )
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        title = _TITLES.get(exc.status_code, "Error")
+        if page_error is not None and for_page(request):
+            response = page_error(exc.status_code, title, str(exc.detail))
+            response.headers.update(exc.headers or {})
+            return response
+        return problem(exc.status_code, title, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
         if not errors:
             return problem(422, "Invalid input", "invalid request")
-        first = dict(errors[0])
+        first = _plain_error(errors[0])
         if first.get("type") == "json_invalid":
             return problem(
                 422,
@@ -219,42 +291,119 @@ def _install_errors(app: FastAPI) -> None:
             )
         loc = tuple(first.get("loc") or ())
         first["loc"] = loc[1:] if loc[:1] in (("body",), ("query",)) else loc
-        return _invalid_problem(invalid_input_from_error(first))
+        error = invalid_input_from_error(first)
+        if page_error is not None and for_page(request):
+            return page_error(422, "Invalid input", str(redact(error)))
+        return _invalid_problem(error)
 
     @app.exception_handler(ValidationError)
-    async def _pydantic(_: Request, exc: ValidationError) -> JSONResponse:
-        return _invalid_problem(invalid_input_from(exc))
+    async def _pydantic(request: Request, exc: ValidationError) -> Response:
+        error = invalid_input_from_error(_plain_error(exc.errors()[0]))
+        if page_error is not None and for_page(request):
+            return page_error(422, "Invalid input", str(redact(error)))
+        return _invalid_problem(error)
 
 
 class LimitsMiddleware:
-    """Pure ASGI middleware: rejects bodies over the limit (413 problem) and logs method, path, status, time.
-
-    The access log never records bodies, query strings or identifiers.
+    """Pure ASGI middleware, in front of every route, in this order: the Host header (against DNS rebinding), the
+    API key for ``/v1`` (before any body is read), the body limit (413), the media type of a JSON route (415) and a
+    JSON body's keys and text (422). Every answer, its own or a route's, gets the security headers (and
+    ``Cache-Control: no-store`` where it may carry patient data) and one access-log line: method, path, status,
+    time; never bodies, query strings or identifiers. A browser's page gets an HTML error page, the API a problem.
     """
 
-    def __init__(self, app: Any, settings: Settings) -> None:
+    def __init__(self, app: Any, settings: Settings, page_error: PageError | None = None) -> None:
         self.app = app
         self.settings = settings
+        self.page_error = page_error
+        hosts = settings.allowed_hosts
+        self._hosts = (
+            TrustedHostMiddleware(_host_passed, allowed_hosts=list(hosts), www_redirect=False)
+            if hosts
+            else None
+        )
+        self._loopback_hosts = TrustedHostMiddleware(
+            _host_passed, allowed_hosts=list(LOOPBACK_HOSTS), www_redirect=False
+        )
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.settings.max_body_bytes
         started = time.perf_counter()
+        status = {"code": 0}
+        extra = _security_headers(scope)
+
+        async def answer(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, answer)
+        finally:
+            self._log(scope, status["code"] or 500, started)
+
+    def _error(self, scope: Any, status: int, detail: str, **extra: Any) -> Response:
+        title = _TITLES.get(status, "Error")
+        if self.page_error is not None and not _is_api(str(scope.get("path", ""))):
+            return self.page_error(status, title, detail)
+        return problem(status, title, detail, **extra)
+
+    async def _host_allowed(self, scope: Any, receive: Any) -> tuple[bool, list[str]]:
+        """Whether the Host header names this server, as Starlette's TrustedHostMiddleware decides with the setting
+        (HER2KIT_ALLOWED_HOSTS), or on a loopback connection without it, with localhost, 127.0.0.1 and [::1]."""
+        check = self._hosts
+        if check is None:
+            server = scope.get("server") or ("", None)
+            if not _is_loopback(str(server[0])):
+                return True, []
+            check = self._loopback_hosts
+        if check.allow_any:
+            return True, []
+
+        async def nothing(message: Any) -> None:
+            return None
+
+        scope.pop(_HOST_PASSED, None)
+        await check(scope, receive, nothing)
+        return bool(scope.pop(_HOST_PASSED, False)), check.allowed_hosts
+
+    async def _handle(self, scope: Any, receive: Any, send: Any) -> None:
+        path = str(scope.get("path", ""))
         headers = dict(scope.get("headers") or [])
+        passed, hosts = await self._host_allowed(scope, receive)
+        if not passed:
+            given = headers.get(b"host", b"").decode("latin-1")
+            await self._error(
+                scope,
+                400,
+                "the Host header does not name this server",
+                field="Host",
+                value=given[:60] if _repeatable(given[:60]) else None,
+                allowed=f"{', '.join(hosts)} (the server's HER2KIT_ALLOWED_HOSTS)",
+            )(scope, receive, send)
+            return
+        key = self.settings.api_key
+        if (
+            key is not None
+            and (path == "/v1" or path.startswith("/v1/"))
+            and not key_matches(headers.get(b"x-api-key"), key)
+        ):
+            await problem(401, "Unauthorized", "a valid X-API-Key header is required")(scope, receive, send)
+            return
+        limit = self.settings.max_body_bytes
         length = headers.get(b"content-length")
         if length is not None:
             if not length.isdigit():
-                await problem(400, "Bad request", "Content-Length must be a number")(scope, receive, send)
+                await self._error(scope, 400, "Content-Length must be a number", field="Content-Length")(
+                    scope, receive, send
+                )
                 return
             if int(length) > limit:
-                response = problem(
-                    413,
-                    "Request body too large",
-                    f"the body is {int(length)} bytes; the limit is {limit} bytes",
-                )
-                await response(scope, receive, send)
+                detail = f"the body is {int(length):,} bytes; the limit is {limit:,} bytes"
+                await self._error(scope, 413, detail)(scope, receive, send)
                 return
         received = 0
         over = {"limit": False}  # (a form reader turns the error into its own 400: the 413 is sent instead)
@@ -277,7 +426,6 @@ class LimitsMiddleware:
         )
         if scope.get("method") == "POST" and _takes_json(scope) and not is_json:
             await _unsupported_media(media)(scope, receive, send)
-            self._log(scope, 415, started)
             return
         if is_json:
             # A JSON body (bounded by the limit) is read first, so that a string the response could not be written
@@ -290,10 +438,7 @@ class LimitsMiddleware:
                     if message["type"] != "http.request" or not message.get("more_body", False):
                         break
             except _BodyTooLargeError:
-                await problem(413, "Request body too large", f"the limit is {limit} bytes")(
-                    scope, receive, send
-                )
-                self._log(scope, 413, started)
+                await self._error(scope, 413, f"the limit is {limit:,} bytes")(scope, receive, send)
                 return
             # FastAPI's reader keeps the last of a key given twice, and a lone surrogate could not be written back.
             body = b"".join(m.get("body", b"") for m in messages)
@@ -310,7 +455,6 @@ class LimitsMiddleware:
                 invalid = json_body_problem(body)
             if invalid is not None:
                 await _invalid_problem(invalid)(scope, receive, send)
-                self._log(scope, 422, started)
                 return
 
             async def replay() -> Any:
@@ -318,21 +462,18 @@ class LimitsMiddleware:
 
             downstream = replay
 
-        status = {"code": 0}
+        responded = {"yes": False}
 
-        async def logging_send(message: Any) -> None:
+        async def unless_over(message: Any) -> None:
             if over["limit"]:
                 return  # the app's answer to a body it could not finish reading: replaced by the 413 below
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-                message = {**message, "headers": [*message.get("headers", []), *_security_headers(scope)]}
+            responded["yes"] = True
             await send(message)
 
         with contextlib.suppress(_BodyTooLargeError):
-            await self.app(scope, downstream, logging_send)
-        if over["limit"] and not status["code"]:
-            await problem(413, "Request body too large", f"the limit is {limit} bytes")(scope, receive, send)
-        self._log(scope, status["code"] or 413, started)
+            await self.app(scope, downstream, unless_over)
+        if over["limit"] and not responded["yes"]:
+            await self._error(scope, 413, f"the limit is {limit:,} bytes")(scope, receive, send)
 
     def _log(self, scope: Any, code: int, started: float) -> None:
         if self.settings.access_log:
@@ -343,6 +484,31 @@ class LimitsMiddleware:
                 code,
                 (time.perf_counter() - started) * 1000,
             )
+
+
+_HOST_PASSED: Final = "her2kit.host_passed"
+
+
+async def _host_passed(scope: Any, receive: Any, send: Any) -> None:
+    """The "application" behind the host check: reached only when TrustedHostMiddleware let the request through."""
+    scope[_HOST_PASSED] = True
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def key_matches(given: bytes | str | None, key: str) -> bool:
+    """Whether an X-API-Key header value is the key, compared in constant time."""
+    if given is None:
+        return False
+    given_bytes = given.encode("utf-8", "surrogateescape") if isinstance(given, str) else given
+    return hmac.compare_digest(given_bytes, key.encode("utf-8"))
 
 
 # The pages have no script and one inline style sheet; the interactive API docs load Swagger UI / ReDoc from a CDN,
@@ -356,13 +522,19 @@ _COMMON_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
 ]
+# Answers that may carry patient data (the API, the assessment and monitoring pages) are not to be stored by a
+# browser or a proxy.
+_NO_STORE = (b"cache-control", b"no-store")
 
 
 def _security_headers(scope: Any) -> list[tuple[bytes, bytes]]:
     path = str(scope.get("path", ""))
-    if path.startswith(("/docs", "/redoc")):
-        return list(_COMMON_HEADERS)
-    return [*_COMMON_HEADERS, (b"content-security-policy", _CSP)]
+    headers = list(_COMMON_HEADERS)
+    if not path.startswith(("/docs", "/redoc")):
+        headers.append((b"content-security-policy", _CSP))
+    if path in ("/v1", "/assess", "/monitor") or path.startswith("/v1/"):
+        headers.append(_NO_STORE)
+    return headers
 
 
 class _BodyTooLargeError(Exception):
@@ -396,13 +568,15 @@ def _unsupported_media(media: bytes) -> JSONResponse:
     )
 
 
-def _install_middleware(app: FastAPI, settings: Settings) -> None:
-    app.add_middleware(LimitsMiddleware, settings=settings)
+def _install_middleware(app: FastAPI, settings: Settings, page_error: PageError | None) -> None:
+    app.add_middleware(LimitsMiddleware, settings=settings, page_error=page_error)
 
 
 def api_router(settings: Settings) -> APIRouter:
     async def require_key(x_api_key: Annotated[str | None, Header()] = None) -> None:
-        if settings.api_key is not None and x_api_key != settings.api_key:
+        # (LimitsMiddleware checks the key before any body is read; this documents the header in the OpenAPI
+        # document and checks again)
+        if settings.api_key is not None and not key_matches(x_api_key, settings.api_key):
             raise _UnauthorizedError
 
     router = APIRouter(prefix="/v1", dependencies=[Depends(require_key)], responses=PROBLEM_RESPONSES)
@@ -432,9 +606,16 @@ def api_router(settings: Settings) -> APIRouter:
         return result
 
     @router.post("/genomics", summary="Profile ERBB2 from a VCF, MAF or copy-number file")
-    async def genomics(
+    def genomics(
         file: UploadFile,
-        sample: Annotated[str | None, Query(max_length=200)] = None,
+        sample: Annotated[
+            str | None,
+            Query(
+                max_length=200,
+                description="the sample to profile in a multi-sample file: its name, or its position in the file "
+                "(#1, #2, …)",
+            ),
+        ] = None,
         genome: Annotated[Literal["GRCh37", "GRCh38"] | None, Query()] = None,
         purity: Annotated[
             float | None,
@@ -443,27 +624,39 @@ def api_router(settings: Settings) -> APIRouter:
         ploidy: Annotated[float | None, Query(gt=0, le=10, description="tumour ploidy (default 2)")] = None,
     ) -> dict[str, Any]:
         """Upload one file (multipart field ``file``; the name's extension tells the format)."""
+        # A plain ``def``: the parse runs in a worker thread, never on the event loop that serves every other
+        # request (an ``async def`` parsing a large upload held /healthz for 10 s).
+        import shutil
         import tempfile
         from pathlib import Path
 
-        from her2kit.genomics import profile_file
+        import her2kit.genomics
         from her2kit.genomics.model import AmplificationThresholds
 
-        settings: dict[str, float] = {
+        thresholds: dict[str, float] = {
             k: v for k, v in (("purity", purity), ("ploidy", ploidy)) if v is not None
         }
 
         name = _upload_name(file.filename)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name
-            path.write_bytes(await file.read())
+            with path.open("wb") as out:
+                shutil.copyfileobj(file.file, out)
             try:
-                profile = profile_file(
+                profile = her2kit.genomics.profile_file(
                     path,
                     sample=sample,
                     genome=genome,
-                    amplification=AmplificationThresholds(**settings) if settings else None,
+                    amplification=AmplificationThresholds(**thresholds) if thresholds else None,
+                    max_bytes=settings.max_decompressed_bytes,
                 )
+            except FileTooLarge as exc:
+                raise FileTooLarge(
+                    "file",
+                    name,
+                    f"{exc.allowed} (the server's HER2KIT_MAX_DECOMPRESSED_BYTES)",
+                    hint=exc.hint.replace(path.name, name) if exc.hint else None,
+                ) from None
             except InvalidInput as exc:  # name the upload, not the server's temporary folder
                 raise _as_upload(exc, tmp, name) from None
         result: dict[str, Any] = profile.json_dict()
@@ -521,9 +714,11 @@ class _UnauthorizedError(Exception):
     """Raised by the API-key dependency; rendered as a 401 problem."""
 
 
-def install_api(app: FastAPI, settings: Settings) -> None:
-    _install_errors(app)
-    _install_middleware(app, settings)
+def install_api(app: FastAPI, settings: Settings, page_error: PageError | None = None) -> None:
+    """The ``/v1`` routes, ``/healthz``, the error handlers and the middleware; ``page_error`` renders errors on the
+    web app's pages as HTML (the API answers problem+json)."""
+    _install_errors(app, page_error)
+    _install_middleware(app, settings, page_error)
 
     @app.exception_handler(_UnauthorizedError)
     async def _unauthorized(_: Request, __: _UnauthorizedError) -> JSONResponse:
@@ -532,5 +727,9 @@ def install_api(app: FastAPI, settings: Settings) -> None:
     @app.get("/healthz", response_model=Health, summary="Liveness and versions", tags=["health"])
     def healthz() -> Health:
         return Health(status="ok", version=__version__, kb_version=default_kb().version)
+
+    @app.head("/healthz", include_in_schema=False)
+    def healthz_head() -> Response:
+        return Response(status_code=200, media_type="application/json")
 
     app.include_router(api_router(settings), tags=["v1"])

@@ -7,11 +7,15 @@ fields, landmarks, a skip link, visible focus and high contrast.
 
 from __future__ import annotations
 
+import html
 import json
+import re
+from functools import cache
 from importlib import resources
-from typing import Annotated, Any
+from typing import Any
+from urllib.parse import unquote_to_bytes
 
-from fastapi import FastAPI, Form, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -25,7 +29,7 @@ from her2kit.kb import default_kb
 from her2kit.kb.load import SECTIONS
 from her2kit.match import assess
 from her2kit.render import card, cite
-from her2kit.web.api import install_api
+from her2kit.web.api import MAX_REPORT_CHARS, install_api, redact
 from her2kit.web.forms import IHC_CHOICES, TUMOR_CHOICES, case_document
 from her2kit.web.search import search, title_of
 from her2kit.web.settings import Settings
@@ -54,12 +58,137 @@ def _references(ids: list[str]) -> list[dict[str, str]]:
     return out
 
 
+def _error_page(status: int, title: str, message: str) -> HTMLResponse:
+    """The page a browser gets for an error outside a form (a wrong method, an unknown page, a body too large)."""
+    return _page("error.html.j2", status=status, title=title, message=message)
+
+
+_NOT_UTF8 = "UTF-8 text (the form sent bytes that are not UTF-8)"
+
+
 def _utf8_form(form: dict[str, str]) -> None:
-    """A form field sent with bytes that are not UTF-8 arrives with U+FFFD in their place (the form reader replaces
-    them): refused naming the field, never read with the replacement."""
+    """A form field sent with bytes that are not UTF-8 arrives with U+FFFD in their place (the multipart reader
+    replaces them): refused naming the field, never read with the replacement."""
     for name, value in form.items():
         if "\ufffd" in value:
-            raise InvalidInput(name, WITHHELD, "UTF-8 text (the form sent bytes that are not UTF-8)")
+            raise InvalidInput(name, WITHHELD, _NOT_UTF8)
+
+
+def _form_part(raw: bytes, field: str) -> str:
+    """One name or value of a urlencoded body: "+" is a space, %XX a byte, and the bytes must be UTF-8 (a browser
+    percent-encodes UTF-8; a raw byte that is not UTF-8 was read as Latin-1 mojibake by the generic reader)."""
+    try:
+        return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(field, WITHHELD, _NOT_UTF8) from None
+
+
+async def _read_form(request: Request) -> dict[str, str]:
+    """The submitted form's text fields (the last of a name given twice). A urlencoded body is decoded here, as UTF-8
+    whether percent-encoded or raw; a multipart one by Starlette. A file sent in a field is refused naming it."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "application/x-www-form-urlencoded":
+        form: dict[str, str] = {}
+        for pair in (await request.body()).split(b"&"):
+            if pair:
+                raw_name, _, raw_value = pair.partition(b"=")
+                name = _form_part(raw_name, "(a field name)")
+                form[name] = _form_part(raw_value, name)
+        return form
+    fields = await request.form()
+    form = {}
+    sent_file = None
+    for name, value in fields.multi_items():
+        if isinstance(value, str):
+            form[name] = value
+        else:
+            await value.close()
+            sent_file = sent_file or name
+    if sent_file is not None:
+        raise InvalidInput(
+            sent_file, "(a file)", "text typed or pasted into the field", hint="a file was sent, not text"
+        )
+    _utf8_form(form)
+    return form
+
+
+@cache
+def _form_labels() -> dict[str, str]:
+    """Each case-form field's label, as the form shows it (read from the page itself)."""
+    page = _TEMPLATES.get_template("index.html.j2").render(
+        version="", kb_version="", form={}, tumors=TUMOR_CHOICES, ihc=IHC_CHOICES
+    )
+    labels = {
+        name: html.unescape(text).strip()
+        for name, text in re.findall(r'<label for="(\w+)"[^>]*>(.*?)</label>', page)
+    }
+    labels["report_text"] = "Pathology report"
+    return labels
+
+
+_TEST_FIELDS = {
+    "ihc": {"score": "ihc_score", "percent_cells": "ihc_percent", "specimen": "specimen"},
+    "ish": {
+        "probe": "ish_probe",
+        "ratio": "ish_ratio",
+        "her2_copies": "ish_her2_copies",
+        "cep17_copies": "ish_cep17_copies",
+        "specimen": "specimen",
+    },
+    "ngs": {"erbb2_mutations": "ngs_mutation", "erbb2_amplified": "ngs_amplified"},
+}
+_TEST_WHOLE = {
+    "ihc": "ihc_score",
+    "ish": "ish_ratio",
+    "ngs": "ngs_mutation",
+}
+
+
+def _form_field(path: str, form: dict[str, str], doc: dict[str, Any] | None, typed_tests: int) -> str | None:
+    """The form field behind a case-document path ("her2_tests.0.probe" → "ish_probe"), or None."""
+    parts = path.split(".")
+    head = parts[0]
+    if path == "id":
+        return "case_id"
+    if head == "patient" and len(parts) > 1:
+        return parts[1]
+    if head == "biomarkers" and len(parts) > 1:
+        return parts[1]
+    if head == "tumor" and len(parts) > 1:
+        return "tumor_type" if parts[1] == "type" else parts[1]
+    if head == "medications":
+        return "medications"
+    if path == "history.endocrine_therapy_progressed":
+        return "endocrine_progressed"
+    if head == "history" and len(parts) > 3 and parts[1] == "therapies" and parts[2].isdigit():
+        slots = [k for k in range(1, 4) if form.get(f"therapy{k}_agents", "").strip()]
+        index = int(parts[2])
+        key = {"agents": "agents", "setting": "setting", "line": "setting", "outcome": "outcome"}.get(
+            parts[3]
+        )
+        return f"therapy{slots[index]}_{key}" if index < len(slots) and key else None
+    if head == "her2_tests" and len(parts) > 1 and parts[1].isdigit() and doc is not None:
+        index = int(parts[1])
+        if index >= typed_tests:
+            return "report_text"
+        method = str(doc["her2_tests"][index].get("method", ""))
+        if len(parts) == 2:
+            return _TEST_WHOLE.get(method)
+        return _TEST_FIELDS.get(method, {}).get(parts[2])
+    return path if path in _form_labels() else None
+
+
+def _form_error(exc: Her2kitError, form: dict[str, str], doc: dict[str, Any] | None, typed_tests: int) -> str:
+    """An error for the case form: named by the form's label ("ISH probe", not "her2_tests.0.probe"), its value
+    withheld unless short and code-like."""
+    if not isinstance(exc, InvalidInput):
+        return str(exc)
+    error = redact(exc)
+    name = _form_field(error.field, form, doc, typed_tests)
+    label = _form_labels().get(name) if name is not None else None
+    if label is None:
+        return str(error)
+    return str(InvalidInput(label, error.value, error.allowed, hint=error.hint))
 
 
 def _ihc_overlap(form: dict[str, Any], report: dict[str, Any]) -> str | None:
@@ -152,38 +281,82 @@ def _add_report(doc: dict[str, Any], extraction: ExtractionResult) -> list[str]:
     return list(dict.fromkeys(notes))
 
 
+def _form_page(form: dict[str, str], error: str) -> HTMLResponse:
+    return _page(
+        "index.html.j2",
+        status=422,
+        form=form,
+        tumors=TUMOR_CHOICES,
+        ihc=IHC_CHOICES,
+        error=error,
+        max_report=MAX_REPORT_CHARS,
+    )
+
+
+def _assess_form(form: dict[str, str]) -> HTMLResponse:
+    """The assessment page for a submitted case form, or the form again with the error named by its label."""
+    doc: dict[str, Any] | None = None
+    typed_tests = 0
+    extraction = None
+    report_notes: list[str] = []
+    try:
+        doc = case_document(form)
+        typed_tests = len(doc["her2_tests"])
+        text = form.get("report_text", "")
+        length = len(text.replace("\r\n", "\n"))  # (a browser sends a line break as CR LF)
+        if length > MAX_REPORT_CHARS:
+            raise InvalidInput(
+                "report_text",
+                WITHHELD,
+                f"a report of at most {MAX_REPORT_CHARS:,} characters (as POST /v1/extract takes)",
+                hint=f"the text has {length:,} characters",
+            )
+        if text.strip():
+            extraction = extract_report(text.strip())
+            report_notes = _add_report(doc, extraction)
+        result = assess(parse_case(doc), default_kb())
+    except Her2kitError as exc:
+        return _form_page(form, _form_error(exc, form, doc, typed_tests))
+    refs = [ref for rule in result.her2.rationale for ref in rule.references]
+    refs += [ref for option in result.options for ref in option.evidence.references]
+    return _page(
+        "assessment.html.j2",
+        a=result,
+        extraction=extraction,
+        report_notes=report_notes,
+        references=_references(refs),
+    )
+
+
+def _monitor_result(course: str) -> HTMLResponse:
+    """The monitoring page for a course document (raises Her2kitError for a document it cannot read)."""
+    from her2kit.case import decode_document
+    from her2kit.report.plots import lvef_plot_svg
+    from her2kit.safety import monitor, parse_course
+
+    parsed = parse_course(decode_document(course, "course.json"))
+    result = monitor(parsed, default_kb())
+    svg = lvef_plot_svg(parsed, result, default_kb())
+    return _page("monitor.html.j2", course_text=course, result=result, plot_svg=svg)
+
+
 def install_pages(app: FastAPI) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
-        return _page("index.html.j2", form={}, tumors=TUMOR_CHOICES, ihc=IHC_CHOICES)
+        return _page(
+            "index.html.j2", form={}, tumors=TUMOR_CHOICES, ihc=IHC_CHOICES, max_report=MAX_REPORT_CHARS
+        )
 
     @app.post("/assess", response_class=HTMLResponse, include_in_schema=False)
     async def assess_page(request: Request) -> HTMLResponse:
-        form = {k: str(v) for k, v in (await request.form()).items()}
-        extraction = None
-        report_notes: list[str] = []
+        from starlette.concurrency import run_in_threadpool
+
         try:
-            _utf8_form(form)
-            doc = case_document(form)
-            text = form.get("report_text", "").strip()
-            if text:
-                extraction = extract_report(text)
-                report_notes = _add_report(doc, extraction)
-            case = parse_case(doc)
-            result = assess(case, default_kb())
+            form = await _read_form(request)
         except Her2kitError as exc:
-            return _page(
-                "index.html.j2", status=422, form=form, tumors=TUMOR_CHOICES, ihc=IHC_CHOICES, error=str(exc)
-            )
-        refs = [ref for rule in result.her2.rationale for ref in rule.references]
-        refs += [ref for option in result.options for ref in option.evidence.references]
-        return _page(
-            "assessment.html.j2",
-            a=result,
-            extraction=extraction,
-            report_notes=report_notes,
-            references=_references(refs),
-        )
+            return _form_page({}, _form_error(exc, {}, None, 0))
+        # (extraction and assessment are CPU work: in a worker thread, not on the event loop)
+        return await run_in_threadpool(_assess_form, form)
 
     @app.get("/kb", response_class=HTMLResponse, include_in_schema=False)
     def kb_page(q: str = "") -> HTMLResponse:
@@ -219,19 +392,18 @@ def install_pages(app: FastAPI) -> None:
         return _page("monitor.html.j2", course_text="", result=None)
 
     @app.post("/monitor", response_class=HTMLResponse, include_in_schema=False)
-    def monitor_page(course: Annotated[str, Form()]) -> HTMLResponse:
-        from her2kit.case import decode_document
-        from her2kit.report.plots import lvef_plot_svg
-        from her2kit.safety import monitor, parse_course
+    async def monitor_page(request: Request) -> HTMLResponse:
+        from starlette.concurrency import run_in_threadpool
 
+        course = ""
         try:
-            _utf8_form({"course": course})
-            parsed = parse_course(decode_document(course, "course.json"))
-            result = monitor(parsed, default_kb())
+            course = (await _read_form(request)).get("course", "")
+            if not course.strip():
+                raise InvalidInput("course", "(missing)", "a course document (JSON): paste it into the box")
+            return await run_in_threadpool(_monitor_result, course)
         except Her2kitError as exc:
-            return _page("monitor.html.j2", status=422, course_text=course, result=None, error=str(exc))
-        svg = lvef_plot_svg(parsed, result, default_kb())
-        return _page("monitor.html.j2", course_text=course, result=result, plot_svg=svg)
+            error = str(redact(exc)) if isinstance(exc, InvalidInput) else str(exc)
+            return _page("monitor.html.j2", status=422, course_text=course, result=None, error=error)
 
     @app.get("/robots.txt", include_in_schema=False)
     def robots() -> Response:
@@ -249,7 +421,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "clinical decisions; it does not make them. Errors are RFC 9457 problem+json documents."
         ),
     )
-    install_api(app, settings)
+    install_api(app, settings, page_error=_error_page)
     install_pages(app)
     return app
 
