@@ -280,3 +280,118 @@ def test_other_target_gate_passes_every_target(text: str) -> None:
     ctx = C.read_context(text)
     if P.OTHER_ISH_TARGET.search(text):
         assert C.other_target_possible(ctx, 0, len(text))
+
+
+# --- Window scans read off the keyword hits, and the searches started past what cannot match (2026-11-28) ---
+
+_WINDOW_EXTRA = st.sampled_from(
+    [
+        "Block A1", "slide 2", "PART 3", "score 2+", "intensity 3", "staining", "weakly positive", "low positive",
+        "Equivocal", "borderline", "indeterminate", "HercepTest", "4B5", "A0485", "FISH", "CISH", "SISH", "DDISH",
+        "PathVysion", "INFORM HER2", "ZytoLight", "IQFISH", "Diagnosis:", "current specimen", "this biopsy",
+        "present tumor", "today's case", "see separate", "report for further", "Microscopic", "Final Review",
+        "FINAL DIAGNOSIS", "GROSS DESCRIPTION", "SPECIMEN(S)", "Procedures/Addenda", "EBER", "kappa", "ALK",
+        "c-erbB-2", "c erb82", "c- exbB2", "ER-2-NEU", "in situ hybridization", "in - situ  hybridisation",
+        "chromosome 17", "amplified", "90%", "> 90 %", "greater  than 80%", "approximately 5%", "~10%", "less than 1%",
+        "1,5 %", "not ordered", "never requested", "no HER2 FISH was performed", "\u00e9", "\u00c0",
+    ]
+)  # fmt: skip
+_WINDOW_TEXT = st.lists(st.one_of(_TOKENS, _EXTRA, _WINDOW_EXTRA), max_size=50).map("".join)
+
+_WINDOW_SCANS: Final = (
+    (P.STATUS_WORD, K.STATUS_STARTS, False),
+    (P.SPECIMEN_ID, K.SPECIMEN_ID_WORDS, False),
+    (P.SCORE_AFTER_STATUS, K.SCORE_AFTER_STATUS_WORDS, False),
+    (P.SCORE_AFTER_WORD, K.SCORE_AFTER_WORD_WORDS, False),
+    (P.IHC_ASSAY, K.IHC_ASSAY_STARTS, False),
+    (P.ISH_TECHNIQUE, K.ISH_TECHNIQUE_WORDS, False),
+    (P.ISH_KIT, K.ISH_KIT_WORDS, False),
+    (P.QUOTE_END, K.QUOTE_END_WORDS, False),
+    (P.ONCOTYPE_END, K.ONCOTYPE_END_WORDS, False),
+    (P.SECTION_BREAK, K.SECTION_EXACT, True),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_WINDOW_TEXT, st.data())
+def test_window_scans_off_the_hits_are_finditer(text: str, data: st.DataObject) -> None:
+    """Scanner.finditer_in / search_in over a window of the text (or the text) give the matches of the pattern on that
+    window, on the keyword path and off it."""
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    window = text[a:b]
+    pos = data.draw(st.integers(0, len(window) + 2))
+    endpos = data.draw(st.integers(0, len(window) + 2))
+    for scan in (S.Scanner(text, K.INDEX), S.Scanner(text, S.KeywordIndex(K.KEYWORDS, use_automaton=False))):
+        scan.warm(*K.WARM_WORDS)
+        for rx, words, case in _WINDOW_SCANS:
+            got = scan.finditer_in(rx, window, a, words, pos, endpos, case=case)
+            assert _spans(got) == _spans(rx.finditer(window, pos, endpos))
+            one = scan.search_in(rx, window, a, words, pos, endpos, case=case)
+            want = rx.search(window, pos, endpos)
+            assert (one and one.span()) == (want and want.span())
+
+
+@settings(max_examples=300, deadline=None)
+@given(_WINDOW_TEXT, st.data())
+def test_searches_started_late_are_the_searches(text: str, data: st.DataObject) -> None:
+    """The searches that start past what cannot match (HER2 names, ISH words, percentages, legends, other ISH targets,
+    negated requests) give the plain regex results."""
+    from her2kit.extract import pending as PEND  # noqa: N812
+    from her2kit.extract import receptors as R  # noqa: N812
+
+    ctx = C.read_context(text)
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    segment = text[a:b]
+    assert C.her2_in(ctx, a, b, segment) == (P.HER2.search(segment) is not None)
+    assert C.ish_technique_in(ctx, a, segment) == (P.ISH_TECHNIQUE.search(segment) is not None)
+    assert ISH._ish_word(ctx, a, b) == (P.ISH_WORD.search(text, a, b) is not None)
+    target = any(w in (ctx.low or text.lower())[a:b] for w in K.OTHER_TARGET_WORDS) or "MET" in segment
+    assert C.other_target_possible(ctx, a, b) == (target if ctx.low is not None else True)
+    slow = None if ctx.low is None else ctx.low[a:b]
+    pm, want = R._first_percent(segment, slow), P.PERCENT.search(segment, 0, 90)
+    assert (pm and pm.span()) == (want and want.span())
+    for end in range(len(segment) + 1):
+        legend = P.LEGEND.search(segment[:end].replace(">", "").replace("<", "")) is not None
+        assert R._legend_before(segment, slow, end) == legend
+    negated = S.search_at(P.NEGATED, segment, slow, PEND._NEGATED_STARTS)
+    want = P.NEGATED.search(segment)
+    assert (negated and negated.span()) == (want and want.span())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_lower_text_is_str_lower(text: str) -> None:
+    low, low_bytes = S._lower_text(text)
+    assert low == text.lower()
+    if low_bytes is not None:
+        assert low_bytes == low.encode("latin-1")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .;!?\n\t\r\x0b\x1c\u2028\u2003")), max_size=60), st.data())
+def test_sentence_boundary_patterns_are_the_alternations(text: str, data: st.DataObject) -> None:
+    """sentences._BOUNDARY / _LAST_BOUNDARY open with their character set; the same matches as the alternations."""
+    from her2kit.extract import sentences as SEN  # noqa: N812
+
+    boundary = re.compile(r"[.;!?](?=\s)|\n")
+    last = re.compile(r"(?s:.*)(?:[.;!?](?=\s)|\n(?=.))", re.S)
+    pos = data.draw(st.integers(0, len(text) + 1))
+    endpos = data.draw(st.integers(0, len(text) + 1))
+    assert _spans(SEN._BOUNDARY.finditer(text, pos, endpos)) == _spans(boundary.finditer(text, pos, endpos))
+    got, want = SEN._LAST_BOUNDARY.match(text, pos, endpos), last.match(text, pos, endpos)
+    assert (got and got.span()) == (want and want.span())
+
+
+@pytest.mark.skipif(not REPORT_TEXTS, reason="shared TCGA reports not available")
+def test_window_scans_off_the_hits_on_real_reports() -> None:
+    for text in REPORT_TEXTS:
+        scan = S.Scanner(text, K.INDEX)
+        assert scan.fast
+        for rx, words, case in _WINDOW_SCANS:
+            for a in range(0, len(text), 97):
+                window = text[a : a + 250]
+                assert _spans(scan.finditer_in(rx, window, a, words, case=case)) == _spans(
+                    rx.finditer(window)
+                )

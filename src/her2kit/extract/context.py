@@ -21,15 +21,19 @@ from her2kit.extract.keywords import (
     HER2_WORDS,
     INDEX,
     ISH_BETWEEN_WORDS,
+    ISH_TECHNIQUE_WORDS,
     KI67,
     LEGEND_STARTS,
+    ONCOTYPE_END_WORDS,
     ONCOTYPE_OFFSETS,
     ONCOTYPE_WORDS,
     OTHER_MARKER_EXACT,
     OTHER_MARKER_I_WORDS,
     OTHER_TARGET_WORDS,
+    QUOTE_END_WORDS,
     QUOTED_WORDS,
     SECTION_EXACT,
+    SPECIMEN_ID_WORDS,
     STATUS_STARTS,
     WARM_WORDS,
 )
@@ -75,8 +79,6 @@ def _words(words: tuple[str, ...]) -> re.Pattern[str]:
 _FIELD_WORD: Final = _words(P.FIELD_STOP_WORDS)
 _CAPS_WORD: Final = _words(P.CAPS_MARKER_WORDS)
 _LONGEST_WORD: Final = max(len(w) for w in (*P.FIELD_STOP_WORDS, *P.CAPS_MARKER_WORDS))
-# Every match of P.QUOTE_END holds one of these (lower-cased).
-_QUOTE_END_WORDS: Final = ("diagnos", "current", "present", "this", "today")
 _SHORT: Final = 8  # up to this many passages, a look-up reads them one by one
 
 
@@ -268,17 +270,17 @@ def read_context(text: str) -> ReportContext:
     excluded = []
     for m in scan.starts(P.ONCOTYPE, ONCOTYPE_WORDS, offsets=ONCOTYPE_OFFSETS):
         end = min(len(text), m.start() + ONCOTYPE_REACH)
-        stop = P.ONCOTYPE_END.search(text, m.end(), end)
+        stop = scan.search_in(P.ONCOTYPE_END, text, 0, ONCOTYPE_END_WORDS, m.end(), end)
         excluded.append((m.start(), stop.start() if stop else end))
     quoted = []
     for m in scan.starts(P.QUOTED, QUOTED_WORDS):
         reach = 2 * QUOTE_REACH if m.group(0).lower().startswith("clinical") else QUOTE_REACH
         end = min(len(text), m.end() + reach)
-        brk = search_at(P.SECTION_BREAK, text, text, SECTION_EXACT, m.end(), end)  # case-sensitive words
+        brk = scan.search_in(P.SECTION_BREAK, text, 0, SECTION_EXACT, m.end(), end, case=True)
         # A specimen heading ("B: Lymph node", "C. SENTINEL") also ends the quoted passage.
         head = _SPECIMEN_HEAD.search(text, m.end() + 40, end)
         # The report's own specimen ("Diagnosis:", "the current specimen") ends it too (P.QUOTE_END).
-        own = search_at(P.QUOTE_END, text, low, _QUOTE_END_WORDS, m.end(), end)
+        own = scan.search_in(P.QUOTE_END, text, 0, QUOTE_END_WORDS, m.end(), end)
         # Passed over, in one loop: a current specimen named in the quoting sentence itself ("Clinical history: ...,
         # HER2 3+ on core biopsy, s/p neoadjuvant TCHP, this mastectomy for residual disease") is the history's; inside
         # a clinical history, "Diagnosis:" ends the passage only as a real heading (P.HISTORY_HEADING).
@@ -288,7 +290,7 @@ def read_context(text: str) -> ReportContext:
             if own.group(0)[0] in "dD"
             else sents.bounds(own.start())[0] <= m.start()
         ):
-            own = search_at(P.QUOTE_END, text, low, _QUOTE_END_WORDS, own.end(), end)
+            own = scan.search_in(P.QUOTE_END, text, 0, QUOTE_END_WORDS, own.end(), end)
         # (From the start of that sentence: "HER2 testing on the current specimen shows 1+".)
         own_at = None if own is None else max(m.end(), sents.bounds(own.start())[0])
         stops = [x.start() for x in (brk, head) if x is not None] + ([] if own_at is None else [own_at])
@@ -316,24 +318,63 @@ def read_context(text: str) -> ReportContext:
     return ReportContext(text, sents, excluded, quoted, _addendum_start(scan), her2, stops, scan)
 
 
+# Every match of P.HER2 holds one of these (lower-cased), starting at most _HER2_KEY_REACH characters after the match's
+# start ("c- erbB-2"; see keywords.HER2_WORDS, HER2_OFFSETS).
+_HER2_KEYS: Final = (*HER2_WORDS, *(w for w, _ in HER2_OFFSETS))
+_HER2_KEY_REACH: Final = max(o for _, offs in HER2_OFFSETS for o in offs)
+
+
+def her2_in(ctx: ReportContext, lo: int, hi: int, segment: str) -> bool:
+    """``P.HER2.search(segment) is not None`` for ``segment == ctx.text[lo:hi]``. On the keyword path a match holds a
+    key of _HER2_KEYS that starts inside the segment, so the search starts a few characters before the first such key
+    (none: no match); the regex pattern opens with a look-behind and no literal, so it costs a full attempt at every
+    character it passes."""
+    t = ctx.scan.first_start(_HER2_KEYS, lo)
+    if t is None:
+        return P.HER2.search(segment) is not None
+    if t >= hi:
+        return False
+    return P.HER2.search(segment, max(0, t - lo - _HER2_KEY_REACH)) is not None
+
+
+def ish_technique_in(ctx: ReportContext, lo: int, segment: str) -> bool:
+    """``P.ISH_TECHNIQUE.search(segment) is not None`` for ``segment == ctx.text[lo : lo + len(segment)]``."""
+    return ctx.scan.search_in(P.ISH_TECHNIQUE, segment, lo, ISH_TECHNIQUE_WORDS) is not None
+
+
 def other_target_possible(ctx: ReportContext, lo: int, hi: int) -> bool:
     """False only if ``text[lo:hi]`` names no ISH target other than HER2 (patterns.OTHER_ISH_TARGET: every match holds
     one of OTHER_TARGET_WORDS, lower-cased, or "MET"), so the other-target checks there can be skipped."""
     lo, hi = max(0, lo), min(len(ctx.text), hi)
-    low = ctx.low
-    return may_contain(None if low is None else low[lo:hi], OTHER_TARGET_WORDS) or "MET" in ctx.text[lo:hi]
+    if ctx.low is None:
+        return True
+    # (The words are in the keyword index: their hits answer without a search of the window.)
+    return ctx.scan.occurs_within(OTHER_TARGET_WORDS, lo, hi) or "MET" in ctx.text[lo:hi]
 
 
 def evidence(ctx: ReportContext, start: int, end: int) -> Evidence:
     return Evidence(start=start, end=end, sentence=ctx.sents.around(start, end))
 
 
-def legend_pair(segment: str, low: str | None = None, end: int | None = None) -> bool:
+def legend_pair(
+    segment: str,
+    low: str | None = None,
+    end: int | None = None,
+    *,
+    scan: Scanner | None = None,
+    base: int = 0,
+) -> bool:
     """Two different status words side by side ("Negative 0-1+, Equivocal 2+"): a legend, not a result.
 
-    ``segment[:end]`` is read; ``low`` is ``segment`` lower-cased (see scan.finditer_at) or None."""
+    ``segment[:end]`` is read; ``low`` is ``segment`` lower-cased (see scan.finditer_at) or None. With ``scan``,
+    ``segment`` is ``scan.text[base : base + len(segment)]`` and the status words are read off its keyword hits."""
     prev: tuple[str, int] | None = None
-    for m in finditer_at(P.STATUS_WORD, segment, low, STATUS_STARTS, 0, end):
+    matches = (
+        finditer_at(P.STATUS_WORD, segment, low, STATUS_STARTS, 0, end)
+        if scan is None
+        else scan.finditer_in(P.STATUS_WORD, segment, base, STATUS_STARTS, 0, end)
+    )
+    for m in matches:
         value = status_of(m.group(1)) or m.group(1).lower().split()[0]
         if (
             prev is not None
@@ -364,8 +405,8 @@ _LABEL_AFTER_STOP: Final = re.compile(r"[;\n]|(?<!,)\.(?![\d,])")
 
 def specimen_id(ctx: ReportContext, lo: int, hi: int, near: int) -> str | None:
     best: tuple[int, str] | None = None
-    for m in finditer_at(
-        P.SPECIMEN_ID, ctx.text, ctx.low, ("block", "slide", "part"), max(0, lo), min(len(ctx.text), hi)
+    for m in ctx.scan.finditer_in(
+        P.SPECIMEN_ID, ctx.text, 0, SPECIMEN_ID_WORDS, max(0, lo), min(len(ctx.text), hi)
     ):
         if m.group("part"):
             label = f"part {m.group('part')}"

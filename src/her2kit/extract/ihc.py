@@ -21,8 +21,13 @@ from her2kit.extract.context import (
     status_of,
     status_refused,
 )
-from her2kit.extract.keywords import IHC_ASSAY_STARTS, STATUS_STARTS
-from her2kit.extract.scan import finditer_at, may_contain, search_at
+from her2kit.extract.keywords import (
+    IHC_ASSAY_STARTS,
+    SCORE_AFTER_STATUS_WORDS,
+    SCORE_AFTER_WORD_WORDS,
+    STATUS_STARTS,
+)
+from her2kit.extract.scan import Scanner, finditer_at, may_contain, search_at
 from her2kit.vocab import ZERO_PLUS_READ_AS_0
 
 WINDOW: Final = 220  # characters read after a HER2 name
@@ -124,9 +129,11 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         wlow = None if tlow is None else tlow[a_end:w_end]
         rank = ctx.rank(a_start)
         quoted, biopsy = ctx.quote(a_start)
-        legend = legend_pair(window, wlow, STATUS_REACH + 20) or _after_criteria(text, tlow, a_start)
+        legend = legend_pair(window, wlow, STATUS_REACH + 20, scan=ctx.scan, base=a_end) or _after_criteria(
+            text, tlow, a_start
+        )
         negated: list[str] = []
-        found = None if legend else _find_score(window, wlow, negated)
+        found = None if legend else _find_score(window, wlow, negated, scan=ctx.scan, base=a_end)
         if negated:
             ctx.warn(P.NEGATED_SCORE_WARNING)
         rng = None if legend or "+" not in window else search_at(P.SCORE_RANGE, window, wlow, _RANGE_STARTS)
@@ -172,7 +179,7 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
             status = status_of(bm.group(1))
             status_pos = a_start - len(before) + bm.start()
         elif not legend:
-            wm = search_at(P.STATUS_WORD, window, wlow, STATUS_STARTS, 0, reach)
+            wm = ctx.scan.search_in(P.STATUS_WORD, window, a_end, STATUS_STARTS, 0, reach)
             refused = None if wm is None else status_refused(window, wm.start(), wm.end())
             if refused is None and wm is not None and P.STATUS_OF_CELLS.match(window, wm.end()):
                 refused = "cells"  # "positive in 5% of cells": which cells stained, not the status
@@ -248,8 +255,8 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
                 if P.ULTRALOW_DEFINITION_AFTER_ZERO.match(longer):
                     score = "ultralow"
         assay = None
-        am = search_at(
-            P.IHC_ASSAY, text, tlow, IHC_ASSAY_STARTS, max(0, a_start - 60), min(len(text), w_end + 200)
+        am = ctx.scan.search_in(
+            P.IHC_ASSAY, text, 0, IHC_ASSAY_STARTS, max(0, a_start - 60), min(len(text), w_end + 200)
         )
         if am:
             assay = P.IHC_ASSAY_CANON.get(am.group(1).lower().replace("a485", "a0485"), am.group(1))
@@ -324,13 +331,18 @@ _NEGATION_PARTS: Final = (
 )  # fmt: skip
 
 _SCORE_SCANS: Final = (
-    (P.SCORE_AFTER_STATUS, ("pos", "neg", "equivocal")),
-    (P.SCORE_AFTER_WORD, ("score", "intensity", "staining")),
+    (P.SCORE_AFTER_STATUS, SCORE_AFTER_STATUS_WORDS),
+    (P.SCORE_AFTER_WORD, SCORE_AFTER_WORD_WORDS),
 )
 
 
 def _find_score(
-    window: str, wlow: str | None = None, negated: list[str] | None = None
+    window: str,
+    wlow: str | None = None,
+    negated: list[str] | None = None,
+    *,
+    scan: Scanner | None = None,
+    base: int = 0,
 ) -> tuple[str, int, int] | None:
     """The first score in ``window``; a score stated as absent ("3+ not identified", "no 3+ staining") is passed
     over (its token appended to ``negated``) and a later one ("; IHC 1+") can be read."""
@@ -350,7 +362,13 @@ def _find_score(
     if m and not neg(m.start("score"), m.end("score"), m.group("score")):
         cands.append((m.start("score"), m.group("score"), m.end("score")))
     for rx, words in _SCORE_SCANS:
-        for m in finditer_at(rx, window, wlow, words):
+        # (With ``scan``, ``window`` is ``scan.text[base:...]`` and the words are read off its keyword hits.)
+        matches = (
+            finditer_at(rx, window, wlow, words)
+            if scan is None
+            else scan.finditer_in(rx, window, base, words)
+        )
+        for m in matches:
             if not bad_value(window, m.start("score"), m.end("score"), wlow) and not neg(
                 m.start("score"), m.end("score"), m.group("score")
             ):

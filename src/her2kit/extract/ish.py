@@ -13,12 +13,22 @@ from pydantic import ValidationError
 
 from her2kit.errors import Her2kitError
 from her2kit.extract import patterns as P  # noqa: N812
-from her2kit.extract.context import QUOTED_SOURCE, ReportContext, evidence, other_target_possible, specimen_id
+from her2kit.extract.context import (
+    QUOTED_SOURCE,
+    ReportContext,
+    evidence,
+    her2_in,
+    ish_technique_in,
+    other_target_possible,
+    specimen_id,
+)
 from her2kit.extract.keywords import (
     CELLS_ANCHORS,
     CELLS_STARTS,
+    ISH_KIT_WORDS,
     ISH_OFFSET,
     ISH_RESULT_SCANS,
+    ISH_TECHNIQUE_WORDS,
     ISH_WORD_CHECKED,
     ISH_WORD_INDEXED,
     ISH_WORD_RARE,
@@ -72,10 +82,28 @@ class _IshCluster:
 def _ish_context(ctx: ReportContext, start: int, end: int) -> bool:
     text = ctx.text
     lo = max(0, start - ISH_CONTEXT_BEFORE)
-    if P.ISH_WORD.search(text, lo, min(len(text), end + 100)):
+    if _ish_word(ctx, lo, min(len(text), end + 100)):
         return True
     i = bisect.bisect_left(ctx.her2, (lo, 0))
     return i < len(ctx.her2) and ctx.her2[i][0] < end + 60
+
+
+# The words every match of P.ISH_WORD holds (see _ISH_PREFIXES), and how far after the match's start they can begin:
+# "in situ hybridisation", with two white-space runs of at most 24 characters on the keyword path (scan.py).
+_ISH_WORD_KEYS: Final = (*ISH_WORD_INDEXED, *ISH_WORD_RARE, *ISH_WORD_CHECKED)
+_ISH_WORD_KEY_REACH: Final = len("in") + 24 + len("situ") + 24
+
+
+def _ish_word(ctx: ReportContext, lo: int, hi: int) -> bool:
+    """``P.ISH_WORD.search(ctx.text, lo, hi) is not None``. On the keyword path a match holds a key that starts in
+    ``lo .. hi``, at or after the first such key: the search starts at most _ISH_WORD_KEY_REACH characters before it
+    (the pattern opens with a look-behind, so a search costs a full attempt at every character it passes)."""
+    t = ctx.scan.first_start(_ISH_WORD_KEYS, lo)
+    if t is None:
+        return P.ISH_WORD.search(ctx.text, lo, hi) is not None
+    if t >= hi:
+        return False
+    return P.ISH_WORD.search(ctx.text, max(lo, t - _ISH_WORD_KEY_REACH), hi) is not None
 
 
 def _sentence_legend(ctx: ReportContext, start: int, end: int) -> bool:
@@ -156,8 +184,13 @@ def _ish_fragments(ctx: ReportContext) -> list[_Frag]:
             if any(_overlaps(st, en, m.start(), m.end()) for st, en in taken):
                 continue
             # "amplification" needs HER2 or an ISH method nearby, not just the word itself.
-            near = text[max(0, m.start() - 200) : m.end() + 80]
-            if not (P.HER2.search(near) or P.ISH_TECHNIQUE.search(near) or _CEP_NEAR.search(near)):
+            near_lo = max(0, m.start() - 200)
+            near = text[near_lo : m.end() + 80]
+            if not (
+                her2_in(ctx, near_lo, near_lo + len(near), near)
+                or ish_technique_in(ctx, near_lo, near)
+                or _CEP_NEAR.search(near)
+            ):
                 continue
             t_starts.append(m.start())
             t_ends.append(m.end())
@@ -293,22 +326,8 @@ def ish_tests(ctx: ReportContext) -> list[tuple[ExtractedIsh, tuple[int, int, in
             edge = min(f.start for f in clusters[i + 1].frags)
             t_hi, k_hi = min(t_hi, edge), min(k_hi, edge)
         quoted, biopsy = ctx.quote(main.start)
-        technique = search_at(
-            P.ISH_TECHNIQUE,
-            text,
-            ctx.low,
-            ("ddish", "cish", "sish", "fish"),
-            t_lo,
-            t_hi,
-        )
-        kit = search_at(
-            P.ISH_KIT,
-            text,
-            ctx.low,
-            ("pathvysion", "inform", "zytolight", "iqfish"),
-            k_lo,
-            k_hi,
-        )
+        technique = ctx.scan.search_in(P.ISH_TECHNIQUE, text, 0, ISH_TECHNIQUE_WORDS, t_lo, t_hi)
+        kit = ctx.scan.search_in(P.ISH_KIT, text, 0, ISH_KIT_WORDS, k_lo, k_hi)
         assay_parts = [technique.group(1).upper() if technique else None, kit.group(1) if kit else None]
         assay = " ".join(p for p in assay_parts if p) or None
         data: dict[str, object] = {

@@ -2,7 +2,8 @@
 
 Every whole-text pattern (patterns.py) is found through a keyword that opens every one of its matches (or
 sits at a fixed offset in it); window scans use the words that open their matches. ``KEYWORDS`` gathers
-every word looked up in the whole text, so that one automaton pass per report finds them all (see
+every word looked up in the whole text, and the start words of the window scans that read their candidates off
+the hits (scan.Scanner.finditer_in / search_in), so that one automaton pass per report finds them all (see
 scan.KeywordIndex); tests/extract/test_keyword_index.py checks that none is left out.
 """
 
@@ -75,6 +76,18 @@ PENDING_STARTS: Final = (
 )
 # Words that open every match of a pattern (or that every match contains), for the window scans.
 STATUS_STARTS: Final = ("weakly", "low", "pos", "neg", "equivocal", "borderline", "indeterminate")
+# Every match of patterns.QUOTE_END starts with one of these (lower-cased).
+QUOTE_END_WORDS: Final = ("diagnos", "current", "present", "this", "today")
+# Every match of patterns.SPECIMEN_ID starts with one of these.
+SPECIMEN_ID_WORDS: Final = ("block", "slide", "part")
+# Every match of patterns.SCORE_AFTER_STATUS, patterns.SCORE_AFTER_WORD starts with one of these.
+SCORE_AFTER_STATUS_WORDS: Final = ("pos", "neg", "equivocal")
+SCORE_AFTER_WORD_WORDS: Final = ("score", "intensity", "staining")
+# Every match of patterns.ISH_TECHNIQUE, patterns.ISH_KIT starts with one of these.
+ISH_TECHNIQUE_WORDS: Final = ("ddish", "cish", "sish", "fish")
+ISH_KIT_WORDS: Final = ("pathvysion", "inform", "zytolight", "iqfish")
+# Every match of patterns.ONCOTYPE_END starts with one of these.
+ONCOTYPE_END_WORDS: Final = ("see", "report", "microscopic", "final")
 LEGEND_STARTS: Final = (
     "<", ">", "\u2265", "\u2264", "level", "guideline", "defined", "considered", "criteria", "range", "control",
     "known", "cell", "if", "should", "reference", "cut", "interpretation", "scoring", "scale",
@@ -179,7 +192,14 @@ KEYWORDS: Final = frozenset(
         CELLS_ANCHORS, [anchor for _, _, _, anchor in ISH_RESULT_SCANS], ("single", "her2"), PENDING_WORDS,
         ER_PR_BOTH_ANCHORS, ER_WORDS, ER_EXACT, PR_WORDS, PR_EXACT, STATUS_FOR_WORDS,
         ISH_WORD_INDEXED, ISH_WORD_RARE, ISH_WORD_CHECKED,
+        # the words of the window scans (Scanner.finditer_in / search_in): their few hits cost less to look up than
+        # a search of each window for them
+        STATUS_STARTS, QUOTE_END_WORDS, SPECIMEN_ID_WORDS, SCORE_AFTER_STATUS_WORDS, SCORE_AFTER_WORD_WORDS,
+        ISH_TECHNIQUE_WORDS, ISH_KIT_WORDS, IHC_ASSAY_STARTS, ONCOTYPE_END_WORDS,
     )
     for w in group
-)  # fmt: skip
+) - {"er"}  # fmt: skip
+# ("er", the lower-case form of "ER", is left out: it stands in "her", "cancer", "per", about a third of all hits in
+# a report. "ER" is found by its own word-start scan (Scanner.starts) and "er" is looked for only in the short spans
+# before a "PR" (ER_PR_BOTH_WORDS, a ``near=`` scan).)
 INDEX: KeywordIndex = KeywordIndex(KEYWORDS)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from her2kit.extract import patterns as P  # noqa: N812
-from her2kit.extract.context import ReportContext, other_target_possible
+from her2kit.extract.context import ReportContext, her2_in, ish_technique_in, other_target_possible
 from her2kit.extract.keywords import ISH_OFFSET, PENDING_OK, PENDING_PREV, PENDING_STARTS, PENDING_WORDS
-from her2kit.extract.scan import may_contain
+from her2kit.extract.scan import may_contain, search_at
+
+_NEGATED_STARTS: Final = ("no", "never")
 
 
 def pending_positions(ctx: ReportContext) -> list[tuple[int, str]]:
@@ -26,9 +29,9 @@ def pending_positions(ctx: ReportContext) -> list[tuple[int, str]]:
             continue
         near = text[max(0, m.start() - 40) : m.end() + 40]
         tlow = ctx.low
-        if may_contain(
-            None if tlow is None else tlow[max(0, m.start() - 40) : m.end() + 40], ("no", "never")
-        ) and (P.NEGATED.search(near)):
+        nlow = None if tlow is None else tlow[max(0, m.start() - 40) : m.end() + 40]
+        # (Every match of P.NEGATED starts with "no" (not, no) or "never": only those places are tried.)
+        if may_contain(nlow, _NEGATED_STARTS) and search_at(P.NEGATED, near, nlow, _NEGATED_STARTS):
             continue
         s0, s1 = ctx.sents.bounds(m.start())
         sentence = text[s0:s1]
@@ -45,7 +48,8 @@ def pending_positions(ctx: ReportContext) -> list[tuple[int, str]]:
             text, s0, s1, m.start(), m.end()
         ):  # (names are read up to 80 characters around an ISH mention)
             continue
-        here = P.HER2.search(sentence) or P.ISH_TECHNIQUE.search(sentence)
+        here = her2_in(ctx, s0, s1, sentence) or ish_technique_in(ctx, s0, sentence)
+        sent_lo = s0  # (where ``sentence`` starts in the text)
         if not here:
             if (
                 P.OTHER_MARKER.search(sentence)
@@ -58,15 +62,17 @@ def pending_positions(ctx: ReportContext) -> list[tuple[int, str]]:
                     ctx.warn("marker studies announced without naming HER2; not read as HER2 pending")
                 continue
             p0, _ = ctx.sents.bounds(max(0, s0 - 1))
-            prev = text[max(p0, m.start() - 160) : s0]
-            if not (P.HER2.search(prev) or P.ISH_TECHNIQUE.search(prev)):
+            prev_lo = max(p0, m.start() - 160)
+            prev = text[prev_lo:s0]
+            if not (her2_in(ctx, prev_lo, s0, prev) or ish_technique_in(ctx, prev_lo, prev)):
                 if re.search(r"marker|prognostic", sentence, re.I):
                     ctx.warn("marker studies announced without naming HER2; not read as HER2 pending")
                 continue
             sentence = prev + sentence
+            sent_lo = prev_lo if prev else s0
         kind = (
             "ish"
-            if P.ISH_TECHNIQUE.search(sentence) or re.search(r"amplification|in situ", sentence, re.I)
+            if ish_technique_in(ctx, sent_lo, sentence) or re.search(r"amplification|in situ", sentence, re.I)
             else "any"
         )
         out.append((m.start(), kind))

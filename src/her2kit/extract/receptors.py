@@ -25,6 +25,7 @@ from her2kit.extract.keywords import (
     ER_PR_BOTH_PREV,
     ER_PR_BOTH_WORDS,
     ER_WORDS,
+    LEGEND_STARTS,
     PR_EXACT,
     PR_WORDS,
     RECEPTOR_BETWEEN_RX,
@@ -42,6 +43,40 @@ def _receptor_between(window: str, wlow: str | None, end: int) -> bool:
     if wlow is not None and RECEPTOR_BETWEEN_RX.search(wlow, 0, end) is None:
         return False
     return bool(_RECEPTOR_BETWEEN.search(window[:end]))
+
+
+# The characters a P.PERCENT match may hold before its first digit: a comparison word ("greater than") and white space.
+_BEFORE_PERCENT_RUN: Final = re.compile(r"[\s<>≥≤~A-Za-z]*")
+_DIGIT: Final = re.compile(r"[0-9]")
+# The longest such run in a match on the keyword path: "greater", a white-space run, "than", another (scan.py: white-space
+# runs of at most 24 characters).
+_BEFORE_PERCENT_MAX: Final = len("greater") + 24 + len("than") + 24
+
+
+def _first_percent(window: str, wlow: str | None) -> re.Match[str] | None:
+    """``P.PERCENT.search(window, 0, 90)``. The pattern opens with an optional comparison word, so a search costs a
+    full attempt at every character; on the keyword path (``wlow``; digits are ASCII there) a match starts at its first
+    digit or in the run of comparison-word and white-space characters right before it, so no match starts before the
+    first digit's run (a later digit's match starts after the first digit)."""
+    if wlow is None:
+        return P.PERCENT.search(window, 0, 90)
+    d = _DIGIT.search(window, 0, 90)
+    if d is None:
+        return None  # (every match holds a digit)
+    first = d.start()
+    lo = max(0, first - _BEFORE_PERCENT_MAX)
+    run = _BEFORE_PERCENT_RUN.match(window[lo:first][::-1])
+    return P.PERCENT.search(window, first - (0 if run is None else run.end()), 90)
+
+
+def _legend_before(window: str, wlow: str | None, end: int) -> bool:
+    """``P.LEGEND.search(window[:end].replace(">", "").replace("<", ""))``, on the keyword path through the words that
+    open every match (as context.bad_value)."""
+    segment = window[:end].replace(">", "").replace("<", "")
+    if wlow is None:
+        return P.LEGEND.search(segment) is not None
+    low = wlow[:end].replace(">", "").replace("<", "")
+    return search_at(P.LEGEND, segment, low, LEGEND_STARTS) is not None
 
 
 def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[Statement]]:
@@ -114,13 +149,14 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
         if P.RECEPTOR_ABSENT.match(window):
             emit(names, "negative", a_start, None)
             continue
-        if legend_pair(window, wlow):
+        if legend_pair(window, wlow, scan=scan, base=a_end):
             continue
         pct = None
-        for pm in P.PERCENT.finditer(window, 0, 90) if "%" in window[:90] else ():
-            if P.LEGEND.search(window[: pm.start()].replace(">", "").replace("<", "")) or _receptor_between(
-                window, wlow, pm.start()
-            ):
+        # (The first match only: every pass of this loop ends in a break.)
+        for pm in (_first_percent(window, wlow),) if "%" in window[:90] else ():
+            if pm is None:
+                break
+            if _legend_before(window, wlow, pm.start()) or _receptor_between(window, wlow, pm.start()):
                 break
             lo_v = P.percent_number(pm.group("lo"))
             hi_v = P.percent_number(pm.group("hi")) if pm.group("hi") else lo_v
@@ -135,7 +171,7 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
                 hi = 100.0
             pct = (lo, hi)
             break
-        wm = search_at(P.STATUS_WORD, window, wlow, STATUS_STARTS, 0, 90)
+        wm = scan.search_in(P.STATUS_WORD, window, a_end, STATUS_STARTS, 0, 90)
         if wm and status_refused(window, wm.start(), wm.end()) is not None:
             # "ER: not positive", "Positive: CK5/6, EGFR" (a heading of the next list): not the status; a percentage
             # or an Allred score before it still is ("ER: 90% strong. Positive: CK5/6, EGFR")

@@ -28,6 +28,12 @@ takes the ``str.find`` path.
 Hits are cached per scan in two dictionaries keyed by the word itself: ``_cache`` (lower-case words,
 in ``low``) and ``_exact`` (case-sensitive words, in ``text``); string keys hash once, tuple keys on
 every look-up.
+
+Windows read after a name (and a few ranges of the text) are scanned the same way: :meth:`Scanner.finditer_in`
+and :meth:`Scanner.search_in` take the candidate starts from the hits of the pattern's start words in the range
+(a bisection), where :func:`finditer_at` searches the window for them. Each automaton hit costs about as much as a
+failed regex match attempt (the tuple the library builds and the loop that files it), so a frequent word is worth
+indexing only where it saves more than that.
 """
 
 from __future__ import annotations
@@ -71,8 +77,13 @@ def _lower(w: str) -> str:
     return lw
 
 
-# A case-sensitive keyword whose lower-case form has more hits than this is found with ``str.find``.
-_FILTER_MAX: Final = 8
+# A case-sensitive keyword whose lower-case form has more hits than this is found with ``str.find`` (or a regex
+# scan): either is a pass over the whole text, which costs about as much as checking 50 hits one by one.
+_FILTER_MAX: Final = 48
+
+
+# The value of a look-up not made yet, where None is a result (``Scanner._word_hits``).
+_UNKNOWN: Final[list[int]] = []
 
 
 def find_all(s: str, w: str) -> list[int]:
@@ -115,6 +126,28 @@ def _inert(c: str) -> bool:
     )
 
 
+# Every Latin-1 character lower-cases to one Latin-1 character, so a text of such characters is lower-cased
+# byte by byte through this table, exactly as ``str.lower`` does it.
+_LATIN1_LOWER: Final = bytes(ord(chr(b).lower()) for b in range(256))
+
+
+def _lower_text(text: str) -> tuple[str, bytes | None]:
+    """``text.lower()``, and its Latin-1 bytes (one byte a character) when it has them.
+
+    A text with a few accented letters takes ``str.lower``'s slow path for every character (about five times
+    the cost of the ASCII path); the table path is as cheap as the ASCII one, and its bytes feed the keyword
+    automaton directly (``KeywordIndex.find``)."""
+    if text.isascii():
+        low = text.lower()
+        return low, low.encode("ascii")
+    try:
+        raw = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.lower(), None
+    low_bytes = raw.translate(_LATIN1_LOWER)
+    return low_bytes.decode("latin-1"), low_bytes
+
+
 def _fast_ok(text: str, low: str) -> bool:
     if len(low) != len(text):
         return False
@@ -135,7 +168,16 @@ class KeywordIndex:
     ``automaton`` is None when ``ahocorasick-rs`` is not installed (or ``use_automaton`` is false):
     a :class:`Scanner` then finds every keyword with ``str.find``."""
 
-    __slots__ = ("_ascii_automaton", "_empty", "_no_hits", "_order", "automaton", "words")
+    __slots__ = (
+        "_ascii_automaton",
+        "_empty",
+        "_exact_splits",
+        "_no_hits",
+        "_order",
+        "_splits",
+        "automaton",
+        "words",
+    )
 
     def __init__(self, words: Iterable[str], *, use_automaton: bool = True) -> None:
         self.words: frozenset[str] = frozenset(w for w in words if w)
@@ -150,6 +192,9 @@ class KeywordIndex:
         self._order: tuple[str, ...] = tuple(sorted(self.words))
         self.automaton: Any = None
         self._ascii_automaton: Any = None
+        # Word lists split by whether the index holds them (see ``split``, ``split_exact``), per (constant) list.
+        self._splits: dict[tuple[str, ...], tuple[frozenset[str], tuple[str, ...]]] = {}
+        self._exact_splits: dict[tuple[str, ...], tuple[dict[str, tuple[str, ...]], tuple[str, ...]]] = {}
         if use_automaton and ahocorasick_rs is not None and self.words:
             # Standard semantics: every occurrence of every keyword, overlapping ones included (the leftmost
             # semantics would report one keyword per position). A DFA always: left to choose, the library takes an
@@ -163,28 +208,69 @@ class KeywordIndex:
                     [w.encode() for w in self._order], matchkind=standard, implementation=dfa
                 )
 
+    def __deepcopy__(self, memo: dict[int, object]) -> KeywordIndex:
+        # One index serves every report and no scan changes it (its memos of word splits only grow): a copied
+        # report context shares it (the automaton cannot be copied).
+        return self
+
     def hits(self, low: str) -> dict[str, list[int]]:
         """``{keyword: starts}`` for every keyword: each start ``i`` with ``low.startswith(keyword, i)``,
         in order (overlapping occurrences included), as a ``str.find`` loop gives them. ``low`` holds no
-        lone surrogate (``_fast_ok``).
+        lone surrogate (``_fast_ok``)."""
+        try:
+            low_bytes: bytes | None = low.encode("latin-1")
+        except UnicodeEncodeError:
+            low_bytes = None
+        return self.find(low, low_bytes)[0]
+
+    def find(self, low: str, low_bytes: bytes | None) -> tuple[dict[str, list[int]], set[str]]:
+        """:meth:`hits`, and the set of the keywords that occur (the few a scan needs to look at).
+        ``low_bytes``: ``low`` in Latin-1 (one byte a character, see ``_lower_text``), or None.
 
         The automaton reports matches in the order of their ends (character offsets), so one keyword's
         starts come in order."""
+        if self._ascii_automaton is not None and low_bytes is not None:
+            # Byte offsets are character offsets; the keywords are ASCII, so a non-ASCII byte is in no match.
+            matches = self._ascii_automaton.find_matches_as_indexes(low_bytes, overlapping=True)
+        else:
+            matches = self.automaton.find_matches_as_indexes(low, overlapping=True)
         out = self._empty.copy()
         none = self._no_hits
         order = self._order
-        if self._ascii_automaton is not None and low.isascii():
-            matches = self._ascii_automaton.find_matches_as_indexes(low.encode("ascii"), overlapping=True)
-        else:
-            matches = self.automaton.find_matches_as_indexes(low, overlapping=True)
+        present: set[str] = set()
         for k, start, _ in matches:
             w = order[k]
             lst = out[w]
             if lst is none:
                 out[w] = [start]
+                present.add(w)
             else:
                 lst.append(start)
-        return out
+        return out, present
+
+    def split(self, words: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+        """``words`` held by the index (a set: a scan intersects it with the keywords that occur), and the
+        others, in their order."""
+        got = self._splits.get(words)
+        if got is None:
+            held = self.words
+            got = self._splits[words] = (
+                frozenset(w for w in words if w in held),
+                tuple(w for w in words if w not in held),
+            )
+        return got
+
+    def split_exact(self, exact: tuple[str, ...]) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+        """Case-sensitive ``exact`` words whose lower-case form the index holds, by that form, and the others."""
+        got = self._exact_splits.get(exact)
+        if got is None:
+            held = self.words
+            by_lower: dict[str, tuple[str, ...]] = {}
+            for w in exact:
+                if w.lower() in held:
+                    by_lower[w.lower()] = (*by_lower.get(w.lower(), ()), w)
+            got = self._exact_splits[exact] = (by_lower, tuple(w for w in exact if w.lower() not in held))
+        return got
 
 
 class Scanner:
@@ -193,21 +279,34 @@ class Scanner:
     With a :class:`KeywordIndex` (and ``ahocorasick-rs``), the hits of all its keywords are found at
     once, by one automaton pass over ``low``, when the text takes the keyword path (``fast``)."""
 
-    __slots__ = ("_cache", "_exact", "_indexed", "_word_starts", "fast", "low", "text")
+    __slots__ = (
+        "_cache", "_exact", "_index", "_indexed", "_present", "_spans", "_starts", "_word_starts", "fast", "low",
+        "text",
+    )  # fmt: skip
 
     def __init__(self, text: str, index: KeywordIndex | None = None) -> None:
         self.text = text
-        self.low = text.lower()
+        self.low, low_bytes = _lower_text(text)
         self.fast = _fast_ok(text, self.low)
         self._indexed: frozenset[str] = frozenset()
+        # The index whose hits are cached (None: every word is found with ``str.find``).
+        self._index: KeywordIndex | None = None
+        # The indexed keywords that occur: a scan looks only at those of its words (most do not occur).
+        self._present: set[str] = set()
         # Case-sensitive hits at word starts only, of frequent keywords (see ``starts``).
         self._word_starts: dict[str, list[int]] = {}
         # Hits of case-sensitive words, in ``text``.
         self._exact: dict[str, list[int]] = {}
+        # Per list of words, the spans of their hits (see ``occurs_within``).
+        self._spans: dict[tuple[str, ...], tuple[list[int], list[int], tuple[str, ...]]] = {}
+        # Per list of words (and whether they are case-sensitive), the starts of their hits (see ``finditer_in``).
+        self._starts: dict[tuple[tuple[str, ...], bool], list[int] | None] = {}
         if self.fast and index is not None and index.automaton is not None:
             # Hits of lower-case words, in ``low``.
-            self._cache: dict[str, list[int]] = index.hits(self.low)
+            self._cache: dict[str, list[int]]
+            self._cache, self._present = index.find(self.low, low_bytes)
             self._indexed = index.words
+            self._index = index
         else:
             self._cache = {}
 
@@ -267,6 +366,127 @@ class Scanner:
         cache = self._cache
         return any(cache[w] if w in self._indexed else w in self.low for w in words)
 
+    def occurs_within(self, words: tuple[str, ...], lo: int, hi: int) -> bool:
+        """Whether one of the lower-case ``words`` lies inside ``low[lo:hi]`` (``0 <= lo <= hi <= len(low)``;
+        ``fast`` texts only): ``any(w in low[lo:hi] for w in words)``. The indexed words are read off their hits
+        (a report holds few of them), which for a long list of words costs far less than searching the window."""
+        spans = self._spans.get(words)
+        if spans is None:
+            spans = self._spans[words] = self._word_spans(words)
+        starts, ends, rest = spans
+        k = bisect.bisect_left(starts, lo)
+        n = len(starts)
+        while k < n and starts[k] < hi:
+            if ends[k] <= hi:
+                return True
+            k += 1
+        if rest:
+            window = self.low[lo:hi]
+            return any(w in window for w in rest)
+        return False
+
+    def _word_spans(self, words: tuple[str, ...]) -> tuple[list[int], list[int], tuple[str, ...]]:
+        """The spans of the hits of the indexed ``words`` that occur, as sorted starts and their ends, and the
+        words not indexed (looked for in the window)."""
+        if self._index is None:
+            return [], [], words
+        held, rest = self._index.split(words)
+        cache = self._cache
+        spans = sorted((i, i + len(w)) for w in held & self._present for i in cache[w])
+        return [a for a, _ in spans], [b for _, b in spans], rest
+
+    def _word_hits(self, words: tuple[str, ...], case: bool) -> list[int] | None:
+        """Every start of the lower-case ``words`` in ``low`` (``case``: of the case-sensitive ``words`` in ``text``), in
+        order, a start held by two words twice; None when a word is not indexed or off the keyword path. Built once
+        per report and list of words (usually of the hits of one or two words)."""
+        key = (words, case)
+        got: list[int] | None = self._starts.get(key, _UNKNOWN)
+        if got is not _UNKNOWN:
+            return got
+        index = self._index
+        got = None
+        if index is not None:
+            present = self._present
+            lists: list[list[int]] | None
+            if not case:
+                held, rest = index.split(words)
+                lists = [self._cache[w] for w in held & present] if not rest else None
+            else:
+                by_lower, rest = index.split_exact(words)
+                lists = [self._exact_hits(w) for lw in by_lower.keys() & present for w in by_lower[lw]]
+                if rest:
+                    lists = None
+            if lists is not None:
+                # (The cached hit lists are never changed: one of them is used as it is.)
+                got = lists[0] if len(lists) == 1 else sorted(i for hits in lists for i in hits)
+        self._starts[key] = got
+        return got
+
+    def first_start(self, words: tuple[str, ...], lo: int) -> int | None:
+        """The first start ``i >= lo`` of one of the lower-case ``words`` in ``low`` (the text's length if none), read off
+        the keyword hits; None when a word is not indexed or off the keyword path."""
+        hits = self._word_hits(words, False)
+        if hits is None:
+            return None
+        k = bisect.bisect_left(hits, lo)
+        return hits[k] if k < len(hits) else len(self.text)
+
+    def _exact_hits(self, w: str) -> list[int]:
+        """The hits of the case-sensitive ``w`` in ``text`` (see ``_find``)."""
+        hits = self._exact.get(w)
+        return self._find(w, True) if hits is None else hits
+
+    def finditer_in(
+        self,
+        rx: re.Pattern[str],
+        s: str,
+        base: int,
+        words: tuple[str, ...],
+        pos: int = 0,
+        endpos: int | None = None,
+        *,
+        case: bool = False,
+    ) -> Iterator[re.Match[str]]:
+        """``rx.finditer(s, pos, endpos)`` where ``s`` is ``text[base : base + len(s)]`` (a window of the text, or the
+        text itself) and every match starts with one of the lower-case ``words`` (``case``: one of the case-sensitive
+        ``words``): :func:`finditer_at`, with the candidate starts read off the keyword hits (a search of a window
+        for the words costs several times a look-up of their few hits).
+
+        The candidates are the starts of the words in ``base + pos .. base + n`` (n the end of the window): one whose
+        word runs past ``n`` cannot start a match (a match holds its word), so it is tried in vain, never wrongly."""
+        n = len(s) if endpos is None else max(0, min(endpos, len(s)))
+        hits = self._word_hits(words, case)
+        if hits is None:
+            low = s if case else (self.low[base : base + len(s)] if self.fast else None)
+            return finditer_at(rx, s, low, words, pos, endpos)
+        k, j = bisect.bisect_left(hits, base + pos), bisect.bisect_left(hits, base + n)
+        return finditer_starts(rx, s, hits[k:j], n, base) if k < j else iter(())
+
+    def search_in(
+        self,
+        rx: re.Pattern[str],
+        s: str,
+        base: int,
+        words: tuple[str, ...],
+        pos: int = 0,
+        endpos: int | None = None,
+        *,
+        case: bool = False,
+    ) -> re.Match[str] | None:
+        """``rx.search(s, pos, endpos)``; see :meth:`finditer_in` (its first match)."""
+        n = len(s) if endpos is None else max(0, min(endpos, len(s)))
+        hits = self._word_hits(words, case)
+        if hits is None:
+            low = s if case else (self.low[base : base + len(s)] if self.fast else None)
+            return search_at(rx, s, low, words, pos, endpos)
+        k, j = bisect.bisect_left(hits, base + pos), bisect.bisect_left(hits, base + n)
+        match = rx.match
+        for i in hits[k:j]:
+            m = match(s, i - base, n)
+            if m is not None:
+                return m
+        return None
+
     def _between(self, w: str, lo: int, hi: int) -> list[int]:
         """Starts ``i`` of the lower-case ``w`` with ``lo <= i <= hi``, in order (``fast`` texts only)."""
         if w in self._indexed:
@@ -309,9 +529,16 @@ class Scanner:
             yield from rx.finditer(text)
             return
         cache = self._cache
+        index = self._index
         if near is None:
             cands: list[int] = []
             sources = 0
+            if index is not None:
+                # The indexed words that occur (usually few of many), then the others.
+                held, words = index.split(words if isinstance(words, tuple) else tuple(words))
+                for w in held & self._present if held else ():
+                    cands += cache[w]
+                    sources += 1
             for w in words:
                 hits = cache.get(w)
                 if hits is None:
@@ -327,9 +554,10 @@ class Scanner:
                     base = cache.get(lw)
                     if base == []:
                         continue  # the lower-case form is not in the text, so neither is ``w``
-                    if word_start and base is not None and len(base) > _FILTER_MAX and w.isalnum():
+                    if word_start and (base is None or len(base) > _FILTER_MAX) and w.isalnum():
                         # Only the hits at a word start are tried below: one scan finds just those
-                        # (an alphanumeric word's occurrences at word starts cannot overlap).
+                        # (an alphanumeric word's occurrences at word starts cannot overlap). So is a word
+                        # whose lower-case form is too frequent to index ("ER": "er" in "her", "cancer").
                         hits = self._word_starts.get(w)
                         if hits is None:
                             hits = self._word_starts[w] = [
@@ -385,15 +613,12 @@ class Scanner:
                 else:
                     spans.append([lo, t])
             # (``low.find(w, lo, hi + len(w))``: the occurrences of ``w`` that start in ``lo .. hi``.)
-            indexed = self._indexed
             cset: set[int] = set()
-            rest: list[str] = []
-            for w in words:
-                if w not in indexed:
-                    rest.append(w)
-                    continue
-                ws = cache[w]
-                if ws:
+            rest: tuple[str, ...] = words if isinstance(words, tuple) else tuple(words)
+            if index is not None:
+                held, rest = index.split(rest)
+                for w in held & self._present if held else ():
+                    ws = cache[w]
                     for lo, hi in spans:
                         cset.update(ws[bisect.bisect_left(ws, lo) : bisect.bisect_right(ws, hi)])
             # The other words in one scan per range (see words_rx): the occurrences starting in
@@ -484,6 +709,24 @@ def finditer_at(
         yield m
         e = m.end()
         c = search(low, e if e > i else i + 1, n)
+
+
+def finditer_starts(
+    rx: re.Pattern[str], s: str, starts: Iterable[int], endpos: int, base: int = 0
+) -> Iterator[re.Match[str]]:
+    """``rx.finditer(s, pos, endpos)`` given, in order, every position ``i - base`` at or after ``pos`` where a match can
+    start (and maybe others, or some twice): ``rx.match`` at each one that is not inside the previous match."""
+    match = rx.match
+    last = -1
+    for i in starts:
+        i -= base
+        if i < last:
+            continue
+        m = match(s, i, endpos)
+        if m is not None:
+            yield m
+            e = m.end()
+            last = e if e > i else i + 1
 
 
 def search_at(
