@@ -67,6 +67,11 @@ current-specimen phrase; a non-heading "Diagnosis:" in a history) are judged in 
 named for them is not HER2's (pending_for_other_target), an ISH value of theirs is not read (other_target_before), and
 they stop the windows after a HER2 name (OTHER_MARKER_I_STOP). Step 13 (closing review): a refused status word keeps
 the percentage before it (receptors), results "sent to" are no pending (_RESULTS_SENT), "ordered: none" (PENDING).
+Step 14 (fifth review, an independent pathologist's): A1, checkbox templates: the options of empty boxes and the ticked
+boxes are blanked before reading (checkbox.mask_checkboxes, the same module in both; evidence sentences from the text as
+written, _context's ``shown``) and blanked characters do not count in the reaches after a name (checkbox.stretch:
+WINDOW, STATUS_REACH, the plus-score reach, RECEPTOR_WINDOW, the receptor value reach); "Positive (amplified)" is an ISH
+result (ISH_AMPLIFIED).
 """
 
 from __future__ import annotations
@@ -179,7 +184,8 @@ _TOKENS = st.sampled_from(
         "%", "90", "5", "less than", "defined", "control", "FINAL DIAGNOSIS", "GROSS DESCRIPTION", "ACIS",
         "image analysis", "PathVysion", "4B5", "\u017f", "\u212a", "é", "x" * 50, "ultralow", "HER2-ultralow",
         "ultra-low", "not ultralow", "null", "HER2-null", "no membrane staining", "in 30% of invasive tumor cells",
-        ", 20% of cells", "with faint staining",
+        ", 20% of cells", "with faint staining", "[ ]", "[X]", "( )", "(X)", "___", "_X_", "\u2610", "\u2612",
+        "Negative (Score 0)", "Positive (amplified)",
     ]
 )  # fmt: skip
 

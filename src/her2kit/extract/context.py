@@ -257,14 +257,16 @@ def _biopsy_named(text: str, low: str | None, start: int, end: int) -> bool:
     return bool(P.QUOTED_BIOPSY.search(text[start:end]))
 
 
-def read_context(text: str) -> ReportContext:
+def read_context(text: str, shown: str | None = None) -> ReportContext:
+    """The context of ``text``; ``shown``, the text as written when ``text`` is it with checkbox options blanked
+    (checkbox.mask_checkboxes: same length and sentence bounds), is the text evidence sentences are taken from."""
     scan = Scanner(text, INDEX)
     # Lower-case words found now so that their case-sensitive look-ups (OTHER_MARKER, SECTION_BREAK,
     # ER_NAME, PR_NAME) filter these hits instead of scanning the text again.
     # ("pr" first: "progesteron", "prior" and "previous" are read off its hits; see scan._PREFIX_OF.)
     scan.warm(*WARM_WORDS)
     low = scan.low if scan.fast else None
-    sents = Sentences(text)
+    sents = Sentences(text if shown is None else shown)
     excluded = []
     for m in scan.starts(P.ONCOTYPE, ONCOTYPE_WORDS, offsets=ONCOTYPE_OFFSETS):
         end = min(len(text), m.start() + ONCOTYPE_REACH)

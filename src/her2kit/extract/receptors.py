@@ -9,6 +9,7 @@ import re
 from typing import Final
 
 from her2kit.extract import patterns as P  # noqa: N812
+from her2kit.extract.checkbox import MASK, stretch
 from her2kit.extract.context import (
     SIGN_AFTER,
     ReportContext,
@@ -34,6 +35,7 @@ from her2kit.extract.keywords import (
 from her2kit.extract.scan import may_contain, search_at
 
 RECEPTOR_WINDOW: Final = 100
+VALUE_REACH: Final = 90  # a percentage or a status word this close after the name
 _RECEPTOR_BETWEEN: Final = re.compile(r"=|calculated|proportion|\bsum\b|allred\s+score\s+for|h-?score", re.I)
 
 
@@ -87,15 +89,17 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
                 v = "positive"
             (er if name == "er" else pr).append(Statement(v, pos, ctx.rank(pos)))
 
+    # Blanked checkbox options do not count in the reaches after a name (checkbox.stretch).
+    masked = MASK in text
     for a_start, a_end, names in anchors:
         if ctx.is_excluded(a_start):
             continue
+        rw = stretch(text, a_end, RECEPTOR_WINDOW) if masked else RECEPTOR_WINDOW
+        vr = stretch(text, a_end, VALUE_REACH) if masked else VALUE_REACH
         i = bisect.bisect_left(starts, a_end)
         nxt = starts[i] if i < len(starts) else len(text)
-        lazy = ctx.lazy_stop(
-            a_end, min(nxt, a_end + RECEPTOR_WINDOW)
-        )  # (grade and synoptic fields: context.py)
-        w_end = min(a_end + RECEPTOR_WINDOW, nxt if lazy is None else lazy)
+        lazy = ctx.lazy_stop(a_end, min(nxt, a_end + rw))  # (grade and synoptic fields: context.py)
+        w_end = min(a_end + rw, nxt if lazy is None else lazy)
         window = text[a_end:w_end]
         wlow = None if tlow is None else tlow[a_end:w_end]
         before = text[max(0, a_start - 12) : a_start]
@@ -117,7 +121,7 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
         if legend_pair(window, wlow):
             continue
         pct = None
-        for pm in P.PERCENT.finditer(window, 0, 90) if "%" in window[:90] else ():
+        for pm in P.PERCENT.finditer(window, 0, vr) if "%" in window[:vr] else ():
             if P.LEGEND.search(window[: pm.start()].replace(">", "").replace("<", "")) or _receptor_between(
                 window, wlow, pm.start()
             ):
@@ -135,7 +139,7 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
                 hi = 100.0
             pct = (lo, hi)
             break
-        wm = search_at(P.STATUS_WORD, window, wlow, STATUS_STARTS, 0, 90)
+        wm = search_at(P.STATUS_WORD, window, wlow, STATUS_STARTS, 0, vr)
         if wm and status_refused(window, wm.start(), wm.end()) is not None:
             # "ER: not positive", "Positive: CK5/6, EGFR" (a heading of the next list): not the status; a percentage
             # or an Allred score before it still is ("ER: 90% strong. Positive: CK5/6, EGFR")

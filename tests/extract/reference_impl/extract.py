@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from her2kit.errors import Her2kitError
 from . import patterns as P  # noqa: N812
+from .checkbox import mask_checkboxes, stretch
 from .model import Evidence, ExtractedIhc, ExtractedIsh, ExtractionResult
 from .sentences import Sentences
 
@@ -140,7 +141,7 @@ def _addendum_start(text: str) -> int | None:
     return None
 
 
-def _context(text: str) -> _Ctx:
+def _context(text: str, shown: str) -> _Ctx:
     excluded = []
     for m in P.ONCOTYPE.finditer(text):
         end = min(len(text), m.start() + ONCOTYPE_REACH)
@@ -158,10 +159,10 @@ def _context(text: str) -> _Ctx:
         while own is not None and (
             (history and P.HISTORY_HEADING.match(text, own.start()) is None)
             if own.group(0).lower().startswith("diagnos")
-            else Sentences(text).bounds(own.start())[0] <= m.start()
+            else Sentences(shown).bounds(own.start())[0] <= m.start()
         ):
             own = P.QUOTE_END.search(text, own.end(), end)
-        own_at = None if own is None else max(m.end(), Sentences(text).bounds(own.start())[0])
+        own_at = None if own is None else max(m.end(), Sentences(shown).bounds(own.start())[0])
         stops = [x.start() for x in (brk, head) if x is not None] + ([] if own_at is None else [own_at])
         end = min([end, *stops])
         window = text[max(0, m.start() - 40) : min(len(text), m.end() + 60)]
@@ -175,7 +176,7 @@ def _context(text: str) -> _Ctx:
         | {m.start() for m in P.OTHER_MARKER_CAPS.finditer(text)}
         | {m.start() for m in P.FIELD_STOP.finditer(text)}
     )
-    return _Ctx(text, Sentences(text), excluded, quoted, _addendum_start(text), her2, stops)
+    return _Ctx(text, Sentences(shown), excluded, quoted, _addendum_start(text), her2, stops)
 
 
 def _evidence(ctx: _Ctx, start: int, end: int) -> Evidence:
@@ -332,15 +333,17 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
     for a_start, a_end in ctx.her2:
         if ctx.is_excluded(a_start) or _control_or_condition(text, a_start):
             continue
-        w_end = min(a_end + WINDOW, ctx.next_stop(a_end))
+        # (blanked checkbox options do not count in the reaches after a name: checkbox.stretch)
+        win, status_reach, plus_reach = (stretch(text, a_end, n) for n in (WINDOW, STATUS_REACH, 130))
+        w_end = min(a_end + win, ctx.next_stop(a_end))
         window = text[a_end:w_end]
         rank = ctx.rank(a_start)
         quoted, biopsy = ctx.quote(a_start)
-        legend = _legend_pair(window[: STATUS_REACH + 20]) or bool(
+        legend = _legend_pair(window[:plus_reach]) or bool(
             P.CRITERIA_BEFORE.search(text, max(0, a_start - 40), a_start)
         )
         negated: list[str] = []
-        found = None if legend else _find_score(window, negated)
+        found = None if legend else _find_score(window, negated, plus_reach)
         if negated:
             ctx.warn(P.NEGATED_SCORE_WARNING)
         rng = None if legend else P.SCORE_RANGE.search(window)
@@ -357,7 +360,7 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         if rest is not None:  # "score 2-3", "intensity 1 to 3": a range, read as its first score before
             ctx.warn(P.SCORE_RANGE_WARNING)
             found, rng = None, rest
-        reach = STATUS_REACH if found is None else min(STATUS_REACH, found[2] + 25)
+        reach = status_reach if found is None else min(status_reach, found[2] + 25)
 
         # RT-PCR (Oncotype DX) "Her2 Score: 10 Negative" or "8.9": not an IHC score.
         rt = _RT_SCORE.match(window)
@@ -504,7 +507,9 @@ def _further_score(window: str, after: int, score: str) -> bool:
     return False
 
 
-def _find_score(window: str, negated: list[str] | None = None) -> tuple[str, int, int] | None:
+def _find_score(
+    window: str, negated: list[str] | None = None, plus_reach: int = 130
+) -> tuple[str, int, int] | None:
     def neg(m: re.Match[str]) -> bool:
         if P.score_negated(window, m.start("score"), m.end("score")):
             if negated is not None:
@@ -521,9 +526,9 @@ def _find_score(window: str, negated: list[str] | None = None) -> tuple[str, int
             if not _bad_value(window, m.start("score"), m.end("score")) and not neg(m):
                 cands.append((m.start("score"), m.group("score"), m.end("score")))
                 break
-    m = P.SCORE_PLUS_ANY.search(window, 0, 130)
+    m = P.SCORE_PLUS_ANY.search(window, 0, plus_reach)
     while m and neg(m):
-        m = P.SCORE_PLUS_ANY.search(window, m.end(), 130)
+        m = P.SCORE_PLUS_ANY.search(window, m.end(), plus_reach)
     if m:
         cands.append((m.start("score"), m.group("score"), m.end("score")))
     cands = [c for c in cands if not _bad_value(window, c[0], c[2])]
@@ -883,7 +888,8 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
             continue
         i = bisect.bisect_left(starts, a_end)
         nxt = starts[i] if i < len(starts) else len(text)
-        w_end = min(a_end + RECEPTOR_WINDOW, nxt)
+        rw, vr = stretch(text, a_end, RECEPTOR_WINDOW), stretch(text, a_end, 90)  # (checkbox.stretch)
+        w_end = min(a_end + rw, nxt)
         window = text[a_end:w_end]
         before = text[max(0, a_start - 12) : a_start]
         if (
@@ -907,7 +913,7 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
         if _legend_pair(window):
             continue
         pct = None
-        for pm in P.PERCENT.finditer(window, 0, 90):
+        for pm in P.PERCENT.finditer(window, 0, vr):
             if P.LEGEND.search(
                 window[: pm.start()].replace(">", "").replace("<", "")
             ) or _RECEPTOR_BETWEEN.search(window[: pm.start()]):
@@ -925,7 +931,7 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
                 hi = 100.0
             pct = (lo, hi)
             break
-        wm = P.STATUS_WORD.search(window, 0, 90)
+        wm = P.STATUS_WORD.search(window, 0, vr)
         if wm and _status_refused(window, wm.start(), wm.end()) is not None:
             # "ER: not positive", "Positive: CK5/6, EGFR" (a heading of the next list): not the status; a percentage
             # or an Allred score before it still is ("ER: 90% strong. Positive: CK5/6, EGFR")
@@ -1143,7 +1149,10 @@ def extract_report(text: str) -> ExtractionResult:
     """
     if not isinstance(text, str) or not text.strip():
         return ExtractionResult()
-    ctx = _context(text)
+    masked, checkbox_warnings = mask_checkboxes(text)  # checkbox templates: only the ticked options are read
+    ctx = _context(masked, text)
+    for w in checkbox_warnings:
+        ctx.warn(w)
     statuses, ihc_items, other_results = _her2_statements(ctx)
     ish_items = _dedupe_ish(ctx, _ish_tests(ctx))
     ihc_items = _dedupe_ihc(ctx, ihc_items)

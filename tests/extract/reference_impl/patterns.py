@@ -469,7 +469,9 @@ ISH_AMPLIFIED: Final = re.compile(
     # the result right after the ratio: "ratio 2.6, amplified", "ratio 2.6 (amplified)" (third review, finding 10)
     r"|(?:(?<=\.\d,\s)|(?<=\.\d\d,\s))amplified\b|(?:(?<=\.\d\s\()|(?<=\.\d\d\s\())amplified(?=\))"
     r"|positive\s+for\s+(?:HER[\s\-]?2(?:/neu)?\s+)?(?:gene\s+)?amplification"
-    r"|amplification\s+(?:(?:is|was|has\s+been)\s+)?(?:present|detected|identified|observed|demonstrated)",
+    r"|amplification\s+(?:(?:is|was|has\s+been)\s+)?(?:present|detected|identified|observed|demonstrated)"
+    # the CAP template's option "Positive (amplified)" (a ticked checkbox: checkbox.py; fifth review, A1)
+    r"|(?<![A-Za-z])positive\s*\(\s*amplified\s*\)",
     _I,
 )
 ISH_EQUIVOCAL: Final = re.compile(
