@@ -71,7 +71,11 @@ Step 14 (fifth review, an independent pathologist's): A1, checkbox templates: th
 boxes are blanked before reading (checkbox.mask_checkboxes, the same module in both; evidence sentences from the text as
 written, _context's ``shown``) and blanked characters do not count in the reaches after a name (checkbox.stretch:
 WINDOW, STATUS_REACH, the plus-score reach, RECEPTOR_WINDOW, the receptor value reach); "Positive (amplified)" is an ISH
-result (ISH_AMPLIFIED).
+result (ISH_AMPLIFIED). A2, scoring keys and general statements: a score defined by its staining and general
+predicates after a value (_DEFINED_BY_STAINING, _GENERIC_AFTER in LEGEND_AFTER), a key of defined scores
+(defined_in_list in _her2_statements), a status heading alternatives (STATUS_DEFINED_AFTER, _status_refused), ISH
+thresholds ("or greater" in LEGEND; RESULT_DEFINED_AFTER, ISH_ALTERNATIVE_BEFORE for results), the score's scale after
+the name blanked (NAME_SCALE).
 """
 
 from __future__ import annotations

@@ -390,13 +390,16 @@ def specimen_id(ctx: ReportContext, lo: int, hi: int, near: int) -> str | None:
 
 def status_refused(window: str, start: int, end: int) -> str | None:
     """Why the status word ``window[start:end]`` is not read: "negated" ("not positive", "HER2-positive: No"),
-    "heading" (it heads the next list: "Positive: CK5/6, EGFR"); None when it is read."""
+    "heading" (it heads the next list: "Positive: CK5/6, EGFR"), "definition" (it heads the alternatives that define
+    it: "HER2 positive: IHC 3+ or ISH amplified"); None when it is read."""
     if P.STATUS_ANSWERED_NO.match(window, end) or P.NEGATION_BEFORE.search(
         window[max(0, start - 12) : start]
     ):
         return "negated"
     if P.STATUS_HEADING_AFTER.match(window, end):
         return "heading"
+    if P.STATUS_DEFINED_AFTER.match(window, end):
+        return "definition"
     return None
 
 

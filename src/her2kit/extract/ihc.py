@@ -129,6 +129,12 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         w_end = min(a_end + win, ctx.next_stop(a_end, win))
         window = text[a_end:w_end]
         wlow = None if tlow is None else tlow[a_end:w_end]
+        # The score's scale in brackets right after the name ("HER2 IHC (0, 1+, 2+, 3+): 2+") is blanked: no value.
+        sc = P.NAME_SCALE.match(window)
+        if sc is not None:
+            a, b = sc.span("scale")
+            window = window[:a] + " " * (b - a) + window[b:]
+            wlow = None if wlow is None else wlow[:a] + " " * (b - a) + wlow[b:]
         rank = ctx.rank(a_start)
         quoted, biopsy = ctx.quote(a_start)
         legend = legend_pair(window, wlow, plus_reach) or _after_criteria(text, tlow, a_start)
@@ -142,10 +148,16 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
             and (found is None or rng.start() <= found[1])
             and not bad_value(window, rng.start(), rng.end(), wlow)
         ):
-            ctx.warn(P.SCORE_RANGE_WARNING)
             found = None
+            # ("HER2 0-1+: Negative" in a scoring key)
+            if P.defined_in_list(text, a_end + rng.start(), a_end + rng.end()):
+                legend, rng = True, None
+            else:
+                ctx.warn(P.SCORE_RANGE_WARNING)
         else:
             rng = None
+        if found is not None and P.defined_in_list(text, a_end + found[1], a_end + found[2]):
+            legend, found = True, None  # "HER2 3+: Positive. HER2 2+: Equivocal.": a scoring key
         rest = None if found is None else P.range_rest(window, found[0], found[2])
         if rest is not None:  # "score 2-3", "intensity 1 to 3": a range, read as its first score before
             ctx.warn(P.SCORE_RANGE_WARNING)

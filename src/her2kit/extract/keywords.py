@@ -77,7 +77,8 @@ PENDING_STARTS: Final = (
 STATUS_STARTS: Final = ("weakly", "low", "pos", "neg", "equivocal", "borderline", "indeterminate")
 LEGEND_STARTS: Final = (
     "<", ">", "\u2265", "\u2264", "level", "guideline", "defined", "considered", "criteria", "range", "control",
-    "known", "cell", "if", "should", "reference", "cut", "interpretation", "scoring", "scale",
+    "known", "cell", "if", "should", "reference", "cut", "interpretation", "scoring", "scale", "greater", "more",
+    "higher", "above",
 )  # fmt: skip
 # ("hscore", "h-score": the H-?score of the patterns; plain "score" is common and would not filter.)
 ISH_BETWEEN_WORDS: Final = (

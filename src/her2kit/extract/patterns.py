@@ -373,6 +373,84 @@ DEFINED_AFTER: Final = re.compile(r"\s*[:=]", _I)
 # A scoring legend that names HER2 after its heading: "Scoring criteria: HER2 3+: strong, complete ...".
 CRITERIA_BEFORE: Final = re.compile(r"\b(?:criteria|legend|key)\s*(?:\([^()]{0,30}\)\s*)?:\s*$", _I)
 
+# --- fifth review (2026-11-27), A2: scoring keys, criteria and general statements are not results ----------------
+
+# A score defined after it by the staining it stands for: "1+ = faint", "0 = no staining", "3+ = strong complete ..."
+# (a scoring key; "3+ = positive" is still read).
+_DEFINED_BY_STAINING = (
+    r"\s*=\s*(?:no|faint|weak|moderate|strong|complete|incomplete|barely|partial|intense|circumferential|membran\w*"
+    r"|absent)(?![A-Za-z])"
+)
+# A general statement about a class of tumours or results, after the value: "A HER2 score of 3+ is considered positive",
+# "a 2+ result requires reflex FISH", "HER2 3+ tumours may benefit", "HER2-positive tumors (IHC 3+ or ISH amplified) are
+# candidates", "HER2-amplified tumours respond"; and alternatives that define a status ("IHC 3+ or ISH amplified").
+_GENERIC_AFTER = (
+    r"\)?\s*(?:(?:results?|scores?)\s+)?(?:is|are)\s+(?:considered|regarded|defined)(?![A-Za-z])"
+    r"|\s*(?:results?|scores?)\s+(?:requires?|warrants?|necessitates?|mandates?|should|must)(?![A-Za-z])"
+    r"|\s*(?:breast\s+|gastric\s+)?(?:tumou?rs|cancers|carcinomas|patients|cases)(?![A-Za-z])"
+    r"|\)?\s*(?:are|is)\s+(?:candidates|eligible)(?![A-Za-z])"
+    r"|\s*(?:may|might|can|could|would)\s+(?:benefit|respond|qualify|be\s+eligible)(?![A-Za-z])"
+    r"|\s+(?:or|and/or)\s+(?:by\s+)?(?:ISH|FISH|CISH|SISH|DISH|DDISH|in\s+situ)(?![A-Za-z])"
+)
+# A status word that heads a definition of alternatives: "HER2 positive: IHC 3+ or ISH amplified", "HER2 negative: IHC
+# 0/1+ or ISH not amplified" (not "Positive: strong complete staining, 3+").
+STATUS_DEFINED_AFTER: Final = re.compile(
+    r"\s*:\s*[^.;\n]{0,40}?(?<![A-Za-z])(?:or|and/or)\s+(?:by\s+)?(?:IHC|ISH|FISH|CISH|SISH|DISH|DDISH|in\s+situ"
+    r"|immunohisto\w*)(?![A-Za-z])",
+    _I,
+)
+# An ISH result word that heads its threshold: "Amplified: HER2/CEP17 ratio ≥2.0", "Not amplified: ratio <2.0 and HER2
+# <4.0" (interpretation criteria; not "Amplified: ratio 3.5 (≥2.0)", a result with its threshold).
+RESULT_DEFINED_AFTER: Final = re.compile(
+    r"\s*:\s*(?:(?:HER[\s\-]?2|CEP\s*-?\s*17|ratio|average|mean|copy|copies|number|signals?|per|cells?|nucle(?:us|i)"
+    r"|of|/|\s)+)?(?:[<>≥≤]|=<|>=|\d+(?:[.,]\d+)?\s*(?:or|and)\s+(?:greater|more|higher|above|less|lower|below)"
+    r"(?![A-Za-z]))",
+    _I,
+)
+# An ISH result given as one alternative of a definition: "HER2 negative: IHC 0/1+ or ISH not amplified".
+ISH_ALTERNATIVE_BEFORE: Final = re.compile(
+    r"(?<![A-Za-z])(?:or|and/or)\s+(?:by\s+)?(?:ISH|FISH|CISH|SISH|DISH|DDISH)\s*\Z", _I
+)
+# The scale of the score in brackets right after the name: "HER2 IHC (0, 1+, 2+, 3+): 2+", "HER2 score (0-3+): 2+",
+# "HER2 (scale 0 to 3+): 1+", "HER2 IHC [0-3+]: 3+", "HER2 (score range 0-3): 2". It spans 0 to 3, so it is no
+# result (a result range never does); the value after it is read (``scale`` is blanked in the window).
+NAME_SCALE: Final = re.compile(
+    r"\s*(?:(?:IHC|immunohistochemistry)\s*)?(?:score\s*)?(?P<scale>[(\[]\s*(?:(?:score\s+)?(?:range|scale)\s*"
+    r"(?:of\s+)?)?0\s?\+?(?:\s*(?:,|-|–|to|/|or)\s*[12]\s?\+?)*\s*(?:,|-|–|to|/|or)\s*3\s?\+?\s*[)\]])",
+    _I,
+)
+# A score or range defined right after it ("3+: Positive", "0 = no staining", "0-1+: Negative"). With another such
+# entry of a different score within DEFINED_LIST_REACH characters (no specimen label between), it is a scoring key,
+# not a result: "HER2 3+: Positive. HER2 2+: Equivocal. HER2 0-1+: Negative.", "HER2 scoring key: 0: no staining. 1+:
+# faint ...". One entry alone is read ("HER2 IHC: 2+: weak to moderate complete staining").
+SCORE_DEFINED_AFTER: Final = re.compile(r"\s*[:=]\s*(?=[A-Za-z(])")
+SCORE_DEFINED: Final = re.compile(
+    r"(?<![\d+./,])(?:[0-3]\s?\+|\+\s?[0-3]|0(?![\d.,]))(?:\s*(?:-|–|/|or|to|and)\s*(?:[0-3]\s?\+|[0-3])(?![\d.,]))?"
+    r"(?=\s*[:=]\s*[A-Za-z(])",
+    _I,
+)
+DEFINED_LIST_REACH: Final = 100
+_LIST_LABEL: Final = re.compile(
+    r"(?<![A-Za-z])(?:blocks?|slides?|parts?|tumou?rs?|lesions?|specimens?)\s*#?\s*[A-Z]?\d", _I
+)
+
+
+def defined_in_list(text: str, start: int, end: int) -> bool:
+    """The score (or range) ``text[start:end]`` is an entry of a scoring key: defined right after it, with another
+    entry of a different score close by and no specimen label between them."""
+    if SCORE_DEFINED_AFTER.match(text, end) is None:
+        return False
+    key = "".join(text[start:end].split()).lower()
+    lo, hi = max(0, start - DEFINED_LIST_REACH), min(len(text), end + DEFINED_LIST_REACH)
+    for m in SCORE_DEFINED.finditer(text, lo, hi):
+        if m.start() == start or "".join(m.group(0).split()).lower() == key:
+            continue
+        a, b = (m.end(), start) if m.start() < start else (end, m.start())
+        if _LIST_LABEL.search(text, a, b) is None:
+            return True
+    return False
+
+
 # ISH values. A number in a value position: "1.8", "1·8" or "1٫8" (middle dot, Arabic decimal separator), or
 # "1,8" as European reports write it. Every digit group joined by a comma is taken into the match ("1,000",
 # "1,8,2"), and so is a whole number followed by digits after a spaced comma or an apostrophe ("1 ,8", "1, 8",
@@ -486,10 +564,15 @@ DUAL_PROBE: Final = re.compile(r"(?<![A-Za-z])dual[\s\-]+(?:colou?r\s+)?probe", 
 # Words that make a nearby value part of a legend, a guideline or a control, not a result.
 LEGEND: Final = re.compile(
     r"<|>|≥|≤|\blevels?\s*:|guideline|defined|considered|criteria|\brange\b|control|\bknown\b|cell\s+lines?"
-    r"|\bif\b|should|reference|\bcut-?off|interpretation:\s*ER|scoring\s+system|scale\s+of\s+0",
+    r"|\bif\b|should|reference|\bcut-?off|interpretation:\s*ER|scoring\s+system|scale\s+of\s+0"
+    # a threshold: "ratio 2.0 or greater: amplified" (fifth review, A2)
+    r"|(?:(?<=or\s)|(?<=and\s))(?:greater|more|higher|above)(?![A-Za-z])",
     _I,
 )
-_LEGEND_AFTER: Final = re.compile(r"^\s*(?:<|>|≥|≤|=<|>=|is\s+defined|defined\s+as|if\b|=\s*\d)", _I)
+_LEGEND_AFTER: Final = re.compile(
+    rf"^(?:\s*(?:<|>|≥|≤|=<|>=|is\s+defined|defined\s+as|if\b|=\s*\d)|{_DEFINED_BY_STAINING}|{_GENERIC_AFTER})",
+    _I,
+)
 # "positive control", "3+) and negative controls": the value of a control, within its clause ("control" starts at
 # most 30 characters after the value). Not "0 with appropriate controls", "(3+) with adequate controls": a routine
 # quality-control remark after the value.

@@ -246,6 +246,8 @@ def _status_refused(window: str, start: int, end: int) -> str | None:
         return "negated"
     if P.STATUS_HEADING_AFTER.match(window, end):
         return "heading"
+    if P.STATUS_DEFINED_AFTER.match(window, end):
+        return "definition"
     return None
 
 
@@ -337,6 +339,10 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         win, status_reach, plus_reach = (stretch(text, a_end, n) for n in (WINDOW, STATUS_REACH, 130))
         w_end = min(a_end + win, ctx.next_stop(a_end))
         window = text[a_end:w_end]
+        # The score's scale in brackets right after the name ("HER2 IHC (0, 1+, 2+, 3+): 2+") is blanked: no value.
+        sc = P.NAME_SCALE.match(window)
+        if sc is not None:
+            window = window[: sc.start("scale")] + " " * len(sc.group("scale")) + window[sc.end("scale") :]
         rank = ctx.rank(a_start)
         quoted, biopsy = ctx.quote(a_start)
         legend = _legend_pair(window[:plus_reach]) or bool(
@@ -352,10 +358,16 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
             and (found is None or rng.start() <= found[1])
             and not _bad_value(window, rng.start(), rng.end())
         ):
-            ctx.warn(P.SCORE_RANGE_WARNING)
             found = None
+            # ("HER2 0-1+: Negative" in a scoring key)
+            if P.defined_in_list(text, a_end + rng.start(), a_end + rng.end()):
+                legend, rng = True, None
+            else:
+                ctx.warn(P.SCORE_RANGE_WARNING)
         else:
             rng = None
+        if found is not None and P.defined_in_list(text, a_end + found[1], a_end + found[2]):
+            legend, found = True, None  # "HER2 3+: Positive. HER2 2+: Equivocal.": a scoring key
         rest = None if found is None else P.range_rest(window, found[0], found[2])
         if rest is not None:  # "score 2-3", "intensity 1 to 3": a range, read as its first score before
             ctx.warn(P.SCORE_RANGE_WARNING)
@@ -643,6 +655,12 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
                 continue
             if value == "amplified" and P.negated_before(text, m.start()):  # "not HER2 amplified"
                 ctx.warn(P.NEGATED_ISH_WARNING)
+                continue
+            # A threshold's heading or a definition's alternative: "Not amplified: ratio <2.0", "IHC 0/1+ or ISH not
+            # amplified" (fifth review, A2).
+            if P.RESULT_DEFINED_AFTER.match(text, m.end()) or P.ISH_ALTERNATIVE_BEFORE.search(
+                text, max(0, m.start() - 30), m.start()
+            ):
                 continue
             add("result", value, m)
     for m in P.SINGLE_PROBE.finditer(text):
