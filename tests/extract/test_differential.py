@@ -75,7 +75,9 @@ result (ISH_AMPLIFIED). A2, scoring keys and general statements: a score defined
 predicates after a value (_DEFINED_BY_STAINING, _GENERIC_AFTER in LEGEND_AFTER), a key of defined scores
 (defined_in_list in _her2_statements), a status heading alternatives (STATUS_DEFINED_AFTER, _status_refused), ISH
 thresholds ("or greater" in LEGEND; RESULT_DEFINED_AFTER, ISH_ALTERNATIVE_BEFORE for results), the score's scale after
-the name blanked (NAME_SCALE).
+the name blanked (NAME_SCALE). A3, quotes: an IHC score in a quoted passage that starts after the name is quoted
+(_her2_statements); more quoting wordings (QUOTED: previously positive, previous HER2, outside consult/lab, "(outside,",
+reportedly, biopsy from a year, "Indication:" for its own sentence only in _context).
 """
 
 from __future__ import annotations

@@ -78,6 +78,7 @@ _LONGEST_WORD: Final = max(len(w) for w in (*P.FIELD_STOP_WORDS, *P.CAPS_MARKER_
 # Every match of P.QUOTE_END holds one of these (lower-cased).
 _QUOTE_END_WORDS: Final = ("diagnos", "current", "present", "this", "today")
 _SHORT: Final = 8  # up to this many passages, a look-up reads them one by one
+_SPACES: Final = re.compile(r"\s*")
 
 
 class _Regions:
@@ -276,6 +277,10 @@ def read_context(text: str, shown: str | None = None) -> ReportContext:
     for m in scan.starts(P.QUOTED, QUOTED_WORDS):
         reach = 2 * QUOTE_REACH if m.group(0).lower().startswith("clinical") else QUOTE_REACH
         end = min(len(text), m.end() + reach)
+        # "Indication: ..." covers its own sentence only (fifth review, A3).
+        if m.group(0)[:3].lower() == "ind":
+            spaces = _SPACES.match(text, m.end())
+            end = min(end, sents.bounds(m.end() if spaces is None else spaces.end())[1])
         brk = search_at(P.SECTION_BREAK, text, text, SECTION_EXACT, m.end(), end)  # case-sensitive words
         # A specimen heading ("B: Lymph node", "C. SENTINEL") also ends the quoted passage.
         head = _SPECIMEN_HEAD.search(text, m.end() + 40, end)

@@ -27,6 +27,8 @@ QUOTED_WORDS: Final = (
     "see",
     "clinical",
     "history",
+    "indication",
+    "biops",
 )
 OTHER_MARKER_EXACT: Final = (
     "ER", "PR", "PgR", "Ki", "MIB", "EGFR", "p63", "p53", "CK", "AE1", "CAM",

@@ -685,11 +685,20 @@ ADDENDUM_SIGNATURE: Final = re.compile(r"^\s*(?:final|review|diagnosis)?\s*:?\s*
 QUOTED: Final = re.compile(
     r"previously\s+(?:performed|reported|done|issued)|performed\s+on\s+(?:the\s+)?(?:prior|previous|another|"
     r"outside|core|needle|earlier)|(?:prior|previous|outside|earlier)\s+(?:core\s+)?(?:biopsy|report|specimen|"
-    r"institution|hospital)|reported\s+(?:to\s+be|as)|outside\s+(?:report|institution|hospital|slides?)"
+    r"institution|hospital)|reported\s+(?:to\s+be|as)|outside\s+(?:consult(?:ation)?\s+)?(?:report|institution|hospital"
+    r"|slides?)"
+    # fifth review, A3: "previously positive", "Previous HER2 on core biopsy ... was 3+", "Reportedly HER2 positive",
+    # "Indication: HER2 3+ breast carcinoma" (its own sentence only: context.read_context), "the core biopsy from 2019
+    # showed", "(outside, S-19-2222)"
+    r"|previously\s+(?:pos|neg|equivocal|amplif|not\s+amplif|non-?amplif|[0-3]\s?\+)"
+    r"|(?:prior|previous|earlier)\s+(?:HER[\s\-]?2|IHC|FISH|ISH|immunohisto\w*|testing|results?|studies|stains?)"
+    r"|reportedly|indications?(?:\s+for\s+[A-Za-z]+)?\s*:|biops(?:y|ies)\s+(?:from|in)\s+(?:19|20)\d\d(?![\d\-/]|\.\d)"
+    r"|(?<=\()outside(?=\s*[,;)])"
     r"|see\s+outside|per\s+(?:outside|prior|previous|the\s+outside)|clinical\s+(?:diagnosis\s+and\s+)?history"
     # (not "sent for outside HER2 FISH testing", "sent out to outside ...": the current block sent out; "compared to
     # outside HER2", "according to outside HER2 results" are quotes: third review of the evening, finding 4)
-    r"|(?<!sent\sfor\s)(?<!sent\sto\s)(?<!out\sfor\s)(?<!out\sto\s)outside\s+(?:HER[\s\-]?2|IHC|FISH|ISH|immunohisto\w*|testing|results?|studies|stains?)"
+    r"|(?<!sent\sfor\s)(?<!sent\sto\s)(?<!out\sfor\s)(?<!out\sto\s)outside\s+(?:HER[\s\-]?2|IHC|FISH|ISH|immunohisto\w*|testing|results?|studies|stains?"
+    r"|lab(?:orator(?:y|ies))?(?![A-Za-z])|consult(?:ation)?s?(?![A-Za-z]))"
     r"|clinical\s+information|history\s+of",
     _I,
 )

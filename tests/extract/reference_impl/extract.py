@@ -151,6 +151,8 @@ def _context(text: str, shown: str) -> _Ctx:
     for m in P.QUOTED.finditer(text):
         reach = 2 * QUOTE_REACH if m.group(0).lower().startswith("clinical") else QUOTE_REACH
         end = min(len(text), m.end() + reach)
+        if m.group(0).lower().startswith("ind"):  # "Indication: ..." covers its own sentence only
+            end = min(end, Sentences(shown).bounds(re.compile(r"\s*").match(text, m.end()).end())[1])
         brk = P.SECTION_BREAK.search(text, m.end(), end)
         # A specimen heading ("B: Lymph node", "C. SENTINEL") also ends the quoted passage.
         head = re.compile(r"(?<=[.\s])[A-H]\s?[:.)]\s+[A-Z][A-Za-z]").search(text, m.end() + 40, end)
@@ -467,6 +469,11 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         am = P.IHC_ASSAY.search(text, max(0, a_start - 60), min(len(text), w_end + 200))
         if am:
             assay = P.IHC_ASSAY_CANON.get(am.group(1).lower().replace("a485", "a0485"), am.group(1))
+        if not quoted and s0 >= 0 and ctx.quote(a_end + s0)[0]:
+            # The score in a quoted passage that starts after the name: "HER2: previously reported as 3+", "HER2 IHC
+            # on the prior biopsy was 3+", "HER2 (outside lab result): 3+" (fifth review, A3).
+            quoted, biopsy = ctx.quote(a_end + s0)
+            rank = (0, rank[1], rank[2])
         specimen: Literal["biopsy", "resection"] | None = "biopsy" if quoted and biopsy else None
         fm = P.SPECIMEN_FIELD.search(window)
         if fm:
