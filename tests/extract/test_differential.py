@@ -77,7 +77,9 @@ predicates after a value (_DEFINED_BY_STAINING, _GENERIC_AFTER in LEGEND_AFTER),
 thresholds ("or greater" in LEGEND; RESULT_DEFINED_AFTER, ISH_ALTERNATIVE_BEFORE for results), the score's scale after
 the name blanked (NAME_SCALE). A3, quotes: an IHC score in a quoted passage that starts after the name is quoted
 (_her2_statements); more quoting wordings (QUOTED: previously positive, previous HER2, outside consult/lab, "(outside,",
-reportedly, biopsy from a year, "Indication:" for its own sentence only in _context).
+reportedly, biopsy from a year, "Indication:" for its own sentence only in _context). B1: "1:200" is no bare score
+(_NOT_AFTER_BARE, _NOT_AFTER_ADJACENT). B2: two values after an "ER and PR" name are each their receptor's
+(RECEPTOR_PAIR, receptor_pair, pair_category, in _receptors before the legend-pair check).
 """
 
 from __future__ import annotations

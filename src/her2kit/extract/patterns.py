@@ -140,7 +140,8 @@ def _bare(after: str) -> str:
     return rf"(?:0(?!{after}|,(?!{_STATUS_NEXT}|{_ABSENT_NEXT}))|[1-3](?!{after}|,(?!{_STATUS_NEXT})))"
 
 
-_NOT_AFTER_BARE = r"\.\d|[\d/%+]|\s*%|\s*(?:cm|mm|x)\b"
+# (nor a dilution or a ratio, "1:200": fifth review, B1)
+_NOT_AFTER_BARE = r"\.\d|[\d/%+]|\s*%|\s*(?:cm|mm|x)\b|\s?:\s?\d"
 _SCORE_BARE = rf"(?:{_bare(_NOT_AFTER_BARE)}|zero|zoro|null)"
 _RANGE_SEP = r"\s*(?:or|/|-|–|to)\s*"
 
@@ -203,7 +204,8 @@ SCORE_AFTER_STATUS: Final = re.compile(
 )
 # A bare digit that counts something is not a score: "HER2 IHC 2 blocks", "3 of 4 cores".
 _COUNTED = r"\s*(?:blocks?|slides?|cores?|specimens?|sections?|cells?|times|x\b|of\b|to\b|-\s*\d)"
-_NOT_AFTER_ADJACENT = r"\.\d|[\d/%+]|" + _COUNTED
+# (not a dilution: "HER2 IHC 1:200 dilution: 2+"; fifth review, B1)
+_NOT_AFTER_ADJACENT = r"\.\d|[\d/%+]|\s?:\s?\d|" + _COUNTED
 SCORE_ADJACENT: Final = re.compile(
     r"^\s*(?:\([^()]{0,30}\)\s*)?(?:(?:by\s+)?(?:IHC|immunohistochemistry|herceptest?)\s*)?[:=\-]?\s*"
     rf"(?P<score>{_SCORE_PLUS}|{_bare(_NOT_AFTER_ADJACENT)}|zero|zoro)",
@@ -938,6 +940,66 @@ PERCENT: Final = re.compile(
     rf"(?P<lo>{_PCT})(?:\s*(?:-|–|to)\s*(?P<hi>{_PCT}))?\s*%",
     _I,
 )
+# "ER/PR: 95%/0%", "ER/PR: positive/negative", "ER and PR: Positive in 95% and 0% respectively", "Estrogen and progesterone
+# receptors: negative and positive, respectively": each value belongs to its receptor, in order (fifth review, B2; the
+# first value was read for both). Matched right after an "ER and PR" name. Joined by "/" any two values; by ",", "and"
+# or "&" two of one kind (percentages, status words, signs) or with "respectively". Not a third value ("ER/PR/HER2").
+_PAIR_PCT = rf"(?:(?:<|>|≤|≥|less\s+than|more\s+than|greater\s+than)\s*)?{_PCT}\s*%"
+_PAIR_STATUS = rf"(?:{_POS}|{_NEG})(?![A-Za-z])"
+_PAIR_SIGN = r"[+\-](?=\s*(?:/|,|and\b|&|$|[.;)\n]))"
+_PAIR_VALUE = rf"(?:{_PAIR_PCT}|{_PAIR_STATUS}|{_PAIR_SIGN})"
+RECEPTOR_PAIR: Final = re.compile(
+    rf"\s*[:\-]?\s*(?:(?:are|were|is)\s+)?(?:(?:{_POS}|{_NEG})\s+in\s+)?(?P<a>{_PAIR_VALUE})\s*(?P<sep>/|,|and|&)\s*"
+    rf"(?P<b>{_PAIR_VALUE})(?P<resp>\s*,?\s*respectively)?(?!\s*/)",
+    _I,
+)
+
+
+def pair_kind(value: str) -> str:
+    """The kind of a RECEPTOR_PAIR value: "pct", "status" or "sign"."""
+    v = value.strip()
+    return "pct" if v.endswith("%") else ("sign" if v in ("+", "-") else "status")
+
+
+def receptor_pair(window: str) -> re.Match[str] | None:
+    """The two values of an "ER and PR" name, in order, right after it (RECEPTOR_PAIR), else None."""
+    m = RECEPTOR_PAIR.match(window)
+    if m is None:
+        return None
+    if m.group("sep") != "/" and not m.group("resp") and pair_kind(m.group("a")) != pair_kind(m.group("b")):
+        return None
+    return m
+
+
+PERCENT_CATEGORY_WARNING: Final = "ER/PR category derived from the stated percentage of stained nuclei"
+PERCENT_SPAN_WARNING: Final = "ER/PR stated as a percentage range that spans 1%; not read"
+
+
+def pair_category(value: str) -> tuple[str | None, str | None]:
+    """The category of one value of a RECEPTOR_PAIR ("positive", "low", "negative" or None) and the warning to give, as
+    a percentage, a status word or a sign after a receptor name is read."""
+    kind = pair_kind(value)
+    if kind == "sign":
+        return ("positive" if value.strip() == "+" else "negative"), None
+    if kind == "status":
+        return ("negative" if value.strip().lower().startswith("neg") else "positive"), None
+    pm = PERCENT.search(value)
+    lo_v = None if pm is None else percent_number(pm.group("lo"))
+    if pm is None or lo_v is None:
+        return None, PERCENT_NOT_DECIMAL_WARNING
+    lo, hi = lo_v, lo_v
+    cmp = " ".join((pm.group("cmp") or "").lower().split())
+    if cmp in ("<", "less than", "≤"):
+        lo, hi = (0.0, hi) if hi > 1 else (0.0, 0.0)
+    elif cmp in (">", "more than", "greater than", "≥"):
+        hi = 100.0
+    if hi < 1:
+        return "negative", None
+    if lo >= 1 or (lo == 0 and hi == 100):
+        return ("low" if hi <= 10 else "positive"), PERCENT_CATEGORY_WARNING
+    return None, PERCENT_SPAN_WARNING
+
+
 ALLRED: Final = re.compile(r"allred(?:\s+score)?\s*[:=]?\s*(\d)(?!\d)", _I)
 # Allred written "PS + IS = total" ("Allred score 2+2=4", "2 + 3 = 5"): the first number is the proportion score, the
 # total follows "=" (third review of the evening, finding 6). Matched right after ALLRED's first number.

@@ -118,6 +118,17 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
         if P.RECEPTOR_ABSENT.match(window):
             emit(names, "negative", a_start, None)
             continue
+        # "ER/PR: 95%/0%", "ER and PR: positive in 95% and 0% respectively": each value is its receptor's, in order
+        # (fifth review, B2).
+        pair = P.receptor_pair(window) if len(names) == 2 else None
+        if pair is not None:
+            for name, g in (("er", "a"), ("pr", "b")):
+                value, warning = P.pair_category(pair.group(g))
+                if warning is not None:
+                    ctx.warn(warning)
+                if value is not None:
+                    emit(frozenset({name}), value, a_end + pair.start(g), None)
+            continue
         if legend_pair(window, wlow):
             continue
         pct = None
