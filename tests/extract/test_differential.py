@@ -79,7 +79,10 @@ the name blanked (NAME_SCALE). A3, quotes: an IHC score in a quoted passage that
 (_her2_statements); more quoting wordings (QUOTED: previously positive, previous HER2, outside consult/lab, "(outside,",
 reportedly, biopsy from a year, "Indication:" for its own sentence only in _context). B1: "1:200" is no bare score
 (_NOT_AFTER_BARE, _NOT_AFTER_ADJACENT). B2: two values after an "ER and PR" name are each their receptor's
-(RECEPTOR_PAIR, receptor_pair, pair_category, in _receptors before the legend-pair check).
+(RECEPTOR_PAIR, receptor_pair, pair_category, in _receptors before the legend-pair check). B3: a status word
+qualifying a control is refused (STATUS_OF_CONTROL, _status_refused) and ER/PR read the status after the control's
+clause (CLAUSE_END, _receptors). C: "No FISH will be performed" (NEGATED); "CORRECTED/REVISED REPORT" after a HER2 name
+starts the addenda (ADDENDUM, ADDENDUM_CORRECTION, _addendum_start).
 """
 
 from __future__ import annotations

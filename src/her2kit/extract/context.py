@@ -232,9 +232,11 @@ def _her2_anchors(scan: Scanner) -> list[tuple[int, int]]:
     return out
 
 
-def _addendum_start(scan: Scanner) -> int | None:
+def _addendum_start(scan: Scanner, her2: list[tuple[int, int]]) -> int | None:
     text = scan.text
     for m in scan.starts(P.ADDENDUM, ADDENDUM_WORDS):
+        if P.ADDENDUM_CORRECTION.match(text, m.start()) and not (her2 and her2[0][0] < m.start()):
+            continue  # (a correction's banner at the top, not an addendum)
         before = text[max(0, m.start() - 25) : m.start()]
         after = text[m.end() : m.end() + 30]
         if P.ADDENDUM_NOT_HEADING.search(before) or P.ADDENDUM_SIGNATURE.match(after):
@@ -320,7 +322,7 @@ def read_context(text: str, shown: str | None = None) -> ReportContext:
         # the windows after a name: ReportContext.lazy_stop.)
         | (set() if low is not None else {m.start() for rx in _LAZY_STOPS for m in rx.finditer(text)})
     )
-    return ReportContext(text, sents, excluded, quoted, _addendum_start(scan), her2, stops, scan)
+    return ReportContext(text, sents, excluded, quoted, _addendum_start(scan, her2), her2, stops, scan)
 
 
 def other_target_possible(ctx: ReportContext, lo: int, hi: int) -> bool:
@@ -396,7 +398,8 @@ def specimen_id(ctx: ReportContext, lo: int, hi: int, near: int) -> str | None:
 def status_refused(window: str, start: int, end: int) -> str | None:
     """Why the status word ``window[start:end]`` is not read: "negated" ("not positive", "HER2-positive: No"),
     "heading" (it heads the next list: "Positive: CK5/6, EGFR"), "definition" (it heads the alternatives that define
-    it: "HER2 positive: IHC 3+ or ISH amplified"); None when it is read."""
+    it: "HER2 positive: IHC 3+ or ISH amplified"), "control" (it qualifies a control: "positive control stains
+    appropriately"); None when it is read."""
     if P.STATUS_ANSWERED_NO.match(window, end) or P.NEGATION_BEFORE.search(
         window[max(0, start - 12) : start]
     ):
@@ -405,6 +408,8 @@ def status_refused(window: str, start: int, end: int) -> str | None:
         return "heading"
     if P.STATUS_DEFINED_AFTER.match(window, end):
         return "definition"
+    if P.STATUS_OF_CONTROL.match(window, end):
+        return "control"
     return None
 
 

@@ -102,7 +102,7 @@ CELLS_STARTS: Final = (
 # the automaton pass twice as slow, for range searches that are cheap.
 ONCOTYPE_WORDS: Final = ("onco", "recurrence", "mammaprint")
 ONCOTYPE_OFFSETS: Final = (("pcr", (2, 3)),)
-ADDENDUM_WORDS: Final = ("addend", "amended", "supplementary")
+ADDENDUM_WORDS: Final = ("addend", "amended", "supplementary", "corrected", "revised")
 WARM_WORDS: Final = ("pr", "pgr", "estrogen", "oestrogen", "progesteron", "keratin", "androgen", "addend")
 KI67: Final = ("67", (2, 3, 4))
 ISH_OFFSET: Final = ("ish", (1,))

@@ -129,6 +129,8 @@ def _her2_anchors(text: str) -> list[tuple[int, int]]:
 
 def _addendum_start(text: str) -> int | None:
     for m in P.ADDENDUM.finditer(text):
+        if P.ADDENDUM_CORRECTION.match(text, m.start()) and not P.HER2.search(text, 0, m.start()):
+            continue  # (a correction's banner at the top, not an addendum)
         before = text[max(0, m.start() - 25) : m.start()]
         after = text[m.end() : m.end() + 30]
         if P.ADDENDUM_NOT_HEADING.search(before) or P.ADDENDUM_SIGNATURE.match(after):
@@ -250,6 +252,8 @@ def _status_refused(window: str, start: int, end: int) -> str | None:
         return "heading"
     if P.STATUS_DEFINED_AFTER.match(window, end):
         return "definition"
+    if P.STATUS_OF_CONTROL.match(window, end):
+        return "control"
     return None
 
 
@@ -968,14 +972,21 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
             pct = (lo, hi)
             break
         wm = P.STATUS_WORD.search(window, 0, vr)
+        k = 0  # (where the status is judged from)
+        if wm and _status_refused(window, wm.start(), wm.end()) == "control":
+            # "ER: positive control stains appropriately; tumour cells negative": the tumour's status after the
+            # control's clause, judged from there (fifth review, B3)
+            ce = P.CLAUSE_END.search(window, wm.end(), vr)
+            k = 0 if ce is None else ce.end()
+            wm = None if ce is None else P.STATUS_WORD.search(window, k, vr)
         if wm and _status_refused(window, wm.start(), wm.end()) is not None:
             # "ER: not positive", "Positive: CK5/6, EGFR" (a heading of the next list): not the status; a percentage
             # or an Allred score before it still is ("ER: 90% strong. Positive: CK5/6, EGFR")
             wm = None
         if (
             wm
-            and not _bad_value(window, wm.start(), wm.end(), ish_ok=True)
-            and not _RECEPTOR_BETWEEN.search(window[: wm.start()])
+            and not _bad_value(window[k:], wm.start() - k, wm.end() - k, ish_ok=True)
+            and not _RECEPTOR_BETWEEN.search(window[k : wm.start()])
         ):
             word = wm.group(1).lower()
             if word.startswith(("indeterminate", "equivocal", "borderline")):

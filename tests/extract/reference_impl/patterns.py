@@ -662,12 +662,23 @@ STATUS_OF_CELLS: Final = re.compile(
     r"\s+in\s+(?:[<>≤≥]\s*)?\d[\d.,]*\s*%\s+of\s+(?:the\s+)?(?:(?:invasive\s+)?(?:tumou?r|carcinoma|neoplastic)\s+)?cells",
     _I,
 )
+# A status word that qualifies a control ("positive control stains appropriately", "Positive controls work
+# appropriately"): the control's, not the tumour's (fifth review, B3). ER/PR then read the status after the control's
+# clause (CLAUSE_END: "...; tumour cells negative").
+STATUS_OF_CONTROL: Final = re.compile(
+    r"\s+(?:(?:external|internal|tissue|on-?slide|known|normal)\s+)?controls?(?![A-Za-z])", _I
+)
+CLAUSE_END: Final = re.compile(r";|\.(?=\s)|\n")
 NEGATED_STATUS_WARNING: Final = "HER2 status stated in a negated form (e.g. not positive); not read"
 ONCOTYPE: Final = re.compile(r"onco\s?type|recurrence\s+score|mammaprint|RT-?PCR", _I)
 ONCOTYPE_END: Final = re.compile(r"see\s+separate|report\s+for\s+further|Microscopic|Final\s+Review", _I)
 ADDENDUM: Final = re.compile(
-    r"(?<![A-Za-z])(?:addend(?:um|a|im)|amended\s+report|supplementary\s+report)\b", _I
+    r"(?<![A-Za-z])(?:addend(?:um|a|im)|amended\s+report|supplementary\s+report|corrected\s+report|revised\s+report)\b",
+    _I,
 )
+# "CORRECTED REPORT" / "REVISED REPORT" start the addenda only after a HER2 name (the report they correct); at the top of
+# a report they are the banner of the whole report (fifth review, C).
+ADDENDUM_CORRECTION: Final = re.compile(r"corrected|revised", _I)
 ADDENDUM_NOT_HEADING: Final = re.compile(
     r"(?:\b(?:in|as|an|see|separate|future|subsequent|following|forthcoming)\s*$)", _I
 )
@@ -724,7 +735,9 @@ DCIS: Final = re.compile(
 INVASIVE: Final = re.compile(r"invasive|infiltrating|metasta", _I)
 NEGATED: Final = re.compile(
     r"\b(?:not|never|no)\s+(?:been\s+)?(?:ordered|requested|performed|done|sent)|not\s+requested"
-    r"|\bno\s+(?:[\w/\-]+\s+){0,4}(?:was|were|is|are|has\s+been|have\s+been)\s+(?:ordered|requested|performed|done|sent)",
+    r"|\bno\s+(?:[\w/\-]+\s+){0,4}(?:was|were|is|are|has\s+been|have\s+been)\s+(?:ordered|requested|performed|done|sent)"
+    # "No FISH will be performed" (fifth review, C)
+    r"|\bno\s+(?:[\w/\-]+\s+){0,4}will\s+be\s+(?:performed|done|ordered|requested|sent|reported)",
     _I,
 )
 
