@@ -210,3 +210,44 @@ def test_another_markers_range_is_not_a_her2_range() -> None:
     result = extract_report("HER2: negative. FGFR2b (FPR2-D): 2+/3+ in 20% of cells.")
     assert result.her2_tests == []
     assert not any("range" in w for w in result.warnings)
+
+
+_BOX_TOKENS = st.sampled_from(
+    ["[ ]", "[X]", "[x]", "( )", "(X)", "___", "_X_", "\u2610", "\u2612", "[]", " ", "  ", "\n", ": ", ". ", "; ",
+     "Negative", "Positive (Score 3+)", "HER2 (by IHC)", "1+", "0", "ER", "amplified", "\t", "x", "_", "(", "]"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_BOX_TOKENS, max_size=40).map("".join))
+def test_checkbox_masking_keeps_length_lines_and_sentence_ends(text: str) -> None:
+    """Blanking checkbox options (checkbox.py) changes only characters that are neither white space nor
+    sentence-ending punctuation, into MASK: offsets, lines and sentence bounds stay those of the text."""
+    from her2kit.extract.checkbox import MASK, mask_checkboxes
+
+    masked, _ = mask_checkboxes(text)
+    assert len(masked) == len(text)
+    for a, b in zip(text, masked, strict=True):
+        assert a == b or (b == MASK and not a.isspace() and a not in ".;!?")
+
+
+def test_checkbox_only_the_ticked_option_is_left() -> None:
+    from her2kit.extract.checkbox import MASK, mask_checkboxes
+
+    text = "HER2 (by IHC):\n[ ] Negative (Score 0)\n[X] Positive (Score 3+)\nER: Positive [ ] Negative [X]"
+    masked, warnings = mask_checkboxes(text)
+    assert masked.replace(MASK, "").split() == [
+        "HER2",
+        "(by",
+        "IHC):",
+        "Positive",
+        "(Score",
+        "3+)",
+        "ER:",
+        "Negative",
+    ]
+    assert warnings == []
+    assert mask_checkboxes("HER2: [ ] 3+ [ ] 1+")[1] == [
+        "checkbox options listed with none ticked; none read"
+    ]
+    assert mask_checkboxes("HER2 IHC 3+, ER [X]") == ("HER2 IHC 3+, ER [X]", [])

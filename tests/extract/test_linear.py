@@ -50,8 +50,8 @@ def test_her2_names_and_stops_are_read_linearly(monkeypatch: pytest.MonkeyPatch)
     """4,000 sentences with a HER2 name each: the name and stop lists are read O(n log n) times, not O(n^2)."""
     n = 4000
 
-    def counting_context(text: str) -> ReportContext:
-        ctx = read_context(text)
+    def counting_context(text: str, shown: str | None = None) -> ReportContext:
+        ctx = read_context(text, shown)
         ctx.her2 = _CountingList(ctx.her2)
         ctx.stops = _CountingList(ctx.stops)
         return ctx
@@ -210,3 +210,10 @@ def test_indexed_dedupe_matches_the_all_pairs_loop(parts: list[str]) -> None:
     got = E._dedupe_ihc(got_ctx, copy.deepcopy(items))
     assert got == expected
     assert got_ctx.warnings == expected_ctx.warnings
+
+
+def test_checkbox_templates_are_read_linearly() -> None:
+    """A report of many checkbox templates (checkbox.py): four times the text, about four times the work."""
+    template = "HER2 (by immunohistochemistry):\n[ ] Negative (Score 0) [ ] Negative (Score 1+) [X] Positive (Score 3+)\n"
+    small, large = _lines_executed(template * 50), _lines_executed(template * 200)
+    assert large < 4.6 * small, (small, large)

@@ -80,6 +80,7 @@ _FIELD_WORD: Final = _words(P.FIELD_STOP_WORDS)
 _CAPS_WORD: Final = _words(P.CAPS_MARKER_WORDS)
 _LONGEST_WORD: Final = max(len(w) for w in (*P.FIELD_STOP_WORDS, *P.CAPS_MARKER_WORDS))
 _SHORT: Final = 8  # up to this many passages, a look-up reads them one by one
+_SPACES: Final = re.compile(r"\s*")
 
 
 class _Regions:
@@ -233,9 +234,11 @@ def _her2_anchors(scan: Scanner) -> list[tuple[int, int]]:
     return out
 
 
-def _addendum_start(scan: Scanner) -> int | None:
+def _addendum_start(scan: Scanner, her2: list[tuple[int, int]]) -> int | None:
     text = scan.text
     for m in scan.starts(P.ADDENDUM, ADDENDUM_WORDS):
+        if P.ADDENDUM_CORRECTION.match(text, m.start()) and not (her2 and her2[0][0] < m.start()):
+            continue  # (a correction's banner at the top, not an addendum)
         before = text[max(0, m.start() - 25) : m.start()]
         after = text[m.end() : m.end() + 30]
         if P.ADDENDUM_NOT_HEADING.search(before) or P.ADDENDUM_SIGNATURE.match(after):
@@ -259,14 +262,16 @@ def _biopsy_named(text: str, low: str | None, start: int, end: int) -> bool:
     return bool(P.QUOTED_BIOPSY.search(text[start:end]))
 
 
-def read_context(text: str) -> ReportContext:
+def read_context(text: str, shown: str | None = None) -> ReportContext:
+    """The context of ``text``; ``shown``, the text as written when ``text`` is it with checkbox options blanked
+    (checkbox.mask_checkboxes: same length and sentence bounds), is the text evidence sentences are taken from."""
     scan = Scanner(text, INDEX)
     # Lower-case words found now so that their case-sensitive look-ups (OTHER_MARKER, SECTION_BREAK,
     # ER_NAME, PR_NAME) filter these hits instead of scanning the text again.
     # ("pr" first: "progesteron", "prior" and "previous" are read off its hits; see scan._PREFIX_OF.)
     scan.warm(*WARM_WORDS)
     low = scan.low if scan.fast else None
-    sents = Sentences(text)
+    sents = Sentences(text if shown is None else shown)
     excluded = []
     for m in scan.starts(P.ONCOTYPE, ONCOTYPE_WORDS, offsets=ONCOTYPE_OFFSETS):
         end = min(len(text), m.start() + ONCOTYPE_REACH)
@@ -276,6 +281,10 @@ def read_context(text: str) -> ReportContext:
     for m in scan.starts(P.QUOTED, QUOTED_WORDS):
         reach = 2 * QUOTE_REACH if m.group(0).lower().startswith("clinical") else QUOTE_REACH
         end = min(len(text), m.end() + reach)
+        # "Indication: ..." covers its own sentence only (fifth review, A3).
+        if m.group(0)[:3].lower() == "ind":
+            spaces = _SPACES.match(text, m.end())
+            end = min(end, sents.bounds(m.end() if spaces is None else spaces.end())[1])
         brk = scan.search_in(P.SECTION_BREAK, text, 0, SECTION_EXACT, m.end(), end, case=True)
         # A specimen heading ("B: Lymph node", "C. SENTINEL") also ends the quoted passage.
         head = _SPECIMEN_HEAD.search(text, m.end() + 40, end)
@@ -315,7 +324,7 @@ def read_context(text: str) -> ReportContext:
         # the windows after a name: ReportContext.lazy_stop.)
         | (set() if low is not None else {m.start() for rx in _LAZY_STOPS for m in rx.finditer(text)})
     )
-    return ReportContext(text, sents, excluded, quoted, _addendum_start(scan), her2, stops, scan)
+    return ReportContext(text, sents, excluded, quoted, _addendum_start(scan, her2), her2, stops, scan)
 
 
 # Every match of P.HER2 holds one of these (lower-cased), starting at most _HER2_KEY_REACH characters after the match's
@@ -429,13 +438,19 @@ def specimen_id(ctx: ReportContext, lo: int, hi: int, near: int) -> str | None:
 
 def status_refused(window: str, start: int, end: int) -> str | None:
     """Why the status word ``window[start:end]`` is not read: "negated" ("not positive", "HER2-positive: No"),
-    "heading" (it heads the next list: "Positive: CK5/6, EGFR"); None when it is read."""
+    "heading" (it heads the next list: "Positive: CK5/6, EGFR"), "definition" (it heads the alternatives that define
+    it: "HER2 positive: IHC 3+ or ISH amplified"), "control" (it qualifies a control: "positive control stains
+    appropriately"); None when it is read."""
     if P.STATUS_ANSWERED_NO.match(window, end) or P.NEGATION_BEFORE.search(
         window[max(0, start - 12) : start]
     ):
         return "negated"
     if P.STATUS_HEADING_AFTER.match(window, end):
         return "heading"
+    if P.STATUS_DEFINED_AFTER.match(window, end):
+        return "definition"
+    if P.STATUS_OF_CONTROL.match(window, end):
+        return "control"
     return None
 
 

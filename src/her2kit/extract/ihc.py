@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from her2kit.extract import patterns as P  # noqa: N812
+from her2kit.extract.checkbox import MASK, stretch
 from her2kit.extract.context import (
     SIGN_AFTER,
     ReportContext,
@@ -32,6 +33,7 @@ from her2kit.vocab import ZERO_PLUS_READ_AS_0
 
 WINDOW: Final = 220  # characters read after a HER2 name
 STATUS_REACH: Final = 110  # a status word must stand this close to the name
+PLUS_REACH: Final = 130  # a plus score (and a legend's pair of status words) this close
 ULTRALOW_AFTER_SCORE: Final = 60  # "0 with faint staining (ultralow)": the word this close after the score
 
 _SCORE_CANON: Final[dict[str, str]] = {"zero": "0", "zoro": "0", "null": "0"}
@@ -121,19 +123,30 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
     statuses: list[Statement] = []
     ihcs: list[IhcItem] = []
     other_results: list[int] = []
+    # Blanked checkbox options do not count in the reaches after a name (checkbox.stretch).
+    masked = MASK in text
     for a_start, a_end in ctx.her2:
         if ctx.is_excluded(a_start) or control_or_condition(text, tlow, a_start):
             continue
-        w_end = min(a_end + WINDOW, ctx.next_stop(a_end, WINDOW))
+        win = stretch(text, a_end, WINDOW) if masked else WINDOW
+        status_reach = stretch(text, a_end, STATUS_REACH) if masked else STATUS_REACH
+        plus_reach = stretch(text, a_end, PLUS_REACH) if masked else PLUS_REACH
+        w_end = min(a_end + win, ctx.next_stop(a_end, win))
         window = text[a_end:w_end]
         wlow = None if tlow is None else tlow[a_end:w_end]
+        # The score's scale in brackets right after the name ("HER2 IHC (0, 1+, 2+, 3+): 2+") is blanked: no value.
+        sc = P.NAME_SCALE.match(window)
+        if sc is not None:
+            a, b = sc.span("scale")
+            window = window[:a] + " " * (b - a) + window[b:]
+            wlow = None if wlow is None else wlow[:a] + " " * (b - a) + wlow[b:]
         rank = ctx.rank(a_start)
         quoted, biopsy = ctx.quote(a_start)
-        legend = legend_pair(window, wlow, STATUS_REACH + 20, scan=ctx.scan, base=a_end) or _after_criteria(
+        legend = legend_pair(window, wlow, plus_reach, scan=ctx.scan, base=a_end) or _after_criteria(
             text, tlow, a_start
         )
         negated: list[str] = []
-        found = None if legend else _find_score(window, wlow, negated, scan=ctx.scan, base=a_end)
+        found = None if legend else _find_score(window, wlow, negated, plus_reach, scan=ctx.scan, base=a_end)
         if negated:
             ctx.warn(P.NEGATED_SCORE_WARNING)
         rng = None if legend or "+" not in window else search_at(P.SCORE_RANGE, window, wlow, _RANGE_STARTS)
@@ -142,15 +155,21 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
             and (found is None or rng.start() <= found[1])
             and not bad_value(window, rng.start(), rng.end(), wlow)
         ):
-            ctx.warn(P.SCORE_RANGE_WARNING)
             found = None
+            # ("HER2 0-1+: Negative" in a scoring key)
+            if P.defined_in_list(text, a_end + rng.start(), a_end + rng.end()):
+                legend, rng = True, None
+            else:
+                ctx.warn(P.SCORE_RANGE_WARNING)
         else:
             rng = None
+        if found is not None and P.defined_in_list(text, a_end + found[1], a_end + found[2]):
+            legend, found = True, None  # "HER2 3+: Positive. HER2 2+: Equivocal.": a scoring key
         rest = None if found is None else P.range_rest(window, found[0], found[2])
         if rest is not None:  # "score 2-3", "intensity 1 to 3": a range, read as its first score before
             ctx.warn(P.SCORE_RANGE_WARNING)
             found, rng = None, rest
-        reach = STATUS_REACH if found is None else min(STATUS_REACH, found[2] + 25)
+        reach = status_reach if found is None else min(status_reach, found[2] + 25)
 
         # RT-PCR (Oncotype DX) "Her2 Score: 10 Negative" or "8.9": not an IHC score.
         rt = _RT_SCORE.match(window)
@@ -260,6 +279,11 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         )
         if am:
             assay = P.IHC_ASSAY_CANON.get(am.group(1).lower().replace("a485", "a0485"), am.group(1))
+        if not quoted and s0 >= 0 and ctx.quote(a_end + s0)[0]:
+            # The score in a quoted passage that starts after the name: "HER2: previously reported as 3+", "HER2 IHC
+            # on the prior biopsy was 3+", "HER2 (outside lab result): 3+" (fifth review, A3).
+            quoted, biopsy = ctx.quote(a_end + s0)
+            rank = (0, rank[1], rank[2])
         specimen: Literal["biopsy", "resection"] | None = "biopsy" if quoted and biopsy else None
         fm = P.SPECIMEN_FIELD.search(window) if may_contain(wlow, ("specimen",)) else None
         if fm:
@@ -285,20 +309,20 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
     return statuses, ihcs, other_results
 
 
-def _score_plus(window: str, wlow: str | None) -> re.Match[str] | None:
-    """``SCORE_PLUS_ANY.search(window, 0, 130)``: every match holds a "+" at most 2 characters after its start."""
+def _score_plus(window: str, wlow: str | None, reach: int = PLUS_REACH) -> re.Match[str] | None:
+    """``SCORE_PLUS_ANY.search(window, 0, reach)``: every match holds a "+" at most 2 characters after its start."""
     if wlow is None:
-        return P.SCORE_PLUS_ANY.search(window, 0, 130)
+        return P.SCORE_PLUS_ANY.search(window, 0, reach)
     cands: set[int] = set()
     find = window.find
-    i = find("+", 0, 130)
+    i = find("+", 0, reach)
     while i >= 0:
         cands.update((i - 2, i - 1, i))
-        i = find("+", i + 1, 130)
+        i = find("+", i + 1, reach)
     match = P.SCORE_PLUS_ANY.match
     for c in sorted(cands):
         if c >= 0:
-            m = match(window, c, 130)
+            m = match(window, c, reach)
             if m is not None:
                 return m
     return None
@@ -340,6 +364,7 @@ def _find_score(
     window: str,
     wlow: str | None = None,
     negated: list[str] | None = None,
+    plus_reach: int = PLUS_REACH,
     *,
     scan: Scanner | None = None,
     base: int = 0,
@@ -374,9 +399,9 @@ def _find_score(
             ):
                 ok.append((m.start("score"), m.group("score"), m.end("score")))
                 break
-    m = _score_plus(window, wlow)
+    m = _score_plus(window, wlow, plus_reach)
     while m and neg(m.start("score"), m.end("score"), m.group("score")):
-        m = P.SCORE_PLUS_ANY.search(window, m.end(), 130)
+        m = P.SCORE_PLUS_ANY.search(window, m.end(), plus_reach)
     if m:
         cands.append((m.start("score"), m.group("score"), m.end("score")))
     cands = [c for c in cands if not bad_value(window, c[0], c[2], wlow)] + ok

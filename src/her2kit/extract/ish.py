@@ -203,6 +203,12 @@ def _ish_fragments(ctx: ReportContext) -> list[_Frag]:
             if value == "amplified" and P.negated_before(text, m.start()):  # "not HER2 amplified"
                 ctx.warn(P.NEGATED_ISH_WARNING)
                 continue
+            # A threshold's heading or a definition's alternative: "Not amplified: ratio <2.0", "IHC 0/1+ or ISH not
+            # amplified" (fifth review, A2).
+            if P.RESULT_DEFINED_AFTER.match(text, m.end()) or P.ISH_ALTERNATIVE_BEFORE.search(
+                text, max(0, m.start() - 30), m.start()
+            ):
+                continue
             add("result", value, m)
         taken.append((t_starts, t_ends))
     for m in scan.starts(P.SINGLE_PROBE, ("single", "her2")):

@@ -28,6 +28,8 @@ QUOTED_WORDS: Final = (
     "see",
     "clinical",
     "history",
+    "indication",
+    "biops",
 )
 OTHER_MARKER_EXACT: Final = (
     "ER", "PR", "PgR", "Ki", "MIB", "EGFR", "p63", "p53", "CK", "AE1", "CAM",
@@ -90,7 +92,8 @@ ISH_KIT_WORDS: Final = ("pathvysion", "inform", "zytolight", "iqfish")
 ONCOTYPE_END_WORDS: Final = ("see", "report", "microscopic", "final")
 LEGEND_STARTS: Final = (
     "<", ">", "\u2265", "\u2264", "level", "guideline", "defined", "considered", "criteria", "range", "control",
-    "known", "cell", "if", "should", "reference", "cut", "interpretation", "scoring", "scale",
+    "known", "cell", "if", "should", "reference", "cut", "interpretation", "scoring", "scale", "greater", "more",
+    "higher", "above",
 )  # fmt: skip
 # ("hscore", "h-score": the H-?score of the patterns; plain "score" is common and would not filter.)
 ISH_BETWEEN_WORDS: Final = (
@@ -112,7 +115,7 @@ CELLS_STARTS: Final = (
 # the automaton pass twice as slow, for range searches that are cheap.
 ONCOTYPE_WORDS: Final = ("onco", "recurrence", "mammaprint")
 ONCOTYPE_OFFSETS: Final = (("pcr", (2, 3)),)
-ADDENDUM_WORDS: Final = ("addend", "amended", "supplementary")
+ADDENDUM_WORDS: Final = ("addend", "amended", "supplementary", "corrected", "revised")
 WARM_WORDS: Final = ("pr", "pgr", "estrogen", "oestrogen", "progesteron", "keratin", "androgen", "addend")
 KI67: Final = ("67", (2, 3, 4))
 ISH_OFFSET: Final = ("ish", (1,))

@@ -9,6 +9,7 @@ import re
 from typing import Final
 
 from her2kit.extract import patterns as P  # noqa: N812
+from her2kit.extract.checkbox import MASK, stretch
 from her2kit.extract.context import (
     SIGN_AFTER,
     ReportContext,
@@ -35,6 +36,7 @@ from her2kit.extract.keywords import (
 from her2kit.extract.scan import may_contain, search_at
 
 RECEPTOR_WINDOW: Final = 100
+VALUE_REACH: Final = 90  # a percentage or a status word this close after the name
 _RECEPTOR_BETWEEN: Final = re.compile(r"=|calculated|proportion|\bsum\b|allred\s+score\s+for|h-?score", re.I)
 
 
@@ -53,20 +55,20 @@ _DIGIT: Final = re.compile(r"[0-9]")
 _BEFORE_PERCENT_MAX: Final = len("greater") + 24 + len("than") + 24
 
 
-def _first_percent(window: str, wlow: str | None) -> re.Match[str] | None:
-    """``P.PERCENT.search(window, 0, 90)``. The pattern opens with an optional comparison word, so a search costs a
+def _first_percent(window: str, wlow: str | None, end: int = VALUE_REACH) -> re.Match[str] | None:
+    """``P.PERCENT.search(window, 0, end)``. The pattern opens with an optional comparison word, so a search costs a
     full attempt at every character; on the keyword path (``wlow``; digits are ASCII there) a match starts at its first
     digit or in the run of comparison-word and white-space characters right before it, so no match starts before the
     first digit's run (a later digit's match starts after the first digit)."""
     if wlow is None:
-        return P.PERCENT.search(window, 0, 90)
-    d = _DIGIT.search(window, 0, 90)
+        return P.PERCENT.search(window, 0, end)
+    d = _DIGIT.search(window, 0, end)
     if d is None:
         return None  # (every match holds a digit)
     first = d.start()
     lo = max(0, first - _BEFORE_PERCENT_MAX)
     run = _BEFORE_PERCENT_RUN.match(window[lo:first][::-1])
-    return P.PERCENT.search(window, first - (0 if run is None else run.end()), 90)
+    return P.PERCENT.search(window, first - (0 if run is None else run.end()), end)
 
 
 def _legend_before(window: str, wlow: str | None, end: int) -> bool:
@@ -122,15 +124,17 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
                 v = "positive"
             (er if name == "er" else pr).append(Statement(v, pos, ctx.rank(pos)))
 
+    # Blanked checkbox options do not count in the reaches after a name (checkbox.stretch).
+    masked = MASK in text
     for a_start, a_end, names in anchors:
         if ctx.is_excluded(a_start):
             continue
+        rw = stretch(text, a_end, RECEPTOR_WINDOW) if masked else RECEPTOR_WINDOW
+        vr = stretch(text, a_end, VALUE_REACH) if masked else VALUE_REACH
         i = bisect.bisect_left(starts, a_end)
         nxt = starts[i] if i < len(starts) else len(text)
-        lazy = ctx.lazy_stop(
-            a_end, min(nxt, a_end + RECEPTOR_WINDOW)
-        )  # (grade and synoptic fields: context.py)
-        w_end = min(a_end + RECEPTOR_WINDOW, nxt if lazy is None else lazy)
+        lazy = ctx.lazy_stop(a_end, min(nxt, a_end + rw))  # (grade and synoptic fields: context.py)
+        w_end = min(a_end + rw, nxt if lazy is None else lazy)
         window = text[a_end:w_end]
         wlow = None if tlow is None else tlow[a_end:w_end]
         before = text[max(0, a_start - 12) : a_start]
@@ -149,11 +153,22 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
         if P.RECEPTOR_ABSENT.match(window):
             emit(names, "negative", a_start, None)
             continue
+        # "ER/PR: 95%/0%", "ER and PR: positive in 95% and 0% respectively": each value is its receptor's, in order
+        # (fifth review, B2).
+        pair = P.receptor_pair(window) if len(names) == 2 else None
+        if pair is not None:
+            for name, g in (("er", "a"), ("pr", "b")):
+                value, warning = P.pair_category(pair.group(g))
+                if warning is not None:
+                    ctx.warn(warning)
+                if value is not None:
+                    emit(frozenset({name}), value, a_end + pair.start(g), None)
+            continue
         if legend_pair(window, wlow, scan=scan, base=a_end):
             continue
         pct = None
         # (The first match only: every pass of this loop ends in a break.)
-        for pm in (_first_percent(window, wlow),) if "%" in window[:90] else ():
+        for pm in (_first_percent(window, wlow, vr),) if "%" in window[:vr] else ():
             if pm is None:
                 break
             if _legend_before(window, wlow, pm.start()) or _receptor_between(window, wlow, pm.start()):
@@ -171,15 +186,24 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
                 hi = 100.0
             pct = (lo, hi)
             break
-        wm = scan.search_in(P.STATUS_WORD, window, a_end, STATUS_STARTS, 0, 90)
+        wm = scan.search_in(P.STATUS_WORD, window, a_end, STATUS_STARTS, 0, vr)
+        k = 0  # (where the status is judged from)
+        if wm and status_refused(window, wm.start(), wm.end()) == "control":
+            # "ER: positive control stains appropriately; tumour cells negative": the tumour's status after the
+            # control's clause, judged from there (fifth review, B3)
+            ce = P.CLAUSE_END.search(window, wm.end(), vr)
+            k = 0 if ce is None else ce.end()
+            wm = None if ce is None else scan.search_in(P.STATUS_WORD, window, a_end, STATUS_STARTS, k, vr)
         if wm and status_refused(window, wm.start(), wm.end()) is not None:
             # "ER: not positive", "Positive: CK5/6, EGFR" (a heading of the next list): not the status; a percentage
             # or an Allred score before it still is ("ER: 90% strong. Positive: CK5/6, EGFR")
             wm = None
         if (
             wm
-            and not bad_value(window, wm.start(), wm.end(), wlow, ish_ok=True)
-            and not _receptor_between(window, wlow, wm.start())
+            and not bad_value(
+                window[k:], wm.start() - k, wm.end() - k, None if wlow is None else wlow[k:], ish_ok=True
+            )
+            and not _receptor_between(window[k:], None if wlow is None else wlow[k:], wm.start() - k)
         ):
             word = wm.group(1).lower()
             if word.startswith(("indeterminate", "equivocal", "borderline")):

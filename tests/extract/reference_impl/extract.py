@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from her2kit.errors import Her2kitError
 from . import patterns as P  # noqa: N812
+from .checkbox import mask_checkboxes, stretch
 from .model import Evidence, ExtractedIhc, ExtractedIsh, ExtractionResult
 from .sentences import Sentences
 
@@ -128,6 +129,8 @@ def _her2_anchors(text: str) -> list[tuple[int, int]]:
 
 def _addendum_start(text: str) -> int | None:
     for m in P.ADDENDUM.finditer(text):
+        if P.ADDENDUM_CORRECTION.match(text, m.start()) and not P.HER2.search(text, 0, m.start()):
+            continue  # (a correction's banner at the top, not an addendum)
         before = text[max(0, m.start() - 25) : m.start()]
         after = text[m.end() : m.end() + 30]
         if P.ADDENDUM_NOT_HEADING.search(before) or P.ADDENDUM_SIGNATURE.match(after):
@@ -140,7 +143,7 @@ def _addendum_start(text: str) -> int | None:
     return None
 
 
-def _context(text: str) -> _Ctx:
+def _context(text: str, shown: str) -> _Ctx:
     excluded = []
     for m in P.ONCOTYPE.finditer(text):
         end = min(len(text), m.start() + ONCOTYPE_REACH)
@@ -150,6 +153,8 @@ def _context(text: str) -> _Ctx:
     for m in P.QUOTED.finditer(text):
         reach = 2 * QUOTE_REACH if m.group(0).lower().startswith("clinical") else QUOTE_REACH
         end = min(len(text), m.end() + reach)
+        if m.group(0).lower().startswith("ind"):  # "Indication: ..." covers its own sentence only
+            end = min(end, Sentences(shown).bounds(re.compile(r"\s*").match(text, m.end()).end())[1])
         brk = P.SECTION_BREAK.search(text, m.end(), end)
         # A specimen heading ("B: Lymph node", "C. SENTINEL") also ends the quoted passage.
         head = re.compile(r"(?<=[.\s])[A-H]\s?[:.)]\s+[A-Z][A-Za-z]").search(text, m.end() + 40, end)
@@ -158,10 +163,10 @@ def _context(text: str) -> _Ctx:
         while own is not None and (
             (history and P.HISTORY_HEADING.match(text, own.start()) is None)
             if own.group(0).lower().startswith("diagnos")
-            else Sentences(text).bounds(own.start())[0] <= m.start()
+            else Sentences(shown).bounds(own.start())[0] <= m.start()
         ):
             own = P.QUOTE_END.search(text, own.end(), end)
-        own_at = None if own is None else max(m.end(), Sentences(text).bounds(own.start())[0])
+        own_at = None if own is None else max(m.end(), Sentences(shown).bounds(own.start())[0])
         stops = [x.start() for x in (brk, head) if x is not None] + ([] if own_at is None else [own_at])
         end = min([end, *stops])
         window = text[max(0, m.start() - 40) : min(len(text), m.end() + 60)]
@@ -175,7 +180,7 @@ def _context(text: str) -> _Ctx:
         | {m.start() for m in P.OTHER_MARKER_CAPS.finditer(text)}
         | {m.start() for m in P.FIELD_STOP.finditer(text)}
     )
-    return _Ctx(text, Sentences(text), excluded, quoted, _addendum_start(text), her2, stops)
+    return _Ctx(text, Sentences(shown), excluded, quoted, _addendum_start(text), her2, stops)
 
 
 def _evidence(ctx: _Ctx, start: int, end: int) -> Evidence:
@@ -245,6 +250,10 @@ def _status_refused(window: str, start: int, end: int) -> str | None:
         return "negated"
     if P.STATUS_HEADING_AFTER.match(window, end):
         return "heading"
+    if P.STATUS_DEFINED_AFTER.match(window, end):
+        return "definition"
+    if P.STATUS_OF_CONTROL.match(window, end):
+        return "control"
     return None
 
 
@@ -332,15 +341,21 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
     for a_start, a_end in ctx.her2:
         if ctx.is_excluded(a_start) or _control_or_condition(text, a_start):
             continue
-        w_end = min(a_end + WINDOW, ctx.next_stop(a_end))
+        # (blanked checkbox options do not count in the reaches after a name: checkbox.stretch)
+        win, status_reach, plus_reach = (stretch(text, a_end, n) for n in (WINDOW, STATUS_REACH, 130))
+        w_end = min(a_end + win, ctx.next_stop(a_end))
         window = text[a_end:w_end]
+        # The score's scale in brackets right after the name ("HER2 IHC (0, 1+, 2+, 3+): 2+") is blanked: no value.
+        sc = P.NAME_SCALE.match(window)
+        if sc is not None:
+            window = window[: sc.start("scale")] + " " * len(sc.group("scale")) + window[sc.end("scale") :]
         rank = ctx.rank(a_start)
         quoted, biopsy = ctx.quote(a_start)
-        legend = _legend_pair(window[: STATUS_REACH + 20]) or bool(
+        legend = _legend_pair(window[:plus_reach]) or bool(
             P.CRITERIA_BEFORE.search(text, max(0, a_start - 40), a_start)
         )
         negated: list[str] = []
-        found = None if legend else _find_score(window, negated)
+        found = None if legend else _find_score(window, negated, plus_reach)
         if negated:
             ctx.warn(P.NEGATED_SCORE_WARNING)
         rng = None if legend else P.SCORE_RANGE.search(window)
@@ -349,15 +364,21 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
             and (found is None or rng.start() <= found[1])
             and not _bad_value(window, rng.start(), rng.end())
         ):
-            ctx.warn(P.SCORE_RANGE_WARNING)
             found = None
+            # ("HER2 0-1+: Negative" in a scoring key)
+            if P.defined_in_list(text, a_end + rng.start(), a_end + rng.end()):
+                legend, rng = True, None
+            else:
+                ctx.warn(P.SCORE_RANGE_WARNING)
         else:
             rng = None
+        if found is not None and P.defined_in_list(text, a_end + found[1], a_end + found[2]):
+            legend, found = True, None  # "HER2 3+: Positive. HER2 2+: Equivocal.": a scoring key
         rest = None if found is None else P.range_rest(window, found[0], found[2])
         if rest is not None:  # "score 2-3", "intensity 1 to 3": a range, read as its first score before
             ctx.warn(P.SCORE_RANGE_WARNING)
             found, rng = None, rest
-        reach = STATUS_REACH if found is None else min(STATUS_REACH, found[2] + 25)
+        reach = status_reach if found is None else min(status_reach, found[2] + 25)
 
         # RT-PCR (Oncotype DX) "Her2 Score: 10 Negative" or "8.9": not an IHC score.
         rt = _RT_SCORE.match(window)
@@ -452,6 +473,11 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         am = P.IHC_ASSAY.search(text, max(0, a_start - 60), min(len(text), w_end + 200))
         if am:
             assay = P.IHC_ASSAY_CANON.get(am.group(1).lower().replace("a485", "a0485"), am.group(1))
+        if not quoted and s0 >= 0 and ctx.quote(a_end + s0)[0]:
+            # The score in a quoted passage that starts after the name: "HER2: previously reported as 3+", "HER2 IHC
+            # on the prior biopsy was 3+", "HER2 (outside lab result): 3+" (fifth review, A3).
+            quoted, biopsy = ctx.quote(a_end + s0)
+            rank = (0, rank[1], rank[2])
         specimen: Literal["biopsy", "resection"] | None = "biopsy" if quoted and biopsy else None
         fm = P.SPECIMEN_FIELD.search(window)
         if fm:
@@ -504,7 +530,9 @@ def _further_score(window: str, after: int, score: str) -> bool:
     return False
 
 
-def _find_score(window: str, negated: list[str] | None = None) -> tuple[str, int, int] | None:
+def _find_score(
+    window: str, negated: list[str] | None = None, plus_reach: int = 130
+) -> tuple[str, int, int] | None:
     def neg(m: re.Match[str]) -> bool:
         if P.score_negated(window, m.start("score"), m.end("score")):
             if negated is not None:
@@ -521,9 +549,9 @@ def _find_score(window: str, negated: list[str] | None = None) -> tuple[str, int
             if not _bad_value(window, m.start("score"), m.end("score")) and not neg(m):
                 cands.append((m.start("score"), m.group("score"), m.end("score")))
                 break
-    m = P.SCORE_PLUS_ANY.search(window, 0, 130)
+    m = P.SCORE_PLUS_ANY.search(window, 0, plus_reach)
     while m and neg(m):
-        m = P.SCORE_PLUS_ANY.search(window, m.end(), 130)
+        m = P.SCORE_PLUS_ANY.search(window, m.end(), plus_reach)
     if m:
         cands.append((m.start("score"), m.group("score"), m.end("score")))
     cands = [c for c in cands if not _bad_value(window, c[0], c[2])]
@@ -638,6 +666,12 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
                 continue
             if value == "amplified" and P.negated_before(text, m.start()):  # "not HER2 amplified"
                 ctx.warn(P.NEGATED_ISH_WARNING)
+                continue
+            # A threshold's heading or a definition's alternative: "Not amplified: ratio <2.0", "IHC 0/1+ or ISH not
+            # amplified" (fifth review, A2).
+            if P.RESULT_DEFINED_AFTER.match(text, m.end()) or P.ISH_ALTERNATIVE_BEFORE.search(
+                text, max(0, m.start() - 30), m.start()
+            ):
                 continue
             add("result", value, m)
     for m in P.SINGLE_PROBE.finditer(text):
@@ -883,7 +917,8 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
             continue
         i = bisect.bisect_left(starts, a_end)
         nxt = starts[i] if i < len(starts) else len(text)
-        w_end = min(a_end + RECEPTOR_WINDOW, nxt)
+        rw, vr = stretch(text, a_end, RECEPTOR_WINDOW), stretch(text, a_end, 90)  # (checkbox.stretch)
+        w_end = min(a_end + rw, nxt)
         window = text[a_end:w_end]
         before = text[max(0, a_start - 12) : a_start]
         if (
@@ -904,10 +939,21 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
         if P.RECEPTOR_ABSENT.match(window):
             emit(names, "negative", a_start, None)
             continue
+        # "ER/PR: 95%/0%", "ER and PR: positive in 95% and 0% respectively": each value is its receptor's, in order
+        # (fifth review, B2).
+        pair = P.receptor_pair(window) if len(names) == 2 else None
+        if pair is not None:
+            for name, g in (("er", "a"), ("pr", "b")):
+                value, warning = P.pair_category(pair.group(g))
+                if warning is not None:
+                    ctx.warn(warning)
+                if value is not None:
+                    emit(frozenset({name}), value, a_end + pair.start(g), None)
+            continue
         if _legend_pair(window):
             continue
         pct = None
-        for pm in P.PERCENT.finditer(window, 0, 90):
+        for pm in P.PERCENT.finditer(window, 0, vr):
             if P.LEGEND.search(
                 window[: pm.start()].replace(">", "").replace("<", "")
             ) or _RECEPTOR_BETWEEN.search(window[: pm.start()]):
@@ -925,15 +971,22 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
                 hi = 100.0
             pct = (lo, hi)
             break
-        wm = P.STATUS_WORD.search(window, 0, 90)
+        wm = P.STATUS_WORD.search(window, 0, vr)
+        k = 0  # (where the status is judged from)
+        if wm and _status_refused(window, wm.start(), wm.end()) == "control":
+            # "ER: positive control stains appropriately; tumour cells negative": the tumour's status after the
+            # control's clause, judged from there (fifth review, B3)
+            ce = P.CLAUSE_END.search(window, wm.end(), vr)
+            k = 0 if ce is None else ce.end()
+            wm = None if ce is None else P.STATUS_WORD.search(window, k, vr)
         if wm and _status_refused(window, wm.start(), wm.end()) is not None:
             # "ER: not positive", "Positive: CK5/6, EGFR" (a heading of the next list): not the status; a percentage
             # or an Allred score before it still is ("ER: 90% strong. Positive: CK5/6, EGFR")
             wm = None
         if (
             wm
-            and not _bad_value(window, wm.start(), wm.end(), ish_ok=True)
-            and not _RECEPTOR_BETWEEN.search(window[: wm.start()])
+            and not _bad_value(window[k:], wm.start() - k, wm.end() - k, ish_ok=True)
+            and not _RECEPTOR_BETWEEN.search(window[k : wm.start()])
         ):
             word = wm.group(1).lower()
             if word.startswith(("indeterminate", "equivocal", "borderline")):
@@ -1143,7 +1196,10 @@ def extract_report(text: str) -> ExtractionResult:
     """
     if not isinstance(text, str) or not text.strip():
         return ExtractionResult()
-    ctx = _context(text)
+    masked, checkbox_warnings = mask_checkboxes(text)  # checkbox templates: only the ticked options are read
+    ctx = _context(masked, text)
+    for w in checkbox_warnings:
+        ctx.warn(w)
     statuses, ihc_items, other_results = _her2_statements(ctx)
     ish_items = _dedupe_ish(ctx, _ish_tests(ctx))
     ihc_items = _dedupe_ihc(ctx, ihc_items)

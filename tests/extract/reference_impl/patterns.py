@@ -143,7 +143,8 @@ def _bare(after: str) -> str:
     return rf"(?:0(?!{after}|,(?!{_STATUS_NEXT}|{_ABSENT_NEXT}))|[1-3](?!{after}|,(?!{_STATUS_NEXT})))"
 
 
-_NOT_AFTER_BARE = r"\.\d|[\d/%+]|\s*%|\s*(?:cm|mm|x)\b"
+# (nor a dilution or a ratio, "1:200": fifth review, B1)
+_NOT_AFTER_BARE = r"\.\d|[\d/%+]|\s*%|\s*(?:cm|mm|x)\b|\s?:\s?\d"
 _SCORE_BARE = rf"(?:{_bare(_NOT_AFTER_BARE)}|zero|zoro|null)"
 _RANGE_SEP = r"\s*(?:or|/|-|–|to)\s*"
 
@@ -206,7 +207,8 @@ SCORE_AFTER_STATUS: Final = re.compile(
 )
 # A bare digit that counts something is not a score: "HER2 IHC 2 blocks", "3 of 4 cores".
 _COUNTED = r"\s*(?:blocks?|slides?|cores?|specimens?|sections?|cells?|times|x\b|of\b|to\b|-\s*\d)"
-_NOT_AFTER_ADJACENT = r"\.\d|[\d/%+]|" + _COUNTED
+# (not a dilution: "HER2 IHC 1:200 dilution: 2+"; fifth review, B1)
+_NOT_AFTER_ADJACENT = r"\.\d|[\d/%+]|\s?:\s?\d|" + _COUNTED
 SCORE_ADJACENT: Final = re.compile(
     r"^\s*(?:\([^()]{0,30}\)\s*)?(?:(?:by\s+)?(?:IHC|immunohistochemistry|herceptest?)\s*)?[:=\-]?\s*"
     rf"(?P<score>{_SCORE_PLUS}|{_bare(_NOT_AFTER_ADJACENT)}|zero|zoro)",
@@ -370,6 +372,84 @@ DEFINED_AFTER: Final = re.compile(r"\s*[:=]", _I)
 # A scoring legend that names HER2 after its heading: "Scoring criteria: HER2 3+: strong, complete ...".
 CRITERIA_BEFORE: Final = re.compile(r"\b(?:criteria|legend|key)\s*(?:\([^()]{0,30}\)\s*)?:\s*$", _I)
 
+# --- fifth review (2026-11-27), A2: scoring keys, criteria and general statements are not results ----------------
+
+# A score defined after it by the staining it stands for: "1+ = faint", "0 = no staining", "3+ = strong complete ..."
+# (a scoring key; "3+ = positive" is still read).
+_DEFINED_BY_STAINING = (
+    r"\s*=\s*(?:no|faint|weak|moderate|strong|complete|incomplete|barely|partial|intense|circumferential|membran\w*"
+    r"|absent)(?![A-Za-z])"
+)
+# A general statement about a class of tumours or results, after the value: "A HER2 score of 3+ is considered positive",
+# "a 2+ result requires reflex FISH", "HER2 3+ tumours may benefit", "HER2-positive tumors (IHC 3+ or ISH amplified) are
+# candidates", "HER2-amplified tumours respond"; and alternatives that define a status ("IHC 3+ or ISH amplified").
+_GENERIC_AFTER = (
+    r"\)?\s*(?:(?:results?|scores?)\s+)?(?:is|are)\s+(?:considered|regarded|defined)(?![A-Za-z])"
+    r"|\s*(?:results?|scores?)\s+(?:requires?|warrants?|necessitates?|mandates?|should|must)(?![A-Za-z])"
+    r"|\s*(?:breast\s+|gastric\s+)?(?:tumou?rs|cancers|carcinomas|patients|cases)(?![A-Za-z])"
+    r"|\)?\s*(?:are|is)\s+(?:candidates|eligible)(?![A-Za-z])"
+    r"|\s*(?:may|might|can|could|would)\s+(?:benefit|respond|qualify|be\s+eligible)(?![A-Za-z])"
+    r"|\s+(?:or|and/or)\s+(?:by\s+)?(?:ISH|FISH|CISH|SISH|DISH|DDISH|in\s+situ)(?![A-Za-z])"
+)
+# A status word that heads a definition of alternatives: "HER2 positive: IHC 3+ or ISH amplified", "HER2 negative: IHC
+# 0/1+ or ISH not amplified" (not "Positive: strong complete staining, 3+").
+STATUS_DEFINED_AFTER: Final = re.compile(
+    r"\s*:\s*[^.;\n]{0,40}?(?<![A-Za-z])(?:or|and/or)\s+(?:by\s+)?(?:IHC|ISH|FISH|CISH|SISH|DISH|DDISH|in\s+situ"
+    r"|immunohisto\w*)(?![A-Za-z])",
+    _I,
+)
+# An ISH result word that heads its threshold: "Amplified: HER2/CEP17 ratio ≥2.0", "Not amplified: ratio <2.0 and HER2
+# <4.0" (interpretation criteria; not "Amplified: ratio 3.5 (≥2.0)", a result with its threshold).
+RESULT_DEFINED_AFTER: Final = re.compile(
+    r"\s*:\s*(?:(?:HER[\s\-]?2|CEP\s*-?\s*17|ratio|average|mean|copy|copies|number|signals?|per|cells?|nucle(?:us|i)"
+    r"|of|/|\s)+)?(?:[<>≥≤]|=<|>=|\d+(?:[.,]\d+)?\s*(?:or|and)\s+(?:greater|more|higher|above|less|lower|below)"
+    r"(?![A-Za-z]))",
+    _I,
+)
+# An ISH result given as one alternative of a definition: "HER2 negative: IHC 0/1+ or ISH not amplified".
+ISH_ALTERNATIVE_BEFORE: Final = re.compile(
+    r"(?<![A-Za-z])(?:or|and/or)\s+(?:by\s+)?(?:ISH|FISH|CISH|SISH|DISH|DDISH)\s*\Z", _I
+)
+# The scale of the score in brackets right after the name: "HER2 IHC (0, 1+, 2+, 3+): 2+", "HER2 score (0-3+): 2+",
+# "HER2 (scale 0 to 3+): 1+", "HER2 IHC [0-3+]: 3+", "HER2 (score range 0-3): 2". It spans 0 to 3, so it is no
+# result (a result range never does); the value after it is read (``scale`` is blanked in the window).
+NAME_SCALE: Final = re.compile(
+    r"\s*(?:(?:IHC|immunohistochemistry)\s*)?(?:score\s*)?(?P<scale>[(\[]\s*(?:(?:score\s+)?(?:range|scale)\s*"
+    r"(?:of\s+)?)?0\s?\+?(?:\s*(?:,|-|–|to|/|or)\s*[12]\s?\+?)*\s*(?:,|-|–|to|/|or)\s*3\s?\+?\s*[)\]])",
+    _I,
+)
+# A score or range defined right after it ("3+: Positive", "0 = no staining", "0-1+: Negative"). With another such
+# entry of a different score within DEFINED_LIST_REACH characters (no specimen label between), it is a scoring key,
+# not a result: "HER2 3+: Positive. HER2 2+: Equivocal. HER2 0-1+: Negative.", "HER2 scoring key: 0: no staining. 1+:
+# faint ...". One entry alone is read ("HER2 IHC: 2+: weak to moderate complete staining").
+SCORE_DEFINED_AFTER: Final = re.compile(r"\s*[:=]\s*(?=[A-Za-z(])")
+SCORE_DEFINED: Final = re.compile(
+    r"(?<![\d+./,])(?:[0-3]\s?\+|\+\s?[0-3]|0(?![\d.,]))(?:\s*(?:-|–|/|or|to|and)\s*(?:[0-3]\s?\+|[0-3])(?![\d.,]))?"
+    r"(?=\s*[:=]\s*[A-Za-z(])",
+    _I,
+)
+DEFINED_LIST_REACH: Final = 100
+_LIST_LABEL: Final = re.compile(
+    r"(?<![A-Za-z])(?:blocks?|slides?|parts?|tumou?rs?|lesions?|specimens?)\s*#?\s*[A-Z]?\d", _I
+)
+
+
+def defined_in_list(text: str, start: int, end: int) -> bool:
+    """The score (or range) ``text[start:end]`` is an entry of a scoring key: defined right after it, with another
+    entry of a different score close by and no specimen label between them."""
+    if SCORE_DEFINED_AFTER.match(text, end) is None:
+        return False
+    key = "".join(text[start:end].split()).lower()
+    lo, hi = max(0, start - DEFINED_LIST_REACH), min(len(text), end + DEFINED_LIST_REACH)
+    for m in SCORE_DEFINED.finditer(text, lo, hi):
+        if m.start() == start or "".join(m.group(0).split()).lower() == key:
+            continue
+        a, b = (m.end(), start) if m.start() < start else (end, m.start())
+        if _LIST_LABEL.search(text, a, b) is None:
+            return True
+    return False
+
+
 # ISH values. A number in a value position: "1.8", "1·8" or "1٫8" (middle dot, Arabic decimal separator), or
 # "1,8" as European reports write it. Every digit group joined by a comma is taken into the match ("1,000",
 # "1,8,2"), and so is a whole number followed by digits after a spaced comma or an apostrophe ("1 ,8", "1, 8",
@@ -469,7 +549,9 @@ ISH_AMPLIFIED: Final = re.compile(
     # the result right after the ratio: "ratio 2.6, amplified", "ratio 2.6 (amplified)" (third review, finding 10)
     r"|(?:(?<=\.\d,\s)|(?<=\.\d\d,\s))amplified\b|(?:(?<=\.\d\s\()|(?<=\.\d\d\s\())amplified(?=\))"
     r"|positive\s+for\s+(?:HER[\s\-]?2(?:/neu)?\s+)?(?:gene\s+)?amplification"
-    r"|amplification\s+(?:(?:is|was|has\s+been)\s+)?(?:present|detected|identified|observed|demonstrated)",
+    r"|amplification\s+(?:(?:is|was|has\s+been)\s+)?(?:present|detected|identified|observed|demonstrated)"
+    # the CAP template's option "Positive (amplified)" (a ticked checkbox: checkbox.py; fifth review, A1)
+    r"|(?<![A-Za-z])positive\s*\(\s*amplified\s*\)",
     _I,
 )
 ISH_EQUIVOCAL: Final = re.compile(
@@ -486,11 +568,15 @@ DUAL_PROBE: Final = re.compile(r"(?<![A-Za-z])dual[\s\-]+(?:colou?r\s+)?probe", 
 # Words that make a nearby value part of a legend, a guideline or a control, not a result.
 LEGEND: Final = re.compile(
     r"<|>|≥|≤|\blevels?\s*:|guideline|defined|considered|criteria|\brange\b|control|\bknown\b|cell\s+lines?"
-    r"|\bif\b|should|reference|\bcut-?off|interpretation:\s*ER|scoring\s+system|scale\s+of\s+0",
+    r"|\bif\b|should|reference|\bcut-?off|interpretation:\s*ER|scoring\s+system|scale\s+of\s+0"
+    # a threshold: "ratio 2.0 or greater: amplified" (fifth review, A2)
+    r"|(?:(?<=or\s)|(?<=and\s))(?:greater|more|higher|above)(?![A-Za-z])",
     _I,
 )
 LEGEND_AFTER: Final = re.compile(
     r"^(?:\s*(?:<|>|≥|≤|=<|>=|is\s+defined|defined\s+as|if\b|=\s*\d)"
+    # a scoring key and general statements (fifth review, A2)
+    r"|" + _DEFINED_BY_STAINING + "|" + _GENERIC_AFTER +
     # "positive control", "3+) and negative controls": the value of a control, within its clause
     # (not "0 with appropriate controls": a routine quality-control remark after the value)
     # (not a "Controls:" field after the value's field, nor controls that "work appropriately": QC remarks)
@@ -576,12 +662,23 @@ STATUS_OF_CELLS: Final = re.compile(
     r"\s+in\s+(?:[<>≤≥]\s*)?\d[\d.,]*\s*%\s+of\s+(?:the\s+)?(?:(?:invasive\s+)?(?:tumou?r|carcinoma|neoplastic)\s+)?cells",
     _I,
 )
+# A status word that qualifies a control ("positive control stains appropriately", "Positive controls work
+# appropriately"): the control's, not the tumour's (fifth review, B3). ER/PR then read the status after the control's
+# clause (CLAUSE_END: "...; tumour cells negative").
+STATUS_OF_CONTROL: Final = re.compile(
+    r"\s+(?:(?:external|internal|tissue|on-?slide|known|normal)\s+)?controls?(?![A-Za-z])", _I
+)
+CLAUSE_END: Final = re.compile(r";|\.(?=\s)|\n")
 NEGATED_STATUS_WARNING: Final = "HER2 status stated in a negated form (e.g. not positive); not read"
 ONCOTYPE: Final = re.compile(r"onco\s?type|recurrence\s+score|mammaprint|RT-?PCR", _I)
 ONCOTYPE_END: Final = re.compile(r"see\s+separate|report\s+for\s+further|Microscopic|Final\s+Review", _I)
 ADDENDUM: Final = re.compile(
-    r"(?<![A-Za-z])(?:addend(?:um|a|im)|amended\s+report|supplementary\s+report)\b", _I
+    r"(?<![A-Za-z])(?:addend(?:um|a|im)|amended\s+report|supplementary\s+report|corrected\s+report|revised\s+report)\b",
+    _I,
 )
+# "CORRECTED REPORT" / "REVISED REPORT" start the addenda only after a HER2 name (the report they correct); at the top of
+# a report they are the banner of the whole report (fifth review, C).
+ADDENDUM_CORRECTION: Final = re.compile(r"corrected|revised", _I)
 ADDENDUM_NOT_HEADING: Final = re.compile(
     r"(?:\b(?:in|as|an|see|separate|future|subsequent|following|forthcoming)\s*$)", _I
 )
@@ -589,11 +686,20 @@ ADDENDUM_SIGNATURE: Final = re.compile(r"^\s*(?:final|review|diagnosis)?\s*:?\s*
 QUOTED: Final = re.compile(
     r"previously\s+(?:performed|reported|done|issued)|performed\s+on\s+(?:the\s+)?(?:prior|previous|another|"
     r"outside|core|needle|earlier)|(?:prior|previous|outside|earlier)\s+(?:core\s+)?(?:biopsy|report|specimen|"
-    r"institution|hospital)|reported\s+(?:to\s+be|as)|outside\s+(?:report|institution|hospital|slides?)"
+    r"institution|hospital)|reported\s+(?:to\s+be|as)|outside\s+(?:consult(?:ation)?\s+)?(?:report|institution|hospital"
+    r"|slides?)"
+    # fifth review, A3: "previously positive", "Previous HER2 on core biopsy ... was 3+", "Reportedly HER2 positive",
+    # "Indication: HER2 3+ breast carcinoma" (its own sentence only: context.read_context), "the core biopsy from 2019
+    # showed", "(outside, S-19-2222)"
+    r"|previously\s+(?:pos|neg|equivocal|amplif|not\s+amplif|non-?amplif|[0-3]\s?\+)"
+    r"|(?:prior|previous|earlier)\s+(?:HER[\s\-]?2|IHC|FISH|ISH|immunohisto\w*|testing|results?|studies|stains?)"
+    r"|reportedly|indications?(?:\s+for\s+[A-Za-z]+)?\s*:|biops(?:y|ies)\s+(?:from|in)\s+(?:19|20)\d\d(?![\d\-/]|\.\d)"
+    r"|(?<=\()outside(?=\s*[,;)])"
     r"|see\s+outside|per\s+(?:outside|prior|previous|the\s+outside)|clinical\s+(?:diagnosis\s+and\s+)?history"
     # (not "sent for outside HER2 FISH testing", "sent out to outside ...": the current block sent out; "compared to
     # outside HER2", "according to outside HER2 results" are quotes: third review of the evening, finding 4)
-    r"|(?<!sent\sfor\s)(?<!sent\sto\s)(?<!out\sfor\s)(?<!out\sto\s)outside\s+(?:HER[\s\-]?2|IHC|FISH|ISH|immunohisto\w*|testing|results?|studies|stains?)"
+    r"|(?<!sent\sfor\s)(?<!sent\sto\s)(?<!out\sfor\s)(?<!out\sto\s)outside\s+(?:HER[\s\-]?2|IHC|FISH|ISH|immunohisto\w*|testing|results?|studies|stains?"
+    r"|lab(?:orator(?:y|ies))?(?![A-Za-z])|consult(?:ation)?s?(?![A-Za-z]))"
     r"|clinical\s+information|history\s+of",
     _I,
 )
@@ -629,7 +735,9 @@ DCIS: Final = re.compile(
 INVASIVE: Final = re.compile(r"invasive|infiltrating|metasta", _I)
 NEGATED: Final = re.compile(
     r"\b(?:not|never|no)\s+(?:been\s+)?(?:ordered|requested|performed|done|sent)|not\s+requested"
-    r"|\bno\s+(?:[\w/\-]+\s+){0,4}(?:was|were|is|are|has\s+been|have\s+been)\s+(?:ordered|requested|performed|done|sent)",
+    r"|\bno\s+(?:[\w/\-]+\s+){0,4}(?:was|were|is|are|has\s+been|have\s+been)\s+(?:ordered|requested|performed|done|sent)"
+    # "No FISH will be performed" (fifth review, C)
+    r"|\bno\s+(?:[\w/\-]+\s+){0,4}will\s+be\s+(?:performed|done|ordered|requested|sent|reported)",
     _I,
 )
 
@@ -833,6 +941,66 @@ PERCENT: Final = re.compile(
     rf"(?P<lo>{_PCT})(?:\s*(?:-|–|to)\s*(?P<hi>{_PCT}))?\s*%",
     _I,
 )
+# "ER/PR: 95%/0%", "ER/PR: positive/negative", "ER and PR: Positive in 95% and 0% respectively", "Estrogen and progesterone
+# receptors: negative and positive, respectively": each value belongs to its receptor, in order (fifth review, B2; the
+# first value was read for both). Matched right after an "ER and PR" name. Joined by "/" any two values; by ",", "and"
+# or "&" two of one kind (percentages, status words, signs) or with "respectively". Not a third value ("ER/PR/HER2").
+_PAIR_PCT = rf"(?:(?:<|>|≤|≥|less\s+than|more\s+than|greater\s+than)\s*)?{_PCT}\s*%"
+_PAIR_STATUS = rf"(?:{_POS}|{_NEG})(?![A-Za-z])"
+_PAIR_SIGN = r"[+\-](?=\s*(?:/|,|and\b|&|$|[.;)\n]))"
+_PAIR_VALUE = rf"(?:{_PAIR_PCT}|{_PAIR_STATUS}|{_PAIR_SIGN})"
+RECEPTOR_PAIR: Final = re.compile(
+    rf"\s*[:\-]?\s*(?:(?:are|were|is)\s+)?(?:(?:{_POS}|{_NEG})\s+in\s+)?(?P<a>{_PAIR_VALUE})\s*(?P<sep>/|,|and|&)\s*"
+    rf"(?P<b>{_PAIR_VALUE})(?P<resp>\s*,?\s*respectively)?(?!\s*/)",
+    _I,
+)
+
+
+def pair_kind(value: str) -> str:
+    """The kind of a RECEPTOR_PAIR value: "pct", "status" or "sign"."""
+    v = value.strip()
+    return "pct" if v.endswith("%") else ("sign" if v in ("+", "-") else "status")
+
+
+def receptor_pair(window: str) -> re.Match[str] | None:
+    """The two values of an "ER and PR" name, in order, right after it (RECEPTOR_PAIR), else None."""
+    m = RECEPTOR_PAIR.match(window)
+    if m is None:
+        return None
+    if m.group("sep") != "/" and not m.group("resp") and pair_kind(m.group("a")) != pair_kind(m.group("b")):
+        return None
+    return m
+
+
+PERCENT_CATEGORY_WARNING: Final = "ER/PR category derived from the stated percentage of stained nuclei"
+PERCENT_SPAN_WARNING: Final = "ER/PR stated as a percentage range that spans 1%; not read"
+
+
+def pair_category(value: str) -> tuple[str | None, str | None]:
+    """The category of one value of a RECEPTOR_PAIR ("positive", "low", "negative" or None) and the warning to give, as
+    a percentage, a status word or a sign after a receptor name is read."""
+    kind = pair_kind(value)
+    if kind == "sign":
+        return ("positive" if value.strip() == "+" else "negative"), None
+    if kind == "status":
+        return ("negative" if value.strip().lower().startswith("neg") else "positive"), None
+    pm = PERCENT.search(value)
+    lo_v = None if pm is None else percent_number(pm.group("lo"))
+    if pm is None or lo_v is None:
+        return None, PERCENT_NOT_DECIMAL_WARNING
+    lo, hi = lo_v, lo_v
+    cmp = " ".join((pm.group("cmp") or "").lower().split())
+    if cmp in ("<", "less than", "≤"):
+        lo, hi = (0.0, hi) if hi > 1 else (0.0, 0.0)
+    elif cmp in (">", "more than", "greater than", "≥"):
+        hi = 100.0
+    if hi < 1:
+        return "negative", None
+    if lo >= 1 or (lo == 0 and hi == 100):
+        return ("low" if hi <= 10 else "positive"), PERCENT_CATEGORY_WARNING
+    return None, PERCENT_SPAN_WARNING
+
+
 ALLRED: Final = re.compile(r"allred(?:\s+score)?\s*[:=]?\s*(\d)(?!\d)", _I)
 # Allred written "PS + IS = total" ("Allred score 2+2=4", "2 + 3 = 5"): the first number is the proportion score, the
 # total follows "=" (third review of the evening, finding 6). Matched right after ALLRED's first number.
