@@ -67,22 +67,22 @@ current-specimen phrase; a non-heading "Diagnosis:" in a history) are judged in 
 named for them is not HER2's (pending_for_other_target), an ISH value of theirs is not read (other_target_before), and
 they stop the windows after a HER2 name (OTHER_MARKER_I_STOP). Step 13 (closing review): a refused status word keeps
 the percentage before it (receptors), results "sent to" are no pending (_RESULTS_SENT), "ordered: none" (PENDING).
-Step 14 (fifth review, an independent pathologist's): A1, checkbox templates: the options of empty boxes and the ticked
-boxes are blanked before reading (checkbox.mask_checkboxes, the same module in both; evidence sentences from the text as
-written, _context's ``shown``) and blanked characters do not count in the reaches after a name (checkbox.stretch:
-WINDOW, STATUS_REACH, the plus-score reach, RECEPTOR_WINDOW, the receptor value reach); "Positive (amplified)" is an ISH
-result (ISH_AMPLIFIED). A2, scoring keys and general statements: a score defined by its staining and general
-predicates after a value (_DEFINED_BY_STAINING, _GENERIC_AFTER in LEGEND_AFTER), a key of defined scores
-(defined_in_list in _her2_statements), a status heading alternatives (STATUS_DEFINED_AFTER, _status_refused), ISH
-thresholds ("or greater" in LEGEND; RESULT_DEFINED_AFTER, ISH_ALTERNATIVE_BEFORE for results), the score's scale after
-the name blanked (NAME_SCALE). A3, quotes: an IHC score in a quoted passage that starts after the name is quoted
-(_her2_statements); more quoting wordings (QUOTED: previously positive, previous HER2, outside consult/lab, "(outside,",
-reportedly, biopsy from a year, "Indication:" for its own sentence only in _context). B1: "1:200" is no bare score
-(_NOT_AFTER_BARE, _NOT_AFTER_ADJACENT). B2: two values after an "ER and PR" name are each their receptor's
-(RECEPTOR_PAIR, receptor_pair, pair_category, in _receptors before the legend-pair check). B3: a status word
-qualifying a control is refused (STATUS_OF_CONTROL, _status_refused) and ER/PR read the status after the control's
-clause (CLAUSE_END, _receptors). C: "No FISH will be performed" (NEGATED); "CORRECTED/REVISED REPORT" after a HER2 name
-starts the addenda (ADDENDUM, ADDENDUM_CORRECTION, _addendum_start).
+Step 14 (fifth review, an independent pathologist's): A1, checkbox templates: the options of empty boxes and the
+ticked boxes are blanked before reading (checkbox.mask_checkboxes, the same module in both; evidence sentences from
+the text as written, _context's ``shown``) and blanked characters do not count in the reaches after a name
+(checkbox.stretch: WINDOW, STATUS_REACH, the plus-score reach, RECEPTOR_WINDOW, the receptor value reach); "Positive
+(amplified)" is an ISH result (ISH_AMPLIFIED). A2, scoring keys and general statements: a score defined by its
+staining and general predicates after a value (_DEFINED_BY_STAINING, _GENERIC_AFTER in LEGEND_AFTER), a key of defined
+scores (defined_in_list in _her2_statements), a status heading alternatives (STATUS_DEFINED_AFTER, _status_refused),
+ISH thresholds (ISH_THRESHOLD_BEFORE in _sentence_legend; RESULT_DEFINED_AFTER, ISH_ALTERNATIVE_BEFORE for results),
+the score's scale after the name blanked (NAME_SCALE). A3, quotes: an IHC score in a quoted passage that starts after
+the name is quoted (_her2_statements); more quoting wordings (QUOTED: previously positive, previous HER2, outside
+consult/lab, "(outside,", reportedly, biopsy from a year, "Indication:" for its own sentence only in _context). B1:
+"1:200" is no bare score (_NOT_AFTER_BARE, _NOT_AFTER_ADJACENT). B2: two values after an "ER and PR" name are each
+their receptor's (RECEPTOR_PAIR, receptor_pair, pair_category, in _receptors before the legend-pair check). B3: a
+status word qualifying a control is refused (STATUS_OF_CONTROL, _status_refused) and ER/PR read the status after the
+control's clause (CLAUSE_END, _receptors). C: "No FISH will be performed" (NEGATED); "CORRECTED/REVISED REPORT" after
+a HER2 name starts the addenda (ADDENDUM, ADDENDUM_CORRECTION, _addendum_start).
 """
 
 from __future__ import annotations

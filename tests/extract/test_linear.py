@@ -50,8 +50,8 @@ def test_her2_names_and_stops_are_read_linearly(monkeypatch: pytest.MonkeyPatch)
     """4,000 sentences with a HER2 name each: the name and stop lists are read O(n log n) times, not O(n^2)."""
     n = 4000
 
-    def counting_context(text: str, shown: str | None = None) -> ReportContext:
-        ctx = read_context(text, shown)
+    def counting_context(text: str) -> ReportContext:
+        ctx = read_context(text)
         ctx.her2 = _CountingList(ctx.her2)
         ctx.stops = _CountingList(ctx.stops)
         return ctx

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from her2kit.extract import patterns as P  # noqa: N812
+from her2kit.extract.checkbox import mask_checkboxes
 from her2kit.extract.keywords import (
     ADDENDUM_WORDS,
+    BOX_WORDS,
     CADHERIN,
     HER2_OFFSETS,
     HER2_WORDS,
@@ -31,6 +33,7 @@ from her2kit.extract.keywords import (
     OTHER_MARKER_I_WORDS,
     OTHER_TARGET_WORDS,
     QUOTE_END_WORDS,
+    QUOTED_OK,
     QUOTED_WORDS,
     SECTION_EXACT,
     SPECIMEN_ID_WORDS,
@@ -237,7 +240,7 @@ def _her2_anchors(scan: Scanner) -> list[tuple[int, int]]:
 def _addendum_start(scan: Scanner, her2: list[tuple[int, int]]) -> int | None:
     text = scan.text
     for m in scan.starts(P.ADDENDUM, ADDENDUM_WORDS):
-        if P.ADDENDUM_CORRECTION.match(text, m.start()) and not (her2 and her2[0][0] < m.start()):
+        if text[m.start()] in "cCrR" and not (her2 and her2[0][0] < m.start()):
             continue  # (a correction's banner at the top, not an addendum)
         before = text[max(0, m.start() - 25) : m.start()]
         after = text[m.end() : m.end() + 30]
@@ -262,23 +265,46 @@ def _biopsy_named(text: str, low: str | None, start: int, end: int) -> bool:
     return bool(P.QUOTED_BIOPSY.search(text[start:end]))
 
 
-def read_context(text: str, shown: str | None = None) -> ReportContext:
-    """The context of ``text``; ``shown``, the text as written when ``text`` is it with checkbox options blanked
-    (checkbox.mask_checkboxes: same length and sentence bounds), is the text evidence sentences are taken from."""
+def _boxes_possible(text: str, scan: Scanner) -> bool:
+    """False only if ``text`` holds no empty checkbox (checkbox.BOX): "[]", "[ ]", "[  ]", "___", "( )" or "(  )" (in
+    the keyword index), or a ballot box (non-ASCII). One-character look-ups first: a short-needle ``in`` costs about
+    3 µs per report, the look-ups of checkbox._EMPTY_TOKENS 18 µs."""
+    return (
+        ("[" in text and _BRACKET_BOX.search(text) is not None)
+        or ("_" in text and "___" in text)
+        or bool(scan.positions(BOX_WORDS[0]) or scan.positions(BOX_WORDS[1]))
+        or (not text.isascii() and ("\u2610" in text or "\u25a1" in text))
+    )
+
+
+_BRACKET_BOX: Final = re.compile(r"\[ {0,2}\]")
+
+
+def read_context(text: str) -> ReportContext:
+    """The context of ``text``. A checkbox template is read with the options of empty boxes and the ticked boxes
+    blanked (checkbox.mask_checkboxes: same length and sentence bounds); evidence sentences are taken from the text as
+    written."""
+    shown = text
     scan = Scanner(text, INDEX)
+    box_warnings: list[str] = []
+    if _boxes_possible(text, scan):
+        masked, box_warnings = mask_checkboxes(text)
+        if masked != text:
+            text = masked
+            scan = Scanner(text, INDEX)
     # Lower-case words found now so that their case-sensitive look-ups (OTHER_MARKER, SECTION_BREAK,
     # ER_NAME, PR_NAME) filter these hits instead of scanning the text again.
     # ("pr" first: "progesteron", "prior" and "previous" are read off its hits; see scan._PREFIX_OF.)
     scan.warm(*WARM_WORDS)
     low = scan.low if scan.fast else None
-    sents = Sentences(text if shown is None else shown)
+    sents = Sentences(shown)
     excluded = []
     for m in scan.starts(P.ONCOTYPE, ONCOTYPE_WORDS, offsets=ONCOTYPE_OFFSETS):
         end = min(len(text), m.start() + ONCOTYPE_REACH)
         stop = scan.search_in(P.ONCOTYPE_END, text, 0, ONCOTYPE_END_WORDS, m.end(), end)
         excluded.append((m.start(), stop.start() if stop else end))
     quoted = []
-    for m in scan.starts(P.QUOTED, QUOTED_WORDS):
+    for m in scan.starts(P.QUOTED, QUOTED_WORDS, anchor_ok=QUOTED_OK):
         reach = 2 * QUOTE_REACH if m.group(0).lower().startswith("clinical") else QUOTE_REACH
         end = min(len(text), m.end() + reach)
         # "Indication: ..." covers its own sentence only (fifth review, A3).
@@ -324,7 +350,9 @@ def read_context(text: str, shown: str | None = None) -> ReportContext:
         # the windows after a name: ReportContext.lazy_stop.)
         | (set() if low is not None else {m.start() for rx in _LAZY_STOPS for m in rx.finditer(text)})
     )
-    return ReportContext(text, sents, excluded, quoted, _addendum_start(scan, her2), her2, stops, scan)
+    return ReportContext(
+        text, sents, excluded, quoted, _addendum_start(scan, her2), her2, stops, scan, warnings=box_warnings
+    )
 
 
 # Every match of P.HER2 holds one of these (lower-cased), starting at most _HER2_KEY_REACH characters after the match's
@@ -447,11 +475,10 @@ def status_refused(window: str, start: int, end: int) -> str | None:
         return "negated"
     if P.STATUS_HEADING_AFTER.match(window, end):
         return "heading"
-    if P.STATUS_DEFINED_AFTER.match(window, end):
-        return "definition"
-    if P.STATUS_OF_CONTROL.match(window, end):
-        return "control"
-    return None
+    extra = P.STATUS_DEFINED_OR_CONTROL.match(window, end)  # (one pattern for both: fewer calls)
+    if extra is None:
+        return None
+    return "definition" if extra.lastgroup == "definition" else "control"
 
 
 def control_or_condition(text: str, low: str | None, start: int) -> bool:

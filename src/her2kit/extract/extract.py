@@ -23,7 +23,6 @@ from pydantic import ValidationError
 
 from her2kit.errors import Her2kitError
 from her2kit.extract import patterns as P  # noqa: N812
-from her2kit.extract.checkbox import mask_checkboxes
 from her2kit.extract.context import QUOTED_SOURCE, ReportContext, Statement, evidence, read_context
 from her2kit.extract.ihc import IhcItem, her2_statements
 from her2kit.extract.ish import ish_possible, ish_tests
@@ -249,11 +248,7 @@ def extract_report(text: str) -> ExtractionResult:
     """
     if not isinstance(text, str) or not text.strip():
         return ExtractionResult()
-    # Checkbox templates: only the ticked options are read (checkbox.py).
-    masked, checkbox_warnings = mask_checkboxes(text)
-    ctx = read_context(masked, text)
-    for w in checkbox_warnings:
-        ctx.warn(w)
+    ctx = read_context(text)  # (checkbox templates: only the ticked options are read, checkbox.py)
     statuses, ihc_items, other_results = her2_statements(ctx)
     ish_items = _dedupe_ish(ctx, ish_tests(ctx)) if ish_possible(ctx) else []
     ihc_items = _dedupe_ihc(ctx, ihc_items)

@@ -35,7 +35,7 @@ from her2kit.extract.keywords import (
     LEGEND_STARTS,
 )
 from her2kit.extract.model import ExtractedIsh
-from her2kit.extract.scan import search_at
+from her2kit.extract.scan import may_contain, search_at
 
 ISH_CONTEXT_BEFORE: Final = 300
 ISH_CLUSTER_GAP: Final = 1500
@@ -46,6 +46,7 @@ _RESTATE_BREAK: Final = re.compile(
 )
 _RATIO_NEAR: Final = re.compile(r"HER|CEP|17|signal|FISH|ISH|amplif", re.I)
 _CEP_NEAR: Final = re.compile(r"CEP\s*-?17|PathVysion", re.I)
+_THRESHOLD_WORDS: Final = ("greater", "more", "higher", "above")
 _ISH_LEVELS_AFTER: Final = re.compile(r"^\s*(?:HER[\s\-]?2\S*\s+)?(?:levels?|control)", re.I)
 # Every match of P.ISH_WORD, in any window of the text (``search(text, lo, hi)``: the look-ahead after
 # it may see the end of the window, the look-behind before it sees the text), holds one of: "ish" as
@@ -115,6 +116,11 @@ def _sentence_legend(ctx: ReportContext, start: int, end: int) -> bool:
         search_at(P.LEGEND, before, None if low is None else low[s0:start], LEGEND_STARTS)
         or P.legend_after(after)
         or _ISH_LEVELS_AFTER.match(after)
+        # "HER2 ratio 2.0 or greater: amplified" (every match holds "greater", "more", "higher" or "above")
+        or (
+            may_contain(None if low is None else low[s0:start], _THRESHOLD_WORDS)
+            and P.ISH_THRESHOLD_BEFORE.search(before)
+        )
     )
 
 

@@ -92,8 +92,7 @@ ISH_KIT_WORDS: Final = ("pathvysion", "inform", "zytolight", "iqfish")
 ONCOTYPE_END_WORDS: Final = ("see", "report", "microscopic", "final")
 LEGEND_STARTS: Final = (
     "<", ">", "\u2265", "\u2264", "level", "guideline", "defined", "considered", "criteria", "range", "control",
-    "known", "cell", "if", "should", "reference", "cut", "interpretation", "scoring", "scale", "greater", "more",
-    "higher", "above",
+    "known", "cell", "if", "should", "reference", "cut", "interpretation", "scoring", "scale",
 )  # fmt: skip
 # ("hscore", "h-score": the H-?score of the patterns; plain "score" is common and would not filter.)
 ISH_BETWEEN_WORDS: Final = (
@@ -116,6 +115,8 @@ CELLS_STARTS: Final = (
 ONCOTYPE_WORDS: Final = ("onco", "recurrence", "mammaprint")
 ONCOTYPE_OFFSETS: Final = (("pcr", (2, 3)),)
 ADDENDUM_WORDS: Final = ("addend", "amended", "supplementary", "corrected", "revised")
+# Empty bracket checkboxes (context._boxes_possible: found by the automaton pass, a short-needle ``in`` is slow).
+BOX_WORDS: Final = ("( )", "(  )")
 WARM_WORDS: Final = ("pr", "pgr", "estrogen", "oestrogen", "progesteron", "keratin", "androgen", "addend")
 KI67: Final = ("67", (2, 3, 4))
 ISH_OFFSET: Final = ("ish", (1,))
@@ -179,6 +180,18 @@ def _pgr_anchor(low: str, i: int) -> bool:
 
 PENDING_OK: Final = {"sent": _sent_anchor, "follow": _follow_anchor}
 
+# patterns.QUOTED starts at "biops" only in "biopsy from 2019" / "biopsies in 2018": the big alternation is tried only
+# at such hits (a try of it costs about 1,300 instructions, and reports name biopsies often). (The same check for "per",
+# "see", "history" and "clinical" saved no time: their hits are few or the check costs as much as the try.)
+_BIOPSY_YEAR: Final = re.compile(r"biops(?:y|ies)\s+(?:from|in)\s+(?:19|20)\d\d")
+
+
+def _biopsy_year_anchor(low: str, i: int) -> bool:
+    return _BIOPSY_YEAR.match(low, i) is not None
+
+
+QUOTED_OK: Final = {"biops": _biopsy_year_anchor}
+
 ER_PR_BOTH_OK: Final = {"pr": _pr_anchor, "pgr": _pgr_anchor}
 # Words of the ISH-name check (ish.ish_possible): all in the keyword index.
 ISH_WORD_INDEXED: Final = ("ish", "cep", "amplif")
@@ -194,7 +207,7 @@ KEYWORDS: Final = frozenset(
         WARM_WORDS, ADDENDUM_WORDS, ("ratio", "centromere", ISH_OFFSET[0]), ("average", "mean", "her", "cep"),
         CELLS_ANCHORS, [anchor for _, _, _, anchor in ISH_RESULT_SCANS], ("single", "her2"), PENDING_WORDS,
         ER_PR_BOTH_ANCHORS, ER_WORDS, ER_EXACT, PR_WORDS, PR_EXACT, STATUS_FOR_WORDS,
-        ISH_WORD_INDEXED, ISH_WORD_RARE, ISH_WORD_CHECKED,
+        ISH_WORD_INDEXED, ISH_WORD_RARE, ISH_WORD_CHECKED, BOX_WORDS,
         # the words of the window scans (Scanner.finditer_in / search_in): their few hits cost less to look up than
         # a search of each window for them
         STATUS_STARTS, QUOTE_END_WORDS, SPECIMEN_ID_WORDS, SCORE_AFTER_STATUS_WORDS, SCORE_AFTER_WORD_WORDS,

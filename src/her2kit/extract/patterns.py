@@ -387,11 +387,11 @@ _DEFINED_BY_STAINING = (
 # "a 2+ result requires reflex FISH", "HER2 3+ tumours may benefit", "HER2-positive tumors (IHC 3+ or ISH amplified) are
 # candidates", "HER2-amplified tumours respond"; and alternatives that define a status ("IHC 3+ or ISH amplified").
 _GENERIC_AFTER = (
-    r"\)?\s*(?:(?:results?|scores?)\s+)?(?:is|are)\s+(?:considered|regarded|defined)(?![A-Za-z])"
-    r"|\s*(?:results?|scores?)\s+(?:requires?|warrants?|necessitates?|mandates?|should|must)(?![A-Za-z])"
-    r"|\s*(?:breast\s+|gastric\s+)?(?:tumou?rs|cancers|carcinomas|patients|cases)(?![A-Za-z])"
-    r"|\)?\s*(?:are|is)\s+(?:candidates|eligible)(?![A-Za-z])"
-    r"|\s*(?:may|might|can|could|would)\s+(?:benefit|respond|qualify|be\s+eligible)(?![A-Za-z])"
+    r"\)?\s*(?:(?:(?:results?|scores?)\s+)?(?:is|are)\s+(?:considered|regarded|defined)"
+    r"|(?:results?|scores?)\s+(?:requires?|warrants?|necessitates?|mandates?|should|must)"
+    r"|(?:breast\s+|gastric\s+)?(?:tumou?rs|cancers|carcinomas|patients|cases)"
+    r"|(?:are|is)\s+(?:candidates|eligible)"
+    r"|(?:may|might|can|could|would)\s+(?:benefit|respond|qualify|be\s+eligible))(?![A-Za-z])"
     r"|\s+(?:or|and/or)\s+(?:by\s+)?(?:ISH|FISH|CISH|SISH|DISH|DDISH|in\s+situ)(?![A-Za-z])"
 )
 # A status word that heads a definition of alternatives: "HER2 positive: IHC 3+ or ISH amplified", "HER2 negative: IHC
@@ -566,15 +566,15 @@ DUAL_PROBE: Final = re.compile(r"(?<![A-Za-z])dual[\s\-]+(?:colou?r\s+)?probe", 
 # Words that make a nearby value part of a legend, a guideline or a control, not a result.
 LEGEND: Final = re.compile(
     r"<|>|≥|≤|\blevels?\s*:|guideline|defined|considered|criteria|\brange\b|control|\bknown\b|cell\s+lines?"
-    r"|\bif\b|should|reference|\bcut-?off|interpretation:\s*ER|scoring\s+system|scale\s+of\s+0"
-    # a threshold: "ratio 2.0 or greater: amplified" (fifth review, A2)
-    r"|(?:(?<=or\s)|(?<=and\s))(?:greater|more|higher|above)(?![A-Za-z])",
+    r"|\bif\b|should|reference|\bcut-?off|interpretation:\s*ER|scoring\s+system|scale\s+of\s+0",
     _I,
 )
-_LEGEND_AFTER: Final = re.compile(
-    rf"^(?:\s*(?:<|>|≥|≤|=<|>=|is\s+defined|defined\s+as|if\b|=\s*\d)|{_DEFINED_BY_STAINING}|{_GENERIC_AFTER})",
-    _I,
-)
+_LEGEND_AFTER: Final = re.compile(r"^\s*(?:<|>|≥|≤|=<|>=|is\s+defined|defined\s+as|if\b|=\s*\d)", _I)
+# The scoring-key and general-statement wordings after a value (fifth review, A2), tried only where the first character
+# after an optional ")" and white space is a letter or "=" (every match has one there; after most values it is "(",
+# "," or ".": the longer pattern cost about 0.6 µs per value).
+_DEFINED_OR_GENERIC_AFTER: Final = re.compile(f"^(?:{_DEFINED_BY_STAINING}|{_GENERIC_AFTER})", _I)
+_AFTER_SKIP: Final = re.compile(r"\)?\s*")
 # "positive control", "3+) and negative controls": the value of a control, within its clause ("control" starts at
 # most 30 characters after the value). Not "0 with appropriate controls", "(3+) with adequate controls": a routine
 # quality-control remark after the value.
@@ -592,6 +592,10 @@ def legend_after(after: str) -> bool:
     """What follows a value makes it a definition or a control's value (the reference's LEGEND_AFTER.match): the
     control wording is tried only when "control" is that close (a cheap test first)."""
     if _LEGEND_AFTER.match(after):
+        return True
+    skip = _AFTER_SKIP.match(after)
+    j = 0 if skip is None else skip.end()
+    if j < len(after) and (after[j].isalpha() or after[j] == "=") and _DEFINED_OR_GENERIC_AFTER.match(after):
         return True
     return "control" in after[:37].lower() and _CONTROL_AFTER.match(after) is not None
 
@@ -680,7 +684,16 @@ STATUS_OF_CELLS: Final = re.compile(
 STATUS_OF_CONTROL: Final = re.compile(
     r"\s+(?:(?:external|internal|tissue|on-?slide|known|normal)\s+)?controls?(?![A-Za-z])", _I
 )
+# An ISH threshold before a value in its sentence: "HER2 ratio 2.0 or greater: amplified" (fifth review, A2; ISH values
+# only, _sentence_legend).
+ISH_THRESHOLD_BEFORE: Final = re.compile(
+    r"(?<![A-Za-z])(?:or|and)\s+(?:greater|more|higher|above)(?![A-Za-z])", _I
+)
 CLAUSE_END: Final = re.compile(r";|\.(?=\s)|\n")
+# STATUS_DEFINED_AFTER or STATUS_OF_CONTROL, the first that matches, by its group name (context.status_refused).
+STATUS_DEFINED_OR_CONTROL: Final = re.compile(
+    f"(?P<definition>{STATUS_DEFINED_AFTER.pattern})|(?P<control>{STATUS_OF_CONTROL.pattern})", _I
+)
 NEGATED_STATUS_WARNING: Final = "HER2 status stated in a negated form (e.g. not positive); not read"
 ONCOTYPE: Final = re.compile(r"onco\s?type|recurrence\s+score|mammaprint|RT-?PCR", _I)
 ONCOTYPE_END: Final = re.compile(r"see\s+separate|report\s+for\s+further|Microscopic|Final\s+Review", _I)

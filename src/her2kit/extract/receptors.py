@@ -188,13 +188,15 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
             break
         wm = scan.search_in(P.STATUS_WORD, window, a_end, STATUS_STARTS, 0, vr)
         k = 0  # (where the status is judged from)
-        if wm and status_refused(window, wm.start(), wm.end()) == "control":
+        refused = None if wm is None else status_refused(window, wm.start(), wm.end())
+        if wm and refused == "control":
             # "ER: positive control stains appropriately; tumour cells negative": the tumour's status after the
             # control's clause, judged from there (fifth review, B3)
             ce = P.CLAUSE_END.search(window, wm.end(), vr)
             k = 0 if ce is None else ce.end()
             wm = None if ce is None else scan.search_in(P.STATUS_WORD, window, a_end, STATUS_STARTS, k, vr)
-        if wm and status_refused(window, wm.start(), wm.end()) is not None:
+            refused = None if wm is None else status_refused(window, wm.start(), wm.end())
+        if wm and refused is not None:
             # "ER: not positive", "Positive: CK5/6, EGFR" (a heading of the next list): not the status; a percentage
             # or an Allred score before it still is ("ER: 90% strong. Positive: CK5/6, EGFR")
             wm = None

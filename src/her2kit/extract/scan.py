@@ -523,7 +523,8 @@ class Scanner:
         one of the given characters (every match holds it so, e.g. "been sent", not "present").
         ``anchor_ok``: a hit ``i`` of an anchor listed there counts only where ``anchor_ok[anchor](low, i)``
         is true; every match must hold an anchor hit that counts (e.g. "PR" followed by no letter or digit,
-        not "present")."""
+        not "present"). Without ``near``, a start word listed there is tried only where its check is true (every
+        match starting at that word passes it)."""
         text = self.text
         if not self.fast:
             yield from rx.finditer(text)
@@ -543,6 +544,9 @@ class Scanner:
                 hits = cache.get(w)
                 if hits is None:
                     hits = self._find(w, False)
+                if hits and anchor_ok is not None and w in anchor_ok:
+                    word_ok, low_text = anchor_ok[w], self.low
+                    hits = [i for i in hits if word_ok(low_text, i)]
                 if hits:
                     cands += hits
                     sources += 1

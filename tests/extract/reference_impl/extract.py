@@ -601,6 +601,7 @@ def _sentence_legend(ctx: _Ctx, start: int, end: int) -> bool:
         P.LEGEND.search(before)
         or P.LEGEND_AFTER.match(after)
         or re.match(r"^\s*(?:HER[\s\-]?2\S*\s+)?(?:levels?|control)", after, re.I)
+        or P.ISH_THRESHOLD_BEFORE.search(before)
     )
 
 

@@ -384,11 +384,11 @@ _DEFINED_BY_STAINING = (
 # "a 2+ result requires reflex FISH", "HER2 3+ tumours may benefit", "HER2-positive tumors (IHC 3+ or ISH amplified) are
 # candidates", "HER2-amplified tumours respond"; and alternatives that define a status ("IHC 3+ or ISH amplified").
 _GENERIC_AFTER = (
-    r"\)?\s*(?:(?:results?|scores?)\s+)?(?:is|are)\s+(?:considered|regarded|defined)(?![A-Za-z])"
-    r"|\s*(?:results?|scores?)\s+(?:requires?|warrants?|necessitates?|mandates?|should|must)(?![A-Za-z])"
-    r"|\s*(?:breast\s+|gastric\s+)?(?:tumou?rs|cancers|carcinomas|patients|cases)(?![A-Za-z])"
-    r"|\)?\s*(?:are|is)\s+(?:candidates|eligible)(?![A-Za-z])"
-    r"|\s*(?:may|might|can|could|would)\s+(?:benefit|respond|qualify|be\s+eligible)(?![A-Za-z])"
+    r"\)?\s*(?:(?:(?:results?|scores?)\s+)?(?:is|are)\s+(?:considered|regarded|defined)"
+    r"|(?:results?|scores?)\s+(?:requires?|warrants?|necessitates?|mandates?|should|must)"
+    r"|(?:breast\s+|gastric\s+)?(?:tumou?rs|cancers|carcinomas|patients|cases)"
+    r"|(?:are|is)\s+(?:candidates|eligible)"
+    r"|(?:may|might|can|could|would)\s+(?:benefit|respond|qualify|be\s+eligible))(?![A-Za-z])"
     r"|\s+(?:or|and/or)\s+(?:by\s+)?(?:ISH|FISH|CISH|SISH|DISH|DDISH|in\s+situ)(?![A-Za-z])"
 )
 # A status word that heads a definition of alternatives: "HER2 positive: IHC 3+ or ISH amplified", "HER2 negative: IHC
@@ -568,9 +568,7 @@ DUAL_PROBE: Final = re.compile(r"(?<![A-Za-z])dual[\s\-]+(?:colou?r\s+)?probe", 
 # Words that make a nearby value part of a legend, a guideline or a control, not a result.
 LEGEND: Final = re.compile(
     r"<|>|≥|≤|\blevels?\s*:|guideline|defined|considered|criteria|\brange\b|control|\bknown\b|cell\s+lines?"
-    r"|\bif\b|should|reference|\bcut-?off|interpretation:\s*ER|scoring\s+system|scale\s+of\s+0"
-    # a threshold: "ratio 2.0 or greater: amplified" (fifth review, A2)
-    r"|(?:(?<=or\s)|(?<=and\s))(?:greater|more|higher|above)(?![A-Za-z])",
+    r"|\bif\b|should|reference|\bcut-?off|interpretation:\s*ER|scoring\s+system|scale\s+of\s+0",
     _I,
 )
 LEGEND_AFTER: Final = re.compile(
@@ -667,6 +665,11 @@ STATUS_OF_CELLS: Final = re.compile(
 # clause (CLAUSE_END: "...; tumour cells negative").
 STATUS_OF_CONTROL: Final = re.compile(
     r"\s+(?:(?:external|internal|tissue|on-?slide|known|normal)\s+)?controls?(?![A-Za-z])", _I
+)
+# An ISH threshold before a value in its sentence: "HER2 ratio 2.0 or greater: amplified" (fifth review, A2; ISH values
+# only, _sentence_legend).
+ISH_THRESHOLD_BEFORE: Final = re.compile(
+    r"(?<![A-Za-z])(?:or|and)\s+(?:greater|more|higher|above)(?![A-Za-z])", _I
 )
 CLAUSE_END: Final = re.compile(r";|\.(?=\s)|\n")
 NEGATED_STATUS_WARNING: Final = "HER2 status stated in a negated form (e.g. not positive); not read"
