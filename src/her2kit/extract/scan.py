@@ -454,13 +454,11 @@ class Scanner:
 
         The candidates are the starts of the words in ``base + pos .. base + n`` (n the end of the window): one whose
         word runs past ``n`` cannot start a match (a match holds its word), so it is tried in vain, never wrongly."""
-        n = len(s) if endpos is None else max(0, min(endpos, len(s)))
-        hits = self._word_hits(words, case)
-        if hits is None:
-            low = s if case else (self.low[base : base + len(s)] if self.fast else None)
-            return finditer_at(rx, s, low, words, pos, endpos)
-        k, j = bisect.bisect_left(hits, base + pos), bisect.bisect_left(hits, base + n)
-        return finditer_starts(rx, s, hits[k:j], n, base) if k < j else iter(())
+        found = self._window_hits(s, base, words, pos, endpos, case)
+        if found is None:
+            return finditer_at(rx, s, self._window_low(s, base, case), words, pos, endpos)
+        starts, n = found
+        return finditer_starts(rx, s, starts, n, base) if starts else iter(())
 
     def search_in(
         self,
@@ -474,18 +472,31 @@ class Scanner:
         case: bool = False,
     ) -> re.Match[str] | None:
         """``rx.search(s, pos, endpos)``; see :meth:`finditer_in` (its first match)."""
-        n = len(s) if endpos is None else max(0, min(endpos, len(s)))
-        hits = self._word_hits(words, case)
-        if hits is None:
-            low = s if case else (self.low[base : base + len(s)] if self.fast else None)
-            return search_at(rx, s, low, words, pos, endpos)
-        k, j = bisect.bisect_left(hits, base + pos), bisect.bisect_left(hits, base + n)
+        found = self._window_hits(s, base, words, pos, endpos, case)
+        if found is None:
+            return search_at(rx, s, self._window_low(s, base, case), words, pos, endpos)
+        starts, n = found
         match = rx.match
-        for i in hits[k:j]:
+        for i in starts:
             m = match(s, i - base, n)
             if m is not None:
                 return m
         return None
+
+    def _window_hits(
+        self, s: str, base: int, words: tuple[str, ...], pos: int, endpos: int | None, case: bool
+    ) -> tuple[list[int], int] | None:
+        """The keyword hits of ``words`` that may start a match in ``s[pos:endpos]`` (text positions) and the window's
+        end in ``s``; None when a word is not indexed or off the keyword path."""
+        hits = self._word_hits(words, case)
+        if hits is None:
+            return None
+        n = len(s) if endpos is None else max(0, min(endpos, len(s)))
+        return hits[bisect.bisect_left(hits, base + pos) : bisect.bisect_left(hits, base + n)], n
+
+    def _window_low(self, s: str, base: int, case: bool) -> str | None:
+        """``s`` lower-cased for :func:`finditer_at` / :func:`search_at` (``s`` itself for case-sensitive words)."""
+        return s if case else (self.low[base : base + len(s)] if self.fast else None)
 
     def _between(self, w: str, lo: int, hi: int) -> list[int]:
         """Starts ``i`` of the lower-case ``w`` with ``lo <= i <= hi``, in order (``fast`` texts only)."""
