@@ -56,6 +56,28 @@ def _coded(cid: str, code: str, display: str | None) -> dict[str, Any]:
     return res
 
 
+def _report_with_contained_ihc(status: str) -> dict[str, Any]:
+    """A DiagnosticReport of the given status whose one result, IHC 3+, is a contained Observation."""
+    return {
+        "resourceType": "DiagnosticReport",
+        "id": "r1",
+        "status": status,
+        "code": cc("48676-1"),
+        "subject": {"reference": "Patient/p1"},
+        "result": [{"reference": "#ihc"}],
+        "contained": [
+            {
+                "resourceType": "Observation",
+                "id": "ihc",
+                "status": "final",
+                "code": cc("85319-2"),
+                "valueString": "3+",
+                "effectiveDateTime": "2024-03-01",
+            }
+        ],
+    }
+
+
 def _lines(result: Any) -> list[str]:
     return [*result.findings, *result.inconsistencies, *result.ignored]
 
@@ -428,24 +450,7 @@ def test_a_separate_copy_number_observation_in_total_signals_is_not_joined() -> 
 
 @pytest.mark.parametrize("status", ["entered-in-error", "cancelled"])
 def test_contained_results_of_a_retracted_report_are_not_read(status: str) -> None:
-    report = {
-        "resourceType": "DiagnosticReport",
-        "id": "r1",
-        "status": status,
-        "code": cc("48676-1"),
-        "subject": {"reference": "Patient/p1"},
-        "result": [{"reference": "#ihc"}],
-        "contained": [
-            {
-                "resourceType": "Observation",
-                "id": "ihc",
-                "status": "final",
-                "code": cc("85319-2"),
-                "valueString": "3+",
-                "effectiveDateTime": "2024-03-01",
-            }
-        ],
-    }
+    report = _report_with_contained_ihc(status)
     result = bundle_to_case(bundle(patient(), condition(), report))
     assert result.case.her2_tests == []
     assert any("DiagnosticReport/r1" in i and status in i and "not read" in i for i in result.ignored)
@@ -564,24 +569,7 @@ def test_the_export_subject_argument_wins_over_the_import() -> None:
 
 
 def test_derived_from_does_not_invent_references_to_contained_results() -> None:
-    report = {
-        "resourceType": "DiagnosticReport",
-        "id": "r1",
-        "status": "final",
-        "code": cc("48676-1"),
-        "subject": {"reference": "Patient/p1"},
-        "result": [{"reference": "#ihc"}],
-        "contained": [
-            {
-                "resourceType": "Observation",
-                "id": "ihc",
-                "status": "final",
-                "code": cc("85319-2"),
-                "valueString": "3+",
-                "effectiveDateTime": "2024-03-01",
-            }
-        ],
-    }
+    report = _report_with_contained_ihc("final")
     b = bundle(patient(), condition(), report, obs("o2", "85319-2", valueString="3+", date="2024-03-02"))
     b["entry"][2]["fullUrl"] = "urn:uuid:5b0b0000-0000-0000-0000-000000000001"
     result = bundle_to_case(b)
