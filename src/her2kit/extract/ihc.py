@@ -279,10 +279,10 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         )
         if am:
             assay = P.IHC_ASSAY_CANON.get(am.group(1).lower().replace("a485", "a0485"), am.group(1))
-        if not quoted and s0 >= 0 and ctx.quote(a_end + s0)[0]:
+        if not quoted and s0 >= 0 and (in_quote := ctx.quote(a_end + s0))[0]:
             # The score in a quoted passage that starts after the name: "HER2: previously reported as 3+", "HER2 IHC
             # on the prior biopsy was 3+", "HER2 (outside lab result): 3+" (fifth review, A3).
-            quoted, biopsy = ctx.quote(a_end + s0)
+            quoted, biopsy = in_quote
             rank = (0, rank[1], rank[2])
         specimen: Literal["biopsy", "resection"] | None = "biopsy" if quoted and biopsy else None
         fm = P.SPECIMEN_FIELD.search(window) if may_contain(wlow, ("specimen",)) else None

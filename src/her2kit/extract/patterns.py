@@ -1019,6 +1019,12 @@ def pair_category(value: str) -> tuple[str | None, str | None]:
         lo, hi = (0.0, hi) if hi > 1 else (0.0, 0.0)
     elif cmp in (">", "more than", "greater than", "≥"):
         hi = 100.0
+    return percent_category(lo, hi)
+
+
+def percent_category(lo: float, hi: float) -> tuple[str | None, str | None]:
+    """The ER/PR category of a percentage of stained nuclei ``lo``-``hi`` and the warning to give: below 1% negative,
+    1-10% low, above positive (ASCO/CAP 2020); a range that spans 1% is not read."""
     if hi < 1:
         return "negative", None
     if lo >= 1 or (lo == 0 and hi == 100):

@@ -216,14 +216,11 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
             emit(names, value, a_end + wm.start(), pct)
             continue
         if pct is not None:
-            lo, hi = pct
-            if hi < 1:
-                emit(names, "negative", a_start, None)
-            elif lo >= 1 or (lo == 0 and hi == 100):
-                emit(names, "low" if hi <= 10 else "positive", a_start, None)
-                ctx.warn("ER/PR category derived from the stated percentage of stained nuclei")
-            else:
-                ctx.warn("ER/PR stated as a percentage range that spans 1%; not read")
+            category, warning = P.percent_category(*pct)
+            if category is not None:
+                emit(names, category, a_start, None)
+            if warning is not None:
+                ctx.warn(warning)
             continue
         am = (
             P.ALLRED.search(window, 0, 60)
