@@ -11,6 +11,7 @@ from pathlib import Path
 from her2kit.kb import load_kb
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import LvefBand, schedule_words
+from her2kit.safety.cardiac import GAP_THRESHOLD
 from her2kit.safety.describe import rule_conditions, rule_windows
 from her2kit.safety.dosing import escalation_schedule
 
@@ -324,8 +325,8 @@ def render(kb: KnowledgeBase) -> str:
         if c.graded_as is not None:
             out.append(
                 f"- The label also acts on the NCI CTCAE grade of a decreased LVEF, recorded as `{c.graded_as}` events: "
-                "a latest reading below 50% or 10 points or more below baseline with no such event recorded on or after "
-                "it holds the dose and asks for its grade (her2kit safety convention, not a label rule)."
+                f"a latest reading that meets {GAP_THRESHOLD}, with no such event recorded on or after it, holds the "
+                "dose and asks for its grade (her2kit safety convention, not a label rule)."
             )
         if c.label_table_missing:
             out.append(

@@ -73,11 +73,21 @@ OPS: Final[dict[BoundOp, Callable[[Decimal, Decimal], bool]]] = {
 # more, or an LVEF below 40-50%), so such a reading is held as a knowledge gap until a clinician applies the label.
 GAP_LVEF_BELOW: Final = Decimal(50)
 GAP_DECLINE_AT_LEAST: Final = Decimal(10)
-GAP_CONVENTION: Final = (
-    "an LVEF below 50% or a decrease of 10 points or more from baseline (a her2kit safety convention pending the "
-    "label's table, not a label rule: the level at which the HER2-antibody LVEF tables in the knowledge base begin "
-    "to act)"
+GAP_THRESHOLD: Final = (
+    f"an LVEF below {GAP_LVEF_BELOW}% or a decrease of {GAP_DECLINE_AT_LEAST} points or more from baseline"
 )
+GAP_CONVENTION: Final = (
+    f"{GAP_THRESHOLD} (a her2kit safety convention pending the label's table, not a label rule: the level at which "
+    "the HER2-antibody LVEF tables in the knowledge base begin to act)"
+)
+
+
+def _gap_reading(baseline: LvefReading, reading: LvefReading) -> tuple[bool, str]:
+    """Whether ``reading`` meets :data:`GAP_THRESHOLD` against ``baseline``, and the reading in words."""
+    pct = _dec(reading.percent)
+    decline = max(Decimal(0), _dec(baseline.percent) - pct)
+    label = f"LVEF {reading.percent:g}% on {reading.date} (baseline {baseline.percent:g}%, decrease {_num(decline)} points)"
+    return pct < GAP_LVEF_BELOW or decline >= GAP_DECLINE_AT_LEAST, label
 
 
 def _dec(value: float) -> Decimal:
@@ -547,7 +557,7 @@ def evaluate_cardiac(
             source,
             refs,
         )
-    _grade_asked(course, rules, baseline, readings, last_dose, state)
+    _grade_asked(course, rules, baseline, readings, last_dose, kb, state)
     return cardiac
 
 
@@ -557,26 +567,26 @@ def _grade_asked(
     baseline: LvefReading,
     readings: list[LvefReading],
     last_dose: dt.date | None,
+    kb: KnowledgeBase,
     state: State,
 ) -> None:
     """A label row that acts on the CTCAE grade of a decreased LVEF (``rules.graded_as``): the latest reading, if it
-    is below 50% or 10 points or more below baseline (:data:`GAP_CONVENTION`) and no event of that term is recorded
-    on or after it, holds the dose and asks for its grade; after a dose given since, only a warning (a clinician is
-    taken to have judged it)."""
+    meets :data:`GAP_THRESHOLD` and no event of that term is recorded on or after it, holds the dose and asks for its
+    grade (the lowest grade the agent's rules for that term act on, from the knowledge base); after a dose given
+    since, only a warning (a clinician is taken to have judged it)."""
     term = rules.graded_as
     if term is None or not readings or readings[-1] is baseline:
         return
     latest = readings[-1]
-    pct = _dec(latest.percent)
-    decline = max(Decimal(0), _dec(baseline.percent) - pct)
-    if not (pct < GAP_LVEF_BELOW or decline >= GAP_DECLINE_AT_LEAST):
+    meets, what = _gap_reading(baseline, latest)
+    if not meets or any(e.term == term and e.onset >= latest.date for e in course.adverse_events):
         return
-    if any(e.term == term and e.onset >= latest.date for e in course.adverse_events):
-        return
-    what = f"LVEF {latest.percent:g}% on {latest.date} (baseline {baseline.percent:g}%, decrease {_num(decline)} points)"
+    agent_id = kb.agent(course.agent).id
+    grades = [r.grade_min for r in kb.ae_rules.values() if r.term == term and agent_id in r.agents]
+    acts_on = f"grade {min(grades)} or greater" if grades else "its grade"
     asked = (
         f"the NCI CTCAE grade of the decreased LVEF of {latest.date} (record it under adverse_events as {term}; "
-        f"the label's row [{rules.id}] acts on grade 2 or greater)"
+        f"the label's row [{rules.id}] acts on {acts_on})"
     )
     if last_dose is not None and last_dose > latest.date:
         state.warnings.append(f"{what}: a dose has been given since; check {asked}.")
@@ -585,9 +595,9 @@ def _grade_asked(
     state.fire(
         "hold",
         KNOWLEDGE_GAP,
-        f"{what}: the label acts on a decreased LVEF of CTCAE grade 2 or greater, and her2kit does not grade LVEF "
-        f"readings (the grade's bounds depend on the CTCAE version). This reading meets {GAP_CONVENTION}, so the dose "
-        "is held until its grade is recorded. The hold is a her2kit safety convention, not a label rule.",
+        f"{what}: the label acts on a decreased LVEF of CTCAE {acts_on}, and her2kit does not grade LVEF readings "
+        f"(the grade's bounds depend on the CTCAE version). This reading meets {GAP_THRESHOLD}, so the dose is held "
+        "until its grade is recorded. The hold is a her2kit safety convention, not a label rule.",
         "knowledge base",
         [],
     )
@@ -644,16 +654,10 @@ def _label_table_missing(
         return cardiac
     readings = _from_baseline(course, baseline, state)
     last_dose = max((d.date for d in course.doses), default=None)
-    base = _dec(baseline.percent)
     met: tuple[LvefReading, str] | None = None  # the latest reading that meets the convention
     for reading in readings:
-        pct = _dec(reading.percent)
-        decline = max(Decimal(0), base - pct)
-        label = (
-            f"LVEF {reading.percent:g}% on {reading.date} (baseline {baseline.percent:g}%, "
-            f"decrease {_num(decline)} points)"
-        )
-        if pct < GAP_LVEF_BELOW or decline >= GAP_DECLINE_AT_LEAST:
+        meets, label = _gap_reading(baseline, reading)
+        if meets:
             met = (reading, label)
             text = f"{label}: meets {GAP_CONVENTION}."
         else:

@@ -1070,7 +1070,7 @@ def _no_loading_dose(doses: CourseDoses, state: State) -> None:
     if regimen.loading_dose.unit == "mg/kg" and weight is None:
         return
     loading = amount_mg(regimen.loading_dose, weight)
-    if abs(first.mg - loading) <= 0.05 * loading:
+    if dose_deviation(loading, first.mg) <= DOSE_MATCH_TOLERANCE:
         return
     state.warnings.append(
         f"The first dose on record ({first.mg:g} mg on {first.date}) is not the label's loading dose "

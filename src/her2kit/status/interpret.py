@@ -32,6 +32,10 @@ RULES: frozenset[str] = frozenset(
 )
 ALL_RULES: frozenset[str] = breast.RULES | gastroesophageal.RULES | other_solid.RULES | RULES
 
+# Discordances the guideline's final result does not allow to stand unexplained: each asks for adjudication (the action
+# `adjudicate-discordance`, which also puts the `her2-discordant` caution on every option). By code prefix.
+ADJUDICATED: Final = ("ihc", "specimens", "repeat", "ish-result", "ngs-amplified-ihc-ish-negative")
+
 CATEGORY_NOTE = (
     "HER2-low, HER2-ultralow and HER2-null are not diagnostic categories of the ASCO/CAP guideline "
     "(2023 update); they are reported because they decide eligibility for trastuzumab deruxtecan."
@@ -437,11 +441,7 @@ def interpret_her2(tests: Sequence[Her2Test | Mapping[str, Any]], tumor: Tumor |
         if test.erbb2_amplified and not verdicts:
             actions.append(ngs.confirm_action(index))
 
-    if any(
-        d.code.startswith(("ihc", "specimens", "repeat", "ish-result"))
-        or d.code == "ngs-amplified-ihc-ish-negative"
-        for d in discordances
-    ):
+    if any(d.code.startswith(ADJUDICATED) for d in discordances):
         actions.append(
             Action(
                 code="adjudicate-discordance",
