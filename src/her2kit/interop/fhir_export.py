@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from her2kit.assessment import Assessment, Option
 from her2kit.case import Case
 from her2kit.interop import codes as C  # noqa: N812
-from her2kit.interop.fhir_import import ImportResult
 from her2kit.interop.r4b import Json, validate
+
+if TYPE_CHECKING:
+    from her2kit.interop.fhir_import import ImportResult
 
 NAMESPACE: Final = uuid.UUID("3c5b1f1e-8d0a-5b7e-9f4a-2b6c8e1d4a70")  # fixed: ids are stable across releases
 EXTENSION_BASE: Final = "urn:her2kit:fhir:StructureDefinition"

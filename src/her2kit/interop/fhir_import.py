@@ -452,7 +452,7 @@ def bundle_to_case(
         if rtype == "Observation":
             read_observation(ctx, res, tumor)
         elif rtype == "Condition":
-            pass  # (read_tumor)
+            pass  # (already read by read_tumor; not "not read")
         elif rtype in ("MedicationStatement", "MedicationRequest", "MedicationAdministration"):
             read_medication(ctx, res)
         elif rtype == "DiagnosticReport" and any(

@@ -27,6 +27,7 @@ from her2kit.interop.fhir_values import (
     comparator,
     concept_words,
     describe,
+    describe_code,
     fmt,
     ihc_score_noted,
     loinc_codes,
@@ -279,7 +280,7 @@ def _read_fish_presence(
     for comp in comps:
         ccodes = set(loinc_codes(comp.get("code")))
         if not ccodes & (_ISH_NUMBERS | {C.CELLS_COUNTED}):
-            ctx.ignored.append(f"{source}: component {describe(comp.get('code'))} not read")
+            ctx.ignored.append(f"{source}: component {describe_code(comp.get('code'))} not read")
 
 
 def _read_duplication(

@@ -143,8 +143,14 @@ def _as_upload(exc: InvalidInput, folder: str, name: str) -> InvalidInput:
     value = name if isinstance(exc.value, PurePath) else exc.value
     # (the reader names its command-line options, "--sample"; here they are the query parameters, "sample")
     field = clean(exc.field).removeprefix("--")
-    kind = FileTooLarge if isinstance(exc, FileTooLarge) else InvalidInput
-    return kind(field, value, clean(exc.allowed), hint=clean(exc.hint) if exc.hint else None)
+    if isinstance(exc, FileTooLarge):  # (the API's own limit: say which setting sets it)
+        return FileTooLarge(
+            "file",
+            name,
+            f"{clean(exc.allowed)} (the server's HER2KIT_MAX_DECOMPRESSED_BYTES)",
+            hint=clean(exc.hint) if exc.hint else None,
+        )
+    return InvalidInput(field, value, clean(exc.allowed), hint=clean(exc.hint) if exc.hint else None)
 
 
 def problem(
@@ -650,13 +656,6 @@ def api_router(settings: Settings) -> APIRouter:
                     amplification=AmplificationThresholds(**thresholds) if thresholds else None,
                     max_bytes=settings.max_decompressed_bytes,
                 )
-            except FileTooLarge as exc:
-                raise FileTooLarge(
-                    "file",
-                    name,
-                    f"{exc.allowed} (the server's HER2KIT_MAX_DECOMPRESSED_BYTES)",
-                    hint=exc.hint.replace(path.name, name) if exc.hint else None,
-                ) from None
             except InvalidInput as exc:  # name the upload, not the server's temporary folder
                 raise _as_upload(exc, tmp, name) from None
         result: dict[str, Any] = profile.json_dict()
