@@ -100,7 +100,9 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   deruxtecan ILD); when a label distinguishes details the course does not record, the more conservative rule applies
   and a warning says so.
 - An episode both recorded as an adverse event and graded from the laboratory values (the same term, overlapping
-  dates) is read once, at the higher of the two grades, with a warning.
+  dates) is read once, at the higher of the two grades, with a warning. It stays the recorded event, at the
+  laboratory grade when that is higher: the earliest onset, complicating features and persistence despite treatment
+  as recorded, resolved as the laboratory values say unless the record gives a recovery dated after the last value.
 - A laboratory series is one event from its first actionable value until the first value at or below the grade the
   label's row resumes at (platelets 40 → 60 → 150 × 10⁹/L under "interrupt until resolved to grade 1 or less": one
   grade 3 event, resolved at 150); a value that improves only part of the way keeps the event open.

@@ -319,7 +319,8 @@ def _recovery_limit(rule: AeRule, event: AdverseEventEntry) -> dt.date | None:
 def _once(course: Course, from_labs: list[AdverseEventEntry], state: State) -> list[AdverseEventEntry]:
     """The course's adverse events and those graded from its laboratory values, each episode once: an event recorded
     both ways (the same term, overlapping dates) would otherwise fire its label row twice and count its reduction
-    twice. The one with the higher grade is read (the recorded event on a tie), with a warning naming both."""
+    twice. The recorded event is read (the warning names both grades); when the laboratory grade is higher, at that
+    grade (:func:`_raised`)."""
     recorded = list(course.adverse_events)
 
     def overlap(a: AdverseEventEntry, b: AdverseEventEntry) -> bool:
@@ -337,8 +338,36 @@ def _once(course: Course, from_labs: list[AdverseEventEntry], state: State) -> l
             f"the laboratory values (grade {event.grade}): read once, at grade {max(worst.grade, event.grade)}."
         )
         if event.grade > worst.grade:
-            out = [r for r in out if r not in same] + [event]
+            last_value = max(lab.date for lab in course.labs if lab.test == event.term)
+            out = [r for r in out if r not in same] + [_raised(same, worst, event, last_value)]
     return out
+
+
+def _raised(
+    same: list[AdverseEventEntry], worst: AdverseEventEntry, event: AdverseEventEntry, last_value: dt.date
+) -> AdverseEventEntry:
+    """One episode from the recorded events ``same`` and the laboratory event that overlaps them, at the laboratory's
+    higher grade: from the earliest onset; its complicating features and persistence despite treatment as recorded
+    (present if any recorded event has them); resolved as the laboratory values say, unless the record gives a
+    resolution dated after the course's last value of the test, which the values cannot contradict."""
+    resolved, resolved_grade = event.resolved, event.resolved_grade
+    if event.resolved is None and worst.resolved is not None and worst.resolved > last_value:
+        resolved, resolved_grade = worst.resolved, worst.resolved_grade
+
+    def flag(name: str) -> bool | None:
+        values = [getattr(r, name) for r in same]
+        return True if True in values else getattr(worst, name)
+
+    return worst.model_copy(
+        update={
+            "grade": event.grade,
+            "onset": min([event.onset, *(r.onset for r in same)]),
+            "resolved": resolved,
+            "resolved_grade": resolved_grade,
+            "complicated": flag("complicated"),
+            "despite_treatment": flag("despite_treatment"),
+        }
+    )
 
 
 def evaluate_events(
