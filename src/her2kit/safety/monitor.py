@@ -938,8 +938,9 @@ def _next_dose(
         else next((lvl.dose for lvl in levels(regimen) if lvl.level == level), regimen.maintenance_dose)
     )
     treatment_day = _treatment_day(course, date)
-    # (only a course on the escalation reads it: the hold gaps cost a pass over the doses and events)
-    escalation_day = _escalation_day(course, date) if course.escalation else treatment_day
+    # (only a course on the escalation reads the holds: they cost a pass over the doses and events)
+    holds = _hold_gaps(course, date) if course.escalation else []
+    escalation_day = _escalation_day(treatment_day, holds)
     final_from = max((s.from_day for s in regimen.escalation_steps), default=0)
     if fixed_mg is not None:
         pass
@@ -963,7 +964,7 @@ def _next_dose(
         # the days of the holds before it (as _escalation_day counts, in one pass).
         gaps: list[tuple[dt.date, dt.date]] = []
         held = 0
-        for p, d in _hold_gaps(course, date):
+        for p, d in holds:
             if treatment_day - (date - p).days - held < final_from:  # (the treatment day of p)
                 gaps.append((p, d))
             held += (d - p).days - 1
@@ -1252,13 +1253,14 @@ def _hold_gaps(course: Course, date: dt.date) -> list[tuple[dt.date, dt.date]]:
     return out
 
 
-def _escalation_day(course: Course, date: dt.date) -> int:
-    """The day of the dose escalation a dose on ``date`` is: the treatment day less the days of holds (gaps without a
-    dose while an adverse event was open, :func:`_hold_gaps`). A her2kit convention: the label's escalation counts
-    days of treatment and does not say how a hold interrupts it; held days do not count, so the escalation goes on
-    where it stopped. Other gaps (a record listing only some doses) count as treatment days."""
-    held = sum((d - p).days - 1 for p, d in _hold_gaps(course, date))
-    return _treatment_day(course, date) - held
+def _escalation_day(treatment_day: int, holds: list[tuple[dt.date, dt.date]]) -> int:
+    """The day of the dose escalation a dose on treatment day ``treatment_day`` is: the treatment day less the days
+    of the holds before it (gaps without a dose while an adverse event was open, :func:`_hold_gaps` for that dose's
+    date). A her2kit convention: the label's escalation counts days of treatment and does not say how a hold
+    interrupts it; held days do not count, so the escalation goes on where it stopped. Other gaps (a record listing
+    only some doses) count as treatment days."""
+    held = sum((d - p).days - 1 for p, d in holds)
+    return treatment_day - held
 
 
 def _treatment_day(course: Course, date: dt.date) -> int:
