@@ -346,9 +346,8 @@ class CourseDoses:
             if i == 0 or days[i - 1] != days[i] - dt.timedelta(days=1):
                 return None
             i, last = i - 1, i - 1  # today so far: the day before decides, read without today
+        # (a contradiction on the day itself: _frequent answers None; one on a neighbour leaves that side unread)
         eff = {d: effective(d) for d in days[max(0, i - 1) : min(len(days), i + 2)]}
-        if any(v is None for v in eff.values()) and eff.get(days[i]) is None:
-            return None
         key = (dose.mg, tuple(sorted(tied)))
         if key not in self._full:  # the first day with the full count at this dose (once per dose and levels)
             self._full[key] = next((k for k, d in enumerate(days) if (effective(d) or 0) >= most), None)
