@@ -82,6 +82,8 @@ class ImportContext:
     )  # when neoadjuvant drugs were given from
     # T and N categories (mCODE TNM Observations), "t" / "n"
     staging: dict[str, list[StagingRow]] = field(default_factory=lambda: {"t": [], "n": []})
+    # what an Observation's focus Condition is (off_primary_focus), read once per Condition of the input
+    focus_conditions: dict[str, FocusCondition] = field(default_factory=dict)
 
     def add(self, test: Her2Test, source: str, what: str, stated: Stated | None = None) -> None:
         self.tests.append(ImportedTest(test, source, stated))
@@ -386,6 +388,30 @@ def _related_primary(res: Json, index: dict[str, Json]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class FocusCondition:
+    """A Condition as :func:`off_primary_focus` reads it: its kind and, a secondary one, the primary it names, any
+    other, its site."""
+
+    kind: ConditionKind
+    site: tuple[str, str] | None  # (not read for a secondary one)
+    related: str | None  # (a secondary one only)
+
+
+def _focus_condition(ctx: ImportContext, key: str, cond: Json) -> FocusCondition:
+    """The kind, site and related primary of the Condition ``key`` of the input, read on first use and kept in
+    ``ctx`` (every Observation focused on it asks again)."""
+    read = ctx.focus_conditions.get(key)
+    if read is None:
+        kind = condition_kind(cond)
+        if kind == "secondary":
+            read = FocusCondition(kind, None, _related_primary(cond, ctx.index))
+        else:
+            read = FocusCondition(kind, condition_site(cond), None)
+        ctx.focus_conditions[key] = read
+    return read
+
+
 def off_primary_focus(ctx: ImportContext, res: Json, tumor: str) -> str | None:
     """The Condition an Observation is about (``Observation.focus``) when that is not the primary read — another
     cancer, an earlier one (a resolved Condition, an MII "frühere Tumorerkrankung"), a metastasis of another primary,
@@ -407,13 +433,12 @@ def off_primary_focus(ctx: ImportContext, res: Json, tumor: str) -> str | None:
             if ctx.primary_conditions:
                 return f"{key} (not in the input)"
             continue
-        kind = condition_kind(cond)
+        read = _focus_condition(ctx, key, cond)
+        kind, site, related = read.kind, read.site, read.related
         if kind == "secondary":
-            related = _related_primary(cond, ctx.index)
             if related is None or not ctx.primary_conditions or related in ctx.primary_conditions:
                 continue  # a metastasis of the primary
             return f"{key} (a secondary cancer of {related})"
-        site = condition_site(cond)
         if kind == "prior" or ctx.primary_conditions or (site is not None and site[0] != tumor):
             what = (
                 "a prior tumour"
