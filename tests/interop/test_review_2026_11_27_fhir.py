@@ -186,6 +186,27 @@ def test_her2_focused_on_a_mii_prior_tumour_is_not_used() -> None:
     assert not any("breast-specific" in i for i in result.inconsistencies)
 
 
+@pytest.mark.parametrize("full_urls", [(None, None), ("urn:x", "urn:x (2)")])
+def test_a_result_not_read_keeps_the_breast_codes_of_another_result_read(full_urls: tuple[Any, Any]) -> None:
+    # Review 2026-11-28: the breast-code note of a result about another Condition was withdrawn by matching the text
+    # of its name, which also withdrew the note of another result whose name is the same (two Observations without
+    # an id or a fullUrl, both named "Observation") or begins with it and " (": a breast-specific IHC score read into
+    # a gastric case lost its inconsistency.
+    prior = _unprofiled("c2", "C50.9", meta={"profile": [PRIOR]})
+    not_read = obs("o1", "85319-2", valueString="1+", focus=[{"reference": "Condition/c2"}])
+    read = obs("o2", "85319-2", valueString="3+")
+    doc = bundle(patient(), condition("c1", "C16.9"), prior)
+    for res, url in zip((not_read, read), full_urls, strict=True):
+        del res["id"]
+        doc["entry"].append({"resource": res} if url is None else {"fullUrl": url, "resource": res})
+    result = bundle_to_case(doc)
+    assert [t.score for t in _ihc(result)] == ["3+"]
+    assert any("not the primary cancer read — not read" in f for f in result.findings), result.findings
+    assert any("gastric, but breast-specific" in i and "85319-2" in i for i in result.inconsistencies), (
+        result.inconsistencies
+    )
+
+
 def test_her2_focused_on_the_primary_or_on_a_metastasis_is_read() -> None:
     metastasis = _unprofiled("c3", "C78.7", meta={"profile": [SECONDARY]})
     on_primary = obs("o1", "18474-7", valueString="2+", focus=[{"reference": "Condition/c1"}])

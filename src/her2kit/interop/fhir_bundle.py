@@ -67,7 +67,9 @@ class ImportContext:
     ignored: list[str] = field(default_factory=list)
     tests: list[ImportedTest] = field(default_factory=list)
     stated_status: list[tuple[str, dt.date | None, Stated]] = field(default_factory=list)
-    breast_only: list[str] = field(default_factory=list)
+    # Observations that use breast-specific codes or an MII mamma profile (note_breast_only): each with its note, so
+    # that one found to be about another Condition withdraws its own note (withdraw_breast_only), whatever its name
+    breast_only: list[tuple[Json, str]] = field(default_factory=list)
     receptors: dict[str, list[tuple[dt.date | None, str, str | None, float | None]]] = field(
         default_factory=lambda: {"er": [], "pr": []}
     )
@@ -88,6 +90,14 @@ class ImportContext:
     def add(self, test: Her2Test, source: str, what: str, stated: Stated | None = None) -> None:
         self.tests.append(ImportedTest(test, source, stated))
         self.findings.append(f"{source}: {what} → her2_tests[{len(self.tests) - 1}]")
+
+    def breast_only_notes(self) -> list[str]:
+        """The notes of the Observations read that use breast-specific codes or profiles, in input order."""
+        return [note for _, note in self.breast_only]
+
+    def withdraw_breast_only(self, obs: Json) -> None:
+        """Withdraw the note of this Observation (the resource itself: two Observations may share a name)."""
+        self.breast_only[:] = [(res, note) for res, note in self.breast_only if res is not obs]
 
 
 def bundle_entries(doc: Json) -> list[tuple[Json, str | None]]:
@@ -555,7 +565,7 @@ def read_tumor(
     if ctx.breast_only:
         ctx.findings.append(
             "tumor.type breast inferred from breast-specific HER2/ER/PR codes ("
-            + ", ".join(ctx.breast_only[:3])
+            + ", ".join(ctx.breast_only_notes()[:3])
             + "): the input has no primary cancer Condition"
         )
         return "breast", setting

@@ -316,7 +316,7 @@ def _cross_checks(ctx: ImportContext, tumor: str, tests: list[Her2Test]) -> None
     if tumor != "breast" and ctx.breast_only:
         ctx.inconsistencies.append(
             f"tumor.type is {tumor}, but breast-specific codes or profiles are used: "
-            + "; ".join(ctx.breast_only)
+            + "; ".join(ctx.breast_only_notes())
             + " — check which tumour the results belong to"
         )
     if ctx.stated_status and tests:

@@ -537,7 +537,7 @@ def note_breast_only(ctx: ImportContext, obs: Json) -> None:
         breast.extend(c for c in loinc_codes(comp.get("code")) if c in C.BREAST_ONLY_CODES)
     if breast or any("mamma" in p.lower() for p in meta_profiles(obs)):
         ctx.breast_only.append(
-            f"{resource_name(obs)} ({', '.join(dict.fromkeys(breast)) or 'MII mamma profile'})"
+            (obs, f"{resource_name(obs)} ({', '.join(dict.fromkeys(breast)) or 'MII mamma profile'})")
         )
 
 
@@ -569,7 +569,7 @@ def read_observation(ctx: ImportContext, obs: Json, tumor: str) -> None:
             f"{source}: LOINC {', '.join(c for c in codes if c in C.FOCUSED_CODES)} is about {other}, not the "
             "primary cancer read — not read"
         )
-        ctx.breast_only[:] = [b for b in ctx.breast_only if not b.startswith(f"{source} (")]
+        ctx.withdraw_breast_only(obs)
         return
     if C.HER2_INTERPRETATION in codes:
         stated = answer(obs.get("valueCodeableConcept"))
