@@ -484,9 +484,7 @@ def read_tumor(
             ctx.ignored.append(f"{name}: verification status refuted/entered-in-error")
             continue
         kind = condition_kind(res)
-        site = _site(res.get("code")) or _site(
-            res.get("bodySite", [None])[0] if res.get("bodySite") else None
-        )
+        site = condition_site(res)
         icd10 = _icd10_codes(res.get("code"))
         if kind == "secondary":
             text = " ".join(concept_words(res.get("code")))

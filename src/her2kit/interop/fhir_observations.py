@@ -638,6 +638,12 @@ def join_copy_numbers(ctx: ImportContext) -> None:
     The ratio is the one linked by ``hasMember`` / ``derivedFrom``, else the only ratio test of the same
     specimen and date. A copy number that joins no ratio is a finding, never dropped silently.
     """
+    # The ratio tests, each with the Observations its hasMember names (the loop below only replaces a test's values).
+    ratios = [t for t in ctx.tests if isinstance(t.test, IshTest) and t.test.ratio is not None and t.source]
+    members = {
+        t.source: {ref_key(r, ctx.index) for r in (ctx.index.get(t.source) or {}).get("hasMember") or []}
+        for t in ratios
+    }
     for obs in ctx.copy_numbers:
         source = resource_name(obs)
         codes = loinc_codes(obs.get("code"))
@@ -652,16 +658,7 @@ def join_copy_numbers(ctx: ImportContext) -> None:
             continue
         date, specimen = obs_date(obs), ref_id(obs.get("specimen"))
         links = {k for k in (ref_key(r, ctx.index) for r in obs.get("derivedFrom") or []) if k is not None}
-        ratios = [
-            t for t in ctx.tests if isinstance(t.test, IshTest) and t.test.ratio is not None and t.source
-        ]
-        linked = [
-            t
-            for t in ratios
-            if t.source in links
-            or source
-            in {ref_key(r, ctx.index) for r in (ctx.index.get(t.source) or {}).get("hasMember") or []}
-        ]
+        linked = [t for t in ratios if t.source in links or source in members[t.source]]
         same = [
             t
             for t in ratios
