@@ -103,6 +103,7 @@ def _lab_events(
     reaches an actionable grade opens the next event."""
     events: list[AdverseEventEntry] = []
     gradings = {g.term: g for g in kb.lab_grading.values()}
+    last_dose = max((d.date for d in course.doses), default=None)
     for test in sorted({lab.test for lab in course.labs}):
         grading = gradings.get(test)
         if grading is None:
@@ -120,7 +121,8 @@ def _lab_events(
         for lab in series:
             grade = _lab_grade(lab, grading)
             if grade is None:
-                _ungraded(course, lab, lab is series[-1], kb, grading, state)
+                followed = last_dose is not None and last_dose > lab.date
+                _ungraded(lab, lab is series[-1], followed, kb, grading, state)
                 continue
             last = lab
             if onset is not None and grade <= _recovery_grade(rules, test, worst):
@@ -149,15 +151,14 @@ def _lab_events(
 
 
 def _ungraded(
-    course: Course, lab: LabValue, latest: bool, kb: KnowledgeBase, grading: LabGrading, state: State
+    lab: LabValue, latest: bool, followed: bool, kb: KnowledgeBase, grading: LabGrading, state: State
 ) -> None:
     """A value graded relative to the ULN without its ULN: its grade, and so the label's row for it, is not known.
-    The latest value of its test, or one no dose has followed (a dose given the same day may have preceded the
-    blood draw), holds the dose and asks for the ULN; an earlier one that a graded value and a dose have followed
-    gives a warning (a clinician has acted since)."""
-    after = any(d.date > lab.date for d in course.doses)
+    The latest value of its test, or one no dose has followed (``followed``: a dose given on a later day; a dose given
+    the same day may have preceded the blood draw), holds the dose and asks for the ULN; an earlier one that a graded
+    value and a dose have followed gives a warning (a clinician has acted since)."""
     where = f"{lab.test} {lab.value:g} {lab.unit} on {lab.date}"
-    if latest or not after:
+    if latest or not followed:
         state.needs.append(f"the upper limit of normal (uln) for {lab.test} on {lab.date}")
         state.fire(
             "hold",
