@@ -143,7 +143,7 @@ class CourseDoses:
         self._readings: dict[tuple[dt.date, float, int | None], Reading] = {}
         # per dose (mg): the days with doses within 5% of it, in order, and how many on each
         self._counts: dict[float, tuple[list[dt.date], dict[dt.date, int], dict[dt.date, set[int]]]] = {}
-        self._full: dict[tuple[float, tuple[int, ...]], int | None] = {}
+        self._full: dict[tuple[float, tuple[tuple[int, int], ...]], int | None] = {}
         self._kb = kb
         self._others: dict[str, CourseDoses] = {}
         for d in course.doses:
@@ -348,7 +348,9 @@ class CourseDoses:
             i, last = i - 1, i - 1  # today so far: the day before decides, read without today
         # (a contradiction on the day itself: _frequent answers None; one on a neighbour leaves that side unread)
         eff = {d: effective(d) for d in days[max(0, i - 1) : min(len(days), i + 2)]}
-        key = (dose.mg, tuple(sorted(tied)))
+        # What effective() reads besides the dose: the tied levels and each one's number of doses a day (which is the
+        # regimen's, so a second regimen in the course with the same dose and levels cannot reuse another's answer).
+        key = (dose.mg, tuple(sorted((level, per_day[level]) for level in tied)))
         if key not in self._full:  # the first day with the full count at this dose (once per dose and levels)
             self._full[key] = next((k for k, d in enumerate(days) if (effective(d) or 0) >= most), None)
         first_full = self._full[key]
