@@ -115,6 +115,19 @@ def test_kb_validate() -> None:
     assert "is valid" in out.stdout
 
 
+def test_kb_export_holds_every_section_whole() -> None:
+    """Docs review: the export said "the whole knowledge base" but left out the safety rules (drug classes, safety
+    gates, cardiac monitoring, adverse-reaction rules, laboratory grading)."""
+    from her2kit.kb import default_kb
+    from her2kit.kb.load import SECTIONS
+
+    doc = json.loads(her2kit("kb", "export").stdout)
+    kb = default_kb()
+    assert doc["kb_version"] == kb.version
+    for name in SECTIONS:
+        assert [r["id"] for r in doc[name]] == list(kb.section(name)), name
+
+
 def test_kb_export_has_the_sections_and_version() -> None:
     out = her2kit("kb", "export")
     doc = json.loads(out.stdout)
@@ -349,3 +362,34 @@ def test_cohort_output_onto_its_input_or_a_folder_is_refused_before_any_work(tmp
     assert onto.returncode == 2
     assert "this is a folder" in onto.stderr
     assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_serve_help_names_every_setting_the_server_reads() -> None:
+    """Docs review: `serve --help` named two of the five HER2KIT_ settings."""
+    import os
+    import re
+
+    settings = set()
+    for path in (ROOT / "src" / "her2kit").rglob("*.py"):
+        settings.update(re.findall(r"HER2KIT_[A-Z_]+", path.read_text(encoding="utf-8")))
+    out = subprocess.run(
+        [sys.executable, "-m", "her2kit", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "250"},
+    )
+    assert settings
+    assert [name for name in sorted(settings) if name not in out.stdout] == []
+
+
+def test_the_cli_reference_is_generated_from_the_commands() -> None:
+    """Docs review: options such as `status --probe`, `dose --regimen` and `cohort screen --no-progress` were
+    documented nowhere; docs/cli.md is now generated from the commands and checked here."""
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_cli_doc.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -265,3 +267,20 @@ def test_an_interaction_to_avoid_must_state_its_remedy_and_gate_doses_are_in_mg(
     data["max_dose"][0]["dose"]["unit"] = "mg/kg"
     with pytest.raises(ValueError, match="in mg"):
         SafetyGate.model_validate(data)
+
+
+def test_kb_validate_prints_every_problem_other_commands_cap_at_50(kb_copy: Path) -> None:
+    """Docs review: `kb validate` said it names every bad record, but printed 50 and "... and N more"."""
+    records = [_bio(f"bio:test-no-ref-{i:02d}", []) for i in range(60)]
+    (kb_copy / "zz_test.yaml").write_text(yaml.safe_dump({"biology": records}, allow_unicode=True))
+    assert "… and 10 more" in _problems(kb_copy)
+    out = subprocess.run(
+        [sys.executable, "-m", "her2kit", "kb", "validate", str(kb_copy)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 3
+    assert "more" not in out.stderr
+    for i in range(60):
+        assert f"bio:test-no-ref-{i:02d}: references" in out.stderr

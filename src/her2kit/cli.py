@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from her2kit import __version__
 from her2kit.assessment import Assessment
 from her2kit.case import Case, IhcTest, IshTest, Tumor, invalid_input_from, load_case
-from her2kit.errors import Her2kitError, InvalidInput, NotFound
+from her2kit.errors import Her2kitError, InvalidInput, KnowledgeBaseError, NotFound
 from her2kit.kb import load_kb
 from her2kit.kb.load import SECTIONS
 from her2kit.kb.schema import Topic
@@ -458,7 +458,10 @@ def kb_validate(
     ] = None,
 ) -> None:
     """Validate the knowledge base; fails naming every bad record."""
-    kb = load_kb(directory)
+    try:
+        kb = load_kb(directory)
+    except KnowledgeBaseError as exc:  # every problem, not the first 50 other commands show
+        raise KnowledgeBaseError(exc.problems, limit=None) from None
     counts = ", ".join(f"{len(kb.section(name))} {name}" for name in SECTIONS)
     unverified = sum(1 for _, r in kb.all_records() if getattr(r, "unverified", False))
     _emit(f"knowledge base {kb.version} is valid: {counts}; {unverified} record(s) marked unverified\n")
@@ -466,19 +469,11 @@ def kb_validate(
 
 @kb_app.command("export")
 def kb_export() -> None:
-    """Print the whole knowledge base as one JSON document with its version."""
+    """Print the whole knowledge base (every section, safety rules included) as one JSON document with its
+    version."""
     kb = load_kb()
     doc: dict[str, Any] = {"kb_version": kb.version, "released": kb.manifest.released.isoformat()}
-    for name in (
-        "agents",
-        "indications",
-        "regimens",
-        "trials",
-        "adverse_events",
-        "references",
-        "topics",
-        "biology",
-    ):
+    for name in SECTIONS:
         doc[name] = [r.model_dump(mode="json", exclude_none=True) for r in kb.section(name).values()]
     _emit(to_json(doc))
 
@@ -498,7 +493,12 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(help="worker processes")] = 1,
 ) -> None:
-    """Serve the REST API (/v1, OpenAPI at /docs) and the web app. Settings: HER2KIT_API_KEY, HER2KIT_MAX_BODY_BYTES."""
+    """Serve the REST API (/v1, OpenAPI at /docs) and the web app.
+
+    Settings from the environment (docs/api.md): HER2KIT_API_KEY (the key /v1 requires), HER2KIT_ALLOWED_HOSTS
+    (the Host names answered; behind a reverse proxy, its public name), HER2KIT_MAX_BODY_BYTES,
+    HER2KIT_MAX_DECOMPRESSED_BYTES (uploads), HER2KIT_ACCESS_LOG (request log on or off).
+    """
     import uvicorn
 
     if not 1 <= port <= 65535:

@@ -77,10 +77,12 @@ class KnowledgeBaseError(Her2kitError):
 
     exit_code = 3
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], limit: int | None = 50) -> None:
+        """``limit``: how many problems the message lists (None: all, as ``her2kit kb validate`` prints them)."""
         self.problems = problems
-        shown = "\n".join(f"  - {p}" for p in problems[:50])
-        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
+        cut = len(problems) if limit is None else limit
+        shown = "\n".join(f"  - {p}" for p in problems[:cut])
+        more = f"\n  … and {len(problems) - cut} more" if len(problems) > cut else ""
         super().__init__(f"knowledge base is invalid ({len(problems)} problem(s)):\n{shown}{more}")
 
 
