@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from her2kit.errors import WITHHELD, InvalidInput
+from her2kit.errors import MISSING, WITHHELD, InvalidInput, Placeholder
 from her2kit.tnm import N_ALLOWED, T_ALLOWED, Category, parse_n, parse_stage, parse_t, same_category
 from her2kit.vocab import normalise_ihc_score, normalise_tumor_type
 from her2kit.yamlload import BadDate, DuplicateKey, Yaml11Number, YamlValueError, safe_load
@@ -537,7 +537,7 @@ def invalid_input_from_error(err: Mapping[str, Any], root: str = "") -> InvalidI
     if err.get("type") == "extra_forbidden":
         value = loc[-1] if loc else value
     if err.get("type") == "missing":
-        return InvalidInput(field, "(missing)", "a value: this field is required")
+        return InvalidInput(field, MISSING, "a value: this field is required")
     return InvalidInput(field, value, _allowed_from(dict(err)))
 
 
@@ -635,7 +635,7 @@ def _document_problem(data: Any, name: str, *, nesting: bool = True) -> InvalidI
 def _nested_too_deeply(name: str) -> InvalidInput:
     return InvalidInput(
         name,
-        "(nesting)",
+        Placeholder("(nesting)"),
         f"objects and lists nested at most {MAX_DEPTH} levels deep",
         hint="the document is nested too deeply",
     )
@@ -671,7 +671,7 @@ def json_body_problem(text: str | bytes) -> InvalidInput | None:
         if "digits" in str(exc):  # (Python refuses whole numbers longer than sys.get_int_max_str_digits())
             return InvalidInput(
                 "(body)",
-                "(a number)",
+                Placeholder("(a number)"),
                 f"numbers of at most {sys.get_int_max_str_digits():,} digits",
                 hint="a number is too long to read",
             )
@@ -707,17 +707,22 @@ def decode_document(text: str, name: str = "input") -> Any:
                 exc.path or "(document)", exc.text, allowed, hint=f"line {exc.line}: {exc.problem}"
             ) from None
         except YamlValueError as exc:  # (a subclass not handled above)
-            raise InvalidInput(name, "(YAML)", "well-formed YAML", hint=exc.problem) from None
+            raise InvalidInput(name, Placeholder("(YAML)"), "well-formed YAML", hint=exc.problem) from None
         except RecursionError:
             raise _nested_too_deeply(name) from None
         except yaml.YAMLError as exc:
-            raise InvalidInput(name, "(YAML)", "well-formed YAML", hint=str(exc).splitlines()[0]) from None
+            raise InvalidInput(
+                name, Placeholder("(YAML)"), "well-formed YAML", hint=str(exc).splitlines()[0]
+            ) from None
     else:
         try:
             data = json.loads(text, object_pairs_hook=unique_keys)
         except json.JSONDecodeError as exc:
             raise InvalidInput(
-                name, "(JSON)", "well-formed JSON", hint=f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+                name,
+                Placeholder("(JSON)"),
+                "well-formed JSON",
+                hint=f"{exc.msg} at line {exc.lineno} column {exc.colno}",
             ) from None
         except RecursionError:
             raise _nested_too_deeply(name) from None

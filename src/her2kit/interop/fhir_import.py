@@ -29,7 +29,7 @@ from her2kit.case import (
     decode_document,
     invalid_input_from,
 )
-from her2kit.errors import Her2kitError, InvalidInput
+from her2kit.errors import Her2kitError, InvalidInput, shown
 from her2kit.interop import codes as C  # noqa: N812
 from her2kit.interop.fhir_bundle import (
     CONTAINED_READ,
@@ -50,7 +50,7 @@ from her2kit.interop.fhir_bundle import (
 from her2kit.interop.fhir_medications import read_medication
 from her2kit.interop.fhir_observations import join_copy_numbers, note_breast_only, read_observation
 from her2kit.interop.fhir_values import condition_dates, fmt, loinc_codes, obs_date, parse_date
-from her2kit.interop.r4b import Json, resource_name, shown, validate
+from her2kit.interop.r4b import Json, resource_name, validate
 from her2kit.status import interpret_her2
 
 SINGLE_RESOURCES: Final = frozenset({"Observation", "Patient", "Condition"})

@@ -15,7 +15,7 @@ from typing import Final
 from pydantic import ValidationError
 
 from her2kit.case import IhcTest, IshTest, NgsTest
-from her2kit.errors import InvalidInput
+from her2kit.errors import MISSING, InvalidInput
 from her2kit.interop import codes as C  # noqa: N812
 from her2kit.interop.fhir_bundle import ImportContext, StagingRow, meta_profiles, off_primary_focus, ref_key
 from her2kit.interop.fhir_values import (
@@ -190,7 +190,7 @@ def _read_ratio(
         if not isinstance(den, int | float) or not den:
             raise InvalidInput(
                 f"{source}.valueRatio.denominator",
-                den if den is not None else "(missing)",
+                den if den is not None else MISSING,
                 "a value other than 0 (R4 Ratio: numerator and denominator are both present)",
             )
         if isinstance(num, int | float):

@@ -34,7 +34,7 @@ from her2kit.case import (
     invalid_input_from_error,
     json_body_problem,
 )
-from her2kit.errors import WITHHELD, Her2kitError, InvalidInput, NotFound
+from her2kit.errors import WITHHELD, Her2kitError, InvalidInput, NotFound, shown
 from her2kit.genomics.common import FileTooLarge
 from her2kit.kb import default_kb
 from her2kit.kb.load import SECTIONS
@@ -169,45 +169,9 @@ def _short(value: Any) -> str | None:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-# Fields whose values are report text or identify a patient: an error names the field and withholds the value.
-_PRIVATE_FIELDS: Final = frozenset(
-    {"text", "id", "report_text", "patient_id", "specimen_id", "sample", "(body)", "(document)"}
-)
-# A string is repeated in an error only when it is short and code-like: at most this many characters, with no space
-# and no control character ("4+", "brest", "2026-02-30", "GRCh39"). A value that fails a check and is anything else
-# ("Jane Q Smith MRN-4471923" as a sex, a tumour type or an IHC score) may be a name or free text: withheld, while
-# the field and what is allowed are still named. Objects and lists are withheld whatever they hold.
-_MAX_CODE_CHARS: Final = 20
-# The placeholders her2kit itself writes as a value ("(missing)", "(no samples)", "(end of file)").
-_MARKER: Final = re.compile(r"\([A-Za-z][A-Za-z0-9 ,.'-]{0,58}\)")
-
-
-def _repeatable(value: Any) -> bool:
-    """Whether an invalid value may be repeated in an error (see :data:`_MAX_CODE_CHARS`)."""
-    if value is None or isinstance(value, (bool, int, float, PurePath)):
-        return True
-    if isinstance(value, str):
-        code_like = 0 < len(value) <= _MAX_CODE_CHARS and all(
-            c.isprintable() and not c.isspace() for c in value
-        )
-        return code_like or _MARKER.fullmatch(value) is not None
-    return False
-
-
-def redact(error: InvalidInput) -> InvalidInput:
-    """``error`` with its value withheld when it may be report text, an identifier or other free text: the value
-    of a private field (report text, ids, sample names), and any value that is not short and code-like."""
-    value = error.value
-    last = error.field.rsplit(".", 1)[-1]
-    if value is WITHHELD or value is None or value == "(missing)":
-        return error
-    if last in _PRIVATE_FIELDS or not _repeatable(value):
-        return type(error)(error.field, WITHHELD, error.allowed, hint=error.hint)
-    return error
-
-
 def _invalid_problem(error: InvalidInput) -> JSONResponse:
-    error = redact(error)
+    # (a second net: every error the API answers gets the rule of errors.shown, wherever it was raised)
+    error = error.redacted()
     value = None if error.value is WITHHELD else _short(error.value)
     if isinstance(error, FileTooLarge):
         return problem(
@@ -256,7 +220,7 @@ def _install_errors(app: FastAPI, page_error: PageError | None) -> None:
     @app.exception_handler(InvalidInput)
     async def _invalid(request: Request, exc: InvalidInput) -> Response:
         if page_error is not None and for_page(request):
-            error = redact(exc)
+            error = exc.redacted()
             return page_error(413 if isinstance(error, FileTooLarge) else 422, "Invalid input", str(error))
         return _invalid_problem(exc)
 
@@ -299,14 +263,14 @@ def _install_errors(app: FastAPI, page_error: PageError | None) -> None:
         first["loc"] = loc[1:] if loc[:1] in (("body",), ("query",)) else loc
         error = invalid_input_from_error(first)
         if page_error is not None and for_page(request):
-            return page_error(422, "Invalid input", str(redact(error)))
+            return page_error(422, "Invalid input", str(error.redacted()))
         return _invalid_problem(error)
 
     @app.exception_handler(ValidationError)
     async def _pydantic(request: Request, exc: ValidationError) -> Response:
         error = invalid_input_from_error(_plain_error(exc.errors()[0]))
         if page_error is not None and for_page(request):
-            return page_error(422, "Invalid input", str(redact(error)))
+            return page_error(422, "Invalid input", str(error.redacted()))
         return _invalid_problem(error)
 
 
@@ -387,7 +351,7 @@ class LimitsMiddleware:
                 400,
                 "the Host header does not name this server",
                 field="Host",
-                value=given[:60] if _repeatable(given[:60]) else None,
+                value=given[:60] if shown(given[:60]) is not WITHHELD else None,
                 allowed=f"{', '.join(hosts)} (the server's HER2KIT_ALLOWED_HOSTS)",
             )(scope, receive, send)
             return
