@@ -121,6 +121,15 @@ def test_a_name_in_a_vocabulary_field_is_never_echoed(
     assert "Jane" not in r.text
 
 
+def test_an_unknown_key_that_is_free_text_is_not_named(client: httpx.Client) -> None:
+    body = {"schema_version": "1", "id": "c", "tumor": {"type": "breast"}, "patient": {"Jane Q Smith": 1}}
+    r = client.post("/v1/assess", json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "patient"
+    assert "a known key" in r.json()["allowed"]
+    assert "Jane" not in r.text
+
+
 def test_a_placeholder_is_shown_even_for_a_private_field(client: httpx.Client) -> None:
     """her2kit's own words in a value's place repeat nothing of the input: shown (a body nested too deeply said "the
     value (not repeated: patient data)", as though it had quoted the body)."""

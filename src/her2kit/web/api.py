@@ -180,23 +180,6 @@ def _invalid_problem(error: InvalidInput) -> JSONResponse:
     return problem(422, "Invalid input", str(error), field=error.field, value=value, allowed=error.allowed)
 
 
-def _plain_error(err: Mapping[str, Any]) -> dict[str, Any]:
-    """A pydantic error whose message would repeat the input, rewritten: a tagged union's unknown tag ("Input tag
-    'Jane Q Smith' found using 'method' does not match any of the expected tags: 'ihc', …") becomes an error on
-    the tag's own field listing the expected tags."""
-    error = dict(err)
-    ctx = error.get("ctx") or {}
-    if error.get("type") == "union_tag_invalid" and "tag" in ctx:
-        key = str(ctx.get("discriminator", "")).strip("'\"")
-        return {
-            "type": "literal_error",
-            "loc": (*tuple(error.get("loc") or ()), key),
-            "input": ctx["tag"],
-            "msg": f"Input should be {ctx.get('expected_tags', '')}",
-        }
-    return error
-
-
 _TITLES: Final = {
     400: "Bad request",
     401: "Unauthorized",
@@ -250,7 +233,7 @@ def _install_errors(app: FastAPI, page_error: PageError | None) -> None:
         errors = exc.errors()
         if not errors:
             return problem(422, "Invalid input", "invalid request")
-        first = _plain_error(errors[0])
+        first = dict(errors[0])
         if first.get("type") == "json_invalid":
             return problem(
                 422,
@@ -268,7 +251,7 @@ def _install_errors(app: FastAPI, page_error: PageError | None) -> None:
 
     @app.exception_handler(ValidationError)
     async def _pydantic(request: Request, exc: ValidationError) -> Response:
-        error = invalid_input_from_error(_plain_error(exc.errors()[0]))
+        error = invalid_input_from_error(exc.errors()[0])
         if page_error is not None and for_page(request):
             return page_error(422, "Invalid input", str(error.redacted()))
         return _invalid_problem(error)
