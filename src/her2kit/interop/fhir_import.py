@@ -442,7 +442,7 @@ def bundle_to_case(
             if res.get("status") in C.OBSERVATION_STATUS_USED and (d := obs_date(res)) is not None:
                 dates.append(d)
             if set(loinc_codes(res.get("code"))) & C.HER2_CODES:
-                her2_focus.update(k for k in (ref_key(f, index) for f in res.get("focus") or []) if k)
+                her2_focus.update(k for k in (ref_key(f, index, res) for f in res.get("focus") or []) if k)
             note_breast_only(ctx, res)
         elif rtype == "Condition":
             dates.extend(condition_dates(res))

@@ -523,7 +523,7 @@ def _read_tnm(ctx: ImportContext, obs: Json, source: str, code: str, date: dt.da
             f"{source}: LOINC {code} ({C.LOINC_NAMES[code]}) holds {category} — not read"
         )
         return
-    focus = next((k for k in (ref_key(f, ctx.index) for f in obs.get("focus") or []) if k), None)
+    focus = next((k for k in (ref_key(f, ctx.index, obs) for f in obs.get("focus") or []) if k), None)
     ctx.staging[which].append(StagingRow(date, category, source, focus, inferred))
 
 
@@ -632,6 +632,14 @@ def read_observation(ctx: ImportContext, obs: Json, tumor: str) -> None:
         ctx.ignored.append(f"{source}: {describe(obs.get('code'))} — not read by her2kit")
 
 
+def _members(ctx: ImportContext, source: str) -> set[str | None]:
+    """The names of the resources the Observation named ``source`` has as members (``hasMember``)."""
+    holder = ctx.index.get(source)
+    if holder is None:
+        return set()
+    return {ref_key(r, ctx.index, holder) for r in holder.get("hasMember") or []}
+
+
 def join_copy_numbers(ctx: ImportContext) -> None:
     """Join lone 74860-8 / 74861-6 Observations to the 49683-6 ratio they belong to.
 
@@ -651,17 +659,13 @@ def join_copy_numbers(ctx: ImportContext) -> None:
         if _copies_not_read(ctx, source, code, q):
             continue
         date, specimen = obs_date(obs), ref_id(obs.get("specimen"))
-        links = {k for k in (ref_key(r, ctx.index) for r in obs.get("derivedFrom") or []) if k is not None}
+        links = {
+            k for k in (ref_key(r, ctx.index, obs) for r in obs.get("derivedFrom") or []) if k is not None
+        }
         ratios = [
             t for t in ctx.tests if isinstance(t.test, IshTest) and t.test.ratio is not None and t.source
         ]
-        linked = [
-            t
-            for t in ratios
-            if t.source in links
-            or source
-            in {ref_key(r, ctx.index) for r in (ctx.index.get(t.source) or {}).get("hasMember") or []}
-        ]
+        linked = [t for t in ratios if t.source in links or source in _members(ctx, t.source)]
         same = [
             t
             for t in ratios
