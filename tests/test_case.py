@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from her2kit.case import Case, parse_case
-from her2kit.errors import InvalidInput
+from her2kit.errors import WITHHELD, InvalidInput
 
 
 def base(**over: Any) -> dict[str, Any]:
@@ -101,7 +101,8 @@ def err(doc: Any) -> InvalidInput:
             "her2_tests.0.ratio",
             "single-probe",
         ),
-        (base(her2_tests=[{"method": "pcr"}]), "her2_tests.0", "ihc"),
+        # (the unknown tag is an error on the tag's own field, as the REST API has always said)
+        (base(her2_tests=[{"method": "pcr"}]), "her2_tests.0.method", "'ihc', 'ish', 'ngs'"),
         (base(tumour={"type": "breast"}), "tumour", "known key"),
         (base(patient={"lvef_percent": 150}), "patient.lvef_percent", "less than or equal to 90"),
         (
@@ -122,6 +123,25 @@ def test_bad_input_names_field_value_and_allowed(doc: Any, field: str, fragment:
     assert error.field == field
     assert fragment in str(error)
     assert "\n" not in str(error)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        base(her2_tests=[{"method": "Zyxwvut Qa MRN-77731"}]),
+        base(patient={"sex": "Zyxwvut Qa MRN-77731"}),
+        base(her2_tests=[{"method": "ngs", "erbb2_mutations": ["Zyxwvut Qa MRN-77731"]}]),
+        base(patient={"Zyxwvut Qa MRN-77731": 1}),
+    ],
+)
+def test_free_text_is_repeated_nowhere_in_an_error(doc: Any) -> None:
+    """Not in the value, nor in what is allowed (pydantic's message for an unknown tag quoted it), nor in the field
+    (an unknown key): the Python API's errors follow the rule of errors.shown, as the CLI's and the REST API's do."""
+    error = err(doc)
+    assert error.value is WITHHELD
+    for part in ("Zyxwvut", "MRN-77731"):
+        assert part not in str(error)
+        assert part not in error.field
 
 
 def test_missing_tumour_is_required() -> None:

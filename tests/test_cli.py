@@ -100,6 +100,63 @@ def test_bad_input_is_one_line_exit_2(
     assert fragment in lines[0]
 
 
+# Free text typed into a field that takes a code (a patient's name in the wrong column of a spreadsheet export).
+MARKER = "Zyxwvut Qa MRN-77731"
+_CASE: dict[str, Any] = {
+    "id": "x",
+    "tumor": {"type": "breast"},
+    "her2_tests": [{"method": "ihc", "score": "2+"}],
+}
+
+
+def _case_with(path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    doc = json.loads(json.dumps(_CASE))
+    cur = doc
+    for key in path[:-1]:
+        cur = cur[key]
+    cur[path[-1]] = value
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("document", "field", "allowed"),
+    [
+        # (the tag of a test: pydantic's message quoted it, "Input tag 'Zyxwvut Qa MRN-77731' found using 'method'")
+        (_case_with(("her2_tests", 0, "method"), MARKER), "her2_tests.0.method", "'ihc', 'ish', 'ngs'"),
+        (_case_with(("tumor", "type"), MARKER), "tumor.type", "breast, gastric"),
+        (_case_with(("her2_tests", 0, "score"), MARKER), "her2_tests.0.score", '"2+", "3+"'),
+        (_case_with(("patient",), {"sex": MARKER}), "patient.sex", "'female'"),
+        (
+            _case_with(("her2_tests", 0), {"method": "ngs", "erbb2_mutations": [MARKER]}),
+            "her2_tests.0.erbb2_mutations",
+            "an HGVS protein change such as p.Y772_A775dup",
+        ),
+        (_case_with(("patient",), {MARKER: 1}), "patient", "a known key"),
+    ],
+)
+@pytest.mark.parametrize("command", ["status", "assess"])
+def test_a_case_file_error_never_repeats_free_text(
+    tmp_path: Path, command: str, document: dict[str, Any], field: str, allowed: str
+) -> None:
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps(document))
+    out = her2kit(command, str(case))
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    for part in (*MARKER.split(), MARKER[:8]):
+        assert part not in out.stdout + out.stderr, out.stderr
+    assert out.stderr.startswith(f"her2kit: error: {field}: "), out.stderr
+    assert allowed in out.stderr
+
+
+def test_a_known_key_in_the_wrong_place_is_still_named(tmp_path: Path) -> None:
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps({**_CASE, "lines_of_chemotherapy_metastatic": 2}))
+    out = her2kit("status", str(case))
+    assert out.returncode == 2
+    assert "lines_of_chemotherapy_metastatic: " in out.stderr
+    assert "a known key" in out.stderr
+
+
 @pytest.mark.parametrize("name", ["case", "assessment"])
 def test_schema_commands(name: str) -> None:
     out = her2kit("schema", name)

@@ -32,6 +32,21 @@ def test_json_duplicate_key_names_its_path() -> None:
     assert "1+" not in str(exc.value)
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("case.json", '{"id": "c1", "patient": {"Zyxwvut Qa": 1, "Zyxwvut Qa": 2}}'),
+        ("case.yaml", "id: c1\npatient:\n  Zyxwvut Qa: 1\n  Zyxwvut Qa: 2\n"),
+    ],
+)
+def test_a_free_text_key_given_twice_is_not_named(name: str, text: str) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        decode_document(text, name)
+    assert exc.value.field == "patient"
+    assert "given twice" in str(exc.value)
+    assert "Zyxwvut" not in str(exc.value)
+
+
 def test_json_duplicate_key_at_the_top_names_the_key() -> None:
     with pytest.raises(InvalidInput) as exc:
         decode_document('{"id": "PATIENT-SECRET", "id": "other"}', "case.json")

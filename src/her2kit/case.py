@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from her2kit.errors import WITHHELD, InvalidInput
+from her2kit.errors import MISSING, WITHHELD, InvalidInput, Placeholder, shown
 from her2kit.tnm import N_ALLOWED, T_ALLOWED, Category, parse_n, parse_stage, parse_t, same_category
 from her2kit.vocab import normalise_ihc_score, normalise_tumor_type
 from her2kit.yamlload import BadDate, DuplicateKey, Yaml11Number, YamlValueError, safe_load
@@ -245,7 +245,10 @@ class NgsTest(_TestBase):
     def _hgvs_like(cls, values: list[str]) -> list[str]:
         for value in values:
             if not value.startswith("p.") or len(value) < 4:
-                raise ValueError(f"{value!r} is not an HGVS protein change such as p.Y772_A775dup or p.S310F")
+                # (the value goes in the error's value, where the rule of errors.shown applies; never in its text)
+                raise InvalidInput(
+                    "erbb2_mutations", value, "an HGVS protein change such as p.Y772_A775dup or p.S310F"
+                )
         return values
 
 
@@ -521,8 +524,44 @@ def invalid_input_from(exc: ValidationError, root: str = "") -> InvalidInput:
     return invalid_input_from_error(exc.errors()[0], root)
 
 
+def _plain_error(err: Mapping[str, Any]) -> dict[str, Any]:
+    """A pydantic error whose message would repeat the input, rewritten: a tagged union's unknown tag ("Input tag
+    'Jane Q Smith' found using 'method' does not match any of the expected tags: 'ihc', …") becomes an error on
+    the tag's own field listing the expected tags."""
+    error = dict(err)
+    ctx = error.get("ctx") or {}
+    if error.get("type") == "union_tag_invalid" and "tag" in ctx:
+        key = str(ctx.get("discriminator", "")).strip("'\"")
+        return {
+            "type": "literal_error",
+            "loc": (*tuple(error.get("loc") or ()), key),
+            "input": ctx["tag"],
+            "msg": f"Input should be {ctx.get('expected_tags', '')}",
+        }
+    return error
+
+
+def _known_key(key: str) -> bool:
+    """Whether ``key`` names a field of a document model (a case's, a course's): a known key in the wrong place is
+    her2kit's word, not the user's, and is named whatever its length."""
+    stack: list[type[BaseModel]] = [DocumentModel]
+    while stack:
+        model = stack.pop()
+        if key in model.model_fields:
+            return True
+        stack.extend(model.__subclasses__())
+    return False
+
+
 def invalid_input_from_error(err: Mapping[str, Any], root: str = "") -> InvalidInput:
-    """One pydantic error (a dict of ``ExceptionError``) as an :class:`InvalidInput`; used by the CLI and the API."""
+    """One pydantic error (a dict of ``ExceptionError``) as an :class:`InvalidInput`; used by the CLI, the Python
+    API (:func:`parse_case`, :func:`load_case`) and the REST API alike.
+
+    The error repeats nothing of the input that :func:`her2kit.errors.shown` would not show: its value is withheld
+    unless short and code-like (:meth:`InvalidInput.redacted`); a tagged union's unknown tag (a name given as
+    ``her2_tests[].method``), which pydantic's message quotes, is an error on the tag's own field listing the
+    expected tags; and an unknown key that is free text is not named (the error is on the object holding it)."""
+    err = _plain_error(err)
     loc = [str(p) for p in err.get("loc", ()) if not (isinstance(p, str) and p in ("ihc", "ish", "ngs"))]
     field = ".".join(([root] if root else []) + loc) or root or "(document)"
     ctx = err.get("ctx") or {}
@@ -532,13 +571,21 @@ def invalid_input_from_error(err: Mapping[str, Any], root: str = "") -> InvalidI
             field = ".".join(([root] if root else []) + [original.field])
         elif original.field != loc[-1] and not original.field.startswith(("tumor", "--")):
             field = f"{field}.{original.field}"
-        return InvalidInput(field, original.value, original.allowed, hint=original.hint)
+        return InvalidInput(field, original.value, original.allowed, hint=original.hint).redacted()
     value = err.get("input")
-    if err.get("type") == "extra_forbidden":
-        value = loc[-1] if loc else value
+    if err.get("type") == "extra_forbidden" and loc:
+        value = loc[-1]
+        if shown(value) is WITHHELD and not _known_key(value):
+            holder = ".".join(([root] if root else []) + loc[:-1]) or "(document)"
+            return InvalidInput(
+                holder,
+                WITHHELD,
+                _allowed_from(err),
+                hint="it holds an unknown key, whose name is not repeated",
+            )
     if err.get("type") == "missing":
-        return InvalidInput(field, "(missing)", "a value: this field is required")
-    return InvalidInput(field, value, _allowed_from(dict(err)))
+        return InvalidInput(field, MISSING, "a value: this field is required")
+    return InvalidInput(field, value, _allowed_from(err)).redacted()
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -605,7 +652,7 @@ def _document_problem(data: Any, name: str, *, nesting: bool = True) -> InvalidI
     """One walk of a decoded document: nesting deeper than :data:`MAX_DEPTH` (first), else the first key given twice
     (JSON), else the first string holding a lone UTF-16 surrogate (JSON ``"\\ud800"`` without its low half: not a
     Unicode character, and not writable as UTF-8); None when there is none. Walked without recursion."""
-    twice: str | None = None
+    twice: tuple[str, str] | None = None
     surrogate: str | None = None
     stack: list[tuple[Any, list[str], int]] = [(data, [], 1)]
     while stack:
@@ -616,7 +663,7 @@ def _document_problem(data: Any, name: str, *, nesting: bool = True) -> InvalidI
             continue
         if isinstance(value, dict):
             if twice is None and isinstance(value, KeyGivenTwice):
-                twice = ".".join([*path, value.key])
+                twice = (".".join(path), value.key)
             if surrogate is None and any(isinstance(k, str) and _has_surrogate(k) for k in value):
                 surrogate = ".".join(path) or "(document)"
             children = [(child, [*path, str(key)]) for key, child in value.items()]
@@ -628,23 +675,31 @@ def _document_problem(data: Any, name: str, *, nesting: bool = True) -> InvalidI
             return _nested_too_deeply(name)
         stack.extend((child, where, level + 1) for child, where in reversed(children))
     if twice is not None:
-        return _given_twice(twice)
+        return _given_twice(*twice)
     return None if surrogate is None else lone_surrogate_error(surrogate)
 
 
 def _nested_too_deeply(name: str) -> InvalidInput:
     return InvalidInput(
         name,
-        "(nesting)",
+        Placeholder("(nesting)"),
         f"objects and lists nested at most {MAX_DEPTH} levels deep",
         hint="the document is nested too deeply",
     )
 
 
-def _given_twice(path: str, where: str = "") -> InvalidInput:
-    key = path.rsplit(".", 1)[-1]
+def _given_twice(parent: str, key: str, where: str = "") -> InvalidInput:
+    """The error about ``key`` given twice in the object at ``parent``; a key that is free text (not a known key,
+    and not shown by :func:`her2kit.errors.shown`) is not named: the error is on the object holding it."""
+    if shown(key) is WITHHELD and not _known_key(key):
+        return InvalidInput(
+            parent or "(document)",
+            WITHHELD,
+            "each key once in an object",
+            hint=f"it holds a key given twice{where}, whose name is not repeated; which value is meant is unknown",
+        )
     return InvalidInput(
-        path or "(document)",
+        f"{parent}.{key}" if parent else key,
         key,
         "each key once in an object",
         hint=f"this key is given twice{where}; which value is meant is unknown",
@@ -671,7 +726,7 @@ def json_body_problem(text: str | bytes) -> InvalidInput | None:
         if "digits" in str(exc):  # (Python refuses whole numbers longer than sys.get_int_max_str_digits())
             return InvalidInput(
                 "(body)",
-                "(a number)",
+                Placeholder("(a number)"),
                 f"numbers of at most {sys.get_int_max_str_digits():,} digits",
                 hint="a number is too long to read",
             )
@@ -689,7 +744,8 @@ def decode_document(text: str, name: str = "input") -> Any:
         try:
             data = safe_load(text)
         except DuplicateKey as exc:
-            raise _given_twice(exc.path, f" (line {exc.line})") from None
+            parent = exc.path.removesuffix(exc.key).removesuffix(".")  # (the key's path ends with the key)
+            raise _given_twice(parent, exc.key, f" (line {exc.line})") from None
         except BadDate as exc:
             raise InvalidInput(
                 exc.path or "(document)",
@@ -707,17 +763,22 @@ def decode_document(text: str, name: str = "input") -> Any:
                 exc.path or "(document)", exc.text, allowed, hint=f"line {exc.line}: {exc.problem}"
             ) from None
         except YamlValueError as exc:  # (a subclass not handled above)
-            raise InvalidInput(name, "(YAML)", "well-formed YAML", hint=exc.problem) from None
+            raise InvalidInput(name, Placeholder("(YAML)"), "well-formed YAML", hint=exc.problem) from None
         except RecursionError:
             raise _nested_too_deeply(name) from None
         except yaml.YAMLError as exc:
-            raise InvalidInput(name, "(YAML)", "well-formed YAML", hint=str(exc).splitlines()[0]) from None
+            raise InvalidInput(
+                name, Placeholder("(YAML)"), "well-formed YAML", hint=str(exc).splitlines()[0]
+            ) from None
     else:
         try:
             data = json.loads(text, object_pairs_hook=unique_keys)
         except json.JSONDecodeError as exc:
             raise InvalidInput(
-                name, "(JSON)", "well-formed JSON", hint=f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+                name,
+                Placeholder("(JSON)"),
+                "well-formed JSON",
+                hint=f"{exc.msg} at line {exc.lineno} column {exc.colno}",
             ) from None
         except RecursionError:
             raise _nested_too_deeply(name) from None

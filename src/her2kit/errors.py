@@ -8,6 +8,7 @@ that the CLI and the REST API can print one clear line without a traceback.
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 from typing import Any, Final
 
@@ -37,6 +38,51 @@ class _Withheld:
 
 
 WITHHELD: Final = _Withheld()
+
+
+class Placeholder(str):
+    """What her2kit writes in a value's place when there is no value to repeat ("(missing)", "(end of file)",
+    "(no samples)"): her2kit's own words, never the user's, so :func:`shown` always shows it. A user's string that
+    merely looks like one ("(Jane Q Smith)") is a plain ``str`` and gets the rule."""
+
+    __slots__ = ()
+
+
+MISSING: Final = Placeholder("(missing)")
+
+# The fields whose every value is report text or identifies a patient (by the last part of the field's name,
+# "her2_tests.0.specimen_id" → "specimen_id"): case and specimen ids, report text, a FHIR patient_id, a sample name.
+PRIVATE_FIELDS: Final = frozenset(
+    {"text", "id", "report_text", "patient_id", "specimen_id", "sample", "(body)", "(document)"}
+)
+
+# A string an error may repeat: 1 to 20 visible ASCII characters (no space, no control character).
+_SHOWN_STRING: Final = re.compile(r"[!-~]{1,20}")
+
+
+def shown(value: Any, field: str = "") -> Any:
+    """``value`` as an error may repeat it, or :data:`WITHHELD`: the one rule for every value a user supplied
+    (a case or course document, a command-line option, a form field, a FHIR element, a cell of a genomics file).
+
+    Shown: ``None``, booleans and numbers, a file path (the user's own name for the file; the REST API names an
+    upload by its file name instead), her2kit's own :class:`Placeholder` ("(missing)"), and a string of 1 to 20
+    visible ASCII characters — a code, a short token or a typo of one: ``"4+"``, ``"brest"``, ``"2026-02-30"``,
+    ``"GRCh39"``, ``"p.S310"``, a POS of ``"abc"``.
+
+    Withheld: free text and anything that could be a name or an identifier — a string with a space ("Jane Q Smith",
+    report text), longer than 20 characters (identifiers, barcodes, UUIDs, a sentence without spaces), with a
+    character outside visible ASCII (a name in a script written without spaces, "王小明", or with accents:
+    codes are ASCII), empty, or holding a control character; objects and lists, whatever they hold; and any value
+    but a placeholder of a field in :data:`PRIVATE_FIELDS` (ids, report text, sample names), whatever it is."""
+    if value is WITHHELD or isinstance(value, Placeholder):
+        return value
+    if value is not None and field.rsplit(".", 1)[-1] in PRIVATE_FIELDS:
+        return WITHHELD
+    if value is None or isinstance(value, bool | int | float | PurePath):
+        return value
+    if isinstance(value, str) and _SHOWN_STRING.fullmatch(value):
+        return value
+    return WITHHELD
 
 
 class Her2kitError(Exception):
@@ -70,6 +116,12 @@ class InvalidInput(Her2kitError, ValueError):
         if hint:
             message += f" ({hint})"
         super().__init__(message)
+
+    def redacted(self) -> InvalidInput:
+        """This error with its value withheld unless :func:`shown` may show it (the same error when it may)."""
+        if shown(self.value, self.field) is WITHHELD and self.value is not WITHHELD:
+            return type(self)(self.field, WITHHELD, self.allowed, hint=self.hint)
+        return self
 
 
 class KnowledgeBaseError(Her2kitError):

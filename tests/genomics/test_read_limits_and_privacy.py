@@ -190,3 +190,18 @@ def test_no_error_repeats_free_text_read_from_a_file(tmp_path: Path, name: str, 
         profile_file(path)
     assert "Jane" not in str(info.value)
     assert " line " in info.value.field
+
+
+@pytest.mark.parametrize("value", ["王小明", "Müller", "3f2a9c4e-1b7d-4e8a-9c1f-2d3e4f5a6b7c"])
+def test_a_value_read_from_a_file_is_shown_only_when_short_visible_ascii(tmp_path: Path, value: str) -> None:
+    """A name without spaces (in a script written without them, or with an accent) or an identifier in the REF
+    column is withheld like free text; a short code-like REF is still repeated."""
+    path = tmp_path / "r.vcf"
+    path.write_text(VCF_HEAD + f"\n17\t37880220\t.\t{value}\tG\t.\tPASS\t.\n")
+    with pytest.raises(InvalidInput) as info:
+        profile_file(path)
+    assert value not in str(info.value)
+    assert "REF/ALT made of A, C, G, T, N" in str(info.value)
+    path.write_text(VCF_HEAD + "\n17\t37880220\t.\tQ\tG\t.\tPASS\t.\n")
+    with pytest.raises(InvalidInput, match="'Q' is not valid"):
+        profile_file(path)

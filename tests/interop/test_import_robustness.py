@@ -9,10 +9,11 @@ import json
 import random
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from her2kit.errors import Her2kitError
+from her2kit.errors import Her2kitError, InvalidInput
 from her2kit.interop import bundle_to_case
 from tests.conftest import SHARED
 
@@ -113,3 +114,21 @@ def test_choosing_a_patient_never_lists_the_patients_ids() -> None:
         assert "MRN4711" not in text
         assert "MRN-OTHER-9999" not in text
         assert "WRONG" not in text
+
+
+@pytest.mark.parametrize(
+    ("status", "shown"),
+    [
+        ("3f2a9c4e-1b7d-4e8a-9c1f-2d3e4f5a6b7c", False),  # an identifier in a code's place (it was repeated)
+        ("Müller", False),
+        ("finale", True),  # a typo of a code
+    ],
+)
+def test_an_invalid_status_is_repeated_only_when_short_and_code_like(status: str, shown: bool) -> None:
+    observation = obs("o1", "85319-2", valueString="3+", status=status)
+    with pytest.raises(InvalidInput) as caught:
+        bundle_to_case(bundle(patient(), condition(), observation))
+    message = str(caught.value)
+    assert caught.value.field == "Observation/o1 (Bundle.entry[2]).status"
+    assert (status in message) is shown, message
+    assert "final" in caught.value.allowed

@@ -326,3 +326,49 @@ def test_the_form_s_null_with_stained_cells_is_refused(client: httpx.Client) -> 
     assert r.status_code == 422
     assert "ihc_percent" in r.text
     assert "no cell is stained" in r.text
+
+
+def test_one_function_chooses_a_page_or_a_problem_for_every_error() -> None:
+    """Pages get the web app's HTML error page, the API (and an app without pages) problem+json; headers go on
+    both, and only the problem carries the field."""
+    from fastapi.responses import HTMLResponse
+
+    from her2kit.web.api import error_response
+
+    def page(status: int, title: str, message: str) -> HTMLResponse:
+        return HTMLResponse(f"<h1>{title}</h1><p>{message}</p>", status_code=status)
+
+    def answer(page_error: Any, path: str) -> Any:
+        return error_response(
+            page_error,
+            path,
+            405,
+            "Method not allowed",
+            "GET is not allowed",
+            headers={"Allow": "POST"},
+            field="f",
+        )
+
+    for path in ("/", "/assess", "/kb/T-DXd"):
+        r = answer(page, path)
+        assert (r.status_code, r.headers["content-type"], r.headers["allow"]) == (
+            405,
+            "text/html; charset=utf-8",
+            "POST",
+        )
+        assert r.body == b"<h1>Method not allowed</h1><p>GET is not allowed</p>"
+    for page_error, path in (
+        (page, "/v1/status"),
+        (page, "/healthz"),
+        (page, "/openapi.json"),
+        (None, "/assess"),
+    ):
+        r = answer(page_error, path)
+        assert (r.status_code, r.headers["content-type"], r.headers["allow"]) == (405, PROBLEM, "POST")
+        assert json.loads(r.body) == {
+            "type": "about:blank",
+            "title": "Method not allowed",
+            "status": 405,
+            "detail": "GET is not allowed",
+            "field": "f",
+        }

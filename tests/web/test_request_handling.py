@@ -4,6 +4,7 @@ use of a pasted report, line numbering, log lines. A real server on 127.0.0.1.""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import httpx
 import pytest
@@ -95,6 +96,50 @@ def test_a_case_id_is_never_echoed_in_an_error(client: httpx.Client) -> None:
     r = client.post("/v1/assess", json={"schema_version": "1", "id": ["MRN-00123456"]})
     assert r.status_code == 422, r.text
     assert "MRN-00123456" not in r.text
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        # (a user's value shaped like one of her2kit's placeholders was repeated whole, spaces and all)
+        (("tumor", "type"), "(Jane Q Smith MRN-4471923)"),
+        # (a name in a script written without spaces passed the "no space" test)
+        (("patient", "sex"), "王小明"),
+    ],
+)
+def test_a_name_in_a_vocabulary_field_is_never_echoed(
+    client: httpx.Client, path: tuple[str, str], value: str
+) -> None:
+    body: dict[str, Any] = {"schema_version": "1", "id": "c", "tumor": {"type": "breast"}}
+    body.setdefault(path[0], {})[path[1]] = value
+    r = client.post("/v1/assess", json=body)
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert problem["field"] == ".".join(path)
+    assert "value" not in problem
+    assert value not in r.text
+    assert "Jane" not in r.text
+
+
+def test_an_unknown_key_that_is_free_text_is_not_named(client: httpx.Client) -> None:
+    body = {"schema_version": "1", "id": "c", "tumor": {"type": "breast"}, "patient": {"Jane Q Smith": 1}}
+    r = client.post("/v1/assess", json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "patient"
+    assert "a known key" in r.json()["allowed"]
+    assert "Jane" not in r.text
+
+
+def test_a_placeholder_is_shown_even_for_a_private_field(client: httpx.Client) -> None:
+    """her2kit's own words in a value's place repeat nothing of the input: shown (a body nested too deeply said "the
+    value (not repeated: patient data)", as though it had quoted the body)."""
+    r = client.post("/v1/assess", json={"schema_version": "1", "tumor": {"type": "breast"}})
+    assert r.status_code == 422, r.text
+    assert (r.json()["field"], r.json()["value"]) == ("id", "(missing)")
+    nested = b"[" * 1000 + b"]" * 1000
+    r = client.post("/v1/status", content=nested, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert (r.json()["field"], r.json()["value"]) == ("(body)", "(nesting)")
 
 
 def test_a_genomics_error_names_the_query_parameter(client: httpx.Client) -> None:

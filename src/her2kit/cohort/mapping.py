@@ -33,7 +33,7 @@ from her2kit.case import invalid_input_from
 from her2kit.cohort import columns as cols
 from her2kit.cohort.io import JSON_SCHEMA_LINES, input_format
 from her2kit.cohort.source import Source
-from her2kit.errors import InvalidInput
+from her2kit.errors import InvalidInput, Placeholder
 from her2kit.yamlload import safe_load
 
 BUNDLED = Path(__file__).resolve().parent / "mappings"
@@ -133,7 +133,9 @@ class _MappingFile(BaseModel):
         if twice:
             raise InvalidInput("constants", twice[0], "a column not also mapped under columns")
         if not self.columns and self.ish_counts is None:
-            raise InvalidInput("columns", "(none)", "at least one source column mapped to a standard column")
+            raise InvalidInput(
+                "columns", Placeholder("(none)"), "at least one source column mapped to a standard column"
+            )
         return self
 
 

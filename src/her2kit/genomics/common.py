@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final, cast
 
-from her2kit.errors import WITHHELD, InvalidInput
+from her2kit.errors import MISSING, WITHHELD, InvalidInput, Placeholder
 from her2kit.genomics.model import Genome
 
 GENES: Final = ("ERBB2", "KRAS", "NRAS", "BRAF", "PIK3CA", "ERBB3")
@@ -166,7 +166,7 @@ def read_lines(fh: IO[str], name: str, first: int = 1) -> Iterator[tuple[int, st
         if len(line) > limit:
             raise InvalidInput(
                 f"{name} line {n}",
-                f"(a line over {limit:,} characters)",
+                Placeholder(f"(a line over {limit:,} characters)"),
                 f"lines of at most {limit:,} characters",
             )
         yield n, line
@@ -195,16 +195,6 @@ def bad_line(
     return InvalidInput(
         f"{name} line {n}", WITHHELD, allowed, hint=columns_seen(line) if count_columns else hint
     )
-
-
-# A value read from a file may be repeated in an error only when it is short and code-like (a chromosome, a
-# position, a base): at most 20 characters, no whitespace or control character. Anything else is withheld.
-_CODE_LIKE: Final = re.compile(r"[^\s\x00-\x1f\x7f]{1,20}")
-
-
-def cell(value: str) -> str | object:
-    """``value`` if it is short and code-like, else :data:`~her2kit.errors.WITHHELD`."""
-    return value if _CODE_LIKE.fullmatch(value) else WITHHELD
 
 
 def vaf_checked(raw: str | float | None, where: str, warnings: list[str]) -> float | None:
@@ -238,7 +228,7 @@ def choose_sample(name: str, samples: Sequence[str], wanted: str | None) -> str:
     sample names are patient barcodes and identifiers, and errors reach shared logs."""
     unique = list(dict.fromkeys(samples))
     if not unique:
-        raise InvalidInput(f"{name}", "(no samples)", "a file with at least one sample")
+        raise InvalidInput(f"{name}", Placeholder("(no samples)"), "a file with at least one sample")
     count = len(unique)
     which = f"one of the {count} samples in {name}" if count > 1 else f"the one sample in {name}"
     allowed = (
@@ -248,7 +238,7 @@ def choose_sample(name: str, samples: Sequence[str], wanted: str | None) -> str:
     if wanted is None:
         if count == 1:
             return unique[0]
-        raise InvalidInput("--sample", "(missing)", allowed, hint=f"{name} has {count} samples: choose one")
+        raise InvalidInput("--sample", MISSING, allowed, hint=f"{name} has {count} samples: choose one")
     if wanted in unique:
         return wanted
     position = _POSITION.fullmatch(wanted)

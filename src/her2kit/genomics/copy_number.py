@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
-from her2kit.errors import InvalidInput
+from her2kit.errors import InvalidInput, Placeholder
 from her2kit.genomics.common import (
     CHR17_LENGTH,
     ERBB2_GENE,
@@ -323,7 +323,7 @@ def read_segments(
     table = _tab_rows(path)
     header = next(table, (0, None))[1]
     if header is None:
-        raise InvalidInput(name, "(empty)", "a segment table with a header line")
+        raise InvalidInput(name, Placeholder("(empty)"), "a segment table with a header line")
     rows = list(table)
     ci, si, ei = _find(header, CHROM), _find(header, START), _find(header, END)
     if ci is None or si is None or ei is None:
@@ -447,7 +447,7 @@ def read_gene_table(
     table = _tab_rows(path)
     header = next(table, (0, None))[1]
     if header is None:
-        raise InvalidInput(name, "(empty)", "a gene-level copy-number table with a header line")
+        raise InvalidInput(name, Placeholder("(empty)"), "a gene-level copy-number table with a header line")
     gene_i = _find(header, GENE_COL) or 0
     sample_cols = [i for i, h in enumerate(header) if i != gene_i and h not in NON_SAMPLE]
     chosen = choose_sample(name, [header[i] for i in sample_cols], sample)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from her2kit.errors import InvalidInput
+from her2kit.errors import InvalidInput, Placeholder
 from her2kit.genomics.common import (
     GENES,
     RawCall,
@@ -68,7 +68,7 @@ def read_maf(path: Path, *, sample: str | None, genome: Genome | None) -> MafRes
         if fields[idx_gene] in GENES:
             rows.append((n, fields))
     if header is None:
-        raise InvalidInput(name, "(empty)", "a MAF with a header line")
+        raise InvalidInput(name, Placeholder("(empty)"), "a MAF with a header line")
     chosen = choose_sample(name, samples, sample)
     col = {c: i for i, c in enumerate(header)}
     protein_col = next((c for c in _PROTEIN_COLUMNS if c in col), None)

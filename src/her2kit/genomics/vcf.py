@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from her2kit.errors import WITHHELD, InvalidInput
+from her2kit.errors import WITHHELD, InvalidInput, Placeholder, shown
 from her2kit.genomics.classify import gene_regions, hotspot_index
 from her2kit.genomics.common import (
     CHR17_LENGTH,
@@ -29,7 +29,6 @@ from her2kit.genomics.common import (
     GENES,
     RawCall,
     bad_line,
-    cell,
     choose_sample,
     columns_seen,
     contig_chromosome,
@@ -371,14 +370,14 @@ class _Record:
         try:
             self.pos = int(fields[1])
         except ValueError:
-            raise InvalidInput(f"{name} {where}", cell(fields[1]), "an integer POS") from None
+            raise InvalidInput(f"{name} {where}", shown(fields[1]), "an integer POS") from None
         self.ref = fields[3]
         self.alts = fields[4].split(",")
         for column, allele in (("REF", self.ref), *(("ALT", alt) for alt in self.alts)):
             if not _BASES.match(allele):
                 raise InvalidInput(
                     f"{name} {where}",
-                    cell(allele),
+                    shown(allele),
                     "REF/ALT made of A, C, G, T, N (ALT also <ID>, * or a breakend)",
                     hint=f"in column {column}",
                 )
@@ -656,7 +655,7 @@ def _scan(path: Path, *, sample: str | None, genome: Genome | None) -> VcfResult
                 break
             raise bad_line(name, n, line, "meta lines (##) then the #CHROM header line")
         else:
-            raise InvalidInput(f"{name} line {n}", "(end of file)", "a #CHROM header line")
+            raise InvalidInput(f"{name} line {n}", Placeholder("(end of file)"), "a #CHROM header line")
         build, warnings = _file_build(name, header, genome)
         sample_index, chosen = _finish(name, header, sample)
         regions = target_regions(build)

@@ -227,10 +227,19 @@ def build_index(entries: list[tuple[Json, str | None]]) -> dict[str, Json]:
     return index
 
 
-def ref_key(ref: Any, index: dict[str, Json]) -> str | None:
+def ref_key(ref: Any, index: dict[str, Json], holder: Json) -> str | None:
+    """The name of the resource a Reference names, as the index knows it (or as written, when not in the input).
+
+    ``holder`` is the resource the Reference is in: a local reference is resolved within its container (FHIR R4,
+    Resource.contained), "#x" to the resource x contained beside or in ``holder`` (``Container/id#x``), and "#" in a
+    contained resource to its container. A local reference that resolves to nothing is kept as written ("#x")."""
     if not isinstance(ref, dict) or not isinstance(ref.get("reference"), str):
         return None
     text = str(ref["reference"])
+    if text.startswith("#"):
+        container = resource_name(holder).partition("#")[0]  # (a contained resource is named Container/id#x)
+        local = container if text == "#" else container + text
+        return resource_name(index[local]) if local in index else text
     if text in index:
         return resource_name(index[text])
     parts = text.rstrip("/").split("/")
@@ -242,7 +251,7 @@ def ref_key(ref: Any, index: dict[str, Json]) -> str | None:
 
 
 def subject_key(res: Json, index: dict[str, Json]) -> str | None:
-    return ref_key(res.get("subject") or res.get("patient"), index)
+    return ref_key(res.get("subject") or res.get("patient"), index, res)
 
 
 def select_patient(
@@ -392,7 +401,7 @@ def _related_primary(res: Json, index: dict[str, Json]) -> str | None:
             continue
         url = str(ext.get("url", ""))
         if url.endswith(("mcode-related-primary-cancer-condition", "condition-related")):
-            key = ref_key(ext.get("valueReference"), index)
+            key = ref_key(ext.get("valueReference"), index, res)
             if key is not None:
                 return key
     return None
@@ -428,7 +437,7 @@ def off_primary_focus(ctx: ImportContext, res: Json, tumor: str) -> str | None:
     a Condition not in the input — named by reference and code; None when it is about the primary, about a
     metastasis, or names no Condition. As for the staging (``_staging_rows``), a focus on a Condition of another site
     is off the primary even when no primary Condition was read."""
-    focus = [k for k in (ref_key(f, ctx.index) for f in res.get("focus") or []) if k]
+    focus = [k for k in (ref_key(f, ctx.index, res) for f in res.get("focus") or []) if k]
     conditions = [
         k
         for k in focus

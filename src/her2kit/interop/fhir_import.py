@@ -29,7 +29,7 @@ from her2kit.case import (
     decode_document,
     invalid_input_from,
 )
-from her2kit.errors import Her2kitError, InvalidInput
+from her2kit.errors import Her2kitError, InvalidInput, shown
 from her2kit.interop import codes as C  # noqa: N812
 from her2kit.interop.fhir_bundle import (
     CONTAINED_READ,
@@ -50,7 +50,7 @@ from her2kit.interop.fhir_bundle import (
 from her2kit.interop.fhir_medications import read_medication
 from her2kit.interop.fhir_observations import join_copy_numbers, note_breast_only, read_observation
 from her2kit.interop.fhir_values import condition_dates, fmt, loinc_codes, obs_date, parse_date
-from her2kit.interop.r4b import Json, resource_name, shown, validate
+from her2kit.interop.r4b import Json, resource_name, validate
 from her2kit.status import interpret_her2
 
 SINGLE_RESOURCES: Final = frozenset({"Observation", "Patient", "Condition"})
@@ -442,7 +442,7 @@ def bundle_to_case(
             if res.get("status") in C.OBSERVATION_STATUS_USED and (d := obs_date(res)) is not None:
                 dates.append(d)
             if set(loinc_codes(res.get("code"))) & C.HER2_CODES:
-                her2_focus.update(k for k in (ref_key(f, index) for f in res.get("focus") or []) if k)
+                her2_focus.update(k for k in (ref_key(f, index, res) for f in res.get("focus") or []) if k)
             note_breast_only(ctx, res)
         elif rtype == "Condition":
             dates.extend(condition_dates(res))

@@ -43,7 +43,7 @@ def read_medication(ctx: ImportContext, res: Json) -> None:
     source = resource_name(res)
     kind = str(res.get("resourceType"))
     cc = res.get("medicationCodeableConcept")
-    if cc is None and (key := ref_key(res.get("medicationReference"), ctx.index)) is not None:
+    if cc is None and (key := ref_key(res.get("medicationReference"), ctx.index, res)) is not None:
         med = ctx.index.get(key)
         cc = med.get("code") if med else None
     name = medication_name(cc)

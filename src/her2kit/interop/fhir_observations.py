@@ -15,7 +15,7 @@ from typing import Final
 from pydantic import ValidationError
 
 from her2kit.case import IhcTest, IshTest, NgsTest
-from her2kit.errors import InvalidInput
+from her2kit.errors import MISSING, InvalidInput
 from her2kit.interop import codes as C  # noqa: N812
 from her2kit.interop.fhir_bundle import ImportContext, StagingRow, meta_profiles, off_primary_focus, ref_key
 from her2kit.interop.fhir_values import (
@@ -190,7 +190,7 @@ def _read_ratio(
         if not isinstance(den, int | float) or not den:
             raise InvalidInput(
                 f"{source}.valueRatio.denominator",
-                den if den is not None else "(missing)",
+                den if den is not None else MISSING,
                 "a value other than 0 (R4 Ratio: numerator and denominator are both present)",
             )
         if isinstance(num, int | float):
@@ -523,7 +523,7 @@ def _read_tnm(ctx: ImportContext, obs: Json, source: str, code: str, date: dt.da
             f"{source}: LOINC {code} ({C.LOINC_NAMES[code]}) holds {category} — not read"
         )
         return
-    focus = next((k for k in (ref_key(f, ctx.index) for f in obs.get("focus") or []) if k), None)
+    focus = next((k for k in (ref_key(f, ctx.index, obs) for f in obs.get("focus") or []) if k), None)
     ctx.staging[which].append(StagingRow(date, category, source, focus, inferred))
 
 
@@ -632,6 +632,14 @@ def read_observation(ctx: ImportContext, obs: Json, tumor: str) -> None:
         ctx.ignored.append(f"{source}: {describe(obs.get('code'))} — not read by her2kit")
 
 
+def _members(ctx: ImportContext, source: str) -> set[str | None]:
+    """The names of the resources the Observation named ``source`` has as members (``hasMember``)."""
+    holder = ctx.index.get(source)
+    if holder is None:
+        return set()
+    return {ref_key(r, ctx.index, holder) for r in holder.get("hasMember") or []}
+
+
 def join_copy_numbers(ctx: ImportContext) -> None:
     """Join lone 74860-8 / 74861-6 Observations to the 49683-6 ratio they belong to.
 
@@ -640,10 +648,7 @@ def join_copy_numbers(ctx: ImportContext) -> None:
     """
     # The ratio tests, each with the Observations its hasMember names (the loop below only replaces a test's values).
     ratios = [t for t in ctx.tests if isinstance(t.test, IshTest) and t.test.ratio is not None and t.source]
-    members = {
-        t.source: {ref_key(r, ctx.index) for r in (ctx.index.get(t.source) or {}).get("hasMember") or []}
-        for t in ratios
-    }
+    members = {t.source: _members(ctx, t.source) for t in ratios}
     for obs in ctx.copy_numbers:
         source = resource_name(obs)
         codes = loinc_codes(obs.get("code"))
@@ -657,7 +662,9 @@ def join_copy_numbers(ctx: ImportContext) -> None:
         if _copies_not_read(ctx, source, code, q):
             continue
         date, specimen = obs_date(obs), ref_id(obs.get("specimen"))
-        links = {k for k in (ref_key(r, ctx.index) for r in obs.get("derivedFrom") or []) if k is not None}
+        links = {
+            k for k in (ref_key(r, ctx.index, obs) for r in obs.get("derivedFrom") or []) if k is not None
+        }
         linked = [t for t in ratios if t.source in links or source in members[t.source]]
         same = [
             t

@@ -13,7 +13,7 @@ from typing import Any, Final
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
-from her2kit.errors import WITHHELD, InvalidInput
+from her2kit.errors import MISSING, WITHHELD, InvalidInput, Placeholder, shown
 from her2kit.interop import codes as C  # noqa: N812
 
 Json = dict[str, Any]
@@ -37,20 +37,6 @@ def resource_name(resource: Any) -> str:
     kind = str(resource.get("resourceType") or "(no resourceType)")
     rid = resource.get("id")
     return f"{kind}/{rid}" if rid else kind
-
-
-# What an error may repeat of a coded value: a number, a boolean or one token of code characters (no space). A longer or
-# spaced string in a code's place ("Erika Mustermann" as a status, a code, a resource type) is free text: withheld.
-_CODE_LIKE: Final = re.compile(r"[A-Za-z0-9.\-_:/+#%{}\[\]*^']{1,64}")
-
-
-def shown(value: Any) -> Any:
-    """A coded value as an error may show it, or :data:`WITHHELD` when it is not code-like (see ``_CODE_LIKE``)."""
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, str) and _CODE_LIKE.fullmatch(value):
-        return value
-    return WITHHELD
 
 
 def _error_name(resource: Any) -> str:
@@ -92,7 +78,7 @@ def _check_entry_types(bundle: Json) -> None:
         kind = resource.get("resourceType")
         field = f"Bundle.entry[{i}].resource.resourceType"
         if not isinstance(kind, str) or not kind:
-            raise InvalidInput(field, "(missing)", "a FHIR R4 resource type such as Observation or Patient")
+            raise InvalidInput(field, MISSING, "a FHIR R4 resource type such as Observation or Patient")
         try:
             get_fhir_model_class(kind)
         except (KeyError, ValueError, AttributeError):
@@ -146,7 +132,9 @@ def validate(doc: Json) -> list[str]:
         AttributeError,
     ) as exc:  # fhir.resources raises these for some shapes
         # (the exception's text may quote the input: only its kind is given)
-        raise InvalidInput(_error_name(doc), "(document)", "valid FHIR R4", hint=type(exc).__name__) from None
+        raise InvalidInput(
+            _error_name(doc), Placeholder("(document)"), "valid FHIR R4", hint=type(exc).__name__
+        ) from None
     check_codes(doc)
     return notes
 

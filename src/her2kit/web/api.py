@@ -34,7 +34,7 @@ from her2kit.case import (
     invalid_input_from_error,
     json_body_problem,
 )
-from her2kit.errors import WITHHELD, Her2kitError, InvalidInput, NotFound
+from her2kit.errors import WITHHELD, Her2kitError, InvalidInput, NotFound, shown
 from her2kit.genomics.common import FileTooLarge
 from her2kit.kb import default_kb
 from her2kit.kb.load import SECTIONS
@@ -169,70 +169,6 @@ def _short(value: Any) -> str | None:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-# Fields whose values are report text or identify a patient: an error names the field and withholds the value.
-_PRIVATE_FIELDS: Final = frozenset(
-    {"text", "id", "report_text", "patient_id", "specimen_id", "sample", "(body)", "(document)"}
-)
-# A string is repeated in an error only when it is short and code-like: at most this many characters, with no space
-# and no control character ("4+", "brest", "2026-02-30", "GRCh39"). A value that fails a check and is anything else
-# ("Jane Q Smith MRN-4471923" as a sex, a tumour type or an IHC score) may be a name or free text: withheld, while
-# the field and what is allowed are still named. Objects and lists are withheld whatever they hold.
-_MAX_CODE_CHARS: Final = 20
-# The placeholders her2kit itself writes as a value ("(missing)", "(no samples)", "(end of file)").
-_MARKER: Final = re.compile(r"\([A-Za-z][A-Za-z0-9 ,.'-]{0,58}\)")
-
-
-def _repeatable(value: Any) -> bool:
-    """Whether an invalid value may be repeated in an error (see :data:`_MAX_CODE_CHARS`)."""
-    if value is None or isinstance(value, (bool, int, float, PurePath)):
-        return True
-    if isinstance(value, str):
-        code_like = 0 < len(value) <= _MAX_CODE_CHARS and all(
-            c.isprintable() and not c.isspace() for c in value
-        )
-        return code_like or _MARKER.fullmatch(value) is not None
-    return False
-
-
-def redact(error: InvalidInput) -> InvalidInput:
-    """``error`` with its value withheld when it may be report text, an identifier or other free text: the value
-    of a private field (report text, ids, sample names), and any value that is not short and code-like."""
-    value = error.value
-    last = error.field.rsplit(".", 1)[-1]
-    if value is WITHHELD or value is None or value == "(missing)":
-        return error
-    if last in _PRIVATE_FIELDS or not _repeatable(value):
-        return type(error)(error.field, WITHHELD, error.allowed, hint=error.hint)
-    return error
-
-
-def _invalid_problem(error: InvalidInput) -> JSONResponse:
-    error = redact(error)
-    value = None if error.value is WITHHELD else _short(error.value)
-    if isinstance(error, FileTooLarge):
-        return problem(
-            413, "File too large", str(error), field=error.field, value=value, allowed=error.allowed
-        )
-    return problem(422, "Invalid input", str(error), field=error.field, value=value, allowed=error.allowed)
-
-
-def _plain_error(err: Mapping[str, Any]) -> dict[str, Any]:
-    """A pydantic error whose message would repeat the input, rewritten: a tagged union's unknown tag ("Input tag
-    'Jane Q Smith' found using 'method' does not match any of the expected tags: 'ihc', …") becomes an error on
-    the tag's own field listing the expected tags."""
-    error = dict(err)
-    ctx = error.get("ctx") or {}
-    if error.get("type") == "union_tag_invalid" and "tag" in ctx:
-        key = str(ctx.get("discriminator", "")).strip("'\"")
-        return {
-            "type": "literal_error",
-            "loc": (*tuple(error.get("loc") or ()), key),
-            "input": ctx["tag"],
-            "msg": f"Input should be {ctx.get('expected_tags', '')}",
-        }
-    return error
-
-
 _TITLES: Final = {
     400: "Bad request",
     401: "Unauthorized",
@@ -249,46 +185,68 @@ def _is_api(path: str) -> bool:
     return path in ("/healthz", "/openapi.json", "/v1") or path.startswith(("/v1/", "/docs", "/redoc"))
 
 
-def _install_errors(app: FastAPI, page_error: PageError | None) -> None:
-    def for_page(request: Request) -> bool:
-        return page_error is not None and not _is_api(request.url.path)
+def error_response(
+    page_error: PageError | None,
+    path: str,
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """The one choice of how an error is answered: with ``page_error`` (the web app's) on a path that is not the
+    API's (:func:`_is_api`), the HTML error page a browser shows; else an RFC 9457 problem+json document, with
+    ``extra`` (``field``, ``value``, ``allowed``). ``headers`` (an ``Allow``) go on either."""
+    if page_error is not None and not _is_api(path):
+        response = page_error(status, title, detail)
+        response.headers.update(headers or {})
+        return response
+    return problem(status, title, detail, headers=headers, **extra)
 
+
+def _invalid_response(page_error: PageError | None, path: str, error: InvalidInput) -> Response:
+    """The answer to invalid input: 422, or 413 for a file that unpacks to too much. Its value is withheld by the
+    rule of :func:`her2kit.errors.shown` (a second net for errors raised anywhere)."""
+    error = error.redacted()
+    value = None if error.value is WITHHELD else _short(error.value)
+    status, title = (413, "File too large") if isinstance(error, FileTooLarge) else (422, "Invalid input")
+    return error_response(
+        page_error, path, status, title, str(error), field=error.field, value=value, allowed=error.allowed
+    )
+
+
+def _install_errors(app: FastAPI, page_error: PageError | None) -> None:
     @app.exception_handler(InvalidInput)
     async def _invalid(request: Request, exc: InvalidInput) -> Response:
-        if page_error is not None and for_page(request):
-            error = redact(exc)
-            return page_error(413 if isinstance(error, FileTooLarge) else 422, "Invalid input", str(error))
-        return _invalid_problem(exc)
+        return _invalid_response(page_error, request.url.path, exc)
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:
-        if page_error is not None and for_page(request):
-            return page_error(404, "Not found", str(exc))
-        return problem(404, "Not found", str(exc))
+        return error_response(page_error, request.url.path, 404, "Not found", str(exc))
 
     @app.exception_handler(Her2kitError)
     async def _domain(request: Request, exc: Her2kitError) -> Response:
-        if page_error is not None and for_page(request):
-            return page_error(422, "Cannot process", str(exc))
-        return problem(422, "Cannot process", str(exc))
+        return error_response(page_error, request.url.path, 422, "Cannot process", str(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         title = _TITLES.get(exc.status_code, "Error")
-        if page_error is not None and for_page(request):
-            response = page_error(exc.status_code, title, str(exc.detail))
-            response.headers.update(exc.headers or {})
-            return response
-        return problem(exc.status_code, title, str(exc.detail), headers=exc.headers)
+        return error_response(
+            page_error, request.url.path, exc.status_code, title, str(exc.detail), headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
+        path = request.url.path
         if not errors:
-            return problem(422, "Invalid input", "invalid request")
-        first = _plain_error(errors[0])
+            return error_response(page_error, path, 422, "Invalid input", "invalid request")
+        first = dict(errors[0])
         if first.get("type") == "json_invalid":
-            return problem(
+            return error_response(
+                page_error,
+                path,
                 422,
                 "Invalid input",
                 f"(body): {first.get('msg', 'not valid JSON')}",
@@ -297,17 +255,11 @@ def _install_errors(app: FastAPI, page_error: PageError | None) -> None:
             )
         loc = tuple(first.get("loc") or ())
         first["loc"] = loc[1:] if loc[:1] in (("body",), ("query",)) else loc
-        error = invalid_input_from_error(first)
-        if page_error is not None and for_page(request):
-            return page_error(422, "Invalid input", str(redact(error)))
-        return _invalid_problem(error)
+        return _invalid_response(page_error, path, invalid_input_from_error(first))
 
     @app.exception_handler(ValidationError)
     async def _pydantic(request: Request, exc: ValidationError) -> Response:
-        error = invalid_input_from_error(_plain_error(exc.errors()[0]))
-        if page_error is not None and for_page(request):
-            return page_error(422, "Invalid input", str(redact(error)))
-        return _invalid_problem(error)
+        return _invalid_response(page_error, request.url.path, invalid_input_from_error(exc.errors()[0]))
 
 
 class LimitsMiddleware:
@@ -352,10 +304,8 @@ class LimitsMiddleware:
             self._log(scope, status["code"] or 500, started)
 
     def _error(self, scope: Any, status: int, detail: str, **extra: Any) -> Response:
-        title = _TITLES.get(status, "Error")
-        if self.page_error is not None and not _is_api(str(scope.get("path", ""))):
-            return self.page_error(status, title, detail)
-        return problem(status, title, detail, **extra)
+        path = str(scope.get("path", ""))
+        return error_response(self.page_error, path, status, _TITLES.get(status, "Error"), detail, **extra)
 
     async def _host_allowed(self, scope: Any, receive: Any) -> tuple[bool, list[str]]:
         """Whether the Host header names this server, as Starlette's TrustedHostMiddleware decides with the setting
@@ -387,7 +337,7 @@ class LimitsMiddleware:
                 400,
                 "the Host header does not name this server",
                 field="Host",
-                value=given[:60] if _repeatable(given[:60]) else None,
+                value=given[:60] if shown(given[:60]) is not WITHHELD else None,
                 allowed=f"{', '.join(hosts)} (the server's HER2KIT_ALLOWED_HOSTS)",
             )(scope, receive, send)
             return
@@ -460,7 +410,8 @@ class LimitsMiddleware:
             else:
                 invalid = json_body_problem(body)
             if invalid is not None:
-                await _invalid_problem(invalid)(scope, receive, send)
+                # (a JSON body is the API's kind of request: answered with a problem+json on any path)
+                await _invalid_response(None, path, invalid)(scope, receive, send)
                 return
 
             async def replay() -> Any:

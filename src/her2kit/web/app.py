@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from her2kit import __version__
 from her2kit.case import parse_case
-from her2kit.errors import WITHHELD, Her2kitError, InvalidInput, NotFound
+from her2kit.errors import MISSING, WITHHELD, Her2kitError, InvalidInput, NotFound, Placeholder
 from her2kit.extract import extract_report
 from her2kit.extract.context import QUOTED_SOURCE
 from her2kit.extract.model import ExtractionResult
@@ -29,7 +29,7 @@ from her2kit.kb import default_kb
 from her2kit.kb.load import SECTIONS
 from her2kit.match import assess
 from her2kit.render import card, cite
-from her2kit.web.api import MAX_REPORT_CHARS, install_api, redact
+from her2kit.web.api import MAX_REPORT_CHARS, install_api
 from her2kit.web.forms import IHC_CHOICES, TUMOR_CHOICES, case_document
 from her2kit.web.search import search, title_of
 from her2kit.web.settings import Settings
@@ -106,7 +106,10 @@ async def _read_form(request: Request) -> dict[str, str]:
             sent_file = sent_file or name
     if sent_file is not None:
         raise InvalidInput(
-            sent_file, "(a file)", "text typed or pasted into the field", hint="a file was sent, not text"
+            sent_file,
+            Placeholder("(a file)"),
+            "text typed or pasted into the field",
+            hint="a file was sent, not text",
         )
     _utf8_form(form)
     return form
@@ -183,7 +186,7 @@ def _form_error(exc: Her2kitError, form: dict[str, str], doc: dict[str, Any] | N
     withheld unless short and code-like."""
     if not isinstance(exc, InvalidInput):
         return str(exc)
-    error = redact(exc)
+    error = exc.redacted()
     name = _form_field(error.field, form, doc, typed_tests)
     label = _form_labels().get(name) if name is not None else None
     if label is None:
@@ -399,10 +402,10 @@ def install_pages(app: FastAPI) -> None:
         try:
             course = (await _read_form(request)).get("course", "")
             if not course.strip():
-                raise InvalidInput("course", "(missing)", "a course document (JSON): paste it into the box")
+                raise InvalidInput("course", MISSING, "a course document (JSON): paste it into the box")
             return await run_in_threadpool(_monitor_result, course)
         except Her2kitError as exc:
-            error = str(redact(exc)) if isinstance(exc, InvalidInput) else str(exc)
+            error = str(exc.redacted()) if isinstance(exc, InvalidInput) else str(exc)
             return _page("monitor.html.j2", status=422, course_text=course, result=None, error=error)
 
     @app.get("/robots.txt", include_in_schema=False)
