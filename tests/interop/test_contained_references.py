@@ -104,3 +104,33 @@ def test_a_contained_copy_number_joins_the_ratio_it_is_a_member_of() -> None:
     (ish,) = result.case.her2_tests
     assert isinstance(ish, IshTest)
     assert (ish.ratio, ish.her2_copies) == (2.2, 4.4)
+
+
+def test_resources_a_patient_contains_are_named_without_the_patient_s_id() -> None:
+    """A contained resource is named after its container (``Container/id#x``); for a Patient that put the Patient's
+    id, a patient identifier, into findings and into the tests' ``source`` — which docs/fhir.md says never happens."""
+    p = patient()
+    p["id"] = "mrn-4471923"
+    p["contained"] = [_contained_obs("ihc", "85319-2", subject={"reference": "#"}, valueString="3+")]
+    doc = bundle(p, condition(subject={"reference": "Patient/mrn-4471923"}))
+    result = bundle_to_case(doc)
+    (test,) = result.case.her2_tests
+    assert test.source == "Patient#ihc"
+    # (the case's own id is the Patient's by design; nothing else may carry it)
+    shown = result.case.model_dump_json(exclude={"id"})
+    text = "\n".join([*result.findings, *result.inconsistencies, *result.ignored, shown])
+    assert "4471923" not in text
+    assert "Patient: 1 contained resource(s) read (Observation)" in result.findings
+
+
+def test_two_patients_contained_resources_keep_apart() -> None:
+    first, second = patient(), patient()
+    first["id"], second["id"] = "p-a", "p-b"
+    first["contained"] = [_contained_obs("ihc", "85319-2", subject={"reference": "#"}, valueString="3+")]
+    second["contained"] = [_contained_obs("ihc", "85319-2", subject={"reference": "#"}, valueString="0")]
+    doc = bundle(first, second, condition(subject={"reference": "Patient/p-b"}))
+    result = bundle_to_case(doc, patient_id="p-b")
+    assert [t.score for t in result.case.her2_tests] == ["0"]  # type: ignore[union-attr]
+    text = "\n".join([*result.findings, *result.inconsistencies, *result.ignored])
+    assert "p-a" not in text
+    assert "p-b" not in text

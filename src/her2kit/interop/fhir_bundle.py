@@ -18,7 +18,7 @@ from her2kit.case import Her2Test, Therapy
 from her2kit.errors import WITHHELD, InvalidInput
 from her2kit.interop import codes as C  # noqa: N812
 from her2kit.interop.fhir_values import Stated, codings, concept_words, describe_code, icd_code, icd_system
-from her2kit.interop.r4b import LOCAL_NAME, Json, resource_name
+from her2kit.interop.r4b import CONTAINER, CONTENTS, LOCAL_NAME, Json, resource_name
 from her2kit.tnm import Category
 from her2kit.vocab import normalise_tumor_type
 
@@ -133,29 +133,41 @@ def with_contained(
 ) -> list[tuple[Json, str | None]]:
     """The entries and, after each, the Observations and medication resources it contains (a DiagnosticReport's
     results are often contained). A contained resource is named ``Container/id#contained-id`` (the container's name
-    and the local reference) and takes the container's subject and status when it has none; the findings say what
-    was read from where. A retracted container (entered-in-error, cancelled) retracts its contents: none is read."""
+    and the local reference; a Patient's contents ``Patient#contained-id``, without the Patient's id) and takes the
+    container's subject and status when it has none; the findings say what was read from where. A retracted
+    container (entered-in-error, cancelled) retracts its contents: none is read."""
     out: list[tuple[Json, str | None]] = []
+    patients = sum(1 for res, _ in entries if res.get("resourceType") == "Patient")
+    seen_patients = 0
     for res, full_url in entries:
-        out.append((res, full_url))
         contained = [c for c in res.get("contained") or [] if isinstance(c, dict)]
         read = [c for c in contained if c.get("resourceType") in CONTAINED_READ]
         kinds = ", ".join(sorted({str(c.get("resourceType")) for c in read}))
+        container = resource_name(res)
+        if res.get("resourceType") == "Patient":
+            # A Patient's id is a patient identifier: its contents are named "Patient#x" ("Patient 2#x" for the
+            # second Patient of the input), never by the id; the Patient (a copy) keeps the prefix for its own "#x".
+            seen_patients += 1
+            container = "Patient" if patients == 1 else f"Patient {seen_patients}"
+            if read:
+                res = {**res, CONTENTS: container}
+        out.append((res, full_url))
         if read and res.get("status") in RETRACTED:
             ignored.append(
-                f"{resource_name(res)}: status {res['status']} — its {len(read)} contained resource(s) ({kinds}) not "
+                f"{container}: status {res['status']} — its {len(read)} contained resource(s) ({kinds}) not "
                 "read, whatever status they state (a retracted container retracts its contents)"
             )
             continue
         for inner in read:
             copy = dict(inner)
-            copy[LOCAL_NAME] = f"{resource_name(res)}#{inner.get('id') or len(out)}"
+            copy[LOCAL_NAME] = f"{container}#{inner.get('id') or len(out)}"
+            copy[CONTAINER] = resource_name(res)
             for key in ("subject", "status"):
                 if key not in copy and key in res:
                     copy[key] = res[key]
             out.append((copy, None))
         if read:
-            findings.append(f"{resource_name(res)}: {len(read)} contained resource(s) read ({kinds})")
+            findings.append(f"{container}: {len(read)} contained resource(s) read ({kinds})")
     return out
 
 
@@ -237,8 +249,14 @@ def ref_key(ref: Any, index: dict[str, Json], holder: Json) -> str | None:
         return None
     text = str(ref["reference"])
     if text.startswith("#"):
-        container = resource_name(holder).partition("#")[0]  # (a contained resource is named Container/id#x)
-        local = container if text == "#" else container + text
+        if text == "#":  # in a contained resource: its container
+            local = str(holder.get(CONTAINER, text))
+        elif (
+            CONTAINER in holder
+        ):  # beside holder in its container: named with holder's prefix ("Container/id#x")
+            local = resource_name(holder).partition("#")[0] + text
+        else:  # contained in holder
+            local = str(holder.get(CONTENTS) or resource_name(holder)) + text
         return resource_name(index[local]) if local in index else text
     if text in index:
         return resource_name(index[text])

@@ -25,6 +25,11 @@ _ID: Final = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 # ("urn:uuid:..."), or "Container/id#contained-id" for a contained resource. Only the import's copies carry it (the
 # R4B models refuse it in input, so a document cannot set it).
 LOCAL_NAME: Final = "_her2kit_name"
+# On a contained resource read by the import: the name of its container (its own name may show another, see
+# fhir_bundle.with_contained). On a container whose contents are named otherwise than after its name (a Patient's):
+# the prefix of its contents' names.
+CONTAINER: Final = "_her2kit_container"
+CONTENTS: Final = "_her2kit_contents"
 
 
 def resource_name(resource: Any) -> str:
