@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -295,9 +296,36 @@ def test_pages_and_answers_carry_security_headers(client: httpx.Client) -> None:
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["x-frame-options"] == "DENY"
         assert "default-src 'none'" in headers["content-security-policy"]
-    docs = client.get("/docs")
-    assert docs.headers["x-content-type-options"] == "nosniff"
-    assert "content-security-policy" not in docs.headers  # Swagger UI loads its script from a CDN
+    for path in ("/docs", "/docs/assets/swagger-ui-bundle.js"):
+        docs = client.get(path)
+        assert docs.headers["x-content-type-options"] == "nosniff"
+        # Swagger UI and ReDoc come from the server itself: scripts from 'self' only, no inline script
+        assert "script-src 'self';" in docs.headers["content-security-policy"]
+
+
+def test_the_api_docs_load_nothing_from_another_server(client: httpx.Client) -> None:
+    """The interactive docs loaded Swagger UI and ReDoc from a CDN (jsDelivr) and Google Fonts. /redoc now leads to
+    /docs: ReDoc's sidebar always loads its maker's logo from their CDN."""
+    redoc = client.get("/redoc", follow_redirects=False)
+    assert (redoc.status_code, redoc.headers["location"]) == (308, "/docs")
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "http://" not in page.text
+    assert "https://" not in page.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets
+    for asset in assets:
+        assert asset.startswith("/docs/assets/"), asset
+        r = client.get(asset)
+        assert r.status_code == 200, asset
+        assert len(r.content) > 100
+    init = client.get("/docs/assets/swagger-init.js").text
+    assert "validatorUrl: null" in init  # (Swagger UI's default badge is an image from validator.swagger.io)
+
+
+def test_an_unknown_api_docs_file_is_404(client: httpx.Client) -> None:
+    assert client.get("/docs/assets/..%2fapp.py").status_code == 404
+    assert client.get("/docs/assets/nothing.js").status_code == 404
 
 
 def test_a_form_field_that_is_not_utf8_is_refused_not_replaced(client: httpx.Client) -> None:

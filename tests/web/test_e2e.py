@@ -127,3 +127,20 @@ def test_monitoring_page_draws_the_plot(page: Any, server: Server) -> None:
     page.wait_for_selector("#today")
     assert "REDUCE" in page.locator("#today").inner_text()
     assert page.locator("figure svg").count() == 1
+
+
+def test_the_api_docs_render_from_the_server_alone(page: Any, server: Server) -> None:
+    """Swagger UI runs from her2kit's own copy of its files under the page's content policy: no request leaves
+    127.0.0.1 and the browser reports no error (a policy violation is one)."""
+    requests: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(server.url + "/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+    assert "her2kit" in page.locator(".swagger-ui .info .title").inner_text()
+    page.wait_for_selector(".opblock-summary-path", timeout=20_000)  # the operations, read from /openapi.json
+    assert page.locator(".opblock-summary-path").count() >= 5
+    assert [url for url in requests if not url.startswith(server.url) and not url.startswith("data:")] == []
+    assert problems == []

@@ -377,12 +377,11 @@ def test_answers_with_patient_data_are_not_cached(client: httpx.Client) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- 6: loose ends
-def test_the_api_docs_name_purity_and_ploidy_and_the_cdn() -> None:
+def test_the_api_docs_name_purity_and_ploidy() -> None:
     docs = (ROOT / "docs" / "api.md").read_text()
     genomics_row = next(line for line in docs.splitlines() if "/v1/genomics?" in line)
     assert "purity=" in genomics_row
     assert "ploidy=" in genomics_row
-    assert "CDN" in docs
 
 
 def test_head_healthz(client: httpx.Client) -> None:

@@ -41,6 +41,7 @@ from her2kit.kb.load import SECTIONS
 from her2kit.match import assess
 from her2kit.safety import Course, MonitorResult, monitor
 from her2kit.status import interpret_her2
+from her2kit.web.apidocs import DOCS_CSP
 from her2kit.web.settings import LOOPBACK_HOSTS, Settings
 
 log = logging.getLogger("her2kit.api")
@@ -468,8 +469,8 @@ def key_matches(given: bytes | str | None, key: str) -> bool:
     return hmac.compare_digest(given_bytes, key.encode("utf-8"))
 
 
-# The pages have no script and one inline style sheet; the interactive API docs load Swagger UI / ReDoc from a CDN,
-# so they are left without a content policy.
+# The pages have no script and one inline style sheet; the interactive API docs (/docs, /redoc) run Swagger UI and
+# ReDoc from the server's own copy of their files (her2kit.web.apidocs.DOCS_CSP).
 _CSP = (
     b"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
     b"frame-ancestors 'none'; base-uri 'none'"
@@ -487,8 +488,8 @@ _NO_STORE = (b"cache-control", b"no-store")
 def _security_headers(scope: Any) -> list[tuple[bytes, bytes]]:
     path = str(scope.get("path", ""))
     headers = list(_COMMON_HEADERS)
-    if not path.startswith(("/docs", "/redoc")):
-        headers.append((b"content-security-policy", _CSP))
+    docs = path in ("/docs", "/redoc") or path.startswith("/docs/")
+    headers.append((b"content-security-policy", DOCS_CSP if docs else _CSP))
     if path in ("/v1", "/assess", "/monitor") or path.startswith("/v1/"):
         headers.append(_NO_STORE)
     return headers

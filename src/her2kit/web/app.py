@@ -30,6 +30,7 @@ from her2kit.kb.load import SECTIONS
 from her2kit.match import assess
 from her2kit.render import card, cite
 from her2kit.web.api import MAX_REPORT_CHARS, install_api
+from her2kit.web.apidocs import install_api_docs
 from her2kit.web.forms import IHC_CHOICES, TUMOR_CHOICES, case_document
 from her2kit.web.search import search, title_of
 from her2kit.web.settings import Settings
@@ -416,6 +417,8 @@ def install_pages(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     app = FastAPI(
+        docs_url=None,  # /docs and /redoc: her2kit.web.apidocs (no CDN)
+        redoc_url=None,
         title="her2kit",
         version=__version__,
         description=(
@@ -425,6 +428,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     install_api(app, settings, page_error=_error_page)
+    install_api_docs(app)
     install_pages(app)
     return app
 
