@@ -83,6 +83,8 @@ their receptor's (RECEPTOR_PAIR, receptor_pair, pair_category, in _receptors bef
 status word qualifying a control is refused (STATUS_OF_CONTROL, _status_refused) and ER/PR read the status after the
 control's clause (CLAUSE_END, _receptors). C: "No FISH will be performed" (NEGATED); "CORRECTED/REVISED REPORT" after
 a HER2 name starts the addenda (ADDENDUM, ADDENDUM_CORRECTION, _addendum_start).
+Step 15 (sixth review, a pathologist's): 2, a guideline cited in brackets between the name and the value is no legend
+(GUIDELINE_CITATION, past_citations in _bad_value, _sentence_legend and the ER/PR percentage check).
 """
 
 from __future__ import annotations

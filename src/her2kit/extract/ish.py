@@ -112,8 +112,15 @@ def _sentence_legend(ctx: ReportContext, start: int, end: int) -> bool:
     before = ctx.text[s0:start]
     after = ctx.text[end : end + 25]
     low = ctx.low
+    blow = None if low is None else low[s0:start]
+    lm = search_at(P.LEGEND, before, blow, LEGEND_STARTS)
+    # "HER2 FISH (ASCO/CAP 2018 guidelines): ratio 2.5": a guideline cited in brackets is no legend (sixth review, 2)
+    if lm is not None:
+        lm, _ = P.past_citations(
+            before, lm, lambda pos: search_at(P.LEGEND, before, blow, LEGEND_STARTS, pos), len(before)
+        )
     return bool(
-        search_at(P.LEGEND, before, None if low is None else low[s0:start], LEGEND_STARTS)
+        lm
         or P.legend_after(after)
         or _ISH_LEVELS_AFTER.match(after)
         # "HER2 ratio 2.0 or greater: amplified" (every match holds "greater", "more", "higher" or "above")

@@ -9,6 +9,7 @@ when a HER2 (or ISH, ER, PR) name stands right before it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Final
 
 _I = re.IGNORECASE
@@ -374,6 +375,36 @@ DEFINED_AFTER: Final = re.compile(r"\s*[:=]", _I)
 
 # A scoring legend that names HER2 after its heading: "Scoring criteria: HER2 3+: strong, complete ...".
 CRITERIA_BEFORE: Final = re.compile(r"\b(?:criteria|legend|key)\s*(?:\([^()]{0,30}\)\s*)?:\s*$", _I)
+# A guideline cited in brackets ("HER2 status (ASCO/CAP 2018 guidelines): 2+", "(per ASCO/CAP 2018 guideline)", "(2018
+# ASCO/CAP guidelines)", "(ASCO/CAP criteria)"): a citation, not a legend, so the value after it is read (sixth review,
+# 2). Only the words of a citation are allowed in the brackets, and ASCO or CAP must be named.
+_CITE_WORD = r"(?:ASCO|CAP|(?:19|20)\d\d|guidelines?|criteria|recommendations?|updated?|focused|breast)"
+GUIDELINE_CITATION: Final = re.compile(
+    r"\((?=[^()\n]{0,60}?(?<![A-Za-z])(?:ASCO|CAP)(?![A-Za-z]))\s*"
+    r"(?:(?:per|according\s+to|using|based\s+on|following)\s+)?(?:the\s+)?"
+    rf"{_CITE_WORD}(?:\s*[\s/\-,&]\s*(?:and\s+)?{_CITE_WORD}){{0,7}}\s*\)",
+    _I,
+)
+# The legend words (LEGEND) a citation may hold.
+CITATION_LEGEND_WORDS: Final = ("guideline", "criteria")
+
+
+def past_citations(
+    text: str, lm: re.Match[str] | None, search: Callable[[int], re.Match[str] | None], limit: int
+) -> tuple[re.Match[str] | None, bool]:
+    """The first legend match from ``lm`` on that is not a word of a bracketed guideline citation (GUIDELINE_CITATION)
+    ending at or before ``limit`` in ``text``, and whether a citation was passed over; ``search(pos)`` is the next
+    legend match from ``pos``."""
+    passed = False
+    while lm is not None and lm.group(0).lower() in CITATION_LEGEND_WORDS:
+        lo = text.rfind("(", max(0, lm.start() - 60), lm.start())
+        cm = GUIDELINE_CITATION.match(text, lo) if lo >= 0 else None
+        if cm is None or cm.end() < lm.end() or cm.end() > limit:
+            break
+        passed = True
+        lm = search(cm.end())
+    return lm, passed
+
 
 # --- fifth review (2026-11-27), A2: scoring keys, criteria and general statements are not results ----------------
 

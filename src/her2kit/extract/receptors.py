@@ -73,12 +73,21 @@ def _first_percent(window: str, wlow: str | None, end: int = VALUE_REACH) -> re.
 
 def _legend_before(window: str, wlow: str | None, end: int) -> bool:
     """``P.LEGEND.search(window[:end].replace(">", "").replace("<", ""))``, on the keyword path through the words that
-    open every match (as context.bad_value)."""
+    open every match (as context.bad_value), passing over a guideline cited in brackets (P.past_citations)."""
     segment = window[:end].replace(">", "").replace("<", "")
-    if wlow is None:
-        return P.LEGEND.search(segment) is not None
-    low = wlow[:end].replace(">", "").replace("<", "")
-    return search_at(P.LEGEND, segment, low, LEGEND_STARTS) is not None
+    low = None if wlow is None else wlow[:end].replace(">", "").replace("<", "")
+
+    def search(pos: int) -> re.Match[str] | None:
+        return (
+            P.LEGEND.search(segment, pos)
+            if low is None
+            else search_at(P.LEGEND, segment, low, LEGEND_STARTS, pos)
+        )
+
+    lm = search(0)
+    if lm is not None:  # "ER (per ASCO/CAP 2020 guideline): 5%": a guideline cited (sixth review, 2)
+        lm, _ = P.past_citations(segment, lm, search, len(segment))
+    return lm is not None
 
 
 def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[Statement]]:

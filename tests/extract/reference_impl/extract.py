@@ -513,6 +513,11 @@ def _bad_value(window: str, start: int, end: int, *, ish_ok: bool = False) -> bo
             lm = P.LEGEND.search(between, nm.end())
             if lm is None and P.DEFINED_AFTER.match(window, end):
                 return True
+    if lm is not None and lm.group(0).lower() in P.CITATION_LEGEND_WORDS:
+        # a guideline cited in brackets (sixth review, 2)
+        lm, cited = P.past_citations(window, lm, lambda pos: P.LEGEND.search(between, pos), start)
+        if cited and lm is None and P.DEFINED_AFTER.match(window, end):
+            return True
     if lm or P.LEGEND_AFTER.match(window[end:]):
         return True
     if _FOLLOWED_BY_FOR.match(window[end:]):
@@ -597,8 +602,11 @@ def _sentence_legend(ctx: _Ctx, start: int, end: int) -> bool:
     s0, _ = ctx.sents.bounds(start)
     before = ctx.text[max(s0, start - 60) : start]
     after = ctx.text[end : end + 25]
+    lm = P.LEGEND.search(before)
+    if lm is not None:  # a guideline cited in brackets (sixth review, 2)
+        lm, _ = P.past_citations(before, lm, lambda pos: P.LEGEND.search(before, pos), len(before))
     return bool(
-        P.LEGEND.search(before)
+        lm
         or P.LEGEND_AFTER.match(after)
         or re.match(r"^\s*(?:HER[\s\-]?2\S*\s+)?(?:levels?|control)", after, re.I)
         or P.ISH_THRESHOLD_BEFORE.search(before)
@@ -955,9 +963,11 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
             continue
         pct = None
         for pm in P.PERCENT.finditer(window, 0, vr):
-            if P.LEGEND.search(
-                window[: pm.start()].replace(">", "").replace("<", "")
-            ) or _RECEPTOR_BETWEEN.search(window[: pm.start()]):
+            segment = window[: pm.start()].replace(">", "").replace("<", "")
+            lm = P.LEGEND.search(segment)
+            if lm is not None:  # a guideline cited in brackets (sixth review, 2)
+                lm, _ = P.past_citations(segment, lm, lambda pos: P.LEGEND.search(segment, pos), len(segment))
+            if lm or _RECEPTOR_BETWEEN.search(window[: pm.start()]):
                 break
             lo_v = P.percent_number(pm.group("lo"))
             hi_v = P.percent_number(pm.group("hi")) if pm.group("hi") else lo_v
