@@ -84,7 +84,9 @@ status word qualifying a control is refused (STATUS_OF_CONTROL, _status_refused)
 control's clause (CLAUSE_END, _receptors). C: "No FISH will be performed" (NEGATED); "CORRECTED/REVISED REPORT" after
 a HER2 name starts the addenda (ADDENDUM, ADDENDUM_CORRECTION, _addendum_start).
 Step 15 (sixth review, a pathologist's): 2, a guideline cited in brackets between the name and the value is no legend
-(GUIDELINE_CITATION, past_citations in _bad_value, _sentence_legend and the ER/PR percentage check).
+(GUIDELINE_CITATION, past_citations in _bad_value, _sentence_legend and the ER/PR percentage check); 5, a ratio 5
+times the copy numbers' quotient or more is not read and the copy numbers are (RATIO_SLIP_FACTOR, ratio_slipped in
+_ish_tests).
 """
 
 from __future__ import annotations

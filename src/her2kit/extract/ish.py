@@ -327,7 +327,18 @@ def ish_tests(ctx: ReportContext) -> list[tuple[ExtractedIsh, tuple[int, int, in
     out = []
     clusters = _clusters(text, _ish_fragments(ctx))
     for i, c in enumerate(clusters):
-        main = c.get("ratio") or c.get("result") or c.get("her2")
+        # "ratio: 13" beside HER2 5.2 and CEP17 4.0: the ratio lost its decimal point; not read (sixth review, 5)
+        ratio, her2, cep17 = c.get("ratio"), c.get("her2"), c.get("cep17")
+        slipped = (
+            ratio is not None
+            and her2 is not None
+            and cep17 is not None
+            and _probe(c) != "single"
+            and P.ratio_slipped(float(ratio.value), float(her2.value), float(cep17.value))
+        )
+        if slipped:
+            ctx.warn(P.RATIO_SLIP_WARNING)
+        main = (None if slipped else ratio) or c.get("result") or her2
         assert main is not None
         lo = min(f.start for f in c.frags)
         hi = max(f.end for f in c.frags)
@@ -357,7 +368,7 @@ def ish_tests(ctx: ReportContext) -> list[tuple[ExtractedIsh, tuple[int, int, in
         }
         for kind, key in (("ratio", "ratio"), ("her2", "her2_copies"), ("cep17", "cep17_copies")):
             f = c.get(kind)
-            if f is not None:
+            if f is not None and not (slipped and kind == "ratio"):
                 data[key] = f.value
         cells = c.get("cells")
         if cells is not None:

@@ -510,6 +510,23 @@ RATIO: Final = re.compile(
     rf"[\s:=(]*{_NUM}(?![\d.]*\s*%)",
     _I,
 )
+# A stated ratio this many times the quotient of the mean copy numbers (or more) contradicts them by far more than
+# rounding explains (a few per cent): what a ratio that lost its decimal point in OCR looks like ("ratio: 13" beside HER2
+# 5.2 and CEP17 4.0, 1.3). The ratio is not read and the copy numbers are (sixth review, 5). Only the ratio above the
+# counts: copy numbers far above the ratio are what a count that lost its decimal point looks like (HER2 "52" for 5.2),
+# and the ratio is kept and the counts dropped as for any other contradiction (ish._build_ish).
+RATIO_SLIP_FACTOR: Final = 5.0
+RATIO_SLIP_WARNING: Final = (
+    "ISH ratio contradicts the mean copy numbers by far more than rounding (5 times their quotient or more, e.g. a"
+    " decimal point lost in OCR); the ratio was not read, the copy numbers were; check the report"
+)
+
+
+def ratio_slipped(ratio: float, her2: float, cep17: float) -> bool:
+    """The stated ``ratio`` is RATIO_SLIP_FACTOR times the quotient of the mean copy numbers or more."""
+    return her2 > 0 and cep17 > 0 and ratio >= RATIO_SLIP_FACTOR * her2 / cep17
+
+
 RATIO_DETERMINED: Final = re.compile(
     rf"centromere\s+signals\s+(?:was|is|were)\s+(?:determined|calculated|found)\s+to\s+be\s+{_NUM}", _I
 )

@@ -763,7 +763,19 @@ def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool
     out = []
     clusters = _clusters(text, _ish_fragments(ctx))
     for i, c in enumerate(clusters):
-        main = c.get("ratio") or c.get("result") or c.get("her2")
+        # a ratio that lost its decimal point ("13" beside HER2 5.2 and CEP17 4.0) is not read (sixth review, 5)
+        slipped = (
+            c.get("ratio") is not None
+            and c.get("her2") is not None
+            and c.get("cep17") is not None
+            and _probe(c) != "single"
+            and P.ratio_slipped(
+                float(c.get("ratio").value), float(c.get("her2").value), float(c.get("cep17").value)
+            )
+        )
+        if slipped:
+            ctx.warn(P.RATIO_SLIP_WARNING)
+        main = (None if slipped else c.get("ratio")) or c.get("result") or c.get("her2")
         assert main is not None
         lo = min(f.start for f in c.frags)
         hi = max(f.end for f in c.frags)
@@ -793,7 +805,7 @@ def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool
         }
         for kind, key in (("ratio", "ratio"), ("her2", "her2_copies"), ("cep17", "cep17_copies")):
             f = c.get(kind)
-            if f is not None:
+            if f is not None and not (slipped and kind == "ratio"):
                 data[key] = f.value
         cells = c.get("cells")
         if cells is not None:
