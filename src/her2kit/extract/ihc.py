@@ -79,6 +79,10 @@ def _score(token: str, ctx: ReportContext, *, ultralow: bool = False) -> str:
     return score
 
 
+def _sign_status(value: str) -> Status:
+    return "positive" if P.sign_or_status(value) == "positive" else "negative"
+
+
 def _after_criteria(text: str, tlow: str | None, a_start: int) -> bool:
     """The name follows a legend heading ("Scoring criteria: HER2 3+: ..."), so its values are definitions."""
     lo = max(0, a_start - 40)
@@ -127,6 +131,15 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
     masked = MASK in text
     for a_start, a_end in ctx.her2:
         if ctx.is_excluded(a_start) or control_or_condition(text, tlow, a_start):
+            continue
+        # "ER/PR/HER2: +/-/-": HER2's value is the third, its stated status (sixth review, 3)
+        # (every match has a "/" and only white space between it and the name)
+        slash = text[max(0, a_start - 20) : a_start].rstrip().endswith("/")
+        triple = P.receptor_triple_before(text, a_start) if slash else None
+        if triple is not None and triple.group("c"):
+            pos = triple.start("c")
+            sid = specimen_id(ctx, pos - 150, pos + 60, pos)
+            statuses.append(Statement(_sign_status(triple.group("c")), pos, ctx.rank(pos), sid))
             continue
         win = stretch(text, a_end, WINDOW) if masked else WINDOW
         status_reach = stretch(text, a_end, STATUS_REACH) if masked else STATUS_REACH

@@ -1045,6 +1045,47 @@ def receptor_pair(window: str) -> re.Match[str] | None:
     return m
 
 
+# "ER/PR/HER2: +/-/-", "ER/PR/HER2 -/-/+", "ER/PR/HER2 status: 90%/0%/negative", "Receptors (ER/PR/HER2): +/+/-": three
+# values joined by "/" after the three names, each its receptor's in order; HER2's is its stated status (sixth review, 3).
+# Matched after an "ER/PR" (or "ER/PgR") name, from the "/" before the HER2 name. One status word for all three
+# ("ER/PR/HER2: negative.") is ER's and PR's as after "ER/PR" (HER2 reads it after its own name). Not four names or
+# values ("ER/PR/HER2/Ki-67: +/+/-/20%"), nor two values for three names.
+TRIPLE_ER_PR: Final = re.compile(r"ER\s*/\s*P(?:g)?R", _I)
+_TRIPLE_LAST = rf"(?:{_POS}|{_NEG})(?![A-Za-z])|[+\-](?![\w+\-]|\.\d)"
+RECEPTOR_TRIPLE: Final = re.compile(
+    r"\s*/\s*(?P<her2>HER[\s\-]?2(?:\s*/?\s*-?\s*neu)?)(?![A-Za-z0-9])\s*(?:status|receptors?)?\s*\)?\s*[:\-]?\s*"
+    rf"(?:(?P<a>{_PAIR_VALUE})\s*/\s*(?P<b>{_PAIR_VALUE})\s*/\s*(?P<c>{_TRIPLE_LAST})(?!\s*/)"
+    rf"|(?P<all>{_PAIR_STATUS})(?!\s*/)(?=\s*(?:$|[.;,)\n])))",
+    _I,
+)
+_TRIPLE_NAMES_BEFORE: Final = re.compile(r"(?<![A-Za-z0-9\-])ER\s*/\s*P(?:g)?R(?=\s*/\s*$)", _I)
+
+
+def receptor_triple(text: str, start: int, end: int) -> re.Match[str] | None:
+    """The three values (or the one for all) after the "ER/PR" name ``text[start:end]`` followed by "/HER2"
+    (RECEPTOR_TRIPLE), else None."""
+    if TRIPLE_ER_PR.fullmatch(text, start, end) is None:
+        return None
+    return RECEPTOR_TRIPLE.match(text, end)
+
+
+def receptor_triple_before(text: str, her2_start: int) -> re.Match[str] | None:
+    """The RECEPTOR_TRIPLE match of the HER2 name starting at ``her2_start``, when it is the third of "ER/PR/HER2"."""
+    names = _TRIPLE_NAMES_BEFORE.search(text, max(0, her2_start - 20), her2_start)
+    if names is None:
+        return None
+    m = RECEPTOR_TRIPLE.match(text, names.end())
+    return m if m is not None and m.start("her2") == her2_start else None
+
+
+def sign_or_status(value: str) -> str:
+    """ "positive" or "negative" for a sign or a status word of RECEPTOR_PAIR / RECEPTOR_TRIPLE."""
+    v = value.strip()
+    if v in ("+", "-"):
+        return "positive" if v == "+" else "negative"
+    return "negative" if v.lower().startswith("neg") else "positive"
+
+
 PERCENT_CATEGORY_WARNING: Final = "ER/PR category derived from the stated percentage of stained nuclei"
 PERCENT_SPAN_WARNING: Final = "ER/PR stated as a percentage range that spans 1%; not read"
 
@@ -1052,11 +1093,8 @@ PERCENT_SPAN_WARNING: Final = "ER/PR stated as a percentage range that spans 1%;
 def pair_category(value: str) -> tuple[str | None, str | None]:
     """The category of one value of a RECEPTOR_PAIR ("positive", "low", "negative" or None) and the warning to give, as
     a percentage, a status word or a sign after a receptor name is read."""
-    kind = pair_kind(value)
-    if kind == "sign":
-        return ("positive" if value.strip() == "+" else "negative"), None
-    if kind == "status":
-        return ("negative" if value.strip().lower().startswith("neg") else "positive"), None
+    if pair_kind(value) != "pct":
+        return sign_or_status(value), None
     pm = PERCENT.search(value)
     lo_v = None if pm is None else percent_number(pm.group("lo"))
     if pm is None or lo_v is None:

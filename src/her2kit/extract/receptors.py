@@ -165,13 +165,21 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
         # "ER/PR: 95%/0%", "ER and PR: positive in 95% and 0% respectively": each value is its receptor's, in order
         # (fifth review, B2).
         pair = P.receptor_pair(window) if len(names) == 2 else None
+        base = a_end  # (where the pair's offsets count from)
+        if pair is None and len(names) == 2 and text[a_end : a_end + 30].lstrip().startswith("/"):
+            # "ER/PR/HER2: +/-/-": ER's and PR's values of the three; "ER/PR/HER2: negative.": one for all (sixth review,
+            # 3). Matched in the text: the HER2 name ends the window.
+            pair, base = P.receptor_triple(text, a_start, a_end), 0
+            if pair is not None and pair.group("all"):
+                emit(names, P.sign_or_status(pair.group("all")), pair.start("all"), None)
+                continue
         if pair is not None:
             for name, g in (("er", "a"), ("pr", "b")):
                 value, warning = P.pair_category(pair.group(g))
                 if warning is not None:
                     ctx.warn(warning)
                 if value is not None:
-                    emit(frozenset({name}), value, a_end + pair.start(g), None)
+                    emit(frozenset({name}), value, base + pair.start(g), None)
             continue
         if legend_pair(window, wlow, scan=scan, base=a_end):
             continue

@@ -341,6 +341,13 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
     for a_start, a_end in ctx.her2:
         if ctx.is_excluded(a_start) or _control_or_condition(text, a_start):
             continue
+        # "ER/PR/HER2: +/-/-": HER2's value is the third, its stated status (sixth review, 3)
+        triple = P.receptor_triple_before(text, a_start)
+        if triple is not None and triple.group("c"):
+            pos = triple.start("c")
+            status_c: Status = "positive" if P.sign_or_status(triple.group("c")) == "positive" else "negative"
+            statuses.append(_Stmt(status_c, pos, ctx.rank(pos), _specimen_id(ctx, pos - 150, pos + 60, pos)))
+            continue
         # (blanked checkbox options do not count in the reaches after a name: checkbox.stretch)
         win, status_reach, plus_reach = (stretch(text, a_end, n) for n in (WINDOW, STATUS_REACH, 130))
         w_end = min(a_end + win, ctx.next_stop(a_end))
@@ -963,13 +970,21 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
         # "ER/PR: 95%/0%", "ER and PR: positive in 95% and 0% respectively": each value is its receptor's, in order
         # (fifth review, B2).
         pair = P.receptor_pair(window) if len(names) == 2 else None
+        base = a_end  # (where the pair's offsets count from)
+        if pair is None and len(names) == 2:
+            # "ER/PR/HER2: +/-/-": ER's and PR's values of the three; "ER/PR/HER2: negative.": one for all (sixth review,
+            # 3). Matched in the text: the HER2 name ends the window.
+            pair, base = P.receptor_triple(text, a_start, a_end), 0
+            if pair is not None and pair.group("all"):
+                emit(names, P.sign_or_status(pair.group("all")), pair.start("all"), None)
+                continue
         if pair is not None:
             for name, g in (("er", "a"), ("pr", "b")):
                 value, warning = P.pair_category(pair.group(g))
                 if warning is not None:
                     ctx.warn(warning)
                 if value is not None:
-                    emit(frozenset({name}), value, a_end + pair.start(g), None)
+                    emit(frozenset({name}), value, base + pair.start(g), None)
             continue
         if _legend_pair(window):
             continue
