@@ -87,7 +87,9 @@ Step 15 (sixth review, a pathologist's): 2, a guideline cited in brackets betwee
 (GUIDELINE_CITATION, past_citations in _bad_value, _sentence_legend and the ER/PR percentage check); 5, a ratio 5
 times the copy numbers' quotient or more is not read and the copy numbers are (RATIO_SLIP_FACTOR, ratio_slipped in
 _ish_tests); 3, "ER/PR/HER2: +/-/-" gives each receptor its value, HER2's a stated status (RECEPTOR_TRIPLE,
-receptor_triple in _receptors, receptor_triple_before in _her2_statements; pair_category shares sign_or_status).
+receptor_triple in _receptors, receptor_triple_before in _her2_statements; pair_category shares sign_or_status); 4,
+"blocks A3 and B2: 3+ and 1+ respectively" gives a test per label (RESPECTIVE_LABELS, RESPECTIVE_SCORES,
+respective_scores in _her2_statements, no further-score warning for them).
 """
 
 from __future__ import annotations

@@ -251,3 +251,19 @@ def test_checkbox_only_the_ticked_option_is_left() -> None:
         "checkbox options listed with none ticked; none read"
     ]
     assert mask_checkboxes("HER2 IHC 3+, ER [X]") == ("HER2 IHC 3+, ER [X]", [])
+
+
+def test_respectively_gives_each_labelled_specimen_its_own_test() -> None:
+    """Sixth review, 4: each block its score, label and evidence (from the name to its own score)."""
+    text = "HER2 IHC blocks A3 and B2: 3+ and 1+ respectively."
+    result = extract_report(text)
+    got = [
+        (t.score, t.specimen_id, text[t.evidence.start : t.evidence.end])
+        for t in result.her2_tests
+        if isinstance(t, ExtractedIhc)
+    ]
+    assert got == [
+        ("3+", "A3", "HER2 IHC blocks A3 and B2: 3+"),
+        ("1+", "B2", "HER2 IHC blocks A3 and B2: 3+ and 1+"),
+    ]
+    assert not any("further" in w for w in result.warnings)

@@ -35,6 +35,9 @@ WINDOW: Final = 220  # characters read after a HER2 name
 STATUS_REACH: Final = 110  # a status word must stand this close to the name
 PLUS_REACH: Final = 130  # a plus score (and a legend's pair of status words) this close
 ULTRALOW_AFTER_SCORE: Final = 60  # "0 with faint staining (ultralow)": the word this close after the score
+RESPECTIVE_LABELS_BEFORE: Final = (
+    60  # "Blocks A3 and B2, HER2 IHC: 3+ and 1+, respectively": labels this far back
+)
 
 _SCORE_CANON: Final[dict[str, str]] = {"zero": "0", "zoro": "0", "null": "0"}
 _SCORE_STATUS: Final[dict[str, Status]] = {
@@ -252,7 +255,13 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         else:
             token, s0, s1 = found
         score = _score(token, ctx, ultralow=ultra is not None)
-        if found is not None and s1 >= 0 and _further_score(window, wlow, s1, score):
+        # "HER2 IHC blocks A3 and B2: 3+ and 1+ respectively": a score for each block (sixth review, 4)
+        each = (
+            P.respective_scores(text, max(0, a_start - RESPECTIVE_LABELS_BEFORE), a_end + s0, w_end)
+            if found is not None and ultra is None and s0 >= 0 and (wlow is None or "respectiv" in wlow)
+            else None
+        )
+        if found is not None and s1 >= 0 and each is None and _further_score(window, wlow, s1, score):
             ctx.warn(P.FURTHER_SCORE_WARNING)
         start = min(a_start, a_end + s0)
         end = a_end + (max(s1, ultra[1]) if ultra else s1)  # the evidence holds the ultralow wording too
@@ -304,21 +313,28 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
                 specimen = "resection"
             elif P.BIOPSY_WORD.search(fm.group(1)):
                 specimen = "biopsy"
-        if status is not None and _SCORE_STATUS[score] != status:
-            ctx.warn(f"HER2 IHC {score} stated as {status}: wording and score disagree")
-        ihcs.append(
-            IhcItem(
-                score=score,
-                start=start,
-                end=end,
-                rank=rank,
-                quoted=quoted,
-                percent=pct,
-                specimen_id=specimen_id(ctx, a_start - 150, a_end + s1 + 60, a_end + s1),
-                specimen=specimen,
-                assay=assay,
-            )
+        # (score, end, label) of each test: one, or one per labelled specimen (no percentage: it is not told whose)
+        tests = (
+            [(score, end, specimen_id(ctx, a_start - 150, a_end + s1 + 60, a_end + s1))]
+            if each is None
+            else [(_score(tok, ctx), t_end, label) for tok, _, t_end, label in each]
         )
+        for t_score, t_end, label in tests:
+            if status is not None and _SCORE_STATUS[t_score] != status:
+                ctx.warn(f"HER2 IHC {t_score} stated as {status}: wording and score disagree")
+            ihcs.append(
+                IhcItem(
+                    score=t_score,
+                    start=start,
+                    end=t_end,
+                    rank=rank,
+                    quoted=quoted,
+                    percent=pct if each is None else None,
+                    specimen_id=label,
+                    specimen=specimen,
+                    assay=assay,
+                )
+            )
     return statuses, ihcs, other_results
 
 

@@ -1003,6 +1003,50 @@ SPECIMEN_ID: Final = re.compile(
     r"|\bPART\s*#?\s*(?P<part>\d{1,2})\b",
     _I,
 )
+# Several labelled specimens with a score each, in order: "HER2 IHC blocks A3 and B2: 3+ and 1+ respectively", "HER2 IHC
+# on parts 1 and 2: 2+ and 0, respectively", "on blocks A1, B1 and C1: 3+, 2+ and 0 respectively" (sixth review, 4). The
+# labels are written as SPECIMEN_ID writes them (blocks and slides "A3", parts "part 1"); the scores are plus scores, 0 or
+# "zero". Not "3+ and 1+ in the invasive and in situ components, respectively" (no labels), nor a count that differs.
+_RESP_ID = r"[A-Z]{0,2}\d{1,2}[A-Z]?\d{0,2}"
+RESPECTIVE_LABELS: Final = re.compile(
+    r"(?<![A-Za-z])(?:blocks?|slides?|(?P<parts>parts?))\s*#?\s*"
+    rf"(?P<ids>{_RESP_ID}(?:\s*,\s*#?\s*{_RESP_ID})*\s*,?\s*(?:and|&)\s*#?\s*{_RESP_ID})(?![A-Za-z0-9])",
+    _I,
+)
+_RESP_ID_RX: Final = re.compile(_RESP_ID, _I)
+_RESP_SCORE = r"(?:[0-3]\s?\+|\+\s?[0-3]|0|zero)(?![\d+%]|[.,]\d)"
+_RESP_SCORE_RX: Final = re.compile(_RESP_SCORE, _I)
+RESPECTIVE_SCORES: Final = re.compile(
+    rf"(?P<scores>{_RESP_SCORE}(?:\s*,\s*{_RESP_SCORE})*\s*,?\s*(?:and|&)\s*{_RESP_SCORE})\s*,?\s*respectively"
+    r"(?![A-Za-z])",
+    _I,
+)
+_RESP_BREAK: Final = re.compile(r"[.;!?](?=\s)|\n")
+
+
+def respective_scores(text: str, lo: int, start: int, hi: int) -> list[tuple[str, int, int, str]] | None:
+    """The scores of a list that opens at ``start`` and ends with "respectively" before ``hi`` (RESPECTIVE_SCORES), each
+    with its specimen label, when a list of as many block, slide or part labels (RESPECTIVE_LABELS) stands before it
+    from ``lo`` on, in the same sentence: (token, start, end, label) in order; else None."""
+    sm = RESPECTIVE_SCORES.match(text, start, hi)
+    if sm is None:
+        return None
+    labels = None
+    for labels in RESPECTIVE_LABELS.finditer(text, lo, start):  # noqa: B007 (the last one is wanted)
+        pass
+    if labels is None or _RESP_BREAK.search(text, labels.end(), start) is not None:
+        return None
+    ids = [m.group(0).upper() for m in _RESP_ID_RX.finditer(text, labels.start("ids"), labels.end("ids"))]
+    tokens = list(_RESP_SCORE_RX.finditer(text, sm.start("scores"), sm.end("scores")))
+    if len(ids) != len(tokens):
+        return None
+    if labels.group("parts"):
+        if not all(i.isdigit() for i in ids):
+            return None
+        ids = [f"part {i}" for i in ids]
+    return [(t.group(0), t.start(), t.end(), i) for t, i in zip(tokens, ids, strict=True)]
+
+
 SPECIMEN_FIELD: Final = re.compile(r"specimen(?:\s+type)?\s*:\s*([A-Za-z][A-Za-z \-]{2,40})", _I)
 RESECTION_WORD: Final = re.compile(r"excision|mastectomy|lumpectomy|resection|segmentectomy", _I)
 BIOPSY_WORD: Final = re.compile(r"biopsy|core|needle", _I)

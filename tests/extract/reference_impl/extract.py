@@ -447,7 +447,13 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         else:
             token, s0, s1 = found
         score = _score(token, ctx, ultralow=ultra is not None)
-        if found is not None and s1 >= 0 and _further_score(window, s1, score):
+        # "HER2 IHC blocks A3 and B2: 3+ and 1+ respectively": a score for each block (sixth review, 4)
+        each = (
+            P.respective_scores(text, max(0, a_start - 60), a_end + s0, w_end)
+            if found is not None and ultra is None and s0 >= 0
+            else None
+        )
+        if found is not None and s1 >= 0 and each is None and _further_score(window, s1, score):
             ctx.warn(P.FURTHER_SCORE_WARNING)
         start, end = min(a_start, a_end + s0), a_end + max(s1, ultra[1] if ultra else s1)
         pct = None
@@ -492,21 +498,27 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
                 specimen = "resection"
             elif P.BIOPSY_WORD.search(fm.group(1)):
                 specimen = "biopsy"
-        if status is not None and _SCORE_STATUS[score] != status:
-            ctx.warn(f"HER2 IHC {score} stated as {status}: wording and score disagree")
-        ihcs.append(
-            _Ihc(
-                score=score,
-                start=start,
-                end=end,
-                rank=rank,
-                quoted=quoted,
-                percent=pct,
-                specimen_id=_specimen_id(ctx, a_start - 150, a_end + s1 + 60, a_end + s1),
-                specimen=specimen,
-                assay=assay,
-            )
+        tests = (
+            [(score, end, _specimen_id(ctx, a_start - 150, a_end + s1 + 60, a_end + s1))]
+            if each is None
+            else [(_score(tok, ctx), t_end, label) for tok, _, t_end, label in each]
         )
+        for t_score, t_end, label in tests:
+            if status is not None and _SCORE_STATUS[t_score] != status:
+                ctx.warn(f"HER2 IHC {t_score} stated as {status}: wording and score disagree")
+            ihcs.append(
+                _Ihc(
+                    score=t_score,
+                    start=start,
+                    end=t_end,
+                    rank=rank,
+                    quoted=quoted,
+                    percent=pct if each is None else None,
+                    specimen_id=label,
+                    specimen=specimen,
+                    assay=assay,
+                )
+            )
     return statuses, ihcs, other_results
 
 
