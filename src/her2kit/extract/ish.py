@@ -44,7 +44,13 @@ ISH_CLUSTER_GAP: Final = 1500
 _RESTATE_BREAK: Final = re.compile(
     r"[.;!?:](?=\s)|\n|(?<![A-Za-z])(?i:blocks?|slides?|parts?|tumou?r|lesion|specimen)\s*#?\s*[A-Z]?\d"
 )
-_RATIO_NEAR: Final = re.compile(r"HER|CEP|17|signal|FISH|ISH|amplif", re.I)
+# (and the words of a recount or second reading, which name the ratio of an ISH count: "recount ratio 2.1", "second
+# observer: ratio 2.2", "Combined ratio (40 cells) 2.05"; sixth review, 1)
+_RATIO_NEAR: Final = re.compile(
+    r"HER|CEP|17|signal|FISH|ISH|amplif|re-?\s?count|counted|observer|reader|combined|overall"
+    r"|(?:first|second|1st|2nd|initial|final)\s+count|count\s*(?:#|no\.?)?\s*[12](?![\d.])",
+    re.I,
+)
 _CEP_NEAR: Final = re.compile(r"CEP\s*-?17|PathVysion", re.I)
 _THRESHOLD_WORDS: Final = ("greater", "more", "higher", "above")
 _ISH_LEVELS_AFTER: Final = re.compile(r"^\s*(?:HER[\s\-]?2\S*\s+)?(?:levels?|control)", re.I)
@@ -72,6 +78,7 @@ class _Frag:
 @dataclass
 class _IshCluster:
     frags: list[_Frag] = field(default_factory=list)
+    recount: bool = False  # it starts at a recount, second reading or combined count (P.recount_breaks)
 
     def get(self, kind: str) -> _Frag | None:
         for f in self.frags:
@@ -267,15 +274,26 @@ def _restated(text: str, cur: _IshCluster, f: _Frag) -> bool:
     )
 
 
-def _clusters(text: str, frags: list[_Frag]) -> list[_IshCluster]:
+def _clusters(text: str, frags: list[_Frag], breaks: list[int] | None = None) -> list[_IshCluster]:
+    """The fragments grouped into tests; ``breaks``: where a recount starts (P.recount_breaks), which starts a test
+    marked ``recount`` at the first fragment from there on."""
     out: list[_IshCluster] = []
     cur = _IshCluster()
     last = -(10**9)
     probe: str | None = None  # the cluster's probe (see _tag_probes)
+    breaks = breaks or []
+    b_i = 0
     for f in frags:
         prev = cur.get(f.kind)
+        # (a break between the previous fragment and this one; breaks are sorted, each passed over once)
+        recount = False
+        while b_i < len(breaks) and breaks[b_i] <= f.start:
+            recount = recount or breaks[b_i] > last
+            b_i += 1
+        recount = recount and bool(cur.frags)
         new = (
-            f.start - last > ISH_CLUSTER_GAP
+            recount
+            or f.start - last > ISH_CLUSTER_GAP
             or (prev is not None and prev.value != f.value)
             or (
                 f.kind == "result"
@@ -289,6 +307,8 @@ def _clusters(text: str, frags: list[_Frag]) -> list[_IshCluster]:
             out.append(cur)
             cur = _IshCluster()
             probe = None
+        if recount:
+            cur.recount = True
         if prev is None or new:
             cur.frags.append(f)
         if probe is None:
@@ -324,8 +344,13 @@ def ish_possible(ctx: ReportContext) -> bool:
 
 def ish_tests(ctx: ReportContext) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool]]:
     text = ctx.text
-    out = []
-    clusters = _clusters(text, _ish_fragments(ctx))
+    out: list[tuple[ExtractedIsh, tuple[int, int, int], bool]] = []
+    frags = _ish_fragments(ctx)
+    ratios = [(f.start, f.end) for f in frags if f.kind == "ratio"]
+    clusters = _clusters(text, frags, P.recount_breaks(text, ratios) if len(ratios) > 1 else None)
+    last: tuple[int, _IshCluster] | None = (
+        None  # the cluster of the last test in ``out``, if the previous one's
+    )
     for i, c in enumerate(clusters):
         # "ratio: 13" beside HER2 5.2 and CEP17 4.0: the ratio lost its decimal point; not read (sixth review, 5)
         ratio, her2, cep17 = c.get("ratio"), c.get("her2"), c.get("cep17")
@@ -386,10 +411,56 @@ def ish_tests(ctx: ReportContext) -> list[tuple[ExtractedIsh, tuple[int, int, in
             data["source"] = QUOTED_SOURCE
             if biopsy:
                 data["specimen"] = "biopsy"
+        if c.recount:
+            _supersede(ctx, out, last, i, c, data, quoted)
         test = _build_ish(ctx, data)
+        last = None
         if test is not None:
             out.append((test, ctx.rank(main.start), quoted))
+            last = (i, c)
     return out
+
+
+def _supersede(
+    ctx: ReportContext,
+    out: list[tuple[ExtractedIsh, tuple[int, int, int], bool]],
+    last: tuple[int, _IshCluster] | None,
+    i: int,
+    c: _IshCluster,
+    data: dict[str, object],
+    quoted: bool,
+) -> None:
+    """The test of cluster ``i``, a recount, second reading or combined count with a ratio (``data``), supersedes the
+    test of the count right before it (``last``, the last test in ``out``) when both are of one specimen (the same label
+    or one unlabelled), probe and quoting: that test is dropped, with a warning naming its ratio (sixth review, 1). A
+    result heading the earlier count ("AMPLIFIED (initial count ratio 1.95; recount ratio 2.10)") stays the test's; the
+    cells of "an additional 20 cells were counted" are not read as those of the ratio after them."""
+    text = ctx.text
+    cells = c.get("cells")
+    if cells is not None and P.ADDITIONAL_BEFORE.search(text, max(0, cells.start - 20), cells.start):
+        data.pop("cells_counted", None)
+    ratio = data.get("ratio")
+    if last is None or last[0] != i - 1 or not isinstance(ratio, float):
+        return
+    prev_c = last[1]
+    prev_test, _, prev_quoted = out[-1]
+    sid = data["specimen_id"]
+    if (
+        prev_quoted != quoted
+        or _probe(prev_c) != _probe(c)
+        or (prev_test.specimen_id != sid and None not in (prev_test.specimen_id, sid))
+    ):
+        return
+    out.pop()
+    first = "" if prev_test.ratio is None else f" (ratio {prev_test.ratio:g})"
+    ctx.warn(P.RECOUNT_WARNING.format(first=first, ratio=f"{ratio:g}"))
+    prev_result, prev_ratio = prev_c.get("result"), prev_c.get("ratio")
+    if (
+        "result" not in data
+        and prev_result is not None
+        and (prev_ratio is None or prev_result.start < prev_ratio.start)
+    ):
+        data["result"] = prev_result.value
 
 
 def _probe(c: _IshCluster) -> str:

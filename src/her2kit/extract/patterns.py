@@ -8,6 +8,7 @@ when a HER2 (or ISH, ER, PR) name stands right before it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from typing import Final
@@ -507,9 +508,61 @@ def decimal(raw: str) -> float | None:
 
 RATIO: Final = re.compile(
     r"\bratio\b(?:\s+HER[\s\-]?2\s*/\s*CEP\s*-?\s*17)?(?:\s+(?:value|is|was|of|=|result))?(?:\s+(?:determined\s+to\s+be|calculated\s+as))?"
-    rf"[\s:=(]*{_NUM}(?![\d.]*\s*%)",
+    # "Combined ratio (40 cells) 2.05": the cells counted, in brackets before the value, are no ratio (sixth review, 1)
+    r"(?:\s*\(\s*\d{1,3}\s+(?:(?:tumou?r|invasive|interphase)\s+)?(?:cells|nuclei)\s*\))?"
+    rf"[\s:=(]*{_NUM}(?![\d.]*\s*(?:%|(?:(?:tumou?r|invasive|interphase)\s+)?(?:cells|nuclei)(?![A-Za-z])))",
     _I,
 )
+# A recount, a second reading or a combined count of an ISH test: "recount", "re-count", "second observer/reader/count",
+# "Reader 2", "Count 2", "an additional 20 cells", "combined", "overall/final ratio", "average of the two counts" (sixth
+# review, 1). Between two ratios of a passage (the marker at most RECOUNT_REACH after the earlier ratio, the later ratio
+# at most RECOUNT_TO_RATIO after it), or in brackets right after the later ratio ("ratio 2.1 (recount)"), it starts the
+# count the report rests on: the later ratio's test supersedes the earlier count's (ish.ish_tests).
+RECOUNT: Final = re.compile(
+    r"(?<![A-Za-z])(?:re-?\s?count(?:ed|ing|s)?"
+    r"|(?:second|2nd)\s+(?:count|reader|observer|scorer|reading|read|technologist|technician|pathologist|enumeration)"
+    r"|(?:count|reader|observer|scorer|reading)\s*(?:#|no\.?)?\s*2(?![\d.])"
+    r"|additional\s+(?:\d{1,3}|twenty|thirty|forty|fifty)\s+(?:(?:tumou?r|invasive|interphase)\s+)?(?:cells|nuclei)"
+    r"|combined|(?:overall|final)\s+(?:HER[\s\-]?2\s*/\s*CEP\s*-?\s*17\s+)?ratio"
+    r"|average\s+of\s+(?:the\s+|both\s+)?(?:two\s+)?(?:counts|readers|observers|readings))"
+    r"(?![A-Za-z])",
+    _I,
+)
+RECOUNT_REACH: Final = 300
+RECOUNT_TO_RATIO: Final = 200
+# What stands between a ratio and a marker in brackets right after it ("ratio 2.05 (combined, 40 cells)").
+_BRACKET_AFTER: Final = re.compile(r"\s*\(\s*(?:[^()\n]{0,25}?[\s,;/])?")
+# The cells of "an additional 20 cells were counted": the cells added, not those the ratio after them is over.
+ADDITIONAL_BEFORE: Final = re.compile(r"(?<![A-Za-z])additional\s+$", _I)
+RECOUNT_WARNING: Final = (
+    "HER2 ISH: an earlier count{first} is superseded by a recount, second reading or combined count in the same"
+    " passage (ratio {ratio}); the earlier count was not read"
+)
+
+
+def recount_breaks(text: str, ratios: list[tuple[int, int]]) -> list[int]:
+    """Where a recount starts, for each two consecutive ratios ``(start, end)`` of the ISH values: the first RECOUNT
+    marker after the earlier ratio and before the later one (not in brackets right after the earlier ratio: that one
+    is the earlier ratio's), or the later ratio's start when the marker is in brackets right after it."""
+    out: list[int] = []
+    for (_, e1), (s2, e2) in itertools.pairwise(ratios):
+        m = RECOUNT.search(text, e1, min(len(text), s2 + 40, e1 + RECOUNT_REACH + 40))
+        while m is not None and m.start() < s2 and _BRACKET_AFTER.fullmatch(text, e1, m.start()):
+            m = RECOUNT.search(text, m.end(), min(len(text), s2 + 40, e1 + RECOUNT_REACH + 40))
+        if (
+            m is not None
+            and m.start() < s2
+            and m.start() - e1 <= RECOUNT_REACH
+            and s2 - m.start() <= RECOUNT_TO_RATIO
+        ):
+            out.append(m.start())
+            continue
+        m = RECOUNT.search(text, e2, min(len(text), e2 + 40))
+        if m is not None and _BRACKET_AFTER.fullmatch(text, e2, m.start()):
+            out.append(s2)
+    return out
+
+
 # A stated ratio this many times the quotient of the mean copy numbers (or more) contradicts them by far more than
 # rounding explains (a few per cent): what a ratio that lost its decimal point in OCR looks like ("ratio: 13" beside HER2
 # 5.2 and CEP17 4.0, 1.3). The ratio is not read and the copy numbers are (sixth review, 5). Only the ratio above the

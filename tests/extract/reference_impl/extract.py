@@ -600,6 +600,7 @@ class _Frag:
 @dataclass
 class _IshCluster:
     frags: list[_Frag] = field(default_factory=list)
+    recount: bool = False  # it starts at a recount, second reading or combined count (sixth review, 1)
 
     def get(self, kind: str) -> _Frag | None:
         for f in self.frags:
@@ -657,8 +658,12 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
         for m in rx.finditer(text):
             if rx is P.RATIO and P.RATIO_AFTER_BAD.match(text[m.end() : m.end() + 40]):
                 continue
+            # (and the words of a recount or second reading: sixth review, 1)
             if rx is P.RATIO and not re.search(
-                r"HER|CEP|17|signal|FISH|ISH|amplif", text[max(0, m.start() - 40) : m.end()], re.I
+                r"HER|CEP|17|signal|FISH|ISH|amplif|re-?\s?count|counted|observer|reader|combined|overall"
+                r"|(?:first|second|1st|2nd|initial|final)\s+count|count\s*(?:#|no\.?)?\s*[12](?![\d.])",
+                text[max(0, m.start() - 40) : m.end()],
+                re.I,
             ):
                 continue
             add("ratio", P.decimal(m.group(1)), m)
@@ -745,15 +750,18 @@ def _restated(text: str, cur: _IshCluster, f: _Frag) -> bool:
     )
 
 
-def _clusters(text: str, frags: list[_Frag]) -> list[_IshCluster]:
+def _clusters(text: str, frags: list[_Frag], breaks: list[int]) -> list[_IshCluster]:
     out: list[_IshCluster] = []
     cur = _IshCluster()
     last = -(10**9)
     probe: str | None = None  # the cluster's probe (see _tag_probes)
     for f in frags:
         prev = cur.get(f.kind)
+        # a recount starts a test at the first fragment after its start (sixth review, 1)
+        recount = any(last < b <= f.start for b in breaks) if cur.frags else False
         new = (
-            f.start - last > ISH_CLUSTER_GAP
+            recount
+            or f.start - last > ISH_CLUSTER_GAP
             or (prev is not None and prev.value != f.value)
             or (
                 f.kind == "result"
@@ -767,6 +775,8 @@ def _clusters(text: str, frags: list[_Frag]) -> list[_IshCluster]:
             out.append(cur)
             cur = _IshCluster()
             probe = None
+        if recount:
+            cur.recount = True
         if prev is None or new:
             cur.frags.append(f)
         if probe is None:
@@ -780,7 +790,10 @@ def _clusters(text: str, frags: list[_Frag]) -> list[_IshCluster]:
 def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool]]:
     text = ctx.text
     out = []
-    clusters = _clusters(text, _ish_fragments(ctx))
+    frags = _ish_fragments(ctx)
+    breaks = P.recount_breaks(text, [(f.start, f.end) for f in frags if f.kind == "ratio"])
+    clusters = _clusters(text, frags, breaks)
+    last: tuple[int, _IshCluster] | None = None
     for i, c in enumerate(clusters):
         # a ratio that lost its decimal point ("13" beside HER2 5.2 and CEP17 4.0) is not read (sixth review, 5)
         slipped = (
@@ -842,9 +855,36 @@ def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool
             data["source"] = QUOTED_SOURCE
             if biopsy:
                 data["specimen"] = "biopsy"
+        # A recount, second reading or combined count supersedes the count right before it (sixth review, 1).
+        if c.recount:
+            cells = c.get("cells")
+            if cells is not None and P.ADDITIONAL_BEFORE.search(text, max(0, cells.start - 20), cells.start):
+                data.pop("cells_counted", None)
+            ratio = data.get("ratio")
+            if last is not None and last[0] == i - 1 and isinstance(ratio, float):
+                prev_test, _, prev_quoted = out[-1]
+                prev_c = last[1]
+                sid = data["specimen_id"]
+                if (
+                    prev_quoted == quoted
+                    and _probe(prev_c) == _probe(c)
+                    and (prev_test.specimen_id == sid or prev_test.specimen_id is None or sid is None)
+                ):
+                    out.pop()
+                    first = "" if prev_test.ratio is None else f" (ratio {prev_test.ratio:g})"
+                    ctx.warn(P.RECOUNT_WARNING.format(first=first, ratio=f"{ratio:g}"))
+                    pres, pratio = prev_c.get("result"), prev_c.get("ratio")
+                    if (
+                        "result" not in data
+                        and pres is not None
+                        and (pratio is None or pres.start < pratio.start)
+                    ):
+                        data["result"] = pres.value
         test = _build_ish(ctx, data)
+        last = None
         if test is not None:
             out.append((test, ctx.rank(main.start), quoted))
+            last = (i, c)
     return out
 
 
