@@ -207,6 +207,11 @@ _TOKENS = st.sampled_from(
         "ultra-low", "not ultralow", "null", "HER2-null", "no membrane staining", "in 30% of invasive tumor cells",
         ", 20% of cells", "with faint staining", "[ ]", "[X]", "( )", "(X)", "___", "_X_", "\u2610", "\u2612",
         "Negative (Score 0)", "Positive (amplified)",
+        # the sixth review's wordings (docs/extraction.md step 15)
+        "recount", "second observer", "Reader 2", "initial", "combined", "Combined ratio (40 cells)",
+        "an additional 20 cells were counted", "13", "mean HER2 copies", "mean CEP17 copies", "ER/PR/HER2", "+/-/-",
+        "positive/negative/negative", "90%/0%/", "respectively", " and ", "blocks A3 and B2", "parts 1 and 2",
+        "(ASCO/CAP 2018 guidelines)", "(per ASCO/CAP guideline)", "(ASCO/CAP criteria)",
     ]
 )  # fmt: skip
 
