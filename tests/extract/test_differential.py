@@ -90,9 +90,9 @@ _ish_tests); 3, "ER/PR/HER2: +/-/-" gives each receptor its value, HER2's a stat
 receptor_triple in _receptors, receptor_triple_before in _her2_statements; pair_category shares sign_or_status); 4,
 "blocks A3 and B2: 3+ and 1+ respectively" gives a test per label (RESPECTIVE_LABELS, RESPECTIVE_SCORES,
 respective_scores in _her2_statements, no further-score warning for them); 1, a recount, second reading or combined
-count supersedes the count before it in the passage (RECOUNT, recount_breaks, _IshCluster.recount and the breaks in
-_clusters, the supersede step and ADDITIONAL_BEFORE in _ish_tests; recount words in the ratio's near-word check, and
-"ratio (40 cells) 2.05" in RATIO).
+count supersedes the count before it in the passage (RECOUNT, OTHER_SPECIMEN, recount_breaks, _IshCluster.recount and
+the breaks in _clusters, the supersede step and ADDITIONAL_BEFORE in _ish_tests; recount words in the ratio's
+near-word check, and "ratio (40 cells) 2.05" in RATIO).
 """
 
 from __future__ import annotations

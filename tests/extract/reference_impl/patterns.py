@@ -525,9 +525,21 @@ RECOUNT: Final = re.compile(
     r"|(?:second|2nd)\s+(?:count|reader|observer|scorer|reading|read|technologist|technician|pathologist|enumeration)"
     r"|(?:count|reader|observer|scorer|reading)\s*(?:#|no\.?)?\s*2(?![\d.])"
     r"|additional\s+(?:\d{1,3}|twenty|thirty|forty|fifty)\s+(?:(?:tumou?r|invasive|interphase)\s+)?(?:cells|nuclei)"
-    r"|combined|(?:overall|final)\s+(?:HER[\s\-]?2\s*/\s*CEP\s*-?\s*17\s+)?ratio"
+    # "combined" only of counts: "combined ratio/count/result", "combined (40 cells)", "(combined)", "40 cells combined"
+    r"|combined(?=\s*(?:HER[\s\-]?2\s*/\s*CEP\s*-?\s*17\s+)?(?:ratio|counts?|results?|readings?)(?![A-Za-z])"
+    r"|\s*\(?\s*\d{1,3}\s+(?:cells|nuclei)|\s*\)|\s*,\s*\d{1,3}\s+(?:cells|nuclei))"
+    r"|\d{1,3}\s+(?:cells|nuclei)\s+combined"
+    r"|(?:overall|final)\s+(?:HER[\s\-]?2\s*/\s*CEP\s*-?\s*17\s+)?ratio"
     r"|average\s+of\s+(?:the\s+|both\s+)?(?:two\s+)?(?:counts|readers|observers|readings))"
     r"(?![A-Za-z])",
+    _I,
+)
+# Another specimen named between two counts ("Tumor 1: ratio 1.5. Tumor 2 (combined count): ratio 2.5", "the second
+# lesion"): the later count is that specimen's, not a recount.
+OTHER_SPECIMEN: Final = re.compile(
+    r"(?<![A-Za-z])(?:(?:blocks?|slides?|parts?|tumou?rs?|lesions?|specimens?|areas?|foci|focus|regions?|sites?)\s*#?\s*"
+    r"[A-Z]?\d|(?:another|other|second|2nd|separate)\s+(?:tumou?r|lesion|focus|area|region|block|specimen|site|mass"
+    r"|nodule))",
     _I,
 )
 RECOUNT_REACH: Final = 300
@@ -543,11 +555,14 @@ RECOUNT_WARNING: Final = (
 
 
 def recount_breaks(text: str, ratios: list[tuple[int, int]]) -> list[int]:
-    """Where a recount starts, for each two consecutive ratios ``(start, end)`` of the ISH values: the first RECOUNT
-    marker after the earlier ratio and before the later one (not in brackets right after the earlier ratio: that one
-    is the earlier ratio's), or the later ratio's start when the marker is in brackets right after it."""
+    """Where a recount starts, for each two consecutive ratios ``(start, end)`` of the ISH values with no other specimen
+    named between them (OTHER_SPECIMEN): the first RECOUNT marker after the earlier ratio and before the later one (not
+    in brackets right after the earlier ratio: that one is the earlier ratio's), or the later ratio's start when the
+    marker is in brackets right after it."""
     out: list[int] = []
     for (_, e1), (s2, e2) in itertools.pairwise(ratios):
+        if OTHER_SPECIMEN.search(text, e1, s2) is not None:
+            continue
         m = RECOUNT.search(text, e1, min(len(text), s2 + 40, e1 + RECOUNT_REACH + 40))
         while m is not None and m.start() < s2 and _BRACKET_AFTER.fullmatch(text, e1, m.start()):
             m = RECOUNT.search(text, m.end(), min(len(text), s2 + 40, e1 + RECOUNT_REACH + 40))
