@@ -348,9 +348,8 @@ def ish_tests(ctx: ReportContext) -> list[tuple[ExtractedIsh, tuple[int, int, in
     frags = _ish_fragments(ctx)
     ratios = [(f.start, f.end) for f in frags if f.kind == "ratio"]
     clusters = _clusters(text, frags, P.recount_breaks(text, ratios) if len(ratios) > 1 else None)
-    last: tuple[int, _IshCluster] | None = (
-        None  # the cluster of the last test in ``out``, if the previous one's
-    )
+    # (the index of the cluster of the last test in ``out`` and that cluster)
+    last: tuple[int, _IshCluster] | None = None
     for i, c in enumerate(clusters):
         # "ratio: 13" beside HER2 5.2 and CEP17 4.0: the ratio lost its decimal point; not read (sixth review, 5)
         ratio, her2, cep17 = c.get("ratio"), c.get("her2"), c.get("cep17")
@@ -411,17 +410,23 @@ def ish_tests(ctx: ReportContext) -> list[tuple[ExtractedIsh, tuple[int, int, in
             data["source"] = QUOTED_SOURCE
             if biopsy:
                 data["specimen"] = "biopsy"
-        if c.recount:
-            _supersede(ctx, out, last, i, c, data, quoted)
+        supersedes = c.recount and _supersedes(ctx, out, last, i, c, data, quoted)
         test = _build_ish(ctx, data)
         last = None
         if test is not None:
+            if supersedes:
+                earlier = out.pop()[0].ratio
+                ctx.warn(
+                    P.RECOUNT_WARNING.format(
+                        first="" if earlier is None else f" (ratio {earlier:g})", ratio=f"{data['ratio']:g}"
+                    )
+                )
             out.append((test, ctx.rank(main.start), quoted))
             last = (i, c)
     return out
 
 
-def _supersede(
+def _supersedes(
     ctx: ReportContext,
     out: list[tuple[ExtractedIsh, tuple[int, int, int], bool]],
     last: tuple[int, _IshCluster] | None,
@@ -429,19 +434,17 @@ def _supersede(
     c: _IshCluster,
     data: dict[str, object],
     quoted: bool,
-) -> None:
-    """The test of cluster ``i``, a recount, second reading or combined count with a ratio (``data``), supersedes the
-    test of the count right before it (``last``, the last test in ``out``) when both are of one specimen (the same label
-    or one unlabelled), probe and quoting: that test is dropped, with a warning naming its ratio (sixth review, 1). A
-    result heading the earlier count ("AMPLIFIED (initial count ratio 1.95; recount ratio 2.10)") stays the test's; the
-    cells of "an additional 20 cells were counted" are not read as those of the ratio after them."""
-    text = ctx.text
+) -> bool:
+    """Whether the test of cluster ``i`` (``data``), a recount, second reading or combined count with a ratio,
+    supersedes the test of the count right before it (``last``, the last test in ``out``): both of one specimen (the
+    same label or one unlabelled), probe and quoting (sixth review, 1). Then a result heading the earlier count
+    ("AMPLIFIED (initial count ratio 1.95; recount ratio 2.10)") is put in ``data``; and the cells of "an additional 20
+    cells were counted" are not read as those of the ratio after them (taken out of ``data``)."""
     cells = c.get("cells")
-    if cells is not None and P.ADDITIONAL_BEFORE.search(text, max(0, cells.start - 20), cells.start):
+    if cells is not None and P.ADDITIONAL_BEFORE.search(ctx.text, max(0, cells.start - 20), cells.start):
         data.pop("cells_counted", None)
-    ratio = data.get("ratio")
-    if last is None or last[0] != i - 1 or not isinstance(ratio, float):
-        return
+    if last is None or last[0] != i - 1 or not isinstance(data.get("ratio"), float):
+        return False
     prev_c = last[1]
     prev_test, _, prev_quoted = out[-1]
     sid = data["specimen_id"]
@@ -450,10 +453,7 @@ def _supersede(
         or _probe(prev_c) != _probe(c)
         or (prev_test.specimen_id != sid and None not in (prev_test.specimen_id, sid))
     ):
-        return
-    out.pop()
-    first = "" if prev_test.ratio is None else f" (ratio {prev_test.ratio:g})"
-    ctx.warn(P.RECOUNT_WARNING.format(first=first, ratio=f"{ratio:g}"))
+        return False
     prev_result, prev_ratio = prev_c.get("result"), prev_c.get("ratio")
     if (
         "result" not in data
@@ -461,6 +461,7 @@ def _supersede(
         and (prev_ratio is None or prev_result.start < prev_ratio.start)
     ):
         data["result"] = prev_result.value
+    return True
 
 
 def _probe(c: _IshCluster) -> str:

@@ -856,6 +856,7 @@ def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool
             if biopsy:
                 data["specimen"] = "biopsy"
         # A recount, second reading or combined count supersedes the count right before it (sixth review, 1).
+        supersedes = False
         if c.recount:
             cells = c.get("cells")
             if cells is not None and P.ADDITIONAL_BEFORE.search(text, max(0, cells.start - 20), cells.start):
@@ -870,9 +871,7 @@ def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool
                     and _probe(prev_c) == _probe(c)
                     and (prev_test.specimen_id == sid or prev_test.specimen_id is None or sid is None)
                 ):
-                    out.pop()
-                    first = "" if prev_test.ratio is None else f" (ratio {prev_test.ratio:g})"
-                    ctx.warn(P.RECOUNT_WARNING.format(first=first, ratio=f"{ratio:g}"))
+                    supersedes = True
                     pres, pratio = prev_c.get("result"), prev_c.get("ratio")
                     if (
                         "result" not in data
@@ -883,6 +882,10 @@ def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool
         test = _build_ish(ctx, data)
         last = None
         if test is not None:
+            if supersedes:  # (only when the later test is read)
+                prev_test = out.pop()[0]
+                first = "" if prev_test.ratio is None else f" (ratio {prev_test.ratio:g})"
+                ctx.warn(P.RECOUNT_WARNING.format(first=first, ratio=f"{data['ratio']:g}"))
             out.append((test, ctx.rank(main.start), quoted))
             last = (i, c)
     return out
