@@ -35,9 +35,8 @@ WINDOW: Final = 220  # characters read after a HER2 name
 STATUS_REACH: Final = 110  # a status word must stand this close to the name
 PLUS_REACH: Final = 130  # a plus score (and a legend's pair of status words) this close
 ULTRALOW_AFTER_SCORE: Final = 60  # "0 with faint staining (ultralow)": the word this close after the score
-RESPECTIVE_LABELS_BEFORE: Final = (
-    60  # "Blocks A3 and B2, HER2 IHC: 3+ and 1+, respectively": labels this far back
-)
+# "Blocks A3 and B2, HER2 IHC: 3+ and 1+, respectively": the labels of a "respectively" list at most this far back
+RESPECTIVE_LABELS_BEFORE: Final = 60
 
 _SCORE_CANON: Final[dict[str, str]] = {"zero": "0", "zoro": "0", "null": "0"}
 _SCORE_STATUS: Final[dict[str, Status]] = {
@@ -137,7 +136,10 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
             continue
         # "ER/PR/HER2: +/-/-": HER2's value is the third, its stated status (sixth review, 3)
         # (every match has a "/" and only white space between it and the name)
-        slash = text[max(0, a_start - 20) : a_start].rstrip().endswith("/")
+        prev = text[a_start - 1] if a_start else ""
+        slash = prev == "/" or (
+            prev.isspace() and text[max(0, a_start - 20) : a_start].rstrip().endswith("/")
+        )
         triple = P.receptor_triple_before(text, a_start) if slash else None
         if triple is not None and triple.group("c"):
             pos = triple.start("c")
