@@ -83,6 +83,16 @@ their receptor's (RECEPTOR_PAIR, receptor_pair, pair_category, in _receptors bef
 status word qualifying a control is refused (STATUS_OF_CONTROL, _status_refused) and ER/PR read the status after the
 control's clause (CLAUSE_END, _receptors). C: "No FISH will be performed" (NEGATED); "CORRECTED/REVISED REPORT" after
 a HER2 name starts the addenda (ADDENDUM, ADDENDUM_CORRECTION, _addendum_start).
+Step 15 (sixth review, a pathologist's): 2, a guideline cited in brackets between the name and the value is no legend
+(GUIDELINE_CITATION, past_citations in _bad_value, _sentence_legend and the ER/PR percentage check); 5, a ratio 5
+times the copy numbers' quotient or more is not read and the copy numbers are (RATIO_SLIP_FACTOR, ratio_slipped in
+_ish_tests); 3, "ER/PR/HER2: +/-/-" gives each receptor its value, HER2's a stated status (RECEPTOR_TRIPLE,
+receptor_triple in _receptors, receptor_triple_before in _her2_statements; pair_category shares sign_or_status); 4,
+"blocks A3 and B2: 3+ and 1+ respectively" gives a test per label (RESPECTIVE_LABELS, RESPECTIVE_SCORES,
+respective_scores in _her2_statements, no further-score warning for them); 1, a recount, second reading or combined
+count supersedes the count before it in the passage (RECOUNT, OTHER_SPECIMEN, recount_breaks, _IshCluster.recount and
+the breaks in _clusters, the supersede step and ADDITIONAL_BEFORE in _ish_tests; recount words in the ratio's
+near-word check, and "ratio (40 cells) 2.05" in RATIO).
 """
 
 from __future__ import annotations
@@ -197,6 +207,11 @@ _TOKENS = st.sampled_from(
         "ultra-low", "not ultralow", "null", "HER2-null", "no membrane staining", "in 30% of invasive tumor cells",
         ", 20% of cells", "with faint staining", "[ ]", "[X]", "( )", "(X)", "___", "_X_", "\u2610", "\u2612",
         "Negative (Score 0)", "Positive (amplified)",
+        # the sixth review's wordings (docs/extraction.md step 15)
+        "recount", "second observer", "Reader 2", "initial", "combined", "Combined ratio (40 cells)",
+        "an additional 20 cells were counted", "13", "mean HER2 copies", "mean CEP17 copies", "ER/PR/HER2", "+/-/-",
+        "positive/negative/negative", "90%/0%/", "respectively", " and ", "blocks A3 and B2", "parts 1 and 2",
+        "(ASCO/CAP 2018 guidelines)", "(per ASCO/CAP guideline)", "(ASCO/CAP criteria)",
     ]
 )  # fmt: skip
 

@@ -251,3 +251,41 @@ def test_checkbox_only_the_ticked_option_is_left() -> None:
         "checkbox options listed with none ticked; none read"
     ]
     assert mask_checkboxes("HER2 IHC 3+, ER [X]") == ("HER2 IHC 3+, ER [X]", [])
+
+
+def test_respectively_gives_each_labelled_specimen_its_own_test() -> None:
+    """Sixth review, 4: each block its score, label and evidence (from the name to its own score)."""
+    text = "HER2 IHC blocks A3 and B2: 3+ and 1+ respectively."
+    result = extract_report(text)
+    got = [
+        (t.score, t.specimen_id, text[t.evidence.start : t.evidence.end])
+        for t in result.her2_tests
+        if isinstance(t, ExtractedIhc)
+    ]
+    assert got == [
+        ("3+", "A3", "HER2 IHC blocks A3 and B2: 3+"),
+        ("1+", "B2", "HER2 IHC blocks A3 and B2: 3+ and 1+"),
+    ]
+    assert not any("further" in w for w in result.warnings)
+
+
+def test_a_recount_supersedes_the_first_count() -> None:
+    """Sixth review, 1: the recount's ratio is the test's, with the result; the first count is named in a warning."""
+    text = "HER2 FISH: initial ratio 1.9 (20 cells); recount ratio 2.1; amplified."
+    result = extract_report(text)
+    (ish,) = result.her2_tests
+    assert isinstance(ish, ExtractedIsh)
+    assert (ish.ratio, ish.result, ish.cells_counted) == (2.1, "amplified", None)
+    assert text[ish.evidence.start : ish.evidence.end] == "ratio 2.1"
+    assert any("an earlier count (ratio 1.9)" in w for w in result.warnings)
+    # A recount named in the text is not known to be the blinded recount ASCO/CAP 2018 asks for with IHC 2+: the
+    # status engine keeps such a result provisional (IshTest.recounted is not set from the text).
+    assert ish.recounted is False
+
+
+def test_a_combined_count_after_additional_cells_keeps_no_cell_count() -> None:
+    """The cells of "an additional 20 cells were counted" are the cells added, not those the combined ratio is over."""
+    text = "HER2/CEP17 ratio 1.95 in 20 cells; an additional 20 cells were counted: combined ratio 2.02, amplified."
+    (ish,) = extract_report(text).her2_tests
+    assert isinstance(ish, ExtractedIsh)
+    assert (ish.ratio, ish.result, ish.cells_counted) == (2.02, "amplified", None)

@@ -554,6 +554,21 @@ def bad_value(window: str, start: int, end: int, wlow: str | None = None, *, ish
             )
             if lm is None and P.DEFINED_AFTER.match(window, end):
                 return True
+    if lm is not None and lm.group(0).lower() in P.CITATION_LEGEND_WORDS:
+        # "HER2 status (ASCO/CAP 2018 guidelines): 2+": a guideline cited in brackets, not a legend, unless the value is
+        # defined after it (sixth review, 2)
+        lm, cited = P.past_citations(
+            window,
+            lm,
+            lambda pos: (
+                search_at(P.LEGEND, window, wlow, LEGEND_STARTS, pos, start)
+                if wlow is not None
+                else P.LEGEND.search(between, pos)
+            ),
+            start,
+        )
+        if cited and lm is None and P.DEFINED_AFTER.match(window, end):
+            return True
     if lm is not None:
         return True
     after = window[end:]

@@ -35,6 +35,8 @@ WINDOW: Final = 220  # characters read after a HER2 name
 STATUS_REACH: Final = 110  # a status word must stand this close to the name
 PLUS_REACH: Final = 130  # a plus score (and a legend's pair of status words) this close
 ULTRALOW_AFTER_SCORE: Final = 60  # "0 with faint staining (ultralow)": the word this close after the score
+# "Blocks A3 and B2, HER2 IHC: 3+ and 1+, respectively": the labels of a "respectively" list at most this far back
+RESPECTIVE_LABELS_BEFORE: Final = 60
 
 _SCORE_CANON: Final[dict[str, str]] = {"zero": "0", "zoro": "0", "null": "0"}
 _SCORE_STATUS: Final[dict[str, Status]] = {
@@ -77,6 +79,10 @@ def _score(token: str, ctx: ReportContext, *, ultralow: bool = False) -> str:
     if ultralow:
         ctx.warn(f'HER2 IHC {score} beside "ultralow" wording: the score is read')
     return score
+
+
+def _sign_status(value: str) -> Status:
+    return "positive" if P.sign_or_status(value) == "positive" else "negative"
 
 
 def _after_criteria(text: str, tlow: str | None, a_start: int) -> bool:
@@ -127,6 +133,18 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
     masked = MASK in text
     for a_start, a_end in ctx.her2:
         if ctx.is_excluded(a_start) or control_or_condition(text, tlow, a_start):
+            continue
+        # "ER/PR/HER2: +/-/-": HER2's value is the third, its stated status (sixth review, 3)
+        # (every match has a "/" and only white space between it and the name)
+        prev = text[a_start - 1] if a_start else ""
+        slash = prev == "/" or (
+            prev.isspace() and text[max(0, a_start - 20) : a_start].rstrip().endswith("/")
+        )
+        triple = P.receptor_triple_before(text, a_start) if slash else None
+        if triple is not None and triple.group("c"):
+            pos = triple.start("c")
+            sid = specimen_id(ctx, pos - 150, pos + 60, pos)
+            statuses.append(Statement(_sign_status(triple.group("c")), pos, ctx.rank(pos), sid))
             continue
         win = stretch(text, a_end, WINDOW) if masked else WINDOW
         status_reach = stretch(text, a_end, STATUS_REACH) if masked else STATUS_REACH
@@ -239,7 +257,13 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         else:
             token, s0, s1 = found
         score = _score(token, ctx, ultralow=ultra is not None)
-        if found is not None and s1 >= 0 and _further_score(window, wlow, s1, score):
+        # "HER2 IHC blocks A3 and B2: 3+ and 1+ respectively": a score for each block (sixth review, 4)
+        each = (
+            P.respective_scores(text, max(0, a_start - RESPECTIVE_LABELS_BEFORE), a_end + s0, w_end)
+            if found is not None and ultra is None and s0 >= 0 and (wlow is None or "respectiv" in wlow)
+            else None
+        )
+        if found is not None and s1 >= 0 and each is None and _further_score(window, wlow, s1, score):
             ctx.warn(P.FURTHER_SCORE_WARNING)
         start = min(a_start, a_end + s0)
         end = a_end + (max(s1, ultra[1]) if ultra else s1)  # the evidence holds the ultralow wording too
@@ -291,21 +315,28 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
                 specimen = "resection"
             elif P.BIOPSY_WORD.search(fm.group(1)):
                 specimen = "biopsy"
-        if status is not None and _SCORE_STATUS[score] != status:
-            ctx.warn(f"HER2 IHC {score} stated as {status}: wording and score disagree")
-        ihcs.append(
-            IhcItem(
-                score=score,
-                start=start,
-                end=end,
-                rank=rank,
-                quoted=quoted,
-                percent=pct,
-                specimen_id=specimen_id(ctx, a_start - 150, a_end + s1 + 60, a_end + s1),
-                specimen=specimen,
-                assay=assay,
-            )
+        # (score, end, label) of each test: one, or one per labelled specimen (no percentage: it is not told whose)
+        tests = (
+            [(score, end, specimen_id(ctx, a_start - 150, a_end + s1 + 60, a_end + s1))]
+            if each is None
+            else [(_score(tok, ctx), t_end, label) for tok, _, t_end, label in each]
         )
+        for t_score, t_end, label in tests:
+            if status is not None and _SCORE_STATUS[t_score] != status:
+                ctx.warn(f"HER2 IHC {t_score} stated as {status}: wording and score disagree")
+            ihcs.append(
+                IhcItem(
+                    score=t_score,
+                    start=start,
+                    end=t_end,
+                    rank=rank,
+                    quoted=quoted,
+                    percent=pct if each is None else None,
+                    specimen_id=label,
+                    specimen=specimen,
+                    assay=assay,
+                )
+            )
     return statuses, ihcs, other_results
 
 

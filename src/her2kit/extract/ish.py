@@ -44,7 +44,13 @@ ISH_CLUSTER_GAP: Final = 1500
 _RESTATE_BREAK: Final = re.compile(
     r"[.;!?:](?=\s)|\n|(?<![A-Za-z])(?i:blocks?|slides?|parts?|tumou?r|lesion|specimen)\s*#?\s*[A-Z]?\d"
 )
-_RATIO_NEAR: Final = re.compile(r"HER|CEP|17|signal|FISH|ISH|amplif", re.I)
+# (and the words of a recount or second reading, which name the ratio of an ISH count: "recount ratio 2.1", "second
+# observer: ratio 2.2", "Combined ratio (40 cells) 2.05"; sixth review, 1)
+_RATIO_NEAR: Final = re.compile(
+    r"HER|CEP|17|signal|FISH|ISH|amplif|re-?\s?count|counted|observer|reader|combined|overall"
+    r"|(?:first|second|1st|2nd|initial|final)\s+count|count\s*(?:#|no\.?)?\s*[12](?![\d.])",
+    re.I,
+)
 _CEP_NEAR: Final = re.compile(r"CEP\s*-?17|PathVysion", re.I)
 _THRESHOLD_WORDS: Final = ("greater", "more", "higher", "above")
 _ISH_LEVELS_AFTER: Final = re.compile(r"^\s*(?:HER[\s\-]?2\S*\s+)?(?:levels?|control)", re.I)
@@ -72,6 +78,7 @@ class _Frag:
 @dataclass
 class _IshCluster:
     frags: list[_Frag] = field(default_factory=list)
+    recount: bool = False  # it starts at a recount, second reading or combined count (P.recount_breaks)
 
     def get(self, kind: str) -> _Frag | None:
         for f in self.frags:
@@ -112,8 +119,15 @@ def _sentence_legend(ctx: ReportContext, start: int, end: int) -> bool:
     before = ctx.text[s0:start]
     after = ctx.text[end : end + 25]
     low = ctx.low
+    blow = None if low is None else low[s0:start]
+    lm = search_at(P.LEGEND, before, blow, LEGEND_STARTS)
+    # "HER2 FISH (ASCO/CAP 2018 guidelines): ratio 2.5": a guideline cited in brackets is no legend (sixth review, 2)
+    if lm is not None:
+        lm, _ = P.past_citations(
+            before, lm, lambda pos: search_at(P.LEGEND, before, blow, LEGEND_STARTS, pos), len(before)
+        )
     return bool(
-        search_at(P.LEGEND, before, None if low is None else low[s0:start], LEGEND_STARTS)
+        lm
         or P.legend_after(after)
         or _ISH_LEVELS_AFTER.match(after)
         # "HER2 ratio 2.0 or greater: amplified" (every match holds "greater", "more", "higher" or "above")
@@ -260,15 +274,26 @@ def _restated(text: str, cur: _IshCluster, f: _Frag) -> bool:
     )
 
 
-def _clusters(text: str, frags: list[_Frag]) -> list[_IshCluster]:
+def _clusters(text: str, frags: list[_Frag], breaks: list[int] | None = None) -> list[_IshCluster]:
+    """The fragments grouped into tests; ``breaks``: where a recount starts (P.recount_breaks), which starts a test
+    marked ``recount`` at the first fragment from there on."""
     out: list[_IshCluster] = []
     cur = _IshCluster()
     last = -(10**9)
     probe: str | None = None  # the cluster's probe (see _tag_probes)
+    breaks = breaks or []
+    b_i = 0
     for f in frags:
         prev = cur.get(f.kind)
+        # (a break between the previous fragment and this one; breaks are sorted, each passed over once)
+        recount = False
+        while b_i < len(breaks) and breaks[b_i] <= f.start:
+            recount = recount or breaks[b_i] > last
+            b_i += 1
+        recount = recount and bool(cur.frags)
         new = (
-            f.start - last > ISH_CLUSTER_GAP
+            recount
+            or f.start - last > ISH_CLUSTER_GAP
             or (prev is not None and prev.value != f.value)
             or (
                 f.kind == "result"
@@ -282,6 +307,8 @@ def _clusters(text: str, frags: list[_Frag]) -> list[_IshCluster]:
             out.append(cur)
             cur = _IshCluster()
             probe = None
+        if recount:
+            cur.recount = True
         if prev is None or new:
             cur.frags.append(f)
         if probe is None:
@@ -317,10 +344,25 @@ def ish_possible(ctx: ReportContext) -> bool:
 
 def ish_tests(ctx: ReportContext) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool]]:
     text = ctx.text
-    out = []
-    clusters = _clusters(text, _ish_fragments(ctx))
+    out: list[tuple[ExtractedIsh, tuple[int, int, int], bool]] = []
+    frags = _ish_fragments(ctx)
+    ratios = [(f.start, f.end) for f in frags if f.kind == "ratio"]
+    clusters = _clusters(text, frags, P.recount_breaks(text, ratios) if len(ratios) > 1 else None)
+    # (the index of the cluster of the last test in ``out`` and that cluster)
+    last: tuple[int, _IshCluster] | None = None
     for i, c in enumerate(clusters):
-        main = c.get("ratio") or c.get("result") or c.get("her2")
+        # "ratio: 13" beside HER2 5.2 and CEP17 4.0: the ratio lost its decimal point; not read (sixth review, 5)
+        ratio, her2, cep17 = c.get("ratio"), c.get("her2"), c.get("cep17")
+        slipped = (
+            ratio is not None
+            and her2 is not None
+            and cep17 is not None
+            and _probe(c) != "single"
+            and P.ratio_slipped(float(ratio.value), float(her2.value), float(cep17.value))
+        )
+        if slipped:
+            ctx.warn(P.RATIO_SLIP_WARNING)
+        main = (None if slipped else ratio) or c.get("result") or her2
         assert main is not None
         lo = min(f.start for f in c.frags)
         hi = max(f.end for f in c.frags)
@@ -350,7 +392,7 @@ def ish_tests(ctx: ReportContext) -> list[tuple[ExtractedIsh, tuple[int, int, in
         }
         for kind, key in (("ratio", "ratio"), ("her2", "her2_copies"), ("cep17", "cep17_copies")):
             f = c.get(kind)
-            if f is not None:
+            if f is not None and not (slipped and kind == "ratio"):
                 data[key] = f.value
         cells = c.get("cells")
         if cells is not None:
@@ -368,10 +410,58 @@ def ish_tests(ctx: ReportContext) -> list[tuple[ExtractedIsh, tuple[int, int, in
             data["source"] = QUOTED_SOURCE
             if biopsy:
                 data["specimen"] = "biopsy"
+        supersedes = c.recount and _supersedes(ctx, out, last, i, c, data, quoted)
         test = _build_ish(ctx, data)
+        last = None
         if test is not None:
+            if supersedes:
+                earlier = out.pop()[0].ratio
+                ctx.warn(
+                    P.RECOUNT_WARNING.format(
+                        first="" if earlier is None else f" (ratio {earlier:g})", ratio=f"{data['ratio']:g}"
+                    )
+                )
             out.append((test, ctx.rank(main.start), quoted))
+            last = (i, c)
     return out
+
+
+def _supersedes(
+    ctx: ReportContext,
+    out: list[tuple[ExtractedIsh, tuple[int, int, int], bool]],
+    last: tuple[int, _IshCluster] | None,
+    i: int,
+    c: _IshCluster,
+    data: dict[str, object],
+    quoted: bool,
+) -> bool:
+    """Whether the test of cluster ``i`` (``data``), a recount, second reading or combined count with a ratio,
+    supersedes the test of the count right before it (``last``, the last test in ``out``): both of one specimen (the
+    same label or one unlabelled), probe and quoting (sixth review, 1). Then a result heading the earlier count
+    ("AMPLIFIED (initial count ratio 1.95; recount ratio 2.10)") is put in ``data``; and the cells of "an additional 20
+    cells were counted" are not read as those of the ratio after them (taken out of ``data``)."""
+    cells = c.get("cells")
+    if cells is not None and P.ADDITIONAL_BEFORE.search(ctx.text, max(0, cells.start - 20), cells.start):
+        data.pop("cells_counted", None)
+    if last is None or last[0] != i - 1 or not isinstance(data.get("ratio"), float):
+        return False
+    prev_c = last[1]
+    prev_test, _, prev_quoted = out[-1]
+    sid = data["specimen_id"]
+    if (
+        prev_quoted != quoted
+        or _probe(prev_c) != _probe(c)
+        or (prev_test.specimen_id != sid and None not in (prev_test.specimen_id, sid))
+    ):
+        return False
+    prev_result, prev_ratio = prev_c.get("result"), prev_c.get("ratio")
+    if (
+        "result" not in data
+        and prev_result is not None
+        and (prev_ratio is None or prev_result.start < prev_ratio.start)
+    ):
+        data["result"] = prev_result.value
+    return True
 
 
 def _probe(c: _IshCluster) -> str:

@@ -8,7 +8,9 @@ when a HER2 (or ISH, ER, PR) name stands right before it.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable
 from typing import Final
 
 _I = re.IGNORECASE
@@ -374,6 +376,36 @@ DEFINED_AFTER: Final = re.compile(r"\s*[:=]", _I)
 
 # A scoring legend that names HER2 after its heading: "Scoring criteria: HER2 3+: strong, complete ...".
 CRITERIA_BEFORE: Final = re.compile(r"\b(?:criteria|legend|key)\s*(?:\([^()]{0,30}\)\s*)?:\s*$", _I)
+# A guideline cited in brackets ("HER2 status (ASCO/CAP 2018 guidelines): 2+", "(per ASCO/CAP 2018 guideline)", "(2018
+# ASCO/CAP guidelines)", "(ASCO/CAP criteria)"): a citation, not a legend, so the value after it is read (sixth review,
+# 2). Only the words of a citation are allowed in the brackets, and ASCO or CAP must be named.
+_CITE_WORD = r"(?:ASCO|CAP|(?:19|20)\d\d|guidelines?|criteria|recommendations?|updated?|focused|breast)"
+GUIDELINE_CITATION: Final = re.compile(
+    r"\((?=[^()\n]{0,60}?(?<![A-Za-z])(?:ASCO|CAP)(?![A-Za-z]))\s*"
+    r"(?:(?:per|according\s+to|using|based\s+on|following)\s+)?(?:the\s+)?"
+    rf"{_CITE_WORD}(?:\s*[\s/\-,&]\s*(?:and\s+)?{_CITE_WORD}){{0,7}}\s*\)",
+    _I,
+)
+# The legend words (LEGEND) a citation may hold.
+CITATION_LEGEND_WORDS: Final = ("guideline", "criteria")
+
+
+def past_citations(
+    text: str, lm: re.Match[str] | None, search: Callable[[int], re.Match[str] | None], limit: int
+) -> tuple[re.Match[str] | None, bool]:
+    """The first legend match from ``lm`` on that is not a word of a bracketed guideline citation (GUIDELINE_CITATION)
+    ending at or before ``limit`` in ``text``, and whether a citation was passed over; ``search(pos)`` is the next
+    legend match from ``pos``."""
+    passed = False
+    while lm is not None and lm.group(0).lower() in CITATION_LEGEND_WORDS:
+        lo = text.rfind("(", max(0, lm.start() - 60), lm.start())
+        cm = GUIDELINE_CITATION.match(text, lo) if lo >= 0 else None
+        if cm is None or cm.end() < lm.end() or cm.end() > limit:
+            break
+        passed = True
+        lm = search(cm.end())
+    return lm, passed
+
 
 # --- fifth review (2026-11-27), A2: scoring keys, criteria and general statements are not results ----------------
 
@@ -476,9 +508,93 @@ def decimal(raw: str) -> float | None:
 
 RATIO: Final = re.compile(
     r"\bratio\b(?:\s+HER[\s\-]?2\s*/\s*CEP\s*-?\s*17)?(?:\s+(?:value|is|was|of|=|result))?(?:\s+(?:determined\s+to\s+be|calculated\s+as))?"
-    rf"[\s:=(]*{_NUM}(?![\d.]*\s*%)",
+    # "Combined ratio (40 cells) 2.05": the cells counted, in brackets before the value, are no ratio (sixth review, 1)
+    r"(?:\s*\(\s*\d{1,3}\s+(?:(?:tumou?r|invasive|interphase)\s+)?(?:cells|nuclei)\s*\))?"
+    rf"[\s:=(]*{_NUM}(?![\d.]*\s*(?:%|(?:(?:tumou?r|invasive|interphase)\s+)?(?:cells|nuclei)(?![A-Za-z])))",
     _I,
 )
+# A recount, a second reading or a combined count of an ISH test: "recount", "re-count", "second observer/reader/count",
+# "Reader 2", "Count 2", "an additional 20 cells", "combined", "overall/final ratio", "average of the two counts" (sixth
+# review, 1). Between two ratios of a passage (the marker at most RECOUNT_REACH after the earlier ratio, the later ratio
+# at most RECOUNT_TO_RATIO after it), or in brackets right after the later ratio ("ratio 2.1 (recount)"), it starts the
+# count the report rests on: the later ratio's test supersedes the earlier count's (ish.ish_tests).
+RECOUNT: Final = re.compile(
+    r"(?<![A-Za-z])(?:re-?\s?count(?:ed|ing|s)?"
+    r"|(?:second|2nd)\s+(?:count|reader|observer|scorer|reading|read|technologist|technician|pathologist|enumeration)"
+    r"|(?:count|reader|observer|scorer|reading)\s*(?:#|no\.?)?\s*2(?![\d.])"
+    r"|additional\s+(?:\d{1,3}|twenty|thirty|forty|fifty)\s+(?:(?:tumou?r|invasive|interphase)\s+)?(?:cells|nuclei)"
+    # "combined" only of counts: "combined ratio/count/result", "combined (40 cells)", "(combined)", "40 cells combined"
+    r"|combined(?=\s*(?:HER[\s\-]?2\s*/\s*CEP\s*-?\s*17\s+)?(?:ratio|counts?|results?|readings?)(?![A-Za-z])"
+    r"|\s*\(?\s*\d{1,3}\s+(?:cells|nuclei)|\s*\)|\s*,\s*\d{1,3}\s+(?:cells|nuclei))"
+    r"|\d{1,3}\s+(?:cells|nuclei)\s+combined"
+    r"|(?:overall|final)\s+(?:HER[\s\-]?2\s*/\s*CEP\s*-?\s*17\s+)?ratio"
+    r"|average\s+of\s+(?:the\s+|both\s+)?(?:two\s+)?(?:counts|readers|observers|readings))"
+    r"(?![A-Za-z])",
+    _I,
+)
+# Another specimen named between two counts ("Tumor 1: ratio 1.5. Tumor 2 (combined count): ratio 2.5", "the second
+# lesion"): the later count is that specimen's, not a recount.
+OTHER_SPECIMEN: Final = re.compile(
+    r"(?<![A-Za-z])(?:(?:blocks?|slides?|parts?|tumou?rs?|lesions?|specimens?|areas?|foci|focus|regions?|sites?)\s*#?\s*"
+    r"[A-Z]?\d|(?:another|other|second|2nd|separate)\s+(?:tumou?r|lesion|focus|area|region|block|specimen|site|mass"
+    r"|nodule))",
+    _I,
+)
+RECOUNT_REACH: Final = 300
+RECOUNT_TO_RATIO: Final = 200
+# What stands between a ratio and a marker in brackets right after it ("ratio 2.05 (combined, 40 cells)").
+_BRACKET_AFTER: Final = re.compile(r"\s*\(\s*(?:[^()\n]{0,25}?[\s,;/])?")
+# The cells of "an additional 20 cells were counted": the cells added, not those the ratio after them is over.
+ADDITIONAL_BEFORE: Final = re.compile(r"(?<![A-Za-z])additional\s+$", _I)
+RECOUNT_WARNING: Final = (
+    "HER2 ISH: an earlier count{first} is superseded by a recount, second reading or combined count in the same"
+    " passage (ratio {ratio}); the earlier count was not read"
+)
+
+
+def recount_breaks(text: str, ratios: list[tuple[int, int]]) -> list[int]:
+    """Where a recount starts, for each two consecutive ratios ``(start, end)`` of the ISH values with no other specimen
+    named between them (OTHER_SPECIMEN): the first RECOUNT marker after the earlier ratio and before the later one (not
+    in brackets right after the earlier ratio: that one is the earlier ratio's), or the later ratio's start when the
+    marker is in brackets right after it."""
+    out: list[int] = []
+    for (_, e1), (s2, e2) in itertools.pairwise(ratios):
+        if OTHER_SPECIMEN.search(text, e1, s2) is not None:
+            continue
+        m = RECOUNT.search(text, e1, min(len(text), s2 + 40, e1 + RECOUNT_REACH + 40))
+        while m is not None and m.start() < s2 and _BRACKET_AFTER.fullmatch(text, e1, m.start()):
+            m = RECOUNT.search(text, m.end(), min(len(text), s2 + 40, e1 + RECOUNT_REACH + 40))
+        if (
+            m is not None
+            and m.start() < s2
+            and m.start() - e1 <= RECOUNT_REACH
+            and s2 - m.start() <= RECOUNT_TO_RATIO
+        ):
+            out.append(m.start())
+            continue
+        m = RECOUNT.search(text, e2, min(len(text), e2 + 40))
+        if m is not None and _BRACKET_AFTER.fullmatch(text, e2, m.start()):
+            out.append(s2)
+    return out
+
+
+# A stated ratio this many times the quotient of the mean copy numbers (or more) contradicts them by far more than
+# rounding explains (a few per cent): what a ratio that lost its decimal point in OCR looks like ("ratio: 13" beside HER2
+# 5.2 and CEP17 4.0, 1.3). The ratio is not read and the copy numbers are (sixth review, 5). Only the ratio above the
+# counts: copy numbers far above the ratio are what a count that lost its decimal point looks like (HER2 "52" for 5.2),
+# and the ratio is kept and the counts dropped as for any other contradiction (ish._build_ish).
+RATIO_SLIP_FACTOR: Final = 5.0
+RATIO_SLIP_WARNING: Final = (
+    "ISH ratio contradicts the mean copy numbers by far more than rounding (5 times their quotient or more, e.g. a"
+    " decimal point lost in OCR); the ratio was not read, the copy numbers were; check the report"
+)
+
+
+def ratio_slipped(ratio: float, her2: float, cep17: float) -> bool:
+    """The stated ``ratio`` is RATIO_SLIP_FACTOR times the quotient of the mean copy numbers or more."""
+    return her2 > 0 and cep17 > 0 and ratio >= RATIO_SLIP_FACTOR * her2 / cep17
+
+
 RATIO_DETERMINED: Final = re.compile(
     rf"centromere\s+signals\s+(?:was|is|were)\s+(?:determined|calculated|found)\s+to\s+be\s+{_NUM}", _I
 )
@@ -955,6 +1071,50 @@ SPECIMEN_ID: Final = re.compile(
     r"|\bPART\s*#?\s*(?P<part>\d{1,2})\b",
     _I,
 )
+# Several labelled specimens with a score each, in order: "HER2 IHC blocks A3 and B2: 3+ and 1+ respectively", "HER2 IHC
+# on parts 1 and 2: 2+ and 0, respectively", "on blocks A1, B1 and C1: 3+, 2+ and 0 respectively" (sixth review, 4). The
+# labels are written as SPECIMEN_ID writes them (blocks and slides "A3", parts "part 1"); the scores are plus scores, 0 or
+# "zero". Not "3+ and 1+ in the invasive and in situ components, respectively" (no labels), nor a count that differs.
+_RESP_ID = r"[A-Z]{0,2}\d{1,2}[A-Z]?\d{0,2}"
+RESPECTIVE_LABELS: Final = re.compile(
+    r"(?<![A-Za-z])(?:blocks?|slides?|(?P<parts>parts?))\s*#?\s*"
+    rf"(?P<ids>{_RESP_ID}(?:\s*,\s*#?\s*{_RESP_ID})*\s*,?\s*(?:and|&)\s*#?\s*{_RESP_ID})(?![A-Za-z0-9])",
+    _I,
+)
+_RESP_ID_RX: Final = re.compile(_RESP_ID, _I)
+_RESP_SCORE = r"(?:[0-3]\s?\+|\+\s?[0-3]|0|zero)(?![\d+%]|[.,]\d)"
+_RESP_SCORE_RX: Final = re.compile(_RESP_SCORE, _I)
+RESPECTIVE_SCORES: Final = re.compile(
+    rf"(?P<scores>{_RESP_SCORE}(?:\s*,\s*{_RESP_SCORE})*\s*,?\s*(?:and|&)\s*{_RESP_SCORE})\s*,?\s*respectively"
+    r"(?![A-Za-z])",
+    _I,
+)
+_RESP_BREAK: Final = re.compile(r"[.;!?](?=\s)|\n")
+
+
+def respective_scores(text: str, lo: int, start: int, hi: int) -> list[tuple[str, int, int, str]] | None:
+    """The scores of a list that opens at ``start`` and ends with "respectively" before ``hi`` (RESPECTIVE_SCORES), each
+    with its specimen label, when a list of as many block, slide or part labels (RESPECTIVE_LABELS) stands before it
+    from ``lo`` on, in the same sentence: (token, start, end, label) in order; else None."""
+    sm = RESPECTIVE_SCORES.match(text, start, hi)
+    if sm is None:
+        return None
+    labels = None
+    for labels in RESPECTIVE_LABELS.finditer(text, lo, start):  # noqa: B007 (the last one is wanted)
+        pass
+    if labels is None or _RESP_BREAK.search(text, labels.end(), start) is not None:
+        return None
+    ids = [m.group(0).upper() for m in _RESP_ID_RX.finditer(text, labels.start("ids"), labels.end("ids"))]
+    tokens = list(_RESP_SCORE_RX.finditer(text, sm.start("scores"), sm.end("scores")))
+    if len(ids) != len(tokens):
+        return None
+    if labels.group("parts"):
+        if not all(i.isdigit() for i in ids):
+            return None
+        ids = [f"part {i}" for i in ids]
+    return [(t.group(0), t.start(), t.end(), i) for t, i in zip(tokens, ids, strict=True)]
+
+
 SPECIMEN_FIELD: Final = re.compile(r"specimen(?:\s+type)?\s*:\s*([A-Za-z][A-Za-z \-]{2,40})", _I)
 RESECTION_WORD: Final = re.compile(r"excision|mastectomy|lumpectomy|resection|segmentectomy", _I)
 BIOPSY_WORD: Final = re.compile(r"biopsy|core|needle", _I)
@@ -997,6 +1157,47 @@ def receptor_pair(window: str) -> re.Match[str] | None:
     return m
 
 
+# "ER/PR/HER2: +/-/-", "ER/PR/HER2 -/-/+", "ER/PR/HER2 status: 90%/0%/negative", "Receptors (ER/PR/HER2): +/+/-": three
+# values joined by "/" after the three names, each its receptor's in order; HER2's is its stated status (sixth review, 3).
+# Matched after an "ER/PR" (or "ER/PgR") name, from the "/" before the HER2 name. One status word for all three
+# ("ER/PR/HER2: negative.") is ER's and PR's as after "ER/PR" (HER2 reads it after its own name). Not four names or
+# values ("ER/PR/HER2/Ki-67: +/+/-/20%"), nor two values for three names.
+TRIPLE_ER_PR: Final = re.compile(r"ER\s*/\s*P(?:g)?R", _I)
+_TRIPLE_LAST = rf"(?:{_POS}|{_NEG})(?![A-Za-z])|[+\-](?![\w+\-]|\.\d)"
+RECEPTOR_TRIPLE: Final = re.compile(
+    r"\s*/\s*(?P<her2>HER[\s\-]?2(?:\s*/?\s*-?\s*neu)?)(?![A-Za-z0-9])\s*(?:status|receptors?)?\s*\)?\s*[:\-]?\s*"
+    rf"(?:(?P<a>{_PAIR_VALUE})\s*/\s*(?P<b>{_PAIR_VALUE})\s*/\s*(?P<c>{_TRIPLE_LAST})(?!\s*/)"
+    rf"|(?P<all>{_PAIR_STATUS})(?!\s*/)(?=\s*(?:$|[.;,)\n])))",
+    _I,
+)
+_TRIPLE_NAMES_BEFORE: Final = re.compile(r"(?<![A-Za-z0-9\-])ER\s*/\s*P(?:g)?R(?=\s*/\s*$)", _I)
+
+
+def receptor_triple(text: str, start: int, end: int) -> re.Match[str] | None:
+    """The three values (or the one for all) after the "ER/PR" name ``text[start:end]`` followed by "/HER2"
+    (RECEPTOR_TRIPLE), else None."""
+    if TRIPLE_ER_PR.fullmatch(text, start, end) is None:
+        return None
+    return RECEPTOR_TRIPLE.match(text, end)
+
+
+def receptor_triple_before(text: str, her2_start: int) -> re.Match[str] | None:
+    """The RECEPTOR_TRIPLE match of the HER2 name starting at ``her2_start``, when it is the third of "ER/PR/HER2"."""
+    names = _TRIPLE_NAMES_BEFORE.search(text, max(0, her2_start - 20), her2_start)
+    if names is None:
+        return None
+    m = RECEPTOR_TRIPLE.match(text, names.end())
+    return m if m is not None and m.start("her2") == her2_start else None
+
+
+def sign_or_status(value: str) -> str:
+    """ "positive" or "negative" for a sign or a status word of RECEPTOR_PAIR / RECEPTOR_TRIPLE."""
+    v = value.strip()
+    if v in ("+", "-"):
+        return "positive" if v == "+" else "negative"
+    return "negative" if v.lower().startswith("neg") else "positive"
+
+
 PERCENT_CATEGORY_WARNING: Final = "ER/PR category derived from the stated percentage of stained nuclei"
 PERCENT_SPAN_WARNING: Final = "ER/PR stated as a percentage range that spans 1%; not read"
 
@@ -1004,11 +1205,8 @@ PERCENT_SPAN_WARNING: Final = "ER/PR stated as a percentage range that spans 1%;
 def pair_category(value: str) -> tuple[str | None, str | None]:
     """The category of one value of a RECEPTOR_PAIR ("positive", "low", "negative" or None) and the warning to give, as
     a percentage, a status word or a sign after a receptor name is read."""
-    kind = pair_kind(value)
-    if kind == "sign":
-        return ("positive" if value.strip() == "+" else "negative"), None
-    if kind == "status":
-        return ("negative" if value.strip().lower().startswith("neg") else "positive"), None
+    if pair_kind(value) != "pct":
+        return sign_or_status(value), None
     pm = PERCENT.search(value)
     lo_v = None if pm is None else percent_number(pm.group("lo"))
     if pm is None or lo_v is None:

@@ -73,12 +73,21 @@ def _first_percent(window: str, wlow: str | None, end: int = VALUE_REACH) -> re.
 
 def _legend_before(window: str, wlow: str | None, end: int) -> bool:
     """``P.LEGEND.search(window[:end].replace(">", "").replace("<", ""))``, on the keyword path through the words that
-    open every match (as context.bad_value)."""
+    open every match (as context.bad_value), passing over a guideline cited in brackets (P.past_citations)."""
     segment = window[:end].replace(">", "").replace("<", "")
-    if wlow is None:
-        return P.LEGEND.search(segment) is not None
-    low = wlow[:end].replace(">", "").replace("<", "")
-    return search_at(P.LEGEND, segment, low, LEGEND_STARTS) is not None
+    low = None if wlow is None else wlow[:end].replace(">", "").replace("<", "")
+
+    def search(pos: int) -> re.Match[str] | None:
+        return (
+            P.LEGEND.search(segment, pos)
+            if low is None
+            else search_at(P.LEGEND, segment, low, LEGEND_STARTS, pos)
+        )
+
+    lm = search(0)
+    if lm is not None:  # "ER (per ASCO/CAP 2020 guideline): 5%": a guideline cited (sixth review, 2)
+        lm, _ = P.past_citations(segment, lm, search, len(segment))
+    return lm is not None
 
 
 def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[Statement]]:
@@ -156,13 +165,21 @@ def receptor_statements(ctx: ReportContext) -> tuple[list[Statement], list[State
         # "ER/PR: 95%/0%", "ER and PR: positive in 95% and 0% respectively": each value is its receptor's, in order
         # (fifth review, B2).
         pair = P.receptor_pair(window) if len(names) == 2 else None
+        base = a_end  # (where the pair's offsets count from)
+        if pair is None and len(names) == 2 and text[a_end : a_end + 30].lstrip().startswith("/"):
+            # "ER/PR/HER2: +/-/-": ER's and PR's values of the three; "ER/PR/HER2: negative.": one for all (sixth review,
+            # 3). Matched in the text: the HER2 name ends the window.
+            pair, base = P.receptor_triple(text, a_start, a_end), 0
+            if pair is not None and pair.group("all"):
+                emit(names, P.sign_or_status(pair.group("all")), pair.start("all"), None)
+                continue
         if pair is not None:
             for name, g in (("er", "a"), ("pr", "b")):
                 value, warning = P.pair_category(pair.group(g))
                 if warning is not None:
                     ctx.warn(warning)
                 if value is not None:
-                    emit(frozenset({name}), value, a_end + pair.start(g), None)
+                    emit(frozenset({name}), value, base + pair.start(g), None)
             continue
         if legend_pair(window, wlow, scan=scan, base=a_end):
             continue

@@ -341,6 +341,13 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
     for a_start, a_end in ctx.her2:
         if ctx.is_excluded(a_start) or _control_or_condition(text, a_start):
             continue
+        # "ER/PR/HER2: +/-/-": HER2's value is the third, its stated status (sixth review, 3)
+        triple = P.receptor_triple_before(text, a_start)
+        if triple is not None and triple.group("c"):
+            pos = triple.start("c")
+            status_c: Status = "positive" if P.sign_or_status(triple.group("c")) == "positive" else "negative"
+            statuses.append(_Stmt(status_c, pos, ctx.rank(pos), _specimen_id(ctx, pos - 150, pos + 60, pos)))
+            continue
         # (blanked checkbox options do not count in the reaches after a name: checkbox.stretch)
         win, status_reach, plus_reach = (stretch(text, a_end, n) for n in (WINDOW, STATUS_REACH, 130))
         w_end = min(a_end + win, ctx.next_stop(a_end))
@@ -440,7 +447,13 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         else:
             token, s0, s1 = found
         score = _score(token, ctx, ultralow=ultra is not None)
-        if found is not None and s1 >= 0 and _further_score(window, s1, score):
+        # "HER2 IHC blocks A3 and B2: 3+ and 1+ respectively": a score for each block (sixth review, 4)
+        each = (
+            P.respective_scores(text, max(0, a_start - 60), a_end + s0, w_end)
+            if found is not None and ultra is None and s0 >= 0
+            else None
+        )
+        if found is not None and s1 >= 0 and each is None and _further_score(window, s1, score):
             ctx.warn(P.FURTHER_SCORE_WARNING)
         start, end = min(a_start, a_end + s0), a_end + max(s1, ultra[1] if ultra else s1)
         pct = None
@@ -485,21 +498,27 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
                 specimen = "resection"
             elif P.BIOPSY_WORD.search(fm.group(1)):
                 specimen = "biopsy"
-        if status is not None and _SCORE_STATUS[score] != status:
-            ctx.warn(f"HER2 IHC {score} stated as {status}: wording and score disagree")
-        ihcs.append(
-            _Ihc(
-                score=score,
-                start=start,
-                end=end,
-                rank=rank,
-                quoted=quoted,
-                percent=pct,
-                specimen_id=_specimen_id(ctx, a_start - 150, a_end + s1 + 60, a_end + s1),
-                specimen=specimen,
-                assay=assay,
-            )
+        tests = (
+            [(score, end, _specimen_id(ctx, a_start - 150, a_end + s1 + 60, a_end + s1))]
+            if each is None
+            else [(_score(tok, ctx), t_end, label) for tok, _, t_end, label in each]
         )
+        for t_score, t_end, label in tests:
+            if status is not None and _SCORE_STATUS[t_score] != status:
+                ctx.warn(f"HER2 IHC {t_score} stated as {status}: wording and score disagree")
+            ihcs.append(
+                _Ihc(
+                    score=t_score,
+                    start=start,
+                    end=t_end,
+                    rank=rank,
+                    quoted=quoted,
+                    percent=pct if each is None else None,
+                    specimen_id=label,
+                    specimen=specimen,
+                    assay=assay,
+                )
+            )
     return statuses, ihcs, other_results
 
 
@@ -513,6 +532,11 @@ def _bad_value(window: str, start: int, end: int, *, ish_ok: bool = False) -> bo
             lm = P.LEGEND.search(between, nm.end())
             if lm is None and P.DEFINED_AFTER.match(window, end):
                 return True
+    if lm is not None and lm.group(0).lower() in P.CITATION_LEGEND_WORDS:
+        # a guideline cited in brackets (sixth review, 2)
+        lm, cited = P.past_citations(window, lm, lambda pos: P.LEGEND.search(between, pos), start)
+        if cited and lm is None and P.DEFINED_AFTER.match(window, end):
+            return True
     if lm or P.LEGEND_AFTER.match(window[end:]):
         return True
     if _FOLLOWED_BY_FOR.match(window[end:]):
@@ -576,6 +600,7 @@ class _Frag:
 @dataclass
 class _IshCluster:
     frags: list[_Frag] = field(default_factory=list)
+    recount: bool = False  # it starts at a recount, second reading or combined count (sixth review, 1)
 
     def get(self, kind: str) -> _Frag | None:
         for f in self.frags:
@@ -597,8 +622,11 @@ def _sentence_legend(ctx: _Ctx, start: int, end: int) -> bool:
     s0, _ = ctx.sents.bounds(start)
     before = ctx.text[max(s0, start - 60) : start]
     after = ctx.text[end : end + 25]
+    lm = P.LEGEND.search(before)
+    if lm is not None:  # a guideline cited in brackets (sixth review, 2)
+        lm, _ = P.past_citations(before, lm, lambda pos: P.LEGEND.search(before, pos), len(before))
     return bool(
-        P.LEGEND.search(before)
+        lm
         or P.LEGEND_AFTER.match(after)
         or re.match(r"^\s*(?:HER[\s\-]?2\S*\s+)?(?:levels?|control)", after, re.I)
         or P.ISH_THRESHOLD_BEFORE.search(before)
@@ -630,8 +658,12 @@ def _ish_fragments(ctx: _Ctx) -> list[_Frag]:
         for m in rx.finditer(text):
             if rx is P.RATIO and P.RATIO_AFTER_BAD.match(text[m.end() : m.end() + 40]):
                 continue
+            # (and the words of a recount or second reading: sixth review, 1)
             if rx is P.RATIO and not re.search(
-                r"HER|CEP|17|signal|FISH|ISH|amplif", text[max(0, m.start() - 40) : m.end()], re.I
+                r"HER|CEP|17|signal|FISH|ISH|amplif|re-?\s?count|counted|observer|reader|combined|overall"
+                r"|(?:first|second|1st|2nd|initial|final)\s+count|count\s*(?:#|no\.?)?\s*[12](?![\d.])",
+                text[max(0, m.start() - 40) : m.end()],
+                re.I,
             ):
                 continue
             add("ratio", P.decimal(m.group(1)), m)
@@ -718,15 +750,18 @@ def _restated(text: str, cur: _IshCluster, f: _Frag) -> bool:
     )
 
 
-def _clusters(text: str, frags: list[_Frag]) -> list[_IshCluster]:
+def _clusters(text: str, frags: list[_Frag], breaks: list[int]) -> list[_IshCluster]:
     out: list[_IshCluster] = []
     cur = _IshCluster()
     last = -(10**9)
     probe: str | None = None  # the cluster's probe (see _tag_probes)
     for f in frags:
         prev = cur.get(f.kind)
+        # a recount starts a test at the first fragment after its start (sixth review, 1)
+        recount = any(last < b <= f.start for b in breaks) if cur.frags else False
         new = (
-            f.start - last > ISH_CLUSTER_GAP
+            recount
+            or f.start - last > ISH_CLUSTER_GAP
             or (prev is not None and prev.value != f.value)
             or (
                 f.kind == "result"
@@ -740,6 +775,8 @@ def _clusters(text: str, frags: list[_Frag]) -> list[_IshCluster]:
             out.append(cur)
             cur = _IshCluster()
             probe = None
+        if recount:
+            cur.recount = True
         if prev is None or new:
             cur.frags.append(f)
         if probe is None:
@@ -753,9 +790,24 @@ def _clusters(text: str, frags: list[_Frag]) -> list[_IshCluster]:
 def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool]]:
     text = ctx.text
     out = []
-    clusters = _clusters(text, _ish_fragments(ctx))
+    frags = _ish_fragments(ctx)
+    breaks = P.recount_breaks(text, [(f.start, f.end) for f in frags if f.kind == "ratio"])
+    clusters = _clusters(text, frags, breaks)
+    last: tuple[int, _IshCluster] | None = None
     for i, c in enumerate(clusters):
-        main = c.get("ratio") or c.get("result") or c.get("her2")
+        # a ratio that lost its decimal point ("13" beside HER2 5.2 and CEP17 4.0) is not read (sixth review, 5)
+        slipped = (
+            c.get("ratio") is not None
+            and c.get("her2") is not None
+            and c.get("cep17") is not None
+            and _probe(c) != "single"
+            and P.ratio_slipped(
+                float(c.get("ratio").value), float(c.get("her2").value), float(c.get("cep17").value)
+            )
+        )
+        if slipped:
+            ctx.warn(P.RATIO_SLIP_WARNING)
+        main = (None if slipped else c.get("ratio")) or c.get("result") or c.get("her2")
         assert main is not None
         lo = min(f.start for f in c.frags)
         hi = max(f.end for f in c.frags)
@@ -785,7 +837,7 @@ def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool
         }
         for kind, key in (("ratio", "ratio"), ("her2", "her2_copies"), ("cep17", "cep17_copies")):
             f = c.get(kind)
-            if f is not None:
+            if f is not None and not (slipped and kind == "ratio"):
                 data[key] = f.value
         cells = c.get("cells")
         if cells is not None:
@@ -803,9 +855,39 @@ def _ish_tests(ctx: _Ctx) -> list[tuple[ExtractedIsh, tuple[int, int, int], bool
             data["source"] = QUOTED_SOURCE
             if biopsy:
                 data["specimen"] = "biopsy"
+        # A recount, second reading or combined count supersedes the count right before it (sixth review, 1).
+        supersedes = False
+        if c.recount:
+            cells = c.get("cells")
+            if cells is not None and P.ADDITIONAL_BEFORE.search(text, max(0, cells.start - 20), cells.start):
+                data.pop("cells_counted", None)
+            ratio = data.get("ratio")
+            if last is not None and last[0] == i - 1 and isinstance(ratio, float):
+                prev_test, _, prev_quoted = out[-1]
+                prev_c = last[1]
+                sid = data["specimen_id"]
+                if (
+                    prev_quoted == quoted
+                    and _probe(prev_c) == _probe(c)
+                    and (prev_test.specimen_id == sid or prev_test.specimen_id is None or sid is None)
+                ):
+                    supersedes = True
+                    pres, pratio = prev_c.get("result"), prev_c.get("ratio")
+                    if (
+                        "result" not in data
+                        and pres is not None
+                        and (pratio is None or pres.start < pratio.start)
+                    ):
+                        data["result"] = pres.value
         test = _build_ish(ctx, data)
+        last = None
         if test is not None:
+            if supersedes:  # (only when the later test is read)
+                prev_test = out.pop()[0]
+                first = "" if prev_test.ratio is None else f" (ratio {prev_test.ratio:g})"
+                ctx.warn(P.RECOUNT_WARNING.format(first=first, ratio=f"{data['ratio']:g}"))
             out.append((test, ctx.rank(main.start), quoted))
+            last = (i, c)
     return out
 
 
@@ -943,21 +1025,31 @@ def _receptors(ctx: _Ctx) -> tuple[list[_Stmt], list[_Stmt]]:
         # "ER/PR: 95%/0%", "ER and PR: positive in 95% and 0% respectively": each value is its receptor's, in order
         # (fifth review, B2).
         pair = P.receptor_pair(window) if len(names) == 2 else None
+        base = a_end  # (where the pair's offsets count from)
+        if pair is None and len(names) == 2:
+            # "ER/PR/HER2: +/-/-": ER's and PR's values of the three; "ER/PR/HER2: negative.": one for all (sixth review,
+            # 3). Matched in the text: the HER2 name ends the window.
+            pair, base = P.receptor_triple(text, a_start, a_end), 0
+            if pair is not None and pair.group("all"):
+                emit(names, P.sign_or_status(pair.group("all")), pair.start("all"), None)
+                continue
         if pair is not None:
             for name, g in (("er", "a"), ("pr", "b")):
                 value, warning = P.pair_category(pair.group(g))
                 if warning is not None:
                     ctx.warn(warning)
                 if value is not None:
-                    emit(frozenset({name}), value, a_end + pair.start(g), None)
+                    emit(frozenset({name}), value, base + pair.start(g), None)
             continue
         if _legend_pair(window):
             continue
         pct = None
         for pm in P.PERCENT.finditer(window, 0, vr):
-            if P.LEGEND.search(
-                window[: pm.start()].replace(">", "").replace("<", "")
-            ) or _RECEPTOR_BETWEEN.search(window[: pm.start()]):
+            segment = window[: pm.start()].replace(">", "").replace("<", "")
+            lm = P.LEGEND.search(segment)
+            if lm is not None:  # a guideline cited in brackets (sixth review, 2)
+                lm, _ = P.past_citations(segment, lm, lambda pos: P.LEGEND.search(segment, pos), len(segment))
+            if lm or _RECEPTOR_BETWEEN.search(window[: pm.start()]):
                 break
             lo_v = P.percent_number(pm.group("lo"))
             hi_v = P.percent_number(pm.group("hi")) if pm.group("hi") else lo_v
