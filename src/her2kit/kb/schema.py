@@ -246,6 +246,30 @@ class TrialLimit(BaseModel):
         description="the trial excluded disease that recurred during or within 6 months of (neo)adjuvant "
         "HER2-targeted therapy",
     )
+    early_recurrence_months: int | None = Field(
+        None,
+        ge=1,
+        le=60,
+        description="the trial enrolled no patient whose disease recurred during, or within this many months of "
+        "completing, (neo)adjuvant therapy of the kind early_recurrence_therapy (CLEOPATRA: a disease-free interval "
+        "of at least 12 months from completing (neo)adjuvant systemic treatment, excluding hormonal therapy)",
+    )
+    early_recurrence_therapy: Literal["anti-her2", "non-endocrine-systemic"] = Field(
+        "anti-her2",
+        description="with early_recurrence_months: which (neo)adjuvant therapy the interval is counted from: "
+        "anti-HER2 therapy, or any systemic therapy other than endocrine therapy",
+    )
+    prior_agents_required: list[AgentId] = Field(
+        default_factory=list,
+        description="the trial enrolled only patients previously treated with every one of these agents, in any "
+        "setting (HER2CLIMB: trastuzumab, pertuzumab and trastuzumab emtansine)",
+    )
+    min_prior_lines_metastatic: int | None = Field(
+        None,
+        ge=1,
+        description="the trial enrolled only patients after at least this many prior lines of therapy for advanced "
+        "disease (DESTINY-Gastric01: progression on at least two previous therapies)",
+    )
     extent_rule: Literal["destiny-breast05", "katherine", "destiny-breast11"] | None = Field(
         None,
         description="the trial's enrolment by clinical T and N at presentation and nodes after neoadjuvant therapy, "

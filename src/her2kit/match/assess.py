@@ -37,6 +37,8 @@ from her2kit.match.safety import gate_findings, history_findings
 from her2kit.status import interpret_her2
 
 ESCAT_REFERENCE = "ref:pmid-30137196"
+# Each reason of ``not_recommended`` that is one of the label's criteria says so (not a clinical judgement).
+NOT_COVERED = "not covered by the label: "
 
 
 def _name(indication: Indication, kb: KnowledgeBase) -> str:
@@ -65,6 +67,8 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     facts = case_facts(case, history, kb, status)
     for indication in kb.indications.values():
         fit = evaluate(indication, case, status, history, kb)
+        # (the label's criteria, said as such, apart from her2kit's own rules: progression on the agents, ...)
+        label_unmet = [f"{NOT_COVERED}{reason}" for reason in fit.unmet]
         h_cautions, h_contra, h_unmet = history_findings(indication, history, kb, case)
         fit.unmet.extend(h_unmet)
         relevant = (
@@ -80,7 +84,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
                         agents=[kb.agents[a].name for a in indication.agents],
                         indication=indication.id,
                         name=_name(indication, kb),
-                        reasons=fit.unmet,
+                        reasons=[*label_unmet, *h_unmet],
                     )
                 )
             continue

@@ -818,6 +818,20 @@ def _trial_populations(
             and any(history.therapy_drugs[i] & her2_names for i in recurrence.therapies)
         ):
             outside.append(f"here the {recurrence.text}, after HER2-targeted therapy")
+        if limit.early_recurrence_months is not None:
+            found = _early_recurrence_for_limit(
+                case, history, kb, limit.early_recurrence_months, limit.early_recurrence_therapy
+            )
+            if found is not None:
+                outside.append(f"here the {found}")
+        missing_agents = _agents_not_received(limit.prior_agents_required, history, kb)
+        if missing_agents:
+            outside.append(f"here no {', '.join(missing_agents)} is recorded in the history")
+        fewest = limit.min_prior_lines_metastatic
+        if fewest is not None and history.early_line is not None and history.prior_lines_for_labels < fewest:
+            outside.append(
+                f"here this would be the {history.line} line ({history.prior_lines_for_labels} prior line(s) counted)"
+            )
         cited = f"{limit.trial}; {indication.id}" + (f"; {limit.reference}" if limit.reference else "")
         if limit.extent_rule is not None:
             verdict, why = EXTENT_RULES[limit.extent_rule](
@@ -862,6 +876,35 @@ def _trial_populations(
                     source=f"{subgroup.trial}; {', '.join(subgroup.references)}",
                 )
             )
+
+
+def _early_recurrence_for_limit(
+    case: Case, history: TreatmentHistory, kb: KnowledgeBase, months: int, therapy: str
+) -> str | None:
+    """The recurrence during, or within ``months`` of completing, (neo)adjuvant therapy of the limit's kind (anti-HER2,
+    or any systemic therapy but endocrine therapy), in words; None when it is later, none is recorded or the dates
+    are not known."""
+    her2 = her2_agent_names(kb)
+    if therapy == "anti-her2":
+        members = her2
+        what = "(neo)adjuvant anti-HER2 therapy"
+    else:
+        endocrine = class_members(kb, "endocrine therapy")
+        given = frozenset().union(*history.therapy_drugs) if history.therapy_drugs else frozenset()
+        members = frozenset(given - endocrine)
+        what = "(neo)adjuvant systemic therapy other than endocrine therapy"
+    if not members:
+        return None
+    found = early_recurrence(case, history.therapy_drugs, members, ("neoadjuvant", "adjuvant"), months, what)
+    return found.text if found.status in ("during", "within") else None
+
+
+def _agents_not_received(required: Sequence[str], history: TreatmentHistory, kb: KnowledgeBase) -> list[str]:
+    """The required prior agents the history does not record (any setting); none when no history is given or a drug
+    name is not recognised (it may be one of them)."""
+    if not required or not history.history_given or history.unrecognised:
+        return []
+    return [kb.agents[a].name for a in required if kb.agents[a].name not in history.received]
 
 
 NO_ALTERNATIVE = (
