@@ -356,7 +356,17 @@ class Criteria(BaseModel):
     max_prior_chemo_lines_metastatic: int | None = Field(None, ge=0)
     prior_systemic_therapy_required: bool | None = None
     no_satisfactory_alternative_required: bool | None = None
-    high_risk_required: bool | None = None
+    high_risk_required: bool | None = Field(
+        None,
+        description="the label restricts early disease to a risk it does not define in the text read ('at high "
+        "risk of recurrence'): a caution quoting the label asks to confirm it",
+    )
+    node_negative_risk: Literal["er-pr-negative-or-one-high-risk-feature"] | None = Field(
+        None,
+        description="the Herceptin adjuvant label: 'node-positive or node-negative (ER/PR-negative or with one "
+        "high-risk feature)', high risk being 'ER/PR-positive with one of the following features: tumor size >2 cm, "
+        "age <35, or tumor grade 2 or 3'",
+    )
     extent_required: Literal["over-2cm-or-node-positive"] | None = Field(
         None,
         description="the label's extent of early disease: 'locally advanced, inflammatory, or early stage breast "

@@ -68,7 +68,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     for indication in kb.indications.values():
         fit = evaluate(indication, case, status, history, kb)
         # (the label's criteria, said as such, apart from her2kit's own rules: progression on the agents, ...)
-        label_unmet = [f"{NOT_COVERED}{reason}" for reason in fit.unmet]
+        label_unmet = [f"{NOT_COVERED}{reason.removeprefix('the label: ')}" for reason in fit.unmet]
         h_cautions, h_contra, h_unmet = history_findings(indication, history, kb, case)
         fit.unmet.extend(h_unmet)
         relevant = (
@@ -136,7 +136,10 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     standing: dict[str, object] = {option.id: key[:4] for key, option in ranked}
     by_id = {option.id: (key, option) for key, option in ranked}
     outside = {indication.id: fit.outside_trials for indication, fit, *_ in candidates}
-    ranked = [by_id[i] for i in head_to_head_order([o.id for _, o in ranked], standing, kb, outside)]
+    subgroups = {indication.id: fit.subgroup_trials for indication, fit, *_ in candidates}
+    # (a head-to-head win is not applied for a patient outside its trial, nor in its subgroup without a shown benefit)
+    not_applied = {i: outside[i] | set(subgroups[i]) for i in outside}
+    ranked = [by_id[i] for i in head_to_head_order([o.id for _, o in ranked], standing, kb, not_applied)]
     notes = list(history.notes)
     notes.extend(_staging_notes(case))
     unknown = unrecognised_medications_note(kb, case.medications)
@@ -161,8 +164,8 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     kept = _name_alternatives(kept, kb, not_recommended, case.tumor.type)
     options = [option.model_copy(update={"rank": i}) for i, option in enumerate(kept, 1)]
     keys = {option.id: key for key, option in ranked}
-    notes.extend(_cross_trial_order_notes(options, keys, kb, outside))
-    notes.extend(_head_to_head_not_applied(options, outside, kb))
+    notes.extend(_cross_trial_order_notes(options, keys, kb, not_applied))
+    notes.extend(_head_to_head_not_applied(options, outside, subgroups, kb))
     if not options:
         notes.append(_no_option_note(case, status.category))
     return Assessment(
@@ -268,23 +271,36 @@ def case_facts(case: Case, history: TreatmentHistory, kb: KnowledgeBase, status:
 
 
 def _head_to_head_not_applied(
-    options: list[Option], outside: dict[str, set[str]], kb: KnowledgeBase
+    options: list[Option],
+    outside: dict[str, set[str]],
+    subgroups: dict[str, dict[str, str]],
+    kb: KnowledgeBase,
 ) -> list[str]:
-    """A head-to-head win (ranking rule 5) in a trial whose population excludes this case is not applied; a note
-    names it, so that the order is not read as resting on that comparison."""
+    """A head-to-head win (ranking rule 5) in a trial whose population excludes this case, or whose result in the
+    case's subgroup does not show a benefit (``Indication.subgroup_results``), is not applied; a note names it, so
+    that the order is not read as resting on that comparison."""
     present = {o.id: o for o in options}
     out: list[str] = []
     for option in options:
         for relation in kb.indications[option.id].superior_to:
             loser = present.get(relation.indication)
-            if loser is not None and relation.trial in outside.get(option.id, set()):
-                trial = kb.trials[relation.trial].name if relation.trial in kb.trials else relation.trial
-                out.append(
-                    f"The head-to-head result of {trial} ({relation.result.removeprefix(f'{trial}: ')}) is not "
-                    f"applied to the order of options {option.rank} "
-                    f"({option.name}) and {loser.rank} ({loser.name}): this patient is outside the population it "
-                    "enrolled (see the option's caution)."
+            if loser is None:
+                continue
+            if relation.trial in outside.get(option.id, set()):
+                why = "this patient is outside the population it enrolled (see the option's caution)"
+            elif relation.trial in subgroups.get(option.id, {}):
+                why = (
+                    f"this patient is in its {subgroups[option.id][relation.trial]} subgroup, whose recorded result "
+                    "does not show a benefit (see the option's caution), so the whole trial's result is not applied"
                 )
+            else:
+                continue
+            trial = kb.trials[relation.trial].name if relation.trial in kb.trials else relation.trial
+            out.append(
+                f"The head-to-head result of {trial} ({relation.result.removeprefix(f'{trial}: ')}) is not "
+                f"applied to the order of options {option.rank} ({option.name}) and {loser.rank} ({loser.name}): "
+                f"{why}."
+            )
     return out
 
 

@@ -40,6 +40,8 @@ class Fit:
     missing: list[str] = field(default_factory=list)
     cautions: list[Finding] = field(default_factory=list)
     outside_trials: set[str] = field(default_factory=set)  # pivotal trials whose population excludes the case
+    # pivotal trials in whose subgroup without a shown benefit the case is: the subgroup, in words, by trial id
+    subgroup_trials: dict[str, str] = field(default_factory=dict)
     references: list[str] = field(default_factory=list)  # sources of the population and subgroup cautions
     exact: bool = False  # the line or phase is the one the indication is written for
 
@@ -89,6 +91,7 @@ def evaluate(
     _stage(c, case, fit)
     _extent(c, case, fit)
     _invasive(c, case, fit)
+    _node_negative_risk(c, case, fit)
 
     # Phase of early disease, or line of metastatic therapy.
     if c.setting == "early":
@@ -305,6 +308,79 @@ def _invasive(c: Criteria, case: Case, fit: Fit) -> None:
             f"{t}{f' {n}' if n else ''}: carcinoma in situ, not invasive breast cancer (the indications for early "
             "HER2-positive breast cancer rest on trials of invasive disease)"
         )
+
+
+NODE_NEGATIVE_WANTED: Final = (
+    "the label: node-positive, or node-negative and ER/PR-negative or with one high-risk feature — ER/PR-positive "
+    "with tumour size > 2 cm, age < 35 or grade 2 or 3"
+)
+_GRADE = re.compile(r"\bgrade\s*(1|2|3|I{1,3})\b(?!\s*(?:-|–|/|to|or)\s*\w)", re.IGNORECASE)
+
+
+def case_grade(case: Case) -> tuple[int, str] | None:
+    """The histological grade: ``tumor.grade``, else one grade the histology text states ("invasive ductal carcinoma,
+    grade 1"; not a range such as "grade 1-2"), with where it was read."""
+    if case.tumor.grade is not None:
+        return case.tumor.grade, f"grade {case.tumor.grade}"
+    found = {m.group(1).upper() for m in _GRADE.finditer(case.tumor.histology or "")}
+    grades = {{"I": 1, "II": 2, "III": 3}.get(g) or int(g) for g in found}
+    if len(grades) == 1:
+        grade = grades.pop()
+        return grade, f"grade {grade} (read from the histology)"
+    return None
+
+
+def _node_negative_risk(c: Criteria, case: Case, fit: Fit) -> None:
+    """The Herceptin adjuvant label's "node-positive or node-negative (ER/PR-negative or with one high-risk
+    feature)", high risk being "ER/PR-positive with one of the following features: tumor size >2 cm, age <35, or tumor
+    grade 2 or 3": met, not met, or asked for naming each unknown (nodes, receptors, size, grade, age)."""
+    if c.node_negative_risk is None:
+        return
+    t, n = presentation(case)
+    n_rank = tnm.n_rank(n) if n is not None else None
+    if n_rank is not None and n_rank[0] >= 1:
+        fit.met.append(f"node-positive ({n})")
+        return
+    hr = case.biomarkers.hormone_receptor
+    if n_rank is not None and hr == "negative":
+        fit.met.append(f"node-negative ({n}) and ER/PR-negative ({NODE_NEGATIVE_WANTED})")
+        return
+    t_rank = tnm.t_rank(t) if t is not None else None
+    grade = case_grade(case)
+    age = case.patient.age
+    features = [
+        f"{t} (over 2 cm)" if t_rank is not None and t_rank[0] >= 2 else None,
+        f"age {age}" if age is not None and age < 35 else None,
+        f"grade {grade[0]}" if grade is not None and grade[0] >= 2 else None,
+    ]
+    present = [f for f in features if f]
+    if n_rank is not None and hr == "positive" and present:
+        fit.met.append(
+            f"node-negative ({n}), ER/PR-positive with {', '.join(present)} ({NODE_NEGATIVE_WANTED})"
+        )
+        return
+    unknown = []
+    if n_rank is None:
+        unknown.append(
+            f"nodal status ({n} cannot be assessed)" if n is not None else "nodal status (N category)"
+        )
+    if hr is None:
+        unknown.append("ER/PR status")
+    if not present and hr != "negative":
+        if t_rank is None:
+            unknown.append("tumour size (T category)")
+        if grade is None:
+            unknown.append("grade (tumor.grade)")
+        if age is None:
+            unknown.append("age")
+    if unknown:
+        fit.missing.append(f"{', '.join(unknown)} ({NODE_NEGATIVE_WANTED})")
+        return
+    seen = [f"{t} (2 cm or less)", f"grade {grade[0]}" if grade else "", f"age {age}"]
+    fit.unmet.append(
+        f"{NODE_NEGATIVE_WANTED}; this case is node-negative ({n}) and ER/PR-positive with none of them: "
+        + ", ".join(x for x in seen if x)
+    )
 
 
 def _residual_disease(case: Case, fit: Fit) -> None:
@@ -790,8 +866,8 @@ def _prior_therapy(
         fit.cautions.append(
             Finding(
                 code="confirm-label-risk-criteria",
-                text=f"Confirm the label's risk criteria for early disease (not defined in the label text read): "
-                f"{c.free_text}{shown}",
+                text=f"Confirm that the patient meets the label's risk wording, which the label text read does not "
+                f'define: "{" ".join(indication.label_text.split())}"{shown}',
                 source=source,
             )
         )
@@ -868,6 +944,7 @@ def _trial_populations(
                 f"hormone receptor-{subgroup.hormone_receptor}" if subgroup.hormone_receptor else "",
             ]
             fit.references.extend(subgroup.references)
+            fit.subgroup_trials[subgroup.trial] = " and ".join(w for w in which if w)
             fit.cautions.append(
                 Finding(
                     code="trial-subgroup",
