@@ -150,6 +150,22 @@ class IntoleranceRule(BaseModel):
     reference: RefId
 
 
+class ReportedApproval(BaseModel):
+    """An approval of this agent that a source reports but whose indication wording was not read, so it is not an
+    indication record: matching names it in a note for a case of its tumour type, setting and line, with its
+    source, instead of silence."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tumor_types: list[TumorType] = Field(min_length=1)
+    setting: Setting
+    lines: list[Literal["first", "second", "later"]] = Field(
+        default_factory=list, description="metastatic lines it is reported for; empty means any"
+    )
+    text: str = Field(description="what is reported and what was not read, for the note")
+    references: list[RefId] = Field(min_length=1)
+
+
 class Agent(Record):
     id: Annotated[str, Field(pattern=AGENT_ID)]
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*$", description="lower-case INN")]
@@ -178,6 +194,11 @@ class Agent(Record):
     )
     first_approval: dt.date | None = Field(None, description="first FDA approval")
     her2_directed: bool = True
+    reported_approvals: list[ReportedApproval] = Field(
+        default_factory=list,
+        description="approvals reported by a source whose indication wording was not read (not encoded as "
+        "indications; matching notes them)",
+    )
     after_intolerance: list[IntoleranceRule] = Field(
         default_factory=list,
         description="what the label says about giving this agent after intolerance to another agent "

@@ -166,6 +166,8 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     keys = {option.id: key for key, option in ranked}
     notes.extend(_cross_trial_order_notes(options, keys, kb, not_applied))
     notes.extend(_head_to_head_not_applied(options, outside, subgroups, kb))
+    if status.category == "HER2-positive" or status.result in ("equivocal", "indeterminate"):
+        notes.extend(_reported_approvals(case, history, kb))
     if not options:
         notes.append(_no_option_note(case, status.category))
     return Assessment(
@@ -176,6 +178,20 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
         not_recommended=sorted(not_recommended, key=lambda n: n.indication),
         notes=notes,
     )
+
+
+def _reported_approvals(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> list[str]:
+    """Approvals a source reports whose indication wording was not read (``Agent.reported_approvals``): named for a
+    case of their tumour type, setting and line, with their sources, so that their absence is not silent."""
+    out: list[str] = []
+    for agent in kb.agents.values():
+        for reported in agent.reported_approvals:
+            if case.tumor.type not in reported.tumor_types or case.tumor.setting != reported.setting:
+                continue
+            if reported.lines and history.line not in reported.lines:
+                continue
+            out.append(f"{agent.name}: {' '.join(reported.text.split())} [{', '.join(reported.references)}]")
+    return out
 
 
 def _cross_trial_order_notes(
