@@ -315,13 +315,48 @@ class SubgroupResult(BaseModel):
         description="pathological nodal status (pN, or an N category without prefix); clinical cN is not used",
     )
     hormone_receptor: Literal["negative", "positive"] | None = None
+    her2_category: Literal["HER2-low", "HER2-ultralow"] | None = Field(
+        None, description="the HER2 category of the subgroup (DESTINY-Breast06's HER2-ultralow population)"
+    )
+    pd_l1_cps_min: float | None = Field(
+        None, ge=0, description="PD-L1 CPS at or above this (KEYNOTE-811's CPS >= 1 population)"
+    )
+    label: str | None = Field(
+        None, description="the subgroup in words, when the fields above do not say it all"
+    )
+    endpoint: str | None = Field(None, description="with hazard_ratio: the end point (PFS, OS, iDFS)")
+    hazard_ratio: float | None = Field(None, gt=0)
+    ci95: tuple[float, float] | None = None
+    exploratory: bool = Field(False, description="the source calls the analysis exploratory")
     result: str = Field(description="the subgroup result as the source states it")
     references: list[RefId] = Field(min_length=1)
 
+    @property
+    def benefit_shown(self) -> bool:
+        """A hazard ratio whose 95% CI lies below 1; without one the record is a subgroup without a shown benefit."""
+        return self.ci95 is not None and self.ci95[1] < 1
+
     @model_validator(mode="after")
     def _has_a_subgroup(self) -> SubgroupResult:
-        if self.nodes is None and self.hormone_receptor is None:
-            raise ValueError("a subgroup result names nodes and/or hormone_receptor")
+        if (
+            self.nodes is None
+            and self.hormone_receptor is None
+            and self.her2_category is None
+            and self.pd_l1_cps_min is None
+        ):
+            raise ValueError(
+                "a subgroup result names nodes and/or hormone_receptor, her2_category, pd_l1_cps_min"
+            )
+        if (self.hazard_ratio is None) != (self.endpoint is None) or (
+            self.ci95 is not None and self.hazard_ratio is None
+        ):
+            raise ValueError(
+                "a subgroup hazard ratio comes with its endpoint (and its ci95 with a hazard ratio)"
+            )
+        if self.hazard_ratio is not None and self.ci95 is not None:
+            lo, hi = self.ci95
+            if not lo <= self.hazard_ratio <= hi:
+                raise ValueError(f"hazard ratio {self.hazard_ratio} outside its ci95 {self.ci95}")
         return self
 
 
@@ -706,6 +741,11 @@ class TrialResult(BaseModel):
         "the source states it; null when the source read does not say (false where it says it was not reached)",
     )
     per_arm: list[ArmValue] = Field(default_factory=list)
+    population: str | None = Field(
+        None,
+        description="the population the result is for (a cohort, the primary analysis population), shown on the "
+        "effect line; without it the trial's population is shown",
+    )
     reference: RefId
 
     @model_validator(mode="after")

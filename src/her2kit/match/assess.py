@@ -121,7 +121,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
                 regulatory=indication.regulatory,
                 level=indication.escat_tier or "not graded",
                 trials=list(indication.pivotal_trials),
-                effect=_effect_shown(effect, fit.outside_trials, indication, kb, case.tumor.type),
+                effect=_effect_shown(effect, fit, indication, kb, case.tumor.type),
                 survival=overall_survival(indication, kb, case.tumor.type),
                 references=references,
             ),
@@ -229,16 +229,22 @@ def _cross_trial_order_notes(
 
 
 def _effect_shown(
-    effect: Effect, outside: set[str], indication: Indication, kb: KnowledgeBase, tumor: str
+    effect: Effect, fit: Fit, indication: Indication, kb: KnowledgeBase, tumor: str
 ) -> str | None:
-    """The effect line, saying so when its trial enrolled a population the case is outside of (then it does not
-    rank the option: rules 8 and 9)."""
-    if effect.text is None or not outside:
-        return effect.text
-    names = [t.name for t in indication_trials(indication, kb, tumor) if t.id in outside]
-    if any(effect.text.startswith(f"{name}:") for name in names):
-        return f"{effect.text} — not used to rank: this patient is outside the trial's population"
-    return effect.text
+    """The effect line (it names its population), with the result of the case's subgroup when the knowledge base
+    records one for that trial, and saying so when its trial enrolled a population the case is outside of (then it
+    does not rank the option: rules 8 and 9)."""
+    if effect.text is None:
+        return None
+    text = effect.text
+    trials = indication_trials(indication, kb, tumor)
+    for trial in trials:
+        if trial.id in fit.subgroup_effects and text.startswith(f"{trial.name}:"):
+            text = f"{text}; {fit.subgroup_effects[trial.id]}"
+    names = [t.name for t in trials if t.id in fit.outside_trials]
+    if any(text.startswith(f"{name}:") for name in names):
+        return f"{text} — not used to rank: this patient is outside the trial's population"
+    return text
 
 
 def _staging_notes(case: Case) -> list[str]:

@@ -42,6 +42,8 @@ class Fit:
     outside_trials: set[str] = field(default_factory=set)  # pivotal trials whose population excludes the case
     # pivotal trials in whose subgroup without a shown benefit the case is: the subgroup, in words, by trial id
     subgroup_trials: dict[str, str] = field(default_factory=dict)
+    # results of the case's subgroup that show a benefit, in words, by trial id (shown on the effect line)
+    subgroup_effects: dict[str, str] = field(default_factory=dict)
     references: list[str] = field(default_factory=list)  # sources of the population and subgroup cautions
     exact: bool = False  # the line or phase is the one the indication is written for
 
@@ -110,7 +112,7 @@ def evaluate(
 
     _patient(c, case, fit)
     _biomarkers(indication, case, fit)
-    _prior_therapy(indication, case, history, kb, fit, source)
+    _prior_therapy(indication, case, history, kb, fit, source, status)
     return fit
 
 
@@ -776,7 +778,13 @@ def _previously_treated(
 
 
 def _prior_therapy(
-    indication: Indication, case: Case, history: TreatmentHistory, kb: KnowledgeBase, fit: Fit, source: str
+    indication: Indication,
+    case: Case,
+    history: TreatmentHistory,
+    kb: KnowledgeBase,
+    fit: Fit,
+    source: str,
+    her2_status: Her2Status | None = None,
 ) -> None:
     c = indication.criteria
     _her2_regimens(c, history, fit)
@@ -850,7 +858,7 @@ def _prior_therapy(
             fit.met.append("previously treated")
         else:
             fit.unmet.append("requires prior systemic therapy; none recorded in the history")
-    _trial_populations(indication, case, history, kb, fit)
+    _trial_populations(indication, case, history, kb, fit, her2_status)
     if c.no_satisfactory_alternative_required:
         fit.missing.append(NO_ALTERNATIVE)
     if c.high_risk_required:
@@ -874,7 +882,12 @@ def _prior_therapy(
 
 
 def _trial_populations(
-    indication: Indication, case: Case, history: TreatmentHistory, kb: KnowledgeBase, fit: Fit
+    indication: Indication,
+    case: Case,
+    history: TreatmentHistory,
+    kb: KnowledgeBase,
+    fit: Fit,
+    status: Her2Status | None = None,
 ) -> None:
     """Where the pivotal trials' populations leave the case (``trial_limits``: a caution, and the trial does not
     rank the option) or place it in a subgroup without a shown benefit (``subgroup_results``: a caution)."""
@@ -937,19 +950,34 @@ def _trial_populations(
                 )
             )
     for subgroup in indication.subgroup_results:
-        if in_subgroup(subgroup, case):
+        if in_subgroup(subgroup, case, status.category if status is not None else None):
             trial = kb.trials[subgroup.trial].name if subgroup.trial in kb.trials else subgroup.trial
             which = [
                 f"node-{subgroup.nodes}" if subgroup.nodes else "",
                 f"hormone receptor-{subgroup.hormone_receptor}" if subgroup.hormone_receptor else "",
+                subgroup.her2_category or "",
+                f"PD-L1 CPS ≥ {subgroup.pd_l1_cps_min:g}" if subgroup.pd_l1_cps_min is not None else "",
             ]
+            named = subgroup.label or " and ".join(w for w in which if w)
             fit.references.extend(subgroup.references)
-            fit.subgroup_trials[subgroup.trial] = " and ".join(w for w in which if w)
+            if subgroup.hazard_ratio is not None:
+                ci = f" (95% CI {subgroup.ci95[0]:g}–{subgroup.ci95[1]:g})" if subgroup.ci95 else ""
+                fit.subgroup_effects[subgroup.trial] = (
+                    f"in this case's subgroup ({named}{', exploratory' if subgroup.exploratory else ''}): "
+                    f"{subgroup.endpoint} HR {subgroup.hazard_ratio:g}{ci}"
+                )
+            if subgroup.benefit_shown:
+                continue
+            fit.subgroup_trials[subgroup.trial] = named
             fit.cautions.append(
                 Finding(
                     code="trial-subgroup",
-                    text=f"This patient is in {trial}'s {' and '.join(w for w in which if w)} subgroup: "
-                    f"{subgroup.result}",
+                    text=(
+                        f"This patient is in a subgroup of {trial} ({named}): "
+                        if subgroup.label
+                        else f"This patient is in {trial}'s {named} subgroup: "
+                    )
+                    + subgroup.result,
                     source=f"{subgroup.trial}; {', '.join(subgroup.references)}",
                 )
             )

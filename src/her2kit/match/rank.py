@@ -176,6 +176,12 @@ def _rate(trial: Trial, facts: CaseFacts | None) -> tuple[TrialResult, ArmValue,
     return result, value, value.arm, True
 
 
+def population_of(trial: Trial, result: TrialResult) -> str:
+    """The population a result is for: the result's own (a cohort, the primary analysis population), else the
+    trial's."""
+    return " ".join((result.population or trial.population).split())
+
+
 def trial_effect(trial: Trial, facts: CaseFacts | None = None) -> Effect:
     """The headline effect of a trial: the first-reported hazard ratio of its primary end point, else the primary
     response rate (of the cohort the case belongs to, for a multi-cohort trial)."""
@@ -185,14 +191,18 @@ def trial_effect(trial: Trial, facts: CaseFacts | None = None) -> Effect:
         return Effect(
             "hr",
             result.hazard_ratio,
-            f"{trial.name}: {result.endpoint} HR {result.hazard_ratio:g}{ci}, {result.analysis} analysis",
+            f"{trial.name}: {result.endpoint} HR {result.hazard_ratio:g}{ci}, {result.analysis} analysis; "
+            f"population: {population_of(trial, result)}",
         )
     found = _rate(trial, facts)
     if found is not None:
         result, arm_value, which, ranks = found
         assert arm_value.value is not None
         label = "ORR" if result.endpoint.strip().split()[0].upper() == "ORR" else "pCR"
-        text = f"{trial.name}: {label} {arm_value.value:g}% ({which}), {result.analysis} analysis"
+        text = (
+            f"{trial.name}: {label} {arm_value.value:g}% ({which}), {result.analysis} analysis; "
+            f"population: {population_of(trial, result)}"
+        )
         if not ranks:  # a cohort the case is not known to belong to: shown, not ranked
             return Effect("none", 0.0, text)
         return Effect(
