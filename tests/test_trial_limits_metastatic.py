@@ -143,3 +143,11 @@ def test_the_label_reasons_of_not_recommended_say_the_label_does_not_cover_the_c
     reasons = {n.indication: n.reasons for n in result.not_recommended}
     assert all(r.startswith("not covered by the label: ") for r in reasons[TUCATINIB])
     assert any("requires ≥ 1 prior anti-HER2 regimen" in r for r in reasons[TUCATINIB])
+
+
+def test_the_outside_population_caution_names_the_trial_whose_result_does_not_apply() -> None:
+    option = _option(_case([FIRST_LINE_THP]), TUCATINIB)
+    found = _outside(option)
+    assert found
+    assert "so HER2CLIMB's result does not describe this patient" in found[0]
+    assert "no trial result describes" not in found[0]

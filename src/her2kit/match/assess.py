@@ -173,11 +173,33 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     return Assessment(
         case_id=case.id,
         kb_version=kb.version,
-        her2=status,
+        her2=_mutation_options_note(status, options, kb),
         options=options,
         not_recommended=sorted(not_recommended, key=lambda n: n.indication),
         notes=notes,
     )
+
+
+def _mutation_options_note(status: Her2Status, options: list[Option], kb: KnowledgeBase) -> Her2Status:
+    """An undecided HER2 status (no IHC/ISH) leads the output with "perform IHC"; the options that rest on an ERBB2
+    mutation alone do not need it, and the status says so."""
+    if status.result not in ("indeterminate", "equivocal"):
+        return status
+    names = [
+        o.name
+        for o in options
+        if (c := kb.indications[o.id].criteria).erbb2_mutation is not None
+        and not c.her2_categories
+        and not c.her2_ihc_scores
+    ]
+    if not names:
+        return status
+    note = (
+        f"The ERBB2 mutation-based options ({'; '.join(dict.fromkeys(names))}) do not depend on HER2 IHC or ISH: their "
+        "labels require an ERBB2 (HER2) mutation. The IHC/ISH steps above matter only for the IHC- or ISH-based "
+        "indications."
+    )
+    return status.model_copy(update={"notes": [note, *status.notes]})
 
 
 def _reported_approvals(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> list[str]:
@@ -289,6 +311,7 @@ def case_facts(case: Case, history: TreatmentHistory, kb: KnowledgeBase, status:
         prior_her2_therapy=prior,
         ihc_score=next(iter(scores)) if len(scores) == 1 else None,
         prior_platinum=platinum,
+        any_prior_therapy=history.any_therapy if history.history_given else None,
     )
 
 

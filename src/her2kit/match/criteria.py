@@ -945,7 +945,7 @@ def _trial_populations(
                 Finding(
                     code="outside-trial-population",
                     text=f"The label covers this patient, but {trial} enrolled {limit.enrolled}; "
-                    f"{'; '.join(outside)}, so no trial result describes the benefit here.",
+                    f"{'; '.join(outside)}, so {trial}'s result does not describe this patient.",
                     source=cited,
                 )
             )

@@ -101,6 +101,9 @@ class CaseFacts:
     prior_her2_therapy: str | None = None
     ihc_score: str | None = None
     prior_platinum: bool | None = None
+    any_prior_therapy: bool | None = (
+        None  # the history records prior systemic therapy (None: no history given)
+    )
 
 
 def _cohort_fits(arm: Arm | None, facts: CaseFacts) -> int | None:
@@ -167,8 +170,13 @@ def _rate(trial: Trial, facts: CaseFacts | None) -> tuple[TrialResult, ArmValue,
         first = arms.get(value.arm)
         if not known:
             why = "the case does not say which cohort it fits"
+        elif first is not None and first.cohort is None and facts.any_prior_therapy is False:
+            why = (
+                f"{first.label}; the case records no prior therapy, and no result for patients without prior "
+                "therapy is recorded here"
+            )
         elif first is not None and first.cohort is None:
-            why = "the first-reported cohort, whose prior therapy is not recorded here"
+            why = "the first-reported cohort, whose prior therapy the knowledge base does not code"
         else:
             why = "no cohort of the trial matches this case"
         return result, value, f"{value.arm}; {why}; not used to rank", False
