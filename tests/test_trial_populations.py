@@ -654,3 +654,17 @@ def test_no_caution_text_names_a_knowledge_base_field() -> None:
     ]
     for field_name in ("high_risk_required", "node_negative_risk", "extent_required", "stage_groups"):
         assert not any(field_name in x for x in texts), field_name
+
+
+def test_an_unstated_early_phase_lists_the_phases_as_groups_not_ranked_by_effect_size() -> None:
+    """cT2 cN1, no treatment and no phase: neoadjuvant and adjuvant options are not interleaved by effect size (a pCR
+    rate against an iDFS hazard ratio); a note quotes the ASCO neoadjuvant guideline (Korde et al., JCO 2021)."""
+    doc = _adjuvant(None)
+    del doc["tumor"]["treatment_phase"]
+    doc["tumor"].update(t_category="cT2", n_category="cN1")
+    result = assess(parse_case(doc))
+    phases = [o.line for o in result.options]
+    first_adjuvant = phases.index("adjuvant")
+    assert all(p == "adjuvant" for p in phases[first_adjuvant:]), phases
+    assert "neoadjuvant" in phases[:first_adjuvant]
+    assert any("listed in two groups, neoadjuvant then adjuvant" in n for n in result.notes)

@@ -20,6 +20,7 @@ from her2kit.match.history import (
     TreatmentHistory,
     class_members,
     derive,
+    early_phases,
     unrecognised_medications_note,
 )
 from her2kit.match.populations import residual_recorded, unplaced_categories
@@ -95,18 +96,22 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
             (indication, fit, h_cautions + g_cautions, h_contra + g_contra, cns_unproven, effect)
         )
     ranked: list[tuple[tuple[object, ...], Option]] = []
+    grouped = _phase_groups(case, history, kb, [c[0] for c in candidates])
     for indication, fit, cautions, contraindications, cns_unproven, effect in candidates:
-        key = sort_key(
-            indication,
-            contraindicated=bool(contraindications),
-            missing=bool(fit.missing),
-            cns_unproven=cns_unproven,
-            exact=fit.exact,
-            # (a pivotal trial whose population the case is outside of does not rank the option: rules 5, 8 and 9)
-            survival=survival_benefit(indication, kb, case.tumor.type, fit.outside_trials) is not None,
-            effect=indication_effect(indication, kb, case.tumor.type, facts, fit.outside_trials)
-            if fit.outside_trials
-            else effect,
+        key = (
+            grouped.get(indication.criteria.phase, 0),
+            *sort_key(
+                indication,
+                contraindicated=bool(contraindications),
+                missing=bool(fit.missing),
+                cns_unproven=cns_unproven,
+                exact=fit.exact,
+                # (a pivotal trial whose population the case is outside of does not rank the option: rules 5, 8 and 9)
+                survival=survival_benefit(indication, kb, case.tumor.type, fit.outside_trials) is not None,
+                effect=indication_effect(indication, kb, case.tumor.type, facts, fit.outside_trials)
+                if fit.outside_trials
+                else effect,
+            ),
         )
         references = list(dict.fromkeys([*indication.references, *fit.references, ESCAT_REFERENCE]))
         option = Option(
@@ -133,7 +138,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
         ranked.append((key, option))
     ranked.sort(key=lambda item: item[0])
     # Rule 5: head-to-head, among options of the same standing under rules 1-4 (the key's first four parts).
-    standing: dict[str, object] = {option.id: key[:4] for key, option in ranked}
+    standing: dict[str, object] = {option.id: key[:5] for key, option in ranked}
     by_id = {option.id: (key, option) for key, option in ranked}
     outside = {indication.id: fit.outside_trials for indication, fit, *_ in candidates}
     subgroups = {indication.id: fit.subgroup_trials for indication, fit, *_ in candidates}
@@ -141,6 +146,8 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     not_applied = {i: outside[i] | set(subgroups[i]) for i in outside}
     ranked = [by_id[i] for i in head_to_head_order([o.id for _, o in ranked], standing, kb, not_applied)]
     notes = list(history.notes)
+    if grouped:
+        notes.append(PHASE_GROUPS_NOTE)
     notes.extend(_staging_notes(case))
     unknown = unrecognised_medications_note(kb, case.medications)
     if unknown:
@@ -178,6 +185,33 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
         not_recommended=sorted(not_recommended, key=lambda n: n.indication),
         notes=notes,
     )
+
+
+PHASE_GROUPS_NOTE = (
+    "The case does not state the treatment phase and none was given (no surgery or treatment recorded): the options "
+    "are listed in two groups, neoadjuvant then adjuvant, each ranked within itself. The groups are different "
+    "decisions and are not ordered against each other by effect size (a pathological complete response rate and an "
+    "invasive disease-free survival hazard ratio are not comparable); listing the neoadjuvant group first is not a "
+    "ranking. The ASCO guideline (Korde et al., J Clin Oncol 2021) recommends that 'Neoadjuvant systemic therapy "
+    "should be offered to patients with high-risk HER2+ ... breast cancer in whom the finding of residual disease "
+    "would guide recommendations related to adjuvant therapy' (strong recommendation); whether this patient is at "
+    "high risk is a clinical judgement her2kit does not make."
+)
+
+
+def _phase_groups(
+    case: Case, history: TreatmentHistory, kb: KnowledgeBase, indications: list[Indication]
+) -> dict[str, int]:
+    """Early disease whose phase is not known and could be neoadjuvant or adjuvant: the phases' groups (neoadjuvant
+    0, adjuvant 1), so that options of different phases are not ranked against each other by effect size; empty
+    otherwise."""
+    if case.tumor.setting != "early":
+        return {}
+    possible, exact = early_phases(case, history, kb)
+    phases = {i.criteria.phase for i in indications if i.criteria.setting == "early"}
+    if exact or not {"neoadjuvant", "adjuvant"} <= (possible & phases):
+        return {}
+    return {"neoadjuvant": 0, "adjuvant": 1}
 
 
 def _mutation_options_note(status: Her2Status, options: list[Option], kb: KnowledgeBase) -> Her2Status:
@@ -233,9 +267,9 @@ def _cross_trial_order_notes(
             for h in kb.indications[upper.id].superior_to
             if h.trial not in outside.get(upper.id, set())
         }
-        if a[:7] != b[:7] or lower.id in beaten:
+        if a[:8] != b[:8] or lower.id in beaten:
             continue
-        if a[7] != b[7]:
+        if a[8] != b[8]:
             why = (
                 "effect sizes from different trials with different control arms "
                 f"({upper.evidence.effect or 'none recorded'}; {lower.evidence.effect or 'none recorded'})"
