@@ -115,15 +115,25 @@ FIRST_LINE_THP = {
 }
 
 
-def test_after_thp_only_tucatinib_is_covered_by_the_label_but_outside_her2climb() -> None:
+def _less_treated(option: Any) -> list[str]:
+    return [c.text for c in option.cautions if c.code == "less-treated-than-trial"]
+
+
+def test_after_thp_only_tucatinib_is_covered_by_the_label_and_less_treated_than_her2climb() -> None:
+    """HER2CLIMB's patients had more prior treatment (T-DM1 too): a caution, but its result still orders the option —
+    a trial of more heavily treated patients does not stop describing the option one step earlier in the sequence
+    the way a resistance feature (early recurrence) or more prior lines would (lead's review of the clinical fixes:
+    after THP then T-DXd, the demotion put lapatinib and margetuximab above tucatinib)."""
     option = _option(_case([FIRST_LINE_THP]), TUCATINIB)
     assert any("prior anti-HER2 regimens" in m for m in option.criteria_met)  # the label's criterion
-    found = _outside(option)
+    assert not _outside(option)
+    found = _less_treated(option)
     assert found
     assert "HER2CLIMB enrolled only patients previously treated with trastuzumab, pertuzumab" in found[0]
     assert "no trastuzumab emtansine is recorded" in found[0]
+    assert "its result still orders the option" in found[0]
     assert option.evidence.effect is not None
-    assert "not used to rank" in option.evidence.effect
+    assert "not used to rank" not in option.evidence.effect
 
 
 def test_after_thp_and_tdm1_tucatinib_is_inside_her2climb() -> None:
@@ -146,8 +156,7 @@ def test_the_label_reasons_of_not_recommended_say_the_label_does_not_cover_the_c
 
 
 def test_the_outside_population_caution_names_the_trial_whose_result_does_not_apply() -> None:
-    option = _option(_case([FIRST_LINE_THP]), TUCATINIB)
-    found = _outside(option)
+    found = _outside(_option(_case([ADJUVANT_TCHP], recurrence="2025-09-01"), THP))
     assert found
-    assert "so HER2CLIMB's result does not describe this patient" in found[0]
+    assert "so CLEOPATRA's result does not describe this patient" in found[0]
     assert "no trial result describes" not in found[0]

@@ -913,12 +913,16 @@ def _trial_populations(
             )
             if found is not None:
                 outside.append(f"here the {found}")
+        # Less treated than the trial required (a prior agent, a number of prior lines): the trial's patients were
+        # further along, so its result still ranks the option, with a caution; the other limits place the patient
+        # beyond the trial (more treated, earlier recurrence, other extent), and its result does not rank.
+        short: list[str] = []
         missing_agents = _agents_not_received(limit.prior_agents_required, history, kb)
         if missing_agents:
-            outside.append(f"here no {', '.join(missing_agents)} is recorded in the history")
+            short.append(f"here no {', '.join(missing_agents)} is recorded in the history")
         fewest = limit.min_prior_lines_metastatic
         if fewest is not None and history.early_line is not None and history.prior_lines_for_labels < fewest:
-            outside.append(
+            short.append(
                 f"here this would be the {history.line} line ({history.prior_lines_for_labels} prior line(s) counted)"
             )
         cited = f"{limit.trial}; {indication.id}" + (f"; {limit.reference}" if limit.reference else "")
@@ -945,7 +949,18 @@ def _trial_populations(
                 Finding(
                     code="outside-trial-population",
                     text=f"The label covers this patient, but {trial} enrolled {limit.enrolled}; "
-                    f"{'; '.join(outside)}, so {trial}'s result does not describe this patient.",
+                    f"{'; '.join([*outside, *short])}, so {trial}'s result does not describe this patient.",
+                    source=cited,
+                )
+            )
+        elif short:
+            fit.references.extend([limit.reference] if limit.reference else [])
+            fit.cautions.append(
+                Finding(
+                    code="less-treated-than-trial",
+                    text=f"The label covers this patient, but {trial} enrolled {limit.enrolled}; {'; '.join(short)}. "
+                    f"{trial}'s patients had more prior treatment than this patient: its result still orders the "
+                    "option, but it was not measured at this point of the treatment sequence.",
                     source=cited,
                 )
             )
