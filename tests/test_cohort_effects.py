@@ -91,7 +91,16 @@ def test_a_cohort_whose_prior_therapy_is_not_recorded_is_shown_but_does_not_rank
         ]
     )  # after a HER2 TKI: neither FDA population (no prior TKI or ADC; after an ADC) fits
     effect = _effect(doc, ZONGERTINIB)
-    assert "ORR 71% (cohort-1; the first-reported cohort, whose prior therapy is not recorded here" in effect
+    assert (
+        "ORR 71% (cohort-1; the first-reported cohort, whose prior therapy the knowledge base does not code"
+        in (effect)
+    )
+
+
+def test_an_explicitly_untreated_case_is_told_what_it_records() -> None:
+    effect = _effect(_nsclc([]), ZONGERTINIB)
+    assert "the case records no prior therapy, and no result for patients without prior therapy" in effect
+    assert "not used to rank" in effect
 
 
 def test_after_other_her2_therapy_no_cohort_fits_and_the_line_says_so() -> None:
@@ -144,7 +153,8 @@ def test_tumour_agnostic_tdxd_for_ihc3_shows_the_ihc3_subgroup() -> None:
 def test_without_case_facts_the_first_reported_cohort_is_shown_as_before() -> None:
     kb = default_kb()
     effect = trial_effect(kb.trials["trial:soho-01"])
-    assert effect.text == "SOHO-01: ORR 71% (her2-naive), primary analysis"
+    assert effect.text is not None
+    assert effect.text.startswith("SOHO-01: ORR 71% (her2-naive), primary analysis; population: ")
     unknown = trial_effect(kb.trials["trial:soho-01"], CaseFacts())  # facts that place the case in no cohort
     assert unknown.kind == "none"
     assert unknown.text is not None
@@ -222,3 +232,12 @@ def test_several_fitting_cohorts_are_named() -> None:
 def test_non_platinum_chemotherapy_is_not_the_fda_populations_prior_platinum() -> None:
     doc = _nsclc([{"agents": ["docetaxel"], "setting": "metastatic", "line": 1, "outcome": "progression"}])
     assert "fda-no-tki-adc" not in _effect(doc, ZONGERTINIB).split(";")[0]
+
+
+def test_a_mutation_only_case_is_told_that_the_mutation_based_options_need_no_ihc() -> None:
+    from her2kit.case import parse_case
+    from her2kit.match import assess
+
+    result = assess(parse_case(_nsclc([])))
+    assert result.her2.result == "indeterminate"
+    assert any("do not depend on HER2 IHC or ISH" in n for n in result.her2.notes)

@@ -541,3 +541,130 @@ def test_the_same_regimen_ended_without_an_outcome_gets_a_caution() -> None:
     )
     option = _option(assess(parse_case(doc)), "ind:neratinib-breast-extended-adjuvant")
     assert "same-regimen-ended" in _codes(option)
+
+
+# ------------------------------------------------------------------ APHINITY's head-to-head in its node-negative cohort
+TRASTUZUMAB_ADJUVANT = "ind:trastuzumab-breast-adjuvant"
+
+
+def test_aphinity_head_to_head_is_not_applied_in_its_node_negative_cohort() -> None:
+    """pT2 pN0 ER/PR-negative: in APHINITY's node-negative cohort (HR 1.13, 95% CI 0.68-1.86), so the whole trial's
+    iDFS win of pertuzumab + trastuzumab over trastuzumab does not order them; a note says so."""
+    result = assess(parse_case(_adjuvant("pN0")))
+    ids = [o.id for o in result.options]
+    assert ids.index(TRASTUZUMAB_ADJUVANT) < ids.index(
+        PERTUZUMAB_ADJUVANT
+    )  # then rule 8 (trastuzumab's OS benefit)
+    notes = [n for n in result.notes if "head-to-head result of APHINITY" in n]
+    assert notes
+    assert "node-negative subgroup, whose recorded result does not show a benefit" in notes[0]
+
+
+def test_aphinity_head_to_head_still_orders_node_positive_disease() -> None:
+    result = assess(parse_case(_adjuvant("pN1a")))
+    ids = [o.id for o in result.options]
+    assert ids.index(PERTUZUMAB_ADJUVANT) < ids.index(TRASTUZUMAB_ADJUVANT)
+    assert not any("head-to-head result of APHINITY" in n for n in result.notes)
+
+
+# ------------------------------------------------- the Herceptin adjuvant label's node-negative criteria, said exactly
+def _herceptin(result: Assessment) -> tuple[str, list[str]]:
+    by_id = {o.id: o for o in result.options}
+    if TRASTUZUMAB_ADJUVANT in by_id:
+        option = by_id[TRASTUZUMAB_ADJUVANT]
+        return ("missing" if option.missing else "met"), [*option.missing, *option.criteria_met]
+    reasons = {n.indication: n.reasons for n in result.not_recommended}
+    return "unmet", reasons[TRASTUZUMAB_ADJUVANT]
+
+
+@pytest.mark.parametrize(
+    ("t", "n", "er", "age", "grade", "histology", "verdict", "text"),
+    [
+        ("pT1c", "pN1a", "positive", 60, None, None, "met", "node-positive (pN1a)"),
+        ("pT1b", "pN0", "negative", 60, None, None, "met", "node-negative (pN0) and ER/PR-negative"),
+        ("pT2", "pN0", "positive", 60, None, None, "met", "pT2 (over 2 cm)"),
+        ("pT1c", "pN0", "positive", 33, 1, None, "met", "age 33"),
+        ("pT1c", "pN0", "positive", 60, 2, None, "met", "grade 2"),
+        ("pT1c", "pN0", "positive", 60, None, "invasive ductal carcinoma, grade 3", "met", "grade 3"),
+        ("pT1c", "pN0", "positive", 60, None, None, "missing", "grade (tumor.grade)"),
+        (
+            "pT1c",
+            "pN0",
+            "positive",
+            60,
+            None,
+            "invasive carcinoma, grade 1-2",
+            "missing",
+            "grade (tumor.grade)",
+        ),
+        (
+            "pT1b",
+            "pN0",
+            "positive",
+            58,
+            None,
+            "invasive ductal carcinoma, grade 1",
+            "unmet",
+            "grade 1, age 58",
+        ),
+        (
+            "pT1b",
+            "pN0",
+            "positive",
+            58,
+            1,
+            None,
+            "unmet",
+            "none of them: pT1b (2 cm or less), grade 1, age 58",
+        ),
+        (None, None, "positive", 58, 1, None, "missing", "nodal status"),
+    ],
+)
+def test_the_herceptin_adjuvant_node_negative_criteria(
+    t: str | None,
+    n: str | None,
+    er: str,
+    age: int,
+    grade: int | None,
+    histology: str | None,
+    verdict: str,
+    text: str,
+) -> None:
+    doc = _adjuvant(None, er=er)
+    doc["biomarkers"]["pr"] = er
+    doc["patient"]["age"] = age
+    if t:
+        doc["tumor"].update(t_category=t, n_category=n)
+    if grade is not None:
+        doc["tumor"]["grade"] = grade
+    if histology is not None:
+        doc["tumor"]["histology"] = histology
+    found, texts = _herceptin(assess(parse_case(doc)))
+    assert found == verdict, texts
+    assert any(text in x for x in texts), texts
+    if verdict == "unmet":
+        assert all(x.startswith("not covered by the label: ") for x in texts)
+
+
+def test_no_caution_text_names_a_knowledge_base_field() -> None:
+    doc = _adjuvant("pN0", er="positive")
+    result = assess(parse_case(doc))
+    texts = [c.text for o in result.options for c in o.cautions] + [
+        r for n in result.not_recommended for r in n.reasons
+    ]
+    for field_name in ("high_risk_required", "node_negative_risk", "extent_required", "stage_groups"):
+        assert not any(field_name in x for x in texts), field_name
+
+
+def test_an_unstated_early_phase_lists_the_phases_as_groups_not_ranked_by_effect_size() -> None:
+    """cT2 cN1, no treatment and no phase: neoadjuvant and adjuvant options are not interleaved by effect size (a pCR
+    rate against an iDFS hazard ratio); a note quotes the ASCO neoadjuvant guideline (Korde et al., JCO 2021)."""
+    doc = _adjuvant(None)
+    del doc["tumor"]["treatment_phase"]
+    doc["tumor"].update(t_category="cT2", n_category="cN1")
+    result = assess(parse_case(doc))
+    phases = [o.line for o in result.options]
+    first_adjuvant = phases.index("adjuvant")
+    assert all(p == "adjuvant" for p in phases[first_adjuvant:]), phases
+    assert "neoadjuvant" in phases[:first_adjuvant]
+    assert any("listed in two groups, neoadjuvant then adjuvant" in n for n in result.notes)

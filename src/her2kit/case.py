@@ -304,6 +304,11 @@ class Tumor(DocumentModel):
         description="N category after neoadjuvant therapy (ypN0, ypN1a), beside the clinical one",
     )
     histology: str | None = Field(None, max_length=1000, description="histology as the report words it")
+    grade: Literal[1, 2, 3] | None = Field(
+        None,
+        description="histological grade (breast: Nottingham grade 1-3); for labels that name it (adjuvant "
+        "trastuzumab: node-negative disease with grade 2 or 3)",
+    )
     treatment_phase: (
         Literal["neoadjuvant", "adjuvant", "post-neoadjuvant-residual", "extended-adjuvant"] | None
     ) = Field(

@@ -125,7 +125,7 @@ def assessment_table(assessment: Assessment, kb: KnowledgeBase, tests: list[str]
         lines.append(f"     references: {', '.join(ev.references)}")
     if assessment.not_recommended:
         lines.append("")
-        lines.append("Not recommended for this case:")
+        lines.append("Not offered for this case:")
         lines.extend(
             f"  - {n.name} ({n.indication}): {'; '.join(n.reasons)}" for n in assessment.not_recommended
         )

@@ -64,7 +64,7 @@ def _unchecked(c: Criteria) -> tuple[str, ...]:
         out.append(f"PD-L1 CPS ≥ {c.pd_l1_cps_min:g}")
     if c.ras is not None:
         out.append(f"RAS {c.ras}")
-    if c.high_risk_required:
+    if c.high_risk_required or c.node_negative_risk is not None:
         out.append("label risk criteria")
     if c.extent_required is not None:
         out.append("tumour extent (> 2 cm or node positive)")

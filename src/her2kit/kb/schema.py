@@ -150,6 +150,22 @@ class IntoleranceRule(BaseModel):
     reference: RefId
 
 
+class ReportedApproval(BaseModel):
+    """An approval of this agent that a source reports but whose indication wording was not read, so it is not an
+    indication record: matching names it in a note for a case of its tumour type, setting and line, with its
+    source, instead of silence."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tumor_types: list[TumorType] = Field(min_length=1)
+    setting: Setting
+    lines: list[Literal["first", "second", "later"]] = Field(
+        default_factory=list, description="metastatic lines it is reported for; empty means any"
+    )
+    text: str = Field(description="what is reported and what was not read, for the note")
+    references: list[RefId] = Field(min_length=1)
+
+
 class Agent(Record):
     id: Annotated[str, Field(pattern=AGENT_ID)]
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*$", description="lower-case INN")]
@@ -178,6 +194,11 @@ class Agent(Record):
     )
     first_approval: dt.date | None = Field(None, description="first FDA approval")
     her2_directed: bool = True
+    reported_approvals: list[ReportedApproval] = Field(
+        default_factory=list,
+        description="approvals reported by a source whose indication wording was not read (not encoded as "
+        "indications; matching notes them)",
+    )
     after_intolerance: list[IntoleranceRule] = Field(
         default_factory=list,
         description="what the label says about giving this agent after intolerance to another agent "
@@ -246,6 +267,30 @@ class TrialLimit(BaseModel):
         description="the trial excluded disease that recurred during or within 6 months of (neo)adjuvant "
         "HER2-targeted therapy",
     )
+    early_recurrence_months: int | None = Field(
+        None,
+        ge=1,
+        le=60,
+        description="the trial enrolled no patient whose disease recurred during, or within this many months of "
+        "completing, (neo)adjuvant therapy of the kind early_recurrence_therapy (CLEOPATRA: a disease-free interval "
+        "of at least 12 months from completing (neo)adjuvant systemic treatment, excluding hormonal therapy)",
+    )
+    early_recurrence_therapy: Literal["anti-her2", "non-endocrine-systemic"] = Field(
+        "anti-her2",
+        description="with early_recurrence_months: which (neo)adjuvant therapy the interval is counted from: "
+        "anti-HER2 therapy, or any systemic therapy other than endocrine therapy",
+    )
+    prior_agents_required: list[AgentId] = Field(
+        default_factory=list,
+        description="the trial enrolled only patients previously treated with every one of these agents, in any "
+        "setting (HER2CLIMB: trastuzumab, pertuzumab and trastuzumab emtansine)",
+    )
+    min_prior_lines_metastatic: int | None = Field(
+        None,
+        ge=1,
+        description="the trial enrolled only patients after at least this many prior lines of therapy for advanced "
+        "disease (DESTINY-Gastric01: progression on at least two previous therapies)",
+    )
     extent_rule: Literal["destiny-breast05", "katherine", "destiny-breast11"] | None = Field(
         None,
         description="the trial's enrolment by clinical T and N at presentation and nodes after neoadjuvant therapy, "
@@ -270,13 +315,48 @@ class SubgroupResult(BaseModel):
         description="pathological nodal status (pN, or an N category without prefix); clinical cN is not used",
     )
     hormone_receptor: Literal["negative", "positive"] | None = None
+    her2_category: Literal["HER2-low", "HER2-ultralow"] | None = Field(
+        None, description="the HER2 category of the subgroup (DESTINY-Breast06's HER2-ultralow population)"
+    )
+    pd_l1_cps_min: float | None = Field(
+        None, ge=0, description="PD-L1 CPS at or above this (KEYNOTE-811's CPS >= 1 population)"
+    )
+    label: str | None = Field(
+        None, description="the subgroup in words, when the fields above do not say it all"
+    )
+    endpoint: str | None = Field(None, description="with hazard_ratio: the end point (PFS, OS, iDFS)")
+    hazard_ratio: float | None = Field(None, gt=0)
+    ci95: tuple[float, float] | None = None
+    exploratory: bool = Field(False, description="the source calls the analysis exploratory")
     result: str = Field(description="the subgroup result as the source states it")
     references: list[RefId] = Field(min_length=1)
 
+    @property
+    def benefit_shown(self) -> bool:
+        """A hazard ratio whose 95% CI lies below 1; without one the record is a subgroup without a shown benefit."""
+        return self.ci95 is not None and self.ci95[1] < 1
+
     @model_validator(mode="after")
     def _has_a_subgroup(self) -> SubgroupResult:
-        if self.nodes is None and self.hormone_receptor is None:
-            raise ValueError("a subgroup result names nodes and/or hormone_receptor")
+        if (
+            self.nodes is None
+            and self.hormone_receptor is None
+            and self.her2_category is None
+            and self.pd_l1_cps_min is None
+        ):
+            raise ValueError(
+                "a subgroup result names nodes and/or hormone_receptor, her2_category, pd_l1_cps_min"
+            )
+        if (self.hazard_ratio is None) != (self.endpoint is None) or (
+            self.ci95 is not None and self.hazard_ratio is None
+        ):
+            raise ValueError(
+                "a subgroup hazard ratio comes with its endpoint (and its ci95 with a hazard ratio)"
+            )
+        if self.hazard_ratio is not None and self.ci95 is not None:
+            lo, hi = self.ci95
+            if not lo <= self.hazard_ratio <= hi:
+                raise ValueError(f"hazard ratio {self.hazard_ratio} outside its ci95 {self.ci95}")
         return self
 
 
@@ -332,7 +412,17 @@ class Criteria(BaseModel):
     max_prior_chemo_lines_metastatic: int | None = Field(None, ge=0)
     prior_systemic_therapy_required: bool | None = None
     no_satisfactory_alternative_required: bool | None = None
-    high_risk_required: bool | None = None
+    high_risk_required: bool | None = Field(
+        None,
+        description="the label restricts early disease to a risk it does not define in the text read ('at high "
+        "risk of recurrence'): a caution quoting the label asks to confirm it",
+    )
+    node_negative_risk: Literal["er-pr-negative-or-one-high-risk-feature"] | None = Field(
+        None,
+        description="the Herceptin adjuvant label: 'node-positive or node-negative (ER/PR-negative or with one "
+        "high-risk feature)', high risk being 'ER/PR-positive with one of the following features: tumor size >2 cm, "
+        "age <35, or tumor grade 2 or 3'",
+    )
     extent_required: Literal["over-2cm-or-node-positive"] | None = Field(
         None,
         description="the label's extent of early disease: 'locally advanced, inflammatory, or early stage breast "
@@ -651,6 +741,11 @@ class TrialResult(BaseModel):
         "the source states it; null when the source read does not say (false where it says it was not reached)",
     )
     per_arm: list[ArmValue] = Field(default_factory=list)
+    population: str | None = Field(
+        None,
+        description="the population the result is for (a cohort, the primary analysis population), shown on the "
+        "effect line; without it the trial's population is shown",
+    )
     reference: RefId
 
     @model_validator(mode="after")

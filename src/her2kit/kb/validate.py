@@ -170,6 +170,9 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
                 need(path, record.id, contained, agents, "agent")
             for rule in record.after_intolerance:
                 need(path, record.id, rule.agent, agents, "agent")
+            for reported in record.reported_approvals:
+                for ref_id in reported.references:
+                    need(path, record.id, ref_id, refs, "reference")
         elif isinstance(record, DrugClass):
             for included in [*record.includes, *record.unspecified]:
                 need(path, record.id, included, classes, "drug class")

@@ -20,6 +20,7 @@ from her2kit.match.history import (
     TreatmentHistory,
     class_members,
     derive,
+    early_phases,
     unrecognised_medications_note,
 )
 from her2kit.match.populations import residual_recorded, unplaced_categories
@@ -37,6 +38,8 @@ from her2kit.match.safety import gate_findings, history_findings
 from her2kit.status import interpret_her2
 
 ESCAT_REFERENCE = "ref:pmid-30137196"
+# Each reason of ``not_recommended`` that is one of the label's criteria says so (not a clinical judgement).
+NOT_COVERED = "not covered by the label: "
 
 
 def _name(indication: Indication, kb: KnowledgeBase) -> str:
@@ -65,6 +68,8 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     facts = case_facts(case, history, kb, status)
     for indication in kb.indications.values():
         fit = evaluate(indication, case, status, history, kb)
+        # (the label's criteria, said as such, apart from her2kit's own rules: progression on the agents, ...)
+        label_unmet = [f"{NOT_COVERED}{reason.removeprefix('the label: ')}" for reason in fit.unmet]
         h_cautions, h_contra, h_unmet = history_findings(indication, history, kb, case)
         fit.unmet.extend(h_unmet)
         relevant = (
@@ -80,7 +85,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
                         agents=[kb.agents[a].name for a in indication.agents],
                         indication=indication.id,
                         name=_name(indication, kb),
-                        reasons=fit.unmet,
+                        reasons=[*label_unmet, *h_unmet],
                     )
                 )
             continue
@@ -91,18 +96,22 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
             (indication, fit, h_cautions + g_cautions, h_contra + g_contra, cns_unproven, effect)
         )
     ranked: list[tuple[tuple[object, ...], Option]] = []
+    grouped = _phase_groups(case, history, kb, [c[0] for c in candidates])
     for indication, fit, cautions, contraindications, cns_unproven, effect in candidates:
-        key = sort_key(
-            indication,
-            contraindicated=bool(contraindications),
-            missing=bool(fit.missing),
-            cns_unproven=cns_unproven,
-            exact=fit.exact,
-            # (a pivotal trial whose population the case is outside of does not rank the option: rules 5, 8 and 9)
-            survival=survival_benefit(indication, kb, case.tumor.type, fit.outside_trials) is not None,
-            effect=indication_effect(indication, kb, case.tumor.type, facts, fit.outside_trials)
-            if fit.outside_trials
-            else effect,
+        key = (
+            grouped.get(indication.criteria.phase, 0),
+            *sort_key(
+                indication,
+                contraindicated=bool(contraindications),
+                missing=bool(fit.missing),
+                cns_unproven=cns_unproven,
+                exact=fit.exact,
+                # (a pivotal trial whose population the case is outside of does not rank the option: rules 5, 8 and 9)
+                survival=survival_benefit(indication, kb, case.tumor.type, fit.outside_trials) is not None,
+                effect=indication_effect(indication, kb, case.tumor.type, facts, fit.outside_trials)
+                if fit.outside_trials
+                else effect,
+            ),
         )
         references = list(dict.fromkeys([*indication.references, *fit.references, ESCAT_REFERENCE]))
         option = Option(
@@ -117,7 +126,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
                 regulatory=indication.regulatory,
                 level=indication.escat_tier or "not graded",
                 trials=list(indication.pivotal_trials),
-                effect=_effect_shown(effect, fit.outside_trials, indication, kb, case.tumor.type),
+                effect=_effect_shown(effect, fit, indication, kb, case.tumor.type),
                 survival=overall_survival(indication, kb, case.tumor.type),
                 references=references,
             ),
@@ -129,11 +138,16 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
         ranked.append((key, option))
     ranked.sort(key=lambda item: item[0])
     # Rule 5: head-to-head, among options of the same standing under rules 1-4 (the key's first four parts).
-    standing: dict[str, object] = {option.id: key[:4] for key, option in ranked}
+    standing: dict[str, object] = {option.id: key[:5] for key, option in ranked}
     by_id = {option.id: (key, option) for key, option in ranked}
     outside = {indication.id: fit.outside_trials for indication, fit, *_ in candidates}
-    ranked = [by_id[i] for i in head_to_head_order([o.id for _, o in ranked], standing, kb, outside)]
+    subgroups = {indication.id: fit.subgroup_trials for indication, fit, *_ in candidates}
+    # (a head-to-head win is not applied for a patient outside its trial, nor in its subgroup without a shown benefit)
+    not_applied = {i: outside[i] | set(subgroups[i]) for i in outside}
+    ranked = [by_id[i] for i in head_to_head_order([o.id for _, o in ranked], standing, kb, not_applied)]
     notes = list(history.notes)
+    if grouped:
+        notes.append(PHASE_GROUPS_NOTE)
     notes.extend(_staging_notes(case))
     unknown = unrecognised_medications_note(kb, case.medications)
     if unknown:
@@ -157,18 +171,83 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     kept = _name_alternatives(kept, kb, not_recommended, case.tumor.type)
     options = [option.model_copy(update={"rank": i}) for i, option in enumerate(kept, 1)]
     keys = {option.id: key for key, option in ranked}
-    notes.extend(_cross_trial_order_notes(options, keys, kb, outside))
-    notes.extend(_head_to_head_not_applied(options, outside, kb))
+    notes.extend(_cross_trial_order_notes(options, keys, kb, not_applied))
+    notes.extend(_head_to_head_not_applied(options, outside, subgroups, kb))
+    if status.category == "HER2-positive" or status.result in ("equivocal", "indeterminate"):
+        notes.extend(_reported_approvals(case, history, kb))
     if not options:
         notes.append(_no_option_note(case, status.category))
     return Assessment(
         case_id=case.id,
         kb_version=kb.version,
-        her2=status,
+        her2=_mutation_options_note(status, options, kb),
         options=options,
         not_recommended=sorted(not_recommended, key=lambda n: n.indication),
         notes=notes,
     )
+
+
+PHASE_GROUPS_NOTE = (
+    "The case does not state the treatment phase and none was given (no surgery or treatment recorded): the options "
+    "are listed in two groups, neoadjuvant then adjuvant, each ranked within itself. The groups are different "
+    "decisions and are not ordered against each other by effect size (a pathological complete response rate and an "
+    "invasive disease-free survival hazard ratio are not comparable); listing the neoadjuvant group first is not a "
+    "ranking. The ASCO guideline (Korde et al., J Clin Oncol 2021) recommends that 'Neoadjuvant systemic therapy "
+    "should be offered to patients with high-risk HER2+ ... breast cancer in whom the finding of residual disease "
+    "would guide recommendations related to adjuvant therapy' (strong recommendation); whether this patient is at "
+    "high risk is a clinical judgement her2kit does not make."
+)
+
+
+def _phase_groups(
+    case: Case, history: TreatmentHistory, kb: KnowledgeBase, indications: list[Indication]
+) -> dict[str, int]:
+    """Early disease whose phase is not known and could be neoadjuvant or adjuvant: the phases' groups (neoadjuvant
+    0, adjuvant 1), so that options of different phases are not ranked against each other by effect size; empty
+    otherwise."""
+    if case.tumor.setting != "early":
+        return {}
+    possible, exact = early_phases(case, history, kb)
+    phases = {i.criteria.phase for i in indications if i.criteria.setting == "early"}
+    if exact or not {"neoadjuvant", "adjuvant"} <= (possible & phases):
+        return {}
+    return {"neoadjuvant": 0, "adjuvant": 1}
+
+
+def _mutation_options_note(status: Her2Status, options: list[Option], kb: KnowledgeBase) -> Her2Status:
+    """An undecided HER2 status (no IHC/ISH) leads the output with "perform IHC"; the options that rest on an ERBB2
+    mutation alone do not need it, and the status says so."""
+    if status.result not in ("indeterminate", "equivocal"):
+        return status
+    names = [
+        o.name
+        for o in options
+        if (c := kb.indications[o.id].criteria).erbb2_mutation is not None
+        and not c.her2_categories
+        and not c.her2_ihc_scores
+    ]
+    if not names:
+        return status
+    note = (
+        f"The ERBB2 mutation-based options ({'; '.join(dict.fromkeys(names))}) do not depend on HER2 IHC or ISH: their "
+        "labels require an ERBB2 (HER2) mutation. The IHC/ISH steps above matter only for the IHC- or ISH-based "
+        "indications."
+    )
+    return status.model_copy(update={"notes": [note, *status.notes]})
+
+
+def _reported_approvals(case: Case, history: TreatmentHistory, kb: KnowledgeBase) -> list[str]:
+    """Approvals a source reports whose indication wording was not read (``Agent.reported_approvals``): named for a
+    case of their tumour type, setting and line, with their sources, so that their absence is not silent."""
+    out: list[str] = []
+    for agent in kb.agents.values():
+        for reported in agent.reported_approvals:
+            if case.tumor.type not in reported.tumor_types or case.tumor.setting != reported.setting:
+                continue
+            if reported.lines and history.line not in reported.lines:
+                continue
+            out.append(f"{agent.name}: {' '.join(reported.text.split())} [{', '.join(reported.references)}]")
+    return out
 
 
 def _cross_trial_order_notes(
@@ -188,9 +267,9 @@ def _cross_trial_order_notes(
             for h in kb.indications[upper.id].superior_to
             if h.trial not in outside.get(upper.id, set())
         }
-        if a[:7] != b[:7] or lower.id in beaten:
+        if a[:8] != b[:8] or lower.id in beaten:
             continue
-        if a[7] != b[7]:
+        if a[8] != b[8]:
             why = (
                 "effect sizes from different trials with different control arms "
                 f"({upper.evidence.effect or 'none recorded'}; {lower.evidence.effect or 'none recorded'})"
@@ -206,16 +285,22 @@ def _cross_trial_order_notes(
 
 
 def _effect_shown(
-    effect: Effect, outside: set[str], indication: Indication, kb: KnowledgeBase, tumor: str
+    effect: Effect, fit: Fit, indication: Indication, kb: KnowledgeBase, tumor: str
 ) -> str | None:
-    """The effect line, saying so when its trial enrolled a population the case is outside of (then it does not
-    rank the option: rules 8 and 9)."""
-    if effect.text is None or not outside:
-        return effect.text
-    names = [t.name for t in indication_trials(indication, kb, tumor) if t.id in outside]
-    if any(effect.text.startswith(f"{name}:") for name in names):
-        return f"{effect.text} — not used to rank: this patient is outside the trial's population"
-    return effect.text
+    """The effect line (it names its population), with the result of the case's subgroup when the knowledge base
+    records one for that trial, and saying so when its trial enrolled a population the case is outside of (then it
+    does not rank the option: rules 8 and 9)."""
+    if effect.text is None:
+        return None
+    text = effect.text
+    trials = indication_trials(indication, kb, tumor)
+    for trial in trials:
+        if trial.id in fit.subgroup_effects and text.startswith(f"{trial.name}:"):
+            text = f"{text}; {fit.subgroup_effects[trial.id]}"
+    names = [t.name for t in trials if t.id in fit.outside_trials]
+    if any(text.startswith(f"{name}:") for name in names):
+        return f"{text} — not used to rank: this patient is outside the trial's population"
+    return text
 
 
 def _staging_notes(case: Case) -> list[str]:
@@ -260,27 +345,41 @@ def case_facts(case: Case, history: TreatmentHistory, kb: KnowledgeBase, status:
         prior_her2_therapy=prior,
         ihc_score=next(iter(scores)) if len(scores) == 1 else None,
         prior_platinum=platinum,
+        any_prior_therapy=history.any_therapy if history.history_given else None,
     )
 
 
 def _head_to_head_not_applied(
-    options: list[Option], outside: dict[str, set[str]], kb: KnowledgeBase
+    options: list[Option],
+    outside: dict[str, set[str]],
+    subgroups: dict[str, dict[str, str]],
+    kb: KnowledgeBase,
 ) -> list[str]:
-    """A head-to-head win (ranking rule 5) in a trial whose population excludes this case is not applied; a note
-    names it, so that the order is not read as resting on that comparison."""
+    """A head-to-head win (ranking rule 5) in a trial whose population excludes this case, or whose result in the
+    case's subgroup does not show a benefit (``Indication.subgroup_results``), is not applied; a note names it, so
+    that the order is not read as resting on that comparison."""
     present = {o.id: o for o in options}
     out: list[str] = []
     for option in options:
         for relation in kb.indications[option.id].superior_to:
             loser = present.get(relation.indication)
-            if loser is not None and relation.trial in outside.get(option.id, set()):
-                trial = kb.trials[relation.trial].name if relation.trial in kb.trials else relation.trial
-                out.append(
-                    f"The head-to-head result of {trial} ({relation.result.removeprefix(f'{trial}: ')}) is not "
-                    f"applied to the order of options {option.rank} "
-                    f"({option.name}) and {loser.rank} ({loser.name}): this patient is outside the population it "
-                    "enrolled (see the option's caution)."
+            if loser is None:
+                continue
+            if relation.trial in outside.get(option.id, set()):
+                why = "this patient is outside the population it enrolled (see the option's caution)"
+            elif relation.trial in subgroups.get(option.id, {}):
+                why = (
+                    f"this patient is in its {subgroups[option.id][relation.trial]} subgroup, whose recorded result "
+                    "does not show a benefit (see the option's caution), so the whole trial's result is not applied"
                 )
+            else:
+                continue
+            trial = kb.trials[relation.trial].name if relation.trial in kb.trials else relation.trial
+            out.append(
+                f"The head-to-head result of {trial} ({relation.result.removeprefix(f'{trial}: ')}) is not "
+                f"applied to the order of options {option.rank} ({option.name}) and {loser.rank} ({loser.name}): "
+                f"{why}."
+            )
     return out
 
 

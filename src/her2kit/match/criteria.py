@@ -40,6 +40,10 @@ class Fit:
     missing: list[str] = field(default_factory=list)
     cautions: list[Finding] = field(default_factory=list)
     outside_trials: set[str] = field(default_factory=set)  # pivotal trials whose population excludes the case
+    # pivotal trials in whose subgroup without a shown benefit the case is: the subgroup, in words, by trial id
+    subgroup_trials: dict[str, str] = field(default_factory=dict)
+    # results of the case's subgroup that show a benefit, in words, by trial id (shown on the effect line)
+    subgroup_effects: dict[str, str] = field(default_factory=dict)
     references: list[str] = field(default_factory=list)  # sources of the population and subgroup cautions
     exact: bool = False  # the line or phase is the one the indication is written for
 
@@ -89,6 +93,7 @@ def evaluate(
     _stage(c, case, fit)
     _extent(c, case, fit)
     _invasive(c, case, fit)
+    _node_negative_risk(c, case, fit)
 
     # Phase of early disease, or line of metastatic therapy.
     if c.setting == "early":
@@ -107,7 +112,7 @@ def evaluate(
 
     _patient(c, case, fit)
     _biomarkers(indication, case, fit)
-    _prior_therapy(indication, case, history, kb, fit, source)
+    _prior_therapy(indication, case, history, kb, fit, source, status)
     return fit
 
 
@@ -305,6 +310,79 @@ def _invasive(c: Criteria, case: Case, fit: Fit) -> None:
             f"{t}{f' {n}' if n else ''}: carcinoma in situ, not invasive breast cancer (the indications for early "
             "HER2-positive breast cancer rest on trials of invasive disease)"
         )
+
+
+NODE_NEGATIVE_WANTED: Final = (
+    "the label: node-positive, or node-negative and ER/PR-negative or with one high-risk feature — ER/PR-positive "
+    "with tumour size > 2 cm, age < 35 or grade 2 or 3"
+)
+_GRADE = re.compile(r"\bgrade\s*(1|2|3|I{1,3})\b(?!\s*(?:-|–|/|to|or)\s*\w)", re.IGNORECASE)
+
+
+def case_grade(case: Case) -> tuple[int, str] | None:
+    """The histological grade: ``tumor.grade``, else one grade the histology text states ("invasive ductal carcinoma,
+    grade 1"; not a range such as "grade 1-2"), with where it was read."""
+    if case.tumor.grade is not None:
+        return case.tumor.grade, f"grade {case.tumor.grade}"
+    found = {m.group(1).upper() for m in _GRADE.finditer(case.tumor.histology or "")}
+    grades = {{"I": 1, "II": 2, "III": 3}.get(g) or int(g) for g in found}
+    if len(grades) == 1:
+        grade = grades.pop()
+        return grade, f"grade {grade} (read from the histology)"
+    return None
+
+
+def _node_negative_risk(c: Criteria, case: Case, fit: Fit) -> None:
+    """The Herceptin adjuvant label's "node-positive or node-negative (ER/PR-negative or with one high-risk
+    feature)", high risk being "ER/PR-positive with one of the following features: tumor size >2 cm, age <35, or tumor
+    grade 2 or 3": met, not met, or asked for naming each unknown (nodes, receptors, size, grade, age)."""
+    if c.node_negative_risk is None:
+        return
+    t, n = presentation(case)
+    n_rank = tnm.n_rank(n) if n is not None else None
+    if n_rank is not None and n_rank[0] >= 1:
+        fit.met.append(f"node-positive ({n})")
+        return
+    hr = case.biomarkers.hormone_receptor
+    if n_rank is not None and hr == "negative":
+        fit.met.append(f"node-negative ({n}) and ER/PR-negative ({NODE_NEGATIVE_WANTED})")
+        return
+    t_rank = tnm.t_rank(t) if t is not None else None
+    grade = case_grade(case)
+    age = case.patient.age
+    features = [
+        f"{t} (over 2 cm)" if t_rank is not None and t_rank[0] >= 2 else None,
+        f"age {age}" if age is not None and age < 35 else None,
+        f"grade {grade[0]}" if grade is not None and grade[0] >= 2 else None,
+    ]
+    present = [f for f in features if f]
+    if n_rank is not None and hr == "positive" and present:
+        fit.met.append(
+            f"node-negative ({n}), ER/PR-positive with {', '.join(present)} ({NODE_NEGATIVE_WANTED})"
+        )
+        return
+    unknown = []
+    if n_rank is None:
+        unknown.append(
+            f"nodal status ({n} cannot be assessed)" if n is not None else "nodal status (N category)"
+        )
+    if hr is None:
+        unknown.append("ER/PR status")
+    if not present and hr != "negative":
+        if t_rank is None:
+            unknown.append("tumour size (T category)")
+        if grade is None:
+            unknown.append("grade (tumor.grade)")
+        if age is None:
+            unknown.append("age")
+    if unknown:
+        fit.missing.append(f"{', '.join(unknown)} ({NODE_NEGATIVE_WANTED})")
+        return
+    seen = [f"{t} (2 cm or less)", f"grade {grade[0]}" if grade else "", f"age {age}"]
+    fit.unmet.append(
+        f"{NODE_NEGATIVE_WANTED}; this case is node-negative ({n}) and ER/PR-positive with none of them: "
+        + ", ".join(x for x in seen if x)
+    )
 
 
 def _residual_disease(case: Case, fit: Fit) -> None:
@@ -700,7 +778,13 @@ def _previously_treated(
 
 
 def _prior_therapy(
-    indication: Indication, case: Case, history: TreatmentHistory, kb: KnowledgeBase, fit: Fit, source: str
+    indication: Indication,
+    case: Case,
+    history: TreatmentHistory,
+    kb: KnowledgeBase,
+    fit: Fit,
+    source: str,
+    her2_status: Her2Status | None = None,
 ) -> None:
     c = indication.criteria
     _her2_regimens(c, history, fit)
@@ -774,7 +858,7 @@ def _prior_therapy(
             fit.met.append("previously treated")
         else:
             fit.unmet.append("requires prior systemic therapy; none recorded in the history")
-    _trial_populations(indication, case, history, kb, fit)
+    _trial_populations(indication, case, history, kb, fit, her2_status)
     if c.no_satisfactory_alternative_required:
         fit.missing.append(NO_ALTERNATIVE)
     if c.high_risk_required:
@@ -790,15 +874,20 @@ def _prior_therapy(
         fit.cautions.append(
             Finding(
                 code="confirm-label-risk-criteria",
-                text=f"Confirm the label's risk criteria for early disease (not defined in the label text read): "
-                f"{c.free_text}{shown}",
+                text=f"Confirm that the patient meets the label's risk wording, which the label text read does not "
+                f'define: "{" ".join(indication.label_text.split())}"{shown}',
                 source=source,
             )
         )
 
 
 def _trial_populations(
-    indication: Indication, case: Case, history: TreatmentHistory, kb: KnowledgeBase, fit: Fit
+    indication: Indication,
+    case: Case,
+    history: TreatmentHistory,
+    kb: KnowledgeBase,
+    fit: Fit,
+    status: Her2Status | None = None,
 ) -> None:
     """Where the pivotal trials' populations leave the case (``trial_limits``: a caution, and the trial does not
     rank the option) or place it in a subgroup without a shown benefit (``subgroup_results``: a caution)."""
@@ -818,6 +907,24 @@ def _trial_populations(
             and any(history.therapy_drugs[i] & her2_names for i in recurrence.therapies)
         ):
             outside.append(f"here the {recurrence.text}, after HER2-targeted therapy")
+        if limit.early_recurrence_months is not None:
+            found = _early_recurrence_for_limit(
+                case, history, kb, limit.early_recurrence_months, limit.early_recurrence_therapy
+            )
+            if found is not None:
+                outside.append(f"here the {found}")
+        # Less treated than the trial required (a prior agent, a number of prior lines): the trial's patients were
+        # further along, so its result still ranks the option, with a caution; the other limits place the patient
+        # beyond the trial (more treated, earlier recurrence, other extent), and its result does not rank.
+        short: list[str] = []
+        missing_agents = _agents_not_received(limit.prior_agents_required, history, kb)
+        if missing_agents:
+            short.append(f"here no {', '.join(missing_agents)} is recorded in the history")
+        fewest = limit.min_prior_lines_metastatic
+        if fewest is not None and history.early_line is not None and history.prior_lines_for_labels < fewest:
+            short.append(
+                f"here this would be the {history.line} line ({history.prior_lines_for_labels} prior line(s) counted)"
+            )
         cited = f"{limit.trial}; {indication.id}" + (f"; {limit.reference}" if limit.reference else "")
         if limit.extent_rule is not None:
             verdict, why = EXTENT_RULES[limit.extent_rule](
@@ -842,26 +949,82 @@ def _trial_populations(
                 Finding(
                     code="outside-trial-population",
                     text=f"The label covers this patient, but {trial} enrolled {limit.enrolled}; "
-                    f"{'; '.join(outside)}, so no trial result describes the benefit here.",
+                    f"{'; '.join([*outside, *short])}, so {trial}'s result does not describe this patient.",
+                    source=cited,
+                )
+            )
+        elif short:
+            fit.references.extend([limit.reference] if limit.reference else [])
+            fit.cautions.append(
+                Finding(
+                    code="less-treated-than-trial",
+                    text=f"The label covers this patient, but {trial} enrolled {limit.enrolled}; {'; '.join(short)}. "
+                    f"{trial}'s patients had more prior treatment than this patient: its result still orders the "
+                    "option, but it was not measured at this point of the treatment sequence.",
                     source=cited,
                 )
             )
     for subgroup in indication.subgroup_results:
-        if in_subgroup(subgroup, case):
+        if in_subgroup(subgroup, case, status.category if status is not None else None):
             trial = kb.trials[subgroup.trial].name if subgroup.trial in kb.trials else subgroup.trial
             which = [
                 f"node-{subgroup.nodes}" if subgroup.nodes else "",
                 f"hormone receptor-{subgroup.hormone_receptor}" if subgroup.hormone_receptor else "",
+                subgroup.her2_category or "",
+                f"PD-L1 CPS ≥ {subgroup.pd_l1_cps_min:g}" if subgroup.pd_l1_cps_min is not None else "",
             ]
+            named = subgroup.label or " and ".join(w for w in which if w)
             fit.references.extend(subgroup.references)
+            if subgroup.hazard_ratio is not None:
+                ci = f" (95% CI {subgroup.ci95[0]:g}–{subgroup.ci95[1]:g})" if subgroup.ci95 else ""
+                fit.subgroup_effects[subgroup.trial] = (
+                    f"in this case's subgroup ({named}{', exploratory' if subgroup.exploratory else ''}): "
+                    f"{subgroup.endpoint} HR {subgroup.hazard_ratio:g}{ci}"
+                )
+            if subgroup.benefit_shown:
+                continue
+            fit.subgroup_trials[subgroup.trial] = named
             fit.cautions.append(
                 Finding(
                     code="trial-subgroup",
-                    text=f"This patient is in {trial}'s {' and '.join(w for w in which if w)} subgroup: "
-                    f"{subgroup.result}",
+                    text=(
+                        f"This patient is in a subgroup of {trial} ({named}): "
+                        if subgroup.label
+                        else f"This patient is in {trial}'s {named} subgroup: "
+                    )
+                    + subgroup.result,
                     source=f"{subgroup.trial}; {', '.join(subgroup.references)}",
                 )
             )
+
+
+def _early_recurrence_for_limit(
+    case: Case, history: TreatmentHistory, kb: KnowledgeBase, months: int, therapy: str
+) -> str | None:
+    """The recurrence during, or within ``months`` of completing, (neo)adjuvant therapy of the limit's kind (anti-HER2,
+    or any systemic therapy but endocrine therapy), in words; None when it is later, none is recorded or the dates
+    are not known."""
+    her2 = her2_agent_names(kb)
+    if therapy == "anti-her2":
+        members = her2
+        what = "(neo)adjuvant anti-HER2 therapy"
+    else:
+        endocrine = class_members(kb, "endocrine therapy")
+        given = frozenset().union(*history.therapy_drugs) if history.therapy_drugs else frozenset()
+        members = frozenset(given - endocrine)
+        what = "(neo)adjuvant systemic therapy other than endocrine therapy"
+    if not members:
+        return None
+    found = early_recurrence(case, history.therapy_drugs, members, ("neoadjuvant", "adjuvant"), months, what)
+    return found.text if found.status in ("during", "within") else None
+
+
+def _agents_not_received(required: Sequence[str], history: TreatmentHistory, kb: KnowledgeBase) -> list[str]:
+    """The required prior agents the history does not record (any setting); none when no history is given or a drug
+    name is not recognised (it may be one of them)."""
+    if not required or not history.history_given or history.unrecognised:
+        return []
+    return [kb.agents[a].name for a in required if kb.agents[a].name not in history.received]
 
 
 NO_ALTERNATIVE = (

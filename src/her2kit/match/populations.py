@@ -158,13 +158,19 @@ EXTENT_RULES: Final[dict[str, Callable[[Extent, Extent, str | None], tuple[Verdi
 }
 
 
-def in_subgroup(subgroup: SubgroupResult, case: Case) -> bool:
+def in_subgroup(subgroup: SubgroupResult, case: Case, her2_category: str | None = None) -> bool:
     """The case is known to be in the subgroup: every condition it names holds (an unknown value is not in it).
     Nodes are pathological (pN or an unprefixed N) without neoadjuvant therapy: the subgroups are of trials that
     staged nodes at upfront surgery, so neither clinical cN nor a category after neoadjuvant therapy is used."""
     if (
         subgroup.hormone_receptor is not None
         and case.biomarkers.hormone_receptor != subgroup.hormone_receptor
+    ):
+        return False
+    if subgroup.her2_category is not None and her2_category != subgroup.her2_category:
+        return False
+    if subgroup.pd_l1_cps_min is not None and (
+        case.biomarkers.pd_l1_cps is None or case.biomarkers.pd_l1_cps < subgroup.pd_l1_cps_min
     ):
         return False
     if subgroup.nodes is not None:

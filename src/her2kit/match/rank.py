@@ -101,6 +101,9 @@ class CaseFacts:
     prior_her2_therapy: str | None = None
     ihc_score: str | None = None
     prior_platinum: bool | None = None
+    any_prior_therapy: bool | None = (
+        None  # the history records prior systemic therapy (None: no history given)
+    )
 
 
 def _cohort_fits(arm: Arm | None, facts: CaseFacts) -> int | None:
@@ -167,13 +170,24 @@ def _rate(trial: Trial, facts: CaseFacts | None) -> tuple[TrialResult, ArmValue,
         first = arms.get(value.arm)
         if not known:
             why = "the case does not say which cohort it fits"
+        elif first is not None and first.cohort is None and facts.any_prior_therapy is False:
+            why = (
+                f"{first.label}; the case records no prior therapy, and no result for patients without prior "
+                "therapy is recorded here"
+            )
         elif first is not None and first.cohort is None:
-            why = "the first-reported cohort, whose prior therapy is not recorded here"
+            why = "the first-reported cohort, whose prior therapy the knowledge base does not code"
         else:
             why = "no cohort of the trial matches this case"
         return result, value, f"{value.arm}; {why}; not used to rank", False
     result, value = candidates[0]
     return result, value, value.arm, True
+
+
+def population_of(trial: Trial, result: TrialResult) -> str:
+    """The population a result is for: the result's own (a cohort, the primary analysis population), else the
+    trial's."""
+    return " ".join((result.population or trial.population).split())
 
 
 def trial_effect(trial: Trial, facts: CaseFacts | None = None) -> Effect:
@@ -185,14 +199,18 @@ def trial_effect(trial: Trial, facts: CaseFacts | None = None) -> Effect:
         return Effect(
             "hr",
             result.hazard_ratio,
-            f"{trial.name}: {result.endpoint} HR {result.hazard_ratio:g}{ci}, {result.analysis} analysis",
+            f"{trial.name}: {result.endpoint} HR {result.hazard_ratio:g}{ci}, {result.analysis} analysis; "
+            f"population: {population_of(trial, result)}",
         )
     found = _rate(trial, facts)
     if found is not None:
         result, arm_value, which, ranks = found
         assert arm_value.value is not None
         label = "ORR" if result.endpoint.strip().split()[0].upper() == "ORR" else "pCR"
-        text = f"{trial.name}: {label} {arm_value.value:g}% ({which}), {result.analysis} analysis"
+        text = (
+            f"{trial.name}: {label} {arm_value.value:g}% ({which}), {result.analysis} analysis; "
+            f"population: {population_of(trial, result)}"
+        )
         if not ranks:  # a cohort the case is not known to belong to: shown, not ranked
             return Effect("none", 0.0, text)
         return Effect(
