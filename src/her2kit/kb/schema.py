@@ -523,6 +523,17 @@ class Regimen(Record):
         None, gt=0, description="this dosing applies from this weight (inclusive)"
     )
     max_weight_kg: float | None = Field(None, gt=0, description="this dosing applies below this weight")
+    setting: Setting | None = Field(
+        None,
+        description="the disease setting this dosing is for, where the label's dosing of the agent differs by setting "
+        "(neratinib: single agent in early disease, with capecitabine in metastatic disease)",
+    )
+    given_with: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*$")]] = Field(
+        default_factory=list,
+        description="the drugs (generic names) the label gives this dosing with, where the agent's dosing differs "
+        "with them (neratinib with capecitabine); a course uses this record when its medications name them, and is "
+        "asked when they do not",
+    )
 
     @property
     def dose_interval_days(self) -> int:

@@ -1,0 +1,143 @@
+"""An oncologist's review of treatment-safety monitoring and dosing (2026-11-27): one test (or a few) per finding,
+each a course or call the review ran.
+
+1. Neratinib with capecitabine has its own reduction ladder (US label, metastatic disease: 240 → 160 → 120 mg; the
+   extended-adjuvant single agent: 240 → 200 → 160 → 120 mg). A course uses the combination's levels only when it
+   says capecitabine is given; where it does not say, the monitor asks instead of guessing, and ``dose`` shows the
+   records to choose from with their levels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from her2kit.errors import InvalidInput
+from her2kit.kb import default_kb
+from her2kit.safety import monitor, parse_course
+from her2kit.safety.dosing import calculate
+from her2kit.safety.monitor import MonitorResult
+
+
+def run(doc: dict[str, Any]) -> MonitorResult:
+    return monitor(parse_course({"schema_version": "1", "id": "review", **doc}))
+
+
+def daily(start: str, n: int, mg: float) -> list[dict[str, Any]]:
+    first = dt.date.fromisoformat(start)
+    return [{"date": (first + dt.timedelta(days=i)).isoformat(), "mg": mg} for i in range(n)]
+
+
+def texts(result: MonitorResult) -> str:
+    return "\n".join([*(s.text for s in result.rationale), *result.warnings, *result.needs])
+
+
+# Grade 3 diarrhoea resolved after more than a week: the label resumes at the next lower level.
+DIARRHOEA_G3_SLOW = {
+    "term": "diarrhea",
+    "grade": 3,
+    "onset": "2026-01-21",
+    "resolved": "2026-02-02",
+    "resolved_grade": 1,
+    "complicated": False,
+    "despite_treatment": True,
+}
+NERATINIB_MBC = {
+    "agent": "neratinib",
+    "indication": "breast",
+    "setting": "metastatic",
+    "medications": ["capecitabine"],
+    "doses": daily("2026-01-01", 20, 240),
+    "adverse_events": [DIARRHOEA_G3_SLOW],
+    "today": "2026-02-03",
+}
+
+
+# ------------------------------------------------------------------ 1. neratinib + capecitabine reduction ladder
+def test_neratinib_with_capecitabine_reduces_to_160_mg() -> None:
+    result = run(NERATINIB_MBC)
+    assert result.action == "reduce", texts(result)
+    assert result.regimen == "regimen:neratinib-capecitabine"
+    assert result.next_dose is not None
+    assert (result.next_dose.mg, result.next_dose.dose_level) == (160, -1)
+
+
+def test_neratinib_with_capecitabine_second_reduction_is_120_mg() -> None:
+    doses = daily("2026-01-01", 20, 240) + daily("2026-02-03", 10, 160)
+    event = {**DIARRHOEA_G3_SLOW, "onset": "2026-02-13", "resolved": "2026-02-24"}
+    result = run(
+        {**NERATINIB_MBC, "doses": doses, "adverse_events": [DIARRHOEA_G3_SLOW, event], "today": "2026-02-25"}
+    )
+    assert result.action == "reduce", texts(result)
+    assert result.next_dose is not None
+    assert (result.next_dose.mg, result.next_dose.dose_level) == (120, -2)
+
+
+def test_capecitabine_named_by_brand_is_read() -> None:
+    result = run({**NERATINIB_MBC, "medications": ["Xeloda 1500 mg twice daily"]})
+    assert result.regimen == "regimen:neratinib-capecitabine"
+    assert result.next_dose is not None
+    assert result.next_dose.mg == 160
+
+
+def test_extended_adjuvant_neratinib_keeps_the_single_agent_ladder() -> None:
+    result = run({**NERATINIB_MBC, "setting": "early", "medications": []})
+    assert result.regimen == "regimen:neratinib-daily"
+    assert result.action == "reduce", texts(result)
+    assert result.next_dose is not None
+    assert (result.next_dose.mg, result.next_dose.dose_level) == (200, -1)
+
+
+def test_metastatic_neratinib_without_capecitabine_named_asks_and_holds() -> None:
+    result = run({**NERATINIB_MBC, "medications": []})
+    assert result.action == "hold"
+    assert result.next_dose is None
+    assert any("capecitabine" in need for need in result.needs), result.needs
+    # The ladder is not guessed: no dose level of either record is proposed.
+    assert "200 mg" not in texts(result)
+    assert "160 mg" not in " ".join(result.needs)
+
+
+def test_neratinib_course_without_setting_or_capecitabine_asks_which_regimen() -> None:
+    result = run({**NERATINIB_MBC, "setting": None, "medications": []})
+    assert result.action == "hold"
+    assert result.next_dose is None
+    need = " ".join(result.needs)
+    assert "regimen:neratinib-capecitabine" in need
+    assert "regimen:neratinib-daily" in need
+    assert "setting" in need
+
+
+def test_capecitabine_listed_without_setting_is_the_combination() -> None:
+    result = run({**NERATINIB_MBC, "setting": None})
+    assert result.regimen == "regimen:neratinib-capecitabine"
+    assert result.next_dose is not None
+    assert result.next_dose.mg == 160
+
+
+def test_a_stated_regimen_is_honoured() -> None:
+    result = run({**NERATINIB_MBC, "setting": None, "medications": [], "regimen": "regimen:neratinib-daily"})
+    assert result.regimen == "regimen:neratinib-daily"
+    assert result.next_dose is not None
+    assert result.next_dose.mg == 200
+
+
+def test_dose_without_a_choice_lists_both_ladders() -> None:
+    with pytest.raises(InvalidInput) as err:
+        calculate(default_kb(), "neratinib")
+    shown = f"{err.value.allowed} {err.value.hint}"
+    assert "regimen:neratinib-daily" in shown
+    assert "regimen:neratinib-capecitabine" in shown
+    assert "240/200/160/120 mg" in shown
+    assert "240/160/120 mg" in shown
+
+
+def test_dose_for_metastatic_disease_gives_the_combination_ladder() -> None:
+    calc = calculate(default_kb(), "neratinib", setting="metastatic")
+    assert calc.regimen == "regimen:neratinib-capecitabine"
+    assert [lvl.mg for lvl in calc.dose_levels] == [240, 160, 120]
+    assert any("capecitabine" in note for note in calc.notes)
+    early = calculate(default_kb(), "neratinib", setting="early")
+    assert [lvl.mg for lvl in early.dose_levels] == [240, 200, 160, 120]
