@@ -141,3 +141,67 @@ def test_dose_for_metastatic_disease_gives_the_combination_ladder() -> None:
     assert any("capecitabine" in note for note in calc.notes)
     early = calculate(default_kb(), "neratinib", setting="early")
     assert [lvl.mg for lvl in early.dose_levels] == [240, 200, 160, 120]
+
+
+# ------------------------------------------------------------------ 2. neratinib and acid-reducing agents
+NERATINIB_EBC = {
+    "agent": "neratinib",
+    "setting": "early",
+    "doses": daily("2026-01-01", 10, 240),
+    "today": "2026-01-11",
+}
+
+
+def test_a_proton_pump_inhibitor_is_the_interaction_to_avoid() -> None:
+    result = run({**NERATINIB_EBC, "medications": ["pantoprazole 40 mg"]})
+    step = next(s for s in result.rationale if s.rule == "gate:neratinib-interacting-medication-ppi")
+    assert "Avoid" in step.text
+    assert "H2-receptor" not in step.text  # (one gate per class: no text about another class's remedy)
+    assert any("gate:neratinib-interacting-medication-ppi" in n for n in result.needs)
+    assert result.action == "continue"  # (the remedy concerns the other medicine: the HER2 drug is not held)
+
+
+def test_an_h2_receptor_antagonist_gives_its_own_timing() -> None:
+    result = run({**NERATINIB_EBC, "medications": ["famotidine"]})
+    step = next(s for s in result.rationale if s.rule == "gate:neratinib-interacting-medication-h2ra")
+    assert "2 hours before or 10 hours after" in step.text
+    assert "proton pump" not in step.text.lower()
+    assert result.action == "continue"
+    assert result.next_dose is not None
+
+
+def test_an_antacid_is_a_caution_with_a_three_hour_separation() -> None:
+    result = run({**NERATINIB_EBC, "medications": ["calcium carbonate 500 mg"]})
+    step = next(s for s in result.rationale if s.rule == "gate:neratinib-interacting-medication-antacids")
+    assert "3 hours" in step.text
+    assert not any("antacids" in n for n in result.needs)  # a caution is a step, not a decision asked for
+    assert result.action == "continue"
+
+
+def test_matching_reads_an_antacid_as_a_caution_not_a_contraindication() -> None:
+    from her2kit import assess
+    from her2kit.case import parse_case
+
+    case = parse_case(
+        {
+            "schema_version": "1",
+            "id": "antacid",
+            "patient": {"lvef_percent": 60, "sex": "female", "pregnant": False},
+            "tumor": {"type": "breast", "setting": "early"},
+            "her2_tests": [{"method": "ihc", "score": "3+", "percent_cells": 80}],
+            "biomarkers": {"er": "positive", "pr": "positive"},
+            "history": {
+                "therapies": [
+                    {
+                        "agents": ["trastuzumab", "docetaxel", "carboplatin"],
+                        "setting": "adjuvant",
+                        "outcome": "completed",
+                    }
+                ]
+            },
+            "medications": ["aluminium hydroxide"],
+        }
+    )
+    option = next(o for o in assess(case).options if o.id == "ind:neratinib-breast-extended-adjuvant")
+    assert not option.contraindications
+    assert any("3 hours" in c.text for c in option.cautions)

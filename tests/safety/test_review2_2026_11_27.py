@@ -255,7 +255,7 @@ def test_wg3_earlier_doses_without_a_weight_are_not_read_for_levels() -> None:
             "neratinib",
             daily("2025-03-01", 2, 240),
             "famotidine",
-            "gate:neratinib-interacting-medication-acid-reducers",
+            "gate:neratinib-interacting-medication-h2ra",
         ),
         (
             "tucatinib",
