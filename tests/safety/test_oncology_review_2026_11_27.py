@@ -205,3 +205,49 @@ def test_matching_reads_an_antacid_as_a_caution_not_a_contraindication() -> None
     option = next(o for o in assess(case).options if o.id == "ind:neratinib-breast-extended-adjuvant")
     assert not option.contraindications
     assert any("3 hours" in c.text for c in option.cautions)
+
+
+# ------------------------------------------------------------------ 3. lapatinib has an LVEF gate
+def _vignette_case(name: str, **patient: Any) -> Any:
+    import json
+    from pathlib import Path
+
+    from her2kit.case import parse_case
+
+    doc = json.loads((Path(__file__).resolve().parents[1] / "vignettes" / name).read_text())["case"]
+    doc["patient"] = {**doc["patient"], **patient}
+    return parse_case(doc)
+
+
+@pytest.mark.parametrize(
+    ("vignette", "indication"),
+    [
+        ("13-mbc-lapatinib-ketoconazole.json", "ind:lapatinib-breast-metastatic-capecitabine"),
+        ("09-mbc-hrpos-letrozole.json", "ind:lapatinib-breast-metastatic-letrozole"),
+    ],
+)
+def test_lapatinib_options_carry_an_lvef_caution_below_50(vignette: str, indication: str) -> None:
+    from her2kit import assess
+
+    low = assess(_vignette_case(vignette, lvef_percent=45))
+    option = next(o for o in [*low.options] if o.id == indication)
+    assert any(c.code == "lvef-below" and "45%" in c.text for c in option.cautions), option.cautions
+    normal = assess(_vignette_case(vignette, lvef_percent=60))
+    option = next(o for o in normal.options if o.id == indication)
+    assert not any(c.code == "lvef-below" for c in option.cautions)
+    unknown = assess(_vignette_case(vignette, lvef_percent=None))
+    option = next(o for o in unknown.options if o.id == indication)
+    assert any(c.code == "lvef-not-recorded" for c in option.cautions)
+
+
+def test_a_lapatinib_course_with_a_baseline_below_50_is_warned_about() -> None:
+    result = run(
+        {
+            "agent": "lapatinib",
+            "regimen": "regimen:lapatinib-capecitabine",
+            "lvef_lower_limit_normal": 50,
+            "lvef": [{"date": "2026-01-01", "percent": 45, "baseline": True}],
+            "today": "2026-01-02",
+        }
+    )
+    assert any("gate:lapatinib-lvef-below" in w for w in result.warnings), result.warnings
