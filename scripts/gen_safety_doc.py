@@ -58,7 +58,9 @@ doses of two different levels on the last date are asked about).
 Values must be of the schema's kind (`true` is not a number, `"no"` is not false, a number is not a date),
 and a key given twice is an error: each of these is refused naming the field, never read one way or the other.
 
-The result (`her2kit schema monitor`): `action` (continue, hold, resume, reduce, discontinue), `next_dose` (date, mg,
+The result (`her2kit schema monitor`): `action` (continue, hold, resume, reduce, discontinue), `action_note` ("first
+dose" when the course has no dose yet, with "see needs before giving it" when something is asked; "re-load" when the
+next dose is the loading dose again after a late dose; the table prints it beside the action), `next_dose` (date, mg,
 loading or maintenance, dose level, and `unverified` when the regimen record is marked unverified; a warning then
 quotes its note), `next_lvef_due` and `next_lvef_basis` (why then, or why no date; it says UNVERIFIED when the LVEF
 record is), `needs`,
@@ -141,6 +143,10 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   (grade 3 on 160 mg → 120 mg), and the escalation is not resumed. After a hold during the escalation, when the
   prescriber resumed on a lower step than the one given before the hold (120 mg after 160 mg), the next dose is never
   above the dose last given (never 120 → 240 by counting days): a warning, and `needs` asks for the intended step.
+- A baseline LVEF below an agent's safety-gate threshold (`lvef-below` gates, the table at the end) gives a warning;
+  before the first dose it also asks for the prescriber's decision with cardiology input (`needs`), so that a first dose
+  the LVEF table lets through (T-DM1 at 45%: "LVEF 40% to ≤ 45% and decrease < 10% points: continue") never reads as an
+  unqualified go-ahead. The dose is not held for it (the gates are cautions; no label read says not to start).
 - Missing information a rule needs (baseline LVEF, institutional LLN, a liver test's ULN) holds the next dose and is
   listed under `needs`; weights and doses need explicit units; nothing reads the clock. A liver value without its
   ULN has no grade: the latest value of its test, or one no dose has followed, holds; an earlier one that a later

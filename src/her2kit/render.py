@@ -169,7 +169,8 @@ def dose_table(calc: DoseCalculation) -> str:
 def monitor_table(result: MonitorResult) -> str:
     lines = [
         f"Course {result.course_id}: {result.agent} ({result.regimen}); knowledge base {result.kb_version}",
-        f"ACTION TODAY: {result.action.upper()}",
+        f"ACTION TODAY: {result.action.upper()}"
+        + (f" — {result.action_note.replace('see needs', 'see Needed')}" if result.action_note else ""),
     ]
     if result.next_dose:
         nd = result.next_dose

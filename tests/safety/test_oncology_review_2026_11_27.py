@@ -251,3 +251,68 @@ def test_a_lapatinib_course_with_a_baseline_below_50_is_warned_about() -> None:
         }
     )
     assert any("gate:lapatinib-lvef-below" in w for w in result.warnings), result.warnings
+
+
+# ------------------------------------------------------------------ 4. first dose with a low baseline; clearer action
+T_DM1_START = {
+    "agent": "T-DM1",
+    "indication": "breast",
+    "setting": "metastatic",
+    "weight_kg": 70,
+    "lvef_lower_limit_normal": 50,
+    "lvef": [{"date": "2026-01-01", "percent": 45, "baseline": True}],
+    "today": "2026-01-02",
+}
+
+
+def test_t_dm1_first_dose_with_a_baseline_below_50_asks_for_a_decision_before_starting() -> None:
+    from her2kit.render import monitor_table
+
+    result = run(T_DM1_START)
+    assert result.action_note is not None
+    assert "first dose" in result.action_note
+    need = " ".join(result.needs)
+    assert "gate:trastuzumab-emtansine-lvef-below" in need
+    assert "cardiolog" in need
+    table = monitor_table(result)
+    assert "ACTION TODAY: CONTINUE — first dose" in table
+    assert "see Needed" in table.splitlines()[1]
+
+
+def test_a_first_dose_with_a_normal_baseline_is_a_plain_first_dose() -> None:
+    result = run({**T_DM1_START, "lvef": [{"date": "2026-01-01", "percent": 60, "baseline": True}]})
+    assert result.action == "continue"
+    assert result.action_note == "first dose"
+    assert not result.needs
+
+
+def test_once_dosing_began_the_low_baseline_is_a_warning_not_a_new_decision() -> None:
+    result = run({**T_DM1_START, "doses": [{"date": "2026-01-02", "mg": 252}], "today": "2026-01-23"})
+    assert not any("gate:trastuzumab-emtansine-lvef-below" in n for n in result.needs)
+    assert any("gate:trastuzumab-emtansine-lvef-below" in w for w in result.warnings)
+    assert result.action_note is None
+
+
+def test_a_re_load_after_a_late_trastuzumab_dose_says_so() -> None:
+    from her2kit.render import monitor_table
+
+    result = run(
+        {
+            "agent": "trastuzumab",
+            "indication": "breast",
+            "schedule": "q3w",
+            "weight_kg": 70,
+            "lvef_lower_limit_normal": 50,
+            "lvef": [
+                {"date": "2025-10-20", "percent": 62, "baseline": True},
+                {"date": "2025-12-20", "percent": 61},
+            ],
+            "doses": [{"date": "2025-10-25", "mg": 560}, {"date": "2025-11-15", "mg": 420}],
+            "today": "2026-01-02",
+        }
+    )
+    assert result.next_dose is not None
+    assert result.next_dose.kind == "loading"
+    assert result.action_note is not None
+    assert "re-load" in result.action_note
+    assert "re-load" in monitor_table(result).splitlines()[1]

@@ -868,6 +868,7 @@ def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
         regimen=" or ".join(r.id for r in choice.undecided) if choice.undecided else regimen.id,
         region=course.region,
         action=action,
+        action_note=_action_note(course, action, next_dose, state),
         next_dose=next_dose,
         next_lvef_due=lvef_due,
         next_lvef_basis=lvef_basis,
@@ -878,6 +879,18 @@ def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
         references=list(dict.fromkeys(state.references)),
         warnings=list(dict.fromkeys(state.warnings)),
     )
+
+
+def _action_note(course: Course, action: str, next_dose: NextDose | None, state: State) -> str | None:
+    """'first dose' for a course with no dose yet (asking to see the needs first when there are any and the dose is
+    not held), 're-load' when the next dose is the loading dose again after doses were given."""
+    if not course.doses:
+        if action in ("continue", "resume", "reduce") and state.needs:
+            return "first dose, see needs before giving it"
+        return "first dose"
+    if next_dose is not None and next_dose.kind == "loading":
+        return "re-load: the loading dose is given again (see why)"
+    return None
 
 
 def _next_dose(

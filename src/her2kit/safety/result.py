@@ -84,6 +84,12 @@ class MonitorResult(_Out):
     regimen: str
     region: Region
     action: MonitorAction
+    action_note: str | None = Field(
+        None,
+        description="what today's action is in this course, where the action word alone would hide it: 'first dose' "
+        "(the course has no dose yet; with ', see needs before giving it' when something is asked), or 're-load' "
+        "(the next dose is the loading dose again, after a late dose); null otherwise",
+    )
     next_dose: NextDose | None
     next_lvef_due: dt.date | None
     next_lvef_basis: str | None = Field(
