@@ -65,7 +65,8 @@ loading or maintenance, dose level, and `unverified` when the regimen record is 
 quotes its note), `next_lvef_due` and `next_lvef_basis` (why then, or why no date; it says UNVERIFIED when the LVEF
 record is), `needs`,
 `rationale` (each step: rule id, text, source, and `unverified` when the record could not be checked in full against
-the current label), `references`, `warnings`.
+the current label), `references`, `warnings`, `disclaimer` ("her2kit supports clinical decisions; it does not make
+them.", also the last line of the table, as in `dose` and `assess`).
 
 ## How the engine reads the rules
 

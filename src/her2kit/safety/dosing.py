@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from her2kit.assessment import DISCLAIMER, DISCLAIMER_DESCRIPTION
 from her2kit.errors import InvalidInput, NotFound
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import Agent, Quantity, Regimen, Region, Setting
@@ -288,6 +289,7 @@ class DoseCalculation(BaseModel):
     label_section: str | None
     references: list[str]
     notes: list[str] = Field(default_factory=list)
+    disclaimer: str = Field(DISCLAIMER, description=DISCLAIMER_DESCRIPTION)
 
 
 @dataclass(frozen=True)

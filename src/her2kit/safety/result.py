@@ -11,6 +11,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from her2kit.assessment import DISCLAIMER, DISCLAIMER_DESCRIPTION
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import Region, schedule_words
 
@@ -107,6 +108,7 @@ class MonitorResult(_Out):
     rationale: list[Step] = Field(default_factory=list)
     references: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    disclaimer: str = Field(DISCLAIMER, description=DISCLAIMER_DESCRIPTION)
 
 
 @dataclass(frozen=True)
