@@ -10,7 +10,7 @@ from pathlib import Path
 
 from her2kit.kb import load_kb
 from her2kit.kb.load import KnowledgeBase
-from her2kit.kb.schema import LvefBand, schedule_words
+from her2kit.kb.schema import LvefBand, Regimen, schedule_words
 from her2kit.safety.cardiac import GAP_THRESHOLD
 from her2kit.safety.describe import rule_conditions, rule_windows
 from her2kit.safety.dosing import escalation_schedule
@@ -33,7 +33,7 @@ dose (date, mg, loading or maintenance, dose level) and the next LVEF due, each 
 | `schema_version`, `id`, `agent` | `"1"`; an identifier; the agent by INN, brand or abbreviation (`T-DXd`) |
 | `indication`, `schedule`, `regimen` | pick the dosing record where there are several (breast/gastric; q3w/weekly) |
 | `region` | `US` (default) or `EU`: which label's rules apply |
-| `setting` | `early` or `metastatic`, needed where a label's tables differ by setting |
+| `setting` | `early` or `metastatic`, needed where a label's tables or dose levels differ by setting |
 | `weight_kg` or `weights` | a weight in kg, or dated weights (`kg` or `lb`; no unit, no weight); not both; 20–400 kg |
 | `doses` | doses given: `date`, `mg`; `dose_level` where the mg cannot show it (sevabertinib 10 mg: -1 or -2) |
 | `escalation` | `true` when the patient started on the label's optional dose escalation (neratinib) |
@@ -42,7 +42,7 @@ dose (date, mg, loading or maintenance, dose level) and the next LVEF due, each 
 | `symptomatic_heart_failure` | symptomatic congestive heart failure now |
 | `adverse_events` | `term`, CTCAE `grade`, `onset`, `resolved`, `resolved_grade`, `complicated`, `despite_treatment` |
 | `labs` | `date`, `test` (platelets, neutrophils, alt, ast, bilirubin), `value`, `unit`, `uln` |
-| `medications` | current medicines, checked against the label's interaction classes |
+| `medications` | current medicines, checked against interaction classes; a regimen's partner drug selects it |
 | `today` | the date the evaluation is for (nothing reads the clock) |
 
 A first LVEF reading taken after treatment began is no baseline (the labels' baseline is before the first dose, and
@@ -58,12 +58,15 @@ doses of two different levels on the last date are asked about).
 Values must be of the schema's kind (`true` is not a number, `"no"` is not false, a number is not a date),
 and a key given twice is an error: each of these is refused naming the field, never read one way or the other.
 
-The result (`her2kit schema monitor`): `action` (continue, hold, resume, reduce, discontinue), `next_dose` (date, mg,
+The result (`her2kit schema monitor`): `action` (continue, hold, resume, reduce, discontinue), `action_note` ("first
+dose" when the course has no dose yet, with "see needs before giving it" when something is asked; "re-load" when the
+next dose is the loading dose again after a late dose; the table prints it beside the action), `next_dose` (date, mg,
 loading or maintenance, dose level, and `unverified` when the regimen record is marked unverified; a warning then
 quotes its note), `next_lvef_due` and `next_lvef_basis` (why then, or why no date; it says UNVERIFIED when the LVEF
 record is), `needs`,
 `rationale` (each step: rule id, text, source, and `unverified` when the record could not be checked in full against
-the current label), `references`, `warnings`.
+the current label), `references`, `warnings`, `disclaimer` ("her2kit supports clinical decisions; it does not make
+them.", also the last line of the table, as in `dose` and `assess`).
 
 ## How the engine reads the rules
 
@@ -141,6 +144,10 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   (grade 3 on 160 mg → 120 mg), and the escalation is not resumed. After a hold during the escalation, when the
   prescriber resumed on a lower step than the one given before the hold (120 mg after 160 mg), the next dose is never
   above the dose last given (never 120 → 240 by counting days): a warning, and `needs` asks for the intended step.
+- A baseline LVEF below an agent's safety-gate threshold (`lvef-below` gates, the table at the end) gives a warning;
+  before the first dose it also asks for the prescriber's decision with cardiology input (`needs`), so that a first dose
+  the LVEF table lets through (T-DM1 at 45%: "LVEF 40% to ≤ 45% and decrease < 10% points: continue") never reads as an
+  unqualified go-ahead. The dose is not held for it (the gates are cautions; no label read says not to start).
 - Missing information a rule needs (baseline LVEF, institutional LLN, a liver test's ULN) holds the next dose and is
   listed under `needs`; weights and doses need explicit units; nothing reads the clock. A liver value without its
   ULN has no grade: the latest value of its test, or one no dose has followed, holds; an earlier one that a later
@@ -191,6 +198,13 @@ Source: `src/her2kit/safety/monitor.py` (replay, next dose), `cardiac.py` (LVEF 
   the doses show it. The next dose gives the level's own schedule (`next_dose.schedule`: "daily").
 - Every rule below is tested against the label's words in `tests/safety/vectors/*.yaml` (each threshold on both sides
   of its boundary for the LVEF tables); a test fails when a rule has no vector.
+- Where a label's dose levels differ by disease setting or by a partner drug (`Regimen.setting`, `Regimen.given_with`:
+  neratinib as a single agent in extended-adjuvant treatment, 240/200/160/120 mg; with capecitabine in metastatic
+  disease, 240/160/120 mg), the course's `setting` picks the record, and a record given with a partner drug is used
+  only when the course's `medications` name it (brands too: Xeloda). A course that does not decide (no setting and no
+  partner named, or the metastatic setting without capecitabine) is held with no dose level, and `needs` names the
+  records and their levels to choose from (`regimen` gives one explicitly); `her2kit dose` without a choice lists
+  them the same way, and `--setting` chooses.
 - Doses are computed from the regimen records (mg or mg/kg × weight, rounded once to 0.1 mg); dose levels only
   move down; a reduction below the lowest level discontinues when the label says so (where the label says nothing
   more, no next dose is given and `needs` asks); a dose later than the label allows is re-loaded.
@@ -269,14 +283,19 @@ def _flag(record: object) -> str:
     return " **UNVERIFIED**" if getattr(record, "unverified", False) else ""
 
 
+def _setting(r: Regimen) -> str:
+    parts = [p for p in (r.setting, f"with {', '.join(r.given_with)}" if r.given_with else None) if p]
+    return "; ".join(parts) or "—"
+
+
 def render(kb: KnowledgeBase) -> str:
     out = [HEADER, f"Knowledge base version: {kb.version}\n"]
     out.append("## Dosing (regimens)\n")
     out.append(
-        "| regimen | agent | region | schedule | loading | maintenance | dose levels | escalation | prophylaxis "
-        "| missed dose | label section | sources |"
+        "| regimen | agent | region | setting, given with | schedule | loading | maintenance | dose levels | escalation "
+        "| prophylaxis | missed dose | label section | sources |"
     )
-    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in kb.regimens.values():
         load = f"{r.loading_dose.value:g} {r.loading_dose.unit}" if r.loading_dose else "—"
         levels = (
@@ -297,7 +316,7 @@ def render(kb: KnowledgeBase) -> str:
         escalation = "; ".join(escalation_schedule(r)) or "—"
         prophylaxis = f"first {r.prophylaxis_days} days" if r.prophylaxis_days else "—"
         out.append(
-            f"| `{r.id}`{_flag(r)} | {kb.agents[r.agent].name} | {r.region} | {r.schedule} | {load} | "
+            f"| `{r.id}`{_flag(r)} | {kb.agents[r.agent].name} | {r.region} | {_setting(r)} | {r.schedule} | {load} | "
             f"{r.maintenance_dose.value:g} {r.maintenance_dose.unit} | {levels} | {escalation} | {prophylaxis} | "
             f"{missed} | {r.label_section or '—'} | {', '.join(r.references)} |"
         )

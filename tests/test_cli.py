@@ -450,3 +450,24 @@ def test_the_cli_reference_is_generated_from_the_commands() -> None:
         check=False,
     )
     assert out.returncode == 0, out.stderr
+
+
+# ------------------------------------------------------------------ the disclaimer on every decision-support output
+DISCLAIMER = "her2kit supports clinical decisions; it does not make them."
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("monitor", "examples/course-neratinib.json"),
+        ("dose", "--agent", "trastuzumab", "--weight", "70", "--weight-unit", "kg", "--schedule", "q3w"),
+        ("assess", "examples/breast-her2-low.json"),
+    ],
+)
+def test_decision_outputs_state_the_disclaimer_in_text_and_json(args: tuple[str, ...]) -> None:
+    text = her2kit(*args)
+    assert text.returncode == 0, text.stderr
+    assert DISCLAIMER in text.stdout
+    out = her2kit(*args, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["disclaimer"] == DISCLAIMER

@@ -164,7 +164,7 @@ def test_without_case_facts_the_first_reported_cohort_is_shown_as_before() -> No
 # ------------------------------------------------------------------------------------ review of 2026-11-27 (s9)
 @pytest.mark.parametrize(
     "agents",
-    [["disitamab vedotin"], ["pyrotinib"], ["trastuzumab rezetecan"]],
+    [["trastuzumab rezetecan"], ["xyzzymab"]],
 )
 def test_an_unrecognised_prior_agent_leaves_the_cohort_unknown(agents: list[str]) -> None:
     doc = _nsclc(
@@ -241,3 +241,19 @@ def test_a_mutation_only_case_is_told_that_the_mutation_based_options_need_no_ih
     result = assess(parse_case(_nsclc([])))
     assert result.her2.result == "indeterminate"
     assert any("do not depend on HER2 IHC or ISH" in n for n in result.her2.notes)
+
+
+# ------------------------------------------------------------------------------------ oncology review of 2026-11-27
+def test_a_her2_directed_adc_without_a_label_places_the_case_in_the_prior_adc_cohort() -> None:
+    # Disitamab vedotin was an unrecognised name (cohort unknown); it is a HER2-directed ADC (class
+    # her2-directed-adc-other), so the case belongs to zongertinib's prior-ADC efficacy population.
+    effect = _effect(_second_line(["disitamab vedotin"]), ZONGERTINIB)
+    assert "fda-prior-adc" in effect
+    assert "the cohort this case belongs to" in effect
+
+
+def test_a_prior_her2_tki_without_a_label_fits_no_zongertinib_cohort() -> None:
+    # Pyrotinib is a HER2 TKI (class her2-directed-tki-other): no zongertinib cohort enrolled a prior HER2 TKI.
+    effect = _effect(_second_line(["pyrotinib"]), ZONGERTINIB)
+    assert "not used to rank" in effect
+    assert "the cohort this case belongs to" not in effect

@@ -72,7 +72,9 @@ def test_a_cps_1_gastric_case_sees_keynote_811s_cps_1_result() -> None:
 def test_a_second_line_gastric_case_is_less_treated_than_destiny_gastric01() -> None:
     option = _option("33-gastric-2l.json", "ind:trastuzumab-deruxtecan-gastric-previously-treated")
     assert option.evidence.effect is not None
-    assert "not used to rank" not in option.evidence.effect  # (its patients were further along: it still ranks)
+    assert (
+        "not used to rank" not in option.evidence.effect
+    )  # (its patients were further along: it still ranks)
     found = [c.text for c in option.cautions if c.code == "less-treated-than-trial"]
     assert found
     assert "DESTINY-Gastric04" in found[0]

@@ -22,6 +22,12 @@ Her2Category = Literal["HER2-positive", "HER2-low", "HER2-ultralow", "HER2-null"
 InputValue = str | float | int | bool | None
 
 
+DISCLAIMER: Final = "her2kit supports clinical decisions; it does not make them."
+DISCLAIMER_DESCRIPTION: Final = (
+    "what every her2kit result is: support for a clinician's decision, not the decision"
+)
+
+
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -168,3 +174,4 @@ class Assessment(_Out):
     options: list[Option] = Field(default_factory=list)
     not_recommended: list[NotRecommended] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    disclaimer: str = Field(DISCLAIMER, description=DISCLAIMER_DESCRIPTION)

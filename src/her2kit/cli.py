@@ -295,6 +295,10 @@ def dose(
     region: Annotated[
         str, typer.Option(help="label region: US (prescribing information) or EU (SmPC)")
     ] = "US",
+    setting: Annotated[
+        str | None,
+        typer.Option(help="early or metastatic, where the label's dosing differs by setting (neratinib)"),
+    ] = None,
     output_format: Annotated[Format, typer.Option("--format", help="json or table")] = Format.table,
 ) -> None:
     """The label's dosing for one patient: loading and maintenance doses, dose levels, missed-dose rules."""
@@ -313,6 +317,8 @@ def dose(
         raise InvalidInput("--weight", None, "a number when --weight-unit is given")
     if region not in ("US", "EU"):
         raise InvalidInput("--region", region, "US or EU")
+    if setting not in (None, "early", "metastatic"):
+        raise InvalidInput("--setting", setting, "early or metastatic")
     result = calculate(
         load_kb(),
         agent,
@@ -321,6 +327,7 @@ def dose(
         schedule=schedule,
         regimen_id=regimen,
         region="EU" if region == "EU" else "US",
+        setting="early" if setting == "early" else "metastatic" if setting == "metastatic" else None,
     )
     _emit(to_json(result) if output_format is Format.json else dose_table(result))
 

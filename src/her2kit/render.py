@@ -133,7 +133,7 @@ def assessment_table(assessment: Assessment, kb: KnowledgeBase, tests: list[str]
         lines.append("")
         lines.extend(f"Note: {n}" for n in assessment.notes)
     lines.append("")
-    lines.append("her2kit supports clinical decisions; it does not make them.")
+    lines.append(assessment.disclaimer)
     return "\n".join(lines) + "\n"
 
 
@@ -163,13 +163,15 @@ def dose_table(calc: DoseCalculation) -> str:
         f"  {calc.region} label section {calc.label_section or '-'}; references: {', '.join(calc.references)}"
     )
     lines.extend(f"  ! {n}" for n in calc.notes)
+    lines.append(calc.disclaimer)
     return "\n".join(lines) + "\n"
 
 
 def monitor_table(result: MonitorResult) -> str:
     lines = [
         f"Course {result.course_id}: {result.agent} ({result.regimen}); knowledge base {result.kb_version}",
-        f"ACTION TODAY: {result.action.upper()}",
+        f"ACTION TODAY: {result.action.upper()}"
+        + (f" — {result.action_note.replace('see needs', 'see Needed')}" if result.action_note else ""),
     ]
     if result.next_dose:
         nd = result.next_dose
@@ -198,6 +200,7 @@ def monitor_table(result: MonitorResult) -> str:
         )
     lines.extend(f"  ! {w}" for w in result.warnings)
     lines.append(f"References: {', '.join(result.references)}")
+    lines.append(result.disclaimer)
     return "\n".join(lines) + "\n"
 
 

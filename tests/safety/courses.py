@@ -16,5 +16,9 @@ def day(n: int) -> str:
 def course(agent: str, **over: Any) -> dict[str, Any]:
     """A course document on ``agent`` for a 70 kg patient today, with ``over`` fields on top."""
     doc: dict[str, Any] = {"schema_version": "1", "id": "c", "agent": agent, "weight_kg": 70, "today": day(0)}
+    if agent == "neratinib":
+        # The label's dose levels differ by setting (single agent, extended adjuvant; with capecitabine, metastatic):
+        # the courses here are written from the extended-adjuvant table unless they say otherwise.
+        doc["setting"] = "early"
     doc.update(over)
     return doc

@@ -59,6 +59,7 @@ def test_ner3_the_escalation_goes_on_after_a_hold_and_the_resumed_step_is_no_red
         {
             "id": "ne3",
             "agent": "neratinib",
+            "setting": "early",
             "escalation": True,
             "doses": doses,
             "adverse_events": [ae],
@@ -79,6 +80,7 @@ def _ner_resumed(today: str, resumed_days: int, extra_ae: list[dict[str, Any]]) 
         {
             "id": "ne1",
             "agent": "neratinib",
+            "setting": "early",
             "escalation": True,
             "doses": doses,
             "adverse_events": [ae, *extra_ae],
@@ -162,6 +164,7 @@ def test_round_an_off_level_earlier_dose_is_a_warning_not_a_level() -> None:
             {
                 "id": "nx",
                 "agent": "neratinib",
+                "setting": "early",
                 "today": "2025-03-21",
                 "doses": daily("2025-03-01", 7, 120)
                 + daily("2025-03-08", 7, 160)
@@ -252,7 +255,7 @@ def test_wg3_earlier_doses_without_a_weight_are_not_read_for_levels() -> None:
             "neratinib",
             daily("2025-03-01", 2, 240),
             "famotidine",
-            "gate:neratinib-interacting-medication-acid-reducers",
+            "gate:neratinib-interacting-medication-h2ra",
         ),
         (
             "tucatinib",
@@ -267,7 +270,14 @@ def test_an_interaction_whose_remedy_is_the_other_drug_or_the_timing_does_not_ho
     agent: str, doses: list[dict[str, Any]], medication: str, gate: str
 ) -> None:
     result = run(
-        {"id": "i", "agent": agent, "doses": doses, "medications": [medication], "today": "2025-03-03"}
+        {
+            "id": "i",
+            "agent": agent,
+            **({"setting": "early"} if agent == "neratinib" else {}),
+            "doses": doses,
+            "medications": [medication],
+            "today": "2025-03-03",
+        }
     )
     assert result.action == "continue"
     assert result.next_dose is not None
@@ -308,7 +318,13 @@ def test_tucatinib_full_dose_with_gemfibrozil_still_holds() -> None:
 
 def test_ner80_the_hepatic_impairment_dose_is_recognised_and_the_impairment_asked_for() -> None:
     result = run(
-        {"id": "n8", "agent": "neratinib", "doses": daily("2025-03-01", 3, 80), "today": "2025-03-04"}
+        {
+            "id": "n8",
+            "agent": "neratinib",
+            "setting": "early",
+            "doses": daily("2025-03-01", 3, 80),
+            "today": "2025-03-04",
+        }
     )
     assert result.action == "continue"
     assert result.next_dose is not None

@@ -53,6 +53,7 @@ def test_ner_red_b2_a_rule_set_reduction_to_the_lowest_level_is_maximal_dose_red
         {
             "id": "n4",
             "agent": "neratinib",
+            "setting": "early",
             "escalation": True,
             "doses": doses,
             "adverse_events": [
@@ -79,6 +80,7 @@ def test_ner_red_after_a_hold_the_next_dose_is_not_above_the_lower_step_the_pres
         {
             "id": "n4",
             "agent": "neratinib",
+            "setting": "early",
             "escalation": True,
             "doses": doses,
             "adverse_events": [

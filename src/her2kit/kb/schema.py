@@ -613,6 +613,17 @@ class Regimen(Record):
         None, gt=0, description="this dosing applies from this weight (inclusive)"
     )
     max_weight_kg: float | None = Field(None, gt=0, description="this dosing applies below this weight")
+    setting: Setting | None = Field(
+        None,
+        description="the disease setting this dosing is for, where the label's dosing of the agent differs by setting "
+        "(neratinib: single agent in early disease, with capecitabine in metastatic disease)",
+    )
+    given_with: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9 -]*$")]] = Field(
+        default_factory=list,
+        description="the drugs (generic names) the label gives this dosing with, where the agent's dosing differs "
+        "with them (neratinib with capecitabine); a course uses this record when its medications name them, and is "
+        "asked when they do not",
+    )
 
     @property
     def dose_interval_days(self) -> int:
@@ -1179,6 +1190,17 @@ class DrugClass(Record):
         description="regimens only: classes of which one member was given without the regimen naming it "
         "(THP: 'a taxane')",
     )
+    her2_directed: Literal["antibody", "tki", "adc"] | None = Field(
+        None,
+        description="the members are HER2-directed drugs of this kind without an agent record (no label in the "
+        "knowledge base: pyrotinib, disitamab vedotin): a history counts them as anti-HER2 regimens and by kind",
+    )
+    counts_as_chemotherapy: Literal["unknown"] | None = Field(
+        None,
+        description="unknown: whether a label's 'chemotherapy' counts the members (antibody-drug conjugates that "
+        "are not HER2-directed) is a clinical judgement the knowledge base does not make; criteria that count "
+        "chemotherapy ask about them",
+    )
 
     @model_validator(mode="after")
     def _brands_and_kind(self) -> DrugClass:
@@ -1189,6 +1211,8 @@ class DrugClass(Record):
             raise ValueError("unspecified is for regimens only")
         if self.kind == "regimen" and self.includes:
             raise ValueError("a regimen lists its drugs in members (and unspecified), not includes")
+        if self.kind == "regimen" and (self.her2_directed or self.counts_as_chemotherapy):
+            raise ValueError("her2_directed and counts_as_chemotherapy are for classes, not regimens")
         return self
 
 

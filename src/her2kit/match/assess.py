@@ -21,6 +21,7 @@ from her2kit.match.history import (
     class_members,
     derive,
     early_phases,
+    her2_agent_names,
     unrecognised_medications_note,
 )
 from her2kit.match.populations import residual_recorded, unplaced_categories
@@ -329,9 +330,7 @@ def case_facts(case: Case, history: TreatmentHistory, kb: KnowledgeBase, status:
     platinum: bool | None = None
     if history.history_given:
         given = frozenset().union(*history.therapy_drugs) if history.therapy_drugs else frozenset()
-        her2 = {a.name for a in kb.agents.values() if a.her2_directed}
-        adc = {a.name for a in kb.agents.values() if a.her2_directed and a.agent_class == "adc"}
-        tki = {a.name for a in kb.agents.values() if a.her2_directed and a.agent_class == "tki"}
+        her2, adc, tki = her2_agent_names(kb), her2_agent_names(kb, "adc"), her2_agent_names(kb, "tki")
         # (an unrecognised name may be a HER2-directed agent: then only a recognised ADC decides)
         if given & adc:
             prior = "adc"

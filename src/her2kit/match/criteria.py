@@ -20,6 +20,7 @@ from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import Criteria, Indication, PreviouslyTreated
 from her2kit.match.history import (
     TreatmentHistory,
+    chemotherapy_unknown_text,
     class_members,
     early_phases,
     early_recurrence,
@@ -764,14 +765,23 @@ def _previously_treated(
     if found.status == "unknown":
         fit.missing.append(f"{found.text} ({label})")
         return
+    undecided = frozenset(history.chemo_undecided) if name.lower() == "chemotherapy" else frozenset()
     could = [
         i
         for i, t in enumerate(therapies)
-        if history.therapy_unrecognised[i] and (t.setting == "metastatic" or t.setting in pt.early_settings)
+        if (history.therapy_unrecognised[i] or history.therapy_drugs[i] & undecided)
+        and (t.setting == "metastatic" or t.setting in pt.early_settings)
     ]
     if could and members is not None:
         names = sorted({n for i in could for n in history.therapy_unrecognised[i]})
-        fit.missing.append(f"whether the history includes {name} ({label}): {unrecognised_text(names)}")
+        adcs = sorted({d for i in could for d in history.therapy_drugs[i] & undecided})
+        asked = "; ".join(
+            [
+                *([unrecognised_text(names)] if names else []),
+                *([chemotherapy_unknown_text(adcs)] if adcs else []),
+            ]
+        )
+        fit.missing.append(f"whether the history includes {name} ({label}): {asked}")
         return
     recorded = found.text if found.status == "after" else f"no {name} for metastatic disease and {found.text}"
     fit.unmet.append(f"requires prior {name} for metastatic disease, or {route}; {recorded}")
@@ -802,9 +812,10 @@ def _prior_therapy(
             fit.met.append(f"prior {name}: {', '.join(given)}")
         elif name.lower() == "endocrine therapy" and history.endocrine_progressed:
             fit.met.append("prior endocrine therapy (progression on endocrine therapy recorded)")
-        elif history.unrecognised:
+        elif history.unrecognised or (history.chemo_undecided and name.lower() == "chemotherapy"):
+            question = history.chemotherapy_question() if name.lower() == "chemotherapy" else None
             fit.missing.append(
-                f"whether the history includes {name}: {unrecognised_text(history.unrecognised)}"
+                f"whether the history includes {name}: {question or unrecognised_text(history.unrecognised)}"
             )
         else:
             fit.unmet.append(f"requires prior {name}; none recorded in the history")
@@ -832,7 +843,7 @@ def _prior_therapy(
         elif status == "missing":
             fit.missing.append(
                 f"whether a metastatic line was chemotherapy (the label: ≥ {c.min_prior_chemo_lines_metastatic}): "
-                f"{unrecognised_text(history.unrecognised)}"
+                f"{history.chemotherapy_question()}"
             )
         else:
             fit.unmet.append(
@@ -846,7 +857,7 @@ def _prior_therapy(
         elif n <= c.max_prior_chemo_lines_metastatic:
             fit.missing.append(
                 f"whether a metastatic line was chemotherapy (the label: ≤ {c.max_prior_chemo_lines_metastatic}): "
-                f"{unrecognised_text(history.unrecognised)}"
+                f"{history.chemotherapy_question()}"
             )
         else:
             fit.unmet.append(

@@ -288,9 +288,9 @@ def unrecognised_medications_note(kb: KnowledgeBase, medications: Iterable[str])
     if not unknown:
         return None
     return (
-        f"Medication(s) not recognised, so their interactions were not checked: {', '.join(map(repr, unknown))}. "
-        "Give the generic (INN) name; the interacting drug classes checked can be read with her2kit kb show "
-        "(e.g. strong-cyp3a4-inhibitor)."
+        f"Medication(s) not recognised, so their interactions were not checked: {', '.join(map(repr, unknown))} "
+        f"{'is' if len(unknown) == 1 else 'are'} unknown to the knowledge base. The interacting drug classes checked "
+        "can be read with her2kit kb show (e.g. strong-cyp3a4-inhibitor)."
     )
 
 
@@ -337,8 +337,28 @@ def _expand(kb: KnowledgeBase, class_id: str, seen: set[str]) -> frozenset[str]:
     return frozenset(members)
 
 
-def her2_agent_names(kb: KnowledgeBase) -> frozenset[str]:
-    return frozenset(a.name for a in kb.agents.values() if a.her2_directed)
+def her2_agent_names(kb: KnowledgeBase, kind: str | None = None) -> frozenset[str]:
+    """The HER2-directed drugs: the agents (``kind``: of that agent class, "adc" or "tki") and the members of drug
+    classes of HER2-directed drugs without an agent record (``DrugClass.her2_directed``; kind "antibody", "tki" or
+    "adc")."""
+    agents = {
+        a.name for a in kb.agents.values() if a.her2_directed and (kind is None or a.agent_class == kind)
+    }
+    others = {
+        m
+        for c in kb.drug_classes.values()
+        if c.her2_directed and (kind is None or c.her2_directed == kind)
+        for m in c.members
+    }
+    return frozenset(agents | others)
+
+
+def chemotherapy_unknown_names(kb: KnowledgeBase) -> frozenset[str]:
+    """Drugs whose counting as chemotherapy the knowledge base does not decide (``DrugClass.counts_as_chemotherapy``:
+    antibody-drug conjugates that are not HER2-directed)."""
+    return frozenset(
+        m for c in kb.drug_classes.values() if c.counts_as_chemotherapy == "unknown" for m in c.members
+    )
 
 
 def extended_adjuvant_names(kb: KnowledgeBase) -> frozenset[str]:
@@ -412,6 +432,8 @@ class TreatmentHistory:
     therapy_drugs: tuple[frozenset[str], ...]
     therapy_unrecognised: tuple[tuple[str, ...], ...]
     notes: list[str] = field(default_factory=list)
+    # drugs given that the knowledge base does not decide are chemotherapy (non-HER2 antibody-drug conjugates)
+    chemo_undecided: tuple[str, ...] = ()
 
     @property
     def early_line(self) -> int | None:
@@ -451,6 +473,16 @@ class TreatmentHistory:
                     out.append((prior, endocrine))
         return out
 
+    def chemotherapy_question(self) -> str:
+        """What a chemotherapy criterion asks: what the unknown names are, and whether the non-HER2 antibody-drug
+        conjugates given count as chemotherapy."""
+        parts = []
+        if self.unrecognised:
+            parts.append(unrecognised_text(self.unrecognised))
+        if self.chemo_undecided:
+            parts.append(chemotherapy_unknown_text(self.chemo_undecided))
+        return "; ".join(parts)
+
     def uncertainty(self) -> str:
         """Why the line is not certain: the recurrence interval and/or unrecognised drug names."""
         parts = []
@@ -468,13 +500,23 @@ def line_name(prior_lines: int) -> str:
 
 def unrecognised_text(names: Sequence[str]) -> str:
     quoted = ", ".join(f"'{n}'" for n in names)
-    return f"what {quoted} {'is' if len(names) == 1 else 'are'} (not a recognised drug name)"
+    return f"what {quoted} {'is' if len(names) == 1 else 'are'} (a name unknown to the knowledge base)"
+
+
+def chemotherapy_unknown_text(names: Sequence[str]) -> str:
+    listed = ", ".join(names)
+    return (
+        f"whether {listed} {'counts' if len(names) == 1 else 'count'} as chemotherapy for this label (an antibody-drug "
+        "conjugate that is not HER2-directed: the knowledge base does not decide)"
+    )
 
 
 def _kind(
     drugs: frozenset[str], unknown: bool, chemo: frozenset[str], her2: frozenset[str], endo: frozenset[str]
 ) -> Kind:
-    if drugs & (chemo | her2):
+    if drugs & (
+        chemo | her2
+    ):  # (chemo here includes the ADCs not decided as chemotherapy: not endocrine either way)
         return "other"
     if unknown:
         return "maybe"
@@ -495,6 +537,7 @@ def derive(case: Case, kb: KnowledgeBase) -> TreatmentHistory:
     index = drug_index(kb)
     her2 = her2_agent_names(kb)
     chemo = class_members(kb, "chemotherapy")
+    chemo_unknown = chemotherapy_unknown_names(kb)
     endocrine = class_members(kb, "endocrine therapy")
     therapies = history.therapies
     drugs_of: list[frozenset[str]] = []
@@ -513,7 +556,7 @@ def derive(case: Case, kb: KnowledgeBase) -> TreatmentHistory:
         unknown_of.append(tuple(unknown))
 
     def kind(i: int) -> Kind:
-        return _kind(drugs_of[i], bool(unknown_of[i]), chemo, her2, endocrine)
+        return _kind(drugs_of[i], bool(unknown_of[i]), chemo | chemo_unknown, her2, endocrine)
 
     metastatic = [i for i, t in enumerate(therapies) if t.setting == "metastatic"]
     early_idx = [i for i, t in enumerate(therapies) if t.setting != "metastatic"]
@@ -531,12 +574,14 @@ def derive(case: Case, kb: KnowledgeBase) -> TreatmentHistory:
         key: object = therapies[i].line if therapies[i].line is not None else ("therapy", i)
         groups.setdefault(key, []).append(i)
 
-    def count(members: frozenset[str], idx_groups: Iterable[list[int]]) -> tuple[int, int]:
+    def count(
+        members: frozenset[str], idx_groups: Iterable[list[int]], undecided: frozenset[str] = frozenset()
+    ) -> tuple[int, int]:
         definite = maybe = 0
         for group in idx_groups:
             if any(drugs_of[i] & members for i in group):
                 definite += 1
-            elif any(unknown_of[i] for i in group):
+            elif any(unknown_of[i] or drugs_of[i] & undecided for i in group):
                 maybe += 1
         return definite, maybe
 
@@ -544,7 +589,7 @@ def derive(case: Case, kb: KnowledgeBase) -> TreatmentHistory:
     endocrine_lines = sum(k == "endocrine" for k in line_kinds)
     endocrine_maybe = sum(k == "maybe" for k in line_kinds)
     her2_met, her2_met_maybe = count(her2, groups.values())
-    chemo_lines, chemo_maybe = count(chemo, groups.values())
+    chemo_lines, chemo_maybe = count(chemo, groups.values(), chemo_unknown)
     if history.lines_of_chemotherapy_metastatic is not None:
         chemo_lines, chemo_maybe = history.lines_of_chemotherapy_metastatic, 0
 
@@ -585,9 +630,10 @@ def derive(case: Case, kb: KnowledgeBase) -> TreatmentHistory:
     unrecognised = sorted({n for names in unknown_of for n in names})
     if unrecognised:
         notes.append(
-            f"Not recognised: {', '.join(repr(n) for n in unrecognised)} (neither an agent, brand, biosimilar, "
-            "drug-class member nor a named regimen of the knowledge base); criteria that depend on prior therapy "
-            "may be wrong, and those it could change are asked about. Write the generic drug names."
+            f"Not recognised: {', '.join(repr(n) for n in unrecognised)} "
+            f"{'is' if len(unrecognised) == 1 else 'are'} unknown to the knowledge base (no agent, brand, biosimilar, "
+            "drug-class member or named regimen of that name); criteria that depend on prior therapy may be wrong, "
+            "and those it could change are asked about."
         )
     return TreatmentHistory(
         prior_metastatic_lines=prior_lines,
@@ -611,6 +657,7 @@ def derive(case: Case, kb: KnowledgeBase) -> TreatmentHistory:
         therapy_drugs=tuple(drugs_of),
         therapy_unrecognised=tuple(unknown_of),
         notes=notes,
+        chemo_undecided=tuple(sorted(frozenset().union(*drugs_of) & chemo_unknown)) if drugs_of else (),
     )
 
 

@@ -23,7 +23,7 @@ from typing import Any, Final
 import jinja2
 from markupsafe import Markup, escape
 
-from her2kit.assessment import Assessment, Option
+from her2kit.assessment import DISCLAIMER, Assessment, Option
 from her2kit.case import Case, IhcTest, IshTest, NgsTest
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase
@@ -35,7 +35,6 @@ from her2kit.safety.course import Course
 from her2kit.safety.monitor import MonitorResult
 from her2kit.tnm import parse_stage
 
-DISCLAIMER = "her2kit supports clinical decisions; it does not make them."
 _REF_ID = re.compile(r"ref:[a-z0-9][a-z0-9._-]*")
 
 

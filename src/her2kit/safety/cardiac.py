@@ -703,7 +703,10 @@ def no_baseline_words(course: Course) -> str:
 
 
 def _baseline_gates(course: Course, baseline: LvefReading, kb: KnowledgeBase, state: State) -> None:
-    """Baseline LVEF below the level the label studied (safety gates of the knowledge base)."""
+    """Baseline LVEF below the level the label studied (safety gates of the knowledge base): a warning; before the
+    first dose also a decision asked for (``needs``), so that a first dose the LVEF table lets through ("LVEF > 45%:
+    continue") never reads as an unqualified go-ahead. The dose is not held for it: the gates are cautions, and no
+    label read says not to start."""
     agent_id = kb.agent(course.agent).id
     for gate in kb.safety_gates.values():
         threshold = gate.lvef_below
@@ -713,10 +716,16 @@ def _baseline_gates(course: Course, baseline: LvefReading, kb: KnowledgeBase, st
             and threshold
             and baseline.percent < threshold
         ):
+            unverified = " (UNVERIFIED gate: see its note)" if gate.unverified else ""
             state.warnings.append(
                 f"Baseline LVEF {baseline.percent:g}% is below {threshold:g}%: {gate.text} "
-                f"[{gate.id}; {source_text(kb, gate.references, gate.label_section)}]"
+                f"[{gate.id}{unverified}; {source_text(kb, gate.references, gate.label_section)}]"
             )
+            if not course.doses:
+                state.needs.append(
+                    f"the prescriber's decision, with cardiology input, before the first dose: the baseline LVEF "
+                    f"{baseline.percent:g}% is below {threshold:g}% [{gate.id}{unverified}]"
+                )
 
 
 def no_lvef_table(course: Course, agent: str, state: State) -> None:

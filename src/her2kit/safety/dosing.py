@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from her2kit.assessment import DISCLAIMER, DISCLAIMER_DESCRIPTION
 from her2kit.errors import InvalidInput, NotFound
 from her2kit.kb.load import KnowledgeBase
-from her2kit.kb.schema import Agent, Quantity, Regimen, Region
+from her2kit.kb.schema import Agent, Quantity, Regimen, Region, Setting
 from her2kit.safety.course import PLAUSIBLE_WEIGHT, plausible_weight_kg
 from her2kit.safety.describe import half_open
 from her2kit.safety.regions import in_region
@@ -117,19 +118,72 @@ def select_regimen(
     regimen_id: str | None = None,
     weight_kg: float | None = None,
     region: Region = "US",
+    setting: Setting | None = None,
 ) -> Regimen:
     """The one regimen record that fits; an error listing the candidates when none or several fit.
 
     For region EU the agent's EU regimens are candidates when there are any, else its US ones
     (the returned record's ``region`` tells the caller which).
     """
+    candidates = regimen_candidates(
+        kb,
+        agent,
+        indication=indication,
+        schedule=schedule,
+        regimen_id=regimen_id,
+        weight_kg=weight_kg,
+        region=region,
+        setting=setting,
+    )
+    if len(candidates) > 1:
+        raise InvalidInput(
+            "regimen",
+            None,
+            "one of " + "; ".join(regimen_choice(r) for r in candidates),
+            hint="several dosing records fit; give indication, schedule, setting or regimen",
+        )
+    return candidates[0]
+
+
+def regimen_choice(regimen: Regimen) -> str:
+    """A regimen record as a choice: its id, what it is for and its dose levels ("regimen:neratinib-capecitabine
+    (metastatic, with capecitabine): levels 240/160/120 mg")."""
+    context = [
+        c
+        for c in (regimen.setting, f"with {', '.join(regimen.given_with)}" if regimen.given_with else None)
+        if c
+    ]
+    doses = [lvl.dose for lvl in levels(regimen)]
+    units = {d.unit for d in doses}
+    ladder = (
+        "/".join(f"{d.value:g}" for d in doses) + f" {doses[0].unit}"
+        if len(units) == 1
+        else "/".join(f"{d.value:g} {d.unit}" for d in doses)
+    )
+    what = f" ({', '.join(context)})" if context else ""
+    return f"{regimen.id}{what}: {'levels' if len(doses) > 1 else 'dose'} {ladder}"
+
+
+def regimen_candidates(
+    kb: KnowledgeBase,
+    agent: str,
+    *,
+    indication: str | None = None,
+    schedule: str | None = None,
+    regimen_id: str | None = None,
+    weight_kg: float | None = None,
+    region: Region = "US",
+    setting: Setting | None = None,
+) -> list[Regimen]:
+    """The regimen records that fit what is given (never empty: none fitting is an input error); several when
+    nothing given decides between them (the caller asks)."""
     agent_record = dosed_agent(kb, agent)
     every = [r for r in kb.regimens.values() if r.agent == agent_record.id]
     if regimen_id is not None:  # an explicit choice is honoured in any region (the caller compares regions)
         chosen = [r for r in every if r.id == regimen_id]
         if not chosen:
             raise InvalidInput("regimen", regimen_id, ", ".join(r.id for r in every) or "none for this agent")
-        return chosen[0]
+        return chosen[:1]
     candidates, _ = in_region(every, region)
     if not candidates:
         raise InvalidInput("agent", agent, "an agent with dosing in the knowledge base")
@@ -164,18 +218,23 @@ def select_regimen(
             "a body weight: the label's dose depends on it",
             hint=f"weight bands: {bands}",
         )
+    if setting is not None and len(candidates) > 1 and any(r.setting for r in candidates):
+        # A label whose dosing differs by disease setting (neratinib): the records of the course's setting.
+        in_setting = [r for r in candidates if r.setting in (None, setting)]
+        if not in_setting:
+            raise InvalidInput(
+                "setting",
+                setting,
+                f"for {agent_record.name}: "
+                + ", ".join(sorted({r.setting for r in candidates if r.setting})),
+            )
+        candidates = in_setting
     if len(candidates) > 1:
         # Prefer the general record over context-specific ones when nothing else decides.
         general = [r for r in candidates if not any(w in r.id for ws in CONTEXT_WORDS.values() for w in ws)]
-        if len(general) == 1:
-            return general[0]
-        raise InvalidInput(
-            "regimen",
-            None,
-            "one of " + ", ".join(r.id for r in candidates),
-            hint="several dosing records fit; give indication, schedule or regimen",
-        )
-    return candidates[0]
+        if len(general) == 1 and not any(r.setting or r.given_with for r in candidates):
+            return general
+    return candidates
 
 
 def amount_mg(dose: Quantity, weight_kg: float | None, field: str = "weight_kg") -> float:
@@ -230,6 +289,7 @@ class DoseCalculation(BaseModel):
     label_section: str | None
     references: list[str]
     notes: list[str] = Field(default_factory=list)
+    disclaimer: str = Field(DISCLAIMER, description=DISCLAIMER_DESCRIPTION)
 
 
 @dataclass(frozen=True)
@@ -268,6 +328,7 @@ def calculate(
     schedule: str | None = None,
     regimen_id: str | None = None,
     region: Region = "US",
+    setting: Setting | None = None,
 ) -> DoseCalculation:
     """The label's doses for one patient: loading, maintenance and reduction levels, in mg where weight-based.
 
@@ -278,6 +339,8 @@ def calculate(
     )
     if region not in ("US", "EU"):
         raise InvalidInput("region", region, "US or EU")
+    if setting not in (None, "early", "metastatic"):
+        raise InvalidInput("setting", setting, "early or metastatic")
     regimen = select_regimen(
         kb,
         agent,
@@ -286,6 +349,7 @@ def calculate(
         regimen_id=regimen_id,
         weight_kg=weight_kg,
         region=region,
+        setting=setting,
     )
 
     def out(level: int, dose: Quantity, schedule: str | None = None) -> DoseLevelOut:
@@ -303,6 +367,16 @@ def calculate(
         )
     elif regimen.region != region:
         notes.append(f"{regimen.id} is the {regimen.region} label's dosing (region {region} was asked for).")
+    if regimen.given_with:
+        others = [
+            r.id
+            for r in kb.regimens.values()
+            if r.agent == regimen.agent and r.id != regimen.id and r.region == regimen.region
+        ]
+        notes.append(
+            f"{regimen.id} is the dosing with {', '.join(regimen.given_with)}"
+            + (f"; the label's levels differ otherwise ({', '.join(others)})." if others else ".")
+        )
     if regimen.unverified:
         notes.append(f"{regimen.id} is marked unverified in the knowledge base: {regimen.note or ''}".strip())
     return DoseCalculation(

@@ -66,7 +66,7 @@ from her2kit.safety.readings import (
     DOSE_MATCH_TOLERANCE,
     CourseDoses,
     Reading,
-    course_regimen,
+    course_regimen_choice,
     dose_deviation,
     doses_a_day,
     is_weight_based,
@@ -728,10 +728,29 @@ def monitor(course: Course, kb: KnowledgeBase | None = None) -> MonitorResult:
 def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
     agent = dosed_agent(kb, course.agent)
     weight = course.weight_on(course.today)
-    regimen = course_regimen(kb, course, weight)
+    choice = course_regimen_choice(kb, course, weight)
+    regimen = choice.regimen
     doses = CourseDoses(kb, course, regimen)
     state = State()
     state.references.extend(regimen.references)
+    if choice.question is not None:
+        # The label's dose levels differ between records the course does not choose between: asked, never guessed.
+        state.needs.append(choice.question)
+        refs = list(dict.fromkeys(ref for r in choice.undecided for ref in r.references))
+        why = (
+            f"The label's dose levels for {agent.name} differ between {' and '.join(r.id for r in choice.undecided)} "
+            "and the course does not say which applies"
+            if len(choice.undecided) > 1
+            else f"The dose levels of {regimen.id} are for {agent.name} given with {', '.join(regimen.given_with)}, "
+            "which the course's medications do not name"
+        )
+        state.fire(
+            "hold",
+            regimen.id,
+            f"{why} (see needs): no dose level is given, and the dose is held until it is known.",
+            source_text(kb, refs, regimen.label_section),
+            refs,
+        )
     if regimen.region != course.region and course.regimen is not None:
         state.warnings.append(
             f"The chosen regimen {regimen.id} is the {regimen.region} label's dosing, while the course's region is "
@@ -795,6 +814,8 @@ def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
         new_level = None
     elif fixed_mg is not None:
         new_level = None
+    elif choice.question is not None:
+        new_level = None  # (no ladder to read the doses against: see needs)
     else:
         new_level = _next_level(doses, agent.name, state, kb, switched)
     first_due = (
@@ -844,9 +865,10 @@ def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
         course_id=course.id,
         kb_version=kb.version,
         agent=agent.name,
-        regimen=regimen.id,
+        regimen=" or ".join(r.id for r in choice.undecided) if choice.undecided else regimen.id,
         region=course.region,
         action=action,
+        action_note=_action_note(course, action, next_dose, state),
         next_dose=next_dose,
         next_lvef_due=lvef_due,
         next_lvef_basis=lvef_basis,
@@ -857,6 +879,18 @@ def _monitor(course: Course, kb: KnowledgeBase) -> MonitorResult:
         references=list(dict.fromkeys(state.references)),
         warnings=list(dict.fromkeys(state.warnings)),
     )
+
+
+def _action_note(course: Course, action: str, next_dose: NextDose | None, state: State) -> str | None:
+    """'first dose' for a course with no dose yet (asking to see the needs first when there are any and the dose is
+    not held), 're-load' when the next dose is the loading dose again after doses were given."""
+    if not course.doses:
+        if action in ("continue", "resume", "reduce") and state.needs:
+            return "first dose, see needs before giving it"
+        return "first dose"
+    if next_dose is not None and next_dose.kind == "loading":
+        return "re-load: the loading dose is given again (see why)"
+    return None
 
 
 def _next_dose(

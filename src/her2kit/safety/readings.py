@@ -21,8 +21,9 @@ from typing import Final
 from her2kit.errors import InvalidInput
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import DOSES_PER_DAY, Regimen, schedule_words
+from her2kit.match.history import drug_index, medication_hits
 from her2kit.safety.course import Course, DoseGiven
-from her2kit.safety.dosing import amount_mg, levels, select_regimen
+from her2kit.safety.dosing import amount_mg, levels, regimen_candidates, regimen_choice
 
 DOSE_MATCH_TOLERANCE: Final = 0.05  # a given dose within 5% of a level's dose is taken to be that level
 # Beyond this, the nearest level is not a reading but a guess (a tenfold slip, a dose on another weight): the
@@ -98,10 +99,25 @@ def shares_dose(regimen: Regimen, level: int, weight: float | None) -> bool:
     )
 
 
-def course_regimen(kb: KnowledgeBase, course: Course, weight: float | None) -> Regimen:
-    """The regimen record ``select_regimen`` picks for a course (its agent, indication, schedule, regimen, region) at a
-    body weight."""
-    return select_regimen(
+@dataclass(frozen=True)
+class RegimenChoice:
+    """The regimen record a course is read against. ``undecided``: the records whose dose levels differ and between
+    which the course does not decide (its setting, or whether a partner drug such as capecitabine is given, is not
+    stated); ``regimen`` is then only the record the doses are read against (the one with the most levels), no level
+    is given, and ``question`` says what to state."""
+
+    regimen: Regimen
+    undecided: tuple[Regimen, ...] = ()
+    question: str | None = None
+
+
+def course_regimen_choice(kb: KnowledgeBase, course: Course, weight: float | None) -> RegimenChoice:
+    """The regimen record for a course (its agent, indication, schedule, regimen, region, setting and, for a record
+    given with a partner drug, its medications) at a body weight. A record given with a partner drug
+    (``Regimen.given_with``: neratinib with capecitabine) is the course's only when its medications name the partner:
+    where they do not, or where records of different settings fit a course without one, the choice is asked about
+    (never guessed). Several records that fit for any other reason are an input error (give the regimen)."""
+    candidates = regimen_candidates(
         kb,
         course.agent,
         indication=course.indication,
@@ -109,7 +125,48 @@ def course_regimen(kb: KnowledgeBase, course: Course, weight: float | None) -> R
         regimen_id=course.regimen,
         weight_kg=weight,
         region=course.region,
+        setting=course.setting,
     )
+    if course.regimen is not None:
+        return RegimenChoice(candidates[0])
+    index = drug_index(kb)
+
+    def named(regimen: Regimen) -> bool:
+        return all(medication_hits(course.medications, frozenset({d}), index) for d in regimen.given_with)
+
+    with_partner = [r for r in candidates if r.given_with and named(r)]
+    if with_partner:
+        candidates = with_partner
+    if len(candidates) == 1 and named(candidates[0]):
+        return RegimenChoice(candidates[0])
+    if len(candidates) > 1 and not any(r.setting or r.given_with for r in candidates):
+        raise InvalidInput(
+            "regimen",
+            None,
+            "one of " + "; ".join(regimen_choice(r) for r in candidates),
+            hint="several dosing records fit; give indication, schedule or regimen",
+        )
+    working = max(candidates, key=lambda r: (len(levels(r)), r.id))
+    choices = "; ".join(regimen_choice(r) for r in candidates)
+    partners = sorted({d for r in candidates for d in r.given_with})
+    if len(candidates) == 1:
+        question = (
+            f"whether {', '.join(partners)} is given with {kb.agents[working.agent].name}: the label's dose levels of "
+            f"{choices} are for the combination, and the course's medications do not name {', '.join(partners)} "
+            f"(list it under medications when it is given; otherwise the label has no dose levels for this use here)"
+        )
+    else:
+        question = (
+            f"which of the label's dosings applies (their dose levels differ): {choices} - give the course's setting"
+            + (f", list {', '.join(partners)} under medications when it is given," if partners else "")
+            + " or give regimen"
+        )
+    return RegimenChoice(working, tuple(candidates), question)
+
+
+def course_regimen(kb: KnowledgeBase, course: Course, weight: float | None) -> Regimen:
+    """The regimen record a course is read against at a body weight (see :func:`course_regimen_choice`)."""
+    return course_regimen_choice(kb, course, weight).regimen
 
 
 def bands_for(kb: KnowledgeBase, course: Course, regimen: Regimen) -> dict[float, Regimen]:

@@ -11,6 +11,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from her2kit.assessment import DISCLAIMER, DISCLAIMER_DESCRIPTION
 from her2kit.kb.load import KnowledgeBase
 from her2kit.kb.schema import Region, schedule_words
 
@@ -84,6 +85,12 @@ class MonitorResult(_Out):
     regimen: str
     region: Region
     action: MonitorAction
+    action_note: str | None = Field(
+        None,
+        description="what today's action is in this course, where the action word alone would hide it: 'first dose' "
+        "(the course has no dose yet; with ', see needs before giving it' when something is asked), or 're-load' "
+        "(the next dose is the loading dose again, after a late dose); null otherwise",
+    )
     next_dose: NextDose | None
     next_lvef_due: dt.date | None
     next_lvef_basis: str | None = Field(
@@ -101,6 +108,7 @@ class MonitorResult(_Out):
     rationale: list[Step] = Field(default_factory=list)
     references: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    disclaimer: str = Field(DISCLAIMER, description=DISCLAIMER_DESCRIPTION)
 
 
 @dataclass(frozen=True)
