@@ -404,3 +404,28 @@ def test_window_scans_off_the_hits_on_real_reports() -> None:
                 assert _spans(scan.finditer_in(rx, window, a, words, case=case)) == _spans(
                     rx.finditer(window)
                 )
+
+
+_BOX_TEXT: Final = st.lists(
+    st.one_of(
+        _TOKENS,
+        st.sampled_from(
+            ["[", "]", "(", ")", " ", "  ", "_", "X", "x", "\u2610", "\u25a1", "\u2612", "é", "\n"]
+        ),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_BOX_TEXT)
+def test_checkbox_gate_lets_every_empty_box_through(text: str) -> None:
+    """checkbox.boxes_possible is False only where checkbox.BOX finds no empty box (the one gate of the masking)."""
+    from her2kit.extract.checkbox import BOX, boxes_possible, mask_checkboxes
+
+    empty = any(m.group("empty") for m in BOX.finditer(text))
+    for index in (K.INDEX, S.KeywordIndex(K.KEYWORDS, use_automaton=False)):
+        gate = boxes_possible(text, S.Scanner(text, index))
+        assert gate or not empty
+        if not gate:
+            assert mask_checkboxes(text) == (text, [])

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from her2kit.extract import patterns as P  # noqa: N812
-from her2kit.extract.checkbox import mask_checkboxes
+from her2kit.extract.checkbox import boxes_possible, mask_checkboxes
 from her2kit.extract.keywords import (
     ADDENDUM_WORDS,
-    BOX_WORDS,
     CADHERIN,
     HER2_OFFSETS,
     HER2_WORDS,
@@ -265,21 +264,6 @@ def _biopsy_named(text: str, low: str | None, start: int, end: int) -> bool:
     return bool(P.QUOTED_BIOPSY.search(text[start:end]))
 
 
-def _boxes_possible(text: str, scan: Scanner) -> bool:
-    """False only if ``text`` holds no empty checkbox (checkbox.BOX): "[]", "[ ]", "[  ]", "___", "( )" or "(  )" (in
-    the keyword index), or a ballot box (non-ASCII). One-character look-ups first: a short-needle ``in`` costs about
-    3 µs per report, the look-ups of checkbox._EMPTY_TOKENS 18 µs."""
-    return (
-        ("[" in text and _BRACKET_BOX.search(text) is not None)
-        or ("_" in text and "___" in text)
-        or bool(scan.positions(BOX_WORDS[0]) or scan.positions(BOX_WORDS[1]))
-        or (not text.isascii() and ("\u2610" in text or "\u25a1" in text))
-    )
-
-
-_BRACKET_BOX: Final = re.compile(r"\[ {0,2}\]")
-
-
 def read_context(text: str) -> ReportContext:
     """The context of ``text``. A checkbox template is read with the options of empty boxes and the ticked boxes
     blanked (checkbox.mask_checkboxes: same length and sentence bounds); evidence sentences are taken from the text as
@@ -287,7 +271,7 @@ def read_context(text: str) -> ReportContext:
     shown = text
     scan = Scanner(text, INDEX)
     box_warnings: list[str] = []
-    if _boxes_possible(text, scan):
+    if boxes_possible(text, scan):
         masked, box_warnings = mask_checkboxes(text)
         if masked != text:
             text = masked
