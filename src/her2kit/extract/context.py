@@ -345,22 +345,22 @@ _HER2_KEYS: Final = (*HER2_WORDS, *(w for w, _ in HER2_OFFSETS))
 _HER2_KEY_REACH: Final = max(o for _, offs in HER2_OFFSETS for o in offs)
 
 
-def her2_in(ctx: ReportContext, lo: int, hi: int, segment: str) -> bool:
-    """``P.HER2.search(segment) is not None`` for ``segment == ctx.text[lo:hi]``. On the keyword path a match holds a
-    key of _HER2_KEYS that starts inside the segment, so the search starts a few characters before the first such key
-    (none: no match); the regex pattern opens with a look-behind and no literal, so it costs a full attempt at every
-    character it passes."""
+def her2_in(ctx: ReportContext, lo: int, hi: int) -> bool:
+    """``P.HER2.search(ctx.text[lo:hi]) is not None``. On the keyword path a match holds a key of _HER2_KEYS that starts
+    inside the segment, so the search starts a few characters before the first such key (none: no match, and no
+    slice); the regex pattern opens with a look-behind and no literal, so it costs a full attempt at every character
+    it passes."""
     t = ctx.scan.first_start(_HER2_KEYS, lo)
     if t is None:
-        return P.HER2.search(segment) is not None
+        return P.HER2.search(ctx.text[lo:hi]) is not None
     if t >= hi:
         return False
-    return P.HER2.search(segment, max(0, t - lo - _HER2_KEY_REACH)) is not None
+    return P.HER2.search(ctx.text[lo:hi], max(0, t - lo - _HER2_KEY_REACH)) is not None
 
 
-def ish_technique_in(ctx: ReportContext, lo: int, segment: str) -> bool:
-    """``P.ISH_TECHNIQUE.search(segment) is not None`` for ``segment == ctx.text[lo : lo + len(segment)]``."""
-    return ctx.scan.search_in(P.ISH_TECHNIQUE, segment, lo, ISH_TECHNIQUE_WORDS) is not None
+def ish_technique_in(ctx: ReportContext, lo: int, hi: int) -> bool:
+    """``P.ISH_TECHNIQUE.search(ctx.text[lo:hi]) is not None``."""
+    return ctx.scan.search_in(P.ISH_TECHNIQUE, ctx.text[lo:hi], lo, ISH_TECHNIQUE_WORDS) is not None
 
 
 def other_target_possible(ctx: ReportContext, lo: int, hi: int) -> bool:
