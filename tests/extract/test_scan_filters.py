@@ -362,8 +362,11 @@ def test_searches_started_late_are_the_searches(text: str, data: st.DataObject) 
     pm, want = R._first_percent(segment, slow), P.PERCENT.search(segment, 0, 90)
     assert (pm and pm.span()) == (want and want.span())
     for end in range(len(segment) + 1):
-        legend = P.LEGEND.search(segment[:end].replace(">", "").replace("<", "")) is not None
-        assert R._legend_before(segment, slow, end) == legend
+        plain = segment[:end].replace(">", "").replace("<", "")
+        lm = P.LEGEND.search(plain)
+        if lm is not None:  # (a guideline cited in brackets is passed over: sixth review, 2)
+            lm, _ = P.past_citations(plain, lm, lambda pos, s=plain: P.LEGEND.search(s, pos), len(plain))
+        assert R._legend_before(segment, slow, end) == (lm is not None)
     negated = S.search_at(P.NEGATED, segment, slow, PEND._NEGATED_STARTS)
     want = P.NEGATED.search(segment)
     assert (negated and negated.span()) == (want and want.span())
