@@ -57,6 +57,8 @@ def test_accept(case: dict[str, Any]) -> None:
                 assert got == case[key], key
     if "warning" in case:
         assert any(case["warning"].lower() in w.lower() for w in result.warnings), result.warnings
+    if "no_warning" in case:
+        assert not any(case["no_warning"].lower() in w.lower() for w in result.warnings), result.warnings
 
 
 @pytest.mark.parametrize("case", REJECT, ids=[c["reason"] for c in REJECT])

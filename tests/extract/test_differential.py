@@ -92,7 +92,10 @@ receptor_triple in _receptors, receptor_triple_before in _her2_statements; pair_
 respective_scores in _her2_statements, no further-score warning for them); 1, a recount, second reading or combined
 count supersedes the count before it in the passage (RECOUNT, OTHER_SPECIMEN, recount_breaks, _IshCluster.recount and
 the breaks in _clusters, the supersede step and ADDITIONAL_BEFORE in _ish_tests; recount words in the ratio's
-near-word check, and "ratio (40 cells) 2.05" in RATIO).
+near-word check, and "ratio (40 cells) 2.05" in RATIO); 6 (code review, 2026-11-28), a HER2 name restating the category
+right after the score ("HER2/neu: 0, HER2-null") does not end the window after the name before it, and a bare score
+before a comma may be followed by it (RESTATED_NAME, restated_after_score, _STATUS_NEXT and _LOW_NEXT in _bare, in
+_her2_statements); a restated HER2-low or HER2-null that disagrees with the score is warned (RESTATED_SCORES).
 """
 
 from __future__ import annotations
@@ -212,6 +215,8 @@ _TOKENS = st.sampled_from(
         "an additional 20 cells were counted", "13", "mean HER2 copies", "mean CEP17 copies", "ER/PR/HER2", "+/-/-",
         "positive/negative/negative", "90%/0%/", "respectively", " and ", "blocks A3 and B2", "parts 1 and 2",
         "(ASCO/CAP 2018 guidelines)", "(per ASCO/CAP guideline)", "(ASCO/CAP criteria)",
+        # a HER2 name restating the category after the score (step 15, 6)
+        ", ", "1", "2", "HER2-low", "HER2-negative", "HER2-positive", "HER2 low", "by FISH",
     ]
 )  # fmt: skip
 

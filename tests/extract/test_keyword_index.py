@@ -49,6 +49,7 @@ def _render_without_automaton(text: str) -> str:
 def test_index_is_built_with_the_automaton() -> None:
     assert K.INDEX.automaton is not None
     assert K.INDEX.words == K.KEYWORDS
+    assert S.Scanner("HER2 IHC 3+", K.INDEX)._indexed is K.INDEX.words  # (one word list: the index's)
 
 
 def test_index_without_ahocorasick_rs(monkeypatch: pytest.MonkeyPatch) -> None:

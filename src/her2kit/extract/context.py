@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from her2kit.extract import patterns as P  # noqa: N812
-from her2kit.extract.checkbox import mask_checkboxes
+from her2kit.extract.checkbox import boxes_possible, mask_checkboxes
 from her2kit.extract.keywords import (
     ADDENDUM_WORDS,
-    BOX_WORDS,
     CADHERIN,
     HER2_OFFSETS,
     HER2_WORDS,
@@ -265,21 +264,6 @@ def _biopsy_named(text: str, low: str | None, start: int, end: int) -> bool:
     return bool(P.QUOTED_BIOPSY.search(text[start:end]))
 
 
-def _boxes_possible(text: str, scan: Scanner) -> bool:
-    """False only if ``text`` holds no empty checkbox (checkbox.BOX): "[]", "[ ]", "[  ]", "___", "( )" or "(  )" (in
-    the keyword index), or a ballot box (non-ASCII). One-character look-ups first: a short-needle ``in`` costs about
-    3 µs per report, the look-ups of checkbox._EMPTY_TOKENS 18 µs."""
-    return (
-        ("[" in text and _BRACKET_BOX.search(text) is not None)
-        or ("_" in text and "___" in text)
-        or bool(scan.positions(BOX_WORDS[0]) or scan.positions(BOX_WORDS[1]))
-        or (not text.isascii() and ("\u2610" in text or "\u25a1" in text))
-    )
-
-
-_BRACKET_BOX: Final = re.compile(r"\[ {0,2}\]")
-
-
 def read_context(text: str) -> ReportContext:
     """The context of ``text``. A checkbox template is read with the options of empty boxes and the ticked boxes
     blanked (checkbox.mask_checkboxes: same length and sentence bounds); evidence sentences are taken from the text as
@@ -287,7 +271,7 @@ def read_context(text: str) -> ReportContext:
     shown = text
     scan = Scanner(text, INDEX)
     box_warnings: list[str] = []
-    if _boxes_possible(text, scan):
+    if boxes_possible(text, scan):
         masked, box_warnings = mask_checkboxes(text)
         if masked != text:
             text = masked
@@ -361,22 +345,22 @@ _HER2_KEYS: Final = (*HER2_WORDS, *(w for w, _ in HER2_OFFSETS))
 _HER2_KEY_REACH: Final = max(o for _, offs in HER2_OFFSETS for o in offs)
 
 
-def her2_in(ctx: ReportContext, lo: int, hi: int, segment: str) -> bool:
-    """``P.HER2.search(segment) is not None`` for ``segment == ctx.text[lo:hi]``. On the keyword path a match holds a
-    key of _HER2_KEYS that starts inside the segment, so the search starts a few characters before the first such key
-    (none: no match); the regex pattern opens with a look-behind and no literal, so it costs a full attempt at every
-    character it passes."""
+def her2_in(ctx: ReportContext, lo: int, hi: int) -> bool:
+    """``P.HER2.search(ctx.text[lo:hi]) is not None``. On the keyword path a match holds a key of _HER2_KEYS that starts
+    inside the segment, so the search starts a few characters before the first such key (none: no match, and no
+    slice); the regex pattern opens with a look-behind and no literal, so it costs a full attempt at every character
+    it passes."""
     t = ctx.scan.first_start(_HER2_KEYS, lo)
     if t is None:
-        return P.HER2.search(segment) is not None
+        return P.HER2.search(ctx.text[lo:hi]) is not None
     if t >= hi:
         return False
-    return P.HER2.search(segment, max(0, t - lo - _HER2_KEY_REACH)) is not None
+    return P.HER2.search(ctx.text[lo:hi], max(0, t - lo - _HER2_KEY_REACH)) is not None
 
 
-def ish_technique_in(ctx: ReportContext, lo: int, segment: str) -> bool:
-    """``P.ISH_TECHNIQUE.search(segment) is not None`` for ``segment == ctx.text[lo : lo + len(segment)]``."""
-    return ctx.scan.search_in(P.ISH_TECHNIQUE, segment, lo, ISH_TECHNIQUE_WORDS) is not None
+def ish_technique_in(ctx: ReportContext, lo: int, hi: int) -> bool:
+    """``P.ISH_TECHNIQUE.search(ctx.text[lo:hi]) is not None``."""
+    return ctx.scan.search_in(P.ISH_TECHNIQUE, ctx.text[lo:hi], lo, ISH_TECHNIQUE_WORDS) is not None
 
 
 def other_target_possible(ctx: ReportContext, lo: int, hi: int) -> bool:

@@ -131,7 +131,8 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
     other_results: list[int] = []
     # Blanked checkbox options do not count in the reaches after a name (checkbox.stretch).
     masked = MASK in text
-    for a_start, a_end in ctx.her2:
+    her2 = ctx.her2
+    for k, (a_start, a_end) in enumerate(her2):
         if ctx.is_excluded(a_start) or control_or_condition(text, tlow, a_start):
             continue
         # "ER/PR/HER2: +/-/-": HER2's value is the third, its stated status (sixth review, 3)
@@ -150,6 +151,16 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         status_reach = stretch(text, a_end, STATUS_REACH) if masked else STATUS_REACH
         plus_reach = stretch(text, a_end, PLUS_REACH) if masked else PLUS_REACH
         w_end = min(a_end + win, ctx.next_stop(a_end, win))
+        # A HER2 name right after the score that restates its category ("HER2/neu: 0, HER2-null") does not cut off the
+        # score: the window reaches to the restatement's end, for the score only (a legend's pair and the stated status
+        # are read before the name, which reads its own; step 15, 6). Tried only where the window ends at the next name.
+        restated = None
+        cut: int | None = None  # (the window's length before it, when it reaches past a restating name)
+        if k + 1 < len(her2) and w_end == her2[k + 1][0]:
+            past = P.restated_after_score(text, a_end, w_end)
+            if past is not None and past[0] <= a_end + win:
+                cut = w_end - a_end
+                w_end, restated = past
         window = text[a_end:w_end]
         wlow = None if tlow is None else tlow[a_end:w_end]
         # The score's scale in brackets right after the name ("HER2 IHC (0, 1+, 2+, 3+): 2+") is blanked: no value.
@@ -160,7 +171,8 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
             wlow = None if wlow is None else wlow[:a] + " " * (b - a) + wlow[b:]
         rank = ctx.rank(a_start)
         quoted, biopsy = ctx.quote(a_start)
-        legend = legend_pair(window, wlow, plus_reach, scan=ctx.scan, base=a_end) or _after_criteria(
+        pair_reach = plus_reach if cut is None else min(plus_reach, cut)
+        legend = legend_pair(window, wlow, pair_reach, scan=ctx.scan, base=a_end) or _after_criteria(
             text, tlow, a_start
         )
         negated: list[str] = []
@@ -188,6 +200,8 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
             ctx.warn(P.SCORE_RANGE_WARNING)
             found, rng = None, rest
         reach = status_reach if found is None else min(status_reach, found[2] + 25)
+        if cut is not None:
+            reach = min(reach, cut)
 
         # RT-PCR (Oncotype DX) "Her2 Score: 10 Negative" or "8.9": not an IHC score.
         rt = _RT_SCORE.match(window)
@@ -248,7 +262,9 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
             )
             if bt and not ctx.is_excluded(bt.start()):
                 found = (bt.group("score"), bt.start("score") - a_end, bt.end("score") - a_end)
-        ultra = None if legend or rng is not None else _ultralow(ctx, a_end, window, found)
+        # (without a score, "ultralow" in a restating name after the window is that name's: it reads it itself)
+        near = window if cut is None else window[:cut]
+        ultra = None if legend or rng is not None else _ultralow(ctx, a_end, near, found)
         if found is None and ultra is None:
             continue
         if found is None:
@@ -324,6 +340,8 @@ def her2_statements(ctx: ReportContext) -> tuple[list[Statement], list[IhcItem],
         for t_score, t_end, label in tests:
             if status is not None and _SCORE_STATUS[t_score] != status:
                 ctx.warn(f"HER2 IHC {t_score} stated as {status}: wording and score disagree")
+            if restated in P.RESTATED_SCORES and t_score not in P.RESTATED_SCORES[restated]:
+                ctx.warn(f"HER2 IHC {t_score} restated as HER2-{restated}: wording and score disagree")
             ihcs.append(
                 IhcItem(
                     score=t_score,

@@ -204,12 +204,11 @@ def _ish_fragments(ctx: ReportContext) -> list[_Frag]:
             if any(_overlaps(st, en, m.start(), m.end()) for st, en in taken):
                 continue
             # "amplification" needs HER2 or an ISH method nearby, not just the word itself.
-            near_lo = max(0, m.start() - 200)
-            near = text[near_lo : m.end() + 80]
+            near_lo, near_hi = max(0, m.start() - 200), min(len(text), m.end() + 80)
             if not (
-                her2_in(ctx, near_lo, near_lo + len(near), near)
-                or ish_technique_in(ctx, near_lo, near)
-                or _CEP_NEAR.search(near)
+                her2_in(ctx, near_lo, near_hi)
+                or ish_technique_in(ctx, near_lo, near_hi)
+                or _CEP_NEAR.search(text[near_lo:near_hi])
             ):
                 continue
             t_starts.append(m.start())

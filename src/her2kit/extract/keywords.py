@@ -13,6 +13,7 @@ import re
 from typing import Final
 
 from her2kit.extract import patterns as P  # noqa: N812
+from her2kit.extract.checkbox import EMPTY_PARENS
 from her2kit.extract.scan import KeywordIndex
 
 # Keywords that open (or sit at a fixed offset in) every match of a whole-text pattern; see scan.py.
@@ -115,8 +116,6 @@ CELLS_STARTS: Final = (
 ONCOTYPE_WORDS: Final = ("onco", "recurrence", "mammaprint")
 ONCOTYPE_OFFSETS: Final = (("pcr", (2, 3)),)
 ADDENDUM_WORDS: Final = ("addend", "amended", "supplementary", "corrected", "revised")
-# Empty bracket checkboxes (context._boxes_possible: found by the automaton pass, a short-needle ``in`` is slow).
-BOX_WORDS: Final = ("( )", "(  )")
 WARM_WORDS: Final = ("pr", "pgr", "estrogen", "oestrogen", "progesteron", "keratin", "androgen", "addend")
 KI67: Final = ("67", (2, 3, 4))
 ISH_OFFSET: Final = ("ish", (1,))
@@ -207,7 +206,7 @@ KEYWORDS: Final = frozenset(
         WARM_WORDS, ADDENDUM_WORDS, ("ratio", "centromere", ISH_OFFSET[0]), ("average", "mean", "her", "cep"),
         CELLS_ANCHORS, [anchor for _, _, _, anchor in ISH_RESULT_SCANS], ("single", "her2"), PENDING_WORDS,
         ER_PR_BOTH_ANCHORS, ER_WORDS, ER_EXACT, PR_WORDS, PR_EXACT, STATUS_FOR_WORDS,
-        ISH_WORD_INDEXED, ISH_WORD_RARE, ISH_WORD_CHECKED, BOX_WORDS,
+        ISH_WORD_INDEXED, ISH_WORD_RARE, ISH_WORD_CHECKED, EMPTY_PARENS,
         # the words of the window scans (Scanner.finditer_in / search_in): their few hits cost less to look up than
         # a search of each window for them
         STATUS_STARTS, QUOTE_END_WORDS, SPECIMEN_ID_WORDS, SCORE_AFTER_STATUS_WORDS, SCORE_AFTER_WORD_WORDS,

@@ -48,7 +48,7 @@ def pending_positions(ctx: ReportContext) -> list[tuple[int, str]]:
             text, s0, s1, m.start(), m.end()
         ):  # (names are read up to 80 characters around an ISH mention)
             continue
-        here = her2_in(ctx, s0, s1, sentence) or ish_technique_in(ctx, s0, sentence)
+        here = her2_in(ctx, s0, s1) or ish_technique_in(ctx, s0, s1)
         sent_lo = s0  # (where ``sentence`` starts in the text)
         if not here:
             if (
@@ -64,7 +64,7 @@ def pending_positions(ctx: ReportContext) -> list[tuple[int, str]]:
             p0, _ = ctx.sents.bounds(max(0, s0 - 1))
             prev_lo = max(p0, m.start() - 160)
             prev = text[prev_lo:s0]
-            if not (her2_in(ctx, prev_lo, s0, prev) or ish_technique_in(ctx, prev_lo, prev)):
+            if not (her2_in(ctx, prev_lo, s0) or ish_technique_in(ctx, prev_lo, s0)):
                 if re.search(r"marker|prognostic", sentence, re.I):
                     ctx.warn("marker studies announced without naming HER2; not read as HER2 pending")
                 continue
@@ -72,7 +72,7 @@ def pending_positions(ctx: ReportContext) -> list[tuple[int, str]]:
             sent_lo = prev_lo if prev else s0
         kind = (
             "ish"
-            if ish_technique_in(ctx, sent_lo, sentence) or re.search(r"amplification|in situ", sentence, re.I)
+            if ish_technique_in(ctx, sent_lo, s1) or re.search(r"amplification|in situ", sentence, re.I)
             else "any"
         )
         out.append((m.start(), kind))

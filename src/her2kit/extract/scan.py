@@ -288,6 +288,8 @@ class Scanner:
         self.text = text
         self.low, low_bytes = _lower_text(text)
         self.fast = _fast_ok(text, self.low)
+        # The words whose hits the automaton pass filed in ``_cache`` (complete lists): the index's own set
+        # (``index.words``, i.e. keywords.KEYWORDS), not a second list; empty off the automaton path.
         self._indexed: frozenset[str] = frozenset()
         # The index whose hits are cached (None: every word is found with ``str.find``).
         self._index: KeywordIndex | None = None

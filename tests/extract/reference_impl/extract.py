@@ -351,6 +351,15 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         # (blanked checkbox options do not count in the reaches after a name: checkbox.stretch)
         win, status_reach, plus_reach = (stretch(text, a_end, n) for n in (WINDOW, STATUS_REACH, 130))
         w_end = min(a_end + win, ctx.next_stop(a_end))
+        # A HER2 name right after the score that restates its category ("HER2/neu: 0, HER2-null") does not cut off the
+        # score: the window reaches to the restatement's end, for the score only (step 15, 6).
+        restated = None
+        cut: int | None = None  # (the window's length before it, when it reaches past a restating name)
+        if any(a == w_end for a, _ in ctx.her2):
+            past = P.restated_after_score(text, a_end, w_end)
+            if past is not None and past[0] <= a_end + win:
+                cut = w_end - a_end
+                w_end, restated = past
         window = text[a_end:w_end]
         # The score's scale in brackets right after the name ("HER2 IHC (0, 1+, 2+, 3+): 2+") is blanked: no value.
         sc = P.NAME_SCALE.match(window)
@@ -358,7 +367,7 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
             window = window[: sc.start("scale")] + " " * len(sc.group("scale")) + window[sc.end("scale") :]
         rank = ctx.rank(a_start)
         quoted, biopsy = ctx.quote(a_start)
-        legend = _legend_pair(window[:plus_reach]) or bool(
+        legend = _legend_pair(window[: plus_reach if cut is None else min(plus_reach, cut)]) or bool(
             P.CRITERIA_BEFORE.search(text, max(0, a_start - 40), a_start)
         )
         negated: list[str] = []
@@ -386,6 +395,8 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
             ctx.warn(P.SCORE_RANGE_WARNING)
             found, rng = None, rest
         reach = status_reach if found is None else min(status_reach, found[2] + 25)
+        if cut is not None:
+            reach = min(reach, cut)
 
         # RT-PCR (Oncotype DX) "Her2 Score: 10 Negative" or "8.9": not an IHC score.
         rt = _RT_SCORE.match(window)
@@ -438,7 +449,9 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
             bt = P.SCORE_BEFORE_NAME.search(text, max(0, a_start - 40), a_start)
             if bt and not ctx.is_excluded(bt.start()):
                 found = (bt.group("score"), bt.start("score") - a_end, bt.end("score") - a_end)
-        ultra = None if legend or rng is not None else _ultralow(ctx, a_end, window, found)
+        # (without a score, "ultralow" in a restating name after the window is that name's: it reads it itself)
+        near = window if cut is None else window[:cut]
+        ultra = None if legend or rng is not None else _ultralow(ctx, a_end, near, found)
         if found is None and ultra is None:
             continue
         if found is None:
@@ -506,6 +519,8 @@ def _her2_statements(ctx: _Ctx) -> tuple[list[_Stmt], list[_Ihc], list[int]]:
         for t_score, t_end, label in tests:
             if status is not None and _SCORE_STATUS[t_score] != status:
                 ctx.warn(f"HER2 IHC {t_score} stated as {status}: wording and score disagree")
+            if restated in P.RESTATED_SCORES and t_score not in P.RESTATED_SCORES[restated]:
+                ctx.warn(f"HER2 IHC {t_score} restated as HER2-{restated}: wording and score disagree")
             ihcs.append(
                 _Ihc(
                     score=t_score,

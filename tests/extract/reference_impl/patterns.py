@@ -132,17 +132,30 @@ _SCORE_PLUS = r"(?:[0-3]\s?\+|\+\s?[0-3])(?![\d+])"
 # A bare digit before a comma only when a status word follows ("IHC 0, negative"), or after a 0 the absence of staining
 # ("0, no membrane staining", "0, null"); not "intensity 3, incomplete" (a staining intensity is not a score), "1,000"
 # or "2, 3".
-_STATUS_NEXT = rf"\s*(?:{_POS}|{_NEG}|equivocal|borderline)(?![A-Za-z])"
 _ABSENT_NEXT = (
     r"\s*(?:HER[\s\-]?2[\s\-]*)?"
     r"(?:no\s+(?:membrane\s+|membranous\s+)?staining|null|absent|ultra[\s\-]?low)(?![A-Za-z])"
 )
 
 
+# A HER2 name restating the category of the score right before it ("HER2/neu: 0, HER2-null", "1, HER2-low", "3+,
+# HER2-positive"; docs/extraction.md step 15, 6): the window read after the name before it reaches past it
+# (restated_after_score), and a bare score before a comma may be followed by it (the name is optional before a status
+# word in _STATUS_NEXT; the other categories in _LOW_NEXT: one copy of the status words per branch of _bare, whose
+# patterns are compiled three times at import).
+_RESTATING = r"HER[\s\-]?2(?:/neu)?[ \-]{0,3}"
+_CATEGORY = rf"null|ultra[\s\-]?low|low|{_POS}|{_NEG}"
+_STATUS_NEXT = rf"\s*(?:{_RESTATING})?(?:{_POS}|{_NEG}|equivocal|borderline)(?![A-Za-z])"
+_LOW_NEXT = rf"\s*{_RESTATING}(?:null|ultra[\s\-]?low|low)(?![A-Za-z])"
+
+
 def _bare(after: str) -> str:
-    """A bare score 0-3 not followed by ``after`` nor by a comma that does not lead to a status (or, after a 0, the
-    absence of staining)."""
-    return rf"(?:0(?!{after}|,(?!{_STATUS_NEXT}|{_ABSENT_NEXT}))|[1-3](?!{after}|,(?!{_STATUS_NEXT})))"
+    """A bare score 0-3 not followed by ``after`` nor by a comma that does not lead to a status, a restated category
+    (or, after a 0, the absence of staining)."""
+    return (
+        rf"(?:0(?!{after}|,(?!{_STATUS_NEXT}|{_ABSENT_NEXT}|{_LOW_NEXT}))"
+        rf"|[1-3](?!{after}|,(?!{_STATUS_NEXT}|{_LOW_NEXT})))"
+    )
 
 
 # (nor a dilution or a ratio, "1:200": fifth review, B1)
@@ -222,6 +235,38 @@ SCORE_BEFORE_NAME: Final = re.compile(
     rf"(?<![\d+])(?P<score>[0-3]\s?\+)\.?\s+(?P<status>{_POS}|{_NEG}|equivocal)\.?\s+$",
     _I,
 )
+RESTATED_NAME: Final = re.compile(rf"{_RESTATING}(?P<cat>{_CATEGORY})(?![A-Za-z])", _I)
+# (a status restated ends its clause: "HER2-positive by FISH", "HER2-negative (FISH ...)" may state another test's)
+_CLAUSE_ENDS: Final = re.compile(r"[ \t]*(?:[.,;)\]\n]|$)")
+# The score the restated category follows, a few separators before the name (a search ending at the name).
+_SCORE_TAIL: Final = re.compile(
+    rf"(?:{_SCORE_PLUS}|(?<![\d.,+/])[0-3](?![\d+])|(?<![A-Za-z])z[eo]ro)[\s,;(\-–]{{1,4}}$", _I
+)
+# The scores each category restated without a status word agrees with (positive and negative are status words,
+# checked as such; ultralow after a score by the ultralow rule).
+RESTATED_SCORES: Final[dict[str, tuple[str, ...]]] = {"null": ("0",), "low": ("1+", "2+")}
+
+
+def restated_after_score(text: str, lo: int, at: int) -> tuple[int, str] | None:
+    """Where a HER2 name at ``at`` that restates a category ("HER2-null", "HER2-low", "HER2-ultralow", "HER2-positive",
+    "HER2-negative") ends, and the category ("null", "low", "ultralow", "positive", "negative"), when a score ends
+    ``text[lo:at]`` with at most four separators (white space , ; ( -) between; else None. A status ("positive",
+    "negative") counts only where it ends its clause."""
+    m = RESTATED_NAME.match(text, at)
+    if m is None:
+        return None
+    cat = m.group("cat").lower()
+    if cat.startswith(("pos", "neg")):  # (every spelling of _POS, _NEG)
+        if _CLAUSE_ENDS.match(text, m.end()) is None:
+            return None
+        cat = "positive" if cat[0] == "p" else "negative"
+    elif cat.startswith("ultra"):
+        cat = "ultralow"
+    if _SCORE_TAIL.search(text, max(lo, at - 12), at) is None:
+        return None
+    return m.end(), cat
+
+
 # A percentage in a value position: "30", "0.5", or "0,5" with a decimal comma. Every digit group joined by a full
 # stop or a comma is taken into the match ("1,000", "0,5,1"), so that a percentage is never read in part ("0,5 %" as
 # 5 %); ``percent_number`` then reads it, or refuses it when it is not plainly one decimal number.
