@@ -289,3 +289,13 @@ def test_a_combined_count_after_additional_cells_keeps_no_cell_count() -> None:
     (ish,) = extract_report(text).her2_tests
     assert isinstance(ish, ExtractedIsh)
     assert (ish.ratio, ish.result, ish.cells_counted) == (2.02, "amplified", None)
+
+
+def test_a_reports_own_sub_characters_do_not_stretch_the_reading_windows() -> None:
+    """Closing review: the window stretch for blanked checkbox options (MASK, SUB) was triggered by SUB characters
+    the report itself held (old DOS exports), so a score 200 characters away was read; they now read as another
+    control character, and only blanked options stretch a window."""
+    tail = " " + "x" * 60 + " score 3+"
+    with_sub = extract_report("HER2 IHC: " + "\x1a" * 150 + tail)
+    with_other = extract_report("HER2 IHC: " + "y" * 150 + tail)
+    assert with_sub.her2_tests == with_other.her2_tests == []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from her2kit.extract import patterns as P  # noqa: N812
-from her2kit.extract.checkbox import boxes_possible, mask_checkboxes
+from her2kit.extract.checkbox import boxes_possible, mask_checkboxes, own_subs_replaced
 from her2kit.extract.keywords import (
     ADDENDUM_WORDS,
     CADHERIN,
@@ -269,6 +269,7 @@ def read_context(text: str) -> ReportContext:
     blanked (checkbox.mask_checkboxes: same length and sentence bounds); evidence sentences are taken from the text as
     written."""
     shown = text
+    text = own_subs_replaced(text)
     scan = Scanner(text, INDEX)
     box_warnings: list[str] = []
     if boxes_possible(text, scan):

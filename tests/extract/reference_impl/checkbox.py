@@ -24,6 +24,16 @@ import re
 from typing import Final
 
 MASK: Final = "\x1a"  # (SUB: not a word character, not white space, in no pattern)
+# A SUB character the report itself holds (old DOS exports end with one) is read as this one, of the same kind, so
+# that every MASK in the text read is a blanked option (stretch counts them).
+OWN_SUB: Final = "\x1b"
+
+
+def own_subs_replaced(text: str) -> str:
+    """``text`` with its own SUB characters read as :data:`OWN_SUB` (same length)."""
+    return text.replace(MASK, OWN_SUB) if MASK in text else text
+
+
 CHECKBOX_NONE_WARNING: Final = "checkbox options listed with none ticked; none read"
 
 # Every empty box holds one of these (the check that lets a text without one skip the rest).

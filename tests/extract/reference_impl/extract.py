@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from her2kit.errors import Her2kitError
 from . import patterns as P  # noqa: N812
-from .checkbox import mask_checkboxes, stretch
+from .checkbox import mask_checkboxes, own_subs_replaced, stretch
 from .model import Evidence, ExtractedIhc, ExtractedIsh, ExtractionResult
 from .sentences import Sentences
 
@@ -1304,7 +1304,9 @@ def extract_report(text: str) -> ExtractionResult:
     """
     if not isinstance(text, str) or not text.strip():
         return ExtractionResult()
-    masked, checkbox_warnings = mask_checkboxes(text)  # checkbox templates: only the ticked options are read
+    masked, checkbox_warnings = mask_checkboxes(
+        own_subs_replaced(text)
+    )  # checkbox templates: ticked options only
     ctx = _context(masked, text)
     for w in checkbox_warnings:
         ctx.warn(w)
