@@ -587,6 +587,18 @@ def _herceptin(result: Assessment) -> tuple[str, list[str]]:
         ("pT1c", "pN0", "positive", 60, 2, None, "met", "grade 2"),
         ("pT1c", "pN0", "positive", 60, None, "invasive ductal carcinoma, grade 3", "met", "grade 3"),
         ("pT1c", "pN0", "positive", 60, None, None, "missing", "grade (tumor.grade)"),
+        # (closing review: a nuclear or DCIS grade is not the invasive tumour's histological grade)
+        (
+            "pT1c",
+            "pN0",
+            "positive",
+            60,
+            None,
+            "invasive ductal carcinoma, nuclear grade 3",
+            "missing",
+            "grade",
+        ),
+        ("pT1c", "pN0", "positive", 60, None, "IDC, Nottingham grade 1; DCIS grade 3", "unmet", "grade 1"),
         (
             "pT1c",
             "pN0",

@@ -317,7 +317,10 @@ NODE_NEGATIVE_WANTED: Final = (
     "the label: node-positive, or node-negative and ER/PR-negative or with one high-risk feature — ER/PR-positive "
     "with tumour size > 2 cm, age < 35 or grade 2 or 3"
 )
-_GRADE = re.compile(r"\bgrade\s*(1|2|3|I{1,3})\b(?!\s*(?:-|–|/|to|or)\s*\w)", re.IGNORECASE)
+# (not a nuclear grade, nor a DCIS grade: the label's grade is the invasive tumour's histological grade)
+_GRADE = re.compile(
+    r"(?<!nuclear )(?<!DCIS )\bgrade\s*(1|2|3|I{1,3})\b(?!\s*(?:-|–|/|to|or)\s*\w)", re.IGNORECASE
+)
 
 
 def case_grade(case: Case) -> tuple[int, str] | None:
