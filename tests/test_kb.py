@@ -284,3 +284,20 @@ def test_kb_validate_prints_every_problem_other_commands_cap_at_50(kb_copy: Path
     assert "more" not in out.stderr
     for i in range(60):
         assert f"bio:test-no-ref-{i:02d}: references" in out.stderr
+
+
+def test_a_trial_limit_naming_an_unknown_prior_agent_fails_validation(kb_copy: Path) -> None:
+    """Closing review: an unknown agent id in TrialLimit.prior_agents_required passed validation and then raised a
+    KeyError in matching for every case."""
+    path = kb_copy / "indications.yaml"
+    text = path.read_text()
+    data = yaml.safe_load(text)
+    for record in data["indications"]:
+        for limit in record.get("trial_limits") or []:
+            if limit.get("prior_agents_required"):
+                limit["prior_agents_required"] = [
+                    *limit["prior_agents_required"],
+                    "agent:trastuzumab-emtansinee",
+                ]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    assert "unknown agent id 'agent:trastuzumab-emtansinee'" in _problems(kb_copy)

@@ -104,6 +104,8 @@ def cross_check(parsed: dict[str, list[tuple[Path, BaseModel]]], manifest: Manif
                 )
             for limit in record.trial_limits:
                 need(path, record.id, limit.trial, trials, "trial")
+                for prior in limit.prior_agents_required:
+                    need(path, record.id, prior, agents, "agent")
                 if limit.reference is not None:
                     need(path, record.id, limit.reference, refs, "reference")
             for subgroup in record.subgroup_results:
