@@ -582,7 +582,12 @@ def _grade_asked(
     if not meets or any(e.term == term and e.onset >= latest.date for e in course.adverse_events):
         return
     agent_id = kb.agent(course.agent).id
-    grades = [r.grade_min for r in kb.ae_rules.values() if r.term == term and agent_id in r.agents]
+    # (the course's region, US rows standing in, and its setting where the rows name one, as events.agent_ae_rules)
+    of_term = [r for r in kb.ae_rules.values() if r.term == term and agent_id in r.agents]
+    regional, _ = in_region(of_term, course.region)
+    grades = [r.grade_min for r in regional if r.setting in (None, course.setting)] or [
+        r.grade_min for r in regional
+    ]
     acts_on = f"grade {min(grades)} or greater" if grades else "its grade"
     asked = (
         f"the NCI CTCAE grade of the decreased LVEF of {latest.date} (record it under adverse_events as {term}; "
